@@ -1,0 +1,38 @@
+"""Parameter checks shared by the package; every failure is a ValueError naming the parameter."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+from numbers import Integral, Real
+
+
+def check_int(value: object, param: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise ValueError if it is not an integer >= ``minimum``."""
+    # bool is an Integral; dim=True is almost certainly a mistake.
+    ok = isinstance(value, Integral) and not isinstance(value, bool) and value >= minimum
+    if not ok:
+        raise ValueError(f"{param} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_finite(value: object, param: str) -> float:
+    """Return ``value`` as a float, or raise ValueError if it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise ValueError(f"{param} must be a finite real number, got {value!r}")
+    return float(value)
+
+
+def unknown_name_error(param: str, name: str, known: Iterable[str], hint: str = "") -> ValueError:
+    """Build the ValueError for an unknown name, listing close matches."""
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    msg = f"{param}: unknown name {name!r}"
+    if close:
+        msg += f"; did you mean {', '.join(repr(c) for c in close)}?"
+    else:
+        msg += f"; allowed: {', '.join(known)}"
+    if hint:
+        msg += f" ({hint})"
+    return ValueError(msg)

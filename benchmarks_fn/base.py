@@ -1,0 +1,208 @@
+"""The common interface of every objective: a vectorised, minimised function on a box."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import check_int
+
+FloatArray = NDArray[np.float64]
+
+
+def _readonly(a: ArrayLike) -> FloatArray:
+    arr = np.array(a, dtype=np.float64)  # always a copy, so freezing it never affects the caller
+    arr.setflags(write=False)
+    return arr
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+class BenchmarkFunction:
+    """Base class of all objectives (minimisation).
+
+    Subclasses implement :meth:`evaluate`, which receives a float64 array of shape ``(n, dim)``
+    and returns shape ``(n,)``; the base class supplies the validating :meth:`__call__`.
+
+    Parameters
+    ----------
+    name : str
+        Canonical name, e.g. ``"rastrigin"``.
+    dim : int
+        Number of variables D (>= 1).
+    lower, upper : float or array_like
+        Box bounds, a scalar or one value per coordinate.
+    optimum_value : float or None
+        The global minimum f*, or None if unknown.
+    optimum_x : array_like or None
+        A global minimiser, or None if unknown.
+    family : str
+        ``"paper"``, ``"bbob"``, ``"cec2022"`` or ``"custom"``.
+
+    Attributes
+    ----------
+    name, base_name, family : str
+        ``base_name`` is the name without transformation tags.
+    dim : int
+    lower, upper : numpy.ndarray
+        Read-only float64 arrays of length ``dim``.
+    optimum_value : float or None
+    optimum_x : numpy.ndarray or None
+    """
+
+    def __init__(
+        self,
+        name: str,
+        dim: int,
+        lower: ArrayLike,
+        upper: ArrayLike,
+        optimum_value: float | None = None,
+        optimum_x: ArrayLike | None = None,
+        family: str = "custom",
+    ) -> None:
+        self.dim = check_int(dim, "dim")
+        self.name = str(name)
+        self.base_name = self.name
+        self.family = family
+        self.lower = _readonly(np.broadcast_to(np.asarray(lower, dtype=np.float64), (self.dim,)))
+        self.upper = _readonly(np.broadcast_to(np.asarray(upper, dtype=np.float64), (self.dim,)))
+        if not (np.all(np.isfinite(self.lower)) and np.all(np.isfinite(self.upper))):
+            raise ValueError("lower/upper must be finite")
+        if np.any(self.lower >= self.upper):
+            raise ValueError("lower must be strictly smaller than upper in every coordinate")
+        self.optimum_value = None if optimum_value is None else float(optimum_value)
+        if optimum_x is None:
+            self.optimum_x = None
+        else:
+            self.optimum_x = _readonly(optimum_x)
+            if self.optimum_x.shape != (self.dim,):
+                raise ValueError(f"optimum_x must have shape ({self.dim},), got {self.optimum_x.shape}")
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        """Fast path: values of a float64 array ``X`` of shape ``(n, dim)``, no checks.
+
+        Parameters
+        ----------
+        X : numpy.ndarray
+            Float64 array of shape ``(n, dim)``, one particle per row.
+
+        Returns
+        -------
+        numpy.ndarray
+            Float64 array of shape ``(n,)``.
+        """
+        raise NotImplementedError
+
+    def __call__(self, X: ArrayLike) -> FloatArray | float:
+        """Evaluate one point (shape ``(dim,)``, returns a float) or a batch (``(n, dim)`` -> ``(n,)``).
+
+        Raises
+        ------
+        ValueError
+            If ``X`` does not have shape ``(dim,)`` or ``(n, dim)``.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim == 2 and X.shape[1] == self.dim:
+            if X.shape[0] == 0:
+                return np.empty(0)
+            return self.evaluate(X)
+        if X.ndim == 1 and X.shape[0] == self.dim:
+            return float(self.evaluate(X[None, :])[0])
+        raise ValueError(
+            f"X must have shape (n, {self.dim}) or ({self.dim},) for {self.name!r}, got shape {X.shape}"
+        )
+
+    def _bounds_repr(self) -> str:
+        lo, hi = self.lower, self.upper
+        if np.all(lo == lo[0]) and np.all(hi == hi[0]):
+            return f"[{_fmt(lo[0])}, {_fmt(hi[0])}]"
+        return "per-coordinate"
+
+    def __repr__(self) -> str:
+        f_star = "unknown" if self.optimum_value is None else _fmt(self.optimum_value)
+        return (
+            f"{type(self).__name__}(name={self.name!r}, dim={self.dim}, "
+            f"bounds={self._bounds_repr()}, f*={f_star})"
+        )
+
+
+class CallableFunction(BenchmarkFunction):
+    """A user callable wrapped to the :class:`BenchmarkFunction` interface; see :func:`from_callable`."""
+
+    def __init__(
+        self,
+        fn: Callable[[Any], Any],
+        dim: int,
+        lower: ArrayLike,
+        upper: ArrayLike,
+        name: str = "custom",
+        optimum_value: float | None = None,
+        optimum_x: ArrayLike | None = None,
+        vectorized: bool = False,
+    ) -> None:
+        if not callable(fn):
+            raise ValueError(f"fn must be callable, got {type(fn).__name__}")  # noqa: TRY004 (API: ValueError)
+        super().__init__(name, dim, lower, upper, optimum_value, optimum_x, family="custom")
+        self.fn = fn
+        self.vectorized = bool(vectorized)
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        if not self.vectorized:
+            # The user's function takes one point; this per-row loop is the price of that.
+            return np.fromiter((self.fn(x) for x in X), dtype=np.float64, count=X.shape[0])
+        out = np.asarray(self.fn(X), dtype=np.float64)
+        if out.shape != (X.shape[0],):
+            raise ValueError(
+                f"fn returned shape {out.shape} for X of shape {X.shape}; a vectorized fn must return "
+                f"({X.shape[0]},). Pass vectorized=False if fn takes one point at a time."
+            )
+        return out
+
+
+def from_callable(
+    fn: Callable[[Any], Any],
+    dim: int,
+    lower: ArrayLike,
+    upper: ArrayLike,
+    name: str = "custom",
+    optimum_value: float | None = None,
+    optimum_x: ArrayLike | None = None,
+    *,
+    vectorized: bool = False,
+) -> CallableFunction:
+    """Wrap a plain Python callable as a :class:`BenchmarkFunction`.
+
+    Parameters
+    ----------
+    fn : callable
+        With ``vectorized=False`` (default) ``fn(x)`` takes one point of shape ``(dim,)`` and
+        returns a number; it is then called once per particle. With ``vectorized=True`` ``fn(X)``
+        takes shape ``(n, dim)`` and returns shape ``(n,)``, which is much faster in a swarm.
+    dim : int
+        Number of variables.
+    lower, upper : float or array_like
+        Box bounds (scalar or per coordinate).
+    name : str
+        Name shown in logs.
+    optimum_value : float or None
+        f*, if known.
+    optimum_x : array_like or None
+        A minimiser, if known.
+    vectorized : bool
+        Whether ``fn`` accepts a batch; see above.
+
+    Returns
+    -------
+    CallableFunction
+
+    Notes
+    -----
+    Objects wrapping a lambda or a local function cannot be pickled (no worker processes);
+    use a module-level function for that.
+    """
+    return CallableFunction(fn, dim, lower, upper, name, optimum_value, optimum_x, vectorized)

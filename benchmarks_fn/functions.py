@@ -1,0 +1,194 @@
+"""The ten benchmark functions of the paper (SPEC section 6), vectorised over particles.
+
+Every ``evaluate`` takes a float64 array of shape ``(n, D)`` and returns shape ``(n,)`` using
+whole-array numpy operations (no loop over particles). Per-dimension constants are computed once
+in ``__init__``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validate import check_int
+from .base import BenchmarkFunction, FloatArray
+
+TWO_PI = 2.0 * math.pi
+
+# Schwefel 2.26: x* solves sin(sqrt x) + sqrt(x)/2 cos(sqrt x) = 0; C = x* sin(sqrt x*).
+# SPEC's rounded 418.9829 would leave f(x*) = 1.27e-5 * D instead of 0.
+SCHWEFEL_X_STAR = 420.96874635998205
+SCHWEFEL_C = 418.9828872724337
+
+
+class PaperFunction(BenchmarkFunction):
+    """A plain (unshifted, unrotated) paper function on its usual box, f* = 0 unless noted.
+
+    Parameters
+    ----------
+    dim : int
+        Number of variables D (>= 1).
+    """
+
+    NAME = ""
+    LOWER = -100.0
+    UPPER = 100.0
+    OPTIMUM_VALUE = 0.0
+    OPTIMUM_COORD = 0.0
+
+    def __init__(self, dim: int) -> None:
+        dim = check_int(dim, "dim")
+        super().__init__(
+            self.NAME,
+            dim,
+            self.LOWER,
+            self.UPPER,
+            optimum_value=self.OPTIMUM_VALUE,
+            optimum_x=np.full(dim, self.OPTIMUM_COORD),
+            family="paper",
+        )
+
+
+class Sphere(PaperFunction):
+    """Sphere: sum x_i^2 on [-100, 100]^D."""
+
+    NAME = "sphere"
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        return np.einsum("ij,ij->i", X, X)
+
+
+class Elliptic(PaperFunction):
+    """High-conditioned elliptic: sum (10^6)^((i-1)/(D-1)) x_i^2 on [-100, 100]^D (weight 1 if D = 1)."""
+
+    NAME = "elliptic"
+
+    def __init__(self, dim: int) -> None:
+        super().__init__(dim)
+        exponents = np.arange(self.dim) / (self.dim - 1) if self.dim > 1 else np.zeros(1)
+        self._w = 1e6**exponents
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        return (X * X) @ self._w
+
+
+class Tablet(PaperFunction):
+    """Tablet: 10^6 x_1^2 + sum_{i>=2} x_i^2 on [-100, 100]^D."""
+
+    NAME = "tablet"
+
+    def __init__(self, dim: int) -> None:
+        super().__init__(dim)
+        self._w = np.ones(self.dim)
+        self._w[0] = 1e6
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        return (X * X) @ self._w
+
+
+class Quadric(PaperFunction):
+    """Quadric (Schwefel 1.2): sum_i (sum_{j<=i} x_j)^2 on [-100, 100]^D."""
+
+    NAME = "quadric"
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        C = np.cumsum(X, axis=1)
+        return np.einsum("ij,ij->i", C, C)
+
+
+class Step(PaperFunction):
+    """Step: sum floor(x_i + 0.5)^2 on [-100, 100]^D; every point of [-0.5, 0.5)^D is optimal."""
+
+    NAME = "step"
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        F = np.floor(X + 0.5)
+        return np.einsum("ij,ij->i", F, F)
+
+
+class Rastrigin(PaperFunction):
+    """Rastrigin: sum (x_i^2 - 10 cos(2 pi x_i) + 10) on [-5.12, 5.12]^D."""
+
+    NAME = "rastrigin"
+    LOWER = -5.12
+    UPPER = 5.12
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        return np.einsum("ij,ij->i", X, X) - 10.0 * np.cos(TWO_PI * X).sum(axis=1) + 10.0 * self.dim
+
+
+class Ackley(PaperFunction):
+    """Ackley: -20 exp(-0.2 sqrt(mean x_i^2)) - exp(mean cos(2 pi x_i)) + 20 + e on [-32, 32]^D."""
+
+    NAME = "ackley"
+    LOWER = -32.0
+    UPPER = 32.0
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        inv_d = 1.0 / self.dim
+        sq = np.einsum("ij,ij->i", X, X) * inv_d
+        cs = np.cos(TWO_PI * X).sum(axis=1) * inv_d
+        return -20.0 * np.exp(-0.2 * np.sqrt(sq)) - np.exp(cs) + (20.0 + math.e)
+
+
+class Griewank(PaperFunction):
+    """Griewank: 1 + sum x_i^2 / 4000 - prod cos(x_i / sqrt(i)) on [-600, 600]^D."""
+
+    NAME = "griewank"
+    LOWER = -600.0
+    UPPER = 600.0
+
+    def __init__(self, dim: int) -> None:
+        super().__init__(dim)
+        self._inv_sqrt_i = 1.0 / np.sqrt(np.arange(1, self.dim + 1, dtype=np.float64))
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        return 1.0 + np.einsum("ij,ij->i", X, X) / 4000.0 - np.cos(X * self._inv_sqrt_i).prod(axis=1)
+
+
+class Schwefel(PaperFunction):
+    """Schwefel 2.26: C D - sum x_i sin(sqrt|x_i|) on [-500, 500]^D, optimum at x_i = 420.9687.
+
+    C = 418.98288727243 (the exact maximum of x sin(sqrt x)), so that f* = 0; the often quoted
+    418.9829 would give f(x*) = 1.27e-5 D.
+    """
+
+    NAME = "schwefel"
+    LOWER = -500.0
+    UPPER = 500.0
+    OPTIMUM_COORD = SCHWEFEL_X_STAR
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        return SCHWEFEL_C * self.dim - (X * np.sin(np.sqrt(np.abs(X)))).sum(axis=1)
+
+
+class DropWave(PaperFunction):
+    """Drop-wave (2-D only): -(1 + cos(12 r)) / (0.5 r^2 + 2), r = ||x||, on [-5.12, 5.12]^2; f* = -1.
+
+    Raises
+    ------
+    ValueError
+        If ``dim`` is not 2.
+    """
+
+    NAME = "dropwave"
+    LOWER = -5.12
+    UPPER = 5.12
+    OPTIMUM_VALUE = -1.0
+
+    def __init__(self, dim: int = 2) -> None:
+        if check_int(dim, "dim") != 2:
+            raise ValueError(f"dim must be 2 for 'dropwave' (it is defined in 2-D only), got {dim}")
+        super().__init__(dim)
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        r2 = np.einsum("ij,ij->i", X, X)
+        return -(1.0 + np.cos(12.0 * np.sqrt(r2))) / (0.5 * r2 + 2.0)
+
+
+PAPER_FUNCTIONS: dict[str, type[PaperFunction]] = {
+    cls.NAME: cls
+    for cls in (Sphere, Elliptic, Tablet, Quadric, Step, Rastrigin, Ackley, Griewank, Schwefel, DropWave)
+}
+"""Canonical name -> class, in the order of SPEC section 6."""

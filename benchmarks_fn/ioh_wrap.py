@@ -1,0 +1,118 @@
+"""BBOB and CEC 2022 problems from the ``ioh`` package behind the :class:`BenchmarkFunction` interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ioh
+import numpy as np
+
+from ._validate import check_int
+from .base import BenchmarkFunction, FloatArray
+
+N_FUNCTIONS = {"bbob": 24, "cec2022": 12}
+
+# ioh numbers the CEC 2022 problems 1001..1012.
+_IOH_ID_OFFSET = {"bbob": 0, "cec2022": 1000}
+_IOH_CLASS = {"bbob": ioh.ProblemClass.BBOB, "cec2022": ioh.ProblemClass.CEC2022}
+
+CEC2022_DIMS = (2, 10, 20)
+"""Dimensions the CEC 2022 definition (and ioh's data files) cover."""
+CEC2022_HYBRID = (6, 7, 8)
+"""Hybrid functions, which CEC 2022 defines for D = 10 and 20 only."""
+BBOB_MIN_DIM = 2
+
+
+def allowed_dims(suite: str, fid: int) -> tuple[int, ...] | None:
+    """Dimensions a suite function accepts: a tuple, or None for "any dim >= 2" (BBOB)."""
+    if suite == "bbob":
+        return None
+    if fid in CEC2022_HYBRID:
+        return (10, 20)
+    return CEC2022_DIMS
+
+
+class IOHFunction(BenchmarkFunction):
+    """One BBOB or CEC 2022 problem of ``ioh``, evaluated in batches.
+
+    Parameters
+    ----------
+    suite : {"bbob", "cec2022"}
+        The suite.
+    fid : int
+        Function number within the suite (1..24 for BBOB, 1..12 for CEC 2022).
+    dim : int
+        Number of variables: >= 2 for BBOB; 10 or 20 for CEC 2022 (also 2 except f6-f8).
+    instance : int
+        BBOB instance (>= 1), which fixes the shift, rotation and f*. ioh's CEC 2022 problems have a
+        single instance, so only 1 is accepted there.
+
+    Notes
+    -----
+    Values include the suite's f* (``optimum_value``), i.e. the error is ``f(x) - optimum_value``.
+    The ioh problem counts evaluations and tracks its best point, which never changes the values
+    returned. Points outside the box are evaluated (no penalty), like the paper functions.
+    Pickling sends only (suite, fid, dim, instance) and rebuilds the ioh problem.
+    """
+
+    def __init__(self, suite: str, fid: int, dim: int, instance: int = 1) -> None:
+        if suite not in N_FUNCTIONS:
+            raise ValueError(f"suite must be one of {sorted(N_FUNCTIONS)}, got {suite!r}")
+        fid = check_int(fid, "fid")
+        if fid > N_FUNCTIONS[suite]:
+            raise ValueError(f"fid must be in 1..{N_FUNCTIONS[suite]} for {suite}, got {fid}")
+        dim = check_int(dim, "dim")
+        instance = check_int(instance, "instance")
+        name = f"{suite}:f{fid}"
+        dims = allowed_dims(suite, fid)
+        if dims is None and dim < BBOB_MIN_DIM:
+            raise ValueError(f"dim must be >= {BBOB_MIN_DIM} for {name!r}, got {dim}")
+        if dims is not None and dim not in dims:
+            raise ValueError(f"dim must be one of {dims} for {name!r} (as CEC 2022 defines it), got {dim}")
+        if suite == "cec2022" and instance != 1:
+            raise ValueError(f"instance must be 1 for {name!r} (ioh's CEC 2022 problems have one instance)")
+        self.suite = suite
+        self.fid = fid
+        self.instance = instance
+        problem = self._build(suite, fid, dim, instance)
+        super().__init__(
+            name,
+            dim,
+            problem.bounds.lb,
+            problem.bounds.ub,
+            optimum_value=problem.optimum.y,
+            optimum_x=problem.optimum.x,
+            family=suite,
+        )
+        self.long_name = problem.meta_data.name
+        self._problem = problem
+
+    @staticmethod
+    def _build(suite: str, fid: int, dim: int, instance: int) -> Any:
+        return ioh.get_problem(fid + _IOH_ID_OFFSET[suite], instance, dim, _IOH_CLASS[suite])
+
+    @property
+    def problem(self) -> Any:
+        """The underlying ioh problem (for attaching an ioh logger, for example)."""
+        return self._problem
+
+    def evaluate(self, X: FloatArray) -> FloatArray:
+        # ioh accepts a 2-D array (its overload for a list of points) and returns a Python list.
+        return np.asarray(self._problem(X), dtype=np.float64)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_problem"]  # pybind11 objects cannot be pickled
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._problem = self._build(self.suite, self.fid, self.dim, self.instance)
+
+    def __repr__(self) -> str:
+        f_star = "unknown" if self.optimum_value is None else f"{self.optimum_value:.6g}"
+        inst = f", instance={self.instance}" if self.suite == "bbob" else ""
+        return (
+            f"IOHFunction(name={self.name!r} ({self.long_name}), dim={self.dim}{inst}, "
+            f"bounds={self._bounds_repr()}, f*={f_star})"
+        )

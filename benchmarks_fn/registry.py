@@ -1,0 +1,144 @@
+"""Look functions up by name: :func:`get_function` and :func:`list_functions`."""
+
+from __future__ import annotations
+
+import re
+
+from ._validate import check_finite, check_int, unknown_name_error
+from .base import BenchmarkFunction
+from .functions import PAPER_FUNCTIONS
+from .ioh_wrap import N_FUNCTIONS, IOHFunction
+from .transforms import TransformedFunction
+
+FAMILIES = ("paper", "bbob", "cec2022")
+
+ALIASES = {
+    "schwefel226": "schwefel",
+    "schwefel2.26": "schwefel",
+    "schwefel_2_26": "schwefel",
+    "schwefel12": "quadric",
+    "schwefel1.2": "quadric",
+    "schwefel_1_2": "quadric",
+    "drop-wave": "dropwave",
+    "drop_wave": "dropwave",
+}
+
+_SUITE_NAME = re.compile(r"^(bbob|cec2022):f?(\d+)$")
+
+
+def list_functions(family: str | None = None) -> list[tuple[str, str]]:
+    """All function names with their family.
+
+    Parameters
+    ----------
+    family : {"paper", "bbob", "cec2022"} or None
+        Only this family; None lists all (10 + 24 + 12 names).
+
+    Returns
+    -------
+    list of (str, str)
+        ``(name, family)`` pairs, e.g. ``("rastrigin", "paper")``, ``("bbob:f15", "bbob")``.
+    """
+    if family is not None and family not in FAMILIES:
+        raise unknown_name_error("family", str(family), FAMILIES)
+    out: list[tuple[str, str]] = []
+    if family in (None, "paper"):
+        out += [(name, "paper") for name in PAPER_FUNCTIONS]
+    for suite in ("bbob", "cec2022"):
+        if family in (None, suite):
+            out += [(f"{suite}:f{i}", suite) for i in range(1, N_FUNCTIONS[suite] + 1)]
+    return out
+
+
+def canonical_name(name: str) -> tuple[str, str]:
+    """Normalise a function name; return ``(canonical_name, family)``.
+
+    Accepts any case, the aliases in :data:`ALIASES` and ``"bbob:15"`` for ``"bbob:f15"``.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown (the message lists close matches).
+    """
+    key = name.strip().lower() if isinstance(name, str) else ""
+    if not key:
+        raise ValueError(f"name must be a non-empty string, got {name!r}")
+    key = ALIASES.get(key, key)
+    if key in PAPER_FUNCTIONS:
+        return key, "paper"
+    m = _SUITE_NAME.match(key)
+    if m and 1 <= int(m.group(2)) <= N_FUNCTIONS[m.group(1)]:
+        return f"{m.group(1)}:f{int(m.group(2))}", m.group(1)
+    known = [n for n, _ in list_functions()]
+    raise unknown_name_error("name", name, known, hint="see list_functions()")
+
+
+def get_function(
+    name: str,
+    dim: int,
+    *,
+    shift: bool = False,
+    rotate: bool = False,
+    bias: float = 0.0,
+    seed: int | None = None,
+    instance: int = 1,
+) -> BenchmarkFunction:
+    """Build one benchmark function.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`list_functions` (case-insensitive): a paper function such as
+        ``"rastrigin"``, ``"bbob:f15"`` or ``"cec2022:f3"``.
+    dim : int
+        Number of variables. Drop-wave needs 2; BBOB needs >= 2; CEC 2022 needs 10 or 20
+        (also 2 for f1-f5 and f9-f12).
+    shift : bool
+        Paper functions only: move the optimum to a random o inside the inner 80% of the box.
+    rotate : bool
+        Paper functions only: rotate by a random orthogonal M about the (shifted) optimum,
+        z = M (x - o), value f(z + x0) + bias, x0 the plain optimum.
+    bias : float
+        Paper functions only: added to every value, so f* becomes the plain f* + bias.
+    seed : int or None
+        Seed for o and M. None means 0, so a transformed function is reproducible by default.
+        The same (name, dim, seed) gives the same o and M on every machine.
+    instance : int
+        BBOB instance (>= 1). Must be 1 for paper and CEC 2022 functions.
+
+    Returns
+    -------
+    BenchmarkFunction
+        A :class:`~benchmarks_fn.functions.PaperFunction`, a
+        :class:`~benchmarks_fn.transforms.TransformedFunction` (when shift, rotate or a non-zero bias
+        is asked for) or an :class:`~benchmarks_fn.ioh_wrap.IOHFunction`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a dim the function does not define, a non-finite bias, a negative or
+        non-integer seed, an instance other than 1 where there are no instances, or transformations
+        asked of a BBOB / CEC 2022 function (those are shifted and rotated already).
+    """
+    key, family = canonical_name(name)
+    dim = check_int(dim, "dim")
+    bias = check_finite(bias, "bias")
+    instance = check_int(instance, "instance")
+    if seed is not None:
+        check_int(seed, "seed", minimum=0)
+    if family == "paper":
+        if instance != 1:
+            raise ValueError(
+                f"instance must be 1 for paper function {key!r}; use shift/rotate/seed to get variants"
+            )
+        fn: BenchmarkFunction = PAPER_FUNCTIONS[key](dim)
+        if shift or rotate or bias != 0.0:
+            fn = TransformedFunction(fn, shift=shift, rotate=rotate, bias=bias, seed=seed)
+        return fn
+    if shift or rotate or bias != 0.0:
+        raise ValueError(
+            f"shift/rotate/bias apply to paper functions only; {key!r} is already shifted, rotated and "
+            "biased by its suite (choose a variant with instance=)"
+        )
+    suite, fid = key.split(":f")
+    return IOHFunction(suite, int(fid), dim, instance)

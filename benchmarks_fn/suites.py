@@ -1,0 +1,287 @@
+"""Named suites of (name, dim, options) entries, train/test splits, and ``--functions`` parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ._validate import check_finite, check_int, unknown_name_error
+from .base import BenchmarkFunction
+from .functions import PAPER_FUNCTIONS
+from .ioh_wrap import BBOB_MIN_DIM, N_FUNCTIONS
+from .registry import canonical_name, get_function
+
+SUITES = ("paper", "bbob", "cec2022")
+DEFAULT_DIMS = {"paper": 30, "bbob": 10, "cec2022": 10}
+"""Dimension used when ``dim`` is None."""
+CEC2022_SUITE_DIMS = (10, 20)
+"""The suite uses the two dimensions where all 12 CEC 2022 functions are defined."""
+
+
+class SuiteEntry(NamedTuple):
+    """One function of a suite: ``get_function(name, dim, **options)`` builds it."""
+
+    name: str
+    dim: int
+    options: dict[str, Any]
+
+
+def _dims(dim: int | Sequence[int] | None, suite: str) -> list[int]:
+    if dim is None:
+        return [DEFAULT_DIMS[suite]]
+    if isinstance(dim, Sequence) and not isinstance(dim, str):
+        if len(dim) == 0:
+            raise ValueError("dim must be an integer or a non-empty sequence of integers")
+        return [check_int(d, "dim") for d in dim]
+    return [check_int(dim, "dim")]
+
+
+def _transform_options(shift: bool, rotate: bool, bias: float, seed: int | None) -> dict[str, Any]:
+    bias = check_finite(bias, "bias")
+    if seed is not None:
+        seed = check_int(seed, "seed", minimum=0)
+    opts: dict[str, Any] = {}
+    if shift:
+        opts["shift"] = True
+    if rotate:
+        opts["rotate"] = True
+    if bias != 0.0:
+        opts["bias"] = bias
+    if opts and seed is not None:
+        opts["seed"] = seed
+    return opts
+
+
+def _paper_entry(name: str, dim: int, opts: dict[str, Any]) -> SuiteEntry:
+    # Drop-wave is 2-D only; suites and --functions lists always build it at dim 2.
+    return SuiteEntry(name, 2 if name == "dropwave" else dim, dict(opts))
+
+
+def get_suite(
+    suite: str,
+    dim: int | Sequence[int] | None = None,
+    *,
+    instance: int = 1,
+    shift: bool = False,
+    rotate: bool = False,
+    bias: float = 0.0,
+    seed: int | None = None,
+) -> list[SuiteEntry]:
+    """The entries of a named suite.
+
+    Parameters
+    ----------
+    suite : {"paper", "bbob", "cec2022"}
+        ``"paper"``: the ten functions of SPEC section 6 (Drop-wave always at dim 2).
+        ``"bbob"``: the 24 BBOB functions. ``"cec2022"``: the 12 CEC 2022 functions.
+    dim : int, sequence of int, or None
+        Dimension(s); one entry per function and dimension. None means 30 (paper) or 10 (bbob,
+        cec2022). BBOB needs dim >= 2; the cec2022 suite takes 10 and/or 20.
+    instance : int
+        BBOB instance, stored in the options of bbob entries. Must be 1 for the other suites.
+    shift, rotate, bias, seed
+        Paper suite only: stored in the options, see :func:`get_function`.
+
+    Returns
+    -------
+    list of SuiteEntry
+        ``(name, dim, options)`` named tuples; build them with :func:`make_functions`.
+    """
+    if suite not in SUITES:
+        raise unknown_name_error("suite", str(suite), SUITES)
+    dims = _dims(dim, suite)
+    instance = check_int(instance, "instance")
+    opts = _transform_options(shift, rotate, bias, seed)
+    if suite != "paper" and opts:
+        raise ValueError(f"shift/rotate/bias apply to the paper suite only, not to {suite!r}")
+    if suite != "bbob" and instance != 1:
+        raise ValueError(f"instance must be 1 for suite {suite!r}; only BBOB has instances")
+
+    entries: list[SuiteEntry] = []
+    if suite == "paper":
+        for d in dims:
+            entries += [_paper_entry(name, d, opts) for name in PAPER_FUNCTIONS]
+    elif suite == "bbob":
+        for d in dims:
+            if d < BBOB_MIN_DIM:
+                raise ValueError(f"dim must be >= {BBOB_MIN_DIM} for suite 'bbob', got {d}")
+            entries += [SuiteEntry(f"bbob:f{i}", d, {"instance": instance}) for i in range(1, 25)]
+    else:
+        for d in dims:
+            if d not in CEC2022_SUITE_DIMS:
+                raise ValueError(f"dim must be one of {CEC2022_SUITE_DIMS} for suite 'cec2022', got {d}")
+            entries += [SuiteEntry(f"cec2022:f{i}", d, {}) for i in range(1, N_FUNCTIONS["cec2022"] + 1)]
+    return _dedupe(entries)
+
+
+def _dedupe(entries: list[SuiteEntry]) -> list[SuiteEntry]:
+    seen: set[tuple[str, int, tuple[tuple[str, Any], ...]]] = set()
+    out = []
+    for e in entries:
+        key = (e.name, e.dim, tuple(sorted(e.options.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def split_suite(
+    suite: Sequence[SuiteEntry],
+    test_fraction: float | None = None,
+    *,
+    test_names: Sequence[str] | None = None,
+    seed: int = 0,
+) -> tuple[list[SuiteEntry], list[SuiteEntry]]:
+    """Split suite entries into disjoint train and test lists.
+
+    The split is by function name, so a function present at several dimensions lands entirely on
+    one side. Both lists keep the suite's order.
+
+    Parameters
+    ----------
+    suite : sequence of SuiteEntry
+        Entries, e.g. from :func:`get_suite`.
+    test_fraction : float, optional
+        Fraction of the distinct names to hold out, in (0, 1); rounded, with at least one name on
+        each side. Chosen by ``numpy.random.default_rng(seed)``. Default 0.25 when ``test_names``
+        is not given either.
+    test_names : sequence of str, optional
+        Exactly these names form the test side (instead of ``test_fraction``).
+    seed : int
+        Seed for the random choice.
+
+    Returns
+    -------
+    (list of SuiteEntry, list of SuiteEntry)
+        ``(train, test)``.
+    """
+    entries = [SuiteEntry(*e) for e in suite]
+    names = list(dict.fromkeys(e.name for e in entries))
+    if test_fraction is not None and test_names is not None:
+        raise ValueError("test_fraction and test_names: give one of them, not both")
+    if test_names is not None:
+        if isinstance(test_names, str):
+            test_names = [n for n in test_names.split(",") if n.strip()]
+        test = set()
+        for n in test_names:
+            try:
+                key = canonical_name(n)[0]
+            except ValueError:
+                key = str(n).strip()
+            if key not in names:
+                raise unknown_name_error("test_names", n, names, hint="not in this suite")
+            test.add(key)
+    else:
+        frac = 0.25 if test_fraction is None else check_finite(test_fraction, "test_fraction")
+        if not 0.0 < frac < 1.0:
+            raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+        if len(names) < 2:
+            raise ValueError("suite must hold at least two distinct functions to be split")
+        seed = check_int(seed, "seed", minimum=0)
+        k = min(max(round(frac * len(names)), 1), len(names) - 1)
+        picked = np.random.default_rng(seed).permutation(len(names))[:k]
+        test = {names[i] for i in picked}
+    return [e for e in entries if e.name not in test], [e for e in entries if e.name in test]
+
+
+def make_functions(entries: Sequence[SuiteEntry | tuple[str, int, dict[str, Any]]]) -> list[BenchmarkFunction]:
+    """Build the function objects of suite entries: ``get_function(name, dim, **options)`` each.
+
+    Parameters
+    ----------
+    entries : sequence of SuiteEntry or (name, dim, options) tuples
+
+    Returns
+    -------
+    list of BenchmarkFunction
+    """
+    return [get_function(name, dim, **options) for name, dim, options in entries]
+
+
+def resolve_entries(
+    functions: str | Sequence[str],
+    dim: int | None = None,
+    *,
+    shift: bool = False,
+    rotate: bool = False,
+    bias: float = 0.0,
+    seed: int | None = None,
+    instance: int = 1,
+) -> list[SuiteEntry]:
+    """Parse a ``--functions`` value into suite entries; see :func:`resolve_functions`."""
+    if isinstance(functions, str):
+        tokens = functions.split(",")
+    else:
+        tokens = [t for item in functions for t in str(item).split(",")]
+    tokens = [t.strip() for t in tokens if t.strip()]
+    if not tokens:
+        raise ValueError("functions must name at least one function or suite")
+    if dim is not None:
+        dim = check_int(dim, "dim")
+    opts = _transform_options(shift, rotate, bias, seed)
+    instance = check_int(instance, "instance")
+
+    entries: list[SuiteEntry] = []
+    for tok in tokens:
+        if tok.lower() in SUITES:
+            suite = tok.lower()
+            entries += get_suite(
+                suite, dim, instance=instance if suite == "bbob" else 1, **_suite_kwargs(opts, suite)
+            )
+            continue
+        try:
+            key, family = canonical_name(tok)
+        except ValueError as err:
+            raise ValueError(f"functions: {err}") from None
+        d = DEFAULT_DIMS[family] if dim is None else dim
+        if family == "paper":
+            entries.append(_paper_entry(key, d, opts))
+        elif opts:
+            raise ValueError(f"shift/rotate/bias apply to paper functions only, not to {key!r}")
+        else:
+            entries.append(SuiteEntry(key, d, {"instance": instance} if family == "bbob" else {}))
+    return _dedupe(entries)
+
+
+def _suite_kwargs(opts: dict[str, Any], suite: str) -> dict[str, Any]:
+    if suite != "paper" and opts:
+        raise ValueError(f"shift/rotate/bias apply to paper functions only, not to suite {suite!r}")
+    return {k: opts[k] for k in ("shift", "rotate", "bias", "seed") if k in opts}
+
+
+def resolve_functions(
+    functions: str | Sequence[str],
+    dim: int | None = None,
+    *,
+    shift: bool = False,
+    rotate: bool = False,
+    bias: float = 0.0,
+    seed: int | None = None,
+    instance: int = 1,
+) -> list[BenchmarkFunction]:
+    """Function objects for a ``--functions`` value.
+
+    Parameters
+    ----------
+    functions : str or sequence of str
+        Comma-separated names and/or suite names, e.g. ``"sphere,rastrigin"``, ``"paper"``,
+        ``"bbob:f1,bbob:f15"`` or ``["paper", "bbob"]``. Duplicates are dropped.
+    dim : int or None
+        Dimension for every function. Drop-wave is always built at dim 2. None means 30 for paper
+        functions and 10 for BBOB / CEC 2022.
+    shift, rotate, bias, seed
+        Transformations for paper functions, see :func:`get_function`; an error if the list holds
+        BBOB or CEC 2022 functions.
+    instance : int
+        BBOB instance.
+
+    Returns
+    -------
+    list of BenchmarkFunction
+    """
+    entries = resolve_entries(
+        functions, dim, shift=shift, rotate=rotate, bias=bias, seed=seed, instance=instance
+    )
+    return make_functions(entries)

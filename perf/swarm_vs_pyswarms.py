@@ -1,0 +1,71 @@
+"""Time per iteration of our swarm core against pyswarms' GlobalBestPSO, side by side in one process.
+
+Same problem for both: Rastrigin, N = 30, D = 30, 1000 iterations, w = 0.7, c1 = c2 = 1.5, velocity
+clamp 0.2 of the range, positions clipped to the box (pyswarms: bh_strategy="nearest"). A second row
+adds the evolutionary factor to our step (what the environment computes every iteration).
+
+Run: .venv/bin/python perf/swarm_vs_pyswarms.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+
+import numpy as np
+
+from benchmarks_fn import get_function
+from pso_env import Swarm
+
+N, D, ITERS, W, C1, C2 = 30, 30, 1000, 0.7, 1.5, 1.5
+
+
+def ours(fn, seed: int, with_factor: bool) -> tuple[float, float]:
+    swarm = Swarm(fn, N, np.random.default_rng(seed))
+    t0 = time.perf_counter()
+    for _ in range(ITERS):
+        swarm.step(W, C1, C2)
+        if with_factor:
+            swarm.evolutionary_factor()
+    return (time.perf_counter() - t0) / ITERS, swarm.gbest_fitness
+
+
+def pyswarms_run(fn, seed: int) -> tuple[float, float]:
+    import pyswarms as ps
+
+    np.random.seed(seed)  # pyswarms draws from numpy's global random state
+    vmax = 0.2 * (fn.upper[0] - fn.lower[0])
+    opt = ps.single.GlobalBestPSO(
+        n_particles=N, dimensions=D, options={"c1": C1, "c2": C2, "w": W},
+        bounds=(np.array(fn.lower), np.array(fn.upper)), bh_strategy="nearest", velocity_clamp=(-vmax, vmax),
+    )
+    t0 = time.perf_counter()
+    cost, _ = opt.optimize(fn.evaluate, iters=ITERS, verbose=False)
+    return (time.perf_counter() - t0) / ITERS, cost
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each, the minimum time is kept (default 5)")
+    args = parser.parse_args()
+    logging.getLogger("pyswarms").setLevel(logging.ERROR)
+    fn = get_function("rastrigin", D)
+    rows = {"ours (step)": [], "ours (step + f)": [], "pyswarms GlobalBestPSO": []}
+    bests = {k: [] for k in rows}
+    for r in range(args.repeats):  # interleaved so that machine noise hits all three alike
+        for key, run in (("ours (step)", lambda: ours(fn, r, False)), ("ours (step + f)", lambda: ours(fn, r, True)),
+                         ("pyswarms GlobalBestPSO", lambda: pyswarms_run(fn, r))):
+            t, best = run()
+            rows[key].append(t)
+            bests[key].append(best)
+    ref = min(rows["pyswarms GlobalBestPSO"])
+    print(f"Rastrigin N={N} D={D}, {ITERS} iterations, {args.repeats} runs each (min time per iteration)")
+    print(f"{'implementation':26s} {'us/iteration':>13s} {'pyswarms / this':>16s} {'median best':>12s}")
+    for key, times in rows.items():
+        t = min(times)
+        print(f"{key:26s} {t * 1e6:13.1f} {ref / t:16.2f} {np.median(bests[key]):12.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""The set of functions an environment draws its episodes from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from benchmarks_fn import canonical_name, get_function, get_suite
+
+INSTANCE_ORDERS = ("random", "round_robin")
+SUITES = ("paper", "bbob", "cec2022")
+
+
+def _is_function_object(obj: Any) -> bool:
+    return all(hasattr(obj, a) for a in ("dim", "lower", "upper")) and callable(obj)
+
+
+class InstanceSet:
+    """Functions to run episodes on, given by name, suite, entry or object.
+
+    Parameters
+    ----------
+    spec : str, function object, (name, dim, options) entry, or a list of them
+        Names use ``dim``; a suite name (``"paper"``, ``"bbob"``, ``"cec2022"``) expands to its entries
+        (:func:`benchmarks_fn.get_suite`), which carry their own dimensions.
+    dim : int
+        Dimension for functions given by name.
+    shift, rotate : bool
+        Give paper functions named here their CEC-style form with a fresh transformation per episode,
+        seeded from the environment (suite functions are transformed by their suite already; function
+        objects are used as they are).
+    order : {"random", "round_robin"}
+        How :meth:`pick` chooses the next function.
+
+    Raises
+    ------
+    ValueError
+        ``function`` when the spec is empty or holds something that is not a function, and the
+        message of :func:`benchmarks_fn.get_function` (prefixed with ``function:``) for a bad name/dim.
+    """
+
+    def __init__(self, spec: Any, dim: int, *, shift: bool = False, rotate: bool = False,
+                 order: str = "random") -> None:
+        if order not in INSTANCE_ORDERS:
+            raise ValueError(f"instance_order must be one of {INSTANCE_ORDERS}, got {order!r}")
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 1:
+            raise ValueError(f"dim must be an integer >= 1, got {dim!r}")
+        self.dim, self.shift, self.rotate, self.order = int(dim), bool(shift), bool(rotate), order
+        items = spec if isinstance(spec, (list, tuple)) and not _is_entry(spec) else [spec]
+        self.entries: list[Any] = []
+        for item in items:
+            self.entries.extend(self._expand(item))
+        if not self.entries:
+            raise ValueError("function must name at least one function, got an empty list")
+        # Build every named entry once: validates names and dims now, and caches the plain forms.
+        self._built = [e if _is_function_object(e) else self._build(e, seed=0) for e in self.entries]
+        self.names = [fn.name for fn in self._built]
+        self._next = 0
+
+    def _expand(self, item: Any) -> list[Any]:
+        if _is_function_object(item):
+            return [item]
+        if isinstance(item, str):
+            key = item.strip().lower()
+            if key in SUITES:
+                return list(get_suite(key, dim=self.dim))
+            return [(item, self.dim, {})]
+        if _is_entry(item):
+            return [(item[0], item[1], dict(item[2]) if len(item) > 2 else {})]
+        raise ValueError(
+            "function must be a name, a suite name, a (name, dim, options) entry, a function object with "
+            f"dim/lower/upper, or a list of these; got {item!r}"
+        )
+
+    def _transforms(self, entry: tuple) -> bool:
+        return (self.shift or self.rotate) and canonical_name(entry[0])[1] == "paper" and "seed" not in entry[2]
+
+    def _build(self, entry: tuple, seed: int) -> Any:
+        name, dim, options = entry
+        try:
+            if self._transforms(entry):
+                return get_function(name, dim, shift=self.shift, rotate=self.rotate, seed=seed, **options)
+            return get_function(name, dim, **options)
+        except ValueError as err:
+            raise ValueError(f"function: {err}") from None
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def restart(self) -> None:
+        """Start the round-robin order again from the first function."""
+        self._next = 0
+
+    def pick(self, rng: np.random.Generator, transform_seed: int, choice: Any = None) -> Any:
+        """The function of the next episode.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Draws the index when the order is random (only when there are several functions).
+        transform_seed : int
+            Seed of the CEC-style transformation, for entries that get a fresh one per episode.
+        choice : None, int, str or function object
+            An explicit choice (``reset(options={"function": ...})``): an index into the set, a name
+            (one of the set's, or any name :func:`benchmarks_fn.get_function` knows, built at this
+            set's ``dim``), or a function object.
+        """
+        if choice is not None:
+            if _is_function_object(choice):
+                return choice
+            if isinstance(choice, (int, np.integer)) and not isinstance(choice, bool):
+                if not 0 <= choice < len(self.entries):
+                    raise ValueError(f"options['function'] index must be in 0..{len(self.entries) - 1}, got {choice}")
+                index = int(choice)
+            elif isinstance(choice, str):
+                matches = [i for i, n in enumerate(self.names) if n == choice or _base(self._built[i]) == choice]
+                if not matches:
+                    entry = self._expand(choice)[0]
+                    return self._build(entry, transform_seed) if isinstance(entry, tuple) else entry
+                index = matches[0]
+            else:
+                raise ValueError(f"options['function'] must be an index, a name or a function object, got {choice!r}")
+        elif len(self.entries) == 1:
+            index = 0
+        elif self.order == "random":
+            index = int(rng.integers(len(self.entries)))
+        else:
+            index = self._next % len(self.entries)
+            self._next += 1
+        entry = self.entries[index]
+        if isinstance(entry, tuple) and self._transforms(entry):
+            return self._build(entry, transform_seed)
+        return self._built[index]
+
+
+def _is_entry(item: Any) -> bool:
+    return (isinstance(item, tuple) and 2 <= len(item) <= 3 and isinstance(item[0], str)
+            and isinstance(item[1], (int, np.integer)) and (len(item) == 2 or isinstance(item[2], dict)))
+
+
+def _base(fn: Any) -> str:
+    return getattr(fn, "base_name", fn.name)

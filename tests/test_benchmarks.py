@@ -1,0 +1,469 @@
+"""Tests of benchmarks_fn: paper functions, CEC-style transforms, ioh wrappers, suites, errors."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import ioh
+import numpy as np
+import pytest
+
+from benchmarks_fn import (
+    BenchmarkFunction,
+    DropWave,
+    Rastrigin,
+    TransformedFunction,
+    from_callable,
+    get_function,
+    get_suite,
+    list_functions,
+    make_functions,
+    random_orthogonal,
+    resolve_functions,
+    split_suite,
+)
+
+PAPER = [n for n, fam in list_functions() if fam == "paper"]
+
+
+def paper_dim(name: str, dim: int = 10) -> int:
+    return 2 if name == "dropwave" else dim
+
+
+# Independent, loop-based references written straight from SPEC section 6.
+def ref_value(name: str, x: list[float]) -> float:
+    d = len(x)
+    if name == "sphere":
+        return sum(v * v for v in x)
+    if name == "elliptic":
+        return sum((1e6 ** (i / (d - 1) if d > 1 else 0.0)) * x[i] ** 2 for i in range(d))
+    if name == "tablet":
+        return 1e6 * x[0] ** 2 + sum(v * v for v in x[1:])
+    if name == "quadric":
+        total, partial = 0.0, 0.0
+        for v in x:
+            partial += v
+            total += partial**2
+        return total
+    if name == "step":
+        return sum(math.floor(v + 0.5) ** 2 for v in x)
+    if name == "rastrigin":
+        return sum(v * v - 10 * math.cos(2 * math.pi * v) + 10 for v in x)
+    if name == "ackley":
+        s1 = sum(v * v for v in x) / d
+        s2 = sum(math.cos(2 * math.pi * v) for v in x) / d
+        return -20 * math.exp(-0.2 * math.sqrt(s1)) - math.exp(s2) + 20 + math.e
+    if name == "griewank":
+        prod = 1.0
+        for i, v in enumerate(x, start=1):
+            prod *= math.cos(v / math.sqrt(i))
+        return 1 + sum(v * v for v in x) / 4000 - prod
+    if name == "schwefel":
+        return 418.98288727243369 * d - sum(v * math.sin(math.sqrt(abs(v))) for v in x)
+    if name == "dropwave":
+        r = math.hypot(x[0], x[1])
+        return -(1 + math.cos(12 * r)) / (0.5 * r * r + 2)
+    raise KeyError(name)
+
+
+HAND_VALUES = [
+    ("sphere", [1.0, 2.0, 3.0], 14.0),
+    ("sphere", [-0.5, 0.5], 0.5),
+    ("elliptic", [1.0, 1.0, 1.0], 1_001_001.0),
+    ("elliptic", [2.0, 0.0, 0.0], 4.0),
+    ("tablet", [1.0, 2.0, 3.0], 1_000_013.0),
+    ("tablet", [0.0, 2.0], 4.0),
+    ("quadric", [1.0, 2.0, 3.0], 46.0),
+    ("quadric", [1.0, -1.0], 1.0),
+    ("step", [0.4, 0.6, -1.6], 5.0),
+    ("step", [-0.6, 0.5], 2.0),
+    ("rastrigin", [1.0, 2.0], 5.0),
+    ("rastrigin", [0.5, 0.5], 40.5),
+    ("ackley", [1.0, 1.0], 20.0 - 20.0 * math.exp(-0.2)),
+    ("ackley", [0.5, 0.5], 20.0 - 20.0 * math.exp(-0.1) + math.e - math.exp(-1.0)),
+    ("griewank", [math.pi, 0.0], 2.0 + math.pi**2 / 4000),
+    ("griewank", [0.0, 0.0, 0.0], 0.0),
+    ("schwefel", [0.0, 0.0], 2 * 418.98288727243369),
+    ("schwefel", [420.96874635998205, 0.0], 418.98288727243369),
+    ("dropwave", [0.0, 0.0], -1.0),
+    ("dropwave", [math.pi / 12, 0.0], 0.0),
+]
+
+
+# ---------------------------------------------------------------- plain paper functions
+
+
+def test_ten_paper_functions():
+    assert PAPER == [
+        "sphere", "elliptic", "tablet", "quadric", "step",
+        "rastrigin", "ackley", "griewank", "schwefel", "dropwave",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "dim"), [(n, d) for n in PAPER for d in ([2] if n == "dropwave" else [1, 2, 30])]
+)
+def test_paper_optimum(name, dim):
+    f = get_function(name, dim)
+    assert f.name == f.base_name == name and f.family == "paper" and f.dim == dim
+    assert f.lower.shape == f.upper.shape == f.optimum_x.shape == (dim,)
+    assert f.lower.dtype == np.float64 and np.all(f.lower < f.upper)
+    assert np.all(f.lower <= f.optimum_x) and np.all(f.optimum_x <= f.upper)
+    value = f(f.optimum_x)
+    assert isinstance(value, float)
+    assert abs(value - f.optimum_value) < 1e-8
+    assert f.optimum_value == (-1.0 if name == "dropwave" else 0.0)
+
+
+@pytest.mark.parametrize(("name", "x", "expected"), HAND_VALUES)
+def test_paper_hand_values(name, x, expected):
+    f = get_function(name, len(x))
+    assert f(np.array(x)) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert ref_value(name, x) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", PAPER)
+def test_paper_matches_reference_and_batch_equals_rows(name):
+    dim = paper_dim(name, 7)
+    f = get_function(name, dim)
+    X = np.random.default_rng(1).uniform(f.lower, f.upper, size=(12, dim))
+    batch = f(X)
+    assert batch.shape == (12,) and batch.dtype == np.float64
+    np.testing.assert_allclose(f.evaluate(X), batch, rtol=0, atol=0)
+    rows = np.array([f(x) for x in X])
+    np.testing.assert_allclose(batch, rows, rtol=1e-12, atol=1e-12)
+    ref = np.array([ref_value(name, list(x)) for x in X])
+    np.testing.assert_allclose(batch, ref, rtol=1e-10, atol=1e-9)
+
+
+def test_call_accepts_lists_ints_and_empty_batches():
+    f = get_function("sphere", 3)
+    assert f([1, 2, 3]) == 14.0
+    np.testing.assert_array_equal(f([[1, 2, 3], [0, 0, 1]]), [14.0, 1.0])
+    assert f(np.empty((0, 3))).shape == (0,)
+
+
+def test_bounds_are_read_only():
+    f = get_function("rastrigin", 4)
+    with pytest.raises(ValueError):
+        f.lower[0] = 0.0
+
+
+def test_repr():
+    assert repr(get_function("rastrigin", 30)) == (
+        "Rastrigin(name='rastrigin', dim=30, bounds=[-5.12, 5.12], f*=0)"
+    )
+    assert "rastrigin[shift,rotate,seed=3]" in repr(get_function("rastrigin", 5, shift=True, rotate=True, seed=3))
+    assert "bbob:f15" in repr(get_function("bbob:f15", 2))
+
+
+# ---------------------------------------------------------------- CEC-style transforms
+
+
+@pytest.mark.parametrize("name", PAPER)
+def test_transformed_optimum_and_formula(name):
+    dim = paper_dim(name, 10)
+    plain = get_function(name, dim)
+    f = get_function(name, dim, shift=True, rotate=True, bias=123.5, seed=7)
+    assert isinstance(f, TransformedFunction)
+    assert f.base_name == name and f.name == f"{name}[shift,rotate,seed=7,bias=123.5]"
+    assert f.optimum_value == plain.optimum_value + 123.5
+    np.testing.assert_array_equal(f.optimum_x, f.o)
+    assert abs(f(f.o) - f.optimum_value) < 1e-8
+    np.testing.assert_allclose(f.M @ f.M.T, np.eye(dim), atol=1e-12)
+    np.testing.assert_array_equal(f.lower, plain.lower)
+    # Inner 80% of the box.
+    margin = 0.1 * (plain.upper - plain.lower)
+    assert np.all(f.o >= plain.lower + margin) and np.all(f.o <= plain.upper - margin)
+    # Value formula, point by point: f(M (x - o) + x0) + bias.
+    X = np.random.default_rng(2).uniform(plain.lower, plain.upper, size=(5, dim))
+    expected = [ref_value(name, list(f.M @ (x - f.o) + plain.optimum_x)) + 123.5 for x in X]
+    np.testing.assert_allclose(f(X), expected, rtol=1e-10, atol=1e-8)
+
+
+def test_transform_seed_reproducible_and_distinct():
+    a = get_function("rastrigin", 10, shift=True, rotate=True, seed=3)
+    b = get_function("rastrigin", 10, shift=True, rotate=True, seed=3)
+    c = get_function("rastrigin", 10, shift=True, rotate=True, seed=4)
+    np.testing.assert_array_equal(a.o, b.o)
+    np.testing.assert_array_equal(a.M, b.M)
+    assert not np.allclose(a.o, c.o) and not np.allclose(a.M, c.M)
+    # seed=None is the documented default seed 0.
+    d = get_function("rastrigin", 10, shift=True, rotate=True)
+    e = get_function("rastrigin", 10, shift=True, rotate=True, seed=0)
+    np.testing.assert_array_equal(d.o, e.o)
+    np.testing.assert_array_equal(d.M, e.M)
+    # The shift does not depend on whether a rotation is drawn too.
+    np.testing.assert_array_equal(get_function("rastrigin", 10, shift=True, seed=3).o, a.o)
+
+
+def test_transform_pinned_values():
+    # Pins o and M for one seed, so a change of the random streams (which would make results
+    # incomparable across runs and machines) fails loudly.
+    f = get_function("sphere", 3, shift=True, rotate=True, seed=3)
+    np.testing.assert_allclose(f.o, [-65.37669145042184, -20.847871241430873, -24.28261640936384], rtol=1e-12)
+    np.testing.assert_allclose(
+        f.M,
+        [
+            [-0.4977984703539571, 0.5497770076403381, -0.6707771051424586],
+            [-0.7602702156631636, 0.09556460821464008, 0.6425391854449574],
+            [0.41735582191787834, 0.8298268780455466, 0.3704071683761453],
+        ],
+        rtol=1e-9,
+    )
+
+
+def test_random_orthogonal_sign_fix():
+    # With the sign fix, Q^T A is QR's R with a positive diagonal (what makes Q Haar-distributed).
+    Q = random_orthogonal(8, np.random.default_rng(11))
+    A = np.random.default_rng(11).standard_normal((8, 8))
+    R = Q.T @ A
+    np.testing.assert_allclose(np.tril(R, -1), 0.0, atol=1e-12)
+    assert np.all(np.diag(R) > 0)
+
+
+def test_shift_only_and_rotate_only():
+    s = get_function("schwefel", 5, shift=True, seed=1)
+    np.testing.assert_array_equal(s.M, np.eye(5))
+    assert s(s.o) == pytest.approx(0.0, abs=1e-8)
+    x = np.full(5, 10.0)
+    plain = get_function("schwefel", 5)
+    assert s(x) == pytest.approx(plain(x - s.o + plain.optimum_x), rel=1e-12)
+
+    r = get_function("schwefel", 5, rotate=True, seed=1)
+    np.testing.assert_array_equal(r.o, plain.optimum_x)  # rotation about the plain optimum
+    assert r(plain.optimum_x) == pytest.approx(0.0, abs=1e-8)
+    assert not np.allclose(r.M, np.eye(5))
+
+
+def test_bias_only_keeps_the_plain_optimum():
+    f = get_function("sphere", 4, bias=-50.0)
+    assert f.name == "sphere[bias=-50]" and f.optimum_value == -50.0
+    np.testing.assert_array_equal(f.optimum_x, np.zeros(4))
+    assert f(np.ones(4)) == 4.0 - 50.0
+
+
+def test_different_functions_get_different_shifts():
+    a = get_function("sphere", 10, shift=True, seed=3)
+    b = get_function("elliptic", 10, shift=True, seed=3)
+    assert not np.allclose(a.o, b.o)
+
+
+def test_pickle_paper_and_transformed():
+    X = np.random.default_rng(0).uniform(-5, 5, (4, 6))
+    for f in (get_function("ackley", 6), get_function("rastrigin", 6, shift=True, rotate=True, seed=2)):
+        g = pickle.loads(pickle.dumps(f))
+        np.testing.assert_array_equal(f(X), g(X))
+        assert g.name == f.name
+
+
+# ---------------------------------------------------------------- ioh wrappers
+
+IOH_CASES = [("bbob", 1, 5, 1), ("bbob", 15, 10, 3), ("bbob", 24, 2, 1), ("cec2022", 3, 10, 1),
+             ("cec2022", 7, 20, 1), ("cec2022", 12, 2, 1)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("suite", "fid", "dim", "instance"), IOH_CASES)
+def test_ioh_matches_ioh(suite, fid, dim, instance):
+    f = get_function(f"{suite}:f{fid}", dim, instance=instance)
+    pclass = ioh.ProblemClass.BBOB if suite == "bbob" else ioh.ProblemClass.CEC2022
+    ioh_id = fid if suite == "bbob" else 1000 + fid
+    p = ioh.get_problem(ioh_id, instance, dim, pclass)
+    assert f.name == f"{suite}:f{fid}" and f.family == suite and f.dim == dim
+    np.testing.assert_array_equal(f.lower, p.bounds.lb)
+    np.testing.assert_array_equal(f.upper, p.bounds.ub)
+    assert f.optimum_value == p.optimum.y
+    np.testing.assert_array_equal(f.optimum_x, p.optimum.x)
+    assert f(f.optimum_x) == pytest.approx(f.optimum_value, abs=1e-8)
+    X = np.random.default_rng(fid).uniform(f.lower, f.upper, size=(6, dim))
+    ours = f(X)
+    assert ours.shape == (6,) and ours.dtype == np.float64
+    np.testing.assert_array_equal(ours, [p(x) for x in X])
+    # Order of calls does not matter; single points give floats.
+    f(X[::-1])
+    assert f(X[2]) == ours[2] and isinstance(f(X[2]), float)
+    g = pickle.loads(pickle.dumps(f))
+    np.testing.assert_array_equal(g(X), ours)
+    assert g.optimum_value == f.optimum_value and g.instance == instance
+
+
+def test_bbob_instances_differ_and_name_forms():
+    a, b = get_function("bbob:f3", 5, instance=1), get_function("BBOB:3", 5, instance=2)
+    assert b.name == "bbob:f3"
+    assert a.optimum_value != b.optimum_value or not np.allclose(a.optimum_x, b.optimum_x)
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"name": "rastrign", "dim": 5}, r"name.*rastrigin"),
+        ({"name": "bbob:f25", "dim": 5}, r"name"),
+        ({"name": "", "dim": 5}, r"name"),
+        ({"name": 3, "dim": 5}, r"name"),
+        ({"name": "sphere", "dim": 0}, r"dim"),
+        ({"name": "sphere", "dim": -3}, r"dim"),
+        ({"name": "sphere", "dim": 2.5}, r"dim"),
+        ({"name": "sphere", "dim": True}, r"dim"),
+        ({"name": "dropwave", "dim": 3}, r"dim must be 2"),
+        ({"name": "cec2022:f1", "dim": 30}, r"dim must be one of \(2, 10, 20\)"),
+        ({"name": "cec2022:f6", "dim": 2}, r"dim must be one of \(10, 20\)"),
+        ({"name": "bbob:f1", "dim": 1}, r"dim must be >= 2"),
+        ({"name": "sphere", "dim": 3, "bias": float("nan")}, r"bias"),
+        ({"name": "sphere", "dim": 3, "bias": float("inf")}, r"bias"),
+        ({"name": "sphere", "dim": 3, "shift": True, "seed": -1}, r"seed"),
+        ({"name": "sphere", "dim": 3, "instance": 2}, r"instance"),
+        ({"name": "bbob:f1", "dim": 3, "instance": 0}, r"instance"),
+        ({"name": "cec2022:f1", "dim": 10, "instance": 2}, r"instance"),
+        ({"name": "bbob:f1", "dim": 3, "shift": True}, r"shift"),
+    ],
+)
+def test_get_function_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        get_function(**kwargs)
+
+
+@pytest.mark.parametrize("name", ["sphere", "bbob:f2"])
+@pytest.mark.parametrize("shape", [(4,), (3, 4), (6,), (2, 2, 5), ()])
+def test_wrong_x_shape(name, shape):
+    f = get_function(name, 5)
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 5\) or \(5,\)"):
+        f(np.zeros(shape))
+
+
+def test_drop_wave_class_rejects_other_dims():
+    with pytest.raises(ValueError, match="dim"):
+        DropWave(30)
+
+
+def test_suite_errors():
+    with pytest.raises(ValueError, match="suite.*paper"):
+        get_suite("papr")
+    with pytest.raises(ValueError, match=r"dim must be one of \(10, 20\)"):
+        get_suite("cec2022", 30)
+    with pytest.raises(ValueError, match="dim"):
+        get_suite("bbob", 1)
+    with pytest.raises(ValueError, match="shift"):
+        get_suite("bbob", 5, shift=True)
+    with pytest.raises(ValueError, match="instance"):
+        get_suite("paper", 5, instance=2)
+    with pytest.raises(ValueError, match="bias"):
+        get_suite("paper", 5, bias=float("nan"))
+    suite = get_suite("paper", 5)
+    with pytest.raises(ValueError, match="test_fraction"):
+        split_suite(suite, 1.5)
+    with pytest.raises(ValueError, match="test_names.*rastrigin"):
+        split_suite(suite, test_names=["rastrign"])
+    with pytest.raises(ValueError, match="test_fraction and test_names"):
+        split_suite(suite, 0.2, test_names=["sphere"])
+    with pytest.raises(ValueError, match="functions"):
+        resolve_functions("sphere,rastrign", 5)
+    with pytest.raises(ValueError, match="functions"):
+        resolve_functions(" , ", 5)
+
+
+# ---------------------------------------------------------------- listing, suites, splits
+
+
+def test_list_functions():
+    names = list_functions()
+    assert len(names) == 10 + 24 + 12 == len({n for n, _ in names})
+    families = [fam for _, fam in names]
+    assert families.count("paper") == 10 and families.count("bbob") == 24 and families.count("cec2022") == 12
+    assert ("bbob:f15", "bbob") in names and ("cec2022:f3", "cec2022") in names
+    assert list_functions("cec2022") == [(f"cec2022:f{i}", "cec2022") for i in range(1, 13)]
+    with pytest.raises(ValueError, match="family"):
+        list_functions("cec2017")
+
+
+def test_suites_sizes_and_entries():
+    paper = get_suite("paper", dim=30)
+    assert len(paper) == 10
+    assert {e.dim for e in paper if e.name != "dropwave"} == {30}
+    assert [e.dim for e in paper if e.name == "dropwave"] == [2]
+    assert len(get_suite("paper", dim=(10, 30))) == 19  # drop-wave once
+    bbob = get_suite("bbob", dim=5, instance=3)
+    assert len(bbob) == 24 and all(e.options == {"instance": 3} and e.dim == 5 for e in bbob)
+    assert len(get_suite("cec2022", 10)) == 12
+    assert len(get_suite("cec2022", (10, 20))) == 24
+    shifted = get_suite("paper", 10, shift=True, rotate=True, seed=5)
+    assert shifted[0].options == {"shift": True, "rotate": True, "seed": 5}
+    fns = make_functions(shifted)
+    assert all(isinstance(f, TransformedFunction) for f in fns)
+    assert fns[-1].dim == 2 and fns[0].name == "sphere[shift,rotate,seed=5]"
+    assert [f.name for f in make_functions(get_suite("cec2022", 10)[:2])] == ["cec2022:f1", "cec2022:f2"]
+
+
+def test_split_deterministic_disjoint():
+    suite = get_suite("bbob", 5)
+    train, test = split_suite(suite, 0.25, seed=1)
+    train2, test2 = split_suite(suite, 0.25, seed=1)
+    assert train == train2 and test == test2
+    assert len(test) == 6 and len(train) == 18
+    assert not {e.name for e in train} & {e.name for e in test}
+    assert sorted(train + test, key=suite.index) == suite
+    others = {tuple(e.name for e in split_suite(suite, 0.25, seed=s)[1]) for s in range(2, 8)}
+    assert len(others) > 1
+
+
+def test_split_by_names_and_across_dims():
+    suite = get_suite("cec2022", (10, 20))
+    train, test = split_suite(suite, test_names=["cec2022:f3", "CEC2022:12"])
+    assert [(e.name, e.dim) for e in test] == [("cec2022:f3", 10), ("cec2022:f12", 10),
+                                                ("cec2022:f3", 20), ("cec2022:f12", 20)]  # fmt: skip
+    assert len(train) == 20
+    train, test = split_suite(suite, 0.5, seed=0)
+    assert len({e.name for e in test}) == 6 and not {e.name for e in train} & {e.name for e in test}
+
+
+def test_resolve_functions():
+    fns = resolve_functions("sphere, Rastrigin ,dropwave", 20)
+    assert [(f.name, f.dim) for f in fns] == [("sphere", 20), ("rastrigin", 20), ("dropwave", 2)]
+    assert len(resolve_functions("paper", 30)) == 10
+    assert len(resolve_functions(["paper", "sphere"], 30)) == 10  # duplicates dropped
+    mixed = resolve_functions(["bbob:f1", "cec2022"], 10)
+    assert len(mixed) == 13 and mixed[0].name == "bbob:f1"
+    shifted = resolve_functions("rastrigin", 5, shift=True, seed=2)
+    assert shifted[0].name == "rastrigin[shift,seed=2]"
+    assert resolve_functions("rastrigin")[0].dim == 30
+
+
+# ---------------------------------------------------------------- user functions
+
+
+def test_from_callable_point_and_vectorized():
+    def point(x):
+        return float(np.sum(np.abs(x)))
+
+    f = from_callable(point, 3, -1.0, 1.0, name="l1", optimum_value=0.0, optimum_x=np.zeros(3))
+    X = np.array([[1.0, -2.0, 0.5], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(f(X), [3.5, 0.0])
+    assert f(X[0]) == 3.5 and f.name == "l1" and f.family == "custom"
+    g = from_callable(lambda X: np.abs(X).sum(axis=1), 3, [-1, -2, -3], 1.0, vectorized=True)
+    np.testing.assert_array_equal(g(X), [3.5, 0.0])
+    assert "per-coordinate" in repr(g)
+    bad = from_callable(lambda X: np.abs(X).sum(), 3, -1.0, 1.0, vectorized=True)
+    with pytest.raises(ValueError, match="vectorized=False"):
+        bad(X)
+    with pytest.raises(ValueError, match="fn"):
+        from_callable(42, 3, -1.0, 1.0)
+    with pytest.raises(ValueError, match="lower"):
+        from_callable(point, 3, 1.0, -1.0)
+
+
+def test_subclassing_and_rastrigin_class():
+    class Shifted(BenchmarkFunction):
+        def __init__(self):
+            super().__init__("shifted", 2, -1.0, 1.0, optimum_value=0.0, optimum_x=[0.5, 0.5])
+
+        def evaluate(self, X):
+            return ((X - 0.5) ** 2).sum(axis=1)
+
+    s = Shifted()
+    assert s([0.5, 0.5]) == 0.0 and s(np.zeros((3, 2))).tolist() == [0.5] * 3
+    t = TransformedFunction(s, shift=True, seed=1)
+    assert t(t.o) == pytest.approx(0.0, abs=1e-12)
+    assert Rastrigin(4)(np.zeros(4)) == 0.0

@@ -1,0 +1,276 @@
+"""The PSOControl environment."""
+
+import math
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from hmmlearn.hmm import CategoricalHMM
+
+import pso_env
+from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
+from pso_env import OBS_MODES, REWARD_MODES, ActionConfig, PSOEnv, Swarm, apply_action, discretise
+from pso_env.belief import PAPER_EMISSIONPROB, PAPER_STARTPROB, PAPER_TRANSMAT, STATE_NAMES
+
+
+def small_env(**kwargs):
+    args = dict(function="rastrigin", dim=5, swarm_size=10, max_iterations=30)
+    args.update(kwargs)
+    return PSOEnv(**args)
+
+
+def rollout(env, seed, actions):
+    obs, info = env.reset(seed=seed)
+    out = [(obs, 0.0, info)]
+    for a in actions:
+        obs, r, term, trunc, info = env.step(a)
+        out.append((obs, r, info))
+        if term or trunc:
+            break
+    return out
+
+
+@pytest.mark.parametrize("obs_mode", OBS_MODES)
+@pytest.mark.parametrize("reward_mode", REWARD_MODES)
+def test_env_checkers_pass(obs_mode, reward_mode):
+    from gymnasium.utils.env_checker import check_env as gym_check
+    from stable_baselines3.common.env_checker import check_env as sb3_check
+
+    env = small_env(obs_mode=obs_mode, reward_mode=reward_mode)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", category=UserWarning)  # any checker warning fails the test
+        gym_check(env, skip_render_check=True)
+    sb3_check(env, warn=False)
+    obs, _ = env.reset(seed=1)
+    assert env.observation_space.contains(obs)
+    assert obs.shape == ((11,) if obs_mode == "features" else (4,))
+
+
+def test_registered_make_and_vector_constructors():
+    from stable_baselines3.common.env_util import make_vec_env
+
+    env = gym.make(pso_env.ENV_ID, function="rastrigin", dim=10, max_iterations=20)
+    obs, info = env.reset(seed=0)
+    assert obs.shape == (4,) and info["function"] == "rastrigin"
+    venv = gym.make_vec(pso_env.ENV_ID, num_envs=4, function="sphere", dim=5, max_iterations=5)
+    obs, _ = venv.reset(seed=0)
+    assert obs.shape == (4, 4)
+    venv.step(np.array([0, 1, 2, 3]))
+    venv.close()
+    sb3 = make_vec_env(pso_env.ENV_ID, n_envs=2, env_kwargs=dict(function="sphere", dim=5, max_iterations=5))
+    assert sb3.reset().shape == (2, 4)
+    sb3.close()
+
+
+def test_same_seed_same_trajectory_other_seed_differs():
+    actions = np.random.default_rng(0).integers(0, 4, 30)
+    for mode in OBS_MODES:
+        a = rollout(small_env(obs_mode=mode, reward_mode="log"), 7, actions)
+        b = rollout(small_env(obs_mode=mode, reward_mode="log"), 7, actions)
+        c = rollout(small_env(obs_mode=mode, reward_mode="log"), 8, actions)
+        for (oa, ra, ia), (ob, rb, ib) in zip(a, b):
+            np.testing.assert_array_equal(oa, ob)
+            assert ra == rb and ia == ib
+        assert [i["best_fitness"] for _, _, i in a] != [i["best_fitness"] for _, _, i in c]
+
+
+def test_reset_without_seed_continues_the_stream_and_reseeding_replays_it():
+    env = small_env(function=["sphere", "rastrigin", "ackley"], shift=True, rotate=True)
+    first = [env.reset(seed=3)[1]["best_fitness"]] + [env.reset()[1]["best_fitness"] for _ in range(3)]
+    again = [env.reset(seed=3)[1]["best_fitness"]] + [env.reset()[1]["best_fitness"] for _ in range(3)]
+    assert first == again and len(set(first)) == 4
+
+
+@pytest.mark.parametrize("name", list(PAPER_FUNCTIONS))
+@pytest.mark.parametrize("cec", [False, True])
+def test_random_episode_is_finite_and_improvement_rewards_telescope(name, cec):
+    dim = 2 if name == "dropwave" else 10
+    env = PSOEnv(function=name, dim=dim, swarm_size=20, max_iterations=60, shift=cec, rotate=cec,
+                 obs_mode="features")
+    obs, info = env.reset(seed=11)
+    start, total = info["best_fitness"], 0.0
+    rng = np.random.default_rng(0)
+    done = False
+    while not done:
+        obs, r, term, trunc, info = env.step(int(rng.integers(4)))
+        assert np.isfinite(obs).all() and math.isfinite(r) and r >= 0
+        total += r
+        done = term or trunc
+    assert info["iteration"] == 60 and info["evaluations"] == 20 * 61
+    assert total == pytest.approx(start - info["best_fitness"], rel=1e-9, abs=1e-9)
+    assert info["best_fitness"] < start
+
+
+@pytest.mark.parametrize("mode", ["log", "relative"])
+def test_scale_free_rewards(mode):
+    env = PSOEnv(function="sphere", dim=5, swarm_size=20, max_iterations=100, reward_mode=mode)
+    _, info = env.reset(seed=0)
+    e0, total = info["error"], 0.0
+    for _ in range(100):
+        _, r, _, _, info = env.step(1)
+        total += r
+    if mode == "log":
+        assert total == pytest.approx(math.log10(e0) - math.log10(max(info["error"], 1e-8)))
+    else:
+        assert total == pytest.approx((e0 - info["error"]) / e0)
+    # the same relative progress on a function scaled by 1e6 gives the same rewards
+    big = from_callable(lambda X: 1e6 * np.sum(X**2, axis=1), 5, -100.0, 100.0, name="big", optimum_value=0.0,
+                      vectorized=True)
+    env2 = PSOEnv(function=big, swarm_size=20, max_iterations=100, reward_mode=mode)
+    env2.reset(seed=0)
+    total2 = sum(env2.step(1)[1] for _ in range(100))
+    assert total2 == pytest.approx(total, rel=1e-6) or mode == "log"
+
+
+def test_reward_is_finite_with_nasty_objective():
+    fn = from_callable(lambda X: np.where(X[:, 0] > 0, np.nan, np.sum(X**2, 1)), 3, -1.0, 1.0, name="nasty", vectorized=True)
+    allnan = from_callable(lambda X: np.full(len(X), np.inf), 3, -1.0, 1.0, name="inf", vectorized=True)
+    for f in (fn, allnan):
+        for mode in REWARD_MODES:
+            env = PSOEnv(function=f, swarm_size=10, max_iterations=20, reward_mode=mode, obs_mode="features")
+            obs, _ = env.reset(seed=0)
+            for t in range(20):
+                obs, r, *_ = env.step(t % 4)
+                assert math.isfinite(r) and np.isfinite(obs).all()
+
+
+def test_viterbi_state_matches_hmmlearn_decode():
+    env = PSOEnv(function="ackley", dim=10, swarm_size=20, max_iterations=80, hmm_refit_every=0)
+    model = CategoricalHMM(n_components=4, n_features=7, init_params="", params="")
+    model.startprob_, model.transmat_, model.emissionprob_ = (
+        env.tracker.startprob, env.tracker.transmat, env.tracker.emissionprob)
+    _, info = env.reset(seed=4)
+    fs, rng = [info["f"]], np.random.default_rng(1)
+    states = [info["state"]]
+    for _ in range(80):
+        _, _, _, _, info = env.step(int(rng.integers(4)))
+        fs.append(info["f"])
+        states.append(info["state"])
+    symbols = discretise(np.array(fs)).reshape(-1, 1)
+    for t in range(1, len(fs) + 1):
+        _, path = model.decode(symbols[:t], algorithm="viterbi")
+        assert states[t - 1] == STATE_NAMES[path[-1]]
+    # the tracker decodes with the paper's model (floored where it is zero)
+    np.testing.assert_allclose(env.tracker.transmat, PAPER_TRANSMAT, atol=1e-4)
+    np.testing.assert_allclose(env.tracker.emissionprob, PAPER_EMISSIONPROB, atol=1e-4)
+    np.testing.assert_allclose(env.tracker.startprob, PAPER_STARTPROB, atol=1e-4)
+
+
+@pytest.mark.parametrize("action", range(4))
+def test_constant_action_equals_driving_the_swarm_directly(action):
+    env = PSOEnv(function="griewank", dim=8, swarm_size=15, max_iterations=40)
+    _, info = env.reset(seed=5)
+    params, bests = [], []
+    for _ in range(40):
+        _, _, _, _, info = env.step(action)
+        params.append((info["w"], info["c1"], info["c2"]))
+        bests.append(info["best_fitness"])
+    swarm = Swarm(get_function("griewank", 8), 15, np.random.default_rng(info_seed := env.reset(seed=5)[1]["swarm_seed"]))
+    assert info_seed == env.reset(seed=5)[1]["swarm_seed"]
+    for (w, c1, c2), best in zip(params, bests):
+        swarm.step(w, c1, c2)
+        assert swarm.gbest_fitness == best
+    # and the parameters follow the action's rule from w = w_max, c1 = c2 = 2
+    cfg, rng = ActionConfig(), np.random.default_rng(0)
+    w, c1, c2 = apply_action(action, 0.9, 2.0, 2.0, 0.5, rng, cfg)
+    assert 1.5 <= c1 <= 2.5 and 1.5 <= c2 <= 2.5 and c1 + c2 <= 4.0 + 1e-12
+    if action == 2:
+        assert all(p[0] == 0.9 for p in params)
+    if action == 3:
+        assert all(p[0] == 0.4 for p in params) and params[-1][1:] == pytest.approx((1.5, 2.5))
+    if action == 0:
+        assert all(0.4 <= p[0] <= 0.9 for p in params) and params[-1][1] + params[-1][2] <= 4 + 1e-12
+
+
+def test_action_rules():
+    cfg, rng = ActionConfig(), np.random.default_rng(0)
+    w, c1, c2 = apply_action(1, 0.9, 1.8, 1.8, 0.0, rng, cfg)
+    assert w == pytest.approx(0.4) and 1.85 <= c1 <= 1.9
+    assert 1.8 - c2 == pytest.approx((c1 - 1.8) / 2)
+    assert apply_action(1, 0.9, 1.8, 1.8, 1.0, rng, cfg)[0] == pytest.approx(0.8998, abs=1e-4)
+    w, c1, c2 = apply_action(3, 0.9, 1.8, 1.8, 0.0, rng, cfg)
+    assert w == 0.4 and 1.7 <= c1 <= 1.75 and c2 - 1.8 == pytest.approx(1.8 - c1)
+    w, c1, c2 = apply_action(2, 0.5, 2.0, 2.0, 0.0, rng, cfg)
+    assert w == 0.9 and c2 - 2.0 == pytest.approx(-2 * (c1 - 2.0))
+    w, c1, c2 = apply_action(0, 0.5, 2.45, 2.45, 0.0, rng, cfg)  # c1 clamps at 2.5, then the sum rescales
+    assert c1 + c2 == pytest.approx(4.0) and c1 > c2
+
+
+def test_target_error_terminates_and_step_after_end_raises():
+    env = PSOEnv(function="sphere", dim=2, swarm_size=20, max_iterations=500, target_error=1e-3)
+    env.reset(seed=0)
+    for _ in range(500):
+        _, _, term, trunc, info = env.step(3)
+        if term or trunc:
+            break
+    assert term and not trunc and info["error"] <= 1e-3 and info["iteration"] < 500
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(0)
+    with pytest.raises(RuntimeError, match="reset"):
+        PSOEnv(function="sphere", dim=2).step(0)
+
+
+def test_several_functions_orders_and_explicit_choice():
+    names = ["sphere", "rastrigin", "ackley"]
+    env = small_env(function=names, instance_order="round_robin")
+    seen = [env.reset(seed=0)[1]["function"]] + [env.reset()[1]["function"] for _ in range(5)]
+    assert seen == names * 2
+    env = small_env(function=names)
+    seen = {env.reset(seed=s)[1]["function"] for s in range(30)}
+    assert seen == set(names)
+    assert env.reset(options={"function": "ackley"})[1]["function"] == "ackley"
+    assert env.reset(options={"function": 0})[1]["function"] == "sphere"
+    suite = PSOEnv(function="paper", dim=10, max_iterations=5)
+    assert len(suite.instances) == 10
+    assert suite.reset(options={"function": "dropwave"})[1]["function"] == "dropwave"
+
+
+def test_info_keys_and_ansi_and_rgb_render():
+    env = small_env(render_mode="ansi")
+    _, info = env.reset(seed=0)
+    for key in ("best_fitness", "error", "w", "c1", "c2", "state", "f", "iteration", "evaluations", "function"):
+        assert key in info
+    assert info["state"] in STATE_NAMES
+    env.step(0)
+    text = env.render()
+    assert isinstance(text, str) and "rastrigin" in text and "\n" not in text
+    for fn, dim in (("dropwave", 2), ("sphere", 5)):
+        env = PSOEnv(function=fn, dim=dim, swarm_size=10, max_iterations=10, render_mode="rgb_array")
+        env.reset(seed=0)
+        env.step(1)
+        img = env.render()
+        assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3 and img.std() > 0
+        env.close()
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"function": "nosuch"}, "function"), ({"dim": 0}, "dim"), ({"function": "dropwave", "dim": 3}, "function"),
+     ({"swarm_size": 1}, "swarm_size"), ({"max_iterations": 0}, "max_iterations"),
+     ({"obs_mode": "pixels"}, "obs_mode"), ({"reward_mode": "raw"}, "reward_mode"), ({"w_min": -1}, "w_min"),
+     ({"w_min": 0.9, "w_max": 0.4}, "w_min"), ({"c1": 0}, "c1"), ({"c2": float("nan")}, "c2"),
+     ({"delta_range": (0.1, 0.05)}, "delta_range"), ({"delta_range": 0.1}, "delta_range"),
+     ({"c_min": 3.0}, "c_min"), ({"velocity_clamp": -0.1}, "velocity_clamp"), ({"bounds": "wrap"}, "bounds"),
+     ({"hmm_refit_every": -1}, "hmm_refit_every"), ({"target_error": -1.0}, "target_error"),
+     ({"instance_order": "sorted"}, "instance_order"), ({"render_mode": "human"}, "render_mode"),
+     ({"function": []}, "function"), ({"function": [3]}, "function")],
+)
+def test_bad_constructor_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        small_env(**kwargs)
+
+
+@pytest.mark.parametrize("action", [4, -1, 1.5, "a", np.array([1, 2])])
+def test_invalid_action_raises(action):
+    env = small_env()
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="action"):
+        env.step(action)
+
+
+def test_numpy_integer_actions_accepted():
+    env = small_env()
+    env.reset(seed=0)
+    env.step(np.int64(2))
+    env.step(np.array(1))
