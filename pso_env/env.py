@@ -212,8 +212,8 @@ class PSOEnv(gym.Env):
         self._reward.reset(self.swarm.gbest_fitness, self._f_star)
         if self._features is not None:
             self._features.reset(self._reward)
-        self._states = [self.tracker.state]
-        self._actions_taken: list[int] = []
+        self.states = [self.tracker.state]
+        self.actions_taken: list[int] = []
         self._done = False
         info = self._info()
         info["swarm_seed"] = swarm_seed
@@ -231,8 +231,8 @@ class PSOEnv(gym.Env):
         swarm.step(self.w, self.c1, self.c2)
         self.f = swarm.evolutionary_factor()
         state = self.tracker.update(self.f)
-        self._states.append(state)
-        self._actions_taken.append(a)
+        self.states.append(state)
+        self.actions_taken.append(a)
         reward = self._reward(previous, swarm.gbest_fitness)
         error = self._error()
         terminated = self.target_error is not None and error is not None and error <= self.target_error

@@ -82,7 +82,7 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
         ax.set_yscale("log")
         ax.plot(t, y, color="black", lw=1.5)
         low = float(np.min(y[np.isfinite(y)], initial=1e-16)) / 10
-        states = np.asarray(env._states)
+        states = np.asarray(env.states)
         for k, colour in enumerate(STATE_COLOURS):
             ax.fill_between(t, low / 3, low, where=states == k, color=colour, step="mid", lw=0)
         ax.set_xlim(0, max(env.max_iterations, 1))

@@ -1,0 +1,356 @@
+"""Training a PSOControl controller: the run directory, checkpoints, held-out evaluation and resume.
+
+A run directory (``train_agent.py --out DIR``) holds:
+
+=====================  ==========================================================================
+``run.json``           the full configuration, package versions, training and held-out functions
+``model``              the final model (``model/`` for custom-dqn, ``model.zip`` for SB3)
+``best_model``         the model that scored best on the held-out functions during training
+``checkpoints/``       ``step_<n>`` models (and replay buffers), the newest ``keep_checkpoints``
+``progress.csv``       one row per held-out evaluation: steps, episodes, mean return, held-out score
+``episodes.csv``       one row per finished training episode: steps, return, length
+``tb/``                TensorBoard logs
+=====================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import platform
+import shutil
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks_fn import resolve_entries
+
+from .models import ALGORITHMS, RUN_CONFIG, LoadedPolicy, load_model, make_model
+
+#: Functions the default controller trains on, and the ones kept out of training to measure transfer.
+DEFAULT_TRAIN = "sphere,elliptic,quadric,rastrigin,griewank,schwefel"
+DEFAULT_HELD_OUT = "tablet,step,ackley"
+_OFF_POLICY = ("custom-dqn", "dqn", "qrdqn")
+# Settings that must match for --resume (and for reusing an --out directory).
+_RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "obs_mode", "reward_mode",
+             "n_envs", "seed", "shift", "rotate", "hyperparameters")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (written to ``run.json``)."""
+
+    algo: str = "custom-dqn"
+    functions: str = DEFAULT_TRAIN
+    held_out: str = DEFAULT_HELD_OUT
+    dim: int = 30
+    swarm_size: int = 30
+    iterations: int = 1000
+    obs_mode: str = "viterbi"
+    reward_mode: str = "log"
+    timesteps: int = 100_000
+    n_envs: int = 1
+    seed: int = 0
+    shift: bool = False
+    rotate: bool = False
+    checkpoint_every: int = 10_000
+    eval_every: int = 10_000
+    keep_checkpoints: int = 3
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first bad setting."""
+        if self.algo not in ALGORITHMS:
+            raise ValueError(f"algo must be one of {ALGORITHMS}, got {self.algo!r}")
+        for name in ("dim", "swarm_size", "iterations", "timesteps", "n_envs", "checkpoint_every", "eval_every",
+                     "keep_checkpoints"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.swarm_size < 2:
+            raise ValueError(f"swarm_size must be >= 2, got {self.swarm_size}")
+        from pso_env import OBS_MODES, REWARD_MODES
+
+        if self.obs_mode not in OBS_MODES:
+            raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {self.obs_mode!r}")
+        if self.reward_mode not in REWARD_MODES:
+            raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {self.reward_mode!r}")
+        train, held = self.train_entries(), self.held_out_entries()
+        overlap = {e.name for e in train} & {e.name for e in held}
+        if overlap:
+            raise ValueError(f"held_out must not repeat training functions, both hold {sorted(overlap)}")
+
+    def train_entries(self) -> list:
+        """Suite entries of the training functions (raises ValueError for unknown names)."""
+        return self._entries("functions", self.functions)
+
+    def held_out_entries(self) -> list:
+        """Suite entries of the held-out functions (may be empty)."""
+        return self._entries("held_out", self.held_out) if self.held_out else []
+
+    def _entries(self, name: str, value: str) -> list:
+        try:
+            entries = resolve_entries(value, self.dim)
+        except ValueError as err:
+            raise ValueError(f"{name}: {err}") from None
+        if not entries:
+            raise ValueError(f"{name} must name at least one function")
+        return entries
+
+    def env_kwargs(self) -> dict[str, Any]:
+        """Arguments of :class:`pso_env.PSOEnv` shared by training and evaluation."""
+        return dict(dim=self.dim, swarm_size=self.swarm_size, max_iterations=self.iterations,
+                    obs_mode=self.obs_mode, reward_mode=self.reward_mode, shift=self.shift, rotate=self.rotate)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages a run depends on."""
+    out = {"python": platform.python_version()}
+    for name in ("pso-env", "numpy", "scipy", "gymnasium", "stable-baselines3", "sb3-contrib", "torch", "hmmlearn",
+                 "ioh"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def make_training_env(config: TrainConfig) -> Any:
+    """The training environment: one PSOEnv, or ``n_envs`` copies (Gymnasium or SB3 vector env)."""
+    from pso_env import PSOEnv
+
+    kwargs = dict(config.env_kwargs(), function=config.train_entries())
+    if config.algo == "custom-dqn":
+        if config.n_envs == 1:
+            return PSOEnv(**kwargs)
+        import gymnasium as gym
+
+        return gym.vector.SyncVectorEnv([lambda: PSOEnv(**kwargs) for _ in range(config.n_envs)])
+    from stable_baselines3.common.env_util import make_vec_env  # adds the Monitor that reports episodes
+
+    return make_vec_env(PSOEnv, n_envs=config.n_envs, seed=config.seed, env_kwargs=kwargs)
+
+
+def evaluate_policy_on(policy: Any, entries: list, config: TrainConfig, seed: int = 10_000) -> float:
+    """Held-out score: the mean over ``entries`` of ``log10(max(final error, 1e-8))`` of one greedy run each.
+
+    Lower is better. Each function runs with its own fixed seed, so scores are comparable over training.
+    """
+    from benchmarks_fn import make_functions
+
+    from .controller import run_policy
+
+    scores = []
+    for k, fn in enumerate(make_functions(entries)):
+        record = run_policy(policy, fn, swarm_size=config.swarm_size, iterations=config.iterations, seed=seed + k,
+                            env_kwargs={"shift": False, "rotate": False})
+        err = record.error if record.error is not None else record.best_value
+        scores.append(math.log10(max(err, 1e-8)))
+    return float(np.mean(scores))
+
+
+class Trainer:
+    """Runs (or resumes) one training run into ``out``.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    out : str or Path
+        The run directory.
+    resume : bool
+        Continue from the newest checkpoint in ``out``; its ``run.json`` must hold the same settings.
+    progress_bar : bool
+        Show a progress bar of steps, episodes and the recent mean return.
+
+    Raises
+    ------
+    ValueError
+        For a bad setting, an ``out`` that holds a different run, an ``out`` that holds a run while
+        ``resume`` is off, or ``resume`` with nothing to resume.
+    """
+
+    def __init__(self, config: TrainConfig, out: str | Path, *, resume: bool = False,
+                 progress_bar: bool = True) -> None:
+        config.validate()
+        self.config, self.out, self.resume, self.progress_bar = config, Path(out), resume, progress_bar
+        self.held_out = config.held_out_entries()
+        existing = self.out / RUN_CONFIG
+        if existing.is_file():
+            old = json.loads(existing.read_text())
+            new = asdict(config)
+            diff = [k for k in _RUN_KEYS if old.get("config", {}).get(k) != json.loads(json.dumps(new[k]))]
+            if diff:
+                raise ValueError(f"--out {str(self.out)!r} holds a different run (settings differ: {', '.join(diff)})")
+            if not resume:
+                raise ValueError(f"--out {str(self.out)!r} already holds this run: pass --resume to continue it")
+        elif resume and self.out.exists() and any(self.out.iterdir()):
+            raise ValueError(f"--out {str(self.out)!r} holds no {RUN_CONFIG}: nothing to resume")
+        self.best_score = math.inf
+
+    # ---------------------------------------------------------------- files
+    def _write_run_json(self) -> None:
+        run = {
+            "algo": self.config.algo,
+            "obs_mode": self.config.obs_mode,
+            "name": f"{self.config.algo}-{self.config.obs_mode}",
+            "config": asdict(self.config),
+            "train_functions": [e.name for e in self.config.train_entries()],
+            "held_out_functions": [e.name for e in self.held_out],
+            "versions": package_versions(),
+        }
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / RUN_CONFIG).write_text(json.dumps(run, indent=2, default=str))
+
+    def _checkpoints(self) -> list[Path]:
+        folder = self.out / "checkpoints"
+        found = [p for p in folder.glob("step_*") if p.suffix in ("", ".zip") and not p.name.endswith("_buffer")]
+        return sorted(found, key=lambda p: int(p.stem.split("_")[1]))
+
+    def _buffer_file(self, checkpoint: Path) -> Path:
+        suffix = ".npz" if self.config.algo == "custom-dqn" else ".pkl"
+        return checkpoint.parent / f"{checkpoint.stem}_buffer{suffix}"
+
+    def _save(self, model: Any, path: Path, with_buffer: bool = False) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(str(path))
+        if with_buffer and self.config.algo in _OFF_POLICY:
+            model.save_replay_buffer(str(self._buffer_file(path)))
+
+    def _append_csv(self, name: str, header: list[str], row: list[Any]) -> None:
+        path = self.out / name
+        new = not path.exists()
+        with path.open("a", newline="") as fh:
+            writer = csv.writer(fh)
+            if new:
+                writer.writerow(header)
+            writer.writerow(row)
+
+    # ---------------------------------------------------------------- callbacks
+    def on_step(self, model: Any, num_timesteps: int) -> bool:
+        """Checkpoint and evaluate on the held-out functions when their intervals come round."""
+        c = self.config
+        self._log_episodes(model)
+        if num_timesteps >= self._next_checkpoint:
+            self._next_checkpoint += c.checkpoint_every
+            self._save(model, self.out / "checkpoints" / f"step_{num_timesteps}", with_buffer=True)
+            for old in self._checkpoints()[:-c.keep_checkpoints]:
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+                self._buffer_file(old).unlink(missing_ok=True)
+        if num_timesteps >= self._next_eval:
+            self._next_eval += c.eval_every
+            self.evaluate(model, num_timesteps)
+        return True
+
+    def evaluate(self, model: Any, num_timesteps: int) -> float:
+        """Score ``model`` on the held-out functions (training ones when none are held out); keep the best."""
+        policy = LoadedPolicy(model, self.config.algo, {"obs_mode": self.config.obs_mode})
+        entries = self.held_out or self.config.train_entries()
+        score = evaluate_policy_on(policy, entries, self.config)
+        self._last_eval = num_timesteps
+        returns = self._episode_returns(model)
+        self._append_csv("progress.csv", ["timesteps", "episodes", "mean_return_last10", "held_out_score"],
+                         [num_timesteps, len(returns), float(np.mean(returns[-10:])) if returns else "", score])
+        if score < self.best_score:
+            self.best_score = score
+            self._save(model, self.out / "best_model")
+        return score
+
+    def _episode_returns(self, model: Any) -> list[float]:
+        if hasattr(model, "episode_returns"):
+            return list(model.episode_returns)
+        return [r[1] for r in self._episodes]
+
+    def _log_episodes(self, model: Any) -> None:
+        if hasattr(model, "episode_returns"):
+            rows = list(zip(model.episode_timesteps, model.episode_returns, model.episode_lengths))
+        else:
+            rows = self._episodes
+        for steps, ret, length in rows[self._logged:]:
+            self._append_csv("episodes.csv", ["timesteps", "return", "length"], [steps, ret, length])
+        self._logged = len(rows)
+
+    # ---------------------------------------------------------------- run
+    def run(self) -> Any:
+        """Train (or resume) and return the model; writes everything listed in the module docstring."""
+        import torch
+
+        c = self.config
+        torch.manual_seed(c.seed)
+        env = make_training_env(c)
+        done = 0
+        self._episodes: list[tuple] = []
+        checkpoints = self._checkpoints() if self.resume else []
+        if checkpoints:
+            latest = checkpoints[-1]
+            model = load_model(latest.with_suffix(""), c.algo, env=env)
+            if c.algo in _OFF_POLICY and self._buffer_file(latest).exists():
+                model.load_replay_buffer(str(self._buffer_file(latest)))
+            done = int(model.num_timesteps)
+            self._restore_logs()
+        else:
+            if not self.resume:
+                for name in ("progress.csv", "episodes.csv"):
+                    (self.out / name).unlink(missing_ok=True)
+            self._write_run_json()
+            model = make_model(c.algo, env, seed=c.seed, tensorboard_log=str(self.out / "tb"), **c.hyperparameters)
+        self._logged = len(self._episodes)
+        self._last_eval = -1
+        self._next_checkpoint = (done // c.checkpoint_every + 1) * c.checkpoint_every
+        self._next_eval = (done // c.eval_every + 1) * c.eval_every
+        remaining = c.timesteps - done
+        if remaining > 0:
+            self._learn(model, remaining, reset=done == 0)
+        self._log_episodes(model)
+        self._save(model, self.out / "model")
+        if self._last_eval != model.num_timesteps and (done < c.timesteps or not self.best_score < math.inf):
+            self.evaluate(model, int(model.num_timesteps))
+        return model
+
+    def _restore_logs(self) -> None:
+        progress = self.out / "progress.csv"
+        if progress.exists():
+            with progress.open() as fh:
+                scores = [float(r["held_out_score"]) for r in csv.DictReader(fh)]
+            self.best_score = min(scores, default=math.inf)
+        episodes = self.out / "episodes.csv"
+        if episodes.exists():
+            with episodes.open() as fh:
+                self._episodes = [(int(r["timesteps"]), float(r["return"]), int(r["length"]))
+                                  for r in csv.DictReader(fh)]
+
+    def _learn(self, model: Any, steps: int, reset: bool) -> None:
+        if self.config.algo == "custom-dqn":
+            if not reset:  # restore the episode history so that curves and logs continue
+                model.episode_timesteps = [r[0] for r in self._episodes]
+                model.episode_returns = [r[1] for r in self._episodes]
+                model.episode_lengths = [r[2] for r in self._episodes]
+            model.learn(steps, callback=lambda loc: self.on_step(loc["self"], loc["self"].num_timesteps),
+                        progress_bar=self.progress_bar, reset_num_timesteps=reset)
+            return
+        model.learn(steps, callback=_SB3Callback(self), progress_bar=self.progress_bar,
+                    reset_num_timesteps=reset, tb_log_name=self.config.algo)
+
+
+def _sb3_callback_base() -> type:
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    return BaseCallback
+
+
+class _SB3Callback(_sb3_callback_base()):  # type: ignore[misc]
+    """Feeds SB3's step loop into :meth:`Trainer.on_step` and collects finished episodes."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        super().__init__()
+        self.trainer = trainer
+
+    def _on_step(self) -> bool:
+        for info in self.locals.get("infos", []):
+            episode = info.get("episode")
+            if episode is not None:
+                self.trainer._episodes.append((self.num_timesteps, float(episode["r"]), int(episode["l"])))
+        return self.trainer.on_step(self.model, self.num_timesteps)

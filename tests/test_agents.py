@@ -1,0 +1,176 @@
+"""Model factories, loading agents, reference policies, online DQNPSO and train_agent.py."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents import (
+    LoadedPolicy,
+    RandomPolicy,
+    StaticPolicy,
+    load_agent,
+    load_pretrained,
+    make_model,
+    run_dqnpso_online,
+    run_policy,
+)
+from agents.training import Trainer, TrainConfig
+from benchmarks_fn import get_function
+from pso_env import PSOEnv
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = dict(functions="sphere,rastrigin", held_out="ackley", dim=5, swarm_size=10, iterations=50,
+            checkpoint_every=100, eval_every=150)
+
+
+def tiny_env(**kwargs):
+    return PSOEnv(function=["sphere", "rastrigin"], dim=5, swarm_size=10, max_iterations=50, **kwargs)
+
+
+@pytest.mark.parametrize("algo", ["dqn", "ppo"])
+def test_sb3_models_train_on_psocontrol_and_predict_valid_actions(algo, tmp_path):
+    env = tiny_env(reward_mode="log")
+    kwargs = {"learning_starts": 50} if algo == "dqn" else {"n_steps": 64, "batch_size": 32}
+    model = make_model(algo, env, seed=0, **kwargs)
+    model.learn(300)
+    assert model.num_timesteps >= 300
+    obs = np.eye(4, dtype=np.float32)
+    actions, _ = model.predict(obs, deterministic=True)
+    assert actions.shape == (4,) and set(actions.tolist()) <= {0, 1, 2, 3}
+    model.save(tmp_path / "m")
+    loaded = type(model).load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict(obs, deterministic=True)[0], actions)
+
+
+def test_make_model_rejects_unknown_algo():
+    with pytest.raises(ValueError, match="algo"):
+        make_model("sac", tiny_env())
+
+
+def test_static_and_random_policies():
+    policies = StaticPolicy.all_policies()
+    assert len(policies) == 256 and len({p.actions for p in policies}) == 256
+    p = StaticPolicy([3, 2, 1, 0])
+    np.testing.assert_array_equal(p.predict(np.eye(4))[0], [3, 2, 1, 0])
+    assert int(p.predict(np.array([0, 0, 1, 0]))[0]) == 1
+    with pytest.raises(ValueError, match="actions"):
+        StaticPolicy([0, 1, 4, 0])
+    fn = get_function("rastrigin", 5)
+    a = run_policy(RandomPolicy(), fn, swarm_size=10, iterations=40, seed=3)
+    b = run_policy(RandomPolicy(), fn, swarm_size=10, iterations=40, seed=3)
+    assert a.curve == b.curve and a.extra["actions"] == b.extra["actions"]
+    assert len(set(a.extra["actions"])) == 4
+
+
+def test_run_policy_record_matches_env_run():
+    fn = get_function("griewank", 5)
+    record = run_policy(StaticPolicy([2, 2, 2, 2]), fn, swarm_size=10, iterations=30, seed=1, checkpoint_every=10)
+    env = PSOEnv(function=fn, swarm_size=10, max_iterations=30)
+    env.reset(seed=1)
+    for _ in range(30):
+        *_, info = env.step(2)
+    assert record.best_value == info["best_fitness"] and record.evaluations == 10 * 31
+    assert len(record.curve) == 4 and record.extra["w"] == [0.9] * 30
+    assert record.extra["states"][0] == 0 and len(record.extra["states"]) == 31
+
+
+def test_online_dqnpso_is_reproducible_and_learns_during_the_run():
+    fn = get_function("rastrigin", 5)
+    a = run_dqnpso_online(fn, swarm_size=10, iterations=120, seed=4, warm_start=None)
+    b = run_dqnpso_online(fn, swarm_size=10, iterations=120, seed=4, warm_start=None)
+    c = run_dqnpso_online(fn, swarm_size=10, iterations=120, seed=5, warm_start=None)
+    assert a.curve == b.curve and a.extra["actions"] == b.extra["actions"]
+    assert a.extra["weight_change"] == b.extra["weight_change"] > 0
+    assert a.extra["n_updates"] > 50
+    assert a.curve != c.curve
+    assert a.best_value < a.curve[0]
+
+
+def test_online_dqnpso_warm_start_from_pretrained():
+    fn = get_function("sphere", 5)
+    record = run_dqnpso_online(fn, swarm_size=10, iterations=60, seed=0)  # default: the shipped controller
+    assert record.algorithm == "DQNPSO-online" and record.best_value < record.curve[0]
+
+
+def test_pretrained_controller_loads_and_acts():
+    policy = load_pretrained()
+    assert isinstance(policy, LoadedPolicy) and policy.obs_mode == "viterbi"
+    actions, _ = policy.predict(np.eye(4, dtype=np.float32))
+    assert actions.shape == (4,) and set(actions.tolist()) <= {0, 1, 2, 3}
+    config = policy.config
+    assert set(config["held_out_functions"]).isdisjoint(config["train_functions"])
+    weights = sum(p.numel() for p in policy.model.q_net.parameters())
+    assert weights == 4 * 32 + 32 + 32 * 4 + 4  # the paper's 4-32-4 Q-network
+
+
+def test_load_agent_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run.json"):
+        load_agent(tmp_path)
+    (tmp_path / "run.json").write_text("{not json")
+    with pytest.raises(ValueError, match="unreadable"):
+        load_agent(tmp_path)
+    (tmp_path / "run.json").write_text(json.dumps({"algo": "custom-dqn"}))
+    with pytest.raises(FileNotFoundError, match="model"):
+        load_agent(tmp_path)
+
+
+def test_trainer_writes_run_and_resume_continues(tmp_path):
+    out = tmp_path / "run"
+    config = TrainConfig(timesteps=200, **TINY)
+    Trainer(config, out, progress_bar=False).run()
+    for name in ("run.json", "model/model.pt", "best_model/model.pt", "checkpoints/step_100/model.pt",
+                 "checkpoints/step_200_buffer.npz", "progress.csv", "episodes.csv"):
+        assert (out / name).exists(), name
+    run = json.loads((out / "run.json").read_text())
+    assert run["train_functions"] == ["sphere", "rastrigin"] and run["held_out_functions"] == ["ackley"]
+    assert "torch" in run["versions"] and run["config"]["timesteps"] == 200
+    # a longer run resumed from the checkpoint goes on counting from step 200
+    more = TrainConfig(timesteps=400, **TINY)
+    with pytest.raises(ValueError, match="--resume"):
+        Trainer(more, out, progress_bar=False)
+    model = Trainer(more, out, resume=True, progress_bar=False).run()
+    assert model.num_timesteps == 400
+    assert (out / "checkpoints/step_400/model.pt").exists()
+    episodes = np.loadtxt(out / "episodes.csv", delimiter=",", skiprows=1)
+    assert len(episodes) == 8 and np.all(np.diff(episodes[:, 0]) > 0)  # 400 steps of 50-step episodes
+    policy = load_agent(out)
+    assert policy.model.num_timesteps == 400
+    # a different run in the same directory is refused
+    with pytest.raises(ValueError, match="differ"):
+        Trainer(TrainConfig(timesteps=400, **{**TINY, "dim": 6}), out, resume=True, progress_bar=False)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["--algo", "sac"], "invalid choice"), (["--functions", "nosuch"], "functions"),
+     (["--timesteps", "0"], "timesteps"), (["--n-envs", "-1"], "n_envs"),
+     (["--functions", "sphere", "--held-out", "sphere"], "held_out")],
+)
+def test_train_agent_cli_rejects_bad_arguments_before_training(args, message, tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "train_agent.py"), "--out", str(tmp_path / "x"), *args],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert not (tmp_path / "x" / "run.json").exists()
+
+
+@pytest.mark.slow
+def test_train_agent_cli_end_to_end_and_resume(tmp_path):
+    out = tmp_path / "cli"
+
+    def train(timesteps, *extra):
+        cmd = [sys.executable, str(ROOT / "train_agent.py"), "--functions", "sphere", "--held-out", "ackley",
+               "--dim", "5", "--swarm-size", "10", "--iterations", "40", "--timesteps", str(timesteps),
+               "--checkpoint-every", "80", "--eval-every", "80", "--out", str(out), "--no-progress", *extra]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    train(160)
+    assert (out / "model" / "model.pt").exists() and (out / "checkpoints" / "step_160").exists()
+    proc = train(240, "--resume")
+    assert "best held-out score" in proc.stdout
+    assert (out / "checkpoints" / "step_240").exists() and load_agent(out).model.num_timesteps == 240
