@@ -15,18 +15,18 @@ ALGORITHMS = ("custom-dqn", "dqn", "ppo", "a2c", "qrdqn", "recurrent_ppo")
 RUN_CONFIG = "run.json"
 
 # Defaults tuned for PSOControl: short observations, 1000-step episodes, a 4-action space.
-_DQN_DEFAULTS = dict(learning_rate=1e-3, buffer_size=50_000, learning_starts=1000, batch_size=64, gamma=0.99,
-                     train_freq=4, gradient_steps=1, target_update_interval=500, exploration_fraction=0.2,
-                     exploration_final_eps=0.05)
+_DQN_DEFAULTS = {"learning_rate": 1e-3, "buffer_size": 50_000, "learning_starts": 1000, "batch_size": 64, "gamma": 0.99,
+                     "train_freq": 4, "gradient_steps": 1, "target_update_interval": 500, "exploration_fraction": 0.2,
+                     "exploration_final_eps": 0.05}
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "custom-dqn": dict(_DQN_DEFAULTS, hidden_sizes=(32,)),
-    "dqn": dict(_DQN_DEFAULTS, policy_kwargs=dict(net_arch=[32])),
-    "qrdqn": dict(_DQN_DEFAULTS, policy_kwargs=dict(net_arch=[32], n_quantiles=25)),
-    "ppo": dict(learning_rate=3e-4, n_steps=1024, batch_size=256, gamma=0.99, ent_coef=0.01,
-                policy_kwargs=dict(net_arch=[32, 32])),
-    "a2c": dict(learning_rate=7e-4, n_steps=16, gamma=0.99, ent_coef=0.01, policy_kwargs=dict(net_arch=[32, 32])),
-    "recurrent_ppo": dict(learning_rate=3e-4, n_steps=512, batch_size=256, gamma=0.99, ent_coef=0.01,
-                          policy_kwargs=dict(net_arch=[32], lstm_hidden_size=32)),
+    "dqn": dict(_DQN_DEFAULTS, policy_kwargs={"net_arch": [32]}),
+    "qrdqn": dict(_DQN_DEFAULTS, policy_kwargs={"net_arch": [32], "n_quantiles": 25}),
+    "ppo": {"learning_rate": 3e-4, "n_steps": 1024, "batch_size": 256, "gamma": 0.99, "ent_coef": 0.01,
+                "policy_kwargs": {"net_arch": [32, 32]}},
+    "a2c": {"learning_rate": 7e-4, "n_steps": 16, "gamma": 0.99, "ent_coef": 0.01, "policy_kwargs": {"net_arch": [32, 32]}},
+    "recurrent_ppo": {"learning_rate": 3e-4, "n_steps": 512, "batch_size": 256, "gamma": 0.99, "ent_coef": 0.01,
+                          "policy_kwargs": {"net_arch": [32], "lstm_hidden_size": 32}},
 }
 
 
@@ -170,7 +170,7 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
         raise FileNotFoundError(f"agent path {str(path)!r} has no {model_path.name}")
     try:
         model = load_model(directory / which, algo)
-    except Exception as err:  # a corrupt file: say which one
+    except Exception as err:  # noqa: BLE001 - torch and zipfile raise many kinds for a corrupt file
         raise ValueError(f"agent path {str(path)!r}: cannot load {model_path.name} ({err})") from None
     return LoadedPolicy(model, algo, config)
 

@@ -14,14 +14,14 @@ from .records import RunRecord, record_from_swarm
 #: Settings of the online learner. The paper gives the learning rate (1e-3) and "the number of steps
 #: was 10", read here as a target-network sync every 10 iterations (our choice); one gradient step per
 #: iteration on a batch of 32 from a buffer holding the whole run.
-ONLINE_DEFAULTS: dict[str, Any] = dict(
-    learning_rate=1e-3, buffer_size=10_000, learning_starts=32, batch_size=32, gamma=0.9, train_freq=1,
-    gradient_steps=1, target_update_interval=10,
-)
+ONLINE_DEFAULTS: dict[str, Any] = {
+    "learning_rate": 1e-3, "buffer_size": 10_000, "learning_starts": 32, "batch_size": 32, "gamma": 0.9, "train_freq": 1,
+    "gradient_steps": 1, "target_update_interval": 10,
+}
 #: Epsilon schedule: a fresh network explores over the first 30% of the run; a warm-started one
 #: trusts its pretrained Q-values and explores little.
-FRESH_EXPLORATION = dict(exploration_fraction=0.3, exploration_initial_eps=1.0, exploration_final_eps=0.05)
-WARM_EXPLORATION = dict(exploration_fraction=0.3, exploration_initial_eps=0.1, exploration_final_eps=0.02)
+FRESH_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 1.0, "exploration_final_eps": 0.05}
+WARM_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 0.1, "exploration_final_eps": 0.02}
 
 
 def run_dqnpso_online(

@@ -9,6 +9,7 @@ A run directory (``train_agent.py --out DIR``) holds:
 ``checkpoints/``       ``step_<n>`` models (and replay buffers), the newest ``keep_checkpoints``
 ``progress.csv``       one row per held-out evaluation: steps, episodes, mean return, held-out score
 ``episodes.csv``       one row per finished training episode: steps, return, length
+``learning_curve.png``  episode returns and held-out scores against training steps
 ``tb/``                TensorBoard logs
 =====================  ==========================================================================
 """
@@ -52,13 +53,13 @@ class TrainConfig:
     iterations: int = 1000
     obs_mode: str = "viterbi"
     reward_mode: str = "log"
-    timesteps: int = 100_000
+    timesteps: int = 200_000
     n_envs: int = 1
     seed: int = 0
     shift: bool = False
     rotate: bool = False
-    checkpoint_every: int = 10_000
-    eval_every: int = 10_000
+    checkpoint_every: int = 20_000
+    eval_every: int = 20_000
     keep_checkpoints: int = 3
     hyperparameters: dict[str, Any] = field(default_factory=dict)
 
@@ -103,8 +104,8 @@ class TrainConfig:
 
     def env_kwargs(self) -> dict[str, Any]:
         """Arguments of :class:`pso_env.PSOEnv` shared by training and evaluation."""
-        return dict(dim=self.dim, swarm_size=self.swarm_size, max_iterations=self.iterations,
-                    obs_mode=self.obs_mode, reward_mode=self.reward_mode, shift=self.shift, rotate=self.rotate)
+        return {"dim": self.dim, "swarm_size": self.swarm_size, "max_iterations": self.iterations,
+                    "obs_mode": self.obs_mode, "reward_mode": self.reward_mode, "shift": self.shift, "rotate": self.rotate}
 
 
 def package_versions() -> dict[str, str]:
@@ -308,6 +309,7 @@ class Trainer:
         self._save(model, self.out / "model")
         if self._last_eval != model.num_timesteps and (done < c.timesteps or not self.best_score < math.inf):
             self.evaluate(model, int(model.num_timesteps))
+        plot_learning_curve(self.out)
         return model
 
     def _restore_logs(self) -> None:
@@ -333,6 +335,45 @@ class Trainer:
             return
         model.learn(steps, callback=_SB3Callback(self), progress_bar=self.progress_bar,
                     reset_num_timesteps=reset, tb_log_name=self.config.algo)
+
+
+def plot_learning_curve(run_dir: str | Path, path: str | Path | None = None) -> Path:
+    """Plot a run's episode returns (and held-out scores) against training steps; returns the PNG path.
+
+    Reads ``episodes.csv`` and ``progress.csv`` of ``run_dir``; writes ``learning_curve.png`` there by
+    default. The return curve is smoothed over 10 episodes.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run_dir = Path(run_dir)
+    path = Path(path) if path is not None else run_dir / "learning_curve.png"
+    episodes = np.loadtxt(run_dir / "episodes.csv", delimiter=",", skiprows=1, ndmin=2)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if len(episodes):
+        steps, returns = episodes[:, 0], episodes[:, 1]
+        ax.plot(steps, returns, ".", color="0.7", ms=3, label="episode return")
+        k = min(10, len(returns))
+        smooth = np.convolve(returns, np.ones(k) / k, mode="valid")
+        ax.plot(steps[k - 1:], smooth, color="C0", label=f"mean of {k} episodes")
+    ax.set_xlabel("training steps")
+    ax.set_ylabel("episode return")
+    progress = run_dir / "progress.csv"
+    if progress.exists():
+        rows = np.loadtxt(progress, delimiter=",", skiprows=1, ndmin=2, usecols=(0, 3))
+        if len(rows):
+            ax2 = ax.twinx()
+            ax2.plot(rows[:, 0], rows[:, 1], "o-", color="C3", label="held-out score")
+            ax2.set_ylabel("held-out mean log10 error (lower is better)", color="C3")
+            ax2.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(run_dir.name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 def _sb3_callback_base() -> type:

@@ -54,9 +54,8 @@ def main() -> None:
     rows = {"ours (step)": [], "ours (step + f)": [], "pyswarms GlobalBestPSO": []}
     bests = {k: [] for k in rows}
     for r in range(args.repeats):  # interleaved so that machine noise hits all three alike
-        for key, run in (("ours (step)", lambda: ours(fn, r, False)), ("ours (step + f)", lambda: ours(fn, r, True)),
-                         ("pyswarms GlobalBestPSO", lambda: pyswarms_run(fn, r))):
-            t, best = run()
+        for key, (t, best) in (("ours (step)", ours(fn, r, False)), ("ours (step + f)", ours(fn, r, True)),
+                               ("pyswarms GlobalBestPSO", pyswarms_run(fn, r))):
             rows[key].append(t)
             bests[key].append(best)
     ref = min(rows["pyswarms GlobalBestPSO"])

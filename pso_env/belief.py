@@ -24,7 +24,8 @@ A and B and the rows are renormalised, so the paper's zeros become ``floor / (1 
 sequence has positive probability. The start distribution pi is **not** floored: pi = [1, 0, 0, 0]
 keeps the paper's "a run starts in exploration" (every sequence stays possible because B is floored).
 The floor is re-applied after every re-estimate, so an entry the data do not need stays near
-``floor``, while one the data need can grow back from it (with exact zeros it never could).
+``floor`` (about 2*floor in the tests), while one the data need can grow from it (with exact zeros it
+never could: Baum-Welch keeps zeros at zero).
 """
 
 from __future__ import annotations
@@ -32,15 +33,18 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from bisect import bisect_right
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import numpy as np
-from hmmlearn import _hmmc
 from hmmlearn.hmm import CategoricalHMM
 
-from .factor import N_SYMBOLS, SYMBOL_EDGES
+try:  # private C++ kernels, used (after a self-check) only to recompute after a refit
+    from hmmlearn import _hmmc
+except ImportError:  # pragma: no cover - a future hmmlearn without them: the Python loop is used
+    _hmmc = None
+
+from .factor import N_SYMBOLS, discretise
 
 #: Hidden states in the order of the model's rows.
 STATE_NAMES = ("exploration", "exploitation", "convergence", "jumping-out")
@@ -83,13 +87,12 @@ DEFAULT_REFIT_ITER = 1
 #: below which hmmlearn itself warns of a degenerate solution.
 DEFAULT_REFIT_MIN_LENGTH = N_STATES * (N_STATES - 1) + N_STATES * (N_SYMBOLS - 1)
 
-_EDGES = tuple(float(e) for e in SYMBOL_EDGES)
 _ROW_TOL = 1e-6
 _HMM_LOGGER = logging.getLogger("hmmlearn.base")
 
 
 class _DropAll(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:  # noqa: ARG002 - logging's interface
+    def filter(self, record: logging.LogRecord) -> bool:
         return False
 
 
@@ -244,8 +247,13 @@ def _hmmc_ok() -> bool:
             q0 = pi * b[:, x[0]]
             q0 = tuple(float(v) for v in q0 / q0.sum())
             ref_d, ref_q = _advance(
-                x[1:].tolist(), d0, q0, tuple(_log(v) for v in a.ravel().tolist()), tuple(a.ravel().tolist()),
-                tuple(map(tuple, lb.T.tolist())), tuple(map(tuple, b.T.tolist())),
+                x[1:].tolist(),
+                d0,
+                q0,
+                tuple(_log(v) for v in a.ravel().tolist()),
+                tuple(a.ravel().tolist()),
+                tuple(map(tuple, lb.T.tolist())),
+                tuple(map(tuple, b.T.tolist())),
             )
             got_d, got_q = _last_rows_hmmc(x, pi, a, np.ascontiguousarray(lb.T), np.ascontiguousarray(b.T))
             _HMMC_OK = got_d == ref_d and bool(np.allclose(got_q, ref_q, rtol=0.0, atol=1e-12))
@@ -264,19 +272,23 @@ class BeliefTracker:
 
     Parameters
     ----------
-    refit_every : int, default 10
+    refit_every : int, default 100
         Baum-Welch re-estimation of A and B (hmmlearn ``fit``, ``init_params=""``, ``params="te"``,
         pi fixed) on all symbols seen so far, every ``refit_every`` iterations; 0 turns it off, 1 is
         the paper's "every iteration". After a refit, ``state`` and ``posterior`` are recomputed once
         from the stored symbols with the new parameters.
 
-        The default was chosen by measurement (``perf/belief_online_vs_decode.py``; swarm runs of
-        1000 iterations, N=30, D=30, on rastrigin, sphere and ackley): the decoded state differs from
-        the paper's every-iteration refit on about 2-5% of steps with ``refit_every=10`` and about
-        8-20% with 50 or 100, while each refit costs a hmmlearn ``fit`` plus an O(t) recompute
-        (~1-2 ms on a 1000-symbol history). Refitting every 10 iterations keeps the belief close to
-        the paper's at about a tenth of its cost (roughly 30-60% of one N=30, D=30 swarm iteration
-        on average); ``refit_every=0`` costs a few microseconds per iteration.
+        The default is a measurement (``perf/belief_online_vs_decode.py``: 13 swarm runs of 1000
+        iterations, N=30, D=30, rastrigin/sphere/ackley, fixed and random per-iteration w, c1, c2;
+        CPU time, minima over repeats). One refit costs ~0.6-1.0 ms (hmmlearn's ``fit`` has a
+        ~0.5 ms fixed overhead, plus O(t) work) against ~100 us for one swarm iteration, so the
+        mean cost per iteration falls as 1/refit_every: ~0.8 ms at 1 (8x a swarm iteration),
+        ~78 us at 10, ~19 us at 50, ~11 us at 100 (12%), ~3 us with refits off. The decoded state,
+        however, hardly depends on the cadence: against refit_every=1 it differs on 2.7% of steps at
+        2, 4.5-4.9% at 5-20, 6.0-6.3% at 50-100 and 6.8% with no refits at all (on the runs with
+        random parameters, as an agent sets them, on <= 0.5% of steps at every cadence). No cadence
+        short of every iteration buys a belief much closer to the paper's; 100 is the most frequent
+        one that stays within ~15% of a swarm iteration, so that is the default.
     floor : float, default 1e-6
         Added to every entry of A and B (rows renormalised) so that no sequence has probability zero
         (see the module docstring); must be in [1e-12, 0.1].
@@ -289,6 +301,14 @@ class BeliefTracker:
     refit_min_length : int, default 36
         No refit before this many symbols are stored (36 = free scalars of A and B; below it hmmlearn
         warns that the fit is degenerate). Use 1 to refit literally from the first iteration.
+    refit_pseudocount : float, default 1.0
+        Dirichlet pseudo-counts (hmmlearn ``transmat_prior`` / ``emissionprob_prior`` =
+        ``1 + refit_pseudocount * current``): each refit is a MAP step that weighs the current row as
+        this many observations. A state the data visit far less than once keeps its rows instead of
+        having them re-estimated from floor-level posterior mass (which otherwise turns the rows of
+        unvisited states into noise: e.g. jumping-out learning to emit symbol 0); a state visited
+        n times moves 1/(1+n) less than plain Baum-Welch. 0 gives plain (maximum-likelihood)
+        Baum-Welch.
     startprob, transmat, emissionprob : array-like, optional
         Initial pi (4,), A (4, 4) and B (4, 7); default the paper's. Rows must sum to 1. A and B are
         floored as above, pi is used as given.
@@ -305,8 +325,8 @@ class BeliefTracker:
     -----
     * Before the first update, ``state`` is the first argmax of pi and ``posterior`` is pi.
     * ``f`` is discretised like :func:`pso_env.factor.discretise` (clipped into [0, 1], edges belong
-      to the interval on their right; NaN maps to the top symbol, as there) through a scalar bisect
-      on the same edges: the numpy call costs ~7 us, more than the whole HMM update.
+      to the interval on their right; NaN maps to the top symbol), whose scalar path is a bisect: a
+      numpy call would cost ~7 us, more than the whole HMM update.
     * The Viterbi lattice is kept unnormalised (log-probabilities of the best paths) so that its
       arithmetic, and hence tie-breaking, is exactly hmmlearn's; ties go to the lowest state index.
     """
@@ -327,19 +347,25 @@ class BeliefTracker:
         self.refit_every = _check_int("refit_every", refit_every, 0)
         self.refit_iter = _check_int("refit_iter", refit_iter, 1)
         self.refit_min_length = _check_int("refit_min_length", refit_min_length, 1)
-        if isinstance(floor, bool) or not isinstance(floor, (int, float, np.floating, np.integer)) or not (
-            1e-12 <= float(floor) <= 0.1
+        if (
+            isinstance(floor, bool)
+            or not isinstance(floor, (int, float, np.floating, np.integer))
+            or not (1e-12 <= float(floor) <= 0.1)
         ):
             raise ValueError(f"floor must be a number in [1e-12, 0.1], got {floor!r}")
         self.floor = float(floor)
-        if isinstance(refit_tol, bool) or not isinstance(refit_tol, (int, float, np.floating, np.integer)) or not (
-            math.isfinite(refit_tol) and refit_tol >= 0
+        if (
+            isinstance(refit_tol, bool)
+            or not isinstance(refit_tol, (int, float, np.floating, np.integer))
+            or not (math.isfinite(refit_tol) and refit_tol >= 0)
         ):
             raise ValueError(f"refit_tol must be a finite number >= 0, got {refit_tol!r}")
         self.refit_tol = float(refit_tol)
-        if isinstance(refit_pseudocount, bool) or not isinstance(
-            refit_pseudocount, (int, float, np.floating, np.integer)
-        ) or not (math.isfinite(refit_pseudocount) and refit_pseudocount >= 0):
+        if (
+            isinstance(refit_pseudocount, bool)
+            or not isinstance(refit_pseudocount, (int, float, np.floating, np.integer))
+            or not (math.isfinite(refit_pseudocount) and refit_pseudocount >= 0)
+        ):
             raise ValueError(f"refit_pseudocount must be a finite number >= 0, got {refit_pseudocount!r}")
         self.refit_pseudocount = float(refit_pseudocount)
         pi = _check_prob("startprob", PAPER_STARTPROB if startprob is None else startprob, (N_STATES,))
@@ -412,7 +438,8 @@ class BeliefTracker:
         int
             ``state``: the last state of the Viterbi path over all symbols so far.
         """
-        return self._push(bisect_right(_EDGES, 0.0 if f < 0.0 else (1.0 if f > 1.0 else f)))
+        f = float(f)  # a float32 would compare with the edges in float32 (NumPy 2 promotion rules)
+        return self._push(discretise(f))
 
     def update_symbol(self, symbol: int) -> int:
         """Feed one already discretised symbol (0..6); return the new Viterbi state.
@@ -422,7 +449,11 @@ class BeliefTracker:
         ValueError
             If ``symbol`` is not an integer in 0..6.
         """
-        if isinstance(symbol, bool) or not isinstance(symbol, (int, np.integer)) or not 0 <= symbol < N_SYMBOLS:
+        if (
+            isinstance(symbol, bool)
+            or not isinstance(symbol, (int, np.integer))
+            or not 0 <= symbol < N_SYMBOLS
+        ):
             raise ValueError(f"symbol must be an integer in 0..{N_SYMBOLS - 1}, got {symbol!r}")
         return self._push(int(symbol))
 
@@ -503,7 +534,12 @@ class BeliefTracker:
         lb, b, lpi, pi = self._logb[s], self._b[s], self._lpi, self._pi_t
         r0, r1, r2, r3 = pi[0] * b[0], pi[1] * b[1], pi[2] * b[2], pi[3] * b[3]
         z = r0 + r1 + r2 + r3
-        return (lpi[0] + lb[0], lpi[1] + lb[1], lpi[2] + lb[2], lpi[3] + lb[3]), (r0 / z, r1 / z, r2 / z, r3 / z)
+        return (lpi[0] + lb[0], lpi[1] + lb[1], lpi[2] + lb[2], lpi[3] + lb[3]), (
+            r0 / z,
+            r1 / z,
+            r2 / z,
+            r3 / z,
+        )
 
     def _recompute(self) -> None:
         """Recompute the Viterbi row and the filter from the stored symbols with the current model.

@@ -7,6 +7,8 @@ crowd's centre (``f`` small, convergence) or far out on its edge (``f`` large, j
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 from scipy.spatial.distance import cdist
 
@@ -14,6 +16,7 @@ from scipy.spatial.distance import cdist
 SYMBOL_EDGES = np.array([0.2, 0.3, 0.4, 0.6, 0.7, 0.8])
 #: Number of observation symbols.
 N_SYMBOLS = len(SYMBOL_EDGES) + 1
+_EDGES = tuple(float(e) for e in SYMBOL_EDGES)
 
 
 def mean_distances(positions: np.ndarray) -> np.ndarray:
@@ -70,7 +73,7 @@ def discretise(f: float | np.ndarray) -> int | np.ndarray:
     """Map ``f`` in [0, 1] to the paper's symbols 0..6.
 
     The intervals are [0,.2) [.2,.3) [.3,.4) [.4,.6) [.6,.7) [.7,.8) [.8,1]: a value on an edge
-    belongs to the interval on its right. Values are clipped into [0, 1] first.
+    belongs to the interval on its right. Values outside [0, 1] are clipped into it; NaN maps to 6.
 
     Parameters
     ----------
@@ -82,5 +85,9 @@ def discretise(f: float | np.ndarray) -> int | np.ndarray:
     int or ndarray of int
         Symbol(s) in ``0..6``.
     """
-    s = np.searchsorted(SYMBOL_EDGES, np.clip(f, 0.0, 1.0), side="right")
-    return int(s) if np.ndim(s) == 0 else s
+    if isinstance(f, float) or np.ndim(f) == 0:
+        # The per-iteration path: a scalar bisect costs a fraction of numpy's call overhead. float()
+        # first, so that a float32 0.7 is compared as the double 0.7 and not rounded down.
+        f = float(f)
+        return bisect_right(_EDGES, f if 0.0 <= f <= 1.0 else (0.0 if f < 0.0 else 1.0))
+    return np.searchsorted(SYMBOL_EDGES, np.clip(np.asarray(f, dtype=float), 0.0, 1.0), side="right")

@@ -18,13 +18,13 @@ from agents import (
     run_dqnpso_online,
     run_policy,
 )
-from agents.training import Trainer, TrainConfig
+from agents.training import TrainConfig, Trainer
 from benchmarks_fn import get_function
 from pso_env import PSOEnv
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = dict(functions="sphere,rastrigin", held_out="ackley", dim=5, swarm_size=10, iterations=50,
-            checkpoint_every=100, eval_every=150)
+TINY = {"functions": "sphere,rastrigin", "held_out": "ackley", "dim": 5, "swarm_size": 10, "iterations": 50,
+            "checkpoint_every": 100, "eval_every": 150}
 
 
 def tiny_env(**kwargs):
@@ -152,7 +152,7 @@ def test_trainer_writes_run_and_resume_continues(tmp_path):
 )
 def test_train_agent_cli_rejects_bad_arguments_before_training(args, message, tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "train_agent.py"), "--out", str(tmp_path / "x"), *args],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2 and message in proc.stderr
     assert not (tmp_path / "x" / "run.json").exists()
 
@@ -165,7 +165,7 @@ def test_train_agent_cli_end_to_end_and_resume(tmp_path):
         cmd = [sys.executable, str(ROOT / "train_agent.py"), "--functions", "sphere", "--held-out", "ackley",
                "--dim", "5", "--swarm-size", "10", "--iterations", "40", "--timesteps", str(timesteps),
                "--checkpoint-every", "80", "--eval-every", "80", "--out", str(out), "--no-progress", *extra]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
         assert proc.returncode == 0, proc.stderr
         return proc
 

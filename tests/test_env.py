@@ -15,7 +15,7 @@ from pso_env.belief import PAPER_EMISSIONPROB, PAPER_STARTPROB, PAPER_TRANSMAT, 
 
 
 def small_env(**kwargs):
-    args = dict(function="rastrigin", dim=5, swarm_size=10, max_iterations=30)
+    args = {"function": "rastrigin", "dim": 5, "swarm_size": 10, "max_iterations": 30}
     args.update(kwargs)
     return PSOEnv(**args)
 
@@ -58,7 +58,7 @@ def test_registered_make_and_vector_constructors():
     assert obs.shape == (4, 4)
     venv.step(np.array([0, 1, 2, 3]))
     venv.close()
-    sb3 = make_vec_env(pso_env.ENV_ID, n_envs=2, env_kwargs=dict(function="sphere", dim=5, max_iterations=5))
+    sb3 = make_vec_env(pso_env.ENV_ID, n_envs=2, env_kwargs={"function": "sphere", "dim": 5, "max_iterations": 5})
     assert sb3.reset().shape == (2, 4)
     sb3.close()
 

@@ -1,0 +1,303 @@
+"""Cost of the online belief tracker against hmmlearn's decode and against one swarm iteration.
+
+Run as ``.venv/bin/python perf/belief_online_vs_decode.py`` (about 1-2 minutes on 2 busy cores).
+Every timing is the CPU time of the measuring thread (``time.thread_time``), minimum over repeats:
+on a shared machine wall-clock time counts the time other jobs hold the core (2x under load here),
+thread CPU time does not. Everything timed is single-threaded Python/numpy/hmmlearn work.
+
+Printed tables:
+
+1. per-iteration cost of one PSO iteration (N=30, D=30, rastrigin: ``Swarm.step`` +
+   ``evolutionary_factor``), the tracker's online path with refits off, a numpy (4x4 array) version
+   of the same recursion, the numpy ``discretise`` call, and hmmlearn's ``decode`` +
+   ``predict_proba`` over the growing history at every iteration;
+2. per refit_every setting: mean cost per iteration over a 1000-iteration run, ratio to a swarm
+   iteration, and the fraction of steps whose decoded state differs from refit_every=1, over swarm
+   runs of rastrigin, sphere and ackley (fixed w=0.7, c1=c2=1.5, and random per-iteration
+   parameters, as an RL agent would set them).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pso_env import belief
+from pso_env.belief import (
+    DEFAULT_REFIT_EVERY,
+    PAPER_EMISSIONPROB,
+    PAPER_STARTPROB,
+    PAPER_TRANSMAT,
+    BeliefTracker,
+    floor_rows,
+)
+from pso_env.factor import discretise
+from pso_env.swarm import Swarm
+
+ITERS = 1000
+N, D = 30, 30
+
+try:
+    from benchmarks_fn import get_function
+except ImportError:  # the benchmark package is optional here
+    get_function = None
+
+
+class _Fn:
+    def __init__(self, name: str, dim: int) -> None:
+        half = {"sphere": 100.0, "rastrigin": 5.12, "ackley": 32.0}[name]
+        self.name, self.dim = name, dim
+        self.lower, self.upper = np.full(dim, -half), np.full(dim, half)
+
+    def evaluate(self, x: np.ndarray) -> np.ndarray:
+        if self.name == "sphere":
+            return (x * x).sum(axis=1)
+        if self.name == "rastrigin":
+            return (x * x - 10.0 * np.cos(2 * np.pi * x) + 10.0).sum(axis=1)
+        return (
+            -20.0 * np.exp(-0.2 * np.sqrt((x * x).mean(axis=1)))
+            - np.exp(np.cos(2 * np.pi * x).mean(axis=1))
+            + 20.0
+            + math.e
+        )
+
+    __call__ = evaluate
+
+
+def function(name: str, dim: int):
+    return get_function(name, dim) if get_function is not None else _Fn(name, dim)
+
+
+def swarm_fs(name: str, seed: int, random_params: bool = False, iters: int = ITERS) -> list[float]:
+    """The f sequence of one swarm run."""
+    rng = np.random.default_rng(seed)
+    swarm = Swarm(function(name, D), N, np.random.default_rng(seed + 1000))
+    out = []
+    for _ in range(iters):
+        if random_params:
+            swarm.step(rng.uniform(0.4, 0.9), rng.uniform(1.5, 2.5), rng.uniform(1.5, 2.5))
+        else:
+            swarm.step(0.7, 1.5, 1.5)
+        out.append(swarm.evolutionary_factor())
+    return out
+
+
+CLOCK = time.thread_time
+
+
+def best_of(fn, repeats: int) -> float:
+    best = math.inf
+    for _ in range(repeats):
+        t0 = CLOCK()
+        fn()
+        best = min(best, CLOCK() - t0)
+    return best
+
+
+def time_swarm(repeats: int = 5) -> float:
+    swarm = Swarm(function("rastrigin", D), N, np.random.default_rng(0))
+
+    def run() -> None:
+        for _ in range(ITERS):
+            swarm.step(0.7, 1.5, 1.5)
+            swarm.evolutionary_factor()
+
+    return best_of(run, repeats) / ITERS
+
+
+def time_online(fs: list[float], repeats: int = 7) -> float:
+    tracker = BeliefTracker(refit_every=0)
+
+    def run() -> None:
+        tracker.reset()
+        update = tracker.update
+        for f in fs:
+            update(f)
+
+    return best_of(run, repeats) / len(fs)
+
+
+class NumpyTracker:
+    """The same online recursion on numpy 4x4 arrays (for the comparison only)."""
+
+    def __init__(self, floor: float = 1e-6) -> None:
+        self.pi = PAPER_STARTPROB.copy()
+        self.a = floor_rows(PAPER_TRANSMAT, floor)
+        self.b = floor_rows(PAPER_EMISSIONPROB, floor)
+        with np.errstate(divide="ignore"):
+            self.lpi, self.la, self.lb = np.log(self.pi), np.log(self.a), np.log(self.b.T.copy())
+        self.bt = self.b.T.copy()
+        self.delta = np.empty(4)
+        self.alpha = np.empty(4)
+        self.t = 0
+
+    def update(self, f: float) -> int:
+        s = discretise(f)
+        if self.t == 0:
+            self.delta[:] = self.lpi + self.lb[s]
+            self.alpha[:] = self.pi * self.bt[s]
+        else:
+            self.delta[:] = (self.delta[:, None] + self.la).max(axis=0) + self.lb[s]
+            self.alpha[:] = (self.alpha @ self.a) * self.bt[s]
+        self.alpha /= self.alpha.sum()
+        self.t += 1
+        return int(self.delta.argmax())
+
+
+def time_numpy_online(fs: list[float], repeats: int = 5) -> float:
+    def run() -> None:
+        tracker = NumpyTracker()
+        for f in fs:
+            tracker.update(f)
+
+    return best_of(run, repeats) / len(fs)
+
+
+def time_discretise(repeats: int = 5) -> float:
+    xs = np.random.default_rng(0).random(10000).tolist()
+    return best_of(lambda: [discretise(x) for x in xs], repeats) / len(xs)
+
+
+def time_decode_growing(fs: list[float], repeats: int = 2) -> tuple[float, float]:
+    model = BeliefTracker(refit_every=0).to_hmmlearn()
+    x = np.asarray(discretise(np.asarray(fs)), dtype=np.int64)[:, None]
+
+    def dec() -> None:
+        for t in range(1, len(fs) + 1):
+            model.decode(x[:t], algorithm="viterbi")
+
+    def both() -> None:
+        for t in range(1, len(fs) + 1):
+            model.decode(x[:t], algorithm="viterbi")
+            model.predict_proba(x[:t])
+
+    return best_of(dec, repeats) / len(fs), best_of(both, repeats) / len(fs)
+
+
+def run_tracker(fs: list[float], **kwargs) -> tuple[np.ndarray, float, int]:
+    """States of one tracker run over ``fs``, its CPU time per iteration, and its number of refits."""
+    tracker = BeliefTracker(**kwargs)
+    states = np.empty(len(fs), dtype=np.int64)
+    update = tracker.update
+    t0 = CLOCK()
+    for i, f in enumerate(fs):
+        states[i] = update(f)
+    return states, (CLOCK() - t0) / len(fs), tracker.n_refits
+
+
+def time_refit(fs: list[float], t: int, use_hmmc: bool, repeats: int = 7) -> tuple[float, float]:
+    """CPU time of one refit (hmmlearn fit + recompute) and of the recompute alone, at history length t."""
+    tracker = BeliefTracker(refit_every=0)
+    for f in fs[:t]:
+        tracker.update(f)
+    saved = belief._HMMC_OK
+    belief._HMMC_OK = use_hmmc and belief._hmmc_ok()
+    try:
+        t_re = best_of(tracker._recompute, repeats)
+        t_fit = best_of(tracker.refit, repeats)
+    finally:
+        belief._HMMC_OK = saved
+    return t_fit, t_re
+
+
+def main() -> None:
+    t_start = time.perf_counter()
+    print(f"# belief tracker cost, {ITERS}-iteration runs, swarm N={N} D={D}, minima over repeats")
+    fs = swarm_fs("rastrigin", 0)
+    sym = np.bincount(discretise(np.asarray(fs)), minlength=7)
+    print(f"rastrigin f-symbol counts 0..6: {sym.tolist()}")
+
+    t_swarm = time_swarm()
+    t_online = time_online(fs)
+    t_np = time_numpy_online(fs)
+    t_disc = time_discretise()
+    t_dec, t_dec_pp = time_decode_growing(fs)
+    print("\n## 1. per-iteration cost (refits off)")
+    print(f"{'path':58s} {'us/iter':>10s} {'/ swarm it':>11s}")
+    rows = [
+        ("swarm iteration (step + evolutionary_factor)", t_swarm),
+        ("BeliefTracker.update (online, pure-Python 4x4)", t_online),
+        ("same recursion on numpy 4x4 arrays + discretise()", t_np),
+        ("pso_env.factor.discretise(f) alone (numpy scalar call)", t_disc),
+        ("hmmlearn decode over growing history, every iteration", t_dec),
+        ("hmmlearn decode + predict_proba over growing history", t_dec_pp),
+    ]
+    for name, t in rows:
+        print(f"{name:58s} {t * 1e6:10.2f} {t / t_swarm:10.1%}")
+    print(
+        f"online vs decode-every-iteration: {t_dec / t_online:.0f}x faster "
+        f"({t_dec_pp / t_online:.0f}x with predict_proba)"
+    )
+
+    print("\n## 2. one refit (hmmlearn fit, refit_iter=1, + recompute of state and posterior)")
+    print(
+        f"{'history t':>9s} {'refit ms (C++ recompute)':>25s} {'recompute ms':>13s} "
+        f"{'refit ms (Python recompute)':>28s} {'recompute ms':>13s}"
+    )
+    for t in (100, 500, 1000):
+        fit_c, re_c = time_refit(fs, t, True)
+        fit_p, re_p = time_refit(fs, t, False)
+        print(f"{t:9d} {fit_c * 1e3:25.3f} {re_c * 1e3:13.3f} {fit_p * 1e3:28.3f} {re_p * 1e3:13.3f}")
+
+    print("\n## 3. refit_every: cost and decoded-state difference from refit_every=1")
+    main_run = ("rastrigin", 0, False)
+    runs = [
+        (name, seed, rp)
+        for name in ("rastrigin", "sphere", "ackley")
+        for seed in (1, 2)
+        for rp in (False, True)
+    ]
+    seqs = {main_run: fs, **{r: swarm_fs(*r) for r in runs}}
+    settings = [
+        (1, 1),
+        (2, 1),
+        (5, 1),
+        (10, 1),
+        (10, 5),
+        (20, 1),
+        (50, 1),
+        (50, 5),
+        (100, 1),
+        (100, 5),
+        (0, 1),
+    ]
+    base = {}
+    print(
+        f"{'refit_every':>11s} {'refit_iter':>10s} {'us/iter':>10s} {'/ swarm it':>11s} "
+        f"{'refits':>7s} {'diff rastr.':>12s} {'diff all':>9s} {'diff fixed':>11s} {'diff rand':>10s}"
+    )
+    for every, it in settings:
+        diffs, diffs_fixed, diffs_rand = [], [], []
+        for r, seq in seqs.items():
+            # the main rastrigin run is timed: minimum over repeats (2 for the expensive refit_every=1)
+            reps = (2 if every == 1 else 3) if r == main_run else 1
+            results = [run_tracker(seq, refit_every=every, refit_iter=it) for _ in range(reps)]
+            states = results[0][0]
+            if (every, it) == (1, 1):
+                base[r] = states
+            d = float(np.mean(states != base[r]))
+            diffs.append(d)
+            (diffs_rand if r[2] else diffs_fixed).append(d)
+            if r == main_run:
+                cost, n_refits, d_main = min(x[1] for x in results), results[0][2], d
+        mark = " <- default" if (every, it) == (DEFAULT_REFIT_EVERY, belief.DEFAULT_REFIT_ITER) else ""
+        print(
+            f"{every:11d} {it:10d} {cost * 1e6:10.1f} {cost / t_swarm:10.1%} {n_refits:7d} "
+            f"{d_main:12.1%} {np.mean(diffs):9.1%} {np.mean(diffs_fixed):11.1%} {np.mean(diffs_rand):10.1%}{mark}"
+        )
+    print(
+        f"(us/iter: mean over the {ITERS}-iteration rastrigin run, refits included; diff = fraction of steps "
+        f"whose state differs from refit_every=1, refit_iter=1; 'all' averages {len(seqs)} runs: "
+        "rastrigin/sphere/ackley, fixed w=0.7 c1=c2=1.5 ('fixed') and random per-iteration w, c1, c2 ('rand'))"
+    )
+    print(f"\ntotal script time {time.perf_counter() - t_start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
