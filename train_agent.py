@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from agents.models import ALGORITHMS
-from agents.training import DEFAULT_HELD_OUT, DEFAULT_TRAIN, Trainer, TrainConfig
+from agents.training import TrainConfig, Trainer
 from pso_env import OBS_MODES, REWARD_MODES
 
 

@@ -1,47 +1,39 @@
 """Agents for PSOControl: our DQN, Stable-Baselines3 factories, online DQNPSO, the hand-designed PSO
-variants the paper compares against, and the shipped pretrained controller.
+variants the paper compares against, the evaluation protocol, and the shipped pretrained controller.
 
-Every optimiser returns a :class:`RunRecord`.
+Every optimiser returns a :class:`RunRecord`. Names are imported on first use (PEP 562), so that
+``import agents`` stays cheap for command-line tools that only need a part (torch loads with the DQN).
 """
 
-from .baselines import VARIANTS, list_variants, make_rule, run_cmaes, run_random_search, run_rule, run_variant
-from .controller import RandomPolicy, StaticPolicy, run_policy
-from .dqn import DQNAgent
-from .models import (
-    ALGORITHMS,
-    LoadedPolicy,
-    default_hyperparameters,
-    load_agent,
-    load_model,
-    load_pretrained,
-    make_model,
-    pretrained_path,
-)
-from .online import run_dqnpso_online
-from .records import RunRecord, checkpoint_curve, record_from_swarm
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "ALGORITHMS",
-    "VARIANTS",
-    "DQNAgent",
-    "LoadedPolicy",
-    "RandomPolicy",
-    "RunRecord",
-    "StaticPolicy",
-    "checkpoint_curve",
-    "default_hyperparameters",
-    "list_variants",
-    "load_agent",
-    "load_model",
-    "load_pretrained",
-    "make_model",
-    "make_rule",
-    "pretrained_path",
-    "record_from_swarm",
-    "run_cmaes",
-    "run_dqnpso_online",
-    "run_policy",
-    "run_random_search",
-    "run_rule",
-    "run_variant",
-]
+_EXPORTS = {
+    "baselines": ("VARIANTS", "list_variants", "make_rule", "run_cmaes", "run_random_search", "run_rule",
+                  "run_variant"),
+    "controller": ("RandomPolicy", "StaticPolicy", "run_policy"),
+    "dqn": ("DQNAgent",),
+    "models": ("ALGORITHMS", "LoadedPolicy", "default_hyperparameters", "load_agent", "load_model",
+               "load_pretrained", "make_model", "pretrained_path"),
+    "online": ("run_dqnpso_online",),
+    "protocol": ("DEFAULT_ALGORITHMS", "Algorithm", "ProtocolResult", "list_algorithms", "load_results",
+                 "resolve_algorithm", "resolve_algorithms", "run_protocol"),
+    "records": ("RunRecord", "checkpoint_curve", "record_from_swarm"),
+    "report": ("write_report",),
+    "training": ("TrainConfig", "Trainer", "plot_learning_curve"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agents' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -146,7 +146,7 @@ class CallableFunction(BenchmarkFunction):
         vectorized: bool = False,
     ) -> None:
         if not callable(fn):
-            raise ValueError(f"fn must be callable, got {type(fn).__name__}")  # noqa: TRY004 (API: ValueError)
+            raise ValueError(f"fn must be callable, got {type(fn).__name__}")
         super().__init__(name, dim, lower, upper, optimum_value, optimum_x, family="custom")
         self.fn = fn
         self.vectorized = bool(vectorized)

@@ -109,6 +109,19 @@ class PSOEnv(gym.Env):
         drawn from the environment's seed.
     render_mode : {None, "ansi", "rgb_array"}
 
+    ## Attributes (after reset)
+
+    swarm : Swarm
+        The running swarm (positions, bests, ``best_history``).
+    tracker : BeliefTracker
+        The HMM; its ``transmat``/``emissionprob`` show what Baum-Welch re-estimated.
+    function : object
+        The episode's function.
+    w, c1, c2, f : float
+        Current parameters and evolutionary factor.
+    states, actions_taken : list of int
+        The Viterbi state after reset and after every step; the actions taken.
+
     ## Example
 
     >>> import gymnasium as gym

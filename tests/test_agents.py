@@ -1,5 +1,6 @@
 """Model factories, loading agents, reference policies, online DQNPSO and train_agent.py."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -150,10 +151,15 @@ def test_trainer_writes_run_and_resume_continues(tmp_path):
      (["--timesteps", "0"], "timesteps"), (["--n-envs", "-1"], "n_envs"),
      (["--functions", "sphere", "--held-out", "sphere"], "held_out")],
 )
-def test_train_agent_cli_rejects_bad_arguments_before_training(args, message, tmp_path):
-    proc = subprocess.run([sys.executable, str(ROOT / "train_agent.py"), "--out", str(tmp_path / "x"), *args],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert proc.returncode == 2 and message in proc.stderr
+def test_train_agent_cli_rejects_bad_arguments_before_training(args, message, tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("train_agent", ROOT / "train_agent.py")
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    try:
+        code = cli.main(["--out", str(tmp_path / "x"), *args])
+    except SystemExit as exit_:  # argparse's own errors
+        code = exit_.code
+    assert code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "x" / "run.json").exists()
 
 

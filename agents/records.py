@@ -1,0 +1,162 @@
+"""The result record that every optimiser in the project returns.
+
+One :class:`RunRecord` describes one run of one algorithm on one function with one seed: the final
+best value, its error to the known optimum, the best-so-far curve at fixed checkpoints, the cost in
+function evaluations and in time, and an optional ``extra`` dict (parameter or state trajectories).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+_SCALARS = (str, int, float, bool, type(None), np.integer, np.floating, np.bool_)
+
+
+def function_name(function: Any) -> str:
+    """A printable name for a function object: its ``name`` attribute, else its class name."""
+    name = getattr(function, "name", None)
+    return str(name) if name else type(function).__name__
+
+
+def function_optimum(function: Any) -> float | None:
+    """The known optimum value ``f*`` of a function object (``optimum_value``), or None when unknown."""
+    value = getattr(function, "optimum_value", None)
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def checkpoint_curve(history: np.ndarray, checkpoint_every: int) -> list[float]:
+    """Best-so-far values at every ``checkpoint_every``-th iteration, with iteration 0 and the last.
+
+    Parameters
+    ----------
+    history : ndarray of shape (T + 1,)
+        Best-so-far value after initialisation (index 0) and after each of the T iterations.
+    checkpoint_every : int
+        Spacing of the checkpoints in iterations.
+
+    Returns
+    -------
+    list of float
+        ``history[0], history[k], history[2k], ...`` and ``history[T]`` when T is not a multiple of k:
+        ``T // k + 1`` values when k divides T.
+    """
+    if checkpoint_every < 1:
+        raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every!r}")
+    history = np.asarray(history, dtype=float)
+    last = len(history) - 1
+    index = list(range(0, last + 1, checkpoint_every))
+    if index[-1] != last:
+        index.append(last)
+    return [float(v) for v in history[index]]
+
+
+@dataclass
+class RunRecord:
+    """The outcome of one optimisation run.
+
+    Attributes
+    ----------
+    algorithm : str
+        Name of the optimiser, e.g. ``"APSO"`` or ``"CMA-ES"``.
+    function : str
+        Name of the objective function.
+    dim : int
+        Dimension D.
+    seed : int
+        Seed of the run's only random source.
+    best_value : float
+        Best objective value found.
+    error : float or None
+        ``best_value - f*`` when the optimum ``f*`` is known, else None.
+    curve : list of float
+        Best-so-far value at iterations 0, k, 2k, ... and the last one (k = ``checkpoint_every``).
+        For optimisers that do not work in PSO iterations (CMA-ES, random search) iteration t means
+        ``swarm_size * (t + 1)`` evaluations, the count a plain PSO has used after t iterations.
+    checkpoint_every : int
+        Spacing k of the curve in iterations.
+    evaluations : int
+        Function evaluations used.
+    cpu_seconds : float
+        Process CPU time of the run (``time.process_time`` difference; counts every thread).
+    wall_seconds : float
+        Wall-clock time of the run (``time.perf_counter`` difference).
+    extra : dict
+        Optional details such as parameter or state trajectories (one value per iteration).
+    """
+
+    algorithm: str
+    function: str
+    dim: int
+    seed: int
+    best_value: float
+    error: float | None
+    curve: list[float]
+    checkpoint_every: int
+    evaluations: int
+    cpu_seconds: float
+    wall_seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_row(self) -> dict[str, Any]:
+        """A flat dict for one CSV row: every field but ``curve``; only the scalar entries of ``extra``.
+
+        Scalar entries of ``extra`` appear as ``extra_<key>``; lists and arrays are left out.
+        """
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("curve", "extra")}
+        for key, value in self.extra.items():
+            if isinstance(value, _SCALARS):
+                row[f"extra_{key}"] = value.item() if isinstance(value, np.generic) else value
+        return row
+
+
+def record_from_swarm(
+    swarm: Any,
+    *,
+    algorithm: str,
+    seed: int,
+    cpu_seconds: float,
+    wall_seconds: float,
+    checkpoint_every: int = 10,
+    extra: dict[str, Any] | None = None,
+) -> RunRecord:
+    """Build a :class:`RunRecord` from a finished :class:`pso_env.swarm.Swarm`.
+
+    Parameters
+    ----------
+    swarm : Swarm
+        The swarm after its last iteration; its ``best_history`` gives the curve and its ``function``
+        the name, dimension and optimum.
+    algorithm : str
+        Name of the optimiser.
+    seed : int
+        Seed the swarm's generator was built from.
+    cpu_seconds, wall_seconds : float
+        Time the run took (see :class:`RunRecord`).
+    checkpoint_every : int, default 10
+        Spacing of the curve in iterations.
+    extra : dict, optional
+        Stored as the record's ``extra``.
+    """
+    best = float(swarm.gbest_fitness)
+    optimum = function_optimum(swarm.function)
+    return RunRecord(
+        algorithm=algorithm,
+        function=function_name(swarm.function),
+        dim=int(swarm.dim),
+        seed=int(seed),
+        best_value=best,
+        error=None if optimum is None else best - optimum,
+        curve=checkpoint_curve(swarm.best_history, checkpoint_every),
+        checkpoint_every=int(checkpoint_every),
+        evaluations=int(swarm.evaluations),
+        cpu_seconds=float(cpu_seconds),
+        wall_seconds=float(wall_seconds),
+        extra=dict(extra or {}),
+    )

@@ -1,0 +1,266 @@
+"""Statistics of an evaluation: per-cell summaries, tests against a reference, average ranks.
+
+Everything works on plain structures: the rows of ``runs.csv`` as dicts (``algorithm``, ``function``,
+``seed``, ``error``, ``best_value``, ``cpu_seconds``) or numpy arrays of final values.
+
+Test codes follow the paper's Table 4: ``+1`` the reference is significantly better (lower mean for
+the t-test, lower ranks for the rank-sum test), ``0`` no significant difference, ``-1`` the reference
+is significantly worse; two-sided tests at ``alpha = 0.05``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+ALPHA = 0.05
+
+#: function -> algorithm -> final values ordered by seed
+Values = dict[str, dict[str, np.ndarray]]
+
+
+def final_values(rows: Iterable[Mapping[str, Any]]) -> tuple[Values, dict[str, str]]:
+    """Final values per function and algorithm, ordered by seed.
+
+    The value is the error ``f - f*`` when every row of the function has one, else the best value
+    (f* unknown).
+
+    Returns
+    -------
+    values : dict
+        ``values[function][algorithm]`` is a float array, one entry per seed (ascending).
+    measure : dict
+        ``measure[function]`` is ``"error"`` or ``"best_value"``.
+    """
+    grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+    for row in rows:
+        grouped.setdefault(row["function"], {}).setdefault(row["algorithm"], []).append(row)
+    values: Values = {}
+    measure: dict[str, str] = {}
+    for function, by_algo in grouped.items():
+        has_error = all(r.get("error") is not None for rs in by_algo.values() for r in rs)
+        measure[function] = "error" if has_error else "best_value"
+        values[function] = {
+            algo: np.array([float(r[measure[function]]) for r in sorted(rs, key=lambda r: int(r["seed"]))])
+            for algo, rs in by_algo.items()
+        }
+    return values, measure
+
+
+def describe(values: Sequence[float] | np.ndarray) -> dict[str, float]:
+    """``n``, ``mean``, ``std`` (sample, ddof=1; 0 for one value), ``best``, ``median``, ``worst``."""
+    x = np.asarray(values, dtype=float)
+    if x.size == 0:
+        nan = math.nan
+        return {"n": 0, "mean": nan, "std": nan, "best": nan, "median": nan, "worst": nan}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # inf - inf in the variance of diverged runs
+        std = float(np.std(x, ddof=1)) if x.size > 1 else 0.0
+    return {
+        "n": int(x.size),
+        "mean": float(np.mean(x)),
+        "std": std,
+        "best": float(np.min(x)),
+        "median": float(np.median(x)),
+        "worst": float(np.max(x)),
+    }
+
+
+def _code(pvalue: float, reference_lower: bool, alpha: float) -> int:
+    if not math.isfinite(pvalue) or pvalue >= alpha:
+        return 0
+    return 1 if reference_lower else -1
+
+
+def t_test_code(
+    reference: Sequence[float], other: Sequence[float], alpha: float = ALPHA
+) -> tuple[int, float]:
+    """Two-sided Welch t-test of ``reference`` against ``other`` (lower is better).
+
+    Returns
+    -------
+    code : int
+        +1 reference significantly lower mean, -1 significantly higher, 0 otherwise (also when the
+        test is undefined: fewer than two values each, both samples constant and equal, non-finite
+        values).
+    pvalue : float
+        The test's p-value (nan when undefined).
+    """
+    a, b = np.asarray(reference, dtype=float), np.asarray(other, dtype=float)
+    if a.size < 2 or b.size < 2:
+        return 0, math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # constant or nearly constant samples
+        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+        lower = bool(np.mean(a) < np.mean(b))
+    return _code(p, lower, alpha), p
+
+
+def rank_sum_code(
+    reference: Sequence[float], other: Sequence[float], alpha: float = ALPHA
+) -> tuple[int, float]:
+    """Two-sided Wilcoxon rank-sum (Mann-Whitney U, tie-corrected) test of ``reference`` against ``other``.
+
+    Returns
+    -------
+    code : int
+        +1 the reference's values rank significantly lower, -1 higher, 0 otherwise.
+    pvalue : float
+        The test's p-value (nan when undefined: an empty sample or non-comparable values).
+    """
+    a, b = np.asarray(reference, dtype=float), np.asarray(other, dtype=float)
+    if a.size == 0 or b.size == 0 or np.isnan(a).any() or np.isnan(b).any():
+        return 0, math.nan
+    if np.array_equal(np.unique(a), np.unique(b)) and np.unique(a).size == 1:
+        return 0, 1.0  # all values equal: no evidence either way
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = stats.mannwhitneyu(a, b, alternative="two-sided")
+    lower = float(result.statistic) < a.size * b.size / 2  # U of the reference below its null mean
+    return _code(float(result.pvalue), lower, alpha), float(result.pvalue)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The reference against one algorithm on one function (codes as in the module docstring)."""
+
+    t_test: int
+    t_pvalue: float
+    rank_sum: int
+    rank_sum_pvalue: float
+
+
+def compare_to_reference(
+    values: Values, reference: str, alpha: float = ALPHA
+) -> dict[tuple[str, str], Comparison]:
+    """Both tests of ``reference`` against every other algorithm on every function where both ran.
+
+    Returns
+    -------
+    dict
+        ``(function, algorithm) -> Comparison``; the reference itself is left out.
+    """
+    result: dict[tuple[str, str], Comparison] = {}
+    for function, by_algo in values.items():
+        if reference not in by_algo:
+            continue
+        ref = by_algo[reference]
+        for algo, other in by_algo.items():
+            if algo == reference:
+                continue
+            t, tp = t_test_code(ref, other, alpha)
+            r, rp = rank_sum_code(ref, other, alpha)
+            result[(function, algo)] = Comparison(t, tp, r, rp)
+    return result
+
+
+def code_counts(
+    comparisons: Mapping[tuple[str, str], Comparison], test: str = "t_test"
+) -> dict[str, dict[int, int]]:
+    """How often each code occurs per algorithm: ``{algorithm: {1: n, 0: n, -1: n}}``.
+
+    Parameters
+    ----------
+    comparisons : mapping
+        As returned by :func:`compare_to_reference`.
+    test : {"t_test", "rank_sum"}
+        Which test's codes to count.
+    """
+    counts: dict[str, dict[int, int]] = {}
+    for (_, algo), comparison in comparisons.items():
+        bucket = counts.setdefault(algo, {1: 0, 0: 0, -1: 0})
+        bucket[getattr(comparison, test)] += 1
+    return counts
+
+
+def average_ranks(values: Values, algorithms: Sequence[str] | None = None) -> dict[str, float]:
+    """Average over functions of each algorithm's rank by mean final value (1 = best; ties averaged).
+
+    Only functions where every algorithm has values count; a nan mean ranks last.
+
+    Parameters
+    ----------
+    values : dict
+        As returned by :func:`final_values`.
+    algorithms : sequence of str, optional
+        The algorithms to rank; default every algorithm present on any function.
+
+    Returns
+    -------
+    dict
+        ``algorithm -> average rank`` (nan when no function has all algorithms).
+    """
+    if algorithms is None:
+        algorithms = sorted({a for by_algo in values.values() for a in by_algo})
+    ranks: list[np.ndarray] = []
+    for by_algo in values.values():
+        if not all(a in by_algo and by_algo[a].size for a in algorithms):
+            continue
+        means = np.array([np.mean(by_algo[a]) for a in algorithms], dtype=float)
+        means = np.where(np.isnan(means), np.inf, means)
+        ranks.append(stats.rankdata(means, method="average"))
+    if not ranks:
+        return {a: math.nan for a in algorithms}
+    mean_rank = np.mean(ranks, axis=0)
+    return {a: float(r) for a, r in zip(algorithms, mean_rank)}
+
+
+def summary_rows(
+    rows: Sequence[Mapping[str, Any]],
+    reference: str | None = None,
+    algorithms: Sequence[str] | None = None,
+    functions: Sequence[str] | None = None,
+    alpha: float = ALPHA,
+) -> list[dict[str, Any]]:
+    """One summary per (function, algorithm): statistics of the final value, CPU time and test codes.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        ``runs.csv`` rows.
+    reference : str, optional
+        Algorithm the tests compare against; its own codes are None.
+    algorithms, functions : sequence of str, optional
+        Order (and selection) of the output; default all, sorted by name.
+    alpha : float, default 0.05
+        Significance level.
+
+    Returns
+    -------
+    list of dict
+        Keys ``function``, ``algorithm``, ``measure``, ``n``, ``mean``, ``std``, ``best``, ``median``,
+        ``worst``, ``cpu_seconds_mean``, ``t_test``, ``t_pvalue``, ``rank_sum``, ``rank_sum_pvalue``.
+    """
+    values, measure = final_values(rows)
+    algorithms = list(algorithms or sorted({r["algorithm"] for r in rows}, key=str.lower))
+    functions = list(functions or sorted({r["function"] for r in rows}, key=str.lower))
+    comparisons = compare_to_reference(values, reference, alpha) if reference else {}
+    cpu: dict[tuple[str, str], list[float]] = {}
+    for row in rows:
+        cpu.setdefault((row["function"], row["algorithm"]), []).append(float(row["cpu_seconds"]))
+    out: list[dict[str, Any]] = []
+    for function in functions:
+        for algo in algorithms:
+            if algo not in values.get(function, {}):
+                continue
+            comparison = comparisons.get((function, algo))
+            out.append(
+                {
+                    "function": function,
+                    "algorithm": algo,
+                    "measure": measure[function],
+                    **describe(values[function][algo]),
+                    "cpu_seconds_mean": float(np.mean(cpu[(function, algo)])),
+                    "t_test": None if comparison is None else comparison.t_test,
+                    "t_pvalue": None if comparison is None else comparison.t_pvalue,
+                    "rank_sum": None if comparison is None else comparison.rank_sum,
+                    "rank_sum_pvalue": None if comparison is None else comparison.rank_sum_pvalue,
+                }
+            )
+    return out

@@ -1,0 +1,361 @@
+"""Hand-designed PSO variants as parameter rules on the shared swarm core.
+
+Every variant is a :class:`ParameterRule`: before each iteration :meth:`~ParameterRule.parameters`
+gives ``(w, c1, c2, chi)`` for :meth:`pso_env.swarm.Swarm.step`; :meth:`~ParameterRule.move` runs the
+velocity and position update (the plain one unless the variant's update differs, as in SecPSO); and
+:meth:`~ParameterRule.after_step` runs what a variant adds after the move (chaotic search, selection,
+elitist learning). So only the rule differs between the variants; the swarm, its velocity clamp, its
+bound handling and its random source are the same.
+
+The settings are the usual ones of the well-known collection of MATLAB PSO variants that the DQNPSO
+paper compares against (SPEC section 7); each class names its source. ``t`` counts iterations from 0
+to ``T - 1``; a "linear over the run" schedule takes its first value at ``t = 0`` and its last at
+``t = T - 1``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+Parameters = tuple["float | np.ndarray", float, float, float]
+
+
+def run_fraction(t: int, iterations: int) -> float:
+    """``t / (T - 1)`` clipped to [0, 1]: 0 at the first iteration, 1 at the last (0 when T == 1)."""
+    if iterations <= 1:
+        return 0.0
+    return min(max(t / (iterations - 1), 0.0), 1.0)
+
+
+def linear(start: float, end: float, t: int, iterations: int) -> float:
+    """A value falling (or rising) linearly from ``start`` at t = 0 to ``end`` at t = T - 1."""
+    return start + (end - start) * run_fraction(t, iterations)
+
+
+def constriction_factor(c1: float, c2: float) -> float:
+    """Clerc's constriction ``chi = 2 / |2 - phi - sqrt(phi^2 - 4 phi)|`` with ``phi = c1 + c2 > 4``.
+
+    Clerc & Kennedy (2002), "The particle swarm - explosion, stability, and convergence in a
+    multidimensional complex space", IEEE TEC 6(1). ``chi(2.05, 2.05) = 0.72984``.
+    """
+    phi = c1 + c2
+    if not phi > 4.0:
+        raise ValueError(f"constriction needs c1 + c2 > 4, got {phi!r}")
+    return 2.0 / abs(2.0 - phi - math.sqrt(phi * phi - 4.0 * phi))
+
+
+class ParameterRule:
+    """Base class of the variants: constant ``w``, ``c1``, ``c2`` (the plain PSO).
+
+    Kennedy & Eberhart (1995) with Shi & Eberhart's (1998) inertia weight. The paper starts
+    c1 = c2 = 2; **(our choice: w = 0.7298, Clerc's constriction value, the usual constant weight of
+    the collection's callers; the velocity clamp keeps the swarm bounded with c1 + c2 = 4)**.
+
+    Parameters
+    ----------
+    w, c1, c2 : float
+        The constant inertia weight and acceleration coefficients.
+    """
+
+    #: Name used in records and in :data:`agents.baselines.VARIANTS`.
+    name = "PSO"
+
+    def __init__(self, w: float = 0.7298, c1: float = 2.0, c2: float = 2.0) -> None:
+        self.w, self.c1, self.c2 = float(w), float(c1), float(c2)
+        self.iterations = 0
+
+    def reset(self, swarm: Any, iterations: int) -> None:
+        """Prepare for a run of ``iterations`` iterations on ``swarm`` (called once, before t = 0)."""
+        self.iterations = int(iterations)
+
+    def parameters(self, swarm: Any, t: int) -> Parameters:
+        """``(w, c1, c2, chi)`` for iteration ``t``; ``w`` is a float or one value per particle."""
+        return self.w, self.c1, self.c2, 1.0
+
+    def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
+        """The velocity and position update with one evaluation per particle (the plain one here)."""
+        swarm.step(w, c1, c2, chi)
+
+    def after_step(self, swarm: Any, t: int) -> None:
+        """What the variant does after the move of iteration ``t`` (nothing here)."""
+
+    def trace(self) -> dict[str, Any]:
+        """Rule-specific details for the record's ``extra``: per-iteration lists or scalars (none here)."""
+        return {}
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({settings})"
+
+
+class LinWPSO(ParameterRule):
+    """Linearly decreasing inertia weight: w from 0.9 to 0.4 over the run, c1 = c2 = 2.
+
+    Shi & Eberhart (1999), "Empirical study of particle swarm optimization", CEC.
+    """
+
+    name = "LinWPSO"
+
+    def __init__(self, w_start: float = 0.9, w_end: float = 0.4, c1: float = 2.0, c2: float = 2.0) -> None:
+        super().__init__(w_start, c1, c2)
+        self.w_start, self.w_end = float(w_start), float(w_end)
+
+    def parameters(self, swarm: Any, t: int) -> Parameters:
+        return linear(self.w_start, self.w_end, t, self.iterations), self.c1, self.c2, 1.0
+
+
+class RandWPSO(ParameterRule):
+    """Random inertia weight ``w = mu + sigma * N(0, 1)`` with ``mu ~ U(mu_min, mu_max)``, c1 = c2 = 2.
+
+    One ``w`` per iteration for the whole swarm, as in the collection's RandWPSO (after Eberhart &
+    Shi 2001's random weight). Settings from SPEC section 7: mu ~ U(0.6, 0.9), sigma = 0.2 (mean 0.75).
+    """
+
+    name = "RandWPSO"
+
+    def __init__(
+        self, mu_min: float = 0.6, mu_max: float = 0.9, sigma: float = 0.2, c1: float = 2.0, c2: float = 2.0
+    ) -> None:
+        super().__init__(0.5 * (mu_min + mu_max), c1, c2)
+        self.mu_min, self.mu_max, self.sigma = float(mu_min), float(mu_max), float(sigma)
+
+    def parameters(self, swarm: Any, t: int) -> Parameters:
+        mu = swarm.rng.uniform(self.mu_min, self.mu_max)
+        return float(mu + self.sigma * swarm.rng.standard_normal()), self.c1, self.c2, 1.0
+
+
+class SAPSO(ParameterRule):
+    """Self-adaptive (fitness-based) inertia weight, one per particle, c1 = c2 = 2.
+
+    ``w_i = w_min + (f_i - f_min)(w_max - w_min) / (f_avg - f_min)`` if ``f_i <= f_avg`` else
+    ``w_max``, with the current fitness values; w in [0.6, 0.9] (the collection's SAPSO). When all
+    finite values are equal the particles at or below the average get ``w_min`` **(our choice)**;
+    particles with a non-finite fitness get ``w_max``.
+    """
+
+    name = "SAPSO"
+
+    def __init__(self, w_min: float = 0.6, w_max: float = 0.9, c1: float = 2.0, c2: float = 2.0) -> None:
+        super().__init__(w_max, c1, c2)
+        self.w_min, self.w_max = float(w_min), float(w_max)
+
+    def parameters(self, swarm: Any, t: int) -> Parameters:
+        f = swarm.fitness
+        finite = np.isfinite(f)
+        if not finite.any():
+            return self.w_max, self.c1, self.c2, 1.0
+        f_min = f[finite].min()
+        f_avg = f[finite].mean()
+        span = f_avg - f_min
+        scale = (self.w_max - self.w_min) / span if span > 0 else 0.0
+        w = np.where(f <= f_avg, self.w_min + (f - f_min) * scale, self.w_max)
+        return np.clip(w, self.w_min, self.w_max), self.c1, self.c2, 1.0
+
+
+class LnCPSO(ParameterRule):
+    """Linearly decreasing learning factors: c1 = c2 from 2.1 to 0.8 over the run, w = 0.9.
+
+    The collection's LnCPSO (SPEC section 7).
+    """
+
+    name = "LnCPSO"
+
+    def __init__(self, w: float = 0.9, c_start: float = 2.1, c_end: float = 0.8) -> None:
+        super().__init__(w, c_start, c_start)
+        self.c_start, self.c_end = float(c_start), float(c_end)
+
+    def parameters(self, swarm: Any, t: int) -> Parameters:
+        c = linear(self.c_start, self.c_end, t, self.iterations)
+        return self.w, c, c, 1.0
+
+
+class AsyLnCPSO(ParameterRule):
+    """Asymmetric time-varying learning factors: c1 from 2.5 to 0.5, c2 from 0.5 to 2.5, w = 0.9.
+
+    Ratnaweera, Halgamuge & Watson (2004), "Self-organizing hierarchical particle swarm optimizer with
+    time-varying acceleration coefficients", IEEE TEC 8(3); w = 0.9 as in SPEC section 7.
+    """
+
+    name = "AsyLnCPSO"
+
+    def __init__(
+        self,
+        w: float = 0.9,
+        c1_start: float = 2.5,
+        c1_end: float = 0.5,
+        c2_start: float = 0.5,
+        c2_end: float = 2.5,
+    ) -> None:
+        super().__init__(w, c1_start, c2_start)
+        self.c1_start, self.c1_end = float(c1_start), float(c1_end)
+        self.c2_start, self.c2_end = float(c2_start), float(c2_end)
+
+    def parameters(self, swarm: Any, t: int) -> Parameters:
+        c1 = linear(self.c1_start, self.c1_end, t, self.iterations)
+        c2 = linear(self.c2_start, self.c2_end, t, self.iterations)
+        return self.w, c1, c2, 1.0
+
+
+class YSPSO(ParameterRule):
+    """Constriction-factor PSO: ``v <- chi (v + c1 r1 (p - x) + c2 r2 (g - x))``, c1 = c2 = 2.05.
+
+    Clerc & Kennedy (2002); ``chi`` from :func:`constriction_factor` (0.7298), ``w = 1``.
+    """
+
+    name = "YSPSO"
+
+    def __init__(self, c1: float = 2.05, c2: float = 2.05) -> None:
+        super().__init__(1.0, c1, c2)
+        self.chi = constriction_factor(self.c1, self.c2)
+
+    def parameters(self, swarm: Any, t: int) -> Parameters:
+        return 1.0, self.c1, self.c2, self.chi
+
+
+class CLSPSO(ParameterRule):
+    """PSO with chaotic local search and a shrinking search region; w = 0.8, c1 = c2 = 2.
+
+    After Liu, Wang, Jin, Tang & Huang (2005), "Improved particle swarm optimization combined with
+    chaos", Chaos, Solitons & Fractals 25. After each PSO iteration:
+
+    1. the best ``elite_fraction`` (20 %) of the particles by personal best each make one chaotic
+       local-search step: a chaotic variable ``z`` per elite rank and dimension follows the logistic
+       map ``z <- 4 z (1 - z)``, the candidate is ``p_i + (2 z - 1) * h_t`` (clipped to the box) and
+       it replaces the particle (position and personal best) when it is better than its personal best;
+    2. the search region shrinks around ``g``: ``[g - h_t, g + h_t]`` within the box, with half-width
+       ``h_t = (ub - lb)/2 * rho_end ** (t / (T - 1))`` **(our choice: a geometric schedule down to
+       ``rho_end = 1e-3`` at the last iteration, so the region shrinks over the run whatever its
+       length; Liu et al. shrink by a constant ratio per step)**;
+    3. the other particles are re-drawn uniformly in that region with zero velocity. **(our choice:
+       they are not evaluated there; their fitness is +inf until their next move, so an iteration
+       costs N + ceil(0.2 N) evaluations)**.
+
+    The chaotic variables start from the swarm's generator; a variable that lands on a fixed point
+    or cycle of the map (0, 0.25, 0.5, 0.75, 1 up to 1e-12) is re-drawn.
+    """
+
+    name = "CLSPSO"
+
+    def __init__(
+        self,
+        w: float = 0.8,
+        c1: float = 2.0,
+        c2: float = 2.0,
+        elite_fraction: float = 0.2,
+        rho_end: float = 1e-3,
+    ) -> None:
+        super().__init__(w, c1, c2)
+        if not 0.0 < elite_fraction <= 1.0:
+            raise ValueError(f"elite_fraction must be in (0, 1], got {elite_fraction!r}")
+        self.elite_fraction, self.rho_end = float(elite_fraction), float(rho_end)
+
+    def reset(self, swarm: Any, iterations: int) -> None:
+        super().reset(swarm, iterations)
+        self._n_elite = max(1, math.ceil(self.elite_fraction * swarm.n_particles))
+        self._z = swarm.rng.random((self._n_elite, swarm.dim))
+        self._fix_chaos(swarm.rng)
+
+    def _fix_chaos(self, rng: np.random.Generator) -> None:
+        z = self._z
+        bad = (z < 1e-12) | (z > 1.0 - 1e-12)
+        for point in (0.25, 0.5, 0.75):
+            bad |= np.abs(z - point) < 1e-12
+        if bad.any():
+            z[bad] = rng.random(int(bad.sum()))
+
+    def after_step(self, swarm: Any, t: int) -> None:
+        rng, lower, upper = swarm.rng, swarm.lower, swarm.upper
+        half = 0.5 * (upper - lower) * self.rho_end ** run_fraction(t, self.iterations)
+
+        # 1. one chaotic local-search step around each elite personal best
+        self._z = 4.0 * self._z * (1.0 - self._z)
+        self._fix_chaos(rng)
+        elite = np.argsort(swarm.pbest_fitness, kind="stable")[: self._n_elite]
+        candidates = np.clip(swarm.pbest_positions[elite] + (2.0 * self._z - 1.0) * half, lower, upper)
+        values = swarm.evaluate(candidates)
+        swarm.evaluations += len(elite)
+        better = values < swarm.pbest_fitness[elite]
+        if better.any():
+            idx, pos, val = elite[better], candidates[better], values[better]
+            swarm.positions[idx] = pos
+            swarm.fitness[idx] = val
+            swarm.pbest_positions[idx] = pos
+            swarm.pbest_fitness[idx] = val
+            best = int(np.argmin(val))
+            if val[best] < swarm.gbest_fitness:
+                swarm.gbest_fitness = float(val[best])
+                swarm.gbest_position = pos[best].copy()
+                swarm.history[-1] = swarm.gbest_fitness
+
+        # 2.-3. shrink the region around g and re-draw the other particles in it
+        low = np.maximum(lower, swarm.gbest_position - half)
+        high = np.minimum(upper, swarm.gbest_position + half)
+        rest = np.ones(swarm.n_particles, dtype=bool)
+        rest[elite] = False
+        n_rest = int(rest.sum())
+        if n_rest:
+            swarm.positions[rest] = low + rng.random((n_rest, swarm.dim)) * (high - low)
+            swarm.velocities[rest] = 0.0
+            swarm.fitness[rest] = np.inf
+
+
+class SelPSO(ParameterRule):
+    """PSO with selection: after each iteration the worse half copies the better half; w = 0.7, c1 = c2 = 2.
+
+    Angeline (1998), "Using selection to improve particle swarm optimization", IEEE ICEC. Particles
+    are ranked by current fitness; the k-th worst takes the position, velocity and fitness of the k-th
+    best (k < N/2); personal bests are kept, as in Angeline. No extra evaluations.
+    """
+
+    name = "SelPSO"
+
+    def __init__(self, w: float = 0.7, c1: float = 2.0, c2: float = 2.0) -> None:
+        super().__init__(w, c1, c2)
+
+    def after_step(self, swarm: Any, t: int) -> None:
+        n = swarm.n_particles
+        half = n // 2
+        order = np.argsort(swarm.fitness, kind="stable")
+        src, dst = order[:half], order[n - half :][::-1]
+        swarm.positions[dst] = swarm.positions[src]
+        swarm.velocities[dst] = swarm.velocities[src]
+        swarm.fitness[dst] = swarm.fitness[src]
+
+
+class SecPSO(ParameterRule):
+    """Second-order PSO: ``v <- w v + c1 r1 (p - 2x + x') + c2 r2 (g - 2x + x')``, w = 0.7, c1 = c2 = 1.
+
+    ``x'`` is the previous position (the current one at t = 0). Hu & Zeng (2007), "Second-order
+    particle swarm optimization model", the collection's SecPSO. The velocity clamp and bound
+    handling of the swarm apply as in the plain update.
+    """
+
+    name = "SecPSO"
+
+    def __init__(self, w: float = 0.7, c1: float = 1.0, c2: float = 1.0) -> None:
+        super().__init__(w, c1, c2)
+
+    def reset(self, swarm: Any, iterations: int) -> None:
+        super().reset(swarm, iterations)
+        self._previous = swarm.positions.copy()
+
+    def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
+        x, v = swarm.positions, swarm.velocities
+        r = swarm.rng.random((2, swarm.n_particles, swarm.dim))
+        second = self._previous - 2.0 * x
+        if np.ndim(w) == 1:
+            w = np.asarray(w)[:, None]
+        v *= w
+        v += c1 * r[0] * (swarm.pbest_positions + second)
+        v += c2 * r[1] * (swarm.gbest_position + second)
+        if chi != 1.0:
+            v *= chi
+        if swarm.vmax is not None:
+            np.clip(v, -swarm.vmax, swarm.vmax, out=v)
+        self._previous = x.copy()
+        x += v
+        swarm._handle_bounds()
+        swarm._after_move()

@@ -1,0 +1,416 @@
+"""The hand-designed PSO variants, APSO's rules, CMA-ES, random search and the run record."""
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+from agents.apso import (
+    CONVERGENCE,
+    EXPLOITATION,
+    EXPLORATION,
+    JUMPING_OUT,
+    adapt_coefficients,
+    classify_state,
+    elitist_learning,
+    inertia_from_factor,
+    memberships,
+)
+from agents.baselines import (
+    VARIANTS,
+    list_variants,
+    make_rule,
+    run_cmaes,
+    run_random_search,
+    run_rule,
+    run_variant,
+)
+from agents.records import RunRecord, checkpoint_curve
+from agents.variants import SAPSO, YSPSO, RandWPSO, SelPSO, constriction_factor
+from pso_env.swarm import Swarm
+
+try:
+    from benchmarks_fn import get_function
+except ImportError:  # the package is written concurrently
+    get_function = None
+
+
+class LocalSphere:
+    """Sphere on [-100, 100]^D, used when benchmarks_fn is not importable."""
+
+    name = "sphere"
+    optimum_value = 0.0
+
+    def __init__(self, dim):
+        self.dim = dim
+        self.lower = np.full(dim, -100.0)
+        self.upper = np.full(dim, 100.0)
+
+    def evaluate(self, x):
+        return np.sum(np.asarray(x) ** 2, axis=-1)
+
+    __call__ = evaluate
+
+
+def sphere(dim=10):
+    return get_function("sphere", dim) if get_function is not None else LocalSphere(dim)
+
+
+def belief_available():
+    try:
+        import pso_env.belief  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+OPTIMISERS = list_variants() + ["CMA-ES", "RandomSearch"]
+SMALL = {"swarm_size": 20, "iterations": 100}
+
+
+def run(name, seed, function=None, **kwargs):
+    function = function or sphere(10)
+    options = {**SMALL, **kwargs}
+    if name == "CMA-ES":
+        return run_cmaes(function, seed=seed, **options)
+    if name == "RandomSearch":
+        return run_random_search(function, seed=seed, **options)
+    return run_variant(name, function, seed=seed, **options)
+
+
+# ---------------------------------------------------------------------------- every optimiser
+@pytest.mark.parametrize("name", OPTIMISERS)
+def test_improves_on_sphere_and_is_reproducible(name):
+    if name == "HMM-APSO" and not belief_available():
+        pytest.skip("pso_env.belief is not available yet")
+    a, b, c = run(name, 3), run(name, 3), run(name, 4)
+    assert a.best_value < a.curve[0]
+    assert a.curve[-1] == a.best_value
+    assert np.all(np.diff(a.curve) <= 0.0)  # best-so-far never rises
+    assert a.curve == b.curve and a.best_value == b.best_value and a.evaluations == b.evaluations
+    assert a.curve != c.curve
+
+
+def test_variant_list_and_names():
+    assert list_variants() == list(VARIANTS)
+    for name in (
+        "PSO",
+        "LinWPSO",
+        "RandWPSO",
+        "SAPSO",
+        "LnCPSO",
+        "AsyLnCPSO",
+        "YSPSO",
+        "CLSPSO",
+        "SelPSO",
+        "SecPSO",
+        "APSO",
+        "HMM-APSO",
+    ):
+        assert name in VARIANTS
+    assert type(make_rule("apso")) is VARIANTS["APSO"]
+    assert type(make_rule("hmm_apso")) is VARIANTS["HMM-APSO"]
+    assert type(make_rule("LINWPSO")) is VARIANTS["LinWPSO"]
+    with pytest.raises(ValueError, match="known: .*LinWPSO"):
+        run_variant("nonsense", sphere(2), iterations=1)
+
+
+def test_variant_options_reach_the_rule():
+    record = run_variant("PSO", sphere(5), swarm_size=10, iterations=5, w=0.5, c1=1.0, c2=1.5)
+    assert (
+        record.extra["w"] == [0.5] * 5 and record.extra["c1"] == [1.0] * 5 and record.extra["c2"] == [1.5] * 5
+    )
+
+
+@pytest.mark.skipif(get_function is None, reason="benchmarks_fn not available")
+def test_function_by_name_needs_and_checks_dim():
+    record = run_variant("PSO", "sphere", dim=4, swarm_size=10, iterations=10)
+    assert record.dim == 4 and record.function == "sphere"
+    with pytest.raises(ValueError, match="dim"):
+        run_variant("PSO", "sphere", swarm_size=10, iterations=10)
+    with pytest.raises(ValueError, match="dim"):
+        run_variant("PSO", get_function("sphere", 3), dim=4, swarm_size=10, iterations=10)
+
+
+# ---------------------------------------------------------------------------- records
+def test_record_fields_curve_and_costs():
+    record = run("PSO", 0, iterations=100, checkpoint_every=10)
+    assert isinstance(record, RunRecord)
+    assert (record.algorithm, record.function, record.dim, record.seed) == ("PSO", "sphere", 10, 0)
+    assert len(record.curve) == 100 // 10 + 1
+    assert record.evaluations == 20 * (100 + 1)
+    assert record.error == pytest.approx(record.best_value - 0.0)
+    assert record.cpu_seconds > 0.0 and record.wall_seconds > 0.0
+    row = record.to_row()
+    assert "curve" not in row and "extra" not in row and "extra_w" not in row  # lists stay out
+    assert row["best_value"] == record.best_value and row["evaluations"] == record.evaluations
+    assert len(record.extra["w"]) == 100
+
+
+def test_record_scalar_extra_in_row_and_unknown_optimum():
+    class NoOptimum(LocalSphere):
+        optimum_value = None
+
+    record = run("APSO", 0, function=NoOptimum(3), iterations=20)
+    assert record.error is None
+    row = record.to_row()
+    assert row["extra_elitist_successes"] == record.extra["elitist_successes"]
+    assert "extra_state" not in row
+
+
+def test_curve_includes_last_iteration_when_not_a_multiple():
+    assert checkpoint_curve(np.arange(26.0)[::-1], 10) == [25.0, 15.0, 5.0, 0.0]
+    assert checkpoint_curve(np.arange(21.0)[::-1], 10) == [20.0, 10.0, 0.0]
+    record = run("LinWPSO", 0, iterations=25, checkpoint_every=10)
+    assert len(record.curve) == 4 and record.curve[-1] == record.best_value
+    with pytest.raises(ValueError):
+        checkpoint_curve(np.zeros(3), 0)
+
+
+@pytest.mark.parametrize("name", ["CMA-ES", "RandomSearch"])
+def test_references_spend_the_pso_budget(name):
+    record = run(name, 0, iterations=50, checkpoint_every=10)
+    assert record.evaluations == 20 * 51
+    assert len(record.curve) == 6
+    assert record.cpu_seconds > 0.0 and record.wall_seconds > 0.0
+
+
+def test_cmaes_budget_is_exact():
+    record = run_cmaes(sphere(5), budget=333, swarm_size=10, iterations=40, seed=1)
+    assert record.evaluations == 333
+    assert len(record.curve) == 5
+
+
+# ---------------------------------------------------------------------------- schedules
+def test_linwpso_inertia_falls_from_09_to_04():
+    w = run("LinWPSO", 0).extra["w"]
+    assert w[0] == pytest.approx(0.9) and w[-1] == pytest.approx(0.4)
+    assert np.all(np.diff(w) < 0)
+
+
+def test_lncpso_and_asylncpso_coefficient_endpoints():
+    ln = run("LnCPSO", 0).extra
+    assert (ln["c1"][0], ln["c1"][-1]) == pytest.approx((2.1, 0.8))
+    assert ln["c1"] == ln["c2"] and set(ln["w"]) == {0.9}
+    asy = run("AsyLnCPSO", 0).extra
+    assert (asy["c1"][0], asy["c1"][-1]) == pytest.approx((2.5, 0.5))
+    assert (asy["c2"][0], asy["c2"][-1]) == pytest.approx((0.5, 2.5))
+    assert set(asy["w"]) == {0.9}
+
+
+def test_randwpso_inertia_mean_is_075():
+    class Holder:
+        rng = np.random.default_rng(0)
+
+    rule = RandWPSO()
+    w = np.array([rule.parameters(Holder, t)[0] for t in range(4000)])
+    assert w.mean() == pytest.approx(0.75, abs=0.02)
+    assert w.std() == pytest.approx(math.sqrt(0.2**2 + 0.3**2 / 12), abs=0.02)
+
+
+def test_sapso_weight_per_particle():
+    class Holder:
+        fitness = np.array([1.0, 2.0, 3.0, 10.0, np.inf])  # finite mean 4
+
+    w, *_ = SAPSO().parameters(Holder, 0)
+    assert w == pytest.approx([0.6, 0.7, 0.8, 0.9, 0.9])
+
+
+def test_yspso_constriction():
+    assert constriction_factor(2.05, 2.05) == pytest.approx(0.7298, abs=1e-4)
+    assert YSPSO().parameters(None, 0) == pytest.approx((1.0, 2.05, 2.05, 0.7298), abs=1e-4)
+    with pytest.raises(ValueError):
+        constriction_factor(2.0, 2.0)
+
+
+# ---------------------------------------------------------------------------- update rules
+def test_selpso_worse_half_copies_better_half():
+    swarm = Swarm(LocalSphere(3), 7, np.random.default_rng(0))
+    order = np.argsort(swarm.fitness)
+    before = swarm.positions.copy()
+    SelPSO().after_step(swarm, 0)
+    for k in range(3):  # 7 // 2 pairs: best -> worst, second -> second worst, ...
+        assert np.array_equal(swarm.positions[order[-1 - k]], before[order[k]])
+    assert np.array_equal(swarm.positions[order[3]], before[order[3]])
+
+
+def test_clspso_evaluation_count():
+    record = run("CLSPSO", 0, iterations=30)
+    assert record.evaluations == 20 * 31 + math.ceil(0.2 * 20) * 30
+
+
+def test_clspso_redraws_the_rest_in_the_shrunken_region():
+    swarm = Swarm(LocalSphere(3), 10, np.random.default_rng(0))
+    rule = make_rule("CLSPSO")
+    rule.reset(swarm, 11)
+    rule.after_step(swarm, 10)  # last iteration: half-width 0.5 * 200 * 1e-3 = 0.1
+    elite = np.argsort(swarm.pbest_fitness, kind="stable")[:2]
+    rest = np.setdiff1d(np.arange(10), elite)
+    assert np.all(np.abs(swarm.positions[rest] - swarm.gbest_position) <= 0.1 + 1e-12)
+    assert np.all(swarm.velocities[rest] == 0.0) and np.all(np.isinf(swarm.fitness[rest]))
+    assert np.all(np.isfinite(swarm.fitness[elite]))
+
+
+def test_secpso_second_order_update():
+    """v <- w v + c1 r1 (p - 2x + x') + c2 r2 (g - 2x + x'), x' the previous position (x itself at t = 0)."""
+    swarm = Swarm(LocalSphere(2), 4, np.random.default_rng(0), velocity_clamp=None, bounds="none")
+    rule = make_rule("SecPSO")
+    rule.reset(swarm, 3)
+    previous = swarm.positions.copy()
+    for _ in range(3):
+        x, v = swarm.positions.copy(), swarm.velocities.copy()
+        p, g = swarm.pbest_positions.copy(), swarm.gbest_position.copy()
+        r = copy.deepcopy(swarm.rng).random((2, 4, 2))
+        rule.move(swarm, 0.7, 1.0, 1.0, 1.0)
+        expected = 0.7 * v + r[0] * (p - 2 * x + previous) + r[1] * (g - 2 * x + previous)
+        assert np.allclose(swarm.velocities, expected)
+        assert np.allclose(swarm.positions, x + expected)
+        previous = x
+
+
+# ---------------------------------------------------------------------------- APSO
+@pytest.mark.parametrize("previous", range(4))
+def test_apso_state_outside_overlaps(previous):
+    assert classify_state(0.05, previous) == CONVERGENCE
+    assert classify_state(0.35, previous) == EXPLOITATION
+    assert classify_state(0.65, previous) == EXPLORATION
+    assert classify_state(0.95, previous) == JUMPING_OUT
+
+
+def test_apso_memberships():
+    assert memberships(0.25) == pytest.approx([0.0, 0.5, 0.25, 0.0])
+    assert memberships(0.45) == pytest.approx([0.25, 0.75, 0.0, 0.0])
+    assert memberships(0.75) == pytest.approx([0.5, 0.0, 0.0, 0.25])
+    assert memberships(0.0) == pytest.approx([0, 0, 1, 0]) and memberships(1.0) == pytest.approx([0, 0, 0, 1])
+    for f in np.linspace(0.0, 1.0, 101):
+        assert 1 <= np.count_nonzero(memberships(f)) <= 2
+
+
+@pytest.mark.parametrize(
+    "f, previous, expected",
+    [
+        # S2 (0.5) and S3 (0.25) overlap
+        (0.25, CONVERGENCE, CONVERGENCE),  # stay
+        (0.25, EXPLOITATION, EXPLOITATION),  # stay
+        (0.25, EXPLORATION, EXPLOITATION),  # S1 -> S2
+        (0.25, JUMPING_OUT, EXPLOITATION),  # neither: larger membership
+        # S1 (0.25) and S2 (0.75) overlap
+        (0.45, EXPLORATION, EXPLORATION),
+        (0.45, JUMPING_OUT, EXPLORATION),  # S4 -> S1 beats the larger S2
+        (0.45, CONVERGENCE, EXPLOITATION),
+        # S1 (0.5) and S4 (0.25) overlap
+        (0.75, JUMPING_OUT, JUMPING_OUT),
+        (0.75, CONVERGENCE, JUMPING_OUT),  # S3 -> S4 beats the larger S1
+        (0.75, EXPLOITATION, EXPLORATION),
+    ],
+)
+def test_apso_state_in_overlaps_uses_history(f, previous, expected):
+    assert classify_state(f, previous) == expected
+
+
+def test_apso_coefficient_rules():
+    assert adapt_coefficients(2.0, 2.0, EXPLORATION, 0.1) == pytest.approx((2.1, 1.9))
+    assert adapt_coefficients(2.0, 2.0, EXPLOITATION, 0.1) == pytest.approx((2.05, 1.95))
+    assert adapt_coefficients(1.8, 1.8, CONVERGENCE, 0.1) == pytest.approx((1.85, 1.85))
+    assert adapt_coefficients(2.0, 2.0, JUMPING_OUT, 0.1) == pytest.approx((1.9, 2.1))
+    assert adapt_coefficients(2.5, 1.5, EXPLORATION, 0.1) == pytest.approx((2.5, 1.5))  # clamped
+    assert adapt_coefficients(2.0, 2.0, CONVERGENCE, 0.1) == pytest.approx((2.0, 2.0))  # 4.1 rescaled to 4
+    assert inertia_from_factor(0.0) == pytest.approx(0.4)
+    assert inertia_from_factor(1.0) == pytest.approx(0.9, abs=1e-3)
+
+
+class FixedDraws:
+    """Stands in for the swarm's generator in elitist learning: dimension ``d``, Gaussian ``z * sigma``."""
+
+    def __init__(self, d, z):
+        self.d, self.z = d, z
+
+    def integers(self, n):
+        return self.d
+
+    def normal(self, loc, scale):
+        return loc + self.z * scale
+
+
+def els_swarm():
+    """Sphere on [-100, 100]^3 with personal bests at 50, 55, ... per coordinate: g = (50, 50, 50)."""
+    swarm = Swarm(LocalSphere(3), 5, np.random.default_rng(0))
+    swarm.pbest_positions[:] = (50.0 + 5.0 * np.arange(5))[:, None]
+    swarm.pbest_fitness[:] = swarm.evaluate(swarm.pbest_positions)
+    swarm.gbest_position = swarm.pbest_positions[0].copy()
+    swarm.gbest_fitness = float(swarm.pbest_fitness[0])
+    return swarm
+
+
+def test_elitist_learning_keeps_a_better_point():
+    swarm = els_swarm()
+    evaluations = swarm.evaluations
+    swarm.rng = FixedDraws(d=1, z=-0.2)  # 50 + 200 * (-0.2 * 0.5) = 30
+    assert elitist_learning(swarm, sigma=0.5) is True
+    assert np.array_equal(swarm.gbest_position, [50.0, 30.0, 50.0])
+    assert swarm.gbest_fitness == 2 * 2500.0 + 900.0 == swarm.history[-1]
+    assert np.array_equal(swarm.pbest_positions[0], [50.0, 30.0, 50.0])
+    assert np.array_equal(swarm.pbest_positions[4], [70.0, 70.0, 70.0])  # worst untouched
+    assert swarm.evaluations == evaluations + 1
+
+
+def test_elitist_learning_replaces_the_worst_particle_otherwise():
+    swarm = els_swarm()
+    swarm.rng = FixedDraws(d=2, z=0.5)  # 50 + 200 * 0.5 = 150, clipped to 100: worse than g
+    assert elitist_learning(swarm, sigma=1.0) is False
+    point = [50.0, 50.0, 100.0]
+    assert np.array_equal(swarm.gbest_position, [50.0, 50.0, 50.0]) and swarm.gbest_fitness == 7500.0
+    assert np.array_equal(swarm.positions[4], point) and np.array_equal(swarm.pbest_positions[4], point)
+    assert swarm.fitness[4] == swarm.pbest_fitness[4] == 2 * 2500.0 + 10000.0
+
+
+def test_apso_elitist_sigma_falls_from_1_to_01(monkeypatch):
+    import agents.apso
+
+    sigmas = []
+    monkeypatch.setattr(agents.apso, "elitist_learning", lambda swarm, sigma: sigmas.append(sigma) or False)
+    rule = make_rule("APSO")
+    rule.reset(Swarm(LocalSphere(2), 3, np.random.default_rng(0)), 11)
+    rule.state = CONVERGENCE
+    for t in (0, 5, 10):
+        rule.after_step(None, t)
+    rule.state = EXPLOITATION
+    rule.after_step(None, 3)  # no elitist learning outside S3
+    assert sigmas == pytest.approx([1.0, 0.55, 0.1])
+
+
+def test_apso_run_is_consistent():
+    record = run("APSO", 0, iterations=100)
+    states, factors = np.array(record.extra["state"]), np.array(record.extra["factor"])
+    c1, c2 = np.array(record.extra["c1"]), np.array(record.extra["c2"])
+    assert len(states) == 100 and set(states) <= {0, 1, 2, 3}
+    assert record.evaluations == 20 * 101 + np.count_nonzero(states == CONVERGENCE)  # one ELS per S3
+    assert np.allclose(record.extra["w"], [inertia_from_factor(f) for f in factors])
+    assert np.all((c1 >= 1.5) & (c1 <= 2.5) & (c2 >= 1.5) & (c2 <= 2.5)) and np.all(c1 + c2 <= 4.0 + 1e-12)
+    assert all(classify_state(f, p) == s for f, p, s in zip(factors[1:], states[:-1], states[1:]))
+
+
+def test_hmm_apso_takes_the_state_from_the_tracker():
+    class CyclingTracker:
+        def reset(self):
+            self.seen = []
+
+        def update(self, f):
+            self.seen.append(f)
+            return (len(self.seen) + 1) % 4  # S2, S3, S4, S1, S2, ...
+
+    rule = make_rule("HMM-APSO", tracker_factory=CyclingTracker)
+    record = run_variant("HMM-APSO", sphere(5), swarm_size=10, iterations=30, tracker_factory=CyclingTracker)
+    states = [(t + 2) % 4 for t in range(30)]
+    assert record.extra["state"] == states
+    assert record.evaluations == 10 * 31 + states.count(CONVERGENCE)  # elitist learning in S3 only
+    run_rule(rule, sphere(5), swarm_size=10, iterations=30)
+    assert rule.tracker.seen == record.extra["factor"]
+
+
+def test_hmm_apso_with_the_belief_tracker():
+    pytest.importorskip("pso_env.belief")
+    record = run("HMM-APSO", 0, iterations=100)
+    assert set(record.extra["state"]) <= {0, 1, 2, 3}
+    assert record.best_value < record.curve[0]

@@ -1,0 +1,540 @@
+"""The HMM belief tracker against hmmlearn: Viterbi state and filtered posterior at every step."""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hmmlearn.hmm import CategoricalHMM
+
+from pso_env import Swarm, belief, discretise
+from pso_env.belief import (
+    DEFAULT_REFIT_EVERY,
+    N_STATES,
+    PAPER_EMISSIONPROB,
+    PAPER_STARTPROB,
+    PAPER_TRANSMAT,
+    STATE_NAMES,
+    BeliefTracker,
+    floor_rows,
+)
+from pso_env.factor import N_SYMBOLS
+
+try:
+    from benchmarks_fn import get_function
+except ImportError:  # the benchmark package is optional for these tests
+    get_function = None
+
+
+class _Objective:
+    """Tiny stand-ins for sphere, rastrigin and ackley when benchmarks_fn is not importable."""
+
+    def __init__(self, name: str, dim: int) -> None:
+        half = {"sphere": 100.0, "rastrigin": 5.12, "ackley": 32.0}[name]
+        self.name, self.dim = name, dim
+        self.lower, self.upper = np.full(dim, -half), np.full(dim, half)
+
+    def evaluate(self, x: np.ndarray) -> np.ndarray:
+        if self.name == "sphere":
+            return (x * x).sum(axis=1)
+        if self.name == "rastrigin":
+            return (x * x - 10.0 * np.cos(2 * np.pi * x) + 10.0).sum(axis=1)
+        return (
+            -20.0 * np.exp(-0.2 * np.sqrt((x * x).mean(axis=1)))
+            - np.exp(np.cos(2 * np.pi * x).mean(axis=1))
+            + 20.0
+            + math.e
+        )
+
+    __call__ = evaluate
+
+
+def objective(name: str, dim: int):
+    return get_function(name, dim) if get_function is not None else _Objective(name, dim)
+
+
+def swarm_fs(name: str, seed: int, random_params: bool, iters: int = 200) -> list[float]:
+    rng = np.random.default_rng(seed)
+    swarm = Swarm(objective(name, 10), 30, np.random.default_rng(seed + 100))
+    out = []
+    for _ in range(iters):
+        if random_params:
+            swarm.step(rng.uniform(0.2, 1.0), rng.uniform(0.5, 2.5), rng.uniform(0.5, 2.5))
+        else:
+            swarm.step(0.7, 1.5, 1.5)
+        out.append(swarm.evolutionary_factor())
+    return out
+
+
+def paper_model() -> CategoricalHMM:
+    """The paper's exact (unfloored) model, to sample possible sequences from."""
+    m = CategoricalHMM(n_components=4, n_features=7, init_params="")
+    m.startprob_, m.transmat_, m.emissionprob_ = (
+        PAPER_STARTPROB.copy(),
+        PAPER_TRANSMAT.copy(),
+        PAPER_EMISSIONPROB.copy(),
+    )
+    return m
+
+
+def prefix_reference(
+    model: CategoricalHMM, symbols: np.ndarray, implementation: str = "log"
+) -> tuple[np.ndarray, np.ndarray]:
+    """hmmlearn's last Viterbi state and last posterior of every prefix symbols[:t], t = 1..L.
+
+    All prefixes go to one decode / predict_proba call as separate sequences (``lengths``), so the
+    reference is hmmlearn's own per-prefix decode without L Python-level calls. hmmlearn's "scaling"
+    implementation gives the same posteriors ~10x faster than "log" (whose per-sequence logsumexp
+    dominates the test time); Viterbi decoding is the same in both.
+    """
+    model.implementation = implementation
+    n = len(symbols)
+    lengths = np.arange(1, n + 1)
+    x = np.concatenate([symbols[:t] for t in lengths])[:, None]
+    ends = np.cumsum(lengths) - 1
+    _, path = model.decode(x, lengths=lengths, algorithm="viterbi")
+    post = model.predict_proba(x, lengths=lengths)
+    return path[ends], post[ends]
+
+
+def feed(tracker: BeliefTracker, symbols) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feed symbols one at a time; states, posteriors and Viterbi scores after each."""
+    states, posts, scores = [], [], []
+    for s in symbols:
+        states.append(tracker.update_symbol(int(s)))
+        assert tracker.state == states[-1]
+        posts.append(tracker.posterior)
+        scores.append(tracker.viterbi_log_prob)
+    return np.array(states), np.array(posts), np.array(scores)
+
+
+def assert_matches_every_step(
+    tracker: BeliefTracker, symbols: np.ndarray, implementation: str = "log"
+) -> None:
+    tracker.reset()
+    states, posts, _ = feed(tracker, symbols)
+    ref_states, ref_posts = prefix_reference(tracker.to_hmmlearn(), symbols, implementation)
+    np.testing.assert_array_equal(states, ref_states)
+    np.testing.assert_allclose(posts, ref_posts, rtol=0, atol=1e-9)
+    assert np.isfinite(posts).all()
+
+
+def assert_matches_final(tracker: BeliefTracker) -> None:
+    model, x = tracker.to_hmmlearn(), tracker.symbols[:, None]
+    log_prob, path = model.decode(x, algorithm="viterbi")
+    assert path[-1] == tracker.state
+    assert log_prob == tracker.viterbi_log_prob  # the lattice is hmmlearn's, bit for bit
+    np.testing.assert_allclose(tracker.posterior, model.predict_proba(x)[-1], rtol=0, atol=1e-9)
+
+
+# ---------------------------------------------------------------- constants and construction
+def test_paper_constants():
+    assert STATE_NAMES == ("exploration", "exploitation", "convergence", "jumping-out")
+    assert PAPER_STARTPROB.tolist() == [1.0, 0.0, 0.0, 0.0]
+    np.testing.assert_allclose(PAPER_TRANSMAT.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(PAPER_EMISSIONPROB.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    for i in range(4):  # stay with 1/2 or move on along the cycle with 1/2
+        assert PAPER_TRANSMAT[i, i] == PAPER_TRANSMAT[i, (i + 1) % 4] == 0.5
+    np.testing.assert_allclose(PAPER_EMISSIONPROB[2], [2 / 3, 1 / 3, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(PAPER_EMISSIONPROB[3], [0, 0, 0, 0, 0, 1 / 3, 2 / 3])
+    with pytest.raises(ValueError):
+        PAPER_TRANSMAT[0, 0] = 1.0  # read-only
+
+
+def test_initial_model_is_floored_paper_model():
+    tr = BeliefTracker(floor=1e-6)
+    assert tr.refit_every == DEFAULT_REFIT_EVERY
+    np.testing.assert_array_equal(tr.startprob, PAPER_STARTPROB)  # pi is not floored
+    np.testing.assert_allclose(tr.transmat, floor_rows(PAPER_TRANSMAT, 1e-6), rtol=0, atol=0)
+    np.testing.assert_allclose(tr.emissionprob, floor_rows(PAPER_EMISSIONPROB, 1e-6), rtol=0, atol=0)
+    assert tr.transmat[PAPER_TRANSMAT == 0].max() < 1.1e-6 and tr.transmat.min() > 0.9e-6
+    np.testing.assert_allclose(tr.transmat[PAPER_TRANSMAT > 0], 0.5, atol=1e-5)
+    assert tr.n_symbols == 0 and tr.symbols.shape == (0,)
+    assert tr.state == 0 and tr.state_name == "exploration"  # before any update: argmax pi
+    np.testing.assert_array_equal(tr.posterior, PAPER_STARTPROB)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"refit_every": -1}, "refit_every"),
+        ({"refit_every": 2.5}, "refit_every"),
+        ({"refit_every": True}, "refit_every"),
+        ({"floor": 0.0}, "floor"),
+        ({"floor": -1e-6}, "floor"),
+        ({"floor": 0.5}, "floor"),
+        ({"floor": float("nan")}, "floor"),
+        ({"floor": "1e-6"}, "floor"),
+        ({"refit_iter": 0}, "refit_iter"),
+        ({"refit_tol": -1.0}, "refit_tol"),
+        ({"refit_min_length": 0}, "refit_min_length"),
+        ({"refit_pseudocount": -1.0}, "refit_pseudocount"),
+        ({"refit_pseudocount": float("inf")}, "refit_pseudocount"),
+        ({"startprob": [0.5, 0.5, 0.0]}, "startprob"),
+        ({"startprob": [0.5, 0.6, 0.0, 0.0]}, "startprob"),
+        ({"startprob": [0.0, 0.0, 0.0, 0.0]}, "startprob"),
+        ({"transmat": np.eye(3)}, "transmat"),
+        ({"transmat": -np.eye(4) + 2 * np.roll(np.eye(4), 1, axis=1)}, "transmat"),
+        ({"emissionprob": np.full((4, 7), np.nan)}, "emissionprob"),
+        ({"emissionprob": np.full((4, 6), 1 / 6)}, "emissionprob"),
+    ],
+)
+def test_bad_arguments_raise_value_error_naming_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        BeliefTracker(**kwargs)
+
+
+@pytest.mark.parametrize("bad", [-1, 7, 2.0, True, None, "3"])
+def test_update_symbol_rejects_non_symbols(bad):
+    with pytest.raises(ValueError, match="symbol"):
+        BeliefTracker().update_symbol(bad)
+
+
+# ---------------------------------------------------------------- online path == hmmlearn, refits off
+def random_sequences(n: int, seed: int) -> list[np.ndarray]:
+    """Random symbols (mostly impossible under the paper's model), model samples, and runs of repeats."""
+    rng = np.random.default_rng(seed)
+    model = paper_model()
+    seqs = []
+    for i in range(n):
+        length = int(rng.integers(1, 301))
+        kind = i % 4
+        if kind == 0 or kind == 1:
+            seqs.append(rng.integers(0, N_SYMBOLS, length))
+        elif kind == 2:
+            seqs.append(model.sample(length, random_state=int(rng.integers(1 << 31)))[0][:, 0])
+        else:  # piecewise-constant runs, as real f sequences are
+            runs = rng.integers(1, 40, length)
+            seqs.append(np.repeat(rng.integers(0, N_SYMBOLS, length), runs)[:length])
+    return seqs
+
+
+def test_online_matches_hmmlearn_on_1000_random_sequences():
+    """Every step on the first 120 sequences, the final step (exactly, Viterbi score included) on all."""
+    tracker = BeliefTracker(refit_every=0)
+    seqs = random_sequences(1000, seed=1)
+    assert min(map(len, seqs)) == 1 and max(map(len, seqs)) == 300
+    impossible = 0
+    with np.errstate(divide="ignore"):
+        for i, seq in enumerate(seqs):
+            if i < 120:  # posteriors from hmmlearn's log implementation on a quarter, scaling on the rest
+                assert_matches_every_step(tracker, seq, "log" if i % 4 == 0 else "scaling")
+            else:
+                tracker.reset()
+                feed(tracker, seq)
+            assert_matches_final(tracker)
+            impossible += paper_model().score(seq[:, None]) == -np.inf
+    assert impossible > 400  # most random sequences have probability zero under the paper's model
+
+
+@pytest.mark.parametrize("name", ["sphere", "rastrigin", "ackley"])
+@pytest.mark.parametrize("random_params", [False, True])
+def test_online_matches_hmmlearn_on_swarm_runs(name, random_params):
+    fs = swarm_fs(name, seed=7, random_params=random_params)
+    symbols = np.array([discretise(f) for f in fs])
+    tracker = BeliefTracker(refit_every=0)
+    states = [tracker.update(f) for f in fs]
+    np.testing.assert_array_equal(tracker.symbols, symbols)
+    ref_states, ref_posts = prefix_reference(tracker.to_hmmlearn(), symbols)
+    np.testing.assert_array_equal(states, ref_states)
+    tracker.reset()
+    _, posts, _ = feed(tracker, symbols)
+    np.testing.assert_allclose(posts, ref_posts, rtol=0, atol=1e-9)
+    assert_matches_final(tracker)
+
+
+def test_ties_are_broken_like_hmmlearn():
+    """Symmetric models make Viterbi scores tie exactly; the first maximum must win, as in hmmlearn."""
+    uniform_a = np.full((4, 4), 0.25)
+    swap12_a = np.array([[0.4, 0.2, 0.2, 0.2], [0.1, 0.5, 0.3, 0.1], [0.1, 0.3, 0.5, 0.1], [0.25] * 4])
+    b12 = np.array([[0.4, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]] * 4)
+    b12[1] = b12[2] = [0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1]
+    models = [
+        {"startprob": [0.25] * 4, "transmat": uniform_a, "emissionprob": np.full((4, 7), 1 / 7)},
+        {"startprob": [0.1, 0.45, 0.45, 0.0], "transmat": swap12_a, "emissionprob": b12},
+        {"startprob": [0.0, 0.5, 0.5, 0.0], "transmat": swap12_a, "emissionprob": b12},
+    ]
+    n_tied = 0
+    for kw in models:
+        tracker = BeliefTracker(refit_every=0, **kw)
+        for seq in [np.full(40, s) for s in range(7)] + [np.arange(60) % 7, np.array([3, 0, 3, 3, 6, 6, 3])]:
+            assert_matches_every_step(tracker, seq)
+            d = tracker._delta
+            n_tied += sum(d[i] == max(d) for i in range(4)) > 1
+        if kw["startprob"][0] == 0.25:  # fully symmetric: all four tie, the first state wins
+            assert tracker.state == 0
+    assert n_tied >= 9  # the final rows really had ties
+
+
+def test_python_recursion_and_cpp_recompute_agree(monkeypatch):
+    """After a refit the lattice is recomputed with hmmlearn's kernels or the Python loop: same result."""
+    seq = random_sequences(3, seed=5)[2]
+    seq = np.concatenate([seq, seq, seq])
+    out = []
+    for ok in (True, False):
+        monkeypatch.setattr(belief, "_HMMC_OK", ok and belief._hmmc_ok())
+        tracker = BeliefTracker(refit_every=13, refit_min_length=1)
+        states, posts, scores = feed(tracker, seq)
+        out.append((states, posts, scores, tracker.transmat))
+        assert tracker.n_refits == len(seq) // 13
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][2], out[1][2])  # Viterbi scores bit-identical
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out[0][3], out[1][3], rtol=0, atol=1e-12)
+
+
+def test_cpp_recompute_is_in_use_with_this_hmmlearn():
+    assert belief._hmmc_ok()
+
+
+# ---------------------------------------------------------------- refits
+@pytest.mark.parametrize(("refit_every", "refit_iter"), [(1, 1), (3, 2), (7, 1), (25, 5)])
+def test_refits_follow_hmmlearn(refit_every, refit_iter):
+    """Each refit equals hmmlearn's fit from the previous parameters (floored); every state, before
+    and after refits, equals hmmlearn's decode with the parameters current at that step."""
+    rng = np.random.default_rng(refit_every)
+    seqs = [
+        rng.integers(0, 7, 60),
+        paper_model().sample(60, random_state=refit_every)[0][:, 0],
+        discretise(np.asarray(swarm_fs("ackley", refit_every, True, iters=80))),
+    ]
+    for seq in seqs:
+        tracker = BeliefTracker(refit_every=refit_every, refit_iter=refit_iter, refit_min_length=1)
+        for t, s in enumerate(seq, start=1):
+            before = tracker.to_hmmlearn()
+            n_before = tracker.n_refits
+            state = tracker.update_symbol(int(s))
+            x = tracker.symbols[:, None]
+            if t % refit_every == 0:
+                assert tracker.n_refits == n_before + 1
+                ref = before  # hmmlearn's own fit, same settings and priors, from the old parameters
+                ref.n_iter, ref.tol = refit_iter, tracker.refit_tol
+                ref.transmat_prior = 1.0 + tracker.refit_pseudocount * ref.transmat_
+                ref.emissionprob_prior = 1.0 + tracker.refit_pseudocount * ref.emissionprob_
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    logging.getLogger("hmmlearn").disabled = True
+                    try:
+                        ref.fit(x)
+                    finally:
+                        logging.getLogger("hmmlearn").disabled = False
+                ok_a = np.isclose(ref.transmat_.sum(axis=1), 1.0, atol=1e-6)
+                ok_b = np.isclose(ref.emissionprob_.sum(axis=1), 1.0, atol=1e-6)
+                exp_a = floor_rows(np.where(ok_a[:, None], ref.transmat_, before.transmat_), tracker.floor)
+                exp_b = floor_rows(
+                    np.where(ok_b[:, None], ref.emissionprob_, before.emissionprob_), tracker.floor
+                )
+                np.testing.assert_allclose(tracker.transmat, exp_a, rtol=0, atol=1e-9)
+                np.testing.assert_allclose(tracker.emissionprob, exp_b, rtol=0, atol=1e-9)
+                np.testing.assert_array_equal(tracker.startprob, PAPER_STARTPROB)  # pi fixed
+            else:
+                assert tracker.n_refits == n_before
+            model = tracker.to_hmmlearn()
+            log_prob, path = model.decode(x, algorithm="viterbi")
+            assert state == path[-1]
+            assert tracker.viterbi_log_prob == log_prob
+            np.testing.assert_allclose(tracker.posterior, model.predict_proba(x)[-1], rtol=0, atol=1e-9)
+        for p in (tracker.transmat, tracker.emissionprob):
+            np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+            assert (p > 0).all()
+
+
+def test_refit_min_length_and_refit_every_zero():
+    tracker = BeliefTracker(refit_every=5, refit_min_length=12)
+    for s in range(30):
+        tracker.update_symbol(s % 7)
+    assert tracker.n_refits == 4  # at 15, 20, 25, 30
+    tracker = BeliefTracker(refit_every=0)
+    for s in range(300):
+        tracker.update_symbol(s % 7)
+    assert tracker.n_refits == 0
+    np.testing.assert_array_equal(tracker.transmat, floor_rows(PAPER_TRANSMAT, tracker.floor))
+
+
+def test_paper_zeros_stay_near_zero_when_the_data_do_not_need_them():
+    """On sequences the paper's model can emit, the floored zeros stay at about floor after refits."""
+    model = paper_model()
+    for seed in range(4):
+        seq = model.sample(400, random_state=seed)[0][:, 0]
+        for every, min_len in ((1, 1), (20, 36)):
+            tracker = BeliefTracker(refit_every=every, refit_min_length=min_len, floor=1e-6)
+            for s in seq:
+                tracker.update_symbol(int(s))
+            assert tracker.n_refits > 0
+            a, b = tracker.transmat, tracker.emissionprob
+            assert a[PAPER_TRANSMAT == 0].max() < 1e-5
+            assert b[PAPER_EMISSIONPROB == 0].max() < 1e-5
+            np.testing.assert_allclose(a.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(b.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+            assert (a > 0).all() and (b > 0).all()
+    # and the parameters really were re-estimated
+    assert np.abs(tracker.emissionprob - floor_rows(PAPER_EMISSIONPROB, 1e-6)).max() > 0.01
+
+
+@pytest.mark.parametrize(
+    ("seq", "grown"),
+    [
+        # 3 = S1/S2, 0 = S3: closing the cycle needs S4 to emit 0 (or 3), which the paper forbids
+        ([3, 3, 3, 0, 0, 0], (3, 0)),
+        # 0 = S3, 4 = S1 only: S1 -> S2 must emit 4 on the way back to S3
+        ([0, 0, 0, 4, 4, 4], (1, 4)),
+    ],
+)
+def test_floored_zeros_grow_where_the_data_need_them(seq, grown):
+    tracker = BeliefTracker(refit_every=10, refit_iter=3)
+    for s in np.tile(seq, 40):
+        tracker.update_symbol(int(s))
+    assert tracker.n_refits > 0
+    i, j = grown
+    assert PAPER_EMISSIONPROB[i, j] == 0.0 and tracker.emissionprob[i, j] > 0.5
+    assert_matches_final(tracker)
+
+
+@pytest.mark.parametrize("bad", ["nan_row", "zero_row", "not_stochastic", "raises", "wrong_shape"])
+def test_degenerate_reestimates_keep_previous_parameters(monkeypatch, bad):
+    tracker = BeliefTracker(refit_every=0)
+    for s in [3, 3, 1, 0, 0, 0, 6, 6, 3, 4]:
+        tracker.update_symbol(s)
+    a0, b0 = tracker.transmat, tracker.emissionprob
+    real_fit = CategoricalHMM.fit
+
+    def broken_fit(self, x, lengths=None):
+        if bad == "raises":
+            raise RuntimeError("boom")
+        real_fit(self, x, lengths)
+        if bad == "nan_row":
+            self.transmat_[1] = np.nan
+            self.emissionprob_[2] = np.nan
+        elif bad == "zero_row":
+            self.transmat_[1] = 0.0
+            self.emissionprob_[2] = 0.0
+        elif bad == "not_stochastic":
+            self.transmat_[1] *= 2.0
+            self.emissionprob_[2] *= 0.5
+        else:
+            self.transmat_ = np.eye(3)
+        return self
+
+    monkeypatch.setattr(CategoricalHMM, "fit", broken_fit)
+    ran = tracker.refit()
+    a, b = tracker.transmat, tracker.emissionprob
+    assert np.isfinite(a).all() and np.isfinite(b).all()
+    if bad in ("raises", "wrong_shape"):
+        assert not ran and tracker.n_refits == 0
+        np.testing.assert_array_equal(a, a0)
+        np.testing.assert_array_equal(b, b0)
+    else:
+        assert ran and tracker.n_refits == 1 and tracker.n_rejected_rows == 2
+        np.testing.assert_allclose(a[1], floor_rows(a0, tracker.floor)[1], rtol=0, atol=1e-15)
+        np.testing.assert_allclose(b[2], floor_rows(b0, tracker.floor)[2], rtol=0, atol=1e-15)
+        assert np.abs(a[0] - a0[0]).max() > 1e-3  # the healthy rows were re-estimated
+    np.testing.assert_allclose(a.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert np.isfinite(tracker.posterior).all()
+    monkeypatch.undo()
+    assert_matches_final(tracker)
+
+
+def test_hmmlearn_warnings_and_logging_are_silenced(caplog):
+    caplog.set_level(logging.DEBUG)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tracker = BeliefTracker(refit_every=1, refit_min_length=1, refit_iter=5)
+        for s in [0, 0, 4, 4, 6, 0]:
+            tracker.update_symbol(s)
+    assert tracker.n_refits == 6
+    assert [r for r in caplog.records if r.name.startswith("hmmlearn")] == []
+    assert caught == []
+    # the filter is removed again afterwards
+    assert belief._DROP_ALL not in logging.getLogger("hmmlearn.base").filters
+
+
+def test_no_hmmlearn_call_on_the_hot_path_without_refits(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("hmmlearn called on the hot path")
+
+    tracker = BeliefTracker(refit_every=0)
+    for name in ("fit", "decode", "predict_proba", "score", "score_samples"):
+        monkeypatch.setattr(CategoricalHMM, name, forbidden)
+    monkeypatch.setattr(belief, "_hmmc", None)
+    for f in np.random.default_rng(0).random(2000):
+        tracker.update(f)
+    assert tracker.n_symbols == 2000
+
+
+# ---------------------------------------------------------------- edge cases
+EDGES = [0.0, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 1.0]
+
+
+def test_update_discretises_like_factor_discretise():
+    rng = np.random.default_rng(3)
+    values = EDGES + [np.nextafter(e, -1.0) for e in EDGES] + [np.nextafter(e, 2.0) for e in EDGES]
+    values += [-0.5, 1.5, -np.inf, np.inf, float("nan"), np.float64(0.4), np.float32(0.7)]
+    values += rng.random(500).tolist()
+    tracker = BeliefTracker(refit_every=0)
+    for v in values:
+        tracker.update(v)
+    np.testing.assert_array_equal(tracker.symbols, [discretise(v) for v in values])
+    assert [discretise(e) for e in EDGES] == [0, 1, 2, 3, 4, 5, 6, 6]
+
+
+@pytest.mark.parametrize("refit_every", [0, 1, 4])
+def test_no_nan_no_exception_on_degenerate_inputs(refit_every):
+    cases = [[e] * 150 for e in EDGES] + [[e] for e in EDGES] + [EDGES * 20, [float("nan")] * 5]
+    for fs in cases:
+        tracker = BeliefTracker(refit_every=refit_every, refit_min_length=1)
+        for f in fs:
+            st = tracker.update(f)
+            assert 0 <= st < N_STATES and tracker.state_name == STATE_NAMES[st]
+            p = tracker.posterior
+            assert np.isfinite(p).all() and abs(p.sum() - 1.0) < 1e-12
+            assert np.isfinite(tracker.viterbi_log_prob)
+        assert np.isfinite(tracker.transmat).all() and np.isfinite(tracker.emissionprob).all()
+        if refit_every == 0 or len(fs) <= 10:
+            assert_matches_final(tracker)
+
+
+def test_length_one_sequences_match_hmmlearn():
+    for s in range(N_SYMBOLS):
+        tracker = BeliefTracker(refit_every=0)
+        assert tracker.update_symbol(s) == 0  # pi = [1, 0, 0, 0]: the first state is exploration
+        assert_matches_final(tracker)
+        np.testing.assert_array_equal(tracker.posterior, PAPER_STARTPROB)
+
+
+def test_history_grows_past_the_initial_buffer():
+    tracker = BeliefTracker(refit_every=0)
+    seq = np.random.default_rng(2).integers(0, 7, 2500)
+    for s in seq:
+        tracker.update_symbol(int(s))
+    np.testing.assert_array_equal(tracker.symbols, seq)
+    assert_matches_final(tracker)
+
+
+def test_reset_restores_initial_state_and_parameters():
+    fresh = BeliefTracker(refit_every=5, refit_min_length=1)
+    tracker = BeliefTracker(refit_every=5, refit_min_length=1)
+    seq = np.random.default_rng(4).integers(0, 7, 60)
+    first = feed(tracker, seq)
+    assert tracker.n_refits == 12
+    assert np.abs(tracker.transmat - fresh.transmat).max() > 1e-3
+    tracker.reset()
+    assert tracker.n_symbols == 0 and tracker.n_refits == 0 and tracker.n_rejected_rows == 0
+    assert tracker.state == fresh.state
+    for name in ("startprob", "transmat", "emissionprob", "posterior", "symbols"):
+        np.testing.assert_array_equal(getattr(tracker, name), getattr(fresh, name))
+    again = feed(tracker, seq)
+    for x, y in zip(first, again):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_readouts_are_copies():
+    tracker = BeliefTracker(refit_every=0)
+    tracker.update(0.5)
+    for name in ("transmat", "emissionprob", "startprob", "posterior", "symbols"):
+        arr = getattr(tracker, name)
+        arr[...] = -1
+        assert (getattr(tracker, name) != -1).any()
+    assert "BeliefTracker(" in repr(tracker)

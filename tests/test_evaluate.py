@@ -1,0 +1,349 @@
+"""The evaluation protocol: statistics, resumable runner, report, registry and the evaluate.py CLI."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents import stats
+from agents.protocol import (
+    CURVES_FILE,
+    DEFAULT_ALGORITHMS,
+    RUNS_FILE,
+    load_results,
+    resolve_algorithm,
+    resolve_algorithms,
+    run_protocol,
+)
+from agents.report import TIMING_COLUMNS, write_report
+from benchmarks_fn import get_function
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {"swarm_size": 10, "iterations": 30, "dim": 5, "checkpoint_every": 10, "progress": False}
+GRID = {"algorithms": "APSO,PSO,random-search,static:0123", "functions": "sphere,rastrigin", "runs": 3}
+
+
+# --------------------------------------------------------------------------------------------------
+# Statistics
+# --------------------------------------------------------------------------------------------------
+
+
+def test_test_codes_on_synthetic_samples():
+    rng = np.random.default_rng(0)
+    low, high = rng.normal(1.0, 0.1, 10), rng.normal(5.0, 0.1, 10)
+    for test in (stats.t_test_code, stats.rank_sum_code):
+        assert test(low, high)[0] == 1  # reference clearly better
+        assert test(high, low)[0] == -1  # reference clearly worse
+        assert test(np.full(10, 3.0), np.full(10, 3.0))[0] == 0  # identical constants (scipy: nan)
+        noisy = [test(rng.normal(0, 1, 10), rng.normal(0, 1, 10))[0] for _ in range(40)]
+        assert noisy.count(0) >= 30  # equal distributions: mostly "no difference"
+    assert stats.t_test_code(np.zeros(5), np.ones(5)) == (1, 0.0)  # constant but different samples
+    assert stats.t_test_code([1.0], [2.0])[0] == 0  # one value each: no test
+
+
+def test_compare_counts_and_summary_rows():
+    rows = []
+    for algo, center in (("ref", 1.0), ("bad", 9.0), ("same", 1.0)):
+        for seed in range(8):
+            value = center + 0.01 * ((seed * 7) % 5) + (0.001 * seed if algo == "same" else 0)
+            rows.append(
+                {
+                    "algorithm": algo,
+                    "function": "f",
+                    "seed": seed,
+                    "error": value,
+                    "best_value": value,
+                    "cpu_seconds": 0.1,
+                }
+            )
+    values, measure = stats.final_values(rows)
+    assert measure == {"f": "error"}
+    comparisons = stats.compare_to_reference(values, "ref")
+    assert comparisons[("f", "bad")].t_test == 1 and comparisons[("f", "bad")].rank_sum == 1
+    assert comparisons[("f", "same")].t_test == 0
+    assert stats.code_counts(comparisons) == {"bad": {1: 1, 0: 0, -1: 0}, "same": {1: 0, 0: 1, -1: 0}}
+    summary = stats.summary_rows(rows, "ref", ["ref", "bad", "same"])
+    assert [(r["algorithm"], r["t_test"]) for r in summary] == [("ref", None), ("bad", 1), ("same", 0)]
+    assert summary[1]["best"] == 9.0 and summary[1]["n"] == 8
+    # f* unknown: the best value is the measure
+    rows2 = [dict(r, error=None, function="g") for r in rows]
+    assert stats.final_values(rows2)[1] == {"g": "best_value"}
+
+
+def test_average_ranks_with_ties():
+    values = {
+        "f1": {"a": np.array([1.0]), "b": np.array([2.0]), "c": np.array([3.0])},
+        "f2": {"a": np.array([5.0]), "b": np.array([5.0]), "c": np.array([1.0])},
+        "f3": {"a": np.array([1.0]), "b": np.array([2.0])},  # c missing: not ranked
+    }
+    ranks = stats.average_ranks(values, ["a", "b", "c"])
+    assert ranks == pytest.approx({"a": (1 + 2.5) / 2, "b": (2 + 2.5) / 2, "c": (3 + 1) / 2})
+
+
+# --------------------------------------------------------------------------------------------------
+# Runner: resume, jobs, torn files
+# --------------------------------------------------------------------------------------------------
+
+
+def _summary(out: Path) -> list[dict[str, str]]:
+    with open(out / "summary.csv", newline="") as f:
+        return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
+
+
+def _runs(out: Path) -> list[tuple]:
+    rows, curves = load_results(out)
+    return sorted(
+        (
+            r["algorithm"],
+            r["function"],
+            r["seed"],
+            r["best_value"],
+            r["evaluations"],
+            tuple(curves[(r["algorithm"], r["function"], r["seed"])]["curve"]),
+        )
+        for r in rows
+    )
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("full")
+    result = run_protocol(**GRID, out_dir=out, jobs=2, **TINY)
+    assert result.done_now == 24 and result.done_before == 0
+    write_report(out, reference="APSO")
+    return out
+
+
+def test_interrupted_then_resumed_equals_uninterrupted_with_two_jobs(tmp_path, uninterrupted):
+    seen = []
+
+    def stop_after_five(record):
+        seen.append(record)
+        if len(seen) == 5:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        run_protocol(**GRID, out_dir=tmp_path, jobs=1, on_record=stop_after_five, **TINY)
+    assert len(load_results(tmp_path)[0]) == 5
+    assert [r.seed for r in seen] == [0] * 5  # seed-major order
+    result = run_protocol(**GRID, out_dir=tmp_path, jobs=1, **TINY)
+    assert (result.done_before, result.done_now) == (5, 19)
+    again = run_protocol(**GRID, out_dir=tmp_path, jobs=1, **TINY)
+    assert again.done_now == 0
+    write_report(tmp_path, reference="APSO")
+    assert _summary(tmp_path) == _summary(uninterrupted)
+    assert _runs(tmp_path) == _runs(uninterrupted)  # jobs=2 (uninterrupted) == jobs=1, curves too
+
+
+def test_torn_last_writes_are_dropped_and_rerun(tmp_path, uninterrupted):
+    small = dict(GRID, runs=2)
+    run_protocol(**small, out_dir=tmp_path, **TINY)
+    # a kill in the middle of writing: half a gzip member and half a csv line at the ends
+    curves = (tmp_path / CURVES_FILE).read_bytes()
+    (tmp_path / CURVES_FILE).write_bytes(curves + gzip.compress(b'{"algorithm": "x"}\n')[:15])
+    runs = (tmp_path / RUNS_FILE).read_text().splitlines(keepends=True)
+    (tmp_path / RUNS_FILE).write_text("".join(runs[:-1]) + runs[-1][:20])  # last run's row torn
+    assert len(load_results(tmp_path)[0]) == 15
+    result = run_protocol(**GRID, out_dir=tmp_path, **TINY)
+    assert (result.done_before, result.done_now) == (15, 9)
+    with gzip.open(tmp_path / CURVES_FILE, "rt") as f:  # a clean gzip stream again
+        assert len([json.loads(line) for line in f]) == 24
+    write_report(tmp_path, reference="APSO")
+    assert _summary(tmp_path) == _summary(uninterrupted)
+
+
+def test_changed_settings_or_bad_counts_are_refused(tmp_path):
+    run_protocol("PSO", "sphere", runs=1, out_dir=tmp_path, **TINY)
+    with pytest.raises(ValueError, match="iterations: 30 there, 40 now"):
+        run_protocol("PSO", "sphere", runs=1, out_dir=tmp_path, **dict(TINY, iterations=40))
+    # more runs, algorithms and functions with the same settings are fine
+    assert run_protocol("PSO,APSO", "sphere,step", runs=2, out_dir=tmp_path, **TINY).done_now == 7
+    with pytest.raises(ValueError, match="runs must be a positive integer"):
+        run_protocol("PSO", "sphere", runs=0, out_dir=tmp_path, **TINY)
+
+
+def test_report_files_written_and_linked(uninterrupted):
+    text = (uninterrupted / "report.md").read_text()
+    for heading in ("Table 3", "Table 4", "Welch t-test", "rank-sum", "Average rank", "Figure 4", "Figure 5"):
+        assert heading in text
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert {"cpu_time.png", "convergence.png", "convergence_sphere.png", "convergence_rastrigin.png"} <= set(
+        links
+    )
+    for link in links:
+        assert (uninterrupted / link).read_bytes()[:4] == b"\x89PNG"
+    assert "| sphere | mean ± std |" in text and "[summary.csv](summary.csv)" in text
+    summary = _summary(uninterrupted)
+    assert len(summary) == 8 and {r["n"] for r in summary} == {"3"}
+    assert {r["t_test"] for r in summary if r["algorithm"] == "APSO"} == {""}
+
+
+# --------------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------------
+
+
+def _pretrained_available() -> bool:
+    try:
+        from agents import pretrained_path
+
+        return (Path(pretrained_path()) / "run.json").is_file()
+    except ImportError:
+        return False
+
+
+REGISTRY_NAMES = sorted(
+    {
+        *DEFAULT_ALGORITHMS,
+        "SAPSO",
+        "LnCPSO",
+        "SelPSO",
+        "SecPSO",
+        "cmaes",
+        "random-search",
+        "random-policy",
+        "static:0123",
+    },
+    key=str.lower,
+)
+
+
+@pytest.mark.parametrize("name", REGISTRY_NAMES)
+def test_every_algorithm_runs_via_the_registry(name):
+    if name in ("pretrained", "dqnpso-online") and not _pretrained_available():
+        pytest.skip("the pretrained controller is not shipped yet")
+    algorithm = resolve_algorithm(name)
+    record = algorithm(get_function("rastrigin", 5), 10, 12, 3, 5)
+    assert record.algorithm == algorithm.name and record.seed == 3
+    assert len(record.curve) == 12 // 5 + 2 and np.isfinite(record.error)
+    again = algorithm(get_function("rastrigin", 5), 10, 12, 3, 5)
+    assert again.curve == record.curve  # seeded by the seed alone
+
+
+def test_agent_path_runs_and_names_the_record(tmp_path):
+    from agents.dqn import DQNAgent
+    from pso_env import PSOEnv
+
+    directory = tmp_path / "my_agent"
+    DQNAgent(
+        PSOEnv(function="sphere", dim=5, swarm_size=10, max_iterations=5), hidden_sizes=(32,), seed=0
+    ).save(str(directory / "model"))
+    (directory / "run.json").write_text(json.dumps({"algo": "custom-dqn", "obs_mode": "viterbi"}))
+    algorithm = resolve_algorithm(f"agent:{directory}")
+    assert algorithm.name == "agent:my_agent"
+    first = algorithm(get_function("sphere", 5), 10, 12, 1, 5)
+    assert (
+        first.algorithm == "agent:my_agent"
+        and first.curve == algorithm(get_function("sphere", 5), 10, 12, 1, 5).curve
+    )
+    (directory / "run.json").write_text("{not json")
+    with pytest.raises(ValueError, match="cannot load agent:my_agent"):
+        resolve_algorithm(f"agent:{directory}")
+
+
+def test_registry_names_and_errors(tmp_path):
+    assert [a.name for a in resolve_algorithms("apso, hmm_apso,CMA-ES,Random-Search,APSO")] == [
+        "APSO",
+        "HMM-APSO",
+        "CMA-ES",
+        "RandomSearch",
+    ]
+    with pytest.raises(ValueError, match="Did you mean: APSO"):
+        resolve_algorithm("APSOO")
+    with pytest.raises(ValueError, match="static:ABCD needs four digits"):
+        resolve_algorithm("static:0124")
+    with pytest.raises(ValueError, match="cannot load agent"):
+        resolve_algorithm(f"agent:{tmp_path / 'missing'}")
+
+
+# --------------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "evaluate.py"), *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_cli_help_and_usage_errors(tmp_path, uninterrupted):
+    helped = subprocess.run(
+        [sys.executable, str(ROOT / "evaluate.py"), "--help"], check=False, capture_output=True, text=True
+    )
+    assert helped.returncode == 0
+    for option in (
+        "--algorithms",
+        "--functions",
+        "--shift",
+        "--rotate",
+        "--dim",
+        "--swarm-size",
+        "--iterations",
+        "--runs",
+        "--reference",
+        "--jobs",
+        "--out",
+        "--checkpoint-every",
+    ):
+        assert option in helped.stdout
+    text = " ".join(helped.stdout.split())
+    assert "(default: paper)" in text and "(default: 1000)" in text and "(default: results/latest)" in text
+    tiny = ["--dim", "5", "--swarm-size", "10", "--iterations", "30", "--runs", "1", "--no-progress"]
+    cases = {  # arguments -> what the message must name
+        ("--algorithms", "APSO,bogus", "--reference", "APSO"): "bogus",
+        ("--algorithms", "APSO", "--reference", "APSO", "--functions", "sphere,nosuchfn"): "nosuchfn",
+        ("--algorithms", f"APSO,agent:{tmp_path / 'nowhere'}", "--reference", "APSO"): "nowhere",
+        ("--runs", "0"): "positive integer",
+    }
+    procs = {args: _cli(*tiny, "--out", str(tmp_path / "o"), *args) for args in cases}
+    changed = _cli(
+        "--algorithms",
+        "APSO,PSO",
+        "--reference",
+        "APSO",
+        "--functions",
+        "sphere",
+        "--out",
+        str(uninterrupted),
+        *tiny[:4],
+        "--iterations",
+        "31",
+        "--runs",
+        "1",
+    )
+    for args, proc in procs.items():
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, (args, err)
+        assert cases[args] in err and "Traceback" not in err, err
+    _, err = changed.communicate(timeout=120)
+    assert changed.returncode == 2 and "iterations: 30 there, 31 now" in err and "Traceback" not in err
+    assert not (tmp_path / "o" / RUNS_FILE).exists()
+
+
+def test_cli_reference_must_be_evaluated(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT))
+    try:
+        import evaluate
+    finally:
+        sys.path.remove(str(ROOT))
+    with pytest.raises(SystemExit) as exit_info:
+        evaluate.main(["--algorithms", "APSO", "--reference", "PSO", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "--reference: PSO is not one of --algorithms (APSO)" in capsys.readouterr().err
