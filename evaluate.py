@@ -16,7 +16,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-DEFAULT_ALGORITHMS = "pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,AsyLnCPSO,RandWPSO,YSPSO,CLSPSO"
+from agents.protocol import DEFAULT_ALGORITHMS
+
 #: Seeds per algorithm and function of the default evaluation (the paper uses 10): the default run
 #: (10 algorithms x 10 functions x 6 seeds, D = 30, N = 30, 1000 iterations) took 3.5 minutes with
 #: --jobs 2 on a shared 2-core machine; 10 seeds took 7 minutes there.
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--algorithms",
-        default=DEFAULT_ALGORITHMS,
+        default=",".join(DEFAULT_ALGORITHMS),
         help="comma-separated algorithms: PSO variants (PSO, LinWPSO, RandWPSO, SAPSO, LnCPSO, AsyLnCPSO, "
         "YSPSO, CLSPSO, SelPSO, SecPSO, APSO, HMM-APSO; case-insensitive), cmaes, random-search, "
         "pretrained (the shipped DQNPSO controller), dqnpso-online (DQNPSO learning during the run, "

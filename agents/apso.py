@@ -22,11 +22,12 @@ on the global best after that move.)**
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from pso_env.actions import adaptive_inertia, clamp_coefficients
 
 from .variants import ParameterRule, Parameters, run_fraction
 
@@ -93,11 +94,6 @@ def classify_state(f: float, previous: int) -> int:
     return int(active[np.argmax(mu[active])])
 
 
-def inertia_from_factor(f: float) -> float:
-    """Zhan et al.'s (2009) sigmoid mapping ``w(f) = 1 / (1 + 1.5 exp(-2.6 f))``, in [0.4, 0.9] for f in [0, 1]."""
-    return 1.0 / (1.0 + 1.5 * math.exp(-2.6 * f))
-
-
 def adapt_coefficients(
     c1: float,
     c2: float,
@@ -110,15 +106,10 @@ def adapt_coefficients(
     """Move ``c1``, ``c2`` for ``state`` by ``delta`` (see :data:`C_MOVES`), clamp, and rescale.
 
     Zhan et al. (2009), section IV-B: both are clamped to ``[c_min, c_max]``; if ``c1 + c2 > c_sum_max``
-    both are scaled by ``c_sum_max / (c1 + c2)``.
+    both are scaled by ``c_sum_max / (c1 + c2)`` (:func:`pso_env.actions.clamp_coefficients`).
     """
     m1, m2 = C_MOVES[state]
-    c1 = min(max(c1 + m1 * delta, c_min), c_max)
-    c2 = min(max(c2 + m2 * delta, c_min), c_max)
-    total = c1 + c2
-    if total > c_sum_max:
-        c1, c2 = c1 * c_sum_max / total, c2 * c_sum_max / total
-    return c1, c2
+    return clamp_coefficients(c1 + m1 * delta, c2 + m2 * delta, c_min, c_max, c_sum_max)
 
 
 def elitist_learning(swarm: Any, sigma: float) -> bool:
@@ -147,21 +138,12 @@ def elitist_learning(swarm: Any, sigma: float) -> bool:
     point = swarm.gbest_position.copy()
     point[d] += (swarm.upper[d] - swarm.lower[d]) * rng.normal(0.0, sigma)
     point[d] = min(max(point[d], swarm.lower[d]), swarm.upper[d])
-    value = float(swarm.evaluate(point[None, :])[0])
-    swarm.evaluations += 1
-    if value < swarm.gbest_fitness:
+    value = swarm.evaluate(point[None, :], count=True)
+    if value[0] < swarm.gbest_fitness:
         owner = int(np.argmin(swarm.pbest_fitness))
-        swarm.pbest_positions[owner] = point
-        swarm.pbest_fitness[owner] = value
-        swarm.gbest_position = point
-        swarm.gbest_fitness = value
-        swarm.history[-1] = value
+        swarm.set_particles(owner, point, value, mode="best")
         return True
-    worst = int(np.argmax(swarm.pbest_fitness))
-    swarm.positions[worst] = point
-    swarm.fitness[worst] = value
-    swarm.pbest_positions[worst] = point
-    swarm.pbest_fitness[worst] = value
+    swarm.set_particles(int(np.argmax(swarm.pbest_fitness)), point, value, mode="replace")
     return False
 
 
@@ -227,7 +209,7 @@ class APSO(ParameterRule):
         self.c1, self.c2 = adapt_coefficients(
             self.c1, self.c2, self.state, delta, self.c_min, self.c_max, self.c_sum_max
         )
-        return inertia_from_factor(f), self.c1, self.c2, 1.0
+        return adaptive_inertia(f), self.c1, self.c2, 1.0
 
     def after_step(self, swarm: Any, t: int) -> None:
         if self.elitist and self.state == CONVERGENCE:

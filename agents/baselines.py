@@ -18,10 +18,13 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from typing import Any
 
 import numpy as np
+
+from pso_env.swarm import Swarm, finite_or_inf
 
 from .apso import APSO, HMMAPSO
 from .records import RunRecord, checkpoint_curve, function_name, function_optimum, record_from_swarm
@@ -60,7 +63,8 @@ VARIANTS: dict[str, type[ParameterRule]] = {
 
 
 def _key(name: str) -> str:
-    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
+    """Name normalised for matching: lower case, without ``-``, ``_`` and white space."""
+    return re.sub(r"[-_\s]", "", name.lower())
 
 
 _BY_KEY = {_key(name): cls for name, cls in VARIANTS.items()}
@@ -98,6 +102,20 @@ def _resolve_function(function: Any, dim: int | None) -> Any:
     return function
 
 
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _check_run_settings(
+    swarm_size: Any, iterations: Any, checkpoint_every: Any, *, min_swarm: int = 2
+) -> None:
+    """Validate the run settings before any work, with messages naming the parameters."""
+    _check_int("swarm_size", swarm_size, min_swarm)
+    _check_int("iterations", iterations, 0)
+    _check_int("checkpoint_every", checkpoint_every, 1)
+
+
 def run_rule(
     rule: ParameterRule,
     function: Any,
@@ -127,10 +145,7 @@ def run_rule(
     algorithm : str, optional
         Name for the record; default ``rule.name``.
     """
-    from pso_env.swarm import Swarm
-
-    if iterations < 0:
-        raise ValueError(f"iterations must be >= 0, got {iterations!r}")
+    _check_run_settings(swarm_size, iterations, checkpoint_every)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     swarm = Swarm(
         function, swarm_size, np.random.default_rng(seed), velocity_clamp=velocity_clamp, bounds=bounds
@@ -185,13 +200,13 @@ def run_variant(
     dim : int, optional
         Required with a function name; checked against a function object's ``dim``.
     swarm_size : int, default 30
-        Number of particles N.
+        Number of particles N (at least 2).
     iterations : int, default 1000
-        Iterations (each evaluates every particle once, plus what a variant adds).
+        Iterations (each evaluates every particle once, plus what a variant adds); at least 0.
     seed : int, default 0
         Seed of ``numpy.random.default_rng``, the run's only random source.
     checkpoint_every : int, default 10
-        Spacing of the record's curve.
+        Spacing of the record's curve (at least 1).
     velocity_clamp : float or None, default 0.2
         Velocity clamp as a fraction of the range (SPEC section 1).
     bounds : {"clip", "reflect", "none"}, default "clip"
@@ -204,6 +219,12 @@ def run_variant(
     Returns
     -------
     RunRecord
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a bad ``swarm_size``, ``iterations`` or ``checkpoint_every`` (checked
+        before the run).
     """
     rule = make_rule(name, **options)
     return run_rule(
@@ -220,8 +241,7 @@ def run_variant(
 
 
 def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
-    values = np.asarray(getattr(function, "evaluate", function)(x), dtype=float)
-    return np.where(np.isfinite(values), values, np.inf)
+    return finite_or_inf(getattr(function, "evaluate", function)(x))
 
 
 def _record_from_values(
@@ -271,6 +291,16 @@ def _single_threaded_blas() -> contextlib.AbstractContextManager:
     return threadpool_limits(limits=1)
 
 
+@contextlib.contextmanager
+def _global_random_state_kept() -> Any:
+    """Restore numpy's global random state on exit, so that a run never changes it for its caller."""
+    state = np.random.get_state()
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
 def run_cmaes(
     function: Any,
     *,
@@ -299,10 +329,11 @@ def run_cmaes(
     budget : int, optional
         Evaluations, overriding the default; the last generation is cut so the count is exact.
     seed : int, default 0
-        ``numpy.random.default_rng(seed)`` draws the start points (uniform in the box) and the seeds of
-        restarts; the first CMA-ES instance is seeded with ``seed + 1`` because ``cma`` treats 0 as
-        "seed from the clock". ``cma`` samples from numpy's global random state, which its seed option
-        resets, so runs are reproducible as long as nothing else uses that state concurrently.
+        ``numpy.random.default_rng(seed)`` is the only random source: it draws the start points
+        (uniform in the box) and, through ``cma``'s ``randn`` option, every Gaussian sample of every
+        instance. ``cma``'s own seeding of numpy's global random state is switched off
+        (``seed=nan``), and that global state is restored on return, so a run neither depends on it
+        nor changes it.
     checkpoint_every : int, default 10
         Spacing of the curve (in equivalent iterations).
     sigma0 : float, default 0.3
@@ -321,6 +352,7 @@ def run_cmaes(
     """
     import cma
 
+    _check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
     function = _resolve_function(function, dim)
     budget = swarm_size * (iterations + 1) if budget is None else int(budget)
     if budget < 1:
@@ -334,14 +366,18 @@ def run_cmaes(
     values = np.empty(budget)
     used = 0
     popsizes: list[int] = []
-    cma_seed = seed + 1
-    with _single_threaded_blas():
+
+    def randn(*shape: int) -> np.ndarray:  # cma calls randn(lam, N)
+        return rng.standard_normal(shape)
+
+    with _single_threaded_blas(), _global_random_state_kept():
         while used < budget:
             x0 = lower + rng.random(function.dim) * span
             opts: dict[str, Any] = {
                 "bounds": [lower.tolist(), upper.tolist()],
                 "CMA_stds": (span / scale).tolist(),
-                "seed": int(cma_seed),
+                "randn": randn,
+                "seed": np.nan,  # cma: "do nothing" (no np.random.seed); only used with np.random.randn
                 "maxfevals": budget - used,
                 "verbose": -9,
                 "verb_log": 0,
@@ -363,7 +399,6 @@ def run_cmaes(
             if not restarts:
                 break
             popsize = 2 * popsizes[-1]
-            cma_seed = int(rng.integers(1, 2**31 - 1))
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     return _record_from_values(
         values[:used],
@@ -393,6 +428,7 @@ def run_random_search(
     The floor every optimiser should beat; same budget and curve convention as :func:`run_cmaes`.
     ``numpy.random.default_rng(seed)`` is the only random source.
     """
+    _check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
     function = _resolve_function(function, dim)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     rng = np.random.default_rng(seed)

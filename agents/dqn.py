@@ -564,7 +564,9 @@ class DQNAgent:
         self.n_actions = int(action_space.n)
         self.action_start = int(action_space.start)
 
-        self.rng = np.random.default_rng(self.seed)
+        # The agent's draws (exploration, replay sampling) come from a child of the seed, so that they
+        # are not the same stream as an environment reset with the same seed.
+        self.rng = np.random.default_rng(None if self.seed is None else [self.seed, 1])
         if self.seed is not None:
             with torch.random.fork_rng(devices=[]):  # leave the caller's global RNG untouched
                 torch.manual_seed(self.seed)
@@ -596,6 +598,12 @@ class DQNAgent:
         self._ep_length = np.zeros(0, dtype=np.int64)
         self._total_timesteps = 0
         self._writer: Any = None
+
+    def _env_seed(self) -> int:
+        """Seed of the environment's first reset: the agent's seed, or one derived from it on resume."""
+        if self.num_timesteps == 0:
+            return int(self.seed)
+        return int(np.random.SeedSequence([self.seed, self.num_timesteps]).generate_state(1)[0])
 
     def _hyperparameters(self) -> dict[str, Any]:
         return {
@@ -819,8 +827,9 @@ class DQNAgent:
         self._total_timesteps = total_timesteps + self.num_timesteps
         if reset_num_timesteps or self._last_obs is None:
             if not self._env_seeded and self.seed is not None:
-                adapter.seed_action_space(self.seed)
-                self._last_obs = adapter.reset(seed=self.seed)
+                env_seed = self._env_seed()
+                adapter.seed_action_space(env_seed)
+                self._last_obs = adapter.reset(seed=env_seed)
             else:
                 self._last_obs = adapter.reset()
             self._env_seeded = True
@@ -1017,7 +1026,9 @@ class DQNAgent:
         agent.n_updates = int(state["n_updates"])
         agent.exploration_rate = float(state["exploration_rate"])
         agent.rng.bit_generator.state = state["rng_state"]
-        agent._env_seeded = True  # a resumed run does not re-seed its environment
+        # A resumed run seeds its new environment from (seed, steps so far): reproducible, and not a replay
+        # of the first episodes.
+        agent._env_seeded = agent.seed is None
         if env is not None:
             agent.set_env(env)
         return agent

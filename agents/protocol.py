@@ -106,11 +106,6 @@ _STATIC = re.compile(r"^static:([0-3]{4})$", re.IGNORECASE)
 _ALL_STATIC = ["static:" + "".join(p) for p in itertools.product("0123", repeat=4)]
 
 
-def _key(name: str) -> str:
-    """Name normalised for matching: lower case, without ``-``, ``_`` and spaces."""
-    return re.sub(r"[-_\s]", "", name.lower())
-
-
 # --------------------------------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------------------------------
@@ -253,7 +248,7 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
         For an unknown name (with close matches), a bad ``static:`` code, or an agent or module that
         cannot be loaded.
     """
-    from .baselines import list_variants
+    from .baselines import _key, list_variants
 
     name = str(name).strip()
     if name.lower().startswith("agent:"):

@@ -121,36 +121,40 @@ def package_versions() -> dict[str, str]:
 
 
 def make_training_env(config: TrainConfig) -> Any:
-    """The training environment: one PSOEnv, or ``n_envs`` copies (Gymnasium or SB3 vector env)."""
-    from pso_env import PSOEnv
+    """The training environment: one PSOEnv, or the batched PSOVectorEnv of ``n_envs`` swarms.
+
+    SB3 models get an SB3 VecEnv (SB3's ``make_vec_env`` for one environment, the batched vector
+    environment's SB3 adapter for several), which reports finished episodes in ``info["episode"]``.
+    """
+    from pso_env import PSOEnv, PSOVectorEnv, make_sb3_vec_env
 
     kwargs = dict(config.env_kwargs(), function=config.train_entries())
     if config.algo == "custom-dqn":
-        if config.n_envs == 1:
-            return PSOEnv(**kwargs)
-        import gymnasium as gym
+        return PSOEnv(**kwargs) if config.n_envs == 1 else PSOVectorEnv(num_envs=config.n_envs, **kwargs)
+    if config.n_envs == 1:  # the single environment is faster than a batch of one
+        from stable_baselines3.common.env_util import make_vec_env  # adds the Monitor that reports episodes
 
-        return gym.vector.SyncVectorEnv([lambda: PSOEnv(**kwargs) for _ in range(config.n_envs)])
-    from stable_baselines3.common.env_util import make_vec_env  # adds the Monitor that reports episodes
-
-    return make_vec_env(PSOEnv, n_envs=config.n_envs, seed=config.seed, env_kwargs=kwargs)
+        return make_vec_env(PSOEnv, n_envs=1, seed=config.seed, env_kwargs=kwargs)
+    return make_sb3_vec_env(config.n_envs, seed=config.seed, **kwargs)
 
 
-def evaluate_policy_on(policy: Any, entries: list, config: TrainConfig, seed: int = 10_000) -> float:
-    """Held-out score: the mean over ``entries`` of ``log10(max(final error, 1e-8))`` of one greedy run each.
+def evaluate_policy_on(policy: Any, entries: list, config: TrainConfig, runs: int = 3, seed: int = 10_000) -> float:
+    """Held-out score: the mean over ``entries`` and ``runs`` greedy runs of ``log10(max(final error, 1e-8))``.
 
-    Lower is better. Each function runs with its own fixed seed, so scores are comparable over training.
+    Lower is better. The runs use the fixed seeds ``seed, seed + 1, ...``, so scores are comparable over
+    training (and never share a seed with training episodes, whose seeds come from the training seed).
     """
     from benchmarks_fn import make_functions
 
     from .controller import run_policy
 
     scores = []
-    for k, fn in enumerate(make_functions(entries)):
-        record = run_policy(policy, fn, swarm_size=config.swarm_size, iterations=config.iterations, seed=seed + k,
-                            env_kwargs={"shift": False, "rotate": False})
-        err = record.error if record.error is not None else record.best_value
-        scores.append(math.log10(max(err, 1e-8)))
+    for fn in make_functions(entries):
+        for k in range(runs):
+            record = run_policy(policy, fn, swarm_size=config.swarm_size, iterations=config.iterations,
+                                seed=seed + k, env_kwargs={"shift": False, "rotate": False})
+            err = record.error if record.error is not None else record.best_value
+            scores.append(math.log10(max(err, 1e-8)))
     return float(np.mean(scores))
 
 
@@ -267,20 +271,22 @@ class Trainer:
 
     def _log_episodes(self, model: Any) -> None:
         if hasattr(model, "episode_returns"):
-            rows = list(zip(model.episode_timesteps, model.episode_returns, model.episode_lengths))
+            n = len(model.episode_returns)
+            if n == self._logged:  # the common case, every step: nothing new
+                return
+            rows = list(zip(model.episode_timesteps[self._logged:], model.episode_returns[self._logged:],
+                            model.episode_lengths[self._logged:]))
         else:
-            rows = self._episodes
-        for steps, ret, length in rows[self._logged:]:
+            n = len(self._episodes)
+            rows = self._episodes[self._logged:]
+        for steps, ret, length in rows:
             self._append_csv("episodes.csv", ["timesteps", "return", "length"], [steps, ret, length])
-        self._logged = len(rows)
+        self._logged = n
 
     # ---------------------------------------------------------------- run
     def run(self) -> Any:
         """Train (or resume) and return the model; writes everything listed in the module docstring."""
-        import torch
-
         c = self.config
-        torch.manual_seed(c.seed)
         env = make_training_env(c)
         done = 0
         self._episodes: list[tuple] = []
@@ -291,13 +297,14 @@ class Trainer:
             if c.algo in _OFF_POLICY and self._buffer_file(latest).exists():
                 model.load_replay_buffer(str(self._buffer_file(latest)))
             done = int(model.num_timesteps)
-            self._restore_logs()
+            if c.algo != "custom-dqn":  # our DQN re-seeds itself from (seed, steps); SB3 needs telling
+                model.set_random_seed(int(np.random.SeedSequence([c.seed, done]).generate_state(1)[0]))
+            self._restore_logs(done)
         else:
-            if not self.resume:
-                for name in ("progress.csv", "episodes.csv"):
-                    (self.out / name).unlink(missing_ok=True)
-            self._write_run_json()
+            for name in ("progress.csv", "episodes.csv"):  # a run that starts from step 0 starts its logs anew
+                (self.out / name).unlink(missing_ok=True)
             model = make_model(c.algo, env, seed=c.seed, tensorboard_log=str(self.out / "tb"), **c.hyperparameters)
+        self._write_run_json()  # a resumed run may have a new --timesteps
         self._logged = len(self._episodes)
         self._last_eval = -1
         self._next_checkpoint = (done // c.checkpoint_every + 1) * c.checkpoint_every
@@ -307,22 +314,32 @@ class Trainer:
             self._learn(model, remaining, reset=done == 0)
         self._log_episodes(model)
         self._save(model, self.out / "model")
+        self._save(model, self.out / "checkpoints" / f"step_{model.num_timesteps}", with_buffer=True)
         if self._last_eval != model.num_timesteps and (done < c.timesteps or not self.best_score < math.inf):
             self.evaluate(model, int(model.num_timesteps))
         plot_learning_curve(self.out)
         return model
 
-    def _restore_logs(self) -> None:
-        progress = self.out / "progress.csv"
-        if progress.exists():
-            with progress.open() as fh:
-                scores = [float(r["held_out_score"]) for r in csv.DictReader(fh)]
-            self.best_score = min(scores, default=math.inf)
-        episodes = self.out / "episodes.csv"
-        if episodes.exists():
-            with episodes.open() as fh:
-                self._episodes = [(int(r["timesteps"]), float(r["return"]), int(r["length"]))
-                                  for r in csv.DictReader(fh)]
+    def _restore_logs(self, step: int) -> None:
+        """Read the logs back up to the checkpoint at ``step``; rows after it (retrained now) are dropped."""
+        progress = self._truncate_csv("progress.csv", step)
+        self.best_score = min((float(r["held_out_score"]) for r in progress), default=math.inf)
+        self._episodes = [(int(r["timesteps"]), float(r["return"]), int(r["length"]))
+                          for r in self._truncate_csv("episodes.csv", step)]
+
+    def _truncate_csv(self, name: str, step: int) -> list[dict[str, str]]:
+        path = self.out / name
+        if not path.exists():
+            return []
+        with path.open(newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = list(reader.fieldnames or [])
+            rows = [r for r in reader if int(r["timesteps"]) <= step]
+        with path.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, header)
+            writer.writeheader()
+            writer.writerows(rows)
+        return rows
 
     def _learn(self, model: Any, steps: int, reset: bool) -> None:
         if self.config.algo == "custom-dqn":

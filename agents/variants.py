@@ -275,20 +275,7 @@ class CLSPSO(ParameterRule):
         self._fix_chaos(rng)
         elite = np.argsort(swarm.pbest_fitness, kind="stable")[: self._n_elite]
         candidates = np.clip(swarm.pbest_positions[elite] + (2.0 * self._z - 1.0) * half, lower, upper)
-        values = swarm.evaluate(candidates)
-        swarm.evaluations += len(elite)
-        better = values < swarm.pbest_fitness[elite]
-        if better.any():
-            idx, pos, val = elite[better], candidates[better], values[better]
-            swarm.positions[idx] = pos
-            swarm.fitness[idx] = val
-            swarm.pbest_positions[idx] = pos
-            swarm.pbest_fitness[idx] = val
-            best = int(np.argmin(val))
-            if val[best] < swarm.gbest_fitness:
-                swarm.gbest_fitness = float(val[best])
-                swarm.gbest_position = pos[best].copy()
-                swarm.history[-1] = swarm.gbest_fitness
+        swarm.set_particles(elite, candidates, mode="improve")  # one evaluation per elite particle
 
         # 2.-3. shrink the region around g and re-draw the other particles in it
         low = np.maximum(lower, swarm.gbest_position - half)
@@ -343,19 +330,6 @@ class SecPSO(ParameterRule):
         self._previous = swarm.positions.copy()
 
     def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
-        x, v = swarm.positions, swarm.velocities
-        r = swarm.rng.random((2, swarm.n_particles, swarm.dim))
-        second = self._previous - 2.0 * x
-        if np.ndim(w) == 1:
-            w = np.asarray(w)[:, None]
-        v *= w
-        v += c1 * r[0] * (swarm.pbest_positions + second)
-        v += c2 * r[1] * (swarm.gbest_position + second)
-        if chi != 1.0:
-            v *= chi
-        if swarm.vmax is not None:
-            np.clip(v, -swarm.vmax, swarm.vmax, out=v)
-        self._previous = x.copy()
-        x += v
-        swarm._handle_bounds()
-        swarm._after_move()
+        current = swarm.positions.copy()
+        swarm.step(w, c1, c2, chi, previous=self._previous)
+        self._previous = current

@@ -152,6 +152,23 @@ class Schwefel(PaperFunction):
 
     C = 418.98288727243 (the exact maximum of x sin(sqrt x)), so that f* = 0; the often quoted
     418.9829 would give f(x*) = 1.27e-5 D.
+
+    Outside the box the plain formula keeps falling (|x| sin(sqrt|x|) grows without bound), so a
+    point reached with ``bounds="none"``, or any point of a rotated/shifted variant whose
+    z = M (x - o) + x* leaves the box, could score below f* = 0. As in CEC 2014 F10/F11 and
+    CEC 2017 F10 (the "modified Schwefel"), each coordinate with |z| > 500 is folded back into
+    the box and penalised:
+
+        g(z) = z sin(sqrt|z|)                                        if |z| <= 500
+        g(z) =  y sin(sqrt y) - (z - 500)^2 / (10^4 D)               if z > 500
+        g(z) = -y sin(sqrt y) - (z + 500)^2 / (10^4 D)               if z < -500
+        with y = 500 - fmod(|z|, 500) in (0, 500], and f = C D - sum_i g(z_i).
+
+    Inside the box this is exactly the formula above (same values, bit for bit), so the plain
+    function is unchanged on its domain. The fold is continuous at |z| = 500 (y -> 500 there;
+    like CEC's it jumps again at |z| = 1000, 1500, ...), and since |y sin(sqrt y)| <= C for y in
+    (0, 500], each out-of-box coordinate adds at least its penalty > 0 to C D - sum g: f > 0 off
+    the optimum, and x* (= 420.9687 in every coordinate) stays the global minimiser with f* = 0.
     """
 
     NAME = "schwefel"
@@ -159,8 +176,23 @@ class Schwefel(PaperFunction):
     UPPER = 500.0
     OPTIMUM_COORD = SCHWEFEL_X_STAR
 
+    def __init__(self, dim: int) -> None:
+        super().__init__(dim)
+        self._inv_penalty = 1.0 / (1e4 * self.dim)
+
     def evaluate(self, X: FloatArray) -> FloatArray:
-        return SCHWEFEL_C * self.dim - (X * np.sin(np.sqrt(np.abs(X)))).sum(axis=1)
+        A = np.abs(X)
+        if A.max(initial=0.0) <= 500.0:  # fast path: the whole batch is inside the box
+            return SCHWEFEL_C * self.dim - (X * np.sin(np.sqrt(A))).sum(axis=1)
+        out = A > 500.0
+        # y is |z| inside the box and the folded 500 - fmod(|z|, 500) in (0, 500] outside; z's sign
+        # is kept, so g = copysign(y, z) sin(sqrt y) covers both sides (and is x sin(sqrt|x|) inside).
+        Y = A.copy()
+        Y[out] = 500.0 - np.fmod(A[out], 500.0)
+        G = np.copysign(Y, X) * np.sin(np.sqrt(Y))
+        excess = np.maximum(A - 500.0, 0.0)  # |z| - 500 outside the box, 0 inside
+        penalty = np.einsum("ij,ij->i", excess, excess) * self._inv_penalty
+        return SCHWEFEL_C * self.dim - G.sum(axis=1) + penalty
 
 
 class DropWave(PaperFunction):

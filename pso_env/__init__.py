@@ -1,11 +1,15 @@
 """pso-env: Particle Swarm Optimization as a Gymnasium environment.
 
-Importing the package registers ``pso_env/PSOControl-v0``.
+Importing the package registers ``pso_env/PSOControl-v0`` (``gymnasium.make``) with its batched vector
+environment (``gymnasium.make_vec(..., vectorization_mode="vector_entry_point")``). The torch swarm lives in
+:mod:`pso_env.torch_swarm` (not imported here: it loads torch).
 """
 
 from gymnasium.envs.registration import register, registry
 
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, adaptive_inertia, apply_action
+from .batch import BatchSwarm, batch_evolutionary_factor, batch_mean_distances
+from .batch_belief import BatchBelief, TrackerList, make_batch_belief
 from .belief import STATE_NAMES, BeliefTracker
 from .env import PSOEnv
 from .factor import N_SYMBOLS, SYMBOL_EDGES, discretise, evolutionary_factor, mean_distances
@@ -13,10 +17,11 @@ from .instances import InstanceSet
 from .observation import FEATURE_NAMES, OBS_MODES
 from .reward import REWARD_MODES, Reward
 from .swarm import BOUND_MODES, Swarm
+from .vector import PSOVectorEnv, make_sb3_vec_env
 
 ENV_ID = "pso_env/PSOControl-v0"
 if ENV_ID not in registry:
-    register(id=ENV_ID, entry_point="pso_env.env:PSOEnv")
+    register(id=ENV_ID, entry_point="pso_env.env:PSOEnv", vector_entry_point="pso_env.vector:PSOVectorEnv")
 
 __all__ = [
     "ACTION_NAMES",
@@ -30,14 +35,22 @@ __all__ = [
     "STATE_NAMES",
     "SYMBOL_EDGES",
     "ActionConfig",
+    "BatchBelief",
+    "BatchSwarm",
     "BeliefTracker",
     "InstanceSet",
     "PSOEnv",
+    "PSOVectorEnv",
     "Reward",
     "Swarm",
+    "TrackerList",
     "adaptive_inertia",
     "apply_action",
+    "batch_evolutionary_factor",
+    "batch_mean_distances",
     "discretise",
     "evolutionary_factor",
+    "make_batch_belief",
+    "make_sb3_vec_env",
     "mean_distances",
 ]

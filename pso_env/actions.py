@@ -18,6 +18,7 @@ index  inertia weight                                  acceleration coefficients
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,34 @@ def adaptive_inertia(f: float) -> float:
     return 1.0 / (1.0 + 1.5 * math.exp(-2.6 * f))
 
 
+def clamp_coefficients(
+    c1: float, c2: float, c_min: float, c_max: float, c_sum_max: float
+) -> tuple[float, float]:
+    """Clamp the acceleration coefficients to a range and bound their sum (Zhan et al. 2009, IV-B).
+
+    Parameters
+    ----------
+    c1, c2 : float
+        Cognitive and social acceleration coefficients.
+    c_min, c_max : float
+        Range each coefficient is clamped to.
+    c_sum_max : float
+        Upper limit of ``c1 + c2``: when the clamped sum exceeds it, both are scaled by
+        ``c_sum_max / (c1 + c2)``.
+
+    Returns
+    -------
+    (float, float)
+        The clamped and, where needed, rescaled ``(c1, c2)``.
+    """
+    c1 = min(max(c1, c_min), c_max)
+    c2 = min(max(c2, c_min), c_max)
+    total = c1 + c2
+    if total > c_sum_max:
+        c1, c2 = c1 * c_sum_max / total, c2 * c_sum_max / total
+    return c1, c2
+
+
 @dataclass(frozen=True)
 class ActionConfig:
     """Ranges used by :func:`apply_action` (defaults: SPEC section 4).
@@ -48,6 +77,8 @@ class ActionConfig:
         Clamp of c1 and c2.
     c_sum_max : float
         Upper limit of c1 + c2, enforced by rescaling both.
+
+    Every value must be a finite real number >= 0 (Python or numpy: ``numbers.Real``; not a bool).
     """
 
     w_min: float = 0.4
@@ -61,8 +92,14 @@ class ActionConfig:
     def __post_init__(self) -> None:
         for name in ("w_min", "w_max", "delta_low", "delta_high", "c_min", "c_max", "c_sum_max"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+            if not (
+                isinstance(value, numbers.Real)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and value >= 0
+            ):
+                raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
+            object.__setattr__(self, name, float(value))  # np.float32 etc. stored as a Python float
         if not self.w_min <= self.w_max:
             raise ValueError(f"w_min must be <= w_max, got w_min={self.w_min}, w_max={self.w_max}")
         if not self.delta_low <= self.delta_high:
@@ -103,9 +140,7 @@ def apply_action(
     else:
         w = config.w_min
     m1, m2 = _C_MOVES[action]
-    c1 = min(max(c1 + m1 * delta, config.c_min), config.c_max)
-    c2 = min(max(c2 + m2 * delta, config.c_min), config.c_max)
-    total = c1 + c2
-    if total > config.c_sum_max:
-        c1, c2 = c1 * config.c_sum_max / total, c2 * config.c_sum_max / total
+    c1, c2 = clamp_coefficients(
+        c1 + m1 * delta, c2 + m2 * delta, config.c_min, config.c_max, config.c_sum_max
+    )
     return w, c1, c2

@@ -208,6 +208,23 @@ class PSOEnv(gym.Env):
 
     # ------------------------------------------------------------------ Gymnasium API
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        """Start a new PSO run.
+
+        Parameters
+        ----------
+        seed : int, optional
+            Seeds every random source of the episode and of the episodes after it (swarm, actions,
+            function order, CEC-style transformations).
+        options : dict, optional
+            ``{"function": name, index or function object}`` picks the episode's function.
+
+        Returns
+        -------
+        observation : ndarray
+        info : dict
+            The keys listed in the class docstring, plus ``swarm_seed`` (the seed of the swarm's
+            generator: ``Swarm(function, N, numpy.random.default_rng(swarm_seed))`` replays it).
+        """
         super().reset(seed=seed)
         if seed is not None:
             self.instances.restart()
@@ -228,11 +245,16 @@ class PSOEnv(gym.Env):
         self.states = [self.tracker.state]
         self.actions_taken: list[int] = []
         self._done = False
-        info = self._info()
+        info = self._info(self._error())
         info["swarm_seed"] = swarm_seed
         return self._observation(), info
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
+        """Apply ``action`` (0..3) to w, c1, c2 and run one swarm iteration.
+
+        Returns ``(observation, reward, terminated, truncated, info)``; raises ValueError for an action
+        outside the space and RuntimeError before ``reset`` or after the episode ended.
+        """
         if self.swarm is None:
             raise RuntimeError("step() called before reset(): call env.reset() first")
         if self._done:
@@ -251,7 +273,7 @@ class PSOEnv(gym.Env):
         terminated = self.target_error is not None and error is not None and error <= self.target_error
         truncated = swarm.iteration >= self.max_iterations
         self._done = terminated or truncated
-        return self._observation(), reward, bool(terminated), bool(truncated), self._info()
+        return self._observation(), reward, bool(terminated), bool(truncated), self._info(error)
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None or self.swarm is None:
@@ -273,14 +295,14 @@ class PSOEnv(gym.Env):
         if self.obs_mode == "viterbi":
             return self._eye[self.tracker.state].copy()
         if self.obs_mode == "belief":
-            return self.tracker.posterior.astype(np.float32)
+            return np.asarray(self.tracker.posterior, dtype=np.float32)
         return self._features.observe(self)
 
-    def _info(self) -> dict:
+    def _info(self, error: float | None) -> dict:
         swarm = self.swarm
         return {
             "best_fitness": swarm.gbest_fitness,
-            "error": self._error(),
+            "error": error,
             "w": self.w,
             "c1": self.c1,
             "c2": self.c2,

@@ -116,8 +116,9 @@ class InstanceSet:
             elif isinstance(choice, str):
                 matches = [i for i, n in enumerate(self.names) if n == choice or _base(self._built[i]) == choice]
                 if not matches:
-                    entry = self._expand(choice)[0]
-                    return self._build(entry, transform_seed) if isinstance(entry, tuple) else entry
+                    if choice.strip().lower() in SUITES:
+                        raise ValueError(f"options['function'] must name one function, got the suite {choice!r}")
+                    return self._build(self._expand(choice)[0], transform_seed)
                 index = matches[0]
             else:
                 raise ValueError(f"options['function'] must be an index, a name or a function object, got {choice!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,7 +58,7 @@ class FeatureTracker:
     def reset(self, reward: Reward) -> None:
         """Start an episode; ``reward`` supplies the floored error (it has been reset already)."""
         self._reward = reward
-        self._log_errors: list[float] = []
+        self._log_errors: deque[float] = deque(maxlen=IMPROVEMENT_WINDOW + 1)
         self._since = 0
         self._last_best = math.inf
 
@@ -69,8 +70,7 @@ class FeatureTracker:
         self._last_best = min(best, self._last_best)
         e = self._reward.error_proxy(best)
         self._log_errors.append(math.log10(e) if math.isfinite(e) else 400.0)
-        past = self._log_errors[max(0, len(self._log_errors) - 1 - IMPROVEMENT_WINDOW)]
-        recent = min(max((past - self._log_errors[-1]) / 10.0, 0.0), 1.0)
+        recent = min(max((self._log_errors[0] - self._log_errors[-1]) / 10.0, 0.0), 1.0)
         out = np.empty(len(FEATURE_NAMES), dtype=np.float32)
         out[:4] = env.tracker.posterior
         out[4:] = (

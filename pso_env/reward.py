@@ -24,7 +24,8 @@ class Reward:
           is unknown, ``e = max(1 + (best - best[0]) / max(|best[0]|, 1), ERROR_FLOOR)``: the share of the
           initial best that is left (exactly ``best / best[0]`` for a function whose optimum is 0).
           A whole run's rewards sum to the number of decades the error fell.
-        - ``"relative"``: ``(best[t-1] - best[t]) / e[0]``, the improvement in units of the error at reset.
+        - ``"relative"``: ``(e[t-1] - e[t]) / e[0]``, the improvement in units of the error at reset
+          (with f* known and errors above the floor this is ``(best[t-1] - best[t]) / e[0]``).
 
     Notes
     -----
@@ -59,10 +60,11 @@ class Reward:
         return max(e, ERROR_FLOOR)
 
     def __call__(self, previous_best: float, best: float) -> float:
+        """The reward of a step that moved the best value from ``previous_best`` to ``best``."""
         if self.mode == "improvement":
             r = previous_best - best
         elif self.mode == "log":
             r = math.log10(self.error_proxy(previous_best)) - math.log10(self.error_proxy(best))
         else:
-            r = (previous_best - best) / self._e0
+            r = (self.error_proxy(previous_best) - self.error_proxy(best)) / self._e0
         return r if math.isfinite(r) else 0.0

@@ -14,6 +14,20 @@ import numpy as np
 from .factor import evolutionary_factor
 
 BOUND_MODES = ("clip", "reflect", "none")
+#: Modes of :meth:`Swarm.set_particles`.
+SET_MODES = ("move", "improve", "best", "replace")
+
+
+def finite_or_inf(values: np.ndarray) -> np.ndarray:
+    """``values`` as a float array with every non-finite entry (NaN, +-inf) mapped to +inf.
+
+    The convention of every optimiser in the project: a point whose objective value is not finite is
+    never better than any finite one. Returns the input array itself when it is already all finite.
+    """
+    values = np.asarray(values, dtype=float)
+    if not np.isfinite(values).all():
+        values = np.where(np.isfinite(values), values, np.inf)
+    return values
 
 
 def _check_fraction(name: str, value: float | None) -> None:
@@ -100,14 +114,25 @@ class Swarm:
         self.gbest_fitness = float(self.pbest_fitness[best])
         self.history = [self.gbest_fitness]
 
-    def evaluate(self, positions: np.ndarray) -> np.ndarray:
-        """Objective values at ``positions`` (shape (N, D)) with every non-finite value mapped to +inf."""
-        values = np.asarray(self._evaluate(positions), dtype=float)
-        if not np.isfinite(values).all():
-            values = np.where(np.isfinite(values), values, np.inf)
+    def evaluate(self, positions: np.ndarray, *, count: bool = False) -> np.ndarray:
+        """Objective values at ``positions`` (shape (K, D)) with every non-finite value mapped to +inf.
+
+        With ``count=True`` the K evaluations are added to :attr:`evaluations`.
+        """
+        values = finite_or_inf(self._evaluate(positions))
+        if count:
+            self.evaluations += len(values)
         return values
 
-    def step(self, w: float | np.ndarray, c1: float, c2: float, chi: float = 1.0) -> None:
+    def step(
+        self,
+        w: float | np.ndarray,
+        c1: float,
+        c2: float,
+        chi: float = 1.0,
+        *,
+        previous: np.ndarray | None = None,
+    ) -> None:
         """Run one PSO iteration.
 
         ``v <- chi * (w*v + c1*r1*(p - x) + c2*r2*(g - x))``, then the velocity clamp, ``x <- x + v``,
@@ -121,14 +146,23 @@ class Swarm:
             Cognitive and social acceleration coefficients.
         chi : float, default 1.0
             Constriction factor (Clerc); 1.0 is the plain update.
+        previous : ndarray of shape (N, D), optional
+            The previous positions ``x'`` for the second-order update of Hu & Zeng (2007): the attraction
+            terms become ``c1*r1*(p - 2x + x')`` and ``c2*r2*(g - 2x + x')``. None (the default) is the
+            plain update above.
         """
         x, v = self.positions, self.velocities
         r = self.rng.random((2, self.n_particles, self.dim))
         if np.ndim(w) == 1:
             w = np.asarray(w)[:, None]
         v *= w
-        v += c1 * r[0] * (self.pbest_positions - x)
-        v += c2 * r[1] * (self.gbest_position - x)
+        if previous is None:
+            v += c1 * r[0] * (self.pbest_positions - x)
+            v += c2 * r[1] * (self.gbest_position - x)
+        else:
+            second = previous - 2.0 * x
+            v += c1 * r[0] * (self.pbest_positions + second)
+            v += c2 * r[1] * (self.gbest_position + second)
         if chi != 1.0:
             v *= chi
         if self.vmax is not None:
@@ -165,25 +199,73 @@ class Swarm:
                 self.gbest_position = self.pbest_positions[best].copy()
         self.history.append(self.gbest_fitness)
 
-    def set_particle(self, index: int, position: np.ndarray) -> float:
-        """Move particle ``index`` to ``position``, evaluate it (one evaluation) and update the bests.
+    def set_particles(
+        self,
+        indices: int | np.ndarray,
+        positions: np.ndarray,
+        values: np.ndarray | None = None,
+        *,
+        mode: str = "move",
+    ) -> np.ndarray:
+        """Put points into the swarm outside :meth:`step` and update the bests.
 
-        Used by variants that re-seed or perturb particles (elitist learning, chaotic search).
-        Returns the new fitness.
+        The one path of the variants that perturb, re-seed or replace particles (chaotic local search,
+        elitist learning). Points are taken as given (the callers keep them in the box). In every mode
+        the global best takes the best point when it beats it, and ``history[-1]`` follows.
+
+        Parameters
+        ----------
+        indices : int or array of int, shape (K,)
+            The particles, distinct.
+        positions : ndarray of shape (K, D), or (D,) for one index
+            The points.
+        values : array of shape (K,), optional
+            Objective values at ``positions``, already evaluated and counted by the caller; None (the
+            default) evaluates them here, adding K to :attr:`evaluations`.
+        mode : {"move", "improve", "best", "replace"}, default "move"
+            - ``"move"``: the particles move to the points (position and fitness); a personal best
+              takes its point where that is better.
+            - ``"improve"``: only the particles whose point beats their personal best move to it and
+              take it as personal best; the others are left unchanged.
+            - ``"best"``: the particles stay where they are; only their personal bests take the points
+              that are better.
+            - ``"replace"``: the particles are replaced entirely: position, fitness and personal best
+              become the point, whatever its value.
+
+        Returns
+        -------
+        ndarray of shape (K,)
+            The values at the points (non-finite mapped to +inf).
         """
-        position = np.clip(position, self.lower, self.upper) if self.bounds != "none" else position
-        self.positions[index] = position
-        value = float(self.evaluate(position[None, :])[0])
-        self.evaluations += 1
-        self.fitness[index] = value
-        if value < self.pbest_fitness[index]:
-            self.pbest_fitness[index] = value
-            self.pbest_positions[index] = position
-            if value < self.gbest_fitness:
-                self.gbest_fitness = value
-                self.gbest_position = np.array(position, dtype=float)
-                self.history[-1] = value
-        return value
+        if mode not in SET_MODES:
+            raise ValueError(f"mode must be one of {SET_MODES}, got {mode!r}")
+        idx = np.atleast_1d(np.asarray(indices, dtype=np.intp))
+        pos = np.asarray(positions, dtype=float).reshape(len(idx), self.dim)
+        if values is None:
+            vals = self.evaluate(pos, count=True)
+        else:
+            vals = finite_or_inf(np.asarray(values, dtype=float).reshape(len(idx)))
+        out = vals
+        if mode == "improve":
+            keep = vals < self.pbest_fitness[idx]
+            idx, pos, vals = idx[keep], pos[keep], vals[keep]
+        if mode != "best":
+            self.positions[idx] = pos
+            self.fitness[idx] = vals
+        if mode == "replace":
+            self.pbest_positions[idx] = pos
+            self.pbest_fitness[idx] = vals
+        else:
+            better = vals < self.pbest_fitness[idx]
+            self.pbest_positions[idx[better]] = pos[better]
+            self.pbest_fitness[idx[better]] = vals[better]
+        if len(vals):
+            best = int(np.argmin(vals))
+            if vals[best] < self.gbest_fitness:
+                self.gbest_fitness = float(vals[best])
+                self.gbest_position = pos[best].copy()
+                self.history[-1] = self.gbest_fitness
+        return out
 
     def evolutionary_factor(self) -> float:
         """Evolutionary factor f in [0, 1] of the current positions (see :mod:`pso_env.factor`)."""

@@ -2,12 +2,14 @@
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from agents import (
     LoadedPolicy,
@@ -143,6 +145,31 @@ def test_trainer_writes_run_and_resume_continues(tmp_path):
     # a different run in the same directory is refused
     with pytest.raises(ValueError, match="differ"):
         Trainer(TrainConfig(timesteps=400, **{**TINY, "dim": 6}), out, resume=True, progress_bar=False)
+
+
+def test_resume_after_a_kill_is_deterministic_and_logs_have_no_duplicates(tmp_path, monkeypatch):
+    config = TrainConfig(timesteps=300, **TINY)
+    original = Trainer.on_step
+
+    def killed_at_230(self, model, num_timesteps):
+        if num_timesteps >= 230:
+            raise KeyboardInterrupt
+        return original(self, model, num_timesteps)
+
+    monkeypatch.setattr(Trainer, "on_step", killed_at_230)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(config, tmp_path / "a", progress_bar=False).run()
+    monkeypatch.setattr(Trainer, "on_step", original)
+    assert (tmp_path / "a/checkpoints/step_200").exists() and not (tmp_path / "a/model").exists()
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    models = [Trainer(config, tmp_path / d, resume=True, progress_bar=False).run() for d in ("a", "b")]
+    assert models[0].num_timesteps == models[1].num_timesteps == 300
+    for p, q in zip(models[0].q_net.parameters(), models[1].q_net.parameters()):
+        assert torch.equal(p, q)  # resuming the same checkpoint twice gives the same run
+    steps = np.loadtxt(tmp_path / "a/episodes.csv", delimiter=",", skiprows=1)[:, 0]
+    np.testing.assert_array_equal(steps, np.arange(50, 301, 50))  # 50-step episodes, none logged twice
+    progress = np.loadtxt(tmp_path / "a/progress.csv", delimiter=",", skiprows=1, ndmin=2)[:, 0]
+    np.testing.assert_array_equal(progress, [150, 300])
 
 
 @pytest.mark.parametrize(

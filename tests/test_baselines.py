@@ -14,7 +14,6 @@ from agents.apso import (
     adapt_coefficients,
     classify_state,
     elitist_learning,
-    inertia_from_factor,
     memberships,
 )
 from agents.baselines import (
@@ -28,7 +27,8 @@ from agents.baselines import (
 )
 from agents.records import RunRecord, checkpoint_curve
 from agents.variants import SAPSO, YSPSO, RandWPSO, SelPSO, constriction_factor
-from pso_env.swarm import Swarm
+from pso_env.actions import ActionConfig, adaptive_inertia, clamp_coefficients
+from pso_env.swarm import Swarm, finite_or_inf
 
 try:
     from benchmarks_fn import get_function
@@ -176,10 +176,147 @@ def test_references_spend_the_pso_budget(name):
     assert record.cpu_seconds > 0.0 and record.wall_seconds > 0.0
 
 
+def test_cmaes_draws_only_from_its_own_generator():
+    state = np.random.get_state()
+    np.random.seed(123)
+    a = run_cmaes(sphere(5), swarm_size=10, iterations=40, seed=2)
+    after = np.random.get_state()
+    assert after[0] == "MT19937" and np.array_equal(after[1], np.random.RandomState(123).get_state()[1])
+    np.random.seed(456)  # another global state: same record
+    b = run_cmaes(sphere(5), swarm_size=10, iterations=40, seed=2)
+    np.random.set_state(state)
+    assert a.curve == b.curve and a.best_value == b.best_value and a.extra == b.extra
+    assert a.curve != run_cmaes(sphere(5), swarm_size=10, iterations=40, seed=3).curve
+    # restarts (small budget-free instances stop early on a flat function) and tiny populations too
+    flat = LocalSphere(2)
+    flat.evaluate = lambda x: np.zeros(len(x))
+    before = np.random.get_state()
+    c = run_cmaes(flat, swarm_size=4, iterations=60, popsize=3, seed=0)
+    assert c.extra["restarts"] >= 1
+    after = np.random.get_state()
+    assert all(np.array_equal(u, v) for u, v in zip(before, after))
+
+
 def test_cmaes_budget_is_exact():
     record = run_cmaes(sphere(5), budget=333, swarm_size=10, iterations=40, seed=1)
     assert record.evaluations == 333
     assert len(record.curve) == 5
+
+
+class CountingSphere(LocalSphere):
+    calls = 0
+
+    def evaluate(self, x):
+        CountingSphere.calls += 1
+        return super().evaluate(x)
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"swarm_size": 1}, "swarm_size must be an integer >= 2, got 1"),
+        ({"swarm_size": 10.0}, "swarm_size must be an integer"),
+        ({"swarm_size": True}, "swarm_size must be an integer"),
+        ({"iterations": -1}, "iterations must be an integer >= 0, got -1"),
+        ({"iterations": 2.5}, "iterations must be an integer"),
+        ({"checkpoint_every": 0}, "checkpoint_every must be an integer >= 1, got 0"),
+        ({"checkpoint_every": 1.5}, "checkpoint_every must be an integer"),
+    ],
+)
+def test_run_settings_are_checked_before_the_run(settings, message):
+    CountingSphere.calls = 0
+    options = {"swarm_size": 10, "iterations": 50, **settings}
+    with pytest.raises(ValueError, match=message):
+        run_variant("PSO", CountingSphere(3), **options)
+    with pytest.raises(ValueError, match=message):
+        run_rule(make_rule("APSO"), CountingSphere(3), **options)
+    assert CountingSphere.calls == 0
+    if "swarm_size" not in settings:  # the references take one point per iteration too
+        for reference in (run_cmaes, run_random_search):
+            with pytest.raises(ValueError, match=message):
+                reference(CountingSphere(3), **options)
+        assert CountingSphere.calls == 0
+    run_variant(
+        "PSO", sphere(3), swarm_size=np.int64(2), iterations=np.int64(3), checkpoint_every=np.int64(2)
+    )
+
+
+def test_references_accept_one_point_per_iteration():
+    assert run_random_search(sphere(3), swarm_size=1, iterations=9).evaluations == 10
+    assert run_cmaes(sphere(3), swarm_size=1, iterations=9).evaluations == 10
+
+
+# ---------------------------------------------------------------------------- shared helpers
+def test_finite_or_inf():
+    values = np.array([1.0, np.nan, -np.inf, np.inf, -2.0])
+    assert np.array_equal(finite_or_inf(values), [1.0, np.inf, np.inf, np.inf, -2.0])
+    finite = np.array([3.0, -1.0])
+    assert finite_or_inf(finite) is finite
+    assert finite_or_inf([1, 2]).dtype == float
+
+
+def test_clamp_coefficients():
+    assert clamp_coefficients(2.0, 1.9, 1.5, 2.5, 4.0) == (2.0, 1.9)
+    assert clamp_coefficients(3.0, 1.0, 1.5, 2.5, 5.0) == (2.5, 1.5)  # clamped
+    assert clamp_coefficients(2.4, 2.2, 1.5, 2.5, 4.0) == pytest.approx((2.4 * 4 / 4.6, 2.2 * 4 / 4.6))
+    assert sum(clamp_coefficients(2.5, 2.5, 1.5, 2.5, 4.0)) == pytest.approx(4.0)
+
+
+def test_action_config_accepts_any_real_number_but_bool():
+    config = ActionConfig(w_min=np.float32(0.4), c_max=np.int64(3), c_sum_max=np.float16(4.0))
+    assert type(config.w_min) is float and config.w_min == float(np.float32(0.4)) and config.c_max == 3.0
+    for bad in (True, "0.4", None, float("nan"), np.float32("inf"), -0.1, 1 + 0j):
+        with pytest.raises(ValueError, match="w_min"):
+            ActionConfig(w_min=bad)
+
+
+def test_protocol_and_evaluate_share_the_baselines_names():
+    import importlib.util
+    from pathlib import Path
+
+    import agents.baselines
+    import agents.protocol
+
+    spec = importlib.util.spec_from_file_location(
+        "evaluate", Path(__file__).resolve().parents[1] / "evaluate.py"
+    )
+    evaluate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(evaluate)
+    assert agents.protocol.resolve_algorithm("hmm\t_apso", check=False).name == "HMM-APSO"
+    assert not hasattr(agents.protocol, "_key")
+    assert agents.baselines._key("HMM- apso") == "hmmapso"
+    default = evaluate.build_parser().parse_args([]).algorithms
+    assert default.split(",") == list(agents.protocol.DEFAULT_ALGORITHMS)
+
+
+def test_set_particles_modes():
+    def fresh():
+        swarm = Swarm(LocalSphere(2), 4, np.random.default_rng(0))
+        swarm.positions[:] = swarm.pbest_positions[:] = [[10.0, 0.0], [20.0, 0.0], [30.0, 0.0], [40.0, 0.0]]
+        swarm.fitness[:] = swarm.pbest_fitness[:] = [100.0, 400.0, 900.0, 1600.0]
+        swarm.gbest_position, swarm.gbest_fitness, swarm.history = np.array([10.0, 0.0]), 100.0, [100.0]
+        return swarm
+
+    points = np.array([[25.0, 0.0], [5.0, 0.0]])  # worse for particle 1, best of all for particle 2
+    for mode in ("move", "improve", "best", "replace"):
+        swarm = fresh()
+        evaluations = swarm.evaluations
+        values = swarm.set_particles([1, 2], points, mode=mode)
+        assert np.array_equal(values, [625.0, 25.0]) and swarm.evaluations == evaluations + 2
+        assert swarm.gbest_fitness == 25.0 == swarm.history[-1]
+        assert np.array_equal(swarm.gbest_position, [5.0, 0.0])
+        assert np.array_equal(swarm.pbest_positions[2], [5.0, 0.0]) and swarm.pbest_fitness[2] == 25.0
+        moved1 = mode in ("move", "replace")
+        assert np.array_equal(swarm.positions[1], [25.0, 0.0] if moved1 else [20.0, 0.0])
+        assert swarm.fitness[1] == (625.0 if moved1 else 400.0)
+        assert swarm.pbest_fitness[1] == (625.0 if mode == "replace" else 400.0)
+        assert np.array_equal(swarm.positions[2], [30.0, 0.0] if mode == "best" else [5.0, 0.0])
+        assert np.array_equal(swarm.positions[[0, 3]], [[10.0, 0.0], [40.0, 0.0]])
+    swarm = fresh()
+    swarm.set_particles(3, [1.0, 0.0], [np.nan])  # given values: not evaluated, not counted
+    assert swarm.evaluations == 4 and swarm.fitness[3] == np.inf and swarm.gbest_fitness == 100.0
+    with pytest.raises(ValueError, match="mode"):
+        swarm.set_particles(0, [1.0, 0.0], mode="swap")
 
 
 # ---------------------------------------------------------------------------- schedules
@@ -316,8 +453,8 @@ def test_apso_coefficient_rules():
     assert adapt_coefficients(2.0, 2.0, JUMPING_OUT, 0.1) == pytest.approx((1.9, 2.1))
     assert adapt_coefficients(2.5, 1.5, EXPLORATION, 0.1) == pytest.approx((2.5, 1.5))  # clamped
     assert adapt_coefficients(2.0, 2.0, CONVERGENCE, 0.1) == pytest.approx((2.0, 2.0))  # 4.1 rescaled to 4
-    assert inertia_from_factor(0.0) == pytest.approx(0.4)
-    assert inertia_from_factor(1.0) == pytest.approx(0.9, abs=1e-3)
+    assert adaptive_inertia(0.0) == pytest.approx(0.4)
+    assert adaptive_inertia(1.0) == pytest.approx(0.9, abs=1e-3)
 
 
 class FixedDraws:
@@ -386,7 +523,7 @@ def test_apso_run_is_consistent():
     c1, c2 = np.array(record.extra["c1"]), np.array(record.extra["c2"])
     assert len(states) == 100 and set(states) <= {0, 1, 2, 3}
     assert record.evaluations == 20 * 101 + np.count_nonzero(states == CONVERGENCE)  # one ELS per S3
-    assert np.allclose(record.extra["w"], [inertia_from_factor(f) for f in factors])
+    assert np.allclose(record.extra["w"], [adaptive_inertia(f) for f in factors])
     assert np.all((c1 >= 1.5) & (c1 <= 2.5) & (c2 >= 1.5) & (c2 <= 2.5)) and np.all(c1 + c2 <= 4.0 + 1e-12)
     assert all(classify_state(f, p) == s for f, p, s in zip(factors[1:], states[:-1], states[1:]))
 

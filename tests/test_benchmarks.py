@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 
@@ -60,7 +61,18 @@ def ref_value(name: str, x: list[float]) -> float:
             prod *= math.cos(v / math.sqrt(i))
         return 1 + sum(v * v for v in x) / 4000 - prod
     if name == "schwefel":
-        return 418.98288727243369 * d - sum(v * math.sin(math.sqrt(abs(v))) for v in x)
+        # CEC 2014 F10/F11's modified Schwefel: out-of-box coordinates folded back and penalised.
+        total = 0.0
+        for v in x:
+            if v > 500:
+                y = 500 - math.fmod(v, 500)
+                total += y * math.sin(math.sqrt(y)) - (v - 500) ** 2 / (10000 * d)
+            elif v < -500:
+                y = 500 - math.fmod(abs(v), 500)
+                total += -y * math.sin(math.sqrt(y)) - (v + 500) ** 2 / (10000 * d)
+            else:
+                total += v * math.sin(math.sqrt(abs(v)))
+        return 418.98288727243369 * d - total
     if name == "dropwave":
         r = math.hypot(x[0], x[1])
         return -(1 + math.cos(12 * r)) / (0.5 * r * r + 2)
@@ -86,6 +98,10 @@ HAND_VALUES = [
     ("griewank", [0.0, 0.0, 0.0], 0.0),
     ("schwefel", [0.0, 0.0], 2 * 418.98288727243369),
     ("schwefel", [420.96874635998205, 0.0], 418.98288727243369),
+    # Out of the box (CEC fold + penalty): y = 400, penalty 100^2 / (10^4 D).
+    ("schwefel", [600.0], 418.98288727243369 - 400 * math.sin(20.0) + 1.0),
+    ("schwefel", [-600.0, 0.0], 2 * 418.98288727243369 + 400 * math.sin(20.0) + 0.5),
+    ("schwefel", [1250.0], 418.98288727243369 - 250 * math.sin(math.sqrt(250)) + 56.25),
     ("dropwave", [0.0, 0.0], -1.0),
     ("dropwave", [math.pi / 12, 0.0], 0.0),
 ]
@@ -180,6 +196,72 @@ def test_transformed_optimum_and_formula(name):
     X = np.random.default_rng(2).uniform(plain.lower, plain.upper, size=(5, dim))
     expected = [ref_value(name, list(f.M @ (x - f.o) + plain.optimum_x)) + 123.5 for x in X]
     np.testing.assert_allclose(f(X), expected, rtol=1e-10, atol=1e-8)
+
+
+TRANSFORM_MODES = {"shift+rotate": (True, True), "shift": (True, False), "rotate": (False, True)}
+
+
+@pytest.mark.parametrize("mode", list(TRANSFORM_MODES))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("name", PAPER)
+def test_transformed_nothing_in_the_box_beats_f_star(name, seed, mode):
+    # A transform may send z = M (x - o) + x0 outside the plain box; the value there must still
+    # not fall below f* (it did for Schwefel 2.26 before the CEC fold + penalty).
+    dim = paper_dim(name, 10)
+    shift, rotate = TRANSFORM_MODES[mode]
+    f = get_function(name, dim, shift=shift, rotate=rotate, seed=seed)
+    rng = np.random.default_rng(100 + seed)
+    width = f.upper - f.lower
+    # Near the walls and at the 2^D corners z leaves the plain box the most.
+    corners = f.lower + np.array(list(itertools.product([0.0, 1.0], repeat=dim))) * width
+    U = rng.uniform(0.0, 1.0, size=(4_000, dim))
+    shell = np.where(U < 0.5, f.lower + 0.2 * U * width, f.upper - 0.2 * (1.0 - U) * width)
+    X = np.vstack(
+        [
+            rng.uniform(f.lower, f.upper, size=(20_000, dim)),
+            np.clip(f.o + rng.normal(scale=1e-3 * width, size=(2_000, dim)), f.lower, f.upper),
+            np.clip(f.o + rng.uniform(-0.05, 0.05, size=(2_000, dim)) * width, f.lower, f.upper),
+            corners,
+            shell,
+        ]
+    )
+    values = f(X)
+    assert np.all(np.isfinite(values))
+    assert values.min() >= f.optimum_value - 1e-9
+    assert abs(f(f.o) - f.optimum_value) < 1e-8
+
+
+@pytest.mark.parametrize("dim", [1, 2, 30])
+def test_schwefel_out_of_box_is_penalised_and_continuous(dim):
+    f = get_function("schwefel", dim)
+    rng = np.random.default_rng(dim)
+    # Far outside the box (as with bounds="none"): never below f* = 0; strictly above it.
+    X = rng.uniform(-5000.0, 5000.0, size=(20_000, dim))
+    X[:, 0] = np.where(X[:, 0] >= 0, 1.0, -1.0) * (500.0 + np.abs(X[:, 0]))  # >= 1 coordinate out
+    values = f(X)
+    assert np.all(np.isfinite(values)) and values.min() > 0.0
+    ref = np.array([ref_value("schwefel", list(x)) for x in X[:50]])
+    np.testing.assert_allclose(values[:50], ref, rtol=1e-12, atol=1e-9)
+    # Continuous across |z| = 500, in each coordinate and on both sides.
+    base = rng.uniform(-500.0, 500.0, size=dim)
+    for i in range(dim):
+        for edge in (-500.0, 500.0):
+            inside, outside = base.copy(), base.copy()
+            inside[i] = edge - math.copysign(1e-9, edge)
+            outside[i] = edge + math.copysign(1e-9, edge)
+            assert f(outside) == pytest.approx(f(inside), abs=1e-6)
+            assert f(outside) >= f(inside) - 1e-6
+    # Moving one coordinate from the optimum out of the box only costs: at least its penalty.
+    x = np.full(dim, 420.96874635998205)
+    for z in (500.5, 700.0, 1000.0, 1320.9687, -500.5, -900.0, -2500.0):
+        x[0] = z
+        assert f(x) >= (abs(z) - 500.0) ** 2 / (1e4 * dim) - 1e-9
+    # Inside the box the values are exactly the plain formula's, also inside a batch that
+    # takes the out-of-box path.
+    Xin = rng.uniform(-500.0, 500.0, size=(40, dim))
+    plain = 418.98288727243369 * dim - (Xin * np.sin(np.sqrt(np.abs(Xin)))).sum(axis=1)
+    np.testing.assert_array_equal(f(Xin), plain)
+    np.testing.assert_array_equal(f(np.vstack([Xin, np.full((1, dim), 750.0)]))[:40], plain)
 
 
 def test_transform_seed_reproducible_and_distinct():

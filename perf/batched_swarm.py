@@ -1,0 +1,137 @@
+"""Per-swarm-iteration cost of the batched swarms against B single swarms, side by side in one process.
+
+Rastrigin, N = 30, D = 30. At each batch size B (1, 16, 256) four ways of running B swarms are timed:
+
+- ``single``: B :class:`pso_env.Swarm` objects stepped one after another (the reference);
+- ``batch``: one :class:`pso_env.batch.BatchSwarm` of B swarms;
+- ``torch-cpu``: one :class:`pso_env.torch_swarm.TorchBatchSwarm` on the CPU (``--torch-threads``
+  threads, default 1 like numpy);
+- each also "with f": the iteration plus the evolutionary factor of every swarm (what an environment
+  step needs).
+
+Reported: microseconds per swarm-iteration (minimum over interleaved repeats) and the ratio
+single / batched (higher is better; the target is >= 5 for ``batch`` at B = 256). With a CUDA device,
+the torch path on the GPU is timed at B = 1024 and 8192 against the numpy batch; otherwise the script
+prints "no CUDA device".
+
+Run: .venv/bin/python perf/batched_swarm.py [--repeats 5] [--budget 0.25] [--function sphere] [--sizes 1,16,256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from benchmarks_fn import get_function
+from pso_env import Swarm
+from pso_env.batch import BatchSwarm
+from pso_env.torch_swarm import TorchBatchSwarm
+
+N, D = 30, 30
+FUNCTION = get_function("rastrigin", D)  # --function replaces it
+
+
+def _coefs(b: int, device: str | None = None) -> tuple:
+    rng = np.random.default_rng(1)
+    w, c1, c2 = rng.uniform(0.4, 0.9, b), rng.uniform(1.5, 2.5, b), rng.uniform(1.5, 2.5, b)
+    if device is None:
+        return w, c1, c2
+    return tuple(torch.as_tensor(a, device=device) for a in (w, c1, c2))
+
+
+def make_single(b: int, with_f: bool) -> Callable[[], None]:
+    swarms = [Swarm(FUNCTION, N, np.random.default_rng(i)) for i in range(b)]
+    w, c1, c2 = (a.tolist() for a in _coefs(b))
+
+    def step() -> None:
+        for s, wi, c1i, c2i in zip(swarms, w, c1, c2):
+            s.step(wi, c1i, c2i)
+            if with_f:
+                s.evolutionary_factor()
+    return step
+
+
+def make_batch(b: int, with_f: bool) -> Callable[[], None]:
+    swarm = BatchSwarm(FUNCTION, N, np.random.default_rng(0), batch_size=b)
+    w, c1, c2 = _coefs(b)
+
+    def step() -> None:
+        swarm.step(w, c1, c2)
+        if with_f:
+            swarm.evolutionary_factor()
+    return step
+
+
+def make_torch(b: int, with_f: bool, device: str = "cpu") -> Callable[[], None]:
+    swarm = TorchBatchSwarm(FUNCTION, N, 0, batch_size=b, device=device)
+    w, c1, c2 = _coefs(b, device)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+
+    def step() -> None:
+        swarm.step(w, c1, c2)
+        if with_f:
+            swarm.evolutionary_factor().cpu()  # the env copies f to the host every step
+        sync()
+    return step
+
+
+def per_swarm_iteration(step: Callable[[], None], b: int, budget: float) -> float:
+    """Seconds per swarm-iteration of one timed run of about ``budget`` seconds (after a warm-up)."""
+    step()
+    t0 = time.perf_counter()
+    step()
+    one = max(time.perf_counter() - t0, 1e-6)
+    iters = max(2, int(budget / one))
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        step()
+    return (time.perf_counter() - t0) / (iters * b)
+
+
+def run_table(sizes: tuple[int, ...], makers: dict[str, Callable[[int, bool], Callable[[], None]]],
+              repeats: int, budget: float, reference: str) -> None:
+    print(f"{'B':>6s} {'with f':>6s} " + " ".join(f"{name + ' us':>13s}" for name in makers)
+          + " " + " ".join(f"{reference + '/' + name:>16s}" for name in makers if name != reference))
+    for b in sizes:
+        for with_f in (False, True):
+            steps = {name: make(b, with_f) for name, make in makers.items()}
+            times: dict[str, list[float]] = {name: [] for name in makers}
+            for _ in range(repeats):  # interleaved, so that machine noise hits every column alike
+                for name, step in steps.items():
+                    times[name].append(per_swarm_iteration(step, b, budget))
+            best = {name: min(ts) for name, ts in times.items()}
+            ratios = " ".join(f"{best[reference] / best[name]:16.2f}" for name in makers if name != reference)
+            print(f"{b:6d} {'yes' if with_f else 'no':>6s} "
+                  + " ".join(f"{best[name] * 1e6:13.2f}" for name in makers) + " " + ratios, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved runs of each, minimum kept (default 5)")
+    parser.add_argument("--budget", type=float, default=0.25, help="seconds per timed run (default 0.25)")
+    parser.add_argument("--torch-threads", type=int, default=1, help="torch CPU threads (default 1, like numpy)")
+    parser.add_argument("--function", default="rastrigin", help="paper function to run (default rastrigin)")
+    parser.add_argument("--sizes", default="1,16,256", help="CPU batch sizes (default 1,16,256)")
+    args = parser.parse_args()
+    global FUNCTION
+    FUNCTION = get_function(args.function, D)
+    torch.set_num_threads(args.torch_threads)
+    print(f"{args.function} N={N} D={D}; us per swarm-iteration, min of {args.repeats} interleaved runs of "
+          f"~{args.budget}s; torch CPU threads={torch.get_num_threads()}; numpy {np.__version__}, torch {torch.__version__}")
+    run_table(tuple(int(b) for b in args.sizes.split(",")), {"single": make_single, "batch": make_batch, "torch-cpu": make_torch},
+              args.repeats, args.budget, "single")
+    if torch.cuda.is_available():
+        print(f"\nCUDA: {torch.cuda.get_device_name(0)}; numpy batch against torch on the GPU")
+        run_table((1024, 8192), {"batch": make_batch,
+                                 "torch-cuda": lambda b, f: make_torch(b, f, "cuda")},
+                  max(2, args.repeats // 2), args.budget, "batch")
+    else:
+        print("\nno CUDA device: GPU timings skipped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,676 @@
+"""The PSOControl environment for B episodes at once: :class:`PSOVectorEnv` and its SB3 adapter.
+
+:class:`PSOVectorEnv` is a native ``gymnasium.vector.VectorEnv``: the B swarms live in one
+:class:`pso_env.batch.BatchSwarm` (or :class:`pso_env.torch_swarm.TorchBatchSwarm` on a GPU), the
+belief in one :class:`pso_env.batch_belief.BatchBelief`, and actions, rewards and observations are
+computed for the whole batch with array operations. Its sub-environments follow
+:class:`pso_env.env.PSOEnv`'s semantics; they draw their random numbers batch-wide, so a sub-environment
+matches a single environment in distribution, not draw for draw.
+
+:class:`SB3VecEnv` adapts it to Stable-Baselines3 (``VecEnv``: same-step resets, a list of infos with
+``terminal_observation``, ``TimeLimit.truncated`` and VecMonitor-style ``episode`` entries), and
+:func:`make_sb3_vec_env` builds one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from .actions import _C_MOVES, ACTION_NAMES, N_ACTIONS, ActionConfig
+from .batch import BatchSwarm, batch_evolutionary_factor
+from .batch_belief import make_batch_belief
+from .belief import STATE_NAMES
+from .env import PSOEnv
+from .observation import FEATURE_NAMES, IMPROVEMENT_WINDOW
+from .reward import ERROR_FLOOR
+
+BACKENDS = ("numpy", "torch")
+_STATE_NAMES = np.array(STATE_NAMES, dtype=object)
+_M1 = np.array([m[0] for m in _C_MOVES])
+_M2 = np.array([m[1] for m in _C_MOVES])
+
+
+# ---------------------------------------------------------------------------------------------------------
+class _BatchReward:
+    """:class:`pso_env.reward.Reward` for B episodes (same modes and formulas, as arrays).
+
+    Mirrors ``Reward`` formula for formula; ``tests/test_vector.py`` compares the two on the same
+    sequences, so a change to one that is not made to the other fails there.
+    """
+
+    def __init__(self, mode: str, batch_size: int) -> None:
+        self.mode = mode
+        self.f_star = np.full(batch_size, np.nan)  # NaN: f* unknown
+        self.best0 = np.zeros(batch_size)
+        self.scale0 = np.ones(batch_size)
+        self.e0 = np.ones(batch_size)
+
+    def reset(self, idx: np.ndarray, best: np.ndarray, f_star: np.ndarray) -> None:
+        self.f_star[idx] = f_star
+        self.best0[idx] = best
+        finite = np.isfinite(best)
+        self.scale0[idx] = np.where(finite, np.maximum(np.abs(np.where(finite, best, 0.0)), 1.0), 1.0)
+        e0 = self.error_proxy(best, idx)
+        self.e0[idx] = np.where(np.isfinite(e0), e0, 1.0)
+
+    def error_proxy(self, best: np.ndarray, idx: Any = slice(None)) -> np.ndarray:
+        f_star, best0, scale0 = self.f_star[idx], self.best0[idx], self.scale0[idx]
+        known = ~np.isnan(f_star)
+        with np.errstate(invalid="ignore"):
+            rel = np.where(np.isfinite(best0), 1.0 + (best - best0) / scale0, np.inf)
+            e = np.where(known, best - np.where(known, f_star, 0.0), rel)
+        return np.maximum(e, ERROR_FLOOR)
+
+    def __call__(self, previous: np.ndarray, best: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if self.mode == "improvement":
+                r = previous - best
+            elif self.mode == "log":
+                r = np.log10(self.error_proxy(previous)) - np.log10(self.error_proxy(best))
+            else:
+                r = (self.error_proxy(previous) - self.error_proxy(best)) / self.e0
+        return np.where(np.isfinite(r), r, 0.0)
+
+
+def _unit(value: np.ndarray, low: float, high: float) -> np.ndarray:
+    if not high > low:
+        return np.zeros_like(value)
+    return np.clip((value - low) / (high - low), 0.0, 1.0)
+
+
+class _BatchFeatures:
+    """:class:`pso_env.observation.FeatureTracker` for B episodes."""
+
+    def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig) -> None:
+        self.max_iterations = max_iterations
+        self.actions = actions
+        self._log_t = math.log1p(max_iterations)
+        w = IMPROVEMENT_WINDOW + 1
+        self._hist = np.zeros((batch_size, w))  # ring buffer of the last W log errors
+        self._count = np.zeros(batch_size, dtype=np.int64)
+        self._since = np.zeros(batch_size, dtype=np.int64)
+        self._last_best = np.full(batch_size, np.inf)
+
+    def reset(self, idx: np.ndarray) -> None:
+        self._count[idx] = 0
+        self._since[idx] = 0
+        self._last_best[idx] = np.inf
+
+    def observe(self, idx: Any, posterior: np.ndarray, f: np.ndarray, iteration: np.ndarray, w: np.ndarray,
+                c1: np.ndarray, c2: np.ndarray, best: np.ndarray, reward: _BatchReward) -> np.ndarray:
+        a, size = self.actions, self._hist.shape[1]
+        since = np.where(best < self._last_best[idx], 0, self._since[idx] + 1)
+        self._since[idx] = since
+        self._last_best[idx] = np.minimum(best, self._last_best[idx])
+        e = reward.error_proxy(best, idx)
+        with np.errstate(divide="ignore"):
+            le = np.where(np.isfinite(e), np.log10(e), 400.0)
+        t = self._count[idx].copy()  # idx may be a slice: a view would see the increment below
+        rows = np.arange(self._hist.shape[0])[idx]
+        self._hist[rows, t % size] = le
+        self._count[idx] = t + 1
+        past = self._hist[rows, np.maximum(t - IMPROVEMENT_WINDOW, 0) % size]
+        out = np.empty((rows.size, len(FEATURE_NAMES)), dtype=np.float32)
+        out[:, :4] = posterior
+        out[:, 4] = f
+        out[:, 5] = iteration / self.max_iterations
+        out[:, 6] = _unit(w, a.w_min, a.w_max)
+        out[:, 7] = _unit(c1, a.c_min, a.c_max)
+        out[:, 8] = _unit(c2, a.c_min, a.c_max)
+        out[:, 9] = np.clip((past - le) / 10.0, 0.0, 1.0)
+        out[:, 10] = np.log1p(since) / self._log_t if self._log_t > 0 else 0.0
+        return out
+
+
+def _np(x: Any) -> np.ndarray:
+    """A numpy copy of a numpy array or a torch tensor (on any device)."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    return x.detach().cpu().numpy()
+
+
+# ---------------------------------------------------------------------------------------------------------
+class PSOVectorEnv(VectorEnv):
+    """``num_envs`` PSOControl environments stepped together (a native Gymnasium vector environment).
+
+    ## Description
+
+    B independent episodes of :class:`pso_env.env.PSOEnv` (one PSO run each, one step = one swarm
+    iteration of every run), held in batched arrays: one batched swarm, one batched belief tracker,
+    and actions, rewards, observations and infos computed for the whole batch at once. Each
+    sub-environment has the single environment's spaces, dynamics, rewards and episode ends; random
+    numbers are drawn for the whole batch at once from generators seeded by :meth:`reset`, so the
+    whole batch is reproducible bit for bit from its seed, and a sub-environment matches a single
+    environment in distribution, not draw for draw.
+
+    ## Spaces
+
+    | Attribute                  | Value                                                         |
+    |----------------------------|---------------------------------------------------------------|
+    | ``single_action_space``    | ``Discrete(4)``: the four actions of :class:`PSOEnv`          |
+    | ``action_space``           | ``MultiDiscrete([4] * num_envs)``                             |
+    | ``single_observation_space`` | ``Box(0, 1, (n,), float32)``, n = 4 ("viterbi", "belief") or 11 ("features") |
+    | ``observation_space``      | ``Box(0, 1, (num_envs, n), float32)``                         |
+
+    ## Step results
+
+    | Returned        | Shape / dtype                 | Meaning                                             |
+    |-----------------|-------------------------------|-----------------------------------------------------|
+    | observations    | (B, n) float32                | as :class:`PSOEnv` per sub-environment              |
+    | rewards         | (B,) float64                  | as :class:`PSOEnv` (``reward_mode``); 0 on a reset  |
+    | terminations    | (B,) bool                     | ``target_error`` reached                            |
+    | truncations     | (B,) bool                     | ``max_iterations`` iterations run                   |
+    | infos           | dict of (B,) arrays + ``_key`` masks | see below                                    |
+
+    Info keys (each with its ``_key`` boolean mask): ``best_fitness``, ``error`` (NaN and masked out
+    where f* is unknown), ``w``, ``c1``, ``c2``, ``f`` (float64); ``iteration``, ``evaluations``
+    (int64); ``state``, ``function`` (object arrays of names). With ``autoreset_mode=SAME_STEP`` a step
+    that ends episodes adds ``final_obs`` (object array, the ended episodes' last observations) and
+    ``final_info`` (their infos).
+
+    ## Autoreset
+
+    ``autoreset_mode`` (``metadata["autoreset_mode"]``):
+
+    - ``NEXT_STEP`` (default, Gymnasium's): after a sub-environment ends, the next :meth:`step` ignores
+      its action, resets it and returns its reset observation, reward 0 and
+      ``terminated = truncated = False``.
+    - ``SAME_STEP``: an ended sub-environment is reset within the same step; its reset observation is
+      returned and the last one is in ``infos["final_obs"]`` (used by :class:`SB3VecEnv`).
+    - ``DISABLED``: stepping an ended sub-environment raises; reset it with
+      ``reset(options={"reset_mask": mask})``.
+
+    ## Arguments
+
+    num_envs : int, default 1
+        B, the number of sub-environments.
+    function, dim, swarm_size, max_iterations, obs_mode, reward_mode, w_min, w_max, c1, c2, \
+delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order, shift, rotate
+        As :class:`pso_env.env.PSOEnv` (validated by it, with the same messages). One function set is
+        shared by the batch: with ``instance_order="round_robin"`` the sub-environments starting
+        episodes take the next functions in turn (in sub-environment order), so a batch spreads over
+        the set **(our choice)**.
+    hmm_refit_every : int or None, default None
+        Baum-Welch interval of the belief trackers; None: the tracker's default (100). 0 (refits off)
+        uses the fully vectorised :class:`pso_env.batch_belief.BatchBelief`; with refits on, B
+        :class:`~pso_env.belief.BeliefTracker` objects are looped over (see
+        :mod:`pso_env.batch_belief` for the cost).
+    backend : {"numpy", "torch"}, default "numpy"
+        ``"torch"`` runs the swarms as a :class:`pso_env.torch_swarm.TorchBatchSwarm` on ``device``
+        (paper functions and their shifted/rotated forms only); beliefs, rewards and observations stay
+        in numpy on the host, which receives two (B,) arrays per step.
+    device : str, default "cpu"
+        Torch device of the torch backend (``"cuda"`` for a GPU); must be "cpu" with numpy.
+    dtype : {"float64", "float32"}, default "float64"
+        Torch backend's floating-point type; must be "float64" with numpy.
+    autoreset_mode : AutoresetMode or str, default AutoresetMode.NEXT_STEP
+
+    ## Example
+
+    >>> from pso_env.vector import PSOVectorEnv
+    >>> envs = PSOVectorEnv(num_envs=8, function="rastrigin", dim=10, max_iterations=100)
+    >>> obs, infos = envs.reset(seed=0)
+    >>> obs.shape, infos["iteration"].tolist() == [0] * 8
+    ((8, 4), True)
+    >>> obs, rewards, terminated, truncated, infos = envs.step(envs.action_space.sample())
+    >>> rewards.shape, bool(infos["_best_fitness"].all())
+    ((8,), True)
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        function: Any = "rastrigin",
+        dim: int = 30,
+        swarm_size: int = 30,
+        max_iterations: int = 1000,
+        obs_mode: str = "viterbi",
+        reward_mode: str = "improvement",
+        w_min: float = 0.4,
+        w_max: float = 0.9,
+        c1: float = 2.0,
+        c2: float = 2.0,
+        delta_range: Sequence[float] = (0.05, 0.1),
+        c_min: float = 1.5,
+        c_max: float = 2.5,
+        velocity_clamp: float | None = 0.2,
+        bounds: str = "clip",
+        hmm_refit_every: int | None = None,
+        target_error: float | None = None,
+        instance_order: str = "random",
+        shift: bool = False,
+        rotate: bool = False,
+        *,
+        backend: str = "numpy",
+        device: Any = "cpu",
+        dtype: str = "float64",
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+    ) -> None:
+        if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
+            raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        try:
+            self.autoreset_mode = AutoresetMode(autoreset_mode)
+        except ValueError:
+            raise ValueError(
+                f"autoreset_mode must be one of {[m.value for m in AutoresetMode]}, got {autoreset_mode!r}"
+            ) from None
+        if backend == "numpy" and (str(device) != "cpu" or dtype != "float64"):
+            raise ValueError(f"device and dtype apply to backend='torch' only, got device={device!r}, dtype={dtype!r}")
+        # PSOEnv validates every shared argument (one source of truth for the checks and messages).
+        refit = {} if hmm_refit_every is None else {"hmm_refit_every": hmm_refit_every}
+        template = PSOEnv(function=function, dim=dim, swarm_size=swarm_size, max_iterations=max_iterations,
+                          obs_mode=obs_mode, reward_mode=reward_mode, w_min=w_min, w_max=w_max, c1=c1, c2=c2,
+                          delta_range=delta_range, c_min=c_min, c_max=c_max, velocity_clamp=velocity_clamp,
+                          bounds=bounds, target_error=target_error, instance_order=instance_order, shift=shift,
+                          rotate=rotate, **refit)
+        self.num_envs = int(num_envs)
+        self.instances = template.instances
+        self.actions: ActionConfig = template.actions
+        self.swarm_size = template.swarm_size
+        self.max_iterations = template.max_iterations
+        self.obs_mode = template.obs_mode
+        self.reward_mode = template.reward_mode
+        self.c1_init, self.c2_init = template.c1_init, template.c2_init
+        self.velocity_clamp = template.velocity_clamp
+        self.bounds = template.bounds
+        self.target_error = template.target_error
+        self.hmm_refit_every = template.tracker.refit_every
+        self.backend = backend
+        self.metadata = {**type(self).metadata, "autoreset_mode": self.autoreset_mode}
+        self.render_mode = None
+        if backend == "torch":
+            from .torch_swarm import _check_device, _check_dtype, check_torch_function
+
+            self.device = _check_device(device)
+            self.dtype = _check_dtype(dtype)
+            probe = np.random.default_rng(0)
+            for i in range(len(self.instances)):
+                check_torch_function(self.instances.pick(probe, 0, i))
+        else:
+            self.device, self.dtype = "cpu", "float64"
+
+        self.single_action_space = template.action_space
+        self.single_observation_space = template.observation_space
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+
+        b = self.num_envs
+        self.belief = make_batch_belief(b, self.hmm_refit_every)
+        self._reward = _BatchReward(self.reward_mode, b)
+        self._features = (_BatchFeatures(b, self.max_iterations, self.actions)
+                          if self.obs_mode == "features" else None)
+        self._eye = np.eye(N_ACTIONS, dtype=np.float32)
+        self.swarm: Any = None
+        self.functions: list = [None] * b
+        self._names = np.full(b, None, dtype=object)
+        self.w, self.c1, self.c2 = np.zeros(b), np.zeros(b), np.zeros(b)
+        self.f = np.zeros(b)
+        self._best = np.zeros(b)
+        self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
+        self._autoreset_envs = np.zeros(b, dtype=bool)
+        self._swarm_rng: np.random.Generator | None = None
+        self._action_rng: np.random.Generator | None = None
+
+    # ------------------------------------------------------------------ seeding
+    def _seed(self, seed: Any) -> None:
+        if seed is None:
+            ss = np.random.SeedSequence()
+        elif isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+            ss = np.random.SeedSequence(int(seed))
+        elif (isinstance(seed, Sequence) and not isinstance(seed, str) and len(seed) == self.num_envs
+              and all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seed)):
+            ss = np.random.SeedSequence([int(s) for s in seed])
+        else:
+            raise ValueError(f"seed must be None, an integer >= 0 or {self.num_envs} of them, got {seed!r}")
+        s_swarm, s_action, s_episode = ss.spawn(3)
+        self._swarm_rng = np.random.default_rng(s_swarm)
+        self._action_rng = np.random.default_rng(s_action)
+        self._np_random = np.random.default_rng(s_episode)
+        self._np_random_seed = seed if isinstance(seed, (int, np.integer)) else -1
+        self.instances.restart()
+
+    # ------------------------------------------------------------------ episodes
+    def _start_episodes(self, idx: np.ndarray, choice: Any = None) -> None:
+        """Start new episodes in sub-environments ``idx``: functions, swarms, belief, reward, features."""
+        k = idx.size
+        rng = self.np_random
+        transform_seeds = rng.integers(0, 2**63 - 1, size=k)
+        fns = [self.instances.pick(rng, int(s), choice) for s in transform_seeds]
+        full = k == self.num_envs
+        if self.swarm is None or full:
+            if self.backend == "torch":
+                from .torch_swarm import TorchBatchSwarm
+
+                seed = int(self._swarm_rng.integers(0, 2**63 - 1))
+                self.swarm = TorchBatchSwarm(fns, self.swarm_size, seed, velocity_clamp=self.velocity_clamp,
+                                             bounds=self.bounds, device=self.device, dtype=self.dtype)
+            else:
+                self.swarm = BatchSwarm(fns, self.swarm_size, self._swarm_rng, velocity_clamp=self.velocity_clamp,
+                                        bounds=self.bounds)
+        else:
+            self.swarm.reset(idx, fns)
+        for j, fn in zip(idx, fns):
+            self.functions[j] = fn
+            self._names[j] = fn.name
+        f_star = np.array([np.nan if fn.optimum_value is None else fn.optimum_value for fn in fns])
+        s = self.swarm
+        if self.backend == "torch":
+            import torch
+
+            from .torch_swarm import torch_evolutionary_factor
+
+            ti = slice(None) if full else torch.as_tensor(idx, device=s.device)
+            f0 = _np(torch_evolutionary_factor(s.positions[ti], s.fitness[ti]))
+            best = _np(s.gbest_fitness[ti])
+        else:
+            f0 = batch_evolutionary_factor(s.positions[idx], s.fitness[idx])
+            best = s.gbest_fitness[idx].copy()
+        self.f[idx] = f0
+        self._best[idx] = best
+        self.w[idx], self.c1[idx], self.c2[idx] = self.actions.w_max, self.c1_init, self.c2_init
+        self.belief.reset(idx)
+        self.belief.update(self.f[idx], idx)
+        self._reward.reset(idx, best, f_star)
+        if self._features is not None:
+            self._features.reset(idx)
+
+    def _observe(self, idx: Any = slice(None)) -> np.ndarray:
+        if self.obs_mode == "viterbi":
+            return self._eye[self.belief.states[idx]]
+        posterior = self.belief.posterior[idx]
+        if self.obs_mode == "belief":
+            return posterior.astype(np.float32)
+        return self._features.observe(idx, posterior, self.f[idx], self.swarm.iteration[idx], self.w[idx],
+                                      self.c1[idx], self.c2[idx], self._best[idx], self._reward)
+
+    def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
+        b = self.num_envs
+        m = np.ones(b, dtype=bool) if mask is None else mask
+        error = self._best - self._reward.f_star
+        info = {
+            "best_fitness": self._best.copy(),
+            "error": error,
+            "w": self.w.copy(),
+            "c1": self.c1.copy(),
+            "c2": self.c2.copy(),
+            "state": _STATE_NAMES[self.belief.states],
+            "f": self.f.copy(),
+            "iteration": self.swarm.iteration.copy(),
+            "evaluations": self.swarm.evaluations.copy(),
+            "function": self._names.copy(),
+        }
+        out: dict[str, Any] = {}
+        for key, value in info.items():
+            out[key] = value
+            out[f"_{key}"] = m & ~np.isnan(error) if key == "error" else m.copy()
+        return out
+
+    # ------------------------------------------------------------------ Gymnasium API
+    def reset(self, *, seed: Any = None, options: dict | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        """Reset all sub-environments, or those of ``options["reset_mask"]``.
+
+        Parameters
+        ----------
+        seed : int, sequence of ``num_envs`` ints, or None
+            Seeds every random source of the batch (swarms, actions, function choice and
+            transformations); None continues the current streams (fresh entropy on the first reset).
+        options : dict, optional
+            ``"reset_mask"``: boolean array of shape (num_envs,), reset only those (their infos' masks
+            are True, the others keep their last observation); ``"function"``: as
+            :meth:`PSOEnv.reset`, for every sub-environment reset.
+        """
+        options = dict(options or {})
+        if seed is not None or self._swarm_rng is None:
+            self._seed(seed)
+        mask = options.pop("reset_mask", None)
+        if mask is None:
+            idx = np.arange(self.num_envs)
+            mask = np.ones(self.num_envs, dtype=bool)
+        else:
+            mask = np.asarray(mask)
+            if mask.shape != (self.num_envs,) or mask.dtype != np.bool_ or not mask.any():
+                raise ValueError(f"options['reset_mask'] must be a boolean array of shape ({self.num_envs},) with "
+                                 f"at least one True, got {options.get('reset_mask', mask)!r}")
+            if self.swarm is None and not mask.all():
+                raise ValueError("options['reset_mask'] must be all True on the first reset")
+            idx = np.flatnonzero(mask)
+        self._start_episodes(idx, options.get("function"))
+        self._obs[idx] = self._observe(idx)
+        self._autoreset_envs[idx] = False
+        return self._obs.copy(), self._info(mask)
+
+    def _check_actions(self, actions: Any) -> np.ndarray:
+        a = np.asarray(actions)
+        if a.shape != (self.num_envs,) or not (np.issubdtype(a.dtype, np.integer) or (
+                np.issubdtype(a.dtype, np.floating) and np.array_equal(a, np.round(a)))):
+            raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
+        a = a.astype(np.int64)
+        if a.size and (a.min() < 0 or a.max() >= N_ACTIONS):
+            raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
+        return a
+
+    def _apply_actions(self, a: np.ndarray) -> None:
+        """Vectorised :func:`pso_env.actions.apply_action` for every sub-environment."""
+        cfg = self.actions
+        u = self._action_rng.random((2, self.num_envs))
+        delta = cfg.delta_low + (cfg.delta_high - cfg.delta_low) * u[0]
+        adaptive = 1.0 / (1.0 + 1.5 * np.exp(-2.6 * self.f))
+        w = np.choose(a, (cfg.w_min + (cfg.w_max - cfg.w_min) * u[1], adaptive, cfg.w_max, cfg.w_min))
+        c1 = np.minimum(np.maximum(self.c1 + _M1[a] * delta, cfg.c_min), cfg.c_max)
+        c2 = np.minimum(np.maximum(self.c2 + _M2[a] * delta, cfg.c_min), cfg.c_max)
+        total = c1 + c2
+        over = total > cfg.c_sum_max
+        if over.any():
+            c1 = np.where(over, c1 * cfg.c_sum_max / total, c1)
+            c2 = np.where(over, c2 * cfg.c_sum_max / total, c2)
+        self.w, self.c1, self.c2 = w.astype(float), c1, c2
+
+    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Step every sub-environment (see the class docstring for the autoreset modes)."""
+        if self.swarm is None:
+            raise RuntimeError("step() called before reset(): call reset() first")
+        a = self._check_actions(actions)
+        mode = self.autoreset_mode
+        pending = self._autoreset_envs.copy() if mode == AutoresetMode.NEXT_STEP else None
+        if mode == AutoresetMode.DISABLED and self._autoreset_envs.any():
+            raise RuntimeError(
+                "step() called for sub-environments whose episode ended (autoreset_mode=DISABLED): reset them "
+                f"with reset(options={{'reset_mask': mask}}); ended: {np.flatnonzero(self._autoreset_envs).tolist()}"
+            )
+        previous = self._best
+        self._apply_actions(a)
+        swarm = self.swarm
+        swarm.step(self.w, self.c1, self.c2)
+        if self.backend == "torch":
+            import torch
+
+            both = torch.stack([swarm.evolutionary_factor(), swarm.gbest_fitness]).cpu().numpy()
+            self.f, self._best = both[0].copy(), both[1].copy()
+        else:
+            self.f, self._best = swarm.evolutionary_factor(), swarm.gbest_fitness.copy()
+        self.belief.update(self.f)
+        rewards = self._reward(previous, self._best)
+        terminated = np.zeros(self.num_envs, dtype=bool)
+        if self.target_error is not None:
+            error = self._best - self._reward.f_star
+            terminated = ~np.isnan(error) & (error <= self.target_error)
+        truncated = swarm.iteration >= self.max_iterations
+        if pending is not None and pending.any():
+            idx = np.flatnonzero(pending)
+            self._start_episodes(idx)
+            rewards[idx] = 0.0
+            terminated[idx] = False
+            truncated[idx] = False
+        obs = self._observe()
+        infos = self._info()
+        done = terminated | truncated
+        if mode == AutoresetMode.SAME_STEP and done.any():
+            idx = np.flatnonzero(done)
+            final_obs = np.full(self.num_envs, None, dtype=object)
+            for i in idx:
+                final_obs[i] = obs[i].copy()
+            final_info = {k: v for k, v in infos.items()}
+            for key in [k for k in final_info if k.startswith("_")]:
+                final_info[key] = final_info[key] & done
+            self._start_episodes(idx)
+            obs[idx] = self._observe(idx)
+            infos = self._info()
+            infos["final_obs"], infos["_final_obs"] = final_obs, done.copy()
+            infos["final_info"], infos["_final_info"] = final_info, done.copy()
+        else:
+            self._autoreset_envs = done
+        self._obs = obs
+        return obs.copy(), rewards, terminated, truncated, infos
+
+    def close_extras(self, **kwargs: Any) -> None:
+        self.swarm = None
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """Short names of the four actions."""
+        return ACTION_NAMES
+
+    def __repr__(self) -> str:
+        return (f"PSOVectorEnv(num_envs={self.num_envs}, functions={self.instances.names}, backend={self.backend!r}, "
+                f"autoreset_mode={self.autoreset_mode.value})")
+
+
+# ---------------------------------------------------------------------------------------------------------
+def _sb3_vec_env_class() -> type:
+    """Build :class:`SB3VecEnv` on first use: Stable-Baselines3 (and torch) load only when it is asked for."""
+    from stable_baselines3.common.vec_env.base_vec_env import VecEnv
+
+    class SB3VecEnv(VecEnv):
+        """Stable-Baselines3 ``VecEnv`` over a :class:`PSOVectorEnv` (run in ``SAME_STEP`` autoreset mode).
+
+        SB3 semantics: :meth:`step_wait` resets ended sub-environments in the same step and returns their
+        reset observations; their infos hold ``"terminal_observation"`` (the last observation),
+        ``"TimeLimit.truncated"`` (truncated and not terminated) and, as ``VecMonitor`` adds them,
+        ``"episode": {"r": return, "l": length, "t": seconds since creation}``. Per-step infos carry the
+        single environment's keys as Python scalars.
+
+        Parameters
+        ----------
+        num_envs : int
+            Number of sub-environments.
+        **env_kwargs
+            Passed to :class:`PSOVectorEnv` (``autoreset_mode`` is fixed to SAME_STEP).
+        """
+
+        def __init__(self, num_envs: int = 1, **env_kwargs: Any) -> None:
+            if "autoreset_mode" in env_kwargs:
+                raise ValueError("autoreset_mode is fixed to SAME_STEP in SB3VecEnv; do not pass it")
+            self.venv = PSOVectorEnv(num_envs, autoreset_mode=AutoresetMode.SAME_STEP, **env_kwargs)
+            super().__init__(self.venv.num_envs, self.venv.single_observation_space, self.venv.single_action_space)
+            self._actions: np.ndarray | None = None
+            self._returns = np.zeros(self.num_envs)
+            self._lengths = np.zeros(self.num_envs, dtype=np.int64)
+            self._t_start = time.time()
+
+        def reset(self) -> np.ndarray:
+            seed = self._seeds[0] if self._seeds and self._seeds[0] is not None else None
+            options = self._options[0] if self._options and self._options[0] else None
+            obs, _ = self.venv.reset(seed=seed, options=options)
+            self._reset_seeds()
+            self._reset_options()
+            self._returns[:] = 0.0
+            self._lengths[:] = 0
+            return obs
+
+        def step_async(self, actions: np.ndarray) -> None:
+            self._actions = np.asarray(actions).reshape(self.num_envs)
+
+        def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+            obs, rewards, terminated, truncated, infos = self.venv.step(self._actions)
+            dones = terminated | truncated
+            self._returns += rewards
+            self._lengths += 1
+            keys = [k for k in infos if not k.startswith("_") and k not in ("final_obs", "final_info")]
+
+            def columns(src: dict) -> list[tuple[str, list, list]]:  # .tolist(): Python scalars, one call per key
+                return [(k, src[k].tolist(), src[f"_{k}"].tolist()) for k in keys]
+
+            step_cols = columns(infos)
+            final_cols = columns(infos["final_info"]) if dones.any() else step_cols
+            out: list[dict] = []
+            for i in range(self.num_envs):
+                info = {k: v[i] for k, v, m in (final_cols if dones[i] else step_cols) if m[i]}
+                if dones[i]:
+                    info["terminal_observation"] = infos["final_obs"][i]
+                    info["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+                    info["episode"] = {"r": round(float(self._returns[i]), 6), "l": int(self._lengths[i]),
+                                       "t": round(time.time() - self._t_start, 6)}
+                    self._returns[i] = 0.0
+                    self._lengths[i] = 0
+                out.append(info)
+            return obs, rewards.astype(np.float32), dones, out
+
+        def close(self) -> None:
+            self.venv.close()
+
+        def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
+            """The vector environment's attribute, once per index (the sub-environments share it)."""
+            return [getattr(self.venv, attr_name)] * len(self._get_indices(indices))
+
+        def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
+            """Set an attribute of the vector environment (shared by every sub-environment)."""
+            setattr(self.venv, attr_name, value)
+
+        def env_method(self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any) -> list[Any]:
+            """Call a method of the vector environment once; its result is repeated per index."""
+            result = getattr(self.venv, method_name)(*method_args, **method_kwargs)
+            return [result] * len(self._get_indices(indices))
+
+        def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: Any = None) -> list[bool]:
+            return [False] * len(self._get_indices(indices))
+
+    SB3VecEnv.__module__ = __name__
+    SB3VecEnv.__qualname__ = "SB3VecEnv"
+    return SB3VecEnv
+
+
+_SB3_CLASS: type | None = None
+
+
+def _sb3_class() -> type:
+    global _SB3_CLASS
+    if _SB3_CLASS is None:
+        _SB3_CLASS = _sb3_vec_env_class()
+    return _SB3_CLASS
+
+
+def __getattr__(name: str) -> Any:
+    """``SB3VecEnv`` is created lazily (PEP 562), so that importing this module does not load SB3 and torch."""
+    if name == "SB3VecEnv":
+        return _sb3_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def make_sb3_vec_env(num_envs: int = 1, seed: int | None = None, **env_kwargs: Any) -> Any:
+    """An :class:`SB3VecEnv` of ``num_envs`` sub-environments, seeded for its first reset.
+
+    Parameters
+    ----------
+    num_envs : int
+        Number of sub-environments.
+    seed : int, optional
+        Seed of the first ``reset()`` (then the streams continue).
+    **env_kwargs
+        :class:`PSOVectorEnv` arguments (function, dim, obs_mode, backend...).
+    """
+    venv = _sb3_class()(num_envs, **env_kwargs)
+    if seed is not None:
+        venv.seed(seed)
+    return venv

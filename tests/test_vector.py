@@ -1,0 +1,627 @@
+"""Batched swarms, batched beliefs, the vector environment, its SB3 adapter and the torch swarm."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from types import SimpleNamespace
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium.vector import AutoresetMode
+from scipy.stats import mannwhitneyu
+
+import pso_env
+from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
+from pso_env import ActionConfig, PSOEnv, Reward, Swarm, apply_action, evolutionary_factor, mean_distances
+from pso_env.batch import BatchSwarm, batch_evolutionary_factor, batch_mean_distances, group_functions
+from pso_env.batch_belief import BatchBelief, TrackerList, make_batch_belief
+from pso_env.belief import BeliefTracker
+from pso_env.observation import FeatureTracker
+from pso_env.torch_swarm import TorchBatchSwarm, torch_evolutionary_factor
+from pso_env.vector import PSOVectorEnv, SB3VecEnv, _BatchFeatures, _BatchReward, make_sb3_vec_env
+
+SMALL = {"function": "rastrigin", "dim": 5, "swarm_size": 10, "max_iterations": 50, "hmm_refit_every": 0}
+ACTIONS = [0, 1, 2, 3] * 13  # the fixed action sequence of the statistical tests
+
+
+def final_errors_single(seeds, **kwargs):
+    out = []
+    for seed in seeds:
+        env = PSOEnv(**{**SMALL, **kwargs})
+        env.reset(seed=int(seed))
+        for a in ACTIONS[: env.max_iterations]:
+            *_, truncated, info = env.step(a)
+        assert truncated
+        out.append(info["error"])
+    return np.array(out)
+
+
+def final_errors_vector(seed, n=30, cls=PSOVectorEnv, **kwargs):
+    env = cls(n, **{**SMALL, **kwargs})
+    env.reset(seed=seed)
+    for a in ACTIONS[: env.max_iterations]:
+        *_, truncated, info = env.step(np.full(n, a))
+    assert truncated.all()
+    return info["error"]
+
+
+# ------------------------------------------------------------------------------------------- BatchSwarm
+@pytest.mark.parametrize("bounds", ["clip", "reflect", "none"])
+@pytest.mark.parametrize("fn", [get_function("rastrigin", 7), get_function("schwefel", 7, shift=True, rotate=True, seed=3)])
+def test_batch_swarm_with_one_swarm_reproduces_swarm_bit_for_bit(bounds, fn):
+    single = Swarm(fn, 10, np.random.default_rng(5), bounds=bounds)
+    batch = BatchSwarm([fn], 10, np.random.default_rng(5), bounds=bounds)
+    for t in range(60):
+        w, c1, c2 = 0.4 + 0.25 * (t % 3), 1.5 + 0.1 * (t % 7), 2.5 - 0.1 * (t % 5)
+        single.step(w, c1, c2)
+        batch.step(np.array([w]), np.array([c1]), c2)
+    np.testing.assert_array_equal(batch.positions[0], single.positions)
+    np.testing.assert_array_equal(batch.velocities[0], single.velocities)
+    np.testing.assert_array_equal(batch.pbest_fitness[0], single.pbest_fitness)
+    assert batch.gbest_fitness[0] == single.gbest_fitness
+    np.testing.assert_array_equal(batch.gbest_position[0], single.gbest_position)
+    assert batch.iteration[0] == single.iteration and batch.evaluations[0] == single.evaluations
+
+
+def test_batch_swarm_seeds_give_each_swarm_the_single_swarms_start():
+    fns = [get_function("sphere", 4), get_function("ackley", 4), get_function("sphere", 4)]
+    batch = BatchSwarm(fns, 6, np.random.default_rng(0), seeds=[11, 12, 13])
+    for b, (fn, seed) in enumerate(zip(fns, [11, 12, 13])):
+        single = Swarm(fn, 6, np.random.default_rng(seed))
+        np.testing.assert_array_equal(batch.positions[b], single.positions)
+        np.testing.assert_array_equal(batch.velocities[b], single.velocities)
+        assert batch.gbest_fitness[b] == single.gbest_fitness
+
+
+def _run_batch(seed, steps=20):
+    fn = get_function("rastrigin", 5)
+    s = BatchSwarm(fn, 8, np.random.default_rng(seed), batch_size=6)
+    w = np.linspace(0.4, 0.9, 6)
+    for _ in range(steps):
+        s.step(w, 2.0, 1.8)
+    return s
+
+
+def test_batch_swarm_same_seed_identical_other_seed_differs():
+    a, b, c = _run_batch(1), _run_batch(1), _run_batch(2)
+    np.testing.assert_array_equal(a.positions, b.positions)
+    np.testing.assert_array_equal(a.gbest_fitness, b.gbest_fitness)
+    assert not np.array_equal(a.positions, c.positions)
+
+
+@pytest.mark.parametrize("bounds", ["clip", "reflect"])
+def test_batch_swarm_invariants_box_clamp_and_monotone_bests(bounds):
+    fns = [get_function(n, 6) for n in ("rastrigin", "sphere", "ackley", "schwefel")]
+    s = BatchSwarm(fns, 12, np.random.default_rng(3), bounds=bounds)
+    rng = np.random.default_rng(4)
+    prev_g, prev_p = s.gbest_fitness.copy(), s.pbest_fitness.copy()
+    for t in range(40):
+        s.step(rng.uniform(0.4, 1.2, 4), rng.uniform(1.5, 2.5, 4), rng.uniform(1.5, 2.5, 4))
+        assert np.all(s.positions >= s.lower[:, None, :]) and np.all(s.positions <= s.upper[:, None, :])
+        assert np.all(np.abs(s.velocities) <= s.vmax[:, None, :] + 1e-12)
+        assert np.all(s.gbest_fitness <= prev_g) and np.all(s.pbest_fitness <= prev_p)
+        np.testing.assert_array_equal(s.gbest_fitness, s.pbest_fitness.min(axis=1))
+        np.testing.assert_array_equal(s.fitness, s.evaluate(s.positions))
+        prev_g, prev_p = s.gbest_fitness.copy(), s.pbest_fitness.copy()
+    assert s.iteration.tolist() == [40] * 4 and s.evaluations.tolist() == [12 * 41] * 4
+
+
+def test_mixed_functions_are_grouped_and_evaluated_as_their_objects():
+    custom = from_callable(lambda x: float(np.sum(np.abs(x))), 5, -1.0, 1.0)
+    fns = [
+        get_function("rastrigin", 5), get_function("rastrigin", 5),  # two objects, one group
+        get_function("sphere", 5, shift=True, rotate=True, seed=1, bias=2.0),
+        get_function("sphere", 5, shift=True, rotate=True, seed=2),
+        get_function("schwefel", 5, shift=True, seed=3), custom, get_function("bbob:f3", 5),
+    ]
+    groups = group_functions(fns)
+    assert sorted(len(g.indices) for g in groups) == [1, 1, 1, 2, 2]
+    s = BatchSwarm(fns, 9, np.random.default_rng(0))
+    x = np.random.default_rng(1).uniform(-1, 1, (len(fns), 9, 5))
+    got = s.evaluate(x)
+    for b, fn in enumerate(fns):
+        np.testing.assert_allclose(got[b], fn.evaluate(x[b]), rtol=1e-13, atol=1e-12)
+
+
+def test_reset_subset_restarts_only_those_swarms():
+    s = _run_batch(0, steps=5)
+    before = s.positions.copy()
+    new = get_function("sphere", 5)
+    s.reset([1, 4], functions=new)
+    assert s.iteration.tolist() == [5, 0, 5, 5, 0, 5]
+    assert s.functions[1] is new and s.functions[4] is new and s.functions[0] is not new
+    np.testing.assert_array_equal(s.positions[[0, 2, 3, 5]], before[[0, 2, 3, 5]])
+    np.testing.assert_array_equal(s.gbest_fitness[[1, 4]], new.evaluate(s.positions[[1, 4]].reshape(-1, 5))
+                                  .reshape(2, 8).min(axis=1))
+    s.reset(np.array([True, False, False, False, False, False]))
+    assert s.iteration.tolist() == [0, 0, 5, 5, 0, 5]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_particles": 1}, "n_particles"),
+        ({"rng": "x"}, "rng"),
+        ({"velocity_clamp": -1.0}, "velocity_clamp"),
+        ({"bounds": "wrap"}, "bounds"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"functions": [get_function("sphere", 3), get_function("sphere", 4)]}, "functions"),
+        ({"functions": "sphere"}, "functions"),
+        ({"seeds": [1, 2]}, "seeds"),
+    ],
+)
+def test_batch_swarm_bad_arguments(kwargs, match):
+    args = {"functions": get_function("sphere", 3), "n_particles": 5, "rng": np.random.default_rng(0), "batch_size": 3}
+    args.update(kwargs)
+    if "functions" in kwargs and isinstance(kwargs["functions"], list):
+        args.pop("batch_size")
+    with pytest.raises(ValueError, match=match):
+        BatchSwarm(args.pop("functions"), args.pop("n_particles"), args.pop("rng"), **args)
+
+
+def test_batch_swarm_bad_step_and_reset_arguments():
+    s = _run_batch(0, steps=1)
+    with pytest.raises(ValueError, match="w"):
+        s.step(np.ones(3), 2.0, 2.0)
+    with pytest.raises(ValueError, match="indices"):
+        s.reset([7])
+    with pytest.raises(ValueError, match="functions"):
+        s.reset([0], functions=get_function("sphere", 3))
+
+
+# ------------------------------------------------------------------------------- evolutionary factor
+def test_batched_factor_equals_single_swarm_factor():
+    rng = np.random.default_rng(7)
+    cases = [rng.uniform(-5, 5, (20, 30, 30)),
+             400.0 + 1e-6 * rng.random((20, 30, 30)),  # collapsed far from the origin
+             rng.uniform(-1, 1, (20, 12, 3))]
+    dup = rng.uniform(-1, 1, (20, 12, 4))
+    dup[:, 3] = dup[:, 4]  # coinciding particles
+    dup[:, 5] = dup[:, 6] + 1e-13
+    dup[0] = 1.5  # a fully collapsed swarm: f = 0
+    cases.append(dup)
+    for s in (_run_batch(0, steps=200), BatchSwarm(get_function("sphere", 10), 30, np.random.default_rng(1),
+                                                   batch_size=8)):
+        for _ in range(300):
+            s.step(0.5, 1.5, 1.5)
+        cases.append(s.positions.copy())
+    for pos in cases:
+        fit = rng.random(pos.shape[:2])
+        d = batch_mean_distances(pos)
+        f = batch_evolutionary_factor(pos, fit)
+        for b in range(pos.shape[0]):
+            ref = mean_distances(pos[b])
+            np.testing.assert_allclose(d[b], ref, rtol=1e-11, atol=1e-300)
+            assert abs(f[b] - evolutionary_factor(pos[b], fit[b])) <= 1e-9
+    assert batch_evolutionary_factor(cases[3], np.zeros((20, 12)))[0] == 0.0
+
+
+# ------------------------------------------------------------------------------------------- beliefs
+def _f_sequences(batch, steps, seed):
+    rng = np.random.default_rng(seed)
+    return rng.random((steps, batch)) ** rng.uniform(0.2, 4.0, (1, batch))
+
+
+def test_batch_belief_equals_belief_tracker_bit_for_bit():
+    f = _f_sequences(24, 250, 0)
+    f[17, 3] = np.nan  # NaN maps to the top symbol in both
+    f[18, :8] = [0.2, 0.3, 0.4, 0.6, 0.7, 0.8, -0.1, 1.5]  # interval edges belong to the right; clipping
+    batch = BatchBelief(24)
+    trackers = [BeliefTracker(refit_every=0) for _ in range(24)]
+    np.testing.assert_array_equal(batch.states, [t.state for t in trackers])
+    for t in range(250):
+        if t == 100:  # a mid-run reset of some sequences
+            batch.reset([2, 5])
+            trackers[2].reset()
+            trackers[5].reset()
+        states = batch.update(f[t])
+        np.testing.assert_array_equal(states, [tr.update(x) for tr, x in zip(trackers, f[t])])
+        np.testing.assert_array_equal(batch.posterior, np.array([tr.posterior for tr in trackers]))
+    # updating a subset leaves the others untouched
+    post = batch.posterior
+    batch.update(np.array([0.05, 0.95]), indices=[0, 7])
+    trackers[0].update(0.05)
+    trackers[7].update(0.95)
+    np.testing.assert_array_equal(batch.posterior[[0, 7]], [trackers[0].posterior, trackers[7].posterior])
+    np.testing.assert_array_equal(np.delete(batch.posterior, [0, 7], axis=0), np.delete(post, [0, 7], axis=0))
+
+
+def test_tracker_list_with_refits_equals_belief_trackers():
+    f = _f_sequences(3, 120, 1)
+    batch = make_batch_belief(3, refit_every=40)
+    assert isinstance(batch, TrackerList) and isinstance(make_batch_belief(8, 0), BatchBelief)
+    assert isinstance(make_batch_belief(3, 0), TrackerList)  # small batches: the loop is cheaper
+    trackers = [BeliefTracker(refit_every=40) for _ in range(3)]
+    for t in range(120):
+        np.testing.assert_array_equal(batch.update(f[t]), [tr.update(x) for tr, x in zip(trackers, f[t])])
+    np.testing.assert_array_equal(batch.posterior, [tr.posterior for tr in trackers])
+    assert all(tr.n_refits == 3 for tr in batch.trackers)
+
+
+def test_batch_belief_bad_arguments():
+    with pytest.raises(ValueError, match="batch_size"):
+        BatchBelief(0)
+    with pytest.raises(ValueError, match="refit_every"):
+        BatchBelief(2, refit_every=10)
+    with pytest.raises(ValueError, match="floor"):
+        BatchBelief(2, floor=0.5)
+    with pytest.raises(ValueError, match="f must have shape"):
+        BatchBelief(2).update(np.zeros(3))
+
+
+# ------------------------------------------------------------------- actions, rewards and features
+class _Queue:
+    """A stand-in generator returning queued numbers, to feed the same draws to both code paths."""
+
+    def __init__(self, values):
+        self.values = list(values)
+
+    def random(self, size=None):
+        if size is None:
+            return self.values.pop(0)
+        return np.array(self.values).reshape(size)
+
+
+def test_vectorised_actions_equal_apply_action():
+    rng = np.random.default_rng(0)
+    cfg = ActionConfig()
+    b = 400
+    env = PSOVectorEnv(b, **SMALL)
+    actions = rng.integers(0, 4, b)
+    u = rng.random((2, b))
+    env.f, env.c1, env.c2 = rng.random(b), rng.uniform(1.4, 2.6, b), rng.uniform(1.4, 2.6, b)
+    env.c1[:50], env.c2[:50] = 2.45, 2.45  # c1 + c2 > 4: the rescale
+    before = (env.f.copy(), env.c1.copy(), env.c2.copy())
+    env._action_rng = _Queue(u.ravel())
+    env._apply_actions(actions)
+    for i in range(b):
+        w, c1, c2 = apply_action(int(actions[i]), 0.0, before[1][i], before[2][i], before[0][i],
+                                 _Queue([u[0, i], u[1, i]]), cfg)
+        assert env.c1[i] == c1 and env.c2[i] == c2
+        assert math.isclose(env.w[i], w, rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["improvement", "log", "relative"])
+def test_batch_reward_and_features_equal_the_single_ones(mode):
+    rng = np.random.default_rng(1)
+    b, steps = 4, 40
+    f_star = np.array([0.0, np.nan, -1.0, np.nan])
+    best = np.empty((steps, b))
+    best[0] = [10.0, 5.0, 3.0, -2.0]
+    for t in range(1, steps):
+        drop = rng.random(b) * (rng.random(b) < 0.6)
+        best[t] = best[t - 1] - drop * np.abs(best[t - 1] - np.nan_to_num(f_star, nan=best[0] - 20)) * 0.5
+    cfg = ActionConfig()
+    batch_r, batch_f = _BatchReward(mode, b), _BatchFeatures(b, steps, cfg)
+    idx = np.arange(b)
+    batch_r.reset(idx, best[0], f_star)
+    batch_f.reset(idx)
+    singles = []
+    for i in range(b):
+        r = Reward(mode)
+        r.reset(best[0, i], None if np.isnan(f_star[i]) else f_star[i])
+        ft = FeatureTracker(steps, cfg)
+        ft.reset(r)
+        singles.append((r, ft))
+    for t in range(steps):
+        post = rng.dirichlet(np.ones(4), b)
+        f, w, c1, c2 = rng.random(b), rng.uniform(0.4, 0.9, b), rng.uniform(1.5, 2.5, b), rng.uniform(1.5, 2.5, b)
+        if t:
+            rewards = batch_r(best[t - 1], best[t])
+            ref = [singles[i][0](best[t - 1, i], best[t, i]) for i in range(b)]
+            np.testing.assert_allclose(rewards, ref, rtol=1e-12, atol=1e-15)
+        obs = batch_f.observe(slice(None), post, f, np.full(b, t), w, c1, c2, best[t], batch_r)
+        for i in range(b):
+            env = SimpleNamespace(swarm=SimpleNamespace(gbest_fitness=best[t, i], iteration=t),
+                                  tracker=SimpleNamespace(posterior=post[i]), f=f[i], w=w[i], c1=c1[i], c2=c2[i])
+            np.testing.assert_allclose(obs[i], singles[i][1].observe(env), rtol=1e-6, atol=1e-7)
+
+
+# ----------------------------------------------------------------------------------- vector environment
+def _rollout(env, seed, steps=12):
+    obs, info = env.reset(seed=seed)
+    out = [obs, info["best_fitness"]]
+    rng = np.random.default_rng(seed)
+    for _ in range(steps):
+        obs, r, term, trunc, info = env.step(rng.integers(0, 4, env.num_envs))
+        out += [obs, r, term, trunc, info["best_fitness"], info["w"], info["c1"]]
+    return out
+
+
+@pytest.mark.parametrize("kwargs", [{"obs_mode": "features"}, {"shift": True, "rotate": True, "hmm_refit_every": 5},
+                                    {"function": ["sphere", "ackley", "rastrigin"], "instance_order": "round_robin"}])
+def test_vector_env_same_seed_identical_other_seed_differs(kwargs):
+    args = {**SMALL, "max_iterations": 5, **kwargs}
+    a = _rollout(PSOVectorEnv(4, **args), 3)
+    b = _rollout(PSOVectorEnv(4, **args), 3)
+    c = _rollout(PSOVectorEnv(4, **args), 4)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+
+
+def test_vector_env_belief_paths_are_interchangeable():
+    """The vectorised belief and the loop over BeliefTracker objects give the same rollouts, bit for bit."""
+    args = {**SMALL, "max_iterations": 6, "obs_mode": "features"}
+    a = _rollout(PSOVectorEnv(8, **args), 5)
+    env = PSOVectorEnv(8, **args)
+    assert isinstance(env.belief, BatchBelief)
+    env.belief = TrackerList(8, refit_every=0)
+    for x, y in zip(a, _rollout(env, 5)):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_vector_env_spaces_and_info_convention():
+    env = PSOVectorEnv(3, **{**SMALL, "function": ["sphere", "bbob:f1"], "instance_order": "round_robin",
+                             "obs_mode": "features"})
+    assert env.single_observation_space == gym.spaces.Box(0, 1, (11,), np.float32)
+    assert env.single_action_space == gym.spaces.Discrete(4)
+    assert env.observation_space.shape == (3, 11) and env.action_space == gym.spaces.MultiDiscrete([4, 4, 4])
+    assert env.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
+    obs, info = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    assert info["function"].tolist() == ["sphere", "bbob:f1", "sphere"]
+    obs, r, term, trunc, info = env.step(np.array([0, 1, 2]))
+    assert env.observation_space.contains(obs) and r.dtype == np.float64 and term.dtype == trunc.dtype == np.bool_
+    for key in ("best_fitness", "error", "w", "c1", "c2", "state", "f", "iteration", "evaluations", "function"):
+        assert info[key].shape == (3,) and info[f"_{key}"].dtype == np.bool_
+    assert info["_best_fitness"].all() and info["_error"].all()  # bbob f* is known
+    assert set(info["state"]) <= set(pso_env.STATE_NAMES) and info["iteration"].tolist() == [1, 1, 1]
+
+
+def test_autoreset_next_step_mode():
+    env = PSOVectorEnv(3, **{**SMALL, "function": "sphere", "max_iterations": 4, "target_error": 200.0})
+    env.reset(seed=1)
+    seen_term = False
+    for _ in range(12):
+        prev_iter = None
+        _obs, _r, term, trunc, info = env.step(np.array([3, 3, 3]))
+        ended = term | trunc
+        if ended.any():
+            seen_term |= bool(term.any())
+            prev_iter = info["iteration"].copy()
+            obs2, r2, term2, trunc2, info2 = env.step(np.array([0, 1, 2]))
+            assert np.all(r2[ended] == 0.0) and not term2[ended].any() and not trunc2[ended].any()
+            assert np.all(info2["iteration"][ended] == 0)
+            assert np.all(info2["evaluations"][ended] == 10)
+            assert np.all(info2["w"][ended] == 0.9) and np.all(info2["c1"][ended] == 2.0)
+            np.testing.assert_array_equal(obs2[ended], np.eye(4, dtype=np.float32)[
+                [pso_env.STATE_NAMES.index(s) for s in info2["state"][ended]]])
+            assert np.all(info2["iteration"][~ended] == prev_iter[~ended] + 1)
+    assert seen_term  # some episodes ended by target_error, others by truncation
+
+
+def test_autoreset_same_step_and_disabled_modes():
+    args = {**SMALL, "max_iterations": 3}
+    same = PSOVectorEnv(2, autoreset_mode="SameStep", **args)
+    same.reset(seed=0)
+    for _ in range(2):
+        same.step(np.array([0, 0]))
+    obs, _r, _term, trunc, info = same.step(np.array([1, 1]))
+    assert trunc.all() and info["_final_obs"].all() and info["final_obs"][0].shape == (4,)
+    assert info["final_info"]["iteration"].tolist() == [3, 3] and info["iteration"].tolist() == [0, 0]
+    np.testing.assert_array_equal(obs, np.eye(4, dtype=np.float32)[[pso_env.STATE_NAMES.index(s) for s in info["state"]]])
+    disabled = PSOVectorEnv(2, autoreset_mode=AutoresetMode.DISABLED, **args)
+    disabled.reset(seed=0)
+    for _ in range(3):
+        disabled.step(np.array([0, 0]))
+    with pytest.raises(RuntimeError, match="reset_mask"):
+        disabled.step(np.array([0, 0]))
+    _obs, info = disabled.reset(options={"reset_mask": np.array([True, False])})
+    assert info["_iteration"].tolist() == [True, False] and info["iteration"][0] == 0
+    disabled.reset(options={"reset_mask": np.array([False, True])})
+    disabled.step(np.array([0, 0]))
+
+
+def test_vector_env_matches_single_env_statistically_and_detects_a_different_w():
+    """Final errors over 30 episodes of each, fixed action sequence; Mann-Whitney U."""
+
+    class InertiaIgnored(PSOVectorEnv):  # a deliberately wrong update: the velocity is never damped by w
+        def _apply_actions(self, a):
+            super()._apply_actions(a)
+            self.w = np.ones(self.num_envs)
+
+    single = final_errors_single(range(30))
+    assert mannwhitneyu(single, final_errors_vector(0)).pvalue > 0.01
+    assert mannwhitneyu(single, final_errors_vector(0, cls=InertiaIgnored)).pvalue < 0.01
+    # sphere separates update rules far more sharply: the same test, and a w that differs by action
+    single = final_errors_single(range(30), function="sphere")
+    assert mannwhitneyu(single, final_errors_vector(1, function="sphere")).pvalue > 0.01
+    assert mannwhitneyu(single, final_errors_vector(1, function="sphere", w_min=0.9)).pvalue < 0.01
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"num_envs": 0}, "num_envs"),
+        ({"backend": "jax"}, "backend"),
+        ({"device": "cuda"}, "device"),
+        ({"obs_mode": "pixels"}, "obs_mode"),
+        ({"swarm_size": 1}, "swarm_size"),
+        ({"delta_range": (0.2, 0.1)}, "delta_range"),
+        ({"hmm_refit_every": -1}, "hmm_refit_every"),
+        ({"function": "nope"}, "function"),
+        ({"autoreset_mode": "sometimes"}, "autoreset_mode"),
+        ({"backend": "torch", "function": "bbob:f1"}, "functions"),
+        ({"backend": "torch", "dtype": "float16"}, "dtype"),
+    ],
+)
+def test_vector_env_bad_arguments(kwargs, match):
+    args = {**SMALL, "num_envs": 2, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        PSOVectorEnv(**args)
+
+
+def test_vector_env_bad_calls():
+    env = PSOVectorEnv(2, **SMALL)
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(np.array([0, 0]))
+    with pytest.raises(ValueError, match="seed"):
+        env.reset(seed=-1)
+    env.reset(seed=[1, 2])
+    for bad in (np.array([0, 4]), np.array([0]), np.array([0.5, 1.0]), [[0, 1]]):
+        with pytest.raises(ValueError, match="actions"):
+            env.step(bad)
+    with pytest.raises(ValueError, match="reset_mask"):
+        env.reset(options={"reset_mask": np.array([False, False])})
+
+
+def test_make_vec_returns_the_vector_env():
+    env_id = "pso_env/PSOControlVectorTest-v0"
+    gym.register(env_id, entry_point="pso_env.env:PSOEnv", vector_entry_point="pso_env.vector:PSOVectorEnv")
+    try:
+        env = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point", function="sphere", dim=4,
+                           max_iterations=5)
+        assert isinstance(env, PSOVectorEnv) and env.num_envs == 3
+        obs, _ = env.reset(seed=0)
+        assert obs.shape == (3, 4)
+        env.step(np.array([0, 1, 2]))
+        env.close()
+    finally:
+        gym.registry.pop(env_id, None)
+    if gym.spec(pso_env.ENV_ID).vector_entry_point is not None:  # once the package registers it
+        assert isinstance(gym.make_vec(pso_env.ENV_ID, num_envs=2, dim=4), PSOVectorEnv)
+
+
+# ------------------------------------------------------------------------------------------ SB3 adapter
+def test_sb3_adapter_semantics():
+    venv = make_sb3_vec_env(3, seed=0, function="sphere", dim=4, swarm_size=8, max_iterations=4,
+                            hmm_refit_every=0)
+    assert isinstance(venv, SB3VecEnv) and venv.num_envs == 3
+    obs = venv.reset()
+    assert obs.shape == (3, 4) and obs.dtype == np.float32
+    total = np.zeros(3)
+    for t in range(4):
+        obs, rewards, dones, infos = venv.step(np.array([0, 1, 2]))
+        total += rewards
+        assert obs.shape == (3, 4) and rewards.shape == (3,) and dones.shape == (3,) and len(infos) == 3
+        assert dones.all() == (t == 3)
+    for i, info in enumerate(infos):
+        assert info["terminal_observation"].shape == (4,) and info["TimeLimit.truncated"] is True
+        assert info["episode"]["l"] == 4 and math.isclose(info["episode"]["r"], total[i], rel_tol=1e-6)
+        assert info["iteration"] == 4  # the ended episode's info
+    obs, _, dones, infos = venv.step(np.array([0, 0, 0]))
+    assert not dones.any() and infos[0]["iteration"] == 1  # reset happened in the previous step
+    again = make_sb3_vec_env(3, seed=0, function="sphere", dim=4, swarm_size=8, max_iterations=4)
+    np.testing.assert_array_equal(again.reset(), make_sb3_vec_env(3, seed=0, function="sphere", dim=4, swarm_size=8,
+                                                                  max_iterations=4).reset())
+    assert venv.get_attr("obs_mode") == ["viterbi"] * 3 and venv.env_is_wrapped(gym.Wrapper) == [False] * 3
+
+
+def test_sb3_dqn_learns_200_steps():
+    from stable_baselines3 import DQN
+
+    venv = make_sb3_vec_env(4, seed=0, function="rastrigin", dim=5, swarm_size=10, max_iterations=30,
+                            obs_mode="features", reward_mode="log", hmm_refit_every=0)
+    model = DQN("MlpPolicy", venv, learning_starts=40, buffer_size=1000, train_freq=4, batch_size=16,
+                policy_kwargs={"net_arch": [32]}, seed=0, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model.learn(200)
+    assert model.num_timesteps >= 200 and len(model.ep_info_buffer) >= 4
+    action, _ = model.predict(venv.reset(), deterministic=True)
+    assert action.shape == (4,)
+
+
+# --------------------------------------------------------------------------------------------- torch
+@pytest.mark.parametrize("name", list(PAPER_FUNCTIONS))
+def test_torch_objectives_match_numpy(name):
+    dim = 2 if name == "dropwave" else 6
+    rng = np.random.default_rng(0)
+    for kw in ({}, {"shift": True, "seed": 1}, {"shift": True, "rotate": True, "seed": 2, "bias": 3.0},
+               {"rotate": True, "seed": 4}):
+        fns = [get_function(name, dim, **{**kw, "seed": s} if kw else {}) for s in (1, 2, 3)]
+        swarm = TorchBatchSwarm(fns, 7, 0)
+        span = fns[0].upper - fns[0].lower  # points up to one box width outside the box as well
+        x = rng.uniform(fns[0].lower - span, fns[0].upper + span, (3, 7, dim))
+        got = swarm.evaluate(x).numpy()
+        for b, fn in enumerate(fns):
+            np.testing.assert_allclose(got[b], fn.evaluate(x[b]), rtol=1e-12, atol=1e-9)
+
+
+def test_torch_swarm_rejects_functions_it_cannot_evaluate():
+    for fn in (get_function("bbob:f1", 4), from_callable(lambda x: 0.0, 4, -1, 1)):
+        with pytest.raises(ValueError, match="functions.*torch"):
+            TorchBatchSwarm(fn, 5, 0, batch_size=2)
+    s = TorchBatchSwarm(get_function("sphere", 4), 5, 0, batch_size=2)
+    with pytest.raises(ValueError, match="functions"):
+        s.reset([0], functions=get_function("bbob:f1", 4))
+    with pytest.raises(ValueError, match="device"):
+        TorchBatchSwarm(get_function("sphere", 4), 5, 0, batch_size=2, device="nonsense")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_torch_swarm_shapes_and_invariants(dtype):
+    fns = [get_function(n, 6) for n in ("rastrigin", "sphere", "ackley")]
+    s = TorchBatchSwarm(fns, 9, 3, dtype=dtype)
+    assert s.positions.shape == (3, 9, 6) and s.gbest_fitness.shape == (3,)
+    assert s.positions.dtype == (torch.float64 if dtype == "float64" else torch.float32)
+    prev = s.gbest_fitness.clone()
+    prev_p = s.pbest_fitness.clone()
+    for _ in range(30):
+        s.step(np.array([0.5, 0.7, 0.9]), 2.0, np.array([1.5, 2.0, 2.5]))
+        assert torch.all(s.positions >= s.lower[:, None, :]) and torch.all(s.positions <= s.upper[:, None, :])
+        assert torch.all(s.velocities.abs() <= s.vmax[:, None, :] * (1 + 1e-6))
+        assert torch.all(s.gbest_fitness <= prev) and torch.all(s.pbest_fitness <= prev_p)
+        assert torch.equal(s.gbest_fitness, s.pbest_fitness.min(dim=1).values)
+        prev, prev_p = s.gbest_fitness.clone(), s.pbest_fitness.clone()
+    assert s.iteration.tolist() == [30] * 3
+    f = s.evolutionary_factor()
+    assert f.shape == (3,) and torch.all((f >= 0) & (f <= 1))
+    s.reset([1])
+    assert s.iteration.tolist() == [30, 0, 30]
+
+
+def test_torch_factor_equals_numpy_factor():
+    rng = np.random.default_rng(2)
+    pos = np.concatenate([rng.uniform(-5, 5, (10, 30, 30)), 400 + 1e-6 * rng.random((10, 30, 30))])
+    fit = rng.random((20, 30))
+    got = torch_evolutionary_factor(torch.as_tensor(pos), torch.as_tensor(fit)).numpy()
+    np.testing.assert_allclose(got, batch_evolutionary_factor(pos, fit), rtol=0, atol=1e-9)
+
+
+class _NoR1(TorchBatchSwarm):  # deliberately broken: r1 is never drawn (always 1)
+    def _draw_r(self):
+        r = super()._draw_r()
+        r[0] = 1.0
+        return r
+
+
+class _SocialSignFlipped(TorchBatchSwarm):  # deliberately broken: pushed away from the global best
+    def _draw_r(self):
+        r = super()._draw_r()
+        r[1] = -r[1]
+        return r
+
+
+def _final_best(cls, fn, seed, n=20, steps=50):
+    s = cls(fn, 10, seed, batch_size=n)
+    for _ in range(steps):
+        s.step(0.6, 1.7, 1.7)
+    g = s.gbest_fitness
+    return g.numpy() if isinstance(g, torch.Tensor) else g
+
+
+@pytest.mark.parametrize("name", ["sphere", "rastrigin"])
+def test_torch_swarm_matches_numpy_statistically_and_detects_broken_updates(name):
+    fn = get_function(name, 5)
+    reference = _final_best(BatchSwarm, fn, 0)
+    assert mannwhitneyu(reference, _final_best(TorchBatchSwarm, fn, 1)).pvalue > 0.01
+    if name == "sphere":  # the sharper function: both broken variants fall far outside the range
+        assert mannwhitneyu(reference, _final_best(_NoR1, fn, 1)).pvalue < 0.01
+        assert mannwhitneyu(reference, _final_best(_SocialSignFlipped, fn, 1)).pvalue < 0.01
+
+
+def test_vector_env_torch_backend_matches_numpy_backend():
+    args = {**SMALL, "function": "sphere"}
+    numpy_errors = final_errors_vector(0, n=20, **args)
+    torch_env = PSOVectorEnv(20, backend="torch", **args)
+    assert torch_env.swarm is None
+    torch_errors = final_errors_vector(0, n=20, backend="torch", **args)
+    assert mannwhitneyu(numpy_errors, torch_errors).pvalue > 0.01
+    np.testing.assert_array_equal(torch_errors, final_errors_vector(0, n=20, backend="torch", **args))
+    a = _rollout(PSOVectorEnv(3, backend="torch", **{**SMALL, "max_iterations": 4, "obs_mode": "features"}), 0)
+    assert a[0].shape == (3, 11)
