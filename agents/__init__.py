@@ -23,7 +23,7 @@ _EXPORTS = {
     "training": ("TrainConfig", "Trainer", "plot_learning_curve"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_WHERE)
+__all__ = sorted(_WHERE)  # noqa: PLE0605 - built from the table above, one place to list each name
 
 
 def __getattr__(name: str) -> Any:

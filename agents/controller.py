@@ -56,14 +56,15 @@ class RandomPolicy:
     name = "random-policy"
 
     def __init__(self, seed: int | None = None) -> None:
-        self.rng = np.random.default_rng(seed)
+        self.seed(seed)
 
     def seed(self, seed: int | None) -> None:
-        """Restart the generator from ``seed``."""
-        self.rng = np.random.default_rng(seed)
+        """Restart the generator from ``seed`` (a child stream: not the one an env reset with it draws)."""
+        self.rng = np.random.default_rng(None if seed is None else [seed, 2])
 
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
+        """One uniformly random action per observation (shape () or (B,))."""
         obs = np.asarray(obs)
         shape = obs.shape[:-1]
         return self.rng.integers(0, N_ACTIONS, size=shape), None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -78,8 +79,8 @@ def run_dqnpso_online(
     params = {**ONLINE_DEFAULTS, **(FRESH_EXPLORATION if warm_start is None else WARM_EXPLORATION), **dqn_kwargs}
     eps0, eps1 = params.pop("exploration_initial_eps"), params.pop("exploration_final_eps")
     decay = max(params.pop("exploration_fraction") * iterations, 1.0)
-    agent = DQNAgent(env, hidden_sizes=(32,), seed=seed, exploration_initial_eps=eps0,
-                     exploration_final_eps=eps1, **params)
+    params.setdefault("hidden_sizes", (32,))
+    agent = DQNAgent(env, seed=seed, exploration_initial_eps=eps0, exploration_final_eps=eps1, **params)
     if warm_start is not None:
         _load_weights(agent, warm_start)
     buffer = agent.replay_buffer
@@ -95,7 +96,7 @@ def run_dqnpso_online(
             next_obs, reward, terminated, truncated, info = env.step(action)
             buffer.add(obs[None], np.array([action]), np.array([reward], dtype=np.float32), next_obs[None],
                        np.array([terminated]))
-            if len(buffer) >= agent.learning_starts and (t + 1) % agent.train_freq == 0:
+            if len(buffer) > agent.learning_starts and (t + 1) % agent.train_freq == 0:  # as DQNAgent.learn
                 agent.train(agent.gradient_steps)
             if (t + 1) % agent.target_update_interval == 0:
                 agent.update_target()
@@ -116,11 +117,19 @@ def run_dqnpso_online(
                              extra=extra)
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped_controller() -> Any:
+    """The pretrained controller, read from disk once per process (only its weights are copied out)."""
+    from .models import load_pretrained
+
+    return load_pretrained()
+
+
 def _load_weights(agent: Any, warm_start: Any) -> None:
-    from .models import load_agent, load_pretrained
+    from .models import load_agent
 
     if isinstance(warm_start, str) and warm_start == "pretrained":
-        policy = load_pretrained()
+        policy = _shipped_controller()
     elif hasattr(warm_start, "model"):
         policy = warm_start
     else:
