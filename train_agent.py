@@ -2,7 +2,7 @@
 
 Examples
 --------
-    .venv/bin/python train_agent.py                                   # the defaults: our DQN, ~2 minutes
+    .venv/bin/python train_agent.py                                   # the defaults: our DQN, 4 to 8 minutes
     .venv/bin/python train_agent.py --algo ppo --n-envs 4 --out runs/ppo
     .venv/bin/python train_agent.py --out runs/ppo --algo ppo --n-envs 4 --resume   # continue a run
 """

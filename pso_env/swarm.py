@@ -104,6 +104,8 @@ class Swarm:
         shape = (self.n_particles, self.dim)
         self.positions = self.lower + rng.random(shape) * span
         self.velocities = (2.0 * rng.random(shape) - 1.0) * v0
+        self._r = np.empty((2, *shape))
+        self._tmp = np.empty(shape)
         self.fitness = self.evaluate(self.positions)
         self.evaluations = self.n_particles
         self.iteration = 0
@@ -151,18 +153,27 @@ class Swarm:
             terms become ``c1*r1*(p - 2x + x')`` and ``c2*r2*(g - 2x + x')``. None (the default) is the
             plain update above.
         """
-        x, v = self.positions, self.velocities
-        r = self.rng.random((2, self.n_particles, self.dim))
+        x, v, r, tmp = self.positions, self.velocities, self._r, self._tmp
+        self.rng.random(out=r)  # the same draws as rng.random((2, N, D)), into a reused buffer
         if np.ndim(w) == 1:
             w = np.asarray(w)[:, None]
         v *= w
+        # In place, in the order of the formula (c*r)*(p - x), so results equal the plain expression.
+        r[0] *= c1
+        r[1] *= c2
         if previous is None:
-            v += c1 * r[0] * (self.pbest_positions - x)
-            v += c2 * r[1] * (self.gbest_position - x)
+            np.subtract(self.pbest_positions, x, out=tmp)
         else:
             second = previous - 2.0 * x
-            v += c1 * r[0] * (self.pbest_positions + second)
-            v += c2 * r[1] * (self.gbest_position + second)
+            np.add(self.pbest_positions, second, out=tmp)
+        tmp *= r[0]
+        v += tmp
+        if previous is None:
+            np.subtract(self.gbest_position, x, out=tmp)
+        else:
+            np.add(self.gbest_position, second, out=tmp)
+        tmp *= r[1]
+        v += tmp
         if chi != 1.0:
             v *= chi
         if self.vmax is not None:
