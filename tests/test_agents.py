@@ -49,6 +49,23 @@ def test_sb3_models_train_on_psocontrol_and_predict_valid_actions(algo, tmp_path
     np.testing.assert_array_equal(loaded.predict(obs, deterministic=True)[0], actions)
 
 
+@pytest.mark.parametrize("algo", ["a2c", "qrdqn", "recurrent_ppo"])
+def test_other_algorithms_train_and_load_as_policies(algo, tmp_path):
+    pytest.importorskip("sb3_contrib")
+    env = tiny_env(reward_mode="log")
+    kwargs = {"a2c": {"n_steps": 8}, "qrdqn": {"learning_starts": 20},
+              "recurrent_ppo": {"n_steps": 32, "batch_size": 32}}[algo]
+    model = make_model(algo, env, seed=0, **kwargs)
+    model.learn(64)
+    model.save(tmp_path / "model")
+    (tmp_path / "run.json").write_text(json.dumps({"algo": algo, "obs_mode": "viterbi"}))
+    policy = load_agent(tmp_path)
+    record = run_policy(policy, get_function("sphere", 5), swarm_size=10, iterations=20, seed=0)
+    again = run_policy(policy, get_function("sphere", 5), swarm_size=10, iterations=20, seed=0)
+    assert record.extra["actions"] == again.extra["actions"]  # recurrent state is reset between runs
+    assert set(record.extra["actions"]) <= {0, 1, 2, 3} and len(record.extra["actions"]) == 20
+
+
 def test_make_model_rejects_unknown_algo():
     with pytest.raises(ValueError, match="algo"):
         make_model("sac", tiny_env())
