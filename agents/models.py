@@ -95,6 +95,13 @@ class LoadedPolicy:
         The observation mode the model expects.
     config : dict
         The training run's description (``run.json``), if any.
+
+    Notes
+    -----
+    A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions: the first
+    deterministic ``predict`` computes it, and later one-hot observations are looked up instead of
+    running the network (the same actions, without torch's per-call cost on every PSO iteration).
+    The model must not be trained further after that; load it again if it is.
     """
 
     def __init__(self, model: Any, algo: str, config: dict[str, Any]) -> None:
@@ -104,6 +111,7 @@ class LoadedPolicy:
         self._recurrent = algo == "recurrent_ppo"
         self._state: Any = None
         self._start = True
+        self._table: np.ndarray | None = None
 
     def reset(self) -> None:
         """Forget the recurrent state (call at the start of an episode)."""
@@ -113,6 +121,11 @@ class LoadedPolicy:
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:
         """Greedy (by default) action for ``obs``, like SB3's ``predict``."""
         if not self._recurrent:
+            state_index = _one_hot_index(obs) if deterministic and self.obs_mode == "viterbi" else None
+            if state_index is not None:
+                if self._table is None:
+                    self._table = np.asarray(self.model.predict(np.eye(4, dtype=np.float32), deterministic=True)[0])
+                return np.asarray(self._table[state_index]), None
             return self.model.predict(obs, deterministic=deterministic)
         action, self._state = self.model.predict(obs, state=self._state, episode_start=np.array([self._start]),
                                                  deterministic=deterministic)
@@ -121,6 +134,17 @@ class LoadedPolicy:
 
     def __repr__(self) -> str:
         return f"LoadedPolicy(algo={self.algo!r}, obs_mode={self.obs_mode!r}, name={self.name!r})"
+
+
+def _one_hot_index(obs: Any) -> Any:
+    """The state index of a one-hot observation (int, or an array for a batch); None if not one-hot."""
+    obs = np.asarray(obs)
+    if obs.shape == (4,):  # the per-iteration case: plain Python on 4 numbers beats numpy calls
+        values = obs.tolist()
+        return values.index(1.0) if values.count(1.0) == 1 and values.count(0.0) == 3 else None
+    if obs.ndim == 2 and obs.shape[1] == 4 and np.all((obs == 0) | (obs == 1)) and np.all(obs.sum(axis=1) == 1):
+        return obs.argmax(axis=1)
+    return None
 
 
 def _model_path(directory: Path, algo: str, which: str) -> Path:

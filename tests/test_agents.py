@@ -125,6 +125,13 @@ def test_pretrained_controller_loads_and_acts():
     assert set(config["held_out_functions"]).isdisjoint(config["train_functions"])
     weights = sum(p.numel() for p in policy.model.q_net.parameters())
     assert weights == 4 * 32 + 32 + 32 * 4 + 4  # the paper's 4-32-4 Q-network
+    # one-hot observations are looked up in the 4-action table; it agrees with the network
+    network = policy.model.predict(np.eye(4, dtype=np.float32))[0]
+    for k in range(4):
+        assert policy.predict(np.eye(4, dtype=np.float32)[k])[0] == network[k]
+        assert policy.predict(np.eye(4, dtype=np.float32)[k])[0].shape == ()
+    soft = np.array([[0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1]], dtype=np.float32)
+    np.testing.assert_array_equal(policy.predict(soft)[0], policy.model.predict(soft)[0])
 
 
 def test_load_agent_errors(tmp_path):
