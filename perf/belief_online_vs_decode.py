@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks_fn import get_function
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pso_env import belief
@@ -43,35 +45,8 @@ from pso_env.swarm import Swarm
 ITERS = 1000
 N, D = 30, 30
 
-try:
-    from benchmarks_fn import get_function
-except ImportError:  # the benchmark package is optional here
-    get_function = None
-
-
-class _Fn:
-    def __init__(self, name: str, dim: int) -> None:
-        half = {"sphere": 100.0, "rastrigin": 5.12, "ackley": 32.0}[name]
-        self.name, self.dim = name, dim
-        self.lower, self.upper = np.full(dim, -half), np.full(dim, half)
-
-    def evaluate(self, x: np.ndarray) -> np.ndarray:
-        if self.name == "sphere":
-            return (x * x).sum(axis=1)
-        if self.name == "rastrigin":
-            return (x * x - 10.0 * np.cos(2 * np.pi * x) + 10.0).sum(axis=1)
-        return (
-            -20.0 * np.exp(-0.2 * np.sqrt((x * x).mean(axis=1)))
-            - np.exp(np.cos(2 * np.pi * x).mean(axis=1))
-            + 20.0
-            + math.e
-        )
-
-    __call__ = evaluate
-
-
 def function(name: str, dim: int):
-    return get_function(name, dim) if get_function is not None else _Fn(name, dim)
+    return get_function(name, dim)
 
 
 def swarm_fs(name: str, seed: int, random_params: bool = False, iters: int = ITERS) -> list[float]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import math
 import warnings
 
 import numpy as np
 import pytest
 from hmmlearn.hmm import CategoricalHMM
 
+from benchmarks_fn import get_function
 from pso_env import Swarm, belief, discretise
 from pso_env.belief import (
     DEFAULT_REFIT_EVERY,
@@ -23,37 +23,9 @@ from pso_env.belief import (
 )
 from pso_env.factor import N_SYMBOLS
 
-try:
-    from benchmarks_fn import get_function
-except ImportError:  # the benchmark package is optional for these tests
-    get_function = None
-
-
-class _Objective:
-    """Tiny stand-ins for sphere, rastrigin and ackley when benchmarks_fn is not importable."""
-
-    def __init__(self, name: str, dim: int) -> None:
-        half = {"sphere": 100.0, "rastrigin": 5.12, "ackley": 32.0}[name]
-        self.name, self.dim = name, dim
-        self.lower, self.upper = np.full(dim, -half), np.full(dim, half)
-
-    def evaluate(self, x: np.ndarray) -> np.ndarray:
-        if self.name == "sphere":
-            return (x * x).sum(axis=1)
-        if self.name == "rastrigin":
-            return (x * x - 10.0 * np.cos(2 * np.pi * x) + 10.0).sum(axis=1)
-        return (
-            -20.0 * np.exp(-0.2 * np.sqrt((x * x).mean(axis=1)))
-            - np.exp(np.cos(2 * np.pi * x).mean(axis=1))
-            + 20.0
-            + math.e
-        )
-
-    __call__ = evaluate
-
 
 def objective(name: str, dim: int):
-    return get_function(name, dim) if get_function is not None else _Objective(name, dim)
+    return get_function(name, dim)
 
 
 def swarm_fs(name: str, seed: int, random_params: bool, iters: int = 200) -> list[float]:
