@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -140,6 +140,17 @@ def _check_prob(name: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
     if not np.allclose(sums, 1.0, rtol=0.0, atol=1e-8):
         raise ValueError(f"{name} rows must sum to 1, got sums {sums}")
     return arr / arr.sum(axis=-1, keepdims=True)
+
+
+def _check_real(name: str, value: object, ok: Callable[[float], bool], allowed: str) -> float:
+    """``value`` as a float if it is a finite real number (not a bool) that ``ok`` accepts; else ValueError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.floating, np.integer))
+        or not (math.isfinite(value) and ok(float(value)))
+    ):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return float(value)
 
 
 def _check_int(name: str, value: object, minimum: int) -> int:
@@ -347,27 +358,11 @@ class BeliefTracker:
         self.refit_every = _check_int("refit_every", refit_every, 0)
         self.refit_iter = _check_int("refit_iter", refit_iter, 1)
         self.refit_min_length = _check_int("refit_min_length", refit_min_length, 1)
-        if (
-            isinstance(floor, bool)
-            or not isinstance(floor, (int, float, np.floating, np.integer))
-            or not (1e-12 <= float(floor) <= 0.1)
-        ):
-            raise ValueError(f"floor must be a number in [1e-12, 0.1], got {floor!r}")
-        self.floor = float(floor)
-        if (
-            isinstance(refit_tol, bool)
-            or not isinstance(refit_tol, (int, float, np.floating, np.integer))
-            or not (math.isfinite(refit_tol) and refit_tol >= 0)
-        ):
-            raise ValueError(f"refit_tol must be a finite number >= 0, got {refit_tol!r}")
-        self.refit_tol = float(refit_tol)
-        if (
-            isinstance(refit_pseudocount, bool)
-            or not isinstance(refit_pseudocount, (int, float, np.floating, np.integer))
-            or not (math.isfinite(refit_pseudocount) and refit_pseudocount >= 0)
-        ):
-            raise ValueError(f"refit_pseudocount must be a finite number >= 0, got {refit_pseudocount!r}")
-        self.refit_pseudocount = float(refit_pseudocount)
+        self.floor = _check_real("floor", floor, lambda v: 1e-12 <= v <= 0.1, "a number in [1e-12, 0.1]")
+        self.refit_tol = _check_real("refit_tol", refit_tol, lambda v: v >= 0, "a finite number >= 0")
+        self.refit_pseudocount = _check_real(
+            "refit_pseudocount", refit_pseudocount, lambda v: v >= 0, "a finite number >= 0"
+        )
         pi = _check_prob("startprob", PAPER_STARTPROB if startprob is None else startprob, (N_STATES,))
         if not (pi > 0).any():
             raise ValueError("startprob must have a positive entry")
