@@ -112,15 +112,16 @@ def run_policy(
         policy.reset()
     obs, _ = env.reset(seed=seed)
     trace: dict[str, list] = {"actions": [], "w": [], "c1": [], "c2": []}
+    predict, step = policy.predict, env.step
+    actions, ws, c1s, c2s = trace["actions"], trace["w"], trace["c1"], trace["c2"]
     done = False
     while not done:
-        action, _ = policy.predict(obs, deterministic=True)
-        action = int(action)
-        obs, _, terminated, truncated, info = env.step(action)
-        trace["actions"].append(action)
-        trace["w"].append(info["w"])
-        trace["c1"].append(info["c1"])
-        trace["c2"].append(info["c2"])
+        action = int(predict(obs, deterministic=True)[0])
+        obs, _, terminated, truncated, info = step(action)
+        actions.append(action)
+        ws.append(info["w"])
+        c1s.append(info["c1"])
+        c2s.append(info["c2"])
         done = terminated or truncated
     trace["states"] = [int(s) for s in env.states]
     return record_from_swarm(env.swarm, algorithm=algorithm, seed=seed, cpu_seconds=time.process_time() - cpu0,

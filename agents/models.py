@@ -112,6 +112,7 @@ class LoadedPolicy:
         self._state: Any = None
         self._start = True
         self._table: np.ndarray | None = None
+        self._actions: list[np.ndarray] = []
 
     def reset(self) -> None:
         """Forget the recurrent state (call at the start of an episode)."""
@@ -124,8 +125,12 @@ class LoadedPolicy:
             state_index = _one_hot_index(obs) if deterministic and self.obs_mode == "viterbi" else None
             if state_index is not None:
                 if self._table is None:
-                    self._table = np.asarray(self.model.predict(np.eye(4, dtype=np.float32), deterministic=True)[0])
-                return np.asarray(self._table[state_index]), None
+                    table = np.asarray(self.model.predict(np.eye(4, dtype=np.float32), deterministic=True)[0])
+                    self._table = table
+                    self._actions = [np.asarray(a) for a in table]  # 0-d arrays, as SB3 returns
+                if isinstance(state_index, int):
+                    return self._actions[state_index].copy(), None
+                return self._table[state_index], None
             return self.model.predict(obs, deterministic=deterministic)
         action, self._state = self.model.predict(obs, state=self._state, episode_start=np.array([self._start]),
                                                  deterministic=deterministic)

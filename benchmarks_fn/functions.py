@@ -1,8 +1,8 @@
 """The ten benchmark functions of the paper (SPEC section 6), vectorised over particles.
 
 Every ``evaluate`` takes a float64 array of shape ``(n, D)`` and returns shape ``(n,)`` using
-whole-array numpy operations (no loop over particles). Per-dimension constants are computed once
-in ``__init__``.
+whole-array numpy operations (no loop over particles; cosines and sines of large batches through
+:mod:`benchmarks_fn.trig`). Per-dimension constants are computed once in ``__init__``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from . import trig
 from ._validate import check_int
 from .base import BenchmarkFunction, FloatArray
 
@@ -115,7 +116,7 @@ class Rastrigin(PaperFunction):
     UPPER = 5.12
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        return np.einsum("ij,ij->i", X, X) - 10.0 * np.cos(TWO_PI * X).sum(axis=1) + 10.0 * self.dim
+        return np.einsum("ij,ij->i", X, X) - 10.0 * trig.cos(TWO_PI * X).sum(axis=1) + 10.0 * self.dim
 
 
 class Ackley(PaperFunction):
@@ -128,7 +129,7 @@ class Ackley(PaperFunction):
     def evaluate(self, X: FloatArray) -> FloatArray:
         inv_d = 1.0 / self.dim
         sq = np.einsum("ij,ij->i", X, X) * inv_d
-        cs = np.cos(TWO_PI * X).sum(axis=1) * inv_d
+        cs = trig.cos(TWO_PI * X).sum(axis=1) * inv_d
         return -20.0 * np.exp(-0.2 * np.sqrt(sq)) - np.exp(cs) + (20.0 + math.e)
 
 
@@ -144,7 +145,7 @@ class Griewank(PaperFunction):
         self._inv_sqrt_i = 1.0 / np.sqrt(np.arange(1, self.dim + 1, dtype=np.float64))
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        return 1.0 + np.einsum("ij,ij->i", X, X) / 4000.0 - np.cos(X * self._inv_sqrt_i).prod(axis=1)
+        return 1.0 + np.einsum("ij,ij->i", X, X) / 4000.0 - trig.cos(X * self._inv_sqrt_i).prod(axis=1)
 
 
 class Schwefel(PaperFunction):
@@ -183,13 +184,13 @@ class Schwefel(PaperFunction):
     def evaluate(self, X: FloatArray) -> FloatArray:
         A = np.abs(X)
         if A.max(initial=0.0) <= 500.0:  # fast path: the whole batch is inside the box
-            return SCHWEFEL_C * self.dim - (X * np.sin(np.sqrt(A))).sum(axis=1)
+            return SCHWEFEL_C * self.dim - (X * trig.sin(np.sqrt(A))).sum(axis=1)
         out = A > 500.0
         # y is |z| inside the box and the folded 500 - fmod(|z|, 500) in (0, 500] outside; z's sign
         # is kept, so g = copysign(y, z) sin(sqrt y) covers both sides (and is x sin(sqrt|x|) inside).
         Y = A.copy()
         Y[out] = 500.0 - np.fmod(A[out], 500.0)
-        G = np.copysign(Y, X) * np.sin(np.sqrt(Y))
+        G = np.copysign(Y, X) * trig.sin(np.sqrt(Y))
         excess = np.maximum(A - 500.0, 0.0)  # |z| - 500 outside the box, 0 inside
         penalty = np.einsum("ij,ij->i", excess, excess) * self._inv_penalty
         return SCHWEFEL_C * self.dim - G.sum(axis=1) + penalty

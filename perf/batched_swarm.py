@@ -10,11 +10,14 @@ Rastrigin, N = 30, D = 30. At each batch size B (1, 16, 256) four ways of runnin
   step needs).
 
 Reported: microseconds per swarm-iteration (minimum over interleaved repeats) and the ratio
-single / batched (higher is better; the target is >= 5 for ``batch`` at B = 256). With a CUDA device,
+single / batched (higher is better; the target is >= 5 for ``batch`` at B = 256). A second table runs
+all ten paper functions at B = 256 (single against batch, without f) with the cost of the batched
+objective evaluation alone, which batching cannot shrink (a floor on the batched iteration). With a CUDA device,
 the torch path on the GPU is timed at B = 1024 and 8192 against the numpy batch; otherwise the script
 prints "no CUDA device".
 
 Run: .venv/bin/python perf/batched_swarm.py [--repeats 5] [--budget 0.25] [--function sphere] [--sizes 1,16,256]
+     [--suite-batch 256]
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from benchmarks_fn import get_function
+from benchmarks_fn import get_function, get_suite
 from pso_env import Swarm
-from pso_env.batch import BatchSwarm
+from pso_env.batch import BatchSwarm, evaluate_groups
 from pso_env.torch_swarm import TorchBatchSwarm
 
 N, D = 30, 30
@@ -109,6 +112,28 @@ def run_table(sizes: tuple[int, ...], makers: dict[str, Callable[[int, bool], Ca
                   + " ".join(f"{best[name] * 1e6:13.2f}" for name in makers) + " " + ratios, flush=True)
 
 
+def suite_table(b: int, repeats: int, budget: float) -> None:
+    """Single against batch at one B on every paper function, with the batched evaluation's own cost."""
+    global FUNCTION
+    print(f"\nall paper functions, B={b}, without f; us per swarm-iteration")
+    print(f"{'function':12s} {'D':>3s} {'single':>8s} {'batch':>8s} {'single/batch':>13s} {'batch eval':>11s} {'eval share':>11s}")
+    for entry in get_suite("paper"):  # D = 30, Drop-wave D = 2
+        name = entry.name
+        FUNCTION = get_function(name, entry.dim)
+        single, batch = make_single(b, False), make_batch(b, False)
+        swarm = BatchSwarm(FUNCTION, N, np.random.default_rng(0), batch_size=b)
+
+        def evaluate(swarm: BatchSwarm = swarm) -> None:
+            evaluate_groups(swarm._groups, swarm.positions, b)
+        ts: dict[str, list[float]] = {"single": [], "batch": [], "eval": []}
+        for _ in range(repeats):
+            for key, step in (("single", single), ("batch", batch), ("eval", evaluate)):
+                ts[key].append(per_swarm_iteration(step, b, budget))
+        t = {k: min(v) * 1e6 for k, v in ts.items()}
+        print(f"{name:12s} {entry.dim:3d} {t['single']:8.2f} {t['batch']:8.2f} {t['single'] / t['batch']:13.2f} "
+              f"{t['eval']:11.2f} {t['eval'] / t['batch']:11.0%}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="interleaved runs of each, minimum kept (default 5)")
@@ -116,6 +141,8 @@ def main() -> None:
     parser.add_argument("--torch-threads", type=int, default=1, help="torch CPU threads (default 1, like numpy)")
     parser.add_argument("--function", default="rastrigin", help="paper function to run (default rastrigin)")
     parser.add_argument("--sizes", default="1,16,256", help="CPU batch sizes (default 1,16,256)")
+    parser.add_argument("--suite-batch", type=int, default=256,
+                        help="B of the all-functions table (default 256; 0 skips it)")
     args = parser.parse_args()
     global FUNCTION
     FUNCTION = get_function(args.function, D)
@@ -124,6 +151,8 @@ def main() -> None:
           f"~{args.budget}s; torch CPU threads={torch.get_num_threads()}; numpy {np.__version__}, torch {torch.__version__}")
     run_table(tuple(int(b) for b in args.sizes.split(",")), {"single": make_single, "batch": make_batch, "torch-cpu": make_torch},
               args.repeats, args.budget, "single")
+    if args.suite_batch:
+        suite_table(args.suite_batch, args.repeats, args.budget)
     if torch.cuda.is_available():
         print(f"\nCUDA: {torch.cuda.get_device_name(0)}; numpy batch against torch on the GPU")
         run_table((1024, 8192), {"batch": make_batch,

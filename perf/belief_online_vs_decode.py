@@ -3,7 +3,7 @@
 Run as ``.venv/bin/python perf/belief_online_vs_decode.py`` (about 1-2 minutes on 2 busy cores).
 Every timing is the CPU time of the measuring thread (``time.thread_time``), minimum over repeats:
 on a shared machine wall-clock time counts the time other jobs hold the core (2x under load here),
-thread CPU time does not. Everything timed is single-threaded Python/numpy/hmmlearn work.
+thread CPU time does not. Everything timed is single-threaded Python/numpy/numba/hmmlearn work.
 
 Printed tables:
 
@@ -11,10 +11,15 @@ Printed tables:
    ``evolutionary_factor``), the tracker's online path with refits off, a numpy (4x4 array) version
    of the same recursion, the numpy ``discretise`` call, and hmmlearn's ``decode`` +
    ``predict_proba`` over the growing history at every iteration;
-2. per refit_every setting: mean cost per iteration over a 1000-iteration run, ratio to a swarm
+2. one refit at history lengths 100, 500, 1000: ``BeliefTracker.refit`` (numba Baum-Welch, row
+   checks, tables, recompute), its Baum-Welch kernel and its recompute alone, and hmmlearn's ``fit``
+   with the same settings (what a refit cost before the kernels);
+3. per refit_every setting: mean cost per iteration over a 1000-iteration run, ratio to a swarm
    iteration, and the fraction of steps whose decoded state differs from refit_every=1, over swarm
    runs of rastrigin, sphere and ackley (fixed w=0.7, c1=c2=1.5, and random per-iteration
-   parameters, as an RL agent would set them).
+   parameters, as an RL agent would set them);
+4. B sequences at once: cost per sequence and step of ``BatchBelief`` against a Python loop over B
+   ``BeliefTracker`` objects (interleaved repeats), refits off and at the default interval.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from benchmarks_fn import get_function
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pso_env import belief
+from pso_env import belief, hmm_kernels
+from pso_env.batch_belief import BatchBelief
 from pso_env.belief import (
     DEFAULT_REFIT_EVERY,
     PAPER_EMISSIONPROB,
@@ -166,19 +172,56 @@ def run_tracker(fs: list[float], **kwargs) -> tuple[np.ndarray, float, int]:
     return states, (CLOCK() - t0) / len(fs), tracker.n_refits
 
 
-def time_refit(fs: list[float], t: int, use_hmmc: bool, repeats: int = 7) -> tuple[float, float]:
-    """CPU time of one refit (hmmlearn fit + recompute) and of the recompute alone, at history length t."""
+def time_refit(fs: list[float], t: int, repeats: int = 7) -> tuple[float, float, float, float]:
+    """CPU time at history length t of one refit, of its Baum-Welch kernel, of its recompute, and of
+    hmmlearn's ``fit`` with the same settings."""
     tracker = BeliefTracker(refit_every=0)
     for f in fs[:t]:
         tracker.update(f)
-    saved = belief._HMMC_OK
-    belief._HMMC_OK = use_hmmc and belief._hmmc_ok()
-    try:
-        t_re = best_of(tracker._recompute, repeats)
-        t_fit = best_of(tracker.refit, repeats)
-    finally:
-        belief._HMMC_OK = saved
-    return t_fit, t_re
+    x = tracker._buf[:t]
+    t_em = best_of(
+        lambda: hmm_kernels.baum_welch(
+            x, tracker._startprob, tracker._transmat, tracker._emissionprob, 1.0, 1, tracker.refit_tol
+        ),
+        repeats,
+    )
+    t_re = best_of(tracker._recompute, repeats)
+    model = tracker.to_hmmlearn()
+    model.implementation = "scaling"
+    model.transmat_prior = 1.0 + tracker.refit_pseudocount * tracker.transmat
+    model.emissionprob_prior = 1.0 + tracker.refit_pseudocount * tracker.emissionprob
+    xs = tracker.symbols[:, None]
+
+    def hmmlearn_fit() -> None:
+        model.transmat_, model.emissionprob_ = tracker.transmat, tracker.emissionprob
+        model.fit(xs)
+
+    t_hmm = best_of(hmmlearn_fit, repeats)
+    t_fit = best_of(tracker.refit, repeats)
+    return t_fit, t_em, t_re, t_hmm
+
+
+def time_batch(seqs: list[list[float]], b: int, refit: int, repeats: int = 3) -> tuple[float, float]:
+    """CPU time per sequence and step of BatchBelief and of a loop over b BeliefTracker objects."""
+    f = np.array([seqs[i % len(seqs)] for i in range(b)]).T.copy()  # (steps, b)
+    rows = [r.tolist() for r in f]
+
+    def batched() -> None:
+        bel = BatchBelief(b, refit_every=refit)
+        for r in f:
+            bel.update(r)
+
+    def loop() -> None:
+        trackers = [BeliefTracker(refit_every=refit) for _ in range(b)]
+        for r in rows:
+            for tr, x in zip(trackers, r):
+                tr.update(x)
+
+    t_b = t_l = math.inf
+    for _ in range(repeats):  # interleaved
+        t_b = min(t_b, best_of(batched, 1))
+        t_l = min(t_l, best_of(loop, 1))
+    return t_b / f.size, t_l / f.size
 
 
 def main() -> None:
@@ -197,7 +240,7 @@ def main() -> None:
     print(f"{'path':58s} {'us/iter':>10s} {'/ swarm it':>11s}")
     rows = [
         ("swarm iteration (step + evolutionary_factor)", t_swarm),
-        ("BeliefTracker.update (online, pure-Python 4x4)", t_online),
+        ("BeliefTracker.update (online, numba 4x4 step)", t_online),
         ("same recursion on numpy 4x4 arrays + discretise()", t_np),
         ("pso_env.factor.discretise(f) alone (numpy scalar call)", t_disc),
         ("hmmlearn decode over growing history, every iteration", t_dec),
@@ -210,15 +253,14 @@ def main() -> None:
         f"({t_dec_pp / t_online:.0f}x with predict_proba)"
     )
 
-    print("\n## 2. one refit (hmmlearn fit, refit_iter=1, + recompute of state and posterior)")
+    print("\n## 2. one refit (refit_iter=1): BeliefTracker.refit, its parts, and hmmlearn's fit")
     print(
-        f"{'history t':>9s} {'refit ms (C++ recompute)':>25s} {'recompute ms':>13s} "
-        f"{'refit ms (Python recompute)':>28s} {'recompute ms':>13s}"
+        f"{'history t':>9s} {'refit us':>9s} {'Baum-Welch kernel us':>21s} {'recompute us':>13s} "
+        f"{'hmmlearn fit us':>16s} {'fit / refit':>12s}"
     )
     for t in (100, 500, 1000):
-        fit_c, re_c = time_refit(fs, t, True)
-        fit_p, re_p = time_refit(fs, t, False)
-        print(f"{t:9d} {fit_c * 1e3:25.3f} {re_c * 1e3:13.3f} {fit_p * 1e3:28.3f} {re_p * 1e3:13.3f}")
+        fit, em, re, hmm = time_refit(fs, t)
+        print(f"{t:9d} {fit * 1e6:9.1f} {em * 1e6:21.1f} {re * 1e6:13.1f} {hmm * 1e6:16.1f} {hmm / fit:11.0f}x")
 
     print("\n## 3. refit_every: cost and decoded-state difference from refit_every=1")
     main_run = ("rastrigin", 0, False)
@@ -271,6 +313,13 @@ def main() -> None:
         f"whose state differs from refit_every=1, refit_iter=1; 'all' averages {len(seqs)} runs: "
         "rastrigin/sphere/ackley, fixed w=0.7 c1=c2=1.5 ('fixed') and random per-iteration w, c1, c2 ('rand'))"
     )
+
+    print("\n## 4. B sequences at once: us per sequence and step (1000-step sequences of section 3)")
+    print(f"{'refit_every':>11s} {'B':>5s} {'BatchBelief':>12s} {'loop over trackers':>19s} {'loop / batch':>13s}")
+    for every in (0, DEFAULT_REFIT_EVERY):
+        for b in (1, 16, 256):
+            t_b, t_l = time_batch(list(seqs.values()), b, every)
+            print(f"{every or 'off':>11} {b:5d} {t_b * 1e6:12.2f} {t_l * 1e6:19.2f} {t_l / t_b:12.1f}x", flush=True)
     print(f"\ntotal script time {time.perf_counter() - t_start:.0f} s")
 
 

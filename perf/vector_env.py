@@ -5,9 +5,9 @@ Paper setup (rastrigin, N = 30, D = 30, 1000 iterations per episode, obs_mode "v
 ``--work`` sub-environment steps (B * T, T >= 200 so that every run holds two refit intervals;
 episodes end and autoreset along the way); belief, observation,
 reward, infos and resets are included. Reported: sub-environment steps per second (best of the
-interleaved repeats) and the ratio PSOVectorEnv / SyncVectorEnv, with the HMM refits off (the fully
-vectorised belief) and at the tracker's default refit interval (100; B BeliefTracker objects looped
-over, as in the single environment).
+interleaved repeats) and the ratio PSOVectorEnv / SyncVectorEnv, with the HMM refits off and at the
+tracker's default refit interval (100; batched Baum-Welch refits in PSOVectorEnv, one tracker per
+sub-environment in SyncVectorEnv).
 
 Run: .venv/bin/python perf/vector_env.py [--repeats 3] [--work 6400]
 """

@@ -8,11 +8,19 @@ environment (``gymnasium.make_vec(..., vectorization_mode="vector_entry_point")`
 from gymnasium.envs.registration import register, registry
 
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, adaptive_inertia, apply_action
-from .batch import BatchSwarm, batch_evolutionary_factor, batch_mean_distances
-from .batch_belief import BatchBelief, TrackerList, make_batch_belief
+from .batch import BatchSwarm
+from .batch_belief import BatchBelief, make_batch_belief
 from .belief import STATE_NAMES, BeliefTracker
 from .env import PSOEnv
-from .factor import N_SYMBOLS, SYMBOL_EDGES, discretise, evolutionary_factor, mean_distances
+from .factor import (
+    N_SYMBOLS,
+    SYMBOL_EDGES,
+    batch_evolutionary_factor,
+    batch_mean_distances,
+    discretise,
+    evolutionary_factor,
+    mean_distances,
+)
 from .instances import InstanceSet
 from .observation import FEATURE_NAMES, OBS_MODES
 from .reward import REWARD_MODES, Reward
@@ -43,7 +51,6 @@ __all__ = [
     "PSOVectorEnv",
     "Reward",
     "Swarm",
-    "TrackerList",
     "adaptive_inertia",
     "apply_action",
     "batch_evolutionary_factor",

@@ -329,6 +329,8 @@ def _check_int(name: str, value: Any, minimum: int) -> None:
 
 
 def _as_action(action: Any) -> int:
+    if type(action) is int and 0 <= action < N_ACTIONS:  # the common case, without numpy calls
+        return action
     try:
         a = int(action)
     except (TypeError, ValueError):

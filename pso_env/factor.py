@@ -3,6 +3,11 @@
 The evolutionary factor ``f`` summarises how the global-best particle sits inside the swarm: near the
 crowd's centre (``f`` small, convergence) or far out on its edge (``f`` large, jumping out). The HMM of
 :mod:`pso_env.belief` reads it as one of seven symbols.
+
+The all-pairs distances are the costly part (N^2 D per swarm and iteration). They are computed by one
+numba kernel for one swarm or for B swarms at once: each distance directly from its coordinate
+differences (exact for a swarm collapsed far from the origin, unlike the Gram-matrix form), about 3x
+faster than scipy's ``cdist`` at N = D = 30 and with no Python loop over swarms.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 import numpy as np
-from scipy.spatial.distance import cdist
+from numba import njit
 
 #: Right-open interval edges of the paper's 7 symbols: [0,.2) [.2,.3) [.3,.4) [.4,.6) [.6,.7) [.7,.8) [.8,1].
 SYMBOL_EDGES = np.array([0.2, 0.3, 0.4, 0.6, 0.7, 0.8])
@@ -19,6 +24,93 @@ N_SYMBOLS = len(SYMBOL_EDGES) + 1
 _EDGES = tuple(float(e) for e in SYMBOL_EDGES)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Kernels (no fastmath: every sum is formed in a fixed order, so results are reproducible bit for bit)
+@njit(cache=True, nogil=True)
+def _distance_sums_into(x: np.ndarray, xt: np.ndarray, d2: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = sum_j ||x_i - x_j||`` for one swarm ``x`` (N, D); ``xt`` (D, N), ``d2`` (N, N) are scratch."""
+    n, d = x.shape
+    for k in range(d):
+        for j in range(n):
+            xt[k, j] = x[j, k]
+    d2[:, :] = 0.0
+    # k outermost: the innermost loop runs over contiguous j and vectorises, while each d2[i, j] is
+    # still accumulated in coordinate order (as cdist does)
+    for k in range(d):
+        row = xt[k]
+        for i in range(n):
+            xi = row[i]
+            di = d2[i]
+            for j in range(n):
+                t = xi - row[j]
+                di[j] += t * t
+    # d2 is symmetric, so out[j] = sum_i ||x_i - x_j|| sums columns: vectorised over j, in order of i
+    out[:] = 0.0
+    for i in range(n):
+        di = d2[i]
+        for j in range(n):
+            out[j] += np.sqrt(di[j])
+
+
+@njit(cache=True, nogil=True)
+def _batch_distance_sums(positions: np.ndarray, out: np.ndarray) -> None:
+    b, n, d = positions.shape
+    xt, d2 = np.empty((d, n)), np.empty((n, n))
+    for q in range(b):
+        _distance_sums_into(positions[q], xt, d2, out[q])
+
+
+@njit(cache=True, nogil=True)
+def _factor_into(x: np.ndarray, fitness: np.ndarray, xt: np.ndarray, d2: np.ndarray, ds: np.ndarray) -> float:
+    """Evolutionary factor of one swarm ``x`` (N >= 2, D) with ``fitness`` (N,); the rest is scratch."""
+    _distance_sums_into(x, xt, d2, ds)
+    n = x.shape[0]
+    # the particle of lowest fitness (first one on ties; NaN never wins, as +inf)
+    g, best = 0, np.inf
+    d_min, d_max = ds[0], ds[0]
+    for i in range(n):
+        v = fitness[i]
+        if v < best:
+            g, best = i, v
+        d_min = min(d_min, ds[i])
+        d_max = max(d_max, ds[i])
+    span = d_max - d_min
+    if not span > 0.0:  # NaN included
+        return 0.0
+    return min((ds[g] - d_min) / span, 1.0)
+
+
+@njit(cache=True, nogil=True)
+def _factor(x: np.ndarray, fitness: np.ndarray) -> float:
+    n, d = x.shape
+    return _factor_into(x, fitness, np.empty((d, n)), np.empty((n, n)), np.empty(n))
+
+
+@njit(cache=True, nogil=True)
+def _batch_factors(positions: np.ndarray, fitness: np.ndarray, out: np.ndarray) -> None:
+    b, n, d = positions.shape
+    xt, d2, ds = np.empty((d, n)), np.empty((n, n)), np.empty(n)
+    for q in range(b):
+        out[q] = _factor_into(positions[q], fitness[q], xt, d2, ds)
+
+
+def _as_positions(positions: np.ndarray, ndim: int) -> np.ndarray:
+    x = np.asarray(positions, dtype=np.float64)  # any memory layout: numba compiles one per layout
+    if x.ndim != ndim:
+        shape = "(N, D)" if ndim == 2 else "(B, N, D)"
+        raise ValueError(f"positions must have shape {shape}, got {x.shape}")
+    return x
+
+
+def _as_fitness(fitness: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    fit = np.asarray(fitness, dtype=np.float64)
+    if fit.shape != shape:
+        raise ValueError(f"fitness must have shape {shape}, got {fit.shape}")
+    return fit
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Public functions
 def mean_distances(positions: np.ndarray) -> np.ndarray:
     """Mean Euclidean distance of each particle to all the others.
 
@@ -30,17 +122,30 @@ def mean_distances(positions: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray of shape (N,)
-        ``d_i = sum_j ||x_i - x_j|| / (N - 1)``; zeros when ``N == 1``.
-
-    Notes
-    -----
-    scipy's ``cdist`` computes each distance directly (no Gram-matrix cancellation for a swarm
-    collapsed far from the origin) and was the fastest of the exact options measured at N = 30.
+        ``d_i = sum_j ||x_i - x_j|| / (N - 1)``; zeros when ``N == 1``. Equal to scipy's
+        ``cdist(positions, positions).sum(axis=1) / (N - 1)`` to rounding (the tests check 1e-12).
     """
-    n = positions.shape[0]
-    if n < 2:
-        return np.zeros(n)
-    return cdist(positions, positions).sum(axis=1) / (n - 1)
+    return batch_mean_distances(_as_positions(positions, 2)[None])[0]
+
+
+def batch_mean_distances(positions: np.ndarray) -> np.ndarray:
+    """:func:`mean_distances` of B swarms at once.
+
+    Parameters
+    ----------
+    positions : ndarray of shape (B, N, D)
+
+    Returns
+    -------
+    ndarray of shape (B, N)
+    """
+    x = _as_positions(positions, 3)
+    b, n, _ = x.shape
+    out = np.zeros((b, n))
+    if n >= 2:
+        _batch_distance_sums(x, out)
+        out /= n - 1
+    return out
 
 
 def evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> float:
@@ -51,8 +156,8 @@ def evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> float:
     positions : ndarray of shape (N, D)
         Current particle positions.
     fitness : ndarray of shape (N,)
-        Current fitness of each particle (non-finite values count as +inf); the particle with the
-        lowest current fitness is the "globally best particle" whose mean distance is ``d_g``
+        Current fitness of each particle (NaN counts as +inf); the particle with the lowest current
+        fitness (the first one on ties) is the "globally best particle" whose mean distance is ``d_g``
         **(our choice; Zhan et al. leave open whether current or personal-best fitness picks it)**.
 
     Returns
@@ -60,16 +165,45 @@ def evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> float:
     float
         ``f``; 0.0 when all mean distances are equal (for example when all particles coincide).
     """
-    if positions.shape[0] < 2:
-        return 0.0
-    # Sums rather than means: f is a ratio, so the 1/(N-1) cancels (and costs a numpy call).
-    d = cdist(positions, positions).sum(axis=1)
-    d_min = d.min()
-    span = d.max() - d_min
-    if not span > 0.0:
-        return 0.0
-    f = (d[fitness.argmin()] - d_min) / span
-    return float(f) if f <= 1.0 else 1.0
+    x = _as_positions(positions, 2)
+    fit = _as_fitness(fitness, x.shape[:1])
+    return _factor(x, fit) if x.shape[0] >= 2 else 0.0
+
+
+def factor_scratch(n_particles: int, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scratch arrays for :func:`evolutionary_factor_into` on swarms of shape (n_particles, dim)."""
+    return np.empty((dim, n_particles)), np.empty((n_particles, n_particles)), np.empty(n_particles)
+
+
+def evolutionary_factor_into(positions: np.ndarray, fitness: np.ndarray,
+                             scratch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
+    """:func:`evolutionary_factor` without input checks, in reused ``scratch`` (see :func:`factor_scratch`).
+
+    For a caller that owns well-formed float64 arrays and calls it every iteration (:class:`pso_env.Swarm`):
+    no validation and no allocation. Same result as :func:`evolutionary_factor`, bit for bit.
+    """
+    return _factor_into(positions, fitness, *scratch)
+
+
+def batch_evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> np.ndarray:
+    """:func:`evolutionary_factor` of B swarms at once, shape (B,).
+
+    Parameters
+    ----------
+    positions : ndarray of shape (B, N, D)
+    fitness : ndarray of shape (B, N)
+
+    Returns
+    -------
+    ndarray of shape (B,)
+        Row ``b`` is ``evolutionary_factor(positions[b], fitness[b])``, bit for bit.
+    """
+    x = _as_positions(positions, 3)
+    fit = _as_fitness(fitness, x.shape[:2])
+    out = np.zeros(x.shape[0])
+    if x.shape[1] >= 2:
+        _batch_factors(x, fit, out)
+    return out
 
 
 def discretise(f: float | np.ndarray) -> int | np.ndarray:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .factor import evolutionary_factor
+from .factor import evolutionary_factor_into, factor_scratch
 
 BOUND_MODES = ("clip", "reflect", "none")
 #: Modes of :meth:`Swarm.set_particles`.
@@ -106,6 +106,7 @@ class Swarm:
         self.velocities = (2.0 * rng.random(shape) - 1.0) * v0
         self._r = np.empty((2, *shape))
         self._tmp = np.empty(shape)
+        self._factor_scratch = factor_scratch(*shape)
         self.fitness = self.evaluate(self.positions)
         self.evaluations = self.n_particles
         self.iteration = 0
@@ -280,7 +281,7 @@ class Swarm:
 
     def evolutionary_factor(self) -> float:
         """Evolutionary factor f in [0, 1] of the current positions (see :mod:`pso_env.factor`)."""
-        return evolutionary_factor(self.positions, self.fitness)
+        return evolutionary_factor_into(self.positions, self.fitness, self._factor_scratch)
 
     @property
     def best_history(self) -> np.ndarray:

@@ -25,10 +25,11 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from .actions import _C_MOVES, ACTION_NAMES, N_ACTIONS, ActionConfig
-from .batch import BatchSwarm, batch_evolutionary_factor
+from .batch import BatchSwarm
 from .batch_belief import make_batch_belief
 from .belief import STATE_NAMES
 from .env import PSOEnv
+from .factor import batch_evolutionary_factor
 from .observation import FEATURE_NAMES, IMPROVEMENT_WINDOW
 from .reward import ERROR_FLOOR
 
@@ -199,10 +200,9 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         episodes take the next functions in turn (in sub-environment order), so a batch spreads over
         the set **(our choice)**.
     hmm_refit_every : int or None, default None
-        Baum-Welch interval of the belief trackers; None: the tracker's default (100). 0 (refits off)
-        uses the fully vectorised :class:`pso_env.batch_belief.BatchBelief`; with refits on, B
-        :class:`~pso_env.belief.BeliefTracker` objects are looped over (see
-        :mod:`pso_env.batch_belief` for the cost).
+        Baum-Welch interval of the belief trackers; None: the tracker's default (100), 0: off. The
+        beliefs of all sub-environments are one :class:`pso_env.batch_belief.BatchBelief` either way
+        (see :mod:`pso_env.batch_belief` for the cost).
     backend : {"numpy", "torch"}, default "numpy"
         ``"torch"`` runs the swarms as a :class:`pso_env.torch_swarm.TorchBatchSwarm` on ``device``
         (paper functions and their shifted/rotated forms only); beliefs, rewards and observations stay

@@ -1,4 +1,5 @@
-"""The HMM belief tracker against hmmlearn: Viterbi state and filtered posterior at every step."""
+"""The HMM belief tracker against hmmlearn (Viterbi state and filtered posterior at every step, refits =
+hmmlearn's fit) and its numba kernels against the pure-Python recursion."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from hmmlearn.hmm import CategoricalHMM
 
 from benchmarks_fn import get_function
-from pso_env import Swarm, belief, discretise
+from pso_env import Swarm, belief, discretise, hmm_kernels
 from pso_env.belief import (
     DEFAULT_REFIT_EVERY,
     N_STATES,
@@ -234,32 +235,82 @@ def test_ties_are_broken_like_hmmlearn():
         tracker = BeliefTracker(refit_every=0, **kw)
         for seq in [np.full(40, s) for s in range(7)] + [np.arange(60) % 7, np.array([3, 0, 3, 3, 6, 6, 3])]:
             assert_matches_every_step(tracker, seq)
-            d = tracker._delta
+            d = tracker._lat[0].tolist()
             n_tied += sum(d[i] == max(d) for i in range(4)) > 1
         if kw["startprob"][0] == 0.25:  # fully symmetric: all four tie, the first state wins
             assert tracker.state == 0
     assert n_tied >= 9  # the final rows really had ties
 
 
-def test_python_recursion_and_cpp_recompute_agree(monkeypatch):
-    """After a refit the lattice is recomputed with hmmlearn's kernels or the Python loop: same result."""
+# ---------------------------------------------------------------- recompute after a refit == online recursion
+def python_last_rows(tracker: BeliefTracker, symbols: np.ndarray) -> tuple[tuple, tuple]:
+    """The online recursion written out in plain Python (the test oracle), over ``symbols``.
+
+    Viterbi: ``max_i(delta_i + logA_ij) + logB_j(s)`` (hmmlearn's order); filter:
+    ``((q0 A0j + q1 A1j) + q2 A2j) + q3 A3j`` times ``B_j(s)``, normalised.
+    """
+    logs, probs = tracker._tables.tolist()  # rows: pi, the 4 rows of A, then B per symbol
+    lpi, la, logb = logs[0], logs[1:5], logs[5:]
+    pi, pa, b = probs[0], probs[1:5], probs[5:]
+    s = int(symbols[0])
+    d = [lpi[j] + logb[s][j] for j in range(4)]
+    r = [pi[j] * b[s][j] for j in range(4)]
+    z = r[0] + r[1] + r[2] + r[3]
+    q = [x / z for x in r]
+    for s in symbols[1:].tolist():
+        d = [max(d[0] + la[0][j], d[1] + la[1][j], d[2] + la[2][j], d[3] + la[3][j]) + logb[s][j] for j in range(4)]
+        r = [(q[0] * pa[0][j] + q[1] * pa[1][j] + q[2] * pa[2][j] + q[3] * pa[3][j]) * b[s][j] for j in range(4)]
+        z = r[0] + r[1] + r[2] + r[3]
+        if z > 0.0:
+            q = [x / z for x in r]
+    return tuple(d), tuple(q)
+
+
+def random_model(rng: np.random.Generator, floor: float) -> dict:
+    pi = rng.dirichlet(np.ones(4)) * (rng.random(4) < 0.6)
+    pi = pi / pi.sum() if pi.sum() > 0 else np.array([1.0, 0.0, 0.0, 0.0])
+    return {
+        "startprob": pi,
+        "transmat": rng.dirichlet(np.full(4, 0.3), 4),
+        "emissionprob": rng.dirichlet(np.full(7, 0.3), 4),
+        "floor": floor,
+    }
+
+
+def test_kernel_recompute_equals_the_python_recursion_bit_for_bit():
+    """hmm_kernels.last_rows (the recompute after a refit) is the online recursion, bit for bit."""
+    rng = np.random.default_rng(11)
+    seqs = random_sequences(40, seed=6) + [discretise(np.asarray(swarm_fs("rastrigin", 3, True, iters=1000)))]
+    for i, seq in enumerate(seqs):
+        tracker = BeliefTracker(refit_every=0, **random_model(rng, [1e-12, 1e-6, 1e-2][i % 3]))
+        if i % 5 == 0:
+            tracker = BeliefTracker(refit_every=0)
+        got = hmm_kernels.last_rows(np.asarray(seq, dtype=np.int8), tracker._tables)
+        ref_d, ref_q = python_last_rows(tracker, np.asarray(seq))
+        assert tuple(got[0].tolist()) == ref_d and tuple(got[1].tolist()) == ref_q
+        feed(tracker, seq)  # the tracker's own online path reaches the same rows
+        assert tuple(tracker._lat[0].tolist()) == ref_d and tuple(tracker._lat[1].tolist()) == ref_q
+
+
+def test_refits_recompute_what_the_python_recursion_gives(monkeypatch):
+    """A tracker whose recompute is the Python loop follows the kernel one exactly."""
     seq = random_sequences(3, seed=5)[2]
     seq = np.concatenate([seq, seq, seq])
+
+    def python_recompute(self: BeliefTracker) -> None:
+        delta, alpha = python_last_rows(self, self.symbols)
+        self._lat = np.array([delta, alpha])
+        self._state = belief._argmax4(delta)
+
     out = []
-    for ok in (True, False):
-        monkeypatch.setattr(belief, "_HMMC_OK", ok and belief._hmmc_ok())
+    for use_kernel in (True, False):
+        if not use_kernel:
+            monkeypatch.setattr(BeliefTracker, "_recompute", python_recompute)
         tracker = BeliefTracker(refit_every=13, refit_min_length=1)
-        states, posts, scores = feed(tracker, seq)
-        out.append((states, posts, scores, tracker.transmat))
+        out.append(feed(tracker, seq) + (tracker.transmat, tracker.emissionprob))
         assert tracker.n_refits == len(seq) // 13
-    np.testing.assert_array_equal(out[0][0], out[1][0])
-    np.testing.assert_array_equal(out[0][2], out[1][2])  # Viterbi scores bit-identical
-    np.testing.assert_allclose(out[0][1], out[1][1], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(out[0][3], out[1][3], rtol=0, atol=1e-12)
-
-
-def test_cpp_recompute_is_in_use_with_this_hmmlearn():
-    assert belief._hmmc_ok()
+    for x, y in zip(*out):
+        np.testing.assert_array_equal(x, y)
 
 
 # ---------------------------------------------------------------- refits
@@ -365,36 +416,38 @@ def test_floored_zeros_grow_where_the_data_need_them(seq, grown):
     assert_matches_final(tracker)
 
 
-@pytest.mark.parametrize("bad", ["nan_row", "zero_row", "not_stochastic", "raises", "wrong_shape"])
+@pytest.mark.parametrize("bad", ["nan_row", "zero_row", "not_stochastic", "raises", "wrong_shape", "underflow"])
 def test_degenerate_reestimates_keep_previous_parameters(monkeypatch, bad):
     tracker = BeliefTracker(refit_every=0)
     for s in [3, 3, 1, 0, 0, 0, 6, 6, 3, 4]:
         tracker.update_symbol(s)
     a0, b0 = tracker.transmat, tracker.emissionprob
-    real_fit = CategoricalHMM.fit
+    real_baum_welch = hmm_kernels.baum_welch
 
-    def broken_fit(self, x, lengths=None):
+    def broken_baum_welch(*args):
         if bad == "raises":
             raise RuntimeError("boom")
-        real_fit(self, x, lengths)
+        a, b, log_prob, ok = real_baum_welch(*args)
         if bad == "nan_row":
-            self.transmat_[1] = np.nan
-            self.emissionprob_[2] = np.nan
+            a[1] = np.nan
+            b[2] = np.nan
         elif bad == "zero_row":
-            self.transmat_[1] = 0.0
-            self.emissionprob_[2] = 0.0
+            a[1] = 0.0
+            b[2] = 0.0
         elif bad == "not_stochastic":
-            self.transmat_[1] *= 2.0
-            self.emissionprob_[2] *= 0.5
+            a[1] *= 2.0
+            b[2] *= 0.5
+        elif bad == "wrong_shape":
+            a = np.eye(3)
         else:
-            self.transmat_ = np.eye(3)
-        return self
+            ok = False
+        return a, b, log_prob, ok
 
-    monkeypatch.setattr(CategoricalHMM, "fit", broken_fit)
+    monkeypatch.setattr(hmm_kernels, "baum_welch", broken_baum_welch)
     ran = tracker.refit()
     a, b = tracker.transmat, tracker.emissionprob
     assert np.isfinite(a).all() and np.isfinite(b).all()
-    if bad in ("raises", "wrong_shape"):
+    if bad in ("raises", "wrong_shape", "underflow"):
         assert not ran and tracker.n_refits == 0
         np.testing.assert_array_equal(a, a0)
         np.testing.assert_array_equal(b, b0)
@@ -409,31 +462,156 @@ def test_degenerate_reestimates_keep_previous_parameters(monkeypatch, bad):
     assert_matches_final(tracker)
 
 
-def test_hmmlearn_warnings_and_logging_are_silenced(caplog):
+def test_refits_emit_no_warnings_or_log_records(caplog):
     caplog.set_level(logging.DEBUG)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        tracker = BeliefTracker(refit_every=1, refit_min_length=1, refit_iter=5)
+        tracker = BeliefTracker(refit_every=1, refit_min_length=1, refit_iter=5, refit_pseudocount=0.0)
         for s in [0, 0, 4, 4, 6, 0]:
             tracker.update_symbol(s)
-    assert tracker.n_refits == 6
-    assert [r for r in caplog.records if r.name.startswith("hmmlearn")] == []
+    assert tracker.n_refits == 6 and tracker.n_rejected_rows > 0  # rows of unvisited states were all zero
+    assert caplog.records == []
     assert caught == []
-    # the filter is removed again afterwards
-    assert belief._DROP_ALL not in logging.getLogger("hmmlearn.base").filters
 
 
-def test_no_hmmlearn_call_on_the_hot_path_without_refits(monkeypatch):
+@pytest.mark.parametrize("refit_every", [0, 10])
+def test_no_hmmlearn_call_with_or_without_refits(monkeypatch, refit_every):
     def forbidden(*args, **kwargs):
-        raise AssertionError("hmmlearn called on the hot path")
+        raise AssertionError("hmmlearn called")
 
-    tracker = BeliefTracker(refit_every=0)
+    tracker = BeliefTracker(refit_every=refit_every)
     for name in ("fit", "decode", "predict_proba", "score", "score_samples"):
         monkeypatch.setattr(CategoricalHMM, name, forbidden)
-    monkeypatch.setattr(belief, "_hmmc", None)
     for f in np.random.default_rng(0).random(2000):
         tracker.update(f)
-    assert tracker.n_symbols == 2000
+    assert tracker.n_symbols == 2000 and tracker.n_refits == (197 if refit_every else 0)  # at 40, 50, .., 2000
+
+
+# ---------------------------------------------------------------- Baum-Welch kernel == hmmlearn fit
+def hmmlearn_fit(x, startprob, transmat, emissionprob, pseudocount, n_iter, tol) -> CategoricalHMM:
+    """hmmlearn's own fit with the tracker's settings and priors, from the given parameters."""
+    m = CategoricalHMM(
+        n_components=4, n_features=7, n_iter=n_iter, tol=tol, params="te", init_params="", implementation="scaling"
+    )
+    m.startprob_, m.transmat_, m.emissionprob_ = startprob.copy(), transmat.copy(), emissionprob.copy()
+    m.transmat_prior = 1.0 + pseudocount * transmat
+    m.emissionprob_prior = 1.0 + pseudocount * emissionprob
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.getLogger("hmmlearn").disabled = True
+        try:
+            return m.fit(np.asarray(x, dtype=np.int64)[:, None])
+        finally:
+            logging.getLogger("hmmlearn").disabled = False
+
+
+def fit_cases(n: int, seed: int) -> list[tuple[np.ndarray, dict]]:
+    """(symbols, model) pairs: random and swarm (realistic) sequences of 36..1000 symbols, paper and
+    random floored models."""
+    rng = np.random.default_rng(seed)
+    swarm = discretise(np.asarray(swarm_fs("ackley", seed, True, iters=1000)))
+    cases = []
+    for i in range(n):
+        length = int(rng.integers(36, 1001)) if i % 4 else 1000
+        if i % 2:
+            x = rng.integers(0, N_SYMBOLS, length)
+        else:
+            x = swarm[:length]
+        model = random_model(rng, 1e-6) if i % 3 else {"floor": 1e-6}
+        tracker = BeliefTracker(refit_every=0, **model)
+        cases.append((x, {"startprob": tracker.startprob, "transmat": tracker.transmat,
+                          "emissionprob": tracker.emissionprob}))
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("n_iter", "tol", "pseudocount"), [(1, 1e-4, 1.0), (3, 1e-4, 1.0), (3, 1e-2, 0.0), (10, 0.5, 0.3)]
+)
+def test_baum_welch_kernel_equals_hmmlearn_fit(n_iter, tol, pseudocount):
+    n_early_stops = 0
+    for x, model in fit_cases(12, seed=n_iter + int(10 * pseudocount)):
+        ref = hmmlearn_fit(x, **model, pseudocount=pseudocount, n_iter=n_iter, tol=tol)
+        a, b, log_prob, ok = hmm_kernels.baum_welch(
+            x.astype(np.int8), model["startprob"], model["transmat"], model["emissionprob"], pseudocount, n_iter, tol
+        )
+        assert ok
+        np.testing.assert_allclose(a, ref.transmat_, rtol=1e-10, atol=1e-300)
+        np.testing.assert_allclose(b, ref.emissionprob_, rtol=1e-10, atol=1e-300)
+        assert log_prob == pytest.approx(ref.monitor_.history[-1], rel=1e-12)
+        n_early_stops += ref.monitor_.iter < n_iter
+    if n_iter == 10:
+        assert n_early_stops > 0  # the tol rule was exercised
+
+
+def test_refit_every_1_on_a_swarm_run_matches_hmmlearn_at_every_step():
+    """Refit at every iteration of a 300-iteration swarm run: each refit is hmmlearn's fit from the
+    previous parameters, and every state / posterior is hmmlearn's decode / predict_proba."""
+    seq = discretise(np.asarray(swarm_fs("rastrigin", 5, True, iters=300)))
+    tracker = BeliefTracker(refit_every=1, refit_min_length=1)
+    for s in seq:
+        before = tracker.to_hmmlearn()
+        state = tracker.update_symbol(int(s))
+        x = tracker.symbols[:, None]
+        ref = hmmlearn_fit(x[:, 0], before.startprob_, before.transmat_, before.emissionprob_, 1.0, 1, 1e-4)
+        np.testing.assert_allclose(tracker.transmat, floor_rows(ref.transmat_, tracker.floor), rtol=1e-10)
+        np.testing.assert_allclose(tracker.emissionprob, floor_rows(ref.emissionprob_, tracker.floor), rtol=1e-10)
+        model = tracker.to_hmmlearn()
+        log_prob, path = model.decode(x, algorithm="viterbi")
+        assert state == path[-1] and tracker.viterbi_log_prob == log_prob
+        np.testing.assert_allclose(tracker.posterior, model.predict_proba(x)[-1], rtol=0, atol=1e-9)
+    assert tracker.n_refits == 300 and tracker.n_rejected_rows == 0
+
+
+def test_baum_welch_kernel_on_short_sequences_and_underflow():
+    tracker = BeliefTracker(refit_every=0)
+    pi, a0, b0 = tracker.startprob, tracker.transmat, tracker.emissionprob
+    for x in ([3], [0, 6], [5, 5, 1]):  # shorter than 36 symbols: the same re-estimate as hmmlearn's
+        ref = hmmlearn_fit(np.array(x), pi, a0, b0, 1.0, 2, 1e-4)
+        a, b, _, ok = hmm_kernels.baum_welch(np.array(x, dtype=np.int8), pi, a0, b0, 1.0, 2, 1e-4)
+        assert ok
+        np.testing.assert_allclose(a, ref.transmat_, rtol=1e-10)
+        np.testing.assert_allclose(b, ref.emissionprob_, rtol=1e-10)
+    # symbol 0 (convergence only) then 4 (exploration only): impossible under the paper's exact model
+    x = np.array([0, 4], dtype=np.int8)
+    paper = PAPER_STARTPROB.copy(), PAPER_TRANSMAT.copy(), PAPER_EMISSIONPROB.copy()  # writeable, as the tracker's
+    with pytest.raises(ValueError, match="underflow"):
+        hmmlearn_fit(x, *paper, 1.0, 1, 1e-4)
+    a, b, log_prob, ok = hmm_kernels.baum_welch(x, *paper, 1.0, 1, 1e-4)
+    assert not ok and np.isnan(log_prob)
+    np.testing.assert_array_equal(a, PAPER_TRANSMAT)
+    np.testing.assert_array_equal(b, PAPER_EMISSIONPROB)
+
+
+def test_accept_rows_is_floor_rows_of_the_good_rows():
+    rng = np.random.default_rng(8)
+    old = rng.dirichlet(np.ones(7), 4)
+    new = rng.dirichlet(np.ones(7), 4)
+    new[1] = np.nan
+    new[2] *= 1.01
+    out, rejected = hmm_kernels.accept_rows(new, old, 1e-6)
+    assert rejected == 2
+    expected = floor_rows(np.where(np.isin(np.arange(4), [1, 2])[:, None], old, new), 1e-6)
+    np.testing.assert_allclose(out, expected, rtol=1e-15, atol=0)
+
+
+def test_kernels_reject_bad_input():
+    tracker = BeliefTracker(refit_every=0)
+    pi, a, b = tracker.startprob, tracker.transmat, tracker.emissionprob
+    x = np.array([1, 2, 3], dtype=np.int8)
+    with pytest.raises(ValueError, match="symbols"):
+        hmm_kernels.baum_welch(np.array([1, 7], dtype=np.int8), pi, a, b, 1.0, 1, 1e-4)
+    with pytest.raises(ValueError, match="symbols"):
+        hmm_kernels.baum_welch(x[:0], pi, a, b, 1.0, 1, 1e-4)
+    with pytest.raises(ValueError, match="n_iter"):
+        hmm_kernels.baum_welch(x, pi, a, b, 1.0, 0, 1e-4)
+    with pytest.raises(ValueError, match="transmat"):
+        hmm_kernels.baum_welch(x, pi, a[:3, :3].copy(), b, 1.0, 1, 1e-4)
+    with pytest.raises(ValueError, match="symbols"):
+        hmm_kernels.last_rows(np.array([-1], dtype=np.int8), tracker._tables)
+    with pytest.raises(ValueError, match="tables"):
+        hmm_kernels.last_rows(x, np.zeros((2, 5, 4)))
+    with pytest.raises(ValueError, match="shape"):
+        hmm_kernels.accept_rows(a, b, 1e-6)
 
 
 # ---------------------------------------------------------------- edge cases

@@ -549,3 +549,31 @@ def test_subclassing_and_rastrigin_class():
     t = TransformedFunction(s, shift=True, seed=1)
     assert t(t.o) == pytest.approx(0.0, abs=1e-12)
     assert Rastrigin(4)(np.zeros(4)) == 0.0
+
+
+# ------------------------------------------------------------------------------------------ trig
+def test_trig_matches_numpy_and_is_numpy_below_the_threshold():
+    from benchmarks_fn import trig
+
+    rng = np.random.default_rng(0)
+    big = rng.uniform(-40.0, 40.0, trig.TORCH_MIN_SIZE + 7)
+    for ours, ref in ((trig.cos, np.cos), (trig.sin, np.sin)):
+        got = ours(big)
+        assert got.dtype == np.float64 and got.shape == big.shape
+        np.testing.assert_allclose(got, ref(big), rtol=0, atol=4e-16)  # within ~1 ulp of numpy
+        small = big[:900].reshape(30, 30)
+        np.testing.assert_array_equal(ours(small), ref(small))  # numpy itself below the threshold
+        np.testing.assert_array_equal(ours(big[::2]), ours(np.ascontiguousarray(big[::2])))  # any layout
+        assert np.isnan(ours(np.full(trig.TORCH_MIN_SIZE, np.inf))).all()
+
+
+@pytest.mark.parametrize("name", ["rastrigin", "ackley", "griewank", "schwefel"])
+def test_trig_functions_on_a_large_batch_match_small_calls(name):
+    from benchmarks_fn import trig
+
+    fn = get_function(name, 30)
+    rng = np.random.default_rng(1)
+    x = rng.uniform(fn.lower, fn.upper, (trig.TORCH_MIN_SIZE // 30 + 10, 30))
+    batch = fn.evaluate(x)  # torch's kernels
+    rows = np.concatenate([fn.evaluate(x[i:i + 100]) for i in range(0, len(x), 100)])  # numpy's
+    np.testing.assert_allclose(batch, rows, rtol=1e-13, atol=1e-12)

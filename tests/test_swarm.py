@@ -104,7 +104,17 @@ def test_mean_distances_match_scipy_even_far_from_origin():
     for offset, scale in [(0.0, 10.0), (420.97, 1e-7), (-1e4, 1.0)]:
         x = offset + scale * rng.standard_normal((30, 30))
         expected = squareform(pdist(x)).sum(axis=1) / 29
-        np.testing.assert_allclose(mean_distances(x), expected, rtol=1e-6)
+        np.testing.assert_allclose(mean_distances(x), expected, rtol=1e-12)
+    assert mean_distances(np.ones((1, 4))).tolist() == [0.0]
+
+
+def test_factor_functions_reject_bad_shapes():
+    with pytest.raises(ValueError, match=r"positions must have shape \(N, D\)"):
+        mean_distances(np.zeros(5))
+    with pytest.raises(ValueError, match=r"positions must have shape \(N, D\)"):
+        evolutionary_factor(np.zeros((2, 3, 4)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"fitness must have shape \(6,\)"):
+        evolutionary_factor(np.zeros((6, 2)), np.zeros(5))
 
 
 def test_evolutionary_factor_definition():
@@ -115,6 +125,11 @@ def test_evolutionary_factor_definition():
         fit[g] = -1.0
         assert evolutionary_factor(x, fit) == pytest.approx((d[g] - d.min()) / (d.max() - d.min()))
     assert evolutionary_factor(np.ones((5, 3)), np.arange(5.0)) == 0.0
+    assert evolutionary_factor(x[:1], np.zeros(1)) == 0.0
+    # NaN fitness never marks the best particle; non-contiguous and integer inputs are accepted
+    fit = np.array([np.nan, 3.0, -1.0, 2.0])
+    assert evolutionary_factor(x, fit) == evolutionary_factor(x, np.array([np.inf, 3.0, -1.0, 2.0]))
+    assert evolutionary_factor(np.asfortranarray(x).astype(int), fit) == evolutionary_factor(x, fit)
 
 
 def test_evolutionary_factor_stays_in_unit_interval_along_runs():

@@ -15,9 +15,19 @@ from scipy.stats import mannwhitneyu
 
 import pso_env
 from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
-from pso_env import ActionConfig, PSOEnv, Reward, Swarm, apply_action, evolutionary_factor, mean_distances
-from pso_env.batch import BatchSwarm, batch_evolutionary_factor, batch_mean_distances, group_functions
-from pso_env.batch_belief import BatchBelief, TrackerList, make_batch_belief
+from pso_env import (
+    ActionConfig,
+    PSOEnv,
+    Reward,
+    Swarm,
+    apply_action,
+    batch_evolutionary_factor,
+    batch_mean_distances,
+    evolutionary_factor,
+    mean_distances,
+)
+from pso_env.batch import BatchSwarm, group_functions
+from pso_env.batch_belief import BatchBelief, make_batch_belief
 from pso_env.belief import BeliefTracker
 from pso_env.observation import FeatureTracker
 from pso_env.torch_swarm import TorchBatchSwarm, torch_evolutionary_factor
@@ -56,8 +66,14 @@ def test_batch_swarm_with_one_swarm_reproduces_swarm_bit_for_bit(bounds, fn):
     batch = BatchSwarm([fn], 10, np.random.default_rng(5), bounds=bounds)
     for t in range(60):
         w, c1, c2 = 0.4 + 0.25 * (t % 3), 1.5 + 0.1 * (t % 7), 2.5 - 0.1 * (t % 5)
-        single.step(w, c1, c2)
-        batch.step(np.array([w]), np.array([c1]), c2)
+        chi = 0.729 if t % 4 == 0 else 1.0
+        if t % 5 == 0:  # one inertia weight per particle
+            w = np.linspace(0.3, 0.9, 10)
+            single.step(w, c1, c2, chi)
+            batch.step(w[None], np.array([c1]), c2, chi)
+        else:
+            single.step(w, c1, c2, chi)
+            batch.step(np.array([w]), np.array([c1]), c2, np.array([chi]))
     np.testing.assert_array_equal(batch.positions[0], single.positions)
     np.testing.assert_array_equal(batch.velocities[0], single.velocities)
     np.testing.assert_array_equal(batch.pbest_fitness[0], single.pbest_fitness)
@@ -194,9 +210,13 @@ def test_batched_factor_equals_single_swarm_factor():
         f = batch_evolutionary_factor(pos, fit)
         for b in range(pos.shape[0]):
             ref = mean_distances(pos[b])
-            np.testing.assert_allclose(d[b], ref, rtol=1e-11, atol=1e-300)
-            assert abs(f[b] - evolutionary_factor(pos[b], fit[b])) <= 1e-9
+            np.testing.assert_array_equal(d[b], ref)  # the same kernel: bit for bit
+            assert f[b] == evolutionary_factor(pos[b], fit[b])
     assert batch_evolutionary_factor(cases[3], np.zeros((20, 12)))[0] == 0.0
+    with pytest.raises(ValueError, match=r"fitness must have shape \(20, 12\)"):
+        batch_evolutionary_factor(cases[3], np.zeros((20, 11)))
+    with pytest.raises(ValueError, match=r"positions must have shape \(B, N, D\)"):
+        batch_mean_distances(np.zeros((3, 4)))
 
 
 # ------------------------------------------------------------------------------------------- beliefs
@@ -205,51 +225,104 @@ def _f_sequences(batch, steps, seed):
     return rng.random((steps, batch)) ** rng.uniform(0.2, 4.0, (1, batch))
 
 
-def test_batch_belief_equals_belief_tracker_bit_for_bit():
-    f = _f_sequences(24, 250, 0)
+class _TrackerLoop:
+    """B BeliefTracker objects behind BatchBelief's interface: the reference for the batched belief."""
+
+    def __init__(self, batch_size, **kwargs):
+        self.trackers = [BeliefTracker(**kwargs) for _ in range(batch_size)]
+        self.states = np.array([t.state for t in self.trackers])
+
+    def _rows(self, indices):
+        return np.arange(len(self.trackers))[slice(None) if indices is None else indices]
+
+    def reset(self, indices=None):
+        for i in self._rows(indices):
+            self.trackers[i].reset()
+            self.states[i] = self.trackers[i].state
+
+    def update(self, f, indices=None):
+        for i, x in zip(self._rows(indices), np.asarray(f, dtype=float)):
+            self.states[i] = self.trackers[i].update(x)
+        return self.states.copy()
+
+    @property
+    def posterior(self):
+        return np.array([t.posterior for t in self.trackers])
+
+
+def _assert_batch_equals_trackers(batch, ref):
+    np.testing.assert_array_equal(batch.states, ref.states)
+    np.testing.assert_array_equal(batch.posterior, ref.posterior)  # bit for bit
+    for i, tr in enumerate(ref.trackers):
+        assert batch.n_symbols[i] == tr.n_symbols and batch.n_refits[i] == tr.n_refits
+        assert batch.n_rejected_rows[i] == tr.n_rejected_rows
+    np.testing.assert_array_equal(batch.transmat, [tr.transmat for tr in ref.trackers])
+    np.testing.assert_array_equal(batch.emissionprob, [tr.emissionprob for tr in ref.trackers])
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"refit_every": 0},
+        {"refit_every": 7, "refit_min_length": 10},
+        {"refit_every": 20, "refit_iter": 3, "refit_pseudocount": 0.0, "floor": 1e-3},
+        {"refit_every": 1, "refit_min_length": 1, "startprob": [0.25] * 4},
+    ],
+)
+def test_batch_belief_equals_belief_trackers_bit_for_bit(monkeypatch, kwargs):
+    """States, posteriors and re-estimated models of BatchBelief are B BeliefTrackers', bit for bit, through
+    mid-run resets and subset updates (so that sequences reach their refits at different steps) and
+    through the growth of the stored histories."""
+    monkeypatch.setattr(pso_env.batch_belief, "_INITIAL_CAPACITY", 32)
+    steps, n = 150, 12
+    f = _f_sequences(n, steps, 0)
     f[17, 3] = np.nan  # NaN maps to the top symbol in both
     f[18, :8] = [0.2, 0.3, 0.4, 0.6, 0.7, 0.8, -0.1, 1.5]  # interval edges belong to the right; clipping
-    batch = BatchBelief(24)
-    trackers = [BeliefTracker(refit_every=0) for _ in range(24)]
-    np.testing.assert_array_equal(batch.states, [t.state for t in trackers])
-    for t in range(250):
-        if t == 100:  # a mid-run reset of some sequences
-            batch.reset([2, 5])
-            trackers[2].reset()
-            trackers[5].reset()
-        states = batch.update(f[t])
-        np.testing.assert_array_equal(states, [tr.update(x) for tr, x in zip(trackers, f[t])])
-        np.testing.assert_array_equal(batch.posterior, np.array([tr.posterior for tr in trackers]))
-    # updating a subset leaves the others untouched
-    post = batch.posterior
-    batch.update(np.array([0.05, 0.95]), indices=[0, 7])
-    trackers[0].update(0.05)
-    trackers[7].update(0.95)
-    np.testing.assert_array_equal(batch.posterior[[0, 7]], [trackers[0].posterior, trackers[7].posterior])
-    np.testing.assert_array_equal(np.delete(batch.posterior, [0, 7], axis=0), np.delete(post, [0, 7], axis=0))
+    batch, ref = BatchBelief(n, **kwargs), _TrackerLoop(n, **kwargs)
+    _assert_batch_equals_trackers(batch, ref)
+    rng = np.random.default_rng(1)
+    for t in range(steps):
+        if t in (40, 90):  # mid-run resets of some sequences, by indices and by mask
+            idx = [2, 5] if t == 40 else rng.random(n) < 0.3
+            batch.reset(idx)
+            ref.reset(idx)
+        if 50 <= t < 70:  # only some sequences step
+            idx = np.flatnonzero(rng.random(n) < 0.5)
+            states = batch.update(f[t, idx], idx)
+            np.testing.assert_array_equal(states, ref.update(f[t, idx], idx))
+        elif t % 3:
+            np.testing.assert_array_equal(batch.update(f[t]), ref.update(f[t]))
+        else:  # the symbol path
+            s = pso_env.discretise(f[t])
+            np.testing.assert_array_equal(batch.update_symbols(s), ref.update(f[t]))
+        _assert_batch_equals_trackers(batch, ref)
+    for i, tr in enumerate(ref.trackers):
+        np.testing.assert_array_equal(batch.symbols(i), tr.symbols)
+    if kwargs["refit_every"]:
+        assert len(set(batch.n_refits.tolist())) > 1 and batch.n_refits.min() > 0
 
 
-def test_tracker_list_with_refits_equals_belief_trackers():
-    f = _f_sequences(3, 120, 1)
-    batch = make_batch_belief(3, refit_every=40)
-    assert isinstance(batch, TrackerList) and isinstance(make_batch_belief(8, 0), BatchBelief)
-    assert isinstance(make_batch_belief(3, 0), TrackerList)  # small batches: the loop is cheaper
-    trackers = [BeliefTracker(refit_every=40) for _ in range(3)]
-    for t in range(120):
-        np.testing.assert_array_equal(batch.update(f[t]), [tr.update(x) for tr, x in zip(trackers, f[t])])
-    np.testing.assert_array_equal(batch.posterior, [tr.posterior for tr in trackers])
-    assert all(tr.n_refits == 3 for tr in batch.trackers)
+def test_make_batch_belief_defaults():
+    batch = make_batch_belief(3)
+    assert isinstance(batch, BatchBelief) and batch.refit_every == BeliefTracker().refit_every
+    assert make_batch_belief(2, 0).refit_every == 0
+    assert make_batch_belief(2, 5, floor=1e-3).floor == 1e-3
+    np.testing.assert_array_equal(batch.posterior, np.tile(BeliefTracker().posterior, (3, 1)))
 
 
 def test_batch_belief_bad_arguments():
     with pytest.raises(ValueError, match="batch_size"):
         BatchBelief(0)
     with pytest.raises(ValueError, match="refit_every"):
-        BatchBelief(2, refit_every=10)
+        BatchBelief(2, refit_every=-1)
     with pytest.raises(ValueError, match="floor"):
         BatchBelief(2, floor=0.5)
     with pytest.raises(ValueError, match="f must have shape"):
         BatchBelief(2).update(np.zeros(3))
+    with pytest.raises(ValueError, match="symbols must be 2 integers"):
+        BatchBelief(2).update_symbols(np.array([0, 7]))
+    with pytest.raises(ValueError, match="symbols must be 1 integers"):
+        BatchBelief(2).update_symbols(np.array([0.0]), indices=[1])
 
 
 # ------------------------------------------------------------------- actions, rewards and features
@@ -343,15 +416,18 @@ def test_vector_env_same_seed_identical_other_seed_differs(kwargs):
     assert not all(np.array_equal(x, y) for x, y in zip(a, c))
 
 
-def test_vector_env_belief_paths_are_interchangeable():
-    """The vectorised belief and the loop over BeliefTracker objects give the same rollouts, bit for bit."""
-    args = {**SMALL, "max_iterations": 6, "obs_mode": "features"}
-    a = _rollout(PSOVectorEnv(8, **args), 5)
+@pytest.mark.parametrize("refit", [0, 10])
+def test_vector_env_belief_paths_are_interchangeable(refit):
+    """The batched belief and a loop over BeliefTracker objects give the same rollouts, bit for bit."""
+    args = {**SMALL, "max_iterations": 60, "obs_mode": "features", "hmm_refit_every": refit}
+    a = _rollout(PSOVectorEnv(8, **args), 5, steps=50)
     env = PSOVectorEnv(8, **args)
     assert isinstance(env.belief, BatchBelief)
-    env.belief = TrackerList(8, refit_every=0)
-    for x, y in zip(a, _rollout(env, 5)):
+    env.belief = _TrackerLoop(8, refit_every=refit)
+    for x, y in zip(a, _rollout(env, 5, steps=50)):
         np.testing.assert_array_equal(x, y)
+    if refit:
+        assert all(tr.n_refits > 0 for tr in env.belief.trackers)
 
 
 def test_vector_env_spaces_and_info_convention():
