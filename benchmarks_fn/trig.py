@@ -10,12 +10,15 @@ of numpy bit for bit (a single swarm of N = D = 30 evaluates 900 values per call
 
 The two differ in the last bit on about 0.15% of values, so a function evaluated on a large batch can
 differ by one ulp from the same function on a few points; every result stays reproducible for the same
-inputs. Torch is imported on the first large call.
+inputs. Torch is imported on the first large call; processes forked after it run torch with one
+thread (its thread pool does not survive a fork).
 """
 
 from __future__ import annotations
 
+import os
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -31,21 +34,29 @@ def _torch_module() -> ModuleType:
     if _torch is None:
         import torch
 
+        # A process forked after torch's thread pool has run hangs on its next parallel call (as
+        # Gymnasium's AsyncVectorEnv or SB3's SubprocVecEnv may fork): children use one thread.
+        os.register_at_fork(after_in_child=lambda: torch.set_num_threads(1))
         _torch = torch
     return _torch
+
+
+def _as_tensor(x: np.ndarray) -> Any:
+    # torch.from_numpy shares the memory; it needs a contiguous, writeable array (it warns otherwise)
+    if not (x.flags.c_contiguous and x.flags.writeable):
+        x = np.array(x, order="C")
+    return _torch_module().from_numpy(x)
 
 
 def cos(x: np.ndarray) -> np.ndarray:
     """``np.cos(x)`` for a float64 array; torch's vectorised kernel from :data:`TORCH_MIN_SIZE` values."""
     if x.size < TORCH_MIN_SIZE or x.dtype != np.float64:
         return np.cos(x)
-    torch = _torch_module()
-    return torch.cos(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+    return _as_tensor(x).cos().numpy()
 
 
 def sin(x: np.ndarray) -> np.ndarray:
     """``np.sin(x)`` for a float64 array; torch's vectorised kernel from :data:`TORCH_MIN_SIZE` values."""
     if x.size < TORCH_MIN_SIZE or x.dtype != np.float64:
         return np.sin(x)
-    torch = _torch_module()
-    return torch.sin(torch.from_numpy(np.ascontiguousarray(x))).numpy()
+    return _as_tensor(x).sin().numpy()

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import hmm_kernels
+from .batch import as_indices
 from .belief import DEFAULT_REFIT_EVERY, N_STATES, BeliefTracker
 from .factor import N_SYMBOLS
 from .hmm_kernels import model_tables
@@ -96,7 +97,8 @@ class BatchBelief:
         self.reset()
 
     def _rows(self, indices: Any) -> np.ndarray:
-        return self._all_rows if indices is None else self._all_rows[indices]
+        # validated: the kernels rely on distinct rows in range
+        return self._all_rows if indices is None else as_indices(indices, self.batch_size)
 
     def reset(self, indices: Any = None) -> None:
         """Forget the symbols of some sequences (None: all): they restart from pi with the initial model.

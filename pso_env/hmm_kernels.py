@@ -27,7 +27,8 @@ with Intel SVML where that is installed, whose last bits may differ.
 
 No kernel uses fastmath: every sum is formed in a fixed order and results are reproducible bit for bit.
 Symbol arrays are not range-checked inside the batch kernels (the callers validate them); the
-single-sequence entry points check their inputs and raise ValueError.
+single-sequence entry points check shapes and symbol ranges and raise ValueError, and expect the
+float64 arrays and integer symbol arrays that the trackers pass (other types fail in numba's typing).
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ MIN_SCALING_SUM = 1e-300
 #: Largest deviation of a re-estimated row's sum from 1 that :func:`accept_rows` accepts.
 ROW_TOL = 1e-6
 
-_EDGES = tuple(float(e) for e in SYMBOL_EDGES)
+#: The edges of :data:`pso_env.factor.SYMBOL_EDGES`, written out here: numba's cache of this module's
+#: kernels is invalidated only by changes to this file (a test checks that the two agree).
+_EDGES = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8)
 
 
 # ------------------------------------------------------------------------------------------ tables

@@ -688,3 +688,14 @@ def test_readouts_are_copies():
         arr[...] = -1
         assert (getattr(tracker, name) != -1).any()
     assert "BeliefTracker(" in repr(tracker)
+
+
+def test_kernels_use_the_factor_symbol_edges():
+    """hmm_kernels writes the edges out (numba's cache sees only its own file); they must stay equal."""
+    from pso_env.factor import SYMBOL_EDGES
+
+    assert hmm_kernels._EDGES == tuple(SYMBOL_EDGES.tolist())
+    for f in np.linspace(-0.1, 1.1, 241).tolist() + [0.2, 0.3, 0.4, 0.6, 0.7, 0.8, float("nan")]:
+        tracker = BeliefTracker(refit_every=0)
+        tracker.update(f)
+        assert int(tracker.symbols[0]) == discretise(f)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import pickle
+import warnings
 
 import ioh
 import numpy as np
@@ -565,6 +566,33 @@ def test_trig_matches_numpy_and_is_numpy_below_the_threshold():
         np.testing.assert_array_equal(ours(small), ref(small))  # numpy itself below the threshold
         np.testing.assert_array_equal(ours(big[::2]), ours(np.ascontiguousarray(big[::2])))  # any layout
         assert np.isnan(ours(np.full(trig.TORCH_MIN_SIZE, np.inf))).all()
+        frozen = big.copy()
+        frozen.flags.writeable = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # torch warns on read-only arrays unless they are copied
+            np.testing.assert_array_equal(ours(frozen), got)
+
+
+def _evaluate_in_child(queue):  # module level: picklable for any start method
+    fn = get_function("rastrigin", 30)
+    queue.put(float(fn.evaluate(np.full((1000, 30), 0.5)).sum()))
+
+
+def test_trig_keeps_forked_children_working():
+    """After torch ran a large batch in the parent, a forked child can still evaluate one (no hang)."""
+    import multiprocessing as mp
+
+    fn = get_function("rastrigin", 30)
+    expected = float(fn.evaluate(np.full((1000, 30), 0.5)).sum())  # 30000 values: torch's kernels
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_evaluate_in_child, args=(queue,))
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child hung in torch")
+    assert child.exitcode == 0 and queue.get(timeout=5) == expected
 
 
 @pytest.mark.parametrize("name", ["rastrigin", "ackley", "griewank", "schwefel"])

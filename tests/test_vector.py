@@ -323,6 +323,14 @@ def test_batch_belief_bad_arguments():
         BatchBelief(2).update_symbols(np.array([0, 7]))
     with pytest.raises(ValueError, match="symbols must be 1 integers"):
         BatchBelief(2).update_symbols(np.array([0.0]), indices=[1])
+    batch = BatchBelief(3)
+    for bad in ([0, 0], [3], [-1], np.array([True, False])):
+        with pytest.raises(ValueError, match="indices"):
+            batch.update(np.full(np.size(bad), 0.5), indices=bad)
+    assert batch.n_symbols.tolist() == [0, 0, 0]  # nothing written by the refused calls
+    batch.update([0.5], indices=1)  # a single index
+    batch.update_symbols(np.array([6]), indices=np.int64(2))
+    assert batch.n_symbols.tolist() == [0, 1, 1]
 
 
 # ------------------------------------------------------------------- actions, rewards and features
