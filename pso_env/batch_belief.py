@@ -19,7 +19,6 @@ is never the cheaper choice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,7 @@ import numpy as np
 from . import hmm_kernels
 from .batch import as_indices
 from .belief import DEFAULT_REFIT_EVERY, N_STATES, BeliefTracker
-from .factor import N_SYMBOLS
+from .factor import N_SYMBOLS, discretise
 from .hmm_kernels import model_tables
 
 #: Symbols stored per sequence before the history first grows (it doubles when full).
@@ -134,7 +133,7 @@ class BatchBelief:
             A copy of :attr:`states`.
         """
         rows = self._rows(indices)
-        return self._step(hmm_kernels.batch_update, _as_batch(f, rows.size, "f"), rows)
+        return self._step(discretise(_as_batch(f, rows.size, "f")), rows)
 
     def update_symbols(self, symbols: Any, indices: Any = None) -> np.ndarray:
         """Feed one symbol (0..6) per sequence (or per index of ``indices``); return all B states."""
@@ -143,15 +142,15 @@ class BatchBelief:
         n = rows.size
         if s.shape != (n,) or not np.issubdtype(s.dtype, np.integer) or (n and (s.min() < 0 or s.max() > 6)):
             raise ValueError(f"symbols must be {n} integers in 0..6, got {symbols!r}")
-        return self._step(hmm_kernels.batch_update_symbols, np.ascontiguousarray(s, dtype=np.int64), rows)
+        return self._step(np.ascontiguousarray(s, dtype=np.int64), rows)
 
-    def _step(self, kernel: Callable[..., int], values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _step(self, symbols: np.ndarray, rows: np.ndarray) -> np.ndarray:
         args = (self.n_symbols, self.states, self._lattice, self._tables, self.refit_every,
                 self.refit_min_length, self._due)
-        n_due = kernel(values, rows, self._history, *args)
+        n_due = hmm_kernels.batch_update(symbols, rows, self._history, *args)
         if n_due < 0:  # some history is full: double the capacity (nothing was changed)
             self._history = np.concatenate([self._history, np.zeros_like(self._history)], axis=1)
-            n_due = kernel(values, rows, self._history, *args)
+            n_due = hmm_kernels.batch_update(symbols, rows, self._history, *args)
         if n_due:
             self._refit(self._due[:n_due].copy())
         return self.states.copy()

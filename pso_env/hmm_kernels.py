@@ -12,8 +12,8 @@ that one tracker and one sequence of a batch compute the same numbers, bit for b
 * :func:`accept_rows`: keeps the previous value of degenerate rows of a re-estimate and re-floors it.
 * :func:`last_rows` and :func:`batch_recompute`: the last Viterbi lattice row and the normalised forward
   filter over a symbol history, :func:`online_step`: one online step of one sequence (the
-  :class:`~pso_env.belief.BeliefTracker` hot path), and :func:`batch_update` / :func:`batch_update_symbols`:
-  one online step for B sequences. They share one recursion (``_first`` / ``_advance``): the Viterbi sums
+  :class:`~pso_env.belief.BeliefTracker` hot path), and :func:`batch_update`: one online step for B
+  sequences. They share one recursion (``_first`` / ``_advance``): the Viterbi sums
   in hmmlearn's order (``delta(t-1, i) + logA(i, j)``, max over i, then ``+ logB(j, o_t)``, so the lattice
   is hmmlearn's bit for bit) and the normalised forward filter; the tests compare it with a pure-Python
   transcription and with hmmlearn's ``decode`` / ``predict_proba``.
@@ -225,7 +225,7 @@ def last_rows(symbols: np.ndarray, tables: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def batch_update_symbols(
+def batch_update(
     symbols: np.ndarray,
     rows: np.ndarray,
     history: np.ndarray,
@@ -237,49 +237,12 @@ def batch_update_symbols(
     refit_min_length: int,
     due: np.ndarray,
 ) -> int:
-    """:func:`batch_update` with symbols (0..6, not checked here) instead of evolutionary factors."""
-    cap = history.shape[1]
-    for k in range(rows.shape[0]):
-        if counts[rows[k]] >= cap:
-            return -1  # nothing changed: the caller grows the history and calls again
-    n_due = 0
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        s = symbols[k]
-        n = counts[r]
-        history[r, n] = s
-        if n == 0:
-            _first(tables[r], s, lattice[r])
-        else:
-            _advance(tables[r], s, lattice[r])
-        states[r] = _argmax4(lattice[r, 0])
-        n += 1
-        counts[r] = n
-        if refit_every > 0 and n % refit_every == 0 and n >= refit_min_length:
-            due[n_due] = r
-            n_due += 1
-    return n_due
-
-
-@njit(cache=True, nogil=True)
-def batch_update(
-    f: np.ndarray,
-    rows: np.ndarray,
-    history: np.ndarray,
-    counts: np.ndarray,
-    states: np.ndarray,
-    lattice: np.ndarray,
-    tables: np.ndarray,
-    refit_every: int,
-    refit_min_length: int,
-    due: np.ndarray,
-) -> int:
-    """One online step of sequences ``rows``: discretise ``f``, store the symbols, advance the rows.
+    """One online step of sequences ``rows``: store their symbols, advance their rows.
 
     Parameters
     ----------
-    f : ndarray of float, shape (k,)
-        Evolutionary factors of sequences ``rows`` (discretised as :func:`pso_env.factor.discretise`).
+    symbols : ndarray of int, shape (k,)
+        The new symbol (0..6, not checked here) of each of sequences ``rows``.
     rows : ndarray of int, shape (k,)
         Distinct sequence indices.
     history : ndarray of int8, shape (B, capacity)
@@ -302,11 +265,27 @@ def batch_update(
         Number of sequences due (their indices are ``due[:n]``), or -1 if some row's history is full:
         then nothing was changed.
     """
-    symbols = np.empty(f.shape[0], dtype=np.int64)
-    for k in range(f.shape[0]):
-        symbols[k] = _symbol(f[k])
-    return batch_update_symbols(symbols, rows, history, counts, states, lattice, tables, refit_every,
-                                refit_min_length, due)
+    cap = history.shape[1]
+    for k in range(rows.shape[0]):
+        if counts[rows[k]] >= cap:
+            return -1  # nothing changed: the caller grows the history and calls again
+    n_due = 0
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        s = symbols[k]
+        n = counts[r]
+        history[r, n] = s
+        if n == 0:
+            _first(tables[r], s, lattice[r])
+        else:
+            _advance(tables[r], s, lattice[r])
+        states[r] = _argmax4(lattice[r, 0])
+        n += 1
+        counts[r] = n
+        if refit_every > 0 and n % refit_every == 0 and n >= refit_min_length:
+            due[n_due] = r
+            n_due += 1
+    return n_due
 
 
 @njit(cache=True, nogil=True)
