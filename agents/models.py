@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from importlib import resources
 from pathlib import Path
@@ -74,7 +75,7 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
         PPO/A2C use two 32-unit layers and a small entropy bonus.
     """
     params = default_hyperparameters(algo)
-    params.update(kwargs)
+    params.update(copy.deepcopy(kwargs))  # SB3 completes policy_kwargs in place: keep the caller's (run.json's) intact
     if algo == "custom-dqn":
         from .dqn import DQNAgent
 
@@ -156,15 +157,107 @@ def _model_path(directory: Path, algo: str, which: str) -> Path:
     return directory / (which if algo == "custom-dqn" else f"{which}.zip")
 
 
-def load_model(path: str | Path, algo: str, env: Any = None) -> Any:
-    """Load a model saved by :func:`save_model` (``path`` without the ``.zip`` SB3 adds)."""
+# Entries of an SB3 archive's ``data`` that SB3 rebuilds itself in ``_setup_model`` or that only hold the state of
+# an interrupted rollout (the environment is reset on the next ``learn``): loaded as None, never unpickled.
+_SB3_REBUILT_BY_SETUP = ("lr_schedule", "exploration_schedule")
+_SB3_TRANSIENT = ("_last_obs", "_last_episode_starts", "_last_original_obs", "ep_info_buffer", "ep_success_buffer")
+
+
+def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str, Any] | None = None) -> Any:
+    """Load a model saved by ``model.save(path)`` (``path`` without the ``.zip`` SB3 adds), unpickling nothing.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``custom-dqn``: the directory with ``model.pt`` and ``config.json``; SB3 models: the archive,
+        with or without its ``.zip``.
+    algo : str
+        One of :data:`ALGORITHMS`.
+    env : gymnasium.Env or VecEnv, optional
+        Environment to continue training on (its spaces must match).
+    config : dict, optional
+        The run's ``run.json`` (``obs_mode`` and ``config.hyperparameters`` are read). Default: the
+        ``run.json`` of the run directory that holds ``path`` (``DIR/model`` or ``DIR/checkpoints/step_n``).
+        Only SB3 models need it.
+
+    Returns
+    -------
+    DQNAgent or stable_baselines3 model
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``algo``; for an SB3 archive with no ``run.json`` to rebuild it from, or with a
+        pickled entry that cannot be rebuilt from it.
+
+    Notes
+    -----
+    What is trusted: nothing in the model files runs code when loaded. Our DQN's ``model.pt`` is read
+    by ``torch.load(..., weights_only=True)`` (tensors and plain types only) and its ``config.json`` is
+    JSON. An SB3 ``.zip`` holds tensors (``*.pth``, which SB3 reads with ``weights_only=True``) and a
+    JSON ``data`` entry in which SB3 stores Python objects as cloudpickle blobs (``:serialized:``):
+    unpickling those can run arbitrary code. Every such entry is therefore replaced through SB3's
+    ``custom_objects`` (which skips deserialising the keys it names): the policy class, the spaces,
+    ``policy_kwargs``, ``train_freq`` and the buffer classes come from a model built afresh from
+    ``algo``, ``obs_mode`` and the hyperparameters in ``run.json`` (plain JSON); the learning-rate,
+    exploration and clip-range schedules are rebuilt by SB3 from the plain hyperparameters; the state
+    of an interrupted rollout (last observation, recent-episode buffers) starts empty. A pickled entry
+    of any other name is refused. The models are then only data: a tampered file can make a bad
+    controller, not run code. An SB3 run's replay-buffer checkpoints (``checkpoints/*_buffer.pkl``),
+    which ``train_agent.py --resume`` reads, are pickles: resume only runs you made.
+    """
     _check_algo(algo)
     path = Path(path)
     if algo == "custom-dqn":
         from .dqn import DQNAgent
 
         return DQNAgent.load(path, env=env)
-    return _sb3_class(algo).load(str(path), env=env, device="cpu")
+    import io
+    import zipfile
+
+    archive = path if path.is_file() else path.with_name(path.name + ".zip")  # as SB3's open_path finds it
+    if config is None:
+        config = _find_run_config(archive)
+    raw = archive.read_bytes()  # read once: what is checked is what SB3 loads
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        data = json.loads(zf.read("data"))
+    custom_objects = _sb3_custom_objects(algo, data, config)
+    return _sb3_class(algo).load(io.BytesIO(raw), env=env, device="cpu", custom_objects=custom_objects)
+
+
+def _find_run_config(archive: Path) -> dict[str, Any]:
+    """The ``run.json`` of the run directory holding ``archive`` (``DIR/x.zip`` or ``DIR/checkpoints/x.zip``)."""
+    for directory in (archive.parent, archive.parent.parent):
+        if (directory / RUN_CONFIG).is_file():
+            return json.loads((directory / RUN_CONFIG).read_text())
+    raise ValueError(f"{str(archive)!r}: no {RUN_CONFIG} beside it or in its parent; an SB3 model is rebuilt "
+                     f"from the run's settings (pass config=)")
+
+
+def _sb3_custom_objects(algo: str, data: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """SB3 ``custom_objects`` replacing every pickled entry of the archive's ``data`` (see :func:`load_model`)."""
+    from pso_env import PSOEnv
+
+    hyperparameters = default_hyperparameters(algo)
+    hyperparameters.update(copy.deepcopy(config.get("config", {}).get("hyperparameters", {})))
+    obs_mode = config.get("obs_mode", config.get("config", {}).get("obs_mode", "viterbi"))
+    env = PSOEnv(function="sphere", dim=2, swarm_size=2, max_iterations=1, obs_mode=obs_mode)  # for its spaces
+    policy = "MlpLstmPolicy" if algo == "recurrent_ppo" else "MlpPolicy"
+    # Not set up: no network, buffer or schedule is built; __init__ resolves the policy class and completes
+    # policy_kwargs (e.g. A2C's RMSprop) exactly as the training run did.
+    fresh = _sb3_class(algo)(policy, env, device="cpu", _init_setup_model=False, **hyperparameters).__dict__
+    custom: dict[str, Any] = {}
+    for key, value in data.items():
+        if not (isinstance(value, dict) and ":serialized:" in value):
+            continue  # plain JSON: read as data by SB3
+        if key in fresh and key != "env":
+            custom[key] = fresh[key]
+        elif key in _SB3_REBUILT_BY_SETUP or key in _SB3_TRANSIENT:
+            custom[key] = None
+        else:
+            raise ValueError(f"model entry {key!r} is a pickled object that cannot be rebuilt from {RUN_CONFIG}; "
+                             "refusing to unpickle it")
+    return custom
 
 
 def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
@@ -183,7 +276,17 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
     FileNotFoundError
         When ``path`` has no ``run.json`` or the model is missing.
     ValueError
-        When ``run.json`` cannot be read or names an unknown algorithm.
+        When ``run.json`` cannot be read or names an unknown algorithm, or the model cannot be loaded
+        (a corrupt file, or an SB3 archive with a pickled entry that cannot be rebuilt).
+
+    Notes
+    -----
+    Loading a run directory from someone else runs none of its code: ``run.json`` and the models'
+    settings are JSON, the weights are read with ``torch.load(..., weights_only=True)``, and the
+    cloudpickle blobs in an SB3 archive are never unpickled but rebuilt from ``run.json`` (see
+    :func:`load_model`). A tampered directory can only give a bad controller. The replay-buffer
+    checkpoints of SB3 runs (``*_buffer.pkl``, read only by ``train_agent.py --resume``) are pickles and
+    are trusted: resume only your own runs.
     """
     directory = Path(path)
     config_file = directory / RUN_CONFIG
@@ -198,7 +301,7 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
     if not model_path.exists():
         raise FileNotFoundError(f"agent path {str(path)!r} has no {model_path.name}")
     try:
-        model = load_model(directory / which, algo)
+        model = load_model(directory / which, algo, config=config)
     except Exception as err:  # noqa: BLE001 - torch and zipfile raise many kinds for a corrupt file
         raise ValueError(f"agent path {str(path)!r}: cannot load {model_path.name} ({err})") from None
     return LoadedPolicy(model, algo, config)
