@@ -129,7 +129,7 @@ def test_an_unknown_pickled_entry_is_refused(tmp_path):
 @pytest.mark.parametrize("obs_mode", ["viterbi", "features"])
 def test_trained_sb3_models_load_without_cloudpickle(algo, obs_mode, tmp_path, monkeypatch):
     model = _make_run(tmp_path, algo, obs_mode)
-    import stable_baselines3.common.save_util as save_util
+    from stable_baselines3.common import save_util
 
     def refuse(*args, **kwargs):
         raise AssertionError("cloudpickle.loads called while loading")
