@@ -13,18 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents import stats
-from agents.protocol import (
-    CURVES_FILE,
-    DEFAULT_ALGORITHMS,
-    RUNS_FILE,
-    load_results,
-    resolve_algorithm,
-    resolve_algorithms,
-    run_protocol,
-)
-from agents.report import TIMING_COLUMNS, write_report
 from benchmarks_fn import get_function
+from evaluation import stats
+from evaluation.protocol import run_protocol
+from evaluation.registry import DEFAULT_ALGORITHMS, resolve_algorithm, resolve_algorithms
+from evaluation.report import TIMING_COLUMNS, write_report
+from evaluation.storage import CURVES_FILE, RUNS_FILE, load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"swarm_size": 10, "iterations": 30, "dim": 5, "checkpoint_every": 10, "progress": False}
@@ -170,7 +164,7 @@ def test_changed_settings_or_bad_counts_are_refused(tmp_path):
         run_protocol("PSO", "sphere", runs=1, out_dir=tmp_path, **dict(TINY, iterations=40))
     # more runs, algorithms and functions with the same settings are fine
     assert run_protocol("PSO,APSO", "sphere,step", runs=2, out_dir=tmp_path, **TINY).done_now == 7
-    with pytest.raises(ValueError, match="runs must be a positive integer"):
+    with pytest.raises(ValueError, match="runs must be an integer >= 1, got 0"):
         run_protocol("PSO", "sphere", runs=0, out_dir=tmp_path, **TINY)
 
 
