@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from evaluation.records import RunRecord, make_record
-from evaluation.runner import check_run_settings, measured
+from evaluation.runner import check_run_settings, measured, run
 from pso_env.swarm import finite_or_inf
 
 from .apso import APSO, HMMAPSO
@@ -154,10 +154,10 @@ def run_variant(
         For an unknown name, or a bad ``swarm_size``, ``iterations`` or ``checkpoint_every`` (checked
         before the run).
     """
-    from evaluation.runner import run
-
-    controller = RuleController(make_rule(name, **options), velocity_clamp=velocity_clamp, bounds=bounds, trace=trace)
-    return run(controller, _resolve_function(function, dim), swarm_size=swarm_size, iterations=iterations, seed=seed,
+    rule = make_rule(name, **options)
+    controller = RuleController(rule, velocity_clamp=velocity_clamp, bounds=bounds, trace=trace)
+    function = _resolve_function(function, dim)
+    return run(controller, function, swarm_size=swarm_size, iterations=iterations, seed=seed,
                checkpoint_every=checkpoint_every)
 
 
@@ -165,9 +165,10 @@ def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
     return finite_or_inf(getattr(function, "evaluate", function)(x))
 
 
-def _record_from_values(values: np.ndarray, function: Any, *, swarm_size: int, iterations: int, clock: Any,
-                        **fields: Any) -> RunRecord:
-    """A record from the values of all evaluations in order; iteration t = ``swarm_size * (t + 1)`` evaluations."""
+def _record_from_values(
+    values: np.ndarray, function: Any, *, swarm_size: int, iterations: int, clock: Any, **fields: Any
+) -> RunRecord:
+    """The record of the values of all evaluations in order (iteration t: ``swarm_size * (t + 1)`` of them)."""
     best_so_far = np.minimum.accumulate(values)
     ends = np.minimum(swarm_size * (np.arange(iterations + 1) + 1), len(values)) - 1
     return make_record(function, best_so_far[ends], best_value=best_so_far[-1], evaluations=len(values),
@@ -281,9 +282,10 @@ def run_cmaes(
             if not restarts:
                 break
             popsize = 2 * popsizes[-1]
-    return _record_from_values(values[:used], function, swarm_size=swarm_size, iterations=iterations, clock=clock,
-                               algorithm="CMA-ES", seed=seed, checkpoint_every=checkpoint_every,
-                               extra={"restarts": len(popsizes) - 1, "popsizes": popsizes})
+    extra = {"restarts": len(popsizes) - 1, "popsizes": popsizes}
+    return _record_from_values(values[:used], function, swarm_size=swarm_size, iterations=iterations,
+                               clock=clock, algorithm="CMA-ES", seed=seed, checkpoint_every=checkpoint_every,
+                               extra=extra)
 
 
 def run_random_search(

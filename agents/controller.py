@@ -46,8 +46,8 @@ class RuleController:
 
     def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Swarm:
         """A swarm seeded by ``numpy.random.default_rng(seed)``, the run's only random source."""
-        self.swarm = Swarm(function, swarm_size, np.random.default_rng(seed), velocity_clamp=self.velocity_clamp,
-                           bounds=self.bounds)
+        rng = np.random.default_rng(seed)
+        self.swarm = Swarm(function, swarm_size, rng, velocity_clamp=self.velocity_clamp, bounds=self.bounds)
         self.rule.reset(self.swarm, iterations)
         self._w: list[float] = []
         self._c1: list[float] = []
@@ -92,7 +92,9 @@ class PolicyController:
     the environment, the loop and the trace stay here.
     """
 
-    def __init__(self, policy: Any, *, env_kwargs: dict[str, Any] | None = None, name: str | None = None) -> None:
+    def __init__(
+        self, policy: Any, *, env_kwargs: dict[str, Any] | None = None, name: str | None = None
+    ) -> None:
         self.policy, self.env_kwargs = policy, dict(env_kwargs or {})
         self.name = name or getattr(policy, "name", None) or "policy"
         self.obs_mode = getattr(policy, "obs_mode", "viterbi")
@@ -131,7 +133,7 @@ class PolicyController:
         return terminated or truncated
 
     def trace(self) -> dict[str, Any]:
-        """Per-iteration ``actions``, ``w``, ``c1``, ``c2``, and ``states`` (indices, one more: the reset's)."""
+        """Per-iteration ``actions``, ``w``, ``c1``, ``c2``; ``states`` (indices, one more: the reset's)."""
         return {**self._trace, "states": [int(s) for s in self.env.states]}
 
 
@@ -197,7 +199,7 @@ def run_policy(
     algorithm: str = "policy",
     env_kwargs: dict[str, Any] | None = None,
 ) -> Any:
-    """``evaluation.run(PolicyController(policy, env_kwargs=env_kwargs), function, ...)``: one run, its record.
+    """One run of ``policy``: ``evaluation.run(PolicyController(policy, env_kwargs=env_kwargs), function, ...)``.
 
     ``extra`` holds the per-iteration ``actions``, ``states`` (indices), ``w``, ``c1`` and ``c2``.
     """

@@ -45,7 +45,9 @@ class OnlineDQNController(PolicyController):
 
     obs_mode = "viterbi"
 
-    def __init__(self, warm_start: Any = "pretrained", *, reward_mode: str = "log", **dqn_kwargs: Any) -> None:
+    def __init__(
+        self, warm_start: Any = "pretrained", *, reward_mode: str = "log", **dqn_kwargs: Any
+    ) -> None:
         import torch  # loaded before the run loop limits its threads
 
         self.torch = torch
@@ -82,15 +84,15 @@ class OnlineDQNController(PolicyController):
                 t: int) -> None:
         """Store the transition; a gradient step and the target sync as in ``DQNAgent.learn``."""
         agent = self.agent
-        agent.replay_buffer.add(obs[None], np.array([action]), np.array([reward], dtype=np.float32), next_obs[None],
-                                np.array([terminated]))
+        reward_array = np.array([reward], dtype=np.float32)
+        agent.replay_buffer.add(obs[None], np.array([action]), reward_array, next_obs[None], np.array([terminated]))
         if len(agent.replay_buffer) > agent.learning_starts and (t + 1) % agent.train_freq == 0:
             agent.train(agent.gradient_steps)
         if (t + 1) % agent.target_update_interval == 0:
             agent.update_target()
 
     def trace(self) -> dict[str, Any]:
-        """The policy trace plus ``n_updates`` and ``weight_change`` (L2 norm of how far the weights moved)."""
+        """The policy trace, ``n_updates`` and ``weight_change`` (L2 norm of how far the weights moved)."""
         change = float(self.torch.linalg.norm(self._weights() - self.initial))
         return {**super().trace(), "n_updates": int(self.agent.n_updates), "weight_change": change}
 

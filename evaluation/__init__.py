@@ -16,7 +16,8 @@ from typing import Any
 _EXPORTS = {
     "protocol": ("ProtocolResult", "run_protocol"),
     "records": ("RunRecord",),
-    "registry": ("DEFAULT_ALGORITHMS", "Algorithm", "list_algorithms", "resolve_algorithm", "resolve_algorithms"),
+    "registry": ("DEFAULT_ALGORITHMS", "Algorithm", "list_algorithms", "resolve_algorithm",
+                 "resolve_algorithms"),
     "report": ("write_report",),
     "runner": ("Controller", "run"),
     "storage": ("load_results",),

@@ -52,7 +52,8 @@ def single_threaded() -> Iterator[None]:
 
 def _warm_key(algorithm: Any) -> tuple:
     # one static policy stands for all 256; agents differ by file, variants by rule
-    return (algorithm.kind,) if algorithm.kind in ("static", "random-policy") else (algorithm.kind, algorithm.arg)
+    kind = algorithm.kind
+    return (kind,) if kind in ("static", "random-policy") else (kind, algorithm.arg)
 
 
 def warm_up(algorithms: Sequence[Any], functions: Sequence[Any]) -> None:
@@ -71,7 +72,8 @@ def warm_up(algorithms: Sequence[Any], functions: Sequence[Any]) -> None:
         for function in functions:
             key = ("function", id(function))
             if key not in _WARM:
-                centre = (np.asarray(function.lower, dtype=float) + np.asarray(function.upper, dtype=float)) / 2
+                lower, upper = np.asarray(function.lower, dtype=float), np.asarray(function.upper, dtype=float)
+                centre = (lower + upper) / 2
                 getattr(function, "evaluate", function)(np.tile(centre, (2, 1)))
                 _WARM.add(key)
     if not functions:

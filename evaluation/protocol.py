@@ -112,8 +112,9 @@ def run_protocol(
         For an unknown algorithm or function, an unloadable agent, a non-positive count, or an
         ``out_dir`` whose ``settings.json`` differs from these settings.
     """
-    for name, value in {"runs": runs, "swarm_size": swarm_size, "iterations": iterations, "jobs": jobs,
-                        "checkpoint_every": checkpoint_every, **({} if dim is None else {"dim": dim})}.items():
+    counts = {"runs": runs, "swarm_size": swarm_size, "iterations": iterations, "jobs": jobs,
+              "checkpoint_every": checkpoint_every, **({} if dim is None else {"dim": dim})}
+    for name, value in counts.items():
         check_int(value, name)
     algos = resolve_algorithms(algorithms)
     funcs = _resolve_functions(functions, dim, shift=shift, rotate=rotate)
@@ -147,7 +148,8 @@ def run_protocol(
     bars: list[Any] = []
 
     def start_bar() -> None:  # after the warm-up, so that its first estimate leaves compilation out
-        bars.append(tqdm(total=len(pending), desc="runs", unit="run", disable=not progress, dynamic_ncols=True))
+        bars.append(tqdm(total=len(pending), desc="runs", unit="run", disable=not progress,
+                         dynamic_ncols=True))
 
     def store(record: RunRecord) -> None:
         append(out, record, optimum.get(record.function))

@@ -210,7 +210,8 @@ def _check_loadable(algorithm: Algorithm) -> None:
         if algorithm.kind == "agent" and not Path(str(algorithm.arg)).exists():
             raise FileNotFoundError(f"no such file or directory: {algorithm.arg}")
         if algorithm.kind in ("pretrained", "agent", "dqnpso-online"):  # online: its warm start
-            load = algorithm if algorithm.kind != "dqnpso-online" else Algorithm(_SPECIAL["pretrained"][1], "pretrained")
+            pretrained = Algorithm(_SPECIAL["pretrained"][1], "pretrained")
+            load = pretrained if algorithm.kind == "dqnpso-online" else algorithm
             _LOADED.pop((load.kind, load.arg), None)  # read the file now
             _loaded(load)
         if algorithm.kind not in _OWN_RUNS:

@@ -53,7 +53,9 @@ class Controller(Protocol):
     def trace(self) -> dict[str, Any]: ...
 
 
-def check_run_settings(swarm_size: Any, iterations: Any, checkpoint_every: Any, *, min_swarm: int = 2) -> None:
+def check_run_settings(
+    swarm_size: Any, iterations: Any, checkpoint_every: Any, *, min_swarm: int = 2
+) -> None:
     """Validate the settings of one run before any work.
 
     Raises

@@ -409,8 +409,9 @@ def test_first_runs_of_a_fresh_process_leave_compilation_out(tmp_path):
     """Issue 12 item 4: numba compilation (or cache loading) and torch warm-up happen before the timer."""
     script = tmp_path / "first_runs.py"
     script.write_text(_FIRST_RUNS)
-    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, check=False,
-                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
+                          check=False, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     for jobs, cpu in json.loads(done.stdout.splitlines()[-1]).items():
         for algorithm in ("HMM-APSO", "DQNPSO-pretrained"):
