@@ -15,7 +15,7 @@ _EXPORTS = {
     "dqn": ("DQNAgent",),
     "models": ("ALGORITHMS", "LoadedPolicy", "default_hyperparameters", "load_agent", "load_model",
                "load_pretrained", "make_model", "pretrained_path"),
-    "online": ("OnlineDQNController", "run_dqnpso_online"),
+    "online": ("OnlineDQNController",),
     "training": ("TrainConfig", "Trainer", "plot_learning_curve"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -49,9 +49,7 @@ class RuleController:
         rng = np.random.default_rng(seed)
         self.swarm = Swarm(function, swarm_size, rng, velocity_clamp=self.velocity_clamp, bounds=self.bounds)
         self.rule.reset(self.swarm, iterations)
-        self._w: list[float] = []
-        self._c1: list[float] = []
-        self._c2: list[float] = []
+        self._trace: dict[str, list[float]] = {"w": [], "c1": [], "c2": []}
         return self.swarm
 
     def step(self, t: int) -> bool:
@@ -61,14 +59,13 @@ class RuleController:
         rule.move(swarm, w, c1, c2, chi)
         rule.after_step(swarm, t)
         if self.keep_trace:
-            self._w.append(float(np.mean(w)))
-            self._c1.append(float(c1))
-            self._c2.append(float(c2))
+            for key, value in (("w", np.mean(w)), ("c1", c1), ("c2", c2)):
+                self._trace[key].append(float(value))
         return False
 
     def trace(self) -> dict[str, Any]:
         """``w``, ``c1``, ``c2`` per iteration and the rule's trace (empty with ``trace=False``)."""
-        return {"w": self._w, "c1": self._c1, "c2": self._c2, **self.rule.trace()} if self.keep_trace else {}
+        return {**self._trace, **self.rule.trace()} if self.keep_trace else {}
 
 
 class PolicyController:
@@ -125,11 +122,9 @@ class PolicyController:
         action = self.act(obs, t)
         self.obs, reward, terminated, truncated, info = self.env.step(action)
         self.observe(obs, action, reward, self.obs, terminated, t)
-        trace = self._trace
-        trace["actions"].append(action)
-        trace["w"].append(float(info["w"]))
-        trace["c1"].append(float(info["c1"]))
-        trace["c2"].append(float(info["c2"]))
+        self._trace["actions"].append(action)
+        for key in ("w", "c1", "c2"):
+            self._trace[key].append(float(info[key]))
         return terminated or truncated
 
     def trace(self) -> dict[str, Any]:

@@ -97,34 +97,6 @@ class OnlineDQNController(PolicyController):
         return {**super().trace(), "n_updates": int(self.agent.n_updates), "weight_change": change}
 
 
-def run_dqnpso_online(
-    function: Any,
-    *,
-    swarm_size: int = 30,
-    iterations: int = 1000,
-    seed: int = 0,
-    checkpoint_every: int = 10,
-    warm_start: Any = "pretrained",
-    reward_mode: str = "log",
-    algorithm: str | None = None,
-    **dqn_kwargs: Any,
-) -> Any:
-    """``evaluation.run(OnlineDQNController(warm_start, ...), function, ...)``: one online DQNPSO run.
-
-    Returns
-    -------
-    RunRecord
-        ``extra`` holds the per-iteration ``actions``, ``states``, ``w``, ``c1``, ``c2``, the number of
-        gradient updates ``n_updates`` and ``weight_change``, the L2 norm of how far the Q-network's
-        weights moved during the run.
-    """
-    from evaluation.runner import run
-
-    controller = OnlineDQNController(warm_start, reward_mode=reward_mode, **dqn_kwargs)
-    return run(controller, function, swarm_size=swarm_size, iterations=iterations, seed=seed,
-               checkpoint_every=checkpoint_every, algorithm=algorithm)
-
-
 @functools.lru_cache(maxsize=1)
 def _shipped_controller() -> Any:
     """The pretrained controller, read from disk once per process (only its weights are copied out)."""

@@ -175,14 +175,11 @@ def _resolve_functions(
     """Function objects for names (``benchmarks_fn.resolve_functions``) or objects as they are."""
     from benchmarks_fn import resolve_functions
 
-    if isinstance(functions, str):
-        return list(resolve_functions(functions, dim, shift=shift, rotate=rotate))
-    funcs: list[Any] = []
-    names = [f for f in functions if isinstance(f, str)]
-    if names and len(names) == len(functions):
-        return list(resolve_functions(list(names), dim, shift=shift, rotate=rotate))
-    for f in functions:
-        funcs.extend(resolve_functions(f, dim, shift=shift, rotate=rotate) if isinstance(f, str) else [f])
+    items = [functions] if isinstance(functions, str) else list(functions)
+    if items and all(isinstance(f, str) for f in items):  # one call: duplicates dropped
+        items = [items]
+    funcs = [g for f in items
+             for g in (resolve_functions(f, dim, shift=shift, rotate=rotate) if isinstance(f, (str, list)) else [f])]
     if not funcs:
         raise ValueError("no function given")
     return funcs

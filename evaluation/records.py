@@ -129,29 +129,12 @@ def make_record(
     best_value: float | None = None,
     extra: dict[str, Any] | None = None,
 ) -> RunRecord:
-    """Build the :class:`RunRecord` of a finished run: the one place records are made.
+    """The :class:`RunRecord` of a finished run on ``function`` (the one place records are made).
 
-    Parameters
-    ----------
-    function : object
-        The objective; its ``name``, ``dim`` and ``optimum_value`` name the record and give the error.
-    history : ndarray of shape (T + 1,)
-        Best-so-far value after initialisation and after each iteration (curve before checkpointing).
-    algorithm : str
-        Name of the optimiser.
-    seed : int
-        Seed of the run.
-    evaluations : int
-        Function evaluations used.
-    cpu_seconds, wall_seconds : float
-        Time the run took (see :class:`RunRecord`).
-    checkpoint_every : int, default 10
-        Spacing of the curve in iterations.
-    best_value : float, optional
-        Best value found; default ``history[-1]`` (differs only when evaluations continue past the
-        last checkpointed iteration, as CMA-ES with an explicit budget).
-    extra : dict, optional
-        Stored as the record's ``extra``.
+    ``history`` (shape (T + 1,)) is the best-so-far value after initialisation and after each
+    iteration, checkpointed into the curve; ``best_value`` defaults to ``history[-1]`` (CMA-ES with an
+    explicit budget evaluates past the last iteration). ``function`` gives the record's name, dimension
+    and error (``name``, ``dim``, ``optimum_value``); the other arguments are the record's fields.
     """
     history = np.asarray(history, dtype=float)
     best = float(history[-1] if best_value is None else best_value)

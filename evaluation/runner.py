@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import numpy as np
@@ -69,22 +69,14 @@ def check_run_settings(
     check_int(checkpoint_every, "checkpoint_every", 1)
 
 
-@dataclass
-class Timing:
-    """Process CPU seconds (every thread) and wall seconds of a :func:`measured` block."""
-
-    cpu: float = 0.0
-    wall: float = 0.0
-
-
 @contextlib.contextmanager
-def measured() -> Iterator[Timing]:
-    """Time the block by process CPU and wall clock, single-threaded (see :func:`single_threaded`).
+def measured() -> Iterator[SimpleNamespace]:
+    """Time the block single-threaded (see :func:`single_threaded`); ``.cpu`` and ``.wall`` seconds after it.
 
-    The thread limits are set before the clocks start. Warm-up (numba compilation, torch loading)
-    belongs before this block: :func:`evaluation.pool.warm_up`.
+    ``cpu`` is process CPU time (every thread), ``wall`` the wall clock. The thread limits are set
+    before the clocks start; warm-up belongs before the block (:func:`evaluation.pool.warm_up`).
     """
-    timing = Timing()
+    timing = SimpleNamespace(cpu=0.0, wall=0.0)
     with single_threaded():
         cpu0, wall0 = time.process_time(), time.perf_counter()
         try:

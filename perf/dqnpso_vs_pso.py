@@ -26,8 +26,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from agents import load_pretrained, run_dqnpso_online, run_policy, run_variant
+from agents import OnlineDQNController, load_pretrained, run_policy, run_variant
 from benchmarks_fn import get_function
+from evaluation import run as run_controller
 from evaluation.pool import single_threaded
 from pso_env import ActionConfig, BeliefTracker, PSOEnv, Swarm, apply_action
 
@@ -84,7 +85,7 @@ def _report(args: argparse.Namespace) -> None:
     runs = {
         "plain PSO (run_variant)": lambda s: run_variant("PSO", FUNCTION, seed=s, trace=False),
         "DQNPSO pretrained (run_policy)": lambda s: run_policy(policy, FUNCTION, seed=s),
-        "DQNPSO online (learning)": lambda s: run_dqnpso_online(FUNCTION, seed=s),
+        "DQNPSO online (learning)": lambda s: run_controller(OnlineDQNController(), FUNCTION, seed=s),
     }
     wall, cpu = timed(runs, args.repeats)
     base_wall, base_cpu = wall["plain PSO (run_variant)"], cpu["plain PSO (run_variant)"]
