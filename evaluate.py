@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from agents.protocol import DEFAULT_ALGORITHMS
+from evaluation.registry import DEFAULT_ALGORITHMS
 
 #: Seeds per algorithm and function of the default evaluation: the paper's 10. The paper's protocol with
 #: 14 algorithms (10 functions x 10 seeds, D = 30, N = 30, 1000 iterations) took 166 s with --jobs 2 on an
@@ -69,9 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--reference",
-        default="pretrained",
+        default=argparse.SUPPRESS,
         help="algorithm the t-test and rank-sum test compare every other algorithm against; "
-        "must be one of --algorithms",
+        "must be one of --algorithms (default: the first of --algorithms)",
     )
     parser.add_argument("--jobs", type=_positive_int, default=2, help="worker processes")
     parser.add_argument(
@@ -102,18 +102,20 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(f"--functions: {exc}")
 
-    from agents.protocol import check_settings, protocol_settings, resolve_algorithm, resolve_algorithms
-    from agents.report import console_summary, write_report
+    from evaluation.registry import resolve_algorithm, resolve_algorithms
+    from evaluation.report import console_summary, write_report
+    from evaluation.storage import check_settings, protocol_settings
 
     try:
         algorithms = resolve_algorithms(args.algorithms)
     except ValueError as exc:
         parser.error(f"--algorithms: {exc}")
+    names = [a.name for a in algorithms]
     try:
-        reference = resolve_algorithm(args.reference, check=False).name
+        given = getattr(args, "reference", None)
+        reference = names[0] if given is None else resolve_algorithm(given, check=False).name
     except ValueError as exc:
         parser.error(f"--reference: {exc}")
-    names = [a.name for a in algorithms]
     if reference not in names:
         parser.error(f"--reference: {reference} is not one of --algorithms ({', '.join(names)})")
     settings = protocol_settings(
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(f"--out: {exc}")
 
-    from agents.protocol import run_protocol
+    from evaluation.protocol import run_protocol
 
     result = run_protocol(
         algorithms,

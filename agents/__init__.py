@@ -1,25 +1,21 @@
-"""Agents for PSOControl: our DQN, Stable-Baselines3 factories, online DQNPSO, the hand-designed PSO
-variants the paper compares against, the evaluation protocol, and the shipped pretrained controller.
+"""Learners and controllers for PSOControl: our DQN, Stable-Baselines3 factories, online DQNPSO, the
+hand-designed PSO variants the paper compares against, and the shipped pretrained controller.
 
-Every optimiser returns a :class:`RunRecord`. Names are imported on first use (PEP 562), so that
-``import agents`` stays cheap for command-line tools that only need a part (torch loads with the DQN).
+Every controller implements the protocol of :mod:`evaluation.runner`; ``evaluation.run`` makes a run
+of it and returns its record (evaluation, storage and statistics live in :mod:`evaluation`). Names
+are imported on first use (PEP 562), so that ``import agents`` stays cheap (torch loads with the DQN).
 """
 
 from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "baselines": ("VARIANTS", "list_variants", "make_rule", "run_cmaes", "run_random_search", "run_rule",
-                  "run_variant"),
-    "controller": ("RandomPolicy", "StaticPolicy", "run_policy"),
+    "baselines": ("VARIANTS", "list_variants", "make_rule", "run_cmaes", "run_random_search", "run_variant"),
+    "controller": ("PolicyController", "RandomPolicy", "RuleController", "StaticPolicy", "run_policy"),
     "dqn": ("DQNAgent",),
     "models": ("ALGORITHMS", "LoadedPolicy", "default_hyperparameters", "load_agent", "load_model",
                "load_pretrained", "make_model", "pretrained_path"),
-    "online": ("run_dqnpso_online",),
-    "protocol": ("DEFAULT_ALGORITHMS", "Algorithm", "ProtocolResult", "list_algorithms", "load_results",
-                 "resolve_algorithm", "resolve_algorithms", "run_protocol"),
-    "records": ("RunRecord", "checkpoint_curve", "record_from_swarm"),
-    "report": ("write_report",),
+    "online": ("OnlineDQNController",),
     "training": ("TrainConfig", "Trainer", "plot_learning_curve"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

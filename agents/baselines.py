@@ -5,7 +5,7 @@
 - :func:`run_cmaes` runs CMA-ES (the ``cma`` package) and :func:`run_random_search` uniform random
   search, the fixed references of MetaBox-style comparisons.
 
-Every function returns a :class:`agents.records.RunRecord`, and its only random source is
+Every function returns a :class:`evaluation.records.RunRecord`, and its only random source is
 ``numpy.random.default_rng(seed)`` (CMA-ES: see :func:`run_cmaes`), so a seed gives the same run bit for
 bit.
 
@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from typing import Any
 
 import numpy as np
 
-from pso_env.swarm import Swarm, finite_or_inf
+from evaluation.records import RunRecord, make_record
+from evaluation.runner import check_run_settings, measured, run
+from pso_env.swarm import finite_or_inf
 
 from .apso import APSO, HMMAPSO
-from .records import RunRecord, checkpoint_curve, function_name, function_optimum, record_from_swarm
+from .controller import RuleController
 from .variants import (
     CLSPSO,
     SAPSO,
@@ -102,79 +103,6 @@ def _resolve_function(function: Any, dim: int | None) -> Any:
     return function
 
 
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
-def _check_run_settings(
-    swarm_size: Any, iterations: Any, checkpoint_every: Any, *, min_swarm: int = 2
-) -> None:
-    """Validate the run settings before any work, with messages naming the parameters."""
-    _check_int("swarm_size", swarm_size, min_swarm)
-    _check_int("iterations", iterations, 0)
-    _check_int("checkpoint_every", checkpoint_every, 1)
-
-
-def run_rule(
-    rule: ParameterRule,
-    function: Any,
-    *,
-    swarm_size: int = 30,
-    iterations: int = 1000,
-    seed: int = 0,
-    checkpoint_every: int = 10,
-    velocity_clamp: float | None = 0.2,
-    bounds: str = "clip",
-    trace: bool = True,
-    algorithm: str | None = None,
-) -> RunRecord:
-    """Run a PSO driven by ``rule`` for ``iterations`` iterations and return its record.
-
-    Parameters
-    ----------
-    rule : ParameterRule
-        The parameter rule; it is reset for this run.
-    function : object
-        The objective (``dim``, ``lower``, ``upper``, ``evaluate``; see :class:`pso_env.swarm.Swarm`).
-    swarm_size, iterations, seed, checkpoint_every, velocity_clamp, bounds
-        See :func:`run_variant`.
-    trace : bool, default True
-        Store the per-iteration ``w`` (the swarm mean where it is per particle), ``c1`` and ``c2``, and
-        the rule's own :meth:`~agents.variants.ParameterRule.trace`, in the record's ``extra``.
-    algorithm : str, optional
-        Name for the record; default ``rule.name``.
-    """
-    _check_run_settings(swarm_size, iterations, checkpoint_every)
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    swarm = Swarm(
-        function, swarm_size, np.random.default_rng(seed), velocity_clamp=velocity_clamp, bounds=bounds
-    )
-    rule.reset(swarm, iterations)
-    ws: list[float] = []
-    c1s: list[float] = []
-    c2s: list[float] = []
-    for t in range(iterations):
-        w, c1, c2, chi = rule.parameters(swarm, t)
-        rule.move(swarm, w, c1, c2, chi)
-        rule.after_step(swarm, t)
-        if trace:
-            ws.append(float(np.mean(w)))
-            c1s.append(float(c1))
-            c2s.append(float(c2))
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    extra = {"w": ws, "c1": c1s, "c2": c2s, **rule.trace()} if trace else {}
-    return record_from_swarm(
-        swarm,
-        algorithm=algorithm or rule.name,
-        seed=seed,
-        cpu_seconds=cpu,
-        wall_seconds=wall,
-        checkpoint_every=checkpoint_every,
-        extra=extra,
-    )
-
-
 def run_variant(
     name: str,
     function: Any,
@@ -227,17 +155,10 @@ def run_variant(
         before the run).
     """
     rule = make_rule(name, **options)
-    return run_rule(
-        rule,
-        _resolve_function(function, dim),
-        swarm_size=swarm_size,
-        iterations=iterations,
-        seed=seed,
-        checkpoint_every=checkpoint_every,
-        velocity_clamp=velocity_clamp,
-        bounds=bounds,
-        trace=trace,
-    )
+    controller = RuleController(rule, velocity_clamp=velocity_clamp, bounds=bounds, trace=trace)
+    function = _resolve_function(function, dim)
+    return run(controller, function, swarm_size=swarm_size, iterations=iterations, seed=seed,
+               checkpoint_every=checkpoint_every)
 
 
 def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
@@ -245,50 +166,13 @@ def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
 
 
 def _record_from_values(
-    values: np.ndarray,
-    function: Any,
-    *,
-    algorithm: str,
-    seed: int,
-    swarm_size: int,
-    iterations: int,
-    checkpoint_every: int,
-    cpu_seconds: float,
-    wall_seconds: float,
-    extra: dict[str, Any],
+    values: np.ndarray, function: Any, *, swarm_size: int, iterations: int, clock: Any, **fields: Any
 ) -> RunRecord:
-    """A record from the values of all evaluations in order; iteration t = ``swarm_size * (t + 1)`` evaluations."""
+    """The record of the values of all evaluations in order (iteration t: ``swarm_size * (t + 1)`` of them)."""
     best_so_far = np.minimum.accumulate(values)
     ends = np.minimum(swarm_size * (np.arange(iterations + 1) + 1), len(values)) - 1
-    best = float(best_so_far[-1])
-    optimum = function_optimum(function)
-    return RunRecord(
-        algorithm=algorithm,
-        function=function_name(function),
-        dim=int(function.dim),
-        seed=int(seed),
-        best_value=best,
-        error=None if optimum is None else best - optimum,
-        curve=checkpoint_curve(best_so_far[ends], checkpoint_every),
-        checkpoint_every=int(checkpoint_every),
-        evaluations=len(values),
-        cpu_seconds=float(cpu_seconds),
-        wall_seconds=float(wall_seconds),
-        extra=extra,
-    )
-
-
-def _single_threaded_blas() -> contextlib.AbstractContextManager:
-    """Limit BLAS/LAPACK to one thread where ``threadpoolctl`` is installed (a no-op otherwise).
-
-    CMA-ES eigendecomposes its D x D covariance matrix every generation; for D ~ 30 a multi-threaded
-    ``eigh`` is about 10x slower than a single-threaded one, and much worse on a loaded machine.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
+    return make_record(function, best_so_far[ends], best_value=best_so_far[-1], evaluations=len(values),
+                       cpu_seconds=clock.cpu, wall_seconds=clock.wall, **fields)
 
 
 @contextlib.contextmanager
@@ -352,25 +236,24 @@ def run_cmaes(
     """
     import cma
 
-    _check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
+    check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
     function = _resolve_function(function, dim)
     budget = swarm_size * (iterations + 1) if budget is None else int(budget)
     if budget < 1:
         raise ValueError(f"budget must be >= 1, got {budget!r}")
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    rng = np.random.default_rng(seed)
-    lower = np.asarray(function.lower, dtype=float)
-    upper = np.asarray(function.upper, dtype=float)
-    span = upper - lower
-    scale = float(span.mean())
-    values = np.empty(budget)
-    used = 0
-    popsizes: list[int] = []
+    with measured() as clock, _global_random_state_kept():
+        rng = np.random.default_rng(seed)
+        lower = np.asarray(function.lower, dtype=float)
+        upper = np.asarray(function.upper, dtype=float)
+        span = upper - lower
+        scale = float(span.mean())
+        values = np.empty(budget)
+        used = 0
+        popsizes: list[int] = []
 
-    def randn(*shape: int) -> np.ndarray:  # cma calls randn(lam, N)
-        return rng.standard_normal(shape)
+        def randn(*shape: int) -> np.ndarray:  # cma calls randn(lam, N)
+            return rng.standard_normal(shape)
 
-    with _single_threaded_blas(), _global_random_state_kept():
         while used < budget:
             x0 = lower + rng.random(function.dim) * span
             opts: dict[str, Any] = {
@@ -399,19 +282,10 @@ def run_cmaes(
             if not restarts:
                 break
             popsize = 2 * popsizes[-1]
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    return _record_from_values(
-        values[:used],
-        function,
-        algorithm="CMA-ES",
-        seed=seed,
-        swarm_size=swarm_size,
-        iterations=iterations,
-        checkpoint_every=checkpoint_every,
-        cpu_seconds=cpu,
-        wall_seconds=wall,
-        extra={"restarts": len(popsizes) - 1, "popsizes": popsizes},
-    )
+    extra = {"restarts": len(popsizes) - 1, "popsizes": popsizes}
+    return _record_from_values(values[:used], function, swarm_size=swarm_size, iterations=iterations,
+                               clock=clock, algorithm="CMA-ES", seed=seed, checkpoint_every=checkpoint_every,
+                               extra=extra)
 
 
 def run_random_search(
@@ -428,28 +302,17 @@ def run_random_search(
     The floor every optimiser should beat; same budget and curve convention as :func:`run_cmaes`.
     ``numpy.random.default_rng(seed)`` is the only random source.
     """
-    _check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
+    check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
     function = _resolve_function(function, dim)
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    rng = np.random.default_rng(seed)
-    lower = np.asarray(function.lower, dtype=float)
-    span = np.asarray(function.upper, dtype=float) - lower
-    total = swarm_size * (iterations + 1)
-    values = np.empty(total)
-    chunk = swarm_size * 100
-    for start in range(0, total, chunk):
-        n = min(chunk, total - start)
-        values[start : start + n] = _evaluate(function, lower + rng.random((n, function.dim)) * span)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    return _record_from_values(
-        values,
-        function,
-        algorithm="RandomSearch",
-        seed=seed,
-        swarm_size=swarm_size,
-        iterations=iterations,
-        checkpoint_every=checkpoint_every,
-        cpu_seconds=cpu,
-        wall_seconds=wall,
-        extra={},
-    )
+    with measured() as clock:
+        rng = np.random.default_rng(seed)
+        lower = np.asarray(function.lower, dtype=float)
+        span = np.asarray(function.upper, dtype=float) - lower
+        total = swarm_size * (iterations + 1)
+        values = np.empty(total)
+        chunk = swarm_size * 100
+        for start in range(0, total, chunk):
+            n = min(chunk, total - start)
+            values[start : start + n] = _evaluate(function, lower + rng.random((n, function.dim)) * span)
+    return _record_from_values(values, function, swarm_size=swarm_size, iterations=iterations, clock=clock,
+                               algorithm="RandomSearch", seed=seed, checkpoint_every=checkpoint_every)

@@ -1,22 +1,135 @@
-"""Run a controller policy on PSOControl as one optimiser run, and the reference policies.
+"""The controllers: what sets a swarm's parameters during one run (see :mod:`evaluation.runner`).
 
-A *policy* here is anything with Stable-Baselines3's ``predict(obs, deterministic=True) -> (action,
-state)``: a trained DQN or SB3 model, a :class:`StaticPolicy` or a :class:`RandomPolicy`. An optional
-``obs_mode`` attribute says which observation it expects (default ``"viterbi"``).
+- :class:`RuleController` drives the swarm directly with a hand-designed ``ParameterRule``
+  (:mod:`agents.variants`, :mod:`agents.apso`);
+- :class:`PolicyController` runs a *policy* on PSOControl: anything with Stable-Baselines3's
+  ``predict(obs, deterministic=True) -> (action, state)``, such as a trained DQN or SB3 model
+  (:class:`agents.models.LoadedPolicy`), a :class:`StaticPolicy` or a :class:`RandomPolicy`. An optional
+  ``obs_mode`` attribute says which observation it expects (default ``"viterbi"``).
+
+Both implement the controller protocol of :mod:`evaluation.runner`; ``evaluation.run(controller,
+function, ...)`` makes the run and its record.
 """
 
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from pso_env import N_ACTIONS, PSOEnv
+from pso_env.swarm import Swarm
 
-from .records import RunRecord, record_from_swarm
+
+class RuleController:
+    """A hand-designed PSO variant: its ``ParameterRule`` sets the parameters and moves the swarm.
+
+    Parameters
+    ----------
+    rule : agents.variants.ParameterRule
+        The rule (reset at every start).
+    velocity_clamp : float or None, default 0.2
+        Velocity clamp as a fraction of the range (SPEC section 1).
+    bounds : {"clip", "reflect", "none"}, default "clip"
+        Position handling at the box.
+    trace : bool, default True
+        Keep the per-iteration ``w`` (the swarm mean where it is per particle), ``c1`` and ``c2``, and
+        the rule's own :meth:`~agents.variants.ParameterRule.trace`.
+    """
+
+    def __init__(self, rule: Any, *, velocity_clamp: float | None = 0.2, bounds: str = "clip",
+                 trace: bool = True) -> None:
+        self.rule, self.velocity_clamp, self.bounds, self.keep_trace = rule, velocity_clamp, bounds, trace
+        self.name = rule.name
+
+    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Swarm:
+        """A swarm seeded by ``numpy.random.default_rng(seed)``, the run's only random source."""
+        rng = np.random.default_rng(seed)
+        self.swarm = Swarm(function, swarm_size, rng, velocity_clamp=self.velocity_clamp, bounds=self.bounds)
+        self.rule.reset(self.swarm, iterations)
+        self._trace: dict[str, list[float]] = {"w": [], "c1": [], "c2": []}
+        return self.swarm
+
+    def step(self, t: int) -> bool:
+        """Parameters from the rule, the move, the rule's follow-up (elitist learning, ...)."""
+        rule, swarm = self.rule, self.swarm
+        w, c1, c2, chi = rule.parameters(swarm, t)
+        rule.move(swarm, w, c1, c2, chi)
+        rule.after_step(swarm, t)
+        if self.keep_trace:
+            for key, value in (("w", np.mean(w)), ("c1", c1), ("c2", c2)):
+                self._trace[key].append(float(value))
+        return False
+
+    def trace(self) -> dict[str, Any]:
+        """``w``, ``c1``, ``c2`` per iteration and the rule's trace (empty with ``trace=False``)."""
+        return {**self._trace, **self.rule.trace()} if self.keep_trace else {}
+
+
+class PolicyController:
+    """A policy acting on PSOControl (one action per iteration), the reference of every learned controller.
+
+    Parameters
+    ----------
+    policy : object
+        Has ``predict(obs, deterministic=True)``; its ``obs_mode`` attribute (default "viterbi") chooses
+        the observation. A policy with a ``seed`` method (:class:`RandomPolicy`) is seeded with the
+        run's seed, so the run depends on the seed alone; one with ``reset`` (a recurrent
+        :class:`~agents.models.LoadedPolicy`) is reset at every start.
+    env_kwargs : dict, optional
+        Further :class:`pso_env.PSOEnv` arguments (for example ``reward_mode``).
+    name : str, optional
+        Default record name; default the policy's ``name`` attribute, else ``"policy"``.
+
+    Notes
+    -----
+    Subclasses change :meth:`act` (choose an action) and :meth:`observe` (learn from a transition);
+    the environment, the loop and the trace stay here.
+    """
+
+    def __init__(
+        self, policy: Any, *, env_kwargs: dict[str, Any] | None = None, name: str | None = None
+    ) -> None:
+        self.policy, self.env_kwargs = policy, dict(env_kwargs or {})
+        self.name = name or getattr(policy, "name", None) or "policy"
+        self.obs_mode = getattr(policy, "obs_mode", "viterbi")
+
+    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any:
+        """A fresh environment reset with ``seed``; returns its swarm."""
+        kwargs = {"obs_mode": self.obs_mode, **self.env_kwargs}
+        self.env = PSOEnv(function=function, swarm_size=swarm_size, max_iterations=iterations, **kwargs)
+        if callable(getattr(self.policy, "seed", None)):
+            self.policy.seed(seed)
+        if callable(getattr(self.policy, "reset", None)):  # a recurrent policy forgets the last episode
+            self.policy.reset()
+        self.obs, _ = self.env.reset(seed=seed)
+        self._trace: dict[str, list] = {"actions": [], "w": [], "c1": [], "c2": []}
+        return self.env.swarm
+
+    def act(self, obs: np.ndarray, t: int) -> int:
+        """The action for ``obs`` at iteration ``t``: the policy's deterministic one."""
+        return int(self.policy.predict(obs, deterministic=True)[0])
+
+    def observe(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool,
+                t: int) -> None:
+        """The transition of iteration ``t`` (a fixed policy ignores it)."""
+
+    def step(self, t: int) -> bool:
+        """One environment step with the chosen action; True when the episode ends."""
+        obs = self.obs
+        action = self.act(obs, t)
+        self.obs, reward, terminated, truncated, info = self.env.step(action)
+        self.observe(obs, action, reward, self.obs, terminated, t)
+        self._trace["actions"].append(action)
+        for key in ("w", "c1", "c2"):
+            self._trace[key].append(float(info[key]))
+        return terminated or truncated
+
+    def trace(self) -> dict[str, Any]:
+        """Per-iteration ``actions``, ``w``, ``c1``, ``c2``; ``states`` (indices, one more: the reset's)."""
+        return {**self._trace, "states": [int(s) for s in self.env.states]}
 
 
 class StaticPolicy:
@@ -50,7 +163,7 @@ class StaticPolicy:
 
 
 class RandomPolicy:
-    """Uniformly random actions, drawn from its own generator (seeded by :func:`run_policy`)."""
+    """Uniformly random actions, drawn from its own generator (seeded by :class:`PolicyController`)."""
 
     obs_mode = "viterbi"
     name = "random-policy"
@@ -80,50 +193,12 @@ def run_policy(
     checkpoint_every: int = 10,
     algorithm: str = "policy",
     env_kwargs: dict[str, Any] | None = None,
-) -> RunRecord:
-    """One PSO run of ``iterations`` iterations whose parameters ``policy`` sets at every iteration.
+) -> Any:
+    """One run of ``policy``: ``evaluation.run(PolicyController(policy, env_kwargs=env_kwargs), function, ...)``.
 
-    Parameters
-    ----------
-    policy : object
-        Has ``predict(obs, deterministic=True)``; its ``obs_mode`` attribute (default "viterbi")
-        chooses the observation. A policy with a ``seed`` method (:class:`RandomPolicy`) is seeded
-        with ``seed`` first, so the run depends on ``seed`` alone.
-    function : object
-        A function object (see :func:`benchmarks_fn.get_function`).
-    swarm_size, iterations, seed, checkpoint_every
-        As for :func:`agents.baselines.run_variant`; ``seed`` seeds the environment's ``reset``.
-    algorithm : str
-        Name for the record.
-    env_kwargs : dict, optional
-        Further :class:`pso_env.PSOEnv` arguments (for example ``reward_mode``).
-
-    Returns
-    -------
-    RunRecord
-        ``extra`` holds the per-iteration ``actions``, ``states`` (indices), ``w``, ``c1`` and ``c2``.
+    ``extra`` holds the per-iteration ``actions``, ``states`` (indices), ``w``, ``c1`` and ``c2``.
     """
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    kwargs = {"obs_mode": getattr(policy, "obs_mode", "viterbi"), **(env_kwargs or {})}
-    env = PSOEnv(function=function, swarm_size=swarm_size, max_iterations=iterations, **kwargs)
-    if callable(getattr(policy, "seed", None)):
-        policy.seed(seed)
-    if callable(getattr(policy, "reset", None)):  # a recurrent policy forgets the last episode
-        policy.reset()
-    obs, _ = env.reset(seed=seed)
-    trace: dict[str, list] = {"actions": [], "w": [], "c1": [], "c2": []}
-    predict, step = policy.predict, env.step
-    actions, ws, c1s, c2s = trace["actions"], trace["w"], trace["c1"], trace["c2"]
-    done = False
-    while not done:
-        action = int(predict(obs, deterministic=True)[0])
-        obs, _, terminated, truncated, info = step(action)
-        actions.append(action)
-        ws.append(info["w"])
-        c1s.append(info["c1"])
-        c2s.append(info["c2"])
-        done = terminated or truncated
-    trace["states"] = [int(s) for s in env.states]
-    return record_from_swarm(env.swarm, algorithm=algorithm, seed=seed, cpu_seconds=time.process_time() - cpu0,
-                             wall_seconds=time.perf_counter() - wall0, checkpoint_every=checkpoint_every,
-                             extra=trace)
+    from evaluation.runner import run
+
+    return run(PolicyController(policy, env_kwargs=env_kwargs), function, swarm_size=swarm_size,
+               iterations=iterations, seed=seed, checkpoint_every=checkpoint_every, algorithm=algorithm)

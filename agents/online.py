@@ -1,16 +1,13 @@
-"""DQNPSO as the paper runs it: the Q-network learns during the optimisation run itself."""
+"""Online DQNPSO: the controller whose Q-network learns during the optimisation run itself."""
 
 from __future__ import annotations
 
 import functools
-import time
 from typing import Any
 
 import numpy as np
 
-from pso_env import PSOEnv
-
-from .records import RunRecord, record_from_swarm
+from .controller import PolicyController
 
 #: Settings of the online learner. The paper gives the learning rate (1e-3) and "the number of steps
 #: was 10", read here as a target-network sync every 10 iterations (our choice); one gradient step per
@@ -25,31 +22,16 @@ FRESH_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 1.0
 WARM_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 0.1, "exploration_final_eps": 0.02}
 
 
-def run_dqnpso_online(
-    function: Any,
-    *,
-    swarm_size: int = 30,
-    iterations: int = 1000,
-    seed: int = 0,
-    checkpoint_every: int = 10,
-    warm_start: Any = "pretrained",
-    reward_mode: str = "log",
-    algorithm: str | None = None,
-    **dqn_kwargs: Any,
-) -> RunRecord:
-    """One PSO run whose Q-network chooses the parameters and learns while the run goes on.
+class OnlineDQNController(PolicyController):
+    """DQNPSO as the paper runs it: the Q-network chooses the parameters and learns during the run.
 
     At every iteration the agent picks an action epsilon-greedily from the one-hot Viterbi state,
     the swarm takes one step, and the transition (state, action, reward, next state) is stored; then a
-    gradient step is taken and, every 10 iterations, the target network is synced.
+    gradient step is taken and, every 10 iterations, the target network is synced. Each start builds a
+    fresh agent (seeded by the run's seed: initialisation, exploration and replay sampling).
 
     Parameters
     ----------
-    function : object
-        A function object (see :func:`benchmarks_fn.get_function`).
-    swarm_size, iterations, seed, checkpoint_every
-        As for :func:`agents.baselines.run_variant`; ``seed`` seeds the environment, the network's
-        initialisation, exploration and replay sampling.
     warm_start : "pretrained", a path, a policy with a ``model`` DQNAgent, or None
         Start from the shipped controller (default), from a ``train_agent.py`` custom-dqn run
         directory, or from a fresh network (None).
@@ -57,64 +39,62 @@ def run_dqnpso_online(
         The environment's reward. **(our choice)** The paper's raw improvement falls by orders of
         magnitude along a run, so its early rewards swamp the Q-values; the log-error drop keeps them
         comparable over the whole run.
-    algorithm : str, optional
-        Name for the record; default ``"DQNPSO-online"`` (``"DQNPSO-online-fresh"`` without warm start).
     **dqn_kwargs
         Override :data:`ONLINE_DEFAULTS` and the exploration schedule.
-
-    Returns
-    -------
-    RunRecord
-        ``extra`` holds the per-iteration ``actions``, ``states``, ``w``, ``c1``, ``c2``, the number of
-        gradient updates ``n_updates`` and ``weight_change``, the L2 norm of how far the Q-network's
-        weights moved during the run.
     """
-    import torch
 
-    from .dqn import DQNAgent
+    obs_mode = "viterbi"
 
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    env = PSOEnv(function=function, swarm_size=swarm_size, max_iterations=iterations, obs_mode="viterbi",
-                 reward_mode=reward_mode)
-    params = {**ONLINE_DEFAULTS, **(FRESH_EXPLORATION if warm_start is None else WARM_EXPLORATION), **dqn_kwargs}
-    eps0, eps1 = params.pop("exploration_initial_eps"), params.pop("exploration_final_eps")
-    decay = max(params.pop("exploration_fraction") * iterations, 1.0)
-    params.setdefault("hidden_sizes", (32,))
-    agent = DQNAgent(env, seed=seed, exploration_initial_eps=eps0, exploration_final_eps=eps1, **params)
-    if warm_start is not None:
-        _load_weights(agent, warm_start)
-    buffer = agent.replay_buffer
-    initial = torch.nn.utils.parameters_to_vector(agent.q_net.parameters()).detach().clone()
-    trace: dict[str, list] = {"actions": [], "w": [], "c1": [], "c2": []}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a 4-32-4 network: threads only add overhead
-    try:
-        obs, _ = env.reset(seed=seed)
-        for t in range(iterations):
-            agent.exploration_rate = eps0 + (eps1 - eps0) * min(t / decay, 1.0)
-            action = int(agent.predict(obs, deterministic=False)[0])
-            next_obs, reward, terminated, truncated, info = env.step(action)
-            buffer.add(obs[None], np.array([action]), np.array([reward], dtype=np.float32), next_obs[None],
-                       np.array([terminated]))
-            if len(buffer) > agent.learning_starts and (t + 1) % agent.train_freq == 0:  # as DQNAgent.learn
-                agent.train(agent.gradient_steps)
-            if (t + 1) % agent.target_update_interval == 0:
-                agent.update_target()
-            trace["actions"].append(action)
-            for key in ("w", "c1", "c2"):
-                trace[key].append(float(info[key]))
-            obs = next_obs
-            if terminated or truncated:
-                break
-    finally:
-        torch.set_num_threads(threads)
-    trace["states"] = [int(s) for s in env.states]
-    final = torch.nn.utils.parameters_to_vector(agent.q_net.parameters()).detach()
-    extra = {**trace, "n_updates": int(agent.n_updates), "weight_change": float(torch.linalg.norm(final - initial))}
-    name = algorithm or ("DQNPSO-online" if warm_start is not None else "DQNPSO-online-fresh")
-    return record_from_swarm(env.swarm, algorithm=name, seed=seed, cpu_seconds=time.process_time() - cpu0,
-                             wall_seconds=time.perf_counter() - wall0, checkpoint_every=checkpoint_every,
-                             extra=extra)
+    def __init__(
+        self, warm_start: Any = "pretrained", *, reward_mode: str = "log", **dqn_kwargs: Any
+    ) -> None:
+        import torch  # loaded before the run loop limits its threads
+
+        self.torch = torch
+        self.warm_start, self.dqn_kwargs = warm_start, dqn_kwargs
+        name = "DQNPSO-online" if warm_start is not None else "DQNPSO-online-fresh"
+        super().__init__(self, env_kwargs={"obs_mode": "viterbi", "reward_mode": reward_mode}, name=name)
+
+    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any:
+        """A fresh environment and agent for this run; returns the swarm."""
+        from .dqn import DQNAgent
+
+        swarm = super().start(function, swarm_size=swarm_size, iterations=iterations, seed=seed)
+        fresh = FRESH_EXPLORATION if self.warm_start is None else WARM_EXPLORATION
+        params = {**ONLINE_DEFAULTS, **fresh, **self.dqn_kwargs}
+        self.eps0, self.eps1 = params.pop("exploration_initial_eps"), params.pop("exploration_final_eps")
+        self.decay = max(params.pop("exploration_fraction") * iterations, 1.0)
+        params.setdefault("hidden_sizes", (32,))
+        self.agent = DQNAgent(self.env, seed=seed, exploration_initial_eps=self.eps0,
+                              exploration_final_eps=self.eps1, **params)
+        if self.warm_start is not None:
+            _load_weights(self.agent, self.warm_start)
+        self.initial = self._weights().clone()
+        return swarm
+
+    def _weights(self) -> Any:
+        return self.torch.nn.utils.parameters_to_vector(self.agent.q_net.parameters()).detach()
+
+    def act(self, obs: np.ndarray, t: int) -> int:
+        """Epsilon-greedy, epsilon falling linearly over ``exploration_fraction`` of the run."""
+        self.agent.exploration_rate = self.eps0 + (self.eps1 - self.eps0) * min(t / self.decay, 1.0)
+        return int(self.agent.predict(obs, deterministic=False)[0])
+
+    def observe(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool,
+                t: int) -> None:
+        """Store the transition; a gradient step and the target sync as in ``DQNAgent.learn``."""
+        agent = self.agent
+        reward_array = np.array([reward], dtype=np.float32)
+        agent.replay_buffer.add(obs[None], np.array([action]), reward_array, next_obs[None], np.array([terminated]))
+        if len(agent.replay_buffer) > agent.learning_starts and (t + 1) % agent.train_freq == 0:
+            agent.train(agent.gradient_steps)
+        if (t + 1) % agent.target_update_interval == 0:
+            agent.update_target()
+
+    def trace(self) -> dict[str, Any]:
+        """The policy trace, ``n_updates`` and ``weight_change`` (L2 norm of how far the weights moved)."""
+        change = float(self.torch.linalg.norm(self._weights() - self.initial))
+        return {**super().trace(), "n_updates": int(self.agent.n_updates), "weight_change": change}
 
 
 @functools.lru_cache(maxsize=1)

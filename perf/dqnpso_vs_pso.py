@@ -7,7 +7,8 @@ iteration), and online DQNPSO (the controller also learns: one gradient step per
 Target of the issue: the pretrained run at most 1.5x the plain run.
 
 Each run is timed by wall clock and by the CPU time of this thread (``time.thread_time``: everything
-runs in it, torch with one thread); the minimum over interleaved repeats is kept.
+runs in it, with the thread limits of ``evaluation.pool.single_threaded``); the minimum over interleaved
+repeats is kept (so numba compilation and torch loading never count).
 
 A second table (skipped with ``--no-ablation``) splits the controller's overhead: loops of 1000
 iterations with the controller's parameters (action 3 every iteration, what the shipped controller
@@ -24,10 +25,11 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import torch
 
-from agents import load_pretrained, run_dqnpso_online, run_policy, run_variant
+from agents import OnlineDQNController, load_pretrained, run_policy, run_variant
 from benchmarks_fn import get_function
+from evaluation import run as run_controller
+from evaluation.pool import single_threaded
 from pso_env import ActionConfig, BeliefTracker, PSOEnv, Swarm, apply_action
 
 FUNCTION = get_function("rastrigin", 30)
@@ -74,12 +76,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="runs of each, the minimum is kept (default 5)")
     parser.add_argument("--no-ablation", action="store_true", help="skip the table that splits the overhead")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    with single_threaded():
+        _report(args)
+
+
+def _report(args: argparse.Namespace) -> None:
     policy = load_pretrained()
     runs = {
         "plain PSO (run_variant)": lambda s: run_variant("PSO", FUNCTION, seed=s, trace=False),
         "DQNPSO pretrained (run_policy)": lambda s: run_policy(policy, FUNCTION, seed=s),
-        "DQNPSO online (learning)": lambda s: run_dqnpso_online(FUNCTION, seed=s),
+        "DQNPSO online (learning)": lambda s: run_controller(OnlineDQNController(), FUNCTION, seed=s),
     }
     wall, cpu = timed(runs, args.repeats)
     base_wall, base_cpu = wall["plain PSO (run_variant)"], cpu["plain PSO (run_variant)"]

@@ -13,16 +13,17 @@ import torch
 
 from agents import (
     LoadedPolicy,
+    OnlineDQNController,
     RandomPolicy,
     StaticPolicy,
     load_agent,
     load_pretrained,
     make_model,
-    run_dqnpso_online,
     run_policy,
 )
 from agents.training import TrainConfig, Trainer
 from benchmarks_fn import get_function
+from evaluation import run
 from pso_env import PSOEnv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,9 +101,9 @@ def test_run_policy_record_matches_env_run():
 
 def test_online_dqnpso_is_reproducible_and_learns_during_the_run():
     fn = get_function("rastrigin", 5)
-    a = run_dqnpso_online(fn, swarm_size=10, iterations=120, seed=4, warm_start=None)
-    b = run_dqnpso_online(fn, swarm_size=10, iterations=120, seed=4, warm_start=None)
-    c = run_dqnpso_online(fn, swarm_size=10, iterations=120, seed=5, warm_start=None)
+    a = run(OnlineDQNController(None), fn, swarm_size=10, iterations=120, seed=4)
+    b = run(OnlineDQNController(None), fn, swarm_size=10, iterations=120, seed=4)
+    c = run(OnlineDQNController(None), fn, swarm_size=10, iterations=120, seed=5)
     assert a.curve == b.curve and a.extra["actions"] == b.extra["actions"]
     assert a.extra["weight_change"] == b.extra["weight_change"] > 0
     assert a.extra["n_updates"] > 50
@@ -112,7 +113,7 @@ def test_online_dqnpso_is_reproducible_and_learns_during_the_run():
 
 def test_online_dqnpso_warm_start_from_pretrained():
     fn = get_function("sphere", 5)
-    record = run_dqnpso_online(fn, swarm_size=10, iterations=60, seed=0)  # default: the shipped controller
+    record = run(OnlineDQNController(), fn, swarm_size=10, iterations=60, seed=0)  # default: the shipped controller
     assert record.algorithm == "DQNPSO-online" and record.best_value < record.curve[0]
 
 

@@ -22,11 +22,12 @@ from agents.baselines import (
     make_rule,
     run_cmaes,
     run_random_search,
-    run_rule,
     run_variant,
 )
-from agents.records import RunRecord, checkpoint_curve
+from agents.controller import RuleController
 from agents.variants import SAPSO, YSPSO, RandWPSO, SelPSO, constriction_factor
+from evaluation.records import RunRecord, checkpoint_curve
+from evaluation.runner import run as run_controller
 from pso_env.actions import ActionConfig, adaptive_inertia, clamp_coefficients
 from pso_env.swarm import Swarm, finite_or_inf
 
@@ -229,7 +230,7 @@ def test_run_settings_are_checked_before_the_run(settings, message):
     with pytest.raises(ValueError, match=message):
         run_variant("PSO", CountingSphere(3), **options)
     with pytest.raises(ValueError, match=message):
-        run_rule(make_rule("APSO"), CountingSphere(3), **options)
+        run_controller(RuleController(make_rule("APSO")), CountingSphere(3), **options)
     assert CountingSphere.calls == 0
     if "swarm_size" not in settings:  # the references take one point per iteration too
         for reference in (run_cmaes, run_random_search):
@@ -275,18 +276,18 @@ def test_protocol_and_evaluate_share_the_baselines_names():
     from pathlib import Path
 
     import agents.baselines
-    import agents.protocol
+    import evaluation.registry
 
     spec = importlib.util.spec_from_file_location(
         "evaluate", Path(__file__).resolve().parents[1] / "evaluate.py"
     )
     evaluate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(evaluate)
-    assert agents.protocol.resolve_algorithm("hmm\t_apso", check=False).name == "HMM-APSO"
-    assert not hasattr(agents.protocol, "_key")
+    assert evaluation.registry.resolve_algorithm("hmm\t_apso", check=False).name == "HMM-APSO"
+    assert not hasattr(evaluation.registry, "_key")
     assert agents.baselines._key("HMM- apso") == "hmmapso"
     default = evaluate.build_parser().parse_args([]).algorithms
-    assert default.split(",") == list(agents.protocol.DEFAULT_ALGORITHMS)
+    assert default.split(",") == list(evaluation.registry.DEFAULT_ALGORITHMS)
 
 
 def test_set_particles_modes():
@@ -542,7 +543,7 @@ def test_hmm_apso_takes_the_state_from_the_tracker():
     states = [(t + 2) % 4 for t in range(30)]
     assert record.extra["state"] == states
     assert record.evaluations == 10 * 31 + states.count(CONVERGENCE)  # elitist learning in S3 only
-    run_rule(rule, sphere(5), swarm_size=10, iterations=30)
+    run_controller(RuleController(rule), sphere(5), swarm_size=10, iterations=30)
     assert rule.tracker.seen == record.extra["factor"]
 
 

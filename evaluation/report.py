@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import stats
-from .protocol import SETTINGS_FILE, load_results
+from .storage import SETTINGS_FILE, load_results
 
 #: Columns of ``summary.csv``; the timing column is last (drop it to compare two evaluations).
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -61,7 +61,7 @@ def _slug(name: str) -> str:
 
 
 def write_summary_csv(path: str | os.PathLike, summary: Sequence[Mapping[str, Any]]) -> None:
-    """Write :func:`agents.stats.summary_rows` output with the columns of :data:`SUMMARY_COLUMNS`."""
+    """Write :func:`evaluation.stats.summary_rows` output with the columns of :data:`SUMMARY_COLUMNS`."""
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
@@ -333,7 +333,7 @@ def write_report(
     Parameters
     ----------
     out_dir : path
-        An output directory of :func:`agents.protocol.run_protocol`.
+        An output directory of :func:`evaluation.run_protocol`.
     reference : str, optional
         Record name of the algorithm the tests compare against (default: the first algorithm).
     algorithms, functions : sequence of str, optional

@@ -116,46 +116,39 @@ class RunRecord:
         return row
 
 
-def record_from_swarm(
-    swarm: Any,
+def make_record(
+    function: Any,
+    history: np.ndarray,
     *,
     algorithm: str,
     seed: int,
+    evaluations: int,
     cpu_seconds: float,
     wall_seconds: float,
     checkpoint_every: int = 10,
+    best_value: float | None = None,
     extra: dict[str, Any] | None = None,
 ) -> RunRecord:
-    """Build a :class:`RunRecord` from a finished :class:`pso_env.swarm.Swarm`.
+    """The :class:`RunRecord` of a finished run on ``function`` (the one place records are made).
 
-    Parameters
-    ----------
-    swarm : Swarm
-        The swarm after its last iteration; its ``best_history`` gives the curve and its ``function``
-        the name, dimension and optimum.
-    algorithm : str
-        Name of the optimiser.
-    seed : int
-        Seed the swarm's generator was built from.
-    cpu_seconds, wall_seconds : float
-        Time the run took (see :class:`RunRecord`).
-    checkpoint_every : int, default 10
-        Spacing of the curve in iterations.
-    extra : dict, optional
-        Stored as the record's ``extra``.
+    ``history`` (shape (T + 1,)) is the best-so-far value after initialisation and after each
+    iteration, checkpointed into the curve; ``best_value`` defaults to ``history[-1]`` (CMA-ES with an
+    explicit budget evaluates past the last iteration). ``function`` gives the record's name, dimension
+    and error (``name``, ``dim``, ``optimum_value``); the other arguments are the record's fields.
     """
-    best = float(swarm.gbest_fitness)
-    optimum = function_optimum(swarm.function)
+    history = np.asarray(history, dtype=float)
+    best = float(history[-1] if best_value is None else best_value)
+    optimum = function_optimum(function)
     return RunRecord(
         algorithm=algorithm,
-        function=function_name(swarm.function),
-        dim=int(swarm.dim),
+        function=function_name(function),
+        dim=int(function.dim),
         seed=int(seed),
         best_value=best,
         error=None if optimum is None else best - optimum,
-        curve=checkpoint_curve(swarm.best_history, checkpoint_every),
+        curve=checkpoint_curve(history, checkpoint_every),
         checkpoint_every=int(checkpoint_every),
-        evaluations=int(swarm.evaluations),
+        evaluations=int(evaluations),
         cpu_seconds=float(cpu_seconds),
         wall_seconds=float(wall_seconds),
         extra=dict(extra or {}),

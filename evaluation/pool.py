@@ -1,0 +1,187 @@
+"""Where runs execute: thread limits, warm-up before timing, and the pool of worker processes.
+
+Everything the project does about threads is here. Each run is timed in one thread
+(:func:`single_threaded`, entered by the run loop around every run), and worker processes start with
+``OMP_NUM_THREADS=1`` and the like, so that BLAS and OpenMP pools are never sized for the machine.
+
+Before anything is timed, every process that runs algorithms calls :func:`warm_up`: each numba kernel
+is compiled or read from its cache, torch and the networks are loaded, and each objective is evaluated
+once, so that no CPU time in a report includes compilation (issue 12, item 4), and the progress bar
+starts after the warm-up of every worker, so its first estimate does not include it either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+import numpy as np
+
+#: Environment variables that size BLAS/OpenMP pools when a process starts.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: Iterations of each warm-up run: enough for one refit of the belief (every 100 symbols from 36 on).
+WARM_UP_ITERATIONS = 120
+
+_WARM: set[Any] = set()  # what this process has warmed up already
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """One BLAS/OpenMP thread, and one torch thread if torch is loaded, for the duration; restored after.
+
+    CMA-ES eigendecomposes a D x D matrix every generation and the controllers run a tiny network each
+    iteration: for both, extra threads cost more than they save (about 10x for ``eigh`` at D = 30).
+    """
+    with contextlib.ExitStack() as stack:
+        with contextlib.suppress(ImportError):
+            from threadpoolctl import threadpool_limits
+
+            stack.enter_context(threadpool_limits(limits=1))
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            previous = torch.get_num_threads()
+            if previous != 1:
+                torch.set_num_threads(1)
+                stack.callback(torch.set_num_threads, previous)
+        yield
+
+
+def _warm_key(algorithm: Any) -> tuple:
+    # one static policy stands for all 256; agents differ by file, variants by rule
+    kind = algorithm.kind
+    return (kind,) if kind in ("static", "random-policy") else (kind, algorithm.arg)
+
+
+def warm_up(algorithms: Sequence[Any], functions: Sequence[Any]) -> None:
+    """Compile (or load from cache) and load everything the runs of ``algorithms`` will use.
+
+    Evaluates each function once at the centre of its box, then makes one short run (4 particles,
+    :data:`WARM_UP_ITERATIONS` iterations) of one algorithm of each kind on the first function, in
+    this process. Repeated calls skip what is already warm.
+
+    Parameters
+    ----------
+    algorithms : sequence of :class:`evaluation.registry.Algorithm`
+    functions : sequence of function objects
+    """
+    with single_threaded():
+        for function in functions:
+            key = ("function", id(function))
+            if key not in _WARM:
+                lower, upper = np.asarray(function.lower, dtype=float), np.asarray(function.upper, dtype=float)
+                centre = (lower + upper) / 2
+                getattr(function, "evaluate", function)(np.tile(centre, (2, 1)))
+                _WARM.add(key)
+    if not functions:
+        return
+    for algorithm in algorithms:
+        key = _warm_key(algorithm)
+        if key not in _WARM:
+            algorithm(functions[0], 4, WARM_UP_ITERATIONS, 0, WARM_UP_ITERATIONS)
+            _WARM.add(key)
+
+
+def _init_worker(parent: int, algorithms: Sequence[Any], functions: Sequence[Any], ready: Any) -> None:
+    """Worker initializer: exit when the main process is gone; warm up; then report ready.
+
+    A killed main process cannot stop its workers, so each one watches its parent's pid and leaves
+    within a second of the parent's death instead of finishing queued runs nobody will store.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+    warm_up(algorithms, functions)
+    ready.put(os.getpid())
+
+
+def _call(task: tuple) -> Any:
+    """Run one task ``(callable, *args)`` (module level so worker processes can unpickle it)."""
+    return task[0](*task[1:])
+
+
+def run_tasks(
+    tasks: Sequence[tuple],
+    *,
+    jobs: int,
+    warm: tuple[Sequence[Any], Sequence[Any]],
+    store: Callable[[Any], None],
+    ready: Callable[[], None] | None = None,
+) -> None:
+    """Run ``tasks`` (each ``(callable, *args)``) in this process or ``jobs`` spawned workers.
+
+    Parameters
+    ----------
+    tasks : sequence of tuple
+        The calls to make; their results go to ``store`` in the main process as they finish.
+    jobs : int
+        Worker processes; 1 (or a single task) runs here.
+    warm : (algorithms, functions)
+        What :func:`warm_up` prepares in every process that runs tasks, before the first one.
+    store : callable
+        Called with each result (an exception stops everything: queued tasks are cancelled).
+    ready : callable, optional
+        Called once every process that runs tasks is warm, before the first result is stored (start
+        the progress bar there).
+
+    Notes
+    -----
+    Workers use the spawn start method and ``THREAD_VARIABLES = 1``. At most ``2 * jobs`` tasks are
+    queued at a time, so results arrive close to the order of ``tasks``.
+    """
+    ready = ready or (lambda: None)
+    if jobs == 1 or len(tasks) <= 1:
+        warm_up(*warm)
+        ready()
+        for task in tasks:
+            store(_call(task))
+        return
+    import multiprocessing
+    import queue as queue_module
+
+    context = multiprocessing.get_context("spawn")
+    saved = {v: os.environ.get(v) for v in THREAD_VARIABLES}
+    os.environ.update({v: "1" for v in saved})  # inherited by the spawned workers at their start
+    ready_queue = context.Queue()
+    executor = ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(), *warm, ready_queue)
+    )
+    try:
+        pending = iter(tasks)
+        running: set[Future] = set()
+        for task in pending:
+            running.add(executor.submit(_call, task))
+            if len(running) >= 2 * jobs:
+                break
+        workers = min(jobs, len(running))  # the first submissions start this many workers
+        while workers:  # wait until each is warm (or the pool broke: the futures say why)
+            try:
+                ready_queue.get(timeout=1.0)
+                workers -= 1
+            except queue_module.Empty:
+                if all(f.done() for f in running):
+                    break
+        ready()
+        while running:
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                store(future.result())
+                task = next(pending, None)
+                if task is not None:
+                    running.add(executor.submit(_call, task))
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value

@@ -1,0 +1,185 @@
+"""The evaluation protocol: every algorithm on every function with seeds 0 .. runs - 1, resumable.
+
+Names come from :mod:`evaluation.registry`, files are :mod:`evaluation.storage`'s, and the runs are
+made by :func:`evaluation.pool.run_tasks` (in this process or in warm worker processes).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks_fn._validate import check_int
+
+from .pool import run_tasks
+from .records import RunRecord, function_name, function_optimum
+from .registry import Algorithm, resolve_algorithms
+from .storage import append, check_settings, protocol_settings, read_store, repair, write_settings
+
+
+@dataclass(frozen=True)
+class ProtocolResult:
+    """What :func:`run_protocol` did.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The output directory.
+    algorithms, functions : list of str
+        Record names of the algorithms and functions of the grid, in order.
+    runs : int
+        Seeds ``0 .. runs - 1``.
+    settings : dict
+        The contents of ``settings.json``.
+    done_before, done_now : int
+        Runs of the grid found already stored, and runs made by this call.
+    """
+
+    out_dir: Path
+    algorithms: list[str]
+    functions: list[str]
+    runs: int
+    settings: dict[str, Any]
+    done_before: int
+    done_now: int
+
+
+def run_protocol(
+    algorithms: str | Sequence[str | Algorithm],
+    functions: str | Sequence[Any],
+    *,
+    runs: int,
+    swarm_size: int = 30,
+    iterations: int = 1000,
+    dim: int | None = 30,
+    out_dir: str | os.PathLike = "results/latest",
+    jobs: int = 1,
+    checkpoint_every: int = 10,
+    shift: bool = False,
+    rotate: bool = False,
+    progress: bool = True,
+    settings: Mapping[str, Any] | None = None,
+    on_record: Callable[[RunRecord], None] | None = None,
+) -> ProtocolResult:
+    """Run every algorithm on every function with seeds ``0 .. runs - 1``, storing runs as they end.
+
+    Everything is checked before the first run (names, agent files, function names, counts, the
+    settings of an existing ``out_dir``). Runs already stored in ``out_dir`` are skipped, so a killed
+    evaluation continues where it stopped, and a later call may add algorithms, functions or seeds.
+    Each run is seeded by its seed alone, so results depend neither on ``jobs`` nor on the order.
+
+    Parameters
+    ----------
+    algorithms : str or sequence
+        Registry names (comma-separated string or list, see :func:`evaluation.registry.resolve_algorithm`) or
+        :class:`Algorithm` objects.
+    functions : str or sequence
+        Function or suite names for ``benchmarks_fn.resolve_functions`` (built with ``dim``, ``shift``
+        and ``rotate``), or function objects.
+    runs : int
+        Seeds per algorithm and function.
+    swarm_size, iterations : int
+        Particles and iterations of every run.
+    dim : int or None, default 30
+        Dimension for functions given by name (None: each suite's default).
+    out_dir : path, default "results/latest"
+        Output directory (created), see the module docstring.
+    jobs : int, default 1
+        Worker processes (see :func:`evaluation.pool.run_tasks`); the main process writes the results as
+        they complete. Every run uses one BLAS/torch thread, and every process warms up (numba
+        compilation, torch and network loading) before its first timed run.
+    checkpoint_every : int, default 10
+        Spacing of the stored curves in iterations.
+    shift, rotate : bool, default False
+        Transformations of functions given by name; stored in ``settings.json``.
+    progress : bool, default True
+        Show a tqdm bar over the runs with the last finished algorithm and function.
+    settings : mapping, optional
+        Further entries for ``settings.json`` (compared like the others on a later call).
+    on_record : callable, optional
+        Called with each record after it is stored (an exception stops the protocol there).
+
+    Returns
+    -------
+    ProtocolResult
+
+    Raises
+    ------
+    ValueError
+        For an unknown algorithm or function, an unloadable agent, a non-positive count, or an
+        ``out_dir`` whose ``settings.json`` differs from these settings.
+    """
+    counts = {"runs": runs, "swarm_size": swarm_size, "iterations": iterations, "jobs": jobs,
+              "checkpoint_every": checkpoint_every, **({} if dim is None else {"dim": dim})}
+    for name, value in counts.items():
+        check_int(value, name)
+    algos = resolve_algorithms(algorithms)
+    funcs = _resolve_functions(functions, dim, shift=shift, rotate=rotate)
+    names = [function_name(f) for f in funcs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two functions share a name: {names}")
+    config = protocol_settings(
+        swarm_size=swarm_size,
+        iterations=iterations,
+        dim=dim,
+        checkpoint_every=checkpoint_every,
+        shift=shift,
+        rotate=rotate,
+        settings=settings,
+    )
+    out = Path(out_dir)
+    check_settings(out, config)
+    write_settings(out, config)
+    stored, curves, needs_repair = read_store(out)
+    if needs_repair:
+        repair(out, stored, curves)
+    done = {(r["algorithm"], r["function"], r["seed"]) for r in stored}
+    grid = [(a, f, s) for s in range(runs) for f in funcs for a in algos]  # seed-major: useful early
+    pending = [(a, f, s) for a, f, s in grid if (a.name, function_name(f), s) not in done]
+    optimum = {function_name(f): function_optimum(f) for f in funcs}
+    used = {id(x) for a, f, _ in pending for x in (a, f)}
+    warm = ([a for a in algos if id(a) in used], [f for f in funcs if id(f) in used])
+
+    from tqdm.auto import tqdm
+
+    bars: list[Any] = []
+
+    def start_bar() -> None:  # after the warm-up, so that its first estimate leaves compilation out
+        bars.append(tqdm(total=len(pending), desc="runs", unit="run", disable=not progress,
+                         dynamic_ncols=True))
+
+    def store(record: RunRecord) -> None:
+        append(out, record, optimum.get(record.function))
+        bars[0].set_postfix_str(f"{record.algorithm} / {record.function} / seed {record.seed}", refresh=False)
+        bars[0].update()
+        if on_record is not None:
+            on_record(record)
+
+    tasks = [(a, f, swarm_size, iterations, s, checkpoint_every) for a, f, s in pending]
+    try:
+        run_tasks(tasks, jobs=jobs, warm=warm, store=store, ready=start_bar)
+    finally:
+        for bar in bars:
+            bar.close()
+    return ProtocolResult(
+        out, [a.name for a in algos], names, runs, config, len(grid) - len(pending), len(pending)
+    )
+
+
+def _resolve_functions(
+    functions: str | Sequence[Any], dim: int | None, *, shift: bool, rotate: bool
+) -> list[Any]:
+    """Function objects for names (``benchmarks_fn.resolve_functions``) or objects as they are."""
+    from benchmarks_fn import resolve_functions
+
+    items = [functions] if isinstance(functions, str) else list(functions)
+    if items and all(isinstance(f, str) for f in items):  # one call: duplicates dropped
+        items = [items]
+    funcs = [g for f in items
+             for g in (resolve_functions(f, dim, shift=shift, rotate=rotate) if isinstance(f, (str, list)) else [f])]
+    if not funcs:
+        raise ValueError("no function given")
+    return funcs

@@ -1,0 +1,254 @@
+"""The algorithm registry: names to picklable runners that each make one run and return its record.
+
+Registry
+--------
+:func:`resolve_algorithm` turns a name into an :class:`Algorithm`, a small picklable runner
+``(function, swarm_size, iterations, seed, checkpoint_every) -> RunRecord``; all but CMA-ES and random
+search run a controller through :func:`evaluation.runner.run`:
+
+========================  ==========================================================  =====================
+name                      runs                                                        record name
+========================  ==========================================================  =====================
+a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)       the variant's name
+``cmaes``                 :func:`agents.baselines.run_cmaes`                          ``CMA-ES``
+``random-search``         :func:`agents.baselines.run_random_search`                  ``RandomSearch``
+``pretrained``            ``PolicyController(agents.load_pretrained())``              ``DQNPSO-pretrained``
+``dqnpso-online``         ``OnlineDQNController("pretrained")`` (warm start)           ``DQNPSO-online``
+``agent:PATH``            ``PolicyController(agents.load_agent(PATH))``               ``agent:<basename>``
+``random-policy``         ``PolicyController(RandomPolicy())``                        ``RandomPolicy``
+``static:ABCD``           ``PolicyController(StaticPolicy([A, B, C, D]))``            ``static:ABCD``
+========================  ==========================================================  =====================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .records import RunRecord, function_name
+
+#: The algorithms of the default evaluation (the paper's Table 3 columns, learned controllers first).
+DEFAULT_ALGORITHMS: tuple[str, ...] = (
+    "pretrained",
+    "dqnpso-online",
+    "APSO",
+    "HMM-APSO",
+    "PSO",
+    "LinWPSO",
+    "AsyLnCPSO",
+    "RandWPSO",
+    "YSPSO",
+    "CLSPSO",
+)
+
+# kind -> (names that select it, the record name)
+_SPECIAL: dict[str, tuple[tuple[str, ...], str]] = {
+    "cmaes": (("cmaes", "cma"), "CMA-ES"),
+    "random-search": (("random-search", "randomsearch"), "RandomSearch"),
+    "pretrained": (("pretrained", "dqnpso-pretrained"), "DQNPSO-pretrained"),
+    "dqnpso-online": (("dqnpso-online", "online"), "DQNPSO-online"),
+    "random-policy": (("random-policy", "randompolicy"), "RandomPolicy"),
+}
+_OWN_RUNS = ("cmaes", "random-search")  # not PSO controllers: agents.baselines runs them
+_STATIC = re.compile(r"^static:([0-3]{4})$", re.IGNORECASE)
+#: ``static:all`` expands to the 4**4 = 256 static state-to-action policies.
+_ALL_STATIC = ["static:" + "".join(p) for p in itertools.product("0123", repeat=4)]
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """A named, picklable runner for one algorithm of the registry.
+
+    Attributes
+    ----------
+    name : str
+        The name every record of this algorithm carries (``RunRecord.algorithm``), e.g. ``"APSO"``,
+        ``"DQNPSO-pretrained"`` or ``"agent:my_agent"``.
+    kind : str
+        ``"variant"``, ``"cmaes"``, ``"random-search"``, ``"pretrained"``, ``"dqnpso-online"``,
+        ``"agent"``, ``"random-policy"`` or ``"static"``.
+    arg : str or None
+        The variant's name, the agent's absolute path or the four static actions.
+    """
+
+    name: str
+    kind: str
+    arg: str | None = None
+
+    def __call__(
+        self, function: Any, swarm_size: int, iterations: int, seed: int, checkpoint_every: int
+    ) -> RunRecord:
+        """Run once and return the record, named :attr:`name` and ``function_name(function)``."""
+        options = {
+            "swarm_size": int(swarm_size),
+            "iterations": int(iterations),
+            "seed": int(seed),
+            "checkpoint_every": int(checkpoint_every),
+        }
+        if self.kind in _OWN_RUNS:
+            from agents.baselines import run_cmaes, run_random_search
+
+            record = (run_cmaes if self.kind == "cmaes" else run_random_search)(function, **options)
+        else:
+            from .runner import run
+
+            record = run(self.controller(), function, **options)
+        return dataclasses.replace(record, algorithm=self.name, function=function_name(function))
+
+    def controller(self) -> Any:
+        """A controller for one run (see :mod:`evaluation.runner`); networks are loaded once per process.
+
+        Raises
+        ------
+        ValueError
+            For CMA-ES and random search, which are not PSO controllers.
+        """
+        if self.kind in _OWN_RUNS:
+            raise ValueError(f"{self.name} is not a PSO controller")
+        from agents.controller import PolicyController, RandomPolicy, RuleController, StaticPolicy
+
+        if self.kind == "variant":
+            from agents.baselines import make_rule
+
+            return RuleController(make_rule(str(self.arg)), trace=False)
+        if self.kind == "dqnpso-online":
+            from agents.online import OnlineDQNController
+
+            return OnlineDQNController("pretrained")
+        if self.kind == "static":
+            return PolicyController(StaticPolicy([int(c) for c in str(self.arg)]))
+        if self.kind == "random-policy":
+            return PolicyController(RandomPolicy())
+        return PolicyController(_loaded(self))
+
+
+# Loaded networks, once per process (``PolicyController`` resets a recurrent one at every start).
+_LOADED: dict[tuple[str, str | None], Any] = {}
+
+
+def _loaded(algorithm: Algorithm) -> Any:
+    """The policy of ``pretrained`` or ``agent:PATH``, read from disk once per process."""
+    key = (algorithm.kind, algorithm.arg)
+    if key not in _LOADED:
+        from agents.models import load_agent, load_pretrained
+
+        _LOADED[key] = load_pretrained() if algorithm.kind == "pretrained" else load_agent(str(algorithm.arg))
+    return _LOADED[key]
+
+
+def list_algorithms() -> list[str]:
+    """Every name :func:`resolve_algorithm` accepts (patterns as ``agent:PATH`` and ``static:ABCD``)."""
+    from agents.baselines import list_variants
+
+    return [*list_variants(), *_SPECIAL, "agent:PATH", "static:ABCD", "static:all"]
+
+
+def _unknown(name: str) -> ValueError:
+    allowed = list_algorithms()
+    by_lower = {a.lower(): a for a in allowed}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    hint = f" Did you mean: {', '.join(by_lower[c] for c in close)}?" if close else ""
+    return ValueError(f"unknown algorithm {name!r}.{hint} Known: {', '.join(allowed)}")
+
+
+def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
+    """The :class:`Algorithm` for a registry name.
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`list_algorithms` (case, ``-``, ``_`` and spaces ignored), ``agent:PATH`` or
+        ``static:ABCD`` (four digits 0-3: the action for each Viterbi state).
+    check : bool, default True
+        Load networks now (``agent:PATH``, ``pretrained``; import ``agents.online`` for
+        ``dqnpso-online``), so an unreadable file fails here rather than in the middle of a run.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (with close matches), a bad ``static:`` code, or an agent or module that
+        cannot be loaded.
+    """
+    from agents.baselines import _key, list_variants
+
+    name = str(name).strip()
+    if name.lower().startswith("agent:"):
+        path = Path(name[len("agent:") :]).expanduser()
+        if not str(path).strip():
+            raise ValueError("agent: needs a path, e.g. agent:runs/dqn/final")
+        algorithm = Algorithm(f"agent:{path.resolve().name}", "agent", str(path.resolve()))
+    elif name.lower().startswith("static:"):
+        match = _STATIC.match(name)
+        if not match:
+            raise ValueError(f"bad {name!r}: static:ABCD needs four digits 0-3, e.g. static:0123")
+        algorithm = Algorithm(f"static:{match.group(1)}", "static", match.group(1))
+    else:
+        key = _key(name)
+        variants = {_key(v): v for v in list_variants()}
+        specials = {_key(a): kind for kind, (aliases, label) in _SPECIAL.items() for a in (*aliases, label)}
+        if key in variants:
+            algorithm = Algorithm(variants[key], "variant", variants[key])
+        elif key in specials:
+            kind = specials[key]
+            algorithm = Algorithm(_SPECIAL[kind][1], kind)
+        else:
+            raise _unknown(name)
+    if check:
+        _check_loadable(algorithm)
+    return algorithm
+
+
+def _check_loadable(algorithm: Algorithm) -> None:
+    """Load what the algorithm needs, turning every failure into a ValueError naming it."""
+    try:
+        if algorithm.kind == "agent" and not Path(str(algorithm.arg)).exists():
+            raise FileNotFoundError(f"no such file or directory: {algorithm.arg}")
+        if algorithm.kind in ("pretrained", "agent", "dqnpso-online"):  # online: its warm start
+            pretrained = Algorithm(_SPECIAL["pretrained"][1], "pretrained")
+            load = pretrained if algorithm.kind == "dqnpso-online" else algorithm
+            _LOADED.pop((load.kind, load.arg), None)  # read the file now
+            _loaded(load)
+        if algorithm.kind not in _OWN_RUNS:
+            algorithm.controller()
+    except ValueError as exc:
+        raise ValueError(f"cannot load {algorithm.name} ({algorithm.arg or algorithm.kind}): {exc}") from exc
+    except (ImportError, OSError, RuntimeError, KeyError, EOFError) as exc:
+        what = algorithm.arg or algorithm.kind
+        raise ValueError(f"cannot load {algorithm.name} ({what}): {type(exc).__name__}: {exc}") from exc
+
+
+def resolve_algorithms(names: str | Sequence[str | Algorithm], *, check: bool = True) -> list[Algorithm]:
+    """Algorithms for a comma-separated string or a list of names, in order, duplicates dropped.
+
+    :class:`Algorithm` objects in the list are taken as they are.
+
+    Raises
+    ------
+    ValueError
+        As :func:`resolve_algorithm`; also for an empty list or two different algorithms with the same
+        record name (two agent files with the same basename).
+    """
+    if isinstance(names, str):
+        names = [n for n in names.split(",") if n.strip()]
+    names = [e for n in names for e in (_ALL_STATIC if isinstance(n, str) and n.strip().lower() == "static:all"
+                                        else [n])]
+    result: list[Algorithm] = []
+    for name in names:
+        algorithm = name if isinstance(name, Algorithm) else resolve_algorithm(name, check=check)
+        same = [a for a in result if a.name == algorithm.name]
+        if same and same[0] != algorithm:
+            raise ValueError(
+                f"two algorithms would both be named {algorithm.name!r}: {same[0].arg}, {algorithm.arg}"
+            )
+        if not same:
+            result.append(algorithm)
+    if not result:
+        raise ValueError("no algorithm given")
+    return result
+

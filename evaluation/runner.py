@@ -1,0 +1,147 @@
+"""The controller protocol and the one run loop that times, traces and records every optimiser.
+
+Controller protocol
+-------------------
+A *controller* decides the swarm's parameters during one PSO run. It has a ``name`` (the default
+record name) and three methods:
+
+``start(function, *, swarm_size, iterations, seed) -> swarm``
+    Build the run's swarm on ``function`` (its only random source seeded by ``seed``), reset the
+    controller's own state (and draw from ``seed`` where it is random), and return the swarm.
+``step(t) -> bool``
+    Iteration ``t`` (0-based) of ``iterations``: choose the parameters, move the swarm, observe the
+    outcome; return True to end the run early (an environment's ``target_error`` reached).
+``trace() -> dict``
+    What the record's ``extra`` keeps: per-iteration trajectories (lists) and scalars.
+
+Implementations: :class:`agents.controller.RuleController` (every hand-designed variant of
+:mod:`agents.variants` and :mod:`agents.apso` through its ``ParameterRule``),
+:class:`agents.controller.PolicyController` (anything with Stable-Baselines3's ``predict``:
+``StaticPolicy``, ``RandomPolicy``, ``LoadedPolicy`` of a saved DQN or SB3 model) and
+:class:`agents.online.OnlineDQNController` (DQNPSO learning during the run).
+
+:func:`run` drives any of them. CMA-ES and random search (:mod:`agents.baselines`) are not PSO runs;
+they time themselves with :func:`measured` and build their record with
+:func:`evaluation.records.make_record`, like :func:`run`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any, Protocol
+
+import numpy as np
+
+from benchmarks_fn._validate import check_int
+
+from .pool import single_threaded
+from .records import RunRecord, make_record
+
+
+class Controller(Protocol):
+    """What :func:`run` needs of a controller (see the module docstring)."""
+
+    name: str
+
+    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any: ...
+
+    def step(self, t: int) -> bool: ...
+
+    def trace(self) -> dict[str, Any]: ...
+
+
+def check_run_settings(
+    swarm_size: Any, iterations: Any, checkpoint_every: Any, *, min_swarm: int = 2
+) -> None:
+    """Validate the settings of one run before any work.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be an integer >= <minimum>, got <value>"`` for ``swarm_size`` (>= ``min_swarm``),
+        ``iterations`` (>= 0) or ``checkpoint_every`` (>= 1).
+    """
+    check_int(swarm_size, "swarm_size", min_swarm)
+    check_int(iterations, "iterations", 0)
+    check_int(checkpoint_every, "checkpoint_every", 1)
+
+
+@contextlib.contextmanager
+def measured() -> Iterator[SimpleNamespace]:
+    """Time the block single-threaded (see :func:`single_threaded`); ``.cpu`` and ``.wall`` seconds after it.
+
+    ``cpu`` is process CPU time (every thread), ``wall`` the wall clock. The thread limits are set
+    before the clocks start; warm-up belongs before the block (:func:`evaluation.pool.warm_up`).
+    """
+    timing = SimpleNamespace(cpu=0.0, wall=0.0)
+    with single_threaded():
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        try:
+            yield timing
+        finally:
+            timing.cpu, timing.wall = time.process_time() - cpu0, time.perf_counter() - wall0
+
+
+def run(
+    controller: Controller,
+    function: Any,
+    *,
+    swarm_size: int = 30,
+    iterations: int = 1000,
+    seed: int = 0,
+    checkpoint_every: int = 10,
+    algorithm: str | None = None,
+) -> RunRecord:
+    """One PSO run of ``iterations`` iterations driven by ``controller``; its record.
+
+    Parameters
+    ----------
+    controller : Controller
+        See the module docstring; started afresh, so one controller serves many runs in turn.
+    function : object
+        The objective (``dim``, ``lower``, ``upper``, ``evaluate``; see ``benchmarks_fn``).
+    swarm_size : int, default 30
+        Particles N (at least 2).
+    iterations : int, default 1000
+        Iterations T (at least 0); fewer when the controller ends the run early.
+    seed : int, default 0
+        Seeds the run: the same seed gives the same record bit for bit (times aside).
+    checkpoint_every : int, default 10
+        Spacing of the record's curve (at least 1).
+    algorithm : str, optional
+        Name for the record; default ``controller.name``.
+
+    Returns
+    -------
+    RunRecord
+        Curve from the swarm's best-so-far history; ``cpu_seconds`` and ``wall_seconds`` cover
+        ``start`` and every ``step``; ``extra`` is ``controller.trace()``.
+
+    Raises
+    ------
+    ValueError
+        For bad settings (checked before anything runs, see :func:`check_run_settings`).
+    """
+    check_run_settings(swarm_size, iterations, checkpoint_every)
+    with measured() as clock:
+        swarm = controller.start(function, swarm_size=swarm_size, iterations=iterations, seed=seed)
+        step = controller.step
+        for t in range(iterations):
+            if step(t):
+                break
+    # the swarm's read-outs: scalars for one swarm, shape (1,) and (1, T + 1) for a batch of one
+    return make_record(
+        function,
+        np.ravel(swarm.best_history),
+        algorithm=algorithm or controller.name,
+        seed=seed,
+        evaluations=int(np.sum(swarm.evaluations)),
+        cpu_seconds=clock.cpu,
+        wall_seconds=clock.wall,
+        checkpoint_every=checkpoint_every,
+        best_value=float(np.ravel(swarm.gbest_fitness)[0]),
+        extra=controller.trace(),
+    )

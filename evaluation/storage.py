@@ -1,0 +1,288 @@
+"""Storage of an evaluation's output directory: settings, runs and curves, resumable and repairable.
+
+Output directory of :func:`evaluation.run_protocol`
+---------------------------------------------------
+``settings.json``
+    The settings every run shares (swarm size, iterations, dimension, transformations, checkpoint
+    spacing, package version, plus the caller's ``settings``), written before the first run. A
+    later call with other settings is refused.
+``runs.csv``
+    One row per finished run, appended and flushed as the run ends: the columns of
+    :data:`RUN_COLUMNS` (:meth:`RunRecord.to_row` without the ``extra_*`` columns, whose scalar
+    values are kept as one JSON object in the ``extra`` column so the header never changes).
+``curves.jsonl.gz``
+    One JSON object per finished run (``algorithm``, ``function``, ``seed``, ``checkpoint_every``,
+    ``optimum`` and the best-so-far ``curve``), each appended as its own gzip member (a file of
+    concatenated members is one valid gzip stream).
+
+A run counts as done when both its row and its curve are stored: the curve is written first, the row
+second. A kill at any moment loses at most the runs in flight: a torn last line or gzip member is
+dropped, and the files are repaired (rewritten through a temporary file and ``os.replace``) when the
+protocol is started again.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import zlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .records import RunRecord
+
+#: Column order of ``runs.csv``.
+RUN_COLUMNS: tuple[str, ...] = (
+    "algorithm",
+    "function",
+    "dim",
+    "seed",
+    "best_value",
+    "error",
+    "checkpoint_every",
+    "evaluations",
+    "cpu_seconds",
+    "wall_seconds",
+    "extra",
+)
+
+SETTINGS_FILE = "settings.json"
+RUNS_FILE = "runs.csv"
+CURVES_FILE = "curves.jsonl.gz"
+
+RunKey = tuple[str, str, int]
+
+
+def _package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("pso-env")
+    except Exception:  # noqa: BLE001 - not installed: the version is informative only
+        return "unknown"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> None:
+    """Refuse an output directory whose ``settings.json`` differs from ``settings``.
+
+    Raises
+    ------
+    ValueError
+        Naming every setting that differs, with both values.
+    """
+    path = Path(out_dir) / SETTINGS_FILE
+    if not path.exists():
+        return
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is unreadable ({exc}); use another output directory") from exc
+    new = json.loads(json.dumps(dict(settings)))  # the same types as after a round trip
+    diffs = [
+        f"{k}: {old.get(k)!r} there, {new.get(k)!r} now"
+        for k in sorted(set(old) | set(new))
+        if old.get(k) != new.get(k)
+    ]
+    if diffs:
+        raise ValueError(
+            f"{path.parent} holds results made with other settings ({'; '.join(diffs)}); "
+            "use another output directory or the same settings"
+        )
+
+
+def _typed_row(record: RunRecord) -> dict[str, Any]:
+    """The typed ``runs.csv`` row of a record (scalar ``extra_*`` entries gathered in ``extra``)."""
+    row = record.to_row()
+    out = {c: row.get(c) for c in RUN_COLUMNS if c != "extra"}
+    out["extra"] = {k[len("extra_") :]: v for k, v in row.items() if k.startswith("extra_")}
+    return out
+
+
+def _format_row(row: Mapping[str, Any]) -> str:
+    """One ``runs.csv`` line for a typed row (floats as ``repr``, so they read back exactly)."""
+    import io
+
+    cells = dict(row)
+    cells["best_value"] = repr(float(row["best_value"]))
+    cells["error"] = "" if row["error"] is None else repr(float(row["error"]))
+    cells["extra"] = json.dumps(row["extra"], sort_keys=True)
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, fieldnames=RUN_COLUMNS, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
+
+
+_HEADER = ",".join(RUN_COLUMNS) + "\n"
+
+
+def _parse_row(row: dict[str, str]) -> dict[str, Any]:
+    """Typed values of a ``runs.csv`` row; raises ValueError or KeyError for a malformed one."""
+    if None in row or any(row.get(c) is None for c in RUN_COLUMNS):
+        raise ValueError("wrong number of fields")
+    return {
+        "algorithm": row["algorithm"],
+        "function": row["function"],
+        "dim": int(row["dim"]),
+        "seed": int(row["seed"]),
+        "best_value": float(row["best_value"]),
+        "error": None if row["error"] == "" else float(row["error"]),
+        "checkpoint_every": int(row["checkpoint_every"]),
+        "evaluations": int(row["evaluations"]),
+        "cpu_seconds": float(row["cpu_seconds"]),
+        "wall_seconds": float(row["wall_seconds"]),
+        "extra": json.loads(row["extra"]),
+    }
+
+
+def _read_runs(path: Path) -> tuple[list[dict[str, Any]], bool]:
+    """Rows of ``runs.csv`` and whether anything (a torn or malformed line) was dropped."""
+    if not path.exists():
+        return [], False
+    text = path.read_text()
+    lines = text.split("\n")
+    dropped = lines[-1] != ""  # a last line without its newline was torn by a kill
+    body = "\n".join(lines[:-1])
+    rows: list[dict[str, Any]] = []
+    reader = csv.DictReader(body.splitlines())
+    if reader.fieldnames is not None and tuple(reader.fieldnames) != RUN_COLUMNS:
+        raise ValueError(f"{path} has columns {reader.fieldnames}, expected {list(RUN_COLUMNS)}")
+    for raw in reader:
+        try:
+            rows.append(_parse_row(raw))
+        except (ValueError, KeyError, TypeError):
+            dropped = True
+    return rows, dropped
+
+
+def _read_curves(path: Path) -> tuple[list[dict[str, Any]], bool]:
+    """Entries of ``curves.jsonl.gz`` and whether a torn gzip member or line was dropped."""
+    if not path.exists():
+        return [], False
+    data = memoryview(path.read_bytes())
+    entries: list[dict[str, Any]] = []
+    pos, dropped = 0, False
+    while pos < len(data):  # one gzip member per pass, fed in small pieces to keep copies short
+        inflater = zlib.decompressobj(wbits=31)
+        parts: list[bytes] = []
+        try:
+            while not inflater.eof and pos < len(data):
+                piece = data[pos : pos + 8192]
+                pos += len(piece)
+                parts.append(inflater.decompress(piece))
+        except zlib.error:
+            dropped = True
+            break
+        if not inflater.eof:
+            dropped = True
+            break
+        pos -= len(inflater.unused_data)
+        for line in b"".join(parts).decode("utf-8", errors="replace").splitlines(keepends=True):
+            try:
+                if not line.endswith("\n"):
+                    raise ValueError("torn line")
+                entry = json.loads(line)
+                entries.append({**entry, "seed": int(entry["seed"])})
+            except (ValueError, KeyError, TypeError):
+                dropped = True
+    return entries, dropped
+
+
+def _gzip_member(entries: Iterable[dict[str, Any]]) -> bytes:
+    text = "".join(json.dumps(e, allow_nan=True) + "\n" for e in entries)
+    return gzip.compress(text.encode("utf-8"), mtime=0)
+
+
+def load_results(out_dir: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[RunKey, dict[str, Any]]]:
+    """The complete runs of an output directory (read-only).
+
+    Returns
+    -------
+    rows : list of dict
+        Typed ``runs.csv`` rows (see :data:`RUN_COLUMNS`; ``error`` is None where f* is unknown) of the
+        runs that also have a curve, in file order, the first of any duplicates.
+    curves : dict
+        ``(algorithm, function, seed) -> {"curve", "checkpoint_every", "optimum", ...}`` for those runs.
+    """
+    rows, curves, _ = read_store(Path(out_dir))
+    return rows, curves
+
+
+def read_store(out: Path) -> tuple[list[dict[str, Any]], dict[RunKey, dict[str, Any]], bool]:
+    raw_rows, torn_rows = _read_runs(out / RUNS_FILE)
+    entries, torn_curves = _read_curves(out / CURVES_FILE)
+    curves: dict[RunKey, dict[str, Any]] = {}
+    for entry in entries:
+        curves.setdefault((entry["algorithm"], entry["function"], entry["seed"]), entry)
+    rows: list[dict[str, Any]] = []
+    seen: set[RunKey] = set()
+    for row in raw_rows:
+        key = (row["algorithm"], row["function"], row["seed"])
+        if key in curves and key not in seen:
+            seen.add(key)
+            rows.append(row)
+    clean = not torn_rows and not torn_curves and len(rows) == len(raw_rows) == len(entries)
+    return rows, {k: curves[k] for k in seen}, not clean
+
+
+def repair(out: Path, rows: list[dict[str, Any]], curves: dict[RunKey, dict[str, Any]]) -> None:
+    """Rewrite both files with only the complete runs (atomically, file by file)."""
+    keys = [(r["algorithm"], r["function"], r["seed"]) for r in rows]
+    _atomic_write(out / CURVES_FILE, _gzip_member(curves[k] for k in keys))
+    _atomic_write(out / RUNS_FILE, (_HEADER + "".join(_format_row(r) for r in rows)).encode())
+
+
+def append(out: Path, record: RunRecord, optimum: float | None) -> None:
+    """Store one finished run: its curve first, then its row (both flushed)."""
+    entry = {
+        "algorithm": record.algorithm,
+        "function": record.function,
+        "seed": int(record.seed),
+        "checkpoint_every": int(record.checkpoint_every),
+        "optimum": optimum,
+        "curve": [float(v) for v in record.curve],
+    }
+    with open(out / CURVES_FILE, "ab") as f:
+        f.write(_gzip_member([entry]))
+    runs = out / RUNS_FILE
+    header = "" if runs.exists() and runs.stat().st_size else _HEADER
+    with open(runs, "a", newline="") as f:
+        f.write(header + _format_row(_typed_row(record)))
+
+
+
+def protocol_settings(
+    *,
+    swarm_size: int,
+    iterations: int,
+    dim: int | None,
+    checkpoint_every: int,
+    shift: bool = False,
+    rotate: bool = False,
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``settings.json`` contents for these settings (see :func:`run_protocol`)."""
+    return {
+        "swarm_size": int(swarm_size),
+        "iterations": int(iterations),
+        "dim": None if dim is None else int(dim),
+        "shift": bool(shift),
+        "rotate": bool(rotate),
+        "checkpoint_every": int(checkpoint_every),
+        "version": _package_version(),
+        **dict(settings or {}),
+    }
+
+
+def write_settings(out: Path, settings: Mapping[str, Any]) -> None:
+    """Create ``out`` and write ``settings.json`` unless it exists (check first: :func:`check_settings`)."""
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / SETTINGS_FILE).exists():
+        _atomic_write(out / SETTINGS_FILE, (json.dumps(dict(settings), indent=2) + "\n").encode())
