@@ -147,9 +147,8 @@ def run_rule(
     """
     _check_run_settings(swarm_size, iterations, checkpoint_every)
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    swarm = Swarm(
-        function, swarm_size, np.random.default_rng(seed), velocity_clamp=velocity_clamp, bounds=bounds
-    )
+    swarm = Swarm(function, swarm_size, np.random.default_rng(seed), batch_size=1,
+                  velocity_clamp=velocity_clamp, bounds=bounds, history=True)
     rule.reset(swarm, iterations)
     ws: list[float] = []
     c1s: list[float] = []
@@ -160,8 +159,8 @@ def run_rule(
         rule.after_step(swarm, t)
         if trace:
             ws.append(float(np.mean(w)))
-            c1s.append(float(c1))
-            c2s.append(float(c2))
+            c1s.append(float(np.mean(c1)))
+            c2s.append(float(np.mean(c2)))
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     extra = {"w": ws, "c1": c1s, "c2": c2s, **rule.trace()} if trace else {}
     return record_from_swarm(

@@ -126,13 +126,13 @@ def record_from_swarm(
     checkpoint_every: int = 10,
     extra: dict[str, Any] | None = None,
 ) -> RunRecord:
-    """Build a :class:`RunRecord` from a finished :class:`pso_env.swarm.Swarm`.
+    """Build a :class:`RunRecord` from a finished :class:`pso_env.swarm.Swarm` of one run (swarm 0).
 
     Parameters
     ----------
     swarm : Swarm
-        The swarm after its last iteration; its ``best_history`` gives the curve and its ``function``
-        the name, dimension and optimum.
+        The swarm (B = 1, built with ``history=True``) after its last iteration; its ``best_history``
+        gives the curve and its function the name, dimension and optimum.
     algorithm : str
         Name of the optimiser.
     seed : int
@@ -144,18 +144,19 @@ def record_from_swarm(
     extra : dict, optional
         Stored as the record's ``extra``.
     """
-    best = float(swarm.gbest_fitness)
-    optimum = function_optimum(swarm.function)
+    best = float(swarm.gbest_fitness[0])
+    function = swarm.functions[0]
+    optimum = function_optimum(function)
     return RunRecord(
         algorithm=algorithm,
-        function=function_name(swarm.function),
+        function=function_name(function),
         dim=int(swarm.dim),
         seed=int(seed),
         best_value=best,
         error=None if optimum is None else best - optimum,
-        curve=checkpoint_curve(swarm.best_history, checkpoint_every),
+        curve=checkpoint_curve(swarm.best_history[0], checkpoint_every),
         checkpoint_every=int(checkpoint_every),
-        evaluations=int(swarm.evaluations),
+        evaluations=int(swarm.evaluations[0]),
         cpu_seconds=float(cpu_seconds),
         wall_seconds=float(wall_seconds),
         extra=dict(extra or {}),

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import hmm_kernels
-from .batch import as_indices
+from .swarm import as_indices
 from .belief import DEFAULT_REFIT_EVERY, N_STATES, BeliefTracker
 from .factor import N_SYMBOLS, discretise
 from .hmm_kernels import model_tables
