@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from .factor import _batch_factors, batch_mean_distances, torch_evolutionary_factor, torch_mean_distances
-from .objective import evaluate_groups, finite_or_inf, group_functions, unsupported_on_torch
+from .objective import evaluate_groups, finite_or_inf, group_functions
 
 __all__ = ["BOUND_MODES", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
 
