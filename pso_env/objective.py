@@ -175,7 +175,7 @@ def _values(g: FunctionGroup, x: Any, slots: np.ndarray | None) -> Any:
             x = xp.matmul(x, _pick(g.rotation_t, slots))
         if g.x0 is not None:
             x = x + g.x0
-    values = xp.reshape(g.function.evaluate(xp.reshape(x, (k * m, d))), (k, m))
+    values = g.function.evaluate(x.reshape(k * m, d)).reshape(k, m)
     if g.bias is not None:
         values = values + _pick(g.bias, slots)[:, None]
     return values

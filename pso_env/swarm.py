@@ -35,17 +35,10 @@ _BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2}
 # ---------------------------------------------------------------------------------------------------------
 # Kernels of the numpy backend (no fastmath: every element goes through the operations of the formula in
 # its order, so results are reproducible bit for bit)
-@njit(cache=True, nogil=True)
-def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray,
-          c1: np.ndarray, c2: np.ndarray, chi: np.ndarray, vmax: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-          prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
-    """Velocity update, clamp, move and bound handling of B swarms in one pass over (B, N, D).
-
-    ``v <- chi * (w v + (c1 r1)(p - x) + (c2 r2)(g - x))`` (second order: ``p - x`` becomes
-    ``p + (x' - 2x)``), the clamp as minimum then maximum, ``x + v``, then ``bound`` 1 clip (minimum then
-    maximum) or 2 reflect (mirror at the wall, reverse that velocity component, then clip). Comparisons
-    keep a NaN, as ``np.minimum``/``np.maximum`` do.
-    """
+@njit(cache=True, nogil=True, inline="always")
+def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray,
+               c1: np.ndarray, c2: np.ndarray, chi: np.ndarray, vmax: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+               prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
     b, n, d = x.shape
     for q in range(b):
         c1q, c2q, chiq = c1[q], c2[q], chi[q]
@@ -85,11 +78,31 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
 
 
 @njit(cache=True, nogil=True)
+def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray,
+          c1: np.ndarray, c2: np.ndarray, chi: np.ndarray, vmax: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+          prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
+    """Velocity update, clamp, move and bound handling of B swarms in one pass over (B, N, D).
+
+    ``v <- chi * (w v + (c1 r1)(p - x) + (c2 r2)(g - x))`` (second order: ``p - x`` becomes
+    ``p + (x' - 2x)``), the clamp as minimum then maximum, ``x + v``, then ``bound`` 1 clip (minimum then
+    maximum) or 2 reflect (mirror at the wall, reverse that velocity component, then clip). Comparisons
+    keep a NaN, as ``np.minimum``/``np.maximum`` do. The default settings (clamp, clip, first order) get
+    a loop compiled with those flags as constants (no branches left in it).
+    """
+    if not second and clamp and bound == 1:
+        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, True, 1, False)
+    else:
+        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, clamp, bound, second)
+
+
+@njit(cache=True, nogil=True)
 def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.ndarray, pf: np.ndarray,
-                  g: np.ndarray, gf: np.ndarray) -> None:
-    """Store ``values`` (non-finite as +inf) as ``fitness`` and update the personal and global bests."""
+                  g: np.ndarray, gf: np.ndarray, iteration: np.ndarray, evaluations: np.ndarray) -> None:
+    """Store ``values`` (non-finite as +inf) as ``fitness``, update the personal and global bests, count."""
     b, n, d = x.shape
     for q in range(b):
+        iteration[q] += 1
+        evaluations[q] += n
         for i in range(n):
             f = values[q, i]
             if not np.isfinite(f):
@@ -354,6 +367,7 @@ class Swarm:
         if backend == "numpy":  # reused buffers of the numpy step
             self._r = np.empty((b, 2, n, d))
             self._w, self._c1, self._c2, self._chi = np.empty((b, n)), np.empty(b), np.empty(b), np.empty(b)
+            self._scalars: tuple | None = None  # the float coefficients the buffers hold
         self._history: list | None = [] if history else None
         self._set_bounds(self._all, fns)
         self._groups = group_functions(self.functions, like=self.positions)
@@ -522,14 +536,19 @@ class Swarm:
             self._step_numpy(w, c1, c2, chi, previous)
         else:
             self._step_torch(w, c1, c2, chi, previous)
-        self.evaluations += self.n_particles
-        self.iteration += 1
+            self.evaluations += self.n_particles
+            self.iteration += 1
         if self._history is not None:
             self._history.append(self._copy(self.gbest_fitness))
 
     def _step_numpy(self, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
-        w, c1 = self._coef(w, "w", self._w), self._coef(c1, "c1", self._c1)
-        c2, chi = self._coef(c2, "c2", self._c2), self._coef(chi, "chi", self._chi)
+        scalars = (w, c1, c2, chi)
+        floats = type(w) is float and type(c1) is float and type(c2) is float and type(chi) is float
+        if not floats or scalars != self._scalars:  # else the buffers hold these floats already
+            self._scalars = scalars if floats else None
+            self._coef(w, "w", self._w), self._coef(c1, "c1", self._c1)
+            self._coef(c2, "c2", self._c2), self._coef(chi, "chi", self._chi)
+        w, c1, c2, chi = self._w, self._c1, self._c2, self._chi
         r = self._r
         if self._rngs is None:
             self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
@@ -543,7 +562,7 @@ class Swarm:
               np.asarray(previous, dtype=float) if second else x, clamp, _BOUND_CODE[self.bounds], second)
         values = evaluate_groups(self._groups, x)
         _update_bests(x, values, self.fitness, self.pbest_positions, self.pbest_fitness, self.gbest_position,
-                      self.gbest_fitness)
+                      self.gbest_fitness, self.iteration, self.evaluations)
 
     def _step_torch(self, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
         xp = self.xp
