@@ -6,7 +6,7 @@ Cybernetics B 39(6), 1362-1381. At every iteration:
 1. evolutionary state estimation: the evolutionary factor ``f`` (:mod:`pso_env.factor`) is classified
    into S1 exploration, S2 exploitation, S3 convergence or S4 jumping-out by fuzzy memberships and a
    rule-based defuzzification that uses the previous state (:func:`memberships`,
-   :func:`classify_state`); HMM-APSO takes the state from :class:`pso_env.belief.BeliefTracker`;
+   :func:`classify_state`); HMM-APSO takes the state from the batched HMM belief of :mod:`pso_env`;
 2. ``w = 1 / (1 + 1.5 exp(-2.6 f))``;
 3. ``c1``, ``c2`` (both 2.0 at the start) move by ``delta ~ U(0.05, 0.1)``, "slightly" by
    ``0.5 delta``: S1 c1 up / c2 down, S2 c1 up slightly / c2 down slightly, S3 both up slightly,
@@ -15,9 +15,10 @@ Cybernetics B 39(6), 1362-1381. At every iteration:
 4. in S3, elitist learning (:func:`elitist_learning`) on the global best, with ``sigma`` falling
    linearly from 1.0 to 0.1 over the run.
 
-States are numbered 0..3 (S1..S4) as in :mod:`pso_env.belief`. **(our choice: one ``delta`` draw per
-iteration shared by c1 and c2; elitist learning runs after the move of an iteration whose state is S3,
-on the global best after that move.)**
+States are numbered 0..3 (S1..S4) as in :mod:`pso_env.belief`. The rules run on the batched
+:class:`pso_env.swarm.Swarm`, one state and one (c1, c2) per swarm (a run is B = 1). **(our choice: one
+``delta`` draw per iteration and swarm shared by c1 and c2; elitist learning runs after the move of an
+iteration whose state is S3, on the global best after that move.)**
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 
 from pso_env.actions import adaptive_inertia, clamp_coefficients
 
-from .variants import ParameterRule, Parameters, run_fraction
+from .variants import ParameterRule, Parameters, per_swarm, run_fraction
 
 EXPLORATION, EXPLOITATION, CONVERGENCE, JUMPING_OUT = 0, 1, 2, 3
 STATE_NAMES = ("S1 exploration", "S2 exploitation", "S3 convergence", "S4 jumping-out")
@@ -38,7 +39,15 @@ STATE_NAMES = ("S1 exploration", "S2 exploitation", "S3 convergence", "S4 jumpin
 C_MOVES = np.array([[1.0, -1.0], [0.5, -0.5], [0.5, 0.5], [-1.0, 1.0]])
 
 
-def memberships(f: float) -> np.ndarray:
+def _memberships(f: float) -> list[float]:
+    s1 = 0.0 if f <= 0.4 else 5 * f - 2 if f <= 0.6 else 1.0 if f <= 0.7 else -10 * f + 8 if f <= 0.8 else 0.0
+    s2 = 0.0 if f <= 0.2 else 10 * f - 2 if f <= 0.3 else 1.0 if f <= 0.4 else -5 * f + 3 if f <= 0.6 else 0.0
+    s3 = 1.0 if f <= 0.1 else -5 * f + 1.5 if f <= 0.3 else 0.0
+    s4 = 0.0 if f <= 0.7 else 5 * f - 3.5 if f <= 0.9 else 1.0
+    return [s1, s2, s3, s4]
+
+
+def memberships(f: float | np.ndarray) -> np.ndarray:
     """Zhan et al.'s (2009) piecewise-linear fuzzy memberships of ``f`` in S1..S4.
 
     - S1 exploration: 0 for f <= 0.4; 5f - 2 on (0.4, 0.6]; 1 on (0.6, 0.7]; -10f + 8 on (0.7, 0.8];
@@ -48,20 +57,21 @@ def memberships(f: float) -> np.ndarray:
     - S3 convergence: 1 for f <= 0.1; -5f + 1.5 on (0.1, 0.3]; 0 above.
     - S4 jumping-out: 0 for f <= 0.7; 5f - 3.5 on (0.7, 0.9]; 1 above.
 
+    Parameters
+    ----------
+    f : float or ndarray of shape (B,)
+
     Returns
     -------
-    ndarray of shape (4,)
+    ndarray of shape (4,) or (B, 4)
         The memberships, each in [0, 1]; at most two are nonzero.
     """
-    f = float(f)
-    s1 = 0.0 if f <= 0.4 else 5 * f - 2 if f <= 0.6 else 1.0 if f <= 0.7 else -10 * f + 8 if f <= 0.8 else 0.0
-    s2 = 0.0 if f <= 0.2 else 10 * f - 2 if f <= 0.3 else 1.0 if f <= 0.4 else -5 * f + 3 if f <= 0.6 else 0.0
-    s3 = 1.0 if f <= 0.1 else -5 * f + 1.5 if f <= 0.3 else 0.0
-    s4 = 0.0 if f <= 0.7 else 5 * f - 3.5 if f <= 0.9 else 1.0
-    return np.clip([s1, s2, s3, s4], 0.0, 1.0)
+    arr = np.asarray(f, dtype=float)
+    mu = np.array([_memberships(float(x)) for x in arr.ravel()]).reshape(*arr.shape, 4)
+    return np.clip(mu, 0.0, 1.0)
 
 
-def classify_state(f: float, previous: int) -> int:
+def classify_state(f: float | np.ndarray, previous: int | np.ndarray) -> int | np.ndarray:
     """Zhan et al.'s (2009) defuzzification of :func:`memberships` with the state history.
 
     If one membership is nonzero, its state. Where two overlap: stay in ``previous`` if it is one of
@@ -70,50 +80,60 @@ def classify_state(f: float, previous: int) -> int:
 
     Parameters
     ----------
-    f : float
-        Evolutionary factor in [0, 1].
-    previous : int
-        Previous state, 0..3 (S1 at the start of a run).
+    f : float or ndarray of shape (B,)
+        Evolutionary factor(s) in [0, 1].
+    previous : int or ndarray of int, shape (B,)
+        Previous state(s), 0..3 (S1 at the start of a run).
 
     Returns
     -------
-    int
-        The state, 0..3.
+    int or ndarray of int, shape (B,)
+        The state(s), 0..3.
     """
-    mu = memberships(f)
-    active = np.flatnonzero(mu > 0.0)
-    if len(active) == 0:  # not reached for f in [0, 1]; guards non-finite f
-        return int(previous)
-    if len(active) == 1:
-        return int(active[0])
-    if previous in active:
-        return int(previous)
-    following = (previous + 1) % 4
-    if following in active:
-        return int(following)
-    return int(active[np.argmax(mu[active])])
+    scalar = np.ndim(f) == 0
+    mu = np.atleast_2d(memberships(f))
+    prev = np.broadcast_to(np.asarray(previous, dtype=np.int64), mu.shape[:1])
+    rows = np.arange(mu.shape[0])
+    active = mu > 0.0
+    count = active.sum(axis=1)
+    following = (prev + 1) % 4
+    larger = np.argmax(np.where(active, mu, -1.0), axis=1)  # the earlier state on a tie
+    state = np.select(
+        [count == 0, count == 1, active[rows, prev], active[rows, following]],  # none: non-finite f
+        [prev, np.argmax(active, axis=1), prev, following],
+        default=larger,
+    )
+    return int(state[0]) if scalar else state
 
 
 def adapt_coefficients(
-    c1: float,
-    c2: float,
-    state: int,
-    delta: float,
+    c1: float | np.ndarray,
+    c2: float | np.ndarray,
+    state: int | np.ndarray,
+    delta: float | np.ndarray,
     c_min: float = 1.5,
     c_max: float = 2.5,
     c_sum_max: float = 4.0,
-) -> tuple[float, float]:
+) -> tuple[Any, Any]:
     """Move ``c1``, ``c2`` for ``state`` by ``delta`` (see :data:`C_MOVES`), clamp, and rescale.
 
     Zhan et al. (2009), section IV-B: both are clamped to ``[c_min, c_max]``; if ``c1 + c2 > c_sum_max``
-    both are scaled by ``c_sum_max / (c1 + c2)`` (:func:`pso_env.actions.clamp_coefficients`).
+    both are scaled by ``c_sum_max / (c1 + c2)`` (:func:`pso_env.actions.clamp_coefficients`). Scalars
+    give floats; arrays of shape (B,) (one per swarm) give two arrays of shape (B,).
     """
-    m1, m2 = C_MOVES[state]
-    return clamp_coefficients(c1 + m1 * delta, c2 + m2 * delta, c_min, c_max, c_sum_max)
+    if np.ndim(state) == 0 and np.ndim(c1) == 0 and np.ndim(delta) == 0:
+        m1, m2 = C_MOVES[state]
+        return clamp_coefficients(c1 + m1 * delta, c2 + m2 * delta, c_min, c_max, c_sum_max)
+    m = C_MOVES[np.asarray(state)]
+    pairs = [clamp_coefficients(a, b, c_min, c_max, c_sum_max)
+             for a, b in zip(np.broadcast_to(c1 + m[:, 0] * delta, m.shape[:1]),
+                             np.broadcast_to(c2 + m[:, 1] * delta, m.shape[:1]))]
+    out = np.array(pairs, dtype=float).reshape(-1, 2)
+    return out[:, 0], out[:, 1]
 
 
-def elitist_learning(swarm: Any, sigma: float) -> bool:
-    """Zhan et al.'s (2009) elitist learning strategy on the global best; one evaluation.
+def elitist_learning(swarm: Any, sigma: float, swarms: Any = None) -> np.ndarray:
+    """Zhan et al.'s (2009) elitist learning strategy on the global best; one evaluation per swarm.
 
     One random dimension ``d`` of the global best ``g`` moves by ``(ub_d - lb_d) * N(0, sigma^2)``
     (clipped to the box). If the result is better than ``g`` it becomes the global best (the personal
@@ -124,27 +144,36 @@ def elitist_learning(swarm: Any, sigma: float) -> bool:
     Parameters
     ----------
     swarm : Swarm
-        The swarm; its ``rng`` draws ``d`` and the Gaussian.
+        The batched swarm; each swarm's generator (:meth:`~pso_env.swarm.Swarm.generator`) draws its
+        ``d`` and then its Gaussian.
     sigma : float
         Standard deviation of the perturbation, relative to the range of dimension ``d``.
+    swarms : array of int, shape (K,), optional
+        The swarms to apply it to (default all B).
 
     Returns
     -------
-    bool
-        True when the perturbed point replaced the global best.
+    ndarray of bool, shape (K,)
+        True where the perturbed point replaced the global best.
     """
-    rng = swarm.rng
-    d = int(rng.integers(swarm.dim))
-    point = swarm.gbest_position.copy()
-    point[d] += (swarm.upper[d] - swarm.lower[d]) * rng.normal(0.0, sigma)
-    point[d] = min(max(point[d], swarm.lower[d]), swarm.upper[d])
-    value = swarm.evaluate(point[None, :], count=True)
-    if value[0] < swarm.gbest_fitness:
-        owner = int(np.argmin(swarm.pbest_fitness))
-        swarm.set_particles(owner, point, value, mode="best")
-        return True
-    swarm.set_particles(int(np.argmax(swarm.pbest_fitness)), point, value, mode="replace")
-    return False
+    idx = np.arange(swarm.batch_size) if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
+    if idx.size == 0:
+        return np.zeros(0, dtype=bool)
+    # per swarm: d, then its Gaussian (from the swarm's own generator when it has one)
+    draws = [(g.integers(swarm.dim), g.normal(0.0, sigma)) for g in map(swarm.generator, idx)]
+    d, z = np.array([a for a, _ in draws], dtype=np.intp), np.array([b for _, b in draws])
+    k = np.arange(idx.size)
+    lower, upper = swarm.lower[idx, d], swarm.upper[idx, d]
+    point = swarm.gbest_position[idx].copy()
+    point[k, d] = np.minimum(np.maximum(point[k, d] + (upper - lower) * z, lower), upper)
+    value = swarm.evaluate(point[:, None, :], count=True, swarms=idx)[:, 0]
+    success = value < swarm.gbest_fitness[idx]
+    owner = np.argmin(swarm.pbest_fitness[idx], axis=1)
+    worst = np.argmax(swarm.pbest_fitness[idx], axis=1)
+    s, f = success, ~success
+    swarm.set_particles(idx[s], owner[s], point[s], value[s], mode="best")
+    swarm.set_particles(idx[f], worst[f], point[f], value[f], mode="replace")
+    return success
 
 
 class APSO(ParameterRule):
@@ -190,51 +219,53 @@ class APSO(ParameterRule):
 
     def reset(self, swarm: Any, iterations: int) -> None:
         super().reset(swarm, iterations)
-        self.c1 = self.c2 = self.c_init
-        self.state = EXPLORATION
-        self._states: list[int] = []
-        self._factors: list[float] = []
-        self._elitist_successes = 0
+        b = swarm.batch_size
+        self.c1, self.c2 = np.full(b, self.c_init), np.full(b, self.c_init)
+        self.state = np.full(b, EXPLORATION)
+        self._states: list[np.ndarray] = []
+        self._factors: list[np.ndarray] = []
+        self._elitist_successes = np.zeros(b, dtype=np.int64)
 
-    def classify(self, f: float) -> int:
-        """The evolutionary state for factor ``f`` (fuzzy classification with the state history)."""
+    def classify(self, f: np.ndarray) -> np.ndarray:
+        """The evolutionary states (B,) for factors ``f`` (B,) (fuzzy classification with the history)."""
         return classify_state(f, self.state)
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
-        f = swarm.evolutionary_factor()
-        self.state = int(self.classify(f))
+        f = np.asarray(swarm.evolutionary_factor(), dtype=float)
+        self.state = np.asarray(self.classify(f), dtype=np.int64).reshape(f.shape)
         self._states.append(self.state)
         self._factors.append(f)
-        delta = swarm.rng.uniform(*self.delta_range)
+        delta = swarm.draw("uniform", *self.delta_range)
         self.c1, self.c2 = adapt_coefficients(
             self.c1, self.c2, self.state, delta, self.c_min, self.c_max, self.c_sum_max
         )
-        return adaptive_inertia(f), self.c1, self.c2, 1.0
+        return np.array([adaptive_inertia(x) for x in f]), self.c1, self.c2, 1.0
 
     def after_step(self, swarm: Any, t: int) -> None:
-        if self.elitist and self.state == CONVERGENCE:
+        converging = np.flatnonzero(np.asarray(self.state) == CONVERGENCE) if self.elitist else ()
+        if len(converging):
             sigma = self.sigma_start + (self.sigma_end - self.sigma_start) * run_fraction(t, self.iterations)
-            self._elitist_successes += elitist_learning(swarm, sigma)
+            self._elitist_successes[converging] += elitist_learning(swarm, sigma, converging)
 
     def trace(self) -> dict[str, Any]:
-        return {
-            "state": list(self._states),
-            "factor": list(self._factors),
-            "elitist_successes": self._elitist_successes,
-        }
+        """``state``, ``factor`` (per iteration) and ``elitist_successes``: for a run (B = 1) lists of
+        numbers and an int; for B swarms one list (or int) per swarm."""
+        return per_swarm({"state": self._states, "factor": self._factors,
+                          "elitist_successes": self._elitist_successes})
 
 
 class HMMAPSO(APSO):
-    """APSO's parameter rules with the state from the HMM belief tracker instead of the fuzzy rules.
+    """APSO's parameter rules with the state from the HMM belief instead of the fuzzy rules.
 
-    The DQNPSO paper's earlier work (SPEC sections 3 and 7): the state is what
-    :meth:`pso_env.belief.BeliefTracker.update` returns for ``f``.
+    The DQNPSO paper's earlier work (SPEC sections 3 and 7): the state is what the batched belief's
+    ``update(f)`` returns for the swarms' factors ``f`` (B,).
 
     Parameters
     ----------
     tracker_factory : callable, optional
-        Returns a fresh tracker (an object with ``reset()`` and ``update(f) -> int``) for each run;
-        default :class:`pso_env.belief.BeliefTracker`.
+        ``factory(batch_size)`` returns a fresh tracker for each run: an object with ``reset()`` and
+        ``update(f (B,)) -> states (B,)``; default the batched belief of
+        :func:`pso_env.batch_belief.make_batch_belief`.
     tracker_options : dict, optional
         Keyword arguments of the default tracker (e.g. ``{"refit_every": 0}``); with the default
         tracker only.
@@ -260,12 +291,12 @@ class HMMAPSO(APSO):
         super().reset(swarm, iterations)
         factory = self.tracker_factory
         if factory is None:
-            from pso_env.belief import BeliefTracker  # written concurrently; imported only when used
+            from pso_env.batch_belief import make_batch_belief
 
-            self.tracker = BeliefTracker(**self.tracker_options)
+            self.tracker = make_batch_belief(swarm.batch_size, **self.tracker_options)
         else:
-            self.tracker = factory()
+            self.tracker = factory(swarm.batch_size)
         self.tracker.reset()
 
-    def classify(self, f: float) -> int:
-        return int(self.tracker.update(f))
+    def classify(self, f: np.ndarray) -> np.ndarray:
+        return np.asarray(self.tracker.update(f), dtype=np.int64)

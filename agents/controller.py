@@ -47,7 +47,8 @@ class RuleController:
     def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Swarm:
         """A swarm seeded by ``numpy.random.default_rng(seed)``, the run's only random source."""
         rng = np.random.default_rng(seed)
-        self.swarm = Swarm(function, swarm_size, rng, velocity_clamp=self.velocity_clamp, bounds=self.bounds)
+        self.swarm = Swarm(function, swarm_size, rng, batch_size=1, velocity_clamp=self.velocity_clamp,
+                           bounds=self.bounds, history=True)
         self.rule.reset(self.swarm, iterations)
         self._trace: dict[str, list[float]] = {"w": [], "c1": [], "c2": []}
         return self.swarm
@@ -59,7 +60,7 @@ class RuleController:
         rule.move(swarm, w, c1, c2, chi)
         rule.after_step(swarm, t)
         if self.keep_trace:
-            for key, value in (("w", np.mean(w)), ("c1", c1), ("c2", c2)):
+            for key, value in (("w", np.mean(w)), ("c1", np.mean(c1)), ("c2", np.mean(c2))):
                 self._trace[key].append(float(value))
         return False
 

@@ -1,11 +1,15 @@
 """Hand-designed PSO variants as parameter rules on the shared swarm core.
 
-Every variant is a :class:`ParameterRule`: before each iteration :meth:`~ParameterRule.parameters`
-gives ``(w, c1, c2, chi)`` for :meth:`pso_env.swarm.Swarm.step`; :meth:`~ParameterRule.move` runs the
+Every variant is a :class:`ParameterRule` on the batched :class:`pso_env.swarm.Swarm` (B swarms; a run
+is B = 1), written once for any B: before each iteration :meth:`~ParameterRule.parameters` gives
+``(w, c1, c2, chi)`` for :meth:`pso_env.swarm.Swarm.step`, each a scalar or one value per swarm (B,)
+(``w`` also one per particle, (B, N)); :meth:`~ParameterRule.move` runs the
 velocity and position update (the plain one unless the variant's update differs, as in SecPSO); and
 :meth:`~ParameterRule.after_step` runs what a variant adds after the move (chaotic search, selection,
 elitist learning). So only the rule differs between the variants; the swarm, its velocity clamp, its
-bound handling and its random source are the same.
+bound handling and its random source are the same. A rule's random draws come from
+:meth:`pso_env.swarm.Swarm.draw` (each swarm's own generator when the swarm was built with ``seeds``).
+The rules work on the numpy backend.
 
 The settings are the usual ones of the well-known collection of MATLAB PSO variants that the DQNPSO
 paper compares against (SPEC section 7); each class names its source. ``t`` counts iterations from 0
@@ -20,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-Parameters = tuple["float | np.ndarray", float, float, float]
+Parameters = tuple["float | np.ndarray", "float | np.ndarray", "float | np.ndarray", "float | np.ndarray"]
 
 
 def run_fraction(t: int, iterations: int) -> float:
@@ -33,6 +37,20 @@ def run_fraction(t: int, iterations: int) -> float:
 def linear(start: float, end: float, t: int, iterations: int) -> float:
     """A value falling (or rising) linearly from ``start`` at t = 0 to ``end`` at t = T - 1."""
     return start + (end - start) * run_fraction(t, iterations)
+
+
+def per_swarm(trace: dict[str, Any]) -> dict[str, Any]:
+    """A rule's trace in record form: values per iteration (a list of (B,) arrays) or per swarm ((B,)).
+
+    For a run (B = 1) each list of per-iteration arrays becomes a list of numbers and each (B,) array a
+    number; for B swarms, one such list (or number) per swarm.
+    """
+    out: dict[str, Any] = {}
+    for key, value in trace.items():
+        arr = np.asarray(value)
+        per = arr.T.tolist() if isinstance(value, list) else arr.tolist()  # (B, T) or (B,)
+        out[key] = per[0] if arr.shape[-1] == 1 and arr.size else per
+    return out
 
 
 def constriction_factor(c1: float, c2: float) -> float:
@@ -72,7 +90,7 @@ class ParameterRule:
         self.iterations = int(iterations)
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
-        """``(w, c1, c2, chi)`` for iteration ``t``; ``w`` is a float or one value per particle."""
+        """``(w, c1, c2, chi)`` for iteration ``t``: scalars or (B,) arrays; ``w`` also (B, N)."""
         return self.w, self.c1, self.c2, 1.0
 
     def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
@@ -110,8 +128,8 @@ class LinWPSO(ParameterRule):
 class RandWPSO(ParameterRule):
     """Random inertia weight ``w = mu + sigma * N(0, 1)`` with ``mu ~ U(mu_min, mu_max)``, c1 = c2 = 2.
 
-    One ``w`` per iteration for the whole swarm, as in the collection's RandWPSO (after Eberhart &
-    Shi 2001's random weight). Settings from SPEC section 7: mu ~ U(0.6, 0.9), sigma = 0.2 (mean 0.75).
+    One ``w`` per iteration for each whole swarm, shape (B,), as in the collection's RandWPSO (after
+    Eberhart & Shi 2001's random weight). Settings from SPEC section 7: mu ~ U(0.6, 0.9), sigma = 0.2 (mean 0.75).
     """
 
     name = "RandWPSO"
@@ -123,17 +141,18 @@ class RandWPSO(ParameterRule):
         self.mu_min, self.mu_max, self.sigma = float(mu_min), float(mu_max), float(sigma)
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
-        mu = swarm.rng.uniform(self.mu_min, self.mu_max)
-        return float(mu + self.sigma * swarm.rng.standard_normal()), self.c1, self.c2, 1.0
+        mu = swarm.draw("uniform", self.mu_min, self.mu_max)
+        return mu + self.sigma * swarm.draw("standard_normal"), self.c1, self.c2, 1.0
 
 
 class SAPSO(ParameterRule):
     """Self-adaptive (fitness-based) inertia weight, one per particle, c1 = c2 = 2.
 
     ``w_i = w_min + (f_i - f_min)(w_max - w_min) / (f_avg - f_min)`` if ``f_i <= f_avg`` else
-    ``w_max``, with the current fitness values; w in [0.6, 0.9] (the collection's SAPSO). When all
-    finite values are equal the particles at or below the average get ``w_min`` **(our choice)**;
-    particles with a non-finite fitness get ``w_max``.
+    ``w_max``, with each swarm's current fitness values, shape (B, N); w in [0.6, 0.9] (the
+    collection's SAPSO). When all finite values of a swarm are equal its particles at or below the
+    average get ``w_min`` **(our choice)**; particles with a non-finite fitness get ``w_max``, and so
+    does a whole swarm with no finite value.
     """
 
     name = "SAPSO"
@@ -143,15 +162,15 @@ class SAPSO(ParameterRule):
         self.w_min, self.w_max = float(w_min), float(w_max)
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
-        f = swarm.fitness
+        f = np.atleast_2d(swarm.fitness)
         finite = np.isfinite(f)
-        if not finite.any():
-            return self.w_max, self.c1, self.c2, 1.0
-        f_min = f[finite].min()
-        f_avg = f[finite].mean()
+        count = finite.sum(axis=1, keepdims=True)
+        f_min = np.where(finite, f, np.inf).min(axis=1, keepdims=True)
+        f_avg = np.where(finite, f, 0.0).sum(axis=1, keepdims=True) / np.maximum(count, 1)
         span = f_avg - f_min
-        scale = (self.w_max - self.w_min) / span if span > 0 else 0.0
-        w = np.where(f <= f_avg, self.w_min + (f - f_min) * scale, self.w_max)
+        scale = np.where(span > 0, (self.w_max - self.w_min) / np.where(span > 0, span, 1.0), 0.0)
+        with np.errstate(invalid="ignore"):  # inf - inf of the non-finite entries, not used
+            w = np.where(finite & (f <= f_avg), self.w_min + (f - f_min) * scale, self.w_max)
         return np.clip(w, self.w_min, self.w_max), self.c1, self.c2, 1.0
 
 
@@ -233,8 +252,8 @@ class CLSPSO(ParameterRule):
        they are not evaluated there; their fitness is +inf until their next move, so an iteration
        costs N + ceil(0.2 N) evaluations)**.
 
-    The chaotic variables start from the swarm's generator; a variable that lands on a fixed point
-    or cycle of the map (0, 0.25, 0.5, 0.75, 1 up to 1e-12) is re-drawn.
+    The chaotic variables (one set per swarm) start from the swarm's generator; a variable that lands on
+    a fixed point or cycle of the map (0, 0.25, 0.5, 0.75, 1 up to 1e-12) is re-drawn.
     """
 
     name = "CLSPSO"
@@ -255,36 +274,39 @@ class CLSPSO(ParameterRule):
     def reset(self, swarm: Any, iterations: int) -> None:
         super().reset(swarm, iterations)
         self._n_elite = max(1, math.ceil(self.elite_fraction * swarm.n_particles))
-        self._z = swarm.rng.random((self._n_elite, swarm.dim))
-        self._fix_chaos(swarm.rng)
+        self._z = swarm.draw("random", size=(self._n_elite, swarm.dim))  # (B, E, D)
+        self._fix_chaos(swarm)
 
-    def _fix_chaos(self, rng: np.random.Generator) -> None:
+    def _fix_chaos(self, swarm: Any) -> None:
         z = self._z
         bad = (z < 1e-12) | (z > 1.0 - 1e-12)
         for point in (0.25, 0.5, 0.75):
             bad |= np.abs(z - point) < 1e-12
-        if bad.any():
-            z[bad] = rng.random(int(bad.sum()))
+        for q in np.flatnonzero(bad.any(axis=(1, 2))):  # rare: a loop over the swarms concerned
+            z[q][bad[q]] = swarm.generator(q).random(int(bad[q].sum()))
 
     def after_step(self, swarm: Any, t: int) -> None:
-        rng, lower, upper = swarm.rng, swarm.lower, swarm.upper
+        lower, upper = swarm.lower, swarm.upper  # (B, D)
+        b, n, d, e = swarm.batch_size, swarm.n_particles, swarm.dim, self._n_elite
         half = 0.5 * (upper - lower) * self.rho_end ** run_fraction(t, self.iterations)
 
         # 1. one chaotic local-search step around each elite personal best
         self._z = 4.0 * self._z * (1.0 - self._z)
-        self._fix_chaos(rng)
-        elite = np.argsort(swarm.pbest_fitness, kind="stable")[: self._n_elite]
-        candidates = np.clip(swarm.pbest_positions[elite] + (2.0 * self._z - 1.0) * half, lower, upper)
-        swarm.set_particles(elite, candidates, mode="improve")  # one evaluation per elite particle
+        self._fix_chaos(swarm)
+        elite = np.argsort(swarm.pbest_fitness, axis=1, kind="stable")[:, :e]  # (B, E)
+        rows = np.arange(b)[:, None]
+        candidates = np.clip(swarm.pbest_positions[rows, elite] + (2.0 * self._z - 1.0) * half[:, None, :],
+                             lower[:, None, :], upper[:, None, :])
+        swarm.set_particles(np.repeat(np.arange(b), e), elite.ravel(), candidates.reshape(-1, d),
+                            mode="improve")  # one evaluation per elite particle
 
         # 2.-3. shrink the region around g and re-draw the other particles in it
-        low = np.maximum(lower, swarm.gbest_position - half)
-        high = np.minimum(upper, swarm.gbest_position + half)
-        rest = np.ones(swarm.n_particles, dtype=bool)
-        rest[elite] = False
-        n_rest = int(rest.sum())
-        if n_rest:
-            swarm.positions[rest] = low + rng.random((n_rest, swarm.dim)) * (high - low)
+        low = np.maximum(lower, swarm.gbest_position - half)[:, None, :]
+        high = np.minimum(upper, swarm.gbest_position + half)[:, None, :]
+        rest = np.ones((b, n), dtype=bool)
+        rest[rows, elite] = False
+        if n > e:
+            swarm.positions[rest] = (low + swarm.draw("random", size=(n - e, d)) * (high - low)).reshape(-1, d)
             swarm.velocities[rest] = 0.0
             swarm.fitness[rest] = np.inf
 
@@ -293,7 +315,7 @@ class SelPSO(ParameterRule):
     """PSO with selection: after each iteration the worse half copies the better half; w = 0.7, c1 = c2 = 2.
 
     Angeline (1998), "Using selection to improve particle swarm optimization", IEEE ICEC. Particles
-    are ranked by current fitness; the k-th worst takes the position, velocity and fitness of the k-th
+    are ranked by current fitness within each swarm; the k-th worst takes the position, velocity and fitness of the k-th
     best (k < N/2); personal bests are kept, as in Angeline. No extra evaluations.
     """
 
@@ -305,11 +327,12 @@ class SelPSO(ParameterRule):
     def after_step(self, swarm: Any, t: int) -> None:
         n = swarm.n_particles
         half = n // 2
-        order = np.argsort(swarm.fitness, kind="stable")
-        src, dst = order[:half], order[n - half :][::-1]
-        swarm.positions[dst] = swarm.positions[src]
-        swarm.velocities[dst] = swarm.velocities[src]
-        swarm.fitness[dst] = swarm.fitness[src]
+        order = np.argsort(swarm.fitness, axis=1, kind="stable")
+        rows = np.arange(swarm.batch_size)[:, None]
+        src, dst = order[:, :half], order[:, n - half :][:, ::-1]
+        swarm.positions[rows, dst] = swarm.positions[rows, src]
+        swarm.velocities[rows, dst] = swarm.velocities[rows, src]
+        swarm.fitness[rows, dst] = swarm.fitness[rows, src]
 
 
 class SecPSO(ParameterRule):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace
 from numpy.typing import ArrayLike, NDArray
 
 from ._validate import check_int
@@ -17,6 +18,15 @@ def _readonly(a: ArrayLike) -> FloatArray:
     arr = np.array(a, dtype=np.float64)  # always a copy, so freezing it never affects the caller
     arr.setflags(write=False)
     return arr
+
+
+def namespace(X: Any) -> Any:
+    """The array namespace of ``X``: numpy itself for a numpy array, else ``array_namespace(X)``.
+
+    The paper functions and :class:`~benchmarks_fn.TransformedFunction` are written once on this
+    namespace, so that they evaluate numpy arrays and torch tensors (CPU or GPU) alike.
+    """
+    return np if isinstance(X, np.ndarray) else array_namespace(X)
 
 
 def _fmt(v: float) -> str:
@@ -83,8 +93,29 @@ class BenchmarkFunction:
             if self.optimum_x.shape != (self.dim,):
                 raise ValueError(f"optimum_x must have shape ({self.dim},), got {self.optimum_x.shape}")
 
+    def _like(self, a: np.ndarray, X: Any) -> Any:
+        """The numpy constant ``a`` as an array of ``X``'s namespace, dtype and device (``a`` for numpy).
+
+        Converted arrays are cached per (constant, dtype, device) and not pickled.
+        """
+        if isinstance(X, np.ndarray):
+            return a
+        cache = self.__dict__.setdefault("_xp_cache", {})
+        key = (id(a), X.dtype, str(X.device))
+        if key not in cache:
+            cache[key] = array_namespace(X).asarray(np.array(a), dtype=X.dtype, device=X.device)
+        return cache[key]
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_xp_cache", None)
+        return state
+
     def evaluate(self, X: FloatArray) -> FloatArray:
         """Fast path: values of a float64 array ``X`` of shape ``(n, dim)``, no checks.
+
+        The paper functions and :class:`~benchmarks_fn.TransformedFunction` also take a torch tensor
+        (any dtype and device) and return one (see :func:`namespace`).
 
         Parameters
         ----------

@@ -1,8 +1,10 @@
 """The ten benchmark functions of the paper (SPEC section 6), vectorised over particles.
 
-Every ``evaluate`` takes a float64 array of shape ``(n, D)`` and returns shape ``(n,)`` using
-whole-array numpy operations (no loop over particles; cosines and sines of large batches through
-:mod:`benchmarks_fn.trig`). Per-dimension constants are computed once in ``__init__``.
+Every ``evaluate`` takes an array of shape ``(n, D)`` and returns shape ``(n,)`` using whole-array
+operations (no loop over particles) of the input's array namespace (:func:`benchmarks_fn.base.namespace`):
+a float64 numpy array, or a torch tensor of any float dtype on any device (the torch swarm). Cosines and
+sines of large numpy batches go through :mod:`benchmarks_fn.trig`. Per-dimension constants are computed
+once in ``__init__`` (and converted once per dtype and device for tensors).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 
 from . import trig
 from ._validate import check_int
-from .base import BenchmarkFunction, FloatArray
+from .base import BenchmarkFunction, FloatArray, namespace
 
 TWO_PI = 2.0 * math.pi
 
@@ -21,6 +23,11 @@ TWO_PI = 2.0 * math.pi
 # SPEC's rounded 418.9829 would leave f(x*) = 1.27e-5 * D instead of 0.
 SCHWEFEL_X_STAR = 420.96874635998205
 SCHWEFEL_C = 418.9828872724337
+
+
+def _sumsq(X: FloatArray, xp: object) -> FloatArray:
+    """Row sums of squares, shape (n,): ``einsum`` for numpy (its results, bit for bit), else ``sum``."""
+    return np.einsum("ij,ij->i", X, X) if xp is np else xp.sum(X * X, axis=1)
 
 
 class PaperFunction(BenchmarkFunction):
@@ -57,7 +64,7 @@ class Sphere(PaperFunction):
     NAME = "sphere"
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        return np.einsum("ij,ij->i", X, X)
+        return _sumsq(X, namespace(X))
 
 
 class Elliptic(PaperFunction):
@@ -71,7 +78,7 @@ class Elliptic(PaperFunction):
         self._w = 1e6**exponents
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        return (X * X) @ self._w
+        return (X * X) @ self._like(self._w, X)
 
 
 class Tablet(PaperFunction):
@@ -85,7 +92,7 @@ class Tablet(PaperFunction):
         self._w[0] = 1e6
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        return (X * X) @ self._w
+        return (X * X) @ self._like(self._w, X)
 
 
 class Quadric(PaperFunction):
@@ -94,8 +101,9 @@ class Quadric(PaperFunction):
     NAME = "quadric"
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        C = np.cumsum(X, axis=1)
-        return np.einsum("ij,ij->i", C, C)
+        xp = namespace(X)
+        C = np.cumsum(X, axis=1) if xp is np else xp.cumulative_sum(X, axis=1)
+        return _sumsq(C, xp)
 
 
 class Step(PaperFunction):
@@ -104,8 +112,8 @@ class Step(PaperFunction):
     NAME = "step"
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        F = np.floor(X + 0.5)
-        return np.einsum("ij,ij->i", F, F)
+        xp = namespace(X)
+        return _sumsq(xp.floor(X + 0.5), xp)
 
 
 class Rastrigin(PaperFunction):
@@ -116,7 +124,8 @@ class Rastrigin(PaperFunction):
     UPPER = 5.12
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        return np.einsum("ij,ij->i", X, X) - 10.0 * trig.cos(TWO_PI * X).sum(axis=1) + 10.0 * self.dim
+        xp = namespace(X)
+        return _sumsq(X, xp) - 10.0 * xp.sum(trig.cos(TWO_PI * X), axis=1) + 10.0 * self.dim
 
 
 class Ackley(PaperFunction):
@@ -127,10 +136,11 @@ class Ackley(PaperFunction):
     UPPER = 32.0
 
     def evaluate(self, X: FloatArray) -> FloatArray:
+        xp = namespace(X)
         inv_d = 1.0 / self.dim
-        sq = np.einsum("ij,ij->i", X, X) * inv_d
-        cs = trig.cos(TWO_PI * X).sum(axis=1) * inv_d
-        return -20.0 * np.exp(-0.2 * np.sqrt(sq)) - np.exp(cs) + (20.0 + math.e)
+        sq = _sumsq(X, xp) * inv_d
+        cs = xp.sum(trig.cos(TWO_PI * X), axis=1) * inv_d
+        return -20.0 * xp.exp(-0.2 * xp.sqrt(sq)) - xp.exp(cs) + (20.0 + math.e)
 
 
 class Griewank(PaperFunction):
@@ -145,7 +155,8 @@ class Griewank(PaperFunction):
         self._inv_sqrt_i = 1.0 / np.sqrt(np.arange(1, self.dim + 1, dtype=np.float64))
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        return 1.0 + np.einsum("ij,ij->i", X, X) / 4000.0 - trig.cos(X * self._inv_sqrt_i).prod(axis=1)
+        xp = namespace(X)
+        return 1.0 + _sumsq(X, xp) / 4000.0 - xp.prod(trig.cos(X * self._like(self._inv_sqrt_i, X)), axis=1)
 
 
 class Schwefel(PaperFunction):
@@ -182,18 +193,20 @@ class Schwefel(PaperFunction):
         self._inv_penalty = 1.0 / (1e4 * self.dim)
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        A = np.abs(X)
-        if A.max(initial=0.0) <= 500.0:  # fast path: the whole batch is inside the box
+        xp = namespace(X)
+        A = xp.abs(X)
+        if xp is np and A.max(initial=0.0) <= 500.0:  # numpy fast path: the whole batch is in the box
             return SCHWEFEL_C * self.dim - (X * trig.sin(np.sqrt(A))).sum(axis=1)
+        # No data-dependent branch below (no host synchronisation on a GPU).
         out = A > 500.0
-        # y is |z| inside the box and the folded 500 - fmod(|z|, 500) in (0, 500] outside; z's sign
-        # is kept, so g = copysign(y, z) sin(sqrt y) covers both sides (and is x sin(sqrt|x|) inside).
-        Y = A.copy()
-        Y[out] = 500.0 - np.fmod(A[out], 500.0)
-        G = np.copysign(Y, X) * trig.sin(np.sqrt(Y))
-        excess = np.maximum(A - 500.0, 0.0)  # |z| - 500 outside the box, 0 inside
-        penalty = np.einsum("ij,ij->i", excess, excess) * self._inv_penalty
-        return SCHWEFEL_C * self.dim - G.sum(axis=1) + penalty
+        # y is |z| inside the box and the folded 500 - (|z| mod 500) in (0, 500] outside (remainder of
+        # a positive number: fmod, exactly); z's sign is kept, so g = copysign(y, z) sin(sqrt y) covers
+        # both sides (and is x sin(sqrt|x|) inside).
+        Y = xp.where(out, 500.0 - xp.remainder(A, 500.0), A)
+        G = xp.copysign(Y, X) * trig.sin(xp.sqrt(Y))
+        excess = xp.where(out, A - 500.0, 0.0)  # |z| - 500 outside the box, 0 inside
+        penalty = _sumsq(excess, xp) * self._inv_penalty
+        return SCHWEFEL_C * self.dim - xp.sum(G, axis=1) + penalty
 
 
 class DropWave(PaperFunction):
@@ -216,8 +229,9 @@ class DropWave(PaperFunction):
         super().__init__(dim)
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        r2 = np.einsum("ij,ij->i", X, X)
-        return -(1.0 + np.cos(12.0 * np.sqrt(r2))) / (0.5 * r2 + 2.0)
+        xp = namespace(X)
+        r2 = _sumsq(X, xp)
+        return -(1.0 + xp.cos(12.0 * xp.sqrt(r2))) / (0.5 * r2 + 2.0)
 
 
 PAPER_FUNCTIONS: dict[str, type[PaperFunction]] = {

@@ -126,12 +126,13 @@ class TransformedFunction(BenchmarkFunction):
         self._moves = self.shift or self.rotate
 
     def evaluate(self, X: FloatArray) -> FloatArray:
+        # numpy arrays or torch tensors alike (the constants follow X's namespace, dtype and device)
         if self._moves:
-            Z = X - self.o
+            Z = X - self._like(self.o, X)
             if self.rotate:
-                Z = Z @ self._Mt
+                Z = Z @ self._like(self._Mt, X)
             if self._x0 is not None:
-                Z += self._x0
+                Z += self._like(self._x0, X)
         else:
             Z = X
         out = self.base.evaluate(Z)

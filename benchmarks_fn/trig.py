@@ -11,7 +11,8 @@ of numpy bit for bit (a single swarm of N = D = 30 evaluates 900 values per call
 The two differ in the last bit on about 0.15% of values, so a function evaluated on a large batch can
 differ by one ulp from the same function on a few points; every result stays reproducible for the same
 inputs. Torch is imported on the first large call; processes forked after it run torch with one
-thread (its thread pool does not survive a fork).
+thread (its thread pool does not survive a fork). Arrays of other namespaces (torch tensors of the
+torch swarm) go to their own namespace's ``cos``/``sin``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace
 
 #: Arrays with at least this many values go to torch's vectorised kernels (a batch of ~18 swarms of
 #: N = D = 30; below it numpy).
@@ -48,15 +50,25 @@ def _as_tensor(x: np.ndarray) -> Any:
     return _torch_module().from_numpy(x)
 
 
-def cos(x: np.ndarray) -> np.ndarray:
-    """``np.cos(x)`` for a float64 array; torch's vectorised kernel from :data:`TORCH_MIN_SIZE` values."""
+def cos(x: Any) -> Any:
+    """``np.cos(x)`` for a float64 array; torch's vectorised kernel from :data:`TORCH_MIN_SIZE` values.
+
+    Any other array (a torch tensor) goes to its own namespace's ``cos``.
+    """
+    if not isinstance(x, np.ndarray):
+        return array_namespace(x).cos(x)
     if x.size < TORCH_MIN_SIZE or x.dtype != np.float64:
         return np.cos(x)
     return _as_tensor(x).cos().numpy()
 
 
-def sin(x: np.ndarray) -> np.ndarray:
-    """``np.sin(x)`` for a float64 array; torch's vectorised kernel from :data:`TORCH_MIN_SIZE` values."""
+def sin(x: Any) -> Any:
+    """``np.sin(x)`` for a float64 array; torch's vectorised kernel from :data:`TORCH_MIN_SIZE` values.
+
+    Any other array (a torch tensor) goes to its own namespace's ``sin``.
+    """
+    if not isinstance(x, np.ndarray):
+        return array_namespace(x).sin(x)
     if x.size < TORCH_MIN_SIZE or x.dtype != np.float64:
         return np.sin(x)
     return _as_tensor(x).sin().numpy()

@@ -2,10 +2,11 @@
 
 Rastrigin, N = 30, D = 30. At each batch size B (1, 16, 256) four ways of running B swarms are timed:
 
-- ``single``: B :class:`pso_env.Swarm` objects stepped one after another (the reference);
-- ``batch``: one :class:`pso_env.batch.BatchSwarm` of B swarms;
-- ``torch-cpu``: one :class:`pso_env.torch_swarm.TorchBatchSwarm` on the CPU (``--torch-threads``
-  threads, default 1 like numpy);
+- ``single``: B :class:`pso_env.Swarm` objects of one run each (B = 1) stepped one after another (the
+  reference);
+- ``batch``: one :class:`pso_env.Swarm` of B swarms;
+- ``torch-cpu``: one :class:`pso_env.Swarm` of B swarms with ``backend="torch"`` on the CPU
+  (``--torch-threads`` threads, default 1 like numpy);
 - each also "with f": the iteration plus the evolutionary factor of every swarm (what an environment
   step needs).
 
@@ -31,8 +32,7 @@ import torch
 
 from benchmarks_fn import get_function, get_suite
 from pso_env import Swarm
-from pso_env.batch import BatchSwarm, evaluate_groups
-from pso_env.torch_swarm import TorchBatchSwarm
+from pso_env.objective import evaluate_groups
 
 N, D = 30, 30
 FUNCTION = get_function("rastrigin", D)  # --function replaces it
@@ -47,7 +47,7 @@ def _coefs(b: int, device: str | None = None) -> tuple:
 
 
 def make_single(b: int, with_f: bool) -> Callable[[], None]:
-    swarms = [Swarm(FUNCTION, N, np.random.default_rng(i)) for i in range(b)]
+    swarms = [Swarm(FUNCTION, N, np.random.default_rng(i), batch_size=1) for i in range(b)]
     w, c1, c2 = (a.tolist() for a in _coefs(b))
 
     def step() -> None:
@@ -59,7 +59,7 @@ def make_single(b: int, with_f: bool) -> Callable[[], None]:
 
 
 def make_batch(b: int, with_f: bool) -> Callable[[], None]:
-    swarm = BatchSwarm(FUNCTION, N, np.random.default_rng(0), batch_size=b)
+    swarm = Swarm(FUNCTION, N, np.random.default_rng(0), batch_size=b)
     w, c1, c2 = _coefs(b)
 
     def step() -> None:
@@ -70,7 +70,7 @@ def make_batch(b: int, with_f: bool) -> Callable[[], None]:
 
 
 def make_torch(b: int, with_f: bool, device: str = "cpu") -> Callable[[], None]:
-    swarm = TorchBatchSwarm(FUNCTION, N, 0, batch_size=b, device=device)
+    swarm = Swarm(FUNCTION, N, 0, batch_size=b, backend="torch", device=device)
     w, c1, c2 = _coefs(b, device)
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
 
@@ -121,10 +121,10 @@ def suite_table(b: int, repeats: int, budget: float) -> None:
         name = entry.name
         FUNCTION = get_function(name, entry.dim)
         single, batch = make_single(b, False), make_batch(b, False)
-        swarm = BatchSwarm(FUNCTION, N, np.random.default_rng(0), batch_size=b)
+        swarm = Swarm(FUNCTION, N, np.random.default_rng(0), batch_size=b)
 
-        def evaluate(swarm: BatchSwarm = swarm) -> None:
-            evaluate_groups(swarm._groups, swarm.positions, b)
+        def evaluate(swarm: Swarm = swarm) -> None:
+            evaluate_groups(swarm._groups, swarm.positions)
         ts: dict[str, list[float]] = {"single": [], "batch": [], "eval": []}
         for _ in range(repeats):
             for key, step in (("single", single), ("batch", batch), ("eval", evaluate)):

@@ -1,14 +1,13 @@
 """pso-env: Particle Swarm Optimization as a Gymnasium environment.
 
 Importing the package registers ``pso_env/PSOControl-v0`` (``gymnasium.make``) with its batched vector
-environment (``gymnasium.make_vec(..., vectorization_mode="vector_entry_point")``). The torch swarm lives in
-:mod:`pso_env.torch_swarm` (not imported here: it loads torch).
+environment (``gymnasium.make_vec(..., vectorization_mode="vector_entry_point")``). :class:`Swarm` runs
+on numpy or (``backend="torch"``) on torch tensors; torch is imported only for that backend.
 """
 
 from gymnasium.envs.registration import register, registry
 
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, adaptive_inertia, apply_action
-from .batch import BatchSwarm
 from .batch_belief import BatchBelief, make_batch_belief
 from .belief import STATE_NAMES, BeliefTracker
 from .env import PSOEnv
@@ -44,7 +43,6 @@ __all__ = [
     "SYMBOL_EDGES",
     "ActionConfig",
     "BatchBelief",
-    "BatchSwarm",
     "BeliefTracker",
     "InstanceSet",
     "PSOEnv",

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from . import hmm_kernels
-from .batch import as_indices
 from .belief import DEFAULT_REFIT_EVERY, N_STATES, BeliefTracker
 from .factor import N_SYMBOLS, discretise
 from .hmm_kernels import model_tables
+from .swarm import as_indices
 
 #: Symbols stored per sequence before the history first grows (it doubles when full).
 _INITIAL_CAPACITY = 1024

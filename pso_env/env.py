@@ -232,14 +232,14 @@ class PSOEnv(gym.Env):
         swarm_seed, action_seed, transform_seed = (int(s) for s in self.np_random.integers(0, 2**63 - 1, size=3))
         self.function = self.instances.pick(self.np_random, transform_seed, choice)
         self._f_star = self.function.optimum_value
-        self.swarm = Swarm(self.function, self.swarm_size, np.random.default_rng(swarm_seed),
-                           velocity_clamp=self.velocity_clamp, bounds=self.bounds)
+        self.swarm = Swarm(self.function, self.swarm_size, np.random.default_rng(swarm_seed), batch_size=1,
+                           velocity_clamp=self.velocity_clamp, bounds=self.bounds, history=True)
         self._action_rng = np.random.default_rng(action_seed)
         self.w, self.c1, self.c2 = self.actions.w_max, self.c1_init, self.c2_init
         self.tracker.reset()
-        self.f = self.swarm.evolutionary_factor()
+        self.f = self.swarm.evolutionary_factor()[0]
         self.tracker.update(self.f)
-        self._reward.reset(self.swarm.gbest_fitness, self._f_star)
+        self._reward.reset(self.swarm.gbest_fitness[0], self._f_star)
         if self._features is not None:
             self._features.reset(self._reward)
         self.states = [self.tracker.state]
@@ -261,17 +261,17 @@ class PSOEnv(gym.Env):
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
         a = _as_action(action)
         swarm = self.swarm
-        previous = swarm.gbest_fitness
+        previous = swarm.gbest_fitness[0]
         self.w, self.c1, self.c2 = apply_action(a, self.w, self.c1, self.c2, self.f, self._action_rng, self.actions)
         swarm.step(self.w, self.c1, self.c2)
-        self.f = swarm.evolutionary_factor()
+        self.f = swarm.evolutionary_factor()[0]
         state = self.tracker.update(self.f)
         self.states.append(state)
         self.actions_taken.append(a)
-        reward = self._reward(previous, swarm.gbest_fitness)
+        reward = self._reward(previous, swarm.gbest_fitness[0])
         error = self._error()
         terminated = self.target_error is not None and error is not None and error <= self.target_error
-        truncated = swarm.iteration >= self.max_iterations
+        truncated = swarm.iteration[0] >= self.max_iterations
         self._done = terminated or truncated
         return self._observation(), reward, bool(terminated), bool(truncated), self._info(error)
 
@@ -289,7 +289,7 @@ class PSOEnv(gym.Env):
 
     # ------------------------------------------------------------------ helpers
     def _error(self) -> float | None:
-        return None if self._f_star is None else self.swarm.gbest_fitness - self._f_star
+        return None if self._f_star is None else self.swarm.gbest_fitness[0] - self._f_star
 
     def _observation(self) -> np.ndarray:
         if self.obs_mode == "viterbi":
@@ -301,15 +301,15 @@ class PSOEnv(gym.Env):
     def _info(self, error: float | None) -> dict:
         swarm = self.swarm
         return {
-            "best_fitness": swarm.gbest_fitness,
+            "best_fitness": swarm.gbest_fitness[0],
             "error": error,
             "w": self.w,
             "c1": self.c1,
             "c2": self.c2,
             "state": STATE_NAMES[self.tracker.state],
             "f": self.f,
-            "iteration": swarm.iteration,
-            "evaluations": swarm.evaluations,
+            "iteration": int(swarm.iteration[0]),
+            "evaluations": int(swarm.evaluations[0]),
             "function": self.function.name,
         }
 

@@ -13,6 +13,7 @@ faster than scipy's ``cdist`` at N = D = 30 and with no Python loop over swarms.
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -204,6 +205,38 @@ def batch_evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> np.
     if x.shape[1] >= 2:
         _batch_factors(x, fit, out)
     return out
+
+
+def torch_mean_distances(positions: Any) -> Any:
+    """:func:`batch_mean_distances` of a torch tensor (B, N, D), by ``torch.cdist``, on its device.
+
+    ``compute_mode="donot_use_mm_for_euclid_dist"``: the direct differences, not the Gram matrix, so
+    that a swarm collapsed far from the origin keeps its distances.
+    """
+    import torch
+
+    n = positions.shape[1]
+    if n < 2:
+        return torch.zeros(positions.shape[:2], dtype=positions.dtype, device=positions.device)
+    d = torch.cdist(positions, positions, compute_mode="donot_use_mm_for_euclid_dist")
+    return d.sum(dim=2) / (n - 1)
+
+
+def torch_evolutionary_factor(positions: Any, fitness: Any) -> Any:
+    """:func:`batch_evolutionary_factor` of torch tensors (B, N, D) and (B, N), shape (B,), on their device.
+
+    Same definition (the lowest current fitness picks ``d_g``, 0 when all distances are equal); equal to
+    the numpy kernel to rounding (the sums run in another order).
+    """
+    import torch
+
+    d = torch_mean_distances(positions)
+    d_min, d_max = d.min(dim=1).values, d.max(dim=1).values
+    span = d_max - d_min
+    d_g = d.gather(1, torch.argmin(fitness, dim=1, keepdim=True))[:, 0]
+    ok = span > 0
+    f = torch.where(ok, (d_g - d_min) / torch.where(ok, span, torch.ones_like(span)), torch.zeros_like(span))
+    return f.clamp(0.0, 1.0)
 
 
 def discretise(f: float | np.ndarray) -> int | np.ndarray:

@@ -65,7 +65,7 @@ class FeatureTracker:
     def observe(self, env: PSOEnv) -> np.ndarray:
         """The features after the latest reset or step of ``env``."""
         swarm, a = env.swarm, self.actions
-        best = swarm.gbest_fitness
+        best = swarm.gbest_fitness[0]
         self._since = 0 if best < self._last_best else self._since + 1
         self._last_best = min(best, self._last_best)
         e = self._reward.error_proxy(best)
@@ -75,7 +75,7 @@ class FeatureTracker:
         out[:4] = env.tracker.posterior
         out[4:] = (
             env.f,
-            swarm.iteration / self.max_iterations,
+            swarm.iteration[0] / self.max_iterations,
             _unit(env.w, a.w_min, a.w_max),
             _unit(env.c1, a.c_min, a.c_max),
             _unit(env.c2, a.c_min, a.c_max),

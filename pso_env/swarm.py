@@ -1,239 +1,633 @@
-"""The swarm core: classic global-best PSO (Kennedy & Eberhart 1995), vectorised over particles.
+"""The swarm core: B independent global-best PSO swarms (Kennedy & Eberhart 1995) in (B, N, D) arrays.
 
-One :class:`Swarm` holds the state of one PSO run. Every parameter rule in the project (the
-environment's actions, the hand-designed variants in :mod:`agents`) drives the same :meth:`Swarm.step`,
-so that only the rule differs between them.
+One :class:`Swarm` holds B swarms of N particles in D dimensions and steps them together; a single PSO
+run is B = 1. Every parameter rule in the project (the environment's actions, the hand-designed variants
+in :mod:`agents`) drives the same :meth:`Swarm.step`, so that only the rule differs between them.
+
+Two backends share the code: ``"numpy"`` (one fused numba pass for the velocity update, clamp, move and
+bound handling, batched objective calls, one fused numba pass for the non-finite mapping and the personal
+and global best updates, and the numba evolutionary factor), and ``"torch"`` (the same update as tensor
+arithmetic on a CPU or GPU, the same benchmark function code through the array namespace). The torch
+swarm draws from its own ``torch.Generator``, so its runs match the numpy swarm's in distribution, not bit
+for bit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numba import njit
 
-from .factor import evolutionary_factor_into, factor_scratch
+from .factor import _batch_factors, batch_mean_distances, torch_evolutionary_factor, torch_mean_distances
+from .objective import evaluate_groups, finite_or_inf, group_functions
+
+__all__ = ["BOUND_MODES", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
 
 BOUND_MODES = ("clip", "reflect", "none")
 #: Modes of :meth:`Swarm.set_particles`.
 SET_MODES = ("move", "improve", "best", "replace")
+BACKENDS = ("numpy", "torch")
+_BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2}
 
 
-def finite_or_inf(values: np.ndarray) -> np.ndarray:
-    """``values`` as a float array with every non-finite entry (NaN, +-inf) mapped to +inf.
+# ---------------------------------------------------------------------------------------------------------
+# Kernels of the numpy backend (no fastmath: every element goes through the operations of the formula in
+# its order, so results are reproducible bit for bit)
+@njit(cache=True, nogil=True, inline="always")
+def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray,
+               c1: np.ndarray, c2: np.ndarray, chi: np.ndarray, vmax: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+               prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
+    b, n, d = x.shape
+    for q in range(b):
+        c1q, c2q, chiq = c1[q], c2[q], chi[q]
+        for i in range(n):
+            wi = w[q, i]
+            for k in range(d):
+                xk = x[q, i, k]
+                if second:
+                    s = prev[q, i, k] - 2.0 * xk
+                    dp, dg = p[q, i, k] + s, g[q, k] + s
+                else:
+                    dp, dg = p[q, i, k] - xk, g[q, k] - xk
+                vk = v[q, i, k] * wi
+                vk = vk + (c1q * r[q, 0, i, k]) * dp
+                vk = vk + (c2q * r[q, 1, i, k]) * dg
+                vk = vk * chiq  # exact when chi == 1
+                if clamp:
+                    if vk > vmax[q, k]:  # noqa: PLR1730 - min() would differ on NaN
+                        vk = vmax[q, k]
+                    if vk < -vmax[q, k]:  # noqa: PLR1730
+                        vk = -vmax[q, k]
+                xk = xk + vk
+                if bound == 2:
+                    if xk < lo[q, k]:
+                        xk = 2.0 * lo[q, k] - xk
+                        vk = -vk
+                    elif xk > hi[q, k]:
+                        xk = 2.0 * hi[q, k] - xk
+                        vk = -vk
+                if bound != 0:  # reflect clips too: a jump of more than one box width
+                    if xk > hi[q, k]:  # noqa: PLR1730
+                        xk = hi[q, k]
+                    if xk < lo[q, k]:  # noqa: PLR1730
+                        xk = lo[q, k]
+                v[q, i, k] = vk
+                x[q, i, k] = xk
 
-    The convention of every optimiser in the project: a point whose objective value is not finite is
-    never better than any finite one. Returns the input array itself when it is already all finite.
+
+@njit(cache=True, nogil=True)
+def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray,
+          c1: np.ndarray, c2: np.ndarray, chi: np.ndarray, vmax: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+          prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
+    """Velocity update, clamp, move and bound handling of B swarms in one pass over (B, N, D).
+
+    ``v <- chi * (w v + (c1 r1)(p - x) + (c2 r2)(g - x))`` (second order: ``p - x`` becomes
+    ``p + (x' - 2x)``), the clamp as minimum then maximum, ``x + v``, then ``bound`` 1 clip (minimum then
+    maximum) or 2 reflect (mirror at the wall, reverse that velocity component, then clip). Comparisons
+    keep a NaN, as ``np.minimum``/``np.maximum`` do. The default settings (clamp, clip, first order) get
+    a loop compiled with those flags as constants (no branches left in it).
     """
-    values = np.asarray(values, dtype=float)
-    if not np.isfinite(values).all():
-        values = np.where(np.isfinite(values), values, np.inf)
-    return values
+    if not second and clamp and bound == 1:
+        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, True, 1, False)
+    else:
+        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, clamp, bound, second)
+
+
+@njit(cache=True, nogil=True)
+def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.ndarray, pf: np.ndarray,
+                  g: np.ndarray, gf: np.ndarray, iteration: np.ndarray, evaluations: np.ndarray) -> None:
+    """Store ``values`` (non-finite as +inf) as ``fitness``, update the personal and global bests, count."""
+    b, n, d = x.shape
+    for q in range(b):
+        iteration[q] += 1
+        evaluations[q] += n
+        for i in range(n):
+            f = values[q, i]
+            if not np.isfinite(f):
+                f = np.inf
+            fitness[q, i] = f
+            if f < pf[q, i]:
+                pf[q, i] = f
+                for k in range(d):
+                    p[q, i, k] = x[q, i, k]
+        best, value = 0, pf[q, 0]
+        for i in range(1, n):
+            if pf[q, i] < value:
+                best, value = i, pf[q, i]
+        if value < gf[q]:
+            gf[q] = value
+            for k in range(d):
+                g[q, k] = p[q, best, k]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Argument checks
+def _is_function(fn: Any) -> bool:
+    return all(hasattr(fn, a) for a in ("dim", "lower", "upper")) and (hasattr(fn, "evaluate") or callable(fn))
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_functions(functions: Any, batch_size: int | None) -> list:
+    if _is_function(functions):
+        if batch_size is None:
+            raise ValueError("batch_size is required when functions is a single function object")
+        fns = [functions] * batch_size
+    elif isinstance(functions, Sequence) and not isinstance(functions, str):
+        fns = list(functions)
+        if batch_size is not None and len(fns) != batch_size:
+            raise ValueError(f"batch_size={batch_size} does not match the {len(fns)} functions given")
+    else:
+        raise ValueError(f"functions must be a function object or a sequence of them, got {functions!r}")
+    if not fns:
+        raise ValueError("functions must hold at least one function")
+    for fn in fns:
+        if not _is_function(fn):
+            raise ValueError(f"functions must hold objects with dim, lower, upper and evaluate, got {fn!r}")
+    dims = {int(fn.dim) for fn in fns}
+    if len(dims) != 1:
+        raise ValueError(f"functions must all have the same dim, got dims {sorted(dims)}")
+    return fns
+
+
+def _check_seeds(seeds: Any, count: int) -> list[int] | None:
+    if seeds is None:
+        return None
+    seeds = list(np.atleast_1d(np.asarray(seeds, dtype=object)))
+    if len(seeds) != count or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0
+                                      for s in seeds):
+        raise ValueError(f"seeds must be None or {count} integers >= 0, got {seeds!r}")
+    return [int(s) for s in seeds]
 
 
 def _check_fraction(name: str, value: float | None) -> None:
-    if value is not None and not (np.isfinite(value) and value > 0):
+    if value is not None and not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive finite number or None, got {value!r}")
 
 
+def as_indices(indices: Any, batch_size: int) -> np.ndarray:
+    """Swarm indices from None (all), a boolean mask of shape (B,) or distinct integers in 0..B-1."""
+    if indices is None:
+        return np.arange(batch_size)
+    arr = np.asarray(indices)
+    if arr.dtype == np.bool_:
+        if arr.shape != (batch_size,):
+            raise ValueError(f"indices as a mask must have shape ({batch_size},), got {arr.shape}")
+        return np.flatnonzero(arr)
+    arr = np.atleast_1d(arr)
+    if arr.ndim != 1 or (arr.size and (not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0
+                                       or arr.max() >= batch_size)):
+        raise ValueError(f"indices must be integers in 0..{batch_size - 1} or a boolean mask, got {indices!r}")
+    if np.unique(arr).size != arr.size:
+        raise ValueError(f"indices must not repeat, got {indices!r}")
+    return arr.astype(np.intp)
+
+
+def _functions_for(functions: Any, count: int, dim: int) -> list | None:
+    if functions is None:
+        return None
+    if _is_function(functions):
+        fns = [functions] * count
+    elif isinstance(functions, Sequence) and not isinstance(functions, str) and len(functions) == count:
+        fns = list(functions)
+    else:
+        raise ValueError(f"functions must be None, one function object or {count} of them, got {functions!r}")
+    for fn in fns:
+        if not _is_function(fn) or int(fn.dim) != dim:
+            raise ValueError(f"functions must be function objects of dim {dim}, got {fn!r}")
+    return fns
+
+
+def _torch_backend(device: Any, dtype: Any) -> tuple[Any, Any, Any]:
+    import array_api_compat.torch as xp
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (TypeError, RuntimeError, ValueError):
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but CUDA is not available")
+    dtypes = {"float64": torch.float64, "float32": torch.float32}
+    if isinstance(dtype, str) and dtype in dtypes:
+        dtype = dtypes[dtype]
+    elif dtype not in (torch.float64, torch.float32):
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    return xp, dev, dtype
+
+
+# ---------------------------------------------------------------------------------------------------------
 class Swarm:
-    """N particles in D dimensions minimising one function.
+    """B independent global-best PSO swarms of N particles in D dimensions, stepped together.
 
     Parameters
     ----------
-    function : object
-        The objective: an object with ``dim``, ``lower`` and ``upper`` (arrays of length D) that maps an
-        array of shape (N, D) to shape (N,), such as those of :func:`benchmarks_fn.get_function`. Its
-        ``evaluate`` method, when present, is used as the unchecked fast path.
+    functions : function object or sequence of B function objects
+        The objectives, all of one dimension D: objects with ``dim``, ``lower`` and ``upper`` (length D)
+        that map an array of shape (M, D) to shape (M,) (``evaluate`` when present, the unchecked fast
+        path), such as those of :func:`benchmarks_fn.get_function`. A single object is shared by all
+        ``batch_size`` swarms. The torch backend takes the paper functions and their
+        :class:`~benchmarks_fn.TransformedFunction` forms only.
     n_particles : int
-        Swarm size N (at least 2 so that the evolutionary factor is defined).
-    rng : numpy.random.Generator
-        The only random source of the swarm: initial positions, velocities and the r1, r2 draws.
+        Swarm size N (>= 2, so that the evolutionary factor is defined).
+    rng : numpy.random.Generator or int
+        The random source (or its seed): initial positions and velocities and every iteration's r1, r2
+        (one draw of shape (B, 2, N, D)), unless ``seeds`` is given; also the host-side draws of the
+        parameter rules (:meth:`draw`). The torch backend seeds its ``torch.Generator`` from it.
+    batch_size : int, optional
+        B; required when ``functions`` is a single object, else checked against its length.
     velocity_clamp : float or None, default 0.2
-        |v| is clamped per dimension to ``velocity_clamp * (upper - lower)``; None disables the clamp.
+        ``|v| <= velocity_clamp * (upper - lower)`` per swarm and dimension; None disables the clamp.
         Initial velocities are uniform in [-vmax, vmax] (with no clamp, vmax is the full range).
     bounds : {"clip", "reflect", "none"}, default "clip"
-        Position handling at the box: clip to the box, reflect off it (with the velocity's component
-        reversed), or leave particles outside (they are evaluated where they are).
+        Position handling at the box: clip to the box, reflect off it (with that velocity component
+        reversed, then clipped for a jump of more than one box width), or leave particles outside (they
+        are evaluated where they are).
+    seeds : sequence of B ints, optional
+        Give swarm b its own generator ``default_rng(seeds[b])`` (numpy) or ``torch.Generator`` seeded
+        with ``seeds[b]``, for all of its draws (initial state, r1 and r2, :meth:`draw`): swarm b then
+        runs exactly as a swarm of B = 1 with ``seeds=[seeds[b]]`` (a Python loop over swarms per draw).
+    backend : {"numpy", "torch"}, default "numpy"
+    device : str or torch.device, default "cpu"
+        Torch backend: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; numpy: "cpu" only.
+    dtype : {"float64", "float32"}, default "float64"
+        Torch backend; numpy: "float64" only.
+    history : bool, default False
+        Keep :attr:`best_history` (a run record needs it).
 
     Attributes
     ----------
-    positions, velocities : ndarray of shape (N, D)
-    fitness : ndarray of shape (N,)
-        Fitness at the current positions; non-finite objective values are stored as +inf.
-    pbest_positions : ndarray of shape (N, D)
-    pbest_fitness : ndarray of shape (N,)
-    gbest_position : ndarray of shape (D,)
-    gbest_fitness : float
-    evaluations : int
-        Function evaluations so far (N per iteration, N at initialisation).
-    iteration : int
-        Iterations run so far.
-    history : list of float
-        Best-so-far value after initialisation and after each iteration (see :attr:`best_history`).
+    positions, velocities, pbest_positions : array of shape (B, N, D)
+    fitness, pbest_fitness : array of shape (B, N)
+        Non-finite objective values are stored as +inf.
+    gbest_position : array of shape (B, D)
+    gbest_fitness : array of shape (B,)
+    iteration, evaluations : ndarray of int64, shape (B,)
+        Host-side counters: iterations since each swarm's (re)start; evaluations (N at initialisation,
+        N per iteration, plus those of :meth:`evaluate` with ``count=True`` and :meth:`set_particles`).
+    functions : list
+        Each swarm's function object.
+    lower, upper, vmax : array of shape (B, D)
+        The boxes and the velocity limits (``vmax`` None without a clamp).
+    batch_size, n_particles, dim : int
+    bounds, backend : str
+    device, dtype
+        ``"cpu"``/``numpy.float64`` for numpy; a ``torch.device``/``torch.dtype`` for torch.
+    rng : numpy.random.Generator
+    xp : module
+        The array namespace: numpy itself, or ``array_api_compat.torch``. With the torch backend the
+        float arrays are torch tensors on ``device``.
+
+    Raises
+    ------
+    ValueError
+        For a bad argument, naming it; ``functions`` for objects of different dimensions or (torch) a
+        function with no torch form.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmarks_fn import get_function
+    >>> run = Swarm(get_function("sphere", 5), 10, np.random.default_rng(0), batch_size=1)
+    >>> run.step(0.7, 1.5, 1.5)
+    >>> swarms = Swarm(get_function("sphere", 5), 10, 0, batch_size=4)
+    >>> swarms.step(np.full(4, 0.7), 2.0, 2.0)
+    >>> swarms.gbest_fitness.shape, swarms.evolutionary_factor().shape
+    ((4,), (4,))
     """
 
     def __init__(
         self,
-        function: Any,
+        functions: Any,
         n_particles: int,
-        rng: np.random.Generator,
+        rng: np.random.Generator | int,
         *,
+        batch_size: int | None = None,
         velocity_clamp: float | None = 0.2,
         bounds: str = "clip",
+        seeds: Sequence[int] | None = None,
+        backend: str = "numpy",
+        device: Any = "cpu",
+        dtype: Any = "float64",
+        history: bool = False,
     ) -> None:
-        if not isinstance(n_particles, (int, np.integer)) or isinstance(n_particles, bool) or n_particles < 2:
-            raise ValueError(f"n_particles must be an integer >= 2, got {n_particles!r}")
+        if batch_size is not None:
+            batch_size = _check_int("batch_size", batch_size, 1)
+        fns = _check_functions(functions, batch_size)
+        self.n_particles = n = _check_int("n_particles", n_particles, 2)
+        if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
+            rng = np.random.default_rng(int(rng))
         if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+            raise ValueError(f"rng must be a numpy.random.Generator or a seed >= 0, got {rng!r}")
         _check_fraction("velocity_clamp", velocity_clamp)
         if bounds not in BOUND_MODES:
             raise ValueError(f"bounds must be one of {BOUND_MODES}, got {bounds!r}")
-        self.function = function
-        self._evaluate = getattr(function, "evaluate", function)
-        self.n_particles = int(n_particles)
-        self.dim = int(function.dim)
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        if not isinstance(history, bool):
+            raise ValueError(f"history must be a bool, got {history!r}")
+        self.batch_size = b = len(fns)
+        seeds = _check_seeds(seeds, b)
+        if backend == "numpy":
+            if str(device) != "cpu":
+                raise ValueError(f"device must be 'cpu' with backend='numpy', got {device!r}")
+            if dtype not in ("float64", np.float64):
+                raise ValueError(f"dtype must be 'float64' with backend='numpy' (float32 is torch's), got {dtype!r}")
+            self.xp, self.device, self.dtype = np, "cpu", np.float64
+        else:
+            self.xp, self.device, self.dtype = _torch_backend(device, dtype)
+        self.backend = backend
         self.rng = rng
+        self.dim = d = int(fns[0].dim)
+        self.velocity_clamp = velocity_clamp
         self.bounds = bounds
-        self.lower = np.asarray(function.lower, dtype=float)
-        self.upper = np.asarray(function.upper, dtype=float)
-        span = self.upper - self.lower
-        self.vmax = span * velocity_clamp if velocity_clamp is not None else None
-        self._neg_vmax = -self.vmax if self.vmax is not None else None
-        v0 = self.vmax if self.vmax is not None else span
+        self.functions: list = list(fns)
+        self._rngs = None if seeds is None else [np.random.default_rng(s) for s in seeds]
+        if backend == "torch":
+            import torch
 
-        shape = (self.n_particles, self.dim)
-        self.positions = self.lower + rng.random(shape) * span
-        self.velocities = (2.0 * rng.random(shape) - 1.0) * v0
-        self._r = np.empty((2, *shape))
-        self._tmp = np.empty(shape)
-        self._factor_scratch = factor_scratch(*shape)
-        self.fitness = self.evaluate(self.positions)
-        self.evaluations = self.n_particles
-        self.iteration = 0
-        self.pbest_positions = self.positions.copy()
-        self.pbest_fitness = self.fitness.copy()
-        best = int(np.argmin(self.pbest_fitness))
-        self.gbest_position = self.pbest_positions[best].copy()
-        self.gbest_fitness = float(self.pbest_fitness[best])
-        self.history = [self.gbest_fitness]
+            self._generators = [torch.Generator(device=self.device).manual_seed(int(rng.integers(2**63 - 1)))]
+            if seeds is not None:
+                self._generators = [torch.Generator(device=self.device).manual_seed(s) for s in seeds]
+        self.lower, self.upper = self._empty(b, d), self._empty(b, d)
+        self.vmax = self._empty(b, d) if velocity_clamp is not None else None
+        self.positions, self.velocities = self._empty(b, n, d), self._empty(b, n, d)
+        self.pbest_positions = self._empty(b, n, d)
+        self.fitness, self.pbest_fitness = self._empty(b, n), self._empty(b, n)
+        self.gbest_position, self.gbest_fitness = self._empty(b, d), self._empty(b)
+        self.iteration = np.zeros(b, dtype=np.int64)
+        self.evaluations = np.zeros(b, dtype=np.int64)
+        self._all = np.arange(b)
+        if backend == "numpy":  # reused buffers of the numpy step
+            self._r = np.empty((b, 2, n, d))
+            self._w, self._c1, self._c2, self._chi = np.empty((b, n)), np.empty(b), np.empty(b), np.empty(b)
+            self._scalars: tuple | None = None  # the float coefficients the buffers hold
+        self._history: list | None = [] if history else None
+        self._set_bounds(self._all, fns)
+        self._groups = group_functions(self.functions, like=self.positions)
+        self._init_swarms(self._all)
 
-    def evaluate(self, positions: np.ndarray, *, count: bool = False) -> np.ndarray:
-        """Objective values at ``positions`` (shape (K, D)) with every non-finite value mapped to +inf.
+    # ------------------------------------------------------------------ backend helpers
+    def _empty(self, *shape: int) -> Any:
+        if self.backend == "numpy":
+            return np.empty(shape)
+        return self.xp.empty(shape, dtype=self.dtype, device=self.device)
 
-        With ``count=True`` the K evaluations are added to :attr:`evaluations`.
-        """
-        values = finite_or_inf(self._evaluate(positions))
-        if count:
-            self.evaluations += len(values)
-        return values
+    def _asarray(self, a: Any) -> Any:
+        if self.backend == "numpy":
+            return np.asarray(a, dtype=float)
+        return self.xp.asarray(a, dtype=self.dtype, device=self.device)
 
-    def step(
-        self,
-        w: float | np.ndarray,
-        c1: float,
-        c2: float,
-        chi: float = 1.0,
-        *,
-        previous: np.ndarray | None = None,
-    ) -> None:
-        """Run one PSO iteration.
+    def _ix(self, idx: np.ndarray) -> Any:
+        """Host indices as indices of the backend's arrays."""
+        return idx if self.backend == "numpy" else self.xp.asarray(idx, device=self.device)
 
-        ``v <- chi * (w*v + c1*r1*(p - x) + c2*r2*(g - x))``, then the velocity clamp, ``x <- x + v``,
-        the bound handling, one evaluation per particle, and the personal and global best updates.
+    def _host(self, a: Any) -> np.ndarray:
+        return a if isinstance(a, np.ndarray) else a.cpu().numpy()
+
+    def _uniform(self, shape: tuple[int, ...], idx: np.ndarray) -> Any:
+        """Uniform [0, 1) draws of shape (len(idx), *shape) for swarms ``idx``, in the backend."""
+        if self.backend == "numpy":
+            if self._rngs is None:
+                return self.rng.random((idx.size, *shape))
+            return np.stack([self._rngs[j].random(shape) for j in idx])
+        import torch
+
+        kw = {"dtype": self.dtype, "device": self.device}
+        if len(self._generators) == 1 and self._rngs is None:
+            return torch.rand((idx.size, *shape), generator=self._generators[0], **kw)
+        return torch.stack([torch.rand(shape, generator=self._generators[j], **kw) for j in idx])
+
+    # ------------------------------------------------------------------ set-up
+    def _set_bounds(self, idx: np.ndarray, fns: list) -> None:
+        for j, fn in zip(idx, fns):
+            self.functions[j] = fn
+        ix = self._ix(idx)
+        self.lower[ix] = self._asarray(np.array([np.asarray(fn.lower, dtype=float) for fn in fns]))
+        self.upper[ix] = self._asarray(np.array([np.asarray(fn.upper, dtype=float) for fn in fns]))
+        if self.vmax is not None:
+            self.vmax[ix] = (self.upper[ix] - self.lower[ix]) * self.velocity_clamp
+
+    def _init_swarms(self, idx: np.ndarray) -> None:
+        k, n = idx.size, self.n_particles
+        ix = self._ix(idx)
+        lo, hi = self.lower[ix][:, None, :], self.upper[ix][:, None, :]
+        span = hi - lo
+        v0 = self.vmax[ix][:, None, :] if self.vmax is not None else span
+        u = self._uniform((2, n, self.dim), idx)  # one (2, N, D) draw per swarm: positions, velocities
+        pos = lo + u[:, 0] * span
+        vel = (2.0 * u[:, 1] - 1.0) * v0
+        fit = finite_or_inf(evaluate_groups(self._groups, pos, None if k == self.batch_size else idx))
+        self.positions[ix] = pos
+        self.velocities[ix] = vel
+        self.fitness[ix] = fit
+        self.pbest_positions[ix] = pos
+        self.pbest_fitness[ix] = fit
+        best = self._ix(self._host(self.xp.argmin(fit, axis=1)))
+        ar = self._ix(np.arange(k))
+        self.gbest_position[ix] = pos[ar, best]
+        self.gbest_fitness[ix] = fit[ar, best]
+        self.iteration[idx] = 0
+        self.evaluations[idx] = n
+        if self._history is not None:
+            if k == self.batch_size:
+                self._history = [self._copy(self.gbest_fitness)]
+            else:
+                self._history[-1] = self._copy(self.gbest_fitness)
+
+    def reset(self, indices: Any = None, functions: Any = None, seeds: Sequence[int] | None = None) -> None:
+        """Restart some swarms from fresh random positions (optionally on new functions).
 
         Parameters
         ----------
-        w : float or ndarray of shape (N,)
-            Inertia weight, shared or one per particle.
-        c1, c2 : float
-            Cognitive and social acceleration coefficients.
-        chi : float, default 1.0
-            Constriction factor (Clerc); 1.0 is the plain update.
-        previous : ndarray of shape (N, D), optional
-            The previous positions ``x'`` for the second-order update of Hu & Zeng (2007): the attraction
-            terms become ``c1*r1*(p - 2x + x')`` and ``c2*r2*(g - 2x + x')``. None (the default) is the
-            plain update above.
+        indices : None, boolean mask of shape (B,) or distinct ints
+            The swarms to restart (None: all). Restarting all restarts :attr:`best_history`; restarting
+            some overwrites its last entry for them.
+        functions : None, function object or one per index
+            New objectives (same dimension D); None keeps each swarm's function.
+        seeds : sequence of ints, optional
+            One per index: new generators for those swarms (only for a swarm built with ``seeds``).
+
+        Raises
+        ------
+        ValueError
+            For bad ``indices``, ``functions`` or ``seeds``.
         """
-        x, v, r, tmp = self.positions, self.velocities, self._r, self._tmp
-        self.rng.random(out=r)  # the same draws as rng.random((2, N, D)), into a reused buffer
-        if np.ndim(w) == 1:
-            w = np.asarray(w)[:, None]
-        v *= w
-        # In place, in the order of the formula (c*r)*(p - x), so results equal the plain expression.
-        r[0] *= c1
-        r[1] *= c2
-        if previous is None:
-            np.subtract(self.pbest_positions, x, out=tmp)
+        idx = as_indices(indices, self.batch_size)
+        if idx.size == 0:
+            return
+        fns = _functions_for(functions, idx.size, self.dim)
+        seeds = _check_seeds(seeds, idx.size)
+        if seeds is not None:
+            if self._rngs is None:
+                raise ValueError("seeds: this swarm was built without seeds (one generator for all swarms)")
+            for j, s in zip(idx, seeds):
+                self._rngs[j] = np.random.default_rng(s)
+                if self.backend == "torch":
+                    self._generators[j].manual_seed(s)
+        if fns is not None:
+            changed = any(self.functions[j] is not fn for j, fn in zip(idx, fns))
+            self._set_bounds(idx, fns)
+            if changed:
+                self._groups = group_functions(self.functions, like=self.positions)
+        self._init_swarms(idx)
+
+    # ------------------------------------------------------------------ iteration
+    def _coef(self, value: Any, name: str, out: np.ndarray) -> np.ndarray:
+        """Broadcast a coefficient into its reused buffer ``out`` ((B,) or (B, N)), numpy backend."""
+        if isinstance(value, (float, int)) or np.ndim(value) == 0:
+            out.fill(value)
+            return out
+        arr = np.asarray(value, dtype=float)
+        if arr.shape == (self.batch_size,):
+            out[...] = arr if out.ndim == 1 else arr[:, None]
+        elif arr.shape == (self.batch_size, self.n_particles) and out.ndim == 2:
+            out[...] = arr
         else:
-            second = previous - 2.0 * x
-            np.add(self.pbest_positions, second, out=tmp)
-        tmp *= r[0]
-        v += tmp
-        if previous is None:
-            np.subtract(self.gbest_position, x, out=tmp)
+            allowed = f"({self.batch_size},)" + (f" or ({self.batch_size}, {self.n_particles})" if out.ndim == 2 else "")
+            raise ValueError(f"{name} must be a scalar or have shape {allowed}, got {arr.shape}")
+        return out
+
+    def _tcoef(self, value: Any, name: str, per_particle: bool) -> Any:
+        """A coefficient for the torch update: a float, or a tensor of shape (B, 1, 1) / (B, N, 1)."""
+        if not hasattr(value, "device") and np.ndim(value) == 0:
+            return float(value)
+        t = self._asarray(self._host(value) if isinstance(value, np.ndarray) else value)
+        if tuple(t.shape) == (self.batch_size,):
+            return t[:, None, None]
+        if per_particle and tuple(t.shape) == (self.batch_size, self.n_particles):
+            return t[:, :, None]
+        allowed = f"({self.batch_size},)" + (f" or ({self.batch_size}, {self.n_particles})" if per_particle else "")
+        raise ValueError(f"{name} must be a scalar or have shape {allowed}, got {tuple(t.shape)}")
+
+    def step(self, w: Any, c1: Any, c2: Any, chi: Any = 1.0, *, previous: Any = None) -> None:
+        """Run one iteration of every swarm.
+
+        ``v <- chi * (w v + c1 r1 (p - x) + c2 r2 (g - x))``, the velocity clamp, ``x <- x + v``, the
+        bound handling, N evaluations per swarm (non-finite values as +inf) and the personal and global
+        best updates.
+
+        Parameters
+        ----------
+        w : float, array of shape (B,) or (B, N)
+            Inertia weight per swarm (or per particle).
+        c1, c2 : float or array of shape (B,)
+            Cognitive and social acceleration coefficients.
+        chi : float or array of shape (B,), default 1.0
+            Constriction factor (Clerc); 1.0 is the plain update.
+        previous : array of shape (B, N, D), optional
+            The previous positions ``x'`` for the second-order update of Hu & Zeng (2007): the attraction
+            terms become ``c1 r1 (p - 2x + x')`` and ``c2 r2 (g - 2x + x')``.
+
+        Raises
+        ------
+        ValueError
+            A coefficient or ``previous`` of the wrong shape.
+        """
+        if previous is not None and tuple(previous.shape) != tuple(self.positions.shape):
+            raise ValueError(f"previous must have shape {tuple(self.positions.shape)}, got {tuple(previous.shape)}")
+        if self.backend == "numpy":
+            self._step_numpy(w, c1, c2, chi, previous)
         else:
-            np.add(self.gbest_position, second, out=tmp)
-        tmp *= r[1]
-        v += tmp
-        if chi != 1.0:
-            v *= chi
+            self._step_torch(w, c1, c2, chi, previous)
+            self.evaluations += self.n_particles
+            self.iteration += 1
+        if self._history is not None:
+            self._history.append(self._copy(self.gbest_fitness))
+
+    def _step_numpy(self, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
+        scalars = (w, c1, c2, chi)
+        floats = type(w) is float and type(c1) is float and type(c2) is float and type(chi) is float
+        if not floats or scalars != self._scalars:  # else the buffers hold these floats already
+            self._scalars = scalars if floats else None
+            self._coef(w, "w", self._w), self._coef(c1, "c1", self._c1)
+            self._coef(c2, "c2", self._c2), self._coef(chi, "chi", self._chi)
+        w, c1, c2, chi = self._w, self._c1, self._c2, self._chi
+        r = self._r
+        if self._rngs is None:
+            self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
+        else:
+            for q, g in enumerate(self._rngs):
+                g.random(out=r[q])
+        x, clamp = self.positions, self.vmax is not None
+        second = previous is not None
+        _move(x, self.velocities, self.pbest_positions, self.gbest_position, r, w, c1, c2, chi,
+              self.vmax if clamp else self.lower, self.lower, self.upper,
+              np.asarray(previous, dtype=float) if second else x, clamp, _BOUND_CODE[self.bounds], second)
+        values = evaluate_groups(self._groups, x)
+        _update_bests(x, values, self.fitness, self.pbest_positions, self.pbest_fitness, self.gbest_position,
+                      self.gbest_fitness, self.iteration, self.evaluations)
+
+    def _step_torch(self, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
+        xp = self.xp
+        w, c1 = self._tcoef(w, "w", True), self._tcoef(c1, "c1", False)
+        c2, chi = self._tcoef(c2, "c2", False), self._tcoef(chi, "chi", False)
+        x, v = self.positions, self.velocities
+        r = self._draw_r()
+        if previous is None:
+            dp, dg = self.pbest_positions - x, self.gbest_position[:, None, :] - x
+        else:
+            s = self._asarray(previous) - 2.0 * x
+            dp, dg = self.pbest_positions + s, self.gbest_position[:, None, :] + s
+        v = v * w + (c1 * r[:, 0]) * dp + (c2 * r[:, 1]) * dg
+        if not (isinstance(chi, float) and chi == 1.0):
+            v = v * chi
         if self.vmax is not None:
-            # minimum/maximum with out= costs about half of np.clip at this size
-            np.minimum(v, self.vmax, out=v)
-            np.maximum(v, self._neg_vmax, out=v)
-        x += v
-        self._handle_bounds()
-        self._after_move()
+            vmax = self.vmax[:, None, :]
+            v = xp.minimum(xp.maximum(v, -vmax), vmax)
+        x = x + v
+        lo, hi = self.lower[:, None, :], self.upper[:, None, :]
+        if self.bounds == "reflect":
+            low, high = x < lo, x > hi
+            x = xp.where(low, 2.0 * lo - x, xp.where(high, 2.0 * hi - x, x))
+            v = xp.where(low | high, -v, v)
+        if self.bounds != "none":
+            x = xp.maximum(xp.minimum(x, hi), lo)
+        self.positions, self.velocities = x, v
+        fit = finite_or_inf(evaluate_groups(self._groups, x))
+        self.fitness = fit
+        improved = fit < self.pbest_fitness
+        self.pbest_positions = xp.where(improved[:, :, None], x, self.pbest_positions)
+        self.pbest_fitness = xp.where(improved, fit, self.pbest_fitness)
+        best = xp.argmin(self.pbest_fitness, axis=1)
+        ar = self._ix(self._all)
+        cand = self.pbest_fitness[ar, best]
+        better = cand < self.gbest_fitness
+        self.gbest_fitness = xp.where(better, cand, self.gbest_fitness)
+        self.gbest_position = xp.where(better[:, None], self.pbest_positions[ar, best], self.gbest_position)
 
-    def _handle_bounds(self) -> None:
-        if self.bounds == "clip":
-            np.minimum(self.positions, self.upper, out=self.positions)
-            np.maximum(self.positions, self.lower, out=self.positions)
-        elif self.bounds == "reflect":
-            x, v = self.positions, self.velocities
-            low, high = x < self.lower, x > self.upper
-            x[:] = np.where(low, 2.0 * self.lower - x, np.where(high, 2.0 * self.upper - x, x))
-            np.clip(x, self.lower, self.upper, out=x)  # a jump of more than one box width
-            np.negative(v, out=v, where=low | high)
+    def _draw_r(self) -> Any:
+        """The r1, r2 of one torch iteration, shape (B, 2, N, D), uniform in [0, 1)."""
+        return self._uniform((2, self.n_particles, self.dim), self._all)
 
-    def _after_move(self) -> None:
-        """Evaluate the new positions and update the bests; shared by every update rule."""
-        self.fitness = self.evaluate(self.positions)
-        self.evaluations += self.n_particles
-        self.iteration += 1
-        improved = self.fitness < self.pbest_fitness
-        if improved.any():
-            self.pbest_positions[improved] = self.positions[improved]
-            self.pbest_fitness[improved] = self.fitness[improved]
-            best = int(np.argmin(self.pbest_fitness))
-            if self.pbest_fitness[best] < self.gbest_fitness:
-                self.gbest_fitness = float(self.pbest_fitness[best])
-                self.gbest_position = self.pbest_positions[best].copy()
-        self.history.append(self.gbest_fitness)
+    def _copy(self, a: Any) -> Any:
+        return a.copy() if isinstance(a, np.ndarray) else a.clone()
 
-    def set_particles(
-        self,
-        indices: int | np.ndarray,
-        positions: np.ndarray,
-        values: np.ndarray | None = None,
-        *,
-        mode: str = "move",
-    ) -> np.ndarray:
-        """Put points into the swarm outside :meth:`step` and update the bests.
+    # ------------------------------------------------------------------ points from outside the update
+    def set_particles(self, swarms: Any, particles: Any, positions: Any, values: Any = None, *,
+                      mode: str = "move") -> Any:
+        """Put points into the swarms outside :meth:`step` and update the bests.
 
         The one path of the variants that perturb, re-seed or replace particles (chaotic local search,
         elitist learning). Points are taken as given (the callers keep them in the box). In every mode
-        the global best takes the best point when it beats it, and ``history[-1]`` follows.
+        a swarm's global best takes the best of its points when that beats it, and the last entry of
+        :attr:`best_history` follows.
 
         Parameters
         ----------
-        indices : int or array of int, shape (K,)
-            The particles, distinct.
-        positions : ndarray of shape (K, D), or (D,) for one index
+        swarms, particles : int or array of int, shape (K,)
+            The (swarm, particle) pairs, distinct; a scalar is broadcast.
+        positions : array of shape (K, D) (or (D,) for one pair)
             The points.
         values : array of shape (K,), optional
             Objective values at ``positions``, already evaluated and counted by the caller; None (the
-            default) evaluates them here, adding K to :attr:`evaluations`.
+            default) evaluates them here, adding one evaluation per pair to its swarm.
         mode : {"move", "improve", "best", "replace"}, default "move"
             - ``"move"``: the particles move to the points (position and fitness); a personal best
               takes its point where that is better.
@@ -246,44 +640,149 @@ class Swarm:
 
         Returns
         -------
-        ndarray of shape (K,)
+        array of shape (K,)
             The values at the points (non-finite mapped to +inf).
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``mode`` or pairs of different lengths.
         """
         if mode not in SET_MODES:
             raise ValueError(f"mode must be one of {SET_MODES}, got {mode!r}")
-        idx = np.atleast_1d(np.asarray(indices, dtype=np.intp))
-        pos = np.asarray(positions, dtype=float).reshape(len(idx), self.dim)
+        sw, pi = np.broadcast_arrays(np.atleast_1d(np.asarray(swarms, dtype=np.intp)),
+                                     np.atleast_1d(np.asarray(particles, dtype=np.intp)))
+        sw, pi = sw.copy(), pi.copy()
+        pos = self.xp.reshape(self._asarray(positions), (sw.size, self.dim))
         if values is None:
-            vals = self.evaluate(pos, count=True)
+            vals = self.evaluate(pos[:, None, :], count=True, swarms=sw)[:, 0]
         else:
-            vals = finite_or_inf(np.asarray(values, dtype=float).reshape(len(idx)))
+            vals = finite_or_inf(self.xp.reshape(self._asarray(values), (sw.size,)))
         out = vals
         if mode == "improve":
-            keep = vals < self.pbest_fitness[idx]
-            idx, pos, vals = idx[keep], pos[keep], vals[keep]
+            keep = self._host(vals < self.pbest_fitness[self._ix(sw), self._ix(pi)])
+            sw, pi = sw[keep], pi[keep]
+            pos, vals = pos[self._ix(np.flatnonzero(keep))], vals[self._ix(np.flatnonzero(keep))]
+        s, p = self._ix(sw), self._ix(pi)
         if mode != "best":
-            self.positions[idx] = pos
-            self.fitness[idx] = vals
+            self.positions[s, p] = pos
+            self.fitness[s, p] = vals
         if mode == "replace":
-            self.pbest_positions[idx] = pos
-            self.pbest_fitness[idx] = vals
+            self.pbest_positions[s, p] = pos
+            self.pbest_fitness[s, p] = vals
         else:
-            better = vals < self.pbest_fitness[idx]
-            self.pbest_positions[idx[better]] = pos[better]
-            self.pbest_fitness[idx[better]] = vals[better]
-        if len(vals):
-            best = int(np.argmin(vals))
-            if vals[best] < self.gbest_fitness:
-                self.gbest_fitness = float(vals[best])
-                self.gbest_position = pos[best].copy()
-                self.history[-1] = self.gbest_fitness
+            better = np.flatnonzero(self._host(vals < self.pbest_fitness[s, p]))
+            sb, pb, kb = self._ix(sw[better]), self._ix(pi[better]), self._ix(better)
+            self.pbest_positions[sb, pb] = pos[kb]
+            self.pbest_fitness[sb, pb] = vals[kb]
+        if sw.size:
+            host_vals = self._host(vals)
+            order = np.lexsort((host_vals, sw))  # by swarm, then value: each swarm's best point first
+            swarm_ids, first = np.unique(sw[order], return_index=True)
+            cand = order[first]
+            better = host_vals[cand] < self._host(self.gbest_fitness)[swarm_ids]
+            if better.any():
+                rows, c = self._ix(swarm_ids[better]), self._ix(cand[better])
+                self.gbest_fitness[rows] = vals[c]
+                self.gbest_position[rows] = pos[c]
+                if self._history is not None:
+                    self._history[-1] = self._copy(self.gbest_fitness)
         return out
 
-    def evolutionary_factor(self) -> float:
-        """Evolutionary factor f in [0, 1] of the current positions (see :mod:`pso_env.factor`)."""
-        return evolutionary_factor_into(self.positions, self.fitness, self._factor_scratch)
+    # ------------------------------------------------------------------ read-outs
+    def evaluate(self, positions: Any, *, count: bool = False, swarms: Any = None) -> Any:
+        """Objective values of points, non-finite values mapped to +inf.
+
+        Parameters
+        ----------
+        positions : array of shape (B, M, D), or (K, M, D) with ``swarms``
+            Row b is evaluated by swarm b's function (by swarm ``swarms[k]``'s with ``swarms``).
+        count : bool, default False
+            Add the M evaluations of each row to its swarm's :attr:`evaluations`.
+        swarms : array of int, shape (K,), optional
+            The swarm of each row (repeats allowed); default all B in order.
+
+        Returns
+        -------
+        array of shape (B, M) or (K, M)
+
+        Raises
+        ------
+        ValueError
+            ``positions`` of the wrong shape.
+        """
+        x = self._asarray(positions)
+        rows = None if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
+        k = self.batch_size if rows is None else rows.size
+        if x.ndim != 3 or x.shape[0] != k or x.shape[2] != self.dim:
+            raise ValueError(f"positions must have shape ({k}, M, {self.dim}), got {tuple(x.shape)}")
+        values = finite_or_inf(evaluate_groups(self._groups, x, rows))
+        if count:
+            np.add.at(self.evaluations, self._all if rows is None else rows, x.shape[1])
+        return values
+
+    def draw(self, method: str, *args: Any, size: tuple[int, ...] = (), swarms: Any = None) -> np.ndarray:
+        """Host-side random draws for the parameter rules, one set per swarm: shape (K, *size).
+
+        ``getattr(generator, method)(*args, size=...)`` of numpy's Generator (``"random"``, ``"uniform"``,
+        ``"normal"``, ``"standard_normal"``, ``"integers"``...), from each swarm's own generator when
+        the swarm was built with ``seeds``, else from :attr:`rng` in one call.
+
+        Parameters
+        ----------
+        method : str
+            A method of ``numpy.random.Generator`` that takes ``size``.
+        *args
+            Its leading arguments (e.g. ``low, high``).
+        size : tuple of int, default ()
+            The shape per swarm.
+        swarms : array of int, optional
+            The swarms to draw for (default all B).
+        """
+        idx = self._all if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
+        if self._rngs is None:
+            return getattr(self.rng, method)(*args, size=(idx.size, *size))
+        if idx.size == 0:
+            return getattr(self.rng, method)(*args, size=(0, *size))
+        return np.stack([np.asarray(getattr(self._rngs[j], method)(*args, size=size)) for j in idx])
+
+    def generator(self, swarm: int) -> np.random.Generator:
+        """Swarm ``swarm``'s host generator (:attr:`rng` itself unless the swarm was built with ``seeds``)."""
+        return self.rng if self._rngs is None else self._rngs[swarm]
+
+    def mean_distances(self) -> Any:
+        """Mean distance of each particle to the others, shape (B, N)."""
+        if self.backend == "numpy":
+            return batch_mean_distances(self.positions)
+        return torch_mean_distances(self.positions)
+
+    def evolutionary_factor(self) -> Any:
+        """Evolutionary factor of every swarm's current positions, shape (B,) (see :mod:`pso_env.factor`).
+
+        A numpy array (the numba kernel) or a tensor on the device (torch ops).
+        """
+        if self.backend == "numpy":
+            out = np.empty(self.batch_size)
+            _batch_factors(self.positions, self.fitness, out)
+            return out
+        return torch_evolutionary_factor(self.positions, self.fitness)
 
     @property
     def best_history(self) -> np.ndarray:
-        """Best-so-far value after initialisation (index 0) and after each iteration (index t)."""
-        return np.asarray(self.history)
+        """Best-so-far value of every swarm after initialisation and after each iteration, shape (B, T+1).
+
+        Raises
+        ------
+        ValueError
+            The swarm was built without ``history=True``.
+        """
+        if self._history is None:
+            raise ValueError("best_history needs a swarm built with history=True")
+        if self.backend == "numpy":
+            return np.stack(self._history, axis=1)
+        return self._host(self.xp.stack(self._history, axis=1))
+
+    def __repr__(self) -> str:
+        return (f"Swarm(batch_size={self.batch_size}, n_particles={self.n_particles}, dim={self.dim}, "
+                f"backend={self.backend!r}, groups={len(self._groups)}, bounds={self.bounds!r})")
+

@@ -1,7 +1,7 @@
 """The PSOControl environment for B episodes at once: :class:`PSOVectorEnv` and its SB3 adapter.
 
 :class:`PSOVectorEnv` is a native ``gymnasium.vector.VectorEnv``: the B swarms live in one
-:class:`pso_env.batch.BatchSwarm` (or :class:`pso_env.torch_swarm.TorchBatchSwarm` on a GPU), the
+:class:`pso_env.swarm.Swarm` (``backend="torch"`` on a GPU), the
 belief in one :class:`pso_env.batch_belief.BatchBelief`, and actions, rewards and observations are
 computed for the whole batch with array operations. Its sub-environments follow
 :class:`pso_env.env.PSOEnv`'s semantics; they draw their random numbers batch-wide, so a sub-environment
@@ -25,13 +25,13 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from .actions import _C_MOVES, ACTION_NAMES, N_ACTIONS, ActionConfig
-from .batch import BatchSwarm
 from .batch_belief import make_batch_belief
 from .belief import STATE_NAMES
 from .env import PSOEnv
 from .factor import batch_evolutionary_factor
 from .observation import FEATURE_NAMES, IMPROVEMENT_WINDOW
 from .reward import ERROR_FLOOR
+from .swarm import Swarm
 
 BACKENDS = ("numpy", "torch")
 _STATE_NAMES = np.array(STATE_NAMES, dtype=object)
@@ -204,7 +204,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         beliefs of all sub-environments are one :class:`pso_env.batch_belief.BatchBelief` either way
         (see :mod:`pso_env.batch_belief` for the cost).
     backend : {"numpy", "torch"}, default "numpy"
-        ``"torch"`` runs the swarms as a :class:`pso_env.torch_swarm.TorchBatchSwarm` on ``device``
+        ``"torch"`` runs the swarms as a :class:`pso_env.swarm.Swarm` with ``backend="torch"`` on ``device``
         (paper functions and their shifted/rotated forms only); beliefs, rewards and observations stay
         in numpy on the host, which receives two (B,) arrays per step.
     device : str, default "cpu"
@@ -291,13 +291,13 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         self.metadata = {**type(self).metadata, "autoreset_mode": self.autoreset_mode}
         self.render_mode = None
         if backend == "torch":
-            from .torch_swarm import _check_device, _check_dtype, check_torch_function
+            from .objective import group_functions
+            from .swarm import _torch_backend
 
-            self.device = _check_device(device)
-            self.dtype = _check_dtype(dtype)
+            xp, self.device, self.dtype = _torch_backend(device, dtype)
             probe = np.random.default_rng(0)
-            for i in range(len(self.instances)):
-                check_torch_function(self.instances.pick(probe, 0, i))
+            group_functions([self.instances.pick(probe, 0, i) for i in range(len(self.instances))],
+                            like=xp.zeros(1, dtype=self.dtype, device=self.device))
         else:
             self.device, self.dtype = "cpu", "float64"
 
@@ -350,15 +350,8 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         fns = [self.instances.pick(rng, int(s), choice) for s in transform_seeds]
         full = k == self.num_envs
         if self.swarm is None or full:
-            if self.backend == "torch":
-                from .torch_swarm import TorchBatchSwarm
-
-                seed = int(self._swarm_rng.integers(0, 2**63 - 1))
-                self.swarm = TorchBatchSwarm(fns, self.swarm_size, seed, velocity_clamp=self.velocity_clamp,
-                                             bounds=self.bounds, device=self.device, dtype=self.dtype)
-            else:
-                self.swarm = BatchSwarm(fns, self.swarm_size, self._swarm_rng, velocity_clamp=self.velocity_clamp,
-                                        bounds=self.bounds)
+            self.swarm = Swarm(fns, self.swarm_size, self._swarm_rng, velocity_clamp=self.velocity_clamp,
+                               bounds=self.bounds, backend=self.backend, device=self.device, dtype=self.dtype)
         else:
             self.swarm.reset(idx, fns)
         for j, fn in zip(idx, fns):
@@ -369,7 +362,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         if self.backend == "torch":
             import torch
 
-            from .torch_swarm import torch_evolutionary_factor
+            from .factor import torch_evolutionary_factor
 
             ti = slice(None) if full else torch.as_tensor(idx, device=s.device)
             f0 = _np(torch_evolutionary_factor(s.positions[ti], s.fitness[ti]))

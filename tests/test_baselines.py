@@ -290,34 +290,40 @@ def test_protocol_and_evaluate_share_the_baselines_names():
     assert default.split(",") == list(evaluation.registry.DEFAULT_ALGORITHMS)
 
 
+def one_run(function, n, seed=0, **kwargs):
+    """A swarm of one run (B = 1) with its best history."""
+    return Swarm(function, n, np.random.default_rng(seed), batch_size=1, history=True, **kwargs)
+
+
 def test_set_particles_modes():
     def fresh():
-        swarm = Swarm(LocalSphere(2), 4, np.random.default_rng(0))
-        swarm.positions[:] = swarm.pbest_positions[:] = [[10.0, 0.0], [20.0, 0.0], [30.0, 0.0], [40.0, 0.0]]
-        swarm.fitness[:] = swarm.pbest_fitness[:] = [100.0, 400.0, 900.0, 1600.0]
-        swarm.gbest_position, swarm.gbest_fitness, swarm.history = np.array([10.0, 0.0]), 100.0, [100.0]
+        swarm = one_run(LocalSphere(2), 4)
+        swarm.gbest_fitness[0] = np.inf
+        swarm.set_particles(0, range(4), [[10.0, 0.0], [20.0, 0.0], [30.0, 0.0], [40.0, 0.0]],
+                            [100.0, 400.0, 900.0, 1600.0], mode="replace")
+        assert swarm.gbest_fitness[0] == 100.0 == swarm.best_history[0, -1]
         return swarm
 
     points = np.array([[25.0, 0.0], [5.0, 0.0]])  # worse for particle 1, best of all for particle 2
     for mode in ("move", "improve", "best", "replace"):
         swarm = fresh()
-        evaluations = swarm.evaluations
-        values = swarm.set_particles([1, 2], points, mode=mode)
-        assert np.array_equal(values, [625.0, 25.0]) and swarm.evaluations == evaluations + 2
-        assert swarm.gbest_fitness == 25.0 == swarm.history[-1]
-        assert np.array_equal(swarm.gbest_position, [5.0, 0.0])
-        assert np.array_equal(swarm.pbest_positions[2], [5.0, 0.0]) and swarm.pbest_fitness[2] == 25.0
+        evaluations = swarm.evaluations[0]
+        values = swarm.set_particles(0, [1, 2], points, mode=mode)
+        assert np.array_equal(values, [625.0, 25.0]) and swarm.evaluations[0] == evaluations + 2
+        assert swarm.gbest_fitness[0] == 25.0 == swarm.best_history[0, -1]
+        assert np.array_equal(swarm.gbest_position[0], [5.0, 0.0])
+        assert np.array_equal(swarm.pbest_positions[0, 2], [5.0, 0.0]) and swarm.pbest_fitness[0, 2] == 25.0
         moved1 = mode in ("move", "replace")
-        assert np.array_equal(swarm.positions[1], [25.0, 0.0] if moved1 else [20.0, 0.0])
-        assert swarm.fitness[1] == (625.0 if moved1 else 400.0)
-        assert swarm.pbest_fitness[1] == (625.0 if mode == "replace" else 400.0)
-        assert np.array_equal(swarm.positions[2], [30.0, 0.0] if mode == "best" else [5.0, 0.0])
-        assert np.array_equal(swarm.positions[[0, 3]], [[10.0, 0.0], [40.0, 0.0]])
+        assert np.array_equal(swarm.positions[0, 1], [25.0, 0.0] if moved1 else [20.0, 0.0])
+        assert swarm.fitness[0, 1] == (625.0 if moved1 else 400.0)
+        assert swarm.pbest_fitness[0, 1] == (625.0 if mode == "replace" else 400.0)
+        assert np.array_equal(swarm.positions[0, 2], [30.0, 0.0] if mode == "best" else [5.0, 0.0])
+        assert np.array_equal(swarm.positions[0, [0, 3]], [[10.0, 0.0], [40.0, 0.0]])
     swarm = fresh()
-    swarm.set_particles(3, [1.0, 0.0], [np.nan])  # given values: not evaluated, not counted
-    assert swarm.evaluations == 4 and swarm.fitness[3] == np.inf and swarm.gbest_fitness == 100.0
+    swarm.set_particles(0, 3, [1.0, 0.0], [np.nan])  # given values: not evaluated, not counted
+    assert swarm.evaluations[0] == 4 and swarm.fitness[0, 3] == np.inf and swarm.gbest_fitness[0] == 100.0
     with pytest.raises(ValueError, match="mode"):
-        swarm.set_particles(0, [1.0, 0.0], mode="swap")
+        swarm.set_particles(0, 0, [1.0, 0.0], mode="swap")
 
 
 # ---------------------------------------------------------------------------- schedules
@@ -338,21 +344,26 @@ def test_lncpso_and_asylncpso_coefficient_endpoints():
 
 
 def test_randwpso_inertia_mean_is_075():
-    class Holder:
-        rng = np.random.default_rng(0)
-
+    swarm = one_run(LocalSphere(2), 3)
     rule = RandWPSO()
-    w = np.array([rule.parameters(Holder, t)[0] for t in range(4000)])
+    w = np.array([rule.parameters(swarm, t)[0] for t in range(2000)]).ravel()
+    assert len(w) == 2000
+    swarms = Swarm(LocalSphere(2), 3, 0, batch_size=2000)
+    assert rule.parameters(swarms, 0)[0].shape == (2000,)
+    w = np.concatenate([w, rule.parameters(swarms, 0)[0]])
     assert w.mean() == pytest.approx(0.75, abs=0.02)
     assert w.std() == pytest.approx(math.sqrt(0.2**2 + 0.3**2 / 12), abs=0.02)
 
 
 def test_sapso_weight_per_particle():
     class Holder:
-        fitness = np.array([1.0, 2.0, 3.0, 10.0, np.inf])  # finite mean 4
+        fitness = np.array([[1.0, 2.0, 3.0, 10.0, np.inf],  # finite mean 4
+                            [5.0, 5.0, 5.0, 5.0, 5.0],  # all equal: w_min
+                            [np.inf, np.nan, np.inf, np.inf, np.inf]])  # none finite: w_max
 
     w, *_ = SAPSO().parameters(Holder, 0)
-    assert w == pytest.approx([0.6, 0.7, 0.8, 0.9, 0.9])
+    assert w[0] == pytest.approx([0.6, 0.7, 0.8, 0.9, 0.9])
+    assert w[1] == pytest.approx([0.6] * 5) and w[2] == pytest.approx([0.9] * 5)
 
 
 def test_yspso_constriction():
@@ -364,13 +375,14 @@ def test_yspso_constriction():
 
 # ---------------------------------------------------------------------------- update rules
 def test_selpso_worse_half_copies_better_half():
-    swarm = Swarm(LocalSphere(3), 7, np.random.default_rng(0))
-    order = np.argsort(swarm.fitness)
+    swarm = Swarm(LocalSphere(3), 7, np.random.default_rng(0), batch_size=2)
     before = swarm.positions.copy()
+    orders = np.argsort(swarm.fitness, axis=1)
     SelPSO().after_step(swarm, 0)
-    for k in range(3):  # 7 // 2 pairs: best -> worst, second -> second worst, ...
-        assert np.array_equal(swarm.positions[order[-1 - k]], before[order[k]])
-    assert np.array_equal(swarm.positions[order[3]], before[order[3]])
+    for b, order in enumerate(orders):
+        for k in range(3):  # 7 // 2 pairs: best -> worst, second -> second worst, ...
+            assert np.array_equal(swarm.positions[b, order[-1 - k]], before[b, order[k]])
+        assert np.array_equal(swarm.positions[b, order[3]], before[b, order[3]])
 
 
 def test_clspso_evaluation_count():
@@ -379,29 +391,32 @@ def test_clspso_evaluation_count():
 
 
 def test_clspso_redraws_the_rest_in_the_shrunken_region():
-    swarm = Swarm(LocalSphere(3), 10, np.random.default_rng(0))
+    swarm = Swarm(LocalSphere(3), 10, np.random.default_rng(0), batch_size=3)
     rule = make_rule("CLSPSO")
     rule.reset(swarm, 11)
+    pbest = swarm.pbest_fitness.copy()
     rule.after_step(swarm, 10)  # last iteration: half-width 0.5 * 200 * 1e-3 = 0.1
-    elite = np.argsort(swarm.pbest_fitness, kind="stable")[:2]
-    rest = np.setdiff1d(np.arange(10), elite)
-    assert np.all(np.abs(swarm.positions[rest] - swarm.gbest_position) <= 0.1 + 1e-12)
-    assert np.all(swarm.velocities[rest] == 0.0) and np.all(np.isinf(swarm.fitness[rest]))
-    assert np.all(np.isfinite(swarm.fitness[elite]))
+    assert swarm.evaluations.tolist() == [12] * 3
+    for b in range(3):
+        elite = np.argsort(pbest[b], kind="stable")[:2]
+        rest = np.setdiff1d(np.arange(10), elite)
+        assert np.all(np.abs(swarm.positions[b, rest] - swarm.gbest_position[b]) <= 0.1 + 1e-12)
+        assert np.all(swarm.velocities[b, rest] == 0.0) and np.all(np.isinf(swarm.fitness[b, rest]))
+        assert np.all(np.isfinite(swarm.fitness[b, elite]))
 
 
 def test_secpso_second_order_update():
     """v <- w v + c1 r1 (p - 2x + x') + c2 r2 (g - 2x + x'), x' the previous position (x itself at t = 0)."""
-    swarm = Swarm(LocalSphere(2), 4, np.random.default_rng(0), velocity_clamp=None, bounds="none")
+    swarm = Swarm(LocalSphere(2), 4, np.random.default_rng(0), batch_size=2, velocity_clamp=None, bounds="none")
     rule = make_rule("SecPSO")
     rule.reset(swarm, 3)
     previous = swarm.positions.copy()
     for _ in range(3):
         x, v = swarm.positions.copy(), swarm.velocities.copy()
-        p, g = swarm.pbest_positions.copy(), swarm.gbest_position.copy()
-        r = copy.deepcopy(swarm.rng).random((2, 4, 2))
+        p, g = swarm.pbest_positions.copy(), swarm.gbest_position[:, None].copy()
+        r = copy.deepcopy(swarm.rng).random((2, 2, 4, 2))  # (B, 2, N, D)
         rule.move(swarm, 0.7, 1.0, 1.0, 1.0)
-        expected = 0.7 * v + r[0] * (p - 2 * x + previous) + r[1] * (g - 2 * x + previous)
+        expected = 0.7 * v + r[:, 0] * (p - 2 * x + previous) + r[:, 1] * (g - 2 * x + previous)
         assert np.allclose(swarm.velocities, expected)
         assert np.allclose(swarm.positions, x + expected)
         previous = x
@@ -473,47 +488,58 @@ class FixedDraws:
 
 def els_swarm():
     """Sphere on [-100, 100]^3 with personal bests at 50, 55, ... per coordinate: g = (50, 50, 50)."""
-    swarm = Swarm(LocalSphere(3), 5, np.random.default_rng(0))
-    swarm.pbest_positions[:] = (50.0 + 5.0 * np.arange(5))[:, None]
+    swarm = one_run(LocalSphere(3), 5)
+    swarm.pbest_positions[0] = (50.0 + 5.0 * np.arange(5))[:, None]
     swarm.pbest_fitness[:] = swarm.evaluate(swarm.pbest_positions)
-    swarm.gbest_position = swarm.pbest_positions[0].copy()
-    swarm.gbest_fitness = float(swarm.pbest_fitness[0])
+    swarm.gbest_position[0] = swarm.pbest_positions[0, 0]
+    swarm.gbest_fitness[0] = swarm.pbest_fitness[0, 0]
     return swarm
 
 
 def test_elitist_learning_keeps_a_better_point():
     swarm = els_swarm()
-    evaluations = swarm.evaluations
+    evaluations = swarm.evaluations[0]
     swarm.rng = FixedDraws(d=1, z=-0.2)  # 50 + 200 * (-0.2 * 0.5) = 30
-    assert elitist_learning(swarm, sigma=0.5) is True
-    assert np.array_equal(swarm.gbest_position, [50.0, 30.0, 50.0])
-    assert swarm.gbest_fitness == 2 * 2500.0 + 900.0 == swarm.history[-1]
-    assert np.array_equal(swarm.pbest_positions[0], [50.0, 30.0, 50.0])
-    assert np.array_equal(swarm.pbest_positions[4], [70.0, 70.0, 70.0])  # worst untouched
-    assert swarm.evaluations == evaluations + 1
+    assert elitist_learning(swarm, sigma=0.5).tolist() == [True]
+    assert np.array_equal(swarm.gbest_position[0], [50.0, 30.0, 50.0])
+    assert swarm.gbest_fitness[0] == 2 * 2500.0 + 900.0 == swarm.best_history[0, -1]
+    assert np.array_equal(swarm.pbest_positions[0, 0], [50.0, 30.0, 50.0])
+    assert np.array_equal(swarm.pbest_positions[0, 4], [70.0, 70.0, 70.0])  # worst untouched
+    assert swarm.evaluations[0] == evaluations + 1
 
 
 def test_elitist_learning_replaces_the_worst_particle_otherwise():
     swarm = els_swarm()
     swarm.rng = FixedDraws(d=2, z=0.5)  # 50 + 200 * 0.5 = 150, clipped to 100: worse than g
-    assert elitist_learning(swarm, sigma=1.0) is False
+    assert elitist_learning(swarm, sigma=1.0).tolist() == [False]
     point = [50.0, 50.0, 100.0]
-    assert np.array_equal(swarm.gbest_position, [50.0, 50.0, 50.0]) and swarm.gbest_fitness == 7500.0
-    assert np.array_equal(swarm.positions[4], point) and np.array_equal(swarm.pbest_positions[4], point)
-    assert swarm.fitness[4] == swarm.pbest_fitness[4] == 2 * 2500.0 + 10000.0
+    assert np.array_equal(swarm.gbest_position[0], [50.0, 50.0, 50.0]) and swarm.gbest_fitness[0] == 7500.0
+    assert np.array_equal(swarm.positions[0, 4], point) and np.array_equal(swarm.pbest_positions[0, 4], point)
+    assert swarm.fitness[0, 4] == swarm.pbest_fitness[0, 4] == 2 * 2500.0 + 10000.0
+
+
+def test_elitist_learning_on_some_swarms_of_a_batch():
+    swarm = Swarm(LocalSphere(3), 5, 0, batch_size=4, seeds=[1, 2, 3, 4])
+    before = swarm.gbest_fitness.copy()
+    success = elitist_learning(swarm, 0.5, swarms=[1, 3])
+    assert success.shape == (2,) and swarm.evaluations.tolist() == [5, 6, 5, 6]
+    assert np.all(swarm.gbest_fitness <= before) and swarm.gbest_fitness[[0, 2]].tolist() == before[[0, 2]].tolist()
+    one = Swarm(LocalSphere(3), 5, 0, batch_size=1, seeds=[4])
+    assert elitist_learning(one, 0.5).tolist() == success[1:].tolist()
+    np.testing.assert_array_equal(one.pbest_positions[0], swarm.pbest_positions[3])
 
 
 def test_apso_elitist_sigma_falls_from_1_to_01(monkeypatch):
     import agents.apso
 
     sigmas = []
-    monkeypatch.setattr(agents.apso, "elitist_learning", lambda swarm, sigma: sigmas.append(sigma) or False)
+    monkeypatch.setattr(agents.apso, "elitist_learning", lambda swarm, sigma, swarms: sigmas.append(sigma) or False)
     rule = make_rule("APSO")
-    rule.reset(Swarm(LocalSphere(2), 3, np.random.default_rng(0)), 11)
-    rule.state = CONVERGENCE
+    rule.reset(one_run(LocalSphere(2), 3), 11)
+    rule.state = np.array([CONVERGENCE])
     for t in (0, 5, 10):
         rule.after_step(None, t)
-    rule.state = EXPLOITATION
+    rule.state = np.array([EXPLOITATION])
     rule.after_step(None, 3)  # no elitist learning outside S3
     assert sigmas == pytest.approx([1.0, 0.55, 0.1])
 
@@ -538,13 +564,17 @@ def test_hmm_apso_takes_the_state_from_the_tracker():
             self.seen.append(f)
             return (len(self.seen) + 1) % 4  # S2, S3, S4, S1, S2, ...
 
-    rule = make_rule("HMM-APSO", tracker_factory=CyclingTracker)
-    record = run_variant("HMM-APSO", sphere(5), swarm_size=10, iterations=30, tracker_factory=CyclingTracker)
+    def factory(batch_size):
+        assert batch_size == 1
+        return CyclingTracker()
+
+    rule = make_rule("HMM-APSO", tracker_factory=factory)
+    record = run_variant("HMM-APSO", sphere(5), swarm_size=10, iterations=30, tracker_factory=factory)
     states = [(t + 2) % 4 for t in range(30)]
     assert record.extra["state"] == states
     assert record.evaluations == 10 * 31 + states.count(CONVERGENCE)  # elitist learning in S3 only
     run_controller(RuleController(rule), sphere(5), swarm_size=10, iterations=30)
-    assert rule.tracker.seen == record.extra["factor"]
+    assert [float(f[0]) for f in rule.tracker.seen] == record.extra["factor"]
 
 
 def test_hmm_apso_with_the_belief_tracker():
@@ -552,3 +582,28 @@ def test_hmm_apso_with_the_belief_tracker():
     record = run("HMM-APSO", 0, iterations=100)
     assert set(record.extra["state"]) <= {0, 1, 2, 3}
     assert record.best_value < record.curve[0]
+
+
+def _drive(rule, swarm, iterations):
+    rule.reset(swarm, iterations)
+    for t in range(iterations):
+        w, c1, c2, chi = rule.parameters(swarm, t)
+        rule.move(swarm, w, c1, c2, chi)
+        rule.after_step(swarm, t)
+    return rule.trace()
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_rules_on_seeded_swarms_run_as_their_single_runs(name):
+    """A rule on B swarms seeded per swarm gives each swarm the run it has alone (B = 1, same seed)."""
+    fns = [get_function(n, 4) for n in ("rastrigin", "sphere", "ackley")]
+    seeds = [3, 4, 5]
+    batch = Swarm(fns, 8, 0, seeds=seeds)
+    trace = _drive(make_rule(name), batch, 25)
+    for b, (fn, seed) in enumerate(zip(fns, seeds)):
+        one = Swarm(fn, 8, 0, batch_size=1, seeds=[seed])
+        one_trace = _drive(make_rule(name), one, 25)
+        for attr in ("positions", "pbest_fitness", "gbest_fitness", "evaluations"):
+            np.testing.assert_array_equal(getattr(batch, attr)[b], getattr(one, attr)[0])
+        for key, value in one_trace.items():
+            assert trace[key][b] == value

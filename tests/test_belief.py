@@ -31,14 +31,14 @@ def objective(name: str, dim: int):
 
 def swarm_fs(name: str, seed: int, random_params: bool, iters: int = 200) -> list[float]:
     rng = np.random.default_rng(seed)
-    swarm = Swarm(objective(name, 10), 30, np.random.default_rng(seed + 100))
+    swarm = Swarm(objective(name, 10), 30, np.random.default_rng(seed + 100), batch_size=1)
     out = []
     for _ in range(iters):
         if random_params:
             swarm.step(rng.uniform(0.2, 1.0), rng.uniform(0.5, 2.5), rng.uniform(0.5, 2.5))
         else:
             swarm.step(0.7, 1.5, 1.5)
-        out.append(swarm.evolutionary_factor())
+        out.append(swarm.evolutionary_factor()[0])
     return out
 
 

@@ -124,7 +124,7 @@ def test_scale_free_rewards(mode, known_optimum):
 
     rewards, info, env = episode(1.0)
     assert rewards.sum() > 0.1
-    e0 = env.swarm.best_history[0]  # rastrigin's optimum value is 0, so the best value is the error
+    e0 = env.swarm.best_history[0, 0]  # rastrigin's optimum value is 0, so the best value is the error
     if known_optimum:
         expected = math.log10(e0) - math.log10(info["error"]) if mode == "log" else (e0 - info["error"]) / e0
         assert rewards.sum() == pytest.approx(expected)
@@ -176,11 +176,11 @@ def test_constant_action_equals_driving_the_swarm_directly(action):
         _, _, _, _, info = env.step(action)
         params.append((info["w"], info["c1"], info["c2"]))
         bests.append(info["best_fitness"])
-    swarm = Swarm(get_function("griewank", 8), 15, np.random.default_rng(info_seed := env.reset(seed=5)[1]["swarm_seed"]))
+    swarm = Swarm(get_function("griewank", 8), 15, np.random.default_rng(info_seed := env.reset(seed=5)[1]["swarm_seed"]), batch_size=1)
     assert info_seed == env.reset(seed=5)[1]["swarm_seed"]
     for (w, c1, c2), best in zip(params, bests):
         swarm.step(w, c1, c2)
-        assert swarm.gbest_fitness == best
+        assert swarm.gbest_fitness[0] == best
     # and the parameters follow the action's rule from w = w_max, c1 = c2 = 2
     cfg, rng = ActionConfig(), np.random.default_rng(0)
     w, c1, c2 = apply_action(action, 0.9, 2.0, 2.0, 0.5, rng, cfg)

@@ -1,15 +1,29 @@
-"""The swarm core and the evolutionary factor."""
+"""The swarm core (one run: B = 1; B swarms; numpy and torch backends) and the evolutionary factor."""
+
+import copy
 
 import numpy as np
 import pytest
+import torch
 from scipy.spatial.distance import pdist, squareform
+from scipy.stats import mannwhitneyu
 
-from benchmarks_fn import from_callable, get_function
-from pso_env import Swarm, discretise, evolutionary_factor, mean_distances
+from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
+from pso_env import (
+    Swarm,
+    batch_evolutionary_factor,
+    batch_mean_distances,
+    discretise,
+    evolutionary_factor,
+    mean_distances,
+)
+from pso_env.factor import torch_evolutionary_factor
+from pso_env.objective import group_functions
 
 
 def make_swarm(name="sphere", dim=10, n=30, seed=0, **kwargs):
-    return Swarm(get_function(name, dim), n, np.random.default_rng(seed), **kwargs)
+    kwargs.setdefault("batch_size", 1)
+    return Swarm(get_function(name, dim), n, np.random.default_rng(seed), history=True, **kwargs)
 
 
 def test_sphere_converges_below_1e_6():
@@ -25,25 +39,28 @@ def test_sphere_converges_below_1e_6():
 def test_same_seed_bit_identical_other_seed_differs():
     a, b, c = make_swarm("rastrigin", seed=3), make_swarm("rastrigin", seed=3), make_swarm("rastrigin", seed=4)
     for t in range(50):
-        w = np.full(30, 0.5 + t / 100.0)  # a per-particle w exercises that path too
+        w = np.full((1, 30), 0.5 + t / 100.0)  # a per-particle w exercises that path too
         for s in (a, b, c):
             s.step(w, 2.0, 2.0)
-    for attr in ("positions", "velocities", "pbest_positions", "pbest_fitness", "gbest_position", "best_history"):
+    for attr in ("positions", "velocities", "pbest_positions", "pbest_fitness", "gbest_position", "best_history",
+                 "fitness", "gbest_fitness", "evaluations"):
         np.testing.assert_array_equal(getattr(a, attr), getattr(b, attr))
     assert not np.array_equal(a.positions, c.positions)
 
 
 def test_bookkeeping_counts_history_and_best_invariants():
     swarm = make_swarm(n=12)
-    assert swarm.evaluations == 12 and swarm.best_history.shape == (1,)
+    assert swarm.evaluations.tolist() == [12] and swarm.best_history.shape == (1, 1)
     for _ in range(20):
         swarm.step(0.9, 2.0, 2.0)
-    assert swarm.evaluations == 12 * 21
-    hist = swarm.best_history
+    assert swarm.evaluations.tolist() == [12 * 21] and swarm.iteration.tolist() == [20]
+    hist = swarm.best_history[0]
     assert hist.shape == (21,) and np.all(np.diff(hist) <= 0)
-    assert hist[-1] == swarm.gbest_fitness == swarm.pbest_fitness.min()
-    np.testing.assert_array_equal(swarm.function(swarm.pbest_positions), swarm.pbest_fitness)
+    assert hist[-1] == swarm.gbest_fitness[0] == swarm.pbest_fitness.min()
+    np.testing.assert_array_equal(swarm.functions[0](swarm.pbest_positions[0]), swarm.pbest_fitness[0])
     assert np.all(swarm.pbest_fitness <= swarm.fitness)
+    with pytest.raises(ValueError, match="history=True"):
+        _ = Swarm(get_function("sphere", 2), 3, 0, batch_size=1).best_history
 
 
 @pytest.mark.parametrize("bounds", ["clip", "reflect"])
@@ -51,8 +68,8 @@ def test_positions_stay_in_box_and_velocity_is_clamped(bounds):
     swarm = make_swarm("schwefel", n=20, bounds=bounds, velocity_clamp=0.5)
     for _ in range(30):
         swarm.step(1.2, 2.5, 2.5)  # divergent settings push particles against the walls
-        assert np.all(swarm.positions >= swarm.lower) and np.all(swarm.positions <= swarm.upper)
-        assert np.all(np.abs(swarm.velocities) <= swarm.vmax + 1e-12)
+        assert np.all(swarm.positions >= swarm.lower[:, None]) and np.all(swarm.positions <= swarm.upper[:, None])
+        assert np.all(np.abs(swarm.velocities) <= swarm.vmax[:, None] + 1e-12)
 
 
 def test_bounds_none_lets_particles_leave_and_no_clamp():
@@ -81,22 +98,22 @@ def test_non_finite_objective_values_never_become_best():
         return out
 
     fn = from_callable(nasty, 5, -100.0, 100.0, name="nasty", vectorized=True)
-    swarm = Swarm(fn, 30, np.random.default_rng(0))
+    swarm = Swarm(fn, 30, np.random.default_rng(0), batch_size=1)
     for _ in range(100):
         swarm.step(0.7, 1.5, 1.5)
-        assert np.isfinite(swarm.gbest_fitness)
-        assert swarm.gbest_position[0] <= 0.0 and abs(swarm.gbest_position[1]) <= 50
+        assert np.isfinite(swarm.gbest_fitness).all()
+        assert swarm.gbest_position[0, 0] <= 0.0 and abs(swarm.gbest_position[0, 1]) <= 50
     assert not np.isnan(swarm.fitness).any() and not np.isneginf(swarm.fitness).any()
 
 
 def test_all_particles_non_finite_at_start_still_runs():
     fn = from_callable(lambda X: np.full(X.shape[0], np.nan), 4, -1.0, 1.0, name="nan", vectorized=True)
-    swarm = Swarm(fn, 10, np.random.default_rng(0))
-    assert swarm.gbest_fitness == np.inf
+    swarm = Swarm(fn, 10, np.random.default_rng(0), batch_size=1)
+    assert swarm.gbest_fitness[0] == np.inf
     for _ in range(10):
         swarm.step(0.7, 1.5, 1.5)
-    assert swarm.gbest_fitness == np.inf and np.isfinite(swarm.positions).all()
-    assert 0.0 <= swarm.evolutionary_factor() <= 1.0
+    assert swarm.gbest_fitness[0] == np.inf and np.isfinite(swarm.positions).all()
+    assert 0.0 <= swarm.evolutionary_factor()[0] <= 1.0
 
 
 def test_mean_distances_match_scipy_even_far_from_origin():
@@ -137,7 +154,7 @@ def test_evolutionary_factor_stays_in_unit_interval_along_runs():
         swarm = make_swarm(name)
         for _ in range(200):
             swarm.step(0.7, 1.5, 1.5)
-            assert 0.0 <= swarm.evolutionary_factor() <= 1.0
+            assert 0.0 <= swarm.evolutionary_factor()[0] <= 1.0
 
 
 @pytest.mark.parametrize(
@@ -157,10 +174,324 @@ def test_discretise_vectorised():
     "kwargs, match",
     [({"n_particles": 1}, "n_particles"), ({"n_particles": 2.5}, "n_particles"),
      ({"velocity_clamp": 0.0}, "velocity_clamp"), ({"velocity_clamp": np.nan}, "velocity_clamp"),
-     ({"bounds": "wrap"}, "bounds"), ({"rng": 0}, "rng")],
+     ({"bounds": "wrap"}, "bounds"), ({"rng": "x"}, "rng"), ({"rng": -1}, "rng"), ({"batch_size": 0}, "batch_size"),
+     ({"batch_size": None}, "batch_size"), ({"seeds": [1, 2]}, "seeds"), ({"backend": "jax"}, "backend"),
+     ({"device": "cuda"}, "device"), ({"dtype": "float32"}, "dtype"), ({"history": 1}, "history"),
+     ({"functions": [get_function("sphere", 3), get_function("sphere", 4)], "batch_size": None}, "same dim"),
+     ({"functions": [get_function("sphere", 3)] * 2}, "batch_size"), ({"functions": "sphere"}, "functions"),
+     ({"backend": "torch", "device": "nonsense"}, "device"), ({"backend": "torch", "dtype": "float16"}, "dtype"),
+     ({"backend": "torch", "functions": get_function("bbob:f1", 3)}, "functions.*torch")],
 )
 def test_bad_arguments(kwargs, match):
-    args = {"function": get_function("sphere", 3), "n_particles": 5, "rng": np.random.default_rng(0)}
+    args = {"functions": get_function("sphere", 3), "n_particles": 5, "rng": np.random.default_rng(0), "batch_size": 3}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
-        Swarm(**args)
+        Swarm(args.pop("functions"), args.pop("n_particles"), args.pop("rng"), **args)
+
+
+def test_bad_step_reset_and_set_arguments():
+    s = Swarm(get_function("rastrigin", 5), 8, 0, batch_size=6)
+    with pytest.raises(ValueError, match="w"):
+        s.step(np.ones(3), 2.0, 2.0)
+    with pytest.raises(ValueError, match="c1"):
+        s.step(0.7, np.ones((6, 8)), 2.0)
+    with pytest.raises(ValueError, match="previous"):
+        s.step(0.7, 2.0, 2.0, previous=np.zeros((6, 8, 4)))
+    with pytest.raises(ValueError, match="indices"):
+        s.reset([7])
+    with pytest.raises(ValueError, match="indices"):
+        s.reset([1, 1])
+    with pytest.raises(ValueError, match="functions"):
+        s.reset([0], functions=get_function("sphere", 3))
+    with pytest.raises(ValueError, match="seeds"):
+        s.reset([0], seeds=[3])  # built without seeds
+    with pytest.raises(ValueError, match="positions"):
+        s.evaluate(np.zeros((5, 2, 5)))
+    with pytest.raises(ValueError, match="mode"):
+        s.set_particles(0, 0, np.zeros(5), mode="swap")
+
+
+# ------------------------------------------------------------------------------------ the update rule
+@pytest.mark.parametrize("bounds", ["clip", "reflect", "none"])
+@pytest.mark.parametrize("second", [False, True])
+def test_step_equals_the_formula_computed_by_hand(bounds, second):
+    """v <- chi (w v + c1 r1 (p - x) + c2 r2 (g - x)), clamp, x + v, bounds; r from a copy of the generator."""
+    fn = get_function("schwefel", 3, shift=True, rotate=True, seed=3)
+    s = Swarm([fn, get_function("schwefel", 3)], 4, np.random.default_rng(5), bounds=bounds, velocity_clamp=0.3)
+    for t in range(25):
+        w = np.array([[0.9, 0.5, 1.3, 0.2], [1.1, 0.4, 0.7, 0.8]]) if t % 2 else np.array([0.7, 1.2])
+        c1, c2, chi = np.array([1.5, 2.5]), 2.0, (0.73 if t % 3 == 0 else 1.0)
+        x, v, p, g = s.positions.copy(), s.velocities.copy(), s.pbest_positions.copy(), s.gbest_position.copy()
+        pf, gf = s.pbest_fitness.copy(), s.gbest_fitness.copy()
+        prev = x + 3.0 if second else None
+        r = copy.deepcopy(s.rng).random((2, 2, 4, 3))  # drawn as (B, 2, N, D)
+        s.step(w, c1, c2, chi, previous=prev)
+        ww = w[:, :, None] if w.ndim == 2 else w[:, None, None]
+        dp = p + (prev - 2 * x) if second else p - x
+        dg = g[:, None] + (prev - 2 * x) if second else g[:, None] - x
+        vn = chi * (ww * v + (c1[:, None, None] * r[:, 0]) * dp + (c2 * r[:, 1]) * dg)
+        vmax = s.vmax[:, None]
+        vn = np.clip(vn, -vmax, vmax)
+        xn = x + vn
+        lo, hi = s.lower[:, None], s.upper[:, None]
+        if bounds == "reflect":
+            out = (xn < lo) | (xn > hi)
+            xn = np.where(xn < lo, 2 * lo - xn, np.where(xn > hi, 2 * hi - xn, xn))
+            vn = np.where(out, -vn, vn)
+        if bounds != "none":
+            xn = np.clip(xn, lo, hi)
+        np.testing.assert_allclose(s.velocities, vn, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(s.positions, xn, rtol=1e-12, atol=1e-9)
+        f = np.stack([fn.evaluate(s.positions[0]), get_function("schwefel", 3).evaluate(s.positions[1])])
+        np.testing.assert_array_equal(s.fitness, f)
+        better = f < pf
+        np.testing.assert_array_equal(s.pbest_fitness, np.where(better, f, pf))
+        np.testing.assert_array_equal(s.pbest_positions, np.where(better[..., None], s.positions, p))
+        np.testing.assert_array_equal(s.gbest_fitness, np.minimum(gf, s.pbest_fitness.min(axis=1)))
+        rows = np.arange(2)
+        np.testing.assert_array_equal(s.gbest_fitness, s.pbest_fitness[rows, s.pbest_fitness.argmin(axis=1)])
+        np.testing.assert_array_equal(s.gbest_position, s.pbest_positions[rows, s.pbest_fitness.argmin(axis=1)])
+
+
+def test_one_run_matches_pyswarms_in_distribution():
+    ps = pytest.importorskip("pyswarms")
+    import logging
+
+    logging.getLogger("pyswarms").setLevel(logging.ERROR)
+    fn = get_function("sphere", 5)
+    ours = []
+    for seed in range(20):
+        s = Swarm(fn, 10, seed, batch_size=1, velocity_clamp=None)
+        for _ in range(40):
+            s.step(0.7, 1.5, 1.5)
+        ours.append(s.gbest_fitness[0])
+    np.random.seed(0)
+    theirs = [ps.single.GlobalBestPSO(10, 5, {"c1": 1.5, "c2": 1.5, "w": 0.7}, bounds=(fn.lower, fn.upper),
+                                      bh_strategy="nearest").optimize(fn.evaluate, 40, verbose=False)[0]
+              for _ in range(20)]
+    assert mannwhitneyu(ours, theirs).pvalue > 0.01
+
+
+def test_seeded_swarms_run_as_their_single_runs():
+    fns = [get_function("sphere", 4), get_function("ackley", 4), get_function("sphere", 4, shift=True, seed=2)]
+    seeds = [11, 12, 13]
+    batch = Swarm(fns, 6, 0, seeds=seeds, history=True)
+    singles = [Swarm(fn, 6, 99, batch_size=1, seeds=[sd], history=True) for fn, sd in zip(fns, seeds)]
+    for t in range(30):
+        w = np.linspace(0.4, 0.9, 3)
+        batch.step(w, 1.8, np.array([2.0, 1.5, 1.9]))
+        for b, s in enumerate(singles):
+            s.step(w[b], 1.8, [2.0, 1.5, 1.9][b])
+    batch.reset([1])
+    singles[1].reset()
+    drawn = batch.draw("normal", size=(2,))
+    for b, s in enumerate(singles):
+        for attr in ("positions", "velocities", "pbest_positions", "fitness", "gbest_fitness", "iteration"):
+            np.testing.assert_array_equal(getattr(batch, attr)[b], getattr(s, attr)[0])
+        np.testing.assert_array_equal(drawn[b], s.draw("normal", size=(2,))[0])
+    np.testing.assert_array_equal(batch.best_history[[0, 2]], np.concatenate([s.best_history for s in
+                                                                                (singles[0], singles[2])]))
+
+
+def _run_batch(seed, steps=20, **kwargs):
+    s = Swarm(get_function("rastrigin", 5), 8, np.random.default_rng(seed), batch_size=6, **kwargs)
+    w = np.linspace(0.4, 0.9, 6)
+    for _ in range(steps):
+        s.step(w, 2.0, 1.8)
+    return s
+
+
+def test_batch_same_seed_identical_other_seed_differs():
+    a, b, c = _run_batch(1), _run_batch(1), _run_batch(2)
+    np.testing.assert_array_equal(a.positions, b.positions)
+    np.testing.assert_array_equal(a.gbest_fitness, b.gbest_fitness)
+    assert not np.array_equal(a.positions, c.positions)
+
+
+@pytest.mark.parametrize("bounds", ["clip", "reflect"])
+def test_batch_invariants_box_clamp_and_monotone_bests(bounds):
+    fns = [get_function(n, 6) for n in ("rastrigin", "sphere", "ackley", "schwefel")]
+    s = Swarm(fns, 12, np.random.default_rng(3), bounds=bounds)
+    rng = np.random.default_rng(4)
+    prev_g, prev_p = s.gbest_fitness.copy(), s.pbest_fitness.copy()
+    for _ in range(40):
+        s.step(rng.uniform(0.4, 1.2, 4), rng.uniform(1.5, 2.5, 4), rng.uniform(1.5, 2.5, 4))
+        assert np.all(s.positions >= s.lower[:, None, :]) and np.all(s.positions <= s.upper[:, None, :])
+        assert np.all(np.abs(s.velocities) <= s.vmax[:, None, :] + 1e-12)
+        assert np.all(s.gbest_fitness <= prev_g) and np.all(s.pbest_fitness <= prev_p)
+        np.testing.assert_array_equal(s.gbest_fitness, s.pbest_fitness.min(axis=1))
+        np.testing.assert_array_equal(s.fitness, s.evaluate(s.positions))
+        prev_g, prev_p = s.gbest_fitness.copy(), s.pbest_fitness.copy()
+    assert s.iteration.tolist() == [40] * 4 and s.evaluations.tolist() == [12 * 41] * 4
+
+
+def test_mixed_functions_are_grouped_and_evaluated_as_their_objects():
+    custom = from_callable(lambda x: float(np.sum(np.abs(x))), 5, -1.0, 1.0)
+    fns = [
+        get_function("rastrigin", 5), get_function("rastrigin", 5),  # two objects, one group
+        get_function("sphere", 5, shift=True, rotate=True, seed=1, bias=2.0),
+        get_function("sphere", 5, shift=True, rotate=True, seed=2),
+        get_function("schwefel", 5, shift=True, seed=3), custom, get_function("bbob:f3", 5),
+    ]
+    assert sorted(len(g.indices) for g in group_functions(fns)) == [1, 1, 1, 2, 2]
+    s = Swarm(fns, 9, np.random.default_rng(0))
+    x = np.random.default_rng(1).uniform(-1, 1, (len(fns), 9, 5))
+    got = s.evaluate(x)
+    for b, fn in enumerate(fns):
+        np.testing.assert_allclose(got[b], fn.evaluate(x[b]), rtol=1e-13, atol=1e-12)
+    rows = np.array([3, 5, 3, 0])  # rows of chosen swarms, repeats allowed
+    before = s.evaluations.copy()
+    got = s.evaluate(x[:4], swarms=rows, count=True)
+    for k, b in enumerate(rows):
+        np.testing.assert_allclose(got[k], fns[b].evaluate(x[k]), rtol=1e-13, atol=1e-12)
+    assert (s.evaluations - before).tolist() == [9, 0, 0, 18, 0, 9, 0]
+
+
+def test_reset_subset_restarts_only_those_swarms():
+    s = _run_batch(0, steps=5, history=True)
+    before = s.positions.copy()
+    new = get_function("sphere", 5)
+    s.reset([1, 4], functions=new)
+    assert s.iteration.tolist() == [5, 0, 5, 5, 0, 5]
+    assert s.functions[1] is new and s.functions[4] is new and s.functions[0] is not new
+    np.testing.assert_array_equal(s.positions[[0, 2, 3, 5]], before[[0, 2, 3, 5]])
+    np.testing.assert_array_equal(s.gbest_fitness[[1, 4]], new.evaluate(s.positions[[1, 4]].reshape(-1, 5))
+                                  .reshape(2, 8).min(axis=1))
+    assert s.best_history[1, -1] == s.gbest_fitness[1]
+    s.reset(np.array([True, False, False, False, False, False]))
+    assert s.iteration.tolist() == [0, 0, 5, 5, 0, 5]
+    s.reset()
+    assert s.best_history.shape == (6, 1)
+
+
+def test_set_particles_batched_pairs():
+    s = Swarm(get_function("sphere", 2), 3, 0, batch_size=2, history=True)
+    s.pbest_fitness[:] = s.fitness[:] = 1e9
+    s.gbest_fitness[:] = 1e9
+    pts = np.array([[1.0, 0.0], [0.5, 0.0], [3.0, 0.0]])
+    vals = s.set_particles([0, 0, 1], [0, 2, 1], pts, mode="move")
+    assert vals.tolist() == [1.0, 0.25, 9.0] and s.evaluations.tolist() == [5, 4]
+    assert s.gbest_fitness.tolist() == [0.25, 9.0] == s.best_history[:, -1].tolist()
+    np.testing.assert_array_equal(s.gbest_position, [[0.5, 0.0], [3.0, 0.0]])
+    np.testing.assert_array_equal(s.positions[1, 1], [3.0, 0.0])
+
+
+# ------------------------------------------------------------------------------- evolutionary factor
+def test_batched_factor_equals_single_swarm_factor():
+    rng = np.random.default_rng(7)
+    cases = [rng.uniform(-5, 5, (20, 30, 30)),
+             400.0 + 1e-6 * rng.random((20, 30, 30)),  # collapsed far from the origin
+             rng.uniform(-1, 1, (20, 12, 3))]
+    dup = rng.uniform(-1, 1, (20, 12, 4))
+    dup[:, 3] = dup[:, 4]  # coinciding particles
+    dup[:, 5] = dup[:, 6] + 1e-13
+    dup[0] = 1.5  # a fully collapsed swarm: f = 0
+    cases.append(dup)
+    for s in (_run_batch(0, steps=200), Swarm(get_function("sphere", 10), 30, 1, batch_size=8)):
+        for _ in range(300):
+            s.step(0.5, 1.5, 1.5)
+        cases.append(s.positions.copy())
+        assert s.evolutionary_factor().tolist() == batch_evolutionary_factor(s.positions, s.fitness).tolist()
+    for pos in cases:
+        fit = rng.random(pos.shape[:2])
+        d = batch_mean_distances(pos)
+        f = batch_evolutionary_factor(pos, fit)
+        for b in range(pos.shape[0]):
+            np.testing.assert_array_equal(d[b], mean_distances(pos[b]))  # the same kernel: bit for bit
+            assert f[b] == evolutionary_factor(pos[b], fit[b])
+        got = torch_evolutionary_factor(torch.as_tensor(pos), torch.as_tensor(fit)).numpy()
+        np.testing.assert_allclose(got, f, rtol=0, atol=1e-9)
+    assert batch_evolutionary_factor(cases[3], np.zeros((20, 12)))[0] == 0.0
+
+
+# --------------------------------------------------------------------------------------------- torch
+@pytest.mark.parametrize("name", list(PAPER_FUNCTIONS))
+def test_torch_backend_function_values_equal_numpy(name):
+    dim = 2 if name == "dropwave" else 6
+    rng = np.random.default_rng(0)
+    for kw in ({}, {"shift": True}, {"shift": True, "rotate": True, "bias": 3.0}, {"rotate": True}):
+        fns = [get_function(name, dim, **({**kw, "seed": s} if kw else {})) for s in (1, 2, 3)]
+        t, n = Swarm(fns, 7, 0, backend="torch"), Swarm(fns, 7, 0)
+        span = fns[0].upper - fns[0].lower  # points up to one box width outside the box as well
+        x = rng.uniform(fns[0].lower - span, fns[0].upper + span, (3, 7, dim))
+        got = t.evaluate(x)
+        assert isinstance(got, torch.Tensor)
+        np.testing.assert_allclose(got.numpy(), n.evaluate(x), rtol=1e-12, atol=1e-9)
+        for b, fn in enumerate(fns):
+            np.testing.assert_allclose(fn.evaluate(torch.as_tensor(x[b])).numpy(), fn.evaluate(x[b]), rtol=1e-12,
+                                       atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("bounds", ["clip", "reflect"])
+def test_torch_swarm_shapes_and_invariants(dtype, bounds):
+    fns = [get_function(n, 6) for n in ("rastrigin", "sphere", "ackley")]
+    s = Swarm(fns, 9, 3, dtype=dtype, backend="torch", bounds=bounds, history=True)
+    assert s.positions.shape == (3, 9, 6) and s.gbest_fitness.shape == (3,)
+    assert s.positions.dtype == (torch.float64 if dtype == "float64" else torch.float32)
+    prev, prev_p = s.gbest_fitness.clone(), s.pbest_fitness.clone()
+    for t in range(30):
+        s.step(np.array([0.5, 0.7, 0.9]), 2.0, np.array([1.5, 2.0, 2.5]), previous=s.positions if t % 2 else None)
+        assert torch.all(s.positions >= s.lower[:, None, :]) and torch.all(s.positions <= s.upper[:, None, :])
+        assert torch.all(s.velocities.abs() <= s.vmax[:, None, :] * (1 + 1e-6))
+        assert torch.all(s.gbest_fitness <= prev) and torch.all(s.pbest_fitness <= prev_p)
+        assert torch.equal(s.gbest_fitness, s.pbest_fitness.min(dim=1).values)
+        prev, prev_p = s.gbest_fitness.clone(), s.pbest_fitness.clone()
+    assert s.iteration.tolist() == [30] * 3 and s.best_history.shape == (3, 31)
+    f = s.evolutionary_factor()
+    assert f.shape == (3,) and torch.all((f >= 0) & (f <= 1))
+    np.testing.assert_allclose(f.double().numpy(), batch_evolutionary_factor(s.positions.double().numpy(),
+                                                                              s.fitness.double().numpy()),
+                               atol=1e-5 if dtype == "float32" else 1e-9)
+    vals = s.set_particles([0, 2], [1, 1], s.gbest_position[[0, 2]] * 0.0, mode="best")
+    assert torch.all(s.gbest_fitness[[0, 2]] == vals) and s.evaluations.tolist() == [9 * 31 + 1, 9 * 31, 9 * 31 + 1]
+    s.reset([1])
+    assert s.iteration.tolist() == [30, 0, 30]
+    with pytest.raises(ValueError, match="functions"):
+        s.reset([0], functions=get_function("bbob:f1", 6))
+
+
+def test_torch_seeded_and_same_seed_runs_are_reproducible():
+    fn = get_function("rastrigin", 4)
+    runs = []
+    for _ in range(2):
+        s = Swarm(fn, 6, 5, batch_size=3, backend="torch")
+        one = Swarm(fn, 6, 0, batch_size=1, backend="torch", seeds=[8])
+        both = Swarm(fn, 6, 1, batch_size=2, backend="torch", seeds=[7, 8])
+        for _ in range(10):
+            for x in (s, one, both):
+                x.step(0.7, 1.5, 1.5)
+        runs.append(s.positions.clone())
+        assert torch.equal(both.positions[1], one.positions[0])
+    assert torch.equal(runs[0], runs[1])
+
+
+class _NoR1(Swarm):  # deliberately broken: r1 is never drawn (always 1)
+    def _draw_r(self):
+        r = super()._draw_r()
+        r[:, 0] = 1.0
+        return r
+
+
+class _SocialSignFlipped(Swarm):  # deliberately broken: pushed away from the global best
+    def _draw_r(self):
+        r = super()._draw_r()
+        r[:, 1] = -r[:, 1]
+        return r
+
+
+def _final_best(cls, fn, seed, backend, n=20, steps=50):
+    s = cls(fn, 10, seed, batch_size=n, backend=backend)
+    for _ in range(steps):
+        s.step(0.6, 1.7, 1.7)
+    return np.asarray(s.gbest_fitness)
+
+
+@pytest.mark.parametrize("name", ["sphere", "rastrigin"])
+def test_torch_backend_matches_numpy_statistically_and_detects_broken_updates(name):
+    fn = get_function(name, 5)
+    reference = _final_best(Swarm, fn, 0, "numpy")
+    assert mannwhitneyu(reference, _final_best(Swarm, fn, 1, "torch")).pvalue > 0.01
+    if name == "sphere":  # the sharper function: both broken variants fall far outside the range
+        assert mannwhitneyu(reference, _final_best(_NoR1, fn, 1, "torch")).pvalue < 0.01
+        assert mannwhitneyu(reference, _final_best(_SocialSignFlipped, fn, 1, "torch")).pvalue < 0.01

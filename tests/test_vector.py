@@ -1,4 +1,4 @@
-"""Batched swarms, batched beliefs, the vector environment, its SB3 adapter and the torch swarm."""
+"""Batched beliefs, the vector environment, its SB3 adapter and its torch backend (the swarm: test_swarm)."""
 
 from __future__ import annotations
 
@@ -9,28 +9,19 @@ from types import SimpleNamespace
 import gymnasium as gym
 import numpy as np
 import pytest
-import torch
 from gymnasium.vector import AutoresetMode
 from scipy.stats import mannwhitneyu
 
 import pso_env
-from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
 from pso_env import (
     ActionConfig,
     PSOEnv,
     Reward,
-    Swarm,
     apply_action,
-    batch_evolutionary_factor,
-    batch_mean_distances,
-    evolutionary_factor,
-    mean_distances,
 )
-from pso_env.batch import BatchSwarm, group_functions
 from pso_env.batch_belief import BatchBelief, make_batch_belief
 from pso_env.belief import BeliefTracker
 from pso_env.observation import FeatureTracker
-from pso_env.torch_swarm import TorchBatchSwarm, torch_evolutionary_factor
 from pso_env.vector import PSOVectorEnv, SB3VecEnv, _BatchFeatures, _BatchReward, make_sb3_vec_env
 
 SMALL = {"function": "rastrigin", "dim": 5, "swarm_size": 10, "max_iterations": 50, "hmm_refit_every": 0}
@@ -56,167 +47,6 @@ def final_errors_vector(seed, n=30, cls=PSOVectorEnv, **kwargs):
         *_, truncated, info = env.step(np.full(n, a))
     assert truncated.all()
     return info["error"]
-
-
-# ------------------------------------------------------------------------------------------- BatchSwarm
-@pytest.mark.parametrize("bounds", ["clip", "reflect", "none"])
-@pytest.mark.parametrize("fn", [get_function("rastrigin", 7), get_function("schwefel", 7, shift=True, rotate=True, seed=3)])
-def test_batch_swarm_with_one_swarm_reproduces_swarm_bit_for_bit(bounds, fn):
-    single = Swarm(fn, 10, np.random.default_rng(5), bounds=bounds)
-    batch = BatchSwarm([fn], 10, np.random.default_rng(5), bounds=bounds)
-    for t in range(60):
-        w, c1, c2 = 0.4 + 0.25 * (t % 3), 1.5 + 0.1 * (t % 7), 2.5 - 0.1 * (t % 5)
-        chi = 0.729 if t % 4 == 0 else 1.0
-        if t % 5 == 0:  # one inertia weight per particle
-            w = np.linspace(0.3, 0.9, 10)
-            single.step(w, c1, c2, chi)
-            batch.step(w[None], np.array([c1]), c2, chi)
-        else:
-            single.step(w, c1, c2, chi)
-            batch.step(np.array([w]), np.array([c1]), c2, np.array([chi]))
-    np.testing.assert_array_equal(batch.positions[0], single.positions)
-    np.testing.assert_array_equal(batch.velocities[0], single.velocities)
-    np.testing.assert_array_equal(batch.pbest_fitness[0], single.pbest_fitness)
-    assert batch.gbest_fitness[0] == single.gbest_fitness
-    np.testing.assert_array_equal(batch.gbest_position[0], single.gbest_position)
-    assert batch.iteration[0] == single.iteration and batch.evaluations[0] == single.evaluations
-
-
-def test_batch_swarm_seeds_give_each_swarm_the_single_swarms_start():
-    fns = [get_function("sphere", 4), get_function("ackley", 4), get_function("sphere", 4)]
-    batch = BatchSwarm(fns, 6, np.random.default_rng(0), seeds=[11, 12, 13])
-    for b, (fn, seed) in enumerate(zip(fns, [11, 12, 13])):
-        single = Swarm(fn, 6, np.random.default_rng(seed))
-        np.testing.assert_array_equal(batch.positions[b], single.positions)
-        np.testing.assert_array_equal(batch.velocities[b], single.velocities)
-        assert batch.gbest_fitness[b] == single.gbest_fitness
-
-
-def _run_batch(seed, steps=20):
-    fn = get_function("rastrigin", 5)
-    s = BatchSwarm(fn, 8, np.random.default_rng(seed), batch_size=6)
-    w = np.linspace(0.4, 0.9, 6)
-    for _ in range(steps):
-        s.step(w, 2.0, 1.8)
-    return s
-
-
-def test_batch_swarm_same_seed_identical_other_seed_differs():
-    a, b, c = _run_batch(1), _run_batch(1), _run_batch(2)
-    np.testing.assert_array_equal(a.positions, b.positions)
-    np.testing.assert_array_equal(a.gbest_fitness, b.gbest_fitness)
-    assert not np.array_equal(a.positions, c.positions)
-
-
-@pytest.mark.parametrize("bounds", ["clip", "reflect"])
-def test_batch_swarm_invariants_box_clamp_and_monotone_bests(bounds):
-    fns = [get_function(n, 6) for n in ("rastrigin", "sphere", "ackley", "schwefel")]
-    s = BatchSwarm(fns, 12, np.random.default_rng(3), bounds=bounds)
-    rng = np.random.default_rng(4)
-    prev_g, prev_p = s.gbest_fitness.copy(), s.pbest_fitness.copy()
-    for t in range(40):
-        s.step(rng.uniform(0.4, 1.2, 4), rng.uniform(1.5, 2.5, 4), rng.uniform(1.5, 2.5, 4))
-        assert np.all(s.positions >= s.lower[:, None, :]) and np.all(s.positions <= s.upper[:, None, :])
-        assert np.all(np.abs(s.velocities) <= s.vmax[:, None, :] + 1e-12)
-        assert np.all(s.gbest_fitness <= prev_g) and np.all(s.pbest_fitness <= prev_p)
-        np.testing.assert_array_equal(s.gbest_fitness, s.pbest_fitness.min(axis=1))
-        np.testing.assert_array_equal(s.fitness, s.evaluate(s.positions))
-        prev_g, prev_p = s.gbest_fitness.copy(), s.pbest_fitness.copy()
-    assert s.iteration.tolist() == [40] * 4 and s.evaluations.tolist() == [12 * 41] * 4
-
-
-def test_mixed_functions_are_grouped_and_evaluated_as_their_objects():
-    custom = from_callable(lambda x: float(np.sum(np.abs(x))), 5, -1.0, 1.0)
-    fns = [
-        get_function("rastrigin", 5), get_function("rastrigin", 5),  # two objects, one group
-        get_function("sphere", 5, shift=True, rotate=True, seed=1, bias=2.0),
-        get_function("sphere", 5, shift=True, rotate=True, seed=2),
-        get_function("schwefel", 5, shift=True, seed=3), custom, get_function("bbob:f3", 5),
-    ]
-    groups = group_functions(fns)
-    assert sorted(len(g.indices) for g in groups) == [1, 1, 1, 2, 2]
-    s = BatchSwarm(fns, 9, np.random.default_rng(0))
-    x = np.random.default_rng(1).uniform(-1, 1, (len(fns), 9, 5))
-    got = s.evaluate(x)
-    for b, fn in enumerate(fns):
-        np.testing.assert_allclose(got[b], fn.evaluate(x[b]), rtol=1e-13, atol=1e-12)
-
-
-def test_reset_subset_restarts_only_those_swarms():
-    s = _run_batch(0, steps=5)
-    before = s.positions.copy()
-    new = get_function("sphere", 5)
-    s.reset([1, 4], functions=new)
-    assert s.iteration.tolist() == [5, 0, 5, 5, 0, 5]
-    assert s.functions[1] is new and s.functions[4] is new and s.functions[0] is not new
-    np.testing.assert_array_equal(s.positions[[0, 2, 3, 5]], before[[0, 2, 3, 5]])
-    np.testing.assert_array_equal(s.gbest_fitness[[1, 4]], new.evaluate(s.positions[[1, 4]].reshape(-1, 5))
-                                  .reshape(2, 8).min(axis=1))
-    s.reset(np.array([True, False, False, False, False, False]))
-    assert s.iteration.tolist() == [0, 0, 5, 5, 0, 5]
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
-    [
-        ({"n_particles": 1}, "n_particles"),
-        ({"rng": "x"}, "rng"),
-        ({"velocity_clamp": -1.0}, "velocity_clamp"),
-        ({"bounds": "wrap"}, "bounds"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"functions": [get_function("sphere", 3), get_function("sphere", 4)]}, "functions"),
-        ({"functions": "sphere"}, "functions"),
-        ({"seeds": [1, 2]}, "seeds"),
-    ],
-)
-def test_batch_swarm_bad_arguments(kwargs, match):
-    args = {"functions": get_function("sphere", 3), "n_particles": 5, "rng": np.random.default_rng(0), "batch_size": 3}
-    args.update(kwargs)
-    if "functions" in kwargs and isinstance(kwargs["functions"], list):
-        args.pop("batch_size")
-    with pytest.raises(ValueError, match=match):
-        BatchSwarm(args.pop("functions"), args.pop("n_particles"), args.pop("rng"), **args)
-
-
-def test_batch_swarm_bad_step_and_reset_arguments():
-    s = _run_batch(0, steps=1)
-    with pytest.raises(ValueError, match="w"):
-        s.step(np.ones(3), 2.0, 2.0)
-    with pytest.raises(ValueError, match="indices"):
-        s.reset([7])
-    with pytest.raises(ValueError, match="functions"):
-        s.reset([0], functions=get_function("sphere", 3))
-
-
-# ------------------------------------------------------------------------------- evolutionary factor
-def test_batched_factor_equals_single_swarm_factor():
-    rng = np.random.default_rng(7)
-    cases = [rng.uniform(-5, 5, (20, 30, 30)),
-             400.0 + 1e-6 * rng.random((20, 30, 30)),  # collapsed far from the origin
-             rng.uniform(-1, 1, (20, 12, 3))]
-    dup = rng.uniform(-1, 1, (20, 12, 4))
-    dup[:, 3] = dup[:, 4]  # coinciding particles
-    dup[:, 5] = dup[:, 6] + 1e-13
-    dup[0] = 1.5  # a fully collapsed swarm: f = 0
-    cases.append(dup)
-    for s in (_run_batch(0, steps=200), BatchSwarm(get_function("sphere", 10), 30, np.random.default_rng(1),
-                                                   batch_size=8)):
-        for _ in range(300):
-            s.step(0.5, 1.5, 1.5)
-        cases.append(s.positions.copy())
-    for pos in cases:
-        fit = rng.random(pos.shape[:2])
-        d = batch_mean_distances(pos)
-        f = batch_evolutionary_factor(pos, fit)
-        for b in range(pos.shape[0]):
-            ref = mean_distances(pos[b])
-            np.testing.assert_array_equal(d[b], ref)  # the same kernel: bit for bit
-            assert f[b] == evolutionary_factor(pos[b], fit[b])
-    assert batch_evolutionary_factor(cases[3], np.zeros((20, 12)))[0] == 0.0
-    with pytest.raises(ValueError, match=r"fitness must have shape \(20, 12\)"):
-        batch_evolutionary_factor(cases[3], np.zeros((20, 11)))
-    with pytest.raises(ValueError, match=r"positions must have shape \(B, N, D\)"):
-        batch_mean_distances(np.zeros((3, 4)))
 
 
 # ------------------------------------------------------------------------------------------- beliefs
@@ -396,7 +226,7 @@ def test_batch_reward_and_features_equal_the_single_ones(mode):
             np.testing.assert_allclose(rewards, ref, rtol=1e-12, atol=1e-15)
         obs = batch_f.observe(slice(None), post, f, np.full(b, t), w, c1, c2, best[t], batch_r)
         for i in range(b):
-            env = SimpleNamespace(swarm=SimpleNamespace(gbest_fitness=best[t, i], iteration=t),
+            env = SimpleNamespace(swarm=SimpleNamespace(gbest_fitness=best[t, i, None], iteration=np.array([t])),
                                   tracker=SimpleNamespace(posterior=post[i]), f=f[i], w=w[i], c1=c1[i], c2=c2[i])
             np.testing.assert_allclose(obs[i], singles[i][1].observe(env), rtol=1e-6, atol=1e-7)
 
@@ -611,94 +441,6 @@ def test_sb3_dqn_learns_200_steps():
 
 
 # --------------------------------------------------------------------------------------------- torch
-@pytest.mark.parametrize("name", list(PAPER_FUNCTIONS))
-def test_torch_objectives_match_numpy(name):
-    dim = 2 if name == "dropwave" else 6
-    rng = np.random.default_rng(0)
-    for kw in ({}, {"shift": True, "seed": 1}, {"shift": True, "rotate": True, "seed": 2, "bias": 3.0},
-               {"rotate": True, "seed": 4}):
-        fns = [get_function(name, dim, **{**kw, "seed": s} if kw else {}) for s in (1, 2, 3)]
-        swarm = TorchBatchSwarm(fns, 7, 0)
-        span = fns[0].upper - fns[0].lower  # points up to one box width outside the box as well
-        x = rng.uniform(fns[0].lower - span, fns[0].upper + span, (3, 7, dim))
-        got = swarm.evaluate(x).numpy()
-        for b, fn in enumerate(fns):
-            np.testing.assert_allclose(got[b], fn.evaluate(x[b]), rtol=1e-12, atol=1e-9)
-
-
-def test_torch_swarm_rejects_functions_it_cannot_evaluate():
-    for fn in (get_function("bbob:f1", 4), from_callable(lambda x: 0.0, 4, -1, 1)):
-        with pytest.raises(ValueError, match="functions.*torch"):
-            TorchBatchSwarm(fn, 5, 0, batch_size=2)
-    s = TorchBatchSwarm(get_function("sphere", 4), 5, 0, batch_size=2)
-    with pytest.raises(ValueError, match="functions"):
-        s.reset([0], functions=get_function("bbob:f1", 4))
-    with pytest.raises(ValueError, match="device"):
-        TorchBatchSwarm(get_function("sphere", 4), 5, 0, batch_size=2, device="nonsense")
-
-
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_torch_swarm_shapes_and_invariants(dtype):
-    fns = [get_function(n, 6) for n in ("rastrigin", "sphere", "ackley")]
-    s = TorchBatchSwarm(fns, 9, 3, dtype=dtype)
-    assert s.positions.shape == (3, 9, 6) and s.gbest_fitness.shape == (3,)
-    assert s.positions.dtype == (torch.float64 if dtype == "float64" else torch.float32)
-    prev = s.gbest_fitness.clone()
-    prev_p = s.pbest_fitness.clone()
-    for _ in range(30):
-        s.step(np.array([0.5, 0.7, 0.9]), 2.0, np.array([1.5, 2.0, 2.5]))
-        assert torch.all(s.positions >= s.lower[:, None, :]) and torch.all(s.positions <= s.upper[:, None, :])
-        assert torch.all(s.velocities.abs() <= s.vmax[:, None, :] * (1 + 1e-6))
-        assert torch.all(s.gbest_fitness <= prev) and torch.all(s.pbest_fitness <= prev_p)
-        assert torch.equal(s.gbest_fitness, s.pbest_fitness.min(dim=1).values)
-        prev, prev_p = s.gbest_fitness.clone(), s.pbest_fitness.clone()
-    assert s.iteration.tolist() == [30] * 3
-    f = s.evolutionary_factor()
-    assert f.shape == (3,) and torch.all((f >= 0) & (f <= 1))
-    s.reset([1])
-    assert s.iteration.tolist() == [30, 0, 30]
-
-
-def test_torch_factor_equals_numpy_factor():
-    rng = np.random.default_rng(2)
-    pos = np.concatenate([rng.uniform(-5, 5, (10, 30, 30)), 400 + 1e-6 * rng.random((10, 30, 30))])
-    fit = rng.random((20, 30))
-    got = torch_evolutionary_factor(torch.as_tensor(pos), torch.as_tensor(fit)).numpy()
-    np.testing.assert_allclose(got, batch_evolutionary_factor(pos, fit), rtol=0, atol=1e-9)
-
-
-class _NoR1(TorchBatchSwarm):  # deliberately broken: r1 is never drawn (always 1)
-    def _draw_r(self):
-        r = super()._draw_r()
-        r[0] = 1.0
-        return r
-
-
-class _SocialSignFlipped(TorchBatchSwarm):  # deliberately broken: pushed away from the global best
-    def _draw_r(self):
-        r = super()._draw_r()
-        r[1] = -r[1]
-        return r
-
-
-def _final_best(cls, fn, seed, n=20, steps=50):
-    s = cls(fn, 10, seed, batch_size=n)
-    for _ in range(steps):
-        s.step(0.6, 1.7, 1.7)
-    g = s.gbest_fitness
-    return g.numpy() if isinstance(g, torch.Tensor) else g
-
-
-@pytest.mark.parametrize("name", ["sphere", "rastrigin"])
-def test_torch_swarm_matches_numpy_statistically_and_detects_broken_updates(name):
-    fn = get_function(name, 5)
-    reference = _final_best(BatchSwarm, fn, 0)
-    assert mannwhitneyu(reference, _final_best(TorchBatchSwarm, fn, 1)).pvalue > 0.01
-    if name == "sphere":  # the sharper function: both broken variants fall far outside the range
-        assert mannwhitneyu(reference, _final_best(_NoR1, fn, 1)).pvalue < 0.01
-        assert mannwhitneyu(reference, _final_best(_SocialSignFlipped, fn, 1)).pvalue < 0.01
-
-
 def test_vector_env_torch_backend_matches_numpy_backend():
     args = {**SMALL, "function": "sphere"}
     numpy_errors = final_errors_vector(0, n=20, **args)
