@@ -19,12 +19,12 @@ _GRID = 120
 def render_ansi(env: PSOEnv) -> str:
     """One line: iteration, best value, error, parameters, state and evolutionary factor."""
     swarm = env.swarm
-    err = env._error()
+    err = env._info()["error"]
     err_text = "n/a" if err is None else f"{err:.4e}"
     return (
         f"it {swarm.iteration:5d}/{env.max_iterations} | {env.function.name} | best {swarm.gbest_fitness:.6e} "
         f"| error {err_text} | w {env.w:.3f} c1 {env.c1:.3f} c2 {env.c2:.3f} "
-        f"| state {STATE_NAMES[env.tracker.state]} | f {env.f:.3f}"
+        f"| state {STATE_NAMES[env.belief.states[0]]} | f {env.f:.3f}"
     )
 
 
@@ -62,7 +62,7 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
             xs = np.linspace(fn.lower[0], fn.upper[0], _GRID)
             ys = np.linspace(fn.lower[1], fn.upper[1], _GRID)
             gx, gy = np.meshgrid(xs, ys)
-            gz = swarm.evaluate(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+            gz = swarm.evaluate(np.column_stack([gx.ravel(), gy.ravel()])[None])[0].reshape(gx.shape)
             env._render_grid = grid = (fn, gx, gy, gz)
         _, gx, gy, gz = grid
         ax.contourf(gx, gy, gz, levels=30, cmap="viridis")

@@ -10,6 +10,7 @@ from hmmlearn.hmm import CategoricalHMM
 
 import pso_env
 from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
+from pso_env.batch import BatchSwarm  # the integrator: Swarm(..., batch_size=1)
 from pso_env import OBS_MODES, REWARD_MODES, ActionConfig, PSOEnv, Swarm, apply_action, discretise
 from pso_env.belief import PAPER_EMISSIONPROB, PAPER_STARTPROB, PAPER_TRANSMAT, STATE_NAMES
 
@@ -149,7 +150,7 @@ def test_viterbi_state_matches_hmmlearn_decode():
     env = PSOEnv(function="ackley", dim=10, swarm_size=20, max_iterations=80, hmm_refit_every=0)
     model = CategoricalHMM(n_components=4, n_features=7, init_params="", params="")
     model.startprob_, model.transmat_, model.emissionprob_ = (
-        env.tracker.startprob, env.tracker.transmat, env.tracker.emissionprob)
+        env.belief.startprob, env.belief.transmat[0], env.belief.emissionprob[0])
     _, info = env.reset(seed=4)
     fs, rng = [info["f"]], np.random.default_rng(1)
     states = [info["state"]]
@@ -162,9 +163,9 @@ def test_viterbi_state_matches_hmmlearn_decode():
         _, path = model.decode(symbols[:t], algorithm="viterbi")
         assert states[t - 1] == STATE_NAMES[path[-1]]
     # the tracker decodes with the paper's model (floored where it is zero)
-    np.testing.assert_allclose(env.tracker.transmat, PAPER_TRANSMAT, atol=1e-4)
-    np.testing.assert_allclose(env.tracker.emissionprob, PAPER_EMISSIONPROB, atol=1e-4)
-    np.testing.assert_allclose(env.tracker.startprob, PAPER_STARTPROB, atol=1e-4)
+    np.testing.assert_allclose(env.belief.transmat[0], PAPER_TRANSMAT, atol=1e-4)
+    np.testing.assert_allclose(env.belief.emissionprob[0], PAPER_EMISSIONPROB, atol=1e-4)
+    np.testing.assert_allclose(env.belief.startprob, PAPER_STARTPROB, atol=1e-4)
 
 
 @pytest.mark.parametrize("action", range(4))
@@ -176,11 +177,11 @@ def test_constant_action_equals_driving_the_swarm_directly(action):
         _, _, _, _, info = env.step(action)
         params.append((info["w"], info["c1"], info["c2"]))
         bests.append(info["best_fitness"])
-    swarm = Swarm(get_function("griewank", 8), 15, np.random.default_rng(info_seed := env.reset(seed=5)[1]["swarm_seed"]))
-    assert info_seed == env.reset(seed=5)[1]["swarm_seed"]
+    # the environment's swarm generator is the first of three children of the seed (PSOVectorEnv's seeding)
+    swarm = BatchSwarm([get_function("griewank", 8)], 15, np.random.default_rng(np.random.SeedSequence(5).spawn(3)[0]))
     for (w, c1, c2), best in zip(params, bests):
         swarm.step(w, c1, c2)
-        assert swarm.gbest_fitness == best
+        assert swarm.gbest_fitness[0] == best
     # and the parameters follow the action's rule from w = w_max, c1 = c2 = 2
     cfg, rng = ActionConfig(), np.random.default_rng(0)
     w, c1, c2 = apply_action(action, 0.9, 2.0, 2.0, 0.5, rng, cfg)
