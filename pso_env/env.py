@@ -189,7 +189,7 @@ class PSOEnv(gym.Env):
         a = _as_action(action)
         core = self._core
         rewards, terminated, truncated = core._advance(np.array((a,)))
-        self.swarm.best_history.append(float(core._best[0]))
+        self.swarm._history.append(float(core._best[0]))
         self.states.append(int(core.belief.states[0]))
         self.actions_taken.append(a)
         term, trunc = bool(terminated[0]), bool(truncated[0])
@@ -264,7 +264,12 @@ class _RunView:
 
     def __init__(self, core: Any) -> None:
         self._core = core
-        self.best_history = [float(core._best[0])]
+        self._history = [float(core._best[0])]
+
+    @property
+    def best_history(self) -> np.ndarray:
+        """The best value after reset and after every step, shape (T + 1,)."""
+        return np.array(self._history)
 
     def __getattr__(self, name: str) -> Any:
         if name == "function":
