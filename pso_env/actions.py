@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,19 +31,24 @@ ACTION_NAMES = ("random-w", "adaptive-w", "max-w", "min-w")
 _C_MOVES = ((1.0, -1.0), (1.0, -0.5), (0.5, -1.0), (-1.0, 1.0))
 
 
-def adaptive_inertia(f: float) -> float:
-    """Zhan's sigmoid inertia ``w(f) = 1 / (1 + 1.5 exp(-2.6 f))``, about 0.4 at f = 0 and 0.9 at f = 1."""
-    return 1.0 / (1.0 + 1.5 * math.exp(-2.6 * f))
+_M1 = np.array([m[0] for m in _C_MOVES])
+_M2 = np.array([m[1] for m in _C_MOVES])
 
 
-def clamp_coefficients(
-    c1: float, c2: float, c_min: float, c_max: float, c_sum_max: float
-) -> tuple[float, float]:
+def adaptive_inertia(f: Any) -> Any:
+    """Zhan's sigmoid inertia ``w(f) = 1 / (1 + 1.5 exp(-2.6 f))``, about 0.4 at f = 0 and 0.9 at f = 1.
+
+    ``f`` is a number or an array (elementwise).
+    """
+    return 1.0 / (1.0 + 1.5 * np.exp(-2.6 * f))
+
+
+def clamp_coefficients(c1: Any, c2: Any, c_min: float, c_max: float, c_sum_max: float) -> tuple[Any, Any]:
     """Clamp the acceleration coefficients to a range and bound their sum (Zhan et al. 2009, IV-B).
 
     Parameters
     ----------
-    c1, c2 : float
+    c1, c2 : float or ndarray of the same shape
         Cognitive and social acceleration coefficients.
     c_min, c_max : float
         Range each coefficient is clamped to.
@@ -52,14 +58,16 @@ def clamp_coefficients(
 
     Returns
     -------
-    (float, float)
-        The clamped and, where needed, rescaled ``(c1, c2)``.
+    (c1, c2)
+        The clamped and, where needed, rescaled coefficients (numbers for numbers, arrays for arrays).
     """
-    c1 = min(max(c1, c_min), c_max)
-    c2 = min(max(c2, c_min), c_max)
+    c1 = np.minimum(np.maximum(c1, c_min), c_max)
+    c2 = np.minimum(np.maximum(c2, c_min), c_max)
     total = c1 + c2
-    if total > c_sum_max:
-        c1, c2 = c1 * c_sum_max / total, c2 * c_sum_max / total
+    over = total > c_sum_max
+    if np.any(over):
+        c1 = np.where(over, c1 * c_sum_max / total, c1)
+        c2 = np.where(over, c2 * c_sum_max / total, c2)
     return c1, c2
 
 
@@ -112,35 +120,30 @@ class ActionConfig:
             raise ValueError(f"c_sum_max must be > 0, got {self.c_sum_max}")
 
 
-def apply_action(
-    action: int, w: float, c1: float, c2: float, f: float, rng: np.random.Generator, config: ActionConfig
-) -> tuple[float, float, float]:
-    """Return the new ``(w, c1, c2)`` after ``action`` (0..3) from the current coefficients.
+def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.ndarray, f: np.ndarray,
+                  u: np.ndarray, config: ActionConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The new ``(w, c1, c2)`` of B controllers after ``actions`` (the table in the module docstring).
 
     Parameters
     ----------
-    action : int
-        Action index 0..3 (the paper's actions 1..4); not validated here (the environment does).
-    w, c1, c2 : float
+    actions : ndarray of int, shape (B,)
+        Action indices 0..3 (the paper's actions 1..4); not validated here (the environments do).
+    w, c1, c2 : ndarray, shape (B,)
         Current parameters (``w`` is replaced, ``c1``/``c2`` are moved).
-    f : float
-        Current evolutionary factor, used by action 1.
-    rng : numpy.random.Generator
-        Source of ``delta`` (one draw) and, for action 0, of the random inertia weight (a second draw).
+    f : ndarray, shape (B,)
+        Current evolutionary factors, used by action 1.
+    u : ndarray, shape (2, B)
+        Uniform draws in [0, 1): ``u[0]`` gives ``delta``, ``u[1]`` the random inertia weight of action 0.
     config : ActionConfig
         Ranges and clamps.
+
+    Returns
+    -------
+    (w, c1, c2) : ndarrays of shape (B,)
     """
-    delta = config.delta_low + (config.delta_high - config.delta_low) * rng.random()
-    if action == 0:
-        w = config.w_min + (config.w_max - config.w_min) * rng.random()
-    elif action == 1:
-        w = adaptive_inertia(f)
-    elif action == 2:
-        w = config.w_max
-    else:
-        w = config.w_min
-    m1, m2 = _C_MOVES[action]
-    c1, c2 = clamp_coefficients(
-        c1 + m1 * delta, c2 + m2 * delta, config.c_min, config.c_max, config.c_sum_max
-    )
-    return w, c1, c2
+    cfg = config
+    delta = cfg.delta_low + (cfg.delta_high - cfg.delta_low) * u[0]
+    w = np.choose(actions, (cfg.w_min + (cfg.w_max - cfg.w_min) * u[1], adaptive_inertia(f), cfg.w_max, cfg.w_min))
+    c1, c2 = clamp_coefficients(c1 + _M1[actions] * delta, c2 + _M2[actions] * delta, cfg.c_min, cfg.c_max,
+                                cfg.c_sum_max)
+    return w.astype(float), c1, c2

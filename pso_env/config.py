@@ -200,7 +200,7 @@ class EnvConfig:
     True
     """
 
-    function: Any = config_field(
+    function: Any = config_field(  # noqa: RUF009 - a field() factory
         "rastrigin", "function names or suites (paper, bbob, cec2022), comma-separated; in Python also "
         "function objects, (name, dim, options) entries or lists of them", check_function, cli="--function")
     dim: int = config_field(30, "dimension D of functions given by name (suite entries carry their own)",

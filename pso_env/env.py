@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -237,7 +238,7 @@ class PSOEnv(gym.Env):
         best, f_star = float(core._best[0]), core._reward.f_star[0]
         return {
             "best_fitness": best,
-            "error": None if f_star != f_star else best - float(f_star),
+            "error": None if math.isnan(f_star) else best - float(f_star),
             "w": float(core.w[0]),
             "c1": float(core.c1[0]),
             "c2": float(core.c2[0]),

@@ -14,123 +14,27 @@ matches a single environment in distribution, not draw for draw.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from gymnasium import spaces
-
-from .actions import _C_MOVES, ACTION_NAMES, N_ACTIONS, ActionConfig
+from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, apply_actions
 from .batch_belief import BatchBelief as Belief
 from .belief import STATE_NAMES
 from .config import EnvConfig, make_config
 from .instances import InstanceSet
-from .observation import FEATURE_NAMES, IMPROVEMENT_WINDOW, observation_space
-from .reward import ERROR_FLOOR
-from .batch import BatchSwarm  # the swarm classes, imported here only (torch's lazily in _new_swarm)
+from .observation import Features, observation_space
+from .reward import Reward
+
+from .batch import BatchSwarm  # isort: skip - the swarm classes, imported here only (torch's in _new_swarm)
 
 _STATE_NAMES = np.array(STATE_NAMES, dtype=object)
-_M1 = np.array([m[0] for m in _C_MOVES])
-_M2 = np.array([m[1] for m in _C_MOVES])
-
-
-# ---------------------------------------------------------------------------------------------------------
-class _BatchReward:
-    """:class:`pso_env.reward.Reward` for B episodes (same modes and formulas, as arrays).
-
-    Mirrors ``Reward`` formula for formula; ``tests/test_vector.py`` compares the two on the same
-    sequences, so a change to one that is not made to the other fails there.
-    """
-
-    def __init__(self, mode: str, batch_size: int) -> None:
-        self.mode = mode
-        self.f_star = np.full(batch_size, np.nan)  # NaN: f* unknown
-        self.best0 = np.zeros(batch_size)
-        self.scale0 = np.ones(batch_size)
-        self.e0 = np.ones(batch_size)
-
-    def reset(self, idx: np.ndarray, best: np.ndarray, f_star: np.ndarray) -> None:
-        self.f_star[idx] = f_star
-        self.best0[idx] = best
-        finite = np.isfinite(best)
-        self.scale0[idx] = np.where(finite, np.maximum(np.abs(np.where(finite, best, 0.0)), 1.0), 1.0)
-        e0 = self.error_proxy(best, idx)
-        self.e0[idx] = np.where(np.isfinite(e0), e0, 1.0)
-
-    def error_proxy(self, best: np.ndarray, idx: Any = slice(None)) -> np.ndarray:
-        f_star, best0, scale0 = self.f_star[idx], self.best0[idx], self.scale0[idx]
-        known = ~np.isnan(f_star)
-        with np.errstate(invalid="ignore"):
-            rel = np.where(np.isfinite(best0), 1.0 + (best - best0) / scale0, np.inf)
-            e = np.where(known, best - np.where(known, f_star, 0.0), rel)
-        return np.maximum(e, ERROR_FLOOR)
-
-    def __call__(self, previous: np.ndarray, best: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if self.mode == "improvement":
-                r = previous - best
-            elif self.mode == "log":
-                r = np.log10(self.error_proxy(previous)) - np.log10(self.error_proxy(best))
-            else:
-                r = (self.error_proxy(previous) - self.error_proxy(best)) / self.e0
-        return np.where(np.isfinite(r), r, 0.0)
-
-
-def _unit(value: np.ndarray, low: float, high: float) -> np.ndarray:
-    if not high > low:
-        return np.zeros_like(value)
-    return np.clip((value - low) / (high - low), 0.0, 1.0)
-
-
-class _BatchFeatures:
-    """:class:`pso_env.observation.FeatureTracker` for B episodes."""
-
-    def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig) -> None:
-        self.max_iterations = max_iterations
-        self.actions = actions
-        self._log_t = math.log1p(max_iterations)
-        w = IMPROVEMENT_WINDOW + 1
-        self._hist = np.zeros((batch_size, w))  # ring buffer of the last W log errors
-        self._count = np.zeros(batch_size, dtype=np.int64)
-        self._since = np.zeros(batch_size, dtype=np.int64)
-        self._last_best = np.full(batch_size, np.inf)
-
-    def reset(self, idx: np.ndarray) -> None:
-        self._count[idx] = 0
-        self._since[idx] = 0
-        self._last_best[idx] = np.inf
-
-    def observe(self, idx: Any, posterior: np.ndarray, f: np.ndarray, iteration: np.ndarray, w: np.ndarray,
-                c1: np.ndarray, c2: np.ndarray, best: np.ndarray, reward: _BatchReward) -> np.ndarray:
-        a, size = self.actions, self._hist.shape[1]
-        # the first observation of an episode counts as an improvement, so since <= iteration <= max_iterations
-        since = np.where((best < self._last_best[idx]) | (self._count[idx] == 0), 0, self._since[idx] + 1)
-        self._since[idx] = since
-        self._last_best[idx] = np.minimum(best, self._last_best[idx])
-        e = reward.error_proxy(best, idx)
-        with np.errstate(divide="ignore"):
-            le = np.where(np.isfinite(e), np.log10(e), 400.0)
-        t = self._count[idx].copy()  # idx may be a slice: a view would see the increment below
-        rows = np.arange(self._hist.shape[0])[idx]
-        self._hist[rows, t % size] = le
-        self._count[idx] = t + 1
-        past = self._hist[rows, np.maximum(t - IMPROVEMENT_WINDOW, 0) % size]
-        out = np.empty((rows.size, len(FEATURE_NAMES)), dtype=np.float32)
-        out[:, :4] = posterior
-        out[:, 4] = np.where(np.isnan(f), 1.0, np.clip(f, 0.0, 1.0))  # NaN reads as the top symbol, as the HMM's
-        out[:, 5] = iteration / self.max_iterations
-        out[:, 6] = _unit(w, a.w_min, a.w_max)
-        out[:, 7] = _unit(c1, a.c_min, a.c_max)
-        out[:, 8] = _unit(c2, a.c_min, a.c_max)
-        out[:, 9] = np.clip((past - le) / 10.0, 0.0, 1.0)
-        out[:, 10] = np.minimum(np.log1p(since) / self._log_t, 1.0)
-        return out
 
 
 def _np(x: Any) -> np.ndarray:
@@ -266,8 +170,8 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         self.observation_space = batch_space(self.single_observation_space, b)
 
         self.belief = Belief(b, refit_every=cfg.hmm_refit_every)
-        self._reward = _BatchReward(self.reward_mode, b)
-        self._features = (_BatchFeatures(b, self.max_iterations, self.actions)
+        self._reward = Reward(self.reward_mode, b)
+        self._features = (Features(b, self.max_iterations, self.actions)
                           if self.obs_mode == "features" else None)
         self._eye = np.eye(N_ACTIONS, dtype=np.float32)
         self.swarms: dict[int, Any] = {}  # one batched swarm per dimension (rows of other dims idle)
@@ -461,21 +365,10 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
             raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
         return a
 
-    def _apply_actions(self, a: np.ndarray) -> None:
-        """Vectorised :func:`pso_env.actions.apply_action` for every sub-environment."""
-        cfg = self.actions
-        u = self._action_rng.random((2, self.num_envs))
-        delta = cfg.delta_low + (cfg.delta_high - cfg.delta_low) * u[0]
-        adaptive = 1.0 / (1.0 + 1.5 * np.exp(-2.6 * self.f))
-        w = np.choose(a, (cfg.w_min + (cfg.w_max - cfg.w_min) * u[1], adaptive, cfg.w_max, cfg.w_min))
-        c1 = np.minimum(np.maximum(self.c1 + _M1[a] * delta, cfg.c_min), cfg.c_max)
-        c2 = np.minimum(np.maximum(self.c2 + _M2[a] * delta, cfg.c_min), cfg.c_max)
-        total = c1 + c2
-        over = total > cfg.c_sum_max
-        if over.any():
-            c1 = np.where(over, c1 * cfg.c_sum_max / total, c1)
-            c2 = np.where(over, c2 * cfg.c_sum_max / total, c2)
-        self.w, self.c1, self.c2 = w.astype(float), c1, c2
+    def _set_parameters(self, a: np.ndarray) -> None:
+        """w, c1, c2 of every sub-environment after actions ``a`` (:func:`pso_env.actions.apply_actions`)."""
+        self.w, self.c1, self.c2 = apply_actions(a, self.w, self.c1, self.c2, self.f,
+                                                 self._action_rng.random((2, self.num_envs)), self.actions)
 
     def _advance(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One iteration of every sub-environment under actions ``a`` (checked): rewards, terminations, truncations.
@@ -484,7 +377,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         evolutionary factor -> belief -> reward); :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
         previous = self._best
-        self._apply_actions(a)
+        self._set_parameters(a)
         for swarm in self.swarms.values():
             swarm.step(self.w, self.c1, self.c2)
         self.f, self._best = self._read()
