@@ -108,7 +108,7 @@ class TrainConfig:
     checkpoint_every: int = config_field(20_000, "steps between checkpoints", check_int(1))
     eval_every: int = config_field(20_000, "steps between held-out evaluations", check_int(1))
     keep_checkpoints: int = config_field(3, "checkpoints kept", check_int(1), cli=None)
-    hyperparameters: dict[str, Any] = config_field({}, "model hyperparameters", _check_dict, cli=None)
+    hyperparameters: dict[str, Any] = config_field({}, "model hyperparameters", _check_dict, cli=None)  # noqa: RUF009
 
     def __post_init__(self) -> None:
         self.validate()

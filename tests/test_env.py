@@ -1,6 +1,11 @@
 """The PSOControl environment."""
 
+import argparse
+import json
 import math
+import pydoc
+import subprocess
+import sys
 import warnings
 
 import gymnasium as gym
@@ -10,7 +15,7 @@ from hmmlearn.hmm import CategoricalHMM
 
 import pso_env
 from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
-from pso_env import OBS_MODES, REWARD_MODES, PSOEnv
+from pso_env import OBS_MODES, REWARD_MODES, EnvConfig, PSOEnv, PSOVectorEnv
 from pso_env.batch import BatchSwarm  # the integrator: Swarm(..., batch_size=1)
 from pso_env.belief import PAPER_EMISSIONPROB, PAPER_STARTPROB, PAPER_TRANSMAT, STATE_NAMES
 from pso_env.factor import discretise
@@ -270,3 +275,92 @@ def test_numpy_integer_actions_accepted():
     env.reset(seed=0)
     env.step(np.int64(2))
     env.step(np.array(1))
+
+
+# ----------------------------------------------------------------------------------- configuration
+def test_config_validates_every_field_once_with_one_prefix():
+    with pytest.raises(ValueError, match=r"^shift must be True or False, got 'yes'$"):
+        EnvConfig(shift="yes")
+    with pytest.raises(ValueError, match=r"^rotate must be True or False, got 1$"):
+        PSOEnv(rotate=1)
+    with pytest.raises(ValueError, match=r"^swarm_size must be an integer >= 2, got 1$"):
+        gym.make("pso_env/PSOControl-v0", swarm_size=1)
+    with pytest.raises(ValueError, match=r"^function: name: unknown name|^function: unknown"):
+        PSOEnv(function="rastrign")
+    with pytest.raises(ValueError, match="config must be an EnvConfig"):
+        PSOEnv(config={"dim": 3})
+
+
+def test_config_round_trips_and_both_envs_take_it():
+    cfg = EnvConfig(function=["sphere", ("rastrigin", 3, {})], dim=4, swarm_size=6, max_iterations=5,
+                    delta_range=(0.01, 0.02), target_error=None, shift=True)
+    data = json.loads(json.dumps(cfg.to_dict()))
+    assert EnvConfig.from_dict(data) == cfg
+    with pytest.raises(ValueError, match="function object"):
+        EnvConfig(function=get_function("sphere", 2)).to_dict()
+    with pytest.raises(ValueError, match="unknown EnvConfig fields"):
+        EnvConfig.from_dict({"dims": 3})
+    env, venv = PSOEnv(cfg), PSOVectorEnv(3, cfg, max_iterations=7)
+    assert env.config is cfg and venv.config == cfg.replace(max_iterations=7)
+    assert PSOEnv(dim=4).config == EnvConfig(dim=4)
+
+
+def test_config_command_line_options_come_from_the_fields():
+    parser = argparse.ArgumentParser()
+    EnvConfig.add_arguments(parser, exclude=("backend", "device", "dtype"))
+    ns = parser.parse_args(["--function", "sphere,ackley", "--dim", "5", "--shift", "--delta-range", "0.1,0.2",
+                            "--target-error", "none", "--velocity-clamp", "0.5"])
+    cfg = EnvConfig.from_namespace(ns)
+    assert cfg.function == ["sphere", "ackley"] and cfg.dim == 5 and cfg.shift is True
+    assert cfg.delta_range == (0.1, 0.2) and cfg.target_error is None and cfg.velocity_clamp == 0.5
+    assert EnvConfig.from_namespace(parser.parse_args([])) == EnvConfig()
+    help_text = parser.format_help()
+    assert "--swarm-size" in help_text and "--backend" not in help_text
+
+
+def test_help_shows_no_sentinels():
+    assert "object object at" not in pydoc.render_doc(PSOEnv) and "object object at" not in pydoc.render_doc(
+        PSOVectorEnv)
+
+
+def test_import_registers_without_heavy_modules():
+    code = ("import sys, gymnasium, pso_env; assert pso_env.ENV_ID in gymnasium.registry; "
+            "print(sorted(m for m in ('numba', 'ioh', 'torch', 'benchmarks_fn', 'pso_env.env') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    assert set(pso_env.__all__) <= set(dir(pso_env)) and pso_env.PSOEnv is PSOEnv
+
+
+# ----------------------------------------------------------------------------------- observations in their space
+_NASTY = {
+    "nan": lambda x: np.full(len(x), np.nan),
+    "+inf": lambda x: np.full(len(x), np.inf),
+    "-inf": lambda x: np.full(len(x), -np.inf),
+    "1e308": lambda x: np.full(len(x), 1e308),
+    "huge-spread": lambda x: np.where(x[:, 0] > 0, 1e308, -1e308),
+    "constant": lambda x: np.full(len(x), 3.0),
+    "mixture": lambda x: np.choose(np.arange(len(x)) % 5, [np.full(len(x), v) for v in
+                                                           (np.nan, np.inf, -np.inf, 1e308, 0.0)]) + x[:, 0] * 0,
+    "nan-then-finite": lambda x: np.where(x[:, 0] > 0.5, np.nan, (x ** 2).sum(axis=1)),
+}
+
+
+@pytest.mark.parametrize("obs_mode", OBS_MODES)
+@pytest.mark.parametrize("name", sorted(_NASTY))
+@pytest.mark.parametrize("reward_mode", REWARD_MODES)
+def test_observations_stay_in_their_space_for_any_objective_values(name, obs_mode, reward_mode):
+    fn = from_callable(_NASTY[name], dim=3, lower=-1.0, upper=1.0, name=name, vectorized=True)
+    kw = {"function": fn, "swarm_size": 6, "max_iterations": 5, "obs_mode": obs_mode, "reward_mode": reward_mode}
+    env = PSOEnv(**kw)
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs), obs
+    for t in range(5):
+        obs, r, *_ = env.step(t % 4)
+        assert env.observation_space.contains(obs), obs
+        assert math.isfinite(r)
+    venv = PSOVectorEnv(4, **kw)
+    obs, _ = venv.reset(seed=1)
+    for _ in range(12):  # through autoresets
+        assert venv.observation_space.contains(obs), obs
+        obs, r, *_ = venv.step(venv.action_space.sample())
+        assert np.isfinite(r).all()

@@ -693,3 +693,42 @@ def test_vector_env_torch_backend_matches_numpy_backend():
     np.testing.assert_array_equal(torch_errors, final_errors_vector(0, n=20, backend="torch", **args))
     a = _rollout(PSOVectorEnv(3, backend="torch", **{**SMALL, "max_iterations": 4, "obs_mode": "features"}), 0)
     assert a[0].shape == (3, 11)
+
+
+# ----------------------------------------------------------------------------------- mixed dimensions
+@pytest.mark.parametrize("mode", ["NextStep", "SameStep"])
+def test_mixed_dimensions_run_one_swarm_per_dimension_across_resets_and_autoresets(mode):
+    env = gym.make_vec("pso_env/PSOControl-v0", num_envs=64, vectorization_mode="vector_entry_point",
+                       function="paper", dim=30, max_iterations=3, swarm_size=5, autoreset_mode=mode)
+    venv = env.unwrapped if hasattr(env, "unwrapped") else env
+    seen_dims = set()
+    for seed in (0, 1):
+        obs, info = env.reset(seed=seed)
+        for _ in range(10):
+            seen_dims.add(tuple(sorted(venv.swarms)))
+            dims = np.array([fn.dim for fn in venv.functions])
+            assert set(venv.swarms) == set(dims.tolist())
+            for d, swarm in venv.swarms.items():  # each sub-environment's row runs its own function
+                rows = np.flatnonzero(dims == d)
+                assert all(swarm.functions[i] is venv.functions[i] for i in rows)
+                np.testing.assert_array_equal(swarm.gbest_fitness[rows], venv._best[rows])
+            obs, r, term, trunc, info = env.step(env.action_space.sample())
+            assert obs.shape == (64, 4) and np.isfinite(r).all()
+            assert (info["iteration"] <= 3).all()
+    assert (2, 30) in seen_dims
+    with pytest.raises(ValueError, match="swarms"):
+        venv.swarm  # noqa: B018 - several dimensions: no single swarm
+
+
+def test_mixed_dimensions_sb3_and_partial_reset_moves_rows_between_swarms():
+    venv = make_sb3_vec_env(64, seed=0, function="paper", dim=30, max_iterations=2, swarm_size=5)
+    venv.reset()
+    for _ in range(6):
+        obs, rewards, dones, infos = venv.step(np.random.default_rng(0).integers(0, 4, 64))
+        assert obs.shape == (64, 4)
+    env = PSOVectorEnv(2, function=[("dropwave", 2), ("sphere", 3)], dim=3, max_iterations=4, swarm_size=5,
+                       instance_order="round_robin", autoreset_mode="Disabled")
+    env.reset(seed=0)
+    assert sorted(env.swarms) == [2, 3] and [fn.dim for fn in env.functions] == [2, 3]
+    env.reset(options={"reset_mask": np.array([True, False]), "function": "sphere"})
+    assert sorted(env.swarms) == [3] and env.swarm.functions[0] is env.functions[0]
