@@ -712,7 +712,7 @@ def test_mixed_dimensions_run_one_swarm_per_dimension_across_resets_and_autorese
                 rows = np.flatnonzero(dims == d)
                 assert all(swarm.functions[i] is venv.functions[i] for i in rows)
                 np.testing.assert_array_equal(swarm.gbest_fitness[rows], venv._best[rows])
-            obs, r, term, trunc, info = env.step(env.action_space.sample())
+            obs, r, _, _, info = env.step(env.action_space.sample())
             assert obs.shape == (64, 4) and np.isfinite(r).all()
             assert (info["iteration"] <= 3).all()
     assert (2, 30) in seen_dims
@@ -724,7 +724,7 @@ def test_mixed_dimensions_sb3_and_partial_reset_moves_rows_between_swarms():
     venv = make_sb3_vec_env(64, seed=0, function="paper", dim=30, max_iterations=2, swarm_size=5)
     venv.reset()
     for _ in range(6):
-        obs, rewards, dones, infos = venv.step(np.random.default_rng(0).integers(0, 4, 64))
+        obs, *_ = venv.step(np.random.default_rng(0).integers(0, 4, 64))
         assert obs.shape == (64, 4)
     env = PSOVectorEnv(2, function=[("dropwave", 2), ("sphere", 3)], dim=3, max_iterations=4, swarm_size=5,
                        instance_order="round_robin", autoreset_mode="Disabled")
