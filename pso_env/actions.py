@@ -20,35 +20,32 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
+from numba import njit
 
 N_ACTIONS = 4
 #: Short names of the actions, index 0..3 (the paper's actions 1..4).
 ACTION_NAMES = ("random-w", "adaptive-w", "max-w", "min-w")
-# (c1 sign, c2 sign) in units of delta, per action.
-_C_MOVES = ((1.0, -1.0), (1.0, -0.5), (0.5, -1.0), (-1.0, 1.0))
 
 
-_M1 = np.array([m[0] for m in _C_MOVES])
-_M2 = np.array([m[1] for m in _C_MOVES])
+# Moves of c1 and of c2 in units of delta, per action (constant tuples: numba reads them as constants).
+_M1 = (1.0, 1.0, 0.5, -1.0)
+_M2 = (-1.0, -0.5, -1.0, 1.0)
 
 
-def adaptive_inertia(f: Any) -> Any:
-    """Zhan's sigmoid inertia ``w(f) = 1 / (1 + 1.5 exp(-2.6 f))``, about 0.4 at f = 0 and 0.9 at f = 1.
-
-    ``f`` is a number or an array (elementwise).
-    """
-    return 1.0 / (1.0 + 1.5 * np.exp(-2.6 * f))
+@njit(cache=True, nogil=True)
+def adaptive_inertia(f: float) -> float:
+    """Zhan's sigmoid inertia ``w(f) = 1 / (1 + 1.5 exp(-2.6 f))``, about 0.4 at f = 0 and 0.9 at f = 1."""
+    return 1.0 / (1.0 + 1.5 * math.exp(-2.6 * f))
 
 
-def clamp_coefficients(c1: Any, c2: Any, c_min: float, c_max: float, c_sum_max: float) -> tuple[Any, Any]:
+@njit(cache=True, nogil=True)
+def clamp_coefficients(c1: float, c2: float, c_min: float, c_max: float, c_sum_max: float) -> tuple[float, float]:
     """Clamp the acceleration coefficients to a range and bound their sum (Zhan et al. 2009, IV-B).
 
     Parameters
     ----------
-    c1, c2 : float or ndarray of the same shape
+    c1, c2 : float
         Cognitive and social acceleration coefficients.
     c_min, c_max : float
         Range each coefficient is clamped to.
@@ -58,16 +55,14 @@ def clamp_coefficients(c1: Any, c2: Any, c_min: float, c_max: float, c_sum_max: 
 
     Returns
     -------
-    (c1, c2)
-        The clamped and, where needed, rescaled coefficients (numbers for numbers, arrays for arrays).
+    (float, float)
+        The clamped and, where needed, rescaled ``(c1, c2)``.
     """
-    c1 = np.minimum(np.maximum(c1, c_min), c_max)
-    c2 = np.minimum(np.maximum(c2, c_min), c_max)
+    c1 = min(max(c1, c_min), c_max)
+    c2 = min(max(c2, c_min), c_max)
     total = c1 + c2
-    over = total > c_sum_max
-    if np.any(over):
-        c1 = np.where(over, c1 * c_sum_max / total, c1)
-        c2 = np.where(over, c2 * c_sum_max / total, c2)
+    if total > c_sum_max:
+        c1, c2 = c1 * c_sum_max / total, c2 * c_sum_max / total
     return c1, c2
 
 
@@ -142,8 +137,23 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
     (w, c1, c2) : ndarrays of shape (B,)
     """
     cfg = config
-    delta = cfg.delta_low + (cfg.delta_high - cfg.delta_low) * u[0]
-    w = np.choose(actions, (cfg.w_min + (cfg.w_max - cfg.w_min) * u[1], adaptive_inertia(f), cfg.w_max, cfg.w_min))
-    c1, c2 = clamp_coefficients(c1 + _M1[actions] * delta, c2 + _M2[actions] * delta, cfg.c_min, cfg.c_max,
-                                cfg.c_sum_max)
-    return w.astype(float), c1, c2
+    w, c1, c2 = np.empty(actions.shape[0]), np.array(c1, dtype=float), np.array(c2, dtype=float)
+    _actions_into(np.asarray(actions, dtype=np.int64), np.asarray(f, dtype=float), np.asarray(u, dtype=float), w, c1,
+                  c2, cfg.w_min, cfg.w_max, cfg.delta_low, cfg.delta_high, cfg.c_min, cfg.c_max, cfg.c_sum_max)
+    return w, c1, c2
+
+
+@njit(cache=True, nogil=True)
+def _actions_into(actions, f, u, w, c1, c2, w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max):  # noqa: ANN001
+    for i in range(actions.shape[0]):
+        a = actions[i]
+        delta = delta_low + (delta_high - delta_low) * u[0, i]
+        if a == 0:
+            w[i] = w_min + (w_max - w_min) * u[1, i]
+        elif a == 1:
+            w[i] = adaptive_inertia(f[i])
+        elif a == 2:
+            w[i] = w_max
+        else:
+            w[i] = w_min
+        c1[i], c2[i] = clamp_coefficients(c1[i] + _M1[a] * delta, c2[i] + _M2[a] * delta, c_min, c_max, c_sum_max)

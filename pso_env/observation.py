@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from numba import njit
 
 from .actions import ActionConfig
 from .config import OBS_MODES  # noqa: F401 - the modes, listed with the configuration
@@ -25,12 +26,6 @@ def observation_space(mode: str) -> spaces.Box:
     """``Box(0, 1, (n,), float32)``: n = 4 for "viterbi" and "belief", 11 for "features"."""
     n = len(FEATURE_NAMES) if mode == "features" else 4
     return spaces.Box(0.0, 1.0, (n,), dtype=np.float32)
-
-
-def _unit(value: np.ndarray, low: float, high: float) -> np.ndarray:
-    if not high > low:
-        return np.zeros_like(value)
-    return np.clip((value - low) / (high - low), 0.0, 1.0)
 
 
 class Features:
@@ -68,33 +63,63 @@ class Features:
         self._since = np.zeros(batch_size, dtype=np.int64)
         self._last_best = np.full(batch_size, np.inf)
 
-    def reset(self, idx: np.ndarray) -> None:
+    def reset(self, idx: Any) -> None:
+        """Start episodes ``idx``: empty windows, no improvement seen."""
         self._count[idx] = 0
         self._since[idx] = 0
         self._last_best[idx] = np.inf
 
     def observe(self, idx: Any, posterior: np.ndarray, f: np.ndarray, iteration: np.ndarray, w: np.ndarray,
                 c1: np.ndarray, c2: np.ndarray, best: np.ndarray, reward: Reward) -> np.ndarray:
-        a, size = self.actions, self._hist.shape[1]
-        # the first observation of an episode counts as an improvement, so since <= iteration <= max_iterations
-        since = np.where((best < self._last_best[idx]) | (self._count[idx] == 0), 0, self._since[idx] + 1)
-        self._since[idx] = since
-        self._last_best[idx] = np.minimum(best, self._last_best[idx])
-        e = reward.error_proxy(best, idx)
-        with np.errstate(divide="ignore"):
-            le = np.where(np.isfinite(e), np.log10(e), 400.0)
-        t = self._count[idx].copy()  # idx may be a slice: a view would see the increment below
+        """The features of episodes ``idx`` (a slice or indices) after their latest reset or step, shape (k, 11).
+
+        ``posterior`` (k, 4), the other arrays (k,): the state of those episodes; ``reward`` supplies the
+        floored error. Advances the episodes' windows, so call it once per step.
+        """
+        a = self.actions
         rows = np.arange(self._hist.shape[0])[idx]
-        self._hist[rows, t % size] = le
-        self._count[idx] = t + 1
-        past = self._hist[rows, np.maximum(t - IMPROVEMENT_WINDOW, 0) % size]
         out = np.empty((rows.size, len(FEATURE_NAMES)), dtype=np.float32)
-        out[:, :4] = posterior
-        out[:, 4] = np.where(np.isnan(f), 1.0, np.clip(f, 0.0, 1.0))  # NaN reads as the top symbol, as the HMM's
-        out[:, 5] = iteration / self.max_iterations
-        out[:, 6] = _unit(w, a.w_min, a.w_max)
-        out[:, 7] = _unit(c1, a.c_min, a.c_max)
-        out[:, 8] = _unit(c2, a.c_min, a.c_max)
-        out[:, 9] = np.clip((past - le) / 10.0, 0.0, 1.0)
-        out[:, 10] = np.minimum(np.log1p(since) / self._log_t, 1.0)
+        _features_into(out, rows, np.ascontiguousarray(posterior, dtype=float), _f64(f), _f64(iteration), _f64(w),
+                       _f64(c1), _f64(c2), _f64(best), _f64(reward.error_proxy(best, idx)), self._hist, self._count,
+                       self._since, self._last_best, float(self.max_iterations), self._log_t, a.w_min, a.w_max,
+                       a.c_min, a.c_max)
         return out
+
+
+def _f64(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
+@njit(cache=True, nogil=True)
+def _unit1(value: float, low: float, high: float) -> float:
+    if not high > low:
+        return 0.0
+    return min(max((value - low) / (high - low), 0.0), 1.0)
+
+
+@njit(cache=True, nogil=True)
+def _features_into(out, rows, posterior, f, iteration, w, c1, c2, best, e, hist, count, since, last_best,  # noqa: ANN001
+                   max_iterations, log_t, w_min, w_max, c_min, c_max):
+    """One feature row per episode ``rows[k]`` into ``out[k]`` (the class docstring's entries, each in [0, 1])."""
+    size = hist.shape[1]
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        t = count[r]
+        # the first observation of an episode counts as an improvement, so since <= iteration <= max_iterations
+        s = 0 if (best[k] < last_best[r] or t == 0) else since[r] + 1
+        since[r] = s
+        last_best[r] = min(best[k], last_best[r])
+        le = math.log10(e[k]) if math.isfinite(e[k]) else 400.0
+        hist[r, t % size] = le
+        count[r] = t + 1
+        past = hist[r, max(t - (size - 1), 0) % size]
+        for j in range(4):
+            out[k, j] = posterior[k, j]
+        fk = f[k]
+        out[k, 4] = 1.0 if math.isnan(fk) else min(max(fk, 0.0), 1.0)  # NaN reads as the top symbol, as the HMM's
+        out[k, 5] = min(max(iteration[k] / max_iterations, 0.0), 1.0)
+        out[k, 6] = _unit1(w[k], w_min, w_max)
+        out[k, 7] = _unit1(c1[k], c_min, c_max)
+        out[k, 8] = _unit1(c2[k], c_min, c_max)
+        out[k, 9] = min(max((past - le) / 10.0, 0.0), 1.0)
+        out[k, 10] = min(math.log1p(s) / log_t, 1.0)

@@ -6,11 +6,13 @@ run (SPEC section 5), so an agent trained on several functions needs a scale-fre
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+from numba import njit
 
-from .config import REWARD_MODES  # noqa: F401 - the modes, listed with the configuration
+from .config import REWARD_MODES
 
 #: Errors below this count as solved (the CEC convention), so the log reward stays finite.
 ERROR_FLOOR = 1e-8
@@ -40,6 +42,8 @@ class Reward:
 
     def __init__(self, mode: str, batch_size: int) -> None:
         self.mode = mode
+        self._mode = REWARD_MODES.index(mode)
+        self._rows = np.arange(batch_size)
         self.f_star = np.full(batch_size, np.nan)  # NaN: f* unknown
         self.best0 = np.zeros(batch_size)
         self.scale0 = np.ones(batch_size)
@@ -56,20 +60,44 @@ class Reward:
 
     def error_proxy(self, best: np.ndarray, idx: Any = slice(None)) -> np.ndarray:
         """The floored error that the log and relative modes measure, for episodes ``idx``."""
-        f_star, best0, scale0 = self.f_star[idx], self.best0[idx], self.scale0[idx]
-        known = ~np.isnan(f_star)
-        with np.errstate(invalid="ignore"):
-            rel = np.where(np.isfinite(best0), 1.0 + (best - best0) / scale0, np.inf)
-            e = np.where(known, best - np.where(known, f_star, 0.0), rel)
-        return np.maximum(e, ERROR_FLOOR)
+        rows = self._rows[idx]
+        out = np.empty(rows.size)
+        _errors_into(out, np.ascontiguousarray(best, dtype=float), rows, self.f_star, self.best0, self.scale0)
+        return out
 
     def __call__(self, previous: np.ndarray, best: np.ndarray) -> np.ndarray:
         """The rewards of a step of all B episodes that moved their best values from ``previous`` to ``best``."""
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if self.mode == "improvement":
-                r = previous - best
-            elif self.mode == "log":
-                r = np.log10(self.error_proxy(previous)) - np.log10(self.error_proxy(best))
-            else:
-                r = (self.error_proxy(previous) - self.error_proxy(best)) / self.e0
-        return np.where(np.isfinite(r), r, 0.0)
+        out = np.empty(self._rows.size)
+        _rewards_into(out, self._mode, np.ascontiguousarray(previous, dtype=float),
+                      np.ascontiguousarray(best, dtype=float), self.f_star, self.best0, self.scale0, self.e0)
+        return out
+
+
+@njit(cache=True, nogil=True)
+def _error(best: float, f_star: float, best0: float, scale0: float) -> float:
+    if not math.isnan(f_star):
+        e = best - f_star
+    elif math.isfinite(best0):
+        e = 1.0 + (best - best0) / scale0
+    else:
+        e = math.inf
+    return max(e, ERROR_FLOOR) if not math.isnan(e) else e
+
+
+@njit(cache=True, nogil=True)
+def _errors_into(out, best, rows, f_star, best0, scale0):  # noqa: ANN001
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        out[k] = _error(best[k], f_star[r], best0[r], scale0[r])
+
+
+@njit(cache=True, nogil=True)
+def _rewards_into(out, mode, previous, best, f_star, best0, scale0, e0):  # noqa: ANN001
+    for r in range(out.shape[0]):
+        if mode == 0:
+            v = previous[r] - best[r]
+        else:
+            ep = _error(previous[r], f_star[r], best0[r], scale0[r])
+            eb = _error(best[r], f_star[r], best0[r], scale0[r])
+            v = math.log10(ep) - math.log10(eb) if mode == 1 else (ep - eb) / e0[r]
+        out[r] = v if math.isfinite(v) else 0.0

@@ -11,7 +11,8 @@ import pytest
 from hmmlearn.hmm import CategoricalHMM
 
 from benchmarks_fn import get_function
-from pso_env import Swarm, belief, discretise, hmm_kernels
+from pso_env import Swarm, belief, hmm_kernels
+from pso_env.factor import discretise
 from pso_env.belief import (
     DEFAULT_REFIT_EVERY,
     N_STATES,

@@ -5,7 +5,8 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 from benchmarks_fn import from_callable, get_function
-from pso_env import Swarm, discretise, evolutionary_factor, mean_distances
+from pso_env import Swarm
+from pso_env.factor import discretise, evolutionary_factor, mean_distances
 
 
 def make_swarm(name="sphere", dim=10, n=30, seed=0, **kwargs):
