@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+
 import numpy as np
 from numba import njit
 
@@ -144,7 +145,7 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
 
 
 @njit(cache=True, nogil=True)
-def _actions_into(actions, f, u, w, c1, c2, w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max):  # noqa: ANN001
+def _actions_into(actions, f, u, w, c1, c2, w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max):
     for i in range(actions.shape[0]):
         a = actions[i]
         delta = delta_low + (delta_high - delta_low) * u[0, i]

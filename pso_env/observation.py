@@ -98,7 +98,7 @@ def _unit1(value: float, low: float, high: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def _features_into(out, rows, posterior, f, iteration, w, c1, c2, best, e, hist, count, since, last_best,  # noqa: ANN001
+def _features_into(out, rows, posterior, f, iteration, w, c1, c2, best, e, hist, count, since, last_best,
                    max_iterations, log_t, w_min, w_max, c_min, c_max):
     """One feature row per episode ``rows[k]`` into ``out[k]`` (the class docstring's entries, each in [0, 1])."""
     size = hist.shape[1]

@@ -85,14 +85,14 @@ def _error(best: float, f_star: float, best0: float, scale0: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def _errors_into(out, best, rows, f_star, best0, scale0):  # noqa: ANN001
+def _errors_into(out, best, rows, f_star, best0, scale0):
     for k in range(rows.shape[0]):
         r = rows[k]
         out[k] = _error(best[k], f_star[r], best0[r], scale0[r])
 
 
 @njit(cache=True, nogil=True)
-def _rewards_into(out, mode, previous, best, f_star, best0, scale0, e0):  # noqa: ANN001
+def _rewards_into(out, mode, previous, best, f_star, best0, scale0, e0):
     for r in range(out.shape[0]):
         if mode == 0:
             v = previous[r] - best[r]
