@@ -75,6 +75,15 @@ class PSOEnv(gym.Env):
 
     ## Arguments
 
+    config : EnvConfig, optional
+        The configuration (:class:`pso_env.config.EnvConfig`); its fields may also be given as keyword
+        arguments (they replace the config's), and are validated once, by building the config
+        (ValueError naming the field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one sub-environment,
+        so the same configuration means the same dynamics in both.
+    render_mode : {None, "ansi", "rgb_array"}
+
+    The fields:
+
     function : str, function object, or a list of them, default "rastrigin"
         A name known to :func:`benchmarks_fn.get_function`, a suite name (``"paper"``, ``"bbob"``,
         ``"cec2022"``), a function object, or a list mixing names, ``(name, dim, options)`` suite
@@ -93,14 +102,13 @@ class PSOEnv(gym.Env):
     velocity_clamp : float or None, default 0.2
         Fraction of the box width that bounds ``|v|`` per dimension.
     bounds : {"clip", "reflect", "none"}, default "clip"
-    hmm_refit_every : int, optional
-        Baum-Welch re-estimation interval of the belief tracker (0 = never); default: the tracker's.
+    hmm_refit_every : int, default 100
+        Baum-Welch re-estimation interval of the belief (0 = never).
     target_error : float or None, default None
     instance_order : {"random", "round_robin"}, default "random"
     shift, rotate : bool, default False
         Use the CEC-style form of functions given by name, with a fresh shift/rotation per episode
         drawn from the environment's seed.
-    render_mode : {None, "ansi", "rgb_array"}
 
     ## Attributes (after reset)
 
