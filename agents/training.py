@@ -16,12 +16,15 @@ A run directory (``train_agent.py --out DIR``) holds:
 
 from __future__ import annotations
 
+import argparse
 import csv
+import dataclasses
 import json
 import math
 import platform
+import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,15 @@ from typing import Any
 import numpy as np
 
 from benchmarks_fn import resolve_entries
+from pso_env.config import (
+    EnvConfig,
+    add_field_arguments,
+    check_choice,
+    check_int,
+    config_field,
+    field_values,
+    validate_fields,
+)
 
 from .models import ALGORITHMS, RUN_CONFIG, LoadedPolicy, load_model, make_model
 
@@ -41,45 +53,70 @@ _RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations",
              "n_envs", "seed", "shift", "rotate", "hyperparameters")
 
 
-@dataclass
-class TrainConfig:
-    """Everything that defines a training run (written to ``run.json``)."""
+def _env_field(name: str, **changes: Any) -> Any:
+    """A field declared like :class:`pso_env.EnvConfig`'s field ``name`` (help and check written once, there)."""
+    f = {f.name: f for f in dataclasses.fields(EnvConfig)}[name]
+    meta = dict(f.metadata)
+    default = changes.pop("default", f.default)
+    meta.update(changes)
+    return config_field(default, meta.pop("help"), meta.pop("check"), **meta)
 
-    algo: str = "custom-dqn"
-    functions: str = DEFAULT_TRAIN
-    held_out: str = DEFAULT_HELD_OUT
-    dim: int = 30
-    swarm_size: int = 30
-    iterations: int = 1000
-    obs_mode: str = "viterbi"
-    reward_mode: str = "log"
-    timesteps: int = 200_000
-    n_envs: int = 1
-    seed: int = 0
-    shift: bool = False
-    rotate: bool = False
-    checkpoint_every: int = 20_000
-    eval_every: int = 20_000
-    keep_checkpoints: int = 3
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
+
+def _check_functions(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a comma-separated string of names or suites, got {value!r}")
+    return value
+
+
+def _check_dict(name: str, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a dict, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run (written to ``run.json``); validated on construction.
+
+    Each field's help text and check are in its declaration; the environment's fields are
+    :class:`pso_env.EnvConfig`'s (``iterations`` is its ``max_iterations``), and
+    ``train_agent.py`` builds its options from these declarations (:func:`pso_env.config.add_field_arguments`).
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad field (unknown function names, held-out functions that are also trained on...).
+    """
+
+    algo: str = config_field("custom-dqn", "custom-dqn is our DQN with the paper's 4-32-4 Q-network; dqn/ppo/a2c are "
+                             "Stable-Baselines3's; qrdqn and recurrent_ppo need sb3-contrib", check_choice(ALGORITHMS),
+                             choices=ALGORITHMS)
+    functions: str = config_field(DEFAULT_TRAIN, "training functions: comma-separated names or suites (paper, bbob, "
+                                  "cec2022)", _check_functions)
+    held_out: str = config_field(DEFAULT_HELD_OUT, "functions never trained on, scored during training to pick "
+                                 "best_model ('' for none)", _check_functions)
+    dim: int = _env_field("dim", help="dimension D of the functions (Drop-wave is always 2)")
+    swarm_size: int = _env_field("swarm_size")
+    iterations: int = _env_field("max_iterations")
+    obs_mode: str = _env_field("obs_mode", help="observation of the agent")
+    reward_mode: str = _env_field("reward_mode", default="log")
+    timesteps: int = config_field(200_000, "environment steps to train for", check_int(1))
+    n_envs: int = config_field(1, "environments stepped together", check_int(1))
+    seed: int = config_field(0, "seed of the model and the environments", check_int(0))
+    shift: bool = _env_field("shift", help="train on CEC-style shifted functions (fresh each episode)")
+    rotate: bool = _env_field("rotate", help="train on CEC-style rotated functions (fresh each episode)")
+    checkpoint_every: int = config_field(20_000, "steps between checkpoints", check_int(1))
+    eval_every: int = config_field(20_000, "steps between held-out evaluations", check_int(1))
+    keep_checkpoints: int = config_field(3, "checkpoints kept", check_int(1), cli=None)
+    hyperparameters: dict[str, Any] = config_field({}, "model hyperparameters", _check_dict, cli=None)  # noqa: RUF009
+
+    def __post_init__(self) -> None:
+        self.validate()
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad setting."""
-        if self.algo not in ALGORITHMS:
-            raise ValueError(f"algo must be one of {ALGORITHMS}, got {self.algo!r}")
-        for name in ("dim", "swarm_size", "iterations", "timesteps", "n_envs", "checkpoint_every", "eval_every",
-                     "keep_checkpoints"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.swarm_size < 2:
-            raise ValueError(f"swarm_size must be >= 2, got {self.swarm_size}")
-        from pso_env import OBS_MODES, REWARD_MODES
-
-        if self.obs_mode not in OBS_MODES:
-            raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {self.obs_mode!r}")
-        if self.reward_mode not in REWARD_MODES:
-            raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {self.reward_mode!r}")
+        validate_fields(self)
+        self.env_config()
         train, held = self.train_entries(), self.held_out_entries()
         overlap = {e.name for e in train} & {e.name for e in held}
         if overlap:
@@ -96,16 +133,35 @@ class TrainConfig:
     def _entries(self, name: str, value: str) -> list:
         try:
             entries = resolve_entries(value, self.dim)
-        except ValueError as err:
-            raise ValueError(f"{name}: {err}") from None
+        except ValueError as err:  # one prefix: the field's, not the resolver's ("functions: name: ...")
+            raise ValueError(f"{name}: {re.sub(r'^(?:[A-Za-z_-]+: )+', '', str(err))}") from None
         if not entries:
             raise ValueError(f"{name} must name at least one function")
         return entries
 
-    def env_kwargs(self) -> dict[str, Any]:
-        """Arguments of :class:`pso_env.PSOEnv` shared by training and evaluation."""
-        return {"dim": self.dim, "swarm_size": self.swarm_size, "max_iterations": self.iterations,
-                    "obs_mode": self.obs_mode, "reward_mode": self.reward_mode, "shift": self.shift, "rotate": self.rotate}
+    def env_config(self) -> EnvConfig:
+        """The environment settings shared by training and evaluation (functions aside)."""
+        return EnvConfig(dim=self.dim, swarm_size=self.swarm_size, max_iterations=self.iterations,
+                         obs_mode=self.obs_mode, reward_mode=self.reward_mode, shift=self.shift, rotate=self.rotate)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-safe dict (``run.json``'s ``config``)."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Rebuild a configuration from :meth:`to_dict`'s output."""
+        return cls(**data)
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser, exclude: tuple[str, ...] = ()) -> None:
+        """Add one option per field (``--algo``, ``--iterations``, ``--shift``...) from the declarations."""
+        add_field_arguments(parser, cls, exclude=exclude)
+
+    @classmethod
+    def from_namespace(cls, namespace: argparse.Namespace) -> TrainConfig:
+        """The configuration of parsed options."""
+        return cls(**field_values(cls, namespace))
 
 
 def package_versions() -> dict[str, str]:
@@ -128,14 +184,14 @@ def make_training_env(config: TrainConfig) -> Any:
     """
     from pso_env import PSOEnv, PSOVectorEnv, make_sb3_vec_env
 
-    kwargs = dict(config.env_kwargs(), function=config.train_entries())
+    env_config = config.env_config().replace(function=config.train_entries())
     if config.algo == "custom-dqn":
-        return PSOEnv(**kwargs) if config.n_envs == 1 else PSOVectorEnv(num_envs=config.n_envs, **kwargs)
-    if config.n_envs == 1:  # the single environment is faster than a batch of one
-        from stable_baselines3.common.env_util import make_vec_env  # adds the Monitor that reports episodes
+        return PSOEnv(env_config) if config.n_envs == 1 else PSOVectorEnv(config.n_envs, env_config)
+    if config.n_envs == 1:  # SB3's own wrapper of one environment adds the Monitor that reports episodes
+        from stable_baselines3.common.env_util import make_vec_env
 
-        return make_vec_env(PSOEnv, n_envs=1, seed=config.seed, env_kwargs=kwargs)
-    return make_sb3_vec_env(config.n_envs, seed=config.seed, **kwargs)
+        return make_vec_env(PSOEnv, n_envs=1, seed=config.seed, env_kwargs={"config": env_config})
+    return make_sb3_vec_env(config.n_envs, seed=config.seed, config=env_config)
 
 
 def evaluate_policy_on(policy: Any, entries: list, config: TrainConfig, runs: int = 3, seed: int = 10_000) -> float:
@@ -186,8 +242,8 @@ class Trainer:
         existing = self.out / RUN_CONFIG
         if existing.is_file():
             old = json.loads(existing.read_text())
-            new = asdict(config)
-            diff = [k for k in _RUN_KEYS if old.get("config", {}).get(k) != json.loads(json.dumps(new[k]))]
+            new = config.to_dict()
+            diff = [k for k in _RUN_KEYS if old.get("config", {}).get(k) != new[k]]
             if diff:
                 raise ValueError(f"--out {str(self.out)!r} holds a different run (settings differ: {', '.join(diff)})")
             if not resume:
@@ -202,7 +258,7 @@ class Trainer:
             "algo": self.config.algo,
             "obs_mode": self.config.obs_mode,
             "name": f"{self.config.algo}-{self.config.obs_mode}",
-            "config": asdict(self.config),
+            "config": self.config.to_dict(),
             "train_functions": [e.name for e in self.config.train_entries()],
             "held_out_functions": [e.name for e in self.held_out],
             "versions": package_versions(),

@@ -22,22 +22,26 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 N_ACTIONS = 4
 #: Short names of the actions, index 0..3 (the paper's actions 1..4).
 ACTION_NAMES = ("random-w", "adaptive-w", "max-w", "min-w")
-# (c1 sign, c2 sign) in units of delta, per action.
-_C_MOVES = ((1.0, -1.0), (1.0, -0.5), (0.5, -1.0), (-1.0, 1.0))
 
 
+# Moves of c1 and of c2 in units of delta, per action (constant tuples: numba reads them as constants).
+_M1 = (1.0, 1.0, 0.5, -1.0)
+_M2 = (-1.0, -0.5, -1.0, 1.0)
+
+
+@njit(cache=True, nogil=True)
 def adaptive_inertia(f: float) -> float:
     """Zhan's sigmoid inertia ``w(f) = 1 / (1 + 1.5 exp(-2.6 f))``, about 0.4 at f = 0 and 0.9 at f = 1."""
     return 1.0 / (1.0 + 1.5 * math.exp(-2.6 * f))
 
 
-def clamp_coefficients(
-    c1: float, c2: float, c_min: float, c_max: float, c_sum_max: float
-) -> tuple[float, float]:
+@njit(cache=True, nogil=True)
+def clamp_coefficients(c1: float, c2: float, c_min: float, c_max: float, c_sum_max: float) -> tuple[float, float]:
     """Clamp the acceleration coefficients to a range and bound their sum (Zhan et al. 2009, IV-B).
 
     Parameters
@@ -112,35 +116,45 @@ class ActionConfig:
             raise ValueError(f"c_sum_max must be > 0, got {self.c_sum_max}")
 
 
-def apply_action(
-    action: int, w: float, c1: float, c2: float, f: float, rng: np.random.Generator, config: ActionConfig
-) -> tuple[float, float, float]:
-    """Return the new ``(w, c1, c2)`` after ``action`` (0..3) from the current coefficients.
+def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.ndarray, f: np.ndarray,
+                  u: np.ndarray, config: ActionConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The new ``(w, c1, c2)`` of B controllers after ``actions`` (the table in the module docstring).
 
     Parameters
     ----------
-    action : int
-        Action index 0..3 (the paper's actions 1..4); not validated here (the environment does).
-    w, c1, c2 : float
+    actions : ndarray of int, shape (B,)
+        Action indices 0..3 (the paper's actions 1..4); not validated here (the environments do).
+    w, c1, c2 : ndarray, shape (B,)
         Current parameters (``w`` is replaced, ``c1``/``c2`` are moved).
-    f : float
-        Current evolutionary factor, used by action 1.
-    rng : numpy.random.Generator
-        Source of ``delta`` (one draw) and, for action 0, of the random inertia weight (a second draw).
+    f : ndarray, shape (B,)
+        Current evolutionary factors, used by action 1.
+    u : ndarray, shape (2, B)
+        Uniform draws in [0, 1): ``u[0]`` gives ``delta``, ``u[1]`` the random inertia weight of action 0.
     config : ActionConfig
         Ranges and clamps.
+
+    Returns
+    -------
+    (w, c1, c2) : ndarrays of shape (B,)
     """
-    delta = config.delta_low + (config.delta_high - config.delta_low) * rng.random()
-    if action == 0:
-        w = config.w_min + (config.w_max - config.w_min) * rng.random()
-    elif action == 1:
-        w = adaptive_inertia(f)
-    elif action == 2:
-        w = config.w_max
-    else:
-        w = config.w_min
-    m1, m2 = _C_MOVES[action]
-    c1, c2 = clamp_coefficients(
-        c1 + m1 * delta, c2 + m2 * delta, config.c_min, config.c_max, config.c_sum_max
-    )
+    cfg = config
+    w, c1, c2 = np.empty(actions.shape[0]), np.array(c1, dtype=float), np.array(c2, dtype=float)
+    _actions_into(np.asarray(actions, dtype=np.int64), np.asarray(f, dtype=float), np.asarray(u, dtype=float), w, c1,
+                  c2, cfg.w_min, cfg.w_max, cfg.delta_low, cfg.delta_high, cfg.c_min, cfg.c_max, cfg.c_sum_max)
     return w, c1, c2
+
+
+@njit(cache=True, nogil=True)
+def _actions_into(actions, f, u, w, c1, c2, w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max):
+    for i in range(actions.shape[0]):
+        a = actions[i]
+        delta = delta_low + (delta_high - delta_low) * u[0, i]
+        if a == 0:
+            w[i] = w_min + (w_max - w_min) * u[1, i]
+        elif a == 1:
+            w[i] = adaptive_inertia(f[i])
+        elif a == 2:
+            w[i] = w_max
+        else:
+            w[i] = w_min
+        c1[i], c2[i] = clamp_coefficients(c1[i] + _M1[a] * delta, c2[i] + _M2[a] * delta, c_min, c_max, c_sum_max)

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import hmm_kernels
 from .belief import DEFAULT_REFIT_EVERY, N_STATES, BeliefTracker
-from .factor import N_SYMBOLS, discretise
+from .factor import N_SYMBOLS
 from .hmm_kernels import model_tables
 from .swarm import as_indices
 
@@ -133,7 +133,7 @@ class BatchBelief:
             A copy of :attr:`states`.
         """
         rows = self._rows(indices)
-        return self._step(discretise(_as_batch(f, rows.size, "f")), rows)
+        return self._step(_as_batch(f, rows.size, "f"), rows, True)
 
     def update_symbols(self, symbols: Any, indices: Any = None) -> np.ndarray:
         """Feed one symbol (0..6) per sequence (or per index of ``indices``); return all B states."""
@@ -142,15 +142,15 @@ class BatchBelief:
         n = rows.size
         if s.shape != (n,) or not np.issubdtype(s.dtype, np.integer) or (n and (s.min() < 0 or s.max() > 6)):
             raise ValueError(f"symbols must be {n} integers in 0..6, got {symbols!r}")
-        return self._step(np.ascontiguousarray(s, dtype=np.int64), rows)
+        return self._step(np.ascontiguousarray(s, dtype=float), rows, False)
 
-    def _step(self, symbols: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _step(self, values: np.ndarray, rows: np.ndarray, factors: bool) -> np.ndarray:
         args = (self.n_symbols, self.states, self._lattice, self._tables, self.refit_every,
                 self.refit_min_length, self._due)
-        n_due = hmm_kernels.batch_update(symbols, rows, self._history, *args)
+        n_due = hmm_kernels.batch_update(values, factors, rows, self._history, *args)
         if n_due < 0:  # some history is full: double the capacity (nothing was changed)
             self._history = np.concatenate([self._history, np.zeros_like(self._history)], axis=1)
-            n_due = hmm_kernels.batch_update(symbols, rows, self._history, *args)
+            n_due = hmm_kernels.batch_update(values, factors, rows, self._history, *args)
         if n_due:
             self._refit(self._due[:n_due].copy())
         return self.states.copy()

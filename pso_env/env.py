@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 
-from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, apply_action
-from .belief import STATE_NAMES, BeliefTracker
-from .instances import InstanceSet
-from .observation import OBS_MODES, FeatureTracker, observation_space
-from .reward import REWARD_MODES, Reward
-from .swarm import BOUND_MODES, Swarm
-
-_DEFAULT_REFIT = object()
+from .actions import ACTION_NAMES, N_ACTIONS
+from .belief import STATE_NAMES
+from .config import EnvConfig
 
 
 class PSOEnv(gym.Env):
@@ -82,6 +75,15 @@ class PSOEnv(gym.Env):
 
     ## Arguments
 
+    config : EnvConfig, optional
+        The configuration (:class:`pso_env.config.EnvConfig`); its fields may also be given as keyword
+        arguments (they replace the config's), and are validated once, by building the config
+        (ValueError naming the field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one sub-environment,
+        so the same configuration means the same dynamics in both.
+    render_mode : {None, "ansi", "rgb_array"}
+
+    The fields:
+
     function : str, function object, or a list of them, default "rastrigin"
         A name known to :func:`benchmarks_fn.get_function`, a suite name (``"paper"``, ``"bbob"``,
         ``"cec2022"``), a function object, or a list mixing names, ``(name, dim, options)`` suite
@@ -100,21 +102,23 @@ class PSOEnv(gym.Env):
     velocity_clamp : float or None, default 0.2
         Fraction of the box width that bounds ``|v|`` per dimension.
     bounds : {"clip", "reflect", "none"}, default "clip"
-    hmm_refit_every : int, optional
-        Baum-Welch re-estimation interval of the belief tracker (0 = never); default: the tracker's.
+    hmm_refit_every : int, default 100
+        Baum-Welch re-estimation interval of the belief (0 = never).
     target_error : float or None, default None
     instance_order : {"random", "round_robin"}, default "random"
     shift, rotate : bool, default False
         Use the CEC-style form of functions given by name, with a fresh shift/rotation per episode
         drawn from the environment's seed.
-    render_mode : {None, "ansi", "rgb_array"}
 
     ## Attributes (after reset)
 
-    swarm : Swarm
-        The running swarm (positions, bests, ``best_history``).
-    tracker : BeliefTracker
-        The HMM; its ``transmat``/``emissionprob`` show what Baum-Welch re-estimated.
+    swarm : object
+        The running swarm seen as one run (row 0 of the batched core's swarm): ``positions`` (N, D),
+        ``gbest_fitness``, ``iteration``, ``function``, ``best_history`` (the best value after reset
+        and after every step)...
+    belief : Belief
+        The HMM (a :class:`pso_env.belief` batch of one); its ``transmat``/``emissionprob`` (shapes
+        (1, 4, 4), (1, 4, 7)) show what Baum-Welch re-estimated.
     function : object
         The episode's function.
     w, c1, c2, f : float
@@ -136,74 +140,22 @@ class PSOEnv(gym.Env):
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
-    def __init__(
-        self,
-        function: Any = "rastrigin",
-        dim: int = 30,
-        swarm_size: int = 30,
-        max_iterations: int = 1000,
-        obs_mode: str = "viterbi",
-        reward_mode: str = "improvement",
-        w_min: float = 0.4,
-        w_max: float = 0.9,
-        c1: float = 2.0,
-        c2: float = 2.0,
-        delta_range: Sequence[float] = (0.05, 0.1),
-        c_min: float = 1.5,
-        c_max: float = 2.5,
-        velocity_clamp: float | None = 0.2,
-        bounds: str = "clip",
-        hmm_refit_every: Any = _DEFAULT_REFIT,
-        target_error: float | None = None,
-        instance_order: str = "random",
-        shift: bool = False,
-        rotate: bool = False,
-        render_mode: str | None = None,
-    ) -> None:
-        _check_int("swarm_size", swarm_size, 2)
-        _check_int("max_iterations", max_iterations, 1)
-        if obs_mode not in OBS_MODES:
-            raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
-        if reward_mode not in REWARD_MODES:
-            raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {reward_mode!r}")
-        if bounds not in BOUND_MODES:
-            raise ValueError(f"bounds must be one of {BOUND_MODES}, got {bounds!r}")
-        if velocity_clamp is not None and not (_is_number(velocity_clamp) and velocity_clamp > 0):
-            raise ValueError(f"velocity_clamp must be a positive number or None, got {velocity_clamp!r}")
-        if target_error is not None and not (_is_number(target_error) and target_error >= 0):
-            raise ValueError(f"target_error must be a number >= 0 or None, got {target_error!r}")
+    def __init__(self, config: EnvConfig | None = None, *, render_mode: str | None = None,
+                 **config_fields: Any) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
-        if not (isinstance(delta_range, Sequence) and len(delta_range) == 2 and all(map(_is_number, delta_range))):
-            raise ValueError(f"delta_range must be a pair (low, high) of numbers, got {delta_range!r}")
-        self.actions = ActionConfig(w_min=w_min, w_max=w_max, delta_low=float(delta_range[0]),
-                                    delta_high=float(delta_range[1]), c_min=c_min, c_max=c_max)
-        for name, value in (("c1", c1), ("c2", c2)):
-            if not (_is_number(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        from .vector import PSOVectorEnv  # the one implementation; PSOEnv is its batch of one
 
-        self.instances = InstanceSet(function, dim, shift=shift, rotate=rotate, order=instance_order)
-        self.swarm_size = int(swarm_size)
-        self.max_iterations = int(max_iterations)
-        self.obs_mode = obs_mode
-        self.reward_mode = reward_mode
-        self.c1_init, self.c2_init = float(c1), float(c2)
-        self.velocity_clamp = velocity_clamp
-        self.bounds = bounds
-        self.target_error = target_error
+        self._core = core = PSOVectorEnv(1, config, autoreset_mode="Disabled", **config_fields)
+        self.config = core.config
         self.render_mode = render_mode
-        tracker_kwargs = {} if hmm_refit_every is _DEFAULT_REFIT else {"refit_every": hmm_refit_every}
-        try:
-            self.tracker = BeliefTracker(**tracker_kwargs)
-        except ValueError as err:
-            raise ValueError(f"hmm_refit_every: {err}") from None
-
-        self.action_space = spaces.Discrete(N_ACTIONS)
-        self.observation_space = observation_space(obs_mode)
-        self._reward = Reward(reward_mode)
-        self._features = FeatureTracker(self.max_iterations, self.actions) if obs_mode == "features" else None
-        self._eye = np.eye(N_ACTIONS, dtype=np.float32)
-        self.swarm: Swarm | None = None
+        self.instances, self.actions = core.instances, core.actions
+        self.swarm_size, self.max_iterations = core.swarm_size, core.max_iterations
+        self.obs_mode, self.reward_mode, self.target_error = core.obs_mode, core.reward_mode, core.target_error
+        self.belief = core.belief
+        self.action_space = core.single_action_space
+        self.observation_space = core.single_observation_space
+        self.swarm: _RunView | None = None
         self._done = True
 
     # ------------------------------------------------------------------ Gymnasium API
@@ -214,7 +166,7 @@ class PSOEnv(gym.Env):
         ----------
         seed : int, optional
             Seeds every random source of the episode and of the episodes after it (swarm, actions,
-            function order, CEC-style transformations).
+            function order, CEC-style transformations), as :meth:`PSOVectorEnv.reset` of one environment.
         options : dict, optional
             ``{"function": name, index or function object}`` picks the episode's function.
 
@@ -222,32 +174,16 @@ class PSOEnv(gym.Env):
         -------
         observation : ndarray
         info : dict
-            The keys listed in the class docstring, plus ``swarm_seed`` (the seed of the swarm's
-            generator: ``Swarm(function, N, numpy.random.default_rng(swarm_seed))`` replays it).
+            The keys listed in the class docstring.
         """
         super().reset(seed=seed)
-        if seed is not None:
-            self.instances.restart()
-        choice = (options or {}).get("function")
-        swarm_seed, action_seed, transform_seed = (int(s) for s in self.np_random.integers(0, 2**63 - 1, size=3))
-        self.function = self.instances.pick(self.np_random, transform_seed, choice)
-        self._f_star = self.function.optimum_value
-        self.swarm = Swarm(self.function, self.swarm_size, np.random.default_rng(swarm_seed), batch_size=1,
-                           velocity_clamp=self.velocity_clamp, bounds=self.bounds, history=True)
-        self._action_rng = np.random.default_rng(action_seed)
-        self.w, self.c1, self.c2 = self.actions.w_max, self.c1_init, self.c2_init
-        self.tracker.reset()
-        self.f = self.swarm.evolutionary_factor()[0]
-        self.tracker.update(self.f)
-        self._reward.reset(self.swarm.gbest_fitness[0], self._f_star)
-        if self._features is not None:
-            self._features.reset(self._reward)
-        self.states = [self.tracker.state]
+        core = self._core
+        obs, _ = core.reset(seed=seed, options=options)
+        self.swarm = _RunView(core)
+        self.states = [int(core.belief.states[0])]
         self.actions_taken: list[int] = []
         self._done = False
-        info = self._info(self._error())
-        info["swarm_seed"] = swarm_seed
-        return self._observation(), info
+        return obs[0], self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         """Apply ``action`` (0..3) to w, c1, c2 and run one swarm iteration.
@@ -260,20 +196,15 @@ class PSOEnv(gym.Env):
         if self._done:
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
         a = _as_action(action)
-        swarm = self.swarm
-        previous = swarm.gbest_fitness[0]
-        self.w, self.c1, self.c2 = apply_action(a, self.w, self.c1, self.c2, self.f, self._action_rng, self.actions)
-        swarm.step(self.w, self.c1, self.c2)
-        self.f = swarm.evolutionary_factor()[0]
-        state = self.tracker.update(self.f)
-        self.states.append(state)
+        core = self._core
+        rewards, terminated, truncated = core._advance(np.array((a,)))
+        self.swarm._history.append(float(core._best[0]))
+        self.states.append(int(core.belief.states[0]))
         self.actions_taken.append(a)
-        reward = self._reward(previous, swarm.gbest_fitness[0])
-        error = self._error()
-        terminated = self.target_error is not None and error is not None and error <= self.target_error
-        truncated = swarm.iteration[0] >= self.max_iterations
-        self._done = terminated or truncated
-        return self._observation(), reward, bool(terminated), bool(truncated), self._info(error)
+        term, trunc = bool(terminated[0]), bool(truncated[0])
+        self._done = term or trunc
+        core._autoreset_envs[0] = self._done
+        return core._observe()[0], float(rewards[0]), term, trunc, self._info()
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None or self.swarm is None:
@@ -287,30 +218,43 @@ class PSOEnv(gym.Env):
 
         close_figure(self)
 
-    # ------------------------------------------------------------------ helpers
-    def _error(self) -> float | None:
-        return None if self._f_star is None else self.swarm.gbest_fitness[0] - self._f_star
+    # ------------------------------------------------------------------ read-outs of the core's row 0
+    @property
+    def function(self) -> Any:
+        """The episode's function."""
+        return self._core.functions[0]
 
-    def _observation(self) -> np.ndarray:
-        if self.obs_mode == "viterbi":
-            return self._eye[self.tracker.state].copy()
-        if self.obs_mode == "belief":
-            return np.asarray(self.tracker.posterior, dtype=np.float32)
-        return self._features.observe(self)
+    @property
+    def w(self) -> float:
+        return float(self._core.w[0])
 
-    def _info(self, error: float | None) -> dict:
-        swarm = self.swarm
+    @property
+    def c1(self) -> float:
+        return float(self._core.c1[0])
+
+    @property
+    def c2(self) -> float:
+        return float(self._core.c2[0])
+
+    @property
+    def f(self) -> float:
+        """The swarm's evolutionary factor after the latest reset or step."""
+        return float(self._core.f[0])
+
+    def _info(self) -> dict:
+        core = self._core
+        best, f_star = float(core._best[0]), core._reward.f_star[0]
         return {
-            "best_fitness": swarm.gbest_fitness[0],
-            "error": error,
-            "w": self.w,
-            "c1": self.c1,
-            "c2": self.c2,
-            "state": STATE_NAMES[self.tracker.state],
-            "f": self.f,
-            "iteration": int(swarm.iteration[0]),
-            "evaluations": int(swarm.evaluations[0]),
-            "function": self.function.name,
+            "best_fitness": best,
+            "error": None if math.isnan(f_star) else best - float(f_star),
+            "w": float(core.w[0]),
+            "c1": float(core.c1[0]),
+            "c2": float(core.c2[0]),
+            "state": STATE_NAMES[core.belief.states[0]],
+            "f": float(core.f[0]),
+            "iteration": int(core.iteration[0]),
+            "evaluations": int(core.evaluations[0]),
+            "function": core._names[0],
         }
 
     @property
@@ -319,13 +263,28 @@ class PSOEnv(gym.Env):
         return ACTION_NAMES
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
+class _RunView:
+    """One run's view of the batched core's swarm (row 0): what :class:`pso_env.swarm.Swarm` shows for one run.
 
+    Array attributes of the batched swarm lose their batch axis (``positions`` (N, D), ``gbest_fitness``
+    a scalar); ``function`` is the run's function, ``best_history`` the best value after reset and after
+    every step.
+    """
 
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    def __init__(self, core: Any) -> None:
+        self._core = core
+        self._history = [float(core._best[0])]
+
+    @property
+    def best_history(self) -> np.ndarray:
+        """The best value after reset and after every step, shape (T + 1,)."""
+        return np.array(self._history)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "function":
+            return self._core.functions[0]
+        value = getattr(self._core.swarm, name)
+        return value[0] if isinstance(value, np.ndarray) and value.ndim else value
 
 
 def _as_action(action: Any) -> int:

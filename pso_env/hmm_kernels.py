@@ -226,7 +226,8 @@ def last_rows(symbols: np.ndarray, tables: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def batch_update(
-    symbols: np.ndarray,
+    values: np.ndarray,
+    factors: bool,
     rows: np.ndarray,
     history: np.ndarray,
     counts: np.ndarray,
@@ -241,8 +242,11 @@ def batch_update(
 
     Parameters
     ----------
-    symbols : ndarray of int, shape (k,)
-        The new symbol (0..6, not checked here) of each of sequences ``rows``.
+    values : ndarray of float, shape (k,)
+        The new evolutionary factor (discretised here, as :func:`pso_env.factor.discretise`) or symbol
+        (0..6, not checked here) of each of sequences ``rows``.
+    factors : bool
+        Whether ``values`` are evolutionary factors (else symbols).
     rows : ndarray of int, shape (k,)
         Distinct sequence indices.
     history : ndarray of int8, shape (B, capacity)
@@ -272,7 +276,7 @@ def batch_update(
     n_due = 0
     for k in range(rows.shape[0]):
         r = rows[k]
-        s = symbols[k]
+        s = _symbol(values[k]) if factors else int(values[k])
         n = counts[r]
         history[r, n] = s
         if n == 0:

@@ -19,12 +19,12 @@ _GRID = 120
 def render_ansi(env: PSOEnv) -> str:
     """One line: iteration, best value, error, parameters, state and evolutionary factor."""
     swarm = env.swarm
-    err = env._error()
+    err = env._info()["error"]
     err_text = "n/a" if err is None else f"{err:.4e}"
     return (
-        f"it {swarm.iteration[0]:5d}/{env.max_iterations} | {env.function.name} | best {swarm.gbest_fitness[0]:.6e} "
+        f"it {swarm.iteration:5d}/{env.max_iterations} | {env.function.name} | best {swarm.gbest_fitness:.6e} "
         f"| error {err_text} | w {env.w:.3f} c1 {env.c1:.3f} c2 {env.c2:.3f} "
-        f"| state {STATE_NAMES[env.tracker.state]} | f {env.f:.3f}"
+        f"| state {STATE_NAMES[env.belief.states[0]]} | f {env.f:.3f}"
     )
 
 
@@ -66,15 +66,15 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
             env._render_grid = grid = (fn, gx, gy, gz)
         _, gx, gy, gz = grid
         ax.contourf(gx, gy, gz, levels=30, cmap="viridis")
-        ax.scatter(*swarm.pbest_positions[0].T, s=12, c="white", alpha=0.6, label="personal bests")
-        ax.scatter(*swarm.positions[0].T, s=14, c="black", label="particles")
-        ax.scatter(*swarm.gbest_position[0], s=80, marker="*", c="red", label="global best")
+        ax.scatter(*swarm.pbest_positions.T, s=12, c="white", alpha=0.6, label="personal bests")
+        ax.scatter(*swarm.positions.T, s=14, c="black", label="particles")
+        ax.scatter(*swarm.gbest_position, s=80, marker="*", c="red", label="global best")
         ax.set_xlim(fn.lower[0], fn.upper[0])
         ax.set_ylim(fn.lower[1], fn.upper[1])
         ax.legend(loc="upper right", fontsize=7)
     else:
         ax = fig.add_subplot(1, 1, 1)
-        hist = swarm.best_history[0]
+        hist = swarm.best_history
         f_star = fn.optimum_value
         y = hist - f_star if f_star is not None else hist - np.min(hist) + 1e-12
         y = np.maximum(y, 1e-16)
@@ -90,7 +90,7 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
         ax.set_ylabel("best error" if f_star is not None else "best - min(best)")
         ax.legend(handles=[Patch(color=c, label=n) for c, n in zip(STATE_COLOURS, STATE_NAMES)],
                   loc="upper right", fontsize=7, title="belief state", title_fontsize=7)
-    ax.set_title(f"{fn.name}  it {swarm.iteration[0]}  best {swarm.gbest_fitness[0]:.3e}", fontsize=9)
+    ax.set_title(f"{fn.name}  it {swarm.iteration}  best {swarm.gbest_fitness:.3e}", fontsize=9)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 

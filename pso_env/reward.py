@@ -7,14 +7,19 @@ run (SPEC section 5), so an agent trained on several functions needs a scale-fre
 from __future__ import annotations
 
 import math
+from typing import Any
 
-REWARD_MODES = ("improvement", "log", "relative")
+import numpy as np
+from numba import njit
+
+from .config import REWARD_MODES
+
 #: Errors below this count as solved (the CEC convention), so the log reward stays finite.
 ERROR_FLOOR = 1e-8
 
 
 class Reward:
-    """Turns the best fitness before and after a step into a finite reward.
+    """Turns the best fitness of B episodes before and after a step into finite rewards, shape (B,).
 
     Parameters
     ----------
@@ -26,6 +31,8 @@ class Reward:
           A whole run's rewards sum to the number of decades the error fell.
         - ``"relative"``: ``(e[t-1] - e[t]) / e[0]``, the improvement in units of the error at reset
           (with f* known and errors above the floor this is ``(best[t-1] - best[t]) / e[0]``).
+    batch_size : int
+        B.
 
     Notes
     -----
@@ -33,38 +40,64 @@ class Reward:
     is non-finite, so the best is +inf) gives 0.
     """
 
-    def __init__(self, mode: str = "improvement") -> None:
-        if mode not in REWARD_MODES:
-            raise ValueError(f"reward_mode must be one of {REWARD_MODES}, got {mode!r}")
+    def __init__(self, mode: str, batch_size: int) -> None:
         self.mode = mode
-        self._f_star: float | None = None
-        self._best0 = 0.0
-        self._scale0 = 1.0
+        self._mode = REWARD_MODES.index(mode)
+        self._rows = np.arange(batch_size)
+        self.f_star = np.full(batch_size, np.nan)  # NaN: f* unknown
+        self.best0 = np.zeros(batch_size)
+        self.scale0 = np.ones(batch_size)
+        self.e0 = np.ones(batch_size)
 
-    def reset(self, best: float, f_star: float | None) -> None:
-        """Start an episode from the initial best value and the optimum value (None if unknown)."""
-        self._f_star = f_star
-        self._best0 = best
-        self._scale0 = max(abs(best), 1.0) if math.isfinite(best) else 1.0
-        e0 = self.error_proxy(best)
-        self._e0 = e0 if math.isfinite(e0) else 1.0
+    def reset(self, idx: Any, best: np.ndarray, f_star: np.ndarray) -> None:
+        """Start episodes ``idx`` from their initial best values and optimum values (NaN: unknown)."""
+        self.f_star[idx] = f_star
+        self.best0[idx] = best
+        finite = np.isfinite(best)
+        self.scale0[idx] = np.where(finite, np.maximum(np.abs(np.where(finite, best, 0.0)), 1.0), 1.0)
+        e0 = self.error_proxy(best, idx)
+        self.e0[idx] = np.where(np.isfinite(e0), e0, 1.0)
 
-    def error_proxy(self, best: float) -> float:
-        """The floored error that the log and relative modes measure (see the class docstring)."""
-        if self._f_star is not None:
-            e = best - self._f_star
-        elif math.isfinite(self._best0):
-            e = 1.0 + (best - self._best0) / self._scale0
+    def error_proxy(self, best: np.ndarray, idx: Any = slice(None)) -> np.ndarray:
+        """The floored error that the log and relative modes measure, for episodes ``idx``."""
+        rows = self._rows[idx]
+        out = np.empty(rows.size)
+        _errors_into(out, np.ascontiguousarray(best, dtype=float), rows, self.f_star, self.best0, self.scale0)
+        return out
+
+    def __call__(self, previous: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """The rewards of a step of all B episodes that moved their best values from ``previous`` to ``best``."""
+        out = np.empty(self._rows.size)
+        _rewards_into(out, self._mode, np.ascontiguousarray(previous, dtype=float),
+                      np.ascontiguousarray(best, dtype=float), self.f_star, self.best0, self.scale0, self.e0)
+        return out
+
+
+@njit(cache=True, nogil=True)
+def _error(best: float, f_star: float, best0: float, scale0: float) -> float:
+    if not math.isnan(f_star):
+        e = best - f_star
+    elif math.isfinite(best0):
+        e = 1.0 + (best - best0) / scale0
+    else:
+        e = math.inf
+    return max(e, ERROR_FLOOR) if not math.isnan(e) else e
+
+
+@njit(cache=True, nogil=True)
+def _errors_into(out, best, rows, f_star, best0, scale0):
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        out[k] = _error(best[k], f_star[r], best0[r], scale0[r])
+
+
+@njit(cache=True, nogil=True)
+def _rewards_into(out, mode, previous, best, f_star, best0, scale0, e0):
+    for r in range(out.shape[0]):
+        if mode == 0:
+            v = previous[r] - best[r]
         else:
-            e = math.inf
-        return max(e, ERROR_FLOOR)
-
-    def __call__(self, previous_best: float, best: float) -> float:
-        """The reward of a step that moved the best value from ``previous_best`` to ``best``."""
-        if self.mode == "improvement":
-            r = previous_best - best
-        elif self.mode == "log":
-            r = math.log10(self.error_proxy(previous_best)) - math.log10(self.error_proxy(best))
-        else:
-            r = (self.error_proxy(previous_best) - self.error_proxy(best)) / self._e0
-        return r if math.isfinite(r) else 0.0
+            ep = _error(previous[r], f_star[r], best0[r], scale0[r])
+            eb = _error(best[r], f_star[r], best0[r], scale0[r])
+            v = math.log10(ep) - math.log10(eb) if mode == 1 else (ep - eb) / e0[r]
+        out[r] = v if math.isfinite(v) else 0.0

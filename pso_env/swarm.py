@@ -136,9 +136,7 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
 
 def _check_functions(functions: Any, batch_size: int | None) -> list:
     if _is_function(functions):
-        if batch_size is None:
-            raise ValueError("batch_size is required when functions is a single function object")
-        fns = [functions] * batch_size
+        fns = [functions] * (1 if batch_size is None else batch_size)  # one run by default
     elif isinstance(functions, Sequence) and not isinstance(functions, str):
         fns = list(functions)
         if batch_size is not None and len(fns) != batch_size:
@@ -241,7 +239,7 @@ class Swarm:
         (one draw of shape (B, 2, N, D)), unless ``seeds`` is given; also the host-side draws of the
         parameter rules (:meth:`draw`). The torch backend seeds its ``torch.Generator`` from it.
     batch_size : int, optional
-        B; required when ``functions`` is a single object, else checked against its length.
+        B; default 1 when ``functions`` is a single object (one run), else checked against its length.
     velocity_clamp : float or None, default 0.2
         ``|v| <= velocity_clamp * (upper - lower)`` per swarm and dimension; None disables the clamp.
         Initial velocities are uniform in [-vmax, vmax] (with no clamp, vmax is the full range).

@@ -1,7 +1,7 @@
 """The PSOControl environment for B episodes at once: :class:`PSOVectorEnv` and its SB3 adapter.
 
 :class:`PSOVectorEnv` is a native ``gymnasium.vector.VectorEnv``: the B swarms live in one
-:class:`pso_env.swarm.Swarm` (``backend="torch"`` on a GPU), the
+:class:`pso_env.swarm.Swarm` per dimension (``backend="torch"`` on a GPU), the
 belief in one :class:`pso_env.batch_belief.BatchBelief`, and actions, rewards and observations are
 computed for the whole batch with array operations. Its sub-environments follow
 :class:`pso_env.env.PSOEnv`'s semantics; they draw their random numbers batch-wide, so a sub-environment
@@ -14,121 +14,27 @@ matches a single environment in distribution, not draw for draw.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from .actions import _C_MOVES, ACTION_NAMES, N_ACTIONS, ActionConfig
-from .batch_belief import make_batch_belief
+from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, apply_actions
+from .batch_belief import BatchBelief as Belief
 from .belief import STATE_NAMES
-from .env import PSOEnv
-from .factor import batch_evolutionary_factor
-from .observation import FEATURE_NAMES, IMPROVEMENT_WINDOW
-from .reward import ERROR_FLOOR
+from .config import EnvConfig, make_config
+from .instances import InstanceSet
+from .observation import Features, observation_space
+from .reward import Reward
+
 from .swarm import Swarm
 
-BACKENDS = ("numpy", "torch")
 _STATE_NAMES = np.array(STATE_NAMES, dtype=object)
-_M1 = np.array([m[0] for m in _C_MOVES])
-_M2 = np.array([m[1] for m in _C_MOVES])
-
-
-# ---------------------------------------------------------------------------------------------------------
-class _BatchReward:
-    """:class:`pso_env.reward.Reward` for B episodes (same modes and formulas, as arrays).
-
-    Mirrors ``Reward`` formula for formula; ``tests/test_vector.py`` compares the two on the same
-    sequences, so a change to one that is not made to the other fails there.
-    """
-
-    def __init__(self, mode: str, batch_size: int) -> None:
-        self.mode = mode
-        self.f_star = np.full(batch_size, np.nan)  # NaN: f* unknown
-        self.best0 = np.zeros(batch_size)
-        self.scale0 = np.ones(batch_size)
-        self.e0 = np.ones(batch_size)
-
-    def reset(self, idx: np.ndarray, best: np.ndarray, f_star: np.ndarray) -> None:
-        self.f_star[idx] = f_star
-        self.best0[idx] = best
-        finite = np.isfinite(best)
-        self.scale0[idx] = np.where(finite, np.maximum(np.abs(np.where(finite, best, 0.0)), 1.0), 1.0)
-        e0 = self.error_proxy(best, idx)
-        self.e0[idx] = np.where(np.isfinite(e0), e0, 1.0)
-
-    def error_proxy(self, best: np.ndarray, idx: Any = slice(None)) -> np.ndarray:
-        f_star, best0, scale0 = self.f_star[idx], self.best0[idx], self.scale0[idx]
-        known = ~np.isnan(f_star)
-        with np.errstate(invalid="ignore"):
-            rel = np.where(np.isfinite(best0), 1.0 + (best - best0) / scale0, np.inf)
-            e = np.where(known, best - np.where(known, f_star, 0.0), rel)
-        return np.maximum(e, ERROR_FLOOR)
-
-    def __call__(self, previous: np.ndarray, best: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if self.mode == "improvement":
-                r = previous - best
-            elif self.mode == "log":
-                r = np.log10(self.error_proxy(previous)) - np.log10(self.error_proxy(best))
-            else:
-                r = (self.error_proxy(previous) - self.error_proxy(best)) / self.e0
-        return np.where(np.isfinite(r), r, 0.0)
-
-
-def _unit(value: np.ndarray, low: float, high: float) -> np.ndarray:
-    if not high > low:
-        return np.zeros_like(value)
-    return np.clip((value - low) / (high - low), 0.0, 1.0)
-
-
-class _BatchFeatures:
-    """:class:`pso_env.observation.FeatureTracker` for B episodes."""
-
-    def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig) -> None:
-        self.max_iterations = max_iterations
-        self.actions = actions
-        self._log_t = math.log1p(max_iterations)
-        w = IMPROVEMENT_WINDOW + 1
-        self._hist = np.zeros((batch_size, w))  # ring buffer of the last W log errors
-        self._count = np.zeros(batch_size, dtype=np.int64)
-        self._since = np.zeros(batch_size, dtype=np.int64)
-        self._last_best = np.full(batch_size, np.inf)
-
-    def reset(self, idx: np.ndarray) -> None:
-        self._count[idx] = 0
-        self._since[idx] = 0
-        self._last_best[idx] = np.inf
-
-    def observe(self, idx: Any, posterior: np.ndarray, f: np.ndarray, iteration: np.ndarray, w: np.ndarray,
-                c1: np.ndarray, c2: np.ndarray, best: np.ndarray, reward: _BatchReward) -> np.ndarray:
-        a, size = self.actions, self._hist.shape[1]
-        since = np.where(best < self._last_best[idx], 0, self._since[idx] + 1)
-        self._since[idx] = since
-        self._last_best[idx] = np.minimum(best, self._last_best[idx])
-        e = reward.error_proxy(best, idx)
-        with np.errstate(divide="ignore"):
-            le = np.where(np.isfinite(e), np.log10(e), 400.0)
-        t = self._count[idx].copy()  # idx may be a slice: a view would see the increment below
-        rows = np.arange(self._hist.shape[0])[idx]
-        self._hist[rows, t % size] = le
-        self._count[idx] = t + 1
-        past = self._hist[rows, np.maximum(t - IMPROVEMENT_WINDOW, 0) % size]
-        out = np.empty((rows.size, len(FEATURE_NAMES)), dtype=np.float32)
-        out[:, :4] = posterior
-        out[:, 4] = f
-        out[:, 5] = iteration / self.max_iterations
-        out[:, 6] = _unit(w, a.w_min, a.w_max)
-        out[:, 7] = _unit(c1, a.c_min, a.c_max)
-        out[:, 8] = _unit(c2, a.c_min, a.c_max)
-        out[:, 9] = np.clip((past - le) / 10.0, 0.0, 1.0)
-        out[:, 10] = np.log1p(since) / self._log_t if self._log_t > 0 else 0.0
-        return out
 
 
 def _np(x: Any) -> np.ndarray:
@@ -204,7 +110,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         beliefs of all sub-environments are one :class:`pso_env.batch_belief.BatchBelief` either way
         (see :mod:`pso_env.batch_belief` for the cost).
     backend : {"numpy", "torch"}, default "numpy"
-        ``"torch"`` runs the swarms as a :class:`pso_env.swarm.Swarm` with ``backend="torch"`` on ``device``
+        ``"torch"`` runs the swarms as :class:`pso_env.swarm.Swarm` with ``backend="torch"`` on ``device``
         (paper functions and their shifted/rotated forms only); beliefs, rewards and observations stay
         in numpy on the host, which receives two (B,) arrays per step.
     device : str, default "cpu"
@@ -227,101 +133,73 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
 
     metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(
-        self,
-        num_envs: int = 1,
-        function: Any = "rastrigin",
-        dim: int = 30,
-        swarm_size: int = 30,
-        max_iterations: int = 1000,
-        obs_mode: str = "viterbi",
-        reward_mode: str = "improvement",
-        w_min: float = 0.4,
-        w_max: float = 0.9,
-        c1: float = 2.0,
-        c2: float = 2.0,
-        delta_range: Sequence[float] = (0.05, 0.1),
-        c_min: float = 1.5,
-        c_max: float = 2.5,
-        velocity_clamp: float | None = 0.2,
-        bounds: str = "clip",
-        hmm_refit_every: int | None = None,
-        target_error: float | None = None,
-        instance_order: str = "random",
-        shift: bool = False,
-        rotate: bool = False,
-        *,
-        backend: str = "numpy",
-        device: Any = "cpu",
-        dtype: str = "float64",
-        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-    ) -> None:
+    def __init__(self, num_envs: int = 1, config: EnvConfig | None = None, *,
+                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, **config_fields: Any) -> None:
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         try:
             self.autoreset_mode = AutoresetMode(autoreset_mode)
         except ValueError:
             raise ValueError(
                 f"autoreset_mode must be one of {[m.value for m in AutoresetMode]}, got {autoreset_mode!r}"
             ) from None
-        if backend == "numpy" and (str(device) != "cpu" or dtype != "float64"):
-            raise ValueError(f"device and dtype apply to backend='torch' only, got device={device!r}, dtype={dtype!r}")
-        # PSOEnv validates every shared argument (one source of truth for the checks and messages).
-        refit = {} if hmm_refit_every is None else {"hmm_refit_every": hmm_refit_every}
-        template = PSOEnv(function=function, dim=dim, swarm_size=swarm_size, max_iterations=max_iterations,
-                          obs_mode=obs_mode, reward_mode=reward_mode, w_min=w_min, w_max=w_max, c1=c1, c2=c2,
-                          delta_range=delta_range, c_min=c_min, c_max=c_max, velocity_clamp=velocity_clamp,
-                          bounds=bounds, target_error=target_error, instance_order=instance_order, shift=shift,
-                          rotate=rotate, **refit)
-        self.num_envs = int(num_envs)
-        self.instances = template.instances
-        self.actions: ActionConfig = template.actions
-        self.swarm_size = template.swarm_size
-        self.max_iterations = template.max_iterations
-        self.obs_mode = template.obs_mode
-        self.reward_mode = template.reward_mode
-        self.c1_init, self.c2_init = template.c1_init, template.c2_init
-        self.velocity_clamp = template.velocity_clamp
-        self.bounds = template.bounds
-        self.target_error = template.target_error
-        self.hmm_refit_every = template.tracker.refit_every
-        self.backend = backend
+        cfg = self.config = make_config(config, config_fields)
+        self.num_envs = b = int(num_envs)
+        self.instances = InstanceSet(cfg.function, cfg.dim, shift=cfg.shift, rotate=cfg.rotate,
+                                     order=cfg.instance_order)
+        self.actions = ActionConfig(w_min=cfg.w_min, w_max=cfg.w_max, delta_low=cfg.delta_range[0],
+                                    delta_high=cfg.delta_range[1], c_min=cfg.c_min, c_max=cfg.c_max)
+        self.swarm_size, self.max_iterations = cfg.swarm_size, cfg.max_iterations
+        self.obs_mode, self.reward_mode, self.target_error = cfg.obs_mode, cfg.reward_mode, cfg.target_error
+        self.hmm_refit_every = cfg.hmm_refit_every
+        self.backend, self.device, self.dtype = cfg.backend, cfg.device, cfg.dtype
         self.metadata = {**type(self).metadata, "autoreset_mode": self.autoreset_mode}
         self.render_mode = None
-        if backend == "torch":
+        if cfg.backend == "torch":
             from .objective import group_functions
             from .swarm import _torch_backend
 
-            xp, self.device, self.dtype = _torch_backend(device, dtype)
+            xp, self.device, self.dtype = _torch_backend(cfg.device, cfg.dtype)
             probe = np.random.default_rng(0)
             group_functions([self.instances.pick(probe, 0, i) for i in range(len(self.instances))],
                             like=xp.zeros(1, dtype=self.dtype, device=self.device))
-        else:
-            self.device, self.dtype = "cpu", "float64"
 
-        self.single_action_space = template.action_space
-        self.single_observation_space = template.observation_space
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.single_action_space = spaces.Discrete(N_ACTIONS)
+        self.single_observation_space = observation_space(cfg.obs_mode)
+        self.action_space = batch_space(self.single_action_space, b)
+        self.observation_space = batch_space(self.single_observation_space, b)
 
-        b = self.num_envs
-        self.belief = make_batch_belief(b, self.hmm_refit_every)
-        self._reward = _BatchReward(self.reward_mode, b)
-        self._features = (_BatchFeatures(b, self.max_iterations, self.actions)
+        self.belief = Belief(b, refit_every=cfg.hmm_refit_every)
+        self._reward = Reward(self.reward_mode, b)
+        self._features = (Features(b, self.max_iterations, self.actions)
                           if self.obs_mode == "features" else None)
         self._eye = np.eye(N_ACTIONS, dtype=np.float32)
-        self.swarm: Any = None
+        self.swarms: dict[int, Any] = {}  # one batched swarm per dimension (rows of other dims idle)
+        self._dims = np.zeros(b, dtype=np.int64)
         self.functions: list = [None] * b
         self._names = np.full(b, None, dtype=object)
         self.w, self.c1, self.c2 = np.zeros(b), np.zeros(b), np.zeros(b)
         self.f = np.zeros(b)
         self._best = np.zeros(b)
+        self.iteration = np.zeros(b, dtype=np.int64)
+        self.evaluations = np.zeros(b, dtype=np.int64)
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         self._autoreset_envs = np.zeros(b, dtype=bool)
         self._swarm_rng: np.random.Generator | None = None
         self._action_rng: np.random.Generator | None = None
+
+    @property
+    def swarm(self) -> Any:
+        """The batched swarm when every sub-environment runs one dimension (None before reset); else ValueError.
+
+        With functions of several dimensions the swarms are in :attr:`swarms` (dimension -> swarm; a
+        sub-environment ``i`` lives in row ``i`` of ``swarms[dim]``).
+        """
+        if not self.swarms:
+            return None
+        if len(self.swarms) > 1:
+            raise ValueError(f"the sub-environments run functions of dimensions {sorted(self.swarms)}: use .swarms")
+        return next(iter(self.swarms.values()))
 
     # ------------------------------------------------------------------ seeding
     def _seed(self, seed: Any) -> None:
@@ -341,40 +219,68 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         self._np_random_seed = seed if isinstance(seed, (int, np.integer)) else -1
         self.instances.restart()
 
+    # ------------------------------------------------------------------ swarms
+    def _new_swarm(self, fns: list) -> Any:
+        cfg = self.config
+        rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
+        return Swarm(fns, self.swarm_size, rng, velocity_clamp=cfg.velocity_clamp, bounds=cfg.bounds,
+                     backend=self.backend, device=self.device, dtype=self.dtype)
+
+    def _place(self, idx: np.ndarray, fns: list) -> None:
+        """Start swarms for sub-environments ``idx`` on ``fns``, in the swarm of each function's dimension."""
+        dims = np.array([int(fn.dim) for fn in fns], dtype=np.int64)
+        if idx.size == self.num_envs:
+            self.swarms = {}
+        self._dims[idx] = dims
+        for d in np.unique(dims).tolist():
+            sel = dims == d
+            rows, group_fns = idx[sel], [fn for fn, s in zip(fns, sel) if s]
+            swarm = self.swarms.get(d)
+            if swarm is None:  # rows of other dimensions hold a placeholder of this one, stepped but unread
+                all_fns = [self.functions[j] if self.functions[j] is not None and self.functions[j].dim == d
+                           else group_fns[0] for j in range(self.num_envs)]
+                for j, fn in zip(rows, group_fns):
+                    all_fns[j] = fn
+                self.swarms[d] = self._new_swarm(all_fns)
+            else:
+                swarm.reset(rows, group_fns)
+        for d in [d for d in self.swarms if not (self._dims == d).any()]:
+            del self.swarms[d]  # no sub-environment runs this dimension any more
+
+    def _read(self, idx: Any = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+        """Evolutionary factors and best values of the swarms (rows ``idx``); refreshes iteration/evaluations."""
+        if len(self.swarms) == 1:
+            s = next(iter(self.swarms.values()))
+            f, best = self._factor(s), _np(s.gbest_fitness)
+            self.iteration, self.evaluations = _np(s.iteration), _np(s.evaluations)
+        else:
+            f, best = np.empty(self.num_envs), np.empty(self.num_envs)
+            for d, s in self.swarms.items():
+                m = self._dims == d
+                f[m], best[m] = self._factor(s)[m], _np(s.gbest_fitness)[m]
+                self.iteration[m], self.evaluations[m] = _np(s.iteration)[m], _np(s.evaluations)[m]
+        return f[idx], best[idx]
+
+    def _factor(self, s: Any) -> np.ndarray:
+        return s.evolutionary_factor() if self.backend == "numpy" else _np(s.evolutionary_factor())
+
     # ------------------------------------------------------------------ episodes
     def _start_episodes(self, idx: np.ndarray, choice: Any = None) -> None:
         """Start new episodes in sub-environments ``idx``: functions, swarms, belief, reward, features."""
-        k = idx.size
         rng = self.np_random
-        transform_seeds = rng.integers(0, 2**63 - 1, size=k)
+        transform_seeds = rng.integers(0, 2**63 - 1, size=idx.size)
         fns = [self.instances.pick(rng, int(s), choice) for s in transform_seeds]
-        full = k == self.num_envs
-        if self.swarm is None or full:
-            self.swarm = Swarm(fns, self.swarm_size, self._swarm_rng, velocity_clamp=self.velocity_clamp,
-                               bounds=self.bounds, backend=self.backend, device=self.device, dtype=self.dtype)
-        else:
-            self.swarm.reset(idx, fns)
+        self._place(idx, fns)
         for j, fn in zip(idx, fns):
             self.functions[j] = fn
             self._names[j] = fn.name
         f_star = np.array([np.nan if fn.optimum_value is None else fn.optimum_value for fn in fns])
-        s = self.swarm
-        if self.backend == "torch":
-            import torch
-
-            from .factor import torch_evolutionary_factor
-
-            ti = slice(None) if full else torch.as_tensor(idx, device=s.device)
-            f0 = _np(torch_evolutionary_factor(s.positions[ti], s.fitness[ti]))
-            best = _np(s.gbest_fitness[ti])
-        else:
-            f0 = batch_evolutionary_factor(s.positions[idx], s.fitness[idx])
-            best = s.gbest_fitness[idx].copy()
+        f0, best = self._read(idx)
         self.f[idx] = f0
         self._best[idx] = best
-        self.w[idx], self.c1[idx], self.c2[idx] = self.actions.w_max, self.c1_init, self.c2_init
+        self.w[idx], self.c1[idx], self.c2[idx] = self.actions.w_max, self.config.c1, self.config.c2
         self.belief.reset(idx)
-        self.belief.update(self.f[idx], idx)
+        self.belief.update(f0, idx)
         self._reward.reset(idx, best, f_star)
         if self._features is not None:
             self._features.reset(idx)
@@ -385,7 +291,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         posterior = self.belief.posterior[idx]
         if self.obs_mode == "belief":
             return posterior.astype(np.float32)
-        return self._features.observe(idx, posterior, self.f[idx], self.swarm.iteration[idx], self.w[idx],
+        return self._features.observe(idx, posterior, self.f[idx], self.iteration[idx], self.w[idx],
                                       self.c1[idx], self.c2[idx], self._best[idx], self._reward)
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
@@ -400,8 +306,8 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
             "c2": self.c2.copy(),
             "state": _STATE_NAMES[self.belief.states],
             "f": self.f.copy(),
-            "iteration": self.swarm.iteration.copy(),
-            "evaluations": self.swarm.evaluations.copy(),
+            "iteration": self.iteration.copy(),
+            "evaluations": self.evaluations.copy(),
             "function": self._names.copy(),
         }
         out: dict[str, Any] = {}
@@ -436,7 +342,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
             if mask.shape != (self.num_envs,) or mask.dtype != np.bool_ or not mask.any():
                 raise ValueError(f"options['reset_mask'] must be a boolean array of shape ({self.num_envs},) with "
                                  f"at least one True, got {options.get('reset_mask', mask)!r}")
-            if self.swarm is None and not mask.all():
+            if not self.swarms and not mask.all():
                 raise ValueError("options['reset_mask'] must be all True on the first reset")
             idx = np.flatnonzero(mask)
         self._start_episodes(idx, options.get("function"))
@@ -454,25 +360,34 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
             raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
         return a
 
-    def _apply_actions(self, a: np.ndarray) -> None:
-        """Vectorised :func:`pso_env.actions.apply_action` for every sub-environment."""
-        cfg = self.actions
-        u = self._action_rng.random((2, self.num_envs))
-        delta = cfg.delta_low + (cfg.delta_high - cfg.delta_low) * u[0]
-        adaptive = 1.0 / (1.0 + 1.5 * np.exp(-2.6 * self.f))
-        w = np.choose(a, (cfg.w_min + (cfg.w_max - cfg.w_min) * u[1], adaptive, cfg.w_max, cfg.w_min))
-        c1 = np.minimum(np.maximum(self.c1 + _M1[a] * delta, cfg.c_min), cfg.c_max)
-        c2 = np.minimum(np.maximum(self.c2 + _M2[a] * delta, cfg.c_min), cfg.c_max)
-        total = c1 + c2
-        over = total > cfg.c_sum_max
-        if over.any():
-            c1 = np.where(over, c1 * cfg.c_sum_max / total, c1)
-            c2 = np.where(over, c2 * cfg.c_sum_max / total, c2)
-        self.w, self.c1, self.c2 = w.astype(float), c1, c2
+    def _set_parameters(self, a: np.ndarray) -> None:
+        """w, c1, c2 of every sub-environment after actions ``a`` (:func:`pso_env.actions.apply_actions`)."""
+        self.w, self.c1, self.c2 = apply_actions(a, self.w, self.c1, self.c2, self.f,
+                                                 self._action_rng.random((2, self.num_envs)), self.actions)
+
+    def _advance(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One iteration of every sub-environment under actions ``a`` (checked): rewards, terminations, truncations.
+
+        The one step of the environment (action -> parameters -> swarm update -> objective ->
+        evolutionary factor -> belief -> reward); :class:`pso_env.env.PSOEnv` calls it at B = 1.
+        """
+        previous = self._best
+        self._set_parameters(a)
+        for swarm in self.swarms.values():
+            swarm.step(self.w, self.c1, self.c2)
+        self.f, self._best = self._read()
+        self.belief.update(self.f)
+        rewards = self._reward(previous, self._best)
+        if self.target_error is None:
+            terminated = np.zeros(self.num_envs, dtype=bool)
+        else:
+            error = self._best - self._reward.f_star
+            terminated = ~np.isnan(error) & (error <= self.target_error)
+        return rewards, terminated, self.iteration >= self.max_iterations
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every sub-environment (see the class docstring for the autoreset modes)."""
-        if self.swarm is None:
+        if not self.swarms:
             raise RuntimeError("step() called before reset(): call reset() first")
         a = self._check_actions(actions)
         mode = self.autoreset_mode
@@ -482,24 +397,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
                 "step() called for sub-environments whose episode ended (autoreset_mode=DISABLED): reset them "
                 f"with reset(options={{'reset_mask': mask}}); ended: {np.flatnonzero(self._autoreset_envs).tolist()}"
             )
-        previous = self._best
-        self._apply_actions(a)
-        swarm = self.swarm
-        swarm.step(self.w, self.c1, self.c2)
-        if self.backend == "torch":
-            import torch
-
-            both = torch.stack([swarm.evolutionary_factor(), swarm.gbest_fitness]).cpu().numpy()
-            self.f, self._best = both[0].copy(), both[1].copy()
-        else:
-            self.f, self._best = swarm.evolutionary_factor(), swarm.gbest_fitness.copy()
-        self.belief.update(self.f)
-        rewards = self._reward(previous, self._best)
-        terminated = np.zeros(self.num_envs, dtype=bool)
-        if self.target_error is not None:
-            error = self._best - self._reward.f_star
-            terminated = ~np.isnan(error) & (error <= self.target_error)
-        truncated = swarm.iteration >= self.max_iterations
+        rewards, terminated, truncated = self._advance(a)
         if pending is not None and pending.any():
             idx = np.flatnonzero(pending)
             self._start_episodes(idx)
@@ -528,7 +426,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         return obs.copy(), rewards, terminated, truncated, infos
 
     def close_extras(self, **kwargs: Any) -> None:
-        self.swarm = None
+        self.swarms = {}
 
     @property
     def action_names(self) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import pytest
 from hmmlearn.hmm import CategoricalHMM
 
 from benchmarks_fn import get_function
-from pso_env import Swarm, belief, discretise, hmm_kernels
+from pso_env import Swarm, belief, hmm_kernels
 from pso_env.belief import (
     DEFAULT_REFIT_EVERY,
     N_STATES,
@@ -22,7 +22,7 @@ from pso_env.belief import (
     BeliefTracker,
     floor_rows,
 )
-from pso_env.factor import N_SYMBOLS
+from pso_env.factor import N_SYMBOLS, discretise
 
 
 def objective(name: str, dim: int):

@@ -70,12 +70,7 @@ PLACEHOLDERS = {"DIR": ".venv/bin/python train_agent.py --out DIR"}
 NO_INLINE = {"BENCHMARKS.md"}
 
 #: Blocks expected to fail until a known fault is fixed: (doc name, text in the block) -> reason.
-KNOWN_FAULTS = {
-    ("README.md", "gym.make_vec("): "issue 12 item 1: the vector env refuses mixed dimensions "
-                                    "(function='paper' with dim=30 holds the 2-D Drop-wave)",
-    ("README.md", "agent:DIR,PSO,APSO"): "issue 12 item 1: evaluate.py's default --reference is 'pretrained', "
-                                         "which this command does not list",
-}
+KNOWN_FAULTS: dict[tuple[str, str], str] = {}  # (doc, text in the block) -> reason, for a block that fails today
 
 _EXERCISE = textwrap.dedent("""
     # --- added by tests/test_docs.py: use every environment the blocks built ---

@@ -1,6 +1,11 @@
 """The PSOControl environment."""
 
+import argparse
+import json
 import math
+import pydoc
+import subprocess
+import sys
 import warnings
 
 import gymnasium as gym
@@ -10,8 +15,10 @@ from hmmlearn.hmm import CategoricalHMM
 
 import pso_env
 from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
-from pso_env import OBS_MODES, REWARD_MODES, ActionConfig, PSOEnv, Swarm, apply_action, discretise
+from pso_env import OBS_MODES, REWARD_MODES, EnvConfig, PSOEnv, PSOVectorEnv
+from pso_env.swarm import Swarm
 from pso_env.belief import PAPER_EMISSIONPROB, PAPER_STARTPROB, PAPER_TRANSMAT, STATE_NAMES
+from pso_env.factor import discretise
 
 
 def small_env(**kwargs):
@@ -124,7 +131,7 @@ def test_scale_free_rewards(mode, known_optimum):
 
     rewards, info, env = episode(1.0)
     assert rewards.sum() > 0.1
-    e0 = env.swarm.best_history[0, 0]  # rastrigin's optimum value is 0, so the best value is the error
+    e0 = env.swarm.best_history[0]  # rastrigin's optimum value is 0, so the best value is the error
     if known_optimum:
         expected = math.log10(e0) - math.log10(info["error"]) if mode == "log" else (e0 - info["error"]) / e0
         assert rewards.sum() == pytest.approx(expected)
@@ -149,7 +156,7 @@ def test_viterbi_state_matches_hmmlearn_decode():
     env = PSOEnv(function="ackley", dim=10, swarm_size=20, max_iterations=80, hmm_refit_every=0)
     model = CategoricalHMM(n_components=4, n_features=7, init_params="", params="")
     model.startprob_, model.transmat_, model.emissionprob_ = (
-        env.tracker.startprob, env.tracker.transmat, env.tracker.emissionprob)
+        env.belief.startprob, env.belief.transmat[0], env.belief.emissionprob[0])
     _, info = env.reset(seed=4)
     fs, rng = [info["f"]], np.random.default_rng(1)
     states = [info["state"]]
@@ -162,9 +169,9 @@ def test_viterbi_state_matches_hmmlearn_decode():
         _, path = model.decode(symbols[:t], algorithm="viterbi")
         assert states[t - 1] == STATE_NAMES[path[-1]]
     # the tracker decodes with the paper's model (floored where it is zero)
-    np.testing.assert_allclose(env.tracker.transmat, PAPER_TRANSMAT, atol=1e-4)
-    np.testing.assert_allclose(env.tracker.emissionprob, PAPER_EMISSIONPROB, atol=1e-4)
-    np.testing.assert_allclose(env.tracker.startprob, PAPER_STARTPROB, atol=1e-4)
+    np.testing.assert_allclose(env.belief.transmat[0], PAPER_TRANSMAT, atol=1e-4)
+    np.testing.assert_allclose(env.belief.emissionprob[0], PAPER_EMISSIONPROB, atol=1e-4)
+    np.testing.assert_allclose(env.belief.startprob, PAPER_STARTPROB, atol=1e-4)
 
 
 @pytest.mark.parametrize("action", range(4))
@@ -176,35 +183,19 @@ def test_constant_action_equals_driving_the_swarm_directly(action):
         _, _, _, _, info = env.step(action)
         params.append((info["w"], info["c1"], info["c2"]))
         bests.append(info["best_fitness"])
-    swarm = Swarm(get_function("griewank", 8), 15, np.random.default_rng(info_seed := env.reset(seed=5)[1]["swarm_seed"]), batch_size=1)
-    assert info_seed == env.reset(seed=5)[1]["swarm_seed"]
+    # the environment's swarm generator is the first of three children of the seed (PSOVectorEnv's seeding)
+    swarm = Swarm([get_function("griewank", 8)], 15, np.random.default_rng(np.random.SeedSequence(5).spawn(3)[0]))
     for (w, c1, c2), best in zip(params, bests):
         swarm.step(w, c1, c2)
         assert swarm.gbest_fitness[0] == best
-    # and the parameters follow the action's rule from w = w_max, c1 = c2 = 2
-    cfg, rng = ActionConfig(), np.random.default_rng(0)
-    w, c1, c2 = apply_action(action, 0.9, 2.0, 2.0, 0.5, rng, cfg)
-    assert 1.5 <= c1 <= 2.5 and 1.5 <= c2 <= 2.5 and c1 + c2 <= 4.0 + 1e-12
+    # and the parameters follow the action's rule from w = w_max, c1 = c2 = 2 (the rules by hand: test_vector.py)
+    assert all(1.5 <= c1 <= 2.5 and 1.5 <= c2 <= 2.5 and c1 + c2 <= 4.0 + 1e-12 for _, c1, c2 in params)
     if action == 2:
         assert all(p[0] == 0.9 for p in params)
     if action == 3:
         assert all(p[0] == 0.4 for p in params) and params[-1][1:] == pytest.approx((1.5, 2.5))
     if action == 0:
         assert all(0.4 <= p[0] <= 0.9 for p in params) and params[-1][1] + params[-1][2] <= 4 + 1e-12
-
-
-def test_action_rules():
-    cfg, rng = ActionConfig(), np.random.default_rng(0)
-    w, c1, c2 = apply_action(1, 0.9, 1.8, 1.8, 0.0, rng, cfg)
-    assert w == pytest.approx(0.4) and 1.85 <= c1 <= 1.9
-    assert 1.8 - c2 == pytest.approx((c1 - 1.8) / 2)
-    assert apply_action(1, 0.9, 1.8, 1.8, 1.0, rng, cfg)[0] == pytest.approx(0.8998, abs=1e-4)
-    w, c1, c2 = apply_action(3, 0.9, 1.8, 1.8, 0.0, rng, cfg)
-    assert w == 0.4 and 1.7 <= c1 <= 1.75 and c2 - 1.8 == pytest.approx(1.8 - c1)
-    w, c1, c2 = apply_action(2, 0.5, 2.0, 2.0, 0.0, rng, cfg)
-    assert w == 0.9 and c2 - 2.0 == pytest.approx(-2 * (c1 - 2.0))
-    w, c1, c2 = apply_action(0, 0.5, 2.45, 2.45, 0.0, rng, cfg)  # c1 clamps at 2.5, then the sum rescales
-    assert c1 + c2 == pytest.approx(4.0) and c1 > c2
 
 
 def test_target_error_terminates_and_step_after_end_raises():
@@ -284,3 +275,92 @@ def test_numpy_integer_actions_accepted():
     env.reset(seed=0)
     env.step(np.int64(2))
     env.step(np.array(1))
+
+
+# ----------------------------------------------------------------------------------- configuration
+def test_config_validates_every_field_once_with_one_prefix():
+    with pytest.raises(ValueError, match=r"^shift must be True or False, got 'yes'$"):
+        EnvConfig(shift="yes")
+    with pytest.raises(ValueError, match=r"^rotate must be True or False, got 1$"):
+        PSOEnv(rotate=1)
+    with pytest.raises(ValueError, match=r"^swarm_size must be an integer >= 2, got 1$"):
+        gym.make("pso_env/PSOControl-v0", swarm_size=1)
+    with pytest.raises(ValueError, match=r"^function: name: unknown name|^function: unknown"):
+        PSOEnv(function="rastrign")
+    with pytest.raises(ValueError, match="config must be an EnvConfig"):
+        PSOEnv(config={"dim": 3})
+
+
+def test_config_round_trips_and_both_envs_take_it():
+    cfg = EnvConfig(function=["sphere", ("rastrigin", 3, {})], dim=4, swarm_size=6, max_iterations=5,
+                    delta_range=(0.01, 0.02), target_error=None, shift=True)
+    data = json.loads(json.dumps(cfg.to_dict()))
+    assert EnvConfig.from_dict(data) == cfg
+    with pytest.raises(ValueError, match="function object"):
+        EnvConfig(function=get_function("sphere", 2)).to_dict()
+    with pytest.raises(ValueError, match="unknown EnvConfig fields"):
+        EnvConfig.from_dict({"dims": 3})
+    env, venv = PSOEnv(cfg), PSOVectorEnv(3, cfg, max_iterations=7)
+    assert env.config is cfg and venv.config == cfg.replace(max_iterations=7)
+    assert PSOEnv(dim=4).config == EnvConfig(dim=4)
+
+
+def test_config_command_line_options_come_from_the_fields():
+    parser = argparse.ArgumentParser()
+    EnvConfig.add_arguments(parser, exclude=("backend", "device", "dtype"))
+    ns = parser.parse_args(["--function", "sphere,ackley", "--dim", "5", "--shift", "--delta-range", "0.1,0.2",
+                            "--target-error", "none", "--velocity-clamp", "0.5"])
+    cfg = EnvConfig.from_namespace(ns)
+    assert cfg.function == ["sphere", "ackley"] and cfg.dim == 5 and cfg.shift is True
+    assert cfg.delta_range == (0.1, 0.2) and cfg.target_error is None and cfg.velocity_clamp == 0.5
+    assert EnvConfig.from_namespace(parser.parse_args([])) == EnvConfig()
+    help_text = parser.format_help()
+    assert "--swarm-size" in help_text and "--backend" not in help_text
+
+
+def test_help_shows_no_sentinels():
+    assert "object object at" not in pydoc.render_doc(PSOEnv) and "object object at" not in pydoc.render_doc(
+        PSOVectorEnv)
+
+
+def test_import_registers_without_heavy_modules():
+    code = ("import sys, gymnasium, pso_env; assert pso_env.ENV_ID in gymnasium.registry; "
+            "print(sorted(m for m in ('numba', 'ioh', 'torch', 'benchmarks_fn', 'pso_env.env') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    assert set(pso_env.__all__) <= set(dir(pso_env)) and pso_env.PSOEnv is PSOEnv
+
+
+# ----------------------------------------------------------------------------------- observations in their space
+_NASTY = {
+    "nan": lambda x: np.full(len(x), np.nan),
+    "+inf": lambda x: np.full(len(x), np.inf),
+    "-inf": lambda x: np.full(len(x), -np.inf),
+    "1e308": lambda x: np.full(len(x), 1e308),
+    "huge-spread": lambda x: np.where(x[:, 0] > 0, 1e308, -1e308),
+    "constant": lambda x: np.full(len(x), 3.0),
+    "mixture": lambda x: np.choose(np.arange(len(x)) % 5, [np.full(len(x), v) for v in
+                                                           (np.nan, np.inf, -np.inf, 1e308, 0.0)]) + x[:, 0] * 0,
+    "nan-then-finite": lambda x: np.where(x[:, 0] > 0.5, np.nan, (x ** 2).sum(axis=1)),
+}
+
+
+@pytest.mark.parametrize("obs_mode", OBS_MODES)
+@pytest.mark.parametrize("name", sorted(_NASTY))
+@pytest.mark.parametrize("reward_mode", REWARD_MODES)
+def test_observations_stay_in_their_space_for_any_objective_values(name, obs_mode, reward_mode):
+    fn = from_callable(_NASTY[name], dim=3, lower=-1.0, upper=1.0, name=name, vectorized=True)
+    kw = {"function": fn, "swarm_size": 6, "max_iterations": 5, "obs_mode": obs_mode, "reward_mode": reward_mode}
+    env = PSOEnv(**kw)
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs), obs
+    for t in range(5):
+        obs, r, *_ = env.step(t % 4)
+        assert env.observation_space.contains(obs), obs
+        assert math.isfinite(r)
+    venv = PSOVectorEnv(4, **kw)
+    obs, _ = venv.reset(seed=1)
+    for _ in range(12):  # through autoresets
+        assert venv.observation_space.contains(obs), obs
+        obs, r, *_ = venv.step(venv.action_space.sample())
+        assert np.isfinite(r).all()

@@ -9,16 +9,16 @@ from scipy.spatial.distance import pdist, squareform
 from scipy.stats import mannwhitneyu
 
 from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
-from pso_env import (
-    Swarm,
+from pso_env.factor import (
     batch_evolutionary_factor,
     batch_mean_distances,
     discretise,
     evolutionary_factor,
     mean_distances,
+    torch_evolutionary_factor,
 )
-from pso_env.factor import torch_evolutionary_factor
 from pso_env.objective import group_functions
+from pso_env.swarm import Swarm
 
 
 def make_swarm(name="sphere", dim=10, n=30, seed=0, **kwargs):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from types import SimpleNamespace
 
 import gymnasium as gym
 import numpy as np
@@ -13,16 +12,22 @@ from gymnasium.vector import AutoresetMode
 from scipy.stats import mannwhitneyu
 
 import pso_env
-from pso_env import (
-    ActionConfig,
-    PSOEnv,
-    Reward,
-    apply_action,
-)
+from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
+from pso_env import PSOEnv, Swarm
+from pso_env.actions import ActionConfig, apply_actions
+from pso_env.objective import group_functions
 from pso_env.batch_belief import BatchBelief, make_batch_belief
 from pso_env.belief import BeliefTracker
-from pso_env.observation import FeatureTracker
-from pso_env.vector import PSOVectorEnv, SB3VecEnv, _BatchFeatures, _BatchReward, make_sb3_vec_env
+from pso_env.factor import (
+    batch_evolutionary_factor,
+    batch_mean_distances,
+    discretise,
+    evolutionary_factor,
+    mean_distances,
+)
+from pso_env.observation import Features
+from pso_env.reward import Reward
+from pso_env.vector import PSOVectorEnv, SB3VecEnv, make_sb3_vec_env
 
 SMALL = {"function": "rastrigin", "dim": 5, "swarm_size": 10, "max_iterations": 50, "hmm_refit_every": 0}
 ACTIONS = [0, 1, 2, 3] * 13  # the fixed action sequence of the statistical tests
@@ -123,7 +128,7 @@ def test_batch_belief_equals_belief_trackers_bit_for_bit(monkeypatch, kwargs):
         elif t % 3:
             np.testing.assert_array_equal(batch.update(f[t]), ref.update(f[t]))
         else:  # the symbol path
-            s = pso_env.discretise(f[t])
+            s = discretise(f[t])
             np.testing.assert_array_equal(batch.update_symbols(s), ref.update(f[t]))
         _assert_batch_equals_trackers(batch, ref)
     for i, tr in enumerate(ref.trackers):
@@ -176,59 +181,45 @@ class _Queue:
         return np.array(self.values).reshape(size)
 
 
-def test_vectorised_actions_equal_apply_action():
-    rng = np.random.default_rng(0)
+def test_actions_follow_the_table_by_hand():
     cfg = ActionConfig()
-    b = 400
-    env = PSOVectorEnv(b, **SMALL)
-    actions = rng.integers(0, 4, b)
-    u = rng.random((2, b))
-    env.f, env.c1, env.c2 = rng.random(b), rng.uniform(1.4, 2.6, b), rng.uniform(1.4, 2.6, b)
-    env.c1[:50], env.c2[:50] = 2.45, 2.45  # c1 + c2 > 4: the rescale
-    before = (env.f.copy(), env.c1.copy(), env.c2.copy())
-    env._action_rng = _Queue(u.ravel())
-    env._apply_actions(actions)
-    for i in range(b):
-        w, c1, c2 = apply_action(int(actions[i]), 0.0, before[1][i], before[2][i], before[0][i],
-                                 _Queue([u[0, i], u[1, i]]), cfg)
-        assert env.c1[i] == c1 and env.c2[i] == c2
-        assert math.isclose(env.w[i], w, rel_tol=1e-15)
+    a = np.array([0, 1, 2, 3, 0, 1])
+    u = np.array([[0.0, 1.0, 0.5, 0.5, 0.5, 0.0], [0.5, 0.0, 0.0, 0.0, 0.0, 0.0]])  # delta = 0.05 + 0.05 u[0]
+    f = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    c1 = np.array([2.0, 2.0, 2.0, 2.0, 2.45, 1.5])
+    c2 = np.array([2.0, 2.0, 2.0, 2.0, 2.45, 1.5])
+    w, n1, n2 = apply_actions(a, np.zeros(6), c1, c2, f, u, cfg)
+    np.testing.assert_allclose(w, [0.65, 1 / (1 + 1.5 * math.exp(-2.6)), 0.9, 0.4, 0.4, 0.4], rtol=1e-15)
+    np.testing.assert_allclose(n1, [2.05, 2.1 * 4 / 4.05, 2.0375, 1.925, 2.5 * 4 / 4.875, 1.55], rtol=1e-15)
+    np.testing.assert_allclose(n2, [1.95, 1.95 * 4 / 4.05, 1.925, 2.075, 2.375 * 4 / 4.875, 1.5], rtol=1e-15)
+    assert (n1 + n2 <= 4 + 1e-12).all()
 
 
 @pytest.mark.parametrize("mode", ["improvement", "log", "relative"])
-def test_batch_reward_and_features_equal_the_single_ones(mode):
-    rng = np.random.default_rng(1)
-    b, steps = 4, 40
-    f_star = np.array([0.0, np.nan, -1.0, np.nan])
-    best = np.empty((steps, b))
-    best[0] = [10.0, 5.0, 3.0, -2.0]
-    for t in range(1, steps):
-        drop = rng.random(b) * (rng.random(b) < 0.6)
-        best[t] = best[t - 1] - drop * np.abs(best[t - 1] - np.nan_to_num(f_star, nan=best[0] - 20)) * 0.5
-    cfg = ActionConfig()
-    batch_r, batch_f = _BatchReward(mode, b), _BatchFeatures(b, steps, cfg)
-    idx = np.arange(b)
-    batch_r.reset(idx, best[0], f_star)
-    batch_f.reset(idx)
-    singles = []
-    for i in range(b):
-        r = Reward(mode)
-        r.reset(best[0, i], None if np.isnan(f_star[i]) else f_star[i])
-        ft = FeatureTracker(steps, cfg)
-        ft.reset(r)
-        singles.append((r, ft))
-    for t in range(steps):
-        post = rng.dirichlet(np.ones(4), b)
-        f, w, c1, c2 = rng.random(b), rng.uniform(0.4, 0.9, b), rng.uniform(1.5, 2.5, b), rng.uniform(1.5, 2.5, b)
-        if t:
-            rewards = batch_r(best[t - 1], best[t])
-            ref = [singles[i][0](best[t - 1, i], best[t, i]) for i in range(b)]
-            np.testing.assert_allclose(rewards, ref, rtol=1e-12, atol=1e-15)
-        obs = batch_f.observe(slice(None), post, f, np.full(b, t), w, c1, c2, best[t], batch_r)
-        for i in range(b):
-            env = SimpleNamespace(swarm=SimpleNamespace(gbest_fitness=best[t, i, None], iteration=np.array([t])),
-                                  tracker=SimpleNamespace(posterior=post[i]), f=f[i], w=w[i], c1=c1[i], c2=c2[i])
-            np.testing.assert_allclose(obs[i], singles[i][1].observe(env), rtol=1e-6, atol=1e-7)
+def test_reward_and_features_by_hand(mode):
+    """Rewards and features of a hand-made sequence of best values, f* known (0) and unknown."""
+    best = np.array([[100.0, 100.0], [10.0, 10.0], [10.0, 10.0], [1e-3, 1e-3]])
+    f_star = np.array([0.0, np.nan])
+    reward, feats = Reward(mode, 2), Features(2, 3, ActionConfig())
+    reward.reset(slice(None), best[0], f_star)
+    feats.reset(np.arange(2))
+    # errors: f* = 0 -> best itself; unknown -> 1 + (best - 100) / 100 = best / 100 (floored at 1e-8)
+    e = np.stack([best[:, 0], best[:, 1] / 100])
+    for t in range(1, 4):
+        r = reward(best[t - 1], best[t])
+        want = {"improvement": best[t - 1] - best[t],
+                "log": np.log10(e[:, t - 1]) - np.log10(e[:, t]),
+                "relative": (e[:, t - 1] - e[:, t]) / e[:, 0]}[mode]
+        np.testing.assert_allclose(r, want, rtol=1e-12)
+    post = np.array([[0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.25, 0.25]])
+    since = [0, 0, 1, 0]
+    for t in range(4):
+        obs = feats.observe(slice(None), post, np.array([0.3, np.nan]), np.full(2, t), np.array([0.4, 0.9]),
+                            np.array([1.5, 2.0]), np.array([2.5, 3.0]), best[t], reward)
+        drop = (np.log10(e[:, 0]) - np.log10(e[:, t])) / 10  # the window (10) reaches back to the reset
+        want = np.column_stack([post, [0.3, 1.0], np.full(2, t / 3), [0.0, 1.0], [0.0, 0.5], [1.0, 1.0],
+                                np.clip(drop, 0, 1), np.full(2, math.log1p(since[t]) / math.log(4))])
+        np.testing.assert_allclose(obs, want, rtol=1e-6, atol=1e-7)
 
 
 # ----------------------------------------------------------------------------------- vector environment
@@ -334,8 +325,8 @@ def test_vector_env_matches_single_env_statistically_and_detects_a_different_w()
     """Final errors over 30 episodes of each, fixed action sequence; Mann-Whitney U."""
 
     class InertiaIgnored(PSOVectorEnv):  # a deliberately wrong update: the velocity is never damped by w
-        def _apply_actions(self, a):
-            super()._apply_actions(a)
+        def _set_parameters(self, a):
+            super()._set_parameters(a)
             self.w = np.ones(self.num_envs)
 
     single = final_errors_single(range(30))
@@ -451,3 +442,42 @@ def test_vector_env_torch_backend_matches_numpy_backend():
     np.testing.assert_array_equal(torch_errors, final_errors_vector(0, n=20, backend="torch", **args))
     a = _rollout(PSOVectorEnv(3, backend="torch", **{**SMALL, "max_iterations": 4, "obs_mode": "features"}), 0)
     assert a[0].shape == (3, 11)
+
+
+# ----------------------------------------------------------------------------------- mixed dimensions
+@pytest.mark.parametrize("mode", ["NextStep", "SameStep"])
+def test_mixed_dimensions_run_one_swarm_per_dimension_across_resets_and_autoresets(mode):
+    env = gym.make_vec("pso_env/PSOControl-v0", num_envs=64, vectorization_mode="vector_entry_point",
+                       function="paper", dim=30, max_iterations=3, swarm_size=5, autoreset_mode=mode)
+    venv = env.unwrapped if hasattr(env, "unwrapped") else env
+    seen_dims = set()
+    for seed in (0, 1):
+        obs, info = env.reset(seed=seed)
+        for _ in range(10):
+            seen_dims.add(tuple(sorted(venv.swarms)))
+            dims = np.array([fn.dim for fn in venv.functions])
+            assert set(venv.swarms) == set(dims.tolist())
+            for d, swarm in venv.swarms.items():  # each sub-environment's row runs its own function
+                rows = np.flatnonzero(dims == d)
+                assert all(swarm.functions[i] is venv.functions[i] for i in rows)
+                np.testing.assert_array_equal(swarm.gbest_fitness[rows], venv._best[rows])
+            obs, r, _, _, info = env.step(env.action_space.sample())
+            assert obs.shape == (64, 4) and np.isfinite(r).all()
+            assert (info["iteration"] <= 3).all()
+    assert (2, 30) in seen_dims
+    with pytest.raises(ValueError, match="swarms"):
+        venv.swarm  # noqa: B018 - several dimensions: no single swarm
+
+
+def test_mixed_dimensions_sb3_and_partial_reset_moves_rows_between_swarms():
+    venv = make_sb3_vec_env(64, seed=0, function="paper", dim=30, max_iterations=2, swarm_size=5)
+    venv.reset()
+    for _ in range(6):
+        obs, *_ = venv.step(np.random.default_rng(0).integers(0, 4, 64))
+        assert obs.shape == (64, 4)
+    env = PSOVectorEnv(2, function=[("dropwave", 2), ("sphere", 3)], dim=3, max_iterations=4, swarm_size=5,
+                       instance_order="round_robin", autoreset_mode="Disabled")
+    env.reset(seed=0)
+    assert sorted(env.swarms) == [2, 3] and [fn.dim for fn in env.functions] == [2, 3]
+    env.reset(options={"reset_mask": np.array([True, False]), "function": "sphere"})
+    assert sorted(env.swarms) == [3] and env.swarm.functions[0] is env.functions[0]

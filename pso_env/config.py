@@ -1,0 +1,328 @@
+"""The one configuration of the PSOControl environment: :class:`EnvConfig`.
+
+Both environments (:class:`pso_env.PSOEnv`, :class:`pso_env.PSOVectorEnv`), the training script's
+``run.json`` and the command lines use it. Every field is declared once, here, with its default, its check
+and its help text; :meth:`EnvConfig.add_arguments` builds argparse options from those, and
+:func:`add_field_arguments` does the same for any dataclass whose fields carry the same metadata
+(:class:`agents.training.TrainConfig`).
+
+Importing this module loads neither numba nor the benchmark functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+OBS_MODES = ("viterbi", "belief", "features")
+REWARD_MODES = ("improvement", "log", "relative")
+INSTANCE_ORDERS = ("random", "round_robin")
+BACKENDS = ("numpy", "torch")
+DTYPES = ("float64", "float32")
+#: Default Baum-Welch re-estimation interval of the belief (see :class:`pso_env.belief.Belief`).
+DEFAULT_REFIT_EVERY = 100
+
+
+def _bound_modes() -> tuple[str, ...]:
+    from .swarm import BOUND_MODES  # the swarm owns its bound modes (imported when first needed)
+
+    return BOUND_MODES
+
+
+# ------------------------------------------------------------------------------------------ checks
+# A check takes (name, value) and returns the stored value or raises ValueError naming the field.
+Check = Callable[[str, Any], Any]
+
+
+def is_real(value: Any) -> bool:
+    """A finite real number (Python or numpy), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_int(minimum: int) -> Check:
+    def check(name: str, value: Any) -> int:
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        return int(value)
+    return check
+
+
+def check_real(minimum: float = -math.inf, *, positive: bool = False, optional: bool = False) -> Check:
+    what = "a positive number" if positive else f"a number >= {minimum:g}"
+
+    def check(name: str, value: Any) -> float | None:
+        if value is None and optional:
+            return None
+        if not (is_real(value) and (value > 0 if positive else value >= minimum)):
+            raise ValueError(f"{name} must be {what}{' or None' if optional else ''}, got {value!r}")
+        return float(value)
+    return check
+
+
+def check_choice(choices: Sequence[str] | Callable[[], Sequence[str]]) -> Check:
+    def check(name: str, value: Any) -> str:
+        options = choices() if callable(choices) else choices
+        if not isinstance(value, str) or value not in options:
+            raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}")
+        return value
+    return check
+
+
+def check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):  # "yes", 1, "False" are errors, not truthy values
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def check_pair(name: str, value: Any) -> tuple[float, float]:
+    if not (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
+            and all(is_real(v) and v >= 0 for v in value) and value[0] <= value[1]):
+        raise ValueError(f"{name} must be a pair (low, high) of numbers with 0 <= low <= high, got {value!r}")
+    return (float(value[0]), float(value[1]))
+
+
+def check_device(name: str, value: Any) -> str:
+    # torch checks the device itself when the torch backend is built
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a torch device name such as 'cpu' or 'cuda', got {value!r}")
+    return value
+
+
+def check_function(name: str, value: Any) -> Any:
+    # names, suites, entries and objects are resolved (and checked in depth) by pso_env.instances.InstanceSet
+    if value is None or (isinstance(value, (list, tuple)) and len(value) == 0) or (isinstance(value, str)
+                                                                                  and not value.strip()):
+        raise ValueError(f"{name} must name at least one function, got {value!r}")
+    return list(value) if isinstance(value, list) else value
+
+
+def config_field(default: Any, help: str, check: Check, *, cli: str | None = "", parse: Callable | None = None,
+                 choices: Sequence[str] | Callable[[], Sequence[str]] | None = None, metavar: str | None = None,
+                 **kwargs: Any) -> Any:
+    """A dataclass field carrying what validation and argparse need.
+
+    Parameters
+    ----------
+    default : object
+        The default (stored once, here).
+    help : str
+        Help text (argparse adds the default).
+    check : callable (name, value) -> value
+        Validates and normalises the value; raises ValueError naming the field.
+    cli : str or None, default ""
+        Option name; "" derives ``--field-name``, None leaves the field off the command line.
+    parse, choices, metavar
+        argparse ``type``, ``choices`` (a tuple, or a callable giving it) and ``metavar``.
+    """
+    meta = {"help": help, "check": check, "cli": cli, "parse": parse, "choices": choices, "metavar": metavar}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta, **kwargs)
+    return field(default=default, metadata=meta, **kwargs)
+
+
+def validate_fields(obj: Any) -> None:
+    """Run every field's check on a (frozen) dataclass instance and store the normalised values."""
+    for f in dataclasses.fields(obj):
+        check = f.metadata.get("check")
+        if check is not None:
+            object.__setattr__(obj, f.name, check(f.name, getattr(obj, f.name)))
+
+
+def _parse_pair(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH, got {text!r}") from None
+    return (low, high)
+
+
+def _parse_optional_int(text: str) -> int | None:
+    return None if text.lower() == "none" else int(text)
+
+
+def _parse_optional_float(text: str) -> float | None:
+    return None if text.lower() == "none" else float(text)
+
+
+def add_field_arguments(parser: argparse.ArgumentParser, cls: type, *, exclude: Iterable[str] = (),
+                        defaults: dict[str, Any] | None = None) -> None:
+    """Add one option per field of dataclass ``cls`` from its metadata (see :func:`config_field`).
+
+    Booleans that default to False become flags (``--shift``); the others take a value parsed with the
+    field's ``parse`` (or the default's type). The option's destination is the field name. Values are
+    validated by the dataclass, not by argparse (apart from ``choices``).
+    """
+    exclude, defaults = set(exclude), dict(defaults or {})
+    for f in dataclasses.fields(cls):
+        meta = f.metadata
+        if f.name in exclude or "help" not in meta or meta.get("cli") is None:
+            continue
+        option = meta["cli"] or "--" + f.name.replace("_", "-")
+        default = defaults.get(f.name, f.default if f.default is not dataclasses.MISSING else f.default_factory())
+        kwargs: dict[str, Any] = {"dest": f.name, "help": meta["help"]}
+        if isinstance(default, bool):
+            kwargs.update(action="store_false" if default else "store_true", default=default)
+        else:
+            choices = meta.get("choices")
+            kwargs.update(default=default, type=meta.get("parse") or type(default),
+                          choices=choices() if callable(choices) else choices, metavar=meta.get("metavar"))
+        parser.add_argument(option, **kwargs)
+
+
+def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
+    """The values of ``cls``'s fields present in ``namespace`` (as :func:`add_field_arguments` stores them)."""
+    return {f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls) if hasattr(namespace, f.name)}
+
+
+# ------------------------------------------------------------------------------------------ EnvConfig
+@dataclass(frozen=True)
+class EnvConfig:
+    """Everything that defines a PSOControl environment; validated once, on construction.
+
+    The fields and their defaults are those of :class:`pso_env.PSOEnv` (see its docstring for the
+    meaning of each). ``backend``, ``device`` and ``dtype`` apply to :class:`pso_env.PSOVectorEnv`
+    (PSOEnv runs numpy in float64).
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad field, e.g. ``shift must be True or False, got 'yes'``.
+
+    Examples
+    --------
+    >>> cfg = EnvConfig(function="sphere", dim=5)
+    >>> EnvConfig.from_dict(cfg.to_dict()) == cfg
+    True
+    """
+
+    function: Any = config_field(  # noqa: RUF009 - a field() factory
+        "rastrigin", "function names or suites (paper, bbob, cec2022), comma-separated; in Python also "
+        "function objects, (name, dim, options) entries or lists of them", check_function, cli="--function")
+    dim: int = config_field(30, "dimension D of functions given by name (suite entries carry their own)",
+                            check_int(1))
+    swarm_size: int = config_field(30, "particles N", check_int(2))
+    max_iterations: int = config_field(1000, "PSO iterations per episode", check_int(1))
+    obs_mode: str = config_field("viterbi", "observation: the Viterbi state (the paper's), the filtered "
+                                 "posterior, or 11 scale-free features", check_choice(OBS_MODES), choices=OBS_MODES)
+    reward_mode: str = config_field("improvement", "reward: the paper's raw improvement, or the scale-free "
+                                    "log / relative forms", check_choice(REWARD_MODES), choices=REWARD_MODES)
+    w_min: float = config_field(0.4, "lowest inertia weight of the actions", check_real(0.0))
+    w_max: float = config_field(0.9, "highest inertia weight of the actions (and w at reset)", check_real(0.0))
+    c1: float = config_field(2.0, "cognitive coefficient at reset", check_real(positive=True))
+    c2: float = config_field(2.0, "social coefficient at reset", check_real(positive=True))
+    delta_range: tuple = config_field((0.05, 0.1), "range (LOW,HIGH) of the coefficient step delta", check_pair,
+                                      parse=_parse_pair, metavar="LOW,HIGH")
+    c_min: float = config_field(1.5, "lowest acceleration coefficient", check_real(0.0))
+    c_max: float = config_field(2.5, "highest acceleration coefficient", check_real(0.0))
+    velocity_clamp: float | None = config_field(
+        0.2, "fraction of the box width that bounds |v| per dimension ('none': no clamp)",
+        check_real(positive=True, optional=True), parse=_parse_optional_float)
+    bounds: str = config_field("clip", "handling of particles that leave the box", check_choice(_bound_modes),
+                               choices=_bound_modes)
+    hmm_refit_every: int = config_field(DEFAULT_REFIT_EVERY, "Baum-Welch re-estimation interval of the HMM "
+                                        "in iterations (0: never)", check_int(0))
+    target_error: float | None = config_field(
+        None, "end an episode once best - f* <= this (f* known); 'none': run every iteration",
+        check_real(0.0, optional=True), parse=_parse_optional_float)
+    instance_order: str = config_field("random", "how each reset picks the next function of the set",
+                                       check_choice(INSTANCE_ORDERS), choices=INSTANCE_ORDERS)
+    shift: bool = config_field(False, "CEC-style shifted functions (fresh each episode)", check_bool)
+    rotate: bool = config_field(False, "CEC-style rotated functions (fresh each episode)", check_bool)
+    backend: str = config_field("numpy", "array library of the vector environment's swarms",
+                                check_choice(BACKENDS), choices=BACKENDS)
+    device: str = config_field("cpu", "torch device of the torch backend", check_device)
+    dtype: str = config_field("float64", "floating-point type of the torch backend", check_choice(DTYPES),
+                              choices=DTYPES)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.device, str):  # torch.device("cuda:0") -> "cuda:0"
+            object.__setattr__(self, "device", str(self.device))
+        validate_fields(self)
+        if self.w_min > self.w_max:
+            raise ValueError(f"w_min must be <= w_max, got w_min={self.w_min}, w_max={self.w_max}")
+        if self.c_min > self.c_max:
+            raise ValueError(f"c_min must be <= c_max, got c_min={self.c_min}, c_max={self.c_max}")
+        if self.backend == "numpy" and (self.device != "cpu" or self.dtype != "float64"):
+            raise ValueError(f"device and dtype apply to backend='torch' only, got device={self.device!r}, "
+                             f"dtype={self.dtype!r}")
+
+    # ---------------------------------------------------------------- conversions
+    def replace(self, **changes: Any) -> EnvConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-safe dict (``delta_range`` as a list).
+
+        Raises
+        ------
+        ValueError
+            When ``function`` holds a function object: objects cannot be written as JSON; pass names,
+            suites or ``(name, dim, options)`` entries to get a serialisable configuration.
+        """
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["delta_range"] = list(self.delta_range)
+        out["function"] = _json_function(self.function)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EnvConfig:
+        """Rebuild a configuration from :meth:`to_dict`'s output (unknown keys are an error)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown EnvConfig fields {unknown}")
+        data = dict(data)
+        if "function" in data:
+            data["function"] = _from_json_function(data["function"])
+        if "delta_range" in data and isinstance(data["delta_range"], list):
+            data["delta_range"] = tuple(data["delta_range"])
+        return cls(**data)
+
+    # ---------------------------------------------------------------- command line
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser, exclude: Iterable[str] = (),
+                      defaults: dict[str, Any] | None = None) -> None:
+        """Add an option per field (``--swarm-size``, ``--shift``...), help from the fields' metadata."""
+        add_field_arguments(parser, cls, exclude=exclude, defaults=defaults)
+
+    @classmethod
+    def from_namespace(cls, namespace: argparse.Namespace, **overrides: Any) -> EnvConfig:
+        """The configuration of parsed options (fields not on the command line keep their defaults)."""
+        values = field_values(cls, namespace)
+        if isinstance(values.get("function"), str) and "," in values["function"]:
+            values["function"] = [s.strip() for s in values["function"].split(",") if s.strip()]
+        return cls(**{**values, **overrides})
+
+
+def _json_function(spec: Any) -> Any:
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, tuple) and spec and isinstance(spec[0], str):  # (name, dim, options) entry
+        return list(spec)
+    if isinstance(spec, list):
+        return [_json_function(s) for s in spec]
+    raise ValueError(f"function: the function object {spec!r} cannot be written as JSON; configure functions by "
+                     "name, suite or (name, dim, options) entry to serialise the configuration")
+
+
+def _from_json_function(spec: Any) -> Any:
+    if isinstance(spec, list):
+        if 2 <= len(spec) <= 3 and isinstance(spec[0], str) and type(spec[1]) is int:  # an entry
+            return tuple(spec)
+        return [_from_json_function(s) for s in spec]
+    return spec
+
+
+def make_config(config: EnvConfig | None, fields: dict[str, Any]) -> EnvConfig:
+    """``config`` with ``fields`` replaced, or a new :class:`EnvConfig` of ``fields`` (validated either way)."""
+    if config is None:
+        return EnvConfig(**fields)
+    if not isinstance(config, EnvConfig):
+        raise ValueError(f"config must be an EnvConfig or None, got {config!r}")
+    return config.replace(**fields) if fields else config
