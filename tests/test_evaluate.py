@@ -356,7 +356,7 @@ class _ConstantPSO:
     def start(self, function, *, swarm_size, iterations, seed):
         from pso_env.swarm import Swarm
 
-        self.swarm = Swarm(function, swarm_size, np.random.default_rng(seed))
+        self.swarm = Swarm(function, swarm_size, np.random.default_rng(seed), history=True)
         self.steps = 0
         return self.swarm
 

@@ -175,7 +175,7 @@ def test_discretise_vectorised():
     [({"n_particles": 1}, "n_particles"), ({"n_particles": 2.5}, "n_particles"),
      ({"velocity_clamp": 0.0}, "velocity_clamp"), ({"velocity_clamp": np.nan}, "velocity_clamp"),
      ({"bounds": "wrap"}, "bounds"), ({"rng": "x"}, "rng"), ({"rng": -1}, "rng"), ({"batch_size": 0}, "batch_size"),
-     ({"batch_size": None}, "batch_size"), ({"seeds": [1, 2]}, "seeds"), ({"backend": "jax"}, "backend"),
+     ({"seeds": [1, 2]}, "seeds"), ({"backend": "jax"}, "backend"),
      ({"device": "cuda"}, "device"), ({"dtype": "float32"}, "dtype"), ({"history": 1}, "history"),
      ({"functions": [get_function("sphere", 3), get_function("sphere", 4)], "batch_size": None}, "same dim"),
      ({"functions": [get_function("sphere", 3)] * 2}, "batch_size"), ({"functions": "sphere"}, "functions"),
