@@ -65,7 +65,7 @@ def swarm_fs(name: str, seed: int, random_params: bool = False, iters: int = ITE
             swarm.step(rng.uniform(0.4, 0.9), rng.uniform(1.5, 2.5), rng.uniform(1.5, 2.5))
         else:
             swarm.step(0.7, 1.5, 1.5)
-        out.append(swarm.evolutionary_factor())
+        out.append(float(swarm.evolutionary_factor()[0]))
     return out
 
 

@@ -30,23 +30,26 @@ from agents import OnlineDQNController, load_pretrained, run_policy, run_variant
 from benchmarks_fn import get_function
 from evaluation import run as run_controller
 from evaluation.pool import single_threaded
-from pso_env import ActionConfig, BeliefTracker, PSOEnv, Swarm, apply_action
+from pso_env import PSOEnv, Swarm
+from pso_env.actions import ActionConfig, apply_actions
+from pso_env.batch_belief import make_batch_belief
 
 FUNCTION = get_function("rastrigin", 30)
 
 
 def _loop(seed: int, factor: bool, belief: bool) -> None:
     """1000 iterations of action 3 and ``Swarm.step``, optionally with the factor and the belief."""
-    swarm, tracker = Swarm(FUNCTION, 30, np.random.default_rng(seed)), BeliefTracker()
+    swarm, belief = Swarm(FUNCTION, 30, np.random.default_rng(seed)), make_batch_belief(1)
     rng, config = np.random.default_rng(seed), ActionConfig()
-    w, c1, c2, f = config.w_max, 2.0, 2.0, 0.0
+    w, c1, c2, f = np.full(1, config.w_max), np.full(1, 2.0), np.full(1, 2.0), np.zeros(1)
+    action = np.full(1, 3)
     for _ in range(1000):
-        w, c1, c2 = apply_action(3, w, c1, c2, f, rng, config)
+        w, c1, c2 = apply_actions(action, w, c1, c2, f, rng.random((2, 1)), config)
         swarm.step(w, c1, c2)
         if factor:
             f = swarm.evolutionary_factor()
         if belief:
-            tracker.update(f)
+            belief.update(f)
 
 
 def _env_loop(seed: int) -> None:

@@ -17,7 +17,6 @@ import numpy as np
 
 from benchmarks_fn import get_function
 from pso_env import OBS_MODES, PSOEnv, Swarm
-from pso_env.batch import BatchSwarm  # the integrator: Swarm(..., batch_size=1)
 from pso_env.config import DEFAULT_REFIT_EVERY
 
 N, D, ITERS = 30, 30, 1000
@@ -25,14 +24,6 @@ N, D, ITERS = 30, 30, 1000
 
 def bare(seed: int) -> float:
     swarm = Swarm(get_function("rastrigin", D), N, np.random.default_rng(seed))
-    t0 = time.perf_counter()
-    for _ in range(ITERS):
-        swarm.step(0.7, 2.0, 2.0)
-    return (time.perf_counter() - t0) / ITERS
-
-
-def bare_batch(seed: int) -> float:
-    swarm = BatchSwarm([get_function("rastrigin", D)], N, np.random.default_rng(seed))
     t0 = time.perf_counter()
     for _ in range(ITERS):
         swarm.step(0.7, 2.0, 2.0)
@@ -57,10 +48,9 @@ def main() -> None:
     args = parser.parse_args()
     default_refit = DEFAULT_REFIT_EVERY
     configs = [(m, 0) for m in OBS_MODES] + [(m, None) for m in OBS_MODES]
-    times = {"bare swarm iteration": [], "bare batch-of-one iteration": []} | {c: [] for c in configs}
+    times = {"bare swarm iteration": []} | {c: [] for c in configs}
     for r in range(args.repeats):  # interleaved, so that machine noise hits every row alike
         times["bare swarm iteration"].append(bare(r))
-        times["bare batch-of-one iteration"].append(bare_batch(r))
         for mode, refit in configs:
             times[(mode, refit)].append(env_steps(r, mode, refit))
     base = min(times["bare swarm iteration"])
