@@ -265,7 +265,7 @@ class HMMAPSO(APSO):
     tracker_factory : callable, optional
         ``factory(batch_size)`` returns a fresh tracker for each run: an object with ``reset()`` and
         ``update(f (B,)) -> states (B,)``; default the batched belief of
-        :func:`pso_env.batch_belief.make_batch_belief`.
+        :class:`pso_env.belief.Belief`.
     tracker_options : dict, optional
         Keyword arguments of the default tracker (e.g. ``{"refit_every": 0}``); with the default
         tracker only.
@@ -291,9 +291,9 @@ class HMMAPSO(APSO):
         super().reset(swarm, iterations)
         factory = self.tracker_factory
         if factory is None:
-            from pso_env.batch_belief import make_batch_belief
+            from pso_env.belief import Belief
 
-            self.tracker = make_batch_belief(swarm.batch_size, **self.tracker_options)
+            self.tracker = Belief(swarm.batch_size, **self.tracker_options)
         else:
             self.tracker = factory(swarm.batch_size)
         self.tracker.reset()

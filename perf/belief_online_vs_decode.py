@@ -11,15 +11,15 @@ Printed tables:
    ``evolutionary_factor``), the tracker's online path with refits off, a numpy (4x4 array) version
    of the same recursion, the numpy ``discretise`` call, and hmmlearn's ``decode`` +
    ``predict_proba`` over the growing history at every iteration;
-2. one refit at history lengths 100, 500, 1000: ``BeliefTracker.refit`` (numba Baum-Welch, row
+2. one refit at history lengths 100, 500, 1000: ``Belief.refit`` at B = 1 (numba Baum-Welch, row
    checks, tables, recompute), its Baum-Welch kernel and its recompute alone, and hmmlearn's ``fit``
    with the same settings (what a refit cost before the kernels);
 3. per refit_every setting: mean cost per iteration over a 1000-iteration run, ratio to a swarm
    iteration, and the fraction of steps whose decoded state differs from refit_every=1, over swarm
    runs of rastrigin, sphere and ackley (fixed w=0.7, c1=c2=1.5, and random per-iteration
    parameters, as an RL agent would set them);
-4. B sequences at once: cost per sequence and step of ``BatchBelief`` against a Python loop over B
-   ``BeliefTracker`` objects (interleaved repeats), refits off and at the default interval.
+4. B sequences at once: cost per sequence and step of one ``Belief(B)`` against a Python loop over B
+   ``Belief(1)`` objects (interleaved repeats), refits off and at the default interval.
 """
 
 from __future__ import annotations
@@ -36,13 +36,12 @@ from benchmarks_fn import get_function
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pso_env import belief, hmm_kernels
-from pso_env.batch_belief import BatchBelief
 from pso_env.belief import (
     DEFAULT_REFIT_EVERY,
     PAPER_EMISSIONPROB,
     PAPER_STARTPROB,
     PAPER_TRANSMAT,
-    BeliefTracker,
+    Belief,
     floor_rows,
 )
 from pso_env.factor import discretise
@@ -93,13 +92,13 @@ def time_swarm(repeats: int = 5) -> float:
 
 
 def time_online(fs: list[float], repeats: int = 7) -> float:
-    tracker = BeliefTracker(refit_every=0)
+    tracker = Belief(1, refit_every=0)
 
     def run() -> None:
         tracker.reset()
         update = tracker.update
         for f in fs:
-            update(f)
+            update([f])
 
     return best_of(run, repeats) / len(fs)
 
@@ -146,7 +145,7 @@ def time_discretise(repeats: int = 5) -> float:
 
 
 def time_decode_growing(fs: list[float], repeats: int = 2) -> tuple[float, float]:
-    model = BeliefTracker(refit_every=0).to_hmmlearn()
+    model = Belief(1, refit_every=0).to_hmmlearn()
     x = np.asarray(discretise(np.asarray(fs)), dtype=np.int64)[:, None]
 
     def dec() -> None:
@@ -163,37 +162,41 @@ def time_decode_growing(fs: list[float], repeats: int = 2) -> tuple[float, float
 
 def run_tracker(fs: list[float], **kwargs) -> tuple[np.ndarray, float, int]:
     """States of one tracker run over ``fs``, its CPU time per iteration, and its number of refits."""
-    tracker = BeliefTracker(**kwargs)
+    tracker = Belief(1, **kwargs)
     states = np.empty(len(fs), dtype=np.int64)
     update = tracker.update
     t0 = CLOCK()
     for i, f in enumerate(fs):
-        states[i] = update(f)
-    return states, (CLOCK() - t0) / len(fs), tracker.n_refits
+        states[i] = update([f])[0]
+    return states, (CLOCK() - t0) / len(fs), int(tracker.n_refits[0])
 
 
 def time_refit(fs: list[float], t: int, repeats: int = 7) -> tuple[float, float, float, float]:
     """CPU time at history length t of one refit, of its Baum-Welch kernel, of its recompute, and of
     hmmlearn's ``fit`` with the same settings."""
-    tracker = BeliefTracker(refit_every=0)
+    tracker = Belief(1, refit_every=0)
+    tracker.update_symbols(np.zeros(1, dtype=np.int64))  # warm the kernels, then start over
+    tracker.reset()
     for f in fs[:t]:
-        tracker.update(f)
-    x = tracker._buf[:t]
-    t_em = best_of(
-        lambda: hmm_kernels.baum_welch(
-            x, tracker._startprob, tracker._transmat, tracker._emissionprob, 1.0, 1, tracker.refit_tol
+        tracker.update([f])
+    x = tracker._history[0, :t]
+    a, b = tracker.transmat[0], tracker.emissionprob[0]
+    t_em = best_of(lambda: hmm_kernels.baum_welch(x, tracker.startprob, a, b, 1.0, 1, tracker.refit_tol), repeats)
+    rows = np.arange(1)
+    t_re = best_of(
+        lambda: hmm_kernels.batch_recompute(
+            tracker._history, tracker.n_symbols, rows, tracker._tables, tracker._lattice, tracker.states
         ),
         repeats,
     )
-    t_re = best_of(tracker._recompute, repeats)
     model = tracker.to_hmmlearn()
     model.implementation = "scaling"
-    model.transmat_prior = 1.0 + tracker.refit_pseudocount * tracker.transmat
-    model.emissionprob_prior = 1.0 + tracker.refit_pseudocount * tracker.emissionprob
-    xs = tracker.symbols[:, None]
+    model.transmat_prior = 1.0 + tracker.refit_pseudocount * a
+    model.emissionprob_prior = 1.0 + tracker.refit_pseudocount * b
+    xs = tracker.symbols(0)[:, None]
 
     def hmmlearn_fit() -> None:
-        model.transmat_, model.emissionprob_ = tracker.transmat, tracker.emissionprob
+        model.transmat_, model.emissionprob_ = tracker.transmat[0], tracker.emissionprob[0]
         model.fit(xs)
 
     t_hmm = best_of(hmmlearn_fit, repeats)
@@ -202,20 +205,20 @@ def time_refit(fs: list[float], t: int, repeats: int = 7) -> tuple[float, float,
 
 
 def time_batch(seqs: list[list[float]], b: int, refit: int, repeats: int = 3) -> tuple[float, float]:
-    """CPU time per sequence and step of BatchBelief and of a loop over b BeliefTracker objects."""
+    """CPU time per sequence and step of Belief(b) and of a loop over b Belief(1) objects."""
     f = np.array([seqs[i % len(seqs)] for i in range(b)]).T.copy()  # (steps, b)
     rows = [r.tolist() for r in f]
 
     def batched() -> None:
-        bel = BatchBelief(b, refit_every=refit)
+        bel = Belief(b, refit_every=refit)
         for r in f:
             bel.update(r)
 
     def loop() -> None:
-        trackers = [BeliefTracker(refit_every=refit) for _ in range(b)]
+        trackers = [Belief(1, refit_every=refit) for _ in range(b)]
         for r in rows:
             for tr, x in zip(trackers, r):
-                tr.update(x)
+                tr.update([x])
 
     t_b = t_l = math.inf
     for _ in range(repeats):  # interleaved
@@ -240,7 +243,7 @@ def main() -> None:
     print(f"{'path':58s} {'us/iter':>10s} {'/ swarm it':>11s}")
     rows = [
         ("swarm iteration (step + evolutionary_factor)", t_swarm),
-        ("BeliefTracker.update (online, numba 4x4 step)", t_online),
+        ("Belief(1).update (online, numba 4x4 step)", t_online),
         ("same recursion on numpy 4x4 arrays + discretise()", t_np),
         ("pso_env.factor.discretise(f) alone (numpy scalar call)", t_disc),
         ("hmmlearn decode over growing history, every iteration", t_dec),
@@ -253,7 +256,7 @@ def main() -> None:
         f"({t_dec_pp / t_online:.0f}x with predict_proba)"
     )
 
-    print("\n## 2. one refit (refit_iter=1): BeliefTracker.refit, its parts, and hmmlearn's fit")
+    print("\n## 2. one refit (refit_iter=1): Belief(1).refit, its parts, and hmmlearn's fit")
     print(
         f"{'history t':>9s} {'refit us':>9s} {'Baum-Welch kernel us':>21s} {'recompute us':>13s} "
         f"{'hmmlearn fit us':>16s} {'fit / refit':>12s}"
@@ -315,7 +318,7 @@ def main() -> None:
     )
 
     print("\n## 4. B sequences at once: us per sequence and step (1000-step sequences of section 3)")
-    print(f"{'refit_every':>11s} {'B':>5s} {'BatchBelief':>12s} {'loop over trackers':>19s} {'loop / batch':>13s}")
+    print(f"{'refit_every':>11s} {'B':>5s} {'Belief(B)':>12s} {'loop over B=1':>19s} {'loop / batch':>13s}")
     for every in (0, DEFAULT_REFIT_EVERY):
         for b in (1, 16, 256):
             t_b, t_l = time_batch(list(seqs.values()), b, every)

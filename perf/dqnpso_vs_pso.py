@@ -32,14 +32,14 @@ from evaluation import run as run_controller
 from evaluation.pool import single_threaded
 from pso_env import PSOEnv, Swarm
 from pso_env.actions import ActionConfig, apply_actions
-from pso_env.batch_belief import make_batch_belief
+from pso_env.belief import Belief
 
 FUNCTION = get_function("rastrigin", 30)
 
 
 def _loop(seed: int, factor: bool, belief: bool) -> None:
     """1000 iterations of action 3 and ``Swarm.step``, optionally with the factor and the belief."""
-    swarm, belief = Swarm(FUNCTION, 30, np.random.default_rng(seed)), make_batch_belief(1)
+    swarm, belief = Swarm(FUNCTION, 30, np.random.default_rng(seed)), Belief(1)
     rng, config = np.random.default_rng(seed), ActionConfig()
     w, c1, c2, f = np.full(1, config.w_max), np.full(1, 2.0), np.full(1, 2.0), np.zeros(1)
     action = np.full(1, 3)

@@ -25,7 +25,7 @@ _LAZY = {
     "PSOVectorEnv": "vector",
     "make_sb3_vec_env": "vector",
     "Swarm": "swarm",
-    "Belief": "batch_belief",
+    "Belief": "belief",
     "STATE_NAMES": "belief",
     "ACTION_NAMES": "actions",
     "N_ACTIONS": "actions",
@@ -40,7 +40,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), "BatchBelief" if name == "Belief" else name)
+    value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 

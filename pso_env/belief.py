@@ -1,26 +1,27 @@
 """The paper's hidden Markov model: from the evolutionary factor to a belief over the four swarm states.
 
-At every PSO iteration the evolutionary factor ``f`` is discretised into one of seven symbols
-(:func:`pso_env.factor.discretise`) and fed to a 4-state categorical HMM (paper, section 3.4; states
-in the order of :data:`STATE_NAMES`). :class:`BeliefTracker` then offers
+At every PSO iteration the evolutionary factor ``f`` of each of B swarms is discretised into one of
+seven symbols (:func:`pso_env.factor.discretise`) and fed to a 4-state categorical HMM (paper, section
+3.4; states in the order of :data:`STATE_NAMES`). :class:`Belief` then offers, per swarm,
 
-* ``state``: the last state of the Viterbi path over all symbols seen so far (the paper's belief
+* ``states``: the last state of the Viterbi path over all symbols seen so far (the paper's belief
   state, handed to the agent one-hot encoded), and
 * ``posterior``: the filtered posterior ``P(S_t | o_1..o_t)``, the richer "belief as a distribution".
 
-Both are carried forward one symbol at a time in O(K^2) (K = 4) instead of re-decoding the history,
-and both are exactly what :mod:`hmmlearn` computes (``decode(..., algorithm="viterbi")`` and
-``predict_proba(X)[-1]``) on the model returned by :meth:`BeliefTracker.to_hmmlearn`; the tests check
-this at every step. Baum-Welch re-estimation of the transitions and emissions runs every
-``refit_every`` iterations, in the numba kernels of :mod:`pso_env.hmm_kernels`, which reproduce
-hmmlearn's ``fit`` (the tests compare them with it); hmmlearn itself is only the reference.
+Both are carried forward one symbol at a time in O(K^2) (K = 4) instead of re-decoding the history, in
+one numba call over the B sequences (:mod:`pso_env.hmm_kernels`), and both are exactly what
+:mod:`hmmlearn` computes (``decode(..., algorithm="viterbi")`` and ``predict_proba(X)[-1]``) on the model
+returned by :meth:`Belief.to_hmmlearn`; the tests check this at every step. Baum-Welch re-estimation of
+each sequence's transitions and emissions runs every ``refit_every`` of its symbols, in numba kernels
+that reproduce hmmlearn's ``fit`` (the tests compare them with it); hmmlearn itself is only the
+reference.
 
 Impossible sequences
 --------------------
 The paper's transitions only allow "stay" or "move on along the cycle S1 -> S2 -> S3 -> S4 -> S1", and
 several symbols are emitted by one state only, so real sequences of ``f`` often have probability zero
 under the paper's model (symbol 0, emitted only by convergence, followed by symbol 4, emitted only by
-exploration). The tracker therefore decodes with a floored model: ``floor`` is added to every entry of
+exploration). The belief therefore decodes with a floored model: ``floor`` is added to every entry of
 A and B and the rows are renormalised, so the paper's zeros become ``floor / (1 + n*floor)`` and every
 sequence has positive probability. The start distribution pi is **not** floored: pi = [1, 0, 0, 0]
 keeps the paper's "a run starts in exploration" (every sequence stays possible because B is floored).
@@ -32,14 +33,15 @@ never could: Baum-Welch keeps zeros at zero).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import hmm_kernels
 from .factor import N_SYMBOLS
 from .hmm_kernels import model_tables
+from .swarm import as_indices
 
 if TYPE_CHECKING:  # hmmlearn is the reference implementation, imported only by to_hmmlearn()
     from hmmlearn.hmm import CategoricalHMM
@@ -77,13 +79,16 @@ PAPER_EMISSIONPROB = _frozen(
     ]
 )
 
-#: Default re-estimation period (iterations); see :class:`BeliefTracker` for the measurement.
+#: Default re-estimation period (iterations); see :class:`Belief` for the measurement.
 DEFAULT_REFIT_EVERY = 100
 #: Default EM iterations per re-estimate.
 DEFAULT_REFIT_ITER = 1
 #: Default number of symbols before the first re-estimate: the free scalars of A and B (4*3 + 4*6),
 #: below which hmmlearn itself warns of a degenerate solution.
 DEFAULT_REFIT_MIN_LENGTH = N_STATES * (N_STATES - 1) + N_STATES * (N_SYMBOLS - 1)
+#: Symbols stored per sequence before the history first grows (it doubles when full).
+_INITIAL_CAPACITY = 1024
+
 
 def floor_rows(p: np.ndarray, floor: float) -> np.ndarray:
     """Add ``floor`` to every entry of ``p`` and renormalise each row to sum to 1.
@@ -133,45 +138,48 @@ def _check_int(name: str, value: object, minimum: int) -> int:
     return int(value)
 
 
-def _argmax4(d: Sequence[float]) -> int:
-    # First maximum, as std::max_element in hmmlearn's viterbi.
-    best, m = 0, d[0]
-    if d[1] > m:
-        best, m = 1, d[1]
-    if d[2] > m:
-        best, m = 2, d[2]
-    if d[3] > m:
-        best = 3
-    return best
+def _as_batch(values: Any, batch_size: int, name: str) -> np.ndarray:
+    arr = np.ascontiguousarray(values, dtype=float)
+    if arr.shape != (batch_size,):
+        raise ValueError(f"{name} must have shape ({batch_size},), got {arr.shape}")
+    return arr
 
 
-class BeliefTracker:
-    """Online belief state of the swarm from the evolutionary factor (the paper's HMM).
+class Belief:
+    """Online Viterbi states and filtered posteriors of B independent symbol sequences, with refits.
 
-    Call :meth:`update` once per PSO iteration with that iteration's ``f``. The tracker keeps the
-    Viterbi lattice's last row and the normalised forward filter and advances both by one symbol in
-    O(K^2), so ``state`` and ``posterior`` are always those of hmmlearn's ``decode`` / ``predict_proba``
-    over the whole history, on the model that :meth:`to_hmmlearn` returns.
+    Call :meth:`update` once per PSO iteration with the B swarms' evolutionary factors ``f``. For each
+    sequence the belief keeps the Viterbi lattice's last row and the normalised forward filter and
+    advances both by one symbol in O(K^2), so ``states[i]`` and ``posterior[i]`` are always those of
+    hmmlearn's ``decode`` / ``predict_proba`` over that sequence's history, on the model that
+    ``to_hmmlearn(i)`` returns. Each sequence has its own model (A, B re-estimated from its own history)
+    and its own stored symbols; one step is one kernel call over all sequences, and the sequences due for
+    a refit at that step (their number of symbols since their reset reached a multiple of ``refit_every``
+    that is at least ``refit_min_length``) are refitted together by two more.
 
     Parameters
     ----------
+    batch_size : int
+        B.
     refit_every : int, default 100
         Baum-Welch re-estimation of A and B (as hmmlearn's ``fit`` with ``init_params=""``,
-        ``params="te"``: pi fixed) on all symbols seen so far, every ``refit_every`` iterations; 0 turns it off, 1 is
-        the paper's "every iteration". After a refit, ``state`` and ``posterior`` are recomputed once
-        from the stored symbols with the new parameters.
+        ``params="te"``: pi fixed) on all symbols of a sequence, every ``refit_every`` of its symbols;
+        0 turns it off, 1 is the paper's "every iteration". After a refit, the sequence's state and
+        posterior are recomputed once from its stored symbols with the new parameters.
 
         The default is a measurement (``perf/belief_online_vs_decode.py``: 13 swarm runs of 1000
         iterations, N=30, D=30, rastrigin/sphere/ackley, fixed and random per-iteration w, c1, c2;
-        CPU time, minima over repeats). One refit (:func:`pso_env.hmm_kernels.baum_welch`, then the
-        row checks and the recompute) costs ~40 us at t=100 to ~100 us at t=1000 symbols (hmmlearn's
-        own ``fit``: ~0.4-0.9 ms) against ~75-100 us for one swarm iteration, so the mean cost per
-        iteration is ~70 us at 1 (about a swarm iteration), ~9.5 us at 10, ~4.2 us at 50, ~3.7 us at
-        100 (5%), ~2.8 us with refits off. The decoded state, however, hardly depends on the cadence:
-        against refit_every=1 it differs on 2.7% of steps at 2, 4.5-4.9% at 5-20, 6.0-6.3% at 50-100
-        and 6.8% with no refits at all (on the runs with random parameters, as an agent sets them, on
-        <= 0.5% of steps at every cadence). No cadence short of every iteration buys a belief much
-        closer to the paper's, so the default stays at 100, where refits add ~1 us per iteration.
+        CPU time, minima over repeats). One refit costs ~40 us at t=100 to ~100 us at t=1000 symbols
+        (hmmlearn's own ``fit``: ~0.4-0.9 ms) against ~75-100 us for one swarm iteration, so the mean
+        cost per iteration is ~70 us at 1 (about a swarm iteration), ~9.5 us at 10, ~4.2 us at 50,
+        ~3.7 us at 100 (5%), ~2.8 us with refits off. The decoded state, however, hardly depends on the
+        cadence: against refit_every=1 it differs on 2.7% of steps at 2, 4.5-4.9% at 5-20, 6.0-6.3% at
+        50-100 and 6.8% with no refits at all (on the runs with random parameters, as an agent sets
+        them, on <= 0.5% of steps at every cadence). So the default stays at 100.
+
+        Batched cost (same script, section 4: CPU time per sequence and step over 1000-step swarm
+        sequences, 2-core machine): refits off, ~2.5 us at B = 1, ~0.2 us per sequence at B = 16 and
+        ~0.05 us at B = 256; at the default interval, ~3.3, ~0.65 and ~0.5 us per sequence and step.
     floor : float, default 1e-6
         Added to every entry of A and B (rows renormalised) so that no sequence has probability zero
         (see the module docstring); must be in [1e-12, 0.1].
@@ -188,34 +196,35 @@ class BeliefTracker:
         Dirichlet pseudo-counts (hmmlearn ``transmat_prior`` / ``emissionprob_prior`` =
         ``1 + refit_pseudocount * current``): each refit is a MAP step that weighs the current row as
         this many observations. A state the data visit far less than once keeps its rows instead of
-        having them re-estimated from floor-level posterior mass (which otherwise turns the rows of
-        unvisited states into noise: e.g. jumping-out learning to emit symbol 0); a state visited
-        n times moves 1/(1+n) less than plain Baum-Welch. 0 gives plain (maximum-likelihood)
-        Baum-Welch.
+        having them re-estimated from floor-level posterior mass; a state visited n times moves 1/(1+n)
+        less than plain Baum-Welch. 0 gives plain (maximum-likelihood) Baum-Welch.
     startprob, transmat, emissionprob : array-like, optional
-        Initial pi (4,), A (4, 4) and B (4, 7); default the paper's. Rows must sum to 1. A and B are
-        floored as above, pi is used as given.
+        Initial pi (4,), A (4, 4) and B (4, 7), shared by all sequences; default the paper's. Rows must
+        sum to 1. A and B are floored as above, pi is used as given.
 
     Attributes
     ----------
-    n_refits : int
-        Refits completed since the last :meth:`reset`.
-    n_rejected_rows : int
-        Rows of A or B whose re-estimate was degenerate (NaN, all zero, not stochastic) and which
-        kept their previous values instead.
+    states : ndarray of int, shape (B,)
+        Last state of each sequence's Viterbi path (first argmax of pi before any symbol).
+    n_symbols : ndarray of int, shape (B,)
+        Symbols seen since each sequence's reset.
+    n_refits : ndarray of int, shape (B,)
+        Refits completed since each sequence's reset.
+    n_rejected_rows : ndarray of int, shape (B,)
+        Rows of A or B whose re-estimate was degenerate (NaN, all zero, not stochastic) and which kept
+        their previous values instead.
 
     Notes
     -----
-    * Before the first update, ``state`` is the first argmax of pi and ``posterior`` is pi.
     * ``f`` is discretised like :func:`pso_env.factor.discretise` (clipped into [0, 1], edges belong
-      to the interval on their right; NaN maps to the top symbol), whose scalar path is a bisect: a
-      numpy call would cost ~7 us, more than the whole HMM update.
+      to the interval on their right; NaN maps to the top symbol).
     * The Viterbi lattice is kept unnormalised (log-probabilities of the best paths) so that its
       arithmetic, and hence tie-breaking, is exactly hmmlearn's; ties go to the lowest state index.
     """
 
     def __init__(
         self,
+        batch_size: int = 1,
         refit_every: int = DEFAULT_REFIT_EVERY,
         floor: float = 1e-6,
         refit_iter: int = DEFAULT_REFIT_ITER,
@@ -227,6 +236,7 @@ class BeliefTracker:
         transmat: object = None,
         emissionprob: object = None,
     ) -> None:
+        self.batch_size = b = _check_int("batch_size", batch_size, 1)
         self.refit_every = _check_int("refit_every", refit_every, 0)
         self.refit_iter = _check_int("refit_iter", refit_iter, 1)
         self.refit_min_length = _check_int("refit_min_length", refit_min_length, 1)
@@ -238,7 +248,7 @@ class BeliefTracker:
         pi = _check_prob("startprob", PAPER_STARTPROB if startprob is None else startprob, (N_STATES,))
         if not (pi > 0).any():
             raise ValueError("startprob must have a positive entry")
-        self._init_startprob = pi
+        self._pi = pi
         self._init_transmat = floor_rows(
             _check_prob("transmat", PAPER_TRANSMAT if transmat is None else transmat, (N_STATES, N_STATES)),
             self.floor,
@@ -251,170 +261,156 @@ class BeliefTracker:
             ),
             self.floor,
         )
+        self._init_tables = model_tables(pi, self._init_transmat[None], self._init_emissionprob[None])[0]
+        # (Viterbi row, filter) before any symbol: log pi and pi (rows 0 of the tables)
+        self._init_lattice = self._init_tables[:, 0].copy()
+        self._init_state = int(np.argmax(pi))  # the first maximum, as hmmlearn's viterbi
+        self._transmat = np.empty((b, N_STATES, N_STATES))
+        self._emissionprob = np.empty((b, N_STATES, N_SYMBOLS))
+        self._tables = np.empty((b, *self._init_tables.shape))
+        self._lattice = np.empty((b, 2, N_STATES))
+        self._history = np.zeros((b, _INITIAL_CAPACITY), dtype=np.int8)
+        self._all_rows = np.arange(b)
+        self._due = np.empty(b, dtype=np.int64)
+        self.states = np.empty(b, dtype=np.int64)
+        self.n_symbols = np.zeros(b, dtype=np.int64)
+        self.n_refits = np.zeros(b, dtype=np.int64)
+        self.n_rejected_rows = np.zeros(b, dtype=np.int64)
         self.reset()
 
-    # ------------------------------------------------------------------ state
-    def reset(self) -> None:
-        """Forget all symbols and restore the initial (floored) parameters; refit counters to 0."""
-        self._set_params(self._init_startprob, self._init_transmat, self._init_emissionprob)
-        self._buf = np.zeros(1024, dtype=np.int8)
-        self._n = 0
-        self.n_refits = 0
-        self.n_rejected_rows = 0
-        # (Viterbi row, filter): log pi and pi before any symbol (rows 0 of the tables)
-        self._lat = self._tables[:, 0].copy()
-        self._state = _argmax4(self._startprob.tolist())
-
-    def _set_params(self, pi: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-        # The arrays are the tracker's own and are never modified in place (refits make new ones).
-        self._startprob, self._transmat, self._emissionprob = pi, a, b
-        # One table builder for the tracker and BatchBelief, so both hold the same logarithms.
-        self._tables = model_tables(pi, a[None], b[None])[0]
+    def _rows(self, indices: Any) -> np.ndarray:
+        # validated: the kernels rely on distinct rows in range
+        return self._all_rows if indices is None else as_indices(indices, self.batch_size)
 
     # ------------------------------------------------------------------ updates
-    def update(self, f: float) -> int:
-        """Feed one iteration's evolutionary factor ``f``; return the new Viterbi state.
+    def reset(self, indices: Any = None) -> None:
+        """Forget the symbols of some sequences (None: all): they restart from pi with the initial model.
 
         Parameters
         ----------
-        f : float
-            Evolutionary factor, discretised into the paper's 7 symbols.
+        indices : None, ints or boolean mask
+            Sequences to reset.
+        """
+        rows = self._rows(indices)
+        self._transmat[rows] = self._init_transmat
+        self._emissionprob[rows] = self._init_emissionprob
+        self._tables[rows] = self._init_tables
+        self._lattice[rows] = self._init_lattice
+        self.states[rows] = self._init_state
+        self.n_symbols[rows] = 0
+        self.n_refits[rows] = 0
+        self.n_rejected_rows[rows] = 0
+
+    def update(self, f: Any, indices: Any = None) -> np.ndarray:
+        """Feed one evolutionary factor per sequence; return the states of all B sequences.
+
+        Parameters
+        ----------
+        f : array-like of shape (B,), or (k,) with ``indices``
+            Evolutionary factors, discretised as :func:`pso_env.factor.discretise`.
+        indices : None, k distinct ints or a boolean mask
+            Update only these sequences (the others keep their state).
 
         Returns
         -------
-        int
-            ``state``: the last state of the Viterbi path over all symbols so far.
+        ndarray of int, shape (B,)
+            A copy of :attr:`states`.
         """
-        # float(): a float32 0.7 is compared with the edges as the double 0.7 (discretise's rule)
-        return self._push(float(f), -1)
+        rows = self._rows(indices)
+        return self._step(_as_batch(f, rows.size, "f"), rows, True)
 
-    def update_symbol(self, symbol: int) -> int:
-        """Feed one already discretised symbol (0..6); return the new Viterbi state.
+    def update_symbols(self, symbols: Any, indices: Any = None) -> np.ndarray:
+        """Feed one symbol (0..6) per sequence (or per index of ``indices``); return all B states."""
+        rows = self._rows(indices)
+        s = np.asarray(symbols)
+        n = rows.size
+        if s.shape != (n,) or not np.issubdtype(s.dtype, np.integer) or (n and (s.min() < 0 or s.max() > 6)):
+            raise ValueError(f"symbols must be {n} integers in 0..6, got {symbols!r}")
+        return self._step(np.ascontiguousarray(s, dtype=float), rows, False)
 
-        Raises
-        ------
-        ValueError
-            If ``symbol`` is not an integer in 0..6.
-        """
-        if (
-            isinstance(symbol, bool)
-            or not isinstance(symbol, (int, np.integer))
-            or not 0 <= symbol < N_SYMBOLS
-        ):
-            raise ValueError(f"symbol must be an integer in 0..{N_SYMBOLS - 1}, got {symbol!r}")
-        return self._push(0.0, int(symbol))
+    def _step(self, values: np.ndarray, rows: np.ndarray, factors: bool) -> np.ndarray:
+        args = (self.n_symbols, self.states, self._lattice, self._tables, self.refit_every,
+                self.refit_min_length, self._due)
+        n_due = hmm_kernels.batch_update(values, factors, rows, self._history, *args)
+        if n_due < 0:  # some history is full: double the capacity (nothing was changed)
+            self._history = np.concatenate([self._history, np.zeros_like(self._history)], axis=1)
+            n_due = hmm_kernels.batch_update(values, factors, rows, self._history, *args)
+        if n_due:
+            self._refit(self._due[:n_due].copy())
+        return self.states.copy()
 
-    def _push(self, f: float, symbol: int) -> int:
-        """Store the symbol (``symbol``, or ``f`` discretised when -1) and advance the online recursion."""
-        n = self._n
-        if n == self._buf.shape[0]:
-            self._buf = np.concatenate([self._buf, np.zeros_like(self._buf)])
-        # One numba call: in a PSO loop it costs about half of the same arithmetic in Python, whose
-        # cost there doubles as the swarm's numpy work evicts the interpreter's caches.
-        code = hmm_kernels.online_step(self._tables, self._lat, f, symbol, n == 0)
-        self._buf[n] = code >> 2
-        self._n = n = n + 1
-        self._state = code & 3
-        k = self.refit_every
-        if k and n % k == 0 and n >= self.refit_min_length:
-            self.refit()
-        return self._state
+    def refit(self, indices: Any = None) -> np.ndarray:
+        """Re-estimate A and B of some sequences (None: all) now, by Baum-Welch on their stored symbols.
 
-    def refit(self) -> bool:
-        """Re-estimate A and B now by Baum-Welch on all stored symbols (pi fixed).
-
-        Runs :func:`pso_env.hmm_kernels.baum_welch` (hmmlearn's ``fit``: ``refit_iter`` EM iterations
-        from the current parameters, Dirichlet priors ``1 + refit_pseudocount * current``). Rows of the
+        Runs :func:`pso_env.hmm_kernels.batch_refit` (hmmlearn's ``fit``: ``refit_iter`` EM iterations
+        from the current parameters, Dirichlet priors ``1 + refit_pseudocount * current``). Rows of a
         re-estimate that are degenerate (non-finite, negative, or not summing to 1) keep their previous
-        values; the floor is then re-applied, and ``state`` / ``posterior`` are recomputed from the
-        stored symbols. Never raises: if the re-estimate fails, the parameters are kept.
+        values; the floor is then re-applied, and the states and posteriors are recomputed from the
+        stored symbols.
 
         Returns
         -------
-        bool
-            True if the re-estimate ran (the parameters may still be unchanged), False otherwise (no
-            symbols yet, or the scaled forward pass underflowed, where hmmlearn's ``fit`` raises).
+        ndarray of bool, shape (k,)
+            Per selected sequence, True if the re-estimate ran (the parameters may still be unchanged),
+            False otherwise (no symbols yet, or the scaled forward pass underflowed, where hmmlearn's
+            ``fit`` raises; the parameters are then kept).
         """
-        n = self._n
-        if n == 0:
-            return False
-        try:
-            new_a, new_b, _, ok = hmm_kernels.baum_welch(
-                self._buf[:n], self._startprob, self._transmat, self._emissionprob,
-                self.refit_pseudocount, self.refit_iter, self.refit_tol,
-            )
-            if not ok or new_a.shape != self._transmat.shape or new_b.shape != self._emissionprob.shape:
-                return False
-            a, rejected_a = hmm_kernels.accept_rows(new_a, self._transmat, self.floor)
-            b, rejected_b = hmm_kernels.accept_rows(new_b, self._emissionprob, self.floor)
-        except Exception:  # noqa: BLE001 - a failed re-estimate must not stop a run
-            return False
-        self.n_rejected_rows += rejected_a + rejected_b
-        self._set_params(self._startprob, a, b)
-        self.n_refits += 1
-        self._recompute()
-        return True
+        rows = self._rows(indices)
+        ran = np.zeros(rows.size, dtype=bool)
+        has = self.n_symbols[rows] > 0
+        ran[has] = self._refit(rows[has])
+        return ran
 
-    def _recompute(self) -> None:
-        """Recompute the Viterbi row and the filter from the stored symbols with the current model.
-
-        :func:`pso_env.hmm_kernels.last_rows` runs the online recursion over the whole history, so the
-        result is the one the online path would have reached with this model, bit for bit.
-        """
-        self._lat = hmm_kernels.last_rows(self._buf[: self._n], self._tables)
-        self._state = _argmax4(self._lat[0].tolist())
+    def _refit(self, rows: np.ndarray) -> np.ndarray:
+        """Baum-Welch refit of sequences ``rows`` (each with symbols) and recompute of their states."""
+        ok = hmm_kernels.batch_refit(
+            self._history, self.n_symbols, rows, self._pi, self._transmat, self._emissionprob,
+            self.refit_pseudocount, self.refit_iter, self.refit_tol, self.floor, self.n_rejected_rows,
+        )
+        done = rows[ok]
+        if done.size:
+            self.n_refits[done] += 1
+            self._tables[done] = model_tables(self._pi, self._transmat[done], self._emissionprob[done])
+            hmm_kernels.batch_recompute(self._history, self.n_symbols, done, self._tables, self._lattice,
+                                        self.states)
+        return ok
 
     # ------------------------------------------------------------------ read-outs
     @property
-    def state(self) -> int:
-        """Last state of the Viterbi path over all symbols so far (index into :data:`STATE_NAMES`)."""
-        return self._state
-
-    @property
-    def state_name(self) -> str:
-        """Name of :attr:`state`."""
-        return STATE_NAMES[self._state]
-
-    @property
     def posterior(self) -> np.ndarray:
-        """Filtered posterior ``P(state_t | symbols_1..t)``, shape (4,); pi before any update."""
-        return self._lat[1].copy()
+        """Filtered posteriors ``P(state_t | symbols_1..t)``, shape (B, 4) (a copy); pi before any symbol."""
+        return self._lattice[:, 1].copy()
 
     @property
-    def viterbi_log_prob(self) -> float:
-        """Log-probability of the best path (hmmlearn ``decode``'s first return value); 0.0 if empty."""
-        return max(self._lat[0].tolist()) if self._n else 0.0
-
-    @property
-    def symbols(self) -> np.ndarray:
-        """Symbols seen so far (a copy), shape (t,)."""
-        return self._buf[: self._n].astype(np.int64)
-
-    @property
-    def n_symbols(self) -> int:
-        """Number of symbols seen so far."""
-        return self._n
+    def viterbi_log_prob(self) -> np.ndarray:
+        """Log-probability of each sequence's best path (hmmlearn ``decode``'s first return value), shape
+        (B,); 0.0 where no symbol was seen."""
+        return np.where(self.n_symbols > 0, self._lattice[:, 0].max(axis=1), 0.0)
 
     @property
     def startprob(self) -> np.ndarray:
-        """Current pi, shape (4,) (a copy; fixed under re-estimation)."""
-        return self._startprob.copy()
+        """pi, shape (4,) (a copy; shared and fixed under re-estimation)."""
+        return self._pi.copy()
 
     @property
     def transmat(self) -> np.ndarray:
-        """Current (floored, possibly re-estimated) A, shape (4, 4) (a copy)."""
+        """Current (floored, possibly re-estimated) A of each sequence, shape (B, 4, 4) (a copy)."""
         return self._transmat.copy()
 
     @property
     def emissionprob(self) -> np.ndarray:
-        """Current (floored, possibly re-estimated) B, shape (4, 7) (a copy)."""
+        """Current (floored, possibly re-estimated) B of each sequence, shape (B, 4, 7) (a copy)."""
         return self._emissionprob.copy()
 
-    def to_hmmlearn(self) -> CategoricalHMM:
-        """A new hmmlearn ``CategoricalHMM`` holding exactly the tracker's current parameters.
+    def symbols(self, i: int = 0) -> np.ndarray:
+        """Symbols seen by sequence ``i`` since its reset (a copy), shape (n_symbols[i],)."""
+        return self._history[i, : self.n_symbols[i]].astype(np.int64)
 
-        Its ``decode(X, algorithm="viterbi")[1][-1]`` is :attr:`state` and its ``predict_proba(X)[-1]``
-        is :attr:`posterior`, for ``X = tracker.symbols[:, None]``.
+    def to_hmmlearn(self, i: int = 0) -> CategoricalHMM:
+        """A new hmmlearn ``CategoricalHMM`` holding exactly the current parameters of sequence ``i``.
+
+        Its ``decode(X, algorithm="viterbi")[1][-1]`` is ``states[i]`` and its ``predict_proba(X)[-1]``
+        is ``posterior[i]``, for ``X = belief.symbols(i)[:, None]``.
         """
         from hmmlearn.hmm import CategoricalHMM
 
@@ -427,13 +423,11 @@ class BeliefTracker:
             init_params="",
             implementation="log",
         )
-        model.startprob_ = self._startprob.copy()
-        model.transmat_ = self._transmat.copy()
-        model.emissionprob_ = self._emissionprob.copy()
+        model.startprob_ = self._pi.copy()
+        model.transmat_ = self._transmat[i].copy()
+        model.emissionprob_ = self._emissionprob[i].copy()
         return model
 
     def __repr__(self) -> str:
-        return (
-            f"BeliefTracker(refit_every={self.refit_every}, floor={self.floor}, refit_iter={self.refit_iter}, "
-            f"t={self._n}, state={self.state_name!r}, n_refits={self.n_refits})"
-        )
+        return (f"Belief(batch_size={self.batch_size}, refit_every={self.refit_every}, "
+                f"floor={self.floor}, refit_iter={self.refit_iter})")

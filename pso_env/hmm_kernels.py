@@ -1,7 +1,7 @@
 """Numba kernels of the paper's 4-state categorical HMM: Baum-Welch re-estimation and the online recursion.
 
-:class:`pso_env.belief.BeliefTracker` and :class:`pso_env.batch_belief.BatchBelief` share these kernels, so
-that one tracker and one sequence of a batch compute the same numbers, bit for bit.
+:class:`pso_env.belief.Belief` runs on these kernels; the single-sequence entry points compute what one
+sequence of a batch does, bit for bit.
 
 * :func:`baum_welch` (one sequence) and :func:`batch_refit` (several sequences, each with its own length
   and parameters): hmmlearn 0.3's ``CategoricalHMM.fit`` with ``implementation="scaling"``,
@@ -11,10 +11,8 @@ that one tracker and one sequence of a batch compute the same numbers, bit for b
   re-estimates against hmmlearn's ``fit``.
 * :func:`accept_rows`: keeps the previous value of degenerate rows of a re-estimate and re-floors it.
 * :func:`last_rows` and :func:`batch_recompute`: the last Viterbi lattice row and the normalised forward
-  filter over a symbol history, :func:`online_step`: one online step of one sequence (the
-  :class:`~pso_env.belief.BeliefTracker` hot path), and :func:`batch_update`: one online step for B
-  sequences. They share one recursion (``_first`` / ``_advance``): the Viterbi sums
-  in hmmlearn's order (``delta(t-1, i) + logA(i, j)``, max over i, then ``+ logB(j, o_t)``, so the lattice
+  filter over a symbol history, and :func:`batch_update`: one online step for B sequences. They share one
+  recursion (``_first`` / ``_advance``): the Viterbi sums in hmmlearn's order (``delta(t-1, i) + logA(i, j)``, max over i, then ``+ logB(j, o_t)``, so the lattice
   is hmmlearn's bit for bit) and the normalised forward filter; the tests compare it with a pure-Python
   transcription and with hmmlearn's ``decode`` / ``predict_proba``.
 
@@ -155,36 +153,6 @@ def _symbol(f: float) -> int:
         if f >= e:
             s += 1
     return s
-
-
-@njit(cache=True, nogil=True)
-def online_step(tables: np.ndarray, lattice: np.ndarray, f: float, symbol: int, first: bool) -> int:
-    """One online step of one sequence: advance ``lattice`` (2, 4) in place over one more symbol.
-
-    Parameters
-    ----------
-    tables : ndarray of shape (2, 12, 4)
-        The sequence's model (:func:`model_tables`).
-    lattice : ndarray of shape (2, 4)
-        Viterbi row and filter, updated in place (ignored when ``first``: it is started from pi).
-    f : float
-        Evolutionary factor, discretised as :func:`pso_env.factor.discretise` when ``symbol < 0``.
-    symbol : int
-        The symbol (0..6, not checked here), or -1 to use ``f``.
-    first : bool
-        Whether this is the sequence's first symbol.
-
-    Returns
-    -------
-    int
-        ``4 * symbol + state``: the symbol used and the new Viterbi state (first argmax of the row).
-    """
-    s = _symbol(f) if symbol < 0 else symbol
-    if first:
-        _first(tables, s, lattice)
-    else:
-        _advance(tables, s, lattice)
-    return 4 * s + _argmax4(lattice[0])
 
 
 @njit(cache=True, nogil=True)

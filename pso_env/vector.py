@@ -2,7 +2,7 @@
 
 :class:`PSOVectorEnv` is a native ``gymnasium.vector.VectorEnv``: the B swarms live in one
 :class:`pso_env.swarm.Swarm` per dimension (``backend="torch"`` on a GPU), the
-belief in one :class:`pso_env.batch_belief.BatchBelief`, and actions, rewards and observations are
+belief in one :class:`pso_env.belief.Belief`, and actions, rewards and observations are
 computed for the whole batch with array operations. Its sub-environments follow
 :class:`pso_env.env.PSOEnv`'s semantics; they draw their random numbers batch-wide, so a sub-environment
 matches a single environment in distribution, not draw for draw.
@@ -25,13 +25,11 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, apply_actions
-from .batch_belief import BatchBelief as Belief
-from .belief import STATE_NAMES
+from .belief import STATE_NAMES, Belief
 from .config import EnvConfig, make_config
 from .instances import InstanceSet
 from .observation import Features, observation_space
 from .reward import Reward
-
 from .swarm import Swarm
 
 _STATE_NAMES = np.array(STATE_NAMES, dtype=object)
@@ -107,8 +105,8 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         the set **(our choice)**.
     hmm_refit_every : int or None, default None
         Baum-Welch interval of the belief trackers; None: the tracker's default (100), 0: off. The
-        beliefs of all sub-environments are one :class:`pso_env.batch_belief.BatchBelief` either way
-        (see :mod:`pso_env.batch_belief` for the cost).
+        beliefs of all sub-environments are one :class:`pso_env.belief.Belief` either way
+        (see :class:`pso_env.belief.Belief` for the cost).
     backend : {"numpy", "torch"}, default "numpy"
         ``"torch"`` runs the swarms as :class:`pso_env.swarm.Swarm` with ``backend="torch"`` on ``device``
         (paper functions and their shifted/rotated forms only); beliefs, rewards and observations stay

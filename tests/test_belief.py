@@ -1,5 +1,6 @@
-"""The HMM belief tracker against hmmlearn (Viterbi state and filtered posterior at every step, refits =
-hmmlearn's fit) and its numba kernels against the pure-Python recursion."""
+"""The HMM belief against hmmlearn (Viterbi state and filtered posterior at every step, refits =
+hmmlearn's fit), at B = 1 through a one-sequence view (:class:`One`), and its numba kernels against the
+pure-Python recursion. B > 1 against B = 1: tests/test_vector.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from hmmlearn.hmm import CategoricalHMM
 
 from benchmarks_fn import get_function
-from pso_env import Swarm, belief, hmm_kernels
+from pso_env import Swarm, hmm_kernels
 from pso_env.belief import (
     DEFAULT_REFIT_EVERY,
     N_STATES,
@@ -19,10 +20,49 @@ from pso_env.belief import (
     PAPER_STARTPROB,
     PAPER_TRANSMAT,
     STATE_NAMES,
-    BeliefTracker,
+    Belief,
     floor_rows,
 )
 from pso_env.factor import N_SYMBOLS, discretise
+
+
+class One:
+    """A :class:`Belief` at B = 1 read as one sequence (row 0): the tests' view of a single tracker."""
+
+    def __init__(self, **kwargs):
+        self.b = Belief(1, **kwargs)
+
+    def __getattr__(self, name):  # refit_every, floor, refit_tol, refit_pseudocount, ...
+        return getattr(self.b, name)
+
+    def update(self, f) -> int:
+        return int(self.b.update([f])[0])
+
+    def update_symbol(self, symbol) -> int:
+        return int(self.b.update_symbols(np.array([symbol]))[0])
+
+    def reset(self) -> None:
+        self.b.reset()
+
+    def refit(self) -> bool:
+        return bool(self.b.refit()[0])
+
+    def to_hmmlearn(self) -> CategoricalHMM:
+        return self.b.to_hmmlearn(0)
+
+    state = property(lambda self: int(self.b.states[0]))
+    state_name = property(lambda self: STATE_NAMES[self.state])
+    posterior = property(lambda self: self.b.posterior[0])
+    viterbi_log_prob = property(lambda self: float(self.b.viterbi_log_prob[0]))
+    symbols = property(lambda self: self.b.symbols(0))
+    n_symbols = property(lambda self: int(self.b.n_symbols[0]))
+    n_refits = property(lambda self: int(self.b.n_refits[0]))
+    n_rejected_rows = property(lambda self: int(self.b.n_rejected_rows[0]))
+    startprob = property(lambda self: self.b.startprob)
+    transmat = property(lambda self: self.b.transmat[0])
+    emissionprob = property(lambda self: self.b.emissionprob[0])
+    _lat = property(lambda self: self.b._lattice[0])
+    _tables = property(lambda self: self.b._tables[0])
 
 
 def objective(name: str, dim: int):
@@ -73,7 +113,7 @@ def prefix_reference(
     return path[ends], post[ends]
 
 
-def feed(tracker: BeliefTracker, symbols) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def feed(tracker: One, symbols) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feed symbols one at a time; states, posteriors and Viterbi scores after each."""
     states, posts, scores = [], [], []
     for s in symbols:
@@ -85,7 +125,7 @@ def feed(tracker: BeliefTracker, symbols) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def assert_matches_every_step(
-    tracker: BeliefTracker, symbols: np.ndarray, implementation: str = "log"
+    tracker: One, symbols: np.ndarray, implementation: str = "log"
 ) -> None:
     tracker.reset()
     states, posts, _ = feed(tracker, symbols)
@@ -95,7 +135,7 @@ def assert_matches_every_step(
     assert np.isfinite(posts).all()
 
 
-def assert_matches_final(tracker: BeliefTracker) -> None:
+def assert_matches_final(tracker: One) -> None:
     model, x = tracker.to_hmmlearn(), tracker.symbols[:, None]
     log_prob, path = model.decode(x, algorithm="viterbi")
     assert path[-1] == tracker.state
@@ -118,7 +158,7 @@ def test_paper_constants():
 
 
 def test_initial_model_is_floored_paper_model():
-    tr = BeliefTracker(floor=1e-6)
+    tr = One(floor=1e-6)
     assert tr.refit_every == DEFAULT_REFIT_EVERY
     np.testing.assert_array_equal(tr.startprob, PAPER_STARTPROB)  # pi is not floored
     np.testing.assert_allclose(tr.transmat, floor_rows(PAPER_TRANSMAT, 1e-6), rtol=0, atol=0)
@@ -157,13 +197,13 @@ def test_initial_model_is_floored_paper_model():
 )
 def test_bad_arguments_raise_value_error_naming_the_parameter(kwargs, name):
     with pytest.raises(ValueError, match=name):
-        BeliefTracker(**kwargs)
+        One(**kwargs)
 
 
 @pytest.mark.parametrize("bad", [-1, 7, 2.0, True, None, "3"])
 def test_update_symbol_rejects_non_symbols(bad):
     with pytest.raises(ValueError, match="symbol"):
-        BeliefTracker().update_symbol(bad)
+        One().update_symbol(bad)
 
 
 # ---------------------------------------------------------------- online path == hmmlearn, refits off
@@ -187,7 +227,7 @@ def random_sequences(n: int, seed: int) -> list[np.ndarray]:
 
 def test_online_matches_hmmlearn_on_1000_random_sequences():
     """Every step on the first 120 sequences, the final step (exactly, Viterbi score included) on all."""
-    tracker = BeliefTracker(refit_every=0)
+    tracker = One(refit_every=0)
     seqs = random_sequences(1000, seed=1)
     assert min(map(len, seqs)) == 1 and max(map(len, seqs)) == 300
     impossible = 0
@@ -208,7 +248,7 @@ def test_online_matches_hmmlearn_on_1000_random_sequences():
 def test_online_matches_hmmlearn_on_swarm_runs(name, random_params):
     fs = swarm_fs(name, seed=7, random_params=random_params)
     symbols = np.array([discretise(f) for f in fs])
-    tracker = BeliefTracker(refit_every=0)
+    tracker = One(refit_every=0)
     states = [tracker.update(f) for f in fs]
     np.testing.assert_array_equal(tracker.symbols, symbols)
     ref_states, ref_posts = prefix_reference(tracker.to_hmmlearn(), symbols)
@@ -232,7 +272,7 @@ def test_ties_are_broken_like_hmmlearn():
     ]
     n_tied = 0
     for kw in models:
-        tracker = BeliefTracker(refit_every=0, **kw)
+        tracker = One(refit_every=0, **kw)
         for seq in [np.full(40, s) for s in range(7)] + [np.arange(60) % 7, np.array([3, 0, 3, 3, 6, 6, 3])]:
             assert_matches_every_step(tracker, seq)
             d = tracker._lat[0].tolist()
@@ -243,13 +283,13 @@ def test_ties_are_broken_like_hmmlearn():
 
 
 # ---------------------------------------------------------------- recompute after a refit == online recursion
-def python_last_rows(tracker: BeliefTracker, symbols: np.ndarray) -> tuple[tuple, tuple]:
+def python_last_rows(tables: np.ndarray, symbols: np.ndarray) -> tuple[tuple, tuple]:
     """The online recursion written out in plain Python (the test oracle), over ``symbols``.
 
     Viterbi: ``max_i(delta_i + logA_ij) + logB_j(s)`` (hmmlearn's order); filter:
     ``((q0 A0j + q1 A1j) + q2 A2j) + q3 A3j`` times ``B_j(s)``, normalised.
     """
-    logs, probs = tracker._tables.tolist()  # rows: pi, the 4 rows of A, then B per symbol
+    logs, probs = tables.tolist()  # rows: pi, the 4 rows of A, then B per symbol
     lpi, la, logb = logs[0], logs[1:5], logs[5:]
     pi, pa, b = probs[0], probs[1:5], probs[5:]
     s = int(symbols[0])
@@ -282,11 +322,11 @@ def test_kernel_recompute_equals_the_python_recursion_bit_for_bit():
     rng = np.random.default_rng(11)
     seqs = random_sequences(40, seed=6) + [discretise(np.asarray(swarm_fs("rastrigin", 3, True, iters=1000)))]
     for i, seq in enumerate(seqs):
-        tracker = BeliefTracker(refit_every=0, **random_model(rng, [1e-12, 1e-6, 1e-2][i % 3]))
+        tracker = One(refit_every=0, **random_model(rng, [1e-12, 1e-6, 1e-2][i % 3]))
         if i % 5 == 0:
-            tracker = BeliefTracker(refit_every=0)
+            tracker = One(refit_every=0)
         got = hmm_kernels.last_rows(np.asarray(seq, dtype=np.int8), tracker._tables)
-        ref_d, ref_q = python_last_rows(tracker, np.asarray(seq))
+        ref_d, ref_q = python_last_rows(tracker._tables, np.asarray(seq))
         assert tuple(got[0].tolist()) == ref_d and tuple(got[1].tolist()) == ref_q
         feed(tracker, seq)  # the tracker's own online path reaches the same rows
         assert tuple(tracker._lat[0].tolist()) == ref_d and tuple(tracker._lat[1].tolist()) == ref_q
@@ -297,16 +337,17 @@ def test_refits_recompute_what_the_python_recursion_gives(monkeypatch):
     seq = random_sequences(3, seed=5)[2]
     seq = np.concatenate([seq, seq, seq])
 
-    def python_recompute(self: BeliefTracker) -> None:
-        delta, alpha = python_last_rows(self, self.symbols)
-        self._lat = np.array([delta, alpha])
-        self._state = belief._argmax4(delta)
+    def python_recompute(history, counts, rows, tables, lattice, states) -> None:
+        for r in rows:
+            delta, alpha = python_last_rows(tables[r], history[r, : counts[r]])
+            lattice[r] = np.array([delta, alpha])
+            states[r] = int(np.argmax(delta))  # the first maximum
 
     out = []
     for use_kernel in (True, False):
         if not use_kernel:
-            monkeypatch.setattr(BeliefTracker, "_recompute", python_recompute)
-        tracker = BeliefTracker(refit_every=13, refit_min_length=1)
+            monkeypatch.setattr(hmm_kernels, "batch_recompute", python_recompute)
+        tracker = One(refit_every=13, refit_min_length=1)
         out.append(feed(tracker, seq) + (tracker.transmat, tracker.emissionprob))
         assert tracker.n_refits == len(seq) // 13
     for x, y in zip(*out):
@@ -325,7 +366,7 @@ def test_refits_follow_hmmlearn(refit_every, refit_iter):
         discretise(np.asarray(swarm_fs("ackley", refit_every, True, iters=80))),
     ]
     for seq in seqs:
-        tracker = BeliefTracker(refit_every=refit_every, refit_iter=refit_iter, refit_min_length=1)
+        tracker = One(refit_every=refit_every, refit_iter=refit_iter, refit_min_length=1)
         for t, s in enumerate(seq, start=1):
             before = tracker.to_hmmlearn()
             n_before = tracker.n_refits
@@ -366,11 +407,11 @@ def test_refits_follow_hmmlearn(refit_every, refit_iter):
 
 
 def test_refit_min_length_and_refit_every_zero():
-    tracker = BeliefTracker(refit_every=5, refit_min_length=12)
+    tracker = One(refit_every=5, refit_min_length=12)
     for s in range(30):
         tracker.update_symbol(s % 7)
     assert tracker.n_refits == 4  # at 15, 20, 25, 30
-    tracker = BeliefTracker(refit_every=0)
+    tracker = One(refit_every=0)
     for s in range(300):
         tracker.update_symbol(s % 7)
     assert tracker.n_refits == 0
@@ -383,7 +424,7 @@ def test_paper_zeros_stay_near_zero_when_the_data_do_not_need_them():
     for seed in range(4):
         seq = model.sample(400, random_state=seed)[0][:, 0]
         for every, min_len in ((1, 1), (20, 36)):
-            tracker = BeliefTracker(refit_every=every, refit_min_length=min_len, floor=1e-6)
+            tracker = One(refit_every=every, refit_min_length=min_len, floor=1e-6)
             for s in seq:
                 tracker.update_symbol(int(s))
             assert tracker.n_refits > 0
@@ -407,7 +448,7 @@ def test_paper_zeros_stay_near_zero_when_the_data_do_not_need_them():
     ],
 )
 def test_floored_zeros_grow_where_the_data_need_them(seq, grown):
-    tracker = BeliefTracker(refit_every=10, refit_iter=3)
+    tracker = One(refit_every=10, refit_iter=3)
     for s in np.tile(seq, 40):
         tracker.update_symbol(int(s))
     assert tracker.n_refits > 0
@@ -416,38 +457,42 @@ def test_floored_zeros_grow_where_the_data_need_them(seq, grown):
     assert_matches_final(tracker)
 
 
-@pytest.mark.parametrize("bad", ["nan_row", "zero_row", "not_stochastic", "raises", "wrong_shape", "underflow"])
+@pytest.mark.parametrize("bad", ["nan_row", "zero_row", "not_stochastic", "underflow"])
 def test_degenerate_reestimates_keep_previous_parameters(monkeypatch, bad):
-    tracker = BeliefTracker(refit_every=0)
+    tracker = One(refit_every=0)
     for s in [3, 3, 1, 0, 0, 0, 6, 6, 3, 4]:
         tracker.update_symbol(s)
     a0, b0 = tracker.transmat, tracker.emissionprob
-    real_baum_welch = hmm_kernels.baum_welch
 
-    def broken_baum_welch(*args):
-        if bad == "raises":
-            raise RuntimeError("boom")
-        a, b, log_prob, ok = real_baum_welch(*args)
-        if bad == "nan_row":
-            a[1] = np.nan
-            b[2] = np.nan
-        elif bad == "zero_row":
-            a[1] = 0.0
-            b[2] = 0.0
-        elif bad == "not_stochastic":
-            a[1] *= 2.0
-            b[2] *= 0.5
-        elif bad == "wrong_shape":
-            a = np.eye(3)
-        else:
-            ok = False
-        return a, b, log_prob, ok
+    def broken_batch_refit(history, counts, rows, pi, transmat, emissionprob, pc, n_iter, tol, floor, n_rejected):
+        """batch_refit written out with baum_welch / accept_rows, with a broken re-estimate."""
+        ok = np.zeros(rows.size, dtype=bool)
+        for k, r in enumerate(rows):
+            a, b, _, ok[k] = hmm_kernels.baum_welch(
+                history[r, : counts[r]], pi, transmat[r], emissionprob[r], pc, n_iter, tol
+            )
+            if bad == "nan_row":
+                a[1] = np.nan
+                b[2] = np.nan
+            elif bad == "zero_row":
+                a[1] = 0.0
+                b[2] = 0.0
+            elif bad == "not_stochastic":
+                a[1] *= 2.0
+                b[2] *= 0.5
+            else:
+                ok[k] = False
+            if ok[k]:
+                transmat[r], n_a = hmm_kernels.accept_rows(a, transmat[r], floor)
+                emissionprob[r], n_b = hmm_kernels.accept_rows(b, emissionprob[r], floor)
+                n_rejected[r] += n_a + n_b
+        return ok
 
-    monkeypatch.setattr(hmm_kernels, "baum_welch", broken_baum_welch)
+    monkeypatch.setattr(hmm_kernels, "batch_refit", broken_batch_refit)
     ran = tracker.refit()
     a, b = tracker.transmat, tracker.emissionprob
     assert np.isfinite(a).all() and np.isfinite(b).all()
-    if bad in ("raises", "wrong_shape", "underflow"):
+    if bad == "underflow":
         assert not ran and tracker.n_refits == 0
         np.testing.assert_array_equal(a, a0)
         np.testing.assert_array_equal(b, b0)
@@ -463,10 +508,13 @@ def test_degenerate_reestimates_keep_previous_parameters(monkeypatch, bad):
 
 
 def test_refits_emit_no_warnings_or_log_records(caplog):
+    warm = One(refit_every=1, refit_min_length=1, refit_iter=5, refit_pseudocount=0.0)
+    for s in [0, 0, 4, 4, 6, 0]:  # numba loads or compiles the kernels (and logs at DEBUG) on first use
+        warm.update_symbol(s)
     caplog.set_level(logging.DEBUG)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        tracker = BeliefTracker(refit_every=1, refit_min_length=1, refit_iter=5, refit_pseudocount=0.0)
+        tracker = One(refit_every=1, refit_min_length=1, refit_iter=5, refit_pseudocount=0.0)
         for s in [0, 0, 4, 4, 6, 0]:
             tracker.update_symbol(s)
     assert tracker.n_refits == 6 and tracker.n_rejected_rows > 0  # rows of unvisited states were all zero
@@ -479,7 +527,7 @@ def test_no_hmmlearn_call_with_or_without_refits(monkeypatch, refit_every):
     def forbidden(*args, **kwargs):
         raise AssertionError("hmmlearn called")
 
-    tracker = BeliefTracker(refit_every=refit_every)
+    tracker = One(refit_every=refit_every)
     for name in ("fit", "decode", "predict_proba", "score", "score_samples"):
         monkeypatch.setattr(CategoricalHMM, name, forbidden)
     for f in np.random.default_rng(0).random(2000):
@@ -518,7 +566,7 @@ def fit_cases(n: int, seed: int) -> list[tuple[np.ndarray, dict]]:
         else:
             x = swarm[:length]
         model = random_model(rng, 1e-6) if i % 3 else {"floor": 1e-6}
-        tracker = BeliefTracker(refit_every=0, **model)
+        tracker = One(refit_every=0, **model)
         cases.append((x, {"startprob": tracker.startprob, "transmat": tracker.transmat,
                           "emissionprob": tracker.emissionprob}))
     return cases
@@ -547,7 +595,7 @@ def test_refit_every_1_on_a_swarm_run_matches_hmmlearn_at_every_step():
     """Refit at every iteration of a 300-iteration swarm run: each refit is hmmlearn's fit from the
     previous parameters, and every state / posterior is hmmlearn's decode / predict_proba."""
     seq = discretise(np.asarray(swarm_fs("rastrigin", 5, True, iters=300)))
-    tracker = BeliefTracker(refit_every=1, refit_min_length=1)
+    tracker = One(refit_every=1, refit_min_length=1)
     for s in seq:
         before = tracker.to_hmmlearn()
         state = tracker.update_symbol(int(s))
@@ -563,7 +611,7 @@ def test_refit_every_1_on_a_swarm_run_matches_hmmlearn_at_every_step():
 
 
 def test_baum_welch_kernel_on_short_sequences_and_underflow():
-    tracker = BeliefTracker(refit_every=0)
+    tracker = One(refit_every=0)
     pi, a0, b0 = tracker.startprob, tracker.transmat, tracker.emissionprob
     for x in ([3], [0, 6], [5, 5, 1]):  # shorter than 36 symbols: the same re-estimate as hmmlearn's
         ref = hmmlearn_fit(np.array(x), pi, a0, b0, 1.0, 2, 1e-4)
@@ -595,7 +643,7 @@ def test_accept_rows_is_floor_rows_of_the_good_rows():
 
 
 def test_kernels_reject_bad_input():
-    tracker = BeliefTracker(refit_every=0)
+    tracker = One(refit_every=0)
     pi, a, b = tracker.startprob, tracker.transmat, tracker.emissionprob
     x = np.array([1, 2, 3], dtype=np.int8)
     with pytest.raises(ValueError, match="symbols"):
@@ -623,7 +671,7 @@ def test_update_discretises_like_factor_discretise():
     values = EDGES + [np.nextafter(e, -1.0) for e in EDGES] + [np.nextafter(e, 2.0) for e in EDGES]
     values += [-0.5, 1.5, -np.inf, np.inf, float("nan"), np.float64(0.4), np.float32(0.7)]
     values += rng.random(500).tolist()
-    tracker = BeliefTracker(refit_every=0)
+    tracker = One(refit_every=0)
     for v in values:
         tracker.update(v)
     np.testing.assert_array_equal(tracker.symbols, [discretise(v) for v in values])
@@ -634,7 +682,7 @@ def test_update_discretises_like_factor_discretise():
 def test_no_nan_no_exception_on_degenerate_inputs(refit_every):
     cases = [[e] * 150 for e in EDGES] + [[e] for e in EDGES] + [EDGES * 20, [float("nan")] * 5]
     for fs in cases:
-        tracker = BeliefTracker(refit_every=refit_every, refit_min_length=1)
+        tracker = One(refit_every=refit_every, refit_min_length=1)
         for f in fs:
             st = tracker.update(f)
             assert 0 <= st < N_STATES and tracker.state_name == STATE_NAMES[st]
@@ -648,14 +696,14 @@ def test_no_nan_no_exception_on_degenerate_inputs(refit_every):
 
 def test_length_one_sequences_match_hmmlearn():
     for s in range(N_SYMBOLS):
-        tracker = BeliefTracker(refit_every=0)
+        tracker = One(refit_every=0)
         assert tracker.update_symbol(s) == 0  # pi = [1, 0, 0, 0]: the first state is exploration
         assert_matches_final(tracker)
         np.testing.assert_array_equal(tracker.posterior, PAPER_STARTPROB)
 
 
 def test_history_grows_past_the_initial_buffer():
-    tracker = BeliefTracker(refit_every=0)
+    tracker = One(refit_every=0)
     seq = np.random.default_rng(2).integers(0, 7, 2500)
     for s in seq:
         tracker.update_symbol(int(s))
@@ -664,8 +712,8 @@ def test_history_grows_past_the_initial_buffer():
 
 
 def test_reset_restores_initial_state_and_parameters():
-    fresh = BeliefTracker(refit_every=5, refit_min_length=1)
-    tracker = BeliefTracker(refit_every=5, refit_min_length=1)
+    fresh = One(refit_every=5, refit_min_length=1)
+    tracker = One(refit_every=5, refit_min_length=1)
     seq = np.random.default_rng(4).integers(0, 7, 60)
     first = feed(tracker, seq)
     assert tracker.n_refits == 12
@@ -681,13 +729,13 @@ def test_reset_restores_initial_state_and_parameters():
 
 
 def test_readouts_are_copies():
-    tracker = BeliefTracker(refit_every=0)
+    tracker = One(refit_every=0)
     tracker.update(0.5)
     for name in ("transmat", "emissionprob", "startprob", "posterior", "symbols"):
         arr = getattr(tracker, name)
         arr[...] = -1
         assert (getattr(tracker, name) != -1).any()
-    assert "BeliefTracker(" in repr(tracker)
+    assert "Belief(" in repr(tracker.b)
 
 
 def test_kernels_use_the_factor_symbol_edges():
@@ -696,6 +744,6 @@ def test_kernels_use_the_factor_symbol_edges():
 
     assert hmm_kernels._EDGES == tuple(SYMBOL_EDGES.tolist())
     for f in np.linspace(-0.1, 1.1, 241).tolist() + [0.2, 0.3, 0.4, 0.6, 0.7, 0.8, float("nan")]:
-        tracker = BeliefTracker(refit_every=0)
+        tracker = One(refit_every=0)
         tracker.update(f)
         assert int(tracker.symbols[0]) == discretise(f)

@@ -12,18 +12,11 @@ from gymnasium.vector import AutoresetMode
 from scipy.stats import mannwhitneyu
 
 import pso_env
-from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
-from pso_env import PSOEnv, Swarm
+from pso_env import PSOEnv
 from pso_env.actions import ActionConfig, apply_actions
-from pso_env.objective import group_functions
-from pso_env.batch_belief import BatchBelief, make_batch_belief
-from pso_env.belief import BeliefTracker
+from pso_env.belief import DEFAULT_REFIT_EVERY, Belief
 from pso_env.factor import (
-    batch_evolutionary_factor,
-    batch_mean_distances,
     discretise,
-    evolutionary_factor,
-    mean_distances,
 )
 from pso_env.observation import Features
 from pso_env.reward import Reward
@@ -61,11 +54,11 @@ def _f_sequences(batch, steps, seed):
 
 
 class _TrackerLoop:
-    """B BeliefTracker objects behind BatchBelief's interface: the reference for the batched belief."""
+    """B one-sequence beliefs (B = 1) behind Belief's interface: the reference for B > 1."""
 
     def __init__(self, batch_size, **kwargs):
-        self.trackers = [BeliefTracker(**kwargs) for _ in range(batch_size)]
-        self.states = np.array([t.state for t in self.trackers])
+        self.trackers = [Belief(1, **kwargs) for _ in range(batch_size)]
+        self.states = np.array([t.states[0] for t in self.trackers])
 
     def _rows(self, indices):
         return np.arange(len(self.trackers))[slice(None) if indices is None else indices]
@@ -73,26 +66,26 @@ class _TrackerLoop:
     def reset(self, indices=None):
         for i in self._rows(indices):
             self.trackers[i].reset()
-            self.states[i] = self.trackers[i].state
+            self.states[i] = self.trackers[i].states[0]
 
     def update(self, f, indices=None):
         for i, x in zip(self._rows(indices), np.asarray(f, dtype=float)):
-            self.states[i] = self.trackers[i].update(x)
+            self.states[i] = self.trackers[i].update([x])[0]
         return self.states.copy()
 
     @property
     def posterior(self):
-        return np.array([t.posterior for t in self.trackers])
+        return np.array([t.posterior[0] for t in self.trackers])
 
 
 def _assert_batch_equals_trackers(batch, ref):
     np.testing.assert_array_equal(batch.states, ref.states)
     np.testing.assert_array_equal(batch.posterior, ref.posterior)  # bit for bit
     for i, tr in enumerate(ref.trackers):
-        assert batch.n_symbols[i] == tr.n_symbols and batch.n_refits[i] == tr.n_refits
-        assert batch.n_rejected_rows[i] == tr.n_rejected_rows
-    np.testing.assert_array_equal(batch.transmat, [tr.transmat for tr in ref.trackers])
-    np.testing.assert_array_equal(batch.emissionprob, [tr.emissionprob for tr in ref.trackers])
+        assert batch.n_symbols[i] == tr.n_symbols[0] and batch.n_refits[i] == tr.n_refits[0]
+        assert batch.n_rejected_rows[i] == tr.n_rejected_rows[0]
+    np.testing.assert_array_equal(batch.transmat, [tr.transmat[0] for tr in ref.trackers])
+    np.testing.assert_array_equal(batch.emissionprob, [tr.emissionprob[0] for tr in ref.trackers])
 
 
 @pytest.mark.parametrize(
@@ -105,15 +98,15 @@ def _assert_batch_equals_trackers(batch, ref):
     ],
 )
 def test_batch_belief_equals_belief_trackers_bit_for_bit(monkeypatch, kwargs):
-    """States, posteriors and re-estimated models of BatchBelief are B BeliefTrackers', bit for bit, through
+    """States, posteriors and re-estimated models of Belief(B) are those of B Belief(1)s, bit for bit, through
     mid-run resets and subset updates (so that sequences reach their refits at different steps) and
     through the growth of the stored histories."""
-    monkeypatch.setattr(pso_env.batch_belief, "_INITIAL_CAPACITY", 32)
+    monkeypatch.setattr(pso_env.belief, "_INITIAL_CAPACITY", 32)
     steps, n = 150, 12
     f = _f_sequences(n, steps, 0)
     f[17, 3] = np.nan  # NaN maps to the top symbol in both
     f[18, :8] = [0.2, 0.3, 0.4, 0.6, 0.7, 0.8, -0.1, 1.5]  # interval edges belong to the right; clipping
-    batch, ref = BatchBelief(n, **kwargs), _TrackerLoop(n, **kwargs)
+    batch, ref = Belief(n, **kwargs), _TrackerLoop(n, **kwargs)
     _assert_batch_equals_trackers(batch, ref)
     rng = np.random.default_rng(1)
     for t in range(steps):
@@ -132,33 +125,33 @@ def test_batch_belief_equals_belief_trackers_bit_for_bit(monkeypatch, kwargs):
             np.testing.assert_array_equal(batch.update_symbols(s), ref.update(f[t]))
         _assert_batch_equals_trackers(batch, ref)
     for i, tr in enumerate(ref.trackers):
-        np.testing.assert_array_equal(batch.symbols(i), tr.symbols)
+        np.testing.assert_array_equal(batch.symbols(i), tr.symbols(0))
     if kwargs["refit_every"]:
         assert len(set(batch.n_refits.tolist())) > 1 and batch.n_refits.min() > 0
 
 
-def test_make_batch_belief_defaults():
-    batch = make_batch_belief(3)
-    assert isinstance(batch, BatchBelief) and batch.refit_every == BeliefTracker().refit_every
-    assert make_batch_belief(2, 0).refit_every == 0
-    assert make_batch_belief(2, 5, floor=1e-3).floor == 1e-3
-    np.testing.assert_array_equal(batch.posterior, np.tile(BeliefTracker().posterior, (3, 1)))
+def test_belief_defaults():
+    batch = Belief(3)
+    assert batch.refit_every == DEFAULT_REFIT_EVERY and Belief().batch_size == 1
+    assert Belief(2, 0).refit_every == 0
+    assert Belief(2, 5, floor=1e-3).floor == 1e-3
+    np.testing.assert_array_equal(batch.posterior, np.tile(Belief(1).posterior, (3, 1)))
 
 
 def test_batch_belief_bad_arguments():
     with pytest.raises(ValueError, match="batch_size"):
-        BatchBelief(0)
+        Belief(0)
     with pytest.raises(ValueError, match="refit_every"):
-        BatchBelief(2, refit_every=-1)
+        Belief(2, refit_every=-1)
     with pytest.raises(ValueError, match="floor"):
-        BatchBelief(2, floor=0.5)
+        Belief(2, floor=0.5)
     with pytest.raises(ValueError, match="f must have shape"):
-        BatchBelief(2).update(np.zeros(3))
+        Belief(2).update(np.zeros(3))
     with pytest.raises(ValueError, match="symbols must be 2 integers"):
-        BatchBelief(2).update_symbols(np.array([0, 7]))
+        Belief(2).update_symbols(np.array([0, 7]))
     with pytest.raises(ValueError, match="symbols must be 1 integers"):
-        BatchBelief(2).update_symbols(np.array([0.0]), indices=[1])
-    batch = BatchBelief(3)
+        Belief(2).update_symbols(np.array([0.0]), indices=[1])
+    batch = Belief(3)
     for bad in ([0, 0], [3], [-1], np.array([True, False])):
         with pytest.raises(ValueError, match="indices"):
             batch.update(np.full(np.size(bad), 0.5), indices=bad)
@@ -247,16 +240,16 @@ def test_vector_env_same_seed_identical_other_seed_differs(kwargs):
 
 @pytest.mark.parametrize("refit", [0, 10])
 def test_vector_env_belief_paths_are_interchangeable(refit):
-    """The batched belief and a loop over BeliefTracker objects give the same rollouts, bit for bit."""
+    """The batched belief and a loop over one-sequence beliefs give the same rollouts, bit for bit."""
     args = {**SMALL, "max_iterations": 60, "obs_mode": "features", "hmm_refit_every": refit}
     a = _rollout(PSOVectorEnv(8, **args), 5, steps=50)
     env = PSOVectorEnv(8, **args)
-    assert isinstance(env.belief, BatchBelief)
+    assert isinstance(env.belief, Belief)
     env.belief = _TrackerLoop(8, refit_every=refit)
     for x, y in zip(a, _rollout(env, 5, steps=50)):
         np.testing.assert_array_equal(x, y)
     if refit:
-        assert all(tr.n_refits > 0 for tr in env.belief.trackers)
+        assert all(tr.n_refits[0] > 0 for tr in env.belief.trackers)
 
 
 def test_vector_env_spaces_and_info_convention():
