@@ -24,14 +24,22 @@ from evaluation.registry import DEFAULT_ALGORITHMS
 DEFAULT_RUNS = 10
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+def _int_at_least(minimum: int):
+    """An argparse type: an integer >= ``minimum``, checked before anything is written."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int = _int_at_least(1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--shift", action="store_true", help="shift the paper functions' optimum (seed 0)")
     parser.add_argument("--rotate", action="store_true", help="rotate the paper functions (seed 0)")
     parser.add_argument("--dim", type=_positive_int, default=30, help="dimension D (drop-wave is always 2)")
-    parser.add_argument("--swarm-size", type=_positive_int, default=30, help="particles N per swarm")
+    parser.add_argument("--swarm-size", type=_int_at_least(2), default=30, help="particles N per swarm")
     parser.add_argument("--iterations", type=_positive_int, default=1000, help="iterations per run")
     parser.add_argument(
         "--runs",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import csv
 import gzip
 import json
@@ -304,7 +305,7 @@ def test_cli_help_and_usage_errors(tmp_path, uninterrupted):
         ("--algorithms", "APSO,bogus", "--reference", "APSO"): "bogus",
         ("--algorithms", "APSO", "--reference", "APSO", "--functions", "sphere,nosuchfn"): "nosuchfn",
         ("--algorithms", f"APSO,agent:{tmp_path / 'nowhere'}", "--reference", "APSO"): "nowhere",
-        ("--runs", "0"): "positive integer",
+        ("--runs", "0"): "an integer >= 1",
     }
     procs = {args: _cli(*tiny, "--out", str(tmp_path / "o"), *args) for args in cases}
     changed = _cli(
@@ -444,3 +445,20 @@ def test_cli_default_reference_is_the_first_algorithm(tmp_path, capsys):
     assert {r["t_test"] for r in summary if r["algorithm"] == "APSO"} != {""}
     assert "(default: the first of --algorithms)" in " ".join(evaluate.build_parser().format_help().split())
     assert "(default: None)" not in evaluate.build_parser().format_help()
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--swarm-size", "1", "must be an integer >= 2, got 1"),
+    ("--runs", "0", "must be an integer >= 1, got 0"),
+    ("--dim", "x", "'x' is not an integer"),
+])
+def test_numeric_options_are_checked_before_anything_is_written(option, value, message, tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("evaluate_cli", ROOT / "evaluate.py")
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc:
+        cli.main([option, value, "--out", str(out), "--no-progress"])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
