@@ -1,18 +1,7 @@
-"""The hand-designed baselines and the outside references, all behind one functional API.
-
-- :func:`run_variant` runs one PSO variant of SPEC section 7 (:data:`VARIANTS`, :func:`list_variants`)
-  on the shared swarm core; the parameter rules live in :mod:`agents.variants` and :mod:`agents.apso`.
-- :func:`run_cmaes` runs CMA-ES (the ``cma`` package) and :func:`run_random_search` uniform random
-  search, the fixed references of MetaBox-style comparisons.
-
-Every function returns a :class:`evaluation.records.RunRecord`, and its only random source is
-``numpy.random.default_rng(seed)`` (CMA-ES: see :func:`run_cmaes`), so a seed gives the same run bit for
-bit.
-
-Examples
---------
->>> from benchmarks_fn import get_function                        # doctest: +SKIP
->>> run_variant("apso", get_function("rastrigin", 30), seed=1).error   # doctest: +SKIP
+"""The hand-designed PSO variants (:func:`run_variant`; rules in :mod:`agents.variants` and
+:mod:`agents.apso`) and the outside references CMA-ES (:func:`run_cmaes`) and uniform random search
+(:func:`run_random_search`). Each returns a :class:`evaluation.records.RunRecord`, and its only random
+source is ``numpy.random.default_rng(seed)``, so a seed gives the same run bit for bit.
 """
 
 from __future__ import annotations
@@ -90,20 +79,11 @@ def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size:
         A function object, or a name for ``benchmarks_fn.get_function(name, dim)``.
     dim : int, optional
         Required with a function name; checked against a function object's ``dim``.
-    swarm_size : int, default 30
-        Number of particles N (at least 2).
-    iterations : int, default 1000
-        Iterations (each evaluates every particle once, plus what a variant adds); at least 0.
-    seed : int, default 0
-        Seed of ``numpy.random.default_rng``, the run's only random source.
-    checkpoint_every : int, default 10
-        Spacing of the record's curve (at least 1).
-    velocity_clamp : float or None, default 0.2
-        Velocity clamp as a fraction of the range (SPEC section 1).
-    bounds : {"clip", "reflect", "none"}, default "clip"
-        Position handling at the box.
-    trace : bool, default True
-        Keep parameter and state trajectories in the record's ``extra``.
+    swarm_size, iterations, seed, checkpoint_every : int
+        As in :func:`evaluation.runner.run` (an iteration evaluates every particle once, plus what the
+        variant adds; the seed's ``numpy.random.default_rng`` is the run's only random source).
+    velocity_clamp, bounds, trace
+        As in :class:`agents.controller.RuleController`.
     **options
         The variant's settings, passed to its rule's constructor (e.g. ``w=0.6`` for ``"PSO"``).
 
@@ -143,9 +123,7 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
 
     Parameters
     ----------
-    function : object or str
-        As in :func:`run_variant`.
-    dim : int, optional
+    function, dim
         As in :func:`run_variant`.
     swarm_size, iterations : int
         The PSO run this one is compared with: the default budget is ``swarm_size * (iterations + 1)``

@@ -103,9 +103,8 @@ class LoadedPolicy:
     Notes
     -----
     A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions: the first
-    deterministic ``predict`` computes it, and later one-hot observations are looked up instead of
-    running the network (the same actions, without torch's per-call cost on every PSO iteration).
-    The model must not be trained further after that; load it again if it is.
+    deterministic ``predict`` computes it and later one-hot observations are looked up (the same
+    actions without torch's per-call cost). Load the model again if it is trained further.
     """
 
     def __init__(self, model: Any, algo: str, config: dict[str, Any]) -> None:
@@ -185,19 +184,17 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
 
     Notes
     -----
-    What is trusted: nothing in the model files runs code when loaded. Our DQN's ``model.pt`` is read
-    by ``torch.load(..., weights_only=True)`` (tensors and plain types only) and its ``config.json`` is
-    JSON. An SB3 ``.zip`` holds tensors (``*.pth``, which SB3 reads with ``weights_only=True``) and a
-    JSON ``data`` entry in which SB3 stores Python objects as cloudpickle blobs (``:serialized:``):
-    unpickling those can run arbitrary code. Every such entry is therefore replaced through SB3's
-    ``custom_objects`` (which skips deserialising the keys it names): the policy class, the spaces,
-    ``policy_kwargs``, ``train_freq`` and the buffer classes come from a model built afresh from
-    ``algo``, ``obs_mode`` and the hyperparameters in ``run.json`` (plain JSON); the learning-rate,
-    exploration and clip-range schedules are rebuilt by SB3 from the plain hyperparameters; the state
-    of an interrupted rollout (last observation, recent-episode buffers) starts empty. A pickled entry
-    of any other name is refused. The models are then only data: a tampered file can make a bad
-    controller, not run code. An SB3 run's replay-buffer checkpoints (``checkpoints/*_buffer.pkl``),
-    which ``train_agent.py --resume`` reads, are pickles: resume only runs you made.
+    Nothing in the model files runs code when loaded. Our DQN's ``model.pt`` is read with
+    ``torch.load(..., weights_only=True)`` and its ``config.json`` is JSON. An SB3 ``.zip`` holds tensors
+    (read with ``weights_only=True``) and a JSON ``data`` entry in which SB3 stores Python objects as
+    cloudpickle blobs (``:serialized:``), whose unpickling can run arbitrary code. Every such entry is
+    replaced through SB3's ``custom_objects`` (which skips deserialising the keys it names): the policy
+    class, spaces, ``policy_kwargs``, ``train_freq`` and buffer classes come from a model built afresh
+    from ``algo``, ``obs_mode`` and the hyperparameters in ``run.json``; SB3 rebuilds the schedules from
+    the plain hyperparameters; an interrupted rollout's state starts empty. A pickled entry of any other
+    name is refused, so a tampered file can make a bad controller, not run code. An SB3 run's
+    replay-buffer checkpoints (``checkpoints/*_buffer.pkl``, read by ``train_agent.py --resume``) are
+    pickles: resume only runs you made.
     """
     _check_algo(algo)
     path = Path(path)

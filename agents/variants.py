@@ -1,20 +1,14 @@
-"""Hand-designed PSO variants as parameter rules on the shared swarm core.
+"""Hand-designed PSO variants as parameter rules on the batched swarm (:class:`pso_env.swarm.Swarm`, numpy).
 
-Every variant is a :class:`ParameterRule` on the batched :class:`pso_env.swarm.Swarm` (B swarms; a run
-is B = 1): before each iteration :meth:`~ParameterRule.parameters` gives ``(w, c1, c2, chi)`` for
-:meth:`pso_env.swarm.Swarm.step`, each a scalar or one value per swarm (B,) (``w`` also one per
-particle, (B, N)); :meth:`~ParameterRule.move` runs the velocity and position update (the plain one
-unless the variant's update differs, as in SecPSO); :meth:`~ParameterRule.after_step` runs what a
-variant adds after the move (chaotic search, selection, elitist learning). The swarm, its velocity
-clamp, its bound handling and its random source are the same for all; a rule's random draws come
-from :meth:`pso_env.swarm.Swarm.draw` (each swarm's own generator when the swarm was built with
-``seeds``). The rules work on the numpy backend.
-
-The variants whose rule is only a schedule are :class:`ParameterRule` itself with other settings: each
-of ``w``, ``c1``, ``c2`` is a number (constant) or a pair ``(start, end)``, linear over the run. The
-settings are the usual ones of the collection of MATLAB PSO variants that the DQNPSO paper compares
-against (SPEC section 7); each class names its source. ``t`` counts iterations from 0 to ``T - 1``; a
-linear schedule takes its first value at ``t = 0`` and its last at ``t = T - 1``.
+A :class:`ParameterRule` gives ``(w, c1, c2, chi)`` for :meth:`pso_env.swarm.Swarm.step` before each
+iteration (:meth:`~ParameterRule.parameters`: scalars or one value per swarm (B,); ``w`` also (B, N)),
+moves the swarm (:meth:`~ParameterRule.move`, the plain update unless the variant's differs, as in
+SecPSO) and then runs what the variant adds (:meth:`~ParameterRule.after_step`: chaotic search,
+selection, elitist learning). Its random draws come from :meth:`pso_env.swarm.Swarm.draw`. The variants
+that are only a schedule are :class:`ParameterRule` with other settings: each of ``w``, ``c1``, ``c2``
+is a number or a pair ``(start, end)``, linear over the run (first value at ``t = 0``, last at
+``t = T - 1``). Settings follow the collection of MATLAB PSO variants the DQNPSO paper compares
+against (SPEC section 7); each class names its source.
 """
 
 from __future__ import annotations
@@ -39,11 +33,8 @@ def linear(start: float, end: float, t: int, iterations: int) -> float:
 
 
 def per_swarm(trace: dict[str, Any]) -> dict[str, Any]:
-    """A rule's trace in record form: values per iteration (a list of (B,) arrays) or per swarm ((B,)).
-
-    For a run (B = 1) each list of per-iteration arrays becomes a list of numbers and each (B,) array a
-    number; for B swarms, one such list (or number) per swarm.
-    """
+    """A rule's trace (lists of (B,) arrays per iteration, or (B,) arrays) as one list or number per swarm;
+    for a run (B = 1) the list or number itself."""
     out: dict[str, Any] = {}
     for key, value in trace.items():
         arr = np.asarray(value)

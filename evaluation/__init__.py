@@ -9,15 +9,14 @@ resumable output directory (:mod:`evaluation.storage`; workers: :mod:`evaluation
 from importlib import import_module
 from typing import Any
 
-_WHERE = {name: module for module, names in {
-    "protocol": "ProtocolResult run_protocol", "records": "RunRecord", "report": "write_report",
-    "registry": "DEFAULT_ALGORITHMS Algorithm list_algorithms resolve_algorithm resolve_algorithms",
-    "runner": "Controller run", "storage": "load_results",
-}.items() for name in names.split()}
+_WHERE = {"ProtocolResult": "protocol", "run_protocol": "protocol", "RunRecord": "records",
+          "DEFAULT_ALGORITHMS": "registry", "Algorithm": "registry", "list_algorithms": "registry",
+          "resolve_algorithm": "registry", "resolve_algorithms": "registry", "write_report": "report",
+          "Controller": "runner", "run": "runner", "load_results": "storage"}
 __all__ = sorted(_WHERE)  # noqa: PLE0605 - built from the table above, one place to list each name
 
 
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        raise AttributeError(f"module 'evaluation' has no attribute {name!r}")
     return getattr(import_module(f".{_WHERE[name]}", __name__), name)
