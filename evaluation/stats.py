@@ -41,15 +41,10 @@ def final_values(rows: Iterable[Mapping[str, Any]]) -> tuple[Values, dict[str, s
     grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for row in rows:
         grouped.setdefault(row["function"], {}).setdefault(row["algorithm"], []).append(row)
-    values: Values = {}
-    measure: dict[str, str] = {}
-    for function, by_algo in grouped.items():
-        has_error = all(r.get("error") is not None for rs in by_algo.values() for r in rs)
-        measure[function] = "error" if has_error else "best_value"
-        values[function] = {
-            algo: np.array([float(r[measure[function]]) for r in sorted(rs, key=lambda r: int(r["seed"]))])
-            for algo, rs in by_algo.items()
-        }
+    measure = {function: "error" if all(r.get("error") is not None for rs in by_algo.values() for r in rs)
+               else "best_value" for function, by_algo in grouped.items()}
+    values = {function: {algo: np.array([float(r[measure[function]]) for r in sorted(rs, key=lambda r: int(r["seed"]))])
+                         for algo, rs in by_algo.items()} for function, by_algo in grouped.items()}
     return values, measure
 
 
