@@ -9,27 +9,23 @@ are imported on first use (PEP 562), so that ``import agents`` stays cheap (torc
 from importlib import import_module
 from typing import Any
 
-_EXPORTS = {
-    "baselines": ("VARIANTS", "list_variants", "make_rule", "run_cmaes", "run_random_search", "run_variant"),
-    "controller": ("PolicyController", "RandomPolicy", "RuleController", "StaticPolicy", "run_policy"),
-    "dqn": ("DQNAgent",),
-    "models": ("ALGORITHMS", "LoadedPolicy", "default_hyperparameters", "load_agent", "load_model",
-               "load_pretrained", "make_model", "pretrained_path"),
-    "online": ("OnlineDQNController",),
-    "training": ("TrainConfig", "Trainer", "plot_learning_curve"),
-}
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+_WHERE = {name: module for module, names in {
+    "baselines": "VARIANTS list_variants make_rule run_cmaes run_random_search run_variant",
+    "controller": "PolicyController RandomPolicy RuleController StaticPolicy run_policy",
+    "dqn": "DQNAgent",
+    "models": "ALGORITHMS LoadedPolicy default_hyperparameters load_agent load_model load_pretrained make_model "
+              "pretrained_path",
+    "online": "OnlineDQNController",
+    "training": "TrainConfig Trainer plot_learning_curve",
+}.items() for name in names.split()}
 __all__ = sorted(_WHERE)  # noqa: PLE0605 - built from the table above, one place to list each name
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'agents' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_WHERE[name]}", __name__), name)
 
 
 def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+    return sorted({*globals(), *__all__})

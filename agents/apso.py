@@ -30,10 +30,9 @@ import numpy as np
 
 from pso_env.actions import adaptive_inertia, clamp_coefficients
 
-from .variants import ParameterRule, Parameters, per_swarm, run_fraction
+from .variants import ParameterRule, Parameters, linear, per_swarm
 
 EXPLORATION, EXPLOITATION, CONVERGENCE, JUMPING_OUT = 0, 1, 2, 3
-STATE_NAMES = ("S1 exploration", "S2 exploitation", "S3 convergence", "S4 jumping-out")
 
 #: Signs of the c1 and c2 moves per state, in units of ``delta`` (0.5 = "slightly"); Zhan 2009, Table I.
 C_MOVES = np.array([[1.0, -1.0], [0.5, -0.5], [0.5, 0.5], [-1.0, 1.0]])
@@ -48,14 +47,7 @@ def _memberships(f: float) -> list[float]:
 
 
 def memberships(f: float | np.ndarray) -> np.ndarray:
-    """Zhan et al.'s (2009) piecewise-linear fuzzy memberships of ``f`` in S1..S4.
-
-    - S1 exploration: 0 for f <= 0.4; 5f - 2 on (0.4, 0.6]; 1 on (0.6, 0.7]; -10f + 8 on (0.7, 0.8];
-      0 above.
-    - S2 exploitation: 0 for f <= 0.2; 10f - 2 on (0.2, 0.3]; 1 on (0.3, 0.4]; -5f + 3 on (0.4, 0.6];
-      0 above.
-    - S3 convergence: 1 for f <= 0.1; -5f + 1.5 on (0.1, 0.3]; 0 above.
-    - S4 jumping-out: 0 for f <= 0.7; 5f - 3.5 on (0.7, 0.9]; 1 above.
+    """Zhan et al.'s (2009) piecewise-linear fuzzy memberships of ``f`` in S1..S4 (their Fig. 5).
 
     Parameters
     ----------
@@ -90,7 +82,6 @@ def classify_state(f: float | np.ndarray, previous: int | np.ndarray) -> int | n
     int or ndarray of int, shape (B,)
         The state(s), 0..3.
     """
-    scalar = np.ndim(f) == 0
     mu = np.atleast_2d(memberships(f))
     prev = np.broadcast_to(np.asarray(previous, dtype=np.int64), mu.shape[:1])
     rows = np.arange(mu.shape[0])
@@ -103,33 +94,33 @@ def classify_state(f: float | np.ndarray, previous: int | np.ndarray) -> int | n
         [prev, np.argmax(active, axis=1), prev, following],
         default=larger,
     )
-    return int(state[0]) if scalar else state
+    return int(state[0]) if np.ndim(f) == 0 else state
 
 
-def adapt_coefficients(
-    c1: float | np.ndarray,
-    c2: float | np.ndarray,
-    state: int | np.ndarray,
-    delta: float | np.ndarray,
-    c_min: float = 1.5,
-    c_max: float = 2.5,
-    c_sum_max: float = 4.0,
-) -> tuple[Any, Any]:
+def adapt_coefficients(c1: Any, c2: Any, state: Any, delta: Any, c_min: float = 1.5, c_max: float = 2.5,
+                       c_sum_max: float = 4.0) -> tuple[Any, Any]:
     """Move ``c1``, ``c2`` for ``state`` by ``delta`` (see :data:`C_MOVES`), clamp, and rescale.
 
     Zhan et al. (2009), section IV-B: both are clamped to ``[c_min, c_max]``; if ``c1 + c2 > c_sum_max``
-    both are scaled by ``c_sum_max / (c1 + c2)`` (:func:`pso_env.actions.clamp_coefficients`). Scalars
-    give floats; arrays of shape (B,) (one per swarm) give two arrays of shape (B,).
+    both are scaled by ``c_sum_max / (c1 + c2)`` (:func:`pso_env.actions.clamp_coefficients`).
+
+    Parameters
+    ----------
+    c1, c2, delta : float or ndarray of shape (B,)
+        The coefficients and the step, one per swarm.
+    state : int or ndarray of int, shape (B,)
+        The evolutionary state(s), 0..3.
+
+    Returns
+    -------
+    (float, float), or two ndarrays of shape (B,) when any argument is an array
     """
-    if np.ndim(state) == 0 and np.ndim(c1) == 0 and np.ndim(delta) == 0:
-        m1, m2 = C_MOVES[state]
-        return clamp_coefficients(c1 + m1 * delta, c2 + m2 * delta, c_min, c_max, c_sum_max)
     m = C_MOVES[np.asarray(state)]
-    pairs = [clamp_coefficients(a, b, c_min, c_max, c_sum_max)
-             for a, b in zip(np.broadcast_to(c1 + m[:, 0] * delta, m.shape[:1]),
-                             np.broadcast_to(c2 + m[:, 1] * delta, m.shape[:1]))]
-    out = np.array(pairs, dtype=float).reshape(-1, 2)
-    return out[:, 0], out[:, 1]
+    a, b = np.broadcast_arrays(c1 + m[..., 0] * delta, c2 + m[..., 1] * delta)
+    pairs = np.array([clamp_coefficients(x, y, c_min, c_max, c_sum_max) for x, y in zip(a.ravel(), b.ravel())])
+    if a.ndim == 0:
+        return float(pairs[0, 0]), float(pairs[0, 1])
+    return pairs[:, 0], pairs[:, 1]
 
 
 def elitist_learning(swarm: Any, sigma: float, swarms: Any = None) -> np.ndarray:
@@ -159,7 +150,6 @@ def elitist_learning(swarm: Any, sigma: float, swarms: Any = None) -> np.ndarray
     idx = np.arange(swarm.batch_size) if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
     if idx.size == 0:
         return np.zeros(0, dtype=bool)
-    # per swarm: d, then its Gaussian (from the swarm's own generator when it has one)
     draws = [(g.integers(swarm.dim), g.normal(0.0, sigma)) for g in map(swarm.generator, idx)]
     d, z = np.array([a for a, _ in draws], dtype=np.intp), np.array([b for _, b in draws])
     k = np.arange(idx.size)
@@ -195,24 +185,11 @@ class APSO(ParameterRule):
 
     name = "APSO"
 
-    def __init__(
-        self,
-        c_init: float = 2.0,
-        c_min: float = 1.5,
-        c_max: float = 2.5,
-        c_sum_max: float = 4.0,
-        delta_range: tuple[float, float] = (0.05, 0.1),
-        sigma_start: float = 1.0,
-        sigma_end: float = 0.1,
-        elitist: bool = True,
-    ) -> None:
+    def __init__(self, c_init: float = 2.0, c_min: float = 1.5, c_max: float = 2.5, c_sum_max: float = 4.0,
+                 delta_range: tuple[float, float] = (0.05, 0.1), sigma_start: float = 1.0, sigma_end: float = 0.1,
+                 elitist: bool = True) -> None:
         super().__init__(0.9, c_init, c_init)
-        self.c_init, self.c_min, self.c_max, self.c_sum_max = (
-            float(c_init),
-            float(c_min),
-            float(c_max),
-            float(c_sum_max),
-        )
+        self.c_init, self.c_min, self.c_max, self.c_sum_max = map(float, (c_init, c_min, c_max, c_sum_max))
         self.delta_range = (float(delta_range[0]), float(delta_range[1]))
         self.sigma_start, self.sigma_end = float(sigma_start), float(sigma_end)
         self.elitist = bool(elitist)
@@ -236,15 +213,14 @@ class APSO(ParameterRule):
         self._states.append(self.state)
         self._factors.append(f)
         delta = swarm.draw("uniform", *self.delta_range)
-        self.c1, self.c2 = adapt_coefficients(
-            self.c1, self.c2, self.state, delta, self.c_min, self.c_max, self.c_sum_max
-        )
+        self.c1, self.c2 = adapt_coefficients(self.c1, self.c2, self.state, delta, self.c_min, self.c_max,
+                                              self.c_sum_max)
         return np.array([adaptive_inertia(x) for x in f]), self.c1, self.c2, 1.0
 
     def after_step(self, swarm: Any, t: int) -> None:
         converging = np.flatnonzero(np.asarray(self.state) == CONVERGENCE) if self.elitist else ()
         if len(converging):
-            sigma = self.sigma_start + (self.sigma_end - self.sigma_start) * run_fraction(t, self.iterations)
+            sigma = linear(self.sigma_start, self.sigma_end, t, self.iterations)
             self._elitist_successes[converging] += elitist_learning(swarm, sigma, converging)
 
     def trace(self) -> dict[str, Any]:
@@ -271,16 +247,17 @@ class HMMAPSO(APSO):
         tracker only.
     **kwargs
         As :class:`APSO`.
+
+    Raises
+    ------
+    ValueError
+        When both ``tracker_factory`` and ``tracker_options`` are given.
     """
 
     name = "HMM-APSO"
 
-    def __init__(
-        self,
-        tracker_factory: Callable[[], Any] | None = None,
-        tracker_options: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, tracker_factory: Callable[[int], Any] | None = None,
+                 tracker_options: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if tracker_factory is not None and tracker_options:
             raise ValueError("tracker_options apply to the default tracker only")
@@ -289,13 +266,12 @@ class HMMAPSO(APSO):
 
     def reset(self, swarm: Any, iterations: int) -> None:
         super().reset(swarm, iterations)
-        factory = self.tracker_factory
-        if factory is None:
+        if self.tracker_factory is None:
             from pso_env.belief import Belief
 
             self.tracker = Belief(swarm.batch_size, **self.tracker_options)
         else:
-            self.tracker = factory(swarm.batch_size)
+            self.tracker = self.tracker_factory(swarm.batch_size)
         self.tracker.reset()
 
     def classify(self, f: np.ndarray) -> np.ndarray:

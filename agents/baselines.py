@@ -1,23 +1,11 @@
-"""The hand-designed baselines and the outside references, all behind one functional API.
-
-- :func:`run_variant` runs one PSO variant of SPEC section 7 (:data:`VARIANTS`, :func:`list_variants`)
-  on the shared swarm core; the parameter rules live in :mod:`agents.variants` and :mod:`agents.apso`.
-- :func:`run_cmaes` runs CMA-ES (the ``cma`` package) and :func:`run_random_search` uniform random
-  search, the fixed references of MetaBox-style comparisons.
-
-Every function returns a :class:`evaluation.records.RunRecord`, and its only random source is
-``numpy.random.default_rng(seed)`` (CMA-ES: see :func:`run_cmaes`), so a seed gives the same run bit for
-bit.
-
-Examples
---------
->>> from benchmarks_fn import get_function                        # doctest: +SKIP
->>> run_variant("apso", get_function("rastrigin", 30), seed=1).error   # doctest: +SKIP
+"""The hand-designed PSO variants (:func:`run_variant`; rules in :mod:`agents.variants` and
+:mod:`agents.apso`) and the outside references CMA-ES (:func:`run_cmaes`) and uniform random search
+(:func:`run_random_search`). Each returns a :class:`evaluation.records.RunRecord`, and its only random
+source is ``numpy.random.default_rng(seed)``, so a seed gives the same run bit for bit.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Any
 
@@ -27,40 +15,15 @@ from evaluation.records import RunRecord, make_record
 from evaluation.runner import check_run_settings, measured, run
 from pso_env.swarm import finite_or_inf
 
+from . import variants as v
 from .apso import APSO, HMMAPSO
 from .controller import RuleController
-from .variants import (
-    CLSPSO,
-    SAPSO,
-    YSPSO,
-    AsyLnCPSO,
-    LinWPSO,
-    LnCPSO,
-    ParameterRule,
-    RandWPSO,
-    SecPSO,
-    SelPSO,
-)
 
 #: The PSO variants by name (SPEC section 7); each value is a :class:`~agents.variants.ParameterRule`
 #: subclass whose constructor takes the variant's settings as keyword arguments.
-VARIANTS: dict[str, type[ParameterRule]] = {
-    cls.name: cls
-    for cls in (
-        ParameterRule,
-        LinWPSO,
-        RandWPSO,
-        SAPSO,
-        LnCPSO,
-        AsyLnCPSO,
-        YSPSO,
-        CLSPSO,
-        SelPSO,
-        SecPSO,
-        APSO,
-        HMMAPSO,
-    )
-}
+VARIANTS: dict[str, type[v.ParameterRule]] = {cls.name: cls for cls in (
+    v.ParameterRule, v.LinWPSO, v.RandWPSO, v.SAPSO, v.LnCPSO, v.AsyLnCPSO, v.YSPSO, v.CLSPSO, v.SelPSO, v.SecPSO,
+    APSO, HMMAPSO)}
 
 
 def _key(name: str) -> str:
@@ -76,7 +39,7 @@ def list_variants() -> list[str]:
     return list(VARIANTS)
 
 
-def make_rule(name: str, **options: Any) -> ParameterRule:
+def make_rule(name: str, **options: Any) -> v.ParameterRule:
     """A fresh parameter rule for variant ``name`` (case, ``-``, ``_`` and spaces ignored).
 
     Raises
@@ -103,20 +66,9 @@ def _resolve_function(function: Any, dim: int | None) -> Any:
     return function
 
 
-def run_variant(
-    name: str,
-    function: Any,
-    *,
-    dim: int | None = None,
-    swarm_size: int = 30,
-    iterations: int = 1000,
-    seed: int = 0,
-    checkpoint_every: int = 10,
-    velocity_clamp: float | None = 0.2,
-    bounds: str = "clip",
-    trace: bool = True,
-    **options: Any,
-) -> RunRecord:
+def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
+                seed: int = 0, checkpoint_every: int = 10, velocity_clamp: float | None = 0.2, bounds: str = "clip",
+                trace: bool = True, **options: Any) -> RunRecord:
     """Run the PSO variant ``name`` on ``function``.
 
     Parameters
@@ -127,20 +79,11 @@ def run_variant(
         A function object, or a name for ``benchmarks_fn.get_function(name, dim)``.
     dim : int, optional
         Required with a function name; checked against a function object's ``dim``.
-    swarm_size : int, default 30
-        Number of particles N (at least 2).
-    iterations : int, default 1000
-        Iterations (each evaluates every particle once, plus what a variant adds); at least 0.
-    seed : int, default 0
-        Seed of ``numpy.random.default_rng``, the run's only random source.
-    checkpoint_every : int, default 10
-        Spacing of the record's curve (at least 1).
-    velocity_clamp : float or None, default 0.2
-        Velocity clamp as a fraction of the range (SPEC section 1).
-    bounds : {"clip", "reflect", "none"}, default "clip"
-        Position handling at the box.
-    trace : bool, default True
-        Keep parameter and state trajectories in the record's ``extra``.
+    swarm_size, iterations, seed, checkpoint_every : int
+        As in :func:`evaluation.runner.run` (an iteration evaluates every particle once, plus what the
+        variant adds; the seed's ``numpy.random.default_rng`` is the run's only random source).
+    velocity_clamp, bounds, trace
+        As in :class:`agents.controller.RuleController`.
     **options
         The variant's settings, passed to its rule's constructor (e.g. ``w=0.6`` for ``"PSO"``).
 
@@ -154,20 +97,18 @@ def run_variant(
         For an unknown name, or a bad ``swarm_size``, ``iterations`` or ``checkpoint_every`` (checked
         before the run).
     """
-    rule = make_rule(name, **options)
-    controller = RuleController(rule, velocity_clamp=velocity_clamp, bounds=bounds, trace=trace)
-    function = _resolve_function(function, dim)
-    return run(controller, function, swarm_size=swarm_size, iterations=iterations, seed=seed,
-               checkpoint_every=checkpoint_every)
+    controller = RuleController(make_rule(name, **options), velocity_clamp=velocity_clamp, bounds=bounds,
+                                trace=trace)
+    return run(controller, _resolve_function(function, dim), swarm_size=swarm_size, iterations=iterations,
+               seed=seed, checkpoint_every=checkpoint_every)
 
 
 def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
     return finite_or_inf(getattr(function, "evaluate", function)(x))
 
 
-def _record_from_values(
-    values: np.ndarray, function: Any, *, swarm_size: int, iterations: int, clock: Any, **fields: Any
-) -> RunRecord:
+def _record(values: np.ndarray, function: Any, swarm_size: int, iterations: int, clock: Any,
+            **fields: Any) -> RunRecord:
     """The record of the values of all evaluations in order (iteration t: ``swarm_size * (t + 1)`` of them)."""
     best_so_far = np.minimum.accumulate(values)
     ends = np.minimum(swarm_size * (np.arange(iterations + 1) + 1), len(values)) - 1
@@ -175,36 +116,14 @@ def _record_from_values(
                        cpu_seconds=clock.cpu, wall_seconds=clock.wall, **fields)
 
 
-@contextlib.contextmanager
-def _global_random_state_kept() -> Any:
-    """Restore numpy's global random state on exit, so that a run never changes it for its caller."""
-    state = np.random.get_state()
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
-
-
-def run_cmaes(
-    function: Any,
-    *,
-    dim: int | None = None,
-    swarm_size: int = 30,
-    iterations: int = 1000,
-    budget: int | None = None,
-    seed: int = 0,
-    checkpoint_every: int = 10,
-    sigma0: float = 0.3,
-    popsize: int | None = None,
-    restarts: bool = True,
-) -> RunRecord:
+def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
+              budget: int | None = None, seed: int = 0, checkpoint_every: int = 10, sigma0: float = 0.3,
+              popsize: int | None = None, restarts: bool = True) -> RunRecord:
     """CMA-ES (Hansen's ``cma`` package) as the outside reference, on the same budget as a PSO run.
 
     Parameters
     ----------
-    function : object or str
-        As in :func:`run_variant`.
-    dim : int, optional
+    function, dim
         As in :func:`run_variant`.
     swarm_size, iterations : int
         The PSO run this one is compared with: the default budget is ``swarm_size * (iterations + 1)``
@@ -233,6 +152,11 @@ def run_cmaes(
     -------
     RunRecord
         ``extra`` holds ``restarts`` (the number of restarts) and ``popsizes`` (one per instance).
+
+    Raises
+    ------
+    ValueError
+        For a bad ``swarm_size``, ``iterations``, ``checkpoint_every`` or ``budget`` (before the run).
     """
     import cma
 
@@ -241,65 +165,47 @@ def run_cmaes(
     budget = swarm_size * (iterations + 1) if budget is None else int(budget)
     if budget < 1:
         raise ValueError(f"budget must be >= 1, got {budget!r}")
-    with measured() as clock, _global_random_state_kept():
-        rng = np.random.default_rng(seed)
-        lower = np.asarray(function.lower, dtype=float)
-        upper = np.asarray(function.upper, dtype=float)
-        span = upper - lower
-        scale = float(span.mean())
-        values = np.empty(budget)
-        used = 0
-        popsizes: list[int] = []
-
-        def randn(*shape: int) -> np.ndarray:  # cma calls randn(lam, N)
-            return rng.standard_normal(shape)
-
-        while used < budget:
-            x0 = lower + rng.random(function.dim) * span
-            opts: dict[str, Any] = {
-                "bounds": [lower.tolist(), upper.tolist()],
-                "CMA_stds": (span / scale).tolist(),
-                "randn": randn,
-                "seed": np.nan,  # cma: "do nothing" (no np.random.seed); only used with np.random.randn
-                "maxfevals": budget - used,
-                "verbose": -9,
-                "verb_log": 0,
-                "verb_disp": 0,
-            }
-            if popsize is not None:
-                opts["popsize"] = int(popsize)
-            es = cma.CMAEvolutionStrategy(x0, sigma0 * scale, opts)
-            popsizes.append(int(es.popsize))
-            while used < budget and not es.stop():
-                solutions = es.ask()
-                take = min(len(solutions), budget - used)
-                f = _evaluate(function, np.asarray(solutions[:take]))
-                values[used : used + take] = f
-                used += take
-                if take < len(solutions):
+    global_state = np.random.get_state()
+    try:
+        with measured() as clock:
+            rng = np.random.default_rng(seed)
+            lower, upper = np.asarray(function.lower, dtype=float), np.asarray(function.upper, dtype=float)
+            span = upper - lower
+            scale = float(span.mean())
+            values, used, popsizes = np.empty(budget), 0, []
+            while used < budget:
+                x0 = lower + rng.random(function.dim) * span
+                # seed=nan: cma does not seed numpy's global state; rng gives every Gaussian through randn
+                opts = {"bounds": [lower.tolist(), upper.tolist()], "CMA_stds": (span / scale).tolist(),
+                        "randn": lambda *shape: rng.standard_normal(shape), "seed": np.nan,
+                        "maxfevals": budget - used, "verbose": -9, "verb_log": 0, "verb_disp": 0}
+                if popsize is not None:
+                    opts["popsize"] = int(popsize)
+                es = cma.CMAEvolutionStrategy(x0, sigma0 * scale, opts)
+                popsizes.append(int(es.popsize))
+                while used < budget and not es.stop():
+                    solutions = es.ask()
+                    take = min(len(solutions), budget - used)
+                    f = _evaluate(function, np.asarray(solutions[:take]))
+                    values[used : used + take] = f
+                    used += take
+                    if take < len(solutions):
+                        break
+                    es.tell(solutions, np.minimum(f, np.finfo(float).max).tolist())
+                if not restarts:
                     break
-                es.tell(solutions, np.minimum(f, np.finfo(float).max).tolist())
-            if not restarts:
-                break
-            popsize = 2 * popsizes[-1]
-    extra = {"restarts": len(popsizes) - 1, "popsizes": popsizes}
-    return _record_from_values(values[:used], function, swarm_size=swarm_size, iterations=iterations,
-                               clock=clock, algorithm="CMA-ES", seed=seed, checkpoint_every=checkpoint_every,
-                               extra=extra)
+                popsize = 2 * popsizes[-1]
+    finally:
+        np.random.set_state(global_state)
+    return _record(values[:used], function, swarm_size, iterations, clock, algorithm="CMA-ES", seed=seed,
+                   checkpoint_every=checkpoint_every, extra={"restarts": len(popsizes) - 1, "popsizes": popsizes})
 
 
-def run_random_search(
-    function: Any,
-    *,
-    dim: int | None = None,
-    swarm_size: int = 30,
-    iterations: int = 1000,
-    seed: int = 0,
-    checkpoint_every: int = 10,
-) -> RunRecord:
+def run_random_search(function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
+                      seed: int = 0, checkpoint_every: int = 10) -> RunRecord:
     """Uniform random search in the box: ``swarm_size`` points per iteration, ``iterations + 1`` batches.
 
-    The floor every optimiser should beat; same budget and curve convention as :func:`run_cmaes`.
+    The floor every optimiser should beat; same budget, curve convention and errors as :func:`run_cmaes`.
     ``numpy.random.default_rng(seed)`` is the only random source.
     """
     check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
@@ -310,9 +216,8 @@ def run_random_search(
         span = np.asarray(function.upper, dtype=float) - lower
         total = swarm_size * (iterations + 1)
         values = np.empty(total)
-        chunk = swarm_size * 100
-        for start in range(0, total, chunk):
-            n = min(chunk, total - start)
+        for start in range(0, total, swarm_size * 100):
+            n = min(swarm_size * 100, total - start)
             values[start : start + n] = _evaluate(function, lower + rng.random((n, function.dim)) * span)
-    return _record_from_values(values, function, swarm_size=swarm_size, iterations=iterations, clock=clock,
-                               algorithm="RandomSearch", seed=seed, checkpoint_every=checkpoint_every)
+    return _record(values, function, swarm_size, iterations, clock, algorithm="RandomSearch", seed=seed,
+                   checkpoint_every=checkpoint_every)

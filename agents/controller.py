@@ -55,13 +55,12 @@ class RuleController:
 
     def step(self, t: int) -> bool:
         """Parameters from the rule, the move, the rule's follow-up (elitist learning, ...)."""
-        rule, swarm = self.rule, self.swarm
-        w, c1, c2, chi = rule.parameters(swarm, t)
-        rule.move(swarm, w, c1, c2, chi)
-        rule.after_step(swarm, t)
+        w, c1, c2, chi = self.rule.parameters(self.swarm, t)
+        self.rule.move(self.swarm, w, c1, c2, chi)
+        self.rule.after_step(self.swarm, t)
         if self.keep_trace:
-            for key, value in (("w", np.mean(w)), ("c1", np.mean(c1)), ("c2", np.mean(c2))):
-                self._trace[key].append(float(value))
+            for key, value in zip(("w", "c1", "c2"), (w, c1, c2)):
+                self._trace[key].append(float(np.mean(value)))
         return False
 
     def trace(self) -> dict[str, Any]:
@@ -90,9 +89,7 @@ class PolicyController:
     the environment, the loop and the trace stay here.
     """
 
-    def __init__(
-        self, policy: Any, *, env_kwargs: dict[str, Any] | None = None, name: str | None = None
-    ) -> None:
+    def __init__(self, policy: Any, *, env_kwargs: dict[str, Any] | None = None, name: str | None = None) -> None:
         self.policy, self.env_kwargs = policy, dict(env_kwargs or {})
         self.name = name or getattr(policy, "name", None) or "policy"
         self.obs_mode = getattr(policy, "obs_mode", "viterbi")
@@ -149,7 +146,7 @@ class StaticPolicy:
         if len(acts) != 4 or any(not 0 <= a < N_ACTIONS for a in acts):
             raise ValueError(f"actions must be 4 integers in 0..{N_ACTIONS - 1}, got {actions!r}")
         self.actions = acts
-        self._table = np.array(acts)
+        self._table = np.array(acts)  # state -> action
         self.name = "static:" + "".join(map(str, acts))
 
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
@@ -179,22 +176,11 @@ class RandomPolicy:
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
         """One uniformly random action per observation (shape () or (B,))."""
-        obs = np.asarray(obs)
-        shape = obs.shape[:-1]
-        return self.rng.integers(0, N_ACTIONS, size=shape), None
+        return self.rng.integers(0, N_ACTIONS, size=np.shape(obs)[:-1]), None
 
 
-def run_policy(
-    policy: Any,
-    function: Any,
-    *,
-    swarm_size: int = 30,
-    iterations: int = 1000,
-    seed: int = 0,
-    checkpoint_every: int = 10,
-    algorithm: str = "policy",
-    env_kwargs: dict[str, Any] | None = None,
-) -> Any:
+def run_policy(policy: Any, function: Any, *, swarm_size: int = 30, iterations: int = 1000, seed: int = 0,
+               checkpoint_every: int = 10, algorithm: str = "policy", env_kwargs: dict[str, Any] | None = None) -> Any:
     """One run of ``policy``: ``evaluation.run(PolicyController(policy, env_kwargs=env_kwargs), function, ...)``.
 
     ``extra`` holds the per-iteration ``actions``, ``states`` (indices), ``w``, ``c1`` and ``c2``.

@@ -16,18 +16,18 @@ ALGORITHMS = ("custom-dqn", "dqn", "ppo", "a2c", "qrdqn", "recurrent_ppo")
 RUN_CONFIG = "run.json"
 
 # Defaults tuned for PSOControl: short observations, 1000-step episodes, a 4-action space.
-_DQN_DEFAULTS = {"learning_rate": 1e-3, "buffer_size": 50_000, "learning_starts": 1000, "batch_size": 64, "gamma": 0.99,
-                     "train_freq": 4, "gradient_steps": 1, "target_update_interval": 500, "exploration_fraction": 0.2,
-                     "exploration_final_eps": 0.05}
+_DQN_DEFAULTS = {"learning_rate": 1e-3, "buffer_size": 50_000, "learning_starts": 1000, "batch_size": 64,
+                 "gamma": 0.99, "train_freq": 4, "gradient_steps": 1, "target_update_interval": 500,
+                 "exploration_fraction": 0.2, "exploration_final_eps": 0.05}
+_PG_DEFAULTS = {"gamma": 0.99, "ent_coef": 0.01, "policy_kwargs": {"net_arch": [32, 32]}}
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "custom-dqn": dict(_DQN_DEFAULTS, hidden_sizes=(32,)),
     "dqn": dict(_DQN_DEFAULTS, policy_kwargs={"net_arch": [32]}),
     "qrdqn": dict(_DQN_DEFAULTS, policy_kwargs={"net_arch": [32], "n_quantiles": 25}),
-    "ppo": {"learning_rate": 3e-4, "n_steps": 1024, "batch_size": 256, "gamma": 0.99, "ent_coef": 0.01,
-                "policy_kwargs": {"net_arch": [32, 32]}},
-    "a2c": {"learning_rate": 7e-4, "n_steps": 16, "gamma": 0.99, "ent_coef": 0.01, "policy_kwargs": {"net_arch": [32, 32]}},
-    "recurrent_ppo": {"learning_rate": 3e-4, "n_steps": 512, "batch_size": 256, "gamma": 0.99, "ent_coef": 0.01,
-                          "policy_kwargs": {"net_arch": [32], "lstm_hidden_size": 32}},
+    "ppo": dict(_PG_DEFAULTS, learning_rate=3e-4, n_steps=1024, batch_size=256),
+    "a2c": dict(_PG_DEFAULTS, learning_rate=7e-4, n_steps=16),
+    "recurrent_ppo": dict(_PG_DEFAULTS, learning_rate=3e-4, n_steps=512, batch_size=256,
+                          policy_kwargs={"net_arch": [32], "lstm_hidden_size": 32}),
 }
 
 
@@ -47,6 +47,10 @@ def _sb3_class(algo: str) -> type:
     import stable_baselines3 as sb3
 
     return {"dqn": sb3.DQN, "ppo": sb3.PPO, "a2c": sb3.A2C}[algo]
+
+
+def _sb3_model(algo: str, env: Any, **kwargs: Any) -> Any:
+    return _sb3_class(algo)("MlpLstmPolicy" if algo == "recurrent_ppo" else "MlpPolicy", env, **kwargs)
 
 
 def default_hyperparameters(algo: str) -> dict[str, Any]:
@@ -81,8 +85,7 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
 
         params["hidden_sizes"] = tuple(params["hidden_sizes"])
         return DQNAgent(env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
-    policy = "MlpLstmPolicy" if algo == "recurrent_ppo" else "MlpPolicy"
-    return _sb3_class(algo)(policy, env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
+    return _sb3_model(algo, env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
 
 
 class LoadedPolicy:
@@ -100,9 +103,8 @@ class LoadedPolicy:
     Notes
     -----
     A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions: the first
-    deterministic ``predict`` computes it, and later one-hot observations are looked up instead of
-    running the network (the same actions, without torch's per-call cost on every PSO iteration).
-    The model must not be trained further after that; load it again if it is.
+    deterministic ``predict`` computes it and later one-hot observations are looked up (the same
+    actions without torch's per-call cost). Load the model again if it is trained further.
     """
 
     def __init__(self, model: Any, algo: str, config: dict[str, Any]) -> None:
@@ -110,10 +112,8 @@ class LoadedPolicy:
         self.obs_mode = config.get("obs_mode", "viterbi")
         self.name = config.get("name", algo)
         self._recurrent = algo == "recurrent_ppo"
-        self._state: Any = None
-        self._start = True
         self._table: np.ndarray | None = None
-        self._actions: list[np.ndarray] = []
+        self.reset()
 
     def reset(self) -> None:
         """Forget the recurrent state (call at the start of an episode)."""
@@ -122,21 +122,17 @@ class LoadedPolicy:
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:
         """Greedy (by default) action for ``obs``, like SB3's ``predict``."""
-        if not self._recurrent:
-            state_index = _one_hot_index(obs) if deterministic and self.obs_mode == "viterbi" else None
-            if state_index is not None:
-                if self._table is None:
-                    table = np.asarray(self.model.predict(np.eye(4, dtype=np.float32), deterministic=True)[0])
-                    self._table = table
-                    self._actions = [np.asarray(a) for a in table]  # 0-d arrays, as SB3 returns
-                if isinstance(state_index, int):
-                    return self._actions[state_index].copy(), None
-                return self._table[state_index], None
+        if self._recurrent:
+            action, self._state = self.model.predict(obs, state=self._state, episode_start=np.array([self._start]),
+                                                     deterministic=deterministic)
+            self._start = False
+            return action, self._state
+        index = _one_hot_index(obs) if deterministic and self.obs_mode == "viterbi" else None
+        if index is None:
             return self.model.predict(obs, deterministic=deterministic)
-        action, self._state = self.model.predict(obs, state=self._state, episode_start=np.array([self._start]),
-                                                 deterministic=deterministic)
-        self._start = False
-        return action, self._state
+        if self._table is None:
+            self._table = np.asarray(self.model.predict(np.eye(4, dtype=np.float32), deterministic=True)[0])
+        return self._table[index, ...].copy(), None  # a 0-d array for one observation, as SB3 returns
 
     def __repr__(self) -> str:
         return f"LoadedPolicy(algo={self.algo!r}, obs_mode={self.obs_mode!r}, name={self.name!r})"
@@ -151,10 +147,6 @@ def _one_hot_index(obs: Any) -> Any:
     if obs.ndim == 2 and obs.shape[1] == 4 and np.all((obs == 0) | (obs == 1)) and np.all(obs.sum(axis=1) == 1):
         return obs.argmax(axis=1)
     return None
-
-
-def _model_path(directory: Path, algo: str, which: str) -> Path:
-    return directory / (which if algo == "custom-dqn" else f"{which}.zip")
 
 
 # Entries of an SB3 archive's ``data`` that SB3 rebuilds itself in ``_setup_model`` or that only hold the state of
@@ -192,19 +184,17 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
 
     Notes
     -----
-    What is trusted: nothing in the model files runs code when loaded. Our DQN's ``model.pt`` is read
-    by ``torch.load(..., weights_only=True)`` (tensors and plain types only) and its ``config.json`` is
-    JSON. An SB3 ``.zip`` holds tensors (``*.pth``, which SB3 reads with ``weights_only=True``) and a
-    JSON ``data`` entry in which SB3 stores Python objects as cloudpickle blobs (``:serialized:``):
-    unpickling those can run arbitrary code. Every such entry is therefore replaced through SB3's
-    ``custom_objects`` (which skips deserialising the keys it names): the policy class, the spaces,
-    ``policy_kwargs``, ``train_freq`` and the buffer classes come from a model built afresh from
-    ``algo``, ``obs_mode`` and the hyperparameters in ``run.json`` (plain JSON); the learning-rate,
-    exploration and clip-range schedules are rebuilt by SB3 from the plain hyperparameters; the state
-    of an interrupted rollout (last observation, recent-episode buffers) starts empty. A pickled entry
-    of any other name is refused. The models are then only data: a tampered file can make a bad
-    controller, not run code. An SB3 run's replay-buffer checkpoints (``checkpoints/*_buffer.pkl``),
-    which ``train_agent.py --resume`` reads, are pickles: resume only runs you made.
+    Nothing in the model files runs code when loaded. Our DQN's ``model.pt`` is read with
+    ``torch.load(..., weights_only=True)`` and its ``config.json`` is JSON. An SB3 ``.zip`` holds tensors
+    (read with ``weights_only=True``) and a JSON ``data`` entry in which SB3 stores Python objects as
+    cloudpickle blobs (``:serialized:``), whose unpickling can run arbitrary code. Every such entry is
+    replaced through SB3's ``custom_objects`` (which skips deserialising the keys it names): the policy
+    class, spaces, ``policy_kwargs``, ``train_freq`` and buffer classes come from a model built afresh
+    from ``algo``, ``obs_mode`` and the hyperparameters in ``run.json``; SB3 rebuilds the schedules from
+    the plain hyperparameters; an interrupted rollout's state starts empty. A pickled entry of any other
+    name is refused, so a tampered file can make a bad controller, not run code. An SB3 run's
+    replay-buffer checkpoints (``checkpoints/*_buffer.pkl``, read by ``train_agent.py --resume``) are
+    pickles: resume only runs you made.
     """
     _check_algo(algo)
     path = Path(path)
@@ -242,10 +232,9 @@ def _sb3_custom_objects(algo: str, data: dict[str, Any], config: dict[str, Any])
     hyperparameters.update(copy.deepcopy(config.get("config", {}).get("hyperparameters", {})))
     obs_mode = config.get("obs_mode", config.get("config", {}).get("obs_mode", "viterbi"))
     env = PSOEnv(function="sphere", dim=2, swarm_size=2, max_iterations=1, obs_mode=obs_mode)  # for its spaces
-    policy = "MlpLstmPolicy" if algo == "recurrent_ppo" else "MlpPolicy"
     # Not set up: no network, buffer or schedule is built; __init__ resolves the policy class and completes
     # policy_kwargs (e.g. A2C's RMSprop) exactly as the training run did.
-    fresh = _sb3_class(algo)(policy, env, device="cpu", _init_setup_model=False, **hyperparameters).__dict__
+    fresh = _sb3_model(algo, env, device="cpu", _init_setup_model=False, **hyperparameters).__dict__
     custom: dict[str, Any] = {}
     for key, value in data.items():
         if not (isinstance(value, dict) and ":serialized:" in value):
@@ -281,12 +270,9 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
 
     Notes
     -----
-    Loading a run directory from someone else runs none of its code: ``run.json`` and the models'
-    settings are JSON, the weights are read with ``torch.load(..., weights_only=True)``, and the
-    cloudpickle blobs in an SB3 archive are never unpickled but rebuilt from ``run.json`` (see
-    :func:`load_model`). A tampered directory can only give a bad controller. The replay-buffer
-    checkpoints of SB3 runs (``*_buffer.pkl``, read only by ``train_agent.py --resume``) are pickles and
-    are trusted: resume only your own runs.
+    Loading a run directory from someone else runs none of its code (see :func:`load_model`); the
+    replay-buffer checkpoints of SB3 runs (``*_buffer.pkl``, read only by ``train_agent.py --resume``)
+    are pickles and are trusted: resume only your own runs.
     """
     directory = Path(path)
     config_file = directory / RUN_CONFIG
@@ -297,7 +283,7 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
         algo = _check_algo(config["algo"])
     except (json.JSONDecodeError, KeyError, ValueError) as err:
         raise ValueError(f"agent path {str(path)!r}: unreadable {RUN_CONFIG} ({err})") from None
-    model_path = _model_path(directory, algo, which)
+    model_path = directory / (which if algo == "custom-dqn" else f"{which}.zip")
     if not model_path.exists():
         raise FileNotFoundError(f"agent path {str(path)!r} has no {model_path.name}")
     try:

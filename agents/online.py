@@ -12,10 +12,8 @@ from .controller import PolicyController
 #: Settings of the online learner. The paper gives the learning rate (1e-3) and "the number of steps
 #: was 10", read here as a target-network sync every 10 iterations (our choice); one gradient step per
 #: iteration on a batch of 32 from a buffer holding the whole run.
-ONLINE_DEFAULTS: dict[str, Any] = {
-    "learning_rate": 1e-3, "buffer_size": 10_000, "learning_starts": 32, "batch_size": 32, "gamma": 0.9, "train_freq": 1,
-    "gradient_steps": 1, "target_update_interval": 10,
-}
+ONLINE_DEFAULTS: dict[str, Any] = {"learning_rate": 1e-3, "buffer_size": 10_000, "learning_starts": 32, "batch_size": 32,
+                                   "gamma": 0.9, "train_freq": 1, "gradient_steps": 1, "target_update_interval": 10}
 #: Epsilon schedule: a fresh network explores over the first 30% of the run; a warm-started one
 #: trusts its pretrained Q-values and explores little.
 FRESH_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 1.0, "exploration_final_eps": 0.05}
@@ -45,9 +43,7 @@ class OnlineDQNController(PolicyController):
 
     obs_mode = "viterbi"
 
-    def __init__(
-        self, warm_start: Any = "pretrained", *, reward_mode: str = "log", **dqn_kwargs: Any
-    ) -> None:
+    def __init__(self, warm_start: Any = "pretrained", *, reward_mode: str = "log", **dqn_kwargs: Any) -> None:
         import torch  # loaded before the run loop limits its threads
 
         self.torch = torch
@@ -84,8 +80,8 @@ class OnlineDQNController(PolicyController):
                 t: int) -> None:
         """Store the transition; a gradient step and the target sync as in ``DQNAgent.learn``."""
         agent = self.agent
-        reward_array = np.array([reward], dtype=np.float32)
-        agent.replay_buffer.add(obs[None], np.array([action]), reward_array, next_obs[None], np.array([terminated]))
+        agent.replay_buffer.add(obs[None], np.array([action]), np.array([reward], dtype=np.float32), next_obs[None],
+                                np.array([terminated]))
         if len(agent.replay_buffer) > agent.learning_starts and (t + 1) % agent.train_freq == 0:
             agent.train(agent.gradient_steps)
         if (t + 1) % agent.target_update_interval == 0:
@@ -110,10 +106,8 @@ def _load_weights(agent: Any, warm_start: Any) -> None:
 
     if isinstance(warm_start, str) and warm_start == "pretrained":
         policy = _shipped_controller()
-    elif hasattr(warm_start, "model"):
-        policy = warm_start
     else:
-        policy = load_agent(warm_start)
+        policy = warm_start if hasattr(warm_start, "model") else load_agent(warm_start)
     source = getattr(policy, "model", None)
     if not hasattr(source, "q_net") or getattr(policy, "obs_mode", "viterbi") != "viterbi":
         raise ValueError("warm_start must be a custom-dqn controller trained on obs_mode='viterbi'")

@@ -1,20 +1,14 @@
-"""Hand-designed PSO variants as parameter rules on the shared swarm core.
+"""Hand-designed PSO variants as parameter rules on the batched swarm (:class:`pso_env.swarm.Swarm`, numpy).
 
-Every variant is a :class:`ParameterRule` on the batched :class:`pso_env.swarm.Swarm` (B swarms; a run
-is B = 1), written once for any B: before each iteration :meth:`~ParameterRule.parameters` gives
-``(w, c1, c2, chi)`` for :meth:`pso_env.swarm.Swarm.step`, each a scalar or one value per swarm (B,)
-(``w`` also one per particle, (B, N)); :meth:`~ParameterRule.move` runs the
-velocity and position update (the plain one unless the variant's update differs, as in SecPSO); and
-:meth:`~ParameterRule.after_step` runs what a variant adds after the move (chaotic search, selection,
-elitist learning). So only the rule differs between the variants; the swarm, its velocity clamp, its
-bound handling and its random source are the same. A rule's random draws come from
-:meth:`pso_env.swarm.Swarm.draw` (each swarm's own generator when the swarm was built with ``seeds``).
-The rules work on the numpy backend.
-
-The settings are the usual ones of the well-known collection of MATLAB PSO variants that the DQNPSO
-paper compares against (SPEC section 7); each class names its source. ``t`` counts iterations from 0
-to ``T - 1``; a "linear over the run" schedule takes its first value at ``t = 0`` and its last at
-``t = T - 1``.
+A :class:`ParameterRule` gives ``(w, c1, c2, chi)`` for :meth:`pso_env.swarm.Swarm.step` before each
+iteration (:meth:`~ParameterRule.parameters`: scalars or one value per swarm (B,); ``w`` also (B, N)),
+moves the swarm (:meth:`~ParameterRule.move`, the plain update unless the variant's differs, as in
+SecPSO) and then runs what the variant adds (:meth:`~ParameterRule.after_step`: chaotic search,
+selection, elitist learning). Its random draws come from :meth:`pso_env.swarm.Swarm.draw`. The variants
+that are only a schedule are :class:`ParameterRule` with other settings: each of ``w``, ``c1``, ``c2``
+is a number or a pair ``(start, end)``, linear over the run (first value at ``t = 0``, last at
+``t = T - 1``). Settings follow the collection of MATLAB PSO variants the DQNPSO paper compares
+against (SPEC section 7); each class names its source.
 """
 
 from __future__ import annotations
@@ -25,13 +19,12 @@ from typing import Any
 import numpy as np
 
 Parameters = tuple["float | np.ndarray", "float | np.ndarray", "float | np.ndarray", "float | np.ndarray"]
+Schedule = "float | tuple[float, float]"
 
 
 def run_fraction(t: int, iterations: int) -> float:
     """``t / (T - 1)`` clipped to [0, 1]: 0 at the first iteration, 1 at the last (0 when T == 1)."""
-    if iterations <= 1:
-        return 0.0
-    return min(max(t / (iterations - 1), 0.0), 1.0)
+    return 0.0 if iterations <= 1 else min(max(t / (iterations - 1), 0.0), 1.0)
 
 
 def linear(start: float, end: float, t: int, iterations: int) -> float:
@@ -40,11 +33,8 @@ def linear(start: float, end: float, t: int, iterations: int) -> float:
 
 
 def per_swarm(trace: dict[str, Any]) -> dict[str, Any]:
-    """A rule's trace in record form: values per iteration (a list of (B,) arrays) or per swarm ((B,)).
-
-    For a run (B = 1) each list of per-iteration arrays becomes a list of numbers and each (B,) array a
-    number; for B swarms, one such list (or number) per swarm.
-    """
+    """A rule's trace (lists of (B,) arrays per iteration, or (B,) arrays) as one list or number per swarm;
+    for a run (B = 1) the list or number itself."""
     out: dict[str, Any] = {}
     for key, value in trace.items():
         arr = np.asarray(value)
@@ -58,6 +48,11 @@ def constriction_factor(c1: float, c2: float) -> float:
 
     Clerc & Kennedy (2002), "The particle swarm - explosion, stability, and convergence in a
     multidimensional complex space", IEEE TEC 6(1). ``chi(2.05, 2.05) = 0.72984``.
+
+    Raises
+    ------
+    ValueError
+        When ``c1 + c2 <= 4``.
     """
     phi = c1 + c2
     if not phi > 4.0:
@@ -65,8 +60,12 @@ def constriction_factor(c1: float, c2: float) -> float:
     return 2.0 / abs(2.0 - phi - math.sqrt(phi * phi - 4.0 * phi))
 
 
+def _schedule(value: Any) -> Any:
+    return (float(value[0]), float(value[1])) if isinstance(value, tuple) else float(value)
+
+
 class ParameterRule:
-    """Base class of the variants: constant ``w``, ``c1``, ``c2`` (the plain PSO).
+    """The plain PSO and the base of the variants: ``w``, ``c1``, ``c2`` on a schedule, ``chi`` constant.
 
     Kennedy & Eberhart (1995) with Shi & Eberhart's (1998) inertia weight. The paper starts
     c1 = c2 = 2; **(our choice: w = 0.7298, Clerc's constriction value, the usual constant weight of
@@ -74,15 +73,16 @@ class ParameterRule:
 
     Parameters
     ----------
-    w, c1, c2 : float
-        The constant inertia weight and acceleration coefficients.
+    w, c1, c2 : float or (float, float)
+        Inertia weight and acceleration coefficients: constant, or ``(start, end)`` linear over the run.
     """
 
     #: Name used in records and in :data:`agents.baselines.VARIANTS`.
     name = "PSO"
+    chi = 1.0
 
-    def __init__(self, w: float = 0.7298, c1: float = 2.0, c2: float = 2.0) -> None:
-        self.w, self.c1, self.c2 = float(w), float(c1), float(c2)
+    def __init__(self, w: Schedule = 0.7298, c1: Schedule = 2.0, c2: Schedule = 2.0) -> None:
+        self.w, self.c1, self.c2 = _schedule(w), _schedule(c1), _schedule(c2)
         self.iterations = 0
 
     def reset(self, swarm: Any, iterations: int) -> None:
@@ -91,7 +91,8 @@ class ParameterRule:
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
         """``(w, c1, c2, chi)`` for iteration ``t``: scalars or (B,) arrays; ``w`` also (B, N)."""
-        return self.w, self.c1, self.c2, 1.0
+        at = [linear(*v, t, self.iterations) if isinstance(v, tuple) else v for v in (self.w, self.c1, self.c2)]
+        return at[0], at[1], at[2], self.chi
 
     def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
         """The velocity and position update with one evaluation per particle (the plain one here)."""
@@ -118,25 +119,60 @@ class LinWPSO(ParameterRule):
     name = "LinWPSO"
 
     def __init__(self, w_start: float = 0.9, w_end: float = 0.4, c1: float = 2.0, c2: float = 2.0) -> None:
-        super().__init__(w_start, c1, c2)
-        self.w_start, self.w_end = float(w_start), float(w_end)
+        super().__init__((w_start, w_end), c1, c2)
 
-    def parameters(self, swarm: Any, t: int) -> Parameters:
-        return linear(self.w_start, self.w_end, t, self.iterations), self.c1, self.c2, 1.0
+
+class LnCPSO(ParameterRule):
+    """Linearly decreasing learning factors: c1 = c2 from 2.1 to 0.8 over the run, w = 0.9.
+
+    The collection's LnCPSO (SPEC section 7).
+    """
+
+    name = "LnCPSO"
+
+    def __init__(self, w: float = 0.9, c_start: float = 2.1, c_end: float = 0.8) -> None:
+        super().__init__(w, (c_start, c_end), (c_start, c_end))
+
+
+class AsyLnCPSO(ParameterRule):
+    """Asymmetric time-varying learning factors: c1 from 2.5 to 0.5, c2 from 0.5 to 2.5, w = 0.9.
+
+    Ratnaweera, Halgamuge & Watson (2004), "Self-organizing hierarchical particle swarm optimizer with
+    time-varying acceleration coefficients", IEEE TEC 8(3); w = 0.9 as in SPEC section 7.
+    """
+
+    name = "AsyLnCPSO"
+
+    def __init__(self, w: float = 0.9, c1_start: float = 2.5, c1_end: float = 0.5, c2_start: float = 0.5,
+                 c2_end: float = 2.5) -> None:
+        super().__init__(w, (c1_start, c1_end), (c2_start, c2_end))
+
+
+class YSPSO(ParameterRule):
+    """Constriction-factor PSO: ``v <- chi (v + c1 r1 (p - x) + c2 r2 (g - x))``, c1 = c2 = 2.05.
+
+    Clerc & Kennedy (2002); ``chi`` from :func:`constriction_factor` (0.7298), ``w = 1``.
+    """
+
+    name = "YSPSO"
+
+    def __init__(self, c1: float = 2.05, c2: float = 2.05) -> None:
+        super().__init__(1.0, c1, c2)
+        self.chi = constriction_factor(self.c1, self.c2)
 
 
 class RandWPSO(ParameterRule):
     """Random inertia weight ``w = mu + sigma * N(0, 1)`` with ``mu ~ U(mu_min, mu_max)``, c1 = c2 = 2.
 
     One ``w`` per iteration for each whole swarm, shape (B,), as in the collection's RandWPSO (after
-    Eberhart & Shi 2001's random weight). Settings from SPEC section 7: mu ~ U(0.6, 0.9), sigma = 0.2 (mean 0.75).
+    Eberhart & Shi 2001's random weight). Settings from SPEC section 7: mu ~ U(0.6, 0.9), sigma = 0.2
+    (mean 0.75).
     """
 
     name = "RandWPSO"
 
-    def __init__(
-        self, mu_min: float = 0.6, mu_max: float = 0.9, sigma: float = 0.2, c1: float = 2.0, c2: float = 2.0
-    ) -> None:
+    def __init__(self, mu_min: float = 0.6, mu_max: float = 0.9, sigma: float = 0.2, c1: float = 2.0,
+                 c2: float = 2.0) -> None:
         super().__init__(0.5 * (mu_min + mu_max), c1, c2)
         self.mu_min, self.mu_max, self.sigma = float(mu_min), float(mu_max), float(sigma)
 
@@ -174,66 +210,6 @@ class SAPSO(ParameterRule):
         return np.clip(w, self.w_min, self.w_max), self.c1, self.c2, 1.0
 
 
-class LnCPSO(ParameterRule):
-    """Linearly decreasing learning factors: c1 = c2 from 2.1 to 0.8 over the run, w = 0.9.
-
-    The collection's LnCPSO (SPEC section 7).
-    """
-
-    name = "LnCPSO"
-
-    def __init__(self, w: float = 0.9, c_start: float = 2.1, c_end: float = 0.8) -> None:
-        super().__init__(w, c_start, c_start)
-        self.c_start, self.c_end = float(c_start), float(c_end)
-
-    def parameters(self, swarm: Any, t: int) -> Parameters:
-        c = linear(self.c_start, self.c_end, t, self.iterations)
-        return self.w, c, c, 1.0
-
-
-class AsyLnCPSO(ParameterRule):
-    """Asymmetric time-varying learning factors: c1 from 2.5 to 0.5, c2 from 0.5 to 2.5, w = 0.9.
-
-    Ratnaweera, Halgamuge & Watson (2004), "Self-organizing hierarchical particle swarm optimizer with
-    time-varying acceleration coefficients", IEEE TEC 8(3); w = 0.9 as in SPEC section 7.
-    """
-
-    name = "AsyLnCPSO"
-
-    def __init__(
-        self,
-        w: float = 0.9,
-        c1_start: float = 2.5,
-        c1_end: float = 0.5,
-        c2_start: float = 0.5,
-        c2_end: float = 2.5,
-    ) -> None:
-        super().__init__(w, c1_start, c2_start)
-        self.c1_start, self.c1_end = float(c1_start), float(c1_end)
-        self.c2_start, self.c2_end = float(c2_start), float(c2_end)
-
-    def parameters(self, swarm: Any, t: int) -> Parameters:
-        c1 = linear(self.c1_start, self.c1_end, t, self.iterations)
-        c2 = linear(self.c2_start, self.c2_end, t, self.iterations)
-        return self.w, c1, c2, 1.0
-
-
-class YSPSO(ParameterRule):
-    """Constriction-factor PSO: ``v <- chi (v + c1 r1 (p - x) + c2 r2 (g - x))``, c1 = c2 = 2.05.
-
-    Clerc & Kennedy (2002); ``chi`` from :func:`constriction_factor` (0.7298), ``w = 1``.
-    """
-
-    name = "YSPSO"
-
-    def __init__(self, c1: float = 2.05, c2: float = 2.05) -> None:
-        super().__init__(1.0, c1, c2)
-        self.chi = constriction_factor(self.c1, self.c2)
-
-    def parameters(self, swarm: Any, t: int) -> Parameters:
-        return 1.0, self.c1, self.c2, self.chi
-
-
 class CLSPSO(ParameterRule):
     """PSO with chaotic local search and a shrinking search region; w = 0.8, c1 = c2 = 2.
 
@@ -254,18 +230,17 @@ class CLSPSO(ParameterRule):
 
     The chaotic variables (one set per swarm) start from the swarm's generator; a variable that lands on
     a fixed point or cycle of the map (0, 0.25, 0.5, 0.75, 1 up to 1e-12) is re-drawn.
+
+    Raises
+    ------
+    ValueError
+        When ``elite_fraction`` is not in (0, 1].
     """
 
     name = "CLSPSO"
 
-    def __init__(
-        self,
-        w: float = 0.8,
-        c1: float = 2.0,
-        c2: float = 2.0,
-        elite_fraction: float = 0.2,
-        rho_end: float = 1e-3,
-    ) -> None:
+    def __init__(self, w: float = 0.8, c1: float = 2.0, c2: float = 2.0, elite_fraction: float = 0.2,
+                 rho_end: float = 1e-3) -> None:
         super().__init__(w, c1, c2)
         if not 0.0 < elite_fraction <= 1.0:
             raise ValueError(f"elite_fraction must be in (0, 1], got {elite_fraction!r}")
@@ -315,8 +290,8 @@ class SelPSO(ParameterRule):
     """PSO with selection: after each iteration the worse half copies the better half; w = 0.7, c1 = c2 = 2.
 
     Angeline (1998), "Using selection to improve particle swarm optimization", IEEE ICEC. Particles
-    are ranked by current fitness within each swarm; the k-th worst takes the position, velocity and fitness of the k-th
-    best (k < N/2); personal bests are kept, as in Angeline. No extra evaluations.
+    are ranked by current fitness within each swarm; the k-th worst takes the position, velocity and
+    fitness of the k-th best (k < N/2); personal bests are kept, as in Angeline. No extra evaluations.
     """
 
     name = "SelPSO"
@@ -326,13 +301,11 @@ class SelPSO(ParameterRule):
 
     def after_step(self, swarm: Any, t: int) -> None:
         n = swarm.n_particles
-        half = n // 2
         order = np.argsort(swarm.fitness, axis=1, kind="stable")
         rows = np.arange(swarm.batch_size)[:, None]
-        src, dst = order[:, :half], order[:, n - half :][:, ::-1]
-        swarm.positions[rows, dst] = swarm.positions[rows, src]
-        swarm.velocities[rows, dst] = swarm.velocities[rows, src]
-        swarm.fitness[rows, dst] = swarm.fitness[rows, src]
+        src, dst = order[:, : n // 2], order[:, n - n // 2 :][:, ::-1]
+        for array in (swarm.positions, swarm.velocities, swarm.fitness):
+            array[rows, dst] = array[rows, src]
 
 
 class SecPSO(ParameterRule):

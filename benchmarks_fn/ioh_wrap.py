@@ -16,20 +16,16 @@ N_FUNCTIONS = {"bbob": 24, "cec2022": 12}
 _IOH_ID_OFFSET = {"bbob": 0, "cec2022": 1000}
 _IOH_CLASS = {"bbob": ioh.ProblemClass.BBOB, "cec2022": ioh.ProblemClass.CEC2022}
 
+#: Dimensions the CEC 2022 definition (and ioh's data files) cover.
 CEC2022_DIMS = (2, 10, 20)
-"""Dimensions the CEC 2022 definition (and ioh's data files) cover."""
+#: Hybrid functions, which CEC 2022 defines for D = 10 and 20 only.
 CEC2022_HYBRID = (6, 7, 8)
-"""Hybrid functions, which CEC 2022 defines for D = 10 and 20 only."""
 BBOB_MIN_DIM = 2
 
 
 def allowed_dims(suite: str, fid: int) -> tuple[int, ...] | None:
     """Dimensions a suite function accepts: a tuple, or None for "any dim >= 2" (BBOB)."""
-    if suite == "bbob":
-        return None
-    if fid in CEC2022_HYBRID:
-        return (10, 20)
-    return CEC2022_DIMS
+    return None if suite == "bbob" else (10, 20) if fid in CEC2022_HYBRID else CEC2022_DIMS
 
 
 class IOHFunction(BenchmarkFunction):
@@ -71,19 +67,10 @@ class IOHFunction(BenchmarkFunction):
             raise ValueError(f"dim must be one of {dims} for {name!r} (as CEC 2022 defines it), got {dim}")
         if suite == "cec2022" and instance != 1:
             raise ValueError(f"instance must be 1 for {name!r} (ioh's CEC 2022 problems have one instance)")
-        self.suite = suite
-        self.fid = fid
-        self.instance = instance
+        self.suite, self.fid, self.instance = suite, fid, instance
         problem = self._build(suite, fid, dim, instance)
-        super().__init__(
-            name,
-            dim,
-            problem.bounds.lb,
-            problem.bounds.ub,
-            optimum_value=problem.optimum.y,
-            optimum_x=problem.optimum.x,
-            family=suite,
-        )
+        super().__init__(name, dim, problem.bounds.lb, problem.bounds.ub, optimum_value=problem.optimum.y,
+                         optimum_x=problem.optimum.x, family=suite)
         self.long_name = problem.meta_data.name
         self._problem = problem
 
@@ -112,7 +99,5 @@ class IOHFunction(BenchmarkFunction):
     def __repr__(self) -> str:
         f_star = "unknown" if self.optimum_value is None else f"{self.optimum_value:.6g}"
         inst = f", instance={self.instance}" if self.suite == "bbob" else ""
-        return (
-            f"IOHFunction(name={self.name!r} ({self.long_name}), dim={self.dim}{inst}, "
-            f"bounds={self._bounds_repr()}, f*={f_star})"
-        )
+        return (f"IOHFunction(name={self.name!r} ({self.long_name}), dim={self.dim}{inst}, "
+                f"bounds={self._bounds_repr()}, f*={f_star})")

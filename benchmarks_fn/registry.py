@@ -12,16 +12,9 @@ from .transforms import TransformedFunction
 
 FAMILIES = ("paper", "bbob", "cec2022")
 
-ALIASES = {
-    "schwefel226": "schwefel",
-    "schwefel2.26": "schwefel",
-    "schwefel_2_26": "schwefel",
-    "schwefel12": "quadric",
-    "schwefel1.2": "quadric",
-    "schwefel_1_2": "quadric",
-    "drop-wave": "dropwave",
-    "drop_wave": "dropwave",
-}
+ALIASES = {**dict.fromkeys(("schwefel226", "schwefel2.26", "schwefel_2_26"), "schwefel"),
+           **dict.fromkeys(("schwefel12", "schwefel1.2", "schwefel_1_2"), "quadric"),
+           **dict.fromkeys(("drop-wave", "drop_wave"), "dropwave")}
 
 _SUITE_NAME = re.compile(r"^(bbob|cec2022):f?(\d+)$")
 
@@ -73,16 +66,8 @@ def canonical_name(name: str) -> tuple[str, str]:
     raise unknown_name_error("name", name, known, hint="see list_functions()")
 
 
-def get_function(
-    name: str,
-    dim: int,
-    *,
-    shift: bool = False,
-    rotate: bool = False,
-    bias: float = 0.0,
-    seed: int | None = None,
-    instance: int = 1,
-) -> BenchmarkFunction:
+def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = False, bias: float = 0.0,
+                 seed: int | None = None, instance: int = 1) -> BenchmarkFunction:
     """Build one benchmark function.
 
     Parameters
@@ -126,19 +111,14 @@ def get_function(
     instance = check_int(instance, "instance")
     if seed is not None:
         check_int(seed, "seed", minimum=0)
+    transformed = shift or rotate or bias != 0.0
     if family == "paper":
         if instance != 1:
-            raise ValueError(
-                f"instance must be 1 for paper function {key!r}; use shift/rotate/seed to get variants"
-            )
+            raise ValueError(f"instance must be 1 for paper function {key!r}; use shift/rotate/seed to get variants")
         fn: BenchmarkFunction = PAPER_FUNCTIONS[key](dim)
-        if shift or rotate or bias != 0.0:
-            fn = TransformedFunction(fn, shift=shift, rotate=rotate, bias=bias, seed=seed)
-        return fn
-    if shift or rotate or bias != 0.0:
-        raise ValueError(
-            f"shift/rotate/bias apply to paper functions only; {key!r} is already shifted, rotated and "
-            "biased by its suite (choose a variant with instance=)"
-        )
+        return TransformedFunction(fn, shift=shift, rotate=rotate, bias=bias, seed=seed) if transformed else fn
+    if transformed:
+        raise ValueError(f"shift/rotate/bias apply to paper functions only; {key!r} is already shifted, rotated and "
+                         "biased by its suite (choose a variant with instance=)")
     suite, fid = key.split(":f")
     return IOHFunction(suite, int(fid), dim, instance)

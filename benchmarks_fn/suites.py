@@ -14,10 +14,10 @@ from .ioh_wrap import BBOB_MIN_DIM, N_FUNCTIONS
 from .registry import canonical_name, get_function
 
 SUITES = ("paper", "bbob", "cec2022")
+#: Dimension used when ``dim`` is None.
 DEFAULT_DIMS = {"paper": 30, "bbob": 10, "cec2022": 10}
-"""Dimension used when ``dim`` is None."""
+#: The suite uses the two dimensions where all 12 CEC 2022 functions are defined.
 CEC2022_SUITE_DIMS = (10, 20)
-"""The suite uses the two dimensions where all 12 CEC 2022 functions are defined."""
 
 
 class SuiteEntry(NamedTuple):
@@ -42,13 +42,8 @@ def _transform_options(shift: bool, rotate: bool, bias: float, seed: int | None)
     bias = check_finite(bias, "bias")
     if seed is not None:
         seed = check_int(seed, "seed", minimum=0)
-    opts: dict[str, Any] = {}
-    if shift:
-        opts["shift"] = True
-    if rotate:
-        opts["rotate"] = True
-    if bias != 0.0:
-        opts["bias"] = bias
+    opts = {key: value for key, value, on in (("shift", True, shift), ("rotate", True, rotate),
+                                              ("bias", bias, bias != 0.0)) if on}
     if opts and seed is not None:
         opts["seed"] = seed
     return opts
@@ -59,16 +54,8 @@ def _paper_entry(name: str, dim: int, opts: dict[str, Any]) -> SuiteEntry:
     return SuiteEntry(name, 2 if name == "dropwave" else dim, dict(opts))
 
 
-def get_suite(
-    suite: str,
-    dim: int | Sequence[int] | None = None,
-    *,
-    instance: int = 1,
-    shift: bool = False,
-    rotate: bool = False,
-    bias: float = 0.0,
-    seed: int | None = None,
-) -> list[SuiteEntry]:
+def get_suite(suite: str, dim: int | Sequence[int] | None = None, *, instance: int = 1, shift: bool = False,
+              rotate: bool = False, bias: float = 0.0, seed: int | None = None) -> list[SuiteEntry]:
     """The entries of a named suite.
 
     Parameters
@@ -100,16 +87,14 @@ def get_suite(
         raise ValueError(f"instance must be 1 for suite {suite!r}; only BBOB has instances")
 
     entries: list[SuiteEntry] = []
-    if suite == "paper":
-        for d in dims:
+    for d in dims:
+        if suite == "paper":
             entries += [_paper_entry(name, d, opts) for name in PAPER_FUNCTIONS]
-    elif suite == "bbob":
-        for d in dims:
+        elif suite == "bbob":
             if d < BBOB_MIN_DIM:
                 raise ValueError(f"dim must be >= {BBOB_MIN_DIM} for suite 'bbob', got {d}")
-            entries += [SuiteEntry(f"bbob:f{i}", d, {"instance": instance}) for i in range(1, 25)]
-    else:
-        for d in dims:
+            entries += [SuiteEntry(f"bbob:f{i}", d, {"instance": instance}) for i in range(1, N_FUNCTIONS["bbob"] + 1)]
+        else:
             if d not in CEC2022_SUITE_DIMS:
                 raise ValueError(f"dim must be one of {CEC2022_SUITE_DIMS} for suite 'cec2022', got {d}")
             entries += [SuiteEntry(f"cec2022:f{i}", d, {}) for i in range(1, N_FUNCTIONS["cec2022"] + 1)]
@@ -117,23 +102,14 @@ def get_suite(
 
 
 def _dedupe(entries: list[SuiteEntry]) -> list[SuiteEntry]:
-    seen: set[tuple[str, int, tuple[tuple[str, Any], ...]]] = set()
-    out = []
+    unique: dict[tuple, SuiteEntry] = {}
     for e in entries:
-        key = (e.name, e.dim, tuple(sorted(e.options.items())))
-        if key not in seen:
-            seen.add(key)
-            out.append(e)
-    return out
+        unique.setdefault((e.name, e.dim, tuple(sorted(e.options.items()))), e)
+    return list(unique.values())
 
 
-def split_suite(
-    suite: Sequence[SuiteEntry],
-    test_fraction: float | None = None,
-    *,
-    test_names: Sequence[str] | None = None,
-    seed: int = 0,
-) -> tuple[list[SuiteEntry], list[SuiteEntry]]:
+def split_suite(suite: Sequence[SuiteEntry], test_fraction: float | None = None, *,
+                test_names: Sequence[str] | None = None, seed: int = 0) -> tuple[list[SuiteEntry], list[SuiteEntry]]:
     """Split suite entries into disjoint train and test lists.
 
     The split is by function name, so a function present at several dimensions lands entirely on
@@ -200,68 +176,10 @@ def make_functions(entries: Sequence[SuiteEntry | tuple[str, int, dict[str, Any]
     return [get_function(name, dim, **options) for name, dim, options in entries]
 
 
-def resolve_entries(
-    functions: str | Sequence[str],
-    dim: int | None = None,
-    *,
-    shift: bool = False,
-    rotate: bool = False,
-    bias: float = 0.0,
-    seed: int | None = None,
-    instance: int = 1,
-) -> list[SuiteEntry]:
-    """Parse a ``--functions`` value into suite entries; see :func:`resolve_functions`."""
-    if isinstance(functions, str):
-        tokens = functions.split(",")
-    else:
-        tokens = [t for item in functions for t in str(item).split(",")]
-    tokens = [t.strip() for t in tokens if t.strip()]
-    if not tokens:
-        raise ValueError("functions must name at least one function or suite")
-    if dim is not None:
-        dim = check_int(dim, "dim")
-    opts = _transform_options(shift, rotate, bias, seed)
-    instance = check_int(instance, "instance")
-
-    entries: list[SuiteEntry] = []
-    for tok in tokens:
-        if tok.lower() in SUITES:
-            suite = tok.lower()
-            entries += get_suite(
-                suite, dim, instance=instance if suite == "bbob" else 1, **_suite_kwargs(opts, suite)
-            )
-            continue
-        try:
-            key, family = canonical_name(tok)
-        except ValueError as err:
-            raise ValueError(f"functions: {err}") from None
-        d = DEFAULT_DIMS[family] if dim is None else dim
-        if family == "paper":
-            entries.append(_paper_entry(key, d, opts))
-        elif opts:
-            raise ValueError(f"shift/rotate/bias apply to paper functions only, not to {key!r}")
-        else:
-            entries.append(SuiteEntry(key, d, {"instance": instance} if family == "bbob" else {}))
-    return _dedupe(entries)
-
-
-def _suite_kwargs(opts: dict[str, Any], suite: str) -> dict[str, Any]:
-    if suite != "paper" and opts:
-        raise ValueError(f"shift/rotate/bias apply to paper functions only, not to suite {suite!r}")
-    return {k: opts[k] for k in ("shift", "rotate", "bias", "seed") if k in opts}
-
-
-def resolve_functions(
-    functions: str | Sequence[str],
-    dim: int | None = None,
-    *,
-    shift: bool = False,
-    rotate: bool = False,
-    bias: float = 0.0,
-    seed: int | None = None,
-    instance: int = 1,
-) -> list[BenchmarkFunction]:
-    """Function objects for a ``--functions`` value.
+def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, shift: bool = False,
+                    rotate: bool = False, bias: float = 0.0, seed: int | None = None,
+                    instance: int = 1) -> list[SuiteEntry]:
+    """Parse a ``--functions`` value into suite entries.
 
     Parameters
     ----------
@@ -279,9 +197,48 @@ def resolve_functions(
 
     Returns
     -------
-    list of BenchmarkFunction
+    list of SuiteEntry
+
+    Raises
+    ------
+    ValueError
+        For an empty list, an unknown name, or a setting the functions do not accept.
     """
-    entries = resolve_entries(
-        functions, dim, shift=shift, rotate=rotate, bias=bias, seed=seed, instance=instance
-    )
-    return make_functions(entries)
+    tokens = [t.strip() for item in ([functions] if isinstance(functions, str) else functions)
+              for t in str(item).split(",") if t.strip()]
+    if not tokens:
+        raise ValueError("functions must name at least one function or suite")
+    if dim is not None:
+        dim = check_int(dim, "dim")
+    opts = _transform_options(shift, rotate, bias, seed)
+    instance = check_int(instance, "instance")
+
+    entries: list[SuiteEntry] = []
+    for tok in tokens:
+        if tok.lower() in SUITES:
+            suite = tok.lower()
+            if suite != "paper" and opts:
+                raise ValueError(f"shift/rotate/bias apply to paper functions only, not to suite {suite!r}")
+            entries += get_suite(suite, dim, instance=instance if suite == "bbob" else 1, **opts)
+            continue
+        try:
+            key, family = canonical_name(tok)
+        except ValueError as err:
+            raise ValueError(f"functions: {err}") from None
+        d = DEFAULT_DIMS[family] if dim is None else dim
+        if family == "paper":
+            entries.append(_paper_entry(key, d, opts))
+        elif opts:
+            raise ValueError(f"shift/rotate/bias apply to paper functions only, not to {key!r}")
+        else:
+            entries.append(SuiteEntry(key, d, {"instance": instance} if family == "bbob" else {}))
+    return _dedupe(entries)
+
+
+def resolve_functions(functions: str | Sequence[str], dim: int | None = None, **options: Any) -> list[BenchmarkFunction]:
+    """Function objects for a ``--functions`` value: ``make_functions(resolve_entries(functions, dim, **options))``.
+
+    ``options`` are the keyword arguments of :func:`resolve_entries` (``shift``, ``rotate``, ``bias``,
+    ``seed``, ``instance``), which also lists the errors.
+    """
+    return make_functions(resolve_entries(functions, dim, **options))

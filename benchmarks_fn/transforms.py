@@ -9,11 +9,10 @@ import numpy as np
 from ._validate import check_finite, check_int
 from .base import BenchmarkFunction, FloatArray
 
+#: Seed used for the shift vector and rotation matrix when ``seed=None``.
 DEFAULT_SEED = 0
-"""Seed used for the shift vector and rotation matrix when ``seed=None``."""
-
+#: The shifted optimum is drawn uniformly from this central fraction of the box (per coordinate).
 INNER_FRACTION = 0.8
-"""The shifted optimum is drawn uniformly from this central fraction of the box (per coordinate)."""
 
 
 def random_orthogonal(dim: int, rng: np.random.Generator) -> FloatArray:
@@ -31,8 +30,7 @@ def random_orthogonal(dim: int, rng: np.random.Generator) -> FloatArray:
     numpy.ndarray
         Orthogonal float64 matrix of shape ``(dim, dim)``.
     """
-    A = rng.standard_normal((dim, dim))
-    Q, R = np.linalg.qr(A)
+    Q, R = np.linalg.qr(rng.standard_normal((dim, dim)))
     # Without the sign fix QR's output is not uniformly distributed over O(D).
     d = np.sign(np.diag(R))
     d[d == 0] = 1.0
@@ -46,8 +44,7 @@ def transform_streams(base_name: str, dim: int, seed: int) -> tuple[np.random.Ge
     so one seed gives different functions different shifts; the shift does not depend on whether
     a rotation is also drawn.
     """
-    ss = np.random.SeedSequence([seed, zlib.crc32(base_name.encode()), dim])
-    s_shift, s_rot = ss.spawn(2)
+    s_shift, s_rot = np.random.SeedSequence([seed, zlib.crc32(base_name.encode()), dim]).spawn(2)
     return np.random.default_rng(s_shift), np.random.default_rng(s_rot)
 
 
@@ -74,14 +71,8 @@ class TransformedFunction(BenchmarkFunction):
     inside it, as in the CEC suites.
     """
 
-    def __init__(
-        self,
-        base: BenchmarkFunction,
-        shift: bool = False,
-        rotate: bool = False,
-        bias: float = 0.0,
-        seed: int | None = None,
-    ) -> None:
+    def __init__(self, base: BenchmarkFunction, shift: bool = False, rotate: bool = False, bias: float = 0.0,
+                 seed: int | None = None) -> None:
         if base.optimum_x is None or base.optimum_value is None:
             raise ValueError(f"base: {base.name!r} has no known optimum, so it cannot be shifted/rotated")
         bias = check_finite(bias, "bias")
@@ -102,23 +93,11 @@ class TransformedFunction(BenchmarkFunction):
         if bias != 0.0:
             tags.append(f"bias={bias:g}")
         name = f"{base.base_name}[{','.join(tags)}]" if tags else base.base_name
-        super().__init__(
-            name,
-            dim,
-            base.lower,
-            base.upper,
-            optimum_value=base.optimum_value + bias,
-            optimum_x=o,
-            family=base.family,
-        )
-        self.base_name = base.base_name
-        self.base = base
-        self.shift = bool(shift)
-        self.rotate = bool(rotate)
-        self.bias = bias
-        self.seed = seed
-        self.o = self.optimum_x
-        self.M = M
+        super().__init__(name, dim, base.lower, base.upper, optimum_value=base.optimum_value + bias, optimum_x=o,
+                         family=base.family)
+        self.base_name, self.base, self.bias, self.seed = base.base_name, base, bias, seed
+        self.shift, self.rotate = bool(shift), bool(rotate)
+        self.o, self.M = self.optimum_x, M
         self.M.setflags(write=False)
         # Row-vector form: z = (x - o) M^T + x0. Keeping (x - o) explicit makes f(o) exact.
         self._Mt = np.ascontiguousarray(M.T)
@@ -142,7 +121,5 @@ class TransformedFunction(BenchmarkFunction):
 
     def __repr__(self) -> str:
         f_star = "unknown" if self.optimum_value is None else f"{self.optimum_value:.6g}"
-        return (
-            f"TransformedFunction(name={self.name!r}, base={type(self.base).__name__}, dim={self.dim}, "
-            f"bounds={self._bounds_repr()}, f*={f_star})"
-        )
+        return (f"TransformedFunction(name={self.name!r}, base={type(self.base).__name__}, dim={self.dim}, "
+                f"bounds={self._bounds_repr()}, f*={f_star})")

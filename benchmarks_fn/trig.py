@@ -50,25 +50,22 @@ def _as_tensor(x: np.ndarray) -> Any:
     return _torch_module().from_numpy(x)
 
 
+def _elementwise(name: str, x: Any) -> Any:
+    if not isinstance(x, np.ndarray):
+        return getattr(array_namespace(x), name)(x)
+    if x.size < TORCH_MIN_SIZE or x.dtype != np.float64:
+        return getattr(np, name)(x)
+    return getattr(_as_tensor(x), name)().numpy()
+
+
 def cos(x: Any) -> Any:
     """``np.cos(x)`` for a float64 array; torch's vectorised kernel from :data:`TORCH_MIN_SIZE` values.
 
     Any other array (a torch tensor) goes to its own namespace's ``cos``.
     """
-    if not isinstance(x, np.ndarray):
-        return array_namespace(x).cos(x)
-    if x.size < TORCH_MIN_SIZE or x.dtype != np.float64:
-        return np.cos(x)
-    return _as_tensor(x).cos().numpy()
+    return _elementwise("cos", x)
 
 
 def sin(x: Any) -> Any:
-    """``np.sin(x)`` for a float64 array; torch's vectorised kernel from :data:`TORCH_MIN_SIZE` values.
-
-    Any other array (a torch tensor) goes to its own namespace's ``sin``.
-    """
-    if not isinstance(x, np.ndarray):
-        return array_namespace(x).sin(x)
-    if x.size < TORCH_MIN_SIZE or x.dtype != np.float64:
-        return np.sin(x)
-    return _as_tensor(x).sin().numpy()
+    """``np.sin(x)``, as :func:`cos`."""
+    return _elementwise("sin", x)

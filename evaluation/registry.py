@@ -34,18 +34,8 @@ from typing import Any
 from .records import RunRecord, function_name
 
 #: The algorithms of the default evaluation (the paper's Table 3 columns, learned controllers first).
-DEFAULT_ALGORITHMS: tuple[str, ...] = (
-    "pretrained",
-    "dqnpso-online",
-    "APSO",
-    "HMM-APSO",
-    "PSO",
-    "LinWPSO",
-    "AsyLnCPSO",
-    "RandWPSO",
-    "YSPSO",
-    "CLSPSO",
-)
+DEFAULT_ALGORITHMS: tuple[str, ...] = ("pretrained", "dqnpso-online", "APSO", "HMM-APSO", "PSO", "LinWPSO",
+                                        "AsyLnCPSO", "RandWPSO", "YSPSO", "CLSPSO")
 
 # kind -> (names that select it, the record name)
 _SPECIAL: dict[str, tuple[tuple[str, ...], str]] = {
@@ -81,16 +71,10 @@ class Algorithm:
     kind: str
     arg: str | None = None
 
-    def __call__(
-        self, function: Any, swarm_size: int, iterations: int, seed: int, checkpoint_every: int
-    ) -> RunRecord:
+    def __call__(self, function: Any, swarm_size: int, iterations: int, seed: int, checkpoint_every: int) -> RunRecord:
         """Run once and return the record, named :attr:`name` and ``function_name(function)``."""
-        options = {
-            "swarm_size": int(swarm_size),
-            "iterations": int(iterations),
-            "seed": int(seed),
-            "checkpoint_every": int(checkpoint_every),
-        }
+        options = {"swarm_size": int(swarm_size), "iterations": int(iterations), "seed": int(seed),
+                   "checkpoint_every": int(checkpoint_every)}
         if self.kind in _OWN_RUNS:
             from agents.baselines import run_cmaes, run_random_search
 
@@ -189,16 +173,11 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
             raise ValueError(f"bad {name!r}: static:ABCD needs four digits 0-3, e.g. static:0123")
         algorithm = Algorithm(f"static:{match.group(1)}", "static", match.group(1))
     else:
-        key = _key(name)
-        variants = {_key(v): v for v in list_variants()}
-        specials = {_key(a): kind for kind, (aliases, label) in _SPECIAL.items() for a in (*aliases, label)}
-        if key in variants:
-            algorithm = Algorithm(variants[key], "variant", variants[key])
-        elif key in specials:
-            kind = specials[key]
-            algorithm = Algorithm(_SPECIAL[kind][1], kind)
-        else:
+        known = {_key(a): Algorithm(label, kind) for kind, (aliases, label) in _SPECIAL.items() for a in (*aliases, label)}
+        known.update({_key(v): Algorithm(v, "variant", v) for v in list_variants()})
+        if _key(name) not in known:
             raise _unknown(name)
+        algorithm = known[_key(name)]
     if check:
         _check_loadable(algorithm)
     return algorithm
@@ -210,17 +189,14 @@ def _check_loadable(algorithm: Algorithm) -> None:
         if algorithm.kind == "agent" and not Path(str(algorithm.arg)).exists():
             raise FileNotFoundError(f"no such file or directory: {algorithm.arg}")
         if algorithm.kind in ("pretrained", "agent", "dqnpso-online"):  # online: its warm start
-            pretrained = Algorithm(_SPECIAL["pretrained"][1], "pretrained")
-            load = pretrained if algorithm.kind == "dqnpso-online" else algorithm
+            load = Algorithm(_SPECIAL["pretrained"][1], "pretrained") if algorithm.kind == "dqnpso-online" else algorithm
             _LOADED.pop((load.kind, load.arg), None)  # read the file now
             _loaded(load)
         if algorithm.kind not in _OWN_RUNS:
             algorithm.controller()
-    except ValueError as exc:
-        raise ValueError(f"cannot load {algorithm.name} ({algorithm.arg or algorithm.kind}): {exc}") from exc
-    except (ImportError, OSError, RuntimeError, KeyError, EOFError) as exc:
-        what = algorithm.arg or algorithm.kind
-        raise ValueError(f"cannot load {algorithm.name} ({what}): {type(exc).__name__}: {exc}") from exc
+    except (ValueError, ImportError, OSError, RuntimeError, KeyError, EOFError) as exc:
+        why = exc if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        raise ValueError(f"cannot load {algorithm.name} ({algorithm.arg or algorithm.kind}): {why}") from exc
 
 
 def resolve_algorithms(names: str | Sequence[str | Algorithm], *, check: bool = True) -> list[Algorithm]:
@@ -243,9 +219,7 @@ def resolve_algorithms(names: str | Sequence[str | Algorithm], *, check: bool = 
         algorithm = name if isinstance(name, Algorithm) else resolve_algorithm(name, check=check)
         same = [a for a in result if a.name == algorithm.name]
         if same and same[0] != algorithm:
-            raise ValueError(
-                f"two algorithms would both be named {algorithm.name!r}: {same[0].arg}, {algorithm.arg}"
-            )
+            raise ValueError(f"two algorithms would both be named {algorithm.name!r}: {same[0].arg}, {algorithm.arg}")
         if not same:
             result.append(algorithm)
     if not result:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -41,15 +41,10 @@ def final_values(rows: Iterable[Mapping[str, Any]]) -> tuple[Values, dict[str, s
     grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for row in rows:
         grouped.setdefault(row["function"], {}).setdefault(row["algorithm"], []).append(row)
-    values: Values = {}
-    measure: dict[str, str] = {}
-    for function, by_algo in grouped.items():
-        has_error = all(r.get("error") is not None for rs in by_algo.values() for r in rs)
-        measure[function] = "error" if has_error else "best_value"
-        values[function] = {
-            algo: np.array([float(r[measure[function]]) for r in sorted(rs, key=lambda r: int(r["seed"]))])
-            for algo, rs in by_algo.items()
-        }
+    measure = {function: "error" if all(r.get("error") is not None for rs in by_algo.values() for r in rs)
+               else "best_value" for function, by_algo in grouped.items()}
+    values = {function: {algo: np.array([float(r[measure[function]]) for r in sorted(rs, key=lambda r: int(r["seed"]))])
+                         for algo, rs in by_algo.items()} for function, by_algo in grouped.items()}
     return values, measure
 
 
@@ -57,30 +52,39 @@ def describe(values: Sequence[float] | np.ndarray) -> dict[str, float]:
     """``n``, ``mean``, ``std`` (sample, ddof=1; 0 for one value), ``best``, ``median``, ``worst``."""
     x = np.asarray(values, dtype=float)
     if x.size == 0:
-        nan = math.nan
-        return {"n": 0, "mean": nan, "std": nan, "best": nan, "median": nan, "worst": nan}
+        return {"n": 0, **dict.fromkeys(("mean", "std", "best", "median", "worst"), math.nan)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # inf - inf in the variance of diverged runs
         std = float(np.std(x, ddof=1)) if x.size > 1 else 0.0
-    return {
-        "n": int(x.size),
-        "mean": float(np.mean(x)),
-        "std": std,
-        "best": float(np.min(x)),
-        "median": float(np.median(x)),
-        "worst": float(np.max(x)),
-    }
+    return {"n": int(x.size), "mean": float(np.mean(x)), "std": std, "best": float(np.min(x)),
+            "median": float(np.median(x)), "worst": float(np.max(x))}
 
 
-def _code(pvalue: float, reference_lower: bool, alpha: float) -> int:
-    if not math.isfinite(pvalue) or pvalue >= alpha:
-        return 0
-    return 1 if reference_lower else -1
+def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, bool]:
+    if a.size < 2 or b.size < 2:
+        return math.nan, False
+    return stats.ttest_ind(a, b, equal_var=False).pvalue, bool(np.mean(a) < np.mean(b))
 
 
-def t_test_code(
-    reference: Sequence[float], other: Sequence[float], alpha: float = ALPHA
-) -> tuple[int, float]:
+def _rank_sum(a: np.ndarray, b: np.ndarray) -> tuple[float, bool]:
+    if a.size == 0 or b.size == 0 or np.isnan(a).any() or np.isnan(b).any():
+        return math.nan, False
+    if np.unique(np.concatenate([a, b])).size == 1:
+        return 1.0, False  # all values equal: no evidence either way
+    result = stats.mannwhitneyu(a, b, alternative="two-sided")
+    return result.pvalue, float(result.statistic) < a.size * b.size / 2  # the reference's U below its null mean
+
+
+def _test_code(test: Any, reference: Sequence[float], other: Sequence[float], alpha: float) -> tuple[int, float]:
+    """``test(a, b) -> (pvalue, reference lower)`` as a code (see the module docstring) and its p-value."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # constant or nearly constant samples
+        pvalue, lower = test(np.asarray(reference, dtype=float), np.asarray(other, dtype=float))
+    pvalue = float(pvalue)
+    return (0 if not math.isfinite(pvalue) or pvalue >= alpha else 1 if lower else -1), pvalue
+
+
+def t_test_code(reference: Sequence[float], other: Sequence[float], alpha: float = ALPHA) -> tuple[int, float]:
     """Two-sided Welch t-test of ``reference`` against ``other`` (lower is better).
 
     Returns
@@ -92,19 +96,10 @@ def t_test_code(
     pvalue : float
         The test's p-value (nan when undefined).
     """
-    a, b = np.asarray(reference, dtype=float), np.asarray(other, dtype=float)
-    if a.size < 2 or b.size < 2:
-        return 0, math.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # constant or nearly constant samples
-        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
-        lower = bool(np.mean(a) < np.mean(b))
-    return _code(p, lower, alpha), p
+    return _test_code(_welch, reference, other, alpha)
 
 
-def rank_sum_code(
-    reference: Sequence[float], other: Sequence[float], alpha: float = ALPHA
-) -> tuple[int, float]:
+def rank_sum_code(reference: Sequence[float], other: Sequence[float], alpha: float = ALPHA) -> tuple[int, float]:
     """Two-sided Wilcoxon rank-sum (Mann-Whitney U, tie-corrected) test of ``reference`` against ``other``.
 
     Returns
@@ -112,18 +107,10 @@ def rank_sum_code(
     code : int
         +1 the reference's values rank significantly lower, -1 higher, 0 otherwise.
     pvalue : float
-        The test's p-value (nan when undefined: an empty sample or non-comparable values).
+        The test's p-value (nan when undefined: an empty sample or non-comparable values; 1 when all
+        values are equal).
     """
-    a, b = np.asarray(reference, dtype=float), np.asarray(other, dtype=float)
-    if a.size == 0 or b.size == 0 or np.isnan(a).any() or np.isnan(b).any():
-        return 0, math.nan
-    if np.array_equal(np.unique(a), np.unique(b)) and np.unique(a).size == 1:
-        return 0, 1.0  # all values equal: no evidence either way
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        result = stats.mannwhitneyu(a, b, alternative="two-sided")
-    lower = float(result.statistic) < a.size * b.size / 2  # U of the reference below its null mean
-    return _code(float(result.pvalue), lower, alpha), float(result.pvalue)
+    return _test_code(_rank_sum, reference, other, alpha)
 
 
 @dataclass(frozen=True)
@@ -136,9 +123,7 @@ class Comparison:
     rank_sum_pvalue: float
 
 
-def compare_to_reference(
-    values: Values, reference: str, alpha: float = ALPHA
-) -> dict[tuple[str, str], Comparison]:
+def compare_to_reference(values: Values, reference: str, alpha: float = ALPHA) -> dict[tuple[str, str], Comparison]:
     """Both tests of ``reference`` against every other algorithm on every function where both ran.
 
     Returns
@@ -146,23 +131,13 @@ def compare_to_reference(
     dict
         ``(function, algorithm) -> Comparison``; the reference itself is left out.
     """
-    result: dict[tuple[str, str], Comparison] = {}
-    for function, by_algo in values.items():
-        if reference not in by_algo:
-            continue
-        ref = by_algo[reference]
-        for algo, other in by_algo.items():
-            if algo == reference:
-                continue
-            t, tp = t_test_code(ref, other, alpha)
-            r, rp = rank_sum_code(ref, other, alpha)
-            result[(function, algo)] = Comparison(t, tp, r, rp)
-    return result
+    return {(function, algo): Comparison(*t_test_code(by_algo[reference], other, alpha),
+                                         *rank_sum_code(by_algo[reference], other, alpha))
+            for function, by_algo in values.items() if reference in by_algo
+            for algo, other in by_algo.items() if algo != reference}
 
 
-def code_counts(
-    comparisons: Mapping[tuple[str, str], Comparison], test: str = "t_test"
-) -> dict[str, dict[int, int]]:
+def code_counts(comparisons: Mapping[tuple[str, str], Comparison], test: str = "t_test") -> dict[str, dict[int, int]]:
     """How often each code occurs per algorithm: ``{algorithm: {1: n, 0: n, -1: n}}``.
 
     Parameters
@@ -174,8 +149,7 @@ def code_counts(
     """
     counts: dict[str, dict[int, int]] = {}
     for (_, algo), comparison in comparisons.items():
-        bucket = counts.setdefault(algo, {1: 0, 0: 0, -1: 0})
-        bucket[getattr(comparison, test)] += 1
+        counts.setdefault(algo, {1: 0, 0: 0, -1: 0})[getattr(comparison, test)] += 1
     return counts
 
 
@@ -207,17 +181,12 @@ def average_ranks(values: Values, algorithms: Sequence[str] | None = None) -> di
         ranks.append(stats.rankdata(means, method="average"))
     if not ranks:
         return {a: math.nan for a in algorithms}
-    mean_rank = np.mean(ranks, axis=0)
-    return {a: float(r) for a, r in zip(algorithms, mean_rank)}
+    return {a: float(r) for a, r in zip(algorithms, np.mean(ranks, axis=0))}
 
 
-def summary_rows(
-    rows: Sequence[Mapping[str, Any]],
-    reference: str | None = None,
-    algorithms: Sequence[str] | None = None,
-    functions: Sequence[str] | None = None,
-    alpha: float = ALPHA,
-) -> list[dict[str, Any]]:
+def summary_rows(rows: Sequence[Mapping[str, Any]], reference: str | None = None,
+                 algorithms: Sequence[str] | None = None, functions: Sequence[str] | None = None,
+                 alpha: float = ALPHA) -> list[dict[str, Any]]:
     """One summary per (function, algorithm): statistics of the final value, CPU time and test codes.
 
     Parameters
@@ -244,23 +213,8 @@ def summary_rows(
     cpu: dict[tuple[str, str], list[float]] = {}
     for row in rows:
         cpu.setdefault((row["function"], row["algorithm"]), []).append(float(row["cpu_seconds"]))
-    out: list[dict[str, Any]] = []
-    for function in functions:
-        for algo in algorithms:
-            if algo not in values.get(function, {}):
-                continue
-            comparison = comparisons.get((function, algo))
-            out.append(
-                {
-                    "function": function,
-                    "algorithm": algo,
-                    "measure": measure[function],
-                    **describe(values[function][algo]),
-                    "cpu_seconds_mean": float(np.mean(cpu[(function, algo)])),
-                    "t_test": None if comparison is None else comparison.t_test,
-                    "t_pvalue": None if comparison is None else comparison.t_pvalue,
-                    "rank_sum": None if comparison is None else comparison.rank_sum,
-                    "rank_sum_pvalue": None if comparison is None else comparison.rank_sum_pvalue,
-                }
-            )
-    return out
+    none = dict.fromkeys(f.name for f in fields(Comparison))
+    return [{"function": function, "algorithm": algo, "measure": measure[function], **describe(values[function][algo]),
+             "cpu_seconds_mean": float(np.mean(cpu[(function, algo)])),
+             **(asdict(comparisons[(function, algo)]) if (function, algo) in comparisons else none)}
+            for function in functions for algo in algorithms if algo in values.get(function, {})]
