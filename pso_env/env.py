@@ -101,7 +101,9 @@ class PSOEnv(gym.Env):
     c_min, c_max : float, default 1.5, 2.5
     velocity_clamp : float or None, default 0.2
         Fraction of the box width that bounds ``|v|`` per dimension.
-    bounds : {"clip", "reflect", "none"}, default "clip"
+    bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
+        Handling of a coordinate that leaves the box (see :class:`pso_env.swarm.Swarm`); the default is
+        SPSO 2011's: onto the face, that velocity component times -0.5.
     hmm_refit_every : int, default 100
         Baum-Welch re-estimation interval of the belief (0 = never).
     target_error : float or None, default None
