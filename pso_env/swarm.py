@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from .factor import _batch_factors, batch_mean_distances, torch_evolutionary_factor, torch_mean_distances
 from benchmarks_fn._validate import check_box
 
+from .factor import _batch_factors, batch_mean_distances, torch_evolutionary_factor, torch_mean_distances
 from .objective import count_nonfinite, evaluate_groups, finite_or_inf, group_functions
 
 __all__ = ["BOUND_MODES", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
