@@ -40,20 +40,21 @@ def checked_values(function: Any, values: Any, n: int) -> Any:
     ValueError
         Naming the function, the expected shape (n,) and the shape (or type) received.
     """
-    if not hasattr(values, "device"):
+    if isinstance(values, np.ndarray) and values.shape == (n,) and values.dtype == np.float64:
+        return values  # the common case, without conversions
+    got = None
+    if isinstance(values, np.ndarray) or not hasattr(values, "device"):  # a tensor is taken as it is
         try:
             values = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
             got = f"{type(values).__name__} that is not an array of numbers"
-        else:
-            got = f"shape {values.shape}"
-    else:
+    if got is None:
+        if tuple(values.shape) == (n,):
+            return values
         got = f"shape {tuple(values.shape)}"
-    if got != f"shape {(n,)}":
-        name = getattr(function, "name", None) or type(function).__name__
-        raise ValueError(f"function {name!r} returned {got} for {n} points; it must return shape ({n},), one "
-                         "value per point")
-    return values
+    name = getattr(function, "name", None) or type(function).__name__
+    raise ValueError(f"function {name!r} returned {got} for {n} points; it must return shape ({n},), one value per "
+                     "point")
 
 
 def _fmt(v: float) -> str:
