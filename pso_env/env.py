@@ -77,8 +77,12 @@ class PSOEnv(gym.Env):
     | ``w``, ``c1``, ``c2``, ``f`` | current parameters and evolutionary factor                         |
     | ``state``                    | name of the Viterbi state                                          |
     | ``iteration``, ``evaluations`` | iterations and objective evaluations since reset                 |
-    | ``nonfinite``                | objective values of this step (of the reset, in ``reset``'s info) that were NaN, +inf or -inf; they are taken as +inf, the worst value (-inf from a minimisation objective is a fault, not a best). The first step of an episode with any emits one ``RuntimeWarning`` naming the function |
+    | ``nonfinite``                | objective values of the step (of the reset) that were NaN or +-inf |
     | ``function``                 | name of the episode's function                                     |
+
+    Non-finite values (NaN, +inf, -inf) are taken as +inf, the worst value: -inf from an objective to
+    minimise is a fault, not a best point. The first step (or reset) of an episode with any emits one
+    ``RuntimeWarning`` naming the function and the count.
 
     ## Episode End
 
