@@ -24,6 +24,26 @@ def check_finite(value: object, param: str) -> float:
     return float(value)
 
 
+def check_box(lower: object, upper: object, name: str) -> None:
+    """Raise ValueError unless the box of ``name`` has finite bounds, ``lower < upper`` and a finite width.
+
+    ``lower`` and ``upper`` are float arrays of one shape. A width ``upper - lower`` that overflows
+    (a box of +-1e308) would make every position and velocity of a swarm infinite.
+    """
+    import numpy as np
+
+    lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+        raise ValueError(f"{name}: lower/upper must be finite, got lower={lo}, upper={hi}")
+    if np.any(lo >= hi):
+        raise ValueError(f"{name}: lower must be strictly smaller than upper in every coordinate")
+    with np.errstate(over="ignore"):
+        width = hi - lo
+    if not np.all(np.isfinite(width)):
+        raise ValueError(f"{name}: the box width upper - lower must be finite (at most about 1.8e308), got "
+                         f"{width} for lower={lo}, upper={hi}")
+
+
 def unknown_name_error(param: str, name: str, known: Iterable[str], hint: str = "") -> ValueError:
     """Build the ValueError for an unknown name, listing close matches."""
     known = sorted(known)

@@ -9,7 +9,7 @@ import numpy as np
 from array_api_compat import array_namespace
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import check_int
+from ._validate import check_box, check_int
 
 FloatArray = NDArray[np.float64]
 
@@ -27,6 +27,34 @@ def namespace(X: Any) -> Any:
     namespace, so that they evaluate numpy arrays and torch tensors (CPU or GPU) alike.
     """
     return np if isinstance(X, np.ndarray) else array_namespace(X)
+
+
+def checked_values(function: Any, values: Any, n: int) -> Any:
+    """``values`` of ``n`` points as an array of shape (n,) (numpy float, or the tensor as it is).
+
+    The one check of what an objective returns (every evaluation path of :mod:`pso_env` and
+    :func:`from_callable` go through it).
+
+    Raises
+    ------
+    ValueError
+        Naming the function, the expected shape (n,) and the shape (or type) received.
+    """
+    if isinstance(values, np.ndarray) and values.shape == (n,) and values.dtype == np.float64:
+        return values  # the common case, without conversions
+    got = None
+    if isinstance(values, np.ndarray) or not hasattr(values, "device"):  # a tensor is taken as it is
+        try:
+            values = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            got = f"{type(values).__name__} that is not an array of numbers"
+    if got is None:
+        if tuple(values.shape) == (n,):
+            return values
+        got = f"shape {tuple(values.shape)}"
+    name = getattr(function, "name", None) or type(function).__name__
+    raise ValueError(f"function {name!r} returned {got} for {n} points; it must return shape ({n},), one value per "
+                     "point")
 
 
 def _fmt(v: float) -> str:
@@ -81,10 +109,7 @@ class BenchmarkFunction:
         self.family = family
         self.lower = _readonly(np.broadcast_to(np.asarray(lower, dtype=np.float64), (self.dim,)))
         self.upper = _readonly(np.broadcast_to(np.asarray(upper, dtype=np.float64), (self.dim,)))
-        if not (np.all(np.isfinite(self.lower)) and np.all(np.isfinite(self.upper))):
-            raise ValueError("lower/upper must be finite")
-        if np.any(self.lower >= self.upper):
-            raise ValueError("lower must be strictly smaller than upper in every coordinate")
+        check_box(self.lower, self.upper, f"function {self.name!r}")
         self.optimum_value = None if optimum_value is None else float(optimum_value)
         if optimum_x is None:
             self.optimum_x = None
@@ -92,6 +117,23 @@ class BenchmarkFunction:
             self.optimum_x = _readonly(optimum_x)
             if self.optimum_x.shape != (self.dim,):
                 raise ValueError(f"optimum_x must have shape ({self.dim},), got {self.optimum_x.shape}")
+
+    @property
+    def value_scale(self) -> float:
+        """Magnitude of the numbers that a value near f* is computed from (>= 1).
+
+        A value near f* carries a rounding error of about ``eps * value_scale`` (eps of the float type):
+        ``max(|f*|, 1)``, or more where terms of that size cancel at the optimum (Schwefel's 418.98 D,
+        Rastrigin's 10 D, Ackley's 20 + e), and at least the scale of the function it is built on
+        (``base``, a shifted or rotated form).
+        """
+        scale = max(abs(self.optimum_value or 0.0), 1.0, self._cancelling_terms())
+        base = getattr(self, "base", None)
+        return scale if base is None else max(scale, base.value_scale)
+
+    def _cancelling_terms(self) -> float:
+        """Size of the terms of ``evaluate`` that cancel at the optimum (0: none)."""
+        return 0.0
 
     def _like(self, a: np.ndarray, X: Any) -> Any:
         """The numpy constant ``a`` as an array of ``X``'s namespace, dtype and device (``a`` for numpy).
@@ -183,16 +225,8 @@ class CallableFunction(BenchmarkFunction):
         self.vectorized = bool(vectorized)
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        if not self.vectorized:
-            # The user's function takes one point; this per-row loop is the price of that.
-            return np.fromiter((self.fn(x) for x in X), dtype=np.float64, count=X.shape[0])
-        out = np.asarray(self.fn(X), dtype=np.float64)
-        if out.shape != (X.shape[0],):
-            raise ValueError(
-                f"fn returned shape {out.shape} for X of shape {X.shape}; a vectorized fn must return "
-                f"({X.shape[0]},). Pass vectorized=False if fn takes one point at a time."
-            )
-        return out
+        # Without vectorized, the user's function takes one point: this per-row loop is the price of that.
+        return checked_values(self, self.fn(X) if self.vectorized else [self.fn(x) for x in X], X.shape[0])
 
 
 def from_callable(

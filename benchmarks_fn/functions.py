@@ -127,6 +127,9 @@ class Rastrigin(PaperFunction):
         xp = namespace(X)
         return _sumsq(X, xp) - 10.0 * xp.sum(trig.cos(TWO_PI * X), axis=1) + 10.0 * self.dim
 
+    def _cancelling_terms(self) -> float:
+        return 10.0 * self.dim
+
 
 class Ackley(PaperFunction):
     """Ackley: -20 exp(-0.2 sqrt(mean x_i^2)) - exp(mean cos(2 pi x_i)) + 20 + e on [-32, 32]^D."""
@@ -141,6 +144,9 @@ class Ackley(PaperFunction):
         sq = _sumsq(X, xp) * inv_d
         cs = xp.sum(trig.cos(TWO_PI * X), axis=1) * inv_d
         return -20.0 * xp.exp(-0.2 * xp.sqrt(sq)) - xp.exp(cs) + (20.0 + math.e)
+
+    def _cancelling_terms(self) -> float:
+        return 20.0 + math.e
 
 
 class Griewank(PaperFunction):
@@ -207,6 +213,9 @@ class Schwefel(PaperFunction):
         excess = xp.where(out, A - 500.0, 0.0)  # |z| - 500 outside the box, 0 inside
         penalty = _sumsq(excess, xp) * self._inv_penalty
         return SCHWEFEL_C * self.dim - xp.sum(G, axis=1) + penalty
+
+    def _cancelling_terms(self) -> float:
+        return SCHWEFEL_C * self.dim
 
 
 class DropWave(PaperFunction):

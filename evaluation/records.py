@@ -74,7 +74,8 @@ class RunRecord:
     best_value : float
         Best objective value found.
     error : float or None
-        ``best_value - f*`` when the optimum ``f*`` is known, else None.
+        ``max(best_value - f*, 0)`` when the optimum ``f*`` is known, else None: never negative, also
+        where rounding computes values below f* (float32 Schwefel).
     curve : list of float
         Best-so-far value at iterations 0, k, 2k, ... and the last one (k = ``checkpoint_every``).
         For optimisers that do not work in PSO iterations (CMA-ES, random search) iteration t means
@@ -89,6 +90,8 @@ class RunRecord:
         Wall-clock time of the run (``time.perf_counter`` difference).
     extra : dict
         Optional details such as parameter or state trajectories (one value per iteration).
+    nonfinite : int
+        Objective values of the run that were NaN or +-inf (taken as +inf, the worst value).
     """
 
     algorithm: str
@@ -103,6 +106,7 @@ class RunRecord:
     cpu_seconds: float
     wall_seconds: float
     extra: dict[str, Any] = field(default_factory=dict)
+    nonfinite: int = 0
 
     def to_row(self) -> dict[str, Any]:
         """A flat dict for one CSV row: every field but ``curve``; only the scalar entries of ``extra``.
@@ -128,6 +132,7 @@ def make_record(
     checkpoint_every: int = 10,
     best_value: float | None = None,
     extra: dict[str, Any] | None = None,
+    nonfinite: int = 0,
 ) -> RunRecord:
     """The :class:`RunRecord` of a finished run on ``function`` (the one place records are made).
 
@@ -145,11 +150,12 @@ def make_record(
         dim=int(function.dim),
         seed=int(seed),
         best_value=best,
-        error=None if optimum is None else best - optimum,
+        error=None if optimum is None else max(best - optimum, 0.0),
         curve=checkpoint_curve(history, checkpoint_every),
         checkpoint_every=int(checkpoint_every),
         evaluations=int(evaluations),
         cpu_seconds=float(cpu_seconds),
         wall_seconds=float(wall_seconds),
         extra=dict(extra or {}),
+        nonfinite=int(nonfinite),
     )

@@ -118,7 +118,8 @@ def run(
     -------
     RunRecord
         Curve from the swarm's best-so-far history; ``cpu_seconds`` and ``wall_seconds`` cover
-        ``start`` and every ``step``; ``extra`` is ``controller.trace()``.
+        ``start`` and every ``step``; ``extra`` is ``controller.trace()``; ``nonfinite`` the swarm's
+        count of non-finite objective values.
 
     Raises
     ------
@@ -144,4 +145,5 @@ def run(
         checkpoint_every=checkpoint_every,
         best_value=float(np.ravel(swarm.gbest_fitness)[0]),
         extra=controller.trace(),
+        nonfinite=int(np.sum(swarm.nonfinite)),
     )

@@ -222,7 +222,8 @@ class EnvConfig:
     velocity_clamp: float | None = config_field(
         0.2, "fraction of the box width that bounds |v| per dimension ('none': no clamp)",
         check_real(positive=True, optional=True), parse=_parse_optional_float)
-    bounds: str = config_field("clip", "handling of particles that leave the box", check_choice(_bound_modes),
+    bounds: str = config_field("clip-back", "handling of particles that leave the box (clip-back: SPSO 2011's, "
+                               "onto the face with the velocity component times -0.5)", check_choice(_bound_modes),
                                choices=_bound_modes)
     hmm_refit_every: int = config_field(DEFAULT_REFIT_EVERY, "Baum-Welch re-estimation interval of the HMM "
                                         "in iterations (0: never)", check_int(0))

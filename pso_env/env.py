@@ -68,6 +68,22 @@ class PSOEnv(gym.Env):
     Positions uniform in the function's box, velocities uniform in ``[-vmax, vmax]``; ``w = w_max``,
     ``c1 = c2 = 2``. The HMM starts in exploration and has seen the initial swarm's symbol.
 
+    ## Info
+
+    | Key                          | Meaning                                                            |
+    |------------------------------|--------------------------------------------------------------------|
+    | ``best_fitness``             | best value so far                                                  |
+    | ``error``                    | ``max(best - f*, 0)`` (never negative), None when f* is unknown    |
+    | ``w``, ``c1``, ``c2``, ``f`` | current parameters and evolutionary factor                         |
+    | ``state``                    | name of the Viterbi state                                          |
+    | ``iteration``, ``evaluations`` | iterations and objective evaluations since reset                 |
+    | ``nonfinite``                | objective values of the step (of the reset) that were NaN or +-inf |
+    | ``function``                 | name of the episode's function                                     |
+
+    Non-finite values (NaN, +inf, -inf) are taken as +inf, the worst value: -inf from an objective to
+    minimise is a fault, not a best point. The first step (or reset) of an episode with any emits one
+    ``RuntimeWarning`` naming the function and the count.
+
     ## Episode End
 
     Terminated when ``target_error`` is set, f* is known and ``best - f* <= target_error``.
@@ -101,10 +117,14 @@ class PSOEnv(gym.Env):
     c_min, c_max : float, default 1.5, 2.5
     velocity_clamp : float or None, default 0.2
         Fraction of the box width that bounds ``|v|`` per dimension.
-    bounds : {"clip", "reflect", "none"}, default "clip"
+    bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
+        Handling of a coordinate that leaves the box (see :class:`pso_env.swarm.Swarm`); the default is
+        SPSO 2011's: onto the face, that velocity component times -0.5.
     hmm_refit_every : int, default 100
         Baum-Welch re-estimation interval of the belief (0 = never).
     target_error : float or None, default None
+        Must be at least what the float type resolves at the function's scale (ValueError naming the
+        smallest allowed value; see :meth:`pso_env.vector.PSOVectorEnv._check_target_error`).
     instance_order : {"random", "round_robin"}, default "random"
     shift, rotate : bool, default False
         Use the CEC-style form of functions given by name, with a fresh shift/rotation per episode
@@ -246,7 +266,7 @@ class PSOEnv(gym.Env):
         best, f_star = float(core._best[0]), core._reward.f_star[0]
         return {
             "best_fitness": best,
-            "error": None if math.isnan(f_star) else best - float(f_star),
+            "error": None if math.isnan(f_star) else max(best - float(f_star), 0.0),
             "w": float(core.w[0]),
             "c1": float(core.c1[0]),
             "c2": float(core.c2[0]),
@@ -254,6 +274,7 @@ class PSOEnv(gym.Env):
             "f": float(core.f[0]),
             "iteration": int(core.iteration[0]),
             "evaluations": int(core.evaluations[0]),
+            "nonfinite": int(core.nonfinite[0]),
             "function": core._names[0],
         }
 

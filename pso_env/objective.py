@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks_fn import PAPER_FUNCTIONS, TransformedFunction
-from benchmarks_fn.base import namespace
+from benchmarks_fn.base import checked_values, namespace
 
 #: Classes whose ``evaluate`` depends only on the class and the dimension, so that instances of one
 #: class and dimension can share one call.
@@ -30,7 +30,8 @@ def finite_or_inf(values: Any) -> Any:
     """``values`` as a float array with every non-finite entry (NaN, +-inf) mapped to +inf.
 
     The convention of every optimiser in the project: a point whose objective value is not finite is
-    never better than any finite one. A numpy input is returned itself when it is already all finite;
+    never better than any finite one. That includes -inf: an objective to minimise that returns -inf
+    has failed (an overflow, a log of 0), so -inf is the worst value, not the best. A numpy input is returned itself when it is already all finite;
     a torch tensor is mapped without a host synchronisation.
     """
     if isinstance(values, np.ndarray) or not hasattr(values, "device"):
@@ -153,6 +154,12 @@ def group_functions(functions: Sequence[Any], like: Any = None) -> list[Function
     return groups
 
 
+def count_nonfinite(values: Any) -> Any:
+    """Number of non-finite entries (NaN, +-inf) along the last axis, int64 (of the input's namespace)."""
+    xp = namespace(values)
+    return xp.sum(~xp.isfinite(values), axis=-1)
+
+
 def _pick(a: Any, slots: np.ndarray | None) -> Any:
     return a if slots is None or a is None else a[_index(slots, a)]
 
@@ -167,7 +174,7 @@ def _values(g: FunctionGroup, x: Any, slots: np.ndarray | None) -> Any:
     k, m, d = x.shape
     if g.kind == "object":
         rows = np.asarray(x, dtype=float).reshape(k * m, d)
-        return np.asarray(getattr(g.function, "evaluate", g.function)(rows), dtype=float).reshape(k, m)
+        return checked_values(g.function, getattr(g.function, "evaluate", g.function)(rows), k * m).reshape(k, m)
     xp = namespace(x)
     if g.shift is not None:
         x = x - _pick(g.shift, slots)[:, None, :]
@@ -175,7 +182,7 @@ def _values(g: FunctionGroup, x: Any, slots: np.ndarray | None) -> Any:
             x = xp.matmul(x, _pick(g.rotation_t, slots))
         if g.x0 is not None:
             x = x + g.x0
-    values = g.function.evaluate(x.reshape(k * m, d)).reshape(k, m)
+    values = checked_values(g.function, g.function.evaluate(x.reshape(k * m, d)), k * m).reshape(k, m)
     if g.bias is not None:
         values = values + _pick(g.bias, slots)[:, None]
     return values
@@ -183,6 +190,10 @@ def _values(g: FunctionGroup, x: Any, slots: np.ndarray | None) -> Any:
 
 def evaluate_groups(groups: Sequence[FunctionGroup], positions: Any, rows: np.ndarray | None = None) -> Any:
     """Raw objective values of points, shape (K, M): non-finite values are NOT mapped here.
+
+    Every objective evaluation of the swarm goes through here, and each call's output through
+    :func:`benchmarks_fn.base.checked_values` (ValueError naming the function, the expected and the
+    received shape).
 
     Parameters
     ----------

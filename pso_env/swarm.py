@@ -20,16 +20,19 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from benchmarks_fn._validate import check_box
+
 from .factor import _batch_factors, batch_mean_distances, torch_evolutionary_factor, torch_mean_distances
-from .objective import evaluate_groups, finite_or_inf, group_functions
+from .objective import count_nonfinite, evaluate_groups, finite_or_inf, group_functions
 
 __all__ = ["BOUND_MODES", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
 
-BOUND_MODES = ("clip", "reflect", "none")
+#: Modes of the bound handling (see :class:`Swarm`); the first is the default.
+BOUND_MODES = ("clip-back", "clip", "reflect", "none")
 #: Modes of :meth:`Swarm.set_particles`.
 SET_MODES = ("move", "improve", "best", "replace")
 BACKENDS = ("numpy", "torch")
-_BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2}
+_BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2, "clip-back": 3}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -69,10 +72,14 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
                         xk = 2.0 * hi[q, k] - xk
                         vk = -vk
                 if bound != 0:  # reflect clips too: a jump of more than one box width
-                    if xk > hi[q, k]:  # noqa: PLR1730
+                    if xk > hi[q, k]:
                         xk = hi[q, k]
-                    if xk < lo[q, k]:  # noqa: PLR1730
+                        if bound == 3:
+                            vk = -0.5 * vk
+                    elif xk < lo[q, k]:
                         xk = lo[q, k]
+                        if bound == 3:
+                            vk = -0.5 * vk
                 v[q, i, k] = vk
                 x[q, i, k] = xk
 
@@ -84,20 +91,22 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
     """Velocity update, clamp, move and bound handling of B swarms in one pass over (B, N, D).
 
     ``v <- chi * (w v + (c1 r1)(p - x) + (c2 r2)(g - x))`` (second order: ``p - x`` becomes
-    ``p + (x' - 2x)``), the clamp as minimum then maximum, ``x + v``, then ``bound`` 1 clip (minimum then
-    maximum) or 2 reflect (mirror at the wall, reverse that velocity component, then clip). Comparisons
-    keep a NaN, as ``np.minimum``/``np.maximum`` do. The default settings (clamp, clip, first order) get
-    a loop compiled with those flags as constants (no branches left in it).
+    ``p + (x' - 2x)``), the clamp as minimum then maximum, ``x + v``, then ``bound`` 1 clip, 2 reflect
+    (mirror at the wall, reverse that velocity component, then clip) or 3 clip-back (clip, and
+    ``v <- -0.5 v`` in each clipped component). Comparisons keep a NaN, as ``np.minimum``/``np.maximum``
+    do. The default settings (clamp, clip-back, first order) get a loop compiled with those flags as
+    constants (no branches left in it).
     """
-    if not second and clamp and bound == 1:
-        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, True, 1, False)
+    if not second and clamp and bound == 3:
+        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, True, 3, False)
     else:
         _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, clamp, bound, second)
 
 
 @njit(cache=True, nogil=True)
 def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.ndarray, pf: np.ndarray,
-                  g: np.ndarray, gf: np.ndarray, iteration: np.ndarray, evaluations: np.ndarray) -> None:
+                  g: np.ndarray, gf: np.ndarray, iteration: np.ndarray, evaluations: np.ndarray,
+                  nonfinite: np.ndarray) -> None:
     """Store ``values`` (non-finite as +inf) as ``fitness``, update the personal and global bests, count."""
     b, n, d = x.shape
     for q in range(b):
@@ -107,6 +116,7 @@ def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.
             f = values[q, i]
             if not np.isfinite(f):
                 f = np.inf
+                nonfinite[q] += 1
             fitness[q, i] = f
             if f < pf[q, i]:
                 pf[q, i] = f
@@ -243,10 +253,18 @@ class Swarm:
     velocity_clamp : float or None, default 0.2
         ``|v| <= velocity_clamp * (upper - lower)`` per swarm and dimension; None disables the clamp.
         Initial velocities are uniform in [-vmax, vmax] (with no clamp, vmax is the full range).
-    bounds : {"clip", "reflect", "none"}, default "clip"
-        Position handling at the box: clip to the box, reflect off it (with that velocity component
-        reversed, then clipped for a jump of more than one box width), or leave particles outside (they
-        are evaluated where they are).
+    bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
+        What happens to a coordinate that leaves the box, per particle and dimension:
+
+        - ``"clip-back"``: the confinement of SPSO 2011 (Clerc, "Standard Particle Swarm Optimisation",
+          2012): the coordinate is put on the face and its velocity component becomes ``-0.5`` times
+          itself, so the particle turns back into the box at half speed ("absorb" with "deterministic
+          back" in Helwig, Branke & Mostaghim, IEEE TEVC 2013).
+        - ``"clip"``: put on the face, the velocity kept. The outward velocity pushes the particle back
+          onto the face at every step, so a swarm can collapse onto a face it should leave.
+        - ``"reflect"``: mirrored at the face, that velocity component reversed (then clipped for a
+          jump of more than one box width).
+        - ``"none"``: left outside (evaluated where it is).
     seeds : sequence of B ints, optional
         Give swarm b its own generator ``default_rng(seeds[b])`` (numpy) or ``torch.Generator`` seeded
         with ``seeds[b]``, for all of its draws (initial state, r1 and r2, :meth:`draw`): swarm b then
@@ -263,7 +281,10 @@ class Swarm:
     ----------
     positions, velocities, pbest_positions : array of shape (B, N, D)
     fitness, pbest_fitness : array of shape (B, N)
-        Non-finite objective values are stored as +inf.
+        Non-finite objective values (NaN, +inf and -inf alike) are stored as +inf, the worst value: a
+        minimisation objective that returns -inf has failed, it has not found a best point.
+    nonfinite : ndarray of int64, shape (B,)
+        Non-finite values among the evaluations counted in ``evaluations`` since each swarm's (re)start.
     gbest_position : array of shape (B, D)
     gbest_fitness : array of shape (B,)
     iteration, evaluations : ndarray of int64, shape (B,)
@@ -285,8 +306,10 @@ class Swarm:
     Raises
     ------
     ValueError
-        For a bad argument, naming it; ``functions`` for objects of different dimensions or (torch) a
-        function with no torch form.
+        For a bad argument, naming it; ``functions`` for objects of different dimensions, a box that is
+        not finite (bounds or width) or (torch) a function with no torch form. Every evaluation (here,
+        :meth:`step`, :meth:`evaluate`, :meth:`set_particles`, :meth:`reset`) raises one naming the
+        function when it returns values of a shape other than (M,) for M points.
 
     Examples
     --------
@@ -308,7 +331,7 @@ class Swarm:
         *,
         batch_size: int | None = None,
         velocity_clamp: float | None = 0.2,
-        bounds: str = "clip",
+        bounds: str = BOUND_MODES[0],
         seeds: Sequence[int] | None = None,
         backend: str = "numpy",
         device: Any = "cpu",
@@ -361,6 +384,8 @@ class Swarm:
         self.gbest_position, self.gbest_fitness = self._empty(b, d), self._empty(b)
         self.iteration = np.zeros(b, dtype=np.int64)
         self.evaluations = np.zeros(b, dtype=np.int64)
+        self._nonfinite = np.zeros(b, dtype=np.int64) if backend == "numpy" else self.xp.zeros(
+            b, dtype=self.xp.int64, device=self.device)  # on the device: counted without a synchronisation
         self._all = np.arange(b)
         if backend == "numpy":  # reused buffers of the numpy step
             self._r = np.empty((b, 2, n, d))
@@ -404,11 +429,13 @@ class Swarm:
 
     # ------------------------------------------------------------------ set-up
     def _set_bounds(self, idx: np.ndarray, fns: list) -> None:
+        lower = np.array([np.broadcast_to(np.asarray(fn.lower, dtype=float), (self.dim,)) for fn in fns])
+        upper = np.array([np.broadcast_to(np.asarray(fn.upper, dtype=float), (self.dim,)) for fn in fns])
+        check_box(lower, upper, "functions")
         for j, fn in zip(idx, fns):
             self.functions[j] = fn
         ix = self._ix(idx)
-        self.lower[ix] = self._asarray(np.array([np.asarray(fn.lower, dtype=float) for fn in fns]))
-        self.upper[ix] = self._asarray(np.array([np.asarray(fn.upper, dtype=float) for fn in fns]))
+        self.lower[ix], self.upper[ix] = self._asarray(lower), self._asarray(upper)
         if self.vmax is not None:
             self.vmax[ix] = (self.upper[ix] - self.lower[ix]) * self.velocity_clamp
 
@@ -421,7 +448,9 @@ class Swarm:
         u = self._uniform((2, n, self.dim), idx)  # one (2, N, D) draw per swarm: positions, velocities
         pos = lo + u[:, 0] * span
         vel = (2.0 * u[:, 1] - 1.0) * v0
-        fit = finite_or_inf(evaluate_groups(self._groups, pos, None if k == self.batch_size else idx))
+        raw = evaluate_groups(self._groups, pos, None if k == self.batch_size else idx)
+        self._nonfinite[ix] = count_nonfinite(raw)
+        fit = finite_or_inf(raw)
         self.positions[ix] = pos
         self.velocities[ix] = vel
         self.fitness[ix] = fit
@@ -560,7 +589,7 @@ class Swarm:
               np.asarray(previous, dtype=float) if second else x, clamp, _BOUND_CODE[self.bounds], second)
         values = evaluate_groups(self._groups, x)
         _update_bests(x, values, self.fitness, self.pbest_positions, self.pbest_fitness, self.gbest_position,
-                      self.gbest_fitness, self.iteration, self.evaluations)
+                      self.gbest_fitness, self.iteration, self.evaluations, self._nonfinite)
 
     def _step_torch(self, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
         xp = self.xp
@@ -585,10 +614,14 @@ class Swarm:
             low, high = x < lo, x > hi
             x = xp.where(low, 2.0 * lo - x, xp.where(high, 2.0 * hi - x, x))
             v = xp.where(low | high, -v, v)
+        elif self.bounds == "clip-back":
+            v = xp.where((x < lo) | (x > hi), -0.5 * v, v)
         if self.bounds != "none":
             x = xp.maximum(xp.minimum(x, hi), lo)
         self.positions, self.velocities = x, v
-        fit = finite_or_inf(evaluate_groups(self._groups, x))
+        raw = evaluate_groups(self._groups, x)
+        self._nonfinite += count_nonfinite(raw)
+        fit = finite_or_inf(raw)
         self.fitness = fit
         improved = fit < self.pbest_fitness
         self.pbest_positions = xp.where(improved[:, :, None], x, self.pbest_positions)
@@ -624,8 +657,9 @@ class Swarm:
         positions : array of shape (K, D) (or (D,) for one pair)
             The points.
         values : array of shape (K,), optional
-            Objective values at ``positions``, already evaluated and counted by the caller; None (the
-            default) evaluates them here, adding one evaluation per pair to its swarm.
+            Objective values at ``positions``, already evaluated and counted by the caller (with
+            :meth:`evaluate`, ``count=True``); None (the default) evaluates them here, adding one
+            evaluation per pair to its swarm.
         mode : {"move", "improve", "best", "replace"}, default "move"
             - ``"move"``: the particles move to the points (position and fitness); a personal best
               takes its point where that is better.
@@ -696,7 +730,8 @@ class Swarm:
         positions : array of shape (B, M, D), or (K, M, D) with ``swarms``
             Row b is evaluated by swarm b's function (by swarm ``swarms[k]``'s with ``swarms``).
         count : bool, default False
-            Add the M evaluations of each row to its swarm's :attr:`evaluations`.
+            Add the M evaluations of each row to its swarm's :attr:`evaluations` (and the non-finite
+            values among them to :attr:`nonfinite`).
         swarms : array of int, shape (K,), optional
             The swarm of each row (repeats allowed); default all B in order.
 
@@ -714,10 +749,15 @@ class Swarm:
         k = self.batch_size if rows is None else rows.size
         if x.ndim != 3 or x.shape[0] != k or x.shape[2] != self.dim:
             raise ValueError(f"positions must have shape ({k}, M, {self.dim}), got {tuple(x.shape)}")
-        values = finite_or_inf(evaluate_groups(self._groups, x, rows))
+        raw = evaluate_groups(self._groups, x, rows)
         if count:
-            np.add.at(self.evaluations, self._all if rows is None else rows, x.shape[1])
-        return values
+            rows = self._all if rows is None else rows
+            np.add.at(self.evaluations, rows, x.shape[1])
+            if self.backend == "numpy":
+                np.add.at(self._nonfinite, rows, count_nonfinite(raw))
+            else:
+                self._nonfinite.index_add_(0, self._ix(rows), count_nonfinite(raw))
+        return finite_or_inf(raw)
 
     def draw(self, method: str, *args: Any, size: tuple[int, ...] = (), swarms: Any = None) -> np.ndarray:
         """Host-side random draws for the parameter rules, one set per swarm: shape (K, *size).
@@ -764,6 +804,11 @@ class Swarm:
             _batch_factors(self.positions, self.fitness, out)
             return out
         return torch_evolutionary_factor(self.positions, self.fitness)
+
+    @property
+    def nonfinite(self) -> np.ndarray:
+        """Non-finite objective values since each swarm's (re)start, shape (B,) int64 (see the class doc)."""
+        return self._host(self._nonfinite)
 
     @property
     def best_history(self) -> np.ndarray:

@@ -15,6 +15,7 @@ matches a single environment in distribution, not draw for draw.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -33,6 +34,8 @@ from .reward import Reward
 from .swarm import Swarm
 
 _STATE_NAMES = np.array(STATE_NAMES, dtype=object)
+#: ``target_error`` must be at least this many float epsilons at the function's value scale.
+TARGET_ULPS = 4
 
 
 def _np(x: Any) -> np.ndarray:
@@ -75,9 +78,12 @@ class PSOVectorEnv(VectorEnv):
     | truncations     | (B,) bool                     | ``max_iterations`` iterations run                   |
     | infos           | dict of (B,) arrays + ``_key`` masks | see below                                    |
 
-    Info keys (each with its ``_key`` boolean mask): ``best_fitness``, ``error`` (NaN and masked out
-    where f* is unknown), ``w``, ``c1``, ``c2``, ``f`` (float64); ``iteration``, ``evaluations``
-    (int64); ``state``, ``function`` (object arrays of names). With ``autoreset_mode=SAME_STEP`` a step
+    Info keys (each with its ``_key`` boolean mask): ``best_fitness``, ``error`` (``max(best - f*, 0)``;
+    NaN and masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f`` (float64); ``iteration``,
+    ``evaluations``, ``nonfinite`` (int64; ``nonfinite``: the objective values of this step, or of the
+    reset, that were NaN or +-inf and were taken as +inf, the worst value; the first step of an
+    episode with any also emits one ``RuntimeWarning`` naming the function); ``state``, ``function``
+    (object arrays of names). With ``autoreset_mode=SAME_STEP`` a step
     that ends episodes adds ``final_obs`` (object array, the ended episodes' last observations) and
     ``final_info`` (their infos).
 
@@ -153,14 +159,16 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         self.backend, self.device, self.dtype = cfg.backend, cfg.device, cfg.dtype
         self.metadata = {**type(self).metadata, "autoreset_mode": self.autoreset_mode}
         self.render_mode = None
+        if cfg.backend == "torch" or cfg.target_error is not None:
+            probe = np.random.default_rng(0)
+            fns = [self.instances.pick(probe, 0, i) for i in range(len(self.instances))]
+            self._check_target_error(fns)
         if cfg.backend == "torch":
             from .objective import group_functions
             from .swarm import _torch_backend
 
             xp, self.device, self.dtype = _torch_backend(cfg.device, cfg.dtype)
-            probe = np.random.default_rng(0)
-            group_functions([self.instances.pick(probe, 0, i) for i in range(len(self.instances))],
-                            like=xp.zeros(1, dtype=self.dtype, device=self.device))
+            group_functions(fns, like=xp.zeros(1, dtype=self.dtype, device=self.device))
 
         self.single_action_space = spaces.Discrete(N_ACTIONS)
         self.single_observation_space = observation_space(cfg.obs_mode)
@@ -181,6 +189,9 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         self._best = np.zeros(b)
         self.iteration = np.zeros(b, dtype=np.int64)
         self.evaluations = np.zeros(b, dtype=np.int64)
+        self._nonfinite_total = np.zeros(b, dtype=np.int64)  # since each episode's reset
+        self.nonfinite = np.zeros(b, dtype=np.int64)  # of the latest step or reset
+        self._warned = np.zeros(b, dtype=bool)
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         self._autoreset_envs = np.zeros(b, dtype=bool)
         self._swarm_rng: np.random.Generator | None = None
@@ -198,6 +209,28 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         if len(self.swarms) > 1:
             raise ValueError(f"the sub-environments run functions of dimensions {sorted(self.swarms)}: use .swarms")
         return next(iter(self.swarms.values()))
+
+    def _check_target_error(self, fns: list) -> None:
+        """ValueError when ``target_error`` is below what the float type resolves at a function's scale.
+
+        A value near f* carries a rounding error of about ``eps * fn.value_scale`` (see
+        :attr:`benchmarks_fn.BenchmarkFunction.value_scale`; ``max(|f*|, 1)`` for other objects), so
+        an error below ``TARGET_ULPS`` times that is noise: float32 Schwefel at D = 30 computes values
+        1e-3 below f*, and would end a run whose true error is 5e-6 on ``target_error=1e-8``.
+        """
+        if self.target_error is None:
+            return
+        eps = float(np.finfo(self.config.dtype).eps)
+        for fn in fns:
+            if fn.optimum_value is None:
+                continue  # never terminates
+            scale = getattr(fn, "value_scale", None) or max(abs(float(fn.optimum_value)), 1.0)
+            smallest = TARGET_ULPS * eps * scale
+            if self.target_error < smallest:
+                raise ValueError(
+                    f"target_error={self.target_error:g} is below what {self.config.dtype} resolves for "
+                    f"{fn.name!r} (values of magnitude {scale:.6g}): the smallest allowed is {smallest:.3g} "
+                    f"({TARGET_ULPS} x eps {eps:.3g} x {scale:.6g})")
 
     # ------------------------------------------------------------------ seeding
     def _seed(self, seed: Any) -> None:
@@ -251,13 +284,26 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
             s = next(iter(self.swarms.values()))
             f, best = self._factor(s), _np(s.gbest_fitness)
             self.iteration, self.evaluations = _np(s.iteration), _np(s.evaluations)
+            self._nonfinite_total = _np(s.nonfinite)
         else:
             f, best = np.empty(self.num_envs), np.empty(self.num_envs)
             for d, s in self.swarms.items():
                 m = self._dims == d
                 f[m], best[m] = self._factor(s)[m], _np(s.gbest_fitness)[m]
                 self.iteration[m], self.evaluations[m] = _np(s.iteration)[m], _np(s.evaluations)[m]
+                self._nonfinite_total[m] = s.nonfinite[m]
         return f[idx], best[idx]
+
+    def _count_nonfinite(self, previous: np.ndarray, idx: Any = slice(None)) -> None:
+        """:attr:`nonfinite` of sub-environments ``idx`` from the totals before; warns once per episode."""
+        self.nonfinite[idx] = self._nonfinite_total[idx] - previous
+        new = (self.nonfinite > 0) & ~self._warned
+        if new.any():
+            for i in np.flatnonzero(new):
+                warnings.warn(f"function {self._names[i]!r} returned {self.nonfinite[i]} non-finite values (NaN "
+                              "or +-inf) in one iteration (or reset), taken as +inf (the worst value); counted in "
+                              "info['nonfinite'], warned once per episode", RuntimeWarning, stacklevel=4)
+            self._warned |= new
 
     def _factor(self, s: Any) -> np.ndarray:
         return s.evolutionary_factor() if self.backend == "numpy" else _np(s.evolutionary_factor())
@@ -272,8 +318,12 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         for j, fn in zip(idx, fns):
             self.functions[j] = fn
             self._names[j] = fn.name
+        if choice is not None:
+            self._check_target_error(fns)
         f_star = np.array([np.nan if fn.optimum_value is None else fn.optimum_value for fn in fns])
         f0, best = self._read(idx)
+        self._warned[idx] = False
+        self._count_nonfinite(0, idx)
         self.f[idx] = f0
         self._best[idx] = best
         self.w[idx], self.c1[idx], self.c2[idx] = self.actions.w_max, self.config.c1, self.config.c2
@@ -295,7 +345,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
         b = self.num_envs
         m = np.ones(b, dtype=bool) if mask is None else mask
-        error = self._best - self._reward.f_star
+        error = np.maximum(self._best - self._reward.f_star, 0.0)  # never negative, even where rounding says so
         info = {
             "best_fitness": self._best.copy(),
             "error": error,
@@ -306,6 +356,7 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
             "f": self.f.copy(),
             "iteration": self.iteration.copy(),
             "evaluations": self.evaluations.copy(),
+            "nonfinite": self.nonfinite.copy(),
             "function": self._names.copy(),
         }
         out: dict[str, Any] = {}
@@ -369,11 +420,12 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         The one step of the environment (action -> parameters -> swarm update -> objective ->
         evolutionary factor -> belief -> reward); :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
-        previous = self._best
+        previous, nonfinite = self._best, self._nonfinite_total.copy()
         self._set_parameters(a)
         for swarm in self.swarms.values():
             swarm.step(self.w, self.c1, self.c2)
         self.f, self._best = self._read()
+        self._count_nonfinite(nonfinite)
         self.belief.update(self.f)
         rewards = self._reward(previous, self._best)
         if self.target_error is None:

@@ -529,7 +529,7 @@ def test_from_callable_point_and_vectorized():
     np.testing.assert_array_equal(g(X), [3.5, 0.0])
     assert "per-coordinate" in repr(g)
     bad = from_callable(lambda X: np.abs(X).sum(), 3, -1.0, 1.0, vectorized=True)
-    with pytest.raises(ValueError, match="vectorized=False"):
+    with pytest.raises(ValueError, match=r"'custom' returned shape \(\) for 2 points; it must return shape \(2,\)"):
         bad(X)
     with pytest.raises(ValueError, match="fn"):
         from_callable(42, 3, -1.0, 1.0)

@@ -63,7 +63,7 @@ def test_bookkeeping_counts_history_and_best_invariants():
         _ = Swarm(get_function("sphere", 2), 3, 0, batch_size=1).best_history
 
 
-@pytest.mark.parametrize("bounds", ["clip", "reflect"])
+@pytest.mark.parametrize("bounds", ["clip-back", "clip", "reflect"])
 def test_positions_stay_in_box_and_velocity_is_clamped(bounds):
     swarm = make_swarm("schwefel", n=20, bounds=bounds, velocity_clamp=0.5)
     for _ in range(30):
@@ -80,7 +80,7 @@ def test_bounds_none_lets_particles_leave_and_no_clamp():
 
 
 def test_constriction_scales_the_velocity_update():
-    a, b = make_swarm(seed=1, velocity_clamp=None), make_swarm(seed=1, velocity_clamp=None)
+    a, b = (make_swarm(seed=1, velocity_clamp=None, bounds="clip") for _ in range(2))
     v0, x0 = a.velocities.copy(), a.positions.copy()
     a.step(0.7, 2.0, 2.0, chi=0.5)
     b.step(0.7, 2.0, 2.0)
@@ -212,7 +212,7 @@ def test_bad_step_reset_and_set_arguments():
 
 
 # ------------------------------------------------------------------------------------ the update rule
-@pytest.mark.parametrize("bounds", ["clip", "reflect", "none"])
+@pytest.mark.parametrize("bounds", ["clip-back", "clip", "reflect", "none"])
 @pytest.mark.parametrize("second", [False, True])
 def test_step_equals_the_formula_computed_by_hand(bounds, second):
     """v <- chi (w v + c1 r1 (p - x) + c2 r2 (g - x)), clamp, x + v, bounds; r from a copy of the generator."""
@@ -238,6 +238,8 @@ def test_step_equals_the_formula_computed_by_hand(bounds, second):
             out = (xn < lo) | (xn > hi)
             xn = np.where(xn < lo, 2 * lo - xn, np.where(xn > hi, 2 * hi - xn, xn))
             vn = np.where(out, -vn, vn)
+        if bounds == "clip-back":
+            vn = np.where((xn < lo) | (xn > hi), -0.5 * vn, vn)
         if bounds != "none":
             xn = np.clip(xn, lo, hi)
         np.testing.assert_allclose(s.velocities, vn, rtol=1e-12, atol=1e-9)
@@ -423,7 +425,7 @@ def test_torch_backend_function_values_equal_numpy(name):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("bounds", ["clip", "reflect"])
+@pytest.mark.parametrize("bounds", ["clip-back", "clip", "reflect"])
 def test_torch_swarm_shapes_and_invariants(dtype, bounds):
     fns = [get_function(n, 6) for n in ("rastrigin", "sphere", "ackley")]
     s = Swarm(fns, 9, 3, dtype=dtype, backend="torch", bounds=bounds, history=True)

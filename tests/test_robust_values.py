@@ -1,0 +1,186 @@
+"""Non-finite and malformed objective values, boxes and float precision (issue 12 item 3)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from agents.baselines import make_rule
+from agents.controller import RuleController
+from benchmarks_fn import TransformedFunction, from_callable, get_function
+from evaluation import run
+from evaluation.records import make_record
+from pso_env import PSOEnv, Swarm
+from pso_env.vector import PSOVectorEnv
+
+torch = pytest.importorskip("torch")
+
+
+def _nan_on_right(X):
+    """Sphere, NaN where x0 > 0.5, -inf where x1 > 0.5: the share of non-finite values is known."""
+    out = np.sum(X**2, axis=1)
+    out[X[:, 0] > 0.5] = np.nan
+    out[X[:, 1] > 0.5] = -np.inf
+    return out
+
+
+NASTY = from_callable(_nan_on_right, 3, -1.0, 1.0, name="nasty", optimum_value=0.0, vectorized=True)
+
+
+def _expected(x):
+    return int(np.sum((x[..., 0] > 0.5) | (x[..., 1] > 0.5)))
+
+
+def test_swarm_counts_non_finite_values_of_every_counted_evaluation():
+    s = Swarm(NASTY, 8, 0, batch_size=2)
+    total = np.array([_expected(s.positions[0]), _expected(s.positions[1])])
+    assert s.nonfinite.dtype == np.int64 and s.nonfinite.tolist() == total.tolist() and total.sum() > 0
+    for _ in range(5):
+        s.step(0.7, 1.5, 1.5)
+        total += [_expected(s.positions[0]), _expected(s.positions[1])]
+        assert s.nonfinite.tolist() == total.tolist()
+    assert np.isposinf(s.fitness[np.isin(s.fitness, [np.inf])]).all() and not np.isneginf(s.pbest_fitness).any()
+    pts = np.array([[[0.9, 0.0, 0.0], [0.0, 0.9, 0.0], [0.1, 0.1, 0.0]]] * 2)
+    s.evaluate(pts)  # a read-out, not counted
+    assert s.nonfinite.tolist() == total.tolist()
+    s.evaluate(pts, count=True)
+    s.set_particles(1, 0, [0.9, 0.9, 0.0])
+    assert s.nonfinite.tolist() == (total + [2, 3]).tolist()
+    s.reset([0])
+    assert s.nonfinite[0] == _expected(s.positions[0])
+
+
+def test_torch_swarm_counts_like_numpy():
+    fn = get_function("sphere", 3)
+    s = Swarm(fn, 6, 0, batch_size=2, backend="torch")
+    fn.evaluate = lambda X: torch.where(X[:, 0] > 0, torch.nan, (X * X).sum(1))  # instance attribute
+    s.step(0.7, 1.5, 1.5)
+    assert s.nonfinite.tolist() == (s.positions[..., 0] > 0).sum(1).tolist()
+
+
+@pytest.mark.parametrize("vector", [False, True])
+def test_env_info_counts_each_step_and_warns_once_per_episode(vector):
+    env = PSOVectorEnv(2, function=NASTY, swarm_size=10, max_iterations=4) if vector else \
+        PSOEnv(function=NASTY, swarm_size=10, max_iterations=4)
+    rows = 2 if vector else 1
+
+    def swarm():
+        return env.swarm if vector else env._core.swarm
+
+    for episode in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _, info = env.reset(seed=episode)
+            before = swarm().nonfinite.copy()
+            np.testing.assert_array_equal(np.ravel(info["nonfinite"]), before[:rows])
+            for _ in range(4):
+                info = env.step(env.action_space.sample() if vector else 0)[-1]
+                after = swarm().nonfinite.copy()
+                np.testing.assert_array_equal(np.ravel(info["nonfinite"]), (after - before)[:rows])
+                before = after
+        messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+        assert len(messages) == rows and all("'nasty' returned" in m and "non-finite" in m for m in messages)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a finite objective never warns
+        env = PSOEnv(function="sphere", dim=3, swarm_size=5, max_iterations=2)
+        assert env.reset(seed=0)[1]["nonfinite"] == 0 and env.step(0)[-1]["nonfinite"] == 0
+
+
+def test_run_record_holds_the_total():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rec = run(RuleController(make_rule("PSO")), NASTY, swarm_size=10, iterations=20, seed=3)
+    assert rec.nonfinite > 0 and rec.to_row()["nonfinite"] == rec.nonfinite
+    assert run(RuleController(make_rule("PSO")), get_function("sphere", 3), swarm_size=5, iterations=3).nonfinite == 0
+
+
+# ------------------------------------------------------------------------------ malformed values
+def _wrong_after(calls: int, vectorized: bool = True):
+    """A callable objective that returns one value too many from its call number ``calls`` on."""
+    state = {"n": 0}
+
+    def fn(X):
+        state["n"] += 1
+        return np.zeros(len(X) + (state["n"] > calls)) if vectorized else np.zeros(1 + (state["n"] > calls))
+    return fn
+
+
+SHAPE_ERROR = r"function 'bad' returned shape \((\d+),\) for (\d+) points; it must return shape \(\d+,\)"
+
+
+class _Duck:
+    """A function object that is not a BenchmarkFunction: dim, lower, upper and a call."""
+
+    dim, lower, upper, name = 2, np.full(2, -1.0), np.full(2, 1.0), "bad"
+
+    def __init__(self, calls):
+        self.fn = _wrong_after(calls)
+
+    def __call__(self, X):
+        return self.fn(X)
+
+
+@pytest.mark.parametrize("make", [lambda c: from_callable(_wrong_after(c), 2, -1.0, 1.0, name="bad", vectorized=True),
+                                  lambda c: _Duck(c)], ids=["from_callable", "object"])
+def test_wrong_shape_is_one_clear_error_on_every_path(make):
+    with pytest.raises(ValueError, match=SHAPE_ERROR):  # initialisation
+        Swarm(make(0), 4, 0)
+    s = Swarm(make(1), 4, 0)
+    with pytest.raises(ValueError, match=SHAPE_ERROR):
+        s.step(0.7, 1.5, 1.5)
+    for path in (lambda s: s.evaluate(np.zeros((1, 3, 2))), lambda s: s.set_particles(0, 0, np.zeros(2)),
+                 lambda s: s.reset()):
+        with pytest.raises(ValueError, match=SHAPE_ERROR):
+            path(Swarm(make(1), 4, 0))
+    with pytest.raises(ValueError, match=SHAPE_ERROR):  # reset onto a new function
+        Swarm(get_function("sphere", 2), 4, 0).reset(functions=make(0))
+
+
+def test_wrong_shape_from_a_point_callable_and_on_torch():
+    f = from_callable(lambda x: np.zeros(2), 2, -1.0, 1.0, name="bad")
+    with pytest.raises(ValueError, match=r"'bad' returned shape \(3, 2\) for 3 points"):
+        f(np.zeros((3, 2)))
+    g = from_callable(lambda x: "high", 2, -1.0, 1.0, name="bad")
+    with pytest.raises(ValueError, match="'bad' returned list that is not an array of numbers for 1 points"):
+        g(np.zeros(2))
+    fn = get_function("sphere", 2)
+    s = Swarm(fn, 4, 0, backend="torch")
+    fn.evaluate = lambda X: X  # (M, 2) instead of (M,)
+    with pytest.raises(ValueError, match=r"'sphere' returned shape \(4, 2\) for 4 points"):
+        s.step(0.7, 1.5, 1.5)
+
+
+def test_boxes_of_infinite_width_are_rejected():
+    with pytest.raises(ValueError, match=r"function 'huge': the box width upper - lower must be finite"):
+        from_callable(lambda x: 0.0, 2, -1e308, 1e308, name="huge")
+    duck = _Duck(10)
+    duck.lower, duck.upper = np.full(2, -1e308), np.full(2, 1e308)
+    with pytest.raises(ValueError, match="functions: the box width"):
+        Swarm(duck, 4, 0)
+    assert from_callable(lambda x: 0.0, 2, -1e307, 1e307).lower[0] == -1e307  # wide but finite
+
+
+# ------------------------------------------------------------------------------ float precision
+def test_errors_are_never_negative_and_target_error_is_checked_against_the_dtype():
+    fn = get_function("schwefel", 30)
+    env = PSOEnv(function=fn, backend="torch", dtype="float32", swarm_size=5, max_iterations=3)
+    env.reset(seed=0)
+    env._core.swarm.gbest_fitness[:] = -9.8e-4  # what float32 rounding gives near Schwefel's optimum
+    env._core._best[:] = -9.8e-4
+    assert env._info()["error"] == 0.0 and env._core._info()["error"].tolist() == [0.0]
+    rec = make_record(fn, np.array([1.0, -9.8e-4]), algorithm="x", seed=0, evaluations=1, cpu_seconds=0.0,
+                      wall_seconds=0.0)
+    assert rec.error == 0.0 and rec.best_value == -9.8e-4
+    msg = r"target_error=1e-08 is below what float32 resolves for 'schwefel' .* smallest allowed is 0.00599"
+    with pytest.raises(ValueError, match=msg):
+        PSOEnv(function="schwefel", backend="torch", dtype="float32", target_error=1e-8)
+    with pytest.raises(ValueError, match="below what float32 resolves for 'ackley'"):  # every function of a set
+        PSOVectorEnv(2, function=["sphere", "ackley"], backend="torch", dtype="float32", target_error=1e-6)
+    with pytest.raises(ValueError, match="below what float64 resolves for 'schwefel'"):
+        PSOEnv(function="schwefel", target_error=1e-13)
+    PSOEnv(function="schwefel", target_error=1e-8)  # float64 resolves it
+    env = PSOEnv(function="schwefel", backend="torch", dtype="float32", target_error=0.01, max_iterations=5)
+    with pytest.raises(ValueError, match=r"below what float32 resolves for 'sphere\[bias=1e\+06\]'"):
+        env.reset(seed=0, options={"function": TransformedFunction(get_function("sphere", 30), bias=1e6)})
