@@ -257,7 +257,7 @@ def test_stored_transitions_never_cross_a_reset(kind, truncate_at):
     assert len(agent.replay_buffer) == sum(agent.episode_lengths) + int(agent._ep_length.sum())
     if kind == "next":  # one pseudo-step per finished episode is not stored
         assert len(agent.replay_buffer) == 400 - len(agent.episode_lengths) + int(
-            agent._adapter._pending_reset.sum()
+            agent._env.pending_reset.sum()
         )
     else:
         assert len(agent.replay_buffer) == 400
@@ -412,7 +412,7 @@ def test_replay_buffer_round_trip(tmp_path):
     other.load_replay_buffer(file)
     rb, rb2 = agent.replay_buffer, other.replay_buffer
     assert len(rb2) == 300
-    order = rb._ordered_indices()
+    order = np.roll(np.arange(300), -rb.pos)  # oldest first
     for name in ("observations", "next_observations", "actions", "rewards", "terminated"):
         np.testing.assert_array_equal(getattr(rb, name)[order], getattr(rb2, name)[:300])
     small = DQNAgent(gym.make("CartPole-v1"), buffer_size=100, seed=1)
