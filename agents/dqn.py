@@ -4,14 +4,12 @@ Defaults give the DQNPSO paper's Q-network (SPEC section 5: observation -> 32 Re
 Q-value per action, Adam, learning rate 1e-3); training uses the Huber loss, gradient-norm clipping, a
 circular replay buffer, a target network and linearly decaying epsilon-greedy exploration.
 
-Environments (Box observations, flattened; Discrete actions, ``start`` honoured): a ``gymnasium.Env``;
-a ``gymnasium.vector.VectorEnv`` in any autoreset mode (NEXT_STEP: the reset step is not stored;
-SAME_STEP: the final observation comes from ``info["final_obs"]``; DISABLED: the agent resets finished
-sub-environments); a Stable-Baselines3 ``VecEnv`` (``"terminal_observation"``, ``"TimeLimit.truncated"``).
-Termination ends the bootstrap, truncation does not (the target uses the real final observation).
-Each call of ``env.step`` adds ``num_envs`` to ``num_timesteps`` (NEXT_STEP reset steps too, as in SB3
-and CleanRL); ``train_freq`` counts calls of ``step``; ``learning_starts``, ``target_update_interval``
-and the exploration schedule count transitions.
+Environments (Box observations, flattened; Discrete actions, ``start`` honoured): a ``gymnasium.Env``,
+a ``gymnasium.vector.VectorEnv`` in any autoreset mode (the NEXT_STEP reset step is not stored) or a
+Stable-Baselines3 ``VecEnv``. Termination ends the bootstrap, truncation does not (the target uses the
+real final observation). Each call of ``env.step`` adds ``num_envs`` to ``num_timesteps`` (NEXT_STEP
+reset steps too, as in SB3 and CleanRL); ``train_freq`` counts calls of ``step``; ``learning_starts``,
+``target_update_interval`` and the exploration schedule count transitions.
 """
 
 from __future__ import annotations
@@ -96,15 +94,24 @@ class ReplayBuffer:
         ``actions`` are indices ``0..n-1`` (without the action space's ``start``); ``terminated`` is
         true only for real terminations, not truncations.
         """
-        k = min(len(actions), self.capacity)
+        k = len(actions)
         if k == 0:
             return
-        end = self.pos + k
-        where = slice(self.pos, end) if end <= self.capacity else np.arange(self.pos, end) % self.capacity
-        for name, values in zip(self.FIELDS, (obs, actions, rewards, next_obs, terminated)):
-            getattr(self, name)[where] = values[len(values) - k:]
-        self.full = self.full or end >= self.capacity
-        self.pos = end % self.capacity
+        if k == 1:  # one environment: plain indices, faster than slices
+            where, newest = self.pos, 0
+        else:
+            k = min(k, self.capacity)
+            end = self.pos + k
+            where = slice(self.pos, end) if end <= self.capacity else np.arange(self.pos, end) % self.capacity
+            newest = slice(-k, None)
+        self.observations[where] = obs[newest]
+        self.actions[where] = actions[newest]
+        self.rewards[where] = rewards[newest]
+        self.next_observations[where] = next_obs[newest]
+        self.terminated[where] = terminated[newest]
+        self.pos += k
+        if self.pos >= self.capacity:
+            self.full, self.pos = True, self.pos % self.capacity
 
     def sample(self, batch_size: int) -> tuple[np.ndarray, ...]:
         """Draw ``batch_size`` transitions uniformly with replacement.
@@ -188,11 +195,8 @@ class _Env:
         return self._flat(obs if self.kind == "vector" else [obs])
 
     def step(self, actions: np.ndarray) -> tuple[Any, ...]:
-        """Step with action indices of shape ``(num_envs,)``.
-
-        Returns ``(obs for the next action, real next obs, rewards, terminated, truncated, valid,
-        infos)``; ``valid`` masks the transitions to store (None: all).
-        """
+        """``(obs for the next action, real next obs, rewards, terminated, truncated, valid, infos)`` after
+        actions (indices, shape ``(num_envs,)``); ``valid`` masks the transitions to store (None: all)."""
         env_actions = actions + int(self.action_space.start)
         valid = finals = None
         if self.kind == "single":
@@ -425,7 +429,13 @@ class DQNAgent:
         return (actions.reshape(()) if single else actions), None
 
     def train(self, gradient_steps: int, batch_size: int | None = None) -> float:
-        """Do ``gradient_steps`` DQN updates on minibatches of ``batch_size`` (default ``self.batch_size``).
+        """Do ``gradient_steps`` DQN updates on minibatches sampled from the replay buffer.
+
+        Parameters
+        ----------
+        gradient_steps : int
+        batch_size : int, optional
+            Minibatch size; ``self.batch_size`` by default.
 
         Returns
         -------
@@ -467,10 +477,9 @@ class DQNAgent:
             Transitions to collect in this call (rounded up to a multiple of ``num_envs``).
         callback : callable or None
             Called after every vector step with the loop's ``locals()`` (``"self"``, ``"obs"``,
-            ``"actions"``, ``"rewards"``, ``"terminated"``, ``"truncated"``, ``"infos"``, ``"epsilon"``,
-            ...); training stops when it returns ``False``.
+            ``"actions"``, ``"rewards"``, ``"infos"``, ``"epsilon"``, ...); ``False`` stops training.
         progress_bar : bool, default False
-            Show a tqdm bar (steps, episodes, mean return of the last 100 episodes, epsilon).
+            A tqdm bar (steps, episodes, mean return of the last 100 episodes, epsilon).
         reset_num_timesteps : bool, default True
             Restart ``num_timesteps`` and the episode statistics at 0 and reset the environment; if
             false, continue the count, the epsilon schedule and the running episodes.
