@@ -13,10 +13,9 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from agents.dqn import DQNAgent, ReplayBuffer
+from agents.models import pretrained_path
 
-# --------------------------------------------------------------------------------------------
-# Small environments with known answers
-# --------------------------------------------------------------------------------------------
+# -------------------- Small environments with known answers
 
 
 class BanditEnv(gym.Env):
@@ -105,12 +104,19 @@ class CounterEnv(gym.Env):
         return self._obs(), 1.0, self.t >= self.length, False, {}
 
 
-def make_counter(truncate_at: int | None = None):
-    def _make():
-        env = CounterEnv()
-        return gym.wrappers.TimeLimit(env, truncate_at) if truncate_at else env
+def counter_env(kind: str, truncate_at: int | None = None):
+    """A CounterEnv (optionally truncated) alone, as 4 sub-environments of an SB3 VecEnv, or of a gymnasium
+    vector env in autoreset mode ``kind`` ("next", "same" or "disabled")."""
 
-    return _make
+    def make():
+        return gym.wrappers.TimeLimit(CounterEnv(), truncate_at) if truncate_at else CounterEnv()
+
+    if kind == "single":
+        return make()
+    if kind == "sb3":
+        return DummyVecEnv([make] * 4)
+    mode = {"next": "NextStep", "same": "SameStep", "disabled": "Disabled"}[kind]
+    return gym.vector.SyncVectorEnv([make] * 4, autoreset_mode=mode)
 
 
 FAST = {"hidden_sizes": (16,), "learning_starts": 50, "batch_size": 16, "buffer_size": 5000}
@@ -143,17 +149,14 @@ def evaluate(agent: DQNAgent, env_id: str, episodes: int, seed: int = 12345) -> 
     return float(np.mean(returns))
 
 
-# --------------------------------------------------------------------------------------------
-# Learning on problems with a known answer
-# --------------------------------------------------------------------------------------------
+# -------------------- Learning on problems with a known answer
 
 
 @pytest.mark.parametrize("start", [0, -2])
 def test_bandit_learns_best_action(start):
     env = BanditEnv(start=start)
-    agent = DQNAgent(
-        env, learning_starts=200, exploration_fraction=0.3, target_update_interval=100, train_freq=1, seed=0
-    )
+    agent = DQNAgent(env, learning_starts=200, exploration_fraction=0.3, target_update_interval=100,
+                     train_freq=1, seed=0)
     agent.learn(1500)
     obs = np.random.default_rng(1).uniform(-1, 1, size=(200, 3)).astype(np.float32)
     actions, state = agent.predict(obs)
@@ -179,15 +182,8 @@ def test_chain_learns_to_go_right():
 
 @pytest.mark.parametrize(("truncate", "expected_q"), [(True, 2.0), (False, 1.0)])
 def test_bootstraps_on_truncation_not_termination(truncate, expected_q):
-    agent = DQNAgent(
-        ConstantEnv(truncate),
-        gamma=0.5,
-        learning_starts=100,
-        target_update_interval=50,
-        train_freq=1,
-        exploration_fraction=0.1,
-        seed=0,
-    )
+    agent = DQNAgent(ConstantEnv(truncate), gamma=0.5, learning_starts=100, target_update_interval=50,
+                     train_freq=1, exploration_fraction=0.1, seed=0)
     agent.learn(1500)
     with torch.no_grad():
         q0 = agent.q_net(torch.ones(1, 1))[0, 0].item()
@@ -199,45 +195,21 @@ def test_cartpole_solved():
     # rl-baselines3-zoo's tuned DQN settings for CartPole-v1. Checked locally: deterministic
     # 20-episode mean returns at 50k steps for seeds 0-4 were 500, 500, 436, 500, 500.
     env = gym.make("CartPole-v1")
-    agent = DQNAgent(
-        env,
-        hidden_sizes=(256, 256),
-        learning_rate=2.3e-3,
-        buffer_size=100_000,
-        learning_starts=1000,
-        batch_size=64,
-        gamma=0.99,
-        train_freq=256,
-        gradient_steps=128,
-        target_update_interval=10,
-        exploration_fraction=0.16,
-        exploration_final_eps=0.04,
-        seed=0,
-    )
+    agent = DQNAgent(env, hidden_sizes=(256, 256), learning_rate=2.3e-3, buffer_size=100_000,
+                     learning_starts=1000, batch_size=64, gamma=0.99, train_freq=256, gradient_steps=128,
+                     target_update_interval=10, exploration_fraction=0.16, exploration_final_eps=0.04, seed=0)
     agent.learn(50_000)
     assert agent.num_timesteps == 50_000
     assert evaluate(agent, "CartPole-v1", episodes=20) >= 195.0
 
 
-# --------------------------------------------------------------------------------------------
-# Environment kinds, autoreset handling and step counting
-# --------------------------------------------------------------------------------------------
-
-
-def _counter_env(kind: str, truncate_at: int | None = None):
-    make = make_counter(truncate_at)
-    if kind == "single":
-        return make()
-    if kind == "sb3":
-        return DummyVecEnv([make] * 4)
-    mode = {"next": "NextStep", "same": "SameStep", "disabled": "Disabled"}[kind]
-    return gym.vector.SyncVectorEnv([make] * 4, autoreset_mode=mode)
+# -------------------- Environment kinds, autoreset handling and step counting
 
 
 @pytest.mark.parametrize("kind", ["single", "next", "same", "disabled", "sb3"])
 @pytest.mark.parametrize("truncate_at", [None, 3])
 def test_stored_transitions_never_cross_a_reset(kind, truncate_at):
-    env = _counter_env(kind, truncate_at)
+    env = counter_env(kind, truncate_at)
     n_envs = 1 if kind == "single" else 4
     agent = DQNAgent(env, **FAST, seed=0)
     agent.learn(400)
@@ -257,7 +229,7 @@ def test_stored_transitions_never_cross_a_reset(kind, truncate_at):
     assert len(agent.replay_buffer) == sum(agent.episode_lengths) + int(agent._ep_length.sum())
     if kind == "next":  # one pseudo-step per finished episode is not stored
         assert len(agent.replay_buffer) == 400 - len(agent.episode_lengths) + int(
-            agent._adapter._pending_reset.sum()
+            agent._env.pending_reset.sum()
         )
     else:
         assert len(agent.replay_buffer) == 400
@@ -300,9 +272,8 @@ def test_num_timesteps_and_schedule_across_calls():
         eps_seen.append((local_vars["self"].num_timesteps, local_vars["epsilon"]))
         return True
 
-    agent = DQNAgent(
-        BanditEnv(), exploration_fraction=0.5, exploration_final_eps=0.1, learning_starts=10, seed=0
-    )
+    agent = DQNAgent(BanditEnv(), exploration_fraction=0.5, exploration_final_eps=0.1, learning_starts=10,
+                     seed=0)
     agent.learn(100, callback=record)
     assert agent.num_timesteps == 100
     assert eps_seen[0] == (1, 1.0)
@@ -331,9 +302,7 @@ def test_callback_can_stop_training():
         agent.learn(10, callback="not callable")
 
 
-# --------------------------------------------------------------------------------------------
-# predict
-# --------------------------------------------------------------------------------------------
+# -------------------- predict
 
 
 def test_predict_shapes_and_exploration():
@@ -360,9 +329,7 @@ def test_predict_shapes_and_exploration():
     assert set(random_actions.tolist()) == {0, 1}
 
 
-# --------------------------------------------------------------------------------------------
-# Persistence
-# --------------------------------------------------------------------------------------------
+# -------------------- Persistence
 
 
 def test_save_load_round_trip(tmp_path):
@@ -402,6 +369,20 @@ def test_save_load_round_trip(tmp_path):
         DQNAgent.load(path, env=BanditEnv())
 
 
+def test_loads_the_shipped_controller():
+    # a save of the previous code (format 1) read back: Q-values recorded from the shipped files
+    # (re-record them if the controller is retrained)
+    agent = DQNAgent.load(pretrained_path() / "best_model")
+    assert agent.env is None and agent.num_timesteps == 40_000 and agent.hidden_sizes == (32,)
+    eye = np.eye(4, dtype=np.float32)
+    np.testing.assert_array_equal(agent.predict(eye)[0], [3, 3, 3, 3])
+    with torch.no_grad():
+        q = agent.q_net(torch.from_numpy(eye)).numpy()
+    expected = [[0.6809, 0.7006, 0.6445, 0.7501], [0.6430, 0.6141, 0.6373, 0.6555],
+                [0.5948, 0.5951, 0.5919, 0.5995], [0.6503, 0.6372, 0.6115, 0.6777]]
+    np.testing.assert_allclose(q, expected, atol=1e-4)
+
+
 def test_replay_buffer_round_trip(tmp_path):
     agent = DQNAgent(gym.make("CartPole-v1"), buffer_size=300, seed=0)
     agent.learn(500)  # wraps around the circular buffer
@@ -412,7 +393,7 @@ def test_replay_buffer_round_trip(tmp_path):
     other.load_replay_buffer(file)
     rb, rb2 = agent.replay_buffer, other.replay_buffer
     assert len(rb2) == 300
-    order = rb._ordered_indices()
+    order = np.roll(np.arange(300), -rb.pos)  # oldest first
     for name in ("observations", "next_observations", "actions", "rewards", "terminated"):
         np.testing.assert_array_equal(getattr(rb, name)[order], getattr(rb2, name)[:300])
     small = DQNAgent(gym.make("CartPole-v1"), buffer_size=100, seed=1)
@@ -435,9 +416,7 @@ def test_replay_buffer_is_circular():
     assert set(batch[1].tolist()) <= {5, 6, 7, 8, 9}
 
 
-# --------------------------------------------------------------------------------------------
-# Seeding
-# --------------------------------------------------------------------------------------------
+# -------------------- Seeding
 
 
 def _weights_after_learning(seed: int) -> tuple[list[torch.Tensor], list[float]]:
@@ -455,6 +434,38 @@ def test_same_seed_same_run_different_seed_different_run():
     assert not all(torch.equal(a, b) for a, b in zip(w1, w3))
 
 
+# Recorded with the agent before its rewrite into the compact module (same seed, same run): the sums of each
+# parameter tensor (float32 rounding may differ across CPUs, hence rel 1e-5), and exactly the stored actions
+# (weighted sum), updates, returns and the agent's next random draw.
+RECORDED = {
+    "bandit": {"params": [2.25864, -0.107514, -0.459264, 0.246602], "target": 1.938463, "actions": 17496,
+               "n": 150, "n_updates": 130, "returns": 17.0, "next_draw": 219997010},
+    "vector": {"params": [-0.765484, 0.160633, -0.199924, -0.004447], "target": -0.876326, "actions": 660,
+               "n": 126, "n_updates": 40, "returns": 120.0, "next_draw": 1048132963},
+}
+
+
+@pytest.mark.parametrize("case", sorted(RECORDED))
+def test_short_runs_reproduce_recorded_values(case):
+    if case == "bandit":
+        agent = DQNAgent(BanditEnv(), hidden_sizes=(8,), learning_starts=20, batch_size=8, train_freq=1,
+                         target_update_interval=25, exploration_fraction=0.5, seed=11)
+    else:
+        agent = DQNAgent(gym.vector.SyncVectorEnv([CounterEnv] * 3), hidden_sizes=(8,), learning_starts=30,
+                         batch_size=8, train_freq=2, gradient_steps=2, target_update_interval=20,
+                         exploration_fraction=0.5, seed=12)
+    agent.learn(150)
+    expected, rb = RECORDED[case], agent.replay_buffer
+    n = len(rb)
+    sums = [float(p.detach().double().sum()) for p in agent.q_net.parameters()]
+    np.testing.assert_allclose(sums, expected["params"], rtol=1e-5, atol=1e-6)
+    target = float(sum(p.detach().double().sum() for p in agent.q_net_target.parameters()))
+    assert target == pytest.approx(expected["target"], rel=1e-5, abs=1e-6)
+    assert (n, int(rb.actions[:n] @ np.arange(1, n + 1))) == (expected["n"], expected["actions"])
+    assert (agent.n_updates, sum(agent.episode_returns)) == (expected["n_updates"], expected["returns"])
+    assert int(agent.rng.integers(1 << 30)) == expected["next_draw"]
+
+
 def test_seeding_leaves_global_torch_rng_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
@@ -463,15 +474,12 @@ def test_seeding_leaves_global_torch_rng_alone():
     assert torch.equal(torch.rand(3), expected)
 
 
-# --------------------------------------------------------------------------------------------
-# Logging and progress bar
-# --------------------------------------------------------------------------------------------
+# -------------------- Logging and progress bar
 
 
 def test_progress_bar_tensorboard_and_verbose(tmp_path, capsys):
-    agent = DQNAgent(
-        gym.make("CartPole-v1"), learning_starts=50, verbose=1, tensorboard_log=str(tmp_path / "tb"), seed=0
-    )
+    agent = DQNAgent(gym.make("CartPole-v1"), learning_starts=50, verbose=1,
+                     tensorboard_log=str(tmp_path / "tb"), seed=0)
     agent.learn(300, progress_bar=True, log_interval=2)
     out = capsys.readouterr()
     assert "mean return" in out.out
@@ -483,72 +491,37 @@ def test_progress_bar_tensorboard_and_verbose(tmp_path, capsys):
     assert sorted(r.name for r in (tmp_path / "tb").iterdir()) == ["DQN_1", "DQN_2"]
 
 
-# --------------------------------------------------------------------------------------------
-# Validation
-# --------------------------------------------------------------------------------------------
+# -------------------- Validation
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [
-        ("hidden_sizes", (0,)),
-        ("hidden_sizes", (32, -4)),
-        ("hidden_sizes", 32),
-        ("learning_rate", 0.0),
-        ("learning_rate", -1e-3),
-        ("buffer_size", 0),
-        ("learning_starts", -1),
-        ("batch_size", 0),
-        ("batch_size", 8.5),
-        ("gamma", 1.5),
-        ("gamma", -0.1),
-        ("train_freq", 0),
-        ("gradient_steps", 0),
-        ("target_update_interval", 0),
-        ("exploration_fraction", 1.5),
-        ("exploration_initial_eps", 1.2),
-        ("exploration_final_eps", -0.1),
-        ("max_grad_norm", 0.0),
-        ("seed", -1),
-        ("verbose", -1),
-        ("num_threads", 0),
-        ("device", "no-such-device"),
-    ],
+    [("hidden_sizes", (0,)), ("hidden_sizes", (32, -4)), ("hidden_sizes", 32), ("learning_rate", 0.0),
+     ("learning_rate", -1e-3), ("learning_rate", float("inf")), ("buffer_size", 0), ("learning_starts", -1),
+     ("batch_size", 0), ("batch_size", 8.5), ("gamma", 1.5), ("gamma", -0.1), ("gamma", True),
+     ("gamma", float("nan")), ("train_freq", 0), ("gradient_steps", 0), ("target_update_interval", 0),
+     ("exploration_fraction", 1.5), ("exploration_initial_eps", 1.2), ("exploration_final_eps", -0.1),
+     ("max_grad_norm", 0.0), ("seed", -1), ("seed", 1.5), ("verbose", -1), ("num_threads", 0),
+     ("device", "no-such-device")],
 )
 def test_bad_hyperparameters_raise(name, value):
     with pytest.raises(ValueError, match=name):
         DQNAgent(gym.make("CartPole-v1"), **{name: value})
 
 
-class _DiscreteObsEnv(BanditEnv):
-    def __init__(self):
-        super().__init__()
-        self.observation_space = spaces.Discrete(4)
-
-
-class _BoxActionEnv(BanditEnv):
-    def __init__(self):
-        super().__init__()
-        self.action_space = spaces.Box(-1.0, 1.0, shape=(1,))
-
-
-class _MultiDiscreteActionEnv(BanditEnv):
-    def __init__(self):
-        super().__init__()
-        self.action_space = spaces.MultiDiscrete([2, 2])
-
-
 @pytest.mark.parametrize(
-    ("env_cls", "name"),
+    ("name", "space"),
     [
-        (_DiscreteObsEnv, "observation_space"),
-        (_BoxActionEnv, "action_space"),
-        (_MultiDiscreteActionEnv, "action_space"),
+        ("observation_space", spaces.Discrete(4)),
+        ("action_space", spaces.Box(-1.0, 1.0, shape=(1,))),
+        ("action_space", spaces.MultiDiscrete([2, 2])),
     ],
 )
-def test_bad_spaces_raise(env_cls, name):
+def test_bad_spaces_raise(name, space):
+    env = BanditEnv()
+    setattr(env, name, space)
     with pytest.raises(ValueError, match=name):
-        DQNAgent(env_cls())
+        DQNAgent(env)
 
 
 def test_bad_learn_arguments_and_env_type():
