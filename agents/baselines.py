@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks_fn.base import checked_values
 from evaluation.records import RunRecord, make_record
 from evaluation.runner import check_run_settings, measured, run
-from pso_env.swarm import finite_or_inf
+from pso_env.swarm import BOUND_MODES, finite_or_inf
 
 from . import variants as v
 from .apso import APSO, HMMAPSO
@@ -67,8 +68,8 @@ def _resolve_function(function: Any, dim: int | None) -> Any:
 
 
 def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
-                seed: int = 0, checkpoint_every: int = 10, velocity_clamp: float | None = 0.2, bounds: str = "clip",
-                trace: bool = True, **options: Any) -> RunRecord:
+                seed: int = 0, checkpoint_every: int = 10, velocity_clamp: float | None = 0.2,
+                bounds: str = BOUND_MODES[0], trace: bool = True, **options: Any) -> RunRecord:
     """Run the PSO variant ``name`` on ``function``.
 
     Parameters
@@ -104,7 +105,7 @@ def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size:
 
 
 def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
-    return finite_or_inf(getattr(function, "evaluate", function)(x))
+    return finite_or_inf(checked_values(function, getattr(function, "evaluate", function)(x), len(x)))
 
 
 def _record(values: np.ndarray, function: Any, swarm_size: int, iterations: int, clock: Any,
@@ -113,7 +114,8 @@ def _record(values: np.ndarray, function: Any, swarm_size: int, iterations: int,
     best_so_far = np.minimum.accumulate(values)
     ends = np.minimum(swarm_size * (np.arange(iterations + 1) + 1), len(values)) - 1
     return make_record(function, best_so_far[ends], best_value=best_so_far[-1], evaluations=len(values),
-                       cpu_seconds=clock.cpu, wall_seconds=clock.wall, **fields)
+                       cpu_seconds=clock.cpu, wall_seconds=clock.wall,
+                       nonfinite=int(np.count_nonzero(np.isinf(values))), **fields)
 
 
 def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from pso_env import N_ACTIONS, PSOEnv
-from pso_env.swarm import Swarm
+from pso_env.swarm import BOUND_MODES, Swarm
 
 
 class RuleController:
@@ -32,14 +32,14 @@ class RuleController:
         The rule (reset at every start).
     velocity_clamp : float or None, default 0.2
         Velocity clamp as a fraction of the range (SPEC section 1).
-    bounds : {"clip", "reflect", "none"}, default "clip"
-        Position handling at the box.
+    bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
+        Position handling at the box (:class:`pso_env.Swarm`; the default is SPSO 2011's).
     trace : bool, default True
         Keep the per-iteration ``w`` (the swarm mean where it is per particle), ``c1`` and ``c2``, and
         the rule's own :meth:`~agents.variants.ParameterRule.trace`.
     """
 
-    def __init__(self, rule: Any, *, velocity_clamp: float | None = 0.2, bounds: str = "clip",
+    def __init__(self, rule: Any, *, velocity_clamp: float | None = 0.2, bounds: str = BOUND_MODES[0],
                  trace: bool = True) -> None:
         self.rule, self.velocity_clamp, self.bounds, self.keep_trace = rule, velocity_clamp, bounds, trace
         self.name = rule.name
