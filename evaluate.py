@@ -115,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         from evaluation.storage import load_results
 
-        saved = "nothing saved" if out is None else f"{len(load_results(out)[0])} runs saved in {out}"
-        print(f"interrupted: {saved}; the same command resumes from there", file=sys.stderr)
+        if out is None:
+            print("interrupted before any run: nothing saved", file=sys.stderr)
+        else:
+            saved = len(load_results(out)[0])
+            print(f"interrupted: {saved} runs saved in {out}; the same command resumes from there", file=sys.stderr)
         return 130
 
 
@@ -198,4 +201,8 @@ def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, refer
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # while importing, before anything is written
+        print("interrupted before any run: nothing saved", file=sys.stderr)
+        sys.exit(130)

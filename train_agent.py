@@ -13,9 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from agents.training import TrainConfig, Trainer
-from pso_env.config import field_values
-
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Adds the default to an option's help once, and not to options without one."""
@@ -28,6 +25,8 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: one option per :class:`agents.training.TrainConfig` field, plus the run's place."""
+    from agents.training import TrainConfig  # loads torch and Stable-Baselines3: seconds
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=_HelpFormatter)
     TrainConfig.add_arguments(p)
     p.add_argument("--out", default=None, help="run directory (default: runs/<algo>-seed<seed>)")
@@ -48,6 +47,9 @@ def _given(argv: list[str] | None) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Train (or resume); usage errors exit with status 2, Ctrl-C with 130 after saying what is saved."""
+    from agents.training import TrainConfig, Trainer
+    from pso_env.config import field_values
+
     parser = build_parser()
     args = parser.parse_args(argv)
     out = args.out or f"runs/{args.algo}-seed{args.seed}"
@@ -73,4 +75,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # while loading torch, before anything is written
+        print("interrupted before training started: nothing saved", file=sys.stderr)
+        sys.exit(130)

@@ -479,30 +479,27 @@ class Trainer:
         return rows
 
     def _learn(self, model: Any, steps: int, reset: bool) -> None:
-        done = 0 if reset else int(model.num_timesteps)
-        if self.progress_bar:
+        if self.progress_bar:  # from the saved step to the end of the last whole rollout
             from tqdm.auto import tqdm
 
-            unit = _rollout_steps(model) * self.config.n_envs
+            done, unit = int(model.num_timesteps), _rollout_steps(model) * self.config.n_envs
             self._bar = tqdm(total=done + -(-steps // unit) * unit, initial=done, unit="step", dynamic_ncols=True)
             self._postfix_at = 0.0
         try:
-            self._learn_steps(model, steps, reset)
-        finally:
-            if self._bar is not None:
-                self._bar.close()
-                self._bar = None
-
-    def _learn_steps(self, model: Any, steps: int, reset: bool) -> None:
-        if self.config.algo == "custom-dqn":
+            if self.config.algo != "custom-dqn":
+                model.learn(steps, callback=_SB3Callback(self), reset_num_timesteps=reset,
+                            tb_log_name=self.config.algo)
+                return
             if not reset:  # restore the episode history so that curves and logs continue
                 model.episode_timesteps = [r[0] for r in self._episodes]
                 model.episode_returns = [r[1] for r in self._episodes]
                 model.episode_lengths = [r[2] for r in self._episodes]
             model.learn(steps, callback=lambda loc: self.on_step(loc["self"], loc["self"].num_timesteps),
                         reset_num_timesteps=reset)
-            return
-        model.learn(steps, callback=_SB3Callback(self), reset_num_timesteps=reset, tb_log_name=self.config.algo)
+        finally:
+            if self._bar is not None:
+                self._bar.close()
+                self._bar = None
 
 
 def _rollout_steps(model: Any) -> int:
