@@ -1,8 +1,9 @@
 """Compare learned PSO controllers with hand-designed PSO variants, as in the DQNPSO paper's section 4.
 
-Runs every algorithm on every function with seeds 0 .. runs-1 (resumable: results stored in --out
-are kept, and a re-run only adds the missing runs), then writes summary.csv, report.md and figures
-to --out and prints the mean errors and the t-test counts.
+Runs every algorithm on every function with seeds 0 .. runs-1 into --out (by default a directory
+named after the settings, e.g. results/paper-d30-n30-i1000), then writes summary.csv, report.md and
+figures there and prints each algorithm's average rank and t-test counts. Runs are stored as they
+finish: after Ctrl-C or a kill the same command continues where it stopped.
 
 Examples
 --------
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from evaluation.registry import DEFAULT_ALGORITHMS
+from evaluation.storage import DEFAULT_CHECKPOINT_EVERY
 
 #: Seeds per algorithm and function of the default evaluation: the paper's 10. The paper's protocol with
 #: 14 algorithms (10 functions x 10 seeds, D = 30, N = 30, 1000 iterations) took 166 s with --jobs 2 on an
@@ -31,7 +34,7 @@ def _int_at_least(minimum: int):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
         return value
@@ -84,14 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=_positive_int, default=2, help="worker processes")
     parser.add_argument(
         "--out",
-        default="results/latest",
+        default=argparse.SUPPRESS,
         help="output directory: settings.json, runs.csv, curves.jsonl.gz, summary.csv, report.md, *.png; "
-        "runs already stored there are kept (its settings must match)",
+        "runs already stored there are kept, and one that holds other settings is refused (default: "
+        "results/<functions>-d<dim>-n<swarm size>-i<iterations>, then -shift, -rotate, -c<checkpoint "
+        "spacing> where set)",
     )
     parser.add_argument(
         "--checkpoint-every",
         type=_positive_int,
-        default=10,
+        default=DEFAULT_CHECKPOINT_EVERY,
         help="spacing of the stored curves in iterations",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -103,6 +108,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
+    out = None
+    try:
+        algorithms, functions, reference, out = _check(parser, args)
+        return _evaluate(args, algorithms, functions, reference, out)
+    except KeyboardInterrupt:
+        from evaluation.storage import load_results
+
+        if out is None:
+            print("interrupted before any run: nothing saved", file=sys.stderr)
+        else:
+            saved = len(load_results(out)[0])
+            print(f"interrupted: {saved} runs saved in {out}; the same command resumes from there", file=sys.stderr)
+        return 130
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list, list, str, Path]:
+    """Algorithms, functions, reference and output directory; every option is checked before anything
+    is written (a usage error exits with status 2)."""
     from benchmarks_fn import resolve_functions
 
     try:  # functions first: cheap to check, while algorithms may load networks
@@ -111,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--functions: {exc}")
 
     from evaluation.registry import resolve_algorithm, resolve_algorithms
-    from evaluation.report import console_summary, write_report
-    from evaluation.storage import check_settings, protocol_settings
+    from evaluation.storage import check_settings, default_out_dir, protocol_settings
 
     try:
         algorithms = resolve_algorithms(args.algorithms)
@@ -134,13 +156,19 @@ def main(argv: list[str] | None = None) -> int:
         shift=args.shift,
         rotate=args.rotate,
     )
+    out = Path(getattr(args, "out", None) or default_out_dir(args.functions, settings))
     try:
-        check_settings(args.out, settings)
+        check_settings(out, settings)
     except ValueError as exc:
         parser.error(f"--out: {exc}")
+    return algorithms, functions, reference, out
 
+
+def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, reference: str, out: Path) -> int:
     from evaluation.protocol import run_protocol
+    from evaluation.report import console_summary, write_report
 
+    print(f"{len(algorithms)} algorithms x {len(functions)} functions x {args.runs} runs into {out}", flush=True)
     result = run_protocol(
         algorithms,
         functions,
@@ -148,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         swarm_size=args.swarm_size,
         iterations=args.iterations,
         dim=args.dim,
-        out_dir=args.out,
+        out_dir=out,
         jobs=args.jobs,
         checkpoint_every=args.checkpoint_every,
         shift=args.shift,
@@ -168,9 +196,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"\n{result.done_now} runs made, {result.done_before} found in {result.out_dir}")
-    print(f"report: {report}")
+    print(f"report (full tables, figures): {report}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # while importing, before anything is written
+        print("interrupted before any run: nothing saved", file=sys.stderr)
+        sys.exit(130)

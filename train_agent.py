@@ -4,15 +4,14 @@ Examples
 --------
     .venv/bin/python train_agent.py                                   # the defaults: our DQN, 4 to 8 minutes
     .venv/bin/python train_agent.py --algo ppo --n-envs 4 --out runs/ppo
-    .venv/bin/python train_agent.py --out runs/ppo --algo ppo --n-envs 4 --resume   # continue a run
+    .venv/bin/python train_agent.py --out runs/ppo --resume           # continue it: settings from run.json
+    .venv/bin/python train_agent.py --out runs/ppo --resume --timesteps 400000   # ... with a larger budget
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-
-from agents.training import TrainConfig, Trainer
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -26,32 +25,58 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: one option per :class:`agents.training.TrainConfig` field, plus the run's place."""
+    from agents.training import TrainConfig  # loads torch and Stable-Baselines3: seconds
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=_HelpFormatter)
     TrainConfig.add_arguments(p)
     p.add_argument("--out", default=None, help="run directory (default: runs/<algo>-seed<seed>)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its newest checkpoint, with the settings of its run.json "
+                   "(options given must agree with them, apart from --timesteps, --checkpoint-every, --eval-every)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return p
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+def _given(argv: list[str] | None) -> set[str]:
+    """The destinations of the options the command line sets (parsed again with every default suppressed)."""
+    parser = build_parser()
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv)))
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    """Train (or resume); usage errors exit with status 2, Ctrl-C with 130 after saying what is saved."""
+    from agents.training import TrainConfig, Trainer
+    from pso_env.config import field_values
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
     out = args.out or f"runs/{args.algo}-seed{args.seed}"
     try:
-        config = TrainConfig.from_namespace(args)
+        if args.resume:
+            given = _given(argv)
+            config = TrainConfig.resumed(out, {k: v for k, v in field_values(TrainConfig, args).items() if k in given})
+        else:
+            config = TrainConfig.from_namespace(args)
         trainer = Trainer(config, out, resume=args.resume, progress_bar=not args.no_progress)
     except ValueError as err:
-        print(f"train_agent.py: error: {err}", file=sys.stderr)
-        return 2
-    trainer.run()
+        parser.error(str(err))
+    try:
+        trainer.run()
+    except KeyboardInterrupt:
+        saved = trainer.saved_steps()
+        print(f"interrupted at step {trainer.steps}: {saved} steps saved in {out} (newest checkpoint); "
+              f"`train_agent.py --out {out} --resume` continues from there", file=sys.stderr)
+        return 130
     print(f"model, best_model, checkpoints and logs in {out}/ (best held-out score {trainer.best_score:.3f}: "
           "mean log10 final error, lower is better)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # while loading torch, before anything is written
+        print("interrupted before training started: nothing saved", file=sys.stderr)
+        sys.exit(130)

@@ -17,6 +17,7 @@ A run directory (``train_agent.py --out DIR``) holds:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import json
@@ -24,6 +25,10 @@ import math
 import platform
 import re
 import shutil
+import signal
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -155,13 +160,69 @@ class TrainConfig:
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser, exclude: tuple[str, ...] = ()) -> None:
-        """Add one option per field (``--algo``, ``--iterations``, ``--shift``...) from the declarations."""
+        """Add one option per field (``--algo``, ``--iterations``, ``--shift``...) from the declarations.
+
+        Each value is checked by the parser with the field's own check, so a bad number is a usage error
+        naming the option (``argument --timesteps: must be an integer >= 1, got 0``) before anything runs.
+        """
         add_field_arguments(parser, cls, exclude=exclude)
+        checks = {f.name: f.metadata["check"] for f in dataclasses.fields(cls) if "check" in f.metadata}
+        for action in parser._actions:
+            if action.dest in checks and callable(action.type) and action.choices is None:
+                action.type = _checked_type(action.type, action.dest, checks[action.dest])
+
+    @classmethod
+    def option(cls, name: str) -> str:
+        """The command-line option of field ``name`` (``n_envs`` -> ``--n-envs``)."""
+        meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
+        return meta.get("cli") or "--" + name.replace("_", "-")
+
+    @classmethod
+    def resumed(cls, out: str | Path, changes: dict[str, Any]) -> TrainConfig:
+        """The configuration saved in ``out``'s ``run.json`` with ``changes`` applied (``train_agent.py --resume``).
+
+        Only the budget and the checkpoint/evaluation intervals may change; a change of a setting that
+        defines the run (algorithm, functions, sizes, seed...) is refused.
+
+        Raises
+        ------
+        ValueError
+            Naming ``out`` when it holds no run, or naming the options whose values differ from the saved ones.
+        """
+        path = Path(out) / RUN_CONFIG
+        if not path.is_file():
+            raise ValueError(f"--resume: {str(out)!r} holds no run to resume (no {RUN_CONFIG})")
+        try:
+            saved = json.loads(path.read_text())["config"]
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise ValueError(f"--resume: {path} is unreadable ({err})") from None
+        clash = [k for k in _RUN_KEYS if k in changes and k in saved and changes[k] != saved[k]]
+        if clash:
+            given = ", ".join(f"{cls.option(k)} {changes[k]!r} (saved: {saved[k]!r})" for k in clash)
+            raise ValueError(f"--resume: the run in {str(out)!r} was made with other settings: {given}; "
+                             "leave these options out to continue it, or train into another --out")
+        return cls.from_dict({**saved, **changes})
 
     @classmethod
     def from_namespace(cls, namespace: argparse.Namespace) -> TrainConfig:
         """The configuration of parsed options."""
         return cls(**field_values(cls, namespace))
+
+
+def _checked_type(parse: Any, name: str, check: Any) -> Any:
+    """An argparse type: ``parse`` the text, then run the field's ``check`` (errors without the field's name)."""
+
+    def typed(text: str) -> Any:
+        try:
+            return check(name, parse(text))
+        except ValueError as err:
+            message = str(err).removeprefix(f"{name} ")
+            if message == str(err):  # parse failed: int("x") and the like
+                kind = {"int": "an integer", "float": "a number"}.get(getattr(parse, "__name__", ""), "valid")
+                message = f"must be {kind}, got {text!r}"
+            raise argparse.ArgumentTypeError(message) from None
+
+    return typed
 
 
 def package_versions() -> dict[str, str]:
@@ -225,7 +286,9 @@ class Trainer:
     resume : bool
         Continue from the newest checkpoint in ``out``; its ``run.json`` must hold the same settings.
     progress_bar : bool
-        Show a progress bar of steps, episodes and the recent mean return.
+        Show a progress bar of steps, episodes and the recent mean return: from the resumed step to the
+        last step of the last whole rollout (SB3's PPO/A2C collect ``n_steps`` per environment, the
+        DQNs ``train_freq``; every algorithm steps all ``n_envs`` environments at once).
 
     Raises
     ------
@@ -248,9 +311,11 @@ class Trainer:
                 raise ValueError(f"--out {str(self.out)!r} holds a different run (settings differ: {', '.join(diff)})")
             if not resume:
                 raise ValueError(f"--out {str(self.out)!r} already holds this run: pass --resume to continue it")
-        elif resume and self.out.exists() and any(self.out.iterdir()):
-            raise ValueError(f"--out {str(self.out)!r} holds no {RUN_CONFIG}: nothing to resume")
+        elif resume:
+            raise ValueError(f"--resume: {str(self.out)!r} holds no run to resume (no {RUN_CONFIG})")
         self.best_score = math.inf
+        self.steps = 0  # environment steps made so far (updated while training)
+        self._bar: Any = None
 
     # ---------------------------------------------------------------- files
     def _write_run_json(self) -> None:
@@ -277,9 +342,15 @@ class Trainer:
 
     def _save(self, model: Any, path: Path, with_buffer: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        model.save(str(path))
-        if with_buffer and self.config.algo in _OFF_POLICY:
-            model.save_replay_buffer(str(self._buffer_file(path)))
+        with _sigint_deferred():  # Ctrl-C never leaves half a checkpoint for --resume to load
+            model.save(str(path))
+            if with_buffer and self.config.algo in _OFF_POLICY:
+                model.save_replay_buffer(str(self._buffer_file(path)))
+
+    def saved_steps(self) -> int:
+        """Steps of the newest checkpoint in ``out`` (where ``--resume`` continues; 0 if there is none)."""
+        checkpoints = self._checkpoints()
+        return int(checkpoints[-1].stem.split("_")[1]) if checkpoints else 0
 
     def _append_csv(self, name: str, header: list[str], row: list[Any]) -> None:
         path = self.out / name
@@ -294,7 +365,17 @@ class Trainer:
     def on_step(self, model: Any, num_timesteps: int) -> bool:
         """Checkpoint and evaluate on the held-out functions when their intervals come round."""
         c = self.config
+        self.steps = num_timesteps
         self._log_episodes(model)
+        if self._bar is not None:
+            self._bar.total = max(self._bar.total, num_timesteps)  # rollouts of whole episodes may overrun
+            self._bar.update(num_timesteps - self._bar.n)
+            if time.perf_counter() - self._postfix_at > 0.5:
+                self._postfix_at = time.perf_counter()
+                returns = self._episode_returns(model)
+                if returns:
+                    self._bar.set_postfix(episodes=len(returns), mean_return=f"{np.mean(returns[-100:]):.2f}",
+                                          refresh=False)
         if num_timesteps >= self._next_checkpoint:
             self._next_checkpoint += c.checkpoint_every
             self._save(model, self.out / "checkpoints" / f"step_{num_timesteps}", with_buffer=True)
@@ -398,16 +479,54 @@ class Trainer:
         return rows
 
     def _learn(self, model: Any, steps: int, reset: bool) -> None:
-        if self.config.algo == "custom-dqn":
+        if self.progress_bar:  # from the saved step to the end of the last whole rollout
+            from tqdm.auto import tqdm
+
+            done, unit = int(model.num_timesteps), _rollout_steps(model) * self.config.n_envs
+            self._bar = tqdm(total=done + -(-steps // unit) * unit, initial=done, unit="step", dynamic_ncols=True)
+            self._postfix_at = 0.0
+        try:
+            if self.config.algo != "custom-dqn":
+                model.learn(steps, callback=_SB3Callback(self), reset_num_timesteps=reset,
+                            tb_log_name=self.config.algo)
+                return
             if not reset:  # restore the episode history so that curves and logs continue
                 model.episode_timesteps = [r[0] for r in self._episodes]
                 model.episode_returns = [r[1] for r in self._episodes]
                 model.episode_lengths = [r[2] for r in self._episodes]
             model.learn(steps, callback=lambda loc: self.on_step(loc["self"], loc["self"].num_timesteps),
-                        progress_bar=self.progress_bar, reset_num_timesteps=reset)
-            return
-        model.learn(steps, callback=_SB3Callback(self), progress_bar=self.progress_bar,
-                    reset_num_timesteps=reset, tb_log_name=self.config.algo)
+                        reset_num_timesteps=reset)
+        finally:
+            if self._bar is not None:
+                self._bar.close()
+                self._bar = None
+
+
+def _rollout_steps(model: Any) -> int:
+    """Steps per environment that one learn() call runs in whole multiples of (its rollout length)."""
+    n_steps = getattr(model, "n_steps", None)  # SB3's PPO and A2C: n_steps per environment and rollout
+    if n_steps is not None:
+        return int(n_steps)
+    freq = getattr(model, "train_freq", None)  # SB3's DQNs: a TrainFreq of steps (or episodes: unknown length)
+    unit = getattr(getattr(freq, "unit", None), "value", None)
+    return int(freq.frequency) if unit == "step" else 1
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) back until the block ends, then raise KeyboardInterrupt (main thread only)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) in (
+            signal.SIG_IGN, None):
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 def plot_learning_curve(run_dir: str | Path, path: str | Path | None = None) -> Path:

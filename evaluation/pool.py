@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -104,6 +106,24 @@ def _init_worker(parent: int, algorithms: Sequence[Any], functions: Sequence[Any
     ready.put(os.getpid())
 
 
+@contextlib.contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    """Processes started inside ignore SIGINT for life (an ignored signal stays ignored through exec).
+
+    Ctrl-C reaches the whole foreground process group; only the main process handles it (it stops the
+    workers and reports what was saved), so no worker prints a ``KeyboardInterrupt`` traceback. A
+    Ctrl-C in the main process during the few milliseconds of the start is lost.
+    """
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _call(task: tuple) -> Any:
     """Run one task ``(callable, *args)`` (module level so worker processes can unpickle it)."""
     return task[0](*task[1:])
@@ -135,8 +155,9 @@ def run_tasks(
 
     Notes
     -----
-    Workers use the spawn start method and ``THREAD_VARIABLES = 1``. At most ``2 * jobs`` tasks are
-    queued at a time, so results arrive close to the order of ``tasks``.
+    Workers use the spawn start method and ``THREAD_VARIABLES = 1``, and ignore SIGINT: on Ctrl-C (or
+    any exception) the main process terminates them and re-raises. At most ``2 * jobs`` tasks are queued
+    at a time, so results arrive close to the order of ``tasks``.
     """
     ready = ready or (lambda: None)
     if jobs == 1 or len(tasks) <= 1:
@@ -158,10 +179,11 @@ def run_tasks(
     try:
         pending = iter(tasks)
         running: set[Future] = set()
-        for task in pending:
-            running.add(executor.submit(_call, task))
-            if len(running) >= 2 * jobs:
-                break
+        with _children_ignore_sigint():  # the first submissions start the workers
+            for task in pending:
+                running.add(executor.submit(_call, task))
+                if len(running) >= 2 * jobs:
+                    break
         workers = min(jobs, len(running))  # the first submissions start this many workers
         while workers:  # wait until each is warm (or the pool broke: the futures say why)
             try:
@@ -178,6 +200,10 @@ def run_tasks(
                 task = next(pending, None)
                 if task is not None:
                     running.add(executor.submit(_call, task))
+    except BaseException:
+        for process in list((executor._processes or {}).values()):  # runs in flight would not be stored
+            process.terminate()
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         for var, value in saved.items():

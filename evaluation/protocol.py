@@ -17,7 +17,16 @@ from benchmarks_fn._validate import check_int
 from .pool import run_tasks
 from .records import RunRecord, function_name, function_optimum
 from .registry import Algorithm, resolve_algorithms
-from .storage import append, check_settings, protocol_settings, read_store, repair, write_settings
+from .storage import (
+    DEFAULT_CHECKPOINT_EVERY,
+    append,
+    check_settings,
+    default_out_dir,
+    protocol_settings,
+    read_store,
+    repair,
+    write_settings,
+)
 
 
 @dataclass(frozen=True)
@@ -55,9 +64,9 @@ def run_protocol(
     swarm_size: int = 30,
     iterations: int = 1000,
     dim: int | None = 30,
-    out_dir: str | os.PathLike = "results/latest",
+    out_dir: str | os.PathLike | None = None,
     jobs: int = 1,
-    checkpoint_every: int = 10,
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
     shift: bool = False,
     rotate: bool = False,
     progress: bool = True,
@@ -85,8 +94,9 @@ def run_protocol(
         Particles and iterations of every run.
     dim : int or None, default 30
         Dimension for functions given by name (None: each suite's default).
-    out_dir : path, default "results/latest"
-        Output directory (created), see the module docstring.
+    out_dir : path, optional
+        Output directory (created), see :mod:`evaluation.storage`. Default: named after the functions
+        and settings (:func:`evaluation.storage.default_out_dir`, e.g. ``results/paper-d30-n30-i1000``).
     jobs : int, default 1
         Worker processes (see :func:`evaluation.pool.run_tasks`); the main process writes the results as
         they complete. Every run uses one BLAS/torch thread, and every process warms up (numba
@@ -130,7 +140,8 @@ def run_protocol(
         rotate=rotate,
         settings=settings,
     )
-    out = Path(out_dir)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(
+        functions if isinstance(functions, str) else names, config)
     check_settings(out, config)
     write_settings(out, config)
     stored, curves, needs_repair = read_store(out)

@@ -193,7 +193,10 @@ def _plot_function(
         )
         ax.fill_between(x, q1, q3, color=colors[a], alpha=0.15, lw=0)
     if log:
+        from matplotlib.ticker import NullFormatter
+
         ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks crowd a log axis
     ax.set_title(function)
     ax.set_xlabel("iteration")
     ax.set_ylabel("best error" if log else "best value")
@@ -211,8 +214,8 @@ def plot_convergence(
     """Figure 5 layout: median best error against iterations with the interquartile band, log y.
 
     Writes ``convergence_<function>.png`` per function and ``convergence.png`` with all functions as
-    panels. Errors are clipped to :data:`LOG_FLOOR`; where f* is unknown the raw best values are
-    drawn on a linear scale.
+    panels and one legend above them. Errors are clipped to :data:`LOG_FLOOR`; where f* is unknown the
+    raw best values are drawn on a linear scale.
 
     Returns
     -------
@@ -236,19 +239,31 @@ def plot_convergence(
         fig.savefig(out / name, dpi=100)
         plt.close(fig)
         names.append(name)
+    fig = _panel_figure(curves, algorithms, functions, iterations, colors, reference)
+    fig.savefig(out / "convergence.png", dpi=90)
+    plt.close(fig)
+    return [*names, "convergence.png"]
+
+
+def _panel_figure(
+    curves: Any, algorithms: Sequence[str], functions: Sequence[str], iterations: int,
+    colors: Mapping[str, Any], reference: str | None,
+) -> Any:
+    """All functions as panels of one figure, the legend above the grid (constrained layout keeps it in)."""
+    import matplotlib.pyplot as plt
+
     cols = min(5, len(functions))
     nrows = math.ceil(len(functions) / cols)
-    fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows + 0.8), squeeze=False)
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows + 0.8), squeeze=False,
+                             layout="constrained")
     for ax, function in zip(axes.flat, functions):
         _plot_function(ax, curves, algorithms, function, iterations, colors, reference)
     for ax in list(axes.flat)[len(functions) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), fontsize=8)
-    fig.tight_layout(rect=(0, 0.8 / (3.0 * nrows + 0.8) + 0.02, 1, 1))
-    fig.savefig(out / "convergence.png", dpi=90)
-    plt.close(fig)
-    return [*names, "convergence.png"]
+    fig.legend(handles, labels, loc="outside upper center", ncol=max(1, min(len(labels), 2 * cols)),
+               fontsize=9, frameon=False)
+    return fig
 
 
 def plot_cpu_time(
@@ -330,6 +345,8 @@ def write_report(
 ) -> Path:
     """Write ``summary.csv``, ``report.md`` and the figures for the runs stored in ``out_dir``.
 
+    Per-function convergence figures of an earlier report that this one does not show are removed.
+
     Parameters
     ----------
     out_dir : path
@@ -368,6 +385,8 @@ def write_report(
     ranks = stats.average_ranks(values, algorithms)
     iterations = int(settings.get("iterations") or max(len(e["curve"]) for e in curves.values()))
     convergence = plot_convergence(curves, algorithms, functions, iterations, out, reference)
+    for stale in set(out.glob("convergence_*.png")) - {out / name for name in convergence}:
+        stale.unlink()  # a figure of an earlier report that this one does not show
     cpu_plot = plot_cpu_time(rows, algorithms, out, reference)
 
     others = [a for a in algorithms if a != reference]
@@ -449,29 +468,30 @@ def console_summary(
     algorithms: Sequence[str],
     functions: Sequence[str],
 ) -> str:
-    """Plain-text tables for a terminal: mean final values (Table 3) and t-test counts (Table 4).
+    """A table for a terminal, one row per algorithm, however many functions: average rank, t-test counts, CPU.
 
-    Reads ``summary.csv`` written by :func:`write_report`.
+    Rows are sorted by the average rank of the mean final value (as in ``report.md``); the t-test
+    column counts the functions where ``reference`` is significantly better (+1), not different (0)
+    or worse (-1) than the row's algorithm (Table 4). The width is the longest algorithm name plus 45
+    columns; the full tables are in ``report.md``. Reads ``summary.csv`` written by :func:`write_report`.
     """
     with open(Path(out_dir) / "summary.csv", newline="") as f:
-        summary = list(csv.DictReader(f))
-    cells = {(r["function"], r["algorithm"]): r for r in summary}
-    width = max(10, *(len(a) + 1 for a in algorithms))
-    fwidth = max(9, *(len(f) + 1 for f in functions))
-    head = "function".ljust(fwidth) + "".join(a.rjust(width) for a in algorithms)
-    lines = ["Mean final error (Table 3)", head]
-    for function in functions:
-        lines.append(
-            function.ljust(fwidth)
-            + "".join(
-                (_fmt(float(cells[(function, a)]["mean"])) if (function, a) in cells else "-").rjust(width)
-                for a in algorithms
-            )
-        )
-    others = [a for a in algorithms if a != reference]
-    lines += ["", f"t-test against {reference}: +1 / 0 / -1 (Table 4)"]
-    for a in others:
-        codes = [cells[(f, a)]["t_test"] for f in functions if (f, a) in cells]
-        counts = [sum(1 for c in codes if c == v) for v in ("1", "0", "-1")]
-        lines.append(f"  {a.ljust(width)} {counts[0]:3d} / {counts[1]:3d} / {counts[2]:3d}")
+        cells = {(r["function"], r["algorithm"]): r for r in csv.DictReader(f)}
+    means = {f: {a: np.array([float(cells[(f, a)]["mean"] or "nan")]) for a in algorithms if (f, a) in cells}
+             for f in functions}
+    ranks = stats.average_ranks(means, algorithms)
+    width = max(9, *(len(a) for a in algorithms))
+    lines = [
+        f"Average rank of the mean final value on {len(functions)} function(s) (1 = best). t-test: functions",
+        f"where {reference} is significantly better (+1), not (0), or worse (-1) (Welch, 0.05).",
+        "",
+        f"{'algorithm'.ljust(width)}  avg rank   t-test  +1 /  0 / -1   CPU s/run",
+    ]
+    for a in sorted(algorithms, key=lambda a: (math.isnan(ranks[a]), ranks[a])):
+        own = [cells[(f, a)] for f in functions if (f, a) in cells]
+        codes = [c["t_test"] for c in own]
+        counts = "(reference)".rjust(20) if a == reference else "{:>10} / {:>2} / {:>2}".format(
+            *(sum(1 for c in codes if c == v) for v in ("1", "0", "-1")))
+        cpu = np.mean([float(c["cpu_seconds_mean"]) for c in own]) if own else math.nan
+        lines.append(f"{a.ljust(width)}  {ranks[a]:8.2f}   {counts}   {cpu:9.3g}")
     return "\n".join(lines)

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import os
+import re
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,10 @@ RUN_COLUMNS: tuple[str, ...] = (
 )
 
 SETTINGS_FILE = "settings.json"
+#: Spacing of the stored curves in iterations unless the caller chooses another.
+DEFAULT_CHECKPOINT_EVERY = 10
+#: Folder of the default output directories (:func:`default_out_dir`).
+RESULTS_ROOT = "results"
 RUNS_FILE = "runs.csv"
 CURVES_FILE = "curves.jsonl.gz"
 
@@ -95,7 +101,7 @@ def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> N
     if diffs:
         raise ValueError(
             f"{path.parent} holds results made with other settings ({'; '.join(diffs)}); "
-            "use another output directory or the same settings"
+            "choose another output directory (the default one is named after the settings)"
         )
 
 
@@ -279,6 +285,40 @@ def protocol_settings(
         "version": _package_version(),
         **dict(settings or {}),
     }
+
+
+def default_out_dir(functions: str | Sequence[str], settings: Mapping[str, Any]) -> Path:
+    """The output directory named after the settings, so that other settings never meet these results.
+
+    ``results/<functions>-d<dim>-n<swarm size>-i<iterations>``, then ``-shift`` and ``-rotate`` when on,
+    ``-c<spacing>`` when the curve spacing is not :data:`DEFAULT_CHECKPOINT_EVERY`, and a short hash of
+    any further settings (the package version aside), e.g. ``results/paper-d30-n30-i1000`` or
+    ``results/sphere+rastrigin-d5-n10-i30-shift``. The same command always names the same directory, so
+    it resumes there. Function names over 40 characters are cut to 32 plus a hash of the whole list.
+
+    Parameters
+    ----------
+    functions : str or sequence of str
+        The functions as given (``"paper"``, ``"sphere,rastrigin"``) or their names.
+    settings : mapping
+        :func:`protocol_settings` output.
+    """
+    text = functions if isinstance(functions, str) else ",".join(functions)
+    name = re.sub(r"[^A-Za-z0-9.+-]+", "_", text.replace(",", "+")).strip("_") or "functions"
+    if len(name) > 40:
+        name = f"{name[:32]}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"
+    parts = [name]
+    if settings.get("dim") is not None:
+        parts.append(f"d{settings['dim']}")
+    parts += [f"n{settings['swarm_size']}", f"i{settings['iterations']}"]
+    parts += [flag for flag in ("shift", "rotate") if settings.get(flag)]
+    if settings["checkpoint_every"] != DEFAULT_CHECKPOINT_EVERY:
+        parts.append(f"c{settings['checkpoint_every']}")
+    known = {"dim", "swarm_size", "iterations", "shift", "rotate", "checkpoint_every", "version"}
+    extra = {k: v for k, v in settings.items() if k not in known}
+    if extra:
+        parts.append(hashlib.sha1(json.dumps(extra, sort_keys=True, default=str).encode()).hexdigest()[:6])
+    return Path(RESULTS_ROOT) / "-".join(parts)
 
 
 def write_settings(out: Path, settings: Mapping[str, Any]) -> None:

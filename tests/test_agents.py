@@ -200,7 +200,7 @@ def test_resume_after_a_kill_is_deterministic_and_logs_have_no_duplicates(tmp_pa
 @pytest.mark.parametrize(
     "args, message",
     [(["--algo", "sac"], "invalid choice"), (["--functions", "nosuch"], "functions"),
-     (["--timesteps", "0"], "timesteps"), (["--n-envs", "-1"], "n_envs"),
+     (["--timesteps", "0"], "timesteps"), (["--n-envs", "-1"], "argument --n-envs: must be an integer >= 1, got -1"),
      (["--functions", "sphere", "--held-out", "sphere"], "held_out")],
 )
 def test_train_agent_cli_rejects_bad_arguments_before_training(args, message, tmp_path, capsys):

@@ -63,6 +63,8 @@ DEFAULT_TIMESTEPS = "200"
 #: Shell commands holding this text get these options too: (text, options, why).
 SHELL_EXTRA = [
     ("static:all", ["--functions", "sphere"], "256 algorithms: one function instead of ten"),
+    ("cec2022", ["--dim", "10", "--algorithms", "PSO,APSO"],
+     "CEC 2022 is defined at D = 10 and 20 only (the reduction's D = 5 is refused); 12 functions: two algorithms"),
 ]
 #: Placeholders of inline commands, and the command that makes what they name before the command runs.
 PLACEHOLDERS = {"DIR": ".venv/bin/python train_agent.py --out DIR"}

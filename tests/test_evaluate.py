@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import csv
 import gzip
+import importlib.util
 import json
 import re
 import subprocess
@@ -299,7 +299,7 @@ def test_cli_help_and_usage_errors(tmp_path, uninterrupted):
     ):
         assert option in helped.stdout
     text = " ".join(helped.stdout.split())
-    assert "(default: paper)" in text and "(default: 1000)" in text and "(default: results/latest)" in text
+    assert "(default: paper)" in text and "(default: 1000)" in text and "(default: results/<functions>-d<dim>-n<swarm size>-i<iterations>" in text
     tiny = ["--dim", "5", "--swarm-size", "10", "--iterations", "30", "--runs", "1", "--no-progress"]
     cases = {  # arguments -> what the message must name
         ("--algorithms", "APSO,bogus", "--reference", "APSO"): "bogus",
@@ -450,7 +450,7 @@ def test_cli_default_reference_is_the_first_algorithm(tmp_path, capsys):
 @pytest.mark.parametrize(("option", "value", "message"), [
     ("--swarm-size", "1", "must be an integer >= 2, got 1"),
     ("--runs", "0", "must be an integer >= 1, got 0"),
-    ("--dim", "x", "'x' is not an integer"),
+    ("--dim", "x", "must be an integer, got 'x'"),
 ])
 def test_numeric_options_are_checked_before_anything_is_written(option, value, message, tmp_path, capsys):
     spec = importlib.util.spec_from_file_location("evaluate_cli", ROOT / "evaluate.py")
