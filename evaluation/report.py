@@ -40,7 +40,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 #: Columns of ``summary.csv`` that depend on the machine's speed, not on the seeds.
 TIMING_COLUMNS: tuple[str, ...] = ("cpu_seconds_mean",)
-#: Floor of errors on log-scale plots (errors can be 0 or, through rounding, tiny negatives).
+#: Floor of errors on log-scale plots (an error can be 0).
 LOG_FLOOR = 1e-16
 
 
@@ -157,7 +157,7 @@ def _curve_stack(
     data = np.array([e["curve"][:length] for e in entries], dtype=float)
     optimum = entries[0].get("optimum")
     if optimum is not None:
-        data = data - float(optimum)
+        data = np.maximum(data - float(optimum), 0.0)  # rounding can put a value below f*
     x = np.minimum(np.arange(length) * k, iterations)
     return x, data
 

@@ -9,7 +9,8 @@ Output directory of :func:`evaluation.run_protocol`
 ``runs.csv``
     One row per finished run, appended and flushed as the run ends: the columns of
     :data:`RUN_COLUMNS` (:meth:`RunRecord.to_row` without the ``extra_*`` columns, whose scalar
-    values are kept as one JSON object in the ``extra`` column so the header never changes).
+    values are kept as one JSON object in the ``extra`` column so the header never changes; so is the
+    run's count of non-finite objective values, ``nonfinite``, where it is not 0).
 ``curves.jsonl.gz``
     One JSON object per finished run (``algorithm``, ``function``, ``seed``, ``checkpoint_every``,
     ``optimum`` and the best-so-far ``curve``), each appended as its own gzip member (a file of
@@ -110,6 +111,8 @@ def _typed_row(record: RunRecord) -> dict[str, Any]:
     row = record.to_row()
     out = {c: row.get(c) for c in RUN_COLUMNS if c != "extra"}
     out["extra"] = {k[len("extra_") :]: v for k, v in row.items() if k.startswith("extra_")}
+    if record.nonfinite:  # kept in ``extra`` so that the header of runs.csv does not change
+        out["extra"]["nonfinite"] = int(record.nonfinite)
     return out
 
 

@@ -462,3 +462,21 @@ def test_numeric_options_are_checked_before_anything_is_written(option, value, m
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_non_finite_counts_reach_runs_csv(tmp_path):
+    """A run whose objective returns NaN for part of the box keeps its count in runs.csv's extra."""
+    from benchmarks_fn import from_callable
+
+    def half_nan(x):
+        values = np.sum(x * x, axis=1)
+        return np.where(x[:, 0] > 2.0, np.nan, values)
+
+    fn = from_callable(half_nan, dim=3, lower=-5.0, upper=5.0, name="half-nan", vectorized=True)
+    run_protocol("PSO,RandomSearch", [fn], runs=1, swarm_size=10, iterations=5, dim=None, out_dir=tmp_path,
+                 progress=False)
+    rows = list(csv.DictReader((tmp_path / RUNS_FILE).open()))
+    counts = {r["algorithm"]: json.loads(r["extra"]).get("nonfinite", 0) for r in rows}
+    assert set(counts) == {"PSO", "RandomSearch"}
+    assert all(c > 0 for c in counts.values()), counts
+    assert all(float(r["best_value"]) >= 0 for r in rows)
