@@ -1,32 +1,26 @@
-"""Numba kernels of the paper's 4-state categorical HMM: Baum-Welch re-estimation and the online recursion.
+"""Numba kernels of the paper's 4-state categorical HMM, on which :class:`pso_env.belief.Belief` runs.
 
-:class:`pso_env.belief.Belief` runs on these kernels; the single-sequence entry points compute what one
-sequence of a batch does, bit for bit.
+* Online recursion (Rabiner 1989, sections III-A and III-B): :func:`batch_update` advances B sequences
+  by one symbol, :func:`batch_recompute` and :func:`last_rows` run it over a stored history. One step
+  (:func:`_step`) carries the last Viterbi lattice row, summed in hmmlearn's order
+  (``max_i(delta(t-1, i) + logA(i, j)) + logB(j, o_t)``, so the lattice is hmmlearn's bit for bit), and
+  the normalised forward filter.
+* Baum-Welch (Rabiner 1989, sections III-C and V-A): :func:`baum_welch` (one sequence) and
+  :func:`batch_refit` (several, each with its own length and parameters) are hmmlearn 0.3's
+  ``CategoricalHMM.fit`` with ``implementation="scaling"``, ``params="te"`` (pi fixed), ``init_params=""``
+  and the Dirichlet priors ``1 + pseudocount * current``: the same scaled forward-backward pass, the same
+  sums in the same order, and hmmlearn's stopping rule. :func:`accept_rows` keeps the previous value of
+  degenerate rows of a re-estimate and re-floors it.
 
-* :func:`baum_welch` (one sequence) and :func:`batch_refit` (several sequences, each with its own length
-  and parameters): hmmlearn 0.3's ``CategoricalHMM.fit`` with ``implementation="scaling"``,
-  ``params="te"`` (pi fixed), ``init_params=""`` and the Dirichlet priors ``1 + pseudocount * current``:
-  the same scaled forward-backward pass, the same sums in the same order, and hmmlearn's stopping rule
-  (``n_iter`` EM iterations, fewer once the log-likelihood gains less than ``tol``). The tests check the
-  re-estimates against hmmlearn's ``fit``.
-* :func:`accept_rows`: keeps the previous value of degenerate rows of a re-estimate and re-floors it.
-* :func:`last_rows` and :func:`batch_recompute`: the last Viterbi lattice row and the normalised forward
-  filter over a symbol history, and :func:`batch_update`: one online step for B sequences. They share one
-  recursion (``_first`` / ``_advance``): the Viterbi sums in hmmlearn's order (``delta(t-1, i) + logA(i, j)``, max over i, then ``+ logB(j, o_t)``, so the lattice
-  is hmmlearn's bit for bit) and the normalised forward filter; the tests compare it with a pure-Python
-  transcription and with hmmlearn's ``decode`` / ``predict_proba``.
-
-The model of one sequence enters the online kernels as a ``tables`` array of shape (2, 12, 4) (see
-:func:`model_tables`): ``tables[0]`` holds logarithms, ``tables[1]`` probabilities; row 0 is pi, rows
+The model of one sequence enters the online kernels as a ``tables`` array of shape (2, 12, 4)
+(:func:`model_tables`): ``tables[0]`` holds logarithms, ``tables[1]`` probabilities; row 0 is pi, rows
 1..4 are the rows of A, row ``5 + s`` is the emission probability of symbol ``s`` by each state. The
-logarithms are taken outside numba (:func:`model_tables`), as hmmlearn takes them: libm for pi and A
-(its C++ ``std::log``), numpy for B (its ``_compute_log_likelihood``); numba could vectorise a log loop
-with Intel SVML where that is installed, whose last bits may differ.
+logarithms are taken outside numba, as hmmlearn takes them: libm for pi and A (its C++ ``std::log``),
+numpy for B (its ``_compute_log_likelihood``); numba could vectorise a log loop with Intel SVML where that
+is installed, whose last bits may differ.
 
-No kernel uses fastmath: every sum is formed in a fixed order and results are reproducible bit for bit.
-Symbol arrays are not range-checked inside the batch kernels (the callers validate them); the
-single-sequence entry points check shapes and symbol ranges and raise ValueError, and expect the
-float64 arrays and integer symbol arrays that the trackers pass (other types fail in numba's typing).
+No kernel uses fastmath, so every sum is formed in a fixed order. The batch kernels trust their callers'
+symbols and shapes; the single-sequence entry points check them and raise ValueError.
 """
 
 from __future__ import annotations
@@ -53,7 +47,6 @@ ROW_TOL = 1e-6
 _EDGES = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8)
 
 
-# ------------------------------------------------------------------------------------------ tables
 def model_tables(startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.ndarray) -> np.ndarray:
     """Pack k models into the ``tables`` layout of the online kernels.
 
@@ -73,64 +66,38 @@ def model_tables(startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.n
         ``log``, as hmmlearn's ``_compute_log_likelihood``); ``[:, 1]``: the same without the logarithm.
         ``log(0) = -inf``.
     """
-    k = transmat.shape[0]
+    k, head = transmat.shape[0], 1 + N_STATES
     tab = np.empty((k, 2, N_TABLE_ROWS, N_STATES))
-    probs = tab[:, 1]
-    probs[:, 0] = startprob
-    probs[:, 1 : 1 + N_STATES] = transmat
-    probs[:, 1 + N_STATES :] = emissionprob.transpose(0, 2, 1)
-    head = probs[:, : 1 + N_STATES].ravel().tolist()
-    tab[:, 0, : 1 + N_STATES] = np.fromiter(map(_log, head), float, len(head)).reshape(k, 1 + N_STATES, N_STATES)
+    tab[:, 1, 0] = startprob
+    tab[:, 1, 1:head] = transmat
+    tab[:, 1, head:] = emissionprob.transpose(0, 2, 1)
+    logs = [math.log(x) if x > 0.0 else -math.inf for x in tab[:, 1, :head].ravel().tolist()]
+    tab[:, 0, :head] = np.array(logs).reshape(k, head, N_STATES)
     with np.errstate(divide="ignore"):
-        tab[:, 0, 1 + N_STATES :] = np.log(emissionprob).transpose(0, 2, 1)
+        tab[:, 0, head:] = np.log(emissionprob).transpose(0, 2, 1)
     return tab
-
-
-def _log(x: float) -> float:
-    return math.log(x) if x > 0.0 else -math.inf
 
 
 # ------------------------------------------------------------------------------------------ online
 @njit(cache=True, nogil=True)
-def _first(tab: np.ndarray, s: int, lat: np.ndarray) -> None:
-    """``lat`` = (Viterbi row, filter) after the first symbol ``s``."""
+def _step(tab: np.ndarray, s: int, lat: np.ndarray, first: bool) -> None:
+    """Carry ``lat`` = (Viterbi row, filter) over one more symbol ``s``; ``first``: start from pi."""
     lg, pr = tab[0], tab[1]
-    lat[0, 0] = lg[0, 0] + lg[5 + s, 0]
-    lat[0, 1] = lg[0, 1] + lg[5 + s, 1]
-    lat[0, 2] = lg[0, 2] + lg[5 + s, 2]
-    lat[0, 3] = lg[0, 3] + lg[5 + s, 3]
-    r0 = pr[0, 0] * pr[5 + s, 0]
-    r1 = pr[0, 1] * pr[5 + s, 1]
-    r2 = pr[0, 2] * pr[5 + s, 2]
-    r3 = pr[0, 3] * pr[5 + s, 3]
-    z = r0 + r1 + r2 + r3
-    lat[1, 0] = r0 / z
-    lat[1, 1] = r1 / z
-    lat[1, 2] = r2 / z
-    lat[1, 3] = r3 / z
-
-
-@njit(cache=True, nogil=True)
-def _advance(tab: np.ndarray, s: int, lat: np.ndarray) -> None:
-    """Carry ``lat`` = (Viterbi row, filter) over one more symbol ``s``."""
-    la, pa = tab[0], tab[1]
-    d0, d1, d2, d3 = lat[0, 0], lat[0, 1], lat[0, 2], lat[0, 3]
-    q0, q1, q2, q3 = lat[1, 0], lat[1, 1], lat[1, 2], lat[1, 3]
+    d = (lat[0, 0], lat[0, 1], lat[0, 2], lat[0, 3])
+    q = (lat[1, 0], lat[1, 1], lat[1, 2], lat[1, 3])
     e = 5 + s
-    lat[0, 0] = max(d0 + la[1, 0], d1 + la[2, 0], d2 + la[3, 0], d3 + la[4, 0]) + la[e, 0]
-    lat[0, 1] = max(d0 + la[1, 1], d1 + la[2, 1], d2 + la[3, 1], d3 + la[4, 1]) + la[e, 1]
-    lat[0, 2] = max(d0 + la[1, 2], d1 + la[2, 2], d2 + la[3, 2], d3 + la[4, 2]) + la[e, 2]
-    lat[0, 3] = max(d0 + la[1, 3], d1 + la[2, 3], d2 + la[3, 3], d3 + la[4, 3]) + la[e, 3]
-    r0 = (q0 * pa[1, 0] + q1 * pa[2, 0] + q2 * pa[3, 0] + q3 * pa[4, 0]) * pa[e, 0]
-    r1 = (q0 * pa[1, 1] + q1 * pa[2, 1] + q2 * pa[3, 1] + q3 * pa[4, 1]) * pa[e, 1]
-    r2 = (q0 * pa[1, 2] + q1 * pa[2, 2] + q2 * pa[3, 2] + q3 * pa[4, 2]) * pa[e, 2]
-    r3 = (q0 * pa[1, 3] + q1 * pa[2, 3] + q2 * pa[3, 3] + q3 * pa[4, 3]) * pa[e, 3]
-    z = r0 + r1 + r2 + r3
-    if z > 0.0:  # always true with a floored model; keeps the old filter (never NaN) otherwise
-        lat[1, 0] = r0 / z
-        lat[1, 1] = r1 / z
-        lat[1, 2] = r2 / z
-        lat[1, 3] = r3 / z
+    z = -0.0  # -0.0 + x is x exactly, so the compiler drops that add
+    for j in range(N_STATES):
+        if first:
+            m, r = lg[0, j], pr[0, j]
+        else:
+            m = max(d[0] + lg[1, j], d[1] + lg[2, j], d[2] + lg[3, j], d[3] + lg[4, j])
+            r = q[0] * pr[1, j] + q[1] * pr[2, j] + q[2] * pr[3, j] + q[3] * pr[4, j]
+        lat[0, j] = m + lg[e, j]
+        lat[1, j] = r * pr[e, j]
+        z += lat[1, j]
+    for j in range(N_STATES):  # z > 0 always with a floored model; keep the old filter (never NaN) otherwise
+        lat[1, j] = lat[1, j] / z if z > 0.0 else q[j]
 
 
 @njit(cache=True, nogil=True)
@@ -156,10 +123,19 @@ def _symbol(f: float) -> int:
 
 
 @njit(cache=True, nogil=True)
+def _check_symbols(symbols: np.ndarray) -> None:
+    if symbols.shape[0] < 1:
+        raise ValueError("symbols must hold at least one symbol")
+    for t in range(symbols.shape[0]):
+        if symbols[t] < 0 or symbols[t] >= N_SYMBOLS:
+            raise ValueError("symbols must be integers in 0..6")
+
+
+@njit(cache=True, nogil=True)
 def _last_rows_into(symbols: np.ndarray, n: int, tab: np.ndarray, lat: np.ndarray) -> None:
-    _first(tab, symbols[0], lat)
+    _step(tab, symbols[0], lat, True)
     for t in range(1, n):
-        _advance(tab, symbols[t], lat)
+        _step(tab, symbols[t], lat, False)
 
 
 @njit(cache=True, nogil=True)
@@ -177,35 +153,25 @@ def last_rows(symbols: np.ndarray, tables: np.ndarray) -> np.ndarray:
     -------
     ndarray of shape (2, 4)
         ``[0]``: ``delta_n`` (log-probabilities of the best paths ending in each state), ``[1]``: the
-        filter ``P(S_n | o_1..o_n)``; bit-identical to the tracker's recursion.
+        filter ``P(S_n | o_1..o_n)``; bit-identical to the online recursion.
+
+    Raises
+    ------
+    ValueError
+        Empty or out-of-range ``symbols``, or ``tables`` of another shape.
     """
-    n = symbols.shape[0]
-    if n < 1:
-        raise ValueError("symbols must hold at least one symbol")
+    _check_symbols(symbols)
     if tables.shape != (2, N_TABLE_ROWS, N_STATES):
         raise ValueError("tables must have shape (2, 12, 4)")
-    for t in range(n):
-        if symbols[t] < 0 or symbols[t] >= N_SYMBOLS:
-            raise ValueError("symbols must be integers in 0..6")
     lat = np.empty((2, N_STATES))
-    _last_rows_into(symbols, n, tables, lat)
+    _last_rows_into(symbols, symbols.shape[0], tables, lat)
     return lat
 
 
 @njit(cache=True, nogil=True)
-def batch_update(
-    values: np.ndarray,
-    factors: bool,
-    rows: np.ndarray,
-    history: np.ndarray,
-    counts: np.ndarray,
-    states: np.ndarray,
-    lattice: np.ndarray,
-    tables: np.ndarray,
-    refit_every: int,
-    refit_min_length: int,
-    due: np.ndarray,
-) -> int:
+def batch_update(values: np.ndarray, factors: bool, rows: np.ndarray, history: np.ndarray, counts: np.ndarray,
+                 states: np.ndarray, lattice: np.ndarray, tables: np.ndarray, refit_every: int,
+                 refit_min_length: int, due: np.ndarray) -> int:
     """One online step of sequences ``rows``: store their symbols, advance their rows.
 
     Parameters
@@ -237,9 +203,8 @@ def batch_update(
         Number of sequences due (their indices are ``due[:n]``), or -1 if some row's history is full:
         then nothing was changed.
     """
-    cap = history.shape[1]
     for k in range(rows.shape[0]):
-        if counts[rows[k]] >= cap:
+        if counts[rows[k]] >= history.shape[1]:
             return -1  # nothing changed: the caller grows the history and calls again
     n_due = 0
     for k in range(rows.shape[0]):
@@ -247,13 +212,9 @@ def batch_update(
         s = _symbol(values[k]) if factors else int(values[k])
         n = counts[r]
         history[r, n] = s
-        if n == 0:
-            _first(tables[r], s, lattice[r])
-        else:
-            _advance(tables[r], s, lattice[r])
+        _step(tables[r], s, lattice[r], n == 0)
         states[r] = _argmax4(lattice[r, 0])
-        n += 1
-        counts[r] = n
+        counts[r] = n = n + 1
         if refit_every > 0 and n % refit_every == 0 and n >= refit_min_length:
             due[n_due] = r
             n_due += 1
@@ -261,14 +222,8 @@ def batch_update(
 
 
 @njit(cache=True, nogil=True)
-def batch_recompute(
-    history: np.ndarray,
-    counts: np.ndarray,
-    rows: np.ndarray,
-    tables: np.ndarray,
-    lattice: np.ndarray,
-    states: np.ndarray,
-) -> None:
+def batch_recompute(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, tables: np.ndarray,
+                    lattice: np.ndarray, states: np.ndarray) -> None:
     """:func:`last_rows` of sequences ``rows`` (each with at least one symbol) into ``lattice`` and ``states``."""
     for k in range(rows.shape[0]):
         r = rows[k]
@@ -278,25 +233,14 @@ def batch_recompute(
 
 # ------------------------------------------------------------------------------------------ Baum-Welch
 @njit(cache=True, nogil=True)
-def _estep(
-    x: np.ndarray,
-    n: int,
-    pi: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    fwd: np.ndarray,
-    bwd: np.ndarray,
-    scaling: np.ndarray,
-    trans: np.ndarray,
-    obs: np.ndarray,
-) -> float:
+def _estep(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np.ndarray, fwd: np.ndarray,
+           bwd: np.ndarray, scaling: np.ndarray, trans: np.ndarray, obs: np.ndarray) -> float:
     """hmmlearn's scaled E-step on ``x[:n]``: fills ``trans`` (xi sums) and ``obs`` (posterior counts).
 
     Returns the log-likelihood, or NaN where hmmlearn's ``forward_scaling`` raises (underflow).
     """
     nc = N_STATES  # a constant: the loops over states unroll
-    # forward_scaling
-    s = x[0]
+    s = x[0]  # forward_scaling
     total = 0.0
     for i in range(nc):
         fwd[0, i] = pi[i] * b[i, s]
@@ -324,8 +268,7 @@ def _estep(
         log_prob -= math.log(scale)
         for j in range(nc):
             fwd[t, j] *= scale
-    # backward_scaling
-    for i in range(nc):
+    for i in range(nc):  # backward_scaling
         bwd[n - 1, i] = scaling[n - 1]
     for t in range(n - 2, -1, -1):
         s = x[t + 1]
@@ -346,8 +289,7 @@ def _estep(
         s = x[t]
         for i in range(nc):
             obs[i, s] += fwd[t, i] * bwd[t, i] / total
-    # compute_scaling_xi_sum
-    for t in range(n - 1):
+    for t in range(n - 1):  # compute_scaling_xi_sum
         s = x[t + 1]
         for i in range(nc):
             for j in range(nc):
@@ -356,78 +298,42 @@ def _estep(
 
 
 @njit(cache=True, nogil=True)
-def _mstep(
-    prior_a: np.ndarray, prior_b: np.ndarray, trans: np.ndarray, obs: np.ndarray, a: np.ndarray, b: np.ndarray
-) -> None:
-    """hmmlearn's M-step for ``params="te"``, in place on ``a`` and ``b``; ``prior_*`` are the Dirichlet priors."""
-    nc, nf = N_STATES, N_SYMBOLS
-    for i in range(nc):
+def _mstep_rows(prior: np.ndarray, counts: np.ndarray, p: np.ndarray, keep_zeros: bool) -> None:
+    """hmmlearn's M-step of one matrix, in place: rows of ``max(prior - 1 + counts, 0)`` normalised
+    (all-zero rows stay zero); with ``keep_zeros`` zeros of ``p`` stay zero (forbidden transitions)."""
+    for i in range(p.shape[0]):
         total = 0.0
-        for j in range(nc):
-            v = prior_a[i, j] - 1.0 + trans[i, j]
-            if v < 0.0:  # noqa: PLR1730 - np.maximum(v, 0): a NaN stays NaN
+        for j in range(p.shape[1]):
+            v = prior[i, j] - 1.0 + counts[i, j]
+            if v < 0.0 or (keep_zeros and p[i, j] == 0.0):  # np.maximum(v, 0): a NaN stays NaN
                 v = 0.0
-            if a[i, j] == 0.0:  # forbidden transitions stay forbidden
-                v = 0.0
-            a[i, j] = v
+            p[i, j] = v
             total += v
         if total == 0.0:
             total = 1.0
-        for j in range(nc):
-            a[i, j] /= total
-    for i in range(nc):
-        total = 0.0
-        for k in range(nf):
-            v = prior_b[i, k] - 1.0 + obs[i, k]
-            if v < 0.0:  # noqa: PLR1730 - as above
-                v = 0.0
-            b[i, k] = v
-            total += v
-        if total == 0.0:
-            total = 1.0
-        for k in range(nf):
-            b[i, k] /= total
+        for j in range(p.shape[1]):
+            p[i, j] /= total
 
 
 @njit(cache=True, nogil=True)
-def _baum_welch_into(
-    x: np.ndarray,
-    n: int,
-    pi: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    pseudocount: float,
-    n_iter: int,
-    tol: float,
-    fwd: np.ndarray,
-    bwd: np.ndarray,
-    scaling: np.ndarray,
-) -> float:
+def _baum_welch_into(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np.ndarray, pseudocount: float,
+                     n_iter: int, tol: float, fwd: np.ndarray, bwd: np.ndarray, scaling: np.ndarray) -> float:
     """EM on ``x[:n]`` from ``a``, ``b`` (re-estimated in place); log-likelihood of the last E-step or NaN.
 
     On NaN (underflow) ``a`` and ``b`` are left at their initial values.
     """
-    nc, nf = N_STATES, N_SYMBOLS
-    prior_a = np.empty((nc, nc))
-    prior_b = np.empty((nc, nf))
-    for i in range(nc):
-        for j in range(nc):
-            prior_a[i, j] = 1.0 + pseudocount * a[i, j]
-        for k in range(nf):
-            prior_b[i, k] = 1.0 + pseudocount * b[i, k]
-    a0 = a.copy()
-    b0 = b.copy()
-    trans = np.empty((nc, nc))
-    obs = np.empty((nc, nf))
-    prev = np.nan
-    log_prob = np.nan
+    prior_a, prior_b = 1.0 + pseudocount * a, 1.0 + pseudocount * b
+    a0, b0 = a.copy(), b.copy()
+    trans, obs = np.empty((N_STATES, N_STATES)), np.empty((N_STATES, N_SYMBOLS))
+    prev = log_prob = np.nan
     for it in range(n_iter):
         log_prob = _estep(x, n, pi, a, b, fwd, bwd, scaling, trans, obs)
         if math.isnan(log_prob):
             a[:, :] = a0
             b[:, :] = b0
             return np.nan
-        _mstep(prior_a, prior_b, trans, obs, a, b)
+        _mstep_rows(prior_a, trans, a, True)
+        _mstep_rows(prior_b, obs, b, False)
         # hmmlearn's ConvergenceMonitor: stop once the gain is below tol (after the M-step)
         if it > 0 and log_prob - prev < tol:
             break
@@ -436,15 +342,8 @@ def _baum_welch_into(
 
 
 @njit(cache=True, nogil=True)
-def baum_welch(
-    symbols: np.ndarray,
-    startprob: np.ndarray,
-    transmat: np.ndarray,
-    emissionprob: np.ndarray,
-    pseudocount: float,
-    n_iter: int,
-    tol: float,
-) -> tuple[np.ndarray, np.ndarray, float, bool]:
+def baum_welch(symbols: np.ndarray, startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.ndarray,
+               pseudocount: float, n_iter: int, tol: float) -> tuple[np.ndarray, np.ndarray, float, bool]:
     """Baum-Welch re-estimation of A and B (pi fixed) on one symbol sequence, as hmmlearn's ``fit``.
 
     Equal to ``CategoricalHMM(n_iter=n_iter, tol=tol, params="te", init_params="",
@@ -479,46 +378,39 @@ def baum_welch(
     ok : bool
         False where hmmlearn's scaled forward pass would raise (underflow); the parameters are then
         returned unchanged.
+
+    Raises
+    ------
+    ValueError
+        Empty or out-of-range ``symbols``, parameters of other shapes, or ``n_iter < 1``.
     """
-    n = symbols.shape[0]
-    nc, nf = N_STATES, N_SYMBOLS
-    if n < 1:
-        raise ValueError("symbols must hold at least one symbol")
-    if startprob.shape[0] != nc or transmat.shape != (nc, nc) or emissionprob.shape != (nc, nf):
+    n, nc = symbols.shape[0], N_STATES
+    _check_symbols(symbols)
+    if startprob.shape[0] != nc or transmat.shape != (nc, nc) or emissionprob.shape != (nc, N_SYMBOLS):
         raise ValueError("startprob, transmat and emissionprob must have shapes (4,), (4, 4) and (4, 7)")
     if n_iter < 1:
         raise ValueError("n_iter must be >= 1")
-    for t in range(n):
-        if symbols[t] < 0 or symbols[t] >= nf:
-            raise ValueError("symbols must be integers in 0..6")
-    a = transmat.copy()
-    b = emissionprob.copy()
-    log_prob = _baum_welch_into(
-        symbols, n, startprob, a, b, pseudocount, n_iter, tol,
-        np.empty((n, nc)), np.empty((n, nc)), np.empty(n),
-    )
+    a, b = transmat.copy(), emissionprob.copy()
+    log_prob = _baum_welch_into(symbols, n, startprob, a, b, pseudocount, n_iter, tol,
+                                np.empty((n, nc)), np.empty((n, nc)), np.empty(n))
     return a, b, log_prob, not math.isnan(log_prob)
 
 
 @njit(cache=True, nogil=True)
 def _accept_rows_into(new: np.ndarray, old: np.ndarray, floor: float, out: np.ndarray) -> int:
     rejected = 0
-    nr, nf = new.shape
-    for i in range(nr):
-        good = True
-        total = 0.0
-        for j in range(nf):
-            v = new[i, j]
-            if not (v >= 0.0 and v < np.inf):  # negative, NaN or inf
-                good = False
+    for i in range(new.shape[0]):
+        total, good = 0.0, True
+        for v in new[i]:
+            good = good and 0.0 <= v < np.inf  # not negative, NaN or inf
             total += v
-        take_new = good and abs(total - 1.0) <= ROW_TOL
-        rejected += 0 if take_new else 1
+        take = good and abs(total - 1.0) <= ROW_TOL
+        rejected += 0 if take else 1
         total = 0.0
-        for j in range(nf):
-            out[i, j] = (new[i, j] if take_new else old[i, j]) + floor
+        for j in range(new.shape[1]):
+            out[i, j] = (new[i, j] if take else old[i, j]) + floor
             total += out[i, j]
-        for j in range(nf):
+        for j in range(new.shape[1]):
             out[i, j] /= total
     return rejected
 
@@ -544,28 +436,22 @@ def accept_rows(new: np.ndarray, old: np.ndarray, floor: float) -> tuple[np.ndar
         The accepted, floored matrix.
     int
         Number of rows that kept their previous value.
+
+    Raises
+    ------
+    ValueError
+        ``new`` and ``old`` of different shapes.
     """
     if new.shape != old.shape:
         raise ValueError("new and old must have the same shape")
     out = np.empty(old.shape)
-    rejected = _accept_rows_into(new, old, floor, out)
-    return out, rejected
+    return out, _accept_rows_into(new, old, floor, out)
 
 
 @njit(cache=True, nogil=True)
-def batch_refit(
-    history: np.ndarray,
-    counts: np.ndarray,
-    rows: np.ndarray,
-    startprob: np.ndarray,
-    transmat: np.ndarray,
-    emissionprob: np.ndarray,
-    pseudocount: float,
-    n_iter: int,
-    tol: float,
-    floor: float,
-    n_rejected: np.ndarray,
-) -> np.ndarray:
+def batch_refit(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, startprob: np.ndarray,
+                transmat: np.ndarray, emissionprob: np.ndarray, pseudocount: float, n_iter: int, tol: float,
+                floor: float, n_rejected: np.ndarray) -> np.ndarray:
     """:func:`baum_welch` then :func:`accept_rows` for sequences ``rows``, in place.
 
     Parameters
@@ -589,28 +475,17 @@ def batch_refit(
     ndarray of bool, shape (k,)
         False for the sequences whose re-estimate failed (underflow; parameters unchanged).
     """
-    nc, nf = N_STATES, N_SYMBOLS
-    if transmat.shape[1:] != (nc, nc) or emissionprob.shape[1:] != (nc, nf):
-        raise ValueError("transmat and emissionprob must have shapes (B, 4, 4) and (B, 4, 7)")
     n_max = 1
-    for k in range(rows.shape[0]):
-        n_max = max(n_max, counts[rows[k]])
-    fwd = np.empty((n_max, nc))
-    bwd = np.empty((n_max, nc))
-    scaling = np.empty(n_max)
-    a = np.empty((nc, nc))
-    b = np.empty((nc, nf))
+    for r in rows:
+        n_max = max(n_max, counts[r])
+    fwd, bwd, scaling = np.empty((n_max, N_STATES)), np.empty((n_max, N_STATES)), np.empty(n_max)
+    a, b = np.empty((N_STATES, N_STATES)), np.empty((N_STATES, N_SYMBOLS))
     ok = np.zeros(rows.shape[0], dtype=np.bool_)
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        a[:, :] = transmat[r]
-        b[:, :] = emissionprob[r]
-        log_prob = _baum_welch_into(history[r], counts[r], startprob, a, b, pseudocount, n_iter, tol,
-                                    fwd, bwd, scaling)
-        if math.isnan(log_prob):
-            continue
-        ok[k] = True
-        # transmat[r] / emissionprob[r] still hold the previous parameters while they are read
-        n_rejected[r] += _accept_rows_into(a, transmat[r], floor, transmat[r])
-        n_rejected[r] += _accept_rows_into(b, emissionprob[r], floor, emissionprob[r])
+    for k, r in enumerate(rows):
+        a[:, :], b[:, :] = transmat[r], emissionprob[r]
+        ok[k] = not math.isnan(_baum_welch_into(history[r], counts[r], startprob, a, b, pseudocount, n_iter,
+                                                tol, fwd, bwd, scaling))
+        if ok[k]:  # transmat[r] / emissionprob[r] still hold the previous parameters while they are read
+            n_rejected[r] += _accept_rows_into(a, transmat[r], floor, transmat[r])
+            n_rejected[r] += _accept_rows_into(b, emissionprob[r], floor, emissionprob[r])
     return ok
