@@ -1,19 +1,13 @@
 """The paper's hidden Markov model: from the evolutionary factor to a belief over the four swarm states.
 
 At every PSO iteration the evolutionary factor ``f`` of each of B swarms is discretised into one of
-seven symbols (:func:`pso_env.factor.discretise`) and fed to a 4-state categorical HMM (the DQNPSO
-paper, section 3.4, and SPEC.md; states in the order of :data:`STATE_NAMES`). :class:`Belief` then offers, per swarm,
-
-* ``states``: the last state of the Viterbi path over all symbols seen so far (the paper's belief
-  state, handed to the agent one-hot encoded), and
-* ``posterior``: the filtered posterior ``P(S_t | o_1..o_t)``, the richer "belief as a distribution".
-
-Both are carried forward one symbol at a time in O(K^2) (K = 4) instead of re-decoding the history, in
-one numba call over the B sequences (:mod:`pso_env.hmm_kernels`), and both are exactly what
-:mod:`hmmlearn` computes (``decode(..., algorithm="viterbi")`` and ``predict_proba(X)[-1]``) on the model
-returned by :meth:`Belief.to_hmmlearn`; the tests check this at every step. Baum-Welch re-estimation of
-each sequence's transitions and emissions runs every ``refit_every`` of its symbols, in numba kernels
-that reproduce hmmlearn's ``fit`` (the tests compare them with it); hmmlearn itself is only the
+seven symbols (:func:`pso_env.factor.discretise`) and fed to a 4-state categorical HMM (DQNPSO paper,
+section 3.4; SPEC.md; states in the order of :data:`STATE_NAMES`). :class:`Belief` offers, per swarm, the
+last state of the Viterbi path over all symbols so far (``states``, the paper's belief state, one-hot
+encoded for the agent) and the filtered posterior ``P(S_t | o_1..o_t)`` (``posterior``). Both are carried
+forward one symbol at a time in O(K^2) by numba kernels (:mod:`pso_env.hmm_kernels`) and are exactly
+hmmlearn's ``decode(..., algorithm="viterbi")`` and ``predict_proba(X)[-1]`` on the model of
+:meth:`Belief.to_hmmlearn`. Baum-Welch refits reproduce hmmlearn's ``fit``; hmmlearn is only the tests'
 reference.
 
 Impossible sequences
@@ -22,12 +16,10 @@ The paper's transitions only allow "stay" or "move on along the cycle S1 -> S2 -
 several symbols are emitted by one state only, so real sequences of ``f`` often have probability zero
 under the paper's model (symbol 0, emitted only by convergence, followed by symbol 4, emitted only by
 exploration). The belief therefore decodes with a floored model: ``floor`` is added to every entry of
-A and B and the rows are renormalised, so the paper's zeros become ``floor / (1 + n*floor)`` and every
-sequence has positive probability. The start distribution pi is **not** floored: pi = [1, 0, 0, 0]
-keeps the paper's "a run starts in exploration" (every sequence stays possible because B is floored).
-The floor is re-applied after every re-estimate, so an entry the data do not need stays near
-``floor`` (about 2*floor in the tests), while one the data need can grow from it (with exact zeros it
-never could: Baum-Welch keeps zeros at zero).
+A and B and the rows are renormalised, so the paper's zeros become ``floor / (1 + n*floor)``. pi is
+**not** floored: pi = [1, 0, 0, 0] keeps the paper's "a run starts in exploration". The floor is
+re-applied after every re-estimate, so an entry the data do not need stays near ``floor``, while one the
+data need can grow from it (Baum-Welch keeps exact zeros at zero).
 """
 
 from __future__ import annotations
@@ -107,50 +99,41 @@ def _check_prob(name: str, value: object, default: np.ndarray) -> np.ndarray:
     sums = arr.sum(axis=-1)
     if not np.allclose(sums, 1.0, rtol=0.0, atol=1e-8):
         raise ValueError(f"{name} rows must sum to 1, got sums {sums}")
-    return arr / arr.sum(axis=-1, keepdims=True)
+    return arr / sums[..., None]
 
 
 class Belief:
     """Online Viterbi states and filtered posteriors of B independent symbol sequences, with refits.
 
-    Call :meth:`update` once per PSO iteration with the B swarms' evolutionary factors ``f``. Each
-    sequence keeps the Viterbi lattice's last row and the normalised forward filter, advanced by one
-    symbol in O(K^2), so ``states[i]`` and ``posterior[i]`` are always those of hmmlearn's ``decode`` /
-    ``predict_proba`` over its history, on the model that ``to_hmmlearn(i)`` returns. Each sequence has
-    its own model (A, B re-estimated from its own history); one step is one kernel call over all
-    sequences, and those due for a refit at that step are refitted together by two more.
+    Call :meth:`update` once per PSO iteration with the B swarms' evolutionary factors ``f``: one kernel
+    call advances every sequence's last Viterbi lattice row and forward filter by one symbol, so that
+    ``states[i]`` and ``posterior[i]`` are those of hmmlearn over sequence i's history on the model that
+    ``to_hmmlearn(i)`` returns. Each sequence has its own model, re-estimated from its own history.
 
     Parameters
     ----------
     batch_size : int
         B.
     refit_every : int, default 100
-        Baum-Welch re-estimation of A and B (as hmmlearn's ``fit`` with ``init_params=""``,
-        ``params="te"``: pi fixed) on all symbols of a sequence, every ``refit_every`` of its symbols;
-        0 turns it off, 1 is the paper's "every iteration". After a refit, the sequence's state and
-        posterior are recomputed once from its stored symbols with the new parameters.
-
-        The default is a measurement (``perf/belief_online_vs_decode.py``, BENCHMARKS.md section 2): refits
-        every 100 symbols cost a few percent of a swarm iteration, and the decoded state differs from
-        refitting at every iteration on about 6% of steps (7% with no refits at all).
+        Baum-Welch re-estimation of A and B (hmmlearn's ``fit``, ``params="te"``: pi fixed) on all symbols
+        of a sequence every ``refit_every`` of its symbols (0: never; 1: the paper's every iteration), then
+        the state and posterior are recomputed from the stored symbols. The default is a measurement
+        (BENCHMARKS.md, section 2): a few percent of a swarm iteration, and a decoded state that differs
+        from refitting every iteration on about 6% of steps (7% with no refits).
     floor : float, default 1e-6
         Added to every entry of A and B (rows renormalised) so that no sequence has probability zero
         (see the module docstring); must be in [1e-12, 0.1].
     refit_iter : int, default 1
-        EM iterations per refit (hmmlearn ``n_iter``), starting from the current parameters; with
-        frequent refits one step per refit is an incremental EM over the growing history.
+        EM iterations per refit (hmmlearn ``n_iter``) from the current parameters.
     refit_tol : float, default 1e-4
-        hmmlearn's EM convergence threshold on the log-likelihood gain (only matters when
-        ``refit_iter > 1``).
+        hmmlearn's EM convergence threshold on the log-likelihood gain.
     refit_min_length : int, default 36
         No refit before this many symbols are stored (36 = free scalars of A and B; below it hmmlearn
         warns that the fit is degenerate). Use 1 to refit literally from the first iteration.
     refit_pseudocount : float, default 1.0
         Dirichlet pseudo-counts (hmmlearn ``transmat_prior`` / ``emissionprob_prior`` =
         ``1 + refit_pseudocount * current``): each refit is a MAP step that weighs the current row as
-        this many observations. A state the data visit far less than once keeps its rows instead of
-        having them re-estimated from floor-level posterior mass; a state visited n times moves 1/(1+n)
-        less than plain Baum-Welch. 0 gives plain (maximum-likelihood) Baum-Welch.
+        this many observations, so a state the data hardly visit keeps its rows. 0: plain Baum-Welch.
     startprob, transmat, emissionprob : array-like, optional
         Initial pi (4,), A (4, 4) and B (4, 7), shared by all sequences; default the paper's. Rows must
         sum to 1. A and B are floored as above, pi is used as given.
@@ -167,12 +150,15 @@ class Belief:
         Rows of A or B whose re-estimate was degenerate (NaN, all zero, not stochastic) and which kept
         their previous values instead.
 
+    Raises
+    ------
+    ValueError
+        A parameter out of its range, or probabilities of the wrong shape or not summing to 1.
+
     Notes
     -----
-    * ``f`` is discretised like :func:`pso_env.factor.discretise` (clipped into [0, 1], edges belong
-      to the interval on their right; NaN maps to the top symbol).
-    * The Viterbi lattice is kept unnormalised (log-probabilities of the best paths) so that its
-      arithmetic, and hence tie-breaking, is exactly hmmlearn's; ties go to the lowest state index.
+    The Viterbi lattice is kept unnormalised (log-probabilities of the best paths) so that its
+    arithmetic, and hence tie-breaking, is exactly hmmlearn's; ties go to the lowest state index.
     """
 
     def __init__(self, batch_size: int = 1, refit_every: int = DEFAULT_REFIT_EVERY, floor: float = 1e-6,
@@ -190,7 +176,8 @@ class Belief:
         self.refit_pseudocount = check_real(0.0)("refit_pseudocount", refit_pseudocount)
         self._pi = pi = _check_prob("startprob", startprob, PAPER_STARTPROB)
         self._init_transmat = floor_rows(_check_prob("transmat", transmat, PAPER_TRANSMAT), self.floor)
-        self._init_emissionprob = floor_rows(_check_prob("emissionprob", emissionprob, PAPER_EMISSIONPROB), self.floor)
+        self._init_emissionprob = floor_rows(_check_prob("emissionprob", emissionprob, PAPER_EMISSIONPROB),
+                                             self.floor)
         self._init_tables = model_tables(pi, self._init_transmat[None], self._init_emissionprob[None])[0]
         # (Viterbi row, filter) before any symbol: log pi and pi (rows 0 of the tables)
         self._init_lattice = self._init_tables[:, 0].copy()
@@ -232,7 +219,8 @@ class Belief:
         Parameters
         ----------
         f : array-like of shape (B,), or (k,) with ``indices``
-            Evolutionary factors, discretised as :func:`pso_env.factor.discretise`.
+            Evolutionary factors, discretised as :func:`pso_env.factor.discretise` (clipped into [0, 1],
+            NaN to the top symbol).
         indices : None, k distinct ints or a boolean mask
             Update only these sequences (the others keep their state).
 
@@ -240,6 +228,11 @@ class Belief:
         -------
         ndarray of int, shape (B,)
             A copy of :attr:`states`.
+
+        Raises
+        ------
+        ValueError
+            ``f`` or ``indices`` of the wrong shape, or indices out of range or repeated.
         """
         rows = self._rows(indices)
         values = np.ascontiguousarray(f, dtype=float)
@@ -248,7 +241,7 @@ class Belief:
         return self._step(values, rows, True)
 
     def update_symbols(self, symbols: Any, indices: Any = None) -> np.ndarray:
-        """Feed one symbol (0..6) per sequence (or per index of ``indices``); return all B states."""
+        """:meth:`update` with symbols 0..6 (integers) instead of evolutionary factors."""
         rows = self._rows(indices)
         s = np.asarray(symbols)
         n = rows.size
@@ -270,11 +263,13 @@ class Belief:
     def refit(self, indices: Any = None) -> np.ndarray:
         """Re-estimate A and B of some sequences (None: all) now, by Baum-Welch on their stored symbols.
 
-        Runs :func:`pso_env.hmm_kernels.batch_refit` (hmmlearn's ``fit``: ``refit_iter`` EM iterations
-        from the current parameters, Dirichlet priors ``1 + refit_pseudocount * current``). Rows of a
-        re-estimate that are degenerate (non-finite, negative, or not summing to 1) keep their previous
-        values; the floor is then re-applied, and the states and posteriors are recomputed from the
-        stored symbols.
+        Degenerate rows of a re-estimate (non-finite, negative, not summing to 1) keep their previous
+        values; the floor is re-applied and the states and posteriors recomputed from the stored symbols.
+
+        Parameters
+        ----------
+        indices : None, ints or boolean mask
+            Sequences to refit.
 
         Returns
         -------

@@ -48,23 +48,12 @@ _EDGES = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8)
 
 
 def model_tables(startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.ndarray) -> np.ndarray:
-    """Pack k models into the ``tables`` layout of the online kernels.
+    """Pack k models into the ``tables`` layout of the online kernels: pi (4,), A (k, 4, 4) and B (k, 4, 7)
+    -> (k, 2, 12, 4).
 
-    Parameters
-    ----------
-    startprob : ndarray of shape (4,)
-        pi, shared by the k models.
-    transmat : ndarray of shape (k, 4, 4)
-        A of each model.
-    emissionprob : ndarray of shape (k, 4, 7)
-        B of each model.
-
-    Returns
-    -------
-    ndarray of shape (k, 2, 12, 4)
-        ``[:, 0]``: log pi, log A (libm ``log``, as hmmlearn's C++ viterbi) and log B transposed (numpy's
-        ``log``, as hmmlearn's ``_compute_log_likelihood``); ``[:, 1]``: the same without the logarithm.
-        ``log(0) = -inf``.
+    ``[:, 0]`` holds log pi, log A (libm ``log``, as hmmlearn's C++ viterbi) and log B transposed (numpy's
+    ``log``, as hmmlearn's ``_compute_log_likelihood``), ``log(0) = -inf``; ``[:, 1]`` the same without
+    the logarithm.
     """
     k, head = transmat.shape[0], 1 + N_STATES
     tab = np.empty((k, 2, N_TABLE_ROWS, N_STATES))
@@ -102,7 +91,7 @@ def _step(tab: np.ndarray, s: int, lat: np.ndarray, first: bool) -> None:
 
 @njit(cache=True, nogil=True)
 def _argmax4(d: np.ndarray) -> int:
-    # first maximum, as std::max_element in hmmlearn's viterbi
+    # the first maximum, as std::max_element in hmmlearn's viterbi (np.argmax also checks for NaN: slower)
     best, m = 0, d[0]
     for k in range(1, 4):
         if d[k] > m:
@@ -140,26 +129,9 @@ def _last_rows_into(symbols: np.ndarray, n: int, tab: np.ndarray, lat: np.ndarra
 
 @njit(cache=True, nogil=True)
 def last_rows(symbols: np.ndarray, tables: np.ndarray) -> np.ndarray:
-    """Last Viterbi lattice row and normalised forward filter of one symbol history.
-
-    Parameters
-    ----------
-    symbols : ndarray of int, shape (n,), n >= 1
-        Symbols 0..6.
-    tables : ndarray of shape (2, 12, 4)
-        The model (:func:`model_tables`).
-
-    Returns
-    -------
-    ndarray of shape (2, 4)
-        ``[0]``: ``delta_n`` (log-probabilities of the best paths ending in each state), ``[1]``: the
-        filter ``P(S_n | o_1..o_n)``; bit-identical to the online recursion.
-
-    Raises
-    ------
-    ValueError
-        Empty or out-of-range ``symbols``, or ``tables`` of another shape.
-    """
+    """Last Viterbi lattice row and normalised forward filter of one history ``symbols`` (n >= 1 ints in
+    0..6) under ``tables`` (2, 12, 4): shape (2, 4), ``[0]`` = ``delta_n`` (log-probabilities of the best
+    paths ending in each state), ``[1]`` = ``P(S_n | o_1..o_n)``; ValueError on other input."""
     _check_symbols(symbols)
     if tables.shape != (2, N_TABLE_ROWS, N_STATES):
         raise ValueError("tables must have shape (2, 12, 4)")
@@ -172,36 +144,15 @@ def last_rows(symbols: np.ndarray, tables: np.ndarray) -> np.ndarray:
 def batch_update(values: np.ndarray, factors: bool, rows: np.ndarray, history: np.ndarray, counts: np.ndarray,
                  states: np.ndarray, lattice: np.ndarray, tables: np.ndarray, refit_every: int,
                  refit_min_length: int, due: np.ndarray) -> int:
-    """One online step of sequences ``rows``: store their symbols, advance their rows.
+    """One online step of distinct sequences ``rows`` (k,): store their symbols, advance their rows.
 
-    Parameters
-    ----------
-    values : ndarray of float, shape (k,)
-        The new evolutionary factor (discretised here, as :func:`pso_env.factor.discretise`) or symbol
-        (0..6, not checked here) of each of sequences ``rows``.
-    factors : bool
-        Whether ``values`` are evolutionary factors (else symbols).
-    rows : ndarray of int, shape (k,)
-        Distinct sequence indices.
-    history : ndarray of int8, shape (B, capacity)
-        Symbols of each sequence; ``history[r, counts[r]]`` receives the new one.
-    counts, states : ndarray of int, shape (B,)
-        Symbols stored per sequence, and its Viterbi state (first argmax of ``lattice[r, 0]``).
-    lattice : ndarray of shape (B, 2, 4)
-        Viterbi row and filter of each sequence.
-    tables : ndarray of shape (B, 2, 12, 4)
-        Model of each sequence (:func:`model_tables`).
-    refit_every, refit_min_length : int
-        A sequence is due for a refit when its count reaches a multiple of ``refit_every`` (> 0) that
-        is at least ``refit_min_length``.
-    due : ndarray of int, shape (>= k,)
-        Receives the indices of the sequences due for a refit.
-
-    Returns
-    -------
-    int
-        Number of sequences due (their indices are ``due[:n]``), or -1 if some row's history is full:
-        then nothing was changed.
+    ``values`` (k,) are evolutionary factors (``factors``: discretised here, as
+    :func:`pso_env.factor.discretise`) or symbols 0..6 (not checked). Per sequence r of B: ``history``
+    (B, capacity) int8 receives the symbol at ``counts[r]``, ``lattice`` (B, 2, 4) holds the Viterbi row
+    and filter, ``states`` the first argmax of the Viterbi row, ``tables`` (B, 2, 12, 4) the model.
+    A sequence is due for a refit when its count reaches a multiple of ``refit_every`` (> 0) that is at
+    least ``refit_min_length``; returns the number n of sequences due (their indices go to ``due[:n]``),
+    or -1, with nothing changed, if some row's history is full.
     """
     for k in range(rows.shape[0]):
         if counts[rows[k]] >= history.shape[1]:
@@ -344,45 +295,16 @@ def _baum_welch_into(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np
 @njit(cache=True, nogil=True)
 def baum_welch(symbols: np.ndarray, startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.ndarray,
                pseudocount: float, n_iter: int, tol: float) -> tuple[np.ndarray, np.ndarray, float, bool]:
-    """Baum-Welch re-estimation of A and B (pi fixed) on one symbol sequence, as hmmlearn's ``fit``.
+    """Baum-Welch re-estimation of A (4, 4) and B (4, 7), pi fixed, on one sequence of n >= 1 symbols 0..6.
 
     Equal to ``CategoricalHMM(n_iter=n_iter, tol=tol, params="te", init_params="",
     implementation="scaling", transmat_prior=1 + pseudocount * transmat,
     emissionprob_prior=1 + pseudocount * emissionprob).fit(symbols[:, None])`` started from these
-    parameters.
-
-    Parameters
-    ----------
-    symbols : ndarray of int, shape (n,), n >= 1
-        Symbols 0..6.
-    startprob : ndarray of shape (4,)
-        pi (not re-estimated).
-    transmat : ndarray of shape (4, 4)
-        A to start from (not modified).
-    emissionprob : ndarray of shape (4, 7)
-        B to start from (not modified).
-    pseudocount : float
-        Weight of the current parameters in the Dirichlet priors (0: maximum likelihood).
-    n_iter : int
-        Maximum number of EM iterations (>= 1).
-    tol : float
-        Stop after the iteration whose log-likelihood gained less than ``tol`` over the previous one.
-
-    Returns
-    -------
-    transmat : ndarray of shape (4, 4)
-    emissionprob : ndarray of shape (4, 7)
-        The re-estimate (rows may be degenerate, e.g. all zero; see :func:`accept_rows`).
-    log_prob : float
-        Log-likelihood of the sequence under the parameters of the last E-step.
-    ok : bool
-        False where hmmlearn's scaled forward pass would raise (underflow); the parameters are then
-        returned unchanged.
-
-    Raises
-    ------
-    ValueError
-        Empty or out-of-range ``symbols``, parameters of other shapes, or ``n_iter < 1``.
+    parameters (which are not modified): ``n_iter`` >= 1 EM iterations at most, fewer once the
+    log-likelihood gains less than ``tol``. Returns the re-estimated A and B (rows may be degenerate,
+    e.g. all zero: see :func:`accept_rows`), the log-likelihood under the parameters of the last E-step,
+    and False (with the parameters unchanged and a NaN log-likelihood) where hmmlearn's scaled forward
+    pass would raise (underflow). ValueError on bad shapes, symbols or ``n_iter``.
     """
     n, nc = symbols.shape[0], N_STATES
     _check_symbols(symbols)
@@ -417,30 +339,12 @@ def _accept_rows_into(new: np.ndarray, old: np.ndarray, floor: float, out: np.nd
 
 @njit(cache=True, nogil=True)
 def accept_rows(new: np.ndarray, old: np.ndarray, floor: float) -> tuple[np.ndarray, int]:
-    """Replace the degenerate rows of a re-estimate by the previous ones, then re-floor every row.
+    """Replace the degenerate rows of a re-estimate ``new`` by those of ``old`` (same shape), then re-floor.
 
     A row is degenerate when an entry is negative or not finite, or when its sum is more than
-    :data:`ROW_TOL` away from 1 (e.g. the all-zero rows of states the data never visit). Floor:
-    ``floor`` is added to every entry and the row renormalised (as :func:`pso_env.belief.floor_rows`).
-
-    Parameters
-    ----------
-    new, old : ndarray of shape (R, C)
-        Re-estimate and previous (row-stochastic) matrix.
-    floor : float
-        Added to every entry before renormalising.
-
-    Returns
-    -------
-    ndarray of shape (R, C)
-        The accepted, floored matrix.
-    int
-        Number of rows that kept their previous value.
-
-    Raises
-    ------
-    ValueError
-        ``new`` and ``old`` of different shapes.
+    :data:`ROW_TOL` away from 1 (e.g. the all-zero rows of states the data never visit). Every row then
+    gets ``floor`` added and is renormalised (as :func:`pso_env.belief.floor_rows`). Returns the new
+    matrix and the number of rows that kept their previous value.
     """
     if new.shape != old.shape:
         raise ValueError("new and old must have the same shape")
@@ -452,28 +356,12 @@ def accept_rows(new: np.ndarray, old: np.ndarray, floor: float) -> tuple[np.ndar
 def batch_refit(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, startprob: np.ndarray,
                 transmat: np.ndarray, emissionprob: np.ndarray, pseudocount: float, n_iter: int, tol: float,
                 floor: float, n_rejected: np.ndarray) -> np.ndarray:
-    """:func:`baum_welch` then :func:`accept_rows` for sequences ``rows``, in place.
+    """:func:`baum_welch` then :func:`accept_rows` for distinct sequences ``rows``, in place.
 
-    Parameters
-    ----------
-    history : ndarray of int, shape (B, capacity)
-        Symbols of each sequence; sequence ``r`` uses ``history[r, :counts[r]]`` (``counts[r] >= 1``).
-    counts : ndarray of int, shape (B,)
-    rows : ndarray of int, shape (k,)
-        Distinct sequences to refit.
-    startprob : ndarray of shape (4,)
-        pi, shared.
-    transmat, emissionprob : ndarray of shape (B, 4, 4), (B, 4, 7)
-        Each sequence's parameters; rows ``rows`` are replaced by their accepted, floored re-estimates.
-    pseudocount, n_iter, tol, floor
-        As for :func:`baum_welch` and :func:`accept_rows`.
-    n_rejected : ndarray of int, shape (B,)
-        Incremented by the number of degenerate rows kept at their previous values.
-
-    Returns
-    -------
-    ndarray of bool, shape (k,)
-        False for the sequences whose re-estimate failed (underflow; parameters unchanged).
+    Sequence r uses ``history[r, :counts[r]]`` (at least one symbol) and its parameters ``transmat[r]``
+    (B, 4, 4) and ``emissionprob[r]`` (B, 4, 7), which receive the accepted, floored re-estimate; pi is
+    shared; ``n_rejected[r]`` counts the degenerate rows kept. Returns, per sequence of ``rows``, False
+    where the re-estimate underflowed (parameters unchanged).
     """
     n_max = 1
     for r in rows:

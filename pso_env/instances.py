@@ -6,10 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks_fn import canonical_name, get_function, get_suite
-
-INSTANCE_ORDERS = ("random", "round_robin")
-SUITES = ("paper", "bbob", "cec2022")
+from benchmarks_fn import SUITES, canonical_name, get_function, get_suite
 
 
 def _is_function_object(obj: Any) -> bool:
@@ -25,13 +22,13 @@ class InstanceSet:
         Names use ``dim``; a suite name (``"paper"``, ``"bbob"``, ``"cec2022"``) expands to its entries
         (:func:`benchmarks_fn.get_suite`), which carry their own dimensions.
     dim : int
-        Dimension for functions given by name.
+        Dimension for functions given by name (>= 1; checked by :class:`pso_env.EnvConfig`).
     shift, rotate : bool
         Give paper functions named here their CEC-style form with a fresh transformation per episode,
         seeded from the environment (suite functions are transformed by their suite already; function
         objects are used as they are).
     order : {"random", "round_robin"}
-        How :meth:`pick` chooses the next function.
+        How :meth:`pick` chooses the next function (checked by :class:`pso_env.EnvConfig`).
 
     Raises
     ------
@@ -42,10 +39,6 @@ class InstanceSet:
 
     def __init__(self, spec: Any, dim: int, *, shift: bool = False, rotate: bool = False,
                  order: str = "random") -> None:
-        if order not in INSTANCE_ORDERS:
-            raise ValueError(f"instance_order must be one of {INSTANCE_ORDERS}, got {order!r}")
-        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 1:
-            raise ValueError(f"dim must be an integer >= 1, got {dim!r}")
         self.dim, self.shift, self.rotate, self.order = int(dim), bool(shift), bool(rotate), order
         items = spec if isinstance(spec, (list, tuple)) and not _is_entry(spec) else [spec]
         self.entries: list[Any] = []

@@ -10,7 +10,6 @@ from gymnasium import spaces
 from numba import njit
 
 from .actions import ActionConfig
-from .config import OBS_MODES  # noqa: F401 - the modes, listed with the configuration
 from .reward import Reward
 
 #: Names of the entries of a "features" observation, in order.
