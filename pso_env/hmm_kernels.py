@@ -1,7 +1,7 @@
 """Numba kernels of the paper's 4-state categorical HMM, on which :class:`pso_env.belief.Belief` runs.
 
 * Online recursion (Rabiner 1989, sections III-A and III-B): :func:`batch_update` advances B sequences
-  by one symbol, :func:`batch_recompute` and :func:`last_rows` run it over a stored history. One step
+  by one symbol, :func:`batch_recompute` runs it over their stored histories. One step
   (:func:`_step`) carries the last Viterbi lattice row, summed in hmmlearn's order
   (``max_i(delta(t-1, i) + logA(i, j)) + logB(j, o_t)``, so the lattice is hmmlearn's bit for bit), and
   the normalised forward filter.
@@ -20,7 +20,7 @@ numpy for B (its ``_compute_log_likelihood``); numba could vectorise a log loop 
 is installed, whose last bits may differ.
 
 No kernel uses fastmath, so every sum is formed in a fixed order. The batch kernels trust their callers'
-symbols and shapes; the single-sequence entry points check them and raise ValueError.
+symbols and shapes; :func:`baum_welch` and :func:`accept_rows` check theirs and raise ValueError.
 """
 
 from __future__ import annotations
@@ -112,35 +112,6 @@ def _symbol(f: float) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _check_symbols(symbols: np.ndarray) -> None:
-    if symbols.shape[0] < 1:
-        raise ValueError("symbols must hold at least one symbol")
-    for t in range(symbols.shape[0]):
-        if symbols[t] < 0 or symbols[t] >= N_SYMBOLS:
-            raise ValueError("symbols must be integers in 0..6")
-
-
-@njit(cache=True, nogil=True)
-def _last_rows_into(symbols: np.ndarray, n: int, tab: np.ndarray, lat: np.ndarray) -> None:
-    _step(tab, symbols[0], lat, True)
-    for t in range(1, n):
-        _step(tab, symbols[t], lat, False)
-
-
-@njit(cache=True, nogil=True)
-def last_rows(symbols: np.ndarray, tables: np.ndarray) -> np.ndarray:
-    """Last Viterbi lattice row and normalised forward filter of one history ``symbols`` (n >= 1 ints in
-    0..6) under ``tables`` (2, 12, 4): shape (2, 4), ``[0]`` = ``delta_n`` (log-probabilities of the best
-    paths ending in each state), ``[1]`` = ``P(S_n | o_1..o_n)``; ValueError on other input."""
-    _check_symbols(symbols)
-    if tables.shape != (2, N_TABLE_ROWS, N_STATES):
-        raise ValueError("tables must have shape (2, 12, 4)")
-    lat = np.empty((2, N_STATES))
-    _last_rows_into(symbols, symbols.shape[0], tables, lat)
-    return lat
-
-
-@njit(cache=True, nogil=True)
 def batch_update(values: np.ndarray, factors: bool, rows: np.ndarray, history: np.ndarray, counts: np.ndarray,
                  states: np.ndarray, lattice: np.ndarray, tables: np.ndarray, refit_every: int,
                  refit_min_length: int, due: np.ndarray) -> int:
@@ -175,11 +146,14 @@ def batch_update(values: np.ndarray, factors: bool, rows: np.ndarray, history: n
 @njit(cache=True, nogil=True)
 def batch_recompute(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, tables: np.ndarray,
                     lattice: np.ndarray, states: np.ndarray) -> None:
-    """:func:`last_rows` of sequences ``rows`` (each with at least one symbol) into ``lattice`` and ``states``."""
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        _last_rows_into(history[r], counts[r], tables[r], lattice[r])
-        states[r] = _argmax4(lattice[r, 0])
+    """Recompute ``lattice`` and ``states`` of sequences ``rows`` (:func:`batch_update`'s arrays) over their
+    stored histories (at least one symbol each): bit for bit what the online steps gave."""
+    for r in rows:
+        tab, lat, x = tables[r], lattice[r], history[r]
+        _step(tab, x[0], lat, True)
+        for t in range(1, counts[r]):
+            _step(tab, x[t], lat, False)
+        states[r] = _argmax4(lat[0])
 
 
 # ------------------------------------------------------------------------------------------ Baum-Welch
@@ -307,7 +281,8 @@ def baum_welch(symbols: np.ndarray, startprob: np.ndarray, transmat: np.ndarray,
     pass would raise (underflow). ValueError on bad shapes, symbols or ``n_iter``.
     """
     n, nc = symbols.shape[0], N_STATES
-    _check_symbols(symbols)
+    if n < 1 or symbols.min() < 0 or symbols.max() >= N_SYMBOLS:
+        raise ValueError("symbols must be n >= 1 integers in 0..6")
     if startprob.shape[0] != nc or transmat.shape != (nc, nc) or emissionprob.shape != (nc, N_SYMBOLS):
         raise ValueError("startprob, transmat and emissionprob must have shapes (4,), (4, 4) and (4, 7)")
     if n_iter < 1:
@@ -319,7 +294,17 @@ def baum_welch(symbols: np.ndarray, startprob: np.ndarray, transmat: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def _accept_rows_into(new: np.ndarray, old: np.ndarray, floor: float, out: np.ndarray) -> int:
+def accept_rows(new: np.ndarray, old: np.ndarray, floor: float, out: np.ndarray) -> int:
+    """Replace the degenerate rows of a re-estimate ``new`` by those of ``old``, re-floor, write to ``out``.
+
+    ``new``, ``old`` and ``out`` (which may be ``old``) have one shape (R, C). A row is degenerate when an
+    entry is negative or not finite, or when its sum is more than :data:`ROW_TOL` away from 1 (e.g. the
+    all-zero rows of states the data never visit). Every row then gets ``floor`` added and is renormalised
+    (as :func:`pso_env.belief.floor_rows`). Returns the number of rows that kept their previous value;
+    ValueError if the shapes differ.
+    """
+    if new.shape != old.shape or out.shape != old.shape:
+        raise ValueError("new, old and out must have the same shape")
     rejected = 0
     for i in range(new.shape[0]):
         total, good = 0.0, True
@@ -335,21 +320,6 @@ def _accept_rows_into(new: np.ndarray, old: np.ndarray, floor: float, out: np.nd
         for j in range(new.shape[1]):
             out[i, j] /= total
     return rejected
-
-
-@njit(cache=True, nogil=True)
-def accept_rows(new: np.ndarray, old: np.ndarray, floor: float) -> tuple[np.ndarray, int]:
-    """Replace the degenerate rows of a re-estimate ``new`` by those of ``old`` (same shape), then re-floor.
-
-    A row is degenerate when an entry is negative or not finite, or when its sum is more than
-    :data:`ROW_TOL` away from 1 (e.g. the all-zero rows of states the data never visit). Every row then
-    gets ``floor`` added and is renormalised (as :func:`pso_env.belief.floor_rows`). Returns the new
-    matrix and the number of rows that kept their previous value.
-    """
-    if new.shape != old.shape:
-        raise ValueError("new and old must have the same shape")
-    out = np.empty(old.shape)
-    return out, _accept_rows_into(new, old, floor, out)
 
 
 @njit(cache=True, nogil=True)
@@ -374,6 +344,6 @@ def batch_refit(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, start
         ok[k] = not math.isnan(_baum_welch_into(history[r], counts[r], startprob, a, b, pseudocount, n_iter,
                                                 tol, fwd, bwd, scaling))
         if ok[k]:  # transmat[r] / emissionprob[r] still hold the previous parameters while they are read
-            n_rejected[r] += _accept_rows_into(a, transmat[r], floor, transmat[r])
-            n_rejected[r] += _accept_rows_into(b, emissionprob[r], floor, emissionprob[r])
+            n_rejected[r] += accept_rows(a, transmat[r], floor, transmat[r])
+            n_rejected[r] += accept_rows(b, emissionprob[r], floor, emissionprob[r])
     return ok
