@@ -30,11 +30,10 @@ import math
 import numpy as np
 from numba import njit
 
-from .factor import SYMBOL_EDGES
+from .factor import N_SYMBOLS
 
-#: Hidden states K and symbols M of the paper's model.
+#: Hidden states K of the paper's model.
 N_STATES = 4
-N_SYMBOLS = len(SYMBOL_EDGES) + 1
 #: Rows of a model's ``tables``: pi, the 4 rows of A, then one row per symbol.
 N_TABLE_ROWS = 1 + N_STATES + N_SYMBOLS
 #: hmmlearn's ``forward_scaling`` raises (underflow) when a frame's unnormalised sum is below this.

@@ -107,12 +107,12 @@ class InstanceSet:
                     raise ValueError(f"options['function'] index must be in 0..{len(self.entries) - 1}, got {choice}")
                 index = int(choice)
             elif isinstance(choice, str):
-                matches = [i for i, n in enumerate(self.names) if n == choice or _base(self._built[i]) == choice]
-                if not matches:
+                index = next((i for i, fn in enumerate(self._built)
+                              if choice in (fn.name, getattr(fn, "base_name", fn.name))), None)
+                if index is None:
                     if choice.strip().lower() in SUITES:
                         raise ValueError(f"options['function'] must name one function, got the suite {choice!r}")
                     return self._build(self._expand(choice)[0], transform_seed)
-                index = matches[0]
             else:
                 raise ValueError(f"options['function'] must be an index, a name or a function object, got {choice!r}")
         elif len(self.entries) == 1:
@@ -131,7 +131,3 @@ class InstanceSet:
 def _is_entry(item: Any) -> bool:
     return (isinstance(item, tuple) and 2 <= len(item) <= 3 and isinstance(item[0], str)
             and isinstance(item[1], (int, np.integer)) and (len(item) == 2 or isinstance(item[2], dict)))
-
-
-def _base(fn: Any) -> str:
-    return getattr(fn, "base_name", fn.name)

@@ -376,28 +376,14 @@ def test_refits_follow_hmmlearn(refit_every, refit_iter):
             before = tracker.to_hmmlearn()
             n_before = tracker.n_refits
             state = tracker.update_symbol(int(s))
-            x = tracker.symbols[:, None]
             if t % refit_every == 0:
                 assert tracker.n_refits == n_before + 1
-                # hmmlearn's own fit, same settings and priors, from the old parameters
-                ref = hmmlearn_fit(x[:, 0], before.startprob_, before.transmat_, before.emissionprob_,
-                                   tracker.refit_pseudocount, refit_iter, tracker.refit_tol, before.implementation)
-                ok_a = np.isclose(ref.transmat_.sum(axis=1), 1.0, atol=1e-6)
-                ok_b = np.isclose(ref.emissionprob_.sum(axis=1), 1.0, atol=1e-6)
-                exp_a = floor_rows(np.where(ok_a[:, None], ref.transmat_, before.transmat_), tracker.floor)
-                exp_b = floor_rows(
-                    np.where(ok_b[:, None], ref.emissionprob_, before.emissionprob_), tracker.floor
-                )
-                np.testing.assert_allclose(tracker.transmat, exp_a, rtol=0, atol=1e-9)
-                np.testing.assert_allclose(tracker.emissionprob, exp_b, rtol=0, atol=1e-9)
+                assert_refit_is_hmmlearns(tracker, before, "log", rtol=0, atol=1e-9)
                 np.testing.assert_array_equal(tracker.startprob, PAPER_STARTPROB)  # pi fixed
             else:
                 assert tracker.n_refits == n_before
-            model = tracker.to_hmmlearn()
-            log_prob, path = model.decode(x, algorithm="viterbi")
-            assert state == path[-1]
-            assert tracker.viterbi_log_prob == log_prob
-            np.testing.assert_allclose(tracker.posterior, model.predict_proba(x)[-1], rtol=0, atol=1e-9)
+            assert state == tracker.state
+            assert_matches_final(tracker)
         for p in (tracker.transmat, tracker.emissionprob):
             np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-12)
             assert (p > 0).all()
@@ -548,6 +534,17 @@ def hmmlearn_fit(x, startprob, transmat, emissionprob, pseudocount, n_iter, tol,
             logging.getLogger("hmmlearn").disabled = False
 
 
+def assert_refit_is_hmmlearns(tracker: One, before: CategoricalHMM, implementation: str, rtol, atol) -> None:
+    """The parameters after a refit are hmmlearn's fit (same settings and priors) from ``before``'s, with
+    degenerate rows kept at their previous values, floored."""
+    ref = hmmlearn_fit(tracker.symbols, before.startprob_, before.transmat_, before.emissionprob_,
+                       tracker.refit_pseudocount, tracker.refit_iter, tracker.refit_tol, implementation)
+    for got, new, old in ((tracker.transmat, ref.transmat_, before.transmat_),
+                          (tracker.emissionprob, ref.emissionprob_, before.emissionprob_)):
+        ok = np.isclose(new.sum(axis=1), 1.0, atol=1e-6)[:, None]
+        np.testing.assert_allclose(got, floor_rows(np.where(ok, new, old), tracker.floor), rtol=rtol, atol=atol)
+
+
 def fit_cases(n: int, seed: int) -> list[tuple[np.ndarray, dict]]:
     """(symbols, model) pairs: random and swarm (realistic) sequences of 36..1000 symbols, paper and
     random floored models."""
@@ -593,15 +590,9 @@ def test_refit_every_1_on_a_swarm_run_matches_hmmlearn_at_every_step():
     tracker = One(refit_every=1, refit_min_length=1)
     for s in seq:
         before = tracker.to_hmmlearn()
-        state = tracker.update_symbol(int(s))
-        x = tracker.symbols[:, None]
-        ref = hmmlearn_fit(x[:, 0], before.startprob_, before.transmat_, before.emissionprob_, 1.0, 1, 1e-4)
-        np.testing.assert_allclose(tracker.transmat, floor_rows(ref.transmat_, tracker.floor), rtol=1e-10)
-        np.testing.assert_allclose(tracker.emissionprob, floor_rows(ref.emissionprob_, tracker.floor), rtol=1e-10)
-        model = tracker.to_hmmlearn()
-        log_prob, path = model.decode(x, algorithm="viterbi")
-        assert state == path[-1] and tracker.viterbi_log_prob == log_prob
-        np.testing.assert_allclose(tracker.posterior, model.predict_proba(x)[-1], rtol=0, atol=1e-9)
+        assert tracker.update_symbol(int(s)) == tracker.state
+        assert_refit_is_hmmlearns(tracker, before, "scaling", rtol=1e-10, atol=0)
+        assert_matches_final(tracker)
     assert tracker.n_refits == 300 and tracker.n_rejected_rows == 0
 
 
