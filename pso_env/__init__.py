@@ -8,42 +8,33 @@ environment, swarm or belief is built.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
 from gymnasium.envs.registration import register, registry
 
-from .config import OBS_MODES, REWARD_MODES, EnvConfig
-
 ENV_ID = "pso_env/PSOControl-v0"
 if ENV_ID not in registry:
     register(id=ENV_ID, entry_point="pso_env.env:PSOEnv", vector_entry_point="pso_env.vector:PSOVectorEnv")
 
-# public name -> module that defines it
-_LAZY = {
-    "PSOEnv": "env",
-    "PSOVectorEnv": "vector",
-    "make_sb3_vec_env": "vector",
-    "Swarm": "swarm",
-    "Belief": "belief",
-    "STATE_NAMES": "belief",
-    "ACTION_NAMES": "actions",
-    "N_ACTIONS": "actions",
-    "FEATURE_NAMES": "observation",
-}
 
-__all__ = ["ACTION_NAMES", "ENV_ID", "FEATURE_NAMES", "N_ACTIONS", "OBS_MODES", "REWARD_MODES", "STATE_NAMES", "Belief",
-           "EnvConfig", "PSOEnv", "PSOVectorEnv", "Swarm", "make_sb3_vec_env"]
+def lazy_exports(package: str, exports: dict[str, tuple[str, ...]]) -> tuple[Callable, Callable]:
+    """PEP 562 ``__getattr__`` and ``__dir__`` for ``package``, whose ``exports`` (submodule -> names) are
+    imported from their submodule on first use (any package of the project can build its own with it)."""
+    where = {name: module for module, names in exports.items() for name in names}
+
+    def get(name: str) -> Any:
+        if name not in where:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(import_module(f".{where[name]}", package), name)
+
+    return get, lambda: sorted(set(vars(sys.modules[package])) | set(where))
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+_EXPORTS = {"config": ("OBS_MODES", "REWARD_MODES", "EnvConfig"), "env": ("PSOEnv",),
+            "vector": ("PSOVectorEnv", "make_sb3_vec_env"), "swarm": ("Swarm",), "belief": ("Belief", "STATE_NAMES"),
+            "actions": ("ACTION_NAMES", "N_ACTIONS"), "observation": ("FEATURE_NAMES",)}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(["ENV_ID", *sum(_EXPORTS.values(), ())])  # noqa: PLE0605 - one place lists each name

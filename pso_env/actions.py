@@ -18,11 +18,12 @@ index  inertia weight                                  acceleration coefficients
 from __future__ import annotations
 
 import math
-import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numba import njit
+
+from .config import check_real
 
 N_ACTIONS = 4
 #: Short names of the actions, index 0..3 (the paper's actions 1..4).
@@ -69,7 +70,7 @@ def clamp_coefficients(c1: float, c2: float, c_min: float, c_max: float, c_sum_m
 
 @dataclass(frozen=True)
 class ActionConfig:
-    """Ranges used by :func:`apply_action` (defaults: SPEC section 4).
+    """Ranges used by :func:`apply_actions` (defaults: SPEC section 4).
 
     Parameters
     ----------
@@ -82,7 +83,11 @@ class ActionConfig:
     c_sum_max : float
         Upper limit of c1 + c2, enforced by rescaling both.
 
-    Every value must be a finite real number >= 0 (Python or numpy: ``numbers.Real``; not a bool).
+    Raises
+    ------
+    ValueError
+        A value that is not a finite real number >= 0 (> 0 for ``c_sum_max``; Python or numpy, not a
+        bool), or a range whose low end exceeds its high end.
     """
 
     w_min: float = 0.4
@@ -94,26 +99,13 @@ class ActionConfig:
     c_sum_max: float = 4.0
 
     def __post_init__(self) -> None:
-        for name in ("w_min", "w_max", "delta_low", "delta_high", "c_min", "c_max", "c_sum_max"):
-            value = getattr(self, name)
-            if not (
-                isinstance(value, numbers.Real)
-                and not isinstance(value, bool)
-                and math.isfinite(value)
-                and value >= 0
-            ):
-                raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
-            object.__setattr__(self, name, float(value))  # np.float32 etc. stored as a Python float
-        if not self.w_min <= self.w_max:
-            raise ValueError(f"w_min must be <= w_max, got w_min={self.w_min}, w_max={self.w_max}")
-        if not self.delta_low <= self.delta_high:
-            raise ValueError(
-                f"delta_range must be (low, high) with low <= high, got ({self.delta_low}, {self.delta_high})"
-            )
-        if not self.c_min <= self.c_max:
-            raise ValueError(f"c_min must be <= c_max, got c_min={self.c_min}, c_max={self.c_max}")
-        if not self.c_sum_max > 0:
-            raise ValueError(f"c_sum_max must be > 0, got {self.c_sum_max}")
+        for f in fields(self):
+            check = check_real(positive=True) if f.name == "c_sum_max" else check_real(0.0)
+            object.__setattr__(self, f.name, check(f.name, getattr(self, f.name)))  # np.float32 -> float
+        for low, high in (("w_min", "w_max"), ("delta_low", "delta_high"), ("c_min", "c_max")):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo > hi:
+                raise ValueError(f"{low} must be <= {high}, got {low}={lo}, {high}={hi}")
 
 
 def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.ndarray, f: np.ndarray,

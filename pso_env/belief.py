@@ -1,19 +1,13 @@
 """The paper's hidden Markov model: from the evolutionary factor to a belief over the four swarm states.
 
 At every PSO iteration the evolutionary factor ``f`` of each of B swarms is discretised into one of
-seven symbols (:func:`pso_env.factor.discretise`) and fed to a 4-state categorical HMM (paper, section
-3.4; states in the order of :data:`STATE_NAMES`). :class:`Belief` then offers, per swarm,
-
-* ``states``: the last state of the Viterbi path over all symbols seen so far (the paper's belief
-  state, handed to the agent one-hot encoded), and
-* ``posterior``: the filtered posterior ``P(S_t | o_1..o_t)``, the richer "belief as a distribution".
-
-Both are carried forward one symbol at a time in O(K^2) (K = 4) instead of re-decoding the history, in
-one numba call over the B sequences (:mod:`pso_env.hmm_kernels`), and both are exactly what
-:mod:`hmmlearn` computes (``decode(..., algorithm="viterbi")`` and ``predict_proba(X)[-1]``) on the model
-returned by :meth:`Belief.to_hmmlearn`; the tests check this at every step. Baum-Welch re-estimation of
-each sequence's transitions and emissions runs every ``refit_every`` of its symbols, in numba kernels
-that reproduce hmmlearn's ``fit`` (the tests compare them with it); hmmlearn itself is only the
+seven symbols (:func:`pso_env.factor.discretise`) and fed to a 4-state categorical HMM (DQNPSO paper,
+section 3.4; SPEC.md; states in the order of :data:`STATE_NAMES`). :class:`Belief` offers, per swarm, the
+last state of the Viterbi path over all symbols so far (``states``, the paper's belief state, one-hot
+encoded for the agent) and the filtered posterior ``P(S_t | o_1..o_t)`` (``posterior``). Both are carried
+forward one symbol at a time in O(K^2) by numba kernels (:mod:`pso_env.hmm_kernels`) and are exactly
+hmmlearn's ``decode(..., algorithm="viterbi")`` and ``predict_proba(X)[-1]`` on the model of
+:meth:`Belief.to_hmmlearn`. Baum-Welch refits reproduce hmmlearn's ``fit``; hmmlearn is only the tests'
 reference.
 
 Impossible sequences
@@ -22,23 +16,20 @@ The paper's transitions only allow "stay" or "move on along the cycle S1 -> S2 -
 several symbols are emitted by one state only, so real sequences of ``f`` often have probability zero
 under the paper's model (symbol 0, emitted only by convergence, followed by symbol 4, emitted only by
 exploration). The belief therefore decodes with a floored model: ``floor`` is added to every entry of
-A and B and the rows are renormalised, so the paper's zeros become ``floor / (1 + n*floor)`` and every
-sequence has positive probability. The start distribution pi is **not** floored: pi = [1, 0, 0, 0]
-keeps the paper's "a run starts in exploration" (every sequence stays possible because B is floored).
-The floor is re-applied after every re-estimate, so an entry the data do not need stays near
-``floor`` (about 2*floor in the tests), while one the data need can grow from it (with exact zeros it
-never could: Baum-Welch keeps zeros at zero).
+A and B and the rows are renormalised, so the paper's zeros become ``floor / (1 + n*floor)``. pi is
+**not** floored: pi = [1, 0, 0, 0] keeps the paper's "a run starts in exploration". The floor is
+re-applied after every re-estimate, so an entry the data do not need stays near ``floor``, while one the
+data need can grow from it (Baum-Welch keeps exact zeros at zero).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import hmm_kernels
+from .config import DEFAULT_REFIT_EVERY, check_int, check_real, is_real
 from .factor import N_SYMBOLS
 from .hmm_kernels import model_tables
 from .swarm import as_indices
@@ -61,26 +52,16 @@ def _frozen(a: list) -> np.ndarray:
 #: Paper's start probabilities: a run starts in exploration.
 PAPER_STARTPROB = _frozen([1.0, 0.0, 0.0, 0.0])
 #: Paper's transitions: stay with 1/2 or move to the next state on the cycle with 1/2.
-PAPER_TRANSMAT = _frozen(
-    [
-        [0.5, 0.5, 0.0, 0.0],
-        [0.0, 0.5, 0.5, 0.0],
-        [0.0, 0.0, 0.5, 0.5],
-        [0.5, 0.0, 0.0, 0.5],
-    ]
-)
+PAPER_TRANSMAT = _frozen([[0.5, 0.5, 0.0, 0.0],
+                          [0.0, 0.5, 0.5, 0.0],
+                          [0.0, 0.0, 0.5, 0.5],
+                          [0.5, 0.0, 0.0, 0.5]])
 #: Paper's emissions (rows S1..S4, columns symbols 0..6).
-PAPER_EMISSIONPROB = _frozen(
-    [
-        [0.0, 0.0, 0.0, 1 / 2, 1 / 4, 1 / 4, 0.0],
-        [0.0, 1 / 4, 1 / 4, 1 / 2, 0.0, 0.0, 0.0],
-        [2 / 3, 1 / 3, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 1 / 3, 2 / 3],
-    ]
-)
+PAPER_EMISSIONPROB = _frozen([[0.0, 0.0, 0.0, 1 / 2, 1 / 4, 1 / 4, 0.0],
+                              [0.0, 1 / 4, 1 / 4, 1 / 2, 0.0, 0.0, 0.0],
+                              [2 / 3, 1 / 3, 0.0, 0.0, 0.0, 0.0, 0.0],
+                              [0.0, 0.0, 0.0, 0.0, 0.0, 1 / 3, 2 / 3]])
 
-#: Default re-estimation period (iterations); see :class:`Belief` for the measurement.
-DEFAULT_REFIT_EVERY = 100
 #: Default EM iterations per re-estimate.
 DEFAULT_REFIT_ITER = 1
 #: Default number of symbols before the first re-estimate: the free scalars of A and B (4*3 + 4*6),
@@ -109,95 +90,50 @@ def floor_rows(p: np.ndarray, floor: float) -> np.ndarray:
     return q / q.sum(axis=1, keepdims=True)
 
 
-def _check_prob(name: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
-    arr = np.array(value, dtype=float)
-    if arr.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+def _check_prob(name: str, value: object, default: np.ndarray) -> np.ndarray:
+    arr = np.array(default if value is None else value, dtype=float)
+    if arr.shape != default.shape:
+        raise ValueError(f"{name} must have shape {default.shape}, got {arr.shape}")
     if not np.isfinite(arr).all() or (arr < 0).any():
         raise ValueError(f"{name} must hold finite non-negative probabilities")
     sums = arr.sum(axis=-1)
     if not np.allclose(sums, 1.0, rtol=0.0, atol=1e-8):
         raise ValueError(f"{name} rows must sum to 1, got sums {sums}")
-    return arr / arr.sum(axis=-1, keepdims=True)
-
-
-def _check_real(name: str, value: object, ok: Callable[[float], bool], allowed: str) -> float:
-    """``value`` as a float if it is a finite real number (not a bool) that ``ok`` accepts; else ValueError."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.floating, np.integer))
-        or not (math.isfinite(value) and ok(float(value)))
-    ):
-        raise ValueError(f"{name} must be {allowed}, got {value!r}")
-    return float(value)
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _as_batch(values: Any, batch_size: int, name: str) -> np.ndarray:
-    arr = np.ascontiguousarray(values, dtype=float)
-    if arr.shape != (batch_size,):
-        raise ValueError(f"{name} must have shape ({batch_size},), got {arr.shape}")
-    return arr
+    return arr / sums[..., None]
 
 
 class Belief:
     """Online Viterbi states and filtered posteriors of B independent symbol sequences, with refits.
 
-    Call :meth:`update` once per PSO iteration with the B swarms' evolutionary factors ``f``. For each
-    sequence the belief keeps the Viterbi lattice's last row and the normalised forward filter and
-    advances both by one symbol in O(K^2), so ``states[i]`` and ``posterior[i]`` are always those of
-    hmmlearn's ``decode`` / ``predict_proba`` over that sequence's history, on the model that
-    ``to_hmmlearn(i)`` returns. Each sequence has its own model (A, B re-estimated from its own history)
-    and its own stored symbols; one step is one kernel call over all sequences, and the sequences due for
-    a refit at that step (their number of symbols since their reset reached a multiple of ``refit_every``
-    that is at least ``refit_min_length``) are refitted together by two more.
+    Call :meth:`update` once per PSO iteration with the B swarms' evolutionary factors ``f``: one kernel
+    call advances every sequence's last Viterbi lattice row and forward filter by one symbol, so that
+    ``states[i]`` and ``posterior[i]`` are those of hmmlearn over sequence i's history on the model that
+    ``to_hmmlearn(i)`` returns. Each sequence has its own model, re-estimated from its own history.
 
     Parameters
     ----------
     batch_size : int
         B.
     refit_every : int, default 100
-        Baum-Welch re-estimation of A and B (as hmmlearn's ``fit`` with ``init_params=""``,
-        ``params="te"``: pi fixed) on all symbols of a sequence, every ``refit_every`` of its symbols;
-        0 turns it off, 1 is the paper's "every iteration". After a refit, the sequence's state and
-        posterior are recomputed once from its stored symbols with the new parameters.
-
-        The default is a measurement (``perf/belief_online_vs_decode.py``: 13 swarm runs of 1000
-        iterations, N=30, D=30, rastrigin/sphere/ackley, fixed and random per-iteration w, c1, c2;
-        CPU time, minima over repeats). One refit costs ~40 us at t=100 to ~100 us at t=1000 symbols
-        (hmmlearn's own ``fit``: ~0.4-0.9 ms) against ~75-100 us for one swarm iteration, so the mean
-        cost per iteration is ~70 us at 1 (about a swarm iteration), ~9.5 us at 10, ~4.2 us at 50,
-        ~3.7 us at 100 (5%), ~2.8 us with refits off. The decoded state, however, hardly depends on the
-        cadence: against refit_every=1 it differs on 2.7% of steps at 2, 4.5-4.9% at 5-20, 6.0-6.3% at
-        50-100 and 6.8% with no refits at all (on the runs with random parameters, as an agent sets
-        them, on <= 0.5% of steps at every cadence). So the default stays at 100.
-
-        Batched cost (same script, section 4: CPU time per sequence and step over 1000-step swarm
-        sequences, 2-core machine): refits off, ~2.5 us at B = 1, ~0.2 us per sequence at B = 16 and
-        ~0.05 us at B = 256; at the default interval, ~3.3, ~0.65 and ~0.5 us per sequence and step.
+        Baum-Welch re-estimation of A and B (hmmlearn's ``fit``, ``params="te"``: pi fixed) on all symbols
+        of a sequence every ``refit_every`` of its symbols (0: never; 1: the paper's every iteration), then
+        the state and posterior are recomputed from the stored symbols. The default is a measurement
+        (BENCHMARKS.md, section 2): a few percent of a swarm iteration, and a decoded state that differs
+        from refitting every iteration on about 6% of steps (7% with no refits).
     floor : float, default 1e-6
         Added to every entry of A and B (rows renormalised) so that no sequence has probability zero
         (see the module docstring); must be in [1e-12, 0.1].
     refit_iter : int, default 1
-        EM iterations per refit (hmmlearn ``n_iter``), starting from the current parameters; with
-        frequent refits one step per refit is an incremental EM over the growing history.
+        EM iterations per refit (hmmlearn ``n_iter``) from the current parameters.
     refit_tol : float, default 1e-4
-        hmmlearn's EM convergence threshold on the log-likelihood gain (only matters when
-        ``refit_iter > 1``).
+        hmmlearn's EM convergence threshold on the log-likelihood gain.
     refit_min_length : int, default 36
         No refit before this many symbols are stored (36 = free scalars of A and B; below it hmmlearn
         warns that the fit is degenerate). Use 1 to refit literally from the first iteration.
     refit_pseudocount : float, default 1.0
         Dirichlet pseudo-counts (hmmlearn ``transmat_prior`` / ``emissionprob_prior`` =
         ``1 + refit_pseudocount * current``): each refit is a MAP step that weighs the current row as
-        this many observations. A state the data visit far less than once keeps its rows instead of
-        having them re-estimated from floor-level posterior mass; a state visited n times moves 1/(1+n)
-        less than plain Baum-Welch. 0 gives plain (maximum-likelihood) Baum-Welch.
+        this many observations, so a state the data hardly visit keeps its rows. 0: plain Baum-Welch.
     startprob, transmat, emissionprob : array-like, optional
         Initial pi (4,), A (4, 4) and B (4, 7), shared by all sequences; default the paper's. Rows must
         sum to 1. A and B are floored as above, pi is used as given.
@@ -214,53 +150,34 @@ class Belief:
         Rows of A or B whose re-estimate was degenerate (NaN, all zero, not stochastic) and which kept
         their previous values instead.
 
+    Raises
+    ------
+    ValueError
+        A parameter out of its range, or probabilities of the wrong shape or not summing to 1.
+
     Notes
     -----
-    * ``f`` is discretised like :func:`pso_env.factor.discretise` (clipped into [0, 1], edges belong
-      to the interval on their right; NaN maps to the top symbol).
-    * The Viterbi lattice is kept unnormalised (log-probabilities of the best paths) so that its
-      arithmetic, and hence tie-breaking, is exactly hmmlearn's; ties go to the lowest state index.
+    The Viterbi lattice is kept unnormalised (log-probabilities of the best paths) so that its
+    arithmetic, and hence tie-breaking, is exactly hmmlearn's; ties go to the lowest state index.
     """
 
-    def __init__(
-        self,
-        batch_size: int = 1,
-        refit_every: int = DEFAULT_REFIT_EVERY,
-        floor: float = 1e-6,
-        refit_iter: int = DEFAULT_REFIT_ITER,
-        *,
-        refit_tol: float = 1e-4,
-        refit_min_length: int = DEFAULT_REFIT_MIN_LENGTH,
-        refit_pseudocount: float = 1.0,
-        startprob: object = None,
-        transmat: object = None,
-        emissionprob: object = None,
-    ) -> None:
-        self.batch_size = b = _check_int("batch_size", batch_size, 1)
-        self.refit_every = _check_int("refit_every", refit_every, 0)
-        self.refit_iter = _check_int("refit_iter", refit_iter, 1)
-        self.refit_min_length = _check_int("refit_min_length", refit_min_length, 1)
-        self.floor = _check_real("floor", floor, lambda v: 1e-12 <= v <= 0.1, "a number in [1e-12, 0.1]")
-        self.refit_tol = _check_real("refit_tol", refit_tol, lambda v: v >= 0, "a finite number >= 0")
-        self.refit_pseudocount = _check_real(
-            "refit_pseudocount", refit_pseudocount, lambda v: v >= 0, "a finite number >= 0"
-        )
-        pi = _check_prob("startprob", PAPER_STARTPROB if startprob is None else startprob, (N_STATES,))
-        if not (pi > 0).any():
-            raise ValueError("startprob must have a positive entry")
-        self._pi = pi
-        self._init_transmat = floor_rows(
-            _check_prob("transmat", PAPER_TRANSMAT if transmat is None else transmat, (N_STATES, N_STATES)),
-            self.floor,
-        )
-        self._init_emissionprob = floor_rows(
-            _check_prob(
-                "emissionprob",
-                PAPER_EMISSIONPROB if emissionprob is None else emissionprob,
-                (N_STATES, N_SYMBOLS),
-            ),
-            self.floor,
-        )
+    def __init__(self, batch_size: int = 1, refit_every: int = DEFAULT_REFIT_EVERY, floor: float = 1e-6,
+                 refit_iter: int = DEFAULT_REFIT_ITER, *, refit_tol: float = 1e-4,
+                 refit_min_length: int = DEFAULT_REFIT_MIN_LENGTH, refit_pseudocount: float = 1.0,
+                 startprob: object = None, transmat: object = None, emissionprob: object = None) -> None:
+        self.batch_size = b = check_int(1)("batch_size", batch_size)
+        self.refit_every = check_int(0)("refit_every", refit_every)
+        self.refit_iter = check_int(1)("refit_iter", refit_iter)
+        self.refit_min_length = check_int(1)("refit_min_length", refit_min_length)
+        if not (is_real(floor) and 1e-12 <= floor <= 0.1):
+            raise ValueError(f"floor must be a number in [1e-12, 0.1], got {floor!r}")
+        self.floor = float(floor)
+        self.refit_tol = check_real(0.0)("refit_tol", refit_tol)
+        self.refit_pseudocount = check_real(0.0)("refit_pseudocount", refit_pseudocount)
+        self._pi = pi = _check_prob("startprob", startprob, PAPER_STARTPROB)
+        self._init_transmat = floor_rows(_check_prob("transmat", transmat, PAPER_TRANSMAT), self.floor)
+        self._init_emissionprob = floor_rows(_check_prob("emissionprob", emissionprob, PAPER_EMISSIONPROB),
+                                             self.floor)
         self._init_tables = model_tables(pi, self._init_transmat[None], self._init_emissionprob[None])[0]
         # (Viterbi row, filter) before any symbol: log pi and pi (rows 0 of the tables)
         self._init_lattice = self._init_tables[:, 0].copy()
@@ -272,10 +189,7 @@ class Belief:
         self._history = np.zeros((b, _INITIAL_CAPACITY), dtype=np.int8)
         self._all_rows = np.arange(b)
         self._due = np.empty(b, dtype=np.int64)
-        self.states = np.empty(b, dtype=np.int64)
-        self.n_symbols = np.zeros(b, dtype=np.int64)
-        self.n_refits = np.zeros(b, dtype=np.int64)
-        self.n_rejected_rows = np.zeros(b, dtype=np.int64)
+        self.states, self.n_symbols, self.n_refits, self.n_rejected_rows = np.zeros((4, b), dtype=np.int64)
         self.reset()
 
     def _rows(self, indices: Any) -> np.ndarray:
@@ -297,9 +211,7 @@ class Belief:
         self._tables[rows] = self._init_tables
         self._lattice[rows] = self._init_lattice
         self.states[rows] = self._init_state
-        self.n_symbols[rows] = 0
-        self.n_refits[rows] = 0
-        self.n_rejected_rows[rows] = 0
+        self.n_symbols[rows] = self.n_refits[rows] = self.n_rejected_rows[rows] = 0
 
     def update(self, f: Any, indices: Any = None) -> np.ndarray:
         """Feed one evolutionary factor per sequence; return the states of all B sequences.
@@ -307,7 +219,8 @@ class Belief:
         Parameters
         ----------
         f : array-like of shape (B,), or (k,) with ``indices``
-            Evolutionary factors, discretised as :func:`pso_env.factor.discretise`.
+            Evolutionary factors, discretised as :func:`pso_env.factor.discretise` (clipped into [0, 1],
+            NaN to the top symbol).
         indices : None, k distinct ints or a boolean mask
             Update only these sequences (the others keep their state).
 
@@ -315,12 +228,20 @@ class Belief:
         -------
         ndarray of int, shape (B,)
             A copy of :attr:`states`.
+
+        Raises
+        ------
+        ValueError
+            ``f`` or ``indices`` of the wrong shape, or indices out of range or repeated.
         """
         rows = self._rows(indices)
-        return self._step(_as_batch(f, rows.size, "f"), rows, True)
+        values = np.ascontiguousarray(f, dtype=float)
+        if values.shape != rows.shape:
+            raise ValueError(f"f must have shape {rows.shape}, got {values.shape}")
+        return self._step(values, rows, True)
 
     def update_symbols(self, symbols: Any, indices: Any = None) -> np.ndarray:
-        """Feed one symbol (0..6) per sequence (or per index of ``indices``); return all B states."""
+        """:meth:`update` with symbols 0..6 (integers) instead of evolutionary factors."""
         rows = self._rows(indices)
         s = np.asarray(symbols)
         n = rows.size
@@ -342,11 +263,13 @@ class Belief:
     def refit(self, indices: Any = None) -> np.ndarray:
         """Re-estimate A and B of some sequences (None: all) now, by Baum-Welch on their stored symbols.
 
-        Runs :func:`pso_env.hmm_kernels.batch_refit` (hmmlearn's ``fit``: ``refit_iter`` EM iterations
-        from the current parameters, Dirichlet priors ``1 + refit_pseudocount * current``). Rows of a
-        re-estimate that are degenerate (non-finite, negative, or not summing to 1) keep their previous
-        values; the floor is then re-applied, and the states and posteriors are recomputed from the
-        stored symbols.
+        Degenerate rows of a re-estimate (non-finite, negative, not summing to 1) keep their previous
+        values; the floor is re-applied and the states and posteriors recomputed from the stored symbols.
+
+        Parameters
+        ----------
+        indices : None, ints or boolean mask
+            Sequences to refit.
 
         Returns
         -------
@@ -363,10 +286,9 @@ class Belief:
 
     def _refit(self, rows: np.ndarray) -> np.ndarray:
         """Baum-Welch refit of sequences ``rows`` (each with symbols) and recompute of their states."""
-        ok = hmm_kernels.batch_refit(
-            self._history, self.n_symbols, rows, self._pi, self._transmat, self._emissionprob,
-            self.refit_pseudocount, self.refit_iter, self.refit_tol, self.floor, self.n_rejected_rows,
-        )
+        ok = hmm_kernels.batch_refit(self._history, self.n_symbols, rows, self._pi, self._transmat,
+                                     self._emissionprob, self.refit_pseudocount, self.refit_iter, self.refit_tol,
+                                     self.floor, self.n_rejected_rows)
         done = rows[ok]
         if done.size:
             self.n_refits[done] += 1
@@ -414,17 +336,9 @@ class Belief:
         """
         from hmmlearn.hmm import CategoricalHMM
 
-        model = CategoricalHMM(
-            n_components=N_STATES,
-            n_features=N_SYMBOLS,
-            n_iter=self.refit_iter,
-            tol=self.refit_tol,
-            params="te",
-            init_params="",
-            implementation="log",
-        )
-        model.startprob_ = self._pi.copy()
-        model.transmat_ = self._transmat[i].copy()
+        model = CategoricalHMM(n_components=N_STATES, n_features=N_SYMBOLS, n_iter=self.refit_iter,
+                               tol=self.refit_tol, params="te", init_params="", implementation="log")
+        model.startprob_, model.transmat_ = self._pi.copy(), self._transmat[i].copy()
         model.emissionprob_ = self._emissionprob[i].copy()
         return model
 

@@ -4,10 +4,10 @@ The evolutionary factor ``f`` summarises how the global-best particle sits insid
 crowd's centre (``f`` small, convergence) or far out on its edge (``f`` large, jumping out). The HMM of
 :mod:`pso_env.belief` reads it as one of seven symbols.
 
-The all-pairs distances are the costly part (N^2 D per swarm and iteration). They are computed by one
-numba kernel for one swarm or for B swarms at once: each distance directly from its coordinate
-differences (exact for a swarm collapsed far from the origin, unlike the Gram-matrix form), about 3x
-faster than scipy's ``cdist`` at N = D = 30 and with no Python loop over swarms.
+The all-pairs distances are the costly part (N^2 D per swarm and iteration). One numba kernel computes
+them for B swarms (one swarm is B = 1), each distance directly from its coordinate differences (exact
+for a swarm collapsed far from the origin, unlike the Gram-matrix form); tensors go through
+``torch.cdist`` on their device.
 """
 
 from __future__ import annotations
@@ -54,14 +54,6 @@ def _distance_sums_into(x: np.ndarray, xt: np.ndarray, d2: np.ndarray, out: np.n
 
 
 @njit(cache=True, nogil=True)
-def _batch_distance_sums(positions: np.ndarray, out: np.ndarray) -> None:
-    b, n, d = positions.shape
-    xt, d2 = np.empty((d, n)), np.empty((n, n))
-    for q in range(b):
-        _distance_sums_into(positions[q], xt, d2, out[q])
-
-
-@njit(cache=True, nogil=True)
 def _factor_into(x: np.ndarray, fitness: np.ndarray, xt: np.ndarray, d2: np.ndarray, ds: np.ndarray) -> float:
     """Evolutionary factor of one swarm ``x`` (N >= 2, D) with ``fitness`` (N,); the rest is scratch."""
     _distance_sums_into(x, xt, d2, ds)
@@ -82,9 +74,11 @@ def _factor_into(x: np.ndarray, fitness: np.ndarray, xt: np.ndarray, d2: np.ndar
 
 
 @njit(cache=True, nogil=True)
-def _factor(x: np.ndarray, fitness: np.ndarray) -> float:
-    n, d = x.shape
-    return _factor_into(x, fitness, np.empty((d, n)), np.empty((n, n)), np.empty(n))
+def _batch_distance_sums(positions: np.ndarray, out: np.ndarray) -> None:
+    b, n, d = positions.shape
+    xt, d2 = np.empty((d, n)), np.empty((n, n))
+    for q in range(b):
+        _distance_sums_into(positions[q], xt, d2, out[q])
 
 
 @njit(cache=True, nogil=True)
@@ -95,19 +89,14 @@ def _batch_factors(positions: np.ndarray, fitness: np.ndarray, out: np.ndarray) 
         out[q] = _factor_into(positions[q], fitness[q], xt, d2, ds)
 
 
-def _as_positions(positions: np.ndarray, ndim: int) -> np.ndarray:
+def _checked(positions: Any, fitness: Any, ndim: int) -> tuple[np.ndarray, np.ndarray | None]:
     x = np.asarray(positions, dtype=np.float64)  # any memory layout: numba compiles one per layout
     if x.ndim != ndim:
-        shape = "(N, D)" if ndim == 2 else "(B, N, D)"
-        raise ValueError(f"positions must have shape {shape}, got {x.shape}")
-    return x
-
-
-def _as_fitness(fitness: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    fit = np.asarray(fitness, dtype=np.float64)
-    if fit.shape != shape:
-        raise ValueError(f"fitness must have shape {shape}, got {fit.shape}")
-    return fit
+        raise ValueError(f"positions must have shape {'(N, D)' if ndim == 2 else '(B, N, D)'}, got {x.shape}")
+    fit = None if fitness is None else np.asarray(fitness, dtype=np.float64)
+    if fit is not None and fit.shape != x.shape[:-1]:
+        raise ValueError(f"fitness must have shape {x.shape[:-1]}, got {fit.shape}")
+    return x, fit
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -125,8 +114,13 @@ def mean_distances(positions: np.ndarray) -> np.ndarray:
     ndarray of shape (N,)
         ``d_i = sum_j ||x_i - x_j|| / (N - 1)``; zeros when ``N == 1``. Equal to scipy's
         ``cdist(positions, positions).sum(axis=1) / (N - 1)`` to rounding (the tests check 1e-12).
+
+    Raises
+    ------
+    ValueError
+        ``positions`` not two-dimensional.
     """
-    return batch_mean_distances(_as_positions(positions, 2)[None])[0]
+    return batch_mean_distances(_checked(positions, None, 2)[0][None])[0]
 
 
 def batch_mean_distances(positions: np.ndarray) -> np.ndarray:
@@ -140,7 +134,7 @@ def batch_mean_distances(positions: np.ndarray) -> np.ndarray:
     -------
     ndarray of shape (B, N)
     """
-    x = _as_positions(positions, 3)
+    x, _ = _checked(positions, None, 3)
     b, n, _ = x.shape
     out = np.zeros((b, n))
     if n >= 2:
@@ -150,7 +144,7 @@ def batch_mean_distances(positions: np.ndarray) -> np.ndarray:
 
 
 def evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> float:
-    """Evolutionary factor ``f = (d_g - d_min) / (d_max - d_min)`` in [0, 1].
+    """Evolutionary factor ``f = (d_g - d_min) / (d_max - d_min)`` in [0, 1] (Zhan et al. 2009).
 
     Parameters
     ----------
@@ -165,29 +159,18 @@ def evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> float:
     -------
     float
         ``f``; 0.0 when all mean distances are equal (for example when all particles coincide).
+
+    Raises
+    ------
+    ValueError
+        ``positions`` not two-dimensional, or ``fitness`` not of shape (N,).
     """
-    x = _as_positions(positions, 2)
-    fit = _as_fitness(fitness, x.shape[:1])
-    return _factor(x, fit) if x.shape[0] >= 2 else 0.0
-
-
-def factor_scratch(n_particles: int, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scratch arrays for :func:`evolutionary_factor_into` on swarms of shape (n_particles, dim)."""
-    return np.empty((dim, n_particles)), np.empty((n_particles, n_particles)), np.empty(n_particles)
-
-
-def evolutionary_factor_into(positions: np.ndarray, fitness: np.ndarray,
-                             scratch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
-    """:func:`evolutionary_factor` without input checks, in reused ``scratch`` (see :func:`factor_scratch`).
-
-    For a caller that owns well-formed float64 arrays and calls it every iteration (:class:`pso_env.Swarm`):
-    no validation and no allocation. Same result as :func:`evolutionary_factor`, bit for bit.
-    """
-    return _factor_into(positions, fitness, *scratch)
+    x, fit = _checked(positions, fitness, 2)
+    return float(batch_evolutionary_factor(x[None], fit[None])[0])
 
 
 def batch_evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> np.ndarray:
-    """:func:`evolutionary_factor` of B swarms at once, shape (B,).
+    """:func:`evolutionary_factor` of B swarms at once.
 
     Parameters
     ----------
@@ -199,8 +182,7 @@ def batch_evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> np.
     ndarray of shape (B,)
         Row ``b`` is ``evolutionary_factor(positions[b], fitness[b])``, bit for bit.
     """
-    x = _as_positions(positions, 3)
-    fit = _as_fitness(fitness, x.shape[:2])
+    x, fit = _checked(positions, fitness, 3)
     out = np.zeros(x.shape[0])
     if x.shape[1] >= 2:
         _batch_factors(x, fit, out)
@@ -256,8 +238,8 @@ def discretise(f: float | np.ndarray) -> int | np.ndarray:
         Symbol(s) in ``0..6``.
     """
     if isinstance(f, float) or np.ndim(f) == 0:
-        # The per-iteration path: a scalar bisect costs a fraction of numpy's call overhead. float()
-        # first, so that a float32 0.7 is compared as the double 0.7 and not rounded down.
+        # a scalar bisect costs a fraction of numpy's call overhead; float() first, so that a float32 0.7
+        # is compared as the double it is and the edge is not rounded to float32
         f = float(f)
         return bisect_right(_EDGES, f if 0.0 <= f <= 1.0 else (0.0 if f < 0.0 else 1.0))
     return np.searchsorted(SYMBOL_EDGES, np.clip(np.asarray(f, dtype=float), 0.0, 1.0), side="right")

@@ -1,32 +1,26 @@
-"""Numba kernels of the paper's 4-state categorical HMM: Baum-Welch re-estimation and the online recursion.
+"""Numba kernels of the paper's 4-state categorical HMM, on which :class:`pso_env.belief.Belief` runs.
 
-:class:`pso_env.belief.Belief` runs on these kernels; the single-sequence entry points compute what one
-sequence of a batch does, bit for bit.
+* Online recursion (Rabiner 1989, sections III-A and III-B): :func:`batch_update` advances B sequences
+  by one symbol, :func:`batch_recompute` runs it over their stored histories. One step
+  (:func:`_step`) carries the last Viterbi lattice row, summed in hmmlearn's order
+  (``max_i(delta(t-1, i) + logA(i, j)) + logB(j, o_t)``, so the lattice is hmmlearn's bit for bit), and
+  the normalised forward filter.
+* Baum-Welch (Rabiner 1989, sections III-C and V-A): :func:`baum_welch` (one sequence) and
+  :func:`batch_refit` (several, each with its own length and parameters) are hmmlearn 0.3's
+  ``CategoricalHMM.fit`` with ``implementation="scaling"``, ``params="te"`` (pi fixed), ``init_params=""``
+  and the Dirichlet priors ``1 + pseudocount * current``: the same scaled forward-backward pass, the same
+  sums in the same order, and hmmlearn's stopping rule. :func:`accept_rows` keeps the previous value of
+  degenerate rows of a re-estimate and re-floors it.
 
-* :func:`baum_welch` (one sequence) and :func:`batch_refit` (several sequences, each with its own length
-  and parameters): hmmlearn 0.3's ``CategoricalHMM.fit`` with ``implementation="scaling"``,
-  ``params="te"`` (pi fixed), ``init_params=""`` and the Dirichlet priors ``1 + pseudocount * current``:
-  the same scaled forward-backward pass, the same sums in the same order, and hmmlearn's stopping rule
-  (``n_iter`` EM iterations, fewer once the log-likelihood gains less than ``tol``). The tests check the
-  re-estimates against hmmlearn's ``fit``.
-* :func:`accept_rows`: keeps the previous value of degenerate rows of a re-estimate and re-floors it.
-* :func:`last_rows` and :func:`batch_recompute`: the last Viterbi lattice row and the normalised forward
-  filter over a symbol history, and :func:`batch_update`: one online step for B sequences. They share one
-  recursion (``_first`` / ``_advance``): the Viterbi sums in hmmlearn's order (``delta(t-1, i) + logA(i, j)``, max over i, then ``+ logB(j, o_t)``, so the lattice
-  is hmmlearn's bit for bit) and the normalised forward filter; the tests compare it with a pure-Python
-  transcription and with hmmlearn's ``decode`` / ``predict_proba``.
-
-The model of one sequence enters the online kernels as a ``tables`` array of shape (2, 12, 4) (see
-:func:`model_tables`): ``tables[0]`` holds logarithms, ``tables[1]`` probabilities; row 0 is pi, rows
+The model of one sequence enters the online kernels as a ``tables`` array of shape (2, 12, 4)
+(:func:`model_tables`): ``tables[0]`` holds logarithms, ``tables[1]`` probabilities; row 0 is pi, rows
 1..4 are the rows of A, row ``5 + s`` is the emission probability of symbol ``s`` by each state. The
-logarithms are taken outside numba (:func:`model_tables`), as hmmlearn takes them: libm for pi and A
-(its C++ ``std::log``), numpy for B (its ``_compute_log_likelihood``); numba could vectorise a log loop
-with Intel SVML where that is installed, whose last bits may differ.
+logarithms are taken outside numba, as hmmlearn takes them: libm for pi and A (its C++ ``std::log``),
+numpy for B (its ``_compute_log_likelihood``); numba could vectorise a log loop with Intel SVML where that
+is installed, whose last bits may differ.
 
-No kernel uses fastmath: every sum is formed in a fixed order and results are reproducible bit for bit.
-Symbol arrays are not range-checked inside the batch kernels (the callers validate them); the
-single-sequence entry points check shapes and symbol ranges and raise ValueError, and expect the
-float64 arrays and integer symbol arrays that the trackers pass (other types fail in numba's typing).
+No kernel uses fastmath, so every sum is formed in a fixed order. The batch kernels trust their callers'
+symbols and shapes; :func:`baum_welch` and :func:`accept_rows` check theirs and raise ValueError.
 """
 
 from __future__ import annotations
@@ -36,11 +30,10 @@ import math
 import numpy as np
 from numba import njit
 
-from .factor import SYMBOL_EDGES
+from .factor import N_SYMBOLS
 
-#: Hidden states K and symbols M of the paper's model.
+#: Hidden states K of the paper's model.
 N_STATES = 4
-N_SYMBOLS = len(SYMBOL_EDGES) + 1
 #: Rows of a model's ``tables``: pi, the 4 rows of A, then one row per symbol.
 N_TABLE_ROWS = 1 + N_STATES + N_SYMBOLS
 #: hmmlearn's ``forward_scaling`` raises (underflow) when a frame's unnormalised sum is below this.
@@ -53,89 +46,51 @@ ROW_TOL = 1e-6
 _EDGES = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8)
 
 
-# ------------------------------------------------------------------------------------------ tables
 def model_tables(startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.ndarray) -> np.ndarray:
-    """Pack k models into the ``tables`` layout of the online kernels.
+    """Pack k models into the ``tables`` layout of the online kernels: pi (4,), A (k, 4, 4) and B (k, 4, 7)
+    -> (k, 2, 12, 4).
 
-    Parameters
-    ----------
-    startprob : ndarray of shape (4,)
-        pi, shared by the k models.
-    transmat : ndarray of shape (k, 4, 4)
-        A of each model.
-    emissionprob : ndarray of shape (k, 4, 7)
-        B of each model.
-
-    Returns
-    -------
-    ndarray of shape (k, 2, 12, 4)
-        ``[:, 0]``: log pi, log A (libm ``log``, as hmmlearn's C++ viterbi) and log B transposed (numpy's
-        ``log``, as hmmlearn's ``_compute_log_likelihood``); ``[:, 1]``: the same without the logarithm.
-        ``log(0) = -inf``.
+    ``[:, 0]`` holds log pi, log A (libm ``log``, as hmmlearn's C++ viterbi) and log B transposed (numpy's
+    ``log``, as hmmlearn's ``_compute_log_likelihood``), ``log(0) = -inf``; ``[:, 1]`` the same without
+    the logarithm.
     """
-    k = transmat.shape[0]
+    k, head = transmat.shape[0], 1 + N_STATES
     tab = np.empty((k, 2, N_TABLE_ROWS, N_STATES))
-    probs = tab[:, 1]
-    probs[:, 0] = startprob
-    probs[:, 1 : 1 + N_STATES] = transmat
-    probs[:, 1 + N_STATES :] = emissionprob.transpose(0, 2, 1)
-    head = probs[:, : 1 + N_STATES].ravel().tolist()
-    tab[:, 0, : 1 + N_STATES] = np.fromiter(map(_log, head), float, len(head)).reshape(k, 1 + N_STATES, N_STATES)
+    tab[:, 1, 0] = startprob
+    tab[:, 1, 1:head] = transmat
+    tab[:, 1, head:] = emissionprob.transpose(0, 2, 1)
+    logs = [math.log(x) if x > 0.0 else -math.inf for x in tab[:, 1, :head].ravel().tolist()]
+    tab[:, 0, :head] = np.array(logs).reshape(k, head, N_STATES)
     with np.errstate(divide="ignore"):
-        tab[:, 0, 1 + N_STATES :] = np.log(emissionprob).transpose(0, 2, 1)
+        tab[:, 0, head:] = np.log(emissionprob).transpose(0, 2, 1)
     return tab
-
-
-def _log(x: float) -> float:
-    return math.log(x) if x > 0.0 else -math.inf
 
 
 # ------------------------------------------------------------------------------------------ online
 @njit(cache=True, nogil=True)
-def _first(tab: np.ndarray, s: int, lat: np.ndarray) -> None:
-    """``lat`` = (Viterbi row, filter) after the first symbol ``s``."""
+def _step(tab: np.ndarray, s: int, lat: np.ndarray, first: bool) -> None:
+    """Carry ``lat`` = (Viterbi row, filter) over one more symbol ``s``; ``first``: start from pi."""
     lg, pr = tab[0], tab[1]
-    lat[0, 0] = lg[0, 0] + lg[5 + s, 0]
-    lat[0, 1] = lg[0, 1] + lg[5 + s, 1]
-    lat[0, 2] = lg[0, 2] + lg[5 + s, 2]
-    lat[0, 3] = lg[0, 3] + lg[5 + s, 3]
-    r0 = pr[0, 0] * pr[5 + s, 0]
-    r1 = pr[0, 1] * pr[5 + s, 1]
-    r2 = pr[0, 2] * pr[5 + s, 2]
-    r3 = pr[0, 3] * pr[5 + s, 3]
-    z = r0 + r1 + r2 + r3
-    lat[1, 0] = r0 / z
-    lat[1, 1] = r1 / z
-    lat[1, 2] = r2 / z
-    lat[1, 3] = r3 / z
-
-
-@njit(cache=True, nogil=True)
-def _advance(tab: np.ndarray, s: int, lat: np.ndarray) -> None:
-    """Carry ``lat`` = (Viterbi row, filter) over one more symbol ``s``."""
-    la, pa = tab[0], tab[1]
-    d0, d1, d2, d3 = lat[0, 0], lat[0, 1], lat[0, 2], lat[0, 3]
-    q0, q1, q2, q3 = lat[1, 0], lat[1, 1], lat[1, 2], lat[1, 3]
+    d = (lat[0, 0], lat[0, 1], lat[0, 2], lat[0, 3])
+    q = (lat[1, 0], lat[1, 1], lat[1, 2], lat[1, 3])
     e = 5 + s
-    lat[0, 0] = max(d0 + la[1, 0], d1 + la[2, 0], d2 + la[3, 0], d3 + la[4, 0]) + la[e, 0]
-    lat[0, 1] = max(d0 + la[1, 1], d1 + la[2, 1], d2 + la[3, 1], d3 + la[4, 1]) + la[e, 1]
-    lat[0, 2] = max(d0 + la[1, 2], d1 + la[2, 2], d2 + la[3, 2], d3 + la[4, 2]) + la[e, 2]
-    lat[0, 3] = max(d0 + la[1, 3], d1 + la[2, 3], d2 + la[3, 3], d3 + la[4, 3]) + la[e, 3]
-    r0 = (q0 * pa[1, 0] + q1 * pa[2, 0] + q2 * pa[3, 0] + q3 * pa[4, 0]) * pa[e, 0]
-    r1 = (q0 * pa[1, 1] + q1 * pa[2, 1] + q2 * pa[3, 1] + q3 * pa[4, 1]) * pa[e, 1]
-    r2 = (q0 * pa[1, 2] + q1 * pa[2, 2] + q2 * pa[3, 2] + q3 * pa[4, 2]) * pa[e, 2]
-    r3 = (q0 * pa[1, 3] + q1 * pa[2, 3] + q2 * pa[3, 3] + q3 * pa[4, 3]) * pa[e, 3]
-    z = r0 + r1 + r2 + r3
-    if z > 0.0:  # always true with a floored model; keeps the old filter (never NaN) otherwise
-        lat[1, 0] = r0 / z
-        lat[1, 1] = r1 / z
-        lat[1, 2] = r2 / z
-        lat[1, 3] = r3 / z
+    z = -0.0  # -0.0 + x is x exactly, so the compiler drops that add
+    for j in range(N_STATES):
+        if first:
+            m, r = lg[0, j], pr[0, j]
+        else:
+            m = max(d[0] + lg[1, j], d[1] + lg[2, j], d[2] + lg[3, j], d[3] + lg[4, j])
+            r = q[0] * pr[1, j] + q[1] * pr[2, j] + q[2] * pr[3, j] + q[3] * pr[4, j]
+        lat[0, j] = m + lg[e, j]
+        lat[1, j] = r * pr[e, j]
+        z += lat[1, j]
+    for j in range(N_STATES):  # z > 0 always with a floored model; keep the old filter (never NaN) otherwise
+        lat[1, j] = lat[1, j] / z if z > 0.0 else q[j]
 
 
 @njit(cache=True, nogil=True)
 def _argmax4(d: np.ndarray) -> int:
-    # first maximum, as std::max_element in hmmlearn's viterbi
+    # the first maximum, as std::max_element in hmmlearn's viterbi (np.argmax also checks for NaN: slower)
     best, m = 0, d[0]
     for k in range(1, 4):
         if d[k] > m:
@@ -156,90 +111,21 @@ def _symbol(f: float) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _last_rows_into(symbols: np.ndarray, n: int, tab: np.ndarray, lat: np.ndarray) -> None:
-    _first(tab, symbols[0], lat)
-    for t in range(1, n):
-        _advance(tab, symbols[t], lat)
+def batch_update(values: np.ndarray, factors: bool, rows: np.ndarray, history: np.ndarray, counts: np.ndarray,
+                 states: np.ndarray, lattice: np.ndarray, tables: np.ndarray, refit_every: int,
+                 refit_min_length: int, due: np.ndarray) -> int:
+    """One online step of distinct sequences ``rows`` (k,): store their symbols, advance their rows.
 
-
-@njit(cache=True, nogil=True)
-def last_rows(symbols: np.ndarray, tables: np.ndarray) -> np.ndarray:
-    """Last Viterbi lattice row and normalised forward filter of one symbol history.
-
-    Parameters
-    ----------
-    symbols : ndarray of int, shape (n,), n >= 1
-        Symbols 0..6.
-    tables : ndarray of shape (2, 12, 4)
-        The model (:func:`model_tables`).
-
-    Returns
-    -------
-    ndarray of shape (2, 4)
-        ``[0]``: ``delta_n`` (log-probabilities of the best paths ending in each state), ``[1]``: the
-        filter ``P(S_n | o_1..o_n)``; bit-identical to the tracker's recursion.
+    ``values`` (k,) are evolutionary factors (``factors``: discretised here, as
+    :func:`pso_env.factor.discretise`) or symbols 0..6 (not checked). Per sequence r of B: ``history``
+    (B, capacity) int8 receives the symbol at ``counts[r]``, ``lattice`` (B, 2, 4) holds the Viterbi row
+    and filter, ``states`` the first argmax of the Viterbi row, ``tables`` (B, 2, 12, 4) the model.
+    A sequence is due for a refit when its count reaches a multiple of ``refit_every`` (> 0) that is at
+    least ``refit_min_length``; returns the number n of sequences due (their indices go to ``due[:n]``),
+    or -1, with nothing changed, if some row's history is full.
     """
-    n = symbols.shape[0]
-    if n < 1:
-        raise ValueError("symbols must hold at least one symbol")
-    if tables.shape != (2, N_TABLE_ROWS, N_STATES):
-        raise ValueError("tables must have shape (2, 12, 4)")
-    for t in range(n):
-        if symbols[t] < 0 or symbols[t] >= N_SYMBOLS:
-            raise ValueError("symbols must be integers in 0..6")
-    lat = np.empty((2, N_STATES))
-    _last_rows_into(symbols, n, tables, lat)
-    return lat
-
-
-@njit(cache=True, nogil=True)
-def batch_update(
-    values: np.ndarray,
-    factors: bool,
-    rows: np.ndarray,
-    history: np.ndarray,
-    counts: np.ndarray,
-    states: np.ndarray,
-    lattice: np.ndarray,
-    tables: np.ndarray,
-    refit_every: int,
-    refit_min_length: int,
-    due: np.ndarray,
-) -> int:
-    """One online step of sequences ``rows``: store their symbols, advance their rows.
-
-    Parameters
-    ----------
-    values : ndarray of float, shape (k,)
-        The new evolutionary factor (discretised here, as :func:`pso_env.factor.discretise`) or symbol
-        (0..6, not checked here) of each of sequences ``rows``.
-    factors : bool
-        Whether ``values`` are evolutionary factors (else symbols).
-    rows : ndarray of int, shape (k,)
-        Distinct sequence indices.
-    history : ndarray of int8, shape (B, capacity)
-        Symbols of each sequence; ``history[r, counts[r]]`` receives the new one.
-    counts, states : ndarray of int, shape (B,)
-        Symbols stored per sequence, and its Viterbi state (first argmax of ``lattice[r, 0]``).
-    lattice : ndarray of shape (B, 2, 4)
-        Viterbi row and filter of each sequence.
-    tables : ndarray of shape (B, 2, 12, 4)
-        Model of each sequence (:func:`model_tables`).
-    refit_every, refit_min_length : int
-        A sequence is due for a refit when its count reaches a multiple of ``refit_every`` (> 0) that
-        is at least ``refit_min_length``.
-    due : ndarray of int, shape (>= k,)
-        Receives the indices of the sequences due for a refit.
-
-    Returns
-    -------
-    int
-        Number of sequences due (their indices are ``due[:n]``), or -1 if some row's history is full:
-        then nothing was changed.
-    """
-    cap = history.shape[1]
     for k in range(rows.shape[0]):
-        if counts[rows[k]] >= cap:
+        if counts[rows[k]] >= history.shape[1]:
             return -1  # nothing changed: the caller grows the history and calls again
     n_due = 0
     for k in range(rows.shape[0]):
@@ -247,13 +133,9 @@ def batch_update(
         s = _symbol(values[k]) if factors else int(values[k])
         n = counts[r]
         history[r, n] = s
-        if n == 0:
-            _first(tables[r], s, lattice[r])
-        else:
-            _advance(tables[r], s, lattice[r])
+        _step(tables[r], s, lattice[r], n == 0)
         states[r] = _argmax4(lattice[r, 0])
-        n += 1
-        counts[r] = n
+        counts[r] = n = n + 1
         if refit_every > 0 and n % refit_every == 0 and n >= refit_min_length:
             due[n_due] = r
             n_due += 1
@@ -261,42 +143,28 @@ def batch_update(
 
 
 @njit(cache=True, nogil=True)
-def batch_recompute(
-    history: np.ndarray,
-    counts: np.ndarray,
-    rows: np.ndarray,
-    tables: np.ndarray,
-    lattice: np.ndarray,
-    states: np.ndarray,
-) -> None:
-    """:func:`last_rows` of sequences ``rows`` (each with at least one symbol) into ``lattice`` and ``states``."""
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        _last_rows_into(history[r], counts[r], tables[r], lattice[r])
-        states[r] = _argmax4(lattice[r, 0])
+def batch_recompute(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, tables: np.ndarray,
+                    lattice: np.ndarray, states: np.ndarray) -> None:
+    """Recompute ``lattice`` and ``states`` of sequences ``rows`` (:func:`batch_update`'s arrays) over their
+    stored histories (at least one symbol each): bit for bit what the online steps gave."""
+    for r in rows:
+        tab, lat, x = tables[r], lattice[r], history[r]
+        _step(tab, x[0], lat, True)
+        for t in range(1, counts[r]):
+            _step(tab, x[t], lat, False)
+        states[r] = _argmax4(lat[0])
 
 
 # ------------------------------------------------------------------------------------------ Baum-Welch
 @njit(cache=True, nogil=True)
-def _estep(
-    x: np.ndarray,
-    n: int,
-    pi: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    fwd: np.ndarray,
-    bwd: np.ndarray,
-    scaling: np.ndarray,
-    trans: np.ndarray,
-    obs: np.ndarray,
-) -> float:
+def _estep(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np.ndarray, fwd: np.ndarray,
+           bwd: np.ndarray, scaling: np.ndarray, trans: np.ndarray, obs: np.ndarray) -> float:
     """hmmlearn's scaled E-step on ``x[:n]``: fills ``trans`` (xi sums) and ``obs`` (posterior counts).
 
     Returns the log-likelihood, or NaN where hmmlearn's ``forward_scaling`` raises (underflow).
     """
     nc = N_STATES  # a constant: the loops over states unroll
-    # forward_scaling
-    s = x[0]
+    s = x[0]  # forward_scaling
     total = 0.0
     for i in range(nc):
         fwd[0, i] = pi[i] * b[i, s]
@@ -324,8 +192,7 @@ def _estep(
         log_prob -= math.log(scale)
         for j in range(nc):
             fwd[t, j] *= scale
-    # backward_scaling
-    for i in range(nc):
+    for i in range(nc):  # backward_scaling
         bwd[n - 1, i] = scaling[n - 1]
     for t in range(n - 2, -1, -1):
         s = x[t + 1]
@@ -346,8 +213,7 @@ def _estep(
         s = x[t]
         for i in range(nc):
             obs[i, s] += fwd[t, i] * bwd[t, i] / total
-    # compute_scaling_xi_sum
-    for t in range(n - 1):
+    for t in range(n - 1):  # compute_scaling_xi_sum
         s = x[t + 1]
         for i in range(nc):
             for j in range(nc):
@@ -356,78 +222,42 @@ def _estep(
 
 
 @njit(cache=True, nogil=True)
-def _mstep(
-    prior_a: np.ndarray, prior_b: np.ndarray, trans: np.ndarray, obs: np.ndarray, a: np.ndarray, b: np.ndarray
-) -> None:
-    """hmmlearn's M-step for ``params="te"``, in place on ``a`` and ``b``; ``prior_*`` are the Dirichlet priors."""
-    nc, nf = N_STATES, N_SYMBOLS
-    for i in range(nc):
+def _mstep_rows(prior: np.ndarray, counts: np.ndarray, p: np.ndarray, keep_zeros: bool) -> None:
+    """hmmlearn's M-step of one matrix, in place: rows of ``max(prior - 1 + counts, 0)`` normalised
+    (all-zero rows stay zero); with ``keep_zeros`` zeros of ``p`` stay zero (forbidden transitions)."""
+    for i in range(p.shape[0]):
         total = 0.0
-        for j in range(nc):
-            v = prior_a[i, j] - 1.0 + trans[i, j]
-            if v < 0.0:  # noqa: PLR1730 - np.maximum(v, 0): a NaN stays NaN
+        for j in range(p.shape[1]):
+            v = prior[i, j] - 1.0 + counts[i, j]
+            if v < 0.0 or (keep_zeros and p[i, j] == 0.0):  # np.maximum(v, 0): a NaN stays NaN
                 v = 0.0
-            if a[i, j] == 0.0:  # forbidden transitions stay forbidden
-                v = 0.0
-            a[i, j] = v
+            p[i, j] = v
             total += v
         if total == 0.0:
             total = 1.0
-        for j in range(nc):
-            a[i, j] /= total
-    for i in range(nc):
-        total = 0.0
-        for k in range(nf):
-            v = prior_b[i, k] - 1.0 + obs[i, k]
-            if v < 0.0:  # noqa: PLR1730 - as above
-                v = 0.0
-            b[i, k] = v
-            total += v
-        if total == 0.0:
-            total = 1.0
-        for k in range(nf):
-            b[i, k] /= total
+        for j in range(p.shape[1]):
+            p[i, j] /= total
 
 
 @njit(cache=True, nogil=True)
-def _baum_welch_into(
-    x: np.ndarray,
-    n: int,
-    pi: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    pseudocount: float,
-    n_iter: int,
-    tol: float,
-    fwd: np.ndarray,
-    bwd: np.ndarray,
-    scaling: np.ndarray,
-) -> float:
+def _baum_welch_into(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np.ndarray, pseudocount: float,
+                     n_iter: int, tol: float, fwd: np.ndarray, bwd: np.ndarray, scaling: np.ndarray) -> float:
     """EM on ``x[:n]`` from ``a``, ``b`` (re-estimated in place); log-likelihood of the last E-step or NaN.
 
     On NaN (underflow) ``a`` and ``b`` are left at their initial values.
     """
-    nc, nf = N_STATES, N_SYMBOLS
-    prior_a = np.empty((nc, nc))
-    prior_b = np.empty((nc, nf))
-    for i in range(nc):
-        for j in range(nc):
-            prior_a[i, j] = 1.0 + pseudocount * a[i, j]
-        for k in range(nf):
-            prior_b[i, k] = 1.0 + pseudocount * b[i, k]
-    a0 = a.copy()
-    b0 = b.copy()
-    trans = np.empty((nc, nc))
-    obs = np.empty((nc, nf))
-    prev = np.nan
-    log_prob = np.nan
+    prior_a, prior_b = 1.0 + pseudocount * a, 1.0 + pseudocount * b
+    a0, b0 = a.copy(), b.copy()
+    trans, obs = np.empty((N_STATES, N_STATES)), np.empty((N_STATES, N_SYMBOLS))
+    prev = log_prob = np.nan
     for it in range(n_iter):
         log_prob = _estep(x, n, pi, a, b, fwd, bwd, scaling, trans, obs)
         if math.isnan(log_prob):
             a[:, :] = a0
             b[:, :] = b0
             return np.nan
-        _mstep(prior_a, prior_b, trans, obs, a, b)
+        _mstep_rows(prior_a, trans, a, True)
+        _mstep_rows(prior_b, obs, b, False)
         # hmmlearn's ConvergenceMonitor: stop once the gain is below tol (after the M-step)
         if it > 0 and log_prob - prev < tol:
             break
@@ -436,181 +266,83 @@ def _baum_welch_into(
 
 
 @njit(cache=True, nogil=True)
-def baum_welch(
-    symbols: np.ndarray,
-    startprob: np.ndarray,
-    transmat: np.ndarray,
-    emissionprob: np.ndarray,
-    pseudocount: float,
-    n_iter: int,
-    tol: float,
-) -> tuple[np.ndarray, np.ndarray, float, bool]:
-    """Baum-Welch re-estimation of A and B (pi fixed) on one symbol sequence, as hmmlearn's ``fit``.
+def baum_welch(symbols: np.ndarray, startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.ndarray,
+               pseudocount: float, n_iter: int, tol: float) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """Baum-Welch re-estimation of A (4, 4) and B (4, 7), pi fixed, on one sequence of n >= 1 symbols 0..6.
 
     Equal to ``CategoricalHMM(n_iter=n_iter, tol=tol, params="te", init_params="",
     implementation="scaling", transmat_prior=1 + pseudocount * transmat,
     emissionprob_prior=1 + pseudocount * emissionprob).fit(symbols[:, None])`` started from these
-    parameters.
-
-    Parameters
-    ----------
-    symbols : ndarray of int, shape (n,), n >= 1
-        Symbols 0..6.
-    startprob : ndarray of shape (4,)
-        pi (not re-estimated).
-    transmat : ndarray of shape (4, 4)
-        A to start from (not modified).
-    emissionprob : ndarray of shape (4, 7)
-        B to start from (not modified).
-    pseudocount : float
-        Weight of the current parameters in the Dirichlet priors (0: maximum likelihood).
-    n_iter : int
-        Maximum number of EM iterations (>= 1).
-    tol : float
-        Stop after the iteration whose log-likelihood gained less than ``tol`` over the previous one.
-
-    Returns
-    -------
-    transmat : ndarray of shape (4, 4)
-    emissionprob : ndarray of shape (4, 7)
-        The re-estimate (rows may be degenerate, e.g. all zero; see :func:`accept_rows`).
-    log_prob : float
-        Log-likelihood of the sequence under the parameters of the last E-step.
-    ok : bool
-        False where hmmlearn's scaled forward pass would raise (underflow); the parameters are then
-        returned unchanged.
+    parameters (which are not modified): ``n_iter`` >= 1 EM iterations at most, fewer once the
+    log-likelihood gains less than ``tol``. Returns the re-estimated A and B (rows may be degenerate,
+    e.g. all zero: see :func:`accept_rows`), the log-likelihood under the parameters of the last E-step,
+    and False (with the parameters unchanged and a NaN log-likelihood) where hmmlearn's scaled forward
+    pass would raise (underflow). ValueError on bad shapes, symbols or ``n_iter``.
     """
-    n = symbols.shape[0]
-    nc, nf = N_STATES, N_SYMBOLS
-    if n < 1:
-        raise ValueError("symbols must hold at least one symbol")
-    if startprob.shape[0] != nc or transmat.shape != (nc, nc) or emissionprob.shape != (nc, nf):
+    n, nc = symbols.shape[0], N_STATES
+    if n < 1 or symbols.min() < 0 or symbols.max() >= N_SYMBOLS:
+        raise ValueError("symbols must be n >= 1 integers in 0..6")
+    if startprob.shape[0] != nc or transmat.shape != (nc, nc) or emissionprob.shape != (nc, N_SYMBOLS):
         raise ValueError("startprob, transmat and emissionprob must have shapes (4,), (4, 4) and (4, 7)")
     if n_iter < 1:
         raise ValueError("n_iter must be >= 1")
-    for t in range(n):
-        if symbols[t] < 0 or symbols[t] >= nf:
-            raise ValueError("symbols must be integers in 0..6")
-    a = transmat.copy()
-    b = emissionprob.copy()
-    log_prob = _baum_welch_into(
-        symbols, n, startprob, a, b, pseudocount, n_iter, tol,
-        np.empty((n, nc)), np.empty((n, nc)), np.empty(n),
-    )
+    a, b = transmat.copy(), emissionprob.copy()
+    log_prob = _baum_welch_into(symbols, n, startprob, a, b, pseudocount, n_iter, tol,
+                                np.empty((n, nc)), np.empty((n, nc)), np.empty(n))
     return a, b, log_prob, not math.isnan(log_prob)
 
 
 @njit(cache=True, nogil=True)
-def _accept_rows_into(new: np.ndarray, old: np.ndarray, floor: float, out: np.ndarray) -> int:
+def accept_rows(new: np.ndarray, old: np.ndarray, floor: float, out: np.ndarray) -> int:
+    """Replace the degenerate rows of a re-estimate ``new`` by those of ``old``, re-floor, write to ``out``.
+
+    ``new``, ``old`` and ``out`` (which may be ``old``) have one shape (R, C). A row is degenerate when an
+    entry is negative or not finite, or when its sum is more than :data:`ROW_TOL` away from 1 (e.g. the
+    all-zero rows of states the data never visit). Every row then gets ``floor`` added and is renormalised
+    (as :func:`pso_env.belief.floor_rows`). Returns the number of rows that kept their previous value;
+    ValueError if the shapes differ.
+    """
+    if new.shape != old.shape or out.shape != old.shape:
+        raise ValueError("new, old and out must have the same shape")
     rejected = 0
-    nr, nf = new.shape
-    for i in range(nr):
-        good = True
-        total = 0.0
-        for j in range(nf):
-            v = new[i, j]
-            if not (v >= 0.0 and v < np.inf):  # negative, NaN or inf
-                good = False
+    for i in range(new.shape[0]):
+        total, good = 0.0, True
+        for v in new[i]:
+            good = good and 0.0 <= v < np.inf  # not negative, NaN or inf
             total += v
-        take_new = good and abs(total - 1.0) <= ROW_TOL
-        rejected += 0 if take_new else 1
+        take = good and abs(total - 1.0) <= ROW_TOL
+        rejected += 0 if take else 1
         total = 0.0
-        for j in range(nf):
-            out[i, j] = (new[i, j] if take_new else old[i, j]) + floor
+        for j in range(new.shape[1]):
+            out[i, j] = (new[i, j] if take else old[i, j]) + floor
             total += out[i, j]
-        for j in range(nf):
+        for j in range(new.shape[1]):
             out[i, j] /= total
     return rejected
 
 
 @njit(cache=True, nogil=True)
-def accept_rows(new: np.ndarray, old: np.ndarray, floor: float) -> tuple[np.ndarray, int]:
-    """Replace the degenerate rows of a re-estimate by the previous ones, then re-floor every row.
+def batch_refit(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, startprob: np.ndarray,
+                transmat: np.ndarray, emissionprob: np.ndarray, pseudocount: float, n_iter: int, tol: float,
+                floor: float, n_rejected: np.ndarray) -> np.ndarray:
+    """:func:`baum_welch` then :func:`accept_rows` for distinct sequences ``rows``, in place.
 
-    A row is degenerate when an entry is negative or not finite, or when its sum is more than
-    :data:`ROW_TOL` away from 1 (e.g. the all-zero rows of states the data never visit). Floor:
-    ``floor`` is added to every entry and the row renormalised (as :func:`pso_env.belief.floor_rows`).
-
-    Parameters
-    ----------
-    new, old : ndarray of shape (R, C)
-        Re-estimate and previous (row-stochastic) matrix.
-    floor : float
-        Added to every entry before renormalising.
-
-    Returns
-    -------
-    ndarray of shape (R, C)
-        The accepted, floored matrix.
-    int
-        Number of rows that kept their previous value.
+    Sequence r uses ``history[r, :counts[r]]`` (at least one symbol) and its parameters ``transmat[r]``
+    (B, 4, 4) and ``emissionprob[r]`` (B, 4, 7), which receive the accepted, floored re-estimate; pi is
+    shared; ``n_rejected[r]`` counts the degenerate rows kept. Returns, per sequence of ``rows``, False
+    where the re-estimate underflowed (parameters unchanged).
     """
-    if new.shape != old.shape:
-        raise ValueError("new and old must have the same shape")
-    out = np.empty(old.shape)
-    rejected = _accept_rows_into(new, old, floor, out)
-    return out, rejected
-
-
-@njit(cache=True, nogil=True)
-def batch_refit(
-    history: np.ndarray,
-    counts: np.ndarray,
-    rows: np.ndarray,
-    startprob: np.ndarray,
-    transmat: np.ndarray,
-    emissionprob: np.ndarray,
-    pseudocount: float,
-    n_iter: int,
-    tol: float,
-    floor: float,
-    n_rejected: np.ndarray,
-) -> np.ndarray:
-    """:func:`baum_welch` then :func:`accept_rows` for sequences ``rows``, in place.
-
-    Parameters
-    ----------
-    history : ndarray of int, shape (B, capacity)
-        Symbols of each sequence; sequence ``r`` uses ``history[r, :counts[r]]`` (``counts[r] >= 1``).
-    counts : ndarray of int, shape (B,)
-    rows : ndarray of int, shape (k,)
-        Distinct sequences to refit.
-    startprob : ndarray of shape (4,)
-        pi, shared.
-    transmat, emissionprob : ndarray of shape (B, 4, 4), (B, 4, 7)
-        Each sequence's parameters; rows ``rows`` are replaced by their accepted, floored re-estimates.
-    pseudocount, n_iter, tol, floor
-        As for :func:`baum_welch` and :func:`accept_rows`.
-    n_rejected : ndarray of int, shape (B,)
-        Incremented by the number of degenerate rows kept at their previous values.
-
-    Returns
-    -------
-    ndarray of bool, shape (k,)
-        False for the sequences whose re-estimate failed (underflow; parameters unchanged).
-    """
-    nc, nf = N_STATES, N_SYMBOLS
-    if transmat.shape[1:] != (nc, nc) or emissionprob.shape[1:] != (nc, nf):
-        raise ValueError("transmat and emissionprob must have shapes (B, 4, 4) and (B, 4, 7)")
     n_max = 1
-    for k in range(rows.shape[0]):
-        n_max = max(n_max, counts[rows[k]])
-    fwd = np.empty((n_max, nc))
-    bwd = np.empty((n_max, nc))
-    scaling = np.empty(n_max)
-    a = np.empty((nc, nc))
-    b = np.empty((nc, nf))
+    for r in rows:
+        n_max = max(n_max, counts[r])
+    fwd, bwd, scaling = np.empty((n_max, N_STATES)), np.empty((n_max, N_STATES)), np.empty(n_max)
+    a, b = np.empty((N_STATES, N_STATES)), np.empty((N_STATES, N_SYMBOLS))
     ok = np.zeros(rows.shape[0], dtype=np.bool_)
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        a[:, :] = transmat[r]
-        b[:, :] = emissionprob[r]
-        log_prob = _baum_welch_into(history[r], counts[r], startprob, a, b, pseudocount, n_iter, tol,
-                                    fwd, bwd, scaling)
-        if math.isnan(log_prob):
-            continue
-        ok[k] = True
-        # transmat[r] / emissionprob[r] still hold the previous parameters while they are read
-        n_rejected[r] += _accept_rows_into(a, transmat[r], floor, transmat[r])
-        n_rejected[r] += _accept_rows_into(b, emissionprob[r], floor, emissionprob[r])
+    for k, r in enumerate(rows):
+        a[:, :], b[:, :] = transmat[r], emissionprob[r]
+        ok[k] = not math.isnan(_baum_welch_into(history[r], counts[r], startprob, a, b, pseudocount, n_iter,
+                                                tol, fwd, bwd, scaling))
+        if ok[k]:  # transmat[r] / emissionprob[r] still hold the previous parameters while they are read
+            n_rejected[r] += accept_rows(a, transmat[r], floor, transmat[r])
+            n_rejected[r] += accept_rows(b, emissionprob[r], floor, emissionprob[r])
     return ok

@@ -6,10 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks_fn import canonical_name, get_function, get_suite
-
-INSTANCE_ORDERS = ("random", "round_robin")
-SUITES = ("paper", "bbob", "cec2022")
+from benchmarks_fn import SUITES, canonical_name, get_function, get_suite
 
 
 def _is_function_object(obj: Any) -> bool:
@@ -25,13 +22,13 @@ class InstanceSet:
         Names use ``dim``; a suite name (``"paper"``, ``"bbob"``, ``"cec2022"``) expands to its entries
         (:func:`benchmarks_fn.get_suite`), which carry their own dimensions.
     dim : int
-        Dimension for functions given by name.
+        Dimension for functions given by name (>= 1; checked by :class:`pso_env.EnvConfig`).
     shift, rotate : bool
         Give paper functions named here their CEC-style form with a fresh transformation per episode,
         seeded from the environment (suite functions are transformed by their suite already; function
         objects are used as they are).
     order : {"random", "round_robin"}
-        How :meth:`pick` chooses the next function.
+        How :meth:`pick` chooses the next function (checked by :class:`pso_env.EnvConfig`).
 
     Raises
     ------
@@ -42,10 +39,6 @@ class InstanceSet:
 
     def __init__(self, spec: Any, dim: int, *, shift: bool = False, rotate: bool = False,
                  order: str = "random") -> None:
-        if order not in INSTANCE_ORDERS:
-            raise ValueError(f"instance_order must be one of {INSTANCE_ORDERS}, got {order!r}")
-        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 1:
-            raise ValueError(f"dim must be an integer >= 1, got {dim!r}")
         self.dim, self.shift, self.rotate, self.order = int(dim), bool(shift), bool(rotate), order
         items = spec if isinstance(spec, (list, tuple)) and not _is_entry(spec) else [spec]
         self.entries: list[Any] = []
@@ -114,12 +107,12 @@ class InstanceSet:
                     raise ValueError(f"options['function'] index must be in 0..{len(self.entries) - 1}, got {choice}")
                 index = int(choice)
             elif isinstance(choice, str):
-                matches = [i for i, n in enumerate(self.names) if n == choice or _base(self._built[i]) == choice]
-                if not matches:
+                index = next((i for i, fn in enumerate(self._built)
+                              if choice in (fn.name, getattr(fn, "base_name", fn.name))), None)
+                if index is None:
                     if choice.strip().lower() in SUITES:
                         raise ValueError(f"options['function'] must name one function, got the suite {choice!r}")
                     return self._build(self._expand(choice)[0], transform_seed)
-                index = matches[0]
             else:
                 raise ValueError(f"options['function'] must be an index, a name or a function object, got {choice!r}")
         elif len(self.entries) == 1:
@@ -138,7 +131,3 @@ class InstanceSet:
 def _is_entry(item: Any) -> bool:
     return (isinstance(item, tuple) and 2 <= len(item) <= 3 and isinstance(item[0], str)
             and isinstance(item[1], (int, np.integer)) and (len(item) == 2 or isinstance(item[2], dict)))
-
-
-def _base(fn: Any) -> str:
-    return getattr(fn, "base_name", fn.name)

@@ -10,7 +10,6 @@ from gymnasium import spaces
 from numba import njit
 
 from .actions import ActionConfig
-from .config import OBS_MODES  # noqa: F401 - the modes, listed with the configuration
 from .reward import Reward
 
 #: Names of the entries of a "features" observation, in order.
@@ -57,16 +56,13 @@ class Features:
         self.max_iterations = max_iterations
         self.actions = actions
         self._log_t = math.log1p(max_iterations)
-        w = IMPROVEMENT_WINDOW + 1
-        self._hist = np.zeros((batch_size, w))  # ring buffer of the last W log errors
-        self._count = np.zeros(batch_size, dtype=np.int64)
-        self._since = np.zeros(batch_size, dtype=np.int64)
+        self._hist = np.zeros((batch_size, IMPROVEMENT_WINDOW + 1))  # ring buffer of the last log errors
+        self._count, self._since = np.zeros((2, batch_size), dtype=np.int64)
         self._last_best = np.full(batch_size, np.inf)
 
     def reset(self, idx: Any) -> None:
         """Start episodes ``idx``: empty windows, no improvement seen."""
-        self._count[idx] = 0
-        self._since[idx] = 0
+        self._count[idx] = self._since[idx] = 0
         self._last_best[idx] = np.inf
 
     def observe(self, idx: Any, posterior: np.ndarray, f: np.ndarray, iteration: np.ndarray, w: np.ndarray,

@@ -28,20 +28,6 @@ def render_ansi(env: PSOEnv) -> str:
     )
 
 
-def _figure(env: PSOEnv):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
-    fig = getattr(env, "_render_figure", None)
-    if fig is None:
-        fig = Figure(figsize=(6, 4.5), dpi=80)
-        env._render_figure = fig
-    fig.clear()
-    return fig
-
-
 def render_rgb(env: PSOEnv) -> np.ndarray:
     """An RGB image, shape (H, W, 3) uint8.
 
@@ -50,20 +36,24 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
     drawn as a coloured band under the curve.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    fig = _figure(env)
+    cache = env.__dict__  # the figure and the 2-D function's grid, kept until close_figure(env)
+    if "_render_figure" not in cache:
+        cache["_render_figure"] = Figure(figsize=(6, 4.5), dpi=80)
+    fig = cache["_render_figure"]
+    fig.clear()
     canvas = FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
     swarm, fn = env.swarm, env.function
     if fn.dim == 2:
-        ax = fig.add_subplot(1, 1, 1)
-        grid = getattr(env, "_render_grid", None)
+        grid = cache.get("_render_grid")
         if grid is None or grid[0] is not fn:
-            xs = np.linspace(fn.lower[0], fn.upper[0], _GRID)
-            ys = np.linspace(fn.lower[1], fn.upper[1], _GRID)
-            gx, gy = np.meshgrid(xs, ys)
+            gx, gy = np.meshgrid(np.linspace(fn.lower[0], fn.upper[0], _GRID),
+                                 np.linspace(fn.lower[1], fn.upper[1], _GRID))
             gz = swarm.evaluate(np.column_stack([gx.ravel(), gy.ravel()])[None])[0].reshape(gx.shape)
-            env._render_grid = grid = (fn, gx, gy, gz)
+            cache["_render_grid"] = grid = (fn, gx, gy, gz)
         _, gx, gy, gz = grid
         ax.contourf(gx, gy, gz, levels=30, cmap="viridis")
         ax.scatter(*swarm.pbest_positions.T, s=12, c="white", alpha=0.6, label="personal bests")
@@ -73,11 +63,9 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
         ax.set_ylim(fn.lower[1], fn.upper[1])
         ax.legend(loc="upper right", fontsize=7)
     else:
-        ax = fig.add_subplot(1, 1, 1)
         hist = swarm.best_history
         f_star = fn.optimum_value
-        y = hist - f_star if f_star is not None else hist - np.min(hist) + 1e-12
-        y = np.maximum(y, 1e-16)
+        y = np.maximum(hist - f_star if f_star is not None else hist - np.min(hist) + 1e-12, 1e-16)
         t = np.arange(len(y))
         ax.set_yscale("log")
         ax.plot(t, y, color="black", lw=1.5)
@@ -97,5 +85,5 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
 
 def close_figure(env: PSOEnv) -> None:
     """Drop the cached figure of ``env``."""
-    env.__dict__.pop("_render_figure", None)
-    env.__dict__.pop("_render_grid", None)
+    for key in ("_render_figure", "_render_grid"):
+        env.__dict__.pop(key, None)

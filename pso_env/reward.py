@@ -46,15 +46,13 @@ class Reward:
         self._rows = np.arange(batch_size)
         self.f_star = np.full(batch_size, np.nan)  # NaN: f* unknown
         self.best0 = np.zeros(batch_size)
-        self.scale0 = np.ones(batch_size)
-        self.e0 = np.ones(batch_size)
+        self.scale0, self.e0 = np.ones((2, batch_size))
 
     def reset(self, idx: Any, best: np.ndarray, f_star: np.ndarray) -> None:
         """Start episodes ``idx`` from their initial best values and optimum values (NaN: unknown)."""
         self.f_star[idx] = f_star
         self.best0[idx] = best
-        finite = np.isfinite(best)
-        self.scale0[idx] = np.where(finite, np.maximum(np.abs(np.where(finite, best, 0.0)), 1.0), 1.0)
+        self.scale0[idx] = np.maximum(np.abs(np.where(np.isfinite(best), best, 0.0)), 1.0)
         e0 = self.error_proxy(best, idx)
         self.e0[idx] = np.where(np.isfinite(e0), e0, 1.0)
 

@@ -65,13 +65,9 @@ class One:
     _tables = property(lambda self: self.b._tables[0])
 
 
-def objective(name: str, dim: int):
-    return get_function(name, dim)
-
-
 def swarm_fs(name: str, seed: int, random_params: bool, iters: int = 200) -> list[float]:
     rng = np.random.default_rng(seed)
-    swarm = Swarm(objective(name, 10), 30, np.random.default_rng(seed + 100), batch_size=1)
+    swarm = Swarm(get_function(name, 10), 30, np.random.default_rng(seed + 100), batch_size=1)
     out = []
     for _ in range(iters):
         if random_params:
@@ -317,15 +313,24 @@ def random_model(rng: np.random.Generator, floor: float) -> dict:
     }
 
 
+def recompute(tables: np.ndarray, seq) -> np.ndarray:
+    """hmm_kernels.batch_recompute (the recompute after a refit) of one history: (Viterbi row, filter)."""
+    lattice, states = np.empty((1, 2, 4)), np.empty(1, dtype=np.int64)
+    hmm_kernels.batch_recompute(np.asarray(seq, dtype=np.int8)[None], np.array([len(seq)]), np.array([0]),
+                                tables[None], lattice, states)
+    assert states[0] == np.argmax(lattice[0, 0])  # the first maximum
+    return lattice[0]
+
+
 def test_kernel_recompute_equals_the_python_recursion_bit_for_bit():
-    """hmm_kernels.last_rows (the recompute after a refit) is the online recursion, bit for bit."""
+    """The recompute after a refit is the online recursion, bit for bit."""
     rng = np.random.default_rng(11)
     seqs = random_sequences(40, seed=6) + [discretise(np.asarray(swarm_fs("rastrigin", 3, True, iters=1000)))]
     for i, seq in enumerate(seqs):
         tracker = One(refit_every=0, **random_model(rng, [1e-12, 1e-6, 1e-2][i % 3]))
         if i % 5 == 0:
             tracker = One(refit_every=0)
-        got = hmm_kernels.last_rows(np.asarray(seq, dtype=np.int8), tracker._tables)
+        got = recompute(tracker._tables, seq)
         ref_d, ref_q = python_last_rows(tracker._tables, np.asarray(seq))
         assert tuple(got[0].tolist()) == ref_d and tuple(got[1].tolist()) == ref_q
         feed(tracker, seq)  # the tracker's own online path reaches the same rows
@@ -371,36 +376,14 @@ def test_refits_follow_hmmlearn(refit_every, refit_iter):
             before = tracker.to_hmmlearn()
             n_before = tracker.n_refits
             state = tracker.update_symbol(int(s))
-            x = tracker.symbols[:, None]
             if t % refit_every == 0:
                 assert tracker.n_refits == n_before + 1
-                ref = before  # hmmlearn's own fit, same settings and priors, from the old parameters
-                ref.n_iter, ref.tol = refit_iter, tracker.refit_tol
-                ref.transmat_prior = 1.0 + tracker.refit_pseudocount * ref.transmat_
-                ref.emissionprob_prior = 1.0 + tracker.refit_pseudocount * ref.emissionprob_
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    logging.getLogger("hmmlearn").disabled = True
-                    try:
-                        ref.fit(x)
-                    finally:
-                        logging.getLogger("hmmlearn").disabled = False
-                ok_a = np.isclose(ref.transmat_.sum(axis=1), 1.0, atol=1e-6)
-                ok_b = np.isclose(ref.emissionprob_.sum(axis=1), 1.0, atol=1e-6)
-                exp_a = floor_rows(np.where(ok_a[:, None], ref.transmat_, before.transmat_), tracker.floor)
-                exp_b = floor_rows(
-                    np.where(ok_b[:, None], ref.emissionprob_, before.emissionprob_), tracker.floor
-                )
-                np.testing.assert_allclose(tracker.transmat, exp_a, rtol=0, atol=1e-9)
-                np.testing.assert_allclose(tracker.emissionprob, exp_b, rtol=0, atol=1e-9)
+                assert_refit_is_hmmlearns(tracker, before, "log", rtol=0, atol=1e-9)
                 np.testing.assert_array_equal(tracker.startprob, PAPER_STARTPROB)  # pi fixed
             else:
                 assert tracker.n_refits == n_before
-            model = tracker.to_hmmlearn()
-            log_prob, path = model.decode(x, algorithm="viterbi")
-            assert state == path[-1]
-            assert tracker.viterbi_log_prob == log_prob
-            np.testing.assert_allclose(tracker.posterior, model.predict_proba(x)[-1], rtol=0, atol=1e-9)
+            assert state == tracker.state
+            assert_matches_final(tracker)
         for p in (tracker.transmat, tracker.emissionprob):
             np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-12)
             assert (p > 0).all()
@@ -483,9 +466,8 @@ def test_degenerate_reestimates_keep_previous_parameters(monkeypatch, bad):
             else:
                 ok[k] = False
             if ok[k]:
-                transmat[r], n_a = hmm_kernels.accept_rows(a, transmat[r], floor)
-                emissionprob[r], n_b = hmm_kernels.accept_rows(b, emissionprob[r], floor)
-                n_rejected[r] += n_a + n_b
+                n_rejected[r] += hmm_kernels.accept_rows(a, transmat[r], floor, transmat[r])
+                n_rejected[r] += hmm_kernels.accept_rows(b, emissionprob[r], floor, emissionprob[r])
         return ok
 
     monkeypatch.setattr(hmm_kernels, "batch_refit", broken_batch_refit)
@@ -536,11 +518,10 @@ def test_no_hmmlearn_call_with_or_without_refits(monkeypatch, refit_every):
 
 
 # ---------------------------------------------------------------- Baum-Welch kernel == hmmlearn fit
-def hmmlearn_fit(x, startprob, transmat, emissionprob, pseudocount, n_iter, tol) -> CategoricalHMM:
-    """hmmlearn's own fit with the tracker's settings and priors, from the given parameters."""
-    m = CategoricalHMM(
-        n_components=4, n_features=7, n_iter=n_iter, tol=tol, params="te", init_params="", implementation="scaling"
-    )
+def hmmlearn_fit(x, startprob, transmat, emissionprob, pseudocount, n_iter, tol, implementation="scaling"):
+    """hmmlearn's own fit with the tracker's settings and priors, from the given parameters (quietly)."""
+    m = CategoricalHMM(n_components=4, n_features=7, n_iter=n_iter, tol=tol, params="te", init_params="",
+                       implementation=implementation)
     m.startprob_, m.transmat_, m.emissionprob_ = startprob.copy(), transmat.copy(), emissionprob.copy()
     m.transmat_prior = 1.0 + pseudocount * transmat
     m.emissionprob_prior = 1.0 + pseudocount * emissionprob
@@ -551,6 +532,17 @@ def hmmlearn_fit(x, startprob, transmat, emissionprob, pseudocount, n_iter, tol)
             return m.fit(np.asarray(x, dtype=np.int64)[:, None])
         finally:
             logging.getLogger("hmmlearn").disabled = False
+
+
+def assert_refit_is_hmmlearns(tracker: One, before: CategoricalHMM, implementation: str, rtol, atol) -> None:
+    """The parameters after a refit are hmmlearn's fit (same settings and priors) from ``before``'s, with
+    degenerate rows kept at their previous values, floored."""
+    ref = hmmlearn_fit(tracker.symbols, before.startprob_, before.transmat_, before.emissionprob_,
+                       tracker.refit_pseudocount, tracker.refit_iter, tracker.refit_tol, implementation)
+    for got, new, old in ((tracker.transmat, ref.transmat_, before.transmat_),
+                          (tracker.emissionprob, ref.emissionprob_, before.emissionprob_)):
+        ok = np.isclose(new.sum(axis=1), 1.0, atol=1e-6)[:, None]
+        np.testing.assert_allclose(got, floor_rows(np.where(ok, new, old), tracker.floor), rtol=rtol, atol=atol)
 
 
 def fit_cases(n: int, seed: int) -> list[tuple[np.ndarray, dict]]:
@@ -598,15 +590,9 @@ def test_refit_every_1_on_a_swarm_run_matches_hmmlearn_at_every_step():
     tracker = One(refit_every=1, refit_min_length=1)
     for s in seq:
         before = tracker.to_hmmlearn()
-        state = tracker.update_symbol(int(s))
-        x = tracker.symbols[:, None]
-        ref = hmmlearn_fit(x[:, 0], before.startprob_, before.transmat_, before.emissionprob_, 1.0, 1, 1e-4)
-        np.testing.assert_allclose(tracker.transmat, floor_rows(ref.transmat_, tracker.floor), rtol=1e-10)
-        np.testing.assert_allclose(tracker.emissionprob, floor_rows(ref.emissionprob_, tracker.floor), rtol=1e-10)
-        model = tracker.to_hmmlearn()
-        log_prob, path = model.decode(x, algorithm="viterbi")
-        assert state == path[-1] and tracker.viterbi_log_prob == log_prob
-        np.testing.assert_allclose(tracker.posterior, model.predict_proba(x)[-1], rtol=0, atol=1e-9)
+        assert tracker.update_symbol(int(s)) == tracker.state
+        assert_refit_is_hmmlearns(tracker, before, "scaling", rtol=1e-10, atol=0)
+        assert_matches_final(tracker)
     assert tracker.n_refits == 300 and tracker.n_rejected_rows == 0
 
 
@@ -636,7 +622,8 @@ def test_accept_rows_is_floor_rows_of_the_good_rows():
     new = rng.dirichlet(np.ones(7), 4)
     new[1] = np.nan
     new[2] *= 1.01
-    out, rejected = hmm_kernels.accept_rows(new, old, 1e-6)
+    out = np.empty_like(old)
+    rejected = hmm_kernels.accept_rows(new, old, 1e-6, out)
     assert rejected == 2
     expected = floor_rows(np.where(np.isin(np.arange(4), [1, 2])[:, None], old, new), 1e-6)
     np.testing.assert_allclose(out, expected, rtol=1e-15, atol=0)
@@ -655,11 +642,11 @@ def test_kernels_reject_bad_input():
     with pytest.raises(ValueError, match="transmat"):
         hmm_kernels.baum_welch(x, pi, a[:3, :3].copy(), b, 1.0, 1, 1e-4)
     with pytest.raises(ValueError, match="symbols"):
-        hmm_kernels.last_rows(np.array([-1], dtype=np.int8), tracker._tables)
-    with pytest.raises(ValueError, match="tables"):
-        hmm_kernels.last_rows(x, np.zeros((2, 5, 4)))
+        hmm_kernels.baum_welch(np.array([-1], dtype=np.int8), pi, a, b, 1.0, 1, 1e-4)
     with pytest.raises(ValueError, match="shape"):
-        hmm_kernels.accept_rows(a, b, 1e-6)
+        hmm_kernels.accept_rows(a, b, 1e-6, b.copy())
+    with pytest.raises(ValueError, match="shape"):
+        hmm_kernels.accept_rows(a, a, 1e-6, b.copy())
 
 
 # ---------------------------------------------------------------- edge cases
