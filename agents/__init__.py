@@ -6,26 +6,16 @@ of it and returns its record (evaluation, storage and statistics live in :mod:`e
 are imported on first use (PEP 562), so that ``import agents`` stays cheap (torch loads with the DQN).
 """
 
-from importlib import import_module
-from typing import Any
+from pso_env import lazy_exports
 
-_WHERE = {name: module for module, names in {
-    "baselines": "VARIANTS list_variants make_rule run_cmaes run_random_search run_variant",
-    "controller": "PolicyController RandomPolicy RuleController StaticPolicy run_policy",
-    "dqn": "DQNAgent",
-    "models": "ALGORITHMS LoadedPolicy default_hyperparameters load_agent load_model load_pretrained make_model "
-              "pretrained_path",
-    "online": "OnlineDQNController",
-    "training": "TrainConfig Trainer plot_learning_curve",
-}.items() for name in names.split()}
-__all__ = sorted(_WHERE)  # noqa: PLE0605 - built from the table above, one place to list each name
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{_WHERE[name]}", __name__), name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+_EXPORTS = {
+    "baselines": ("VARIANTS", "list_variants", "make_rule", "run_cmaes", "run_random_search", "run_variant"),
+    "controller": ("PolicyController", "RandomPolicy", "RuleController", "StaticPolicy", "run_policy"),
+    "dqn": ("DQNAgent",),
+    "models": ("ALGORITHMS", "LoadedPolicy", "default_hyperparameters", "load_agent", "load_model",
+               "load_pretrained", "make_model", "pretrained_path"),
+    "online": ("OnlineDQNController",),
+    "training": ("TrainConfig", "Trainer", "plot_learning_curve"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(sum(_EXPORTS.values(), ()))  # noqa: PLE0605 - one place lists each name

@@ -6,17 +6,11 @@ resumable output directory (:mod:`evaluation.storage`; workers: :mod:`evaluation
 :func:`write_report` summarises it (:mod:`evaluation.stats`). Names are imported on first use (PEP 562).
 """
 
-from importlib import import_module
-from typing import Any
+from pso_env import lazy_exports
 
-_WHERE = {"ProtocolResult": "protocol", "run_protocol": "protocol", "RunRecord": "records",
-          "DEFAULT_ALGORITHMS": "registry", "Algorithm": "registry", "list_algorithms": "registry",
-          "resolve_algorithm": "registry", "resolve_algorithms": "registry", "write_report": "report",
-          "Controller": "runner", "run": "runner", "load_results": "storage"}
-__all__ = sorted(_WHERE)  # noqa: PLE0605 - built from the table above, one place to list each name
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'evaluation' has no attribute {name!r}")
-    return getattr(import_module(f".{_WHERE[name]}", __name__), name)
+_EXPORTS = {"protocol": ("ProtocolResult", "run_protocol"), "records": ("RunRecord",),
+            "registry": ("DEFAULT_ALGORITHMS", "Algorithm", "list_algorithms", "resolve_algorithm",
+                         "resolve_algorithms"),
+            "report": ("write_report",), "runner": ("Controller", "run"), "storage": ("load_results",)}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(sum(_EXPORTS.values(), ()))  # noqa: PLE0605 - one place lists each name
