@@ -92,43 +92,13 @@ class PSOEnv(gym.Env):
     ## Arguments
 
     config : EnvConfig, optional
-        The configuration (:class:`pso_env.config.EnvConfig`); its fields may also be given as keyword
+        The configuration; its fields (:class:`pso_env.config.EnvConfig`: function or function set, dim,
+        swarm_size, max_iterations, obs_mode, reward_mode, the action ranges, velocity_clamp, bounds,
+        hmm_refit_every, target_error, instance_order, shift, rotate) may also be given as keyword
         arguments (they replace the config's), and are validated once, by building the config
-        (ValueError naming the field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one sub-environment,
-        so the same configuration means the same dynamics in both.
+        (ValueError naming the field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one
+        sub-environment, so the same configuration means the same dynamics in both.
     render_mode : {None, "ansi", "rgb_array"}
-
-    The fields:
-
-    function : str, function object, or a list of them, default "rastrigin"
-        A name known to :func:`benchmarks_fn.get_function`, a suite name (``"paper"``, ``"bbob"``,
-        ``"cec2022"``), a function object, or a list mixing names, ``(name, dim, options)`` suite
-        entries and objects. With several, each ``reset`` picks one (see ``instance_order``).
-    dim : int, default 30
-        Dimension of functions given by name (suite entries carry their own).
-    swarm_size : int, default 30
-    max_iterations : int, default 1000
-    obs_mode : {"viterbi", "belief", "features"}, default "viterbi"
-    reward_mode : {"improvement", "log", "relative"}, default "improvement"
-    w_min, w_max : float, default 0.4, 0.9
-    c1, c2 : float, default 2.0
-        Acceleration coefficients at reset.
-    delta_range : (float, float), default (0.05, 0.1)
-    c_min, c_max : float, default 1.5, 2.5
-    velocity_clamp : float or None, default 0.2
-        Fraction of the box width that bounds ``|v|`` per dimension.
-    bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
-        Handling of a coordinate that leaves the box (see :class:`pso_env.swarm.Swarm`); the default is
-        SPSO 2011's: onto the face, that velocity component times -0.5.
-    hmm_refit_every : int, default 100
-        Baum-Welch re-estimation interval of the belief (0 = never).
-    target_error : float or None, default None
-        Must be at least what the float type resolves at the function's scale (ValueError naming the
-        smallest allowed value; see :meth:`pso_env.vector.PSOVectorEnv._check_target_error`).
-    instance_order : {"random", "round_robin"}, default "random"
-    shift, rotate : bool, default False
-        Use the CEC-style form of functions given by name, with a fresh shift/rotation per episode
-        drawn from the environment's seed.
 
     ## Attributes (after reset)
 
@@ -153,8 +123,7 @@ class PSOEnv(gym.Env):
     >>> env = gym.make("pso_env/PSOControl-v0", function="rastrigin", dim=10, max_iterations=100)
     >>> obs, info = env.reset(seed=0)
     >>> obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
-    >>> sorted(k for k in ("best_fitness", "error", "state", "w")) == sorted(k for k in info if k in
-    ...     ("best_fitness", "error", "state", "w"))
+    >>> {"best_fitness", "error", "state", "w"} <= set(info)
     True
     """
 
@@ -263,10 +232,7 @@ class PSOEnv(gym.Env):
             "function": core._names[0],
         }
 
-    @property
-    def action_names(self) -> tuple[str, ...]:
-        """Short names of the four actions."""
-        return ACTION_NAMES
+    action_names = ACTION_NAMES  #: short names of the four actions
 
 
 class _RunView:

@@ -1,14 +1,6 @@
-"""The PSOControl environment for B episodes at once: :class:`PSOVectorEnv` and its SB3 adapter.
-
-:class:`PSOVectorEnv` is a native ``gymnasium.vector.VectorEnv``: the B swarms live in one
-:class:`pso_env.swarm.Swarm` per dimension (``backend="torch"`` on a GPU), the belief in one
-:class:`pso_env.belief.Belief`, and actions, rewards and observations are computed for the whole batch
-with array operations. :class:`pso_env.env.PSOEnv` is its batch of one.
-
-:class:`SB3VecEnv` adapts it to Stable-Baselines3 (``VecEnv``: same-step resets, a list of infos with
-``terminal_observation``, ``TimeLimit.truncated`` and VecMonitor-style ``episode`` entries), and
-:func:`make_sb3_vec_env` builds one.
-"""
+"""The PSOControl environment for B episodes at once (:class:`PSOVectorEnv`, the one implementation;
+:class:`pso_env.env.PSOEnv` is its batch of one) and its Stable-Baselines3 adapter (:class:`SB3VecEnv`,
+:func:`make_sb3_vec_env`)."""
 
 from __future__ import annotations
 
@@ -50,10 +42,12 @@ class PSOVectorEnv(VectorEnv):
     ## Description
 
     B independent episodes of :class:`pso_env.env.PSOEnv` (one PSO run each, one step = one swarm
-    iteration of every run) in batched arrays. Each sub-environment has the single environment's spaces,
-    dynamics, rewards and episode ends; random numbers are drawn batch-wide from generators seeded by
-    :meth:`reset`, so the batch is reproducible bit for bit from its seed, and a sub-environment matches a
-    single environment in distribution, not draw for draw.
+    iteration of every run): the swarms in one :class:`pso_env.swarm.Swarm` per dimension, the beliefs in
+    one :class:`pso_env.belief.Belief`, actions, rewards and observations computed for the whole batch.
+    Each sub-environment has the single environment's spaces, dynamics, rewards and episode ends; random
+    numbers are drawn batch-wide from generators seeded by :meth:`reset`, so the batch is reproducible
+    bit for bit from its seed, and a sub-environment matches a single environment in distribution, not
+    draw for draw.
 
     ## Spaces
 
@@ -466,10 +460,7 @@ class PSOVectorEnv(VectorEnv):
     def close_extras(self, **kwargs: Any) -> None:
         self.swarms = {}
 
-    @property
-    def action_names(self) -> tuple[str, ...]:
-        """Short names of the four actions."""
-        return ACTION_NAMES
+    action_names = ACTION_NAMES  #: short names of the four actions
 
     def __repr__(self) -> str:
         return (f"PSOVectorEnv(num_envs={self.num_envs}, functions={self.instances.names}, backend={self.backend!r}, "
