@@ -277,9 +277,12 @@ class PSOVectorEnv(VectorEnv):
             self._nonfinite_total[m] = _host(s.nonfinite)[m]
         return f, best
 
-    def _count_nonfinite(self, previous: Any, idx: Any = slice(None)) -> None:
-        """:attr:`nonfinite` of sub-environments ``idx`` from the totals before; warns once per episode."""
-        self.nonfinite[idx] = self._nonfinite_total[idx] - previous
+    def _count_nonfinite(self, previous: Any, idx: np.ndarray | None = None) -> None:
+        """:attr:`nonfinite` of sub-environments ``idx`` (None: all) from the totals before; warns once per episode."""
+        if idx is None:
+            np.subtract(self._nonfinite_total, previous, out=self.nonfinite)
+        else:
+            self.nonfinite[idx] = self._nonfinite_total[idx] - previous
         if not np.count_nonzero(self.nonfinite):  # (count_nonzero: a fifth of .any()'s cost on small arrays)
             return
         new = (self.nonfinite > 0) & ~self._warned
