@@ -45,24 +45,24 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def check_int(minimum: int) -> Check:
-    def check(name: str, value: Any) -> int:
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-        return int(value)
+def _check(ok: Callable[[Any], bool], must: str, convert: Callable[[Any], Any] = lambda v: v) -> Check:
+    """A check: ``convert(value)`` where ``ok(value)``, else ValueError ``"<name> must <must>, got <value>"``."""
+    def check(name: str, value: Any) -> Any:
+        if not ok(value):
+            raise ValueError(f"{name} must {must}, got {value!r}")
+        return convert(value)
     return check
+
+
+def check_int(minimum: int) -> Check:
+    return _check(lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum,
+                  f"be an integer >= {minimum}", int)
 
 
 def check_real(minimum: float = -math.inf, *, positive: bool = False, optional: bool = False) -> Check:
     what = "a positive number" if positive else f"a number >= {minimum:g}"
-
-    def check(name: str, value: Any) -> float | None:
-        if value is None and optional:
-            return None
-        if not (is_real(value) and (value > 0 if positive else value >= minimum)):
-            raise ValueError(f"{name} must be {what}{' or None' if optional else ''}, got {value!r}")
-        return float(value)
-    return check
+    return _check(lambda v: (optional and v is None) or (is_real(v) and (v > 0 if positive else v >= minimum)),
+                  f"be {what}{' or None' if optional else ''}", lambda v: None if v is None else float(v))
 
 
 def check_choice(choices: Sequence[str] | Callable[[], Sequence[str]]) -> Check:
@@ -74,32 +74,16 @@ def check_choice(choices: Sequence[str] | Callable[[], Sequence[str]]) -> Check:
     return check
 
 
-def check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):  # "yes", 1, "False" are errors, not truthy values
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
-def check_pair(name: str, value: Any) -> tuple[float, float]:
-    if not (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
-            and all(is_real(v) and v >= 0 for v in value) and value[0] <= value[1]):
-        raise ValueError(f"{name} must be a pair (low, high) of numbers with 0 <= low <= high, got {value!r}")
-    return (float(value[0]), float(value[1]))
-
-
-def check_device(name: str, value: Any) -> str:
-    value = str(value)  # torch.device("cuda:0") -> "cuda:0"; torch checks the name when the backend is built
-    if not value.strip():
-        raise ValueError(f"{name} must be a torch device name such as 'cpu' or 'cuda', got {value!r}")
-    return value
-
-
-def check_function(name: str, value: Any) -> Any:
-    # names, suites, entries and objects are resolved (and checked in depth) by pso_env.instances.InstanceSet
-    if value is None or (isinstance(value, (list, tuple)) and len(value) == 0) or (isinstance(value, str)
-                                                                                  and not value.strip()):
-        raise ValueError(f"{name} must name at least one function, got {value!r}")
-    return list(value) if isinstance(value, list) else value
+check_bool = _check(lambda v: isinstance(v, bool), "be True or False")  # "yes", 1, "False" are errors
+check_pair = _check(lambda v: isinstance(v, Sequence) and not isinstance(v, str) and len(v) == 2
+                    and all(is_real(x) and x >= 0 for x in v) and v[0] <= v[1],
+                    "be a pair (low, high) of numbers with 0 <= low <= high", lambda v: (float(v[0]), float(v[1])))
+# torch.device("cuda:0") -> "cuda:0"; torch checks the name when the backend is built
+check_device = _check(lambda v: bool(str(v).strip()), "be a torch device name such as 'cpu' or 'cuda'", str)
+# names, suites, entries and objects are resolved (and checked in depth) by pso_env.instances.InstanceSet
+check_function = _check(lambda v: not (v is None or (isinstance(v, (list, tuple)) and not v)
+                                       or (isinstance(v, str) and not v.strip())),
+                        "name at least one function", lambda v: list(v) if isinstance(v, list) else v)
 
 
 def config_field(default: Any, help: str, check: Check | None = None, *, cli: str | None = "",
