@@ -15,6 +15,7 @@ import argparse
 import dataclasses
 import math
 import numbers
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,24 +45,24 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def check_int(minimum: int) -> Check:
-    def check(name: str, value: Any) -> int:
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-        return int(value)
+def _check(ok: Callable[[Any], bool], must: str, convert: Callable[[Any], Any] = lambda v: v) -> Check:
+    """A check: ``convert(value)`` where ``ok(value)``, else ValueError ``"<name> must <must>, got <value>"``."""
+    def check(name: str, value: Any) -> Any:
+        if not ok(value):
+            raise ValueError(f"{name} must {must}, got {value!r}")
+        return convert(value)
     return check
+
+
+def check_int(minimum: int) -> Check:
+    return _check(lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum,
+                  f"be an integer >= {minimum}", int)
 
 
 def check_real(minimum: float = -math.inf, *, positive: bool = False, optional: bool = False) -> Check:
     what = "a positive number" if positive else f"a number >= {minimum:g}"
-
-    def check(name: str, value: Any) -> float | None:
-        if value is None and optional:
-            return None
-        if not (is_real(value) and (value > 0 if positive else value >= minimum)):
-            raise ValueError(f"{name} must be {what}{' or None' if optional else ''}, got {value!r}")
-        return float(value)
-    return check
+    return _check(lambda v: (optional and v is None) or (is_real(v) and (v > 0 if positive else v >= minimum)),
+                  f"be {what}{' or None' if optional else ''}", lambda v: None if v is None else float(v))
 
 
 def check_choice(choices: Sequence[str] | Callable[[], Sequence[str]]) -> Check:
@@ -73,35 +74,20 @@ def check_choice(choices: Sequence[str] | Callable[[], Sequence[str]]) -> Check:
     return check
 
 
-def check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):  # "yes", 1, "False" are errors, not truthy values
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
+check_bool = _check(lambda v: isinstance(v, bool), "be True or False")  # "yes", 1, "False" are errors
+check_pair = _check(lambda v: isinstance(v, Sequence) and not isinstance(v, str) and len(v) == 2
+                    and all(is_real(x) and x >= 0 for x in v) and v[0] <= v[1],
+                    "be a pair (low, high) of numbers with 0 <= low <= high", lambda v: (float(v[0]), float(v[1])))
+# torch.device("cuda:0") -> "cuda:0"; torch checks the name when the backend is built
+check_device = _check(lambda v: bool(str(v).strip()), "be a torch device name such as 'cpu' or 'cuda'", str)
+# names, suites, entries and objects are resolved (and checked in depth) by pso_env.instances.InstanceSet
+check_function = _check(lambda v: not (v is None or (isinstance(v, (list, tuple)) and not v)
+                                       or (isinstance(v, str) and not v.strip())),
+                        "name at least one function", lambda v: list(v) if isinstance(v, list) else v)
 
 
-def check_pair(name: str, value: Any) -> tuple[float, float]:
-    if not (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
-            and all(is_real(v) and v >= 0 for v in value) and value[0] <= value[1]):
-        raise ValueError(f"{name} must be a pair (low, high) of numbers with 0 <= low <= high, got {value!r}")
-    return (float(value[0]), float(value[1]))
-
-
-def check_device(name: str, value: Any) -> str:
-    # torch checks the device itself when the torch backend is built
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name} must be a torch device name such as 'cpu' or 'cuda', got {value!r}")
-    return value
-
-
-def check_function(name: str, value: Any) -> Any:
-    # names, suites, entries and objects are resolved (and checked in depth) by pso_env.instances.InstanceSet
-    if value is None or (isinstance(value, (list, tuple)) and len(value) == 0) or (isinstance(value, str)
-                                                                                  and not value.strip()):
-        raise ValueError(f"{name} must name at least one function, got {value!r}")
-    return list(value) if isinstance(value, list) else value
-
-
-def config_field(default: Any, help: str, check: Check, *, cli: str | None = "", parse: Callable | None = None,
+def config_field(default: Any, help: str, check: Check | None = None, *, cli: str | None = "",
+                 parse: Callable | None = None,
                  choices: Sequence[str] | Callable[[], Sequence[str]] | None = None, metavar: str | None = None,
                  **kwargs: Any) -> Any:
     """A dataclass field carrying what validation and argparse need.
@@ -112,14 +98,15 @@ def config_field(default: Any, help: str, check: Check, *, cli: str | None = "",
         The default (stored once, here).
     help : str
         Help text (argparse adds the default).
-    check : callable (name, value) -> value
-        Validates and normalises the value; raises ValueError naming the field.
+    check : callable (name, value) -> value, optional
+        Validates and normalises the value; raises ValueError naming the field. Default:
+        :func:`check_choice` of ``choices``.
     cli : str or None, default ""
         Option name; "" derives ``--field-name``, None leaves the field off the command line.
     parse, choices, metavar
         argparse ``type``, ``choices`` (a tuple, or a callable giving it) and ``metavar``.
     """
-    meta = {"help": help, "check": check, "cli": cli, "parse": parse, "choices": choices, "metavar": metavar}
+    meta = {"help": help, "check": check or check_choice(choices), "cli": cli, "parse": parse, "choices": choices, "metavar": metavar}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: type(default)(default), metadata=meta, **kwargs)
     return field(default=default, metadata=meta, **kwargs)
@@ -139,10 +126,6 @@ def _parse_pair(text: str) -> tuple[float, float]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected LOW,HIGH, got {text!r}") from None
     return (low, high)
-
-
-def _parse_optional_int(text: str) -> int | None:
-    return None if text.lower() == "none" else int(text)
 
 
 def _parse_optional_float(text: str) -> float | None:
@@ -184,9 +167,13 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
 class EnvConfig:
     """Everything that defines a PSOControl environment; validated once, on construction.
 
-    The fields and their defaults are those of :class:`pso_env.PSOEnv` (see its docstring for the
-    meaning of each). ``backend``, ``device`` and ``dtype`` apply to :class:`pso_env.PSOVectorEnv`
-    (PSOEnv runs numpy in float64).
+    ``backend``, ``device`` and ``dtype`` apply to :class:`pso_env.PSOVectorEnv` (PSOEnv runs numpy in
+    float64). The parameters below are written from the fields' defaults and help texts (as
+    ``train_agent.py --help`` shows them).
+
+    Parameters
+    ----------
+    FIELDS
 
     Raises
     ------
@@ -202,15 +189,16 @@ class EnvConfig:
 
     function: Any = config_field(  # noqa: RUF009 - a field() factory
         "rastrigin", "function names or suites (paper, bbob, cec2022), comma-separated; in Python also "
-        "function objects, (name, dim, options) entries or lists of them", check_function, cli="--function")
+        "function objects, (name, dim, options) entries or lists of them; with several, each reset picks one "
+        "(instance_order)", check_function, cli="--function")
     dim: int = config_field(30, "dimension D of functions given by name (suite entries carry their own)",
                             check_int(1))
     swarm_size: int = config_field(30, "particles N", check_int(2))
     max_iterations: int = config_field(1000, "PSO iterations per episode", check_int(1))
     obs_mode: str = config_field("viterbi", "observation: the Viterbi state (the paper's), the filtered "
-                                 "posterior, or 11 scale-free features", check_choice(OBS_MODES), choices=OBS_MODES)
+                                 "posterior, or 11 scale-free features", choices=OBS_MODES)
     reward_mode: str = config_field("improvement", "reward: the paper's raw improvement, or the scale-free "
-                                    "log / relative forms", check_choice(REWARD_MODES), choices=REWARD_MODES)
+                                    "log / relative forms", choices=REWARD_MODES)
     w_min: float = config_field(0.4, "lowest inertia weight of the actions", check_real(0.0))
     w_max: float = config_field(0.9, "highest inertia weight of the actions (and w at reset)", check_real(0.0))
     c1: float = config_field(2.0, "cognitive coefficient at reset", check_real(positive=True))
@@ -223,31 +211,27 @@ class EnvConfig:
         0.2, "fraction of the box width that bounds |v| per dimension ('none': no clamp)",
         check_real(positive=True, optional=True), parse=_parse_optional_float)
     bounds: str = config_field("clip-back", "handling of particles that leave the box (clip-back: SPSO 2011's, "
-                               "onto the face with the velocity component times -0.5)", check_choice(_bound_modes),
-                               choices=_bound_modes)
+                               "onto the face with the velocity component times -0.5)", choices=_bound_modes)
     hmm_refit_every: int = config_field(DEFAULT_REFIT_EVERY, "Baum-Welch re-estimation interval of the HMM "
                                         "in iterations (0: never)", check_int(0))
     target_error: float | None = config_field(
-        None, "end an episode once best - f* <= this (f* known); 'none': run every iteration",
+        None, "end an episode once best - f* <= this (f* known; at least what the float type resolves at the "
+        "function's scale); 'none': run every iteration",
         check_real(0.0, optional=True), parse=_parse_optional_float)
     instance_order: str = config_field("random", "how each reset picks the next function of the set",
-                                       check_choice(INSTANCE_ORDERS), choices=INSTANCE_ORDERS)
+                                       choices=INSTANCE_ORDERS)
     shift: bool = config_field(False, "CEC-style shifted functions (fresh each episode)", check_bool)
     rotate: bool = config_field(False, "CEC-style rotated functions (fresh each episode)", check_bool)
-    backend: str = config_field("numpy", "array library of the vector environment's swarms",
-                                check_choice(BACKENDS), choices=BACKENDS)
+    backend: str = config_field("numpy", "array library of the vector environment's swarms", choices=BACKENDS)
     device: str = config_field("cpu", "torch device of the torch backend", check_device)
-    dtype: str = config_field("float64", "floating-point type of the torch backend", check_choice(DTYPES),
-                              choices=DTYPES)
+    dtype: str = config_field("float64", "floating-point type of the torch backend", choices=DTYPES)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.device, str):  # torch.device("cuda:0") -> "cuda:0"
-            object.__setattr__(self, "device", str(self.device))
         validate_fields(self)
-        if self.w_min > self.w_max:
-            raise ValueError(f"w_min must be <= w_max, got w_min={self.w_min}, w_max={self.w_max}")
-        if self.c_min > self.c_max:
-            raise ValueError(f"c_min must be <= c_max, got c_min={self.c_min}, c_max={self.c_max}")
+        for low, high in (("w_min", "w_max"), ("c_min", "c_max")):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"{low} must be <= {high}, got {low}={getattr(self, low)}, "
+                                 f"{high}={getattr(self, high)}")
         if self.backend == "numpy" and (self.device != "cpu" or self.dtype != "float64"):
             raise ValueError(f"device and dtype apply to backend='torch' only, got device={self.device!r}, "
                              f"dtype={self.dtype!r}")
@@ -278,11 +262,8 @@ class EnvConfig:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"unknown EnvConfig fields {unknown}")
-        data = dict(data)
         if "function" in data:
-            data["function"] = _from_json_function(data["function"])
-        if "delta_range" in data and isinstance(data["delta_range"], list):
-            data["delta_range"] = tuple(data["delta_range"])
+            data = {**data, "function": _from_json_function(data["function"])}
         return cls(**data)
 
     # ---------------------------------------------------------------- command line
@@ -299,6 +280,21 @@ class EnvConfig:
         if isinstance(values.get("function"), str) and "," in values["function"]:
             values["function"] = [s.strip() for s in values["function"].split(",") if s.strip()]
         return cls(**{**values, **overrides})
+
+
+def _document_fields(cls: type) -> None:
+    """Fill the ``FIELDS`` mark of ``cls``'s docstring with one numpy-style entry per field."""
+    entries = []
+    for f in dataclasses.fields(cls):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        choices = f.metadata.get("choices")
+        kind = "{" + ", ".join(map(repr, choices)) + "}" if isinstance(choices, tuple) else f.type
+        text = textwrap.indent(textwrap.fill(f.metadata["help"], 96), " " * 8)
+        entries.append(f"{f.name} : {kind}, default {default!r}\n{text}")
+    cls.__doc__ = (cls.__doc__ or "").replace("FIELDS", "\n    ".join(entries))
+
+
+_document_fields(EnvConfig)
 
 
 def _json_function(spec: Any) -> Any:

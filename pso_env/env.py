@@ -92,43 +92,13 @@ class PSOEnv(gym.Env):
     ## Arguments
 
     config : EnvConfig, optional
-        The configuration (:class:`pso_env.config.EnvConfig`); its fields may also be given as keyword
+        The configuration; its fields (:class:`pso_env.config.EnvConfig`: function or function set, dim,
+        swarm_size, max_iterations, obs_mode, reward_mode, the action ranges, velocity_clamp, bounds,
+        hmm_refit_every, target_error, instance_order, shift, rotate) may also be given as keyword
         arguments (they replace the config's), and are validated once, by building the config
-        (ValueError naming the field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one sub-environment,
-        so the same configuration means the same dynamics in both.
+        (ValueError naming the field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one
+        sub-environment, so the same configuration means the same dynamics in both.
     render_mode : {None, "ansi", "rgb_array"}
-
-    The fields:
-
-    function : str, function object, or a list of them, default "rastrigin"
-        A name known to :func:`benchmarks_fn.get_function`, a suite name (``"paper"``, ``"bbob"``,
-        ``"cec2022"``), a function object, or a list mixing names, ``(name, dim, options)`` suite
-        entries and objects. With several, each ``reset`` picks one (see ``instance_order``).
-    dim : int, default 30
-        Dimension of functions given by name (suite entries carry their own).
-    swarm_size : int, default 30
-    max_iterations : int, default 1000
-    obs_mode : {"viterbi", "belief", "features"}, default "viterbi"
-    reward_mode : {"improvement", "log", "relative"}, default "improvement"
-    w_min, w_max : float, default 0.4, 0.9
-    c1, c2 : float, default 2.0
-        Acceleration coefficients at reset.
-    delta_range : (float, float), default (0.05, 0.1)
-    c_min, c_max : float, default 1.5, 2.5
-    velocity_clamp : float or None, default 0.2
-        Fraction of the box width that bounds ``|v|`` per dimension.
-    bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
-        Handling of a coordinate that leaves the box (see :class:`pso_env.swarm.Swarm`); the default is
-        SPSO 2011's: onto the face, that velocity component times -0.5.
-    hmm_refit_every : int, default 100
-        Baum-Welch re-estimation interval of the belief (0 = never).
-    target_error : float or None, default None
-        Must be at least what the float type resolves at the function's scale (ValueError naming the
-        smallest allowed value; see :meth:`pso_env.vector.PSOVectorEnv._check_target_error`).
-    instance_order : {"random", "round_robin"}, default "random"
-    shift, rotate : bool, default False
-        Use the CEC-style form of functions given by name, with a fresh shift/rotation per episode
-        drawn from the environment's seed.
 
     ## Attributes (after reset)
 
@@ -153,8 +123,7 @@ class PSOEnv(gym.Env):
     >>> env = gym.make("pso_env/PSOControl-v0", function="rastrigin", dim=10, max_iterations=100)
     >>> obs, info = env.reset(seed=0)
     >>> obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
-    >>> sorted(k for k in ("best_fitness", "error", "state", "w")) == sorted(k for k in info if k in
-    ...     ("best_fitness", "error", "state", "w"))
+    >>> {"best_fitness", "error", "state", "w"} <= set(info)
     True
     """
 
@@ -167,6 +136,7 @@ class PSOEnv(gym.Env):
         from .vector import PSOVectorEnv  # the one implementation; PSOEnv is its batch of one
 
         self._core = core = PSOVectorEnv(1, config, autoreset_mode="Disabled", **config_fields)
+        core._history = True
         self.config = core.config
         self.render_mode = render_mode
         self.instances, self.actions = core.instances, core.actions
@@ -178,7 +148,6 @@ class PSOEnv(gym.Env):
         self.swarm: _RunView | None = None
         self._done = True
 
-    # ------------------------------------------------------------------ Gymnasium API
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         """Start a new PSO run.
 
@@ -197,10 +166,9 @@ class PSOEnv(gym.Env):
             The keys listed in the class docstring.
         """
         super().reset(seed=seed)
-        core = self._core
-        obs, _ = core.reset(seed=seed, options=options)
-        self.swarm = _RunView(core)
-        self.states = [int(core.belief.states[0])]
+        obs, _ = self._core.reset(seed=seed, options=options)
+        self.swarm = _RunView(self._core)
+        self.states = [int(self.belief.states[0])]
         self.actions_taken: list[int] = []
         self._done = False
         return obs[0], self._info()
@@ -211,19 +179,18 @@ class PSOEnv(gym.Env):
         Returns ``(observation, reward, terminated, truncated, info)``; raises ValueError for an action
         outside the space and RuntimeError before ``reset`` or after the episode ended.
         """
-        if self.swarm is None:
-            raise RuntimeError("step() called before reset(): call env.reset() first")
         if self._done:
+            if self.swarm is None:
+                raise RuntimeError("step() called before reset(): call env.reset() first")
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
-        a = _as_action(action)
+        if type(action) is not int or not 0 <= action < N_ACTIONS:  # the common case without numpy calls
+            action = _as_action(action)
         core = self._core
-        rewards, terminated, truncated = core._advance(np.array((a,)))
-        self.swarm._history.append(float(core._best[0]))
-        self.states.append(int(core.belief.states[0]))
-        self.actions_taken.append(a)
+        rewards, terminated, truncated = core._advance(_ACTION_ROWS[action])
+        self.states.append(int(self.belief.states[0]))
+        self.actions_taken.append(action)
         term, trunc = bool(terminated[0]), bool(truncated[0])
         self._done = term or trunc
-        core._autoreset_envs[0] = self._done
         return core._observe()[0], float(rewards[0]), term, trunc, self._info()
 
     def render(self) -> str | np.ndarray | None:
@@ -238,39 +205,26 @@ class PSOEnv(gym.Env):
 
         close_figure(self)
 
-    # ------------------------------------------------------------------ read-outs of the core's row 0
     @property
     def function(self) -> Any:
         """The episode's function."""
         return self._core.functions[0]
 
-    @property
-    def w(self) -> float:
-        return float(self._core.w[0])
-
-    @property
-    def c1(self) -> float:
-        return float(self._core.c1[0])
-
-    @property
-    def c2(self) -> float:
-        return float(self._core.c2[0])
-
-    @property
-    def f(self) -> float:
-        """The swarm's evolutionary factor after the latest reset or step."""
-        return float(self._core.f[0])
+    w = property(lambda self: float(self._core.w[0]), doc="The inertia weight.")
+    c1 = property(lambda self: float(self._core.c1[0]), doc="The cognitive coefficient.")
+    c2 = property(lambda self: float(self._core.c2[0]), doc="The social coefficient.")
+    f = property(lambda self: float(self._core.f[0]), doc="The evolutionary factor after the latest reset or step.")
 
     def _info(self) -> dict:
         core = self._core
-        best, f_star = float(core._best[0]), core._reward.f_star[0]
+        best, f_star = float(core._best[0]), float(core._reward.f_star[0])
         return {
             "best_fitness": best,
-            "error": None if math.isnan(f_star) else max(best - float(f_star), 0.0),
+            "error": None if math.isnan(f_star) else max(best - f_star, 0.0),
             "w": float(core.w[0]),
             "c1": float(core.c1[0]),
             "c2": float(core.c2[0]),
-            "state": STATE_NAMES[core.belief.states[0]],
+            "state": STATE_NAMES[self.states[-1]],
             "f": float(core.f[0]),
             "iteration": int(core.iteration[0]),
             "evaluations": int(core.evaluations[0]),
@@ -278,28 +232,15 @@ class PSOEnv(gym.Env):
             "function": core._names[0],
         }
 
-    @property
-    def action_names(self) -> tuple[str, ...]:
-        """Short names of the four actions."""
-        return ACTION_NAMES
+    action_names = ACTION_NAMES  #: short names of the four actions
 
 
 class _RunView:
-    """One run's view of the batched core's swarm (row 0): what :class:`pso_env.swarm.Swarm` shows for one run.
-
-    Array attributes of the batched swarm lose their batch axis (``positions`` (N, D), ``gbest_fitness``
-    a scalar); ``function`` is the run's function, ``best_history`` the best value after reset and after
-    every step.
-    """
+    """Row 0 of the batched core's swarm, seen as one run: arrays lose their batch axis (``positions`` (N, D),
+    ``gbest_fitness`` a float, ``best_history`` (T + 1,)); ``function`` is the run's function."""
 
     def __init__(self, core: Any) -> None:
         self._core = core
-        self._history = [float(core._best[0])]
-
-    @property
-    def best_history(self) -> np.ndarray:
-        """The best value after reset and after every step, shape (T + 1,)."""
-        return np.array(self._history)
 
     def __getattr__(self, name: str) -> Any:
         if name == "function":
@@ -308,9 +249,10 @@ class _RunView:
         return value[0] if isinstance(value, np.ndarray) and value.ndim else value
 
 
+_ACTION_ROWS = tuple(np.array((a,)) for a in range(N_ACTIONS))  # the (1,) action arrays of the core
+
+
 def _as_action(action: Any) -> int:
-    if type(action) is int and 0 <= action < N_ACTIONS:  # the common case, without numpy calls
-        return action
     try:
         a = int(action)
     except (TypeError, ValueError):

@@ -1,19 +1,10 @@
-"""The PSOControl environment for B episodes at once: :class:`PSOVectorEnv` and its SB3 adapter.
-
-:class:`PSOVectorEnv` is a native ``gymnasium.vector.VectorEnv``: the B swarms live in one
-:class:`pso_env.swarm.Swarm` per dimension (``backend="torch"`` on a GPU), the
-belief in one :class:`pso_env.belief.Belief`, and actions, rewards and observations are
-computed for the whole batch with array operations. Its sub-environments follow
-:class:`pso_env.env.PSOEnv`'s semantics; they draw their random numbers batch-wide, so a sub-environment
-matches a single environment in distribution, not draw for draw.
-
-:class:`SB3VecEnv` adapts it to Stable-Baselines3 (``VecEnv``: same-step resets, a list of infos with
-``terminal_observation``, ``TimeLimit.truncated`` and VecMonitor-style ``episode`` entries), and
-:func:`make_sb3_vec_env` builds one.
-"""
+"""The PSOControl environment for B episodes at once (:class:`PSOVectorEnv`, the one implementation;
+:class:`pso_env.env.PSOEnv` is its batch of one) and its Stable-Baselines3 adapter (:class:`SB3VecEnv`,
+:func:`make_sb3_vec_env`)."""
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Sequence
@@ -36,28 +27,27 @@ from .swarm import Swarm
 _STATE_NAMES = np.array(STATE_NAMES, dtype=object)
 #: ``target_error`` must be at least this many float epsilons at the function's value scale.
 TARGET_ULPS = 4
+_INFO_KEYS = ("best_fitness", "error", "w", "c1", "c2", "state", "f", "iteration", "evaluations", "nonfinite",
+              "function")
 
 
-def _np(x: Any) -> np.ndarray:
-    """A numpy copy of a numpy array or a torch tensor (on any device)."""
-    if isinstance(x, np.ndarray):
-        return x.copy()
-    return x.detach().cpu().numpy()
+def _host(x: Any) -> np.ndarray:
+    """A numpy array (not a copy) of a numpy array or a torch tensor on any device."""
+    return x if isinstance(x, np.ndarray) else x.detach().cpu().numpy()
 
 
-# ---------------------------------------------------------------------------------------------------------
 class PSOVectorEnv(VectorEnv):
     """``num_envs`` PSOControl environments stepped together (a native Gymnasium vector environment).
 
     ## Description
 
     B independent episodes of :class:`pso_env.env.PSOEnv` (one PSO run each, one step = one swarm
-    iteration of every run), held in batched arrays: one batched swarm, one batched belief tracker,
-    and actions, rewards, observations and infos computed for the whole batch at once. Each
-    sub-environment has the single environment's spaces, dynamics, rewards and episode ends; random
-    numbers are drawn for the whole batch at once from generators seeded by :meth:`reset`, so the
-    whole batch is reproducible bit for bit from its seed, and a sub-environment matches a single
-    environment in distribution, not draw for draw.
+    iteration of every run): the swarms in one :class:`pso_env.swarm.Swarm` per dimension, the beliefs in
+    one :class:`pso_env.belief.Belief`, actions, rewards and observations computed for the whole batch.
+    Each sub-environment has the single environment's spaces, dynamics, rewards and episode ends; random
+    numbers are drawn batch-wide from generators seeded by :meth:`reset`, so the batch is reproducible
+    bit for bit from its seed, and a sub-environment matches a single environment in distribution, not
+    draw for draw.
 
     ## Spaces
 
@@ -83,9 +73,8 @@ class PSOVectorEnv(VectorEnv):
     ``evaluations``, ``nonfinite`` (int64; ``nonfinite``: the objective values of this step, or of the
     reset, that were NaN or +-inf and were taken as +inf, the worst value; the first step of an
     episode with any also emits one ``RuntimeWarning`` naming the function); ``state``, ``function``
-    (object arrays of names). With ``autoreset_mode=SAME_STEP`` a step
-    that ends episodes adds ``final_obs`` (object array, the ended episodes' last observations) and
-    ``final_info`` (their infos).
+    (object arrays of names). With ``autoreset_mode=SAME_STEP`` a step that ends episodes adds
+    ``final_obs`` (object array, the ended episodes' last observations) and ``final_info`` (their infos).
 
     ## Autoreset
 
@@ -103,24 +92,15 @@ class PSOVectorEnv(VectorEnv):
 
     num_envs : int, default 1
         B, the number of sub-environments.
-    function, dim, swarm_size, max_iterations, obs_mode, reward_mode, w_min, w_max, c1, c2, \
-delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order, shift, rotate
-        As :class:`pso_env.env.PSOEnv` (validated by it, with the same messages). One function set is
-        shared by the batch: with ``instance_order="round_robin"`` the sub-environments starting
-        episodes take the next functions in turn (in sub-environment order), so a batch spreads over
-        the set **(our choice)**.
-    hmm_refit_every : int or None, default None
-        Baum-Welch interval of the belief trackers; None: the tracker's default (100), 0: off. The
-        beliefs of all sub-environments are one :class:`pso_env.belief.Belief` either way
-        (see :class:`pso_env.belief.Belief` for the cost).
-    backend : {"numpy", "torch"}, default "numpy"
-        ``"torch"`` runs the swarms as :class:`pso_env.swarm.Swarm` with ``backend="torch"`` on ``device``
-        (paper functions and their shifted/rotated forms only); beliefs, rewards and observations stay
-        in numpy on the host, which receives two (B,) arrays per step.
-    device : str, default "cpu"
-        Torch device of the torch backend (``"cuda"`` for a GPU); must be "cpu" with numpy.
-    dtype : {"float64", "float32"}, default "float64"
-        Torch backend's floating-point type; must be "float64" with numpy.
+    config : EnvConfig, optional
+        As :class:`pso_env.env.PSOEnv`; its fields may also be given as keyword arguments. One function
+        set is shared by the batch: with ``instance_order="round_robin"`` the sub-environments starting
+        episodes take the next functions in turn (in sub-environment order), so a batch spreads over the
+        set **(our choice)**. ``hmm_refit_every`` applies to the one :class:`pso_env.belief.Belief` of
+        all sub-environments. ``backend="torch"`` runs the swarms as :class:`pso_env.swarm.Swarm` with
+        ``backend="torch"`` on ``device`` in ``dtype`` (paper functions and their shifted/rotated forms
+        only); beliefs, rewards and observations stay in numpy on the host, which receives two (B,)
+        arrays per step.
     autoreset_mode : AutoresetMode or str, default AutoresetMode.NEXT_STEP
 
     ## Example
@@ -177,18 +157,14 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
 
         self.belief = Belief(b, refit_every=cfg.hmm_refit_every)
         self._reward = Reward(self.reward_mode, b)
-        self._features = (Features(b, self.max_iterations, self.actions)
-                          if self.obs_mode == "features" else None)
+        self._features = Features(b, self.max_iterations, self.actions) if self.obs_mode == "features" else None
         self._eye = np.eye(N_ACTIONS, dtype=np.float32)
         self.swarms: dict[int, Any] = {}  # one batched swarm per dimension (rows of other dims idle)
         self._dims = np.zeros(b, dtype=np.int64)
         self.functions: list = [None] * b
         self._names = np.full(b, None, dtype=object)
-        self.w, self.c1, self.c2 = np.zeros(b), np.zeros(b), np.zeros(b)
-        self.f = np.zeros(b)
-        self._best = np.zeros(b)
-        self.iteration = np.zeros(b, dtype=np.int64)
-        self.evaluations = np.zeros(b, dtype=np.int64)
+        self.w, self.c1, self.c2, self.f, self._best = (np.zeros(b) for _ in range(5))
+        self.iteration, self.evaluations = np.zeros(b, dtype=np.int64), np.zeros(b, dtype=np.int64)
         self._nonfinite_total = np.zeros(b, dtype=np.int64)  # since each episode's reset
         self.nonfinite = np.zeros(b, dtype=np.int64)  # of the latest step or reset
         self._warned = np.zeros(b, dtype=bool)
@@ -196,6 +172,9 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         self._autoreset_envs = np.zeros(b, dtype=bool)
         self._swarm_rng: np.random.Generator | None = None
         self._action_rng: np.random.Generator | None = None
+        self._history = False  # whether the swarms keep best_history (PSOEnv's do)
+        self._max_iterations = np.array(self.max_iterations)  # (compares faster than an int)
+        self._float_coefs = b == 1 and self.backend == "numpy"
 
     @property
     def swarm(self) -> Any:
@@ -232,14 +211,16 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
                     f"{fn.name!r} (values of magnitude {scale:.6g}): the smallest allowed is {smallest:.3g} "
                     f"({TARGET_ULPS} x eps {eps:.3g} x {scale:.6g})")
 
-    # ------------------------------------------------------------------ seeding
     def _seed(self, seed: Any) -> None:
+        def natural(s: Any) -> bool:
+            return isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0
+
         if seed is None:
             ss = np.random.SeedSequence()
-        elif isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        elif natural(seed):
             ss = np.random.SeedSequence(int(seed))
         elif (isinstance(seed, Sequence) and not isinstance(seed, str) and len(seed) == self.num_envs
-              and all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seed)):
+              and all(natural(s) for s in seed)):
             ss = np.random.SeedSequence([int(s) for s in seed])
         else:
             raise ValueError(f"seed must be None, an integer >= 0 or {self.num_envs} of them, got {seed!r}")
@@ -251,18 +232,13 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         self.instances.restart()
 
     # ------------------------------------------------------------------ swarms
-    def _new_swarm(self, fns: list) -> Any:
-        cfg = self.config
-        rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
-        return Swarm(fns, self.swarm_size, rng, velocity_clamp=cfg.velocity_clamp, bounds=cfg.bounds,
-                     backend=self.backend, device=self.device, dtype=self.dtype)
-
     def _place(self, idx: np.ndarray, fns: list) -> None:
         """Start swarms for sub-environments ``idx`` on ``fns``, in the swarm of each function's dimension."""
         dims = np.array([int(fn.dim) for fn in fns], dtype=np.int64)
         if idx.size == self.num_envs:
             self.swarms = {}
         self._dims[idx] = dims
+        cfg = self.config
         for d in np.unique(dims).tolist():
             sel = dims == d
             rows, group_fns = idx[sel], [fn for fn, s in zip(fns, sel) if s]
@@ -272,41 +248,49 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
                            else group_fns[0] for j in range(self.num_envs)]
                 for j, fn in zip(rows, group_fns):
                     all_fns[j] = fn
-                self.swarms[d] = self._new_swarm(all_fns)
+                rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
+                self.swarms[d] = Swarm(all_fns, self.swarm_size, rng, velocity_clamp=cfg.velocity_clamp,
+                                       bounds=cfg.bounds, backend=self.backend, device=self.device,
+                                       dtype=self.dtype, history=self._history)
             else:
                 swarm.reset(rows, group_fns)
         for d in [d for d in self.swarms if not (self._dims == d).any()]:
             del self.swarms[d]  # no sub-environment runs this dimension any more
 
-    def _read(self, idx: Any = slice(None)) -> tuple[np.ndarray, np.ndarray]:
-        """Evolutionary factors and best values of the swarms (rows ``idx``); refreshes iteration/evaluations."""
+    def _read(self) -> tuple[np.ndarray, np.ndarray]:
+        """Evolutionary factors and best values of all swarms; refreshes iteration, evaluations, totals.
+
+        The arrays are new ones (:meth:`_advance` keeps the previous best values and totals).
+        """
         if len(self.swarms) == 1:
-            s = next(iter(self.swarms.values()))
-            f, best = self._factor(s), _np(s.gbest_fitness)
-            self.iteration, self.evaluations = _np(s.iteration), _np(s.evaluations)
-            self._nonfinite_total = _np(s.nonfinite)
+            (s,) = self.swarms.values()
+            self.iteration, self.evaluations = s.iteration, s.evaluations
+            self._nonfinite_total = _host(s.nonfinite).copy()
+            return _host(s.evolutionary_factor()), _host(s.gbest_fitness).copy()
+        b = self.num_envs
+        f, best = np.empty(b), np.empty(b)
+        self.iteration, self.evaluations, self._nonfinite_total = (np.empty(b, dtype=np.int64) for _ in range(3))
+        for d, s in self.swarms.items():
+            m = self._dims == d
+            f[m], best[m] = _host(s.evolutionary_factor())[m], _host(s.gbest_fitness)[m]
+            self.iteration[m], self.evaluations[m] = s.iteration[m], s.evaluations[m]
+            self._nonfinite_total[m] = _host(s.nonfinite)[m]
+        return f, best
+
+    def _count_nonfinite(self, previous: Any, idx: np.ndarray | None = None) -> None:
+        """:attr:`nonfinite` of sub-environments ``idx`` (None: all) from the totals before; warns once per episode."""
+        if idx is None:
+            np.subtract(self._nonfinite_total, previous, out=self.nonfinite)
         else:
-            f, best = np.empty(self.num_envs), np.empty(self.num_envs)
-            for d, s in self.swarms.items():
-                m = self._dims == d
-                f[m], best[m] = self._factor(s)[m], _np(s.gbest_fitness)[m]
-                self.iteration[m], self.evaluations[m] = _np(s.iteration)[m], _np(s.evaluations)[m]
-                self._nonfinite_total[m] = s.nonfinite[m]
-        return f[idx], best[idx]
-
-    def _count_nonfinite(self, previous: np.ndarray, idx: Any = slice(None)) -> None:
-        """:attr:`nonfinite` of sub-environments ``idx`` from the totals before; warns once per episode."""
-        self.nonfinite[idx] = self._nonfinite_total[idx] - previous
+            self.nonfinite[idx] = self._nonfinite_total[idx] - previous
+        if not np.count_nonzero(self.nonfinite):  # (count_nonzero: a fifth of .any()'s cost on small arrays)
+            return
         new = (self.nonfinite > 0) & ~self._warned
-        if new.any():
-            for i in np.flatnonzero(new):
-                warnings.warn(f"function {self._names[i]!r} returned {self.nonfinite[i]} non-finite values (NaN "
-                              "or +-inf) in one iteration (or reset), taken as +inf (the worst value); counted in "
-                              "info['nonfinite'], warned once per episode", RuntimeWarning, stacklevel=4)
-            self._warned |= new
-
-    def _factor(self, s: Any) -> np.ndarray:
-        return s.evolutionary_factor() if self.backend == "numpy" else _np(s.evolutionary_factor())
+        for i in np.flatnonzero(new):
+            warnings.warn(f"function {self._names[i]!r} returned {self.nonfinite[i]} non-finite values (NaN "
+                          "or +-inf) in one iteration (or reset), taken as +inf (the worst value); counted in "
+                          "info['nonfinite'], warned once per episode", RuntimeWarning, stacklevel=4)
+        self._warned |= new
 
     # ------------------------------------------------------------------ episodes
     def _start_episodes(self, idx: np.ndarray, choice: Any = None) -> None:
@@ -321,21 +305,21 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         if choice is not None:
             self._check_target_error(fns)
         f_star = np.array([np.nan if fn.optimum_value is None else fn.optimum_value for fn in fns])
-        f0, best = self._read(idx)
+        f, best = self._read()
+        f0, best0 = f[idx], best[idx]
         self._warned[idx] = False
         self._count_nonfinite(0, idx)
-        self.f[idx] = f0
-        self._best[idx] = best
+        self.f[idx], self._best[idx] = f0, best0
         self.w[idx], self.c1[idx], self.c2[idx] = self.actions.w_max, self.config.c1, self.config.c2
         self.belief.reset(idx)
         self.belief.update(f0, idx)
-        self._reward.reset(idx, best, f_star)
+        self._reward.reset(idx, best0, f_star)
         if self._features is not None:
             self._features.reset(idx)
 
     def _observe(self, idx: Any = slice(None)) -> np.ndarray:
         if self.obs_mode == "viterbi":
-            return self._eye[self.belief.states[idx]]
+            return self._eye.take(self.belief.states[idx], axis=0)  # (take: a quarter of [ ]'s cost)
         posterior = self.belief.posterior[idx]
         if self.obs_mode == "belief":
             return posterior.astype(np.float32)
@@ -343,24 +327,13 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
                                       self.c1[idx], self.c2[idx], self._best[idx], self._reward)
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
-        b = self.num_envs
-        m = np.ones(b, dtype=bool) if mask is None else mask
+        m = np.ones(self.num_envs, dtype=bool) if mask is None else mask
         error = np.maximum(self._best - self._reward.f_star, 0.0)  # never negative, even where rounding says so
-        info = {
-            "best_fitness": self._best.copy(),
-            "error": error,
-            "w": self.w.copy(),
-            "c1": self.c1.copy(),
-            "c2": self.c2.copy(),
-            "state": _STATE_NAMES[self.belief.states],
-            "f": self.f.copy(),
-            "iteration": self.iteration.copy(),
-            "evaluations": self.evaluations.copy(),
-            "nonfinite": self.nonfinite.copy(),
-            "function": self._names.copy(),
-        }
+        values = (self._best.copy(), error, self.w.copy(), self.c1.copy(), self.c2.copy(),
+                  _STATE_NAMES[self.belief.states], self.f.copy(), self.iteration.copy(), self.evaluations.copy(),
+                  self.nonfinite.copy(), self._names.copy())
         out: dict[str, Any] = {}
-        for key, value in info.items():
+        for key, value in zip(_INFO_KEYS, values):
             out[key] = value
             out[f"_{key}"] = m & ~np.isnan(error) if key == "error" else m.copy()
         return out
@@ -378,6 +351,11 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
             ``"reset_mask"``: boolean array of shape (num_envs,), reset only those (their infos' masks
             are True, the others keep their last observation); ``"function"``: as
             :meth:`PSOEnv.reset`, for every sub-environment reset.
+
+        Raises
+        ------
+        ValueError
+            A bad seed, mask or function choice.
         """
         options = dict(options or {})
         if seed is not None or self._swarm_rng is None:
@@ -401,13 +379,12 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
 
     def _check_actions(self, actions: Any) -> np.ndarray:
         a = np.asarray(actions)
-        if a.shape != (self.num_envs,) or not (np.issubdtype(a.dtype, np.integer) or (
+        if a.shape == (self.num_envs,) and (np.issubdtype(a.dtype, np.integer) or (
                 np.issubdtype(a.dtype, np.floating) and np.array_equal(a, np.round(a)))):
-            raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
-        a = a.astype(np.int64)
-        if a.size and (a.min() < 0 or a.max() >= N_ACTIONS):
-            raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
-        return a
+            a = a.astype(np.int64)
+            if a.min() >= 0 and a.max() < N_ACTIONS:
+                return a
+        raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
 
     def _set_parameters(self, a: np.ndarray) -> None:
         """w, c1, c2 of every sub-environment after actions ``a`` (:func:`pso_env.actions.apply_actions`)."""
@@ -420,10 +397,13 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         The one step of the environment (action -> parameters -> swarm update -> objective ->
         evolutionary factor -> belief -> reward); :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
-        previous, nonfinite = self._best, self._nonfinite_total.copy()
+        previous, nonfinite = self._best, self._nonfinite_total  # _read replaces both
         self._set_parameters(a)
+        w, c1, c2 = self.w, self.c1, self.c2
+        if self._float_coefs:  # floats: the swarm skips broadcasting coefficients that did not change
+            w, c1, c2 = float(w[0]), float(c1[0]), float(c2[0])
         for swarm in self.swarms.values():
-            swarm.step(self.w, self.c1, self.c2)
+            swarm.step(w, c1, c2)
         self.f, self._best = self._read()
         self._count_nonfinite(nonfinite)
         self.belief.update(self.f)
@@ -433,38 +413,43 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
         else:
             error = self._best - self._reward.f_star
             terminated = ~np.isnan(error) & (error <= self.target_error)
-        return rewards, terminated, self.iteration >= self.max_iterations
+        return rewards, terminated, self.iteration >= self._max_iterations
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        """Step every sub-environment (see the class docstring for the autoreset modes)."""
+        """Step every sub-environment (see the class docstring for the autoreset modes).
+
+        Raises
+        ------
+        ValueError
+            ``actions`` not ``num_envs`` integers in 0..3.
+        RuntimeError
+            Before :meth:`reset`, or, with ``autoreset_mode=DISABLED``, for ended sub-environments.
+        """
         if not self.swarms:
             raise RuntimeError("step() called before reset(): call reset() first")
         a = self._check_actions(actions)
         mode = self.autoreset_mode
         pending = self._autoreset_envs.copy() if mode == AutoresetMode.NEXT_STEP else None
-        if mode == AutoresetMode.DISABLED and self._autoreset_envs.any():
+        if mode == AutoresetMode.DISABLED and np.count_nonzero(self._autoreset_envs):
             raise RuntimeError(
                 "step() called for sub-environments whose episode ended (autoreset_mode=DISABLED): reset them "
                 f"with reset(options={{'reset_mask': mask}}); ended: {np.flatnonzero(self._autoreset_envs).tolist()}"
             )
         rewards, terminated, truncated = self._advance(a)
-        if pending is not None and pending.any():
+        if pending is not None and np.count_nonzero(pending):
             idx = np.flatnonzero(pending)
             self._start_episodes(idx)
             rewards[idx] = 0.0
-            terminated[idx] = False
-            truncated[idx] = False
+            terminated[idx] = truncated[idx] = False
         obs = self._observe()
         infos = self._info()
         done = terminated | truncated
-        if mode == AutoresetMode.SAME_STEP and done.any():
+        if mode == AutoresetMode.SAME_STEP and np.count_nonzero(done):
             idx = np.flatnonzero(done)
             final_obs = np.full(self.num_envs, None, dtype=object)
             for i in idx:
                 final_obs[i] = obs[i].copy()
-            final_info = {k: v for k, v in infos.items()}
-            for key in [k for k in final_info if k.startswith("_")]:
-                final_info[key] = final_info[key] & done
+            final_info = {k: v & done if k.startswith("_") else v for k, v in infos.items()}
             self._start_episodes(idx)
             obs[idx] = self._observe(idx)
             infos = self._info()
@@ -478,19 +463,16 @@ delta_range, c_min, c_max, velocity_clamp, bounds, target_error, instance_order,
     def close_extras(self, **kwargs: Any) -> None:
         self.swarms = {}
 
-    @property
-    def action_names(self) -> tuple[str, ...]:
-        """Short names of the four actions."""
-        return ACTION_NAMES
+    action_names = ACTION_NAMES  #: short names of the four actions
 
     def __repr__(self) -> str:
         return (f"PSOVectorEnv(num_envs={self.num_envs}, functions={self.instances.names}, backend={self.backend!r}, "
                 f"autoreset_mode={self.autoreset_mode.value})")
 
 
-# ---------------------------------------------------------------------------------------------------------
-def _sb3_vec_env_class() -> type:
-    """Build :class:`SB3VecEnv` on first use: Stable-Baselines3 (and torch) load only when it is asked for."""
+@functools.cache
+def _sb3_class() -> type:
+    """:class:`SB3VecEnv`, built on first use: Stable-Baselines3 (and torch) load only when it is asked for."""
     from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
     class SB3VecEnv(VecEnv):
@@ -500,7 +482,8 @@ def _sb3_vec_env_class() -> type:
         reset observations; their infos hold ``"terminal_observation"`` (the last observation),
         ``"TimeLimit.truncated"`` (truncated and not terminated) and, as ``VecMonitor`` adds them,
         ``"episode": {"r": return, "l": length, "t": seconds since creation}``. Per-step infos carry the
-        single environment's keys as Python scalars.
+        single environment's keys as Python scalars. The sub-environments share the vector environment:
+        ``get_attr``, ``set_attr`` and ``env_method`` act on it once.
 
         Parameters
         ----------
@@ -538,10 +521,9 @@ def _sb3_vec_env_class() -> type:
             dones = terminated | truncated
             self._returns += rewards
             self._lengths += 1
-            keys = [k for k in infos if not k.startswith("_") and k not in ("final_obs", "final_info")]
 
             def columns(src: dict) -> list[tuple[str, list, list]]:  # .tolist(): Python scalars, one call per key
-                return [(k, src[k].tolist(), src[f"_{k}"].tolist()) for k in keys]
+                return [(k, src[k].tolist(), src[f"_{k}"].tolist()) for k in _INFO_KEYS]
 
             step_cols = columns(infos)
             final_cols = columns(infos["final_info"]) if dones.any() else step_cols
@@ -562,15 +544,12 @@ def _sb3_vec_env_class() -> type:
             self.venv.close()
 
         def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
-            """The vector environment's attribute, once per index (the sub-environments share it)."""
             return [getattr(self.venv, attr_name)] * len(self._get_indices(indices))
 
         def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
-            """Set an attribute of the vector environment (shared by every sub-environment)."""
             setattr(self.venv, attr_name, value)
 
         def env_method(self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any) -> list[Any]:
-            """Call a method of the vector environment once; its result is repeated per index."""
             result = getattr(self.venv, method_name)(*method_args, **method_kwargs)
             return [result] * len(self._get_indices(indices))
 
@@ -580,16 +559,6 @@ def _sb3_vec_env_class() -> type:
     SB3VecEnv.__module__ = __name__
     SB3VecEnv.__qualname__ = "SB3VecEnv"
     return SB3VecEnv
-
-
-_SB3_CLASS: type | None = None
-
-
-def _sb3_class() -> type:
-    global _SB3_CLASS
-    if _SB3_CLASS is None:
-        _SB3_CLASS = _sb3_vec_env_class()
-    return _SB3_CLASS
 
 
 def __getattr__(name: str) -> Any:
@@ -610,6 +579,11 @@ def make_sb3_vec_env(num_envs: int = 1, seed: int | None = None, **env_kwargs: A
         Seed of the first ``reset()`` (then the streams continue).
     **env_kwargs
         :class:`PSOVectorEnv` arguments (function, dim, obs_mode, backend...).
+
+    Raises
+    ------
+    ValueError
+        As :class:`PSOVectorEnv`, or when ``autoreset_mode`` is given.
     """
     venv = _sb3_class()(num_envs, **env_kwargs)
     if seed is not None:
