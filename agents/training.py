@@ -166,10 +166,6 @@ class TrainConfig:
         naming the option (``argument --timesteps: must be an integer >= 1, got 0``) before anything runs.
         """
         add_field_arguments(parser, cls, exclude=exclude)
-        checks = {f.name: f.metadata["check"] for f in dataclasses.fields(cls) if "check" in f.metadata}
-        for action in parser._actions:
-            if action.dest in checks and callable(action.type) and action.choices is None:
-                action.type = _checked_type(action.type, action.dest, checks[action.dest])
 
     @classmethod
     def option(cls, name: str) -> str:
@@ -207,22 +203,6 @@ class TrainConfig:
     def from_namespace(cls, namespace: argparse.Namespace) -> TrainConfig:
         """The configuration of parsed options."""
         return cls(**field_values(cls, namespace))
-
-
-def _checked_type(parse: Any, name: str, check: Any) -> Any:
-    """An argparse type: ``parse`` the text, then run the field's ``check`` (errors without the field's name)."""
-
-    def typed(text: str) -> Any:
-        try:
-            return check(name, parse(text))
-        except ValueError as err:
-            message = str(err).removeprefix(f"{name} ")
-            if message == str(err):  # parse failed: int("x") and the like
-                kind = {"int": "an integer", "float": "a number"}.get(getattr(parse, "__name__", ""), "valid")
-                message = f"must be {kind}, got {text!r}"
-            raise argparse.ArgumentTypeError(message) from None
-
-    return typed
 
 
 def package_versions() -> dict[str, str]:

@@ -137,8 +137,9 @@ def add_field_arguments(parser: argparse.ArgumentParser, cls: type, *, exclude: 
     """Add one option per field of dataclass ``cls`` from its metadata (see :func:`config_field`).
 
     Booleans that default to False become flags (``--shift``); the others take a value parsed with the
-    field's ``parse`` (or the default's type). The option's destination is the field name. Values are
-    validated by the dataclass, not by argparse (apart from ``choices``).
+    field's ``parse`` (or the default's type) and checked by the parser with the field's own check, so a
+    bad number is a usage error naming the option (``argument --timesteps: must be an integer >= 1, got
+    0``) before anything runs. The option's destination is the field name.
     """
     exclude, defaults = set(exclude), dict(defaults or {})
     for f in dataclasses.fields(cls):
@@ -152,9 +153,26 @@ def add_field_arguments(parser: argparse.ArgumentParser, cls: type, *, exclude: 
             kwargs.update(action="store_false" if default else "store_true", default=default)
         else:
             choices = meta.get("choices")
-            kwargs.update(default=default, type=meta.get("parse") or type(default),
+            parse = meta.get("parse") or type(default)
+            kwargs.update(default=default, type=parse if choices else _checked_type(parse, f.name, meta["check"]),
                           choices=choices() if callable(choices) else choices, metavar=meta.get("metavar"))
         parser.add_argument(option, **kwargs)
+
+
+def _checked_type(parse: Any, name: str, check: Check) -> Any:
+    """An argparse type: ``parse`` the text, then run the field's ``check`` (errors without the field's name)."""
+
+    def typed(text: str) -> Any:
+        try:
+            return check(name, parse(text))
+        except ValueError as err:
+            message = str(err).removeprefix(f"{name} ")
+            if message == str(err):  # parse failed: int("x") and the like
+                kind = {"int": "an integer", "float": "a number"}.get(getattr(parse, "__name__", ""), "valid")
+                message = f"must be {kind}, got {text!r}"
+            raise argparse.ArgumentTypeError(message) from None
+
+    return typed
 
 
 def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
