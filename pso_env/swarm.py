@@ -523,7 +523,7 @@ class Swarm:
 
     def _tcoef(self, value: Any, name: str, per_particle: bool) -> Any:
         """A coefficient for the torch update: a float, or a tensor of shape (B, 1, 1) / (B, N, 1)."""
-        if not hasattr(value, "device") and np.ndim(value) == 0:
+        if isinstance(value, (float, int)) or (not hasattr(value, "device") and np.ndim(value) == 0):
             return float(value)
         t = self._asarray(self._host(value) if isinstance(value, np.ndarray) else value)
         if tuple(t.shape) == (self.batch_size,):
@@ -562,7 +562,9 @@ class Swarm:
         if self.backend == "numpy":
             self._step_numpy(w, c1, c2, chi, previous)
         else:
-            self._step_torch(w, c1, c2, chi, previous)
+            self._advance(self._draw_r(), self._tcoef(w, "w", True), self._tcoef(c1, "c1", False),
+                          self._tcoef(c2, "c2", False), self._tcoef(chi, "chi", False),
+                          None if previous is None else self._asarray(previous))
             self.evaluations += self.n_particles
             self.iteration += 1
         if self._history is not None:
@@ -591,20 +593,19 @@ class Swarm:
         _update_bests(x, values, self.fitness, self.pbest_positions, self.pbest_fitness, self.gbest_position,
                       self.gbest_fitness, self.iteration, self.evaluations, self._nonfinite)
 
-    def _step_torch(self, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
-        xp = self.xp
-        w, c1 = self._tcoef(w, "w", True), self._tcoef(c1, "c1", False)
-        c2, chi = self._tcoef(c2, "c2", False), self._tcoef(chi, "chi", False)
-        x, v = self.positions, self.velocities
-        r = self._draw_r()
+    def _advance(self, r: Any, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
+        """The tensor work of one torch iteration, given r1 = ``r[:, 0]`` and r2 = ``r[:, 1]``.
+
+        Tensors and Python floats only (no host synchronisation, no draw from a generator), so that
+        ``torch.compile`` traces it whole; :meth:`step` draws ``r`` and counts on the host around it.
+        """
+        xp, x = self.xp, self.positions
         if previous is None:
             dp, dg = self.pbest_positions - x, self.gbest_position[:, None, :] - x
         else:
-            s = self._asarray(previous) - 2.0 * x
+            s = previous - 2.0 * x
             dp, dg = self.pbest_positions + s, self.gbest_position[:, None, :] + s
-        v = v * w + (c1 * r[:, 0]) * dp + (c2 * r[:, 1]) * dg
-        if not (isinstance(chi, float) and chi == 1.0):
-            v = v * chi
+        v = (self.velocities * w + (c1 * r[:, 0]) * dp + (c2 * r[:, 1]) * dg) * chi
         if self.vmax is not None:
             vmax = self.vmax[:, None, :]
             v = xp.minimum(xp.maximum(v, -vmax), vmax)
@@ -618,20 +619,19 @@ class Swarm:
             v = xp.where((x < lo) | (x > hi), -0.5 * v, v)
         if self.bounds != "none":
             x = xp.maximum(xp.minimum(x, hi), lo)
-        self.positions, self.velocities = x, v
         raw = evaluate_groups(self._groups, x)
-        self._nonfinite += count_nonfinite(raw)
         fit = finite_or_inf(raw)
-        self.fitness = fit
         improved = fit < self.pbest_fitness
-        self.pbest_positions = xp.where(improved[:, :, None], x, self.pbest_positions)
-        self.pbest_fitness = xp.where(improved, fit, self.pbest_fitness)
-        best = xp.argmin(self.pbest_fitness, axis=1)
-        ar = self._ix(self._all)
-        cand = self.pbest_fitness[ar, best]
+        p = xp.where(improved[:, :, None], x, self.pbest_positions)
+        pf = xp.where(improved, fit, self.pbest_fitness)
+        best = xp.argmin(pf, axis=1)
+        cand = xp.min(pf, axis=1)
         better = cand < self.gbest_fitness
+        self.gbest_position = xp.where(better[:, None], xp.take_along_axis(p, best[:, None, None], axis=1)[:, 0],
+                                       self.gbest_position)
         self.gbest_fitness = xp.where(better, cand, self.gbest_fitness)
-        self.gbest_position = xp.where(better[:, None], self.pbest_positions[ar, best], self.gbest_position)
+        self.positions, self.velocities, self.fitness, self.pbest_positions, self.pbest_fitness = x, v, fit, p, pf
+        self._nonfinite = self._nonfinite + count_nonfinite(raw)
 
     def _draw_r(self) -> Any:
         """The r1, r2 of one torch iteration, shape (B, 2, N, D), uniform in [0, 1)."""
