@@ -133,18 +133,18 @@ def _values(g: FunctionGroup, x: Any, slots: np.ndarray | None) -> Any:
     if g.kind == "object":
         rows = np.asarray(x, dtype=float).reshape(k * m, d)
         return checked_values(g.function, getattr(g.function, "evaluate", g.function)(rows), k * m).reshape(k, m)
-
-    def pick(a: Any) -> Any:
-        return a if slots is None else a[_index(slots, a)]
-
     if g.shift is not None:
-        x = x - pick(g.shift)[:, None, :]
+        x = x - _pick(g.shift, slots)[:, None, :]
         if g.rotation_t is not None:
-            x = namespace(x).matmul(x, pick(g.rotation_t))
+            x = namespace(x).matmul(x, _pick(g.rotation_t, slots))
         if g.x0 is not None:
             x = x + g.x0
     values = checked_values(g.function, g.function.evaluate(x.reshape(k * m, d)), k * m).reshape(k, m)
-    return values if g.bias is None else values + pick(g.bias)[:, None]
+    return values if g.bias is None else values + _pick(g.bias, slots)[:, None]
+
+
+def _pick(a: Any, slots: np.ndarray | None) -> Any:
+    return a if slots is None else a[_index(slots, a)]
 
 
 def _index(idx: np.ndarray, like: Any) -> Any:

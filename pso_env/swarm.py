@@ -36,14 +36,14 @@ _BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2, "clip-back": 3}
 # Kernels of the numpy backend (no fastmath: every element goes through the formula's operations in its
 # order, so that runs are reproducible bit for bit).
 @njit(cache=True, nogil=True, inline="always")
-def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray,
-               c1: np.ndarray, c2: np.ndarray, chi: np.ndarray, vmax: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-               prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
+def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
+               box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
     b, n, d = x.shape
+    lo, hi, vmax = box[0], box[1], box[2]
     for q in range(b):
-        c1q, c2q, chiq = c1[q], c2[q], chi[q]
+        c1q, c2q, chiq = coefs[q, n], coefs[q, n + 1], coefs[q, n + 2]
         for i in range(n):
-            wi = w[q, i]
+            wi = coefs[q, i]
             for k in range(d):
                 xk = x[q, i, k]
                 if second:
@@ -82,34 +82,34 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
 
 
 @njit(cache=True, nogil=True)
-def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray,
-          c1: np.ndarray, c2: np.ndarray, chi: np.ndarray, vmax: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-          prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
+def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
+          box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
     """Velocity update, clamp, move and bound handling (``bound``: :data:`_BOUND_CODE`) in one pass.
 
-    Comparisons keep a NaN, as ``np.minimum``/``np.maximum`` do. The default settings (clamp, clip-back,
-    first order) get a loop compiled with those flags as constants.
+    ``coefs`` (B, N + 3) holds w per particle, c1, c2, chi; ``box`` (3, B, D) lower, upper, vmax.
+    Comparisons keep a NaN, as ``np.minimum``/``np.maximum`` do. The default settings (clamp,
+    clip-back, first order) get a loop compiled with those flags as constants.
     """
     if not second and clamp and bound == 3:
-        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, True, 3, False)
+        _move_loop(x, v, p, g, r, coefs, box, prev, True, 3, False)
     else:
-        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, clamp, bound, second)
+        _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second)
 
 
 @njit(cache=True, nogil=True)
 def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.ndarray, pf: np.ndarray,
-                  g: np.ndarray, gf: np.ndarray, iteration: np.ndarray, evaluations: np.ndarray,
-                  nonfinite: np.ndarray) -> None:
-    """Store ``values`` (non-finite as +inf) as ``fitness``, update the personal and global bests, count."""
+                  g: np.ndarray, gf: np.ndarray, counts: np.ndarray) -> None:
+    """Store ``values`` (non-finite as +inf) as ``fitness``, update the personal and global bests, and
+    count iterations, evaluations and non-finite values in the rows of ``counts`` (3, B)."""
     b, n, d = x.shape
     for q in range(b):
-        iteration[q] += 1
-        evaluations[q] += n
+        counts[0, q] += 1
+        counts[1, q] += n
         for i in range(n):
             f = values[q, i]
             if not np.isfinite(f):
                 f = np.inf
-                nonfinite[q] += 1
+                counts[2, q] += 1
             fitness[q, i] = f
             if f < pf[q, i]:
                 pf[q, i] = f
@@ -325,18 +325,21 @@ class Swarm:
             first = [int(rng.integers(2**63 - 1))]
             self._generators = [torch.Generator(device=self.device).manual_seed(s) for s in seeds or first]
         d = self.dim
-        self.lower, self.upper = self._empty(b, d), self._empty(b, d)
-        self.vmax = self._empty(b, d) if velocity_clamp is not None else None
+        self._box = self._empty(3, b, d)  # lower, upper, vmax: one argument of the numba move
+        self.lower, self.upper = self._box[0], self._box[1]
+        self.vmax = self._box[2] if velocity_clamp is not None else None
         self.positions, self.velocities = self._empty(b, n, d), self._empty(b, n, d)
         self.pbest_positions = self._empty(b, n, d)
         self.fitness, self.pbest_fitness = self._empty(b, n), self._empty(b, n)
         self.gbest_position, self.gbest_fitness = self._empty(b, d), self._empty(b)
-        self.iteration, self.evaluations = np.zeros(b, dtype=np.int64), np.zeros(b, dtype=np.int64)
-        self._nonfinite = self.xp.zeros(b, dtype=self.xp.int64, device=self.device)  # torch: no sync to count
+        self._counts = np.zeros((3, b), dtype=np.int64)  # one argument of the numba best update
+        self.iteration, self.evaluations, self._nonfinite = self._counts
+        if backend == "torch":  # counted on the device, without a synchronisation
+            self._nonfinite = self.xp.zeros(b, dtype=self.xp.int64, device=self.device)
         self._all = np.arange(b)
         if backend == "numpy":  # reused buffers of the numpy step
             self._r = np.empty((b, 2, n, d))
-            self._w, self._c1, self._c2, self._chi = np.empty((b, n)), np.empty(b), np.empty(b), np.empty(b)
+            self._coefs = np.empty((b, n + 3))  # w per particle, c1, c2, chi: one argument of the move
             self._scalars: tuple | None = None  # the float coefficients the buffers hold
         self._history: list | None = [] if history else None
         self._set_bounds(self._all, fns)
@@ -490,38 +493,34 @@ class Swarm:
         """
         if previous is not None and tuple(previous.shape) != tuple(self.positions.shape):
             raise ValueError(f"previous must have shape {tuple(self.positions.shape)}, got {tuple(previous.shape)}")
-        if self.backend == "numpy":
-            self._step_numpy(w, c1, c2, chi, previous)
-        else:
+        if self.backend == "torch":
             coefs = [c if isinstance(c, float) else c.reshape(tuple(c.shape) + (1,) * (3 - c.ndim))
                      for c in self._coefficients(w, c1, c2, chi)]  # broadcast against (B, N, D)
             self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous))
             self.evaluations += self.n_particles
             self.iteration += 1
+        else:  # the numpy step: the move and the best updates are numba passes over reused buffers
+            scalars = (w, c1, c2, chi)
+            if type(w) is not float or type(c1) is not float or type(c2) is not float or type(chi) is not float:
+                scalars = None
+            if scalars is None or scalars != self._scalars:  # else the buffers hold these floats already
+                self._scalars, (w, c1, c2, chi) = scalars, self._coefficients(w, c1, c2, chi)
+                cf, n = self._coefs, self.n_particles
+                cf[:, :n] = w[:, None] if np.ndim(w) == 1 else w
+                cf[:, n], cf[:, n + 1], cf[:, n + 2] = c1, c2, chi
+            r = self._r
+            if self._rngs is None:
+                self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
+            else:
+                for q, g in enumerate(self._rngs):
+                    g.random(out=r[q])
+            x, clamp, second = self.positions, self.vmax is not None, previous is not None
+            _move(x, self.velocities, self.pbest_positions, self.gbest_position, r, self._coefs, self._box,
+                  np.asarray(previous, dtype=float) if second else x, clamp, _BOUND_CODE[self.bounds], second)
+            _update_bests(x, evaluate_groups(self._groups, x), self.fitness, self.pbest_positions,
+                          self.pbest_fitness, self.gbest_position, self.gbest_fitness, self._counts)
         if self._history is not None:
             self._history.append(self._copy(self.gbest_fitness))
-
-    def _step_numpy(self, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
-        scalars = (w, c1, c2, chi)
-        if type(w) is not float or type(c1) is not float or type(c2) is not float or type(chi) is not float:
-            scalars = None
-        if scalars is None or scalars != self._scalars:  # else the buffers hold these floats already
-            self._scalars = scalars
-            for c, out in zip(self._coefficients(w, c1, c2, chi), (self._w, self._c1, self._c2, self._chi)):
-                out[...] = c[:, None] if np.ndim(c) == 1 and out.ndim == 2 else c
-        r = self._r
-        if self._rngs is None:
-            self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
-        else:
-            for q, g in enumerate(self._rngs):
-                g.random(out=r[q])
-        x, clamp, second = self.positions, self.vmax is not None, previous is not None
-        _move(x, self.velocities, self.pbest_positions, self.gbest_position, r, self._w, self._c1, self._c2,
-              self._chi, self.vmax if clamp else self.lower, self.lower, self.upper,
-              np.asarray(previous, dtype=float) if second else x, clamp, _BOUND_CODE[self.bounds], second)
-        values = evaluate_groups(self._groups, x)
-        _update_bests(x, values, self.fitness, self.pbest_positions, self.pbest_fitness, self.gbest_position,
-                      self.gbest_fitness, self.iteration, self.evaluations, self._nonfinite)
 
     def _advance(self, r: Any, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
         """The tensor work of one torch iteration, given r1 = ``r[:, 0]`` and r2 = ``r[:, 1]``.
