@@ -68,15 +68,10 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
                     elif xk > hi[q, k]:
                         xk = 2.0 * hi[q, k] - xk
                         vk = -vk
-                if bound != 0:  # reflect clips too: a jump of more than one box width
-                    if xk > hi[q, k]:
-                        xk = hi[q, k]
-                        if bound == 3:
-                            vk = -0.5 * vk
-                    elif xk < lo[q, k]:
-                        xk = lo[q, k]
-                        if bound == 3:
-                            vk = -0.5 * vk
+                if bound != 0 and (xk > hi[q, k] or xk < lo[q, k]):  # reflect too: a jump of over a width
+                    xk = hi[q, k] if xk > hi[q, k] else lo[q, k]
+                    if bound == 3:
+                        vk = -0.5 * vk
                 v[q, i, k] = vk
                 x[q, i, k] = xk
 
@@ -184,7 +179,7 @@ def _torch_backend(device: Any, dtype: Any) -> tuple[Any, Any, Any]:
         raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} asked for, but CUDA is not available")
-    dtype = {"float64": torch.float64, "float32": torch.float32}.get(dtype, dtype) if isinstance(dtype, str) else dtype
+    dtype = {"float64": torch.float64, "float32": torch.float32}.get(dtype, dtype) if type(dtype) is str else dtype
     if dtype not in (torch.float64, torch.float32):
         raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
     return xp, dev, dtype
@@ -315,8 +310,7 @@ class Swarm:
         else:
             self.xp, self.device, self.dtype = _torch_backend(device, dtype)
         self.backend, self.rng, self.dim, self.bounds = backend, rng, int(fns[0].dim), bounds
-        self.velocity_clamp = velocity_clamp
-        self.functions: list = list(fns)
+        self.velocity_clamp, self.functions = velocity_clamp, list(fns)
         self._rngs = None if seeds is None else [np.random.default_rng(s) for s in seeds]
         self._generators = self._rngs or [rng]  # the sources of _uniform: numpy or torch generators
         if backend == "torch":
@@ -328,8 +322,7 @@ class Swarm:
         self._box = self._empty(3, b, d)  # lower, upper, vmax: one argument of the numba move
         self.lower, self.upper = self._box[0], self._box[1]
         self.vmax = self._box[2] if velocity_clamp is not None else None
-        self.positions, self.velocities = self._empty(b, n, d), self._empty(b, n, d)
-        self.pbest_positions = self._empty(b, n, d)
+        self.positions, self.velocities, self.pbest_positions = (self._empty(b, n, d) for _ in range(3))
         self.fitness, self.pbest_fitness = self._empty(b, n), self._empty(b, n)
         self.gbest_position, self.gbest_fitness = self._empty(b, d), self._empty(b)
         self._counts = np.zeros((3, b), dtype=np.int64)  # one argument of the numba best update
