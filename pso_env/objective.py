@@ -83,13 +83,12 @@ def group_functions(functions: Sequence[Any], like: Any = None) -> list[Function
     functions : sequence of function objects
         One per swarm.
     like : array, optional
-        The groups' transformations become arrays of its namespace, dtype and device (default numpy
-        float64).
+        The transformations become arrays of its namespace, dtype and device (default numpy float64).
 
     Returns
     -------
     list of FunctionGroup
-        In order of first appearance; together the groups cover every index once.
+        In order of first appearance, covering every index once.
 
     Raises
     ------
@@ -153,20 +152,18 @@ def _index(idx: np.ndarray, like: Any) -> Any:
 
 
 def evaluate_groups(groups: Sequence[FunctionGroup], positions: Any, rows: np.ndarray | None = None) -> Any:
-    """Raw objective values of points, shape (K, M): non-finite values are NOT mapped here.
+    """Raw objective values (non-finite values NOT mapped) of points, shape (K, M).
 
     Every objective evaluation of the swarm goes through here, and each call's output through
-    :func:`benchmarks_fn.base.checked_values` (ValueError naming the function, the expected and the
-    received shape).
+    :func:`benchmarks_fn.base.checked_values` (ValueError naming the function and both shapes).
 
     Parameters
     ----------
     groups : list of FunctionGroup
         The groups of the B swarms (:func:`group_functions`).
     positions : array of shape (K, M, D)
-        Points; row k is evaluated by the function of swarm ``rows[k]``.
     rows : ndarray of int, shape (K,), optional
-        The swarm of each row (repeats allowed); default all B swarms in order (K = B).
+        The swarm whose function evaluates each row (repeats allowed); default all B in order.
     """
     if rows is None and len(groups) == 1:
         return _values(groups[0], positions, None)

@@ -499,6 +499,7 @@ def test_torch_backend_matches_numpy_statistically_and_detects_broken_updates(na
         assert mannwhitneyu(reference, _final_best(_SocialSignFlipped, fn, 1, "torch")).pvalue < 0.01
 
 
+@pytest.mark.slow  # inductor compiles two variants: ~7 s, ~14 s with a cold cache
 @pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
 def test_torch_compiled_step_matches_eager_without_graph_breaks_or_recompiles():
     """``torch.compile(fullgraph=True)`` of the step's tensor work: a graph break is an error, and after one
