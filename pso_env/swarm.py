@@ -41,9 +41,9 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
     b, n, d = x.shape
     lo, hi, vmax = box[0], box[1], box[2]
     for q in range(b):
-        c1q, c2q, chiq = coefs[q, n], coefs[q, n + 1], coefs[q, n + 2]
+        c1q, c2q, chiq = coefs[n, q], coefs[n + 1, q], coefs[n + 2, q]
         for i in range(n):
-            wi = coefs[q, i]
+            wi = coefs[i, q]
             for k in range(d):
                 xk = x[q, i, k]
                 if second:
@@ -81,7 +81,7 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
           box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
     """Velocity update, clamp, move and bound handling (``bound``: :data:`_BOUND_CODE`) in one pass.
 
-    ``coefs`` (B, N + 3) holds w per particle, c1, c2, chi; ``box`` (3, B, D) lower, upper, vmax.
+    ``coefs`` (N + 3, B) holds w per particle, c1, c2, chi; ``box`` (3, B, D) lower, upper, vmax.
     Comparisons keep a NaN, as ``np.minimum``/``np.maximum`` do. The default settings (clamp,
     clip-back, first order) get a loop compiled with those flags as constants.
     """
@@ -330,9 +330,10 @@ class Swarm:
         if backend == "torch":  # counted on the device, without a synchronisation
             self._nonfinite = self.xp.zeros(b, dtype=self.xp.int64, device=self.device)
         self._all = np.arange(b)
+        self._shapes = {"w": {(), (b,), (b, n)}, "c1": {(), (b,)}, "c2": {(), (b,)}, "chi": {(), (b,)}}
         if backend == "numpy":  # reused buffers of the numpy step
             self._r = np.empty((b, 2, n, d))
-            self._coefs = np.empty((b, n + 3))  # w per particle, c1, c2, chi: one argument of the move
+            self._coefs = np.empty((n + 3, b))  # w per particle, c1, c2, chi: one argument of the move
             self._scalars: tuple | None = None  # the float coefficients the buffers hold
         self._history: list | None = [] if history else None
         self._set_bounds(self._all, fns)
@@ -455,10 +456,9 @@ class Swarm:
                 out.append(float(value))
                 continue
             a = self._asarray(value)
-            shapes = [(), (self.batch_size,)] + [(self.batch_size, self.n_particles)] * (name == "w")
-            if tuple(a.shape) not in shapes:
-                raise ValueError(f"{name} must be a scalar or have shape {' or '.join(map(str, shapes[1:]))}, "
-                                 f"got {tuple(a.shape)}")
+            if tuple(a.shape) not in self._shapes[name]:
+                raise ValueError(f"{name} must be a scalar or have shape "
+                                 f"{' or '.join(map(str, sorted(self._shapes[name])[1:]))}, got {tuple(a.shape)}")
             out.append(a)
         return out
 
@@ -499,8 +499,8 @@ class Swarm:
             if scalars is None or scalars != self._scalars:  # else the buffers hold these floats already
                 self._scalars, (w, c1, c2, chi) = scalars, self._coefficients(w, c1, c2, chi)
                 cf, n = self._coefs, self.n_particles
-                cf[:, :n] = w[:, None] if np.ndim(w) == 1 else w
-                cf[:, n], cf[:, n + 1], cf[:, n + 2] = c1, c2, chi
+                cf[:n] = w.T if getattr(w, "ndim", 0) == 2 else w
+                cf[n], cf[n + 1], cf[n + 2] = c1, c2, chi
             r = self._r
             if self._rngs is None:
                 self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
