@@ -1,15 +1,13 @@
 """The swarm core: B independent global-best PSO swarms (Kennedy & Eberhart 1995) in (B, N, D) arrays.
 
 One :class:`Swarm` holds B swarms of N particles in D dimensions and steps them together; a single PSO
-run is B = 1. Every parameter rule in the project (the environment's actions, the hand-designed variants
-in :mod:`agents`) drives the same :meth:`Swarm.step`, so that only the rule differs between them.
+run is B = 1. Every parameter rule in the project (the environment's actions, the variants in
+:mod:`agents`) drives the same :meth:`Swarm.step`, so that only the rule differs between them.
 
-Two backends share the code: ``"numpy"`` (one fused numba pass for the velocity update, clamp, move and
-bound handling, batched objective calls, one fused numba pass for the non-finite mapping and the personal
-and global best updates, and the numba evolutionary factor), and ``"torch"`` (the same update as tensor
-arithmetic on a CPU or GPU, the same benchmark function code through the array namespace). The torch
-swarm draws from its own ``torch.Generator``, so its runs match the numpy swarm's in distribution, not bit
-for bit.
+Two backends share the code: ``"numpy"`` (fused numba passes for the move and for the best updates) and
+``"torch"`` (the same update as tensor arithmetic on a CPU or GPU, one method that ``torch.compile``
+traces whole). The torch swarm draws from its own ``torch.Generator``, so its runs match the numpy
+swarm's in distribution, not bit for bit.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from benchmarks_fn._validate import check_box
+from benchmarks_fn._validate import check_box, check_int
 
 from .factor import _batch_factors, batch_mean_distances, torch_evolutionary_factor, torch_mean_distances
 from .objective import count_nonfinite, evaluate_groups, finite_or_inf, group_functions
@@ -35,18 +33,17 @@ BACKENDS = ("numpy", "torch")
 _BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2, "clip-back": 3}
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Kernels of the numpy backend (no fastmath: every element goes through the operations of the formula in
-# its order, so results are reproducible bit for bit)
+# Kernels of the numpy backend (no fastmath: every element goes through the formula's operations in its
+# order, so that runs are reproducible bit for bit).
 @njit(cache=True, nogil=True, inline="always")
-def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray,
-               c1: np.ndarray, c2: np.ndarray, chi: np.ndarray, vmax: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-               prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
+def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
+               box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
     b, n, d = x.shape
+    lo, hi, vmax = box[0], box[1], box[2]
     for q in range(b):
-        c1q, c2q, chiq = c1[q], c2[q], chi[q]
+        c1q, c2q, chiq = coefs[n, q], coefs[n + 1, q], coefs[n + 2, q]
         for i in range(n):
-            wi = w[q, i]
+            wi = coefs[i, q]
             for k in range(d):
                 xk = x[q, i, k]
                 if second:
@@ -71,52 +68,43 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
                     elif xk > hi[q, k]:
                         xk = 2.0 * hi[q, k] - xk
                         vk = -vk
-                if bound != 0:  # reflect clips too: a jump of more than one box width
-                    if xk > hi[q, k]:
-                        xk = hi[q, k]
-                        if bound == 3:
-                            vk = -0.5 * vk
-                    elif xk < lo[q, k]:
-                        xk = lo[q, k]
-                        if bound == 3:
-                            vk = -0.5 * vk
+                if bound != 0 and (xk > hi[q, k] or xk < lo[q, k]):  # reflect too: a jump of over a width
+                    xk = hi[q, k] if xk > hi[q, k] else lo[q, k]
+                    if bound == 3:
+                        vk = -0.5 * vk
                 v[q, i, k] = vk
                 x[q, i, k] = xk
 
 
 @njit(cache=True, nogil=True)
-def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray,
-          c1: np.ndarray, c2: np.ndarray, chi: np.ndarray, vmax: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-          prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
-    """Velocity update, clamp, move and bound handling of B swarms in one pass over (B, N, D).
+def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
+          box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
+    """Velocity update, clamp, move and bound handling (``bound``: :data:`_BOUND_CODE`) in one pass.
 
-    ``v <- chi * (w v + (c1 r1)(p - x) + (c2 r2)(g - x))`` (second order: ``p - x`` becomes
-    ``p + (x' - 2x)``), the clamp as minimum then maximum, ``x + v``, then ``bound`` 1 clip, 2 reflect
-    (mirror at the wall, reverse that velocity component, then clip) or 3 clip-back (clip, and
-    ``v <- -0.5 v`` in each clipped component). Comparisons keep a NaN, as ``np.minimum``/``np.maximum``
-    do. The default settings (clamp, clip-back, first order) get a loop compiled with those flags as
-    constants (no branches left in it).
+    ``coefs`` (N + 3, B) holds w per particle, c1, c2, chi; ``box`` (3, B, D) lower, upper, vmax.
+    Comparisons keep a NaN, as ``np.minimum``/``np.maximum`` do. The default settings (clamp,
+    clip-back, first order) get a loop compiled with those flags as constants.
     """
     if not second and clamp and bound == 3:
-        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, True, 3, False)
+        _move_loop(x, v, p, g, r, coefs, box, prev, True, 3, False)
     else:
-        _move_loop(x, v, p, g, r, w, c1, c2, chi, vmax, lo, hi, prev, clamp, bound, second)
+        _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second)
 
 
 @njit(cache=True, nogil=True)
 def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.ndarray, pf: np.ndarray,
-                  g: np.ndarray, gf: np.ndarray, iteration: np.ndarray, evaluations: np.ndarray,
-                  nonfinite: np.ndarray) -> None:
-    """Store ``values`` (non-finite as +inf) as ``fitness``, update the personal and global bests, count."""
+                  g: np.ndarray, gf: np.ndarray, counts: np.ndarray) -> None:
+    """Store ``values`` (non-finite as +inf) as ``fitness``, update the personal and global bests, and
+    count iterations, evaluations and non-finite values in the rows of ``counts`` (3, B)."""
     b, n, d = x.shape
     for q in range(b):
-        iteration[q] += 1
-        evaluations[q] += n
+        counts[0, q] += 1
+        counts[1, q] += n
         for i in range(n):
             f = values[q, i]
             if not np.isfinite(f):
                 f = np.inf
-                nonfinite[q] += 1
+                counts[2, q] += 1
             fitness[q, i] = f
             if f < pf[q, i]:
                 pf[q, i] = f
@@ -132,33 +120,23 @@ def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.
                 g[q, k] = p[q, best, k]
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Argument checks
 def _is_function(fn: Any) -> bool:
     return all(hasattr(fn, a) for a in ("dim", "lower", "upper")) and (hasattr(fn, "evaluate") or callable(fn))
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_functions(functions: Any, batch_size: int | None) -> list:
+def _function_list(functions: Any, count: int | None, label: str, dim: int | None = None) -> list:
+    """``functions`` (one object, shared, or ``count`` of them) as a list of function objects of one dim."""
     if _is_function(functions):
-        fns = [functions] * (1 if batch_size is None else batch_size)  # one run by default
+        fns = [functions] * (count or 1)
     elif isinstance(functions, Sequence) and not isinstance(functions, str):
         fns = list(functions)
-        if batch_size is not None and len(fns) != batch_size:
-            raise ValueError(f"batch_size={batch_size} does not match the {len(fns)} functions given")
+        if count is not None and len(fns) != count:
+            raise ValueError(f"functions: {len(fns)} given for {label}")
     else:
         raise ValueError(f"functions must be a function object or a sequence of them, got {functions!r}")
-    if not fns:
-        raise ValueError("functions must hold at least one function")
-    for fn in fns:
-        if not _is_function(fn):
-            raise ValueError(f"functions must hold objects with dim, lower, upper and evaluate, got {fn!r}")
-    dims = {int(fn.dim) for fn in fns}
+    if not fns or not all(_is_function(fn) for fn in fns):
+        raise ValueError(f"functions must hold objects with dim, lower, upper and evaluate, got {fns!r}")
+    dims = {int(fn.dim) for fn in fns} | ({dim} if dim else set())
     if len(dims) != 1:
         raise ValueError(f"functions must all have the same dim, got dims {sorted(dims)}")
     return fns
@@ -168,15 +146,9 @@ def _check_seeds(seeds: Any, count: int) -> list[int] | None:
     if seeds is None:
         return None
     seeds = list(np.atleast_1d(np.asarray(seeds, dtype=object)))
-    if len(seeds) != count or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0
-                                      for s in seeds):
+    if len(seeds) != count:
         raise ValueError(f"seeds must be None or {count} integers >= 0, got {seeds!r}")
-    return [int(s) for s in seeds]
-
-
-def _check_fraction(name: str, value: float | None) -> None:
-    if value is not None and not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number or None, got {value!r}")
+    return [check_int(s, "seeds", 0) for s in seeds]
 
 
 def as_indices(indices: Any, batch_size: int) -> np.ndarray:
@@ -197,21 +169,6 @@ def as_indices(indices: Any, batch_size: int) -> np.ndarray:
     return arr.astype(np.intp)
 
 
-def _functions_for(functions: Any, count: int, dim: int) -> list | None:
-    if functions is None:
-        return None
-    if _is_function(functions):
-        fns = [functions] * count
-    elif isinstance(functions, Sequence) and not isinstance(functions, str) and len(functions) == count:
-        fns = list(functions)
-    else:
-        raise ValueError(f"functions must be None, one function object or {count} of them, got {functions!r}")
-    for fn in fns:
-        if not _is_function(fn) or int(fn.dim) != dim:
-            raise ValueError(f"functions must be function objects of dim {dim}, got {fn!r}")
-    return fns
-
-
 def _torch_backend(device: Any, dtype: Any) -> tuple[Any, Any, Any]:
     import array_api_compat.torch as xp
     import torch
@@ -222,15 +179,12 @@ def _torch_backend(device: Any, dtype: Any) -> tuple[Any, Any, Any]:
         raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} asked for, but CUDA is not available")
-    dtypes = {"float64": torch.float64, "float32": torch.float32}
-    if isinstance(dtype, str) and dtype in dtypes:
-        dtype = dtypes[dtype]
-    elif dtype not in (torch.float64, torch.float32):
+    dtype = {"float64": torch.float64, "float32": torch.float32}.get(dtype, dtype) if type(dtype) is str else dtype
+    if dtype not in (torch.float64, torch.float32):
         raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
     return xp, dev, dtype
 
 
-# ---------------------------------------------------------------------------------------------------------
 class Swarm:
     """B independent global-best PSO swarms of N particles in D dimensions, stepped together.
 
@@ -238,21 +192,20 @@ class Swarm:
     ----------
     functions : function object or sequence of B function objects
         The objectives, all of one dimension D: objects with ``dim``, ``lower`` and ``upper`` (length D)
-        that map an array of shape (M, D) to shape (M,) (``evaluate`` when present, the unchecked fast
-        path), such as those of :func:`benchmarks_fn.get_function`. A single object is shared by all
-        ``batch_size`` swarms. The torch backend takes the paper functions and their
-        :class:`~benchmarks_fn.TransformedFunction` forms only.
+        that map (M, D) points to (M,) values (``evaluate`` when present, else ``__call__``), such as
+        :func:`benchmarks_fn.get_function`'s. One object is shared by all swarms. The torch backend
+        takes the paper functions and their :class:`~benchmarks_fn.TransformedFunction` forms only.
     n_particles : int
         Swarm size N (>= 2, so that the evolutionary factor is defined).
     rng : numpy.random.Generator or int
-        The random source (or its seed): initial positions and velocities and every iteration's r1, r2
-        (one draw of shape (B, 2, N, D)), unless ``seeds`` is given; also the host-side draws of the
-        parameter rules (:meth:`draw`). The torch backend seeds its ``torch.Generator`` from it.
+        The random source (or its seed): initial state, every iteration's r1, r2 (one (B, 2, N, D)
+        draw) unless ``seeds`` is given, and :meth:`draw`. The torch backend seeds its
+        ``torch.Generator`` from it.
     batch_size : int, optional
         B; default 1 when ``functions`` is a single object (one run), else checked against its length.
     velocity_clamp : float or None, default 0.2
-        ``|v| <= velocity_clamp * (upper - lower)`` per swarm and dimension; None disables the clamp.
-        Initial velocities are uniform in [-vmax, vmax] (with no clamp, vmax is the full range).
+        ``|v| <= velocity_clamp * (upper - lower)`` per swarm and dimension (None: no clamp). Initial
+        velocities are uniform in [-vmax, vmax] (the full range without a clamp).
     bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
         What happens to a coordinate that leaves the box, per particle and dimension:
 
@@ -266,14 +219,13 @@ class Swarm:
           jump of more than one box width).
         - ``"none"``: left outside (evaluated where it is).
     seeds : sequence of B ints, optional
-        Give swarm b its own generator ``default_rng(seeds[b])`` (numpy) or ``torch.Generator`` seeded
-        with ``seeds[b]``, for all of its draws (initial state, r1 and r2, :meth:`draw`): swarm b then
-        runs exactly as a swarm of B = 1 with ``seeds=[seeds[b]]`` (a Python loop over swarms per draw).
+        Swarm b draws everything from its own generator seeded with ``seeds[b]`` (numpy, and torch's
+        for r1, r2 on that backend), so it runs exactly as a swarm of B = 1 with ``seeds=[seeds[b]]``.
     backend : {"numpy", "torch"}, default "numpy"
     device : str or torch.device, default "cpu"
-        Torch backend: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; numpy: "cpu" only.
+        Torch: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; numpy: "cpu" only.
     dtype : {"float64", "float32"}, default "float64"
-        Torch backend; numpy: "float64" only.
+        float32 is torch's only.
     history : bool, default False
         Keep :attr:`best_history` (a run record needs it).
 
@@ -283,33 +235,26 @@ class Swarm:
     fitness, pbest_fitness : array of shape (B, N)
         Non-finite objective values (NaN, +inf and -inf alike) are stored as +inf, the worst value: a
         minimisation objective that returns -inf has failed, it has not found a best point.
-    nonfinite : ndarray of int64, shape (B,)
-        Non-finite values among the evaluations counted in ``evaluations`` since each swarm's (re)start.
-    gbest_position : array of shape (B, D)
-    gbest_fitness : array of shape (B,)
-    iteration, evaluations : ndarray of int64, shape (B,)
-        Host-side counters: iterations since each swarm's (re)start; evaluations (N at initialisation,
-        N per iteration, plus those of :meth:`evaluate` with ``count=True`` and :meth:`set_particles`).
+    gbest_position, gbest_fitness : arrays of shape (B, D) and (B,)
+    iteration, evaluations, nonfinite : ndarray of int64, shape (B,)
+        Host-side counters since each swarm's (re)start: iterations; evaluations (N at initialisation and
+        per iteration, plus :meth:`evaluate` with ``count=True`` and :meth:`set_particles`); non-finite
+        values among them.
     functions : list
         Each swarm's function object.
     lower, upper, vmax : array of shape (B, D)
         The boxes and the velocity limits (``vmax`` None without a clamp).
-    batch_size, n_particles, dim : int
-    bounds, backend : str
-    device, dtype
-        ``"cpu"``/``numpy.float64`` for numpy; a ``torch.device``/``torch.dtype`` for torch.
-    rng : numpy.random.Generator
-    xp : module
-        The array namespace: numpy itself, or ``array_api_compat.torch``. With the torch backend the
-        float arrays are torch tensors on ``device``.
+    batch_size, n_particles, dim, bounds, backend, rng
+    device, dtype, xp
+        ``"cpu"``, ``numpy.float64``, numpy for numpy; a ``torch.device``, ``torch.dtype`` and
+        ``array_api_compat.torch`` for torch (whose arrays are tensors on ``device``).
 
     Raises
     ------
     ValueError
-        For a bad argument, naming it; ``functions`` for objects of different dimensions, a box that is
-        not finite (bounds or width) or (torch) a function with no torch form. Every evaluation (here,
-        :meth:`step`, :meth:`evaluate`, :meth:`set_particles`, :meth:`reset`) raises one naming the
-        function when it returns values of a shape other than (M,) for M points.
+        For a bad argument, naming it: ``functions`` of different dimensions, with a box that is not
+        finite or (torch) with no torch form. Every evaluation raises one naming the function when it
+        returns values of a shape other than (M,) for M points.
 
     Examples
     --------
@@ -338,15 +283,16 @@ class Swarm:
         dtype: Any = "float64",
         history: bool = False,
     ) -> None:
-        if batch_size is not None:
-            batch_size = _check_int("batch_size", batch_size, 1)
-        fns = _check_functions(functions, batch_size)
-        self.n_particles = n = _check_int("n_particles", n_particles, 2)
+        count = None if batch_size is None else check_int(batch_size, "batch_size", 1)
+        fns = _function_list(functions, count, f"batch_size={batch_size}")
+        self.n_particles = n = check_int(n_particles, "n_particles", 2)
         if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
             rng = np.random.default_rng(int(rng))
         if not isinstance(rng, np.random.Generator):
             raise ValueError(f"rng must be a numpy.random.Generator or a seed >= 0, got {rng!r}")
-        _check_fraction("velocity_clamp", velocity_clamp)
+        if velocity_clamp is not None and not (isinstance(velocity_clamp, (int, float, np.number))
+                                               and np.isfinite(velocity_clamp) and velocity_clamp > 0):
+            raise ValueError(f"velocity_clamp must be a positive finite number or None, got {velocity_clamp!r}")
         if bounds not in BOUND_MODES:
             raise ValueError(f"bounds must be one of {BOUND_MODES}, got {bounds!r}")
         if backend not in BACKENDS:
@@ -363,33 +309,31 @@ class Swarm:
             self.xp, self.device, self.dtype = np, "cpu", np.float64
         else:
             self.xp, self.device, self.dtype = _torch_backend(device, dtype)
-        self.backend = backend
-        self.rng = rng
-        self.dim = d = int(fns[0].dim)
-        self.velocity_clamp = velocity_clamp
-        self.bounds = bounds
-        self.functions: list = list(fns)
+        self.backend, self.rng, self.dim, self.bounds = backend, rng, int(fns[0].dim), bounds
+        self.velocity_clamp, self.functions = velocity_clamp, list(fns)
         self._rngs = None if seeds is None else [np.random.default_rng(s) for s in seeds]
+        self._generators = self._rngs or [rng]  # the sources of _uniform: numpy or torch generators
         if backend == "torch":
             import torch
 
-            self._generators = [torch.Generator(device=self.device).manual_seed(int(rng.integers(2**63 - 1)))]
-            if seeds is not None:
-                self._generators = [torch.Generator(device=self.device).manual_seed(s) for s in seeds]
-        self.lower, self.upper = self._empty(b, d), self._empty(b, d)
-        self.vmax = self._empty(b, d) if velocity_clamp is not None else None
-        self.positions, self.velocities = self._empty(b, n, d), self._empty(b, n, d)
-        self.pbest_positions = self._empty(b, n, d)
+            first = [int(rng.integers(2**63 - 1))]
+            self._generators = [torch.Generator(device=self.device).manual_seed(s) for s in seeds or first]
+        d = self.dim
+        self._box = self._empty(3, b, d)  # lower, upper, vmax: one argument of the numba move
+        self.lower, self.upper = self._box[0], self._box[1]
+        self.vmax = self._box[2] if velocity_clamp is not None else None
+        self.positions, self.velocities, self.pbest_positions = (self._empty(b, n, d) for _ in range(3))
         self.fitness, self.pbest_fitness = self._empty(b, n), self._empty(b, n)
         self.gbest_position, self.gbest_fitness = self._empty(b, d), self._empty(b)
-        self.iteration = np.zeros(b, dtype=np.int64)
-        self.evaluations = np.zeros(b, dtype=np.int64)
-        self._nonfinite = np.zeros(b, dtype=np.int64) if backend == "numpy" else self.xp.zeros(
-            b, dtype=self.xp.int64, device=self.device)  # on the device: counted without a synchronisation
+        self._counts = np.zeros((3, b), dtype=np.int64)  # one argument of the numba best update
+        self.iteration, self.evaluations, self._nonfinite = self._counts
+        if backend == "torch":  # counted on the device, without a synchronisation
+            self._nonfinite = self.xp.zeros(b, dtype=self.xp.int64, device=self.device)
         self._all = np.arange(b)
+        self._shapes = {"w": {(), (b,), (b, n)}, "c1": {(), (b,)}, "c2": {(), (b,)}, "chi": {(), (b,)}}
         if backend == "numpy":  # reused buffers of the numpy step
             self._r = np.empty((b, 2, n, d))
-            self._w, self._c1, self._c2, self._chi = np.empty((b, n)), np.empty(b), np.empty(b), np.empty(b)
+            self._coefs = np.empty((n + 3, b))  # w per particle, c1, c2, chi: one argument of the move
             self._scalars: tuple | None = None  # the float coefficients the buffers hold
         self._history: list | None = [] if history else None
         self._set_bounds(self._all, fns)
@@ -398,34 +342,39 @@ class Swarm:
 
     # ------------------------------------------------------------------ backend helpers
     def _empty(self, *shape: int) -> Any:
-        if self.backend == "numpy":
-            return np.empty(shape)
         return self.xp.empty(shape, dtype=self.dtype, device=self.device)
 
     def _asarray(self, a: Any) -> Any:
-        if self.backend == "numpy":
-            return np.asarray(a, dtype=float)
         return self.xp.asarray(a, dtype=self.dtype, device=self.device)
 
     def _ix(self, idx: np.ndarray) -> Any:
         """Host indices as indices of the backend's arrays."""
-        return idx if self.backend == "numpy" else self.xp.asarray(idx, device=self.device)
+        return self.xp.asarray(idx, device=self.device)
 
     def _host(self, a: Any) -> np.ndarray:
         return a if isinstance(a, np.ndarray) else a.cpu().numpy()
 
+    def _copy(self, a: Any) -> Any:
+        return a.copy() if isinstance(a, np.ndarray) else a.clone()
+
     def _uniform(self, shape: tuple[int, ...], idx: np.ndarray) -> Any:
         """Uniform [0, 1) draws of shape (len(idx), *shape) for swarms ``idx``, in the backend."""
+        if self._rngs is None:
+            return self._rand(self._generators[0], (idx.size, *shape))
+        return self.xp.stack([self._rand(self._generators[j], shape) for j in idx])
+
+    def _rand(self, generator: Any, shape: tuple[int, ...]) -> Any:
         if self.backend == "numpy":
-            if self._rngs is None:
-                return self.rng.random((idx.size, *shape))
-            return np.stack([self._rngs[j].random(shape) for j in idx])
+            return generator.random(shape)
         import torch
 
-        kw = {"dtype": self.dtype, "device": self.device}
-        if len(self._generators) == 1 and self._rngs is None:
-            return torch.rand((idx.size, *shape), generator=self._generators[0], **kw)
-        return torch.stack([torch.rand(shape, generator=self._generators[j], **kw) for j in idx])
+        return torch.rand(shape, generator=generator, dtype=self.dtype, device=self.device)
+
+    def _best_of(self, positions: Any, values: Any) -> tuple[Any, Any]:
+        """Each row's best point and value, shapes (K, D) and (K,), of positions (K, M, D), values (K, M)."""
+        xp = self.xp
+        best = xp.argmin(values, axis=1)[:, None]
+        return xp.take_along_axis(positions, best[:, :, None], axis=1)[:, 0], xp.min(values, axis=1)
 
     # ------------------------------------------------------------------ set-up
     def _set_bounds(self, idx: np.ndarray, fns: list) -> None:
@@ -451,17 +400,10 @@ class Swarm:
         raw = evaluate_groups(self._groups, pos, None if k == self.batch_size else idx)
         self._nonfinite[ix] = count_nonfinite(raw)
         fit = finite_or_inf(raw)
-        self.positions[ix] = pos
-        self.velocities[ix] = vel
-        self.fitness[ix] = fit
-        self.pbest_positions[ix] = pos
-        self.pbest_fitness[ix] = fit
-        best = self._ix(self._host(self.xp.argmin(fit, axis=1)))
-        ar = self._ix(np.arange(k))
-        self.gbest_position[ix] = pos[ar, best]
-        self.gbest_fitness[ix] = fit[ar, best]
-        self.iteration[idx] = 0
-        self.evaluations[idx] = n
+        self.positions[ix], self.velocities[ix], self.fitness[ix] = pos, vel, fit
+        self.pbest_positions[ix], self.pbest_fitness[ix] = pos, fit
+        self.gbest_position[ix], self.gbest_fitness[ix] = self._best_of(pos, fit)
+        self.iteration[idx], self.evaluations[idx] = 0, n
         if self._history is not None:
             if k == self.batch_size:
                 self._history = [self._copy(self.gbest_fitness)]
@@ -474,12 +416,12 @@ class Swarm:
         Parameters
         ----------
         indices : None, boolean mask of shape (B,) or distinct ints
-            The swarms to restart (None: all). Restarting all restarts :attr:`best_history`; restarting
-            some overwrites its last entry for them.
+            The swarms to restart (None: all). Restarting all restarts :attr:`best_history`, else its
+            last entry is overwritten.
         functions : None, function object or one per index
-            New objectives (same dimension D); None keeps each swarm's function.
+            New objectives of dimension D (None: keep).
         seeds : sequence of ints, optional
-            One per index: new generators for those swarms (only for a swarm built with ``seeds``).
+            New generators for those swarms (a swarm built with ``seeds`` only).
 
         Raises
         ------
@@ -489,7 +431,7 @@ class Swarm:
         idx = as_indices(indices, self.batch_size)
         if idx.size == 0:
             return
-        fns = _functions_for(functions, idx.size, self.dim)
+        fns = None if functions is None else _function_list(functions, idx.size, f"{idx.size} indices", self.dim)
         seeds = _check_seeds(seeds, idx.size)
         if seeds is not None:
             if self._rngs is None:
@@ -506,39 +448,24 @@ class Swarm:
         self._init_swarms(idx)
 
     # ------------------------------------------------------------------ iteration
-    def _coef(self, value: Any, name: str, out: np.ndarray) -> np.ndarray:
-        """Broadcast a coefficient into its reused buffer ``out`` ((B,) or (B, N)), numpy backend."""
-        if isinstance(value, (float, int)) or np.ndim(value) == 0:
-            out.fill(value)
-            return out
-        arr = np.asarray(value, dtype=float)
-        if arr.shape == (self.batch_size,):
-            out[...] = arr if out.ndim == 1 else arr[:, None]
-        elif arr.shape == (self.batch_size, self.n_particles) and out.ndim == 2:
-            out[...] = arr
-        else:
-            allowed = f"({self.batch_size},)" + (f" or ({self.batch_size}, {self.n_particles})" if out.ndim == 2 else "")
-            raise ValueError(f"{name} must be a scalar or have shape {allowed}, got {arr.shape}")
+    def _coefficients(self, *values: Any) -> list:
+        """w, c1, c2, chi as floats or arrays of the backend of shape (), (B,) or (B, N) (w only)."""
+        out = []
+        for value, name in zip(values, ("w", "c1", "c2", "chi")):
+            if isinstance(value, (float, int)) or (not hasattr(value, "device") and np.ndim(value) == 0):
+                out.append(float(value))
+                continue
+            a = self._asarray(value)
+            if tuple(a.shape) not in self._shapes[name]:
+                raise ValueError(f"{name} must be a scalar or have shape "
+                                 f"{' or '.join(map(str, sorted(self._shapes[name])[1:]))}, got {tuple(a.shape)}")
+            out.append(a)
         return out
 
-    def _tcoef(self, value: Any, name: str, per_particle: bool) -> Any:
-        """A coefficient for the torch update: a float, or a tensor of shape (B, 1, 1) / (B, N, 1)."""
-        if not hasattr(value, "device") and np.ndim(value) == 0:
-            return float(value)
-        t = self._asarray(self._host(value) if isinstance(value, np.ndarray) else value)
-        if tuple(t.shape) == (self.batch_size,):
-            return t[:, None, None]
-        if per_particle and tuple(t.shape) == (self.batch_size, self.n_particles):
-            return t[:, :, None]
-        allowed = f"({self.batch_size},)" + (f" or ({self.batch_size}, {self.n_particles})" if per_particle else "")
-        raise ValueError(f"{name} must be a scalar or have shape {allowed}, got {tuple(t.shape)}")
-
     def step(self, w: Any, c1: Any, c2: Any, chi: Any = 1.0, *, previous: Any = None) -> None:
-        """Run one iteration of every swarm.
-
-        ``v <- chi * (w v + c1 r1 (p - x) + c2 r2 (g - x))``, the velocity clamp, ``x <- x + v``, the
-        bound handling, N evaluations per swarm (non-finite values as +inf) and the personal and global
-        best updates.
+        """One iteration of every swarm: ``v <- chi (w v + c1 r1 (p - x) + c2 r2 (g - x))`` (Kennedy &
+        Eberhart 1995; inertia: Shi & Eberhart 1998), clamp, ``x <- x + v``, bounds, N evaluations and
+        the best updates.
 
         Parameters
         ----------
@@ -559,52 +486,48 @@ class Swarm:
         """
         if previous is not None and tuple(previous.shape) != tuple(self.positions.shape):
             raise ValueError(f"previous must have shape {tuple(self.positions.shape)}, got {tuple(previous.shape)}")
-        if self.backend == "numpy":
-            self._step_numpy(w, c1, c2, chi, previous)
-        else:
-            self._step_torch(w, c1, c2, chi, previous)
+        if self.backend == "torch":
+            coefs = [c if isinstance(c, float) else c.reshape(tuple(c.shape) + (1,) * (3 - c.ndim))
+                     for c in self._coefficients(w, c1, c2, chi)]  # broadcast against (B, N, D)
+            self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous))
             self.evaluations += self.n_particles
             self.iteration += 1
+        else:  # the numpy step: the move and the best updates are numba passes over reused buffers
+            scalars = (w, c1, c2, chi)
+            if type(w) is not float or type(c1) is not float or type(c2) is not float or type(chi) is not float:
+                scalars = None
+            if scalars is None or scalars != self._scalars:  # else the buffers hold these floats already
+                self._scalars, (w, c1, c2, chi) = scalars, self._coefficients(w, c1, c2, chi)
+                cf, n = self._coefs, self.n_particles
+                cf[:n] = w.T if getattr(w, "ndim", 0) == 2 else w
+                cf[n], cf[n + 1], cf[n + 2] = c1, c2, chi
+            r = self._r
+            if self._rngs is None:
+                self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
+            else:
+                for q, g in enumerate(self._rngs):
+                    g.random(out=r[q])
+            x, clamp, second = self.positions, self.vmax is not None, previous is not None
+            _move(x, self.velocities, self.pbest_positions, self.gbest_position, r, self._coefs, self._box,
+                  np.asarray(previous, dtype=float) if second else x, clamp, _BOUND_CODE[self.bounds], second)
+            _update_bests(x, evaluate_groups(self._groups, x), self.fitness, self.pbest_positions,
+                          self.pbest_fitness, self.gbest_position, self.gbest_fitness, self._counts)
         if self._history is not None:
             self._history.append(self._copy(self.gbest_fitness))
 
-    def _step_numpy(self, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
-        scalars = (w, c1, c2, chi)
-        floats = type(w) is float and type(c1) is float and type(c2) is float and type(chi) is float
-        if not floats or scalars != self._scalars:  # else the buffers hold these floats already
-            self._scalars = scalars if floats else None
-            self._coef(w, "w", self._w), self._coef(c1, "c1", self._c1)
-            self._coef(c2, "c2", self._c2), self._coef(chi, "chi", self._chi)
-        w, c1, c2, chi = self._w, self._c1, self._c2, self._chi
-        r = self._r
-        if self._rngs is None:
-            self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
-        else:
-            for q, g in enumerate(self._rngs):
-                g.random(out=r[q])
-        x, clamp = self.positions, self.vmax is not None
-        second = previous is not None
-        _move(x, self.velocities, self.pbest_positions, self.gbest_position, r, w, c1, c2, chi,
-              self.vmax if clamp else self.lower, self.lower, self.upper,
-              np.asarray(previous, dtype=float) if second else x, clamp, _BOUND_CODE[self.bounds], second)
-        values = evaluate_groups(self._groups, x)
-        _update_bests(x, values, self.fitness, self.pbest_positions, self.pbest_fitness, self.gbest_position,
-                      self.gbest_fitness, self.iteration, self.evaluations, self._nonfinite)
+    def _advance(self, r: Any, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
+        """The tensor work of one torch iteration, given r1 = ``r[:, 0]`` and r2 = ``r[:, 1]``.
 
-    def _step_torch(self, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
-        xp = self.xp
-        w, c1 = self._tcoef(w, "w", True), self._tcoef(c1, "c1", False)
-        c2, chi = self._tcoef(c2, "c2", False), self._tcoef(chi, "chi", False)
-        x, v = self.positions, self.velocities
-        r = self._draw_r()
+        Tensors and floats only (no host synchronisation, no generator), so that ``torch.compile``
+        traces it whole (``fullgraph=True``); :meth:`step` draws ``r`` and counts on the host around it.
+        """
+        xp, x = self.xp, self.positions
         if previous is None:
             dp, dg = self.pbest_positions - x, self.gbest_position[:, None, :] - x
         else:
-            s = self._asarray(previous) - 2.0 * x
+            s = previous - 2.0 * x
             dp, dg = self.pbest_positions + s, self.gbest_position[:, None, :] + s
-        v = v * w + (c1 * r[:, 0]) * dp + (c2 * r[:, 1]) * dg
-        if not (isinstance(chi, float) and chi == 1.0):
-            v = v * chi
+        v = (self.velocities * w + (c1 * r[:, 0]) * dp + (c2 * r[:, 1]) * dg) * chi
         if self.vmax is not None:
             vmax = self.vmax[:, None, :]
             v = xp.minimum(xp.maximum(v, -vmax), vmax)
@@ -618,57 +541,43 @@ class Swarm:
             v = xp.where((x < lo) | (x > hi), -0.5 * v, v)
         if self.bounds != "none":
             x = xp.maximum(xp.minimum(x, hi), lo)
-        self.positions, self.velocities = x, v
         raw = evaluate_groups(self._groups, x)
-        self._nonfinite += count_nonfinite(raw)
         fit = finite_or_inf(raw)
-        self.fitness = fit
         improved = fit < self.pbest_fitness
-        self.pbest_positions = xp.where(improved[:, :, None], x, self.pbest_positions)
-        self.pbest_fitness = xp.where(improved, fit, self.pbest_fitness)
-        best = xp.argmin(self.pbest_fitness, axis=1)
-        ar = self._ix(self._all)
-        cand = self.pbest_fitness[ar, best]
+        p = xp.where(improved[:, :, None], x, self.pbest_positions)
+        pf = xp.where(improved, fit, self.pbest_fitness)
+        best, cand = self._best_of(p, pf)
         better = cand < self.gbest_fitness
+        self.gbest_position = xp.where(better[:, None], best, self.gbest_position)
         self.gbest_fitness = xp.where(better, cand, self.gbest_fitness)
-        self.gbest_position = xp.where(better[:, None], self.pbest_positions[ar, best], self.gbest_position)
+        self.positions, self.velocities, self.fitness, self.pbest_positions, self.pbest_fitness = x, v, fit, p, pf
+        self._nonfinite = self._nonfinite + count_nonfinite(raw)
 
     def _draw_r(self) -> Any:
         """The r1, r2 of one torch iteration, shape (B, 2, N, D), uniform in [0, 1)."""
         return self._uniform((2, self.n_particles, self.dim), self._all)
 
-    def _copy(self, a: Any) -> Any:
-        return a.copy() if isinstance(a, np.ndarray) else a.clone()
-
     # ------------------------------------------------------------------ points from outside the update
     def set_particles(self, swarms: Any, particles: Any, positions: Any, values: Any = None, *,
                       mode: str = "move") -> Any:
-        """Put points into the swarms outside :meth:`step` and update the bests.
+        """Put points into the swarms outside :meth:`step` (perturbation, re-seeding, elitist learning).
 
-        The one path of the variants that perturb, re-seed or replace particles (chaotic local search,
-        elitist learning). Points are taken as given (the callers keep them in the box). In every mode
-        a swarm's global best takes the best of its points when that beats it, and the last entry of
-        :attr:`best_history` follows.
+        Points are taken as given (callers keep them in the box). In every mode a swarm's global best
+        (and the last entry of :attr:`best_history`) takes the best of its points when that beats it.
 
         Parameters
         ----------
         swarms, particles : int or array of int, shape (K,)
             The (swarm, particle) pairs, distinct; a scalar is broadcast.
         positions : array of shape (K, D) (or (D,) for one pair)
-            The points.
         values : array of shape (K,), optional
-            Objective values at ``positions``, already evaluated and counted by the caller (with
-            :meth:`evaluate`, ``count=True``); None (the default) evaluates them here, adding one
-            evaluation per pair to its swarm.
+            Values at ``positions``, already counted by the caller (:meth:`evaluate` with
+            ``count=True``); None evaluates and counts them here.
         mode : {"move", "improve", "best", "replace"}, default "move"
-            - ``"move"``: the particles move to the points (position and fitness); a personal best
-              takes its point where that is better.
-            - ``"improve"``: only the particles whose point beats their personal best move to it and
-              take it as personal best; the others are left unchanged.
-            - ``"best"``: the particles stay where they are; only their personal bests take the points
-              that are better.
-            - ``"replace"``: the particles are replaced entirely: position, fitness and personal best
-              become the point, whatever its value.
+            ``"move"``: the particles move to the points; a personal best takes its point if better.
+            ``"improve"``: only particles whose point beats their personal best move and take it.
+            ``"best"``: the particles stay; personal bests take the points that are better.
+            ``"replace"``: position, fitness and personal best become the point, whatever its value.
 
         Returns
         -------
@@ -682,9 +591,8 @@ class Swarm:
         """
         if mode not in SET_MODES:
             raise ValueError(f"mode must be one of {SET_MODES}, got {mode!r}")
-        sw, pi = np.broadcast_arrays(np.atleast_1d(np.asarray(swarms, dtype=np.intp)),
-                                     np.atleast_1d(np.asarray(particles, dtype=np.intp)))
-        sw, pi = sw.copy(), pi.copy()
+        sw, pi = (a.copy() for a in np.broadcast_arrays(np.atleast_1d(np.asarray(swarms, dtype=np.intp)),
+                                                         np.atleast_1d(np.asarray(particles, dtype=np.intp))))
         pos = self.xp.reshape(self._asarray(positions), (sw.size, self.dim))
         if values is None:
             vals = self.evaluate(pos[:, None, :], count=True, swarms=sw)[:, 0]
@@ -692,21 +600,17 @@ class Swarm:
             vals = finite_or_inf(self.xp.reshape(self._asarray(values), (sw.size,)))
         out = vals
         if mode == "improve":
-            keep = self._host(vals < self.pbest_fitness[self._ix(sw), self._ix(pi)])
-            sw, pi = sw[keep], pi[keep]
-            pos, vals = pos[self._ix(np.flatnonzero(keep))], vals[self._ix(np.flatnonzero(keep))]
+            keep = np.flatnonzero(self._host(vals < self.pbest_fitness[self._ix(sw), self._ix(pi)]))
+            sw, pi, pos, vals = sw[keep], pi[keep], pos[self._ix(keep)], vals[self._ix(keep)]
         s, p = self._ix(sw), self._ix(pi)
         if mode != "best":
-            self.positions[s, p] = pos
-            self.fitness[s, p] = vals
+            self.positions[s, p], self.fitness[s, p] = pos, vals
         if mode == "replace":
-            self.pbest_positions[s, p] = pos
-            self.pbest_fitness[s, p] = vals
+            self.pbest_positions[s, p], self.pbest_fitness[s, p] = pos, vals
         else:
             better = np.flatnonzero(self._host(vals < self.pbest_fitness[s, p]))
             sb, pb, kb = self._ix(sw[better]), self._ix(pi[better]), self._ix(better)
-            self.pbest_positions[sb, pb] = pos[kb]
-            self.pbest_fitness[sb, pb] = vals[kb]
+            self.pbest_positions[sb, pb], self.pbest_fitness[sb, pb] = pos[kb], vals[kb]
         if sw.size:
             host_vals = self._host(vals)
             order = np.lexsort((host_vals, sw))  # by swarm, then value: each swarm's best point first
@@ -715,8 +619,7 @@ class Swarm:
             better = host_vals[cand] < self._host(self.gbest_fitness)[swarm_ids]
             if better.any():
                 rows, c = self._ix(swarm_ids[better]), self._ix(cand[better])
-                self.gbest_fitness[rows] = vals[c]
-                self.gbest_position[rows] = pos[c]
+                self.gbest_fitness[rows], self.gbest_position[rows] = vals[c], pos[c]
                 if self._history is not None:
                     self._history[-1] = self._copy(self.gbest_fitness)
         return out
@@ -728,12 +631,10 @@ class Swarm:
         Parameters
         ----------
         positions : array of shape (B, M, D), or (K, M, D) with ``swarms``
-            Row b is evaluated by swarm b's function (by swarm ``swarms[k]``'s with ``swarms``).
         count : bool, default False
-            Add the M evaluations of each row to its swarm's :attr:`evaluations` (and the non-finite
-            values among them to :attr:`nonfinite`).
+            Add each row's M evaluations (and its non-finite values) to its swarm's counters.
         swarms : array of int, shape (K,), optional
-            The swarm of each row (repeats allowed); default all B in order.
+            The swarm (function) of each row, repeats allowed; default all B in order.
 
         Returns
         -------
@@ -760,16 +661,14 @@ class Swarm:
         return finite_or_inf(raw)
 
     def draw(self, method: str, *args: Any, size: tuple[int, ...] = (), swarms: Any = None) -> np.ndarray:
-        """Host-side random draws for the parameter rules, one set per swarm: shape (K, *size).
+        """Host-side draws for the parameter rules, one set per swarm: shape (K, *size).
 
-        ``getattr(generator, method)(*args, size=...)`` of numpy's Generator (``"random"``, ``"uniform"``,
-        ``"normal"``, ``"standard_normal"``, ``"integers"``...), from each swarm's own generator when
-        the swarm was built with ``seeds``, else from :attr:`rng` in one call.
+        From each swarm's own generator if built with ``seeds``, else from :attr:`rng` in one call.
 
         Parameters
         ----------
         method : str
-            A method of ``numpy.random.Generator`` that takes ``size``.
+            A method of ``numpy.random.Generator`` that takes ``size`` (``"random"``, ``"integers"``...).
         *args
             Its leading arguments (e.g. ``low, high``).
         size : tuple of int, default ()
@@ -778,10 +677,8 @@ class Swarm:
             The swarms to draw for (default all B).
         """
         idx = self._all if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
-        if self._rngs is None:
+        if self._rngs is None or idx.size == 0:
             return getattr(self.rng, method)(*args, size=(idx.size, *size))
-        if idx.size == 0:
-            return getattr(self.rng, method)(*args, size=(0, *size))
         return np.stack([np.asarray(getattr(self._rngs[j], method)(*args, size=size)) for j in idx])
 
     def generator(self, swarm: int) -> np.random.Generator:
@@ -790,12 +687,10 @@ class Swarm:
 
     def mean_distances(self) -> Any:
         """Mean distance of each particle to the others, shape (B, N)."""
-        if self.backend == "numpy":
-            return batch_mean_distances(self.positions)
-        return torch_mean_distances(self.positions)
+        return (batch_mean_distances if self.backend == "numpy" else torch_mean_distances)(self.positions)
 
     def evolutionary_factor(self) -> Any:
-        """Evolutionary factor of every swarm's current positions, shape (B,) (see :mod:`pso_env.factor`).
+        """Evolutionary factor (Zhan et al. 2009) of every swarm's positions, shape (B,) (:mod:`pso_env.factor`).
 
         A numpy array (the numba kernel) or a tensor on the device (torch ops).
         """
@@ -821,11 +716,8 @@ class Swarm:
         """
         if self._history is None:
             raise ValueError("best_history needs a swarm built with history=True")
-        if self.backend == "numpy":
-            return np.stack(self._history, axis=1)
         return self._host(self.xp.stack(self._history, axis=1))
 
     def __repr__(self) -> str:
         return (f"Swarm(batch_size={self.batch_size}, n_particles={self.n_particles}, dim={self.dim}, "
                 f"backend={self.backend!r}, groups={len(self._groups)}, bounds={self.bounds!r})")
-

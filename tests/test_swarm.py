@@ -497,3 +497,31 @@ def test_torch_backend_matches_numpy_statistically_and_detects_broken_updates(na
     if name == "sphere":  # the sharper function: both broken variants fall far outside the range
         assert mannwhitneyu(reference, _final_best(_NoR1, fn, 1, "torch")).pvalue < 0.01
         assert mannwhitneyu(reference, _final_best(_SocialSignFlipped, fn, 1, "torch")).pvalue < 0.01
+
+
+@pytest.mark.slow  # inductor compiles two variants: ~7 s, ~14 s with a cold cache
+@pytest.mark.filterwarnings("ignore:Dynamo detected a call to a `functools.lru_cache`")
+def test_torch_compiled_step_matches_eager_without_graph_breaks_or_recompiles():
+    """``torch.compile(fullgraph=True)`` of the step's tensor work: a graph break is an error, and after one
+    warm-up step per coefficient form (Python floats; (B,) arrays) new values do not recompile."""
+    fn = get_function("rastrigin", 3)
+    eager, compiled = (Swarm(fn, 4, 0, batch_size=2, backend="torch") for _ in range(2))
+    compiled._advance = torch.compile(compiled._advance, fullgraph=True)
+
+    def step(t):
+        floats = (0.7 - t / 100, 1.5, 1.5 + t / 100, 1.0 - t / 100)
+        arrays = (np.full(2, 0.6 + t / 100), torch.full((2,), 1.4, dtype=torch.float64), 1.6, np.full(2, 0.9))
+        for s in (eager, compiled):
+            s.step(*(floats if t % 2 else arrays))
+
+    try:
+        step(0)
+    except torch._dynamo.exc.BackendCompilerFailed as exc:  # no C++ toolchain for inductor on this machine
+        pytest.skip(f"torch.compile unavailable: {exc}")
+    step(1)
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        for t in range(2, 8):
+            step(t)
+    for attr in ("positions", "velocities", "pbest_positions", "pbest_fitness", "gbest_position", "gbest_fitness"):
+        torch.testing.assert_close(getattr(compiled, attr), getattr(eager, attr), rtol=1e-12, atol=1e-12)
+    assert compiled.iteration.tolist() == [8, 8]
