@@ -125,7 +125,7 @@ class Rastrigin(PaperFunction):
 
     def evaluate(self, X: FloatArray) -> FloatArray:
         xp = namespace(X)
-        return _sumsq(X, xp) - 10.0 * xp.sum(trig.cos(TWO_PI * X), axis=1) + 10.0 * self.dim
+        return _sumsq(X, xp) - 10.0 * trig.cos(TWO_PI * X).sum(axis=1) + 10.0 * self.dim  # method: no dispatch
 
     def _cancelling_terms(self) -> float:
         return 10.0 * self.dim
@@ -142,7 +142,7 @@ class Ackley(PaperFunction):
         xp = namespace(X)
         inv_d = 1.0 / self.dim
         sq = _sumsq(X, xp) * inv_d
-        cs = xp.sum(trig.cos(TWO_PI * X), axis=1) * inv_d
+        cs = trig.cos(TWO_PI * X).sum(axis=1) * inv_d
         return -20.0 * xp.exp(-0.2 * xp.sqrt(sq)) - xp.exp(cs) + (20.0 + math.e)
 
     def _cancelling_terms(self) -> float:
@@ -212,7 +212,7 @@ class Schwefel(PaperFunction):
         G = xp.copysign(Y, X) * trig.sin(xp.sqrt(Y))
         excess = xp.where(out, A - 500.0, 0.0)  # |z| - 500 outside the box, 0 inside
         penalty = _sumsq(excess, xp) * self._inv_penalty
-        return SCHWEFEL_C * self.dim - xp.sum(G, axis=1) + penalty
+        return SCHWEFEL_C * self.dim - G.sum(axis=1) + penalty
 
     def _cancelling_terms(self) -> float:
         return SCHWEFEL_C * self.dim
