@@ -42,7 +42,8 @@ def _distance_sums_into(x: np.ndarray, xt: np.ndarray, d2: np.ndarray, out: np.n
     # The innermost loop runs over j in whole SIMD vectors (rows padded to W; the padding columns are never
     # read back), four coordinates per pass so that d2 is loaded and stored a quarter as often; each
     # d2[i, j] is still summed in coordinate order (as cdist does), so the bits do not depend on the blocking.
-    for k in range(0, d - 3, 4):
+    last = d - 1
+    for k in range(0, last - 3, 4):
         r0, r1, r2, r3 = xt[k], xt[k + 1], xt[k + 2], xt[k + 3]
         for i in range(n):
             x0, x1, x2, x3 = r0[i], r1[i], r2[i], r3[i]
@@ -50,19 +51,22 @@ def _distance_sums_into(x: np.ndarray, xt: np.ndarray, d2: np.ndarray, out: np.n
             for j in range(w):
                 t0, t1, t2, t3 = x0 - r0[j], x1 - r1[j], x2 - r2[j], x3 - r3[j]
                 di[j] = di[j] + t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3
-    for k in range(d - d % 4, d):
+    for k in range(last - last % 4, last):
         row = xt[k]
         for i in range(n):
             xi, di = row[i], d2[i]
             for j in range(w):
                 t = xi - row[j]
                 di[j] += t * t
-    # d2 is symmetric, so out[j] = sum_i ||x_i - x_j|| sums columns: vectorised over j, in order of i
+    # the last coordinate's pass takes the root and, d2 being symmetric, sums columns into
+    # out[j] = sum_i ||x_i - x_j||: vectorised over j, in order of i
     out[:] = 0.0
+    row = xt[last]
     for i in range(n):
-        di = d2[i]
+        xi, di = row[i], d2[i]
         for j in range(w):
-            out[j] += np.sqrt(di[j])
+            t = xi - row[j]
+            out[j] += np.sqrt(di[j] + t * t)
 
 
 @njit(cache=True, nogil=True)
