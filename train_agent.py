@@ -66,8 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         trainer.run()
     except KeyboardInterrupt:
         saved = trainer.saved_steps()
-        print(f"interrupted at step {trainer.steps}: {saved} steps saved in {out} (newest checkpoint); "
-              f"`train_agent.py --out {out} --resume` continues from there", file=sys.stderr)
+        if saved:
+            print(f"interrupted at step {trainer.steps}: {saved} steps saved in {out} (newest checkpoint); "
+                  f"`train_agent.py --out {out} --resume` continues from there", file=sys.stderr)
+        else:
+            print(f"interrupted at step {trainer.steps}, before the first checkpoint: no steps saved; the same "
+                  "command (without --resume) starts over", file=sys.stderr)
         return 130
     print(f"model, best_model, checkpoints and logs in {out}/ (best held-out score {trainer.best_score:.3f}: "
           "mean log10 final error, lower is better)")

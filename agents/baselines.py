@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks_fn._validate import check_box
 from benchmarks_fn.base import checked_values
 from evaluation.records import RunRecord, make_record
 from evaluation.runner import check_run_settings, measured, run
@@ -64,6 +65,8 @@ def _resolve_function(function: Any, dim: int | None) -> Any:
         return get_function(function, dim)
     if dim is not None and int(dim) != int(function.dim):
         raise ValueError(f"dim={dim} does not match the function's dimension {function.dim}")
+    name = getattr(function, "name", None) or type(function).__name__
+    check_box(function.lower, function.upper, f"function {name!r}")
     return function
 
 

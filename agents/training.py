@@ -522,7 +522,8 @@ def plot_learning_curve(run_dir: str | Path, path: str | Path | None = None) -> 
 
     run_dir = Path(run_dir)
     path = Path(path) if path is not None else run_dir / "learning_curve.png"
-    episodes = np.loadtxt(run_dir / "episodes.csv", delimiter=",", skiprows=1, ndmin=2)
+    log = run_dir / "episodes.csv"  # absent when no episode ended yet
+    episodes = np.loadtxt(log, delimiter=",", skiprows=1, ndmin=2) if log.exists() else np.empty((0, 2))
     fig, ax = plt.subplots(figsize=(7, 4))
     if len(episodes):
         steps, returns = episodes[:, 0], episodes[:, 1]

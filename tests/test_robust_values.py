@@ -157,7 +157,7 @@ def test_boxes_of_infinite_width_are_rejected():
         from_callable(lambda x: 0.0, 2, -1e308, 1e308, name="huge")
     duck = _Duck(10)
     duck.lower, duck.upper = np.full(2, -1e308), np.full(2, 1e308)
-    with pytest.raises(ValueError, match="functions: the box width"):
+    with pytest.raises(ValueError, match="function 'bad': the box width"):
         Swarm(duck, 4, 0)
     assert from_callable(lambda x: 0.0, 2, -1e307, 1e307).lower[0] == -1e307  # wide but finite
 
@@ -184,3 +184,29 @@ def test_errors_are_never_negative_and_target_error_is_checked_against_the_dtype
     env = PSOEnv(function="schwefel", backend="torch", dtype="float32", target_error=0.01, max_iterations=5)
     with pytest.raises(ValueError, match=r"below what float32 resolves for 'sphere\[bias=1e\+06\]'"):
         env.reset(seed=0, options={"function": TransformedFunction(get_function("sphere", 30), bias=1e6)})
+
+
+@pytest.mark.parametrize("runner", ["run_variant", "run_cmaes", "run_random_search"])
+def test_infinite_box_is_rejected_naming_the_function_on_every_run_path(runner):
+    import agents
+
+    class Huge:
+        name, dim = "huge", 3
+        lower, upper = np.full(3, -1e308), np.full(3, 1e308)
+
+        def evaluate(self, x):
+            return np.sum(x * x, axis=1)
+
+        __call__ = evaluate
+
+    args = ("PSO", Huge()) if runner == "run_variant" else (Huge(),)
+    with pytest.raises(ValueError, match=r"function 'huge': the box width"):
+        getattr(agents, runner)(*args, iterations=3)
+
+
+def test_learning_curve_without_finished_episodes(tmp_path):
+    """A training run stopped before its first episode ended still gets its (empty) learning curve."""
+    from agents.training import plot_learning_curve
+
+    path = plot_learning_curve(tmp_path)
+    assert path.exists() and path.stat().st_size > 0
