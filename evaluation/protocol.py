@@ -20,6 +20,7 @@ from .registry import Algorithm, resolve_algorithms
 from .storage import (
     DEFAULT_CHECKPOINT_EVERY,
     append,
+    check_agents,
     check_settings,
     default_out_dir,
     protocol_settings,
@@ -143,6 +144,7 @@ def run_protocol(
     out = Path(out_dir) if out_dir is not None else default_out_dir(
         functions if isinstance(functions, str) else names, config)
     check_settings(out, config)
+    check_agents(out, {a.name: a.arg for a in algos if a.kind == "agent"})
     write_settings(out, config)
     stored, curves, needs_repair = read_store(out)
     if needs_repair:

@@ -53,6 +53,8 @@ RUN_COLUMNS: tuple[str, ...] = (
 )
 
 SETTINGS_FILE = "settings.json"
+#: Where each ``agent:NAME`` of an output directory was loaded from (path and content digest).
+AGENTS_FILE = "agents.json"
 #: Spacing of the stored curves in iterations unless the caller chooses another.
 DEFAULT_CHECKPOINT_EVERY = 10
 #: Folder of the default output directories (:func:`default_out_dir`).
@@ -329,3 +331,40 @@ def write_settings(out: Path, settings: Mapping[str, Any]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     if not (out / SETTINGS_FILE).exists():
         _atomic_write(out / SETTINGS_FILE, (json.dumps(dict(settings), indent=2) + "\n").encode())
+
+
+def agent_digest(path: str | os.PathLike) -> str:
+    """SHA-256 of a training run's files that define its policy (``run.json`` and ``model``/``model.zip``)."""
+    digest = hashlib.sha256()
+    root = Path(path)
+    for f in sorted(p for name in ("run.json", "model", "model.zip") for p in
+                    ([root / name] if (root / name).is_file() else sorted((root / name).rglob("*")))):
+        if f.is_file():
+            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()
+
+
+def check_agents(out: Path, agents: Mapping[str, str]) -> None:
+    """Refuse ``agent:NAME`` runs into ``out`` when its stored runs of that name came from another agent.
+
+    ``agents`` maps names to agent directories. Two directories of the same base name, or one agent
+    retrained in place, would otherwise be reported as one algorithm. Records the agents in
+    :data:`AGENTS_FILE` (call after every other check).
+
+    Raises
+    ------
+    ValueError
+        Naming the algorithm, the stored path and the new one.
+    """
+    path = out / AGENTS_FILE
+    known = json.loads(path.read_text()) if path.exists() else {}
+    current = {name: {"path": str(src), "sha256": agent_digest(src)} for name, src in agents.items()}
+    for name, entry in current.items():
+        old = known.get(name)
+        if old is not None and old != entry:
+            same = "the same directory with other contents" if old["path"] == entry["path"] else entry["path"]
+            raise ValueError(f"{out} holds runs of {name} made with the agent in {old['path']}; this one is "
+                             f"{same}: choose another output directory (--out)")
+    if agents and {**known, **current} != known:
+        out.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, (json.dumps({**known, **current}, indent=2, sort_keys=True) + "\n").encode())

@@ -480,3 +480,25 @@ def test_non_finite_counts_reach_runs_csv(tmp_path):
     assert set(counts) == {"PSO", "RandomSearch"}
     assert all(c > 0 for c in counts.values()), counts
     assert all(float(r["best_value"]) >= 0 for r in rows)
+
+
+def test_agents_of_one_name_from_other_directories_are_refused(tmp_path):
+    """Two agent folders named alike (or one retrained in place) never share stored runs."""
+    from agents.dqn import DQNAgent
+    from pso_env import PSOEnv
+
+    dirs = [tmp_path / side / "run" for side in ("a", "b")]
+    for seed, directory in enumerate(dirs):
+        DQNAgent(PSOEnv(function="sphere", dim=3, swarm_size=5, max_iterations=5), hidden_sizes=(8,),
+                 seed=seed).save(str(directory / "model"))
+        (directory / "run.json").write_text(json.dumps({"algo": "custom-dqn", "obs_mode": "viterbi"}))
+    out = tmp_path / "out"
+    kwargs = dict(runs=1, swarm_size=5, iterations=3, dim=3, out_dir=out, progress=False)
+    run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)
+    run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)  # the same agent resumes
+    with pytest.raises(ValueError, match=r"holds runs of agent:run made with the agent in .*a[/\\]run"):
+        run_protocol(f"agent:{dirs[1]}", "sphere", **kwargs)
+    (dirs[0] / "run.json").write_text(json.dumps({"algo": "custom-dqn", "obs_mode": "viterbi", "seed": 1}))
+    with pytest.raises(ValueError, match="the same directory with other contents"):
+        run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)
+    assert len(load_results(out)[0]) == 1
