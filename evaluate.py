@@ -131,10 +131,10 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     try:  # functions first: cheap to check, while algorithms may load networks
         functions = resolve_functions(args.functions, args.dim, shift=args.shift, rotate=args.rotate)
     except ValueError as exc:
-        parser.error(f"--functions: {exc}")
+        parser.error(f"--functions: {str(exc).removeprefix('functions: ')}")  # one prefix: the option
 
     from evaluation.registry import resolve_algorithm, resolve_algorithms
-    from evaluation.storage import check_settings, default_out_dir, protocol_settings
+    from evaluation.storage import check_agents, check_settings, default_out_dir, protocol_settings
 
     try:
         algorithms = resolve_algorithms(args.algorithms)
@@ -159,6 +159,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     out = Path(getattr(args, "out", None) or default_out_dir(args.functions, settings))
     try:
         check_settings(out, settings)
+        check_agents(out, {a.name: a.arg for a in algorithms if a.kind == "agent"})
     except ValueError as exc:
         parser.error(f"--out: {exc}")
     return algorithms, functions, reference, out

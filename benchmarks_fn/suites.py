@@ -224,7 +224,7 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
         try:
             key, family = canonical_name(tok)
         except ValueError as err:
-            raise ValueError(f"functions: {err}") from None
+            raise ValueError(f"functions: {str(err).removeprefix('name: ')}") from None
         d = DEFAULT_DIMS[family] if dim is None else dim
         if family == "paper":
             entries.append(_paper_entry(key, d, opts))

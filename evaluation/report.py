@@ -196,7 +196,9 @@ def _plot_function(
         from matplotlib.ticker import NullFormatter
 
         ax.set_yscale("log")
-        ax.yaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks crowd a log axis
+        low, high = ax.get_ylim()
+        if high >= 100 * low:  # labelled minor ticks crowd an axis of 2 decades or more; fewer need them
+            ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_title(function)
     ax.set_xlabel("iteration")
     ax.set_ylabel("best error" if log else "best value")

@@ -76,7 +76,7 @@ class InstanceSet:
                 return get_function(name, dim, shift=self.shift, rotate=self.rotate, seed=seed, **options)
             return get_function(name, dim, **options)
         except ValueError as err:
-            raise ValueError(f"function: {err}") from None
+            raise ValueError(f"function: {str(err).removeprefix('name: ')}") from None
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -338,3 +338,12 @@ def test_panel_figure_legend_above_the_grid_and_no_minor_labels_on_log_axes():
         assert any(t.get_text() for t in ax.yaxis.get_majorticklabels())
     plt.close(fig)
     assert math.isfinite(box.height)
+    narrow = {(a, "f0", s): {"curve": list(500.0 + 100.0 * 0.9 ** x), "checkpoint_every": 10, "optimum": 0.0}
+              for a in algorithms[:2] for s in range(2)}  # less than one decade: minor labels stay
+    fig = _panel_figure(narrow, algorithms[:2], ["f0"], 100, _colors(algorithms[:2], algorithms[0]), algorithms[0])
+    fig.canvas.draw()
+    ax = next(ax for ax in fig.axes if ax.get_visible())
+    labels = [t.get_text() for t in ax.yaxis.get_majorticklabels() + ax.yaxis.get_minorticklabels()
+              if t.get_text() and ax.get_ylim()[0] <= t.get_position()[1] <= ax.get_ylim()[1]]
+    assert len(labels) >= 2, labels
+    plt.close(fig)

@@ -16,9 +16,9 @@ from hmmlearn.hmm import CategoricalHMM
 import pso_env
 from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
 from pso_env import OBS_MODES, REWARD_MODES, EnvConfig, PSOEnv, PSOVectorEnv
-from pso_env.swarm import Swarm
 from pso_env.belief import PAPER_EMISSIONPROB, PAPER_STARTPROB, PAPER_TRANSMAT, STATE_NAMES
 from pso_env.factor import discretise
+from pso_env.swarm import Swarm
 
 
 def small_env(**kwargs):

@@ -493,7 +493,7 @@ def test_agents_of_one_name_from_other_directories_are_refused(tmp_path):
                  seed=seed).save(str(directory / "model"))
         (directory / "run.json").write_text(json.dumps({"algo": "custom-dqn", "obs_mode": "viterbi"}))
     out = tmp_path / "out"
-    kwargs = dict(runs=1, swarm_size=5, iterations=3, dim=3, out_dir=out, progress=False)
+    kwargs = {"runs": 1, "swarm_size": 5, "iterations": 3, "dim": 3, "out_dir": out, "progress": False}
     run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)
     run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)  # the same agent resumes
     with pytest.raises(ValueError, match=r"holds runs of agent:run made with the agent in .*a[/\\]run"):
