@@ -8,6 +8,7 @@ function evaluations and in time, and an optional ``extra`` dict (parameter or s
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -139,8 +140,14 @@ def make_record(
     ``history`` (shape (T + 1,)) is the best-so-far value after initialisation and after each
     iteration, checkpointed into the curve; ``best_value`` defaults to ``history[-1]`` (CMA-ES with an
     explicit budget evaluates past the last iteration). ``function`` gives the record's name, dimension
-    and error (``name``, ``dim``, ``optimum_value``); the other arguments are the record's fields.
+    and error (``name``, ``dim``, ``optimum_value``); the other arguments are the record's fields. A
+    run with non-finite objective values warns (RuntimeWarning; one text per function, so Python's
+    default filter shows it once per function and process).
     """
+    if nonfinite:
+        warnings.warn(f"function {function_name(function)!r} returned non-finite values (NaN or +-inf), taken as "
+                      "+inf (the worst value); each run's count is RunRecord.nonfinite (runs.csv: extra "
+                      "'nonfinite')", RuntimeWarning, stacklevel=2)
     history = np.asarray(history, dtype=float)
     best = float(history[-1] if best_value is None else best_value)
     optimum = function_optimum(function)

@@ -210,3 +210,15 @@ def test_learning_curve_without_finished_episodes(tmp_path):
 
     path = plot_learning_curve(tmp_path)
     assert path.exists() and path.stat().st_size > 0
+
+
+@pytest.mark.parametrize("runner", ["run_variant", "run_cmaes", "run_random_search"])
+def test_evaluation_runs_warn_about_non_finite_values(runner):
+    import agents
+
+    fn = from_callable(lambda x: np.where(x[:, 0] > 0, np.nan, np.sum(x * x, axis=1)), 3, -5.0, 5.0,
+                       name="half-nan", vectorized=True)
+    args = ("PSO", fn) if runner == "run_variant" else (fn,)
+    with pytest.warns(RuntimeWarning, match="'half-nan' returned non-finite values"):
+        record = getattr(agents, runner)(*args, iterations=5, swarm_size=8)
+    assert record.nonfinite > 0
