@@ -27,16 +27,17 @@ from evaluation.storage import DEFAULT_CHECKPOINT_EVERY
 DEFAULT_RUNS = 10
 
 
-def _int_at_least(minimum: int):
-    """An argparse type: an integer >= ``minimum``, checked before anything is written."""
+def _int_at_least(minimum: int, maximum: int | None = None):
+    """An argparse type: an integer >= ``minimum`` (and <= ``maximum``), checked before anything is written."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        if value < minimum or (maximum is not None and value > maximum):
+            allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:,}]"
+            raise argparse.ArgumentTypeError(f"must be an integer {allowed}, got {value}")
         return value
 
     return parse
@@ -74,9 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--iterations", type=_positive_int, default=1000, help="iterations per run")
     parser.add_argument(
         "--runs",
-        type=_positive_int,
+        type=_int_at_least(1, 10_000),
         default=DEFAULT_RUNS,
-        help="runs (seeds 0..runs-1) per algorithm and function (the paper's 10)",
+        help="runs (seeds 0..runs-1) per algorithm and function (the paper's 10; at most 10,000)",
     )
     parser.add_argument(
         "--reference",

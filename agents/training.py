@@ -293,6 +293,9 @@ class Trainer:
                 raise ValueError(f"--out {str(self.out)!r} already holds this run: pass --resume to continue it")
         elif resume:
             raise ValueError(f"--resume: {str(self.out)!r} holds no run to resume (no {RUN_CONFIG})")
+        if resume and config.timesteps < self.saved_steps():
+            raise ValueError(f"--timesteps {config.timesteps} is below the {self.saved_steps()} steps already saved in "
+                             f"{str(self.out)!r}: give a larger budget to continue the run")
         self.best_score = math.inf
         self.steps = 0  # environment steps made so far (updated while training)
         self._bar: Any = None

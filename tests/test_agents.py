@@ -167,6 +167,8 @@ def test_trainer_writes_run_and_resume_continues(tmp_path):
     assert len(episodes) == 8 and np.all(np.diff(episodes[:, 0]) > 0)  # 400 steps of 50-step episodes
     policy = load_agent(out)
     assert policy.model.num_timesteps == 400
+    with pytest.raises(ValueError, match="--timesteps 300 is below the 400 steps already saved"):
+        Trainer(TrainConfig(timesteps=300, **TINY), out, resume=True, progress_bar=False)
     # a different run in the same directory is refused
     with pytest.raises(ValueError, match="differ"):
         Trainer(TrainConfig(timesteps=400, **{**TINY, "dim": 6}), out, resume=True, progress_bar=False)

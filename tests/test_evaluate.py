@@ -305,7 +305,7 @@ def test_cli_help_and_usage_errors(tmp_path, uninterrupted):
         ("--algorithms", "APSO,bogus", "--reference", "APSO"): "bogus",
         ("--algorithms", "APSO", "--reference", "APSO", "--functions", "sphere,nosuchfn"): "nosuchfn",
         ("--algorithms", f"APSO,agent:{tmp_path / 'nowhere'}", "--reference", "APSO"): "nowhere",
-        ("--runs", "0"): "an integer >= 1",
+        ("--runs", "0"): "an integer in [1, 10,000]",
     }
     procs = {args: _cli(*tiny, "--out", str(tmp_path / "o"), *args) for args in cases}
     changed = _cli(
@@ -449,7 +449,8 @@ def test_cli_default_reference_is_the_first_algorithm(tmp_path, capsys):
 
 @pytest.mark.parametrize(("option", "value", "message"), [
     ("--swarm-size", "1", "must be an integer >= 2, got 1"),
-    ("--runs", "0", "must be an integer >= 1, got 0"),
+    ("--runs", "0", "must be an integer in [1, 10,000], got 0"),
+    ("--runs", "100000000000", "must be an integer in [1, 10,000], got 100000000000"),
     ("--dim", "x", "must be an integer, got 'x'"),
 ])
 def test_numeric_options_are_checked_before_anything_is_written(option, value, message, tmp_path, capsys):
