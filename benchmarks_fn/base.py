@@ -42,8 +42,8 @@ def checked_values(function: Any, values: Any, n: int) -> Any:
     """
     if isinstance(values, np.ndarray) and values.shape == (n,) and values.dtype == np.float64:
         return values  # the common case, without conversions
-    got = None
-    if isinstance(values, np.ndarray) or not hasattr(values, "device"):  # a tensor is taken as it is
+    got = "None" if values is None else None
+    if got is None and (isinstance(values, np.ndarray) or not hasattr(values, "device")):  # a tensor as it is
         try:
             values = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
@@ -226,7 +226,15 @@ class CallableFunction(BenchmarkFunction):
 
     def evaluate(self, X: FloatArray) -> FloatArray:
         # Without vectorized, the user's function takes one point: this per-row loop is the price of that.
-        return checked_values(self, self.fn(X) if self.vectorized else [self.fn(x) for x in X], X.shape[0])
+        if self.vectorized:
+            return checked_values(self, self.fn(X), X.shape[0])
+        values = [self.fn(x) for x in X]
+        bad = next((v for v in values if v is None or np.ndim(v) != 0), 0.0)
+        if bad is not None and np.ndim(bad) == 0:
+            return checked_values(self, values, X.shape[0])
+        got = "None" if bad is None else f"shape {np.shape(bad)}"
+        raise ValueError(f"function {self.name!r} returned {got} for one point; without vectorized=True it must "
+                         "return one number per point")
 
 
 def from_callable(

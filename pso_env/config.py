@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 OBS_MODES = ("viterbi", "belief", "features")
 REWARD_MODES = ("improvement", "log", "relative")
 INSTANCE_ORDERS = ("random", "round_robin")
@@ -74,7 +76,8 @@ def check_choice(choices: Sequence[str] | Callable[[], Sequence[str]]) -> Check:
     return check
 
 
-check_bool = _check(lambda v: isinstance(v, bool), "be True or False")  # "yes", 1, "False" are errors
+# "yes", 1, "False" are errors; numpy's booleans are booleans (stored as Python's, for JSON)
+check_bool = _check(lambda v: isinstance(v, (bool, np.bool_)), "be True or False", bool)
 check_pair = _check(lambda v: isinstance(v, Sequence) and not isinstance(v, str) and len(v) == 2
                     and all(is_real(x) and x >= 0 for x in v) and v[0] <= v[1],
                     "be a pair (low, high) of numbers with 0 <= low <= high", lambda v: (float(v[0]), float(v[1])))

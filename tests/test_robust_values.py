@@ -140,7 +140,7 @@ def test_wrong_shape_is_one_clear_error_on_every_path(make):
 
 def test_wrong_shape_from_a_point_callable_and_on_torch():
     f = from_callable(lambda x: np.zeros(2), 2, -1.0, 1.0, name="bad")
-    with pytest.raises(ValueError, match=r"'bad' returned shape \(3, 2\) for 3 points"):
+    with pytest.raises(ValueError, match=r"'bad' returned shape \(2,\) for one point"):
         f(np.zeros((3, 2)))
     g = from_callable(lambda x: "high", 2, -1.0, 1.0, name="bad")
     with pytest.raises(ValueError, match="'bad' returned list that is not an array of numbers for 1 points"):
@@ -222,3 +222,14 @@ def test_evaluation_runs_warn_about_non_finite_values(runner):
     with pytest.warns(RuntimeWarning, match="'half-nan' returned non-finite values"):
         record = getattr(agents, runner)(*args, iterations=5, swarm_size=8)
     assert record.nonfinite > 0
+
+
+@pytest.mark.parametrize(("fn", "vectorized", "message"), [
+    (lambda x: np.array([1.0, 2.0]), False, r"returned shape \(2,\) for one point; without vectorized=True"),
+    (lambda x: None, False, "returned None for one point"),
+    (lambda X: None, True, r"returned None for 5 points; it must return shape \(5,\)"),
+])
+def test_callable_return_errors_say_what_was_returned(fn, vectorized, message):
+    f = from_callable(fn, 3, -1.0, 1.0, name="t", vectorized=vectorized)
+    with pytest.raises(ValueError, match=f"function 't' {message}"):
+        f.evaluate(np.zeros((5, 3)))
