@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 
@@ -60,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             config = TrainConfig.from_namespace(args)
         trainer = Trainer(config, out, resume=args.resume, progress_bar=not args.no_progress)
-    except ValueError as err:
-        parser.error(str(err))
+    except ValueError as err:  # named by the option, not the field: "functions: ..." -> "--functions: ..."
+        name = str(err).split(":")[0].split(" ")[0]
+        fields = {f.name for f in dataclasses.fields(TrainConfig)}
+        parser.error(TrainConfig.option(name) + str(err)[len(name):] if name in fields else str(err))
     try:
         trainer.run()
     except KeyboardInterrupt:

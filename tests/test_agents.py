@@ -201,9 +201,9 @@ def test_resume_after_a_kill_is_deterministic_and_logs_have_no_duplicates(tmp_pa
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["--algo", "sac"], "invalid choice"), (["--functions", "nosuch"], "functions"),
+    [(["--algo", "sac"], "invalid choice"), (["--functions", "nosuch"], "--functions: unknown name"),
      (["--timesteps", "0"], "timesteps"), (["--n-envs", "-1"], "argument --n-envs: must be an integer >= 1, got -1"),
-     (["--functions", "sphere", "--held-out", "sphere"], "held_out")],
+     (["--functions", "sphere", "--held-out", "sphere"], "--held-out must not repeat")],
 )
 def test_train_agent_cli_rejects_bad_arguments_before_training(args, message, tmp_path, capsys):
     spec = importlib.util.spec_from_file_location("train_agent", ROOT / "train_agent.py")
