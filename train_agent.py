@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"interrupted at step {trainer.steps}, before the first checkpoint: no steps saved; the same "
                   "command (without --resume) starts over", file=sys.stderr)
         return 130
-    print(f"model, best_model, checkpoints and logs in {out}/ (best held-out score {trainer.best_score:.3f}: "
+    scored = "held-out" if config.held_out else "training-function"  # --held-out '': scored on training functions
+    print(f"model, best_model, checkpoints and logs in {out}/ (best {scored} score {trainer.best_score:.3f}: "
           "mean log10 final error, lower is better)")
     return 0
 
