@@ -51,7 +51,7 @@ SHELL_REDUCTIONS = {
     "train_agent.py": (
         ["--iterations", "20", "--dim", "5", "--swarm-size", "10", "--checkpoint-every", "1000",
          "--eval-every", "1000", "--no-progress"],  # PPO's first rollout is 4096 steps: a few evaluations
-        {"--timesteps": 1000},  # 200k -> 200, a resume to 400k -> 400 (still a continuation)
+        {"--timesteps": 50},  # a resume to 400k -> 8,000: past PPO's first rollout of 4,096, so it continues
     ),
     "evaluate.py": (
         ["--runs", "1", "--iterations", "20", "--dim", "5", "--swarm-size", "10", "--jobs", "1", "--no-progress"],
@@ -217,4 +217,4 @@ def test_the_rules_cover_every_block():
                if _reduce_command(c) is None]
     assert sorted(skipped) == [".venv/bin/python -m pytest", "bash setup.sh", "bash setup.sh"]
     reduced = _reduce_command(".venv/bin/python train_agent.py --resume --timesteps 400000")
-    assert reduced[2:5] == ["--resume", "--timesteps", "400"]
+    assert reduced[2:5] == ["--resume", "--timesteps", "8000"]
