@@ -45,13 +45,13 @@ def check_box(lower: object, upper: object, name: str) -> None:
 
 
 def unknown_name_error(param: str, name: str, known: Iterable[str], hint: str = "") -> ValueError:
-    """Build the ValueError for an unknown name, listing close matches."""
+    """Build the ValueError for an unknown name: close matches, else the names allowed (up to 20)."""
     known = sorted(known)
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
     msg = f"{param}: unknown name {name!r}"
     if close:
         msg += f"; did you mean {', '.join(repr(c) for c in close)}?"
-    else:
+    elif len(known) <= 20:  # a longer list drowns the message: the hint says where to look
         msg += f"; allowed: {', '.join(known)}"
     if hint:
         msg += f" ({hint})"

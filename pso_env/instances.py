@@ -62,8 +62,8 @@ class InstanceSet:
         if _is_entry(item):
             return [(item[0], item[1], dict(item[2]) if len(item) > 2 else {})]
         raise ValueError(
-            "function must be a name, a suite name, a (name, dim, options) entry, a function object with "
-            f"dim/lower/upper, or a list of these; got {item!r}"
+            "function must be a name, a suite name, a (name, dim, options) entry, a callable function object "
+            f"with dim/lower/upper (evaluating (M, D) points to (M,) values), or a list of these; got {item!r}"
         )
 
     def _transforms(self, entry: tuple) -> bool:
