@@ -210,7 +210,11 @@ def test_doc_block_runs(language, source, prelude, tmp_path):
 
 
 def test_the_rules_cover_every_block():
-    """The docs' blocks are collected; the only commands not run are the two CI runs itself."""
+    """The docs' blocks are collected (README.md's python, bash and inline ones among them); the only
+    commands not run are the two CI runs itself."""
+    readme = ROOT / "README.md"
+    assert readme in DOCS
+    assert {language for language, _, _ in [*_blocks(readme), *_inline_commands(readme)]} == {"python", "bash", "inline"}
     blocks = [b for doc in DOCS for b in [*_blocks(doc), *_inline_commands(doc)]]
     assert {language for language, _, _ in blocks} == {"python", "bash", "inline"}
     skipped = [c for language, _, source in blocks if language != "python" for c in _commands(source)
