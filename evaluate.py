@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from evaluation.registry import DEFAULT_ALGORITHMS
 from evaluation.storage import DEFAULT_CHECKPOINT_EVERY
@@ -27,20 +28,11 @@ from evaluation.storage import DEFAULT_CHECKPOINT_EVERY
 DEFAULT_RUNS = 10
 
 
-def _int_at_least(minimum: int, maximum: int | None = None):
+def _int_at_least(minimum: int, maximum: int | None = None) -> Any:
     """An argparse type: an integer >= ``minimum`` (and <= ``maximum``), checked before anything is written."""
+    from pso_env.config import check_int, option_type
 
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if value < minimum or (maximum is not None and value > maximum):
-            allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:,}]"
-            raise argparse.ArgumentTypeError(f"must be an integer {allowed}, got {value}")
-        return value
-
-    return parse
+    return option_type(int, "value", check_int(minimum, maximum))
 
 
 _positive_int = _int_at_least(1)

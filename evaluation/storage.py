@@ -335,12 +335,10 @@ def write_settings(out: Path, settings: Mapping[str, Any]) -> None:
 
 def agent_digest(path: str | os.PathLike) -> str:
     """SHA-256 of a training run's files that define its policy (``run.json`` and ``model``/``model.zip``)."""
-    digest = hashlib.sha256()
-    root = Path(path)
-    for f in sorted(p for name in ("run.json", "model", "model.zip") for p in
-                    ([root / name] if (root / name).is_file() else sorted((root / name).rglob("*")))):
-        if f.is_file():
-            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    digest, root = hashlib.sha256(), Path(path)
+    files = {p for name in ("run.json", "model", "model.zip") for p in [root / name, *(root / name).rglob("*")]}
+    for f in sorted(p for p in files if p.is_file()):  # a model is a file (SB3) or a folder (our DQN)
+        digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()
 
 

@@ -56,9 +56,10 @@ def _check(ok: Callable[[Any], bool], must: str, convert: Callable[[Any], Any] =
     return check
 
 
-def check_int(minimum: int) -> Check:
-    return _check(lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum,
-                  f"be an integer >= {minimum}", int)
+def check_int(minimum: int, maximum: int | None = None) -> Check:
+    allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:,}]"
+    return _check(lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
+                  and (maximum is None or v <= maximum), f"be an integer {allowed}", int)
 
 
 def check_real(minimum: float = -math.inf, *, positive: bool = False, optional: bool = False) -> Check:
@@ -157,13 +158,14 @@ def add_field_arguments(parser: argparse.ArgumentParser, cls: type, *, exclude: 
         else:
             choices = meta.get("choices")
             parse = meta.get("parse") or type(default)
-            kwargs.update(default=default, type=parse if choices else _checked_type(parse, f.name, meta["check"]),
+            kwargs.update(default=default, type=parse if choices else option_type(parse, f.name, meta["check"]),
                           choices=choices() if callable(choices) else choices, metavar=meta.get("metavar"))
         parser.add_argument(option, **kwargs)
 
 
-def _checked_type(parse: Any, name: str, check: Check) -> Any:
-    """An argparse type: ``parse`` the text, then run the field's ``check`` (errors without the field's name)."""
+def option_type(parse: Any, name: str, check: Check) -> Any:
+    """An argparse type: ``parse`` the text, then run ``check(name, value)``; a failure is a usage error
+    without the name (argparse names the option): ``argument --runs: must be an integer >= 1, got 0``."""
 
     def typed(text: str) -> Any:
         try:

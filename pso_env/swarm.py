@@ -380,8 +380,12 @@ class Swarm:
     def _set_bounds(self, idx: np.ndarray, fns: list) -> None:
         lower = np.array([np.broadcast_to(np.asarray(fn.lower, dtype=float), (self.dim,)) for fn in fns])
         upper = np.array([np.broadcast_to(np.asarray(fn.upper, dtype=float), (self.dim,)) for fn in fns])
-        for fn, lo, hi in zip(fns, lower, upper):  # one message naming the function at fault
-            check_box(lo, hi, f"function {getattr(fn, 'name', None) or type(fn).__name__!r}")
+        try:
+            check_box(lower, upper, "functions")  # one check for the batch; on failure, name the function
+        except ValueError:
+            for fn, lo, hi in zip(fns, lower, upper):
+                check_box(lo, hi, f"function {getattr(fn, 'name', None) or type(fn).__name__!r}")
+            raise
         for j, fn in zip(idx, fns):
             self.functions[j] = fn
         ix = self._ix(idx)
