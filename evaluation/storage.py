@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import json
 import os
 import re
@@ -37,21 +38,16 @@ from typing import Any
 
 from .records import RunRecord
 
-#: Column order of ``runs.csv``.
-RUN_COLUMNS: tuple[str, ...] = (
-    "algorithm",
-    "function",
-    "dim",
-    "seed",
-    "best_value",
-    "error",
-    "checkpoint_every",
-    "evaluations",
-    "cpu_seconds",
-    "wall_seconds",
-    "extra",
-)
 
+def _optional_float(text: str) -> float | None:
+    return None if text == "" else float(text)
+
+
+#: Column order of ``runs.csv``, with the parser of each column's text.
+_PARSERS: dict[str, Any] = {"algorithm": str, "function": str, "dim": int, "seed": int, "best_value": float,
+                            "error": _optional_float, "checkpoint_every": int, "evaluations": int,
+                            "cpu_seconds": float, "wall_seconds": float, "extra": json.loads}
+RUN_COLUMNS: tuple[str, ...] = tuple(_PARSERS)
 SETTINGS_FILE = "settings.json"
 #: Where each ``agent:NAME`` of an output directory was loaded from (path and content digest).
 AGENTS_FILE = "agents.json"
@@ -61,6 +57,7 @@ DEFAULT_CHECKPOINT_EVERY = 10
 RESULTS_ROOT = "results"
 RUNS_FILE = "runs.csv"
 CURVES_FILE = "curves.jsonl.gz"
+_HEADER = ",".join(RUN_COLUMNS) + "\n"
 
 RunKey = tuple[str, str, int]
 
@@ -80,6 +77,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def read_settings(out: Path) -> dict[str, Any]:
+    """The contents of ``out/settings.json`` ({} when there is none)."""
+    path = out / SETTINGS_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> None:
     """Refuse an output directory whose ``settings.json`` differs from ``settings``.
 
@@ -96,78 +99,46 @@ def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> N
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path} is unreadable ({exc}); use another output directory") from exc
     new = json.loads(json.dumps(dict(settings)))  # the same types as after a round trip
-    diffs = [
-        f"{k}: {old.get(k)!r} there, {new.get(k)!r} now"
-        for k in sorted(set(old) | set(new))
-        if old.get(k) != new.get(k)
-    ]
+    diffs = [f"{k}: {old.get(k)!r} there, {new.get(k)!r} now" for k in sorted(set(old) | set(new))
+             if old.get(k) != new.get(k)]
     if diffs:
-        raise ValueError(
-            f"{path.parent} holds results made with other settings ({'; '.join(diffs)}); "
-            "choose another output directory (the default one is named after the settings)"
-        )
+        raise ValueError(f"{path.parent} holds results made with other settings ({'; '.join(diffs)}); "
+                         "choose another output directory (the default one is named after the settings)")
 
 
-def _typed_row(record: RunRecord) -> dict[str, Any]:
-    """The typed ``runs.csv`` row of a record (scalar ``extra_*`` entries gathered in ``extra``)."""
+def _format_row(record: RunRecord) -> str:
+    """The ``runs.csv`` line of a record (``extra`` as the module docstring says)."""
     row = record.to_row()
-    out = {c: row.get(c) for c in RUN_COLUMNS if c != "extra"}
-    out["extra"] = {k[len("extra_") :]: v for k, v in row.items() if k.startswith("extra_")}
-    if record.nonfinite:  # kept in ``extra`` so that the header of runs.csv does not change
-        out["extra"]["nonfinite"] = int(record.nonfinite)
-    return out
+    cells = {c: row.get(c) for c in RUN_COLUMNS}
+    extra = {k[len("extra_") :]: v for k, v in row.items() if k.startswith("extra_")}
+    if record.nonfinite:
+        extra["nonfinite"] = int(record.nonfinite)
+    return _csv_line({**cells, "extra": extra})
 
 
-def _format_row(row: Mapping[str, Any]) -> str:
-    """One ``runs.csv`` line for a typed row (floats as ``repr``, so they read back exactly)."""
-    import io
-
-    cells = dict(row)
-    cells["best_value"] = repr(float(row["best_value"]))
-    cells["error"] = "" if row["error"] is None else repr(float(row["error"]))
-    cells["extra"] = json.dumps(row["extra"], sort_keys=True)
+def _csv_line(row: Mapping[str, Any]) -> str:
+    """One ``runs.csv`` line for a typed row (floats as ``repr``: they read back exactly)."""
+    cells = {**row, "best_value": repr(float(row["best_value"])), "extra": json.dumps(row["extra"], sort_keys=True),
+             "error": "" if row["error"] is None else repr(float(row["error"]))}
     buffer = io.StringIO()
     csv.DictWriter(buffer, fieldnames=RUN_COLUMNS, lineterminator="\n").writerow(cells)
     return buffer.getvalue()
 
 
-_HEADER = ",".join(RUN_COLUMNS) + "\n"
-
-
-def _parse_row(row: dict[str, str]) -> dict[str, Any]:
-    """Typed values of a ``runs.csv`` row; raises ValueError or KeyError for a malformed one."""
-    if None in row or any(row.get(c) is None for c in RUN_COLUMNS):
-        raise ValueError("wrong number of fields")
-    return {
-        "algorithm": row["algorithm"],
-        "function": row["function"],
-        "dim": int(row["dim"]),
-        "seed": int(row["seed"]),
-        "best_value": float(row["best_value"]),
-        "error": None if row["error"] == "" else float(row["error"]),
-        "checkpoint_every": int(row["checkpoint_every"]),
-        "evaluations": int(row["evaluations"]),
-        "cpu_seconds": float(row["cpu_seconds"]),
-        "wall_seconds": float(row["wall_seconds"]),
-        "extra": json.loads(row["extra"]),
-    }
-
-
 def _read_runs(path: Path) -> tuple[list[dict[str, Any]], bool]:
-    """Rows of ``runs.csv`` and whether anything (a torn or malformed line) was dropped."""
+    """Typed rows of ``runs.csv`` and whether anything (a torn or malformed line) was dropped."""
     if not path.exists():
         return [], False
-    text = path.read_text()
-    lines = text.split("\n")
-    dropped = lines[-1] != ""  # a last line without its newline was torn by a kill
-    body = "\n".join(lines[:-1])
-    rows: list[dict[str, Any]] = []
+    body, _, torn = path.read_text().rpartition("\n")  # a last line without its newline was torn by a kill
     reader = csv.DictReader(body.splitlines())
     if reader.fieldnames is not None and tuple(reader.fieldnames) != RUN_COLUMNS:
         raise ValueError(f"{path} has columns {reader.fieldnames}, expected {list(RUN_COLUMNS)}")
+    rows, dropped = [], torn != ""
     for raw in reader:
         try:
-            rows.append(_parse_row(raw))
+            if None in raw or any(raw.get(c) is None for c in RUN_COLUMNS):
+                raise ValueError("wrong number of fields")
+            rows.append({c: parse(raw[c]) for c, parse in _PARSERS.items()})
         except (ValueError, KeyError, TypeError):
             dropped = True
     return rows, dropped
@@ -175,34 +146,22 @@ def _read_runs(path: Path) -> tuple[list[dict[str, Any]], bool]:
 
 def _read_curves(path: Path) -> tuple[list[dict[str, Any]], bool]:
     """Entries of ``curves.jsonl.gz`` and whether a torn gzip member or line was dropped."""
-    if not path.exists():
-        return [], False
-    data = memoryview(path.read_bytes())
     entries: list[dict[str, Any]] = []
-    pos, dropped = 0, False
-    while pos < len(data):  # one gzip member per pass, fed in small pieces to keep copies short
-        inflater = zlib.decompressobj(wbits=31)
-        parts: list[bytes] = []
-        try:
-            while not inflater.eof and pos < len(data):
-                piece = data[pos : pos + 8192]
-                pos += len(piece)
-                parts.append(inflater.decompress(piece))
-        except zlib.error:
-            dropped = True
-            break
-        if not inflater.eof:
-            dropped = True
-            break
-        pos -= len(inflater.unused_data)
-        for line in b"".join(parts).decode("utf-8", errors="replace").splitlines(keepends=True):
-            try:
-                if not line.endswith("\n"):
-                    raise ValueError("torn line")
-                entry = json.loads(line)
-                entries.append({**entry, "seed": int(entry["seed"])})
-            except (ValueError, KeyError, TypeError):
-                dropped = True
+    if not path.exists():
+        return entries, False
+    dropped = False
+    try:
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="\n") as f:
+            for line in f:
+                try:
+                    if not line.endswith("\n"):
+                        raise ValueError("torn line")
+                    entry = json.loads(line)
+                    entries.append({**entry, "seed": int(entry["seed"])})
+                except (ValueError, KeyError, TypeError):
+                    dropped = True
+    except (OSError, EOFError, zlib.error):  # a torn or corrupt gzip member: the rest is lost
+        dropped = True
     return entries, dropped
 
 
@@ -227,6 +186,7 @@ def load_results(out_dir: str | os.PathLike) -> tuple[list[dict[str, Any]], dict
 
 
 def read_store(out: Path) -> tuple[list[dict[str, Any]], dict[RunKey, dict[str, Any]], bool]:
+    """:func:`load_results` and whether the files need :func:`repair`."""
     raw_rows, torn_rows = _read_runs(out / RUNS_FILE)
     entries, torn_curves = _read_curves(out / CURVES_FILE)
     curves: dict[RunKey, dict[str, Any]] = {}
@@ -247,49 +207,29 @@ def repair(out: Path, rows: list[dict[str, Any]], curves: dict[RunKey, dict[str,
     """Rewrite both files with only the complete runs (atomically, file by file)."""
     keys = [(r["algorithm"], r["function"], r["seed"]) for r in rows]
     _atomic_write(out / CURVES_FILE, _gzip_member(curves[k] for k in keys))
-    _atomic_write(out / RUNS_FILE, (_HEADER + "".join(_format_row(r) for r in rows)).encode())
+    _atomic_write(out / RUNS_FILE, (_HEADER + "".join(map(_csv_line, rows))).encode())
 
 
 def append(out: Path, record: RunRecord, optimum: float | None) -> None:
     """Store one finished run: its curve first, then its row (both flushed)."""
-    entry = {
-        "algorithm": record.algorithm,
-        "function": record.function,
-        "seed": int(record.seed),
-        "checkpoint_every": int(record.checkpoint_every),
-        "optimum": optimum,
-        "curve": [float(v) for v in record.curve],
-    }
+    entry = {"algorithm": record.algorithm, "function": record.function, "seed": int(record.seed),
+             "checkpoint_every": int(record.checkpoint_every), "optimum": optimum,
+             "curve": [float(v) for v in record.curve]}
     with open(out / CURVES_FILE, "ab") as f:
         f.write(_gzip_member([entry]))
     runs = out / RUNS_FILE
     header = "" if runs.exists() and runs.stat().st_size else _HEADER
     with open(runs, "a", newline="") as f:
-        f.write(header + _format_row(_typed_row(record)))
+        f.write(header + _format_row(record))
 
 
-
-def protocol_settings(
-    *,
-    swarm_size: int,
-    iterations: int,
-    dim: int | None,
-    checkpoint_every: int,
-    shift: bool = False,
-    rotate: bool = False,
-    settings: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+def protocol_settings(*, swarm_size: int, iterations: int, dim: int | None, checkpoint_every: int,
+                      shift: bool = False, rotate: bool = False,
+                      settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``settings.json`` contents for these settings (see :func:`run_protocol`)."""
-    return {
-        "swarm_size": int(swarm_size),
-        "iterations": int(iterations),
-        "dim": None if dim is None else int(dim),
-        "shift": bool(shift),
-        "rotate": bool(rotate),
-        "checkpoint_every": int(checkpoint_every),
-        "version": _package_version(),
-        **dict(settings or {}),
-    }
+    return {"swarm_size": int(swarm_size), "iterations": int(iterations), "dim": None if dim is None else int(dim),
+            "shift": bool(shift), "rotate": bool(rotate), "checkpoint_every": int(checkpoint_every),
+            "version": _package_version(), **dict(settings or {})}
 
 
 def default_out_dir(functions: str | Sequence[str], settings: Mapping[str, Any]) -> Path:
@@ -299,14 +239,9 @@ def default_out_dir(functions: str | Sequence[str], settings: Mapping[str, Any])
     ``-c<spacing>`` when the curve spacing is not :data:`DEFAULT_CHECKPOINT_EVERY`, and a short hash of
     any further settings (the package version aside), e.g. ``results/paper-d30-n30-i1000`` or
     ``results/sphere+rastrigin-d5-n10-i30-shift``. The same command always names the same directory, so
-    it resumes there. Function names over 40 characters are cut to 32 plus a hash of the whole list.
-
-    Parameters
-    ----------
-    functions : str or sequence of str
-        The functions as given (``"paper"``, ``"sphere,rastrigin"``) or their names.
-    settings : mapping
-        :func:`protocol_settings` output.
+    it resumes there. ``functions`` as given (``"paper"``, ``"sphere,rastrigin"``) or their names are cut
+    to 32 characters plus a hash of the whole list when longer than 40; ``settings`` are
+    :func:`protocol_settings` output.
     """
     text = functions if isinstance(functions, str) else ",".join(functions)
     name = re.sub(r"[^A-Za-z0-9.+-]+", "_", text.replace(",", "+")).strip("_") or "functions"
