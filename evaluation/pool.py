@@ -52,48 +52,34 @@ def single_threaded() -> Iterator[None]:
         yield
 
 
-def _warm_key(algorithm: Any) -> tuple:
-    # one static policy stands for all 256; agents differ by file, variants by rule
-    kind = algorithm.kind
-    return (kind,) if kind in ("static", "random-policy") else (kind, algorithm.arg)
-
-
 def warm_up(algorithms: Sequence[Any], functions: Sequence[Any]) -> None:
-    """Compile (or load from cache) and load everything the runs of ``algorithms`` will use.
+    """Compile (or load from cache) and load everything the runs of ``algorithms`` (registry
+    :class:`~evaluation.registry.Algorithm` objects) on ``functions`` will use, in this process.
 
     Evaluates each function once at the centre of its box, then makes one short run (4 particles,
-    :data:`WARM_UP_ITERATIONS` iterations) of one algorithm of each kind on the first function, in
-    this process. Repeated calls skip what is already warm.
-
-    Parameters
-    ----------
-    algorithms : sequence of :class:`evaluation.registry.Algorithm`
-    functions : sequence of function objects
+    :data:`WARM_UP_ITERATIONS` iterations) of one algorithm of each kind on the first function.
+    Repeated calls skip what is already warm.
     """
     with single_threaded():
         for function in functions:
             key = ("function", id(function))
             if key not in _WARM:
-                lower, upper = np.asarray(function.lower, dtype=float), np.asarray(function.upper, dtype=float)
-                centre = (lower + upper) / 2
-                getattr(function, "evaluate", function)(np.tile(centre, (2, 1)))
+                lower, upper = (np.asarray(b, dtype=float) for b in (function.lower, function.upper))
+                getattr(function, "evaluate", function)(np.tile((lower + upper) / 2, (2, 1)))
                 _WARM.add(key)
     if not functions:
         return
     for algorithm in algorithms:
-        key = _warm_key(algorithm)
+        kind = algorithm.kind  # one static policy stands for all 256; agents differ by file, variants by rule
+        key = (kind,) if kind in ("static", "random-policy") else (kind, algorithm.arg)
         if key not in _WARM:
             algorithm(functions[0], 4, WARM_UP_ITERATIONS, 0, WARM_UP_ITERATIONS)
             _WARM.add(key)
 
 
 def _init_worker(parent: int, algorithms: Sequence[Any], functions: Sequence[Any], ready: Any) -> None:
-    """Worker initializer: exit when the main process is gone; warm up; then report ready.
-
-    A killed main process cannot stop its workers, so each one watches its parent's pid and leaves
-    within a second of the parent's death instead of finishing queued runs nobody will store.
-    """
-    import threading
+    """Worker initializer: warm up, then report ready; leave within a second of the parent's death (a killed
+    main process cannot stop its workers, which would finish queued runs nobody will store)."""
     import time
 
     def watch() -> None:
@@ -111,8 +97,7 @@ def _children_ignore_sigint() -> Iterator[None]:
     """Processes started inside ignore SIGINT for life (an ignored signal stays ignored through exec).
 
     Ctrl-C reaches the whole foreground process group; only the main process handles it (it stops the
-    workers and reports what was saved), so no worker prints a ``KeyboardInterrupt`` traceback. A
-    Ctrl-C in the main process during the few milliseconds of the start is lost.
+    workers and reports what was saved). A Ctrl-C during the few milliseconds of the start is lost.
     """
     if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
         yield
@@ -129,14 +114,8 @@ def _call(task: tuple) -> Any:
     return task[0](*task[1:])
 
 
-def run_tasks(
-    tasks: Sequence[tuple],
-    *,
-    jobs: int,
-    warm: tuple[Sequence[Any], Sequence[Any]],
-    store: Callable[[Any], None],
-    ready: Callable[[], None] | None = None,
-) -> None:
+def run_tasks(tasks: Sequence[tuple], *, jobs: int, warm: tuple[Sequence[Any], Sequence[Any]],
+              store: Callable[[Any], None], ready: Callable[[], None] | None = None) -> None:
     """Run ``tasks`` (each ``(callable, *args)``) in this process or ``jobs`` spawned workers.
 
     Parameters
@@ -173,9 +152,8 @@ def run_tasks(
     saved = {v: os.environ.get(v) for v in THREAD_VARIABLES}
     os.environ.update({v: "1" for v in saved})  # inherited by the spawned workers at their start
     ready_queue = context.Queue()
-    executor = ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(), *warm, ready_queue)
-    )
+    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                   initargs=(os.getpid(), *warm, ready_queue))
     try:
         pending = iter(tasks)
         running: set[Future] = set()

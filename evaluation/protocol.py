@@ -14,20 +14,10 @@ from typing import Any
 
 from benchmarks_fn._validate import check_int
 
+from . import storage
 from .pool import run_tasks
 from .records import RunRecord, function_name, function_optimum
 from .registry import Algorithm, resolve_algorithms
-from .storage import (
-    DEFAULT_CHECKPOINT_EVERY,
-    append,
-    check_agents,
-    check_settings,
-    default_out_dir,
-    protocol_settings,
-    read_store,
-    repair,
-    write_settings,
-)
 
 
 @dataclass(frozen=True)
@@ -37,7 +27,6 @@ class ProtocolResult:
     Attributes
     ----------
     out_dir : Path
-        The output directory.
     algorithms, functions : list of str
         Record names of the algorithms and functions of the grid, in order.
     runs : int
@@ -57,23 +46,12 @@ class ProtocolResult:
     done_now: int
 
 
-def run_protocol(
-    algorithms: str | Sequence[str | Algorithm],
-    functions: str | Sequence[Any],
-    *,
-    runs: int,
-    swarm_size: int = 30,
-    iterations: int = 1000,
-    dim: int | None = 30,
-    out_dir: str | os.PathLike | None = None,
-    jobs: int = 1,
-    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
-    shift: bool = False,
-    rotate: bool = False,
-    progress: bool = True,
-    settings: Mapping[str, Any] | None = None,
-    on_record: Callable[[RunRecord], None] | None = None,
-) -> ProtocolResult:
+def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | Sequence[Any], *, runs: int,
+                 swarm_size: int = 30, iterations: int = 1000, dim: int | None = 30,
+                 out_dir: str | os.PathLike | None = None, jobs: int = 1,
+                 checkpoint_every: int = storage.DEFAULT_CHECKPOINT_EVERY, shift: bool = False,
+                 rotate: bool = False, progress: bool = True, settings: Mapping[str, Any] | None = None,
+                 on_record: Callable[[RunRecord], None] | None = None) -> ProtocolResult:
     """Run every algorithm on every function with seeds ``0 .. runs - 1``, storing runs as they end.
 
     Everything is checked before the first run (names, agent files, function names, counts, the
@@ -89,10 +67,8 @@ def run_protocol(
     functions : str or sequence
         Function or suite names for ``benchmarks_fn.resolve_functions`` (built with ``dim``, ``shift``
         and ``rotate``), or function objects.
-    runs : int
-        Seeds per algorithm and function.
-    swarm_size, iterations : int
-        Particles and iterations of every run.
+    runs, swarm_size, iterations : int
+        Seeds per algorithm and function; particles and iterations of every run.
     dim : int or None, default 30
         Dimension for functions given by name (None: each suite's default).
     out_dir : path, optional
@@ -113,10 +89,6 @@ def run_protocol(
     on_record : callable, optional
         Called with each record after it is stored (an exception stops the protocol there).
 
-    Returns
-    -------
-    ProtocolResult
-
     Raises
     ------
     ValueError
@@ -132,23 +104,16 @@ def run_protocol(
     names = [function_name(f) for f in funcs]
     if len(set(names)) != len(names):
         raise ValueError(f"two functions share a name: {names}")
-    config = protocol_settings(
-        swarm_size=swarm_size,
-        iterations=iterations,
-        dim=dim,
-        checkpoint_every=checkpoint_every,
-        shift=shift,
-        rotate=rotate,
-        settings=settings,
-    )
-    out = Path(out_dir) if out_dir is not None else default_out_dir(
+    config = storage.protocol_settings(swarm_size=swarm_size, iterations=iterations, dim=dim, shift=shift,
+                                       rotate=rotate, checkpoint_every=checkpoint_every, settings=settings)
+    out = Path(out_dir) if out_dir is not None else storage.default_out_dir(
         functions if isinstance(functions, str) else names, config)
-    check_settings(out, config)
-    check_agents(out, {a.name: a.arg for a in algos if a.kind == "agent"})
-    write_settings(out, config)
-    stored, curves, needs_repair = read_store(out)
+    storage.check_settings(out, config)
+    storage.check_agents(out, {a.name: a.arg for a in algos if a.kind == "agent"})
+    storage.write_settings(out, config)
+    stored, curves, needs_repair = storage.read_store(out)
     if needs_repair:
-        repair(out, stored, curves)
+        storage.repair(out, stored, curves)
     done = {(r["algorithm"], r["function"], r["seed"]) for r in stored}
     grid = [(a, f, s) for s in range(runs) for f in funcs for a in algos]  # seed-major: useful early
     pending = [(a, f, s) for a, f, s in grid if (a.name, function_name(f), s) not in done]
@@ -165,7 +130,7 @@ def run_protocol(
                          dynamic_ncols=True))
 
     def store(record: RunRecord) -> None:
-        append(out, record, optimum.get(record.function))
+        storage.append(out, record, optimum.get(record.function))
         bars[0].set_postfix_str(f"{record.algorithm} / {record.function} / seed {record.seed}", refresh=False)
         bars[0].update()
         if on_record is not None:
@@ -177,14 +142,12 @@ def run_protocol(
     finally:
         for bar in bars:
             bar.close()
-    return ProtocolResult(
-        out, [a.name for a in algos], names, runs, config, len(grid) - len(pending), len(pending)
-    )
+    done = len(grid) - len(pending)
+    return ProtocolResult(out, [a.name for a in algos], names, runs, config, done, len(pending))
 
 
-def _resolve_functions(
-    functions: str | Sequence[Any], dim: int | None, *, shift: bool, rotate: bool
-) -> list[Any]:
+def _resolve_functions(functions: str | Sequence[Any], dim: int | None, *, shift: bool,
+                       rotate: bool) -> list[Any]:
     """Function objects for names (``benchmarks_fn.resolve_functions``) or objects as they are."""
     from benchmarks_fn import resolve_functions
 

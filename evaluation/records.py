@@ -33,28 +33,15 @@ def function_optimum(function: Any) -> float | None:
 
 
 def checkpoint_curve(history: np.ndarray, checkpoint_every: int) -> list[float]:
-    """Best-so-far values at every ``checkpoint_every``-th iteration, with iteration 0 and the last.
-
-    Parameters
-    ----------
-    history : ndarray of shape (T + 1,)
-        Best-so-far value after initialisation (index 0) and after each of the T iterations.
-    checkpoint_every : int
-        Spacing of the checkpoints in iterations.
-
-    Returns
-    -------
-    list of float
-        ``history[0], history[k], history[2k], ...`` and ``history[T]`` when T is not a multiple of k:
-        ``T // k + 1`` values when k divides T.
-    """
+    """``history[0], history[k], history[2k], ...`` and ``history[T]`` when k = ``checkpoint_every`` does not
+    divide T (``T // k + 1`` values when it does), from the best-so-far ``history`` of shape (T + 1,): the
+    value after initialisation (index 0) and after each of the T iterations."""
     if checkpoint_every < 1:
         raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every!r}")
     history = np.asarray(history, dtype=float)
-    last = len(history) - 1
-    index = list(range(0, last + 1, checkpoint_every))
-    if index[-1] != last:
-        index.append(last)
+    index = list(range(0, len(history), checkpoint_every))
+    if index[-1] != len(history) - 1:
+        index.append(len(history) - 1)
     return [float(v) for v in history[index]]
 
 
@@ -64,14 +51,10 @@ class RunRecord:
 
     Attributes
     ----------
-    algorithm : str
-        Name of the optimiser, e.g. ``"APSO"`` or ``"CMA-ES"``.
-    function : str
-        Name of the objective function.
-    dim : int
-        Dimension D.
-    seed : int
-        Seed of the run's only random source.
+    algorithm, function : str
+        Names of the optimiser (``"APSO"``, ``"CMA-ES"``) and of the objective function.
+    dim, seed : int
+        Dimension D; seed of the run's only random source.
     best_value : float
         Best objective value found.
     error : float or None
@@ -81,14 +64,11 @@ class RunRecord:
         Best-so-far value at iterations 0, k, 2k, ... and the last one (k = ``checkpoint_every``).
         For optimisers that do not work in PSO iterations (CMA-ES, random search) iteration t means
         ``swarm_size * (t + 1)`` evaluations, the count a plain PSO has used after t iterations.
-    checkpoint_every : int
-        Spacing k of the curve in iterations.
-    evaluations : int
-        Function evaluations used.
-    cpu_seconds : float
-        Process CPU time of the run (``time.process_time`` difference; counts every thread).
-    wall_seconds : float
-        Wall-clock time of the run (``time.perf_counter`` difference).
+    checkpoint_every, evaluations : int
+        Spacing k of the curve in iterations; function evaluations used.
+    cpu_seconds, wall_seconds : float
+        Process CPU time of the run (``time.process_time``; counts every thread) and wall-clock time
+        (``time.perf_counter``).
     extra : dict
         Optional details such as parameter or state trajectories (one value per iteration).
     nonfinite : int
@@ -110,10 +90,8 @@ class RunRecord:
     nonfinite: int = 0
 
     def to_row(self) -> dict[str, Any]:
-        """A flat dict for one CSV row: every field but ``curve``; only the scalar entries of ``extra``.
-
-        Scalar entries of ``extra`` appear as ``extra_<key>``; lists and arrays are left out.
-        """
+        """A flat dict for one CSV row: every field but ``curve`` and ``extra``, whose scalar entries appear
+        as ``extra_<key>`` (lists and arrays are left out)."""
         row = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("curve", "extra")}
         for key, value in self.extra.items():
             if isinstance(value, _SCALARS):
@@ -121,20 +99,10 @@ class RunRecord:
         return row
 
 
-def make_record(
-    function: Any,
-    history: np.ndarray,
-    *,
-    algorithm: str,
-    seed: int,
-    evaluations: int,
-    cpu_seconds: float,
-    wall_seconds: float,
-    checkpoint_every: int = 10,
-    best_value: float | None = None,
-    extra: dict[str, Any] | None = None,
-    nonfinite: int = 0,
-) -> RunRecord:
+def make_record(function: Any, history: np.ndarray, *, algorithm: str, seed: int, evaluations: int,
+                cpu_seconds: float, wall_seconds: float, checkpoint_every: int = 10,
+                best_value: float | None = None, extra: dict[str, Any] | None = None,
+                nonfinite: int = 0) -> RunRecord:
     """The :class:`RunRecord` of a finished run on ``function`` (the one place records are made).
 
     ``history`` (shape (T + 1,)) is the best-so-far value after initialisation and after each
@@ -151,18 +119,7 @@ def make_record(
     history = np.asarray(history, dtype=float)
     best = float(history[-1] if best_value is None else best_value)
     optimum = function_optimum(function)
-    return RunRecord(
-        algorithm=algorithm,
-        function=function_name(function),
-        dim=int(function.dim),
-        seed=int(seed),
-        best_value=best,
-        error=None if optimum is None else max(best - optimum, 0.0),
-        curve=checkpoint_curve(history, checkpoint_every),
-        checkpoint_every=int(checkpoint_every),
-        evaluations=int(evaluations),
-        cpu_seconds=float(cpu_seconds),
-        wall_seconds=float(wall_seconds),
-        extra=dict(extra or {}),
-        nonfinite=int(nonfinite),
-    )
+    error = None if optimum is None else max(best - optimum, 0.0)
+    return RunRecord(algorithm, function_name(function), int(function.dim), int(seed), best, error,
+                     checkpoint_curve(history, checkpoint_every), int(checkpoint_every), int(evaluations),
+                     float(cpu_seconds), float(wall_seconds), dict(extra or {}), int(nonfinite))

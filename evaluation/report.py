@@ -35,7 +35,8 @@ Curves = Mapping[tuple[str, str, int], Mapping[str, Any]]
 
 def _fmt(value: Any) -> str:
     """``%.2e`` for numbers (``nan`` for missing), as in the paper's tables."""
-    return "nan" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{float(value):.2e}"
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    return "nan" if missing else f"{float(value):.2e}"
 
 
 def _code(value: int | None) -> str:
@@ -52,7 +53,7 @@ def write_summary_csv(path: str | os.PathLike, summary: Sequence[Mapping[str, An
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
-        writer.writerows({k: "" if row.get(k) is None else row[k] for k in SUMMARY_COLUMNS} for row in summary)
+        writer.writerows({k: "" if r.get(k) is None else r[k] for k in SUMMARY_COLUMNS} for r in summary)
 
 
 # ------------------------------------------------------------------------------------------ tables
@@ -65,7 +66,8 @@ def _cells(summary: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], Mappin
     return {(r["function"], r["algorithm"]): r for r in summary}
 
 
-def accuracy_table(summary: Sequence[Mapping[str, Any]], algorithms: Sequence[str], functions: Sequence[str]) -> str:
+def accuracy_table(summary: Sequence[Mapping[str, Any]], algorithms: Sequence[str],
+                   functions: Sequence[str]) -> str:
     """Table 3 layout: per function a "mean ± std" row and a "best" row; the lowest mean in bold."""
     cells = _cells(summary)
     rows: list[list[str]] = []
@@ -86,7 +88,8 @@ def codes_table(summary: Sequence[Mapping[str, Any]], algorithms: Sequence[str],
                 test: str) -> str:
     """Table 4 layout for ``test`` (``"t_test"`` or ``"rank_sum"``): codes, then counts per algorithm."""
     cells = _cells(summary)
-    rows = [[f, *(_code(cells[(f, a)][test]) if (f, a) in cells else "" for a in algorithms)] for f in functions]
+    rows = [[f, *(_code(cells[(f, a)][test]) if (f, a) in cells else "" for a in algorithms)]
+            for f in functions]
     for code, label in ((1, "+1 (better)"), (0, "0 (same)"), (-1, "-1 (worse)")):
         counts = [sum((f, a) in cells and cells[(f, a)][test] == code for f in functions) for a in algorithms]
         rows.append([f"**{label}**", *map(str, counts)])
@@ -291,8 +294,9 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
     parts = [
         "# Evaluation report\n\n## Settings\n\n",
         _md_table(["setting", "value"], [[k, f"`{v}`"] for k, v in settings.items()]),
-        (f"\nAlgorithms: {', '.join(algorithms)}. Reference: **{reference}**. Functions: {', '.join(functions)}. "
-         f"Runs per cell: {len(seeds)} (seeds {_seed_text(seeds)}); {len(rows)} runs in all.\n"),
+        (f"\nAlgorithms: {', '.join(algorithms)}. Reference: **{reference}**. "
+         f"Functions: {', '.join(functions)}. Runs per cell: {len(seeds)} (seeds {_seed_text(seeds)}); "
+         f"{len(rows)} runs in all.\n"),
         "\nValues are errors f(x) - f* of the best point found after the last iteration"
         + (f" (best values f(x) where f* is unknown: {', '.join(unknown)})" if unknown else "")
         + "; lower is better. Per-cell statistics are in [summary.csv](summary.csv).\n",
@@ -307,21 +311,27 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
         codes_table(summary, others, functions, "rank_sum"),
         ("\n## Average rank\n\nRank of the mean final value on each function (1 = best, ties share the "
          "average rank), averaged over the functions where every algorithm ran.\n\n"),
-        _md_table(["algorithm", "average rank"],
-                  [[a, f"{r:.2f}"] for a, r in sorted(ranks.items(), key=lambda kv: (math.isnan(kv[1]), kv[1]))]),
+        _md_table(["algorithm", "average rank"], [[a, f"{ranks[a]:.2f}"] for a in _by_rank(ranks)]),
         "\n## CPU time (Figure 4 layout)\n\n",
-        _md_table(["algorithm", "mean CPU s per run"], [[a, f"{np.mean(t):.3g}"] for a, t in cpu.items() if t]),
+        _md_table(["algorithm", "mean CPU s per run"],
+                  [[a, f"{np.mean(t):.3g}"] for a, t in cpu.items() if t]),
         f"\n![CPU seconds per run]({cpu_plot})\n",
         ("\n## Convergence (Figure 5 layout)\n\nMedian over the runs of the best-so-far error against the "
-         f"iteration, with the interquartile band; log scale, errors clipped at {LOG_FLOOR:g} (an error of 0 is "
-         f"drawn at {LOG_FLOOR:g}). For CMA-ES and random search iteration t means "
-         f"{settings.get('swarm_size', 'N')} (t + 1) evaluations, what the swarm has used after t iterations.\n\n"),
+         f"iteration, with the interquartile band; log scale, errors clipped at {LOG_FLOOR:g} (an error of 0 "
+         f"is drawn at {LOG_FLOOR:g}). For CMA-ES and random search iteration t means "
+         f"{settings.get('swarm_size', 'N')} (t + 1) evaluations, what the swarm has used after t "
+         "iterations.\n\n"),
         f"![Convergence on all functions]({convergence[-1]})\n\n",
         *(f"![Convergence on {f}]({name})\n" for f, name in zip(functions, convergence)),
     ]
     path = out / "report.md"
     path.write_text("".join(parts))
     return path
+
+
+def _by_rank(ranks: Mapping[str, float]) -> list[str]:
+    """Algorithms by average rank, nan last."""
+    return sorted(ranks, key=lambda a: (math.isnan(ranks[a]), ranks[a]))
 
 
 def _seed_text(seeds: Sequence[int]) -> str:
@@ -351,7 +361,7 @@ def console_summary(out_dir: str | os.PathLike, *, reference: str, algorithms: S
         "",
         f"{'algorithm'.ljust(width)}  avg rank   t-test  +1 /  0 / -1   CPU s/run",
     ]
-    for a in sorted(algorithms, key=lambda a: (math.isnan(ranks[a]), ranks[a])):
+    for a in _by_rank(ranks):
         own = [cells[(f, a)] for f in functions if (f, a) in cells]
         codes = [c["t_test"] for c in own]
         counts = "(reference)".rjust(20) if a == reference else "{:>10} / {:>2} / {:>2}".format(

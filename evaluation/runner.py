@@ -53,17 +53,10 @@ class Controller(Protocol):
     def trace(self) -> dict[str, Any]: ...
 
 
-def check_run_settings(
-    swarm_size: Any, iterations: Any, checkpoint_every: Any, *, min_swarm: int = 2
-) -> None:
-    """Validate the settings of one run before any work.
-
-    Raises
-    ------
-    ValueError
-        ``"<name> must be an integer >= <minimum>, got <value>"`` for ``swarm_size`` (>= ``min_swarm``),
-        ``iterations`` (>= 0) or ``checkpoint_every`` (>= 1).
-    """
+def check_run_settings(swarm_size: Any, iterations: Any, checkpoint_every: Any, *,
+                       min_swarm: int = 2) -> None:
+    """Raise ValueError (``"<name> must be an integer >= <minimum>, got <value>"``) unless ``swarm_size`` >=
+    ``min_swarm``, ``iterations`` >= 0 and ``checkpoint_every`` >= 1."""
     check_int(swarm_size, "swarm_size", min_swarm)
     check_int(iterations, "iterations", 0)
     check_int(checkpoint_every, "checkpoint_every", 1)
@@ -85,16 +78,8 @@ def measured() -> Iterator[SimpleNamespace]:
             timing.cpu, timing.wall = time.process_time() - cpu0, time.perf_counter() - wall0
 
 
-def run(
-    controller: Controller,
-    function: Any,
-    *,
-    swarm_size: int = 30,
-    iterations: int = 1000,
-    seed: int = 0,
-    checkpoint_every: int = 10,
-    algorithm: str | None = None,
-) -> RunRecord:
+def run(controller: Controller, function: Any, *, swarm_size: int = 30, iterations: int = 1000, seed: int = 0,
+        checkpoint_every: int = 10, algorithm: str | None = None) -> RunRecord:
     """One PSO run of ``iterations`` iterations driven by ``controller``; its record.
 
     Parameters
@@ -103,10 +88,8 @@ def run(
         See the module docstring; started afresh, so one controller serves many runs in turn.
     function : object
         The objective (``dim``, ``lower``, ``upper``, ``evaluate``; see ``benchmarks_fn``).
-    swarm_size : int, default 30
-        Particles N (at least 2).
-    iterations : int, default 1000
-        Iterations T (at least 0); fewer when the controller ends the run early.
+    swarm_size, iterations : int, default 30, 1000
+        Particles N (at least 2) and iterations T (at least 0; fewer when the controller ends the run early).
     seed : int, default 0
         Seeds the run: the same seed gives the same record bit for bit (times aside).
     checkpoint_every : int, default 10
@@ -124,7 +107,7 @@ def run(
     Raises
     ------
     ValueError
-        For bad settings (checked before anything runs, see :func:`check_run_settings`).
+        For bad settings (:func:`check_run_settings`, before anything runs).
     """
     check_run_settings(swarm_size, iterations, checkpoint_every)
     with measured() as clock:
@@ -134,16 +117,8 @@ def run(
             if step(t):
                 break
     # the swarm's read-outs: scalars for one swarm, shape (1,) and (1, T + 1) for a batch of one
-    return make_record(
-        function,
-        np.ravel(swarm.best_history),
-        algorithm=algorithm or controller.name,
-        seed=seed,
-        evaluations=int(np.sum(swarm.evaluations)),
-        cpu_seconds=clock.cpu,
-        wall_seconds=clock.wall,
-        checkpoint_every=checkpoint_every,
-        best_value=float(np.ravel(swarm.gbest_fitness)[0]),
-        extra=controller.trace(),
-        nonfinite=int(np.sum(swarm.nonfinite)),
-    )
+    return make_record(function, np.ravel(swarm.best_history), algorithm=algorithm or controller.name,
+                       seed=seed, evaluations=int(np.sum(swarm.evaluations)), cpu_seconds=clock.cpu,
+                       wall_seconds=clock.wall, checkpoint_every=checkpoint_every,
+                       best_value=float(np.ravel(swarm.gbest_fitness)[0]), extra=controller.trace(),
+                       nonfinite=int(np.sum(swarm.nonfinite)))

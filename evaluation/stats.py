@@ -26,18 +26,8 @@ Values = dict[str, dict[str, np.ndarray]]
 
 
 def final_values(rows: Iterable[Mapping[str, Any]]) -> tuple[Values, dict[str, str]]:
-    """Final values per function and algorithm, ordered by seed.
-
-    The value is the error ``f - f*`` when every row of the function has one, else the best value
-    (f* unknown).
-
-    Returns
-    -------
-    values : dict
-        ``values[function][algorithm]`` is a float array, one entry per seed (ascending).
-    measure : dict
-        ``measure[function]`` is ``"error"`` or ``"best_value"``.
-    """
+    """Final values ``values[function][algorithm]`` (float arrays ordered by seed) and ``measure[function]``:
+    ``"error"`` (``f - f*``) when every row of the function has one, else ``"best_value"`` (f* unknown)."""
     grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for row in rows:
         grouped.setdefault(row["function"], {}).setdefault(row["algorithm"], []).append(row)
@@ -85,30 +75,19 @@ def _test_code(test: Any, reference: Sequence[float], other: Sequence[float], al
 
 
 def t_test_code(reference: Sequence[float], other: Sequence[float], alpha: float = ALPHA) -> tuple[int, float]:
-    """Two-sided Welch t-test of ``reference`` against ``other`` (lower is better).
+    """Two-sided Welch t-test of ``reference`` against ``other`` (lower is better): the code and p-value.
 
-    Returns
-    -------
-    code : int
-        +1 reference significantly lower mean, -1 significantly higher, 0 otherwise (also when the
-        test is undefined: fewer than two values each, both samples constant and equal, non-finite
-        values).
-    pvalue : float
-        The test's p-value (nan when undefined).
+    The code is 0 also when the test is undefined (fewer than two values each, both samples constant
+    and equal, non-finite values); the p-value is then nan.
     """
     return _test_code(_welch, reference, other, alpha)
 
 
 def rank_sum_code(reference: Sequence[float], other: Sequence[float], alpha: float = ALPHA) -> tuple[int, float]:
-    """Two-sided Wilcoxon rank-sum (Mann-Whitney U, tie-corrected) test of ``reference`` against ``other``.
+    """Two-sided Wilcoxon rank-sum (Mann-Whitney U, tie-corrected) test: the code and p-value.
 
-    Returns
-    -------
-    code : int
-        +1 the reference's values rank significantly lower, -1 higher, 0 otherwise.
-    pvalue : float
-        The test's p-value (nan when undefined: an empty sample or non-comparable values; 1 when all
-        values are equal).
+    The p-value is nan when the test is undefined (an empty sample or non-comparable values) and 1 when
+    all values are equal.
     """
     return _test_code(_rank_sum, reference, other, alpha)
 
@@ -124,13 +103,8 @@ class Comparison:
 
 
 def compare_to_reference(values: Values, reference: str, alpha: float = ALPHA) -> dict[tuple[str, str], Comparison]:
-    """Both tests of ``reference`` against every other algorithm on every function where both ran.
-
-    Returns
-    -------
-    dict
-        ``(function, algorithm) -> Comparison``; the reference itself is left out.
-    """
+    """``(function, algorithm) -> Comparison`` of ``reference`` against every other algorithm on every
+    function where both ran (:func:`final_values` output)."""
     return {(function, algo): Comparison(*t_test_code(by_algo[reference], other, alpha),
                                          *rank_sum_code(by_algo[reference], other, alpha))
             for function, by_algo in values.items() if reference in by_algo
@@ -138,15 +112,8 @@ def compare_to_reference(values: Values, reference: str, alpha: float = ALPHA) -
 
 
 def code_counts(comparisons: Mapping[tuple[str, str], Comparison], test: str = "t_test") -> dict[str, dict[int, int]]:
-    """How often each code occurs per algorithm: ``{algorithm: {1: n, 0: n, -1: n}}``.
-
-    Parameters
-    ----------
-    comparisons : mapping
-        As returned by :func:`compare_to_reference`.
-    test : {"t_test", "rank_sum"}
-        Which test's codes to count.
-    """
+    """How often each code of ``test`` (``"t_test"`` or ``"rank_sum"``) occurs per algorithm in
+    :func:`compare_to_reference` output: ``{algorithm: {1: n, 0: n, -1: n}}``."""
     counts: dict[str, dict[int, int]] = {}
     for (_, algo), comparison in comparisons.items():
         counts.setdefault(algo, {1: 0, 0: 0, -1: 0})[getattr(comparison, test)] += 1
@@ -156,19 +123,8 @@ def code_counts(comparisons: Mapping[tuple[str, str], Comparison], test: str = "
 def average_ranks(values: Values, algorithms: Sequence[str] | None = None) -> dict[str, float]:
     """Average over functions of each algorithm's rank by mean final value (1 = best; ties averaged).
 
-    Only functions where every algorithm has values count; a nan mean ranks last.
-
-    Parameters
-    ----------
-    values : dict
-        As returned by :func:`final_values`.
-    algorithms : sequence of str, optional
-        The algorithms to rank; default every algorithm present on any function.
-
-    Returns
-    -------
-    dict
-        ``algorithm -> average rank`` (nan when no function has all algorithms).
+    ``values`` is :func:`final_values` output; ``algorithms`` default to every one present. Only functions
+    where every algorithm has values count (all ranks nan when there is none); a nan mean ranks last.
     """
     if algorithms is None:
         algorithms = sorted({a for by_algo in values.values() for a in by_algo})
@@ -187,24 +143,9 @@ def average_ranks(values: Values, algorithms: Sequence[str] | None = None) -> di
 def summary_rows(rows: Sequence[Mapping[str, Any]], reference: str | None = None,
                  algorithms: Sequence[str] | None = None, functions: Sequence[str] | None = None,
                  alpha: float = ALPHA) -> list[dict[str, Any]]:
-    """One summary per (function, algorithm): statistics of the final value, CPU time and test codes.
-
-    Parameters
-    ----------
-    rows : sequence of dict
-        ``runs.csv`` rows.
-    reference : str, optional
-        Algorithm the tests compare against; its own codes are None.
-    algorithms, functions : sequence of str, optional
-        Order (and selection) of the output; default all, sorted by name.
-    alpha : float, default 0.05
-        Significance level.
-
-    Returns
-    -------
-    list of dict
-        Keys ``function``, ``algorithm``, ``measure``, ``n``, ``mean``, ``std``, ``best``, ``median``,
-        ``worst``, ``cpu_seconds_mean``, ``t_test``, ``t_pvalue``, ``rank_sum``, ``rank_sum_pvalue``.
+    """One summary per (function, algorithm) of ``runs.csv`` rows: :func:`describe` of the final values,
+    ``measure``, ``cpu_seconds_mean`` and the :class:`Comparison` fields against ``reference`` (None for the
+    reference itself). ``algorithms`` and ``functions`` select and order the output (default: all, by name).
     """
     values, measure = final_values(rows)
     algorithms = list(algorithms or sorted({r["algorithm"] for r in rows}, key=str.lower))

@@ -118,8 +118,9 @@ def _format_row(record: RunRecord) -> str:
 
 def _csv_line(row: Mapping[str, Any]) -> str:
     """One ``runs.csv`` line for a typed row (floats as ``repr``: they read back exactly)."""
-    cells = {**row, "best_value": repr(float(row["best_value"])), "extra": json.dumps(row["extra"], sort_keys=True),
-             "error": "" if row["error"] is None else repr(float(row["error"]))}
+    error = "" if row["error"] is None else repr(float(row["error"]))
+    cells = {**row, "best_value": repr(float(row["best_value"])), "error": error,
+             "extra": json.dumps(row["extra"], sort_keys=True)}
     buffer = io.StringIO()
     csv.DictWriter(buffer, fieldnames=RUN_COLUMNS, lineterminator="\n").writerow(cells)
     return buffer.getvalue()
@@ -227,8 +228,9 @@ def protocol_settings(*, swarm_size: int, iterations: int, dim: int | None, chec
                       shift: bool = False, rotate: bool = False,
                       settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``settings.json`` contents for these settings (see :func:`run_protocol`)."""
-    return {"swarm_size": int(swarm_size), "iterations": int(iterations), "dim": None if dim is None else int(dim),
-            "shift": bool(shift), "rotate": bool(rotate), "checkpoint_every": int(checkpoint_every),
+    return {"swarm_size": int(swarm_size), "iterations": int(iterations),
+            "dim": None if dim is None else int(dim), "shift": bool(shift), "rotate": bool(rotate),
+            "checkpoint_every": int(checkpoint_every),
             "version": _package_version(), **dict(settings or {})}
 
 
