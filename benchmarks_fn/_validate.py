@@ -8,18 +8,24 @@ from collections.abc import Iterable
 from numbers import Integral, Real
 
 
-def check_int(value: object, param: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise ValueError if it is not an integer >= ``minimum``."""
+def check_int(value: object, param: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an int, or raise ValueError unless it is an integer in [minimum, maximum]."""
     # bool is an Integral; dim=True is almost certainly a mistake.
-    ok = isinstance(value, Integral) and not isinstance(value, bool) and value >= minimum
-    if not ok:
-        raise ValueError(f"{param} must be an integer >= {minimum}, got {value!r}")
+    if not (isinstance(value, Integral) and not isinstance(value, bool) and value >= minimum
+            and (maximum is None or value <= maximum)):
+        allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:,}]"
+        raise ValueError(f"{param} must be an integer {allowed}, got {value!r}")
     return int(value)
+
+
+def is_real(value: object) -> bool:
+    """A finite real number (Python or numpy), not a bool."""
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def check_finite(value: object, param: str) -> float:
     """Return ``value`` as a float, or raise ValueError if it is not a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+    if not is_real(value):
         raise ValueError(f"{param} must be a finite real number, got {value!r}")
     return float(value)
 

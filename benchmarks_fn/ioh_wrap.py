@@ -34,7 +34,6 @@ class IOHFunction(BenchmarkFunction):
     Parameters
     ----------
     suite : {"bbob", "cec2022"}
-        The suite.
     fid : int
         Function number within the suite (1..24 for BBOB, 1..12 for CEC 2022).
     dim : int
@@ -45,10 +44,9 @@ class IOHFunction(BenchmarkFunction):
 
     Notes
     -----
-    Values include the suite's f* (``optimum_value``), i.e. the error is ``f(x) - optimum_value``.
-    The ioh problem counts evaluations and tracks its best point, which never changes the values
-    returned. Points outside the box are evaluated (no penalty), like the paper functions.
-    Pickling sends only (suite, fid, dim, instance) and rebuilds the ioh problem.
+    Values include the suite's f* (``optimum_value``). Points outside the box are evaluated (no
+    penalty), like the paper functions. Pickling sends only (suite, fid, dim, instance) and rebuilds
+    the ioh problem.
     """
 
     def __init__(self, suite: str, fid: int, dim: int, instance: int = 1) -> None:

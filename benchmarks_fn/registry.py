@@ -20,18 +20,8 @@ _SUITE_NAME = re.compile(r"^(bbob|cec2022):f?(\d+)$")
 
 
 def list_functions(family: str | None = None) -> list[tuple[str, str]]:
-    """All function names with their family.
-
-    Parameters
-    ----------
-    family : {"paper", "bbob", "cec2022"} or None
-        Only this family; None lists all (10 + 24 + 12 names).
-
-    Returns
-    -------
-    list of (str, str)
-        ``(name, family)`` pairs, e.g. ``("rastrigin", "paper")``, ``("bbob:f15", "bbob")``.
-    """
+    """``(name, family)`` pairs, e.g. ``("rastrigin", "paper")``, ``("bbob:f15", "bbob")``, of one family
+    (``"paper"``, ``"bbob"``, ``"cec2022"``) or of all (None: 10 + 24 + 12 names)."""
     if family is not None and family not in FAMILIES:
         raise unknown_name_error("family", str(family), FAMILIES)
     out: list[tuple[str, str]] = []
@@ -44,15 +34,8 @@ def list_functions(family: str | None = None) -> list[tuple[str, str]]:
 
 
 def canonical_name(name: str) -> tuple[str, str]:
-    """Normalise a function name; return ``(canonical_name, family)``.
-
-    Accepts any case, the aliases in :data:`ALIASES` and ``"bbob:15"`` for ``"bbob:f15"``.
-
-    Raises
-    ------
-    ValueError
-        If the name is unknown (the message lists close matches).
-    """
+    """``(canonical_name, family)`` of a name in any case, an alias of :data:`ALIASES` or ``"bbob:15"`` for
+    ``"bbob:f15"``; ValueError (listing close matches) for an unknown name."""
     key = name.strip().lower() if isinstance(name, str) else ""
     if not key:
         raise ValueError(f"name must be a non-empty string, got {name!r}")
@@ -78,25 +61,18 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
     dim : int
         Number of variables. Drop-wave needs 2; BBOB needs >= 2; CEC 2022 needs 10 or 20
         (also 2 for f1-f5 and f9-f12).
-    shift : bool
-        Paper functions only: move the optimum to a random o inside the inner 80% of the box.
-    rotate : bool
-        Paper functions only: rotate by a random orthogonal M about the (shifted) optimum,
-        z = M (x - o), value f(z + x0) + bias, x0 the plain optimum.
-    bias : float
-        Paper functions only: added to every value, so f* becomes the plain f* + bias.
-    seed : int or None
-        Seed for o and M. None means 0, so a transformed function is reproducible by default.
-        The same (name, dim, seed) gives the same o and M on every machine.
+    shift, rotate, bias, seed
+        Paper functions only: the CEC-style transformation of
+        :class:`~benchmarks_fn.transforms.TransformedFunction`. The same (name, dim, seed) gives the same
+        transformation on every machine.
     instance : int
         BBOB instance (>= 1). Must be 1 for paper and CEC 2022 functions.
 
     Returns
     -------
     BenchmarkFunction
-        A :class:`~benchmarks_fn.functions.PaperFunction`, a
-        :class:`~benchmarks_fn.transforms.TransformedFunction` (when shift, rotate or a non-zero bias
-        is asked for) or an :class:`~benchmarks_fn.ioh_wrap.IOHFunction`.
+        A :class:`~benchmarks_fn.functions.PaperFunction`, a ``TransformedFunction`` (when shift, rotate
+        or a non-zero bias is asked for) or an :class:`~benchmarks_fn.ioh_wrap.IOHFunction`.
 
     Raises
     ------

@@ -9,9 +9,8 @@ import numpy as np
 
 from ._validate import check_finite, check_int, unknown_name_error
 from .base import BenchmarkFunction
-from .functions import PAPER_FUNCTIONS
-from .ioh_wrap import BBOB_MIN_DIM, N_FUNCTIONS
-from .registry import canonical_name, get_function
+from .ioh_wrap import BBOB_MIN_DIM
+from .registry import canonical_name, get_function, list_functions
 
 SUITES = ("paper", "bbob", "cec2022")
 #: Dimension used when ``dim`` is None.
@@ -49,9 +48,11 @@ def _transform_options(shift: bool, rotate: bool, bias: float, seed: int | None)
     return opts
 
 
-def _paper_entry(name: str, dim: int, opts: dict[str, Any]) -> SuiteEntry:
-    # Drop-wave is 2-D only; suites and --functions lists always build it at dim 2.
-    return SuiteEntry(name, 2 if name == "dropwave" else dim, dict(opts))
+def _entry(name: str, family: str, dim: int, opts: dict[str, Any], instance: int) -> SuiteEntry:
+    """The entry of a canonical name (Drop-wave is 2-D only: always built at dim 2)."""
+    if family == "paper":
+        return SuiteEntry(name, 2 if name == "dropwave" else dim, dict(opts))
+    return SuiteEntry(name, dim, {"instance": instance} if family == "bbob" else {})
 
 
 def get_suite(suite: str, dim: int | Sequence[int] | None = None, *, instance: int = 1, shift: bool = False,
@@ -74,7 +75,7 @@ def get_suite(suite: str, dim: int | Sequence[int] | None = None, *, instance: i
     Returns
     -------
     list of SuiteEntry
-        ``(name, dim, options)`` named tuples; build them with :func:`make_functions`.
+        Build them with :func:`make_functions`.
     """
     if suite not in SUITES:
         raise unknown_name_error("suite", str(suite), SUITES)
@@ -86,19 +87,13 @@ def get_suite(suite: str, dim: int | Sequence[int] | None = None, *, instance: i
     if suite != "bbob" and instance != 1:
         raise ValueError(f"instance must be 1 for suite {suite!r}; only BBOB has instances")
 
-    entries: list[SuiteEntry] = []
+    names = [name for name, _ in list_functions(suite)]
     for d in dims:
-        if suite == "paper":
-            entries += [_paper_entry(name, d, opts) for name in PAPER_FUNCTIONS]
-        elif suite == "bbob":
-            if d < BBOB_MIN_DIM:
-                raise ValueError(f"dim must be >= {BBOB_MIN_DIM} for suite 'bbob', got {d}")
-            entries += [SuiteEntry(f"bbob:f{i}", d, {"instance": instance}) for i in range(1, N_FUNCTIONS["bbob"] + 1)]
-        else:
-            if d not in CEC2022_SUITE_DIMS:
-                raise ValueError(f"dim must be one of {CEC2022_SUITE_DIMS} for suite 'cec2022', got {d}")
-            entries += [SuiteEntry(f"cec2022:f{i}", d, {}) for i in range(1, N_FUNCTIONS["cec2022"] + 1)]
-    return _dedupe(entries)
+        if suite == "bbob" and d < BBOB_MIN_DIM:
+            raise ValueError(f"dim must be >= {BBOB_MIN_DIM} for suite 'bbob', got {d}")
+        if suite == "cec2022" and d not in CEC2022_SUITE_DIMS:
+            raise ValueError(f"dim must be one of {CEC2022_SUITE_DIMS} for suite 'cec2022', got {d}")
+    return _dedupe([_entry(name, suite, d, opts, instance) for d in dims for name in names])
 
 
 def _dedupe(entries: list[SuiteEntry]) -> list[SuiteEntry]:
@@ -118,7 +113,6 @@ def split_suite(suite: Sequence[SuiteEntry], test_fraction: float | None = None,
     Parameters
     ----------
     suite : sequence of SuiteEntry
-        Entries, e.g. from :func:`get_suite`.
     test_fraction : float, optional
         Fraction of the distinct names to hold out, in (0, 1); rounded, with at least one name on
         each side. Chosen by ``numpy.random.default_rng(seed)``. Default 0.25 when ``test_names``
@@ -130,8 +124,7 @@ def split_suite(suite: Sequence[SuiteEntry], test_fraction: float | None = None,
 
     Returns
     -------
-    (list of SuiteEntry, list of SuiteEntry)
-        ``(train, test)``.
+    train, test : list of SuiteEntry
     """
     entries = [SuiteEntry(*e) for e in suite]
     names = list(dict.fromkeys(e.name for e in entries))
@@ -163,16 +156,7 @@ def split_suite(suite: Sequence[SuiteEntry], test_fraction: float | None = None,
 
 
 def make_functions(entries: Sequence[SuiteEntry | tuple[str, int, dict[str, Any]]]) -> list[BenchmarkFunction]:
-    """Build the function objects of suite entries: ``get_function(name, dim, **options)`` each.
-
-    Parameters
-    ----------
-    entries : sequence of SuiteEntry or (name, dim, options) tuples
-
-    Returns
-    -------
-    list of BenchmarkFunction
-    """
+    """``get_function(name, dim, **options)`` for each entry (a :class:`SuiteEntry` or plain tuple)."""
     return [get_function(name, dim, **options) for name, dim, options in entries]
 
 
@@ -194,10 +178,6 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
         BBOB or CEC 2022 functions.
     instance : int
         BBOB instance.
-
-    Returns
-    -------
-    list of SuiteEntry
 
     Raises
     ------
@@ -225,13 +205,9 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
             key, family = canonical_name(tok)
         except ValueError as err:
             raise ValueError(f"functions: {str(err).removeprefix('name: ')}") from None
-        d = DEFAULT_DIMS[family] if dim is None else dim
-        if family == "paper":
-            entries.append(_paper_entry(key, d, opts))
-        elif opts:
+        if family != "paper" and opts:
             raise ValueError(f"shift/rotate/bias apply to paper functions only, not to {key!r}")
-        else:
-            entries.append(SuiteEntry(key, d, {"instance": instance} if family == "bbob" else {}))
+        entries.append(_entry(key, family, DEFAULT_DIMS[family] if dim is None else dim, opts, instance))
     return _dedupe(entries)
 
 

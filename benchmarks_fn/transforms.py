@@ -16,20 +16,8 @@ INNER_FRACTION = 0.8
 
 
 def random_orthogonal(dim: int, rng: np.random.Generator) -> FloatArray:
-    """A Haar-distributed random orthogonal matrix: QR of a Gaussian matrix with the sign fix.
-
-    Parameters
-    ----------
-    dim : int
-        Size of the matrix.
-    rng : numpy.random.Generator
-        Source of randomness.
-
-    Returns
-    -------
-    numpy.ndarray
-        Orthogonal float64 matrix of shape ``(dim, dim)``.
-    """
+    """A Haar-distributed random orthogonal float64 matrix of shape ``(dim, dim)`` drawn from ``rng``: QR of a
+    Gaussian matrix with the sign fix."""
     Q, R = np.linalg.qr(rng.standard_normal((dim, dim)))
     # Without the sign fix QR's output is not uniformly distributed over O(D).
     d = np.sign(np.diag(R))
@@ -60,8 +48,7 @@ class TransformedFunction(BenchmarkFunction):
     rotate : bool
         Use a random orthogonal M; without rotation M = I.
     bias : float
-        Added to every value. The optimum value becomes ``base.optimum_value + bias`` (= ``bias``
-        for every paper function but Drop-wave, whose f* is -1).
+        Added to every value: f* becomes ``base.optimum_value + bias``.
     seed : int or None
         Seed for o and M; None means :data:`DEFAULT_SEED` (0), so results are reproducible.
 
@@ -87,11 +74,8 @@ class TransformedFunction(BenchmarkFunction):
             o = x0.copy()
         M = random_orthogonal(dim, rng_rot) if rotate else np.eye(dim)
 
-        tags = [t for t, on in (("shift", shift), ("rotate", rotate)) if on]
-        if shift or rotate:
-            tags.append(f"seed={seed}")
-        if bias != 0.0:
-            tags.append(f"bias={bias:g}")
+        tags = [t for t, on in (("shift", shift), ("rotate", rotate), (f"seed={seed}", shift or rotate),
+                                (f"bias={bias:g}", bias != 0.0)) if on]
         name = f"{base.base_name}[{','.join(tags)}]" if tags else base.base_name
         super().__init__(name, dim, base.lower, base.upper, optimum_value=base.optimum_value + bias, optimum_x=o,
                          family=base.family)

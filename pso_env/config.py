@@ -1,12 +1,9 @@
 """The one configuration of the PSOControl environment: :class:`EnvConfig`.
 
-Both environments (:class:`pso_env.PSOEnv`, :class:`pso_env.PSOVectorEnv`), the training script's
-``run.json`` and the command lines use it. Every field is declared once, here, with its default, its check
-and its help text; :meth:`EnvConfig.add_arguments` builds argparse options from those, and
-:func:`add_field_arguments` does the same for any dataclass whose fields carry the same metadata
-(:class:`agents.training.TrainConfig`).
-
-Importing this module loads neither numba nor the benchmark functions.
+Both environments, the training script's ``run.json`` and the command lines use it. Every field is
+declared once, here, with its default, check and help text (:func:`config_field`), from which
+:func:`add_field_arguments` builds argparse options for it and for any dataclass declared the same way
+(:class:`agents.training.TrainConfig`). Importing this module loads neither numba nor the benchmark functions.
 """
 
 from __future__ import annotations
@@ -14,13 +11,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import numbers
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from benchmarks_fn._validate import check_int as _check_int
+from benchmarks_fn._validate import is_real
 
 OBS_MODES = ("viterbi", "belief", "features")
 REWARD_MODES = ("improvement", "log", "relative")
@@ -42,11 +41,6 @@ def _bound_modes() -> tuple[str, ...]:
 Check = Callable[[str, Any], Any]
 
 
-def is_real(value: Any) -> bool:
-    """A finite real number (Python or numpy), not a bool."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _check(ok: Callable[[Any], bool], must: str, convert: Callable[[Any], Any] = lambda v: v) -> Check:
     """A check: ``convert(value)`` where ``ok(value)``, else ValueError ``"<name> must <must>, got <value>"``."""
     def check(name: str, value: Any) -> Any:
@@ -57,9 +51,7 @@ def _check(ok: Callable[[Any], bool], must: str, convert: Callable[[Any], Any] =
 
 
 def check_int(minimum: int, maximum: int | None = None) -> Check:
-    allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:,}]"
-    return _check(lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
-                  and (maximum is None or v <= maximum), f"be an integer {allowed}", int)
+    return lambda name, value: _check_int(value, name, minimum, maximum)
 
 
 def check_real(minimum: float = -math.inf, *, positive: bool = False, optional: bool = False) -> Check:
@@ -99,7 +91,6 @@ def config_field(default: Any, help: str, check: Check | None = None, *, cli: st
     Parameters
     ----------
     default : object
-        The default (stored once, here).
     help : str
         Help text (argparse adds the default).
     check : callable (name, value) -> value, optional
@@ -110,7 +101,8 @@ def config_field(default: Any, help: str, check: Check | None = None, *, cli: st
     parse, choices, metavar
         argparse ``type``, ``choices`` (a tuple, or a callable giving it) and ``metavar``.
     """
-    meta = {"help": help, "check": check or check_choice(choices), "cli": cli, "parse": parse, "choices": choices, "metavar": metavar}
+    meta = {"help": help, "check": check or check_choice(choices), "cli": cli, "parse": parse, "choices": choices,
+            "metavar": metavar}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: type(default)(default), metadata=meta, **kwargs)
     return field(default=default, metadata=meta, **kwargs)
@@ -138,12 +130,10 @@ def _parse_optional_float(text: str) -> float | None:
 
 def add_field_arguments(parser: argparse.ArgumentParser, cls: type, *, exclude: Iterable[str] = (),
                         defaults: dict[str, Any] | None = None) -> None:
-    """Add one option per field of dataclass ``cls`` from its metadata (see :func:`config_field`).
+    """Add one option per field of dataclass ``cls`` (destination: the field name) from its metadata.
 
-    Booleans that default to False become flags (``--shift``); the others take a value parsed with the
-    field's ``parse`` (or the default's type) and checked by the parser with the field's own check, so a
-    bad number is a usage error naming the option (``argument --timesteps: must be an integer >= 1, got
-    0``) before anything runs. The option's destination is the field name.
+    Booleans become flags (``--shift``); the others take a value parsed with the field's ``parse`` (or the
+    default's type) and checked by :func:`option_type`, so a bad value is a usage error before anything runs.
     """
     exclude, defaults = set(exclude), dict(defaults or {})
     for f in dataclasses.fields(cls):
@@ -164,8 +154,8 @@ def add_field_arguments(parser: argparse.ArgumentParser, cls: type, *, exclude: 
 
 
 def option_type(parse: Any, name: str, check: Check) -> Any:
-    """An argparse type: ``parse`` the text, then run ``check(name, value)``; a failure is a usage error
-    without the name (argparse names the option): ``argument --runs: must be an integer >= 1, got 0``."""
+    """An argparse type: ``parse`` the text, then ``check(name, value)``; a failure is a usage error naming
+    the option instead of ``name``: ``argument --runs: must be an integer >= 1, got 0``."""
 
     def typed(text: str) -> Any:
         try:
@@ -191,8 +181,7 @@ class EnvConfig:
     """Everything that defines a PSOControl environment; validated once, on construction.
 
     ``backend``, ``device`` and ``dtype`` apply to :class:`pso_env.PSOVectorEnv` (PSOEnv runs numpy in
-    float64). The parameters below are written from the fields' defaults and help texts (as
-    ``train_agent.py --help`` shows them).
+    float64). The parameters below are written from the fields' metadata.
 
     Parameters
     ----------
@@ -259,7 +248,6 @@ class EnvConfig:
             raise ValueError(f"device and dtype apply to backend='torch' only, got device={self.device!r}, "
                              f"dtype={self.dtype!r}")
 
-    # ---------------------------------------------------------------- conversions
     def replace(self, **changes: Any) -> EnvConfig:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
@@ -270,8 +258,7 @@ class EnvConfig:
         Raises
         ------
         ValueError
-            When ``function`` holds a function object: objects cannot be written as JSON; pass names,
-            suites or ``(name, dim, options)`` entries to get a serialisable configuration.
+            When ``function`` holds a function object (give names, suites or entries to serialise).
         """
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["delta_range"] = list(self.delta_range)
@@ -289,11 +276,10 @@ class EnvConfig:
             data = {**data, "function": _from_json_function(data["function"])}
         return cls(**data)
 
-    # ---------------------------------------------------------------- command line
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser, exclude: Iterable[str] = (),
                       defaults: dict[str, Any] | None = None) -> None:
-        """Add an option per field (``--swarm-size``, ``--shift``...), help from the fields' metadata."""
+        """:func:`add_field_arguments` for this class (``--swarm-size``, ``--shift``...)."""
         add_field_arguments(parser, cls, exclude=exclude, defaults=defaults)
 
     @classmethod
@@ -306,7 +292,7 @@ class EnvConfig:
 
 
 def _document_fields(cls: type) -> None:
-    """Fill the ``FIELDS`` mark of ``cls``'s docstring with one numpy-style entry per field."""
+    """Fill the ``FIELDS`` mark of the docstring with one numpy-style entry per field."""
     entries = []
     for f in dataclasses.fields(cls):
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
