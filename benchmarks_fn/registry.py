@@ -53,26 +53,10 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
                  seed: int | None = None, instance: int = 1) -> BenchmarkFunction:
     """Build one benchmark function.
 
-    Parameters
-    ----------
-    name : str
-        A name from :func:`list_functions` (case-insensitive): a paper function such as
-        ``"rastrigin"``, ``"bbob:f15"`` or ``"cec2022:f3"``.
-    dim : int
-        Number of variables. Drop-wave needs 2; BBOB needs >= 2; CEC 2022 needs 10 or 20
-        (also 2 for f1-f5 and f9-f12).
-    shift, rotate, bias, seed
-        Paper functions only: the CEC-style transformation of
-        :class:`~benchmarks_fn.transforms.TransformedFunction`. The same (name, dim, seed) gives the same
-        transformation on every machine.
-    instance : int
-        BBOB instance (>= 1). Must be 1 for paper and CEC 2022 functions.
-
-    Returns
-    -------
-    BenchmarkFunction
-        A :class:`~benchmarks_fn.functions.PaperFunction`, a ``TransformedFunction`` (when shift, rotate
-        or a non-zero bias is asked for) or an :class:`~benchmarks_fn.ioh_wrap.IOHFunction`.
+    ``name`` is one of :func:`list_functions` (case-insensitive). Drop-wave needs ``dim`` 2, BBOB >= 2,
+    CEC 2022 10 or 20 (also 2 for f1-f5 and f9-f12). ``shift``, ``rotate``, ``bias`` and ``seed`` give a
+    paper function the CEC-style form of :class:`~benchmarks_fn.transforms.TransformedFunction` (the same
+    on every machine); ``instance`` is the BBOB instance (1 elsewhere).
 
     Raises
     ------

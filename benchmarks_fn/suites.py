@@ -59,23 +59,11 @@ def get_suite(suite: str, dim: int | Sequence[int] | None = None, *, instance: i
               rotate: bool = False, bias: float = 0.0, seed: int | None = None) -> list[SuiteEntry]:
     """The entries of a named suite.
 
-    Parameters
-    ----------
-    suite : {"paper", "bbob", "cec2022"}
-        ``"paper"``: the ten functions of SPEC section 6 (Drop-wave always at dim 2).
-        ``"bbob"``: the 24 BBOB functions. ``"cec2022"``: the 12 CEC 2022 functions.
-    dim : int, sequence of int, or None
-        Dimension(s); one entry per function and dimension. None means 30 (paper) or 10 (bbob,
-        cec2022). BBOB needs dim >= 2; the cec2022 suite takes 10 and/or 20.
-    instance : int
-        BBOB instance, stored in the options of bbob entries. Must be 1 for the other suites.
-    shift, rotate, bias, seed
-        Paper suite only: stored in the options, see :func:`get_function`.
-
-    Returns
-    -------
-    list of SuiteEntry
-        Build them with :func:`make_functions`.
+    ``"paper"``: the ten functions of SPEC section 6 (Drop-wave always at dim 2); ``"bbob"``: the 24 BBOB
+    functions (dim >= 2); ``"cec2022"``: the 12 CEC 2022 functions (dim 10 and/or 20). One entry per
+    function and dimension of ``dim`` (int, sequence, or None: :data:`DEFAULT_DIMS`). ``instance`` (BBOB
+    only, else 1) and, for the paper suite only, ``shift``, ``rotate``, ``bias`` and ``seed``
+    (:func:`get_function`) are stored in the options. Build the entries with :func:`make_functions`.
     """
     if suite not in SUITES:
         raise unknown_name_error("suite", str(suite), SUITES)
@@ -110,21 +98,9 @@ def split_suite(suite: Sequence[SuiteEntry], test_fraction: float | None = None,
     The split is by function name, so a function present at several dimensions lands entirely on
     one side. Both lists keep the suite's order.
 
-    Parameters
-    ----------
-    suite : sequence of SuiteEntry
-    test_fraction : float, optional
-        Fraction of the distinct names to hold out, in (0, 1); rounded, with at least one name on
-        each side. Chosen by ``numpy.random.default_rng(seed)``. Default 0.25 when ``test_names``
-        is not given either.
-    test_names : sequence of str, optional
-        Exactly these names form the test side (instead of ``test_fraction``).
-    seed : int
-        Seed for the random choice.
-
-    Returns
-    -------
-    train, test : list of SuiteEntry
+    ``test_names`` (names, or a comma-separated string) form the test side exactly; otherwise a fraction
+    ``test_fraction`` (in (0, 1), default 0.25) of the distinct names is held out, rounded with at least
+    one name on each side, chosen by ``numpy.random.default_rng(seed)``. Returns ``(train, test)``.
     """
     entries = [SuiteEntry(*e) for e in suite]
     names = list(dict.fromkeys(e.name for e in entries))
@@ -165,24 +141,11 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
                     instance: int = 1) -> list[SuiteEntry]:
     """Parse a ``--functions`` value into suite entries.
 
-    Parameters
-    ----------
-    functions : str or sequence of str
-        Comma-separated names and/or suite names, e.g. ``"sphere,rastrigin"``, ``"paper"``,
-        ``"bbob:f1,bbob:f15"`` or ``["paper", "bbob"]``. Duplicates are dropped.
-    dim : int or None
-        Dimension for every function. Drop-wave is always built at dim 2. None means 30 for paper
-        functions and 10 for BBOB / CEC 2022.
-    shift, rotate, bias, seed
-        Transformations for paper functions, see :func:`get_function`; an error if the list holds
-        BBOB or CEC 2022 functions.
-    instance : int
-        BBOB instance.
-
-    Raises
-    ------
-    ValueError
-        For an empty list, an unknown name, or a setting the functions do not accept.
+    ``functions`` are comma-separated names and/or suite names (``"sphere,rastrigin"``, ``"paper"``,
+    ``"bbob:f1,bbob:f15"``) or a list of them; duplicates are dropped. ``dim`` applies to every function
+    (Drop-wave is always 2; None: :data:`DEFAULT_DIMS`); ``shift``, ``rotate``, ``bias`` and ``seed``
+    transform paper functions (:func:`get_function`), ``instance`` is the BBOB instance. ValueError for an
+    empty list, an unknown name, or a setting the functions do not accept.
     """
     tokens = [t.strip() for item in ([functions] if isinstance(functions, str) else functions)
               for t in str(item).split(",") if t.strip()]
@@ -212,9 +175,5 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
 
 
 def resolve_functions(functions: str | Sequence[str], dim: int | None = None, **options: Any) -> list[BenchmarkFunction]:
-    """Function objects for a ``--functions`` value: ``make_functions(resolve_entries(functions, dim, **options))``.
-
-    ``options`` are the keyword arguments of :func:`resolve_entries` (``shift``, ``rotate``, ``bias``,
-    ``seed``, ``instance``), which also lists the errors.
-    """
+    """Function objects for a ``--functions`` value: ``make_functions(resolve_entries(...))``."""
     return make_functions(resolve_entries(functions, dim, **options))

@@ -118,25 +118,12 @@ def run_tasks(tasks: Sequence[tuple], *, jobs: int, warm: tuple[Sequence[Any], S
               store: Callable[[Any], None], ready: Callable[[], None] | None = None) -> None:
     """Run ``tasks`` (each ``(callable, *args)``) in this process or ``jobs`` spawned workers.
 
-    Parameters
-    ----------
-    tasks : sequence of tuple
-        The calls to make; their results go to ``store`` in the main process as they finish.
-    jobs : int
-        Worker processes; 1 (or a single task) runs here.
-    warm : (algorithms, functions)
-        What :func:`warm_up` prepares in every process that runs tasks, before the first one.
-    store : callable
-        Called with each result (an exception stops everything: queued tasks are cancelled).
-    ready : callable, optional
-        Called once every process that runs tasks is warm, before the first result is stored (start
-        the progress bar there).
-
-    Notes
-    -----
-    Workers use the spawn start method and ``THREAD_VARIABLES = 1``, and ignore SIGINT: on Ctrl-C (or
-    any exception) the main process terminates them and re-raises. At most ``2 * jobs`` tasks are queued
-    at a time, so results arrive close to the order of ``tasks``.
+    Each result goes to ``store`` in the main process as it finishes (an exception there stops
+    everything). ``jobs`` = 1 (or a single task) runs here. Every process that runs tasks first calls
+    :func:`warm_up` on ``warm`` = (algorithms, functions); ``ready`` is called once all are warm, before
+    the first result is stored. Workers are spawned with ``THREAD_VARIABLES = 1`` and ignore SIGINT: on
+    Ctrl-C (or any exception) the main process terminates them and re-raises. At most ``2 * jobs``
+    tasks are queued at a time, so results arrive close to the order of ``tasks``.
     """
     ready = ready or (lambda: None)
     if jobs == 1 or len(tasks) <= 1:

@@ -22,20 +22,9 @@ from .registry import Algorithm, resolve_algorithms
 
 @dataclass(frozen=True)
 class ProtocolResult:
-    """What :func:`run_protocol` did.
-
-    Attributes
-    ----------
-    out_dir : Path
-    algorithms, functions : list of str
-        Record names of the algorithms and functions of the grid, in order.
-    runs : int
-        Seeds ``0 .. runs - 1``.
-    settings : dict
-        The contents of ``settings.json``.
-    done_before, done_now : int
-        Runs of the grid found already stored, and runs made by this call.
-    """
+    """What :func:`run_protocol` did: the record names of the grid's algorithms and functions in order, its
+    seeds ``0 .. runs - 1``, the contents of ``settings.json``, and the runs of the grid found already stored
+    (``done_before``) and made by this call (``done_now``)."""
 
     out_dir: Path
     algorithms: list[str]
@@ -62,26 +51,21 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     Parameters
     ----------
     algorithms : str or sequence
-        Registry names (comma-separated string or list, see :func:`evaluation.registry.resolve_algorithm`) or
+        Registry names (comma-separated or a list, :func:`evaluation.registry.resolve_algorithms`) or
         :class:`Algorithm` objects.
     functions : str or sequence
-        Function or suite names for ``benchmarks_fn.resolve_functions`` (built with ``dim``, ``shift``
-        and ``rotate``), or function objects.
+        Function or suite names (``benchmarks_fn.resolve_functions`` with ``dim``, ``shift`` and
+        ``rotate``; ``dim`` None: each suite's default), or function objects.
     runs, swarm_size, iterations : int
         Seeds per algorithm and function; particles and iterations of every run.
-    dim : int or None, default 30
-        Dimension for functions given by name (None: each suite's default).
     out_dir : path, optional
-        Output directory (created), see :mod:`evaluation.storage`. Default: named after the functions
-        and settings (:func:`evaluation.storage.default_out_dir`, e.g. ``results/paper-d30-n30-i1000``).
+        Output directory (created, see :mod:`evaluation.storage`); default
+        :func:`evaluation.storage.default_out_dir`, e.g. ``results/paper-d30-n30-i1000``.
     jobs : int, default 1
-        Worker processes (see :func:`evaluation.pool.run_tasks`); the main process writes the results as
-        they complete. Every run uses one BLAS/torch thread, and every process warms up (numba
-        compilation, torch and network loading) before its first timed run.
+        Worker processes (:func:`evaluation.pool.run_tasks`: one BLAS/torch thread per run, every
+        process warmed up before its first timed run).
     checkpoint_every : int, default 10
         Spacing of the stored curves in iterations.
-    shift, rotate : bool, default False
-        Transformations of functions given by name; stored in ``settings.json``.
     progress : bool, default True
         Show a tqdm bar over the runs with the last finished algorithm and function.
     settings : mapping, optional

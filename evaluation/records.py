@@ -58,8 +58,7 @@ class RunRecord:
     best_value : float
         Best objective value found.
     error : float or None
-        ``max(best_value - f*, 0)`` when the optimum ``f*`` is known, else None: never negative, also
-        where rounding computes values below f* (float32 Schwefel).
+        ``max(best_value - f*, 0)`` when f* is known (rounding can compute values below f*), else None.
     curve : list of float
         Best-so-far value at iterations 0, k, 2k, ... and the last one (k = ``checkpoint_every``).
         For optimisers that do not work in PSO iterations (CMA-ES, random search) iteration t means
@@ -72,7 +71,7 @@ class RunRecord:
     extra : dict
         Optional details such as parameter or state trajectories (one value per iteration).
     nonfinite : int
-        Objective values of the run that were NaN or +-inf (taken as +inf, the worst value).
+        Objective values that were NaN or +-inf (taken as +inf, the worst value).
     """
 
     algorithm: str

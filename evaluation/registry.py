@@ -55,16 +55,9 @@ _ALL_STATIC = ["static:" + "".join(p) for p in itertools.product("0123", repeat=
 class Algorithm:
     """A named, picklable runner for one algorithm of the registry.
 
-    Attributes
-    ----------
-    name : str
-        The name every record of this algorithm carries (``RunRecord.algorithm``), e.g. ``"APSO"``,
-        ``"DQNPSO-pretrained"`` or ``"agent:my_agent"``.
-    kind : str
-        ``"variant"``, ``"cmaes"``, ``"random-search"``, ``"pretrained"``, ``"dqnpso-online"``,
-        ``"agent"``, ``"random-policy"`` or ``"static"``.
-    arg : str or None
-        The variant's name, the agent's absolute path or the four static actions.
+    ``name`` is the record name (the module docstring's last column), ``kind`` the registry kind
+    (``"variant"``, ``"agent"``, ``"static"`` or a key of the other rows: ``"cmaes"``, ...) and ``arg``
+    the variant's name, the agent's absolute path or the four static actions.
     """
 
     name: str
@@ -86,13 +79,8 @@ class Algorithm:
         return dataclasses.replace(record, algorithm=self.name, function=function_name(function))
 
     def controller(self) -> Any:
-        """A controller for one run (see :mod:`evaluation.runner`); networks are loaded once per process.
-
-        Raises
-        ------
-        ValueError
-            For CMA-ES and random search, which are not PSO controllers.
-        """
+        """A controller for one run (networks are loaded once per process); ValueError for CMA-ES and random
+        search, which are not PSO controllers."""
         if self.kind in _OWN_RUNS:
             raise ValueError(f"{self.name} is not a PSO controller")
         from agents.controller import PolicyController, RandomPolicy, RuleController, StaticPolicy
@@ -117,7 +105,6 @@ _LOADED: dict[tuple[str, str | None], Any] = {}
 
 
 def _loaded(algorithm: Algorithm) -> Any:
-    """The policy of ``pretrained`` or ``agent:PATH``, read from disk once per process."""
     key = (algorithm.kind, algorithm.arg)
     if key not in _LOADED:
         from agents.models import load_agent, load_pretrained
@@ -150,8 +137,7 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
         A name of :func:`list_algorithms` (case, ``-``, ``_`` and spaces ignored), ``agent:PATH`` or
         ``static:ABCD`` (four digits 0-3: the action for each Viterbi state).
     check : bool, default True
-        Load networks now (``agent:PATH``, ``pretrained``; import ``agents.online`` for
-        ``dqnpso-online``), so an unreadable file fails here rather than in the middle of a run.
+        Load networks and modules now, so an unreadable file fails here rather than in the middle of a run.
 
     Raises
     ------
@@ -200,9 +186,8 @@ def _check_loadable(algorithm: Algorithm) -> None:
 
 
 def resolve_algorithms(names: str | Sequence[str | Algorithm], *, check: bool = True) -> list[Algorithm]:
-    """Algorithms for a comma-separated string or a list of names, in order, duplicates dropped.
-
-    :class:`Algorithm` objects in the list are taken as they are.
+    """Algorithms for a comma-separated string or a list of names or :class:`Algorithm` objects, in order,
+    duplicates dropped.
 
     Raises
     ------

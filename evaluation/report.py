@@ -159,13 +159,8 @@ def plot_convergence(curves: Curves, algorithms: Sequence[str], functions: Seque
     """Figure 5 layout: median best error against iterations with the interquartile band, log y.
 
     Writes ``convergence_<function>.png`` per function and ``convergence.png`` with all functions as
-    panels and one legend above them. Errors are clipped to :data:`LOG_FLOOR`; where f* is unknown the
-    raw best values are drawn on a linear scale.
-
-    Returns
-    -------
-    list of str
-        The file names written (per-function ones first, the panel figure last).
+    panels and one legend above them, and returns those names (the panel figure last). Errors are
+    clipped to :data:`LOG_FLOOR`; where f* is unknown the raw best values are drawn on a linear scale.
     """
     plt, out = _pyplot(), Path(out_dir)
     colors = _colors(algorithms, reference)
@@ -234,32 +229,14 @@ def plot_cpu_time(rows: Sequence[Mapping[str, Any]], algorithms: Sequence[str], 
 def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
                  algorithms: Sequence[str] | None = None, functions: Sequence[str] | None = None,
                  runs: int | None = None, alpha: float = stats.ALPHA) -> Path:
-    """Write ``summary.csv``, ``report.md`` and the figures for the runs stored in ``out_dir``.
+    """Write ``summary.csv``, ``report.md`` (its path is returned) and the figures for the runs stored in
+    ``out_dir`` (an output directory of :func:`evaluation.run_protocol`), removing per-function
+    convergence figures of an earlier report that this one does not show.
 
-    Per-function convergence figures of an earlier report that this one does not show are removed.
-
-    Parameters
-    ----------
-    out_dir : path
-        An output directory of :func:`evaluation.run_protocol`.
-    reference : str, optional
-        Record name of the algorithm the tests compare against (default: the first algorithm).
-    algorithms, functions : sequence of str, optional
-        Record names to report, in order (default: all stored, sorted by name).
-    runs : int, optional
-        Report seeds ``0 .. runs - 1`` only (default: all stored).
-    alpha : float, default 0.05
-        Significance level of the tests.
-
-    Returns
-    -------
-    Path
-        The path of ``report.md``.
-
-    Raises
-    ------
-    ValueError
-        When no run is stored or the reference has no runs.
+    ``algorithms`` and ``functions`` are the record names to report, in order (default: all stored, sorted
+    by name); ``reference`` the one the tests at level ``alpha`` compare against (default: the first);
+    ``runs`` limits the report to seeds ``0 .. runs - 1``. ValueError when no run is stored or the
+    reference has none.
     """
     out = Path(out_dir)
     rows, curves = load_results(out)

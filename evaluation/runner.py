@@ -82,32 +82,11 @@ def run(controller: Controller, function: Any, *, swarm_size: int = 30, iteratio
         checkpoint_every: int = 10, algorithm: str | None = None) -> RunRecord:
     """One PSO run of ``iterations`` iterations driven by ``controller``; its record.
 
-    Parameters
-    ----------
-    controller : Controller
-        See the module docstring; started afresh, so one controller serves many runs in turn.
-    function : object
-        The objective (``dim``, ``lower``, ``upper``, ``evaluate``; see ``benchmarks_fn``).
-    swarm_size, iterations : int, default 30, 1000
-        Particles N (at least 2) and iterations T (at least 0; fewer when the controller ends the run early).
-    seed : int, default 0
-        Seeds the run: the same seed gives the same record bit for bit (times aside).
-    checkpoint_every : int, default 10
-        Spacing of the record's curve (at least 1).
-    algorithm : str, optional
-        Name for the record; default ``controller.name``.
-
-    Returns
-    -------
-    RunRecord
-        Curve from the swarm's best-so-far history; ``cpu_seconds`` and ``wall_seconds`` cover
-        ``start`` and every ``step``; ``extra`` is ``controller.trace()``; ``nonfinite`` the swarm's
-        count of non-finite objective values.
-
-    Raises
-    ------
-    ValueError
-        For bad settings (:func:`check_run_settings`, before anything runs).
+    The controller is started afresh, so one serves many runs in turn; the same ``seed`` gives the same
+    record bit for bit (times aside). ``swarm_size`` N >= 2, ``iterations`` T >= 0 (fewer when the
+    controller ends the run early) and ``checkpoint_every`` >= 1 are checked before anything runs
+    (ValueError). The record is named ``algorithm`` (default ``controller.name``); its times cover
+    ``start`` and every ``step``, its ``extra`` is ``controller.trace()``.
     """
     check_run_settings(swarm_size, iterations, checkpoint_every)
     with measured() as clock:

@@ -3,18 +3,15 @@
 Output directory of :func:`evaluation.run_protocol`
 ---------------------------------------------------
 ``settings.json``
-    The settings every run shares (swarm size, iterations, dimension, transformations, checkpoint
-    spacing, package version, plus the caller's ``settings``), written before the first run. A
-    later call with other settings is refused.
+    The settings every run shares (:func:`protocol_settings`), written before the first run. A later
+    call with other settings is refused.
 ``runs.csv``
-    One row per finished run, appended and flushed as the run ends: the columns of
-    :data:`RUN_COLUMNS` (:meth:`RunRecord.to_row` without the ``extra_*`` columns, whose scalar
-    values are kept as one JSON object in the ``extra`` column so the header never changes; so is the
-    run's count of non-finite objective values, ``nonfinite``, where it is not 0).
+    One row per finished run, appended as it ends: :meth:`RunRecord.to_row` with the scalar
+    ``extra_*`` entries (and ``nonfinite`` where it is not 0) as one JSON object in the ``extra``
+    column, so the header (:data:`RUN_COLUMNS`) never changes.
 ``curves.jsonl.gz``
     One JSON object per finished run (``algorithm``, ``function``, ``seed``, ``checkpoint_every``,
-    ``optimum`` and the best-so-far ``curve``), each appended as its own gzip member (a file of
-    concatenated members is one valid gzip stream).
+    ``optimum`` and the best-so-far ``curve``), each appended as its own gzip member.
 
 A run counts as done when both its row and its curve are stored: the curve is written first, the row
 second. A kill at any moment loses at most the runs in flight: a torn last line or gzip member is
@@ -107,7 +104,6 @@ def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> N
 
 
 def _format_row(record: RunRecord) -> str:
-    """The ``runs.csv`` line of a record (``extra`` as the module docstring says)."""
     row = record.to_row()
     cells = {c: row.get(c) for c in RUN_COLUMNS}
     extra = {k[len("extra_") :]: v for k, v in row.items() if k.startswith("extra_")}
@@ -172,16 +168,9 @@ def _gzip_member(entries: Iterable[dict[str, Any]]) -> bytes:
 
 
 def load_results(out_dir: str | os.PathLike) -> tuple[list[dict[str, Any]], dict[RunKey, dict[str, Any]]]:
-    """The complete runs of an output directory (read-only).
-
-    Returns
-    -------
-    rows : list of dict
-        Typed ``runs.csv`` rows (see :data:`RUN_COLUMNS`; ``error`` is None where f* is unknown) of the
-        runs that also have a curve, in file order, the first of any duplicates.
-    curves : dict
-        ``(algorithm, function, seed) -> {"curve", "checkpoint_every", "optimum", ...}`` for those runs.
-    """
+    """The complete runs of an output directory (read-only): typed ``runs.csv`` rows (``error`` None where
+    f* is unknown) of the runs that also have a curve, in file order, the first of any duplicates; and
+    their curves, ``(algorithm, function, seed) -> {"curve", "checkpoint_every", "optimum", ...}``."""
     rows, curves, _ = read_store(Path(out_dir))
     return rows, curves
 
@@ -280,17 +269,9 @@ def agent_digest(path: str | os.PathLike) -> str:
 
 
 def check_agents(out: Path, agents: Mapping[str, str]) -> None:
-    """Refuse ``agent:NAME`` runs into ``out`` when its stored runs of that name came from another agent.
-
-    ``agents`` maps names to agent directories. Two directories of the same base name, or one agent
-    retrained in place, would otherwise be reported as one algorithm. Records the agents in
-    :data:`AGENTS_FILE` (call after every other check).
-
-    Raises
-    ------
-    ValueError
-        Naming the algorithm, the stored path and the new one.
-    """
+    """Refuse (ValueError) ``agent:NAME`` runs into ``out`` when its stored runs of that name came from
+    another agent (``agents``: names to directories): two directories of one base name, or one agent
+    retrained in place. Records the agents in :data:`AGENTS_FILE` (call after every other check)."""
     path = out / AGENTS_FILE
     known = json.loads(path.read_text()) if path.exists() else {}
     current = {name: {"path": str(src), "sha256": agent_digest(src)} for name, src in agents.items()}

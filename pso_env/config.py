@@ -36,7 +36,6 @@ def _bound_modes() -> tuple[str, ...]:
     return BOUND_MODES
 
 
-# ------------------------------------------------------------------------------------------ checks
 # A check takes (name, value) and returns the stored value or raises ValueError naming the field.
 Check = Callable[[str, Any], Any]
 
@@ -86,21 +85,10 @@ def config_field(default: Any, help: str, check: Check | None = None, *, cli: st
                  parse: Callable | None = None,
                  choices: Sequence[str] | Callable[[], Sequence[str]] | None = None, metavar: str | None = None,
                  **kwargs: Any) -> Any:
-    """A dataclass field carrying what validation and argparse need.
-
-    Parameters
-    ----------
-    default : object
-    help : str
-        Help text (argparse adds the default).
-    check : callable (name, value) -> value, optional
-        Validates and normalises the value; raises ValueError naming the field. Default:
-        :func:`check_choice` of ``choices``.
-    cli : str or None, default ""
-        Option name; "" derives ``--field-name``, None leaves the field off the command line.
-    parse, choices, metavar
-        argparse ``type``, ``choices`` (a tuple, or a callable giving it) and ``metavar``.
-    """
+    """A dataclass field with a ``help`` text and a ``check`` (name, value) -> value that validates and
+    normalises it (raising ValueError naming the field; default :func:`check_choice` of ``choices``).
+    ``cli`` is the option name ("": ``--field-name``; None: none); ``parse``, ``choices`` (a tuple, or a
+    callable giving it) and ``metavar`` go to argparse."""
     meta = {"help": help, "check": check or check_choice(choices), "cli": cli, "parse": parse, "choices": choices,
             "metavar": metavar}
     if isinstance(default, (list, dict)):
@@ -175,7 +163,6 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
     return {f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls) if hasattr(namespace, f.name)}
 
 
-# ------------------------------------------------------------------------------------------ EnvConfig
 @dataclass(frozen=True)
 class EnvConfig:
     """Everything that defines a PSOControl environment; validated once, on construction.

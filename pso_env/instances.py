@@ -16,19 +16,11 @@ def _is_function_object(obj: Any) -> bool:
 class InstanceSet:
     """Functions to run episodes on, given by name, suite, entry or object.
 
-    Parameters
-    ----------
-    spec : str, function object, (name, dim, options) entry, or a list of them
-        Names use ``dim``; a suite name (``"paper"``, ``"bbob"``, ``"cec2022"``) expands to its entries
-        (:func:`benchmarks_fn.get_suite`), which carry their own dimensions.
-    dim : int
-        Dimension for functions given by name (>= 1; checked by :class:`pso_env.EnvConfig`).
-    shift, rotate : bool
-        Give paper functions named here their CEC-style form with a fresh transformation per episode,
-        seeded from the environment (suite functions are transformed by their suite already; function
-        objects are used as they are).
-    order : {"random", "round_robin"}
-        How :meth:`pick` chooses the next function (checked by :class:`pso_env.EnvConfig`).
+    ``spec`` is a name (built at ``dim``), a suite name (its entries, :func:`benchmarks_fn.get_suite`,
+    carry their own dimensions), a function object, a ``(name, dim, options)`` entry, or a list of them.
+    With ``shift`` or ``rotate``, paper functions named here get a fresh CEC-style transformation per
+    episode, seeded from the environment. ``order`` (``"random"`` or ``"round_robin"``) is how
+    :meth:`pick` chooses. ``dim`` and ``order`` are checked by :class:`pso_env.EnvConfig`.
 
     Raises
     ------
@@ -86,19 +78,10 @@ class InstanceSet:
         self._next = 0
 
     def pick(self, rng: np.random.Generator, transform_seed: int, choice: Any = None) -> Any:
-        """The function of the next episode.
-
-        Parameters
-        ----------
-        rng : numpy.random.Generator
-            Draws the index when the order is random (only when there are several functions).
-        transform_seed : int
-            Seed of the CEC-style transformation, for entries that get a fresh one per episode.
-        choice : None, int, str or function object
-            An explicit choice (``reset(options={"function": ...})``): an index into the set, a name
-            (one of the set's, or any name :func:`benchmarks_fn.get_function` knows, built at this
-            set's ``dim``), or a function object.
-        """
+        """The function of the next episode: drawn with ``rng`` (random order), the next (round robin), or
+        the explicit ``choice`` of ``reset(options={"function": ...})``: an index into the set, a name (the
+        set's, or any other built at its ``dim``) or a function object. ``transform_seed`` seeds a fresh
+        CEC-style transformation."""
         if choice is not None:
             if _is_function_object(choice):
                 return choice
