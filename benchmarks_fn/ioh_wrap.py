@@ -23,30 +23,13 @@ CEC2022_HYBRID = (6, 7, 8)
 BBOB_MIN_DIM = 2
 
 
-def allowed_dims(suite: str, fid: int) -> tuple[int, ...] | None:
-    """Dimensions a suite function accepts: a tuple, or None for "any dim >= 2" (BBOB)."""
-    return None if suite == "bbob" else (10, 20) if fid in CEC2022_HYBRID else CEC2022_DIMS
-
-
 class IOHFunction(BenchmarkFunction):
     """One BBOB or CEC 2022 problem of ``ioh``, evaluated in batches.
 
-    Parameters
-    ----------
-    suite : {"bbob", "cec2022"}
-    fid : int
-        Function number within the suite (1..24 for BBOB, 1..12 for CEC 2022).
-    dim : int
-        Number of variables: >= 2 for BBOB; 10 or 20 for CEC 2022 (also 2 except f6-f8).
-    instance : int
-        BBOB instance (>= 1), which fixes the shift, rotation and f*. ioh's CEC 2022 problems have a
-        single instance, so only 1 is accepted there.
-
-    Notes
-    -----
-    Values include the suite's f* (``optimum_value``). Points outside the box are evaluated (no
-    penalty), like the paper functions. Pickling sends only (suite, fid, dim, instance) and rebuilds
-    the ioh problem.
+    ``fid`` is the function number in ``suite`` ("bbob": 1..24, ``dim`` >= 2; "cec2022": 1..12, ``dim``
+    10 or 20, also 2 except f6-f8). ``instance`` is the BBOB instance (>= 1: fixes the shift, rotation
+    and f*); ioh's CEC 2022 problems have one (1). Values include the suite's f* (``optimum_value``);
+    points outside the box are evaluated (no penalty). Pickling rebuilds the ioh problem.
     """
 
     def __init__(self, suite: str, fid: int, dim: int, instance: int = 1) -> None:
@@ -58,10 +41,10 @@ class IOHFunction(BenchmarkFunction):
         dim = check_int(dim, "dim")
         instance = check_int(instance, "instance")
         name = f"{suite}:f{fid}"
-        dims = allowed_dims(suite, fid)
-        if dims is None and dim < BBOB_MIN_DIM:
+        dims = (10, 20) if fid in CEC2022_HYBRID else CEC2022_DIMS  # CEC 2022's; BBOB takes any dim >= 2
+        if suite == "bbob" and dim < BBOB_MIN_DIM:
             raise ValueError(f"dim must be >= {BBOB_MIN_DIM} for {name!r}, got {dim}")
-        if dims is not None and dim not in dims:
+        if suite == "cec2022" and dim not in dims:
             raise ValueError(f"dim must be one of {dims} for {name!r} (as CEC 2022 defines it), got {dim}")
         if suite == "cec2022" and instance != 1:
             raise ValueError(f"instance must be 1 for {name!r} (ioh's CEC 2022 problems have one instance)")

@@ -26,12 +26,8 @@ def random_orthogonal(dim: int, rng: np.random.Generator) -> FloatArray:
 
 
 def transform_streams(base_name: str, dim: int, seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """Independent generators for the shift and for the rotation of one (function, dim, seed).
-
-    The function name (via CRC-32, stable across machines unlike ``hash``) and dim enter the seed,
-    so one seed gives different functions different shifts; the shift does not depend on whether
-    a rotation is also drawn.
-    """
+    """Independent generators for the shift and the rotation of one (function, dim, seed); the name enters
+    through CRC-32 (stable across machines, unlike ``hash``), so one seed shifts functions differently."""
     s_shift, s_rot = np.random.SeedSequence([seed, zlib.crc32(base_name.encode()), dim]).spawn(2)
     return np.random.default_rng(s_shift), np.random.default_rng(s_rot)
 
@@ -39,23 +35,11 @@ def transform_streams(base_name: str, dim: int, seed: int) -> tuple[np.random.Ge
 class TransformedFunction(BenchmarkFunction):
     """f(M (x - o) + x0) + bias for a plain function f with minimiser x0.
 
-    Parameters
-    ----------
-    base : BenchmarkFunction
-        The plain function; it must know its ``optimum_x`` and ``optimum_value``.
-    shift : bool
-        Move the optimum to o, drawn uniformly from the inner 80% of the box. Without shift o = x0.
-    rotate : bool
-        Use a random orthogonal M; without rotation M = I.
-    bias : float
-        Added to every value: f* becomes ``base.optimum_value + bias``.
-    seed : int or None
-        Seed for o and M; None means :data:`DEFAULT_SEED` (0), so results are reproducible.
-
-    Notes
-    -----
-    The box stays the plain one. With a rotation, M (x - o) + x0 may leave the plain box for x
-    inside it, as in the CEC suites.
+    ``base`` must know its ``optimum_x`` and ``optimum_value``. ``shift`` draws o uniformly from the
+    inner 80% of the box (else o = x0); ``rotate`` draws a random orthogonal M (else M = I); ``bias`` is
+    added to every value (f* becomes ``base.optimum_value + bias``); ``seed`` (None:
+    :data:`DEFAULT_SEED`) seeds o and M. The box stays the plain one: with a rotation, M (x - o) + x0
+    may leave it for x inside it, as in the CEC suites.
     """
 
     def __init__(self, base: BenchmarkFunction, shift: bool = False, rotate: bool = False, bias: float = 0.0,

@@ -1,13 +1,9 @@
 """Where runs execute: thread limits, warm-up before timing, and the pool of worker processes.
 
-Everything the project does about threads is here. Each run is timed in one thread
-(:func:`single_threaded`, entered by the run loop around every run), and worker processes start with
-``OMP_NUM_THREADS=1`` and the like, so that BLAS and OpenMP pools are never sized for the machine.
-
-Before anything is timed, every process that runs algorithms calls :func:`warm_up`: each numba kernel
-is compiled or read from its cache, torch and the networks are loaded, and each objective is evaluated
-once, so that no CPU time in a report includes compilation (issue 12, item 4), and the progress bar
-starts after the warm-up of every worker, so its first estimate does not include it either.
+Everything the project does about threads is here: each run is timed in one thread
+(:func:`single_threaded`), and worker processes start with ``OMP_NUM_THREADS=1`` and the like. Every
+process that runs algorithms first calls :func:`warm_up` (numba compilation, torch and networks, each
+objective once), so that no CPU time in a report, nor the progress bar's first estimate, includes it.
 """
 
 from __future__ import annotations
@@ -94,11 +90,8 @@ def _init_worker(parent: int, algorithms: Sequence[Any], functions: Sequence[Any
 
 @contextlib.contextmanager
 def _children_ignore_sigint() -> Iterator[None]:
-    """Processes started inside ignore SIGINT for life (an ignored signal stays ignored through exec).
-
-    Ctrl-C reaches the whole foreground process group; only the main process handles it (it stops the
-    workers and reports what was saved). A Ctrl-C during the few milliseconds of the start is lost.
-    """
+    """Processes started inside ignore SIGINT (Ctrl-C reaches the whole process group; the main process
+    stops the workers and reports what was saved). A Ctrl-C during the start's milliseconds is lost."""
     if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
         yield
         return

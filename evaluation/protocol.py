@@ -67,7 +67,7 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     checkpoint_every : int, default 10
         Spacing of the stored curves in iterations.
     progress : bool, default True
-        Show a tqdm bar over the runs with the last finished algorithm and function.
+        Show a tqdm bar over the runs.
     settings : mapping, optional
         Further entries for ``settings.json`` (compared like the others on a later call).
     on_record : callable, optional

@@ -49,29 +49,13 @@ def checkpoint_curve(history: np.ndarray, checkpoint_every: int) -> list[float]:
 class RunRecord:
     """The outcome of one optimisation run.
 
-    Attributes
-    ----------
-    algorithm, function : str
-        Names of the optimiser (``"APSO"``, ``"CMA-ES"``) and of the objective function.
-    dim, seed : int
-        Dimension D; seed of the run's only random source.
-    best_value : float
-        Best objective value found.
-    error : float or None
-        ``max(best_value - f*, 0)`` when f* is known (rounding can compute values below f*), else None.
-    curve : list of float
-        Best-so-far value at iterations 0, k, 2k, ... and the last one (k = ``checkpoint_every``).
-        For optimisers that do not work in PSO iterations (CMA-ES, random search) iteration t means
-        ``swarm_size * (t + 1)`` evaluations, the count a plain PSO has used after t iterations.
-    checkpoint_every, evaluations : int
-        Spacing k of the curve in iterations; function evaluations used.
-    cpu_seconds, wall_seconds : float
-        Process CPU time of the run (``time.process_time``; counts every thread) and wall-clock time
-        (``time.perf_counter``).
-    extra : dict
-        Optional details such as parameter or state trajectories (one value per iteration).
-    nonfinite : int
-        Objective values that were NaN or +-inf (taken as +inf, the worst value).
+    ``algorithm`` and ``function`` are names (``"APSO"``, ``"rastrigin"``), ``seed`` the run's only random
+    source. ``error`` is ``max(best_value - f*, 0)`` where f* is known (rounding can compute values below
+    f*), else None. ``curve`` holds the best-so-far value at iterations 0, k, 2k, ... and the last
+    (k = ``checkpoint_every``); for CMA-ES and random search iteration t means ``swarm_size * (t + 1)``
+    evaluations, the count a plain PSO has used after t iterations. ``cpu_seconds`` is process CPU time
+    (every thread), ``wall_seconds`` wall-clock time. ``extra`` holds optional details such as parameter
+    or state trajectories; ``nonfinite`` counts objective values that were NaN or +-inf (taken as +inf).
     """
 
     algorithm: str
@@ -104,12 +88,9 @@ def make_record(function: Any, history: np.ndarray, *, algorithm: str, seed: int
                 nonfinite: int = 0) -> RunRecord:
     """The :class:`RunRecord` of a finished run on ``function`` (the one place records are made).
 
-    ``history`` (shape (T + 1,)) is the best-so-far value after initialisation and after each
-    iteration, checkpointed into the curve; ``best_value`` defaults to ``history[-1]`` (CMA-ES with an
-    explicit budget evaluates past the last iteration). ``function`` gives the record's name, dimension
-    and error (``name``, ``dim``, ``optimum_value``); the other arguments are the record's fields. A
-    run with non-finite objective values warns (RuntimeWarning; one text per function, so Python's
-    default filter shows it once per function and process).
+    ``history`` is :func:`checkpoint_curve`'s; ``best_value`` defaults to ``history[-1]`` (CMA-ES with an
+    explicit budget evaluates past the last iteration). Non-finite values warn (RuntimeWarning, one
+    text per function, so shown once per function and process).
     """
     if nonfinite:
         warnings.warn(f"function {function_name(function)!r} returned non-finite values (NaN or +-inf), taken as "

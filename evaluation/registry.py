@@ -131,19 +131,10 @@ def _unknown(name: str) -> ValueError:
 def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
     """The :class:`Algorithm` for a registry name.
 
-    Parameters
-    ----------
-    name : str
-        A name of :func:`list_algorithms` (case, ``-``, ``_`` and spaces ignored), ``agent:PATH`` or
-        ``static:ABCD`` (four digits 0-3: the action for each Viterbi state).
-    check : bool, default True
-        Load networks and modules now, so an unreadable file fails here rather than in the middle of a run.
-
-    Raises
-    ------
-    ValueError
-        For an unknown name (with close matches), a bad ``static:`` code, or an agent or module that
-        cannot be loaded.
+    ``name`` is one of :func:`list_algorithms` (case, ``-``, ``_`` and spaces ignored), ``agent:PATH`` or
+    ``static:ABCD`` (four digits 0-3: the action for each Viterbi state). ``check`` loads networks and
+    modules now, so an unreadable file fails here rather than in the middle of a run. ValueError for an
+    unknown name (with close matches), a bad ``static:`` code, or what cannot be loaded.
     """
     from agents.baselines import _key, list_variants
 

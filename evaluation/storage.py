@@ -81,13 +81,7 @@ def read_settings(out: Path) -> dict[str, Any]:
 
 
 def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> None:
-    """Refuse an output directory whose ``settings.json`` differs from ``settings``.
-
-    Raises
-    ------
-    ValueError
-        Naming every setting that differs, with both values.
-    """
+    """Refuse (ValueError naming every difference) an output directory whose ``settings.json`` differs."""
     path = Path(out_dir) / SETTINGS_FILE
     if not path.exists():
         return

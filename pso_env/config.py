@@ -240,13 +240,8 @@ class EnvConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-safe dict (``delta_range`` as a list).
-
-        Raises
-        ------
-        ValueError
-            When ``function`` holds a function object (give names, suites or entries to serialise).
-        """
+        """The fields as a JSON-safe dict (``delta_range`` as a list); ValueError when ``function`` holds a
+        function object (give names, suites or entries to serialise)."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["delta_range"] = list(self.delta_range)
         out["function"] = _json_function(self.function)
