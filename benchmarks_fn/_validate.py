@@ -31,11 +31,8 @@ def check_finite(value: object, param: str) -> float:
 
 
 def check_box(lower: object, upper: object, name: str) -> None:
-    """Raise ValueError unless the box of ``name`` has finite bounds, ``lower < upper`` and a finite width.
-
-    ``lower`` and ``upper`` are float arrays of one shape. A width ``upper - lower`` that overflows
-    (a box of +-1e308) would make every position and velocity of a swarm infinite.
-    """
+    """Raise ValueError unless the box of ``name`` has finite bounds, ``lower < upper`` and a finite width
+    (an overflowing width, a box of +-1e308, would make every position and velocity of a swarm infinite)."""
     import numpy as np
 
     lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)

@@ -1,9 +1,9 @@
 """Evaluation of PSO controllers: the run loop, the algorithm registry, storage, workers, statistics, report.
 
-One run of any controller is :func:`run` (the controller protocol: :mod:`evaluation.runner`), giving a
-:class:`RunRecord`; :func:`run_protocol` makes every algorithm x function x seed of a comparison into a
-resumable output directory (:mod:`evaluation.storage`; workers: :mod:`evaluation.pool`), and
-:func:`write_report` summarises it (:mod:`evaluation.stats`). Names are imported on first use (PEP 562).
+:func:`run` makes one run of any controller (:mod:`evaluation.runner`) into a :class:`RunRecord`;
+:func:`run_protocol` makes every algorithm x function x seed of a comparison into a resumable output
+directory (:mod:`evaluation.storage`), and :func:`write_report` summarises it. Names are imported on
+first use (PEP 562).
 """
 
 from pso_env import lazy_exports

@@ -26,10 +26,7 @@ def function_name(function: Any) -> str:
 def function_optimum(function: Any) -> float | None:
     """The known optimum value ``f*`` of a function object (``optimum_value``), or None when unknown."""
     value = getattr(function, "optimum_value", None)
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+    return None if value is None or not math.isfinite(float(value)) else float(value)
 
 
 def checkpoint_curve(history: np.ndarray, checkpoint_every: int) -> list[float]:

@@ -120,14 +120,6 @@ def list_algorithms() -> list[str]:
     return [*list_variants(), *_SPECIAL, "agent:PATH", "static:ABCD", "static:all"]
 
 
-def _unknown(name: str) -> ValueError:
-    allowed = list_algorithms()
-    by_lower = {a.lower(): a for a in allowed}
-    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
-    hint = f" Did you mean: {', '.join(by_lower[c] for c in close)}?" if close else ""
-    return ValueError(f"unknown algorithm {name!r}.{hint} Known: {', '.join(allowed)}")
-
-
 def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
     """The :class:`Algorithm` for a registry name.
 
@@ -153,7 +145,10 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
         known = {_key(a): Algorithm(label, kind) for kind, (aliases, label) in _SPECIAL.items() for a in (*aliases, label)}
         known.update({_key(v): Algorithm(v, "variant", v) for v in list_variants()})
         if _key(name) not in known:
-            raise _unknown(name)
+            by_lower = {a.lower(): a for a in list_algorithms()}
+            close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+            hint = f" Did you mean: {', '.join(by_lower[c] for c in close)}?" if close else ""
+            raise ValueError(f"unknown algorithm {name!r}.{hint} Known: {', '.join(by_lower.values())}")
         algorithm = known[_key(name)]
     if check:
         _check_loadable(algorithm)

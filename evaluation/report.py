@@ -319,13 +319,9 @@ def _seed_text(seeds: Sequence[int]) -> str:
 
 def console_summary(out_dir: str | os.PathLike, *, reference: str, algorithms: Sequence[str],
                     functions: Sequence[str]) -> str:
-    """A table for a terminal, one row per algorithm, however many functions: average rank, t-test counts, CPU.
-
-    Rows are sorted by the average rank of the mean final value (as in ``report.md``); the t-test
-    column counts the functions where ``reference`` is significantly better (+1), not different (0)
-    or worse (-1) than the row's algorithm (Table 4). The width is the longest algorithm name plus 45
-    columns; the full tables are in ``report.md``. Reads ``summary.csv`` written by :func:`write_report`.
-    """
+    """A terminal table from ``summary.csv`` (:func:`write_report`), one row per algorithm by average rank:
+    the rank, the t-test counts of Table 4 (+1: ``reference`` significantly better, 0, -1) and the CPU
+    seconds per run; as wide as the longest algorithm name plus 45 columns."""
     with open(Path(out_dir) / "summary.csv", newline="") as f:
         cells = {(r["function"], r["algorithm"]): r for r in csv.DictReader(f)}
     means = {f: {a: np.array([float(cells[(f, a)]["mean"] or "nan")]) for a in algorithms if (f, a) in cells}

@@ -14,15 +14,11 @@ record name) and three methods:
 ``trace() -> dict``
     What the record's ``extra`` keeps: per-iteration trajectories (lists) and scalars.
 
-Implementations: :class:`agents.controller.RuleController` (every hand-designed variant of
-:mod:`agents.variants` and :mod:`agents.apso` through its ``ParameterRule``),
-:class:`agents.controller.PolicyController` (anything with Stable-Baselines3's ``predict``:
-``StaticPolicy``, ``RandomPolicy``, ``LoadedPolicy`` of a saved DQN or SB3 model) and
-:class:`agents.online.OnlineDQNController` (DQNPSO learning during the run).
-
+Implementations: :class:`agents.controller.RuleController` (every hand-designed variant through its
+``ParameterRule``), :class:`agents.controller.PolicyController` (anything with Stable-Baselines3's
+``predict``) and :class:`agents.online.OnlineDQNController` (DQNPSO learning during the run).
 :func:`run` drives any of them. CMA-ES and random search (:mod:`agents.baselines`) are not PSO runs;
-they time themselves with :func:`measured` and build their record with
-:func:`evaluation.records.make_record`, like :func:`run`.
+they time themselves with :func:`measured` and build their record with ``make_record``, like :func:`run`.
 """
 
 from __future__ import annotations
@@ -64,11 +60,8 @@ def check_run_settings(swarm_size: Any, iterations: Any, checkpoint_every: Any, 
 
 @contextlib.contextmanager
 def measured() -> Iterator[SimpleNamespace]:
-    """Time the block single-threaded (see :func:`single_threaded`); ``.cpu`` and ``.wall`` seconds after it.
-
-    ``cpu`` is process CPU time (every thread), ``wall`` the wall clock. The thread limits are set
-    before the clocks start; warm-up belongs before the block (:func:`evaluation.pool.warm_up`).
-    """
+    """Time the block single-threaded: ``.cpu`` (process CPU time, every thread) and ``.wall`` seconds after
+    it. The thread limits are set before the clocks start; warm-up belongs before the block."""
     timing = SimpleNamespace(cpu=0.0, wall=0.0)
     with single_threaded():
         cpu0, wall0 = time.process_time(), time.perf_counter()

@@ -1,11 +1,9 @@
 """Statistics of an evaluation: per-cell summaries, tests against a reference, average ranks.
 
-Everything works on plain structures: the rows of ``runs.csv`` as dicts (``algorithm``, ``function``,
-``seed``, ``error``, ``best_value``, ``cpu_seconds``) or numpy arrays of final values.
-
-Test codes follow the paper's Table 4: ``+1`` the reference is significantly better (lower mean for
-the t-test, lower ranks for the rank-sum test), ``0`` no significant difference, ``-1`` the reference
-is significantly worse; two-sided tests at ``alpha = 0.05``.
+Everything works on the rows of ``runs.csv`` as dicts or on numpy arrays of final values. Test codes
+follow the paper's Table 4: ``+1`` the reference is significantly better (lower mean for the t-test,
+lower ranks for the rank-sum test), ``0`` no significant difference, ``-1`` the reference is
+significantly worse; two-sided tests at ``alpha = 0.05``.
 """
 
 from __future__ import annotations

@@ -220,13 +220,10 @@ def protocol_settings(*, swarm_size: int, iterations: int, dim: int | None, chec
 def default_out_dir(functions: str | Sequence[str], settings: Mapping[str, Any]) -> Path:
     """The output directory named after the settings, so that other settings never meet these results.
 
-    ``results/<functions>-d<dim>-n<swarm size>-i<iterations>``, then ``-shift`` and ``-rotate`` when on,
-    ``-c<spacing>`` when the curve spacing is not :data:`DEFAULT_CHECKPOINT_EVERY`, and a short hash of
-    any further settings (the package version aside), e.g. ``results/paper-d30-n30-i1000`` or
-    ``results/sphere+rastrigin-d5-n10-i30-shift``. The same command always names the same directory, so
-    it resumes there. ``functions`` as given (``"paper"``, ``"sphere,rastrigin"``) or their names are cut
-    to 32 characters plus a hash of the whole list when longer than 40; ``settings`` are
-    :func:`protocol_settings` output.
+    ``results/<functions>-d<dim>-n<swarm size>-i<iterations>``, then ``-shift``, ``-rotate``, ``-c<spacing>``
+    where set and a short hash of any further :func:`protocol_settings` (the version aside), e.g.
+    ``results/sphere+rastrigin-d5-n10-i30-shift``, so the same command resumes there. ``functions`` (as
+    given, ``"paper"``, or names) longer than 40 characters are cut to 32 plus a hash of the whole list.
     """
     text = functions if isinstance(functions, str) else ",".join(functions)
     name = re.sub(r"[^A-Za-z0-9.+-]+", "_", text.replace(",", "+")).strip("_") or "functions"

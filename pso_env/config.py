@@ -89,8 +89,8 @@ def config_field(default: Any, help: str, check: Check | None = None, *, cli: st
     normalises it (raising ValueError naming the field; default :func:`check_choice` of ``choices``).
     ``cli`` is the option name ("": ``--field-name``; None: none); ``parse``, ``choices`` (a tuple, or a
     callable giving it) and ``metavar`` go to argparse."""
-    meta = {"help": help, "check": check or check_choice(choices), "cli": cli, "parse": parse, "choices": choices,
-            "metavar": metavar}
+    meta = {"help": help, "check": check or check_choice(choices), "cli": cli, "parse": parse,
+            "choices": choices, "metavar": metavar}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: type(default)(default), metadata=meta, **kwargs)
     return field(default=default, metadata=meta, **kwargs)

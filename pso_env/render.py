@@ -29,12 +29,9 @@ def render_ansi(env: PSOEnv) -> str:
 
 
 def render_rgb(env: PSOEnv) -> np.ndarray:
-    """An RGB image, shape (H, W, 3) uint8.
-
-    For 2-D functions: a contour plot of the function with the particles, their personal bests and the
-    global best. Otherwise: the best error so far (log scale) with the belief state of each iteration
-    drawn as a coloured band under the curve.
-    """
+    """An RGB image, shape (H, W, 3) uint8: for 2-D functions a contour plot with the particles, their
+    personal bests and the global best; otherwise the best error so far (log scale) over a coloured band
+    of each iteration's belief state."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
