@@ -1,4 +1,4 @@
-"""Deep Q-Network (Mnih et al. 2015) in one file: CleanRL's DQN with Stable-Baselines3's API.
+"""Deep Q-Network (Mnih et al. 2015): CleanRL's DQN with Stable-Baselines3's API.
 
 Defaults give the DQNPSO paper's Q-network (SPEC section 5: observation -> 32 ReLU units -> one
 Q-value per action, Adam, learning rate 1e-3); training uses the Huber loss, gradient-norm clipping, a
@@ -6,10 +6,9 @@ circular replay buffer, a target network and linearly decaying epsilon-greedy ex
 
 Environments (Box observations, flattened; Discrete actions, ``start`` honoured): a ``gymnasium.Env``,
 a ``gymnasium.vector.VectorEnv`` in any autoreset mode (the NEXT_STEP reset step is not stored) or a
-Stable-Baselines3 ``VecEnv``. Termination ends the bootstrap, truncation does not (the target uses the
-real final observation). Each call of ``env.step`` adds ``num_envs`` to ``num_timesteps`` (NEXT_STEP
-reset steps too, as in SB3 and CleanRL); ``train_freq`` counts calls of ``step``; ``learning_starts``,
-``target_update_interval`` and the exploration schedule count transitions.
+Stable-Baselines3 ``VecEnv``. Termination ends the bootstrap, truncation does not. Each call of
+``env.step`` adds ``num_envs`` to ``num_timesteps`` (as in SB3 and CleanRL); ``train_freq`` counts calls
+of ``step``; ``learning_starts``, ``target_update_interval`` and the exploration schedule count transitions.
 """
 
 from __future__ import annotations
@@ -42,19 +41,7 @@ _STATE_DICTS = ("q_net", "q_net_target", "optimizer")
 
 
 def build_q_network(obs_dim: int, n_actions: int, hidden_sizes: Sequence[int]) -> nn.Sequential:
-    """Multilayer perceptron ``obs_dim -> hidden (ReLU) ... -> n_actions`` (linear output).
-
-    Parameters
-    ----------
-    obs_dim, n_actions : int
-        Input size (the flattened observation) and output size (one Q-value per action).
-    hidden_sizes : sequence of int
-        Widths of the hidden ReLU layers; empty gives a linear Q-function.
-
-    Returns
-    -------
-    torch.nn.Sequential
-    """
+    """Multilayer perceptron ``obs_dim -> hidden (ReLU) ... -> n_actions``; no hidden sizes: linear."""
     layers: list[nn.Module] = []
     for width in hidden_sizes:
         layers += [nn.Linear(obs_dim, width), nn.ReLU()]
@@ -63,15 +50,8 @@ def build_q_network(obs_dim: int, n_actions: int, hidden_sizes: Sequence[int]) -
 
 
 class ReplayBuffer:
-    """Circular buffer of transitions in preallocated numpy arrays; the oldest are overwritten first.
-
-    Parameters
-    ----------
-    capacity, obs_dim : int
-        Maximum number of transitions; size of the flattened observation.
-    rng : numpy.random.Generator
-        Generator of :meth:`sample`.
-    """
+    """Circular buffer of ``capacity`` transitions (observations of ``obs_dim`` entries) in numpy arrays;
+    the oldest are overwritten first, and :meth:`sample` draws from ``rng``."""
 
     FIELDS = ("observations", "actions", "rewards", "next_observations", "terminated")
 
@@ -89,11 +69,8 @@ class ReplayBuffer:
 
     def add(self, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray, next_obs: np.ndarray,
             terminated: np.ndarray) -> None:
-        """Store ``k`` transitions, arrays with leading dimension ``k`` (the newest ``capacity`` if more).
-
-        ``actions`` are indices ``0..n-1`` (without the action space's ``start``); ``terminated`` is
-        true only for real terminations, not truncations.
-        """
+        """Store ``k`` transitions, arrays with leading dimension ``k`` (the newest ``capacity`` if more);
+        ``actions`` are indices without the space's ``start``, ``terminated`` excludes truncations."""
         k = len(actions)
         if k == 0:
             return
@@ -114,18 +91,8 @@ class ReplayBuffer:
             self.full, self.pos = True, self.pos % self.capacity
 
     def sample(self, batch_size: int) -> tuple[np.ndarray, ...]:
-        """Draw ``batch_size`` transitions uniformly with replacement.
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            ``(obs, actions, rewards, next_obs, terminated)``.
-
-        Raises
-        ------
-        RuntimeError
-            If the buffer is empty.
-        """
+        """``(obs, actions, rewards, next_obs, terminated)`` of ``batch_size`` transitions drawn uniformly
+        with replacement; RuntimeError if the buffer is empty."""
         if len(self) == 0:
             raise RuntimeError("cannot sample from an empty replay buffer")
         idx = self.rng.integers(0, len(self), size=batch_size)
@@ -137,13 +104,8 @@ class ReplayBuffer:
         np.savez(path, **{name: getattr(self, name)[order] for name in self.FIELDS})
 
     def load(self, path: str | os.PathLike) -> None:
-        """Replace the contents with a file written by :meth:`save` (the newest kept if too many).
-
-        Raises
-        ------
-        ValueError
-            If the file's observations do not have ``obs_dim`` entries.
-        """
+        """Replace the contents with a file written by :meth:`save` (the newest kept if too many);
+        ValueError if its observations do not have ``obs_dim`` entries."""
         with np.load(path) as data:
             arrays = [data[name] for name in self.FIELDS]
         if arrays[0].ndim != 2 or arrays[0].shape[1] != self.obs_dim:
@@ -182,7 +144,6 @@ class _Env:
         return np.asarray(obs, dtype=np.float32).reshape(self.num_envs, -1)
 
     def reset(self, seed: int | None = None) -> np.ndarray:
-        """Reset every sub-environment (seeding them and the action spaces when ``seed`` is given)."""
         self.pending_reset[:] = False
         if seed is not None:
             self.action_space.seed(seed)
@@ -195,8 +156,8 @@ class _Env:
         return self._flat(obs if self.kind == "vector" else [obs])
 
     def step(self, actions: np.ndarray) -> tuple[Any, ...]:
-        """``(obs for the next action, real next obs, rewards, terminated, truncated, valid, infos)`` after
-        actions (indices, shape ``(num_envs,)``); ``valid`` masks the transitions to store (None: all)."""
+        """``(next obs, real next obs, rewards, terminated, truncated, valid, infos)``; ``valid`` masks the
+        transitions to store (None: all)."""
         env_actions = actions + int(self.action_space.start)
         valid = finals = None
         if self.kind == "single":
@@ -269,34 +230,34 @@ class DQNAgent:
     ----------
     env : gymnasium.Env, gymnasium.vector.VectorEnv, stable_baselines3 VecEnv or str
         Training environment (a string goes to ``gymnasium.make``); :meth:`load` needs none.
-    hidden_sizes : sequence of int, default (32,)
-        Hidden ReLU layer widths of the Q-network (the paper's network is ``(32,)``).
-    learning_rate : float, default 1e-3
+    hidden_sizes : sequence of int
+        Hidden ReLU layer widths of the Q-network.
+    learning_rate : float
         Adam's learning rate.
-    buffer_size, learning_starts, batch_size : int, default 50_000, 1000 and 64
+    buffer_size, learning_starts, batch_size : int
         Replay capacity, transitions collected before the first gradient step, minibatch size.
-    gamma : float, default 0.99
+    gamma : float
         Discount factor in [0, 1].
-    train_freq, gradient_steps : int, default 4 and 1
+    train_freq, gradient_steps : int
         Train ``gradient_steps`` times every ``train_freq`` vector steps (calls of ``env.step``).
-    target_update_interval : int, default 500
+    target_update_interval : int
         Copy the Q-network into the target network every this many transitions.
-    exploration_fraction, exploration_initial_eps, exploration_final_eps : float, default 0.2, 1.0, 0.05
+    exploration_fraction, exploration_initial_eps, exploration_final_eps : float
         Epsilon falls linearly from the initial to the final value (in [0, 1]) over this fraction of
         ``total_timesteps``.
-    max_grad_norm : float or None, default 10.0
+    max_grad_norm : float or None
         Gradient-norm clip; ``None`` disables it.
     seed : int or None
         Seeds network initialisation, exploration, replay sampling, the environment's first reset and
         its action space: the same seed reproduces the same run bit for bit.
-    device : str or torch.device, default "cpu"
+    device : str or torch.device
         ``"auto"`` picks CUDA when available.
-    verbose : int, default 0
+    verbose : int
         1 prints a summary every ``log_interval`` episodes.
     tensorboard_log : str or None
         Directory for TensorBoard runs ``<dir>/<tb_log_name>_<i>``.
-    num_threads : int or None, default 1
-        Torch threads while :meth:`learn` runs (one is fastest for small networks; None: unchanged).
+    num_threads : int or None
+        Torch threads while :meth:`learn` runs (None: unchanged).
 
     Raises
     ------
@@ -365,13 +326,8 @@ class DQNAgent:
         self._env_seeded = False
 
     def set_env(self, env: Any) -> None:
-        """Attach a training environment with the agent's spaces; the next ``learn`` resets it.
-
-        Raises
-        ------
-        ValueError
-            If its observation shape or its actions differ from the agent's.
-        """
+        """Attach a training environment with the agent's spaces (else ValueError); the next ``learn``
+        resets it."""
         adapter = _Env(env)
         if tuple(adapter.observation_space.shape) != self.obs_shape:
             raise ValueError(f"observation_space shape {adapter.observation_space.shape} does not match "
@@ -394,26 +350,11 @@ class DQNAgent:
 
     def predict(self, observation: np.ndarray, state: Any = None, episode_start: np.ndarray | None = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
-        """Action(s) for one observation or a batch, like Stable-Baselines3's ``predict``.
+        """Action(s) for one observation or a batch ``(B, *shape)``, like Stable-Baselines3's ``predict``.
 
-        Parameters
-        ----------
-        observation : array_like
-            One observation of the observation space's shape, or a batch ``(B, *shape)``.
-        state, episode_start
-            Ignored (as by SB3's non-recurrent policies).
-        deterministic : bool, default True
-            Greedy actions if true; otherwise epsilon-greedy with the current ``exploration_rate``.
-
-        Returns
-        -------
-        actions, state : numpy.ndarray and None
-            Integer actions (``start`` included) of shape ``()`` for one observation, ``(B,)`` for a batch.
-
-        Raises
-        ------
-        ValueError
-            If the shape is neither the space's nor a batch of it.
+        Greedy if ``deterministic``, else epsilon-greedy with the current ``exploration_rate``; ``state``
+        and ``episode_start`` are ignored. Returns integer actions (``start`` included) of shape ``()``
+        or ``(B,)``, and None. Raises ValueError if the shape is neither the space's nor a batch of it.
         """
         obs = np.asarray(observation, dtype=np.float32)
         single = obs.shape == self.obs_shape
@@ -429,19 +370,8 @@ class DQNAgent:
         return (actions.reshape(()) if single else actions), None
 
     def train(self, gradient_steps: int, batch_size: int | None = None) -> float:
-        """Do ``gradient_steps`` DQN updates on minibatches sampled from the replay buffer.
-
-        Parameters
-        ----------
-        gradient_steps : int
-        batch_size : int, optional
-            Minibatch size; ``self.batch_size`` by default.
-
-        Returns
-        -------
-        float
-            The loss of the last step.
-        """
+        """Do ``gradient_steps`` DQN updates on replay minibatches (default size ``self.batch_size``);
+        returns the last loss."""
         batch_size = self.batch_size if batch_size is None else batch_size
         loss = torch.zeros(())
         for _ in range(gradient_steps):
@@ -584,7 +514,6 @@ class DQNAgent:
         return self
 
     def _epsilon_at(self, num_timesteps: int) -> float:
-        """Epsilon, linear from the initial to the final value over ``exploration_fraction`` of the run."""
         progress = num_timesteps / max(self._total_timesteps, 1)
         if self.exploration_fraction <= 0.0 or progress >= self.exploration_fraction:
             return self.exploration_final_eps
@@ -592,7 +521,6 @@ class DQNAgent:
         return start + progress * (end - start) / self.exploration_fraction
 
     def _open_writer(self, tb_log_name: str, reset: bool) -> None:
-        """Open a TensorBoard writer on the next free ``<tensorboard_log>/<tb_log_name>_<i>``."""
         if self.tensorboard_log is None or (self._writer is not None and not reset):
             return
         from torch.utils.tensorboard import SummaryWriter  # slow import, only when needed
@@ -644,25 +572,11 @@ class DQNAgent:
 
     @classmethod
     def load(cls, path: str | os.PathLike, env: Any = None, device: str | torch.device = "cpu") -> DQNAgent:
-        """Load an agent written by :meth:`save` (the weights with ``weights_only=True``).
+        """Load an agent written by :meth:`save` into ``path`` (the weights with ``weights_only=True``).
 
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Directory holding ``model.pt`` and ``config.json``.
-        env : optional
-            Environment to continue training on, with the same spaces (seeded from the seed and the
-            steps so far); without it the agent can still ``predict``.
-        device : str or torch.device, default "cpu"
-
-        Returns
-        -------
-        DQNAgent
-
-        Raises
-        ------
-        ValueError
-            If ``config.json`` is not a DQN save of this format, or ``env``'s spaces differ.
+        ``env``, optional, is an environment with the same spaces to continue training on (seeded from
+        the seed and the steps so far); without it the agent can still ``predict``. Raises ValueError if
+        ``config.json`` is not a DQN save of this format, or ``env``'s spaces differ.
         """
         directory = Path(path)
         config = json.loads((directory / CONFIG_FILE).read_text())
