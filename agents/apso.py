@@ -94,10 +94,9 @@ def elitist_learning(swarm: Any, sigma: float, swarms: Any = None) -> np.ndarray
     """Zhan et al.'s (2009) elitist learning strategy on the global best; one evaluation per swarm.
 
     One random dimension ``d`` of the global best ``g`` moves by ``(ub_d - lb_d) * N(0, sigma^2)``
-    (clipped to the box). If the result is better than ``g`` it becomes the global best (the personal
-    best of the particle that held ``g``); otherwise it replaces the worst particle (highest personal
-    best): that particle's position, fitness and personal best become the new point **(our reading of
-    "replaces the worst particle")**.
+    (clipped to the box). If better than ``g`` it becomes the global best (the personal best of the
+    particle that held ``g``); else it replaces the worst particle's position, fitness and personal
+    best **(our reading of "replaces the worst particle")**.
 
     Each swarm's generator draws its ``d`` and then its Gaussian; ``swarms`` (K,) are the swarms to apply
     it to (default all). Returns (K,) bools: True where the point replaced the global best.

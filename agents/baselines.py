@@ -121,18 +121,17 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
         evaluations, and curve point t is the best after ``swarm_size * (t + 1)`` evaluations.
     budget : int, optional
         Evaluations, overriding the default; the last generation is cut so the count is exact.
-    seed : int, default 0
+    seed : int
         Its generator draws the start points (uniform in the box) and, through ``cma``'s ``randn``
         option, every Gaussian sample. ``cma`` does not seed numpy's global random state (``seed=nan``),
         which is restored on return, so a run neither depends on it nor changes it.
-    sigma0 : float, default 0.3
+    sigma0 : float
         Initial step size as a fraction of the box's range per dimension.
     popsize : int, optional
         Population size of the first instance; default ``cma``'s ``4 + floor(3 ln D)``.
-    restarts : bool, default True
+    restarts : bool
         Restart with a doubled population (IPOP-CMA-ES, Auger & Hansen 2005) from a new random point
-        whenever an instance stops on its own criteria before the budget is spent **(our choice: a
-        reference that stops early on a multimodal function would waste most of its budget)**.
+        whenever an instance stops before the budget is spent **(our choice)**.
 
     Returns
     -------

@@ -18,17 +18,16 @@ from pso_env.swarm import BOUND_MODES, Swarm
 
 
 class RuleController:
-    """A hand-designed PSO variant: its ``ParameterRule`` sets the parameters and moves the swarm.
+    """A hand-designed PSO variant: its ``ParameterRule`` (reset at every start) sets the parameters and
+    moves the swarm.
 
     Parameters
     ----------
-    rule : agents.variants.ParameterRule
-        The rule (reset at every start).
-    velocity_clamp : float or None, default 0.2
+    velocity_clamp : float or None
         Velocity clamp as a fraction of the range (SPEC section 1).
-    bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
+    bounds : {"clip-back", "clip", "reflect", "none"}
         Position handling at the box (:class:`pso_env.Swarm`; the default is SPSO 2011's).
-    trace : bool, default True
+    trace : bool
         Keep the per-iteration ``w`` (the swarm mean where it is per particle), ``c1``, ``c2`` and the
         rule's own trace.
     """
@@ -71,7 +70,7 @@ class PolicyController:
     env_kwargs : dict, optional
         Further :class:`pso_env.PSOEnv` arguments (for example ``reward_mode``).
     name : str, optional
-        Default record name; default the policy's ``name`` attribute, else ``"policy"``.
+        Record name; default the policy's ``name`` attribute, else ``"policy"``.
 
     Subclasses change :meth:`act` and :meth:`observe` (learn from a transition).
     """

@@ -57,11 +57,9 @@ class ReplayBuffer:
 
     def __init__(self, capacity: int, obs_dim: int, rng: np.random.Generator) -> None:
         self.capacity, self.obs_dim, self.rng = int(capacity), int(obs_dim), rng
-        self.observations = np.zeros((self.capacity, self.obs_dim), dtype=np.float32)
-        self.actions = np.zeros(self.capacity, dtype=np.int64)
-        self.rewards = np.zeros(self.capacity, dtype=np.float32)
-        self.next_observations = np.zeros((self.capacity, self.obs_dim), dtype=np.float32)
-        self.terminated = np.zeros(self.capacity, dtype=np.float32)
+        for name, shape, dtype in zip(self.FIELDS, ((self.obs_dim,), (), (), (self.obs_dim,), ()),
+                                      (np.float32, np.int64, np.float32, np.float32, np.float32)):
+            setattr(self, name, np.zeros((self.capacity, *shape), dtype=dtype))
         self.pos, self.full = 0, False
 
     def __len__(self) -> int:
@@ -81,11 +79,8 @@ class ReplayBuffer:
             end = self.pos + k
             where = slice(self.pos, end) if end <= self.capacity else np.arange(self.pos, end) % self.capacity
             newest = slice(-k, None)
-        self.observations[where] = obs[newest]
-        self.actions[where] = actions[newest]
-        self.rewards[where] = rewards[newest]
-        self.next_observations[where] = next_obs[newest]
-        self.terminated[where] = terminated[newest]
+        for name, values in zip(self.FIELDS, (obs, actions, rewards, next_obs, terminated)):
+            getattr(self, name)[where] = values[newest]
         self.pos += k
         if self.pos >= self.capacity:
             self.full, self.pos = True, self.pos % self.capacity
@@ -136,8 +131,7 @@ class _Env:
         for name, space, kind in (("observation_space", self.observation_space, spaces.Box),
                                   ("action_space", self.action_space, spaces.Discrete)):
             if not isinstance(space, kind):
-                raise ValueError(f"{name} must be a gymnasium.spaces.{kind.__name__}, "
-                                 f"got {type(space).__name__}")
+                raise ValueError(f"{name} must be a gymnasium.spaces.{kind.__name__}, got {type(space).__name__}")
         self.pending_reset = np.zeros(self.num_envs, dtype=bool)  # NEXT_STEP: resetting in this step
 
     def _flat(self, obs: Any) -> np.ndarray:
@@ -259,12 +253,8 @@ class DQNAgent:
     num_threads : int or None
         Torch threads while :meth:`learn` runs (None: unchanged).
 
-    Raises
-    ------
-    ValueError
-        For a hyperparameter out of range (naming it), spaces other than Box and Discrete, or no env.
-    TypeError
-        For an env of another kind.
+    Raises ValueError for a hyperparameter out of range (naming it), spaces other than Box and
+    Discrete, or no env; TypeError for an env of another kind.
 
     Attributes
     ----------
@@ -276,13 +266,12 @@ class DQNAgent:
     """
 
     def __init__(self, env: Any, *, hidden_sizes: Sequence[int] = (32,), learning_rate: float = 1e-3,
-                 buffer_size: int = 50_000, learning_starts: int = 1000, batch_size: int = 64,
-                 gamma: float = 0.99, train_freq: int = 4, gradient_steps: int = 1,
-                 target_update_interval: int = 500, exploration_fraction: float = 0.2,
-                 exploration_initial_eps: float = 1.0, exploration_final_eps: float = 0.05,
-                 max_grad_norm: float | None = 10.0, seed: int | None = None,
-                 device: str | torch.device = "cpu", verbose: int = 0,
-                 tensorboard_log: str | os.PathLike | None = None, num_threads: int | None = 1) -> None:
+                 buffer_size: int = 50_000, learning_starts: int = 1000, batch_size: int = 64, gamma: float = 0.99,
+                 train_freq: int = 4, gradient_steps: int = 1, target_update_interval: int = 500,
+                 exploration_fraction: float = 0.2, exploration_initial_eps: float = 1.0,
+                 exploration_final_eps: float = 0.05, max_grad_norm: float | None = 10.0, seed: int | None = None,
+                 device: str | torch.device = "cpu", verbose: int = 0, tensorboard_log: str | os.PathLike | None = None,
+                 num_threads: int | None = 1) -> None:
         args = locals()
         if env is None:
             raise ValueError("env must not be None (use DQNAgent.load to build an agent without one)")
@@ -333,8 +322,8 @@ class DQNAgent:
             raise ValueError(f"observation_space shape {adapter.observation_space.shape} does not match "
                              f"the agent's {self.obs_shape}")
         if (adapter.action_space.n, adapter.action_space.start) != (self.n_actions, self.action_start):
-            raise ValueError(f"action_space {adapter.action_space} does not match the agent's "
-                             f"Discrete({self.n_actions}, start={self.action_start})")
+            raise ValueError(f"action_space {adapter.action_space} does not match the agent's Discrete("
+                             f"{self.n_actions}, start={self.action_start})")
         self.env, self._env, self._last_obs = env, adapter, None
 
     def _greedy(self, obs: np.ndarray) -> np.ndarray:
@@ -359,8 +348,8 @@ class DQNAgent:
         obs = np.asarray(observation, dtype=np.float32)
         single = obs.shape == self.obs_shape
         if not single and obs.shape[1:] != self.obs_shape:
-            raise ValueError(f"observation of shape {obs.shape} matches neither {self.obs_shape} nor "
-                             f"(batch, *{self.obs_shape})")
+            raise ValueError(f"observation of shape {obs.shape} matches neither {self.obs_shape} nor (batch, *"
+                             f"{self.obs_shape})")
         obs = obs.reshape(-1, self.obs_dim)
         if not (obs.flags.c_contiguous and obs.flags.writeable):  # torch.from_numpy needs both
             obs = obs.copy()
@@ -408,21 +397,17 @@ class DQNAgent:
         callback : callable or None
             Called after every vector step with the loop's ``locals()`` (``"self"``, ``"obs"``,
             ``"actions"``, ``"rewards"``, ``"infos"``, ``"epsilon"``, ...); ``False`` stops training.
-        progress_bar : bool, default False
+        progress_bar : bool
             A tqdm bar (steps, episodes, mean return of the last 100 episodes, epsilon).
-        reset_num_timesteps : bool, default True
+        reset_num_timesteps : bool
             Restart ``num_timesteps`` and the episode statistics at 0 and reset the environment; if
             false, continue the count, the epsilon schedule and the running episodes.
-        log_interval, tb_log_name : int and str, default 4 and "DQN"
+        log_interval, tb_log_name : int and str
             Episodes between summaries (printed with ``verbose >= 1``, written to TensorBoard); the
             TensorBoard run name prefix.
 
-        Raises
-        ------
-        ValueError
-            For ``total_timesteps`` or ``log_interval`` below 1, or an agent without an environment.
-        TypeError
-            If ``callback`` is not callable.
+        Raises ValueError for ``total_timesteps`` or ``log_interval`` below 1, or an agent without an
+        environment; TypeError if ``callback`` is not callable.
         """
         total_timesteps = check_int(1)("total_timesteps", total_timesteps)
         log_interval = check_int(1)("log_interval", log_interval)
@@ -462,8 +447,7 @@ class DQNAgent:
                 actions = self._epsilon_greedy(obs, epsilon)
                 next_obs, real_next_obs, rewards, terminated, truncated, valid, infos = env.step(actions)
                 real = slice(None) if valid is None else valid
-                self.replay_buffer.add(obs[real], actions[real], rewards[real], real_next_obs[real],
-                                       terminated[real])
+                self.replay_buffer.add(obs[real], actions[real], rewards[real], real_next_obs[real], terminated[real])
                 obs = self._last_obs = next_obs
                 prev_timesteps = self.num_timesteps
                 self.num_timesteps += n_envs
@@ -490,8 +474,7 @@ class DQNAgent:
                     if pbar is not None and time.perf_counter() - last_postfix > 0.5:
                         last_postfix = time.perf_counter()
                         pbar.set_postfix(episodes=len(self.episode_returns), eps=f"{epsilon:.3f}",
-                                         mean_return=f"{np.mean(self.episode_returns[-100:]):.2f}",
-                                         refresh=False)
+                                         mean_return=f"{np.mean(self.episode_returns[-100:]):.2f}", refresh=False)
                     if episodes_since_log >= log_interval:
                         self._log_summary(start_time, start_steps, loss_sum / max(loss_count, 1), loss_count)
                         episodes_since_log, loss_sum, loss_count = 0, 0.0, 0
@@ -523,7 +506,7 @@ class DQNAgent:
     def _open_writer(self, tb_log_name: str, reset: bool) -> None:
         if self.tensorboard_log is None or (self._writer is not None and not reset):
             return
-        from torch.utils.tensorboard import SummaryWriter  # slow import, only when needed
+        from torch.utils.tensorboard import SummaryWriter
 
         if self._writer is not None:
             self._writer.close()
@@ -537,8 +520,8 @@ class DQNAgent:
         fps = (self.num_timesteps - start_steps) / max(time.perf_counter() - start_time, 1e-9)
         mean_return = float(np.mean(self.episode_returns[-100:]))
         if self._writer is not None:
-            scalars = {"rollout/ep_return_mean": mean_return,
-                       "rollout/exploration_rate": self.exploration_rate, "time/fps": fps}
+            scalars = {"rollout/ep_return_mean": mean_return, "rollout/exploration_rate": self.exploration_rate,
+                       "time/fps": fps}
             if loss_count:
                 scalars.update({"train/loss": mean_loss, "train/n_updates": self.n_updates})
             for tag, value in scalars.items():
@@ -549,8 +532,8 @@ class DQNAgent:
                   f"loss {f'{mean_loss:.4g}' if loss_count else '-'} | fps {fps:.0f}")
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write weights, optimizer state and counters (``model.pt``) and the configuration
-        (``config.json``) into the directory ``path``; the replay buffer has :meth:`save_replay_buffer`."""
+        """Write weights, optimizer state, counters (``model.pt``) and configuration (``config.json``) into
+        the directory ``path`` (the replay buffer: :meth:`save_replay_buffer`)."""
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
         state = {name: getattr(self, name).state_dict() for name in _STATE_DICTS}
@@ -563,11 +546,9 @@ class DQNAgent:
             "format_version": FORMAT_VERSION, "algorithm": "DQN",
             "hyperparameters": {**hyperparameters, "hidden_sizes": list(self.hidden_sizes)},
             "observation_space": {"type": "Box", "shape": list(self.obs_shape), "dtype": str(box.dtype),
-                                  "low": box.low.astype(float).tolist(),
-                                  "high": box.high.astype(float).tolist()},
+                                  "low": box.low.astype(float).tolist(), "high": box.high.astype(float).tolist()},
             "action_space": {"type": "Discrete", "n": self.n_actions, "start": self.action_start},
-            "num_timesteps": int(self.num_timesteps),
-        }
+            "num_timesteps": int(self.num_timesteps)}
         (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2))
 
     @classmethod

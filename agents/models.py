@@ -157,17 +157,15 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
 
     Notes
     -----
-    Nothing in the model files runs code when loaded. Our DQN's ``model.pt`` is read with
-    ``torch.load(..., weights_only=True)`` and its ``config.json`` is JSON. An SB3 ``.zip`` holds tensors
-    (read with ``weights_only=True``) and a JSON ``data`` entry in which SB3 stores Python objects as
-    cloudpickle blobs (``:serialized:``), whose unpickling can run arbitrary code. Every such entry is
-    replaced through SB3's ``custom_objects`` (which skips deserialising the keys it names): the policy
-    class, spaces, ``policy_kwargs``, ``train_freq`` and buffer classes come from a model built afresh
-    from ``algo``, ``obs_mode`` and the hyperparameters in ``run.json``; SB3 rebuilds the schedules from
-    the plain hyperparameters; an interrupted rollout's state starts empty. A pickled entry of any other
-    name is refused, so a tampered file can make a bad controller, not run code. An SB3 run's
-    replay-buffer checkpoints (``checkpoints/*_buffer.pkl``, read by ``train_agent.py --resume``) are
-    pickles: resume only runs you made.
+    Nothing in the model files runs code when loaded. Our DQN's files are read with
+    ``torch.load(..., weights_only=True)`` and as JSON. An SB3 ``.zip`` holds tensors (read with
+    ``weights_only=True``) and a JSON ``data`` entry with Python objects as cloudpickle blobs
+    (``:serialized:``). Every such entry is replaced through SB3's ``custom_objects``: the policy class,
+    spaces, ``policy_kwargs``, ``train_freq`` and buffer classes from a model built afresh from ``algo``,
+    ``obs_mode`` and ``run.json``'s hyperparameters; the schedules are rebuilt by SB3, an interrupted
+    rollout's state starts empty; a pickled entry of any other name is refused. An SB3 run's replay-buffer
+    checkpoints (``checkpoints/*_buffer.pkl``, read by ``train_agent.py --resume``) are pickles: resume
+    only runs you made.
     """
     _check_algo(algo)
     path = Path(path)

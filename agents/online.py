@@ -13,8 +13,7 @@ from .controller import PolicyController
 #: every 10 iterations (our choice); one gradient step per iteration on a batch of 32.
 ONLINE_DEFAULTS: dict[str, Any] = {"learning_rate": 1e-3, "buffer_size": 10_000, "learning_starts": 32, "batch_size": 32,
                                    "gamma": 0.9, "train_freq": 1, "gradient_steps": 1, "target_update_interval": 10}
-#: Epsilon schedule: a fresh network explores over the first 30% of the run; a warm-started one
-#: trusts its pretrained Q-values and explores little.
+#: Epsilon schedules: a warm-started network trusts its pretrained Q-values and explores little.
 FRESH_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 1.0, "exploration_final_eps": 0.05}
 WARM_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 0.1, "exploration_final_eps": 0.02}
 
@@ -31,10 +30,9 @@ class OnlineDQNController(PolicyController):
     warm_start : "pretrained", a path, a policy with a ``model`` DQNAgent, or None
         Start from the shipped controller (default), from a ``train_agent.py`` custom-dqn run
         directory, or from a fresh network (None).
-    reward_mode : str, default "log"
-        The environment's reward. **(our choice)** The paper's raw improvement falls by orders of
-        magnitude along a run, so its early rewards swamp the Q-values; the log-error drop keeps them
-        comparable over the whole run.
+    reward_mode : str
+        The environment's reward. **(our choice: the paper's raw improvement falls by orders of
+        magnitude along a run, so its early rewards would swamp the Q-values.)**
     **dqn_kwargs
         Override :data:`ONLINE_DEFAULTS` and the exploration schedule.
     """

@@ -1,22 +1,14 @@
 """Training a PSOControl controller: the run directory, checkpoints, held-out evaluation and resume.
 
-A run directory (``train_agent.py --out DIR``) holds:
-
-=====================  ==========================================================================
-``run.json``           the full configuration, package versions, training and held-out functions
-``model``              the final model (``model/`` for custom-dqn, ``model.zip`` for SB3)
-``best_model``         the model that scored best on the held-out functions during training
-``checkpoints/``       ``step_<n>`` models (and replay buffers), the newest ``keep_checkpoints``
-``progress.csv``       one row per held-out evaluation: steps, episodes, mean return, held-out score
-``episodes.csv``       one row per finished training episode: steps, return, length
-``learning_curve.png``  episode returns and held-out scores against training steps
-``tb/``                TensorBoard logs
-=====================  ==========================================================================
+A run directory (``train_agent.py --out DIR``) holds ``run.json`` (configuration, package versions,
+functions), ``model`` and ``best_model`` (the final one and the best on the held-out functions;
+``model/`` for custom-dqn, ``model.zip`` for SB3), ``checkpoints/step_<n>`` (with replay buffers),
+``progress.csv`` (one row per held-out evaluation), ``episodes.csv`` (one row per training episode),
+``learning_curve.png`` and ``tb/`` (TensorBoard logs).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import dataclasses
@@ -40,11 +32,9 @@ from stable_baselines3.common.callbacks import BaseCallback
 from benchmarks_fn import resolve_entries
 from pso_env.config import (
     EnvConfig,
-    add_field_arguments,
     check_choice,
     check_int,
     config_field,
-    field_values,
     validate_fields,
 )
 
@@ -54,7 +44,7 @@ from .models import ALGORITHMS, RUN_CONFIG, LoadedPolicy, load_model, make_model
 DEFAULT_TRAIN = "sphere,elliptic,quadric,rastrigin,griewank,schwefel"
 DEFAULT_HELD_OUT = "tablet,step,ackley"
 _OFF_POLICY = ("custom-dqn", "dqn", "qrdqn")
-# Settings that must match for --resume (and for reusing an --out directory).
+# Settings that define a run: they must match for --resume.
 _RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "obs_mode", "reward_mode",
              "n_envs", "seed", "shift", "rotate", "hyperparameters")
 
@@ -155,12 +145,6 @@ class TrainConfig:
         return cls(**data)
 
     @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser, exclude: tuple[str, ...] = ()) -> None:
-        """Add one option per field (``--algo``, ``--iterations``...), each checked by the parser with the
-        field's own check (a usage error naming the option)."""
-        add_field_arguments(parser, cls, exclude=exclude)
-
-    @classmethod
     def option(cls, name: str) -> str:
         """The command-line option of field ``name`` (``n_envs`` -> ``--n-envs``)."""
         meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
@@ -187,17 +171,11 @@ class TrainConfig:
                              "leave these options out to continue it, or train into another --out")
         return cls.from_dict({**saved, **changes})
 
-    @classmethod
-    def from_namespace(cls, namespace: argparse.Namespace) -> TrainConfig:
-        """The configuration of parsed options."""
-        return cls(**field_values(cls, namespace))
-
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages a run depends on."""
     out = {"python": platform.python_version()}
-    for name in ("pso-env", "numpy", "scipy", "gymnasium", "stable-baselines3", "sb3-contrib", "torch", "hmmlearn",
-                 "ioh"):
+    for name in ("pso-env", "numpy", "scipy", "gymnasium", "stable-baselines3", "sb3-contrib", "torch", "hmmlearn", "ioh"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -252,8 +230,8 @@ class Trainer:
     Raises
     ------
     ValueError
-        For a bad setting, an ``out`` that holds a different run, an ``out`` that holds a run while
-        ``resume`` is off, or ``resume`` with nothing to resume.
+        For an ``out`` that holds a different run, or a run while ``resume`` is off, or ``resume`` with
+        nothing to resume or a budget below the saved steps.
     """
 
     def __init__(self, config: TrainConfig, out: str | Path, *, resume: bool = False,
@@ -262,9 +240,8 @@ class Trainer:
         self.held_out = config.held_out_entries()
         existing = self.out / RUN_CONFIG
         if existing.is_file():
-            old = json.loads(existing.read_text())
-            new = config.to_dict()
-            diff = [k for k in _RUN_KEYS if old.get("config", {}).get(k) != new[k]]
+            old, new = json.loads(existing.read_text()).get("config", {}), config.to_dict()
+            diff = [k for k in _RUN_KEYS if old.get(k) != new[k]]
             if diff:
                 raise ValueError(f"--out {str(self.out)!r} holds a different run (settings differ: {', '.join(diff)})")
             if not resume:
@@ -279,15 +256,10 @@ class Trainer:
         self._bar: Any = None
 
     def _write_run_json(self) -> None:
-        run = {
-            "algo": self.config.algo,
-            "obs_mode": self.config.obs_mode,
-            "name": f"{self.config.algo}-{self.config.obs_mode}",
-            "config": self.config.to_dict(),
-            "train_functions": [e.name for e in self.config.train_entries()],
-            "held_out_functions": [e.name for e in self.held_out],
-            "versions": package_versions(),
-        }
+        c = self.config
+        run = {"algo": c.algo, "obs_mode": c.obs_mode, "name": f"{c.algo}-{c.obs_mode}", "config": c.to_dict(),
+               "train_functions": [e.name for e in c.train_entries()],
+               "held_out_functions": [e.name for e in self.held_out], "versions": package_versions()}
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / RUN_CONFIG).write_text(json.dumps(run, indent=2, default=str))
 
@@ -308,7 +280,7 @@ class Trainer:
                 model.save_replay_buffer(str(self._buffer_file(path)))
 
     def saved_steps(self) -> int:
-        """Steps of the newest checkpoint in ``out`` (where ``--resume`` continues; 0 if there is none)."""
+        """Steps of the newest checkpoint in ``out`` (0 if none)."""
         checkpoints = self._checkpoints()
         return int(checkpoints[-1].stem.split("_")[1]) if checkpoints else 0
 
@@ -322,7 +294,7 @@ class Trainer:
             writer.writerow(row)
 
     def on_step(self, model: Any, num_timesteps: int) -> bool:
-        """Checkpoint and evaluate on the held-out functions when their intervals come round."""
+        """Log episodes; checkpoint and evaluate when their intervals come round."""
         c = self.config
         self.steps = num_timesteps
         self._log_episodes(model)
@@ -347,7 +319,7 @@ class Trainer:
         return True
 
     def evaluate(self, model: Any, num_timesteps: int) -> float:
-        """Score ``model`` on the held-out functions (training ones when none are held out); keep the best."""
+        """Score ``model`` on the held-out (else training) functions; save the best as ``best_model``."""
         policy = LoadedPolicy(model, self.config.algo, {"obs_mode": self.config.obs_mode})
         entries = self.held_out or self.config.train_entries()
         score = evaluate_policy_on(policy, entries, self.config)
@@ -370,7 +342,7 @@ class Trainer:
         self._logged = len(self._episodes)
 
     def run(self) -> Any:
-        """Train (or resume) and return the model; writes everything listed in the module docstring."""
+        """Train (or resume) and return the model."""
         c = self.config
         env = make_training_env(c)
         done = 0
@@ -462,7 +434,7 @@ def _rollout_steps(model: Any) -> int:
 
 @contextlib.contextmanager
 def _sigint_deferred() -> Iterator[None]:
-    """Hold a Ctrl-C (SIGINT) back until the block ends, then raise KeyboardInterrupt (main thread only)."""
+    """Hold a Ctrl-C back until the block ends, then raise KeyboardInterrupt (main thread only)."""
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) in (
             signal.SIG_IGN, None):
         yield
