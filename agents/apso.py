@@ -193,10 +193,14 @@ class HMMAPSO(APSO):
         ``factory(batch_size)`` returns a fresh tracker for each run, with ``reset()`` and
         ``update(f (B,)) -> states (B,)``; default :class:`pso_env.belief.Belief`.
     tracker_options : dict, optional
-        Keyword arguments of the default tracker (e.g. ``{"refit_every": 0}``); ValueError with a
-        ``tracker_factory``.
+        Keyword arguments of the default tracker (e.g. ``{"refit_every": 0}``).
     **kwargs
         As :class:`APSO`.
+
+    Raises
+    ------
+    ValueError
+        When both ``tracker_factory`` and ``tracker_options`` are given.
     """
 
     name = "HMM-APSO"

@@ -41,7 +41,10 @@ def list_variants() -> list[str]:
 def make_rule(name: str, **options: Any) -> v.ParameterRule:
     """A fresh parameter rule for variant ``name`` (case, ``-``, ``_`` and spaces ignored).
 
-    Raises ValueError for an unknown name, listing the known ones.
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the known ones.
     """
     cls = _BY_KEY.get(_key(str(name)))
     if cls is None:
@@ -75,17 +78,16 @@ def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size:
         A function object, or a name for ``benchmarks_fn.get_function(name, dim)``.
     dim : int, optional
         Required with a function name; checked against a function object's ``dim``.
-    swarm_size, iterations, seed, checkpoint_every : int
-        As in :func:`evaluation.runner.run`.
-    velocity_clamp, bounds, trace
-        As in :class:`agents.controller.RuleController`.
+    swarm_size, iterations, seed, checkpoint_every
+        As in :func:`evaluation.runner.run`; ``velocity_clamp``, ``bounds``, ``trace`` as in
+        :class:`agents.controller.RuleController`.
     **options
         The variant's settings, passed to its rule's constructor (e.g. ``w=0.6`` for ``"PSO"``).
 
     Raises
     ------
     ValueError
-        For an unknown name, or a bad ``swarm_size``, ``iterations`` or ``checkpoint_every`` (before the run).
+        For an unknown name, or a bad ``swarm_size``, ``iterations`` or ``checkpoint_every``.
     """
     controller = RuleController(make_rule(name, **options), velocity_clamp=velocity_clamp, bounds=bounds,
                                 trace=trace)
@@ -136,7 +138,7 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
     Returns
     -------
     RunRecord
-        ``extra`` holds ``restarts`` (the number of restarts) and ``popsizes`` (one per instance).
+        ``extra`` holds ``restarts`` (their number) and ``popsizes`` (one per instance).
 
     Raises
     ------

@@ -87,7 +87,13 @@ class ReplayBuffer:
 
     def sample(self, batch_size: int) -> tuple[np.ndarray, ...]:
         """``(obs, actions, rewards, next_obs, terminated)`` of ``batch_size`` transitions drawn uniformly
-        with replacement; RuntimeError if the buffer is empty."""
+        with replacement.
+
+        Raises
+        ------
+        RuntimeError
+            If the buffer is empty.
+        """
         if len(self) == 0:
             raise RuntimeError("cannot sample from an empty replay buffer")
         idx = self.rng.integers(0, len(self), size=batch_size)
@@ -99,8 +105,13 @@ class ReplayBuffer:
         np.savez(path, **{name: getattr(self, name)[order] for name in self.FIELDS})
 
     def load(self, path: str | os.PathLike) -> None:
-        """Replace the contents with a file written by :meth:`save` (the newest kept if too many);
-        ValueError if its observations do not have ``obs_dim`` entries."""
+        """Replace the contents with a file written by :meth:`save` (the newest kept if too many).
+
+        Raises
+        ------
+        ValueError
+            If the file's observations do not have ``obs_dim`` entries.
+        """
         with np.load(path) as data:
             arrays = [data[name] for name in self.FIELDS]
         if arrays[0].ndim != 2 or arrays[0].shape[1] != self.obs_dim:
@@ -253,8 +264,12 @@ class DQNAgent:
     num_threads : int or None
         Torch threads while :meth:`learn` runs (None: unchanged).
 
-    Raises ValueError for a hyperparameter out of range (naming it), spaces other than Box and
-    Discrete, or no env; TypeError for an env of another kind.
+    Raises
+    ------
+    ValueError
+        For a hyperparameter out of range (naming it), spaces other than Box and Discrete, or no env.
+    TypeError
+        For an env of another kind.
 
     Attributes
     ----------
@@ -315,8 +330,13 @@ class DQNAgent:
         self._env_seeded = False
 
     def set_env(self, env: Any) -> None:
-        """Attach a training environment with the agent's spaces (else ValueError); the next ``learn``
-        resets it."""
+        """Attach a training environment with the agent's spaces; the next ``learn`` resets it.
+
+        Raises
+        ------
+        ValueError
+            If its observation shape or its actions differ from the agent's.
+        """
         adapter = _Env(env)
         if tuple(adapter.observation_space.shape) != self.obs_shape:
             raise ValueError(f"observation_space shape {adapter.observation_space.shape} does not match "
@@ -342,8 +362,17 @@ class DQNAgent:
         """Action(s) for one observation or a batch ``(B, *shape)``, like Stable-Baselines3's ``predict``.
 
         Greedy if ``deterministic``, else epsilon-greedy with the current ``exploration_rate``; ``state``
-        and ``episode_start`` are ignored. Returns integer actions (``start`` included) of shape ``()``
-        or ``(B,)``, and None. Raises ValueError if the shape is neither the space's nor a batch of it.
+        and ``episode_start`` are ignored.
+
+        Returns
+        -------
+        actions, state : numpy.ndarray and None
+            Integer actions (``start`` included) of shape ``()`` for one observation, ``(B,)`` for a batch.
+
+        Raises
+        ------
+        ValueError
+            If the shape is neither the space's nor a batch of it.
         """
         obs = np.asarray(observation, dtype=np.float32)
         single = obs.shape == self.obs_shape
@@ -406,8 +435,12 @@ class DQNAgent:
             Episodes between summaries (printed with ``verbose >= 1``, written to TensorBoard); the
             TensorBoard run name prefix.
 
-        Raises ValueError for ``total_timesteps`` or ``log_interval`` below 1, or an agent without an
-        environment; TypeError if ``callback`` is not callable.
+        Raises
+        ------
+        ValueError
+            For ``total_timesteps`` or ``log_interval`` below 1, or an agent without an environment.
+        TypeError
+            If ``callback`` is not callable.
         """
         total_timesteps = check_int(1)("total_timesteps", total_timesteps)
         log_interval = check_int(1)("log_interval", log_interval)
@@ -555,9 +588,16 @@ class DQNAgent:
     def load(cls, path: str | os.PathLike, env: Any = None, device: str | torch.device = "cpu") -> DQNAgent:
         """Load an agent written by :meth:`save` into ``path`` (the weights with ``weights_only=True``).
 
-        ``env``, optional, is an environment with the same spaces to continue training on (seeded from
-        the seed and the steps so far); without it the agent can still ``predict``. Raises ValueError if
-        ``config.json`` is not a DQN save of this format, or ``env``'s spaces differ.
+        Parameters
+        ----------
+        env : optional
+            Environment with the same spaces to continue training on (seeded from the seed and the steps
+            so far); without it the agent can still ``predict``.
+
+        Raises
+        ------
+        ValueError
+            If ``config.json`` is not a DQN save of this format, or ``env``'s spaces differ.
         """
         directory = Path(path)
         config = json.loads((directory / CONFIG_FILE).read_text())

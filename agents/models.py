@@ -152,7 +152,7 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
     Raises
     ------
     ValueError
-        For an unknown ``algo``; for an SB3 archive with no ``run.json`` to rebuild it from, or with a
+        For an unknown ``algo``, or an SB3 archive with no ``run.json`` to rebuild it from or with a
         pickled entry that cannot be rebuilt from it.
 
     Notes

@@ -76,7 +76,12 @@ class TrainConfig:
 
     Each field's help text and check are in its declaration (the environment's are
     :class:`pso_env.EnvConfig`'s; ``iterations`` is its ``max_iterations``); ``train_agent.py``'s options
-    are built from them. Raises ValueError naming the first bad field.
+    are built from them.
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad field.
     """
 
     algo: str = config_field("custom-dqn", "custom-dqn is our DQN with the paper's 4-32-4 Q-network; dqn/ppo/a2c are "
@@ -154,8 +159,11 @@ class TrainConfig:
     def resumed(cls, out: str | Path, changes: dict[str, Any]) -> TrainConfig:
         """The configuration saved in ``out``'s ``run.json`` with ``changes`` applied (``--resume``).
 
-        Raises ValueError when ``out`` holds no run, or naming the options that change a setting defining
-        the run (all but the budget and the checkpoint/evaluation intervals).
+        Raises
+        ------
+        ValueError
+            When ``out`` holds no run, or naming the options that change a setting defining the run (all
+            but the budget and the checkpoint/evaluation intervals).
         """
         path = Path(out) / RUN_CONFIG
         if not path.is_file():
@@ -220,12 +228,10 @@ class Trainer:
 
     Parameters
     ----------
-    out : str or Path
-        The run directory.
     resume : bool
         Continue from the newest checkpoint in ``out``; its ``run.json`` must hold the same settings.
     progress_bar : bool
-        Show steps, episodes and the recent mean return, up to the end of the last whole rollout.
+        Show steps, episodes and the recent mean return.
 
     Raises
     ------

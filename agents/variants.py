@@ -43,8 +43,12 @@ def constriction_factor(c1: float, c2: float) -> float:
     """Clerc's constriction ``chi = 2 / |2 - phi - sqrt(phi^2 - 4 phi)|`` with ``phi = c1 + c2 > 4``.
 
     Clerc & Kennedy (2002), "The particle swarm - explosion, stability, and convergence in a
-    multidimensional complex space", IEEE TEC 6(1). ``chi(2.05, 2.05) = 0.72984``. Raises ValueError
-    when ``c1 + c2 <= 4``.
+    multidimensional complex space", IEEE TEC 6(1). ``chi(2.05, 2.05) = 0.72984``.
+
+    Raises
+    ------
+    ValueError
+        When ``c1 + c2 <= 4``.
     """
     phi = c1 + c2
     if not phi > 4.0:
@@ -217,7 +221,12 @@ class CLSPSO(ParameterRule):
        costs N + ceil(0.2 N) evaluations)**.
 
     A chaotic variable that lands on a fixed point or cycle of the map (0, 0.25, 0.5, 0.75, 1 up to
-    1e-12) is re-drawn from the swarm's generator. Raises ValueError when ``elite_fraction`` is not in (0, 1].
+    1e-12) is re-drawn from the swarm's generator.
+
+    Raises
+    ------
+    ValueError
+        When ``elite_fraction`` is not in (0, 1].
     """
 
     name = "CLSPSO"
