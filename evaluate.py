@@ -22,14 +22,12 @@ from typing import Any
 from evaluation.registry import DEFAULT_ALGORITHMS
 from evaluation.storage import DEFAULT_CHECKPOINT_EVERY
 
-#: Seeds per algorithm and function of the default evaluation: the paper's 10. The paper's protocol with
-#: 14 algorithms (10 functions x 10 seeds, D = 30, N = 30, 1000 iterations) took 166 s with --jobs 2 on an
-#: idle 2-core machine (BENCHMARKS.md), so the default run of 10 algorithms stays well under 5 minutes.
+#: Seeds per algorithm and function of the default evaluation: the paper's 10.
 DEFAULT_RUNS = 10
 
 
 def _int_at_least(minimum: int, maximum: int | None = None) -> Any:
-    """An argparse type: an integer >= ``minimum`` (and <= ``maximum``), checked before anything is written."""
+    """An argparse type: an integer in [``minimum``, ``maximum``], checked before anything is written."""
     from pso_env.config import check_int, option_type
 
     return option_type(int, "value", check_int(minimum, maximum))
@@ -41,57 +39,37 @@ _positive_int = _int_at_least(1)
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser (every option shows its default in ``--help``)."""
     parser = argparse.ArgumentParser(
-        prog="evaluate.py",
-        description=__doc__.split("\n\n")[0] + " " + __doc__.split("\n\n")[1].replace("\n", " "),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+        prog="evaluate.py", description=__doc__.split("\n\n")[0] + " " + __doc__.split("\n\n")[1].replace("\n", " "),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument(
-        "--algorithms",
-        default=",".join(DEFAULT_ALGORITHMS),
+        "--algorithms", default=",".join(DEFAULT_ALGORITHMS),
         help="comma-separated algorithms: PSO variants (PSO, LinWPSO, RandWPSO, SAPSO, LnCPSO, AsyLnCPSO, "
         "YSPSO, CLSPSO, SelPSO, SecPSO, APSO, HMM-APSO; case-insensitive), cmaes, random-search, "
         "pretrained (the shipped DQNPSO controller), dqnpso-online (DQNPSO learning during the run, "
         "warm-started from the pretrained network), agent:PATH (a train_agent.py --out directory), "
         "random-policy, static:ABCD (action A..D for each of the four Viterbi states, digits 0-3), "
-        "static:all (all 256 of them)",
-    )
-    parser.add_argument(
-        "--functions",
-        default="paper",
-        help="comma-separated function or suite names: paper, bbob, cec2022, sphere, rastrigin, bbob:f15, ...",
-    )
+        "static:all (all 256 of them)")
+    parser.add_argument("--functions", default="paper", help="comma-separated function or suite names: paper, "
+                        "bbob, cec2022, sphere, rastrigin, bbob:f15, ...")
     parser.add_argument("--shift", action="store_true", help="shift the paper functions' optimum (seed 0)")
     parser.add_argument("--rotate", action="store_true", help="rotate the paper functions (seed 0)")
     parser.add_argument("--dim", type=_positive_int, default=30, help="dimension D (drop-wave is always 2)")
     parser.add_argument("--swarm-size", type=_int_at_least(2), default=30, help="particles N per swarm")
     parser.add_argument("--iterations", type=_positive_int, default=1000, help="iterations per run")
-    parser.add_argument(
-        "--runs",
-        type=_int_at_least(1, 10_000),
-        default=DEFAULT_RUNS,
-        help="runs (seeds 0..runs-1) per algorithm and function (the paper's 10; at most 10,000)",
-    )
-    parser.add_argument(
-        "--reference",
-        default=argparse.SUPPRESS,
-        help="algorithm the t-test and rank-sum test compare every other algorithm against; "
-        "must be one of --algorithms (default: the first of --algorithms)",
-    )
+    parser.add_argument("--runs", type=_int_at_least(1, 10_000), default=DEFAULT_RUNS,
+                        help="runs (seeds 0..runs-1) per algorithm and function (the paper's 10; at most 10,000)")
+    parser.add_argument("--reference", default=argparse.SUPPRESS,
+                        help="algorithm the t-test and rank-sum test compare every other algorithm against; "
+                        "must be one of --algorithms (default: the first of --algorithms)")
     parser.add_argument("--jobs", type=_positive_int, default=2, help="worker processes")
     parser.add_argument(
-        "--out",
-        default=argparse.SUPPRESS,
+        "--out", default=argparse.SUPPRESS,
         help="output directory: settings.json, runs.csv, curves.jsonl.gz, summary.csv, report.md, *.png; "
         "runs already stored there are kept, and one that holds other settings is refused (default: "
         "results/<functions>-d<dim>-n<swarm size>-i<iterations>, then -shift, -rotate, -c<checkpoint "
-        "spacing> where set)",
-    )
-    parser.add_argument(
-        "--checkpoint-every",
-        type=_positive_int,
-        default=DEFAULT_CHECKPOINT_EVERY,
-        help="spacing of the stored curves in iterations",
-    )
+        "spacing> where set)")
+    parser.add_argument("--checkpoint-every", type=_positive_int, default=DEFAULT_CHECKPOINT_EVERY,
+                        help="spacing of the stored curves in iterations")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -100,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the evaluation; usage errors exit with status 2 and a message on stderr."""
     parser = build_parser()
     args = parser.parse_args(argv)
-
     out = None
     try:
         algorithms, functions, reference, out = _check(parser, args)
@@ -117,8 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list, list, str, Path]:
-    """Algorithms, functions, reference and output directory; every option is checked before anything
-    is written (a usage error exits with status 2)."""
+    """Algorithms, functions, reference and output directory, all checked before anything is written."""
     from benchmarks_fn import resolve_functions
 
     try:  # functions first: cheap to check, while algorithms may load networks
@@ -141,14 +117,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
         parser.error(f"--reference: {exc}")
     if reference not in names:
         parser.error(f"--reference: {reference} is not one of --algorithms ({', '.join(names)})")
-    settings = protocol_settings(
-        swarm_size=args.swarm_size,
-        iterations=args.iterations,
-        dim=args.dim,
-        checkpoint_every=args.checkpoint_every,
-        shift=args.shift,
-        rotate=args.rotate,
-    )
+    settings = protocol_settings(swarm_size=args.swarm_size, iterations=args.iterations, dim=args.dim,
+                                 checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate)
     out = Path(getattr(args, "out", None) or default_out_dir(args.functions, settings))
     try:
         check_settings(out, settings)
@@ -163,32 +133,13 @@ def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, refer
     from evaluation.report import console_summary, write_report
 
     print(f"{len(algorithms)} algorithms x {len(functions)} functions x {args.runs} runs into {out}", flush=True)
-    result = run_protocol(
-        algorithms,
-        functions,
-        runs=args.runs,
-        swarm_size=args.swarm_size,
-        iterations=args.iterations,
-        dim=args.dim,
-        out_dir=out,
-        jobs=args.jobs,
-        checkpoint_every=args.checkpoint_every,
-        shift=args.shift,
-        rotate=args.rotate,
-        progress=not args.no_progress,
-    )
-    report = write_report(
-        result.out_dir,
-        reference=reference,
-        algorithms=result.algorithms,
-        functions=result.functions,
-        runs=args.runs,
-    )
-    print(
-        console_summary(
-            result.out_dir, reference=reference, algorithms=result.algorithms, functions=result.functions
-        )
-    )
+    result = run_protocol(algorithms, functions, runs=args.runs, swarm_size=args.swarm_size,
+                          iterations=args.iterations, dim=args.dim, out_dir=out, jobs=args.jobs,
+                          checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
+                          progress=not args.no_progress)
+    tables = {"reference": reference, "algorithms": result.algorithms, "functions": result.functions}
+    report = write_report(result.out_dir, runs=args.runs, **tables)
+    print(console_summary(result.out_dir, **tables))
     print(f"\n{result.done_now} runs made, {result.done_before} found in {result.out_dir}")
     print(f"report (full tables, figures): {report}")
     return 0

@@ -25,11 +25,13 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: one option per :class:`agents.training.TrainConfig` field, plus the run's place."""
+    """The command line: one option per :class:`agents.training.TrainConfig` field (each checked by the
+    parser with the field's own check), plus the run's place."""
     from agents.training import TrainConfig  # loads torch and Stable-Baselines3: seconds
+    from pso_env.config import add_field_arguments
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=_HelpFormatter)
-    TrainConfig.add_arguments(p)
+    add_field_arguments(p, TrainConfig)
     p.add_argument("--out", default=None, help="run directory (default: runs/<algo>-seed<seed>)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its newest checkpoint, with the settings of its run.json "
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             given = _given(argv)
             config = TrainConfig.resumed(out, {k: v for k, v in field_values(TrainConfig, args).items() if k in given})
         else:
-            config = TrainConfig.from_namespace(args)
+            config = TrainConfig(**field_values(TrainConfig, args))
         trainer = Trainer(config, out, resume=args.resume, progress_bar=not args.no_progress)
     except ValueError as err:  # named by the option, not the field: "functions: ..." -> "--functions: ..."
         name = str(err).split(":")[0].split(" ")[0]

@@ -1,9 +1,6 @@
 """Learners and controllers for PSOControl: our DQN, Stable-Baselines3 factories, online DQNPSO, the
-hand-designed PSO variants the paper compares against, and the shipped pretrained controller.
-
-Every controller implements the protocol of :mod:`evaluation.runner`; ``evaluation.run`` makes a run
-of it and returns its record (evaluation, storage and statistics live in :mod:`evaluation`). Names
-are imported on first use (PEP 562), so that ``import agents`` stays cheap (torch loads with the DQN).
+hand-designed PSO variants and the shipped pretrained controller (runs and their evaluation:
+:mod:`evaluation`). Names are imported on first use (PEP 562), so ``import agents`` stays cheap.
 """
 
 from pso_env import lazy_exports

@@ -3,10 +3,8 @@
 Zhan, Zhang, Li & Chung (2009), "Adaptive Particle Swarm Optimization", IEEE Trans. Systems, Man, and
 Cybernetics B 39(6), 1362-1381. At every iteration:
 
-1. evolutionary state estimation: the evolutionary factor ``f`` (:mod:`pso_env.factor`) is classified
-   into S1 exploration, S2 exploitation, S3 convergence or S4 jumping-out by fuzzy memberships and a
-   rule-based defuzzification that uses the previous state (:func:`memberships`,
-   :func:`classify_state`); HMM-APSO takes the state from the batched HMM belief of :mod:`pso_env`;
+1. the evolutionary factor ``f`` (:mod:`pso_env.factor`) is classified into S1 exploration, S2
+   exploitation, S3 convergence or S4 jumping-out (:func:`classify_state`; HMM-APSO: by the HMM belief);
 2. ``w = 1 / (1 + 1.5 exp(-2.6 f))``;
 3. ``c1``, ``c2`` (both 2.0 at the start) move by ``delta ~ U(0.05, 0.1)``, "slightly" by
    ``0.5 delta``: S1 c1 up / c2 down, S2 c1 up slightly / c2 down slightly, S3 both up slightly,
@@ -15,10 +13,9 @@ Cybernetics B 39(6), 1362-1381. At every iteration:
 4. in S3, elitist learning (:func:`elitist_learning`) on the global best, with ``sigma`` falling
    linearly from 1.0 to 0.1 over the run.
 
-States are numbered 0..3 (S1..S4) as in :mod:`pso_env.belief`. The rules run on the batched
-:class:`pso_env.swarm.Swarm`, one state and one (c1, c2) per swarm (a run is B = 1). **(our choice: one
-``delta`` draw per iteration and swarm shared by c1 and c2; elitist learning runs after the move of an
-iteration whose state is S3, on the global best after that move.)**
+States are numbered 0..3 (S1..S4) as in :mod:`pso_env.belief`; one state and one (c1, c2) per swarm.
+**(our choice: one ``delta`` draw per iteration and swarm shared by c1 and c2; elitist learning runs
+after the move of an iteration whose state is S3, on the global best after that move.)**
 """
 
 from __future__ import annotations
@@ -47,17 +44,8 @@ def _memberships(f: float) -> list[float]:
 
 
 def memberships(f: float | np.ndarray) -> np.ndarray:
-    """Zhan et al.'s (2009) piecewise-linear fuzzy memberships of ``f`` in S1..S4 (their Fig. 5).
-
-    Parameters
-    ----------
-    f : float or ndarray of shape (B,)
-
-    Returns
-    -------
-    ndarray of shape (4,) or (B, 4)
-        The memberships, each in [0, 1]; at most two are nonzero.
-    """
+    """Zhan et al.'s (2009) piecewise-linear fuzzy memberships of ``f`` (float or (B,)) in S1..S4 (their
+    Fig. 5): shape (4,) or (B, 4), each in [0, 1], at most two nonzero."""
     arr = np.asarray(f, dtype=float)
     mu = np.array([_memberships(float(x)) for x in arr.ravel()]).reshape(*arr.shape, 4)
     return np.clip(mu, 0.0, 1.0)
@@ -66,21 +54,10 @@ def memberships(f: float | np.ndarray) -> np.ndarray:
 def classify_state(f: float | np.ndarray, previous: int | np.ndarray) -> int | np.ndarray:
     """Zhan et al.'s (2009) defuzzification of :func:`memberships` with the state history.
 
-    If one membership is nonzero, its state. Where two overlap: stay in ``previous`` if it is one of
+    The state(s) 0..3 for factor(s) ``f`` in [0, 1] (float or (B,)) after ``previous`` (S1 at the start):
+    if one membership is nonzero, its state. Where two overlap: stay in ``previous`` if it is one of
     them; else take the one that follows ``previous`` on the cycle S1 -> S2 -> S3 -> S4 -> S1; else the
     larger membership (the earlier state on a tie).
-
-    Parameters
-    ----------
-    f : float or ndarray of shape (B,)
-        Evolutionary factor(s) in [0, 1].
-    previous : int or ndarray of int, shape (B,)
-        Previous state(s), 0..3 (S1 at the start of a run).
-
-    Returns
-    -------
-    int or ndarray of int, shape (B,)
-        The state(s), 0..3.
     """
     mu = np.atleast_2d(memberships(f))
     prev = np.broadcast_to(np.asarray(previous, dtype=np.int64), mu.shape[:1])
@@ -102,18 +79,8 @@ def adapt_coefficients(c1: Any, c2: Any, state: Any, delta: Any, c_min: float = 
     """Move ``c1``, ``c2`` for ``state`` by ``delta`` (see :data:`C_MOVES`), clamp, and rescale.
 
     Zhan et al. (2009), section IV-B: both are clamped to ``[c_min, c_max]``; if ``c1 + c2 > c_sum_max``
-    both are scaled by ``c_sum_max / (c1 + c2)`` (:func:`pso_env.actions.clamp_coefficients`).
-
-    Parameters
-    ----------
-    c1, c2, delta : float or ndarray of shape (B,)
-        The coefficients and the step, one per swarm.
-    state : int or ndarray of int, shape (B,)
-        The evolutionary state(s), 0..3.
-
-    Returns
-    -------
-    (float, float), or two ndarrays of shape (B,) when any argument is an array
+    both are scaled by ``c_sum_max / (c1 + c2)``. Each argument is a number or one per swarm, (B,);
+    returns two floats, or two (B,) arrays when any argument is an array.
     """
     m = C_MOVES[np.asarray(state)]
     a, b = np.broadcast_arrays(c1 + m[..., 0] * delta, c2 + m[..., 1] * delta)
@@ -127,25 +94,12 @@ def elitist_learning(swarm: Any, sigma: float, swarms: Any = None) -> np.ndarray
     """Zhan et al.'s (2009) elitist learning strategy on the global best; one evaluation per swarm.
 
     One random dimension ``d`` of the global best ``g`` moves by ``(ub_d - lb_d) * N(0, sigma^2)``
-    (clipped to the box). If the result is better than ``g`` it becomes the global best (the personal
-    best of the particle that held ``g``); otherwise it replaces the worst particle (highest personal
-    best): that particle's position, fitness and personal best become the new point **(our reading of
-    "replaces the worst particle")**.
+    (clipped to the box). If better than ``g`` it becomes the global best (the personal best of the
+    particle that held ``g``); else it replaces the worst particle's position, fitness and personal
+    best **(our reading of "replaces the worst particle")**.
 
-    Parameters
-    ----------
-    swarm : Swarm
-        The batched swarm; each swarm's generator (:meth:`~pso_env.swarm.Swarm.generator`) draws its
-        ``d`` and then its Gaussian.
-    sigma : float
-        Standard deviation of the perturbation, relative to the range of dimension ``d``.
-    swarms : array of int, shape (K,), optional
-        The swarms to apply it to (default all B).
-
-    Returns
-    -------
-    ndarray of bool, shape (K,)
-        True where the perturbed point replaced the global best.
+    Each swarm's generator draws its ``d`` and then its Gaussian; ``swarms`` (K,) are the swarms to apply
+    it to (default all). Returns (K,) bools: True where the point replaced the global best.
     """
     idx = np.arange(swarm.batch_size) if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
     if idx.size == 0:
@@ -171,15 +125,15 @@ class APSO(ParameterRule):
 
     Parameters
     ----------
-    c_init : float, default 2.0
+    c_init : float
         Initial c1 and c2.
     c_min, c_max, c_sum_max : float
-        Clamp range and sum bound of c1, c2 (1.5, 2.5, 4.0).
+        Clamp range and sum bound of c1, c2.
     delta_range : (float, float)
-        Range of the uniform step ``delta`` (0.05, 0.1).
+        Range of the uniform step ``delta``.
     sigma_start, sigma_end : float
-        Elitist-learning sigma at the first and last iteration (1.0, 0.1).
-    elitist : bool, default True
+        Elitist-learning sigma at the first and last iteration.
+    elitist : bool
         Run elitist learning in S3.
     """
 
@@ -204,7 +158,7 @@ class APSO(ParameterRule):
         self._elitist_successes = np.zeros(b, dtype=np.int64)
 
     def classify(self, f: np.ndarray) -> np.ndarray:
-        """The evolutionary states (B,) for factors ``f`` (B,) (fuzzy classification with the history)."""
+        """The evolutionary states (B,) for factors ``f`` (B,)."""
         return classify_state(f, self.state)
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
@@ -224,27 +178,22 @@ class APSO(ParameterRule):
             self._elitist_successes[converging] += elitist_learning(swarm, sigma, converging)
 
     def trace(self) -> dict[str, Any]:
-        """``state``, ``factor`` (per iteration) and ``elitist_successes``: for a run (B = 1) lists of
-        numbers and an int; for B swarms one list (or int) per swarm."""
+        """``state``, ``factor`` (per iteration) and ``elitist_successes`` (see :func:`per_swarm`)."""
         return per_swarm({"state": self._states, "factor": self._factors,
                           "elitist_successes": self._elitist_successes})
 
 
 class HMMAPSO(APSO):
-    """APSO's parameter rules with the state from the HMM belief instead of the fuzzy rules.
-
-    The DQNPSO paper's earlier work (SPEC sections 3 and 7): the state is what the batched belief's
-    ``update(f)`` returns for the swarms' factors ``f`` (B,).
+    """APSO's parameter rules with the state from the HMM belief's ``update(f)`` instead of the fuzzy rules
+    (the DQNPSO paper's earlier work, SPEC sections 3 and 7).
 
     Parameters
     ----------
     tracker_factory : callable, optional
-        ``factory(batch_size)`` returns a fresh tracker for each run: an object with ``reset()`` and
-        ``update(f (B,)) -> states (B,)``; default the batched belief of
-        :class:`pso_env.belief.Belief`.
+        ``factory(batch_size)`` returns a fresh tracker for each run, with ``reset()`` and
+        ``update(f (B,)) -> states (B,)``; default :class:`pso_env.belief.Belief`.
     tracker_options : dict, optional
-        Keyword arguments of the default tracker (e.g. ``{"refit_every": 0}``); with the default
-        tracker only.
+        Keyword arguments of the default tracker (e.g. ``{"refit_every": 0}``).
     **kwargs
         As :class:`APSO`.
 

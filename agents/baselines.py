@@ -1,7 +1,6 @@
-"""The hand-designed PSO variants (:func:`run_variant`; rules in :mod:`agents.variants` and
-:mod:`agents.apso`) and the outside references CMA-ES (:func:`run_cmaes`) and uniform random search
-(:func:`run_random_search`). Each returns a :class:`evaluation.records.RunRecord`, and its only random
-source is ``numpy.random.default_rng(seed)``, so a seed gives the same run bit for bit.
+"""The hand-designed PSO variants (:func:`run_variant`) and the outside references CMA-ES and uniform
+random search. Each returns a :class:`evaluation.records.RunRecord`; its only random source is
+``numpy.random.default_rng(seed)``, so a seed gives the same run bit for bit.
 """
 
 from __future__ import annotations
@@ -21,15 +20,13 @@ from . import variants as v
 from .apso import APSO, HMMAPSO
 from .controller import RuleController
 
-#: The PSO variants by name (SPEC section 7); each value is a :class:`~agents.variants.ParameterRule`
-#: subclass whose constructor takes the variant's settings as keyword arguments.
+#: The PSO variants by name (SPEC section 7): ParameterRule classes taking the variant's settings.
 VARIANTS: dict[str, type[v.ParameterRule]] = {cls.name: cls for cls in (
     v.ParameterRule, v.LinWPSO, v.RandWPSO, v.SAPSO, v.LnCPSO, v.AsyLnCPSO, v.YSPSO, v.CLSPSO, v.SelPSO, v.SecPSO,
     APSO, HMMAPSO)}
 
 
 def _key(name: str) -> str:
-    """Name normalised for matching: lower case, without ``-``, ``_`` and white space."""
     return re.sub(r"[-_\s]", "", name.lower())
 
 
@@ -56,7 +53,7 @@ def make_rule(name: str, **options: Any) -> v.ParameterRule:
 
 
 def _resolve_function(function: Any, dim: int | None) -> Any:
-    """A function object: ``function`` itself, or ``benchmarks_fn.get_function(function, dim)`` for a name."""
+    """``function`` itself (checked), or ``benchmarks_fn.get_function(function, dim)`` for a name."""
     if isinstance(function, str):
         if dim is None:
             raise ValueError("dim is required when the function is given by name")
@@ -73,33 +70,24 @@ def _resolve_function(function: Any, dim: int | None) -> Any:
 def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
                 seed: int = 0, checkpoint_every: int = 10, velocity_clamp: float | None = 0.2,
                 bounds: str = BOUND_MODES[0], trace: bool = True, **options: Any) -> RunRecord:
-    """Run the PSO variant ``name`` on ``function``.
+    """Run the PSO variant ``name`` (see :func:`make_rule`) on ``function``.
 
     Parameters
     ----------
-    name : str
-        One of :func:`list_variants` (case-insensitive; ``-``, ``_`` and spaces ignored).
     function : object or str
         A function object, or a name for ``benchmarks_fn.get_function(name, dim)``.
     dim : int, optional
         Required with a function name; checked against a function object's ``dim``.
-    swarm_size, iterations, seed, checkpoint_every : int
-        As in :func:`evaluation.runner.run` (an iteration evaluates every particle once, plus what the
-        variant adds; the seed's ``numpy.random.default_rng`` is the run's only random source).
-    velocity_clamp, bounds, trace
-        As in :class:`agents.controller.RuleController`.
+    swarm_size, iterations, seed, checkpoint_every
+        As in :func:`evaluation.runner.run`; ``velocity_clamp``, ``bounds``, ``trace`` as in
+        :class:`agents.controller.RuleController`.
     **options
         The variant's settings, passed to its rule's constructor (e.g. ``w=0.6`` for ``"PSO"``).
-
-    Returns
-    -------
-    RunRecord
 
     Raises
     ------
     ValueError
-        For an unknown name, or a bad ``swarm_size``, ``iterations`` or ``checkpoint_every`` (checked
-        before the run).
+        For an unknown name, or a bad ``swarm_size``, ``iterations`` or ``checkpoint_every``.
     """
     controller = RuleController(make_rule(name, **options), velocity_clamp=velocity_clamp, bounds=bounds,
                                 trace=trace)
@@ -113,7 +101,7 @@ def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
 
 def _record(values: np.ndarray, function: Any, swarm_size: int, iterations: int, clock: Any,
             **fields: Any) -> RunRecord:
-    """The record of the values of all evaluations in order (iteration t: ``swarm_size * (t + 1)`` of them)."""
+    """The record of all evaluations' values in order (iteration t: ``swarm_size * (t + 1)`` of them)."""
     best_so_far = np.minimum.accumulate(values)
     ends = np.minimum(swarm_size * (np.arange(iterations + 1) + 1), len(values)) - 1
     return make_record(function, best_so_far[ends], best_value=best_so_far[-1], evaluations=len(values),
@@ -128,40 +116,34 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
 
     Parameters
     ----------
-    function, dim
+    function, dim, checkpoint_every
         As in :func:`run_variant`.
     swarm_size, iterations : int
         The PSO run this one is compared with: the default budget is ``swarm_size * (iterations + 1)``
-        evaluations, what a plain PSO uses (initialisation included), and curve point t is the best
-        after ``swarm_size * (t + 1)`` evaluations.
+        evaluations, and curve point t is the best after ``swarm_size * (t + 1)`` evaluations.
     budget : int, optional
         Evaluations, overriding the default; the last generation is cut so the count is exact.
-    seed : int, default 0
-        ``numpy.random.default_rng(seed)`` is the only random source: it draws the start points
-        (uniform in the box) and, through ``cma``'s ``randn`` option, every Gaussian sample of every
-        instance. ``cma``'s own seeding of numpy's global random state is switched off
-        (``seed=nan``), and that global state is restored on return, so a run neither depends on it
-        nor changes it.
-    checkpoint_every : int, default 10
-        Spacing of the curve (in equivalent iterations).
-    sigma0 : float, default 0.3
+    seed : int
+        Its generator draws the start points (uniform in the box) and, through ``cma``'s ``randn``
+        option, every Gaussian sample. ``cma`` does not seed numpy's global random state (``seed=nan``),
+        which is restored on return, so a run neither depends on it nor changes it.
+    sigma0 : float
         Initial step size as a fraction of the box's range per dimension.
     popsize : int, optional
         Population size of the first instance; default ``cma``'s ``4 + floor(3 ln D)``.
-    restarts : bool, default True
+    restarts : bool
         Restart with a doubled population (IPOP-CMA-ES, Auger & Hansen 2005) from a new random point
-        whenever an instance stops on its own criteria before the budget is spent **(our choice: a
-        reference that stops early on a multimodal function would waste most of its budget)**.
+        whenever an instance stops before the budget is spent **(our choice)**.
 
     Returns
     -------
     RunRecord
-        ``extra`` holds ``restarts`` (the number of restarts) and ``popsizes`` (one per instance).
+        ``extra`` holds ``restarts`` (their number) and ``popsizes`` (one per instance).
 
     Raises
     ------
     ValueError
-        For a bad ``swarm_size``, ``iterations``, ``checkpoint_every`` or ``budget`` (before the run).
+        For a bad ``swarm_size``, ``iterations``, ``checkpoint_every`` or ``budget``.
     """
     import cma
 
@@ -180,7 +162,6 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
             values, used, popsizes = np.empty(budget), 0, []
             while used < budget:
                 x0 = lower + rng.random(function.dim) * span
-                # seed=nan: cma does not seed numpy's global state; rng gives every Gaussian through randn
                 opts = {"bounds": [lower.tolist(), upper.tolist()], "CMA_stds": (span / scale).tolist(),
                         "randn": lambda *shape: rng.standard_normal(shape), "seed": np.nan,
                         "maxfevals": budget - used, "verbose": -9, "verb_log": 0, "verb_disp": 0}
@@ -208,11 +189,8 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
 
 def run_random_search(function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
                       seed: int = 0, checkpoint_every: int = 10) -> RunRecord:
-    """Uniform random search in the box: ``swarm_size`` points per iteration, ``iterations + 1`` batches.
-
-    The floor every optimiser should beat; same budget, curve convention and errors as :func:`run_cmaes`.
-    ``numpy.random.default_rng(seed)`` is the only random source.
-    """
+    """Uniform random search in the box, the floor every optimiser should beat: ``swarm_size`` points per
+    iteration, ``iterations + 1`` batches; budget, curve and errors as :func:`run_cmaes`."""
     check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
     function = _resolve_function(function, dim)
     with measured() as clock:

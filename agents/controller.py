@@ -1,14 +1,8 @@
-"""The controllers: what sets a swarm's parameters during one run (see :mod:`evaluation.runner`).
+"""The controllers of :mod:`evaluation.runner`'s protocol: what sets a swarm's parameters during a run.
 
-- :class:`RuleController` drives the swarm directly with a hand-designed ``ParameterRule``
-  (:mod:`agents.variants`, :mod:`agents.apso`);
-- :class:`PolicyController` runs a *policy* on PSOControl: anything with Stable-Baselines3's
-  ``predict(obs, deterministic=True) -> (action, state)``, such as a trained DQN or SB3 model
-  (:class:`agents.models.LoadedPolicy`), a :class:`StaticPolicy` or a :class:`RandomPolicy`. An optional
-  ``obs_mode`` attribute says which observation it expects (default ``"viterbi"``).
-
-Both implement the controller protocol of :mod:`evaluation.runner`; ``evaluation.run(controller,
-function, ...)`` makes the run and its record.
+:class:`RuleController` drives the swarm with a hand-designed ``ParameterRule``; :class:`PolicyController`
+runs a policy with SB3's ``predict`` on PSOControl (a loaded model, :class:`StaticPolicy`,
+:class:`RandomPolicy`). ``evaluation.run(controller, function, ...)`` makes the run and its record.
 """
 
 from __future__ import annotations
@@ -24,19 +18,18 @@ from pso_env.swarm import BOUND_MODES, Swarm
 
 
 class RuleController:
-    """A hand-designed PSO variant: its ``ParameterRule`` sets the parameters and moves the swarm.
+    """A hand-designed PSO variant: its ``ParameterRule`` (reset at every start) sets the parameters and
+    moves the swarm.
 
     Parameters
     ----------
-    rule : agents.variants.ParameterRule
-        The rule (reset at every start).
-    velocity_clamp : float or None, default 0.2
+    velocity_clamp : float or None
         Velocity clamp as a fraction of the range (SPEC section 1).
-    bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
+    bounds : {"clip-back", "clip", "reflect", "none"}
         Position handling at the box (:class:`pso_env.Swarm`; the default is SPSO 2011's).
-    trace : bool, default True
-        Keep the per-iteration ``w`` (the swarm mean where it is per particle), ``c1`` and ``c2``, and
-        the rule's own :meth:`~agents.variants.ParameterRule.trace`.
+    trace : bool
+        Keep the per-iteration ``w`` (the swarm mean where it is per particle), ``c1``, ``c2`` and the
+        rule's own trace.
     """
 
     def __init__(self, rule: Any, *, velocity_clamp: float | None = 0.2, bounds: str = BOUND_MODES[0],
@@ -45,7 +38,6 @@ class RuleController:
         self.name = rule.name
 
     def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Swarm:
-        """A swarm seeded by ``numpy.random.default_rng(seed)``, the run's only random source."""
         rng = np.random.default_rng(seed)
         self.swarm = Swarm(function, swarm_size, rng, batch_size=1, velocity_clamp=self.velocity_clamp,
                            bounds=self.bounds, history=True)
@@ -54,7 +46,6 @@ class RuleController:
         return self.swarm
 
     def step(self, t: int) -> bool:
-        """Parameters from the rule, the move, the rule's follow-up (elitist learning, ...)."""
         w, c1, c2, chi = self.rule.parameters(self.swarm, t)
         self.rule.move(self.swarm, w, c1, c2, chi)
         self.rule.after_step(self.swarm, t)
@@ -64,29 +55,24 @@ class RuleController:
         return False
 
     def trace(self) -> dict[str, Any]:
-        """``w``, ``c1``, ``c2`` per iteration and the rule's trace (empty with ``trace=False``)."""
         return {**self._trace, **self.rule.trace()} if self.keep_trace else {}
 
 
 class PolicyController:
-    """A policy acting on PSOControl (one action per iteration), the reference of every learned controller.
+    """A policy acting on PSOControl, one action per iteration.
 
     Parameters
     ----------
     policy : object
         Has ``predict(obs, deterministic=True)``; its ``obs_mode`` attribute (default "viterbi") chooses
-        the observation. A policy with a ``seed`` method (:class:`RandomPolicy`) is seeded with the
-        run's seed, so the run depends on the seed alone; one with ``reset`` (a recurrent
-        :class:`~agents.models.LoadedPolicy`) is reset at every start.
+        the observation. Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
+        called at every start.
     env_kwargs : dict, optional
         Further :class:`pso_env.PSOEnv` arguments (for example ``reward_mode``).
     name : str, optional
-        Default record name; default the policy's ``name`` attribute, else ``"policy"``.
+        Record name; default the policy's ``name`` attribute, else ``"policy"``.
 
-    Notes
-    -----
-    Subclasses change :meth:`act` (choose an action) and :meth:`observe` (learn from a transition);
-    the environment, the loop and the trace stay here.
+    Subclasses change :meth:`act` and :meth:`observe` (learn from a transition).
     """
 
     def __init__(self, policy: Any, *, env_kwargs: dict[str, Any] | None = None, name: str | None = None) -> None:
@@ -95,19 +81,18 @@ class PolicyController:
         self.obs_mode = getattr(policy, "obs_mode", "viterbi")
 
     def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any:
-        """A fresh environment reset with ``seed``; returns its swarm."""
         kwargs = {"obs_mode": self.obs_mode, **self.env_kwargs}
         self.env = PSOEnv(function=function, swarm_size=swarm_size, max_iterations=iterations, **kwargs)
         if callable(getattr(self.policy, "seed", None)):
             self.policy.seed(seed)
-        if callable(getattr(self.policy, "reset", None)):  # a recurrent policy forgets the last episode
+        if callable(getattr(self.policy, "reset", None)):
             self.policy.reset()
         self.obs, _ = self.env.reset(seed=seed)
         self._trace: dict[str, list] = {"actions": [], "w": [], "c1": [], "c2": []}
         return self.env.swarm
 
     def act(self, obs: np.ndarray, t: int) -> int:
-        """The action for ``obs`` at iteration ``t``: the policy's deterministic one."""
+        """The policy's deterministic action for ``obs`` at iteration ``t``."""
         return int(self.policy.predict(obs, deterministic=True)[0])
 
     def observe(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool,
@@ -115,7 +100,6 @@ class PolicyController:
         """The transition of iteration ``t`` (a fixed policy ignores it)."""
 
     def step(self, t: int) -> bool:
-        """One environment step with the chosen action; True when the episode ends."""
         obs = self.obs
         action = self.act(obs, t)
         self.obs, reward, terminated, truncated, info = self.env.step(action)
@@ -133,10 +117,7 @@ class PolicyController:
 class StaticPolicy:
     """A fixed state-to-action rule: action ``actions[k]`` whenever the Viterbi state is ``k``.
 
-    Parameters
-    ----------
-    actions : sequence of 4 ints in 0..3
-        The action for exploration, exploitation, convergence and jumping-out.
+    ``actions`` (4 ints in 0..3) are for exploration, exploitation, convergence and jumping-out.
     """
 
     obs_mode = "viterbi"
@@ -146,12 +127,12 @@ class StaticPolicy:
         if len(acts) != 4 or any(not 0 <= a < N_ACTIONS for a in acts):
             raise ValueError(f"actions must be 4 integers in 0..{N_ACTIONS - 1}, got {actions!r}")
         self.actions = acts
-        self._table = np.array(acts)  # state -> action
+        self._table = np.array(acts)
         self.name = "static:" + "".join(map(str, acts))
 
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
-        """The action of the state that the one-hot ``obs`` (shape (4,) or (B, 4)) marks."""
+        """The action of the state the one-hot ``obs`` (shape (4,) or (B, 4)) marks."""
         return self._table[np.argmax(obs, axis=-1)], None
 
     @staticmethod
@@ -181,10 +162,7 @@ class RandomPolicy:
 
 def run_policy(policy: Any, function: Any, *, swarm_size: int = 30, iterations: int = 1000, seed: int = 0,
                checkpoint_every: int = 10, algorithm: str = "policy", env_kwargs: dict[str, Any] | None = None) -> Any:
-    """One run of ``policy``: ``evaluation.run(PolicyController(policy, env_kwargs=env_kwargs), function, ...)``.
-
-    ``extra`` holds the per-iteration ``actions``, ``states`` (indices), ``w``, ``c1`` and ``c2``.
-    """
+    """One run of ``policy`` through :class:`PolicyController`; ``extra`` holds its :meth:`~PolicyController.trace`."""
     from evaluation.runner import run
 
     return run(PolicyController(policy, env_kwargs=env_kwargs), function, swarm_size=swarm_size,

@@ -1,4 +1,4 @@
-"""Deep Q-Network (Mnih et al. 2015) in one file: CleanRL's DQN with Stable-Baselines3's API.
+"""Deep Q-Network (Mnih et al. 2015): CleanRL's DQN with Stable-Baselines3's API.
 
 Defaults give the DQNPSO paper's Q-network (SPEC section 5: observation -> 32 ReLU units -> one
 Q-value per action, Adam, learning rate 1e-3); training uses the Huber loss, gradient-norm clipping, a
@@ -6,10 +6,9 @@ circular replay buffer, a target network and linearly decaying epsilon-greedy ex
 
 Environments (Box observations, flattened; Discrete actions, ``start`` honoured): a ``gymnasium.Env``,
 a ``gymnasium.vector.VectorEnv`` in any autoreset mode (the NEXT_STEP reset step is not stored) or a
-Stable-Baselines3 ``VecEnv``. Termination ends the bootstrap, truncation does not (the target uses the
-real final observation). Each call of ``env.step`` adds ``num_envs`` to ``num_timesteps`` (NEXT_STEP
-reset steps too, as in SB3 and CleanRL); ``train_freq`` counts calls of ``step``; ``learning_starts``,
-``target_update_interval`` and the exploration schedule count transitions.
+Stable-Baselines3 ``VecEnv``. Termination ends the bootstrap, truncation does not. Each call of
+``env.step`` adds ``num_envs`` to ``num_timesteps`` (as in SB3 and CleanRL); ``train_freq`` counts calls
+of ``step``; ``learning_starts``, ``target_update_interval`` and the exploration schedule count transitions.
 """
 
 from __future__ import annotations
@@ -42,19 +41,7 @@ _STATE_DICTS = ("q_net", "q_net_target", "optimizer")
 
 
 def build_q_network(obs_dim: int, n_actions: int, hidden_sizes: Sequence[int]) -> nn.Sequential:
-    """Multilayer perceptron ``obs_dim -> hidden (ReLU) ... -> n_actions`` (linear output).
-
-    Parameters
-    ----------
-    obs_dim, n_actions : int
-        Input size (the flattened observation) and output size (one Q-value per action).
-    hidden_sizes : sequence of int
-        Widths of the hidden ReLU layers; empty gives a linear Q-function.
-
-    Returns
-    -------
-    torch.nn.Sequential
-    """
+    """Multilayer perceptron ``obs_dim -> hidden (ReLU) ... -> n_actions``; no hidden sizes: linear."""
     layers: list[nn.Module] = []
     for width in hidden_sizes:
         layers += [nn.Linear(obs_dim, width), nn.ReLU()]
@@ -63,25 +50,16 @@ def build_q_network(obs_dim: int, n_actions: int, hidden_sizes: Sequence[int]) -
 
 
 class ReplayBuffer:
-    """Circular buffer of transitions in preallocated numpy arrays; the oldest are overwritten first.
-
-    Parameters
-    ----------
-    capacity, obs_dim : int
-        Maximum number of transitions; size of the flattened observation.
-    rng : numpy.random.Generator
-        Generator of :meth:`sample`.
-    """
+    """Circular buffer of ``capacity`` transitions (observations of ``obs_dim`` entries) in numpy arrays;
+    the oldest are overwritten first, and :meth:`sample` draws from ``rng``."""
 
     FIELDS = ("observations", "actions", "rewards", "next_observations", "terminated")
 
     def __init__(self, capacity: int, obs_dim: int, rng: np.random.Generator) -> None:
         self.capacity, self.obs_dim, self.rng = int(capacity), int(obs_dim), rng
-        self.observations = np.zeros((self.capacity, self.obs_dim), dtype=np.float32)
-        self.actions = np.zeros(self.capacity, dtype=np.int64)
-        self.rewards = np.zeros(self.capacity, dtype=np.float32)
-        self.next_observations = np.zeros((self.capacity, self.obs_dim), dtype=np.float32)
-        self.terminated = np.zeros(self.capacity, dtype=np.float32)
+        for name, shape, dtype in zip(self.FIELDS, ((self.obs_dim,), (), (), (self.obs_dim,), ()),
+                                      (np.float32, np.int64, np.float32, np.float32, np.float32)):
+            setattr(self, name, np.zeros((self.capacity, *shape), dtype=dtype))
         self.pos, self.full = 0, False
 
     def __len__(self) -> int:
@@ -89,11 +67,8 @@ class ReplayBuffer:
 
     def add(self, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray, next_obs: np.ndarray,
             terminated: np.ndarray) -> None:
-        """Store ``k`` transitions, arrays with leading dimension ``k`` (the newest ``capacity`` if more).
-
-        ``actions`` are indices ``0..n-1`` (without the action space's ``start``); ``terminated`` is
-        true only for real terminations, not truncations.
-        """
+        """Store ``k`` transitions, arrays with leading dimension ``k`` (the newest ``capacity`` if more);
+        ``actions`` are indices without the space's ``start``, ``terminated`` excludes truncations."""
         k = len(actions)
         if k == 0:
             return
@@ -104,22 +79,15 @@ class ReplayBuffer:
             end = self.pos + k
             where = slice(self.pos, end) if end <= self.capacity else np.arange(self.pos, end) % self.capacity
             newest = slice(-k, None)
-        self.observations[where] = obs[newest]
-        self.actions[where] = actions[newest]
-        self.rewards[where] = rewards[newest]
-        self.next_observations[where] = next_obs[newest]
-        self.terminated[where] = terminated[newest]
+        for name, values in zip(self.FIELDS, (obs, actions, rewards, next_obs, terminated)):
+            getattr(self, name)[where] = values[newest]
         self.pos += k
         if self.pos >= self.capacity:
             self.full, self.pos = True, self.pos % self.capacity
 
     def sample(self, batch_size: int) -> tuple[np.ndarray, ...]:
-        """Draw ``batch_size`` transitions uniformly with replacement.
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            ``(obs, actions, rewards, next_obs, terminated)``.
+        """``(obs, actions, rewards, next_obs, terminated)`` of ``batch_size`` transitions drawn uniformly
+        with replacement.
 
         Raises
         ------
@@ -174,15 +142,13 @@ class _Env:
         for name, space, kind in (("observation_space", self.observation_space, spaces.Box),
                                   ("action_space", self.action_space, spaces.Discrete)):
             if not isinstance(space, kind):
-                raise ValueError(f"{name} must be a gymnasium.spaces.{kind.__name__}, "
-                                 f"got {type(space).__name__}")
+                raise ValueError(f"{name} must be a gymnasium.spaces.{kind.__name__}, got {type(space).__name__}")
         self.pending_reset = np.zeros(self.num_envs, dtype=bool)  # NEXT_STEP: resetting in this step
 
     def _flat(self, obs: Any) -> np.ndarray:
         return np.asarray(obs, dtype=np.float32).reshape(self.num_envs, -1)
 
     def reset(self, seed: int | None = None) -> np.ndarray:
-        """Reset every sub-environment (seeding them and the action spaces when ``seed`` is given)."""
         self.pending_reset[:] = False
         if seed is not None:
             self.action_space.seed(seed)
@@ -195,8 +161,8 @@ class _Env:
         return self._flat(obs if self.kind == "vector" else [obs])
 
     def step(self, actions: np.ndarray) -> tuple[Any, ...]:
-        """``(obs for the next action, real next obs, rewards, terminated, truncated, valid, infos)`` after
-        actions (indices, shape ``(num_envs,)``); ``valid`` masks the transitions to store (None: all)."""
+        """``(next obs, real next obs, rewards, terminated, truncated, valid, infos)``; ``valid`` masks the
+        transitions to store (None: all)."""
         env_actions = actions + int(self.action_space.start)
         valid = finals = None
         if self.kind == "single":
@@ -269,34 +235,34 @@ class DQNAgent:
     ----------
     env : gymnasium.Env, gymnasium.vector.VectorEnv, stable_baselines3 VecEnv or str
         Training environment (a string goes to ``gymnasium.make``); :meth:`load` needs none.
-    hidden_sizes : sequence of int, default (32,)
-        Hidden ReLU layer widths of the Q-network (the paper's network is ``(32,)``).
-    learning_rate : float, default 1e-3
+    hidden_sizes : sequence of int
+        Hidden ReLU layer widths of the Q-network.
+    learning_rate : float
         Adam's learning rate.
-    buffer_size, learning_starts, batch_size : int, default 50_000, 1000 and 64
+    buffer_size, learning_starts, batch_size : int
         Replay capacity, transitions collected before the first gradient step, minibatch size.
-    gamma : float, default 0.99
+    gamma : float
         Discount factor in [0, 1].
-    train_freq, gradient_steps : int, default 4 and 1
+    train_freq, gradient_steps : int
         Train ``gradient_steps`` times every ``train_freq`` vector steps (calls of ``env.step``).
-    target_update_interval : int, default 500
+    target_update_interval : int
         Copy the Q-network into the target network every this many transitions.
-    exploration_fraction, exploration_initial_eps, exploration_final_eps : float, default 0.2, 1.0, 0.05
+    exploration_fraction, exploration_initial_eps, exploration_final_eps : float
         Epsilon falls linearly from the initial to the final value (in [0, 1]) over this fraction of
         ``total_timesteps``.
-    max_grad_norm : float or None, default 10.0
+    max_grad_norm : float or None
         Gradient-norm clip; ``None`` disables it.
     seed : int or None
         Seeds network initialisation, exploration, replay sampling, the environment's first reset and
         its action space: the same seed reproduces the same run bit for bit.
-    device : str or torch.device, default "cpu"
+    device : str or torch.device
         ``"auto"`` picks CUDA when available.
-    verbose : int, default 0
+    verbose : int
         1 prints a summary every ``log_interval`` episodes.
     tensorboard_log : str or None
         Directory for TensorBoard runs ``<dir>/<tb_log_name>_<i>``.
-    num_threads : int or None, default 1
-        Torch threads while :meth:`learn` runs (one is fastest for small networks; None: unchanged).
+    num_threads : int or None
+        Torch threads while :meth:`learn` runs (None: unchanged).
 
     Raises
     ------
@@ -315,13 +281,12 @@ class DQNAgent:
     """
 
     def __init__(self, env: Any, *, hidden_sizes: Sequence[int] = (32,), learning_rate: float = 1e-3,
-                 buffer_size: int = 50_000, learning_starts: int = 1000, batch_size: int = 64,
-                 gamma: float = 0.99, train_freq: int = 4, gradient_steps: int = 1,
-                 target_update_interval: int = 500, exploration_fraction: float = 0.2,
-                 exploration_initial_eps: float = 1.0, exploration_final_eps: float = 0.05,
-                 max_grad_norm: float | None = 10.0, seed: int | None = None,
-                 device: str | torch.device = "cpu", verbose: int = 0,
-                 tensorboard_log: str | os.PathLike | None = None, num_threads: int | None = 1) -> None:
+                 buffer_size: int = 50_000, learning_starts: int = 1000, batch_size: int = 64, gamma: float = 0.99,
+                 train_freq: int = 4, gradient_steps: int = 1, target_update_interval: int = 500,
+                 exploration_fraction: float = 0.2, exploration_initial_eps: float = 1.0,
+                 exploration_final_eps: float = 0.05, max_grad_norm: float | None = 10.0, seed: int | None = None,
+                 device: str | torch.device = "cpu", verbose: int = 0, tensorboard_log: str | os.PathLike | None = None,
+                 num_threads: int | None = 1) -> None:
         args = locals()
         if env is None:
             raise ValueError("env must not be None (use DQNAgent.load to build an agent without one)")
@@ -377,8 +342,8 @@ class DQNAgent:
             raise ValueError(f"observation_space shape {adapter.observation_space.shape} does not match "
                              f"the agent's {self.obs_shape}")
         if (adapter.action_space.n, adapter.action_space.start) != (self.n_actions, self.action_start):
-            raise ValueError(f"action_space {adapter.action_space} does not match the agent's "
-                             f"Discrete({self.n_actions}, start={self.action_start})")
+            raise ValueError(f"action_space {adapter.action_space} does not match the agent's Discrete("
+                             f"{self.n_actions}, start={self.action_start})")
         self.env, self._env, self._last_obs = env, adapter, None
 
     def _greedy(self, obs: np.ndarray) -> np.ndarray:
@@ -394,16 +359,10 @@ class DQNAgent:
 
     def predict(self, observation: np.ndarray, state: Any = None, episode_start: np.ndarray | None = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
-        """Action(s) for one observation or a batch, like Stable-Baselines3's ``predict``.
+        """Action(s) for one observation or a batch ``(B, *shape)``, like Stable-Baselines3's ``predict``.
 
-        Parameters
-        ----------
-        observation : array_like
-            One observation of the observation space's shape, or a batch ``(B, *shape)``.
-        state, episode_start
-            Ignored (as by SB3's non-recurrent policies).
-        deterministic : bool, default True
-            Greedy actions if true; otherwise epsilon-greedy with the current ``exploration_rate``.
+        Greedy if ``deterministic``, else epsilon-greedy with the current ``exploration_rate``; ``state``
+        and ``episode_start`` are ignored.
 
         Returns
         -------
@@ -418,8 +377,8 @@ class DQNAgent:
         obs = np.asarray(observation, dtype=np.float32)
         single = obs.shape == self.obs_shape
         if not single and obs.shape[1:] != self.obs_shape:
-            raise ValueError(f"observation of shape {obs.shape} matches neither {self.obs_shape} nor "
-                             f"(batch, *{self.obs_shape})")
+            raise ValueError(f"observation of shape {obs.shape} matches neither {self.obs_shape} nor (batch, *"
+                             f"{self.obs_shape})")
         obs = obs.reshape(-1, self.obs_dim)
         if not (obs.flags.c_contiguous and obs.flags.writeable):  # torch.from_numpy needs both
             obs = obs.copy()
@@ -429,19 +388,8 @@ class DQNAgent:
         return (actions.reshape(()) if single else actions), None
 
     def train(self, gradient_steps: int, batch_size: int | None = None) -> float:
-        """Do ``gradient_steps`` DQN updates on minibatches sampled from the replay buffer.
-
-        Parameters
-        ----------
-        gradient_steps : int
-        batch_size : int, optional
-            Minibatch size; ``self.batch_size`` by default.
-
-        Returns
-        -------
-        float
-            The loss of the last step.
-        """
+        """Do ``gradient_steps`` DQN updates on replay minibatches (default size ``self.batch_size``);
+        returns the last loss."""
         batch_size = self.batch_size if batch_size is None else batch_size
         loss = torch.zeros(())
         for _ in range(gradient_steps):
@@ -478,12 +426,12 @@ class DQNAgent:
         callback : callable or None
             Called after every vector step with the loop's ``locals()`` (``"self"``, ``"obs"``,
             ``"actions"``, ``"rewards"``, ``"infos"``, ``"epsilon"``, ...); ``False`` stops training.
-        progress_bar : bool, default False
+        progress_bar : bool
             A tqdm bar (steps, episodes, mean return of the last 100 episodes, epsilon).
-        reset_num_timesteps : bool, default True
+        reset_num_timesteps : bool
             Restart ``num_timesteps`` and the episode statistics at 0 and reset the environment; if
             false, continue the count, the epsilon schedule and the running episodes.
-        log_interval, tb_log_name : int and str, default 4 and "DQN"
+        log_interval, tb_log_name : int and str
             Episodes between summaries (printed with ``verbose >= 1``, written to TensorBoard); the
             TensorBoard run name prefix.
 
@@ -532,8 +480,7 @@ class DQNAgent:
                 actions = self._epsilon_greedy(obs, epsilon)
                 next_obs, real_next_obs, rewards, terminated, truncated, valid, infos = env.step(actions)
                 real = slice(None) if valid is None else valid
-                self.replay_buffer.add(obs[real], actions[real], rewards[real], real_next_obs[real],
-                                       terminated[real])
+                self.replay_buffer.add(obs[real], actions[real], rewards[real], real_next_obs[real], terminated[real])
                 obs = self._last_obs = next_obs
                 prev_timesteps = self.num_timesteps
                 self.num_timesteps += n_envs
@@ -560,8 +507,7 @@ class DQNAgent:
                     if pbar is not None and time.perf_counter() - last_postfix > 0.5:
                         last_postfix = time.perf_counter()
                         pbar.set_postfix(episodes=len(self.episode_returns), eps=f"{epsilon:.3f}",
-                                         mean_return=f"{np.mean(self.episode_returns[-100:]):.2f}",
-                                         refresh=False)
+                                         mean_return=f"{np.mean(self.episode_returns[-100:]):.2f}", refresh=False)
                     if episodes_since_log >= log_interval:
                         self._log_summary(start_time, start_steps, loss_sum / max(loss_count, 1), loss_count)
                         episodes_since_log, loss_sum, loss_count = 0, 0.0, 0
@@ -584,7 +530,6 @@ class DQNAgent:
         return self
 
     def _epsilon_at(self, num_timesteps: int) -> float:
-        """Epsilon, linear from the initial to the final value over ``exploration_fraction`` of the run."""
         progress = num_timesteps / max(self._total_timesteps, 1)
         if self.exploration_fraction <= 0.0 or progress >= self.exploration_fraction:
             return self.exploration_final_eps
@@ -592,10 +537,9 @@ class DQNAgent:
         return start + progress * (end - start) / self.exploration_fraction
 
     def _open_writer(self, tb_log_name: str, reset: bool) -> None:
-        """Open a TensorBoard writer on the next free ``<tensorboard_log>/<tb_log_name>_<i>``."""
         if self.tensorboard_log is None or (self._writer is not None and not reset):
             return
-        from torch.utils.tensorboard import SummaryWriter  # slow import, only when needed
+        from torch.utils.tensorboard import SummaryWriter
 
         if self._writer is not None:
             self._writer.close()
@@ -609,8 +553,8 @@ class DQNAgent:
         fps = (self.num_timesteps - start_steps) / max(time.perf_counter() - start_time, 1e-9)
         mean_return = float(np.mean(self.episode_returns[-100:]))
         if self._writer is not None:
-            scalars = {"rollout/ep_return_mean": mean_return,
-                       "rollout/exploration_rate": self.exploration_rate, "time/fps": fps}
+            scalars = {"rollout/ep_return_mean": mean_return, "rollout/exploration_rate": self.exploration_rate,
+                       "time/fps": fps}
             if loss_count:
                 scalars.update({"train/loss": mean_loss, "train/n_updates": self.n_updates})
             for tag, value in scalars.items():
@@ -621,8 +565,8 @@ class DQNAgent:
                   f"loss {f'{mean_loss:.4g}' if loss_count else '-'} | fps {fps:.0f}")
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write weights, optimizer state and counters (``model.pt``) and the configuration
-        (``config.json``) into the directory ``path``; the replay buffer has :meth:`save_replay_buffer`."""
+        """Write weights, optimizer state, counters (``model.pt``) and configuration (``config.json``) into
+        the directory ``path`` (the replay buffer: :meth:`save_replay_buffer`)."""
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
         state = {name: getattr(self, name).state_dict() for name in _STATE_DICTS}
@@ -635,29 +579,20 @@ class DQNAgent:
             "format_version": FORMAT_VERSION, "algorithm": "DQN",
             "hyperparameters": {**hyperparameters, "hidden_sizes": list(self.hidden_sizes)},
             "observation_space": {"type": "Box", "shape": list(self.obs_shape), "dtype": str(box.dtype),
-                                  "low": box.low.astype(float).tolist(),
-                                  "high": box.high.astype(float).tolist()},
+                                  "low": box.low.astype(float).tolist(), "high": box.high.astype(float).tolist()},
             "action_space": {"type": "Discrete", "n": self.n_actions, "start": self.action_start},
-            "num_timesteps": int(self.num_timesteps),
-        }
+            "num_timesteps": int(self.num_timesteps)}
         (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2))
 
     @classmethod
     def load(cls, path: str | os.PathLike, env: Any = None, device: str | torch.device = "cpu") -> DQNAgent:
-        """Load an agent written by :meth:`save` (the weights with ``weights_only=True``).
+        """Load an agent written by :meth:`save` into ``path`` (the weights with ``weights_only=True``).
 
         Parameters
         ----------
-        path : str or os.PathLike
-            Directory holding ``model.pt`` and ``config.json``.
         env : optional
-            Environment to continue training on, with the same spaces (seeded from the seed and the
-            steps so far); without it the agent can still ``predict``.
-        device : str or torch.device, default "cpu"
-
-        Returns
-        -------
-        DQNAgent
+            Environment with the same spaces to continue training on (seeded from the seed and the steps
+            so far); without it the agent can still ``predict``.
 
         Raises
         ------

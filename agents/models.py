@@ -60,26 +60,15 @@ def default_hyperparameters(algo: str) -> dict[str, Any]:
 
 def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log: str | None = None,
                verbose: int = 0, **kwargs: Any) -> Any:
-    """Build a model for ``env`` with defaults suited to PSOControl.
+    """Build a model for ``env`` (a gymnasium Env or VecEnv) with defaults suited to PSOControl.
 
-    Parameters
-    ----------
-    algo : {"custom-dqn", "dqn", "ppo", "a2c", "qrdqn", "recurrent_ppo"}
-        ``custom-dqn`` is :class:`agents.dqn.DQNAgent` (the paper's 32-unit Q-network); ``dqn``,
-        ``ppo`` and ``a2c`` are Stable-Baselines3's; ``qrdqn`` and ``recurrent_ppo`` (an LSTM policy,
-        which suits the partially observed swarm) come from sb3-contrib.
-    env : gymnasium.Env or VecEnv
-        Training environment.
-    seed, tensorboard_log, verbose
-        Passed to the model.
-    **kwargs
-        Override the defaults (see :func:`default_hyperparameters`): DQN-family models use the
-        paper's learning rate 1e-3 and a 32-unit hidden layer, a 50k buffer, 1000 learning-start steps,
-        a target update every 500 steps and epsilon decaying over the first 20% of training;
-        PPO/A2C use two 32-unit layers and a small entropy bonus.
+    ``algo`` ``custom-dqn`` is :class:`agents.dqn.DQNAgent` (the paper's 32-unit Q-network); ``dqn``,
+    ``ppo`` and ``a2c`` are Stable-Baselines3's; ``qrdqn`` and ``recurrent_ppo`` (an LSTM policy) come
+    from sb3-contrib. ``seed``, ``tensorboard_log`` and ``verbose`` go to the model; ``kwargs`` override
+    :func:`default_hyperparameters`.
     """
     params = default_hyperparameters(algo)
-    params.update(copy.deepcopy(kwargs))  # SB3 completes policy_kwargs in place: keep the caller's (run.json's) intact
+    params.update(copy.deepcopy(kwargs))  # SB3 completes policy_kwargs in place: keep the caller's intact
     if algo == "custom-dqn":
         from .dqn import DQNAgent
 
@@ -91,20 +80,9 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
 class LoadedPolicy:
     """A saved model of any algorithm behind one ``predict``, with the settings it was trained with.
 
-    Attributes
-    ----------
-    model : DQNAgent or stable_baselines3 model
-    algo : str
-    obs_mode : str
-        The observation mode the model expects.
-    config : dict
-        The training run's description (``run.json``), if any.
-
-    Notes
-    -----
-    A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions: the first
-    deterministic ``predict`` computes it and later one-hot observations are looked up (the same
-    actions without torch's per-call cost). Load the model again if it is trained further.
+    ``config`` is the training run's description (``run.json``); ``obs_mode`` the observation the model
+    expects. A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions, computed
+    by the first deterministic ``predict`` and then looked up: load the model again if it is trained further.
     """
 
     def __init__(self, model: Any, algo: str, config: dict[str, Any]) -> None:
@@ -116,7 +94,7 @@ class LoadedPolicy:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the recurrent state (call at the start of an episode)."""
+        """Forget the recurrent state (at the start of an episode)."""
         self._state, self._start = None, True
 
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
@@ -141,7 +119,7 @@ class LoadedPolicy:
 def _one_hot_index(obs: Any) -> Any:
     """The state index of a one-hot observation (int, or an array for a batch); None if not one-hot."""
     obs = np.asarray(obs)
-    if obs.shape == (4,):  # the per-iteration case: plain Python on 4 numbers beats numpy calls
+    if obs.shape == (4,):  # plain Python on 4 numbers beats numpy calls
         values = obs.tolist()
         return values.index(1.0) if values.count(1.0) == 1 and values.count(0.0) == 3 else None
     if obs.ndim == 2 and obs.shape[1] == 4 and np.all((obs == 0) | (obs == 1)) and np.all(obs.sum(axis=1) == 1):
@@ -149,8 +127,8 @@ def _one_hot_index(obs: Any) -> Any:
     return None
 
 
-# Entries of an SB3 archive's ``data`` that SB3 rebuilds itself in ``_setup_model`` or that only hold the state of
-# an interrupted rollout (the environment is reset on the next ``learn``): loaded as None, never unpickled.
+# Entries of an SB3 archive's ``data`` that SB3 rebuilds in ``_setup_model`` or that hold an interrupted
+# rollout's state: loaded as None, never unpickled.
 _SB3_REBUILT_BY_SETUP = ("lr_schedule", "exploration_schedule")
 _SB3_TRANSIENT = ("_last_obs", "_last_episode_starts", "_last_original_obs", "ep_info_buffer", "ep_success_buffer")
 
@@ -168,33 +146,26 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
     env : gymnasium.Env or VecEnv, optional
         Environment to continue training on (its spaces must match).
     config : dict, optional
-        The run's ``run.json`` (``obs_mode`` and ``config.hyperparameters`` are read). Default: the
-        ``run.json`` of the run directory that holds ``path`` (``DIR/model`` or ``DIR/checkpoints/step_n``).
-        Only SB3 models need it.
-
-    Returns
-    -------
-    DQNAgent or stable_baselines3 model
+        SB3 only: the run's ``run.json`` (``obs_mode`` and ``config.hyperparameters`` are read); default
+        that of the run directory holding ``path`` (``DIR/model`` or ``DIR/checkpoints/step_n``).
 
     Raises
     ------
     ValueError
-        For an unknown ``algo``; for an SB3 archive with no ``run.json`` to rebuild it from, or with a
+        For an unknown ``algo``, or an SB3 archive with no ``run.json`` to rebuild it from or with a
         pickled entry that cannot be rebuilt from it.
 
     Notes
     -----
-    Nothing in the model files runs code when loaded. Our DQN's ``model.pt`` is read with
-    ``torch.load(..., weights_only=True)`` and its ``config.json`` is JSON. An SB3 ``.zip`` holds tensors
-    (read with ``weights_only=True``) and a JSON ``data`` entry in which SB3 stores Python objects as
-    cloudpickle blobs (``:serialized:``), whose unpickling can run arbitrary code. Every such entry is
-    replaced through SB3's ``custom_objects`` (which skips deserialising the keys it names): the policy
-    class, spaces, ``policy_kwargs``, ``train_freq`` and buffer classes come from a model built afresh
-    from ``algo``, ``obs_mode`` and the hyperparameters in ``run.json``; SB3 rebuilds the schedules from
-    the plain hyperparameters; an interrupted rollout's state starts empty. A pickled entry of any other
-    name is refused, so a tampered file can make a bad controller, not run code. An SB3 run's
-    replay-buffer checkpoints (``checkpoints/*_buffer.pkl``, read by ``train_agent.py --resume``) are
-    pickles: resume only runs you made.
+    Nothing in the model files runs code when loaded. Our DQN's files are read with
+    ``torch.load(..., weights_only=True)`` and as JSON. An SB3 ``.zip`` holds tensors (read with
+    ``weights_only=True``) and a JSON ``data`` entry with Python objects as cloudpickle blobs
+    (``:serialized:``). Every such entry is replaced through SB3's ``custom_objects``: the policy class,
+    spaces, ``policy_kwargs``, ``train_freq`` and buffer classes from a model built afresh from ``algo``,
+    ``obs_mode`` and ``run.json``'s hyperparameters; the schedules are rebuilt by SB3, an interrupted
+    rollout's state starts empty; a pickled entry of any other name is refused. An SB3 run's replay-buffer
+    checkpoints (``checkpoints/*_buffer.pkl``, read by ``train_agent.py --resume``) are pickles: resume
+    only runs you made.
     """
     _check_algo(algo)
     path = Path(path)
@@ -216,7 +187,7 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
 
 
 def _find_run_config(archive: Path) -> dict[str, Any]:
-    """The ``run.json`` of the run directory holding ``archive`` (``DIR/x.zip`` or ``DIR/checkpoints/x.zip``)."""
+    """The ``run.json`` beside ``archive`` or in its parent."""
     for directory in (archive.parent, archive.parent.parent):
         if (directory / RUN_CONFIG).is_file():
             return json.loads((directory / RUN_CONFIG).read_text())
@@ -232,8 +203,7 @@ def _sb3_custom_objects(algo: str, data: dict[str, Any], config: dict[str, Any])
     hyperparameters.update(copy.deepcopy(config.get("config", {}).get("hyperparameters", {})))
     obs_mode = config.get("obs_mode", config.get("config", {}).get("obs_mode", "viterbi"))
     env = PSOEnv(function="sphere", dim=2, swarm_size=2, max_iterations=1, obs_mode=obs_mode)  # for its spaces
-    # Not set up: no network, buffer or schedule is built; __init__ resolves the policy class and completes
-    # policy_kwargs (e.g. A2C's RMSprop) exactly as the training run did.
+    # Not set up (no network, buffer or schedule); __init__ completes policy_kwargs as the training run did.
     fresh = _sb3_model(algo, env, device="cpu", _init_setup_model=False, **hyperparameters).__dict__
     custom: dict[str, Any] = {}
     for key, value in data.items():
@@ -255,10 +225,9 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
     Parameters
     ----------
     path : str or Path
-        The ``--out`` directory of a training run: it holds ``run.json`` (algorithm, observation mode,
-        functions) and the models ``model``, ``best_model`` (and checkpoints).
-    which : str, default "model"
-        ``"model"`` (the final one) or ``"best_model"`` (the best on the held-out functions).
+        The ``--out`` directory of a training run (``run.json``, ``model``, ``best_model``, checkpoints).
+    which : {"model", "best_model"}
+        The final model or the best on the held-out functions.
 
     Raises
     ------
@@ -268,11 +237,7 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
         When ``run.json`` cannot be read or names an unknown algorithm, or the model cannot be loaded
         (a corrupt file, or an SB3 archive with a pickled entry that cannot be rebuilt).
 
-    Notes
-    -----
-    Loading a run directory from someone else runs none of its code (see :func:`load_model`); the
-    replay-buffer checkpoints of SB3 runs (``*_buffer.pkl``, read only by ``train_agent.py --resume``)
-    are pickles and are trusted: resume only your own runs.
+    Loading a run directory runs none of its code (see :func:`load_model`).
     """
     directory = Path(path)
     config_file = directory / RUN_CONFIG
@@ -299,9 +264,6 @@ def pretrained_path() -> Path:
 
 
 def load_pretrained(which: str = "best_model") -> LoadedPolicy:
-    """The shipped pretrained DQNPSO controller (the paper's 4-32-4 Q-network on the Viterbi state).
-
-    How it was trained, and on which functions, is in ``pretrained_path() / "run.json"`` and in the
-    README.
-    """
+    """The shipped DQNPSO controller (the paper's 4-32-4 Q-network on the Viterbi state); how it was
+    trained is in ``pretrained_path() / "run.json"`` and the README."""
     return load_agent(pretrained_path(), which=which)

@@ -9,13 +9,11 @@ import numpy as np
 
 from .controller import PolicyController
 
-#: Settings of the online learner. The paper gives the learning rate (1e-3) and "the number of steps
-#: was 10", read here as a target-network sync every 10 iterations (our choice); one gradient step per
-#: iteration on a batch of 32 from a buffer holding the whole run.
+#: The paper gives the learning rate and "the number of steps was 10", read here as a target-network sync
+#: every 10 iterations (our choice); one gradient step per iteration on a batch of 32.
 ONLINE_DEFAULTS: dict[str, Any] = {"learning_rate": 1e-3, "buffer_size": 10_000, "learning_starts": 32, "batch_size": 32,
                                    "gamma": 0.9, "train_freq": 1, "gradient_steps": 1, "target_update_interval": 10}
-#: Epsilon schedule: a fresh network explores over the first 30% of the run; a warm-started one
-#: trusts its pretrained Q-values and explores little.
+#: Epsilon schedules: a warm-started network trusts its pretrained Q-values and explores little.
 FRESH_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 1.0, "exploration_final_eps": 0.05}
 WARM_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 0.1, "exploration_final_eps": 0.02}
 
@@ -23,20 +21,18 @@ WARM_EXPLORATION = {"exploration_fraction": 0.3, "exploration_initial_eps": 0.1,
 class OnlineDQNController(PolicyController):
     """DQNPSO as the paper runs it: the Q-network chooses the parameters and learns during the run.
 
-    At every iteration the agent picks an action epsilon-greedily from the one-hot Viterbi state,
-    the swarm takes one step, and the transition (state, action, reward, next state) is stored; then a
-    gradient step is taken and, every 10 iterations, the target network is synced. Each start builds a
-    fresh agent (seeded by the run's seed: initialisation, exploration and replay sampling).
+    Every iteration: an epsilon-greedy action on the one-hot Viterbi state, one swarm step, the
+    transition stored, a gradient step; every 10 iterations a target sync. Each start builds a fresh
+    agent seeded by the run's seed.
 
     Parameters
     ----------
     warm_start : "pretrained", a path, a policy with a ``model`` DQNAgent, or None
         Start from the shipped controller (default), from a ``train_agent.py`` custom-dqn run
         directory, or from a fresh network (None).
-    reward_mode : str, default "log"
-        The environment's reward. **(our choice)** The paper's raw improvement falls by orders of
-        magnitude along a run, so its early rewards swamp the Q-values; the log-error drop keeps them
-        comparable over the whole run.
+    reward_mode : str
+        The environment's reward. **(our choice: the paper's raw improvement falls by orders of
+        magnitude along a run, so its early rewards would swamp the Q-values.)**
     **dqn_kwargs
         Override :data:`ONLINE_DEFAULTS` and the exploration schedule.
     """
@@ -52,7 +48,6 @@ class OnlineDQNController(PolicyController):
         super().__init__(self, env_kwargs={"obs_mode": "viterbi", "reward_mode": reward_mode}, name=name)
 
     def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any:
-        """A fresh environment and agent for this run; returns the swarm."""
         from .dqn import DQNAgent
 
         swarm = super().start(function, swarm_size=swarm_size, iterations=iterations, seed=seed)
@@ -78,7 +73,6 @@ class OnlineDQNController(PolicyController):
 
     def observe(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool,
                 t: int) -> None:
-        """Store the transition; a gradient step and the target sync as in ``DQNAgent.learn``."""
         agent = self.agent
         agent.replay_buffer.add(obs[None], np.array([action]), np.array([reward], dtype=np.float32), next_obs[None],
                                 np.array([terminated]))
@@ -95,7 +89,7 @@ class OnlineDQNController(PolicyController):
 
 @functools.lru_cache(maxsize=1)
 def _shipped_controller() -> Any:
-    """The pretrained controller, read from disk once per process (only its weights are copied out)."""
+    """The pretrained controller, read once per process (only its weights are copied out)."""
     from .models import load_pretrained
 
     return load_pretrained()

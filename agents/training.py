@@ -1,22 +1,14 @@
 """Training a PSOControl controller: the run directory, checkpoints, held-out evaluation and resume.
 
-A run directory (``train_agent.py --out DIR``) holds:
-
-=====================  ==========================================================================
-``run.json``           the full configuration, package versions, training and held-out functions
-``model``              the final model (``model/`` for custom-dqn, ``model.zip`` for SB3)
-``best_model``         the model that scored best on the held-out functions during training
-``checkpoints/``       ``step_<n>`` models (and replay buffers), the newest ``keep_checkpoints``
-``progress.csv``       one row per held-out evaluation: steps, episodes, mean return, held-out score
-``episodes.csv``       one row per finished training episode: steps, return, length
-``learning_curve.png``  episode returns and held-out scores against training steps
-``tb/``                TensorBoard logs
-=====================  ==========================================================================
+A run directory (``train_agent.py --out DIR``) holds ``run.json`` (configuration, package versions,
+functions), ``model`` and ``best_model`` (the final one and the best on the held-out functions;
+``model/`` for custom-dqn, ``model.zip`` for SB3), ``checkpoints/step_<n>`` (with replay buffers),
+``progress.csv`` (one row per held-out evaluation), ``episodes.csv`` (one row per training episode),
+``learning_curve.png`` and ``tb/`` (TensorBoard logs).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import dataclasses
@@ -35,15 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
 
 from benchmarks_fn import resolve_entries
 from pso_env.config import (
     EnvConfig,
-    add_field_arguments,
     check_choice,
     check_int,
     config_field,
-    field_values,
     validate_fields,
 )
 
@@ -53,13 +44,13 @@ from .models import ALGORITHMS, RUN_CONFIG, LoadedPolicy, load_model, make_model
 DEFAULT_TRAIN = "sphere,elliptic,quadric,rastrigin,griewank,schwefel"
 DEFAULT_HELD_OUT = "tablet,step,ackley"
 _OFF_POLICY = ("custom-dqn", "dqn", "qrdqn")
-# Settings that must match for --resume (and for reusing an --out directory).
+# Settings that define a run: they must match for --resume.
 _RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "obs_mode", "reward_mode",
              "n_envs", "seed", "shift", "rotate", "hyperparameters")
 
 
 def _env_field(name: str, **changes: Any) -> Any:
-    """A field declared like :class:`pso_env.EnvConfig`'s field ``name`` (help and check written once, there)."""
+    """A field declared like :class:`pso_env.EnvConfig`'s field ``name`` (its help and check)."""
     f = {f.name: f for f in dataclasses.fields(EnvConfig)}[name]
     meta = dict(f.metadata)
     default = changes.pop("default", f.default)
@@ -83,14 +74,14 @@ def _check_dict(name: str, value: Any) -> dict:
 class TrainConfig:
     """Everything that defines a training run (written to ``run.json``); validated on construction.
 
-    Each field's help text and check are in its declaration; the environment's fields are
-    :class:`pso_env.EnvConfig`'s (``iterations`` is its ``max_iterations``), and
-    ``train_agent.py`` builds its options from these declarations (:func:`pso_env.config.add_field_arguments`).
+    Each field's help text and check are in its declaration (the environment's are
+    :class:`pso_env.EnvConfig`'s; ``iterations`` is its ``max_iterations``); ``train_agent.py``'s options
+    are built from them.
 
     Raises
     ------
     ValueError
-        Naming the first bad field (unknown function names, held-out functions that are also trained on...).
+        Naming the first bad field.
     """
 
     algo: str = config_field("custom-dqn", "custom-dqn is our DQN with the paper's 4-32-4 Q-network; dqn/ppo/a2c are "
@@ -128,7 +119,7 @@ class TrainConfig:
             raise ValueError(f"held_out must not repeat training functions, both hold {sorted(overlap)}")
 
     def train_entries(self) -> list:
-        """Suite entries of the training functions (raises ValueError for unknown names)."""
+        """Suite entries of the training functions."""
         return self._entries("functions", self.functions)
 
     def held_out_entries(self) -> list:
@@ -159,15 +150,6 @@ class TrainConfig:
         return cls(**data)
 
     @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser, exclude: tuple[str, ...] = ()) -> None:
-        """Add one option per field (``--algo``, ``--iterations``, ``--shift``...) from the declarations.
-
-        Each value is checked by the parser with the field's own check, so a bad number is a usage error
-        naming the option (``argument --timesteps: must be an integer >= 1, got 0``) before anything runs.
-        """
-        add_field_arguments(parser, cls, exclude=exclude)
-
-    @classmethod
     def option(cls, name: str) -> str:
         """The command-line option of field ``name`` (``n_envs`` -> ``--n-envs``)."""
         meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
@@ -175,15 +157,13 @@ class TrainConfig:
 
     @classmethod
     def resumed(cls, out: str | Path, changes: dict[str, Any]) -> TrainConfig:
-        """The configuration saved in ``out``'s ``run.json`` with ``changes`` applied (``train_agent.py --resume``).
-
-        Only the budget and the checkpoint/evaluation intervals may change; a change of a setting that
-        defines the run (algorithm, functions, sizes, seed...) is refused.
+        """The configuration saved in ``out``'s ``run.json`` with ``changes`` applied (``--resume``).
 
         Raises
         ------
         ValueError
-            Naming ``out`` when it holds no run, or naming the options whose values differ from the saved ones.
+            When ``out`` holds no run, or naming the options that change a setting defining the run (all
+            but the budget and the checkpoint/evaluation intervals).
         """
         path = Path(out) / RUN_CONFIG
         if not path.is_file():
@@ -199,17 +179,11 @@ class TrainConfig:
                              "leave these options out to continue it, or train into another --out")
         return cls.from_dict({**saved, **changes})
 
-    @classmethod
-    def from_namespace(cls, namespace: argparse.Namespace) -> TrainConfig:
-        """The configuration of parsed options."""
-        return cls(**field_values(cls, namespace))
-
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages a run depends on."""
     out = {"python": platform.python_version()}
-    for name in ("pso-env", "numpy", "scipy", "gymnasium", "stable-baselines3", "sb3-contrib", "torch", "hmmlearn",
-                 "ioh"):
+    for name in ("pso-env", "numpy", "scipy", "gymnasium", "stable-baselines3", "sb3-contrib", "torch", "hmmlearn", "ioh"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -218,11 +192,8 @@ def package_versions() -> dict[str, str]:
 
 
 def make_training_env(config: TrainConfig) -> Any:
-    """The training environment: one PSOEnv, or the batched PSOVectorEnv of ``n_envs`` swarms.
-
-    SB3 models get an SB3 VecEnv (SB3's ``make_vec_env`` for one environment, the batched vector
-    environment's SB3 adapter for several), which reports finished episodes in ``info["episode"]``.
-    """
+    """The training environment: a PSOEnv or PSOVectorEnv, for SB3 an SB3 VecEnv that reports finished
+    episodes in ``info["episode"]``."""
     from pso_env import PSOEnv, PSOVectorEnv, make_sb3_vec_env
 
     env_config = config.env_config().replace(function=config.train_entries())
@@ -236,11 +207,8 @@ def make_training_env(config: TrainConfig) -> Any:
 
 
 def evaluate_policy_on(policy: Any, entries: list, config: TrainConfig, runs: int = 3, seed: int = 10_000) -> float:
-    """Held-out score: the mean over ``entries`` and ``runs`` greedy runs of ``log10(max(final error, 1e-8))``.
-
-    Lower is better. The runs use the fixed seeds ``seed, seed + 1, ...``, so scores are comparable over
-    training (and never share a seed with training episodes, whose seeds come from the training seed).
-    """
+    """Held-out score (lower is better): the mean over ``entries`` and ``runs`` greedy runs of
+    ``log10(max(final error, 1e-8))``, with the fixed seeds ``seed, seed + 1, ...``."""
     from benchmarks_fn import make_functions
 
     from .controller import run_policy
@@ -260,33 +228,26 @@ class Trainer:
 
     Parameters
     ----------
-    config : TrainConfig
-    out : str or Path
-        The run directory.
     resume : bool
         Continue from the newest checkpoint in ``out``; its ``run.json`` must hold the same settings.
     progress_bar : bool
-        Show a progress bar of steps, episodes and the recent mean return: from the resumed step to the
-        last step of the last whole rollout (SB3's PPO/A2C collect ``n_steps`` per environment, the
-        DQNs ``train_freq``; every algorithm steps all ``n_envs`` environments at once).
+        Show steps, episodes and the recent mean return.
 
     Raises
     ------
     ValueError
-        For a bad setting, an ``out`` that holds a different run, an ``out`` that holds a run while
-        ``resume`` is off, or ``resume`` with nothing to resume.
+        For an ``out`` that holds a different run, or a run while ``resume`` is off, or ``resume`` with
+        nothing to resume or a budget below the saved steps.
     """
 
     def __init__(self, config: TrainConfig, out: str | Path, *, resume: bool = False,
                  progress_bar: bool = True) -> None:
-        config.validate()
         self.config, self.out, self.resume, self.progress_bar = config, Path(out), resume, progress_bar
         self.held_out = config.held_out_entries()
         existing = self.out / RUN_CONFIG
         if existing.is_file():
-            old = json.loads(existing.read_text())
-            new = config.to_dict()
-            diff = [k for k in _RUN_KEYS if old.get("config", {}).get(k) != new[k]]
+            old, new = json.loads(existing.read_text()).get("config", {}), config.to_dict()
+            diff = [k for k in _RUN_KEYS if old.get(k) != new[k]]
             if diff:
                 raise ValueError(f"--out {str(self.out)!r} holds a different run (settings differ: {', '.join(diff)})")
             if not resume:
@@ -297,20 +258,14 @@ class Trainer:
             raise ValueError(f"--timesteps {config.timesteps} is below the {self.saved_steps()} steps already saved in "
                              f"{str(self.out)!r}: give a larger budget to continue the run")
         self.best_score = math.inf
-        self.steps = 0  # environment steps made so far (updated while training)
+        self.steps = 0  # environment steps made so far
         self._bar: Any = None
 
-    # ---------------------------------------------------------------- files
     def _write_run_json(self) -> None:
-        run = {
-            "algo": self.config.algo,
-            "obs_mode": self.config.obs_mode,
-            "name": f"{self.config.algo}-{self.config.obs_mode}",
-            "config": self.config.to_dict(),
-            "train_functions": [e.name for e in self.config.train_entries()],
-            "held_out_functions": [e.name for e in self.held_out],
-            "versions": package_versions(),
-        }
+        c = self.config
+        run = {"algo": c.algo, "obs_mode": c.obs_mode, "name": f"{c.algo}-{c.obs_mode}", "config": c.to_dict(),
+               "train_functions": [e.name for e in c.train_entries()],
+               "held_out_functions": [e.name for e in self.held_out], "versions": package_versions()}
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / RUN_CONFIG).write_text(json.dumps(run, indent=2, default=str))
 
@@ -331,7 +286,7 @@ class Trainer:
                 model.save_replay_buffer(str(self._buffer_file(path)))
 
     def saved_steps(self) -> int:
-        """Steps of the newest checkpoint in ``out`` (where ``--resume`` continues; 0 if there is none)."""
+        """Steps of the newest checkpoint in ``out`` (0 if none)."""
         checkpoints = self._checkpoints()
         return int(checkpoints[-1].stem.split("_")[1]) if checkpoints else 0
 
@@ -344,9 +299,8 @@ class Trainer:
                 writer.writerow(header)
             writer.writerow(row)
 
-    # ---------------------------------------------------------------- callbacks
     def on_step(self, model: Any, num_timesteps: int) -> bool:
-        """Checkpoint and evaluate on the held-out functions when their intervals come round."""
+        """Log episodes; checkpoint and evaluate when their intervals come round."""
         c = self.config
         self.steps = num_timesteps
         self._log_episodes(model)
@@ -355,7 +309,7 @@ class Trainer:
             self._bar.update(num_timesteps - self._bar.n)
             if time.perf_counter() - self._postfix_at > 0.5:
                 self._postfix_at = time.perf_counter()
-                returns = self._episode_returns(model)
+                returns = [r[1] for r in self._episodes]
                 if returns:
                     self._bar.set_postfix(episodes=len(returns), mean_return=f"{np.mean(returns[-100:]):.2f}",
                                           refresh=False)
@@ -371,12 +325,12 @@ class Trainer:
         return True
 
     def evaluate(self, model: Any, num_timesteps: int) -> float:
-        """Score ``model`` on the held-out functions (training ones when none are held out); keep the best."""
+        """Score ``model`` on the held-out (else training) functions; save the best as ``best_model``."""
         policy = LoadedPolicy(model, self.config.algo, {"obs_mode": self.config.obs_mode})
         entries = self.held_out or self.config.train_entries()
         score = evaluate_policy_on(policy, entries, self.config)
         self._last_eval = num_timesteps
-        returns = self._episode_returns(model)
+        returns = [r[1] for r in self._episodes]
         self._append_csv("progress.csv", ["timesteps", "episodes", "mean_return_last10", "held_out_score"],
                          [num_timesteps, len(returns), float(np.mean(returns[-10:])) if returns else "", score])
         if score < self.best_score:
@@ -384,28 +338,17 @@ class Trainer:
             self._save(model, self.out / "best_model")
         return score
 
-    def _episode_returns(self, model: Any) -> list[float]:
-        if hasattr(model, "episode_returns"):
-            return list(model.episode_returns)
-        return [r[1] for r in self._episodes]
-
     def _log_episodes(self, model: Any) -> None:
-        if hasattr(model, "episode_returns"):
-            n = len(model.episode_returns)
-            if n == self._logged:  # the common case, every step: nothing new
-                return
-            rows = list(zip(model.episode_timesteps[self._logged:], model.episode_returns[self._logged:],
-                            model.episode_lengths[self._logged:]))
-        else:
-            n = len(self._episodes)
-            rows = self._episodes[self._logged:]
-        for steps, ret, length in rows:
-            self._append_csv("episodes.csv", ["timesteps", "return", "length"], [steps, ret, length])
-        self._logged = n
+        """Append the episodes finished since the last call to ``episodes.csv``."""
+        if hasattr(model, "episode_returns"):  # our DQN lists its episodes itself (SB3's: _SB3Callback)
+            k = len(self._episodes)
+            self._episodes += zip(model.episode_timesteps[k:], model.episode_returns[k:], model.episode_lengths[k:])
+        for row in self._episodes[self._logged:]:
+            self._append_csv("episodes.csv", ["timesteps", "return", "length"], list(row))
+        self._logged = len(self._episodes)
 
-    # ---------------------------------------------------------------- run
     def run(self) -> Any:
-        """Train (or resume) and return the model; writes everything listed in the module docstring."""
+        """Train (or resume) and return the model."""
         c = self.config
         env = make_training_env(c)
         done = 0
@@ -441,7 +384,7 @@ class Trainer:
         return model
 
     def _restore_logs(self, step: int) -> None:
-        """Read the logs back up to the checkpoint at ``step``; rows after it (retrained now) are dropped."""
+        """Read the logs back up to the checkpoint at ``step``, dropping the rows after it."""
         progress = self._truncate_csv("progress.csv", step)
         self.best_score = min((float(r["held_out_score"]) for r in progress), default=math.inf)
         self._episodes = [(int(r["timesteps"]), float(r["return"]), int(r["length"]))
@@ -487,7 +430,7 @@ class Trainer:
 
 def _rollout_steps(model: Any) -> int:
     """Steps per environment that one learn() call runs in whole multiples of (its rollout length)."""
-    n_steps = getattr(model, "n_steps", None)  # SB3's PPO and A2C: n_steps per environment and rollout
+    n_steps = getattr(model, "n_steps", None)  # SB3's PPO and A2C
     if n_steps is not None:
         return int(n_steps)
     freq = getattr(model, "train_freq", None)  # SB3's DQNs: a TrainFreq of steps (or episodes: unknown length)
@@ -497,7 +440,7 @@ def _rollout_steps(model: Any) -> int:
 
 @contextlib.contextmanager
 def _sigint_deferred() -> Iterator[None]:
-    """Hold a Ctrl-C (SIGINT) back until the block ends, then raise KeyboardInterrupt (main thread only)."""
+    """Hold a Ctrl-C back until the block ends, then raise KeyboardInterrupt (main thread only)."""
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) in (
             signal.SIG_IGN, None):
         yield
@@ -513,11 +456,8 @@ def _sigint_deferred() -> Iterator[None]:
 
 
 def plot_learning_curve(run_dir: str | Path, path: str | Path | None = None) -> Path:
-    """Plot a run's episode returns (and held-out scores) against training steps; returns the PNG path.
-
-    Reads ``episodes.csv`` and ``progress.csv`` of ``run_dir``; writes ``learning_curve.png`` there by
-    default. The return curve is smoothed over 10 episodes.
-    """
+    """Plot a run's episode returns (smoothed over 10) and held-out scores against training steps into
+    ``path`` (default ``run_dir/learning_curve.png``); returns the PNG path."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -552,13 +492,7 @@ def plot_learning_curve(run_dir: str | Path, path: str | Path | None = None) -> 
     return path
 
 
-def _sb3_callback_base() -> type:
-    from stable_baselines3.common.callbacks import BaseCallback
-
-    return BaseCallback
-
-
-class _SB3Callback(_sb3_callback_base()):  # type: ignore[misc]
+class _SB3Callback(BaseCallback):
     """Feeds SB3's step loop into :meth:`Trainer.on_step` and collects finished episodes."""
 
     def __init__(self, trainer: Trainer) -> None:

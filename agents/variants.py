@@ -1,13 +1,9 @@
-"""Hand-designed PSO variants as parameter rules on the batched swarm (:class:`pso_env.swarm.Swarm`, numpy).
+"""Hand-designed PSO variants as parameter rules on the batched swarm (:class:`pso_env.swarm.Swarm`).
 
-A :class:`ParameterRule` gives ``(w, c1, c2, chi)`` for :meth:`pso_env.swarm.Swarm.step` before each
-iteration (:meth:`~ParameterRule.parameters`: scalars or one value per swarm (B,); ``w`` also (B, N)),
-moves the swarm (:meth:`~ParameterRule.move`, the plain update unless the variant's differs, as in
-SecPSO) and then runs what the variant adds (:meth:`~ParameterRule.after_step`: chaotic search,
-selection, elitist learning). Its random draws come from :meth:`pso_env.swarm.Swarm.draw`. The variants
-that are only a schedule are :class:`ParameterRule` with other settings: each of ``w``, ``c1``, ``c2``
-is a number or a pair ``(start, end)``, linear over the run (first value at ``t = 0``, last at
-``t = T - 1``). Settings follow the collection of MATLAB PSO variants the DQNPSO paper compares
+A :class:`ParameterRule` gives ``(w, c1, c2, chi)`` before each iteration, moves the swarm and then
+runs what the variant adds (chaotic search, selection, elitist learning); its random draws come from
+:meth:`pso_env.swarm.Swarm.draw`. Variants that are only a schedule are :class:`ParameterRule` with
+other settings. Settings follow the collection of MATLAB PSO variants the DQNPSO paper compares
 against (SPEC section 7); each class names its source.
 """
 
@@ -33,8 +29,8 @@ def linear(start: float, end: float, t: int, iterations: int) -> float:
 
 
 def per_swarm(trace: dict[str, Any]) -> dict[str, Any]:
-    """A rule's trace (lists of (B,) arrays per iteration, or (B,) arrays) as one list or number per swarm;
-    for a run (B = 1) the list or number itself."""
+    """A rule's trace (lists of (B,) arrays per iteration, or (B,) arrays) as one list or number per swarm
+    (for B = 1 the list or number itself)."""
     out: dict[str, Any] = {}
     for key, value in trace.items():
         arr = np.asarray(value)
@@ -74,10 +70,10 @@ class ParameterRule:
     Parameters
     ----------
     w, c1, c2 : float or (float, float)
-        Inertia weight and acceleration coefficients: constant, or ``(start, end)`` linear over the run.
+        Inertia weight and acceleration coefficients: constant, or ``(start, end)`` linear over the run
+        (first value at t = 0, last at t = T - 1).
     """
 
-    #: Name used in records and in :data:`agents.baselines.VARIANTS`.
     name = "PSO"
     chi = 1.0
 
@@ -86,7 +82,7 @@ class ParameterRule:
         self.iterations = 0
 
     def reset(self, swarm: Any, iterations: int) -> None:
-        """Prepare for a run of ``iterations`` iterations on ``swarm`` (called once, before t = 0)."""
+        """Prepare for a run of ``iterations`` iterations on ``swarm`` (called before t = 0)."""
         self.iterations = int(iterations)
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
@@ -95,14 +91,14 @@ class ParameterRule:
         return at[0], at[1], at[2], self.chi
 
     def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
-        """The velocity and position update with one evaluation per particle (the plain one here)."""
+        """The velocity and position update, one evaluation per particle."""
         swarm.step(w, c1, c2, chi)
 
     def after_step(self, swarm: Any, t: int) -> None:
         """What the variant does after the move of iteration ``t`` (nothing here)."""
 
     def trace(self) -> dict[str, Any]:
-        """Rule-specific details for the record's ``extra``: per-iteration lists or scalars (none here)."""
+        """Rule-specific details for the record's ``extra``: per-iteration lists or scalars."""
         return {}
 
     def __repr__(self) -> str:
@@ -123,10 +119,7 @@ class LinWPSO(ParameterRule):
 
 
 class LnCPSO(ParameterRule):
-    """Linearly decreasing learning factors: c1 = c2 from 2.1 to 0.8 over the run, w = 0.9.
-
-    The collection's LnCPSO (SPEC section 7).
-    """
+    """Linearly decreasing learning factors: c1 = c2 from 2.1 to 0.8, w = 0.9 (the collection's LnCPSO)."""
 
     name = "LnCPSO"
 
@@ -164,9 +157,8 @@ class YSPSO(ParameterRule):
 class RandWPSO(ParameterRule):
     """Random inertia weight ``w = mu + sigma * N(0, 1)`` with ``mu ~ U(mu_min, mu_max)``, c1 = c2 = 2.
 
-    One ``w`` per iteration for each whole swarm, shape (B,), as in the collection's RandWPSO (after
-    Eberhart & Shi 2001's random weight). Settings from SPEC section 7: mu ~ U(0.6, 0.9), sigma = 0.2
-    (mean 0.75).
+    One ``w`` per iteration and swarm, as in the collection's RandWPSO (after Eberhart & Shi 2001's
+    random weight); mu ~ U(0.6, 0.9), sigma = 0.2 from SPEC section 7.
     """
 
     name = "RandWPSO"
@@ -214,7 +206,7 @@ class CLSPSO(ParameterRule):
     """PSO with chaotic local search and a shrinking search region; w = 0.8, c1 = c2 = 2.
 
     After Liu, Wang, Jin, Tang & Huang (2005), "Improved particle swarm optimization combined with
-    chaos", Chaos, Solitons & Fractals 25. After each PSO iteration:
+    chaos", Chaos, Solitons & Fractals 25. After each iteration:
 
     1. the best ``elite_fraction`` (20 %) of the particles by personal best each make one chaotic
        local-search step: a chaotic variable ``z`` per elite rank and dimension follows the logistic
@@ -228,8 +220,8 @@ class CLSPSO(ParameterRule):
        they are not evaluated there; their fitness is +inf until their next move, so an iteration
        costs N + ceil(0.2 N) evaluations)**.
 
-    The chaotic variables (one set per swarm) start from the swarm's generator; a variable that lands on
-    a fixed point or cycle of the map (0, 0.25, 0.5, 0.75, 1 up to 1e-12) is re-drawn.
+    A chaotic variable that lands on a fixed point or cycle of the map (0, 0.25, 0.5, 0.75, 1 up to
+    1e-12) is re-drawn from the swarm's generator.
 
     Raises
     ------
@@ -257,7 +249,7 @@ class CLSPSO(ParameterRule):
         bad = (z < 1e-12) | (z > 1.0 - 1e-12)
         for point in (0.25, 0.5, 0.75):
             bad |= np.abs(z - point) < 1e-12
-        for q in np.flatnonzero(bad.any(axis=(1, 2))):  # rare: a loop over the swarms concerned
+        for q in np.flatnonzero(bad.any(axis=(1, 2))):  # rare
             z[q][bad[q]] = swarm.generator(q).random(int(bad[q].sum()))
 
     def after_step(self, swarm: Any, t: int) -> None:
@@ -312,8 +304,7 @@ class SecPSO(ParameterRule):
     """Second-order PSO: ``v <- w v + c1 r1 (p - 2x + x') + c2 r2 (g - 2x + x')``, w = 0.7, c1 = c2 = 1.
 
     ``x'`` is the previous position (the current one at t = 0). Hu & Zeng (2007), "Second-order
-    particle swarm optimization model", the collection's SecPSO. The velocity clamp and bound
-    handling of the swarm apply as in the plain update.
+    particle swarm optimization model", the collection's SecPSO.
     """
 
     name = "SecPSO"
