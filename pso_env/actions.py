@@ -107,6 +107,10 @@ class ActionConfig:
             if lo > hi:
                 raise ValueError(f"{low} must be <= {high}, got {low}={lo}, {high}={hi}")
 
+    def as_array(self) -> np.ndarray:
+        """The seven fields in declaration order, as the kernels read them."""
+        return np.array([getattr(self, f.name) for f in fields(self)])
+
 
 def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.ndarray, f: np.ndarray,
                   u: np.ndarray, config: ActionConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -115,7 +119,7 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
     Parameters
     ----------
     actions : ndarray of int, shape (B,)
-        Action indices 0..3 (the paper's actions 1..4); not validated here (the environments do).
+        Action indices 0..3 (not validated here; the environments do).
     w, c1, c2 : ndarray, shape (B,)
         Current parameters (``w`` is replaced, ``c1``/``c2`` are moved).
     f : ndarray, shape (B,)
@@ -123,30 +127,31 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
     u : ndarray, shape (2, B)
         Uniform draws in [0, 1): ``u[0]`` gives ``delta``, ``u[1]`` the random inertia weight of action 0.
     config : ActionConfig
-        Ranges and clamps.
 
     Returns
     -------
     (w, c1, c2) : ndarrays of shape (B,)
     """
-    cfg = config
-    w, c1, c2 = np.empty(actions.shape[0]), np.array(c1, dtype=float), np.array(c2, dtype=float)
-    _actions_into(np.asarray(actions, dtype=np.int64), np.asarray(f, dtype=float), np.asarray(u, dtype=float), w, c1,
-                  c2, cfg.w_min, cfg.w_max, cfg.delta_low, cfg.delta_high, cfg.c_min, cfg.c_max, cfg.c_sum_max)
-    return w, c1, c2
+    wc = np.array([w, c1, c2], dtype=float)
+    actions_into(np.asarray(actions, dtype=np.int64), np.asarray(f, dtype=float), np.asarray(u, dtype=float), wc,
+                 config.as_array())
+    return wc[0], wc[1], wc[2]
 
 
 @njit(cache=True, nogil=True)
-def _actions_into(actions, f, u, w, c1, c2, w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max):
+def actions_into(actions, f, u, wc, cfg):
+    """:func:`apply_actions` in place on ``wc`` (3, B) = (w, c1, c2); ``cfg`` is :meth:`ActionConfig.as_array`."""
+    w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6]
     for i in range(actions.shape[0]):
         a = actions[i]
         delta = delta_low + (delta_high - delta_low) * u[0, i]
         if a == 0:
-            w[i] = w_min + (w_max - w_min) * u[1, i]
+            wc[0, i] = w_min + (w_max - w_min) * u[1, i]
         elif a == 1:
-            w[i] = adaptive_inertia(f[i])
+            wc[0, i] = adaptive_inertia(f[i])
         elif a == 2:
-            w[i] = w_max
+            wc[0, i] = w_max
         else:
-            w[i] = w_min
-        c1[i], c2[i] = clamp_coefficients(c1[i] + _M1[a] * delta, c2[i] + _M2[a] * delta, c_min, c_max, c_sum_max)
+            wc[0, i] = w_min
+        wc[1, i], wc[2, i] = clamp_coefficients(wc[1, i] + _M1[a] * delta, wc[2, i] + _M2[a] * delta, c_min, c_max,
+                                                c_sum_max)

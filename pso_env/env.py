@@ -136,7 +136,6 @@ class PSOEnv(gym.Env):
         from .vector import PSOVectorEnv  # the one implementation; PSOEnv is its batch of one
 
         self._core = core = PSOVectorEnv(1, config, autoreset_mode="Disabled", **config_fields)
-        core._history = True
         self.config = core.config
         self.render_mode = render_mode
         self.instances, self.actions = core.instances, core.actions
@@ -166,12 +165,15 @@ class PSOEnv(gym.Env):
             The keys listed in the class docstring.
         """
         super().reset(seed=seed)
-        obs, _ = self._core.reset(seed=seed, options=options)
-        self.swarm = _RunView(self._core)
+        core = self._core
+        obs, _ = core.reset(seed=seed, options=options)
+        self.swarm = _RunView(self)
         self.states = [int(self.belief.states[0])]
         self.actions_taken: list[int] = []
+        self._f_star = float(core._reward.f_star[0])
+        self._best_history = [float(core._best[0])]
         self._done = False
-        return obs[0], self._info()
+        return obs[0], self._info(core._floats[:, 0].tolist(), self.states[0])
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         """Apply ``action`` (0..3) to w, c1, c2 and run one swarm iteration.
@@ -186,12 +188,15 @@ class PSOEnv(gym.Env):
         if type(action) is not int or not 0 <= action < N_ACTIONS:  # the common case without numpy calls
             action = _as_action(action)
         core = self._core
-        rewards, terminated, truncated = core._advance(_ACTION_ROWS[action])
-        self.states.append(int(self.belief.states[0]))
+        core._advance(_ACTION_ROWS[action])
+        values = core._floats[:, 0].tolist()
+        terminated, truncated = core._ends[:, 0].tolist()
+        state = int(self.belief.states[0])
+        self.states.append(state)
         self.actions_taken.append(action)
-        term, trunc = bool(terminated[0]), bool(truncated[0])
-        self._done = term or trunc
-        return core._observe()[0], float(rewards[0]), term, trunc, self._info()
+        self._best_history.append(values[4])
+        self._done = terminated or truncated
+        return core._obs[0].copy(), values[5], terminated, truncated, self._info(values, state)
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None or self.swarm is None:
@@ -215,22 +220,15 @@ class PSOEnv(gym.Env):
     c2 = property(lambda self: float(self._core.c2[0]), doc="The social coefficient.")
     f = property(lambda self: float(self._core.f[0]), doc="The evolutionary factor after the latest reset or step.")
 
-    def _info(self) -> dict:
+    def _info(self, values: list | None = None, state: int | None = None) -> dict:
+        """The info dict from ``values`` (w, c1, c2, f, best, reward) and the Viterbi state (default: the current)."""
         core = self._core
-        best, f_star = float(core._best[0]), float(core._reward.f_star[0])
-        return {
-            "best_fitness": best,
-            "error": None if math.isnan(f_star) else max(best - f_star, 0.0),
-            "w": float(core.w[0]),
-            "c1": float(core.c1[0]),
-            "c2": float(core.c2[0]),
-            "state": STATE_NAMES[self.states[-1]],
-            "f": float(core.f[0]),
-            "iteration": int(core.iteration[0]),
-            "evaluations": int(core.evaluations[0]),
-            "nonfinite": int(core.nonfinite[0]),
-            "function": core._names[0],
-        }
+        w, c1, c2, f, best, _ = core._floats[:, 0].tolist() if values is None else values
+        state = self.states[-1] if state is None else state
+        return {"best_fitness": best, "error": None if math.isnan(self._f_star) else max(best - self._f_star, 0.0),
+                "w": w, "c1": c1, "c2": c2, "state": STATE_NAMES[state], "f": f, "iteration": int(core.iteration[0]),
+                "evaluations": int(core.evaluations[0]), "nonfinite": int(core.nonfinite[0]),
+                "function": core._names[0]}
 
     action_names = ACTION_NAMES  #: short names of the four actions
 
@@ -239,13 +237,15 @@ class _RunView:
     """Row 0 of the batched core's swarm, seen as one run: arrays lose their batch axis (``positions`` (N, D),
     ``gbest_fitness`` a float, ``best_history`` (T + 1,)); ``function`` is the run's function."""
 
-    def __init__(self, core: Any) -> None:
-        self._core = core
+    def __init__(self, env: PSOEnv) -> None:
+        self._env = env
 
     def __getattr__(self, name: str) -> Any:
         if name == "function":
-            return self._core.functions[0]
-        value = getattr(self._core.swarm, name)
+            return self._env.function
+        if name == "best_history":  # kept by the environment: the swarm keeps none
+            return np.array(self._env._best_history)
+        value = getattr(self._env._core.swarm, name)
         return value[0] if isinstance(value, np.ndarray) and value.ndim else value
 
 

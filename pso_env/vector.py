@@ -16,12 +16,16 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, apply_actions
+from numba import njit
+
+from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, actions_into
 from .belief import STATE_NAMES, Belief
 from .config import EnvConfig, make_config
+from .factor import _factor_into, _scratch
+from .hmm_kernels import batch_update
 from .instances import InstanceSet
-from .observation import Features, observation_space
-from .reward import Reward
+from .observation import Features, feature_row, observation_space
+from .reward import Reward, error, reward
 from .swarm import Swarm
 
 _STATE_NAMES = np.array(STATE_NAMES, dtype=object)
@@ -34,6 +38,53 @@ _INFO_KEYS = ("best_fitness", "error", "w", "c1", "c2", "state", "f", "iteration
 def _host(x: Any) -> np.ndarray:
     """A numpy array (not a copy) of a numpy array or a torch tensor on any device."""
     return x if isinstance(x, np.ndarray) else x.detach().cpu().numpy()
+
+
+@njit(cache=True, nogil=True)
+def _step_rows(x, fit, best, totals, iteration, xt, d2, ds, floats, counts, ends, target, max_iterations, reward_code,
+               reward_params, history, n_symbols, states, lattice, tables, refit_every, refit_min_length, due, obs,
+               obs_code, hist, ints, last_best, feature_params):
+    """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless they are empty), best
+    values, non-finite counts, rewards, ends, the belief's step and the observations.
+
+    ``floats`` (6, B): w, c1, c2, f, best, reward; ``counts`` (2, B): non-finite values of the step, total;
+    ``ends`` (2, B): terminated, truncated. Returns the belief's number of rows due for a refit (-1: its
+    history is full); the observations are then left to the caller.
+    """
+    b = floats.shape[1]
+    for r in range(b):
+        if x.shape[0]:
+            floats[3, r] = _factor_into(x[r], fit[r], xt, d2, ds)
+        previous, floats[4, r] = floats[4, r], best[r]
+        counts[0, r], counts[1, r] = totals[r] - counts[1, r], totals[r]
+        floats[5, r] = reward(reward_code, previous, best[r], reward_params, r)
+        e = best[r] - reward_params[0, r]
+        ends[0, r] = not np.isnan(e) and e <= target
+        ends[1, r] = iteration[r] >= max_iterations
+    rows = np.arange(b)
+    n_due = batch_update(floats[3], True, rows, history, n_symbols, states, lattice, tables, refit_every,
+                         refit_min_length, due)
+    if n_due == 0:
+        _observe_rows(rows, obs, obs_code, states, lattice, floats, iteration, reward_params, hist, ints, last_best,
+                      feature_params)
+    return n_due
+
+
+@njit(cache=True, nogil=True)
+def _observe_rows(rows, obs, obs_code, states, lattice, floats, iteration, reward_params, hist, ints, last_best,
+                  feature_params):
+    """The observations of ``rows`` into ``obs`` (B, n) (``obs_code``: index in ``OBS_MODES``)."""
+    for r in rows:
+        o = obs[r]
+        if obs_code == 0:
+            o[:] = 0.0
+            o[states[r]] = 1.0
+        elif obs_code == 1:
+            o[:] = lattice[r, 1]
+        else:
+            bst = floats[4, r]
+            feature_row(o, r, lattice[r, 1], floats[3, r], float(iteration[r]), floats[0, r], floats[1, r],
+                        floats[2, r], bst, error(bst, reward_params, r), hist, ints, last_best, feature_params)
 
 
 class PSOVectorEnv(VectorEnv):
@@ -157,24 +208,30 @@ class PSOVectorEnv(VectorEnv):
 
         self.belief = Belief(b, refit_every=cfg.hmm_refit_every)
         self._reward = Reward(self.reward_mode, b)
-        self._features = Features(b, self.max_iterations, self.actions) if self.obs_mode == "features" else None
-        self._eye = np.eye(N_ACTIONS, dtype=np.float32)
+        self._features = Features(b, self.max_iterations, self.actions)
+        self._obs_code = ("viterbi", "belief", "features").index(cfg.obs_mode)
+        self._action_params = self.actions.as_array()
+        self._u, self._u_next = np.empty((0, 2, b)), 0  # uniform draws of the actions, fetched in blocks
         self.swarms: dict[int, Any] = {}  # one batched swarm per dimension (rows of other dims idle)
         self._dims = np.zeros(b, dtype=np.int64)
         self.functions: list = [None] * b
         self._names = np.full(b, None, dtype=object)
-        self.w, self.c1, self.c2, self.f, self._best = (np.zeros(b) for _ in range(5))
+        self._floats = np.zeros((6, b))  # w, c1, c2, f, best, reward: one argument of the step kernel
+        self.w, self.c1, self.c2, self.f, self._best, self._rewards = self._floats
+        self._ends = np.zeros((2, b), dtype=bool)  # terminated, truncated
         self.iteration, self.evaluations = np.zeros(b, dtype=np.int64), np.zeros(b, dtype=np.int64)
-        self._nonfinite_total = np.zeros(b, dtype=np.int64)  # since each episode's reset
-        self.nonfinite = np.zeros(b, dtype=np.int64)  # of the latest step or reset
+        self._counts = np.zeros((2, b), dtype=np.int64)  # non-finite values of the latest step or reset; total
+        self.nonfinite, self._nonfinite_total = self._counts
         self._warned = np.zeros(b, dtype=bool)
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         self._autoreset_envs = np.zeros(b, dtype=bool)
         self._swarm_rng: np.random.Generator | None = None
         self._action_rng: np.random.Generator | None = None
-        self._history = False  # whether the swarms keep best_history (PSOEnv's do)
-        self._max_iterations = np.array(self.max_iterations)  # (compares faster than an int)
         self._float_coefs = b == 1 and self.backend == "numpy"
+        self._target = np.nan if cfg.target_error is None else float(cfg.target_error)
+        self._no_x, self._no_fit = np.zeros((0, 0, 0)), np.zeros((0, 0))
+        self._scratch = _scratch(2, 1)
+        self._all_rows = np.arange(b)
 
     @property
     def swarm(self) -> Any:
@@ -227,6 +284,7 @@ class PSOVectorEnv(VectorEnv):
         s_swarm, s_action, s_episode = ss.spawn(3)
         self._swarm_rng = np.random.default_rng(s_swarm)
         self._action_rng = np.random.default_rng(s_action)
+        self._u_next = len(self._u)  # drop the draws of the old stream
         self._np_random = np.random.default_rng(s_episode)
         self._np_random_seed = seed if isinstance(seed, (int, np.integer)) else -1
         self.instances.restart()
@@ -251,40 +309,26 @@ class PSOVectorEnv(VectorEnv):
                 rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
                 self.swarms[d] = Swarm(all_fns, self.swarm_size, rng, velocity_clamp=cfg.velocity_clamp,
                                        bounds=cfg.bounds, backend=self.backend, device=self.device,
-                                       dtype=self.dtype, history=self._history)
+                                       dtype=self.dtype)
             else:
                 swarm.reset(rows, group_fns)
         for d in [d for d in self.swarms if not (self._dims == d).any()]:
             del self.swarms[d]  # no sub-environment runs this dimension any more
 
-    def _read(self) -> tuple[np.ndarray, np.ndarray]:
-        """Evolutionary factors and best values of all swarms; refreshes iteration, evaluations, totals.
-
-        The arrays are new ones (:meth:`_advance` keeps the previous best values and totals).
-        """
-        if len(self.swarms) == 1:
-            (s,) = self.swarms.values()
-            self.iteration, self.evaluations = s.iteration, s.evaluations
-            self._nonfinite_total = _host(s.nonfinite).copy()
-            return _host(s.evolutionary_factor()), _host(s.gbest_fitness).copy()
+    def _read(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Evolutionary factors, best values and non-finite totals of all swarms (new arrays); refreshes
+        :attr:`iteration` and :attr:`evaluations`."""
         b = self.num_envs
-        f, best = np.empty(b), np.empty(b)
-        self.iteration, self.evaluations, self._nonfinite_total = (np.empty(b, dtype=np.int64) for _ in range(3))
+        f, best, totals = np.empty(b), np.empty(b), np.empty(b, dtype=np.int64)
+        self.iteration, self.evaluations = np.empty(b, dtype=np.int64), np.empty(b, dtype=np.int64)
         for d, s in self.swarms.items():
             m = self._dims == d
             f[m], best[m] = _host(s.evolutionary_factor())[m], _host(s.gbest_fitness)[m]
-            self.iteration[m], self.evaluations[m] = s.iteration[m], s.evaluations[m]
-            self._nonfinite_total[m] = _host(s.nonfinite)[m]
-        return f, best
+            self.iteration[m], self.evaluations[m], totals[m] = s.iteration[m], s.evaluations[m], _host(s.nonfinite)[m]
+        return f, best, totals
 
-    def _count_nonfinite(self, previous: Any, idx: np.ndarray | None = None) -> None:
-        """:attr:`nonfinite` of sub-environments ``idx`` (None: all) from the totals before; warns once per episode."""
-        if idx is None:
-            np.subtract(self._nonfinite_total, previous, out=self.nonfinite)
-        else:
-            self.nonfinite[idx] = self._nonfinite_total[idx] - previous
-        if not np.count_nonzero(self.nonfinite):  # (count_nonzero: a fifth of .any()'s cost on small arrays)
-            return
+    def _warn_nonfinite(self) -> None:
+        """One RuntimeWarning per episode whose latest step or reset had non-finite values."""
         new = (self.nonfinite > 0) & ~self._warned
         for i in np.flatnonzero(new):
             warnings.warn(f"function {self._names[i]!r} returned {self.nonfinite[i]} non-finite values (NaN "
@@ -294,7 +338,8 @@ class PSOVectorEnv(VectorEnv):
 
     # ------------------------------------------------------------------ episodes
     def _start_episodes(self, idx: np.ndarray, choice: Any = None) -> None:
-        """Start new episodes in sub-environments ``idx``: functions, swarms, belief, reward, features."""
+        """Start new episodes in sub-environments ``idx`` (functions, swarms, belief, reward, features) and
+        write their observations."""
         rng = self.np_random
         transform_seeds = rng.integers(0, 2**63 - 1, size=idx.size)
         fns = [self.instances.pick(rng, int(s), choice) for s in transform_seeds]
@@ -305,26 +350,26 @@ class PSOVectorEnv(VectorEnv):
         if choice is not None:
             self._check_target_error(fns)
         f_star = np.array([np.nan if fn.optimum_value is None else fn.optimum_value for fn in fns])
-        f, best = self._read()
-        f0, best0 = f[idx], best[idx]
+        f, best, totals = self._read()
+        if len(self.swarms) == 1:  # the swarm's own arrays, which the steps update in place
+            (s,) = self.swarms.values()
+            self.iteration, self.evaluations = s.iteration, s.evaluations
         self._warned[idx] = False
-        self._count_nonfinite(0, idx)
-        self.f[idx], self._best[idx] = f0, best0
+        self.nonfinite[idx] = self._nonfinite_total[idx] = totals[idx]
+        self._warn_nonfinite()
+        self.f[idx], self._best[idx] = f[idx], best[idx]
         self.w[idx], self.c1[idx], self.c2[idx] = self.actions.w_max, self.config.c1, self.config.c2
         self.belief.reset(idx)
-        self.belief.update(f0, idx)
-        self._reward.reset(idx, best0, f_star)
-        if self._features is not None:
-            self._features.reset(idx)
+        self.belief.update(f[idx], idx)
+        self._reward.reset(idx, best[idx], f_star)
+        self._features.reset(idx)
+        self._observe(idx)
 
-    def _observe(self, idx: Any = slice(None)) -> np.ndarray:
-        if self.obs_mode == "viterbi":
-            return self._eye.take(self.belief.states[idx], axis=0)  # (take: a quarter of [ ]'s cost)
-        posterior = self.belief.posterior[idx]
-        if self.obs_mode == "belief":
-            return posterior.astype(np.float32)
-        return self._features.observe(idx, posterior, self.f[idx], self.iteration[idx], self.w[idx],
-                                      self.c1[idx], self.c2[idx], self._best[idx], self._reward)
+    def _observe(self, rows: np.ndarray) -> None:
+        """Write the observations of sub-environments ``rows`` into ``_obs`` (features: advances their windows)."""
+        bl, ft = self.belief, self._features
+        _observe_rows(rows, self._obs, self._obs_code, bl.states, bl._lattice, self._floats, self.iteration,
+                      self._reward.params, ft.hist, ft.ints, ft.last_best, ft.params)
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
         m = np.ones(self.num_envs, dtype=bool) if mask is None else mask
@@ -373,7 +418,6 @@ class PSOVectorEnv(VectorEnv):
                 raise ValueError("options['reset_mask'] must be all True on the first reset")
             idx = np.flatnonzero(mask)
         self._start_episodes(idx, options.get("function"))
-        self._obs[idx] = self._observe(idx)
         self._autoreset_envs[idx] = False
         return self._obs.copy(), self._info(mask)
 
@@ -388,32 +432,44 @@ class PSOVectorEnv(VectorEnv):
 
     def _set_parameters(self, a: np.ndarray) -> None:
         """w, c1, c2 of every sub-environment after actions ``a`` (:func:`pso_env.actions.apply_actions`)."""
-        self.w, self.c1, self.c2 = apply_actions(a, self.w, self.c1, self.c2, self.f,
-                                                 self._action_rng.random((2, self.num_envs)), self.actions)
+        if self._u_next == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
+            self._u, self._u_next = self._action_rng.random((64, 2, self.num_envs)), 0
+        actions_into(a, self.f, self._u[self._u_next], self._floats, self._action_params)
+        self._u_next += 1
 
-    def _advance(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One iteration of every sub-environment under actions ``a`` (checked): rewards, terminations, truncations.
+    def _advance(self, a: np.ndarray) -> None:
+        """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
+        action -> parameters -> swarm update -> objective -> evolutionary factor -> belief -> reward -> observation.
 
-        The one step of the environment (action -> parameters -> swarm update -> objective ->
-        evolutionary factor -> belief -> reward); :class:`pso_env.env.PSOEnv` calls it at B = 1.
+        Leaves the rewards, ends and observations in ``_rewards``, ``_ends`` and ``_obs``;
+        :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
-        previous, nonfinite = self._best, self._nonfinite_total  # _read replaces both
         self._set_parameters(a)
-        w, c1, c2 = self.w, self.c1, self.c2
-        if self._float_coefs:  # floats: the swarm skips broadcasting coefficients that did not change
-            w, c1, c2 = float(w[0]), float(c1[0]), float(c2[0])
+        w, c1, c2 = self._floats[:3, 0].tolist() if self._float_coefs else self._floats[:3]
         for swarm in self.swarms.values():
             swarm.step(w, c1, c2)
-        self.f, self._best = self._read()
-        self._count_nonfinite(nonfinite)
-        self.belief.update(self.f)
-        rewards = self._reward(previous, self._best)
-        if self.target_error is None:
-            terminated = np.zeros(self.num_envs, dtype=bool)
+        if len(self.swarms) == 1 and self.backend == "numpy":  # the step kernel computes the factors
+            (s,) = self.swarms.values()
+            x, fit, best, totals = s.positions, s.fitness, s.gbest_fitness, s.nonfinite
+            if self._scratch[0].shape[0] != s.dim or self._scratch[1].shape[0] != s.n_particles:
+                self._scratch = _scratch(s.n_particles, s.dim)
         else:
-            error = self._best - self._reward.f_star
-            terminated = ~np.isnan(error) & (error <= self.target_error)
-        return rewards, terminated, self.iteration >= self._max_iterations
+            x, fit = self._no_x, self._no_fit
+            self.f[:], best, totals = self._read()
+        bl, ft = self.belief, self._features
+        n_due = _step_rows(x, fit, best, totals, self.iteration, *self._scratch, self._floats, self._counts,
+                           self._ends, self._target, self.max_iterations, self._reward.code, self._reward.params,
+                           bl._history, bl.n_symbols, bl.states, bl._lattice, bl._tables, bl.refit_every,
+                           bl.refit_min_length, bl._due, self._obs, self._obs_code, ft.hist, ft.ints, ft.last_best,
+                           ft.params)
+        if n_due:  # refits due (or a full symbol history): the belief finishes its update, then the observations
+            if n_due < 0:
+                bl.update(self.f)
+            else:
+                bl._refit(bl._due[:n_due].copy())
+            self._observe(self._all_rows)
+        if np.count_nonzero(self.nonfinite):
+            self._warn_nonfinite()
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every sub-environment (see the class docstring for the autoreset modes).
@@ -435,13 +491,14 @@ class PSOVectorEnv(VectorEnv):
                 "step() called for sub-environments whose episode ended (autoreset_mode=DISABLED): reset them "
                 f"with reset(options={{'reset_mask': mask}}); ended: {np.flatnonzero(self._autoreset_envs).tolist()}"
             )
-        rewards, terminated, truncated = self._advance(a)
+        self._advance(a)
+        rewards, (terminated, truncated) = self._rewards.copy(), self._ends.copy()
         if pending is not None and np.count_nonzero(pending):
             idx = np.flatnonzero(pending)
             self._start_episodes(idx)
             rewards[idx] = 0.0
             terminated[idx] = truncated[idx] = False
-        obs = self._observe()
+        obs = self._obs.copy()
         infos = self._info()
         done = terminated | truncated
         if mode == AutoresetMode.SAME_STEP and np.count_nonzero(done):
@@ -451,14 +508,13 @@ class PSOVectorEnv(VectorEnv):
                 final_obs[i] = obs[i].copy()
             final_info = {k: v & done if k.startswith("_") else v for k, v in infos.items()}
             self._start_episodes(idx)
-            obs[idx] = self._observe(idx)
+            obs[idx] = self._obs[idx]
             infos = self._info()
             infos["final_obs"], infos["_final_obs"] = final_obs, done.copy()
             infos["final_info"], infos["_final_info"] = final_info, done.copy()
         else:
             self._autoreset_envs = done
-        self._obs = obs
-        return obs.copy(), rewards, terminated, truncated, infos
+        return obs, rewards, terminated, truncated, infos
 
     def close_extras(self, **kwargs: Any) -> None:
         self.swarms = {}
