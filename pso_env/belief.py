@@ -189,7 +189,8 @@ class Belief:
         self._history = np.zeros((b, _INITIAL_CAPACITY), dtype=np.int8)
         self._all_rows = np.arange(b)
         self._due = np.empty(b, dtype=np.int64)
-        self.states, self.n_symbols, self.n_refits, self.n_rejected_rows = np.zeros((4, b), dtype=np.int64)
+        self._ints = np.zeros((4, b), dtype=np.int64)  # one argument of the environment's step kernel
+        self.states, self.n_symbols, self.n_refits, self.n_rejected_rows = self._ints
         self.reset()
 
     def _rows(self, indices: Any) -> np.ndarray:

@@ -165,15 +165,14 @@ class PSOEnv(gym.Env):
             The keys listed in the class docstring.
         """
         super().reset(seed=seed)
-        core = self._core
-        obs, _ = core.reset(seed=seed, options=options)
+        obs, _ = self._core.reset(seed=seed, options=options)
         self.swarm = _RunView(self)
         self.states = [int(self.belief.states[0])]
         self.actions_taken: list[int] = []
-        self._f_star = float(core._reward.f_star[0])
-        self._best_history = [float(core._best[0])]
+        self._f_star = float(self._core._reward.f_star[0])
+        self._best_history = [float(self._core._best[0])]
         self._done = False
-        return obs[0], self._info(core._floats[:, 0].tolist(), self.states[0])
+        return obs[0], self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         """Apply ``action`` (0..3) to w, c1, c2 and run one swarm iteration.
@@ -189,14 +188,13 @@ class PSOEnv(gym.Env):
             action = _as_action(action)
         core = self._core
         core._advance(_ACTION_ROWS[action])
-        values = core._floats[:, 0].tolist()
-        terminated, truncated = core._ends[:, 0].tolist()
-        state = int(self.belief.states[0])
-        self.states.append(state)
+        floats, ints = core._floats[:, 0].tolist(), core._ints[:, 0].tolist()
+        self.states.append(ints[4])
         self.actions_taken.append(action)
-        self._best_history.append(values[4])
+        self._best_history.append(floats[4])
+        terminated, truncated = ints[2] == 1, ints[3] == 1
         self._done = terminated or truncated
-        return core._obs[0].copy(), values[5], terminated, truncated, self._info(values, state)
+        return core._obs[0].copy(), floats[5], terminated, truncated, self._info(floats, ints)
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None or self.swarm is None:
@@ -220,15 +218,14 @@ class PSOEnv(gym.Env):
     c2 = property(lambda self: float(self._core.c2[0]), doc="The social coefficient.")
     f = property(lambda self: float(self._core.f[0]), doc="The evolutionary factor after the latest reset or step.")
 
-    def _info(self, values: list | None = None, state: int | None = None) -> dict:
-        """The info dict from ``values`` (w, c1, c2, f, best, reward) and the Viterbi state (default: the current)."""
+    def _info(self, floats: list | None = None, ints: list | None = None) -> dict:
+        """The info dict from the core's ``_floats`` and ``_ints`` columns (default: the current ones)."""
         core = self._core
-        w, c1, c2, f, best, _ = core._floats[:, 0].tolist() if values is None else values
-        state = self.states[-1] if state is None else state
+        w, c1, c2, f, best, _ = core._floats[:, 0].tolist() if floats is None else floats
+        nonfinite, _, _, _, state, iteration, evaluations = core._ints[:, 0].tolist() if ints is None else ints
         return {"best_fitness": best, "error": None if math.isnan(self._f_star) else max(best - self._f_star, 0.0),
-                "w": w, "c1": c1, "c2": c2, "state": STATE_NAMES[state], "f": f, "iteration": int(core.iteration[0]),
-                "evaluations": int(core.evaluations[0]), "nonfinite": int(core.nonfinite[0]),
-                "function": core._names[0]}
+                "w": w, "c1": c1, "c2": c2, "state": STATE_NAMES[state], "f": f, "iteration": iteration,
+                "evaluations": evaluations, "nonfinite": nonfinite, "function": core._names[0]}
 
     action_names = ACTION_NAMES  #: short names of the four actions
 

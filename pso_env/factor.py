@@ -28,12 +28,16 @@ _EDGES = tuple(float(e) for e in SYMBOL_EDGES)
 # ---------------------------------------------------------------------------------------------------------
 # Kernels (no fastmath: every sum is formed in a fixed order, so results are reproducible bit for bit)
 @njit(cache=True, nogil=True)
-def _distance_sums_into(x: np.ndarray, xt: np.ndarray, d2: np.ndarray, out: np.ndarray) -> None:
-    """``out[i] = sum_j ||x_i - x_j||`` (i < N) for one swarm ``x`` (N, D).
+def _scratch(n: int, d: int) -> np.ndarray:
+    """Scratch of :func:`_distance_sums_into` for N particles in D dimensions: (D + N + 1, W), W = N padded to 8."""
+    return np.zeros((d + n + 1, (n + 7) // 8 * 8))
 
-    Scratch: ``xt`` (D, W) with W >= N a multiple of 8 and columns N.. zero, ``d2`` (N, W), ``out`` (W,).
-    """
+
+@njit(cache=True, nogil=True)
+def _distance_sums_into(x: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """``sum_j ||x_i - x_j||`` of one swarm ``x`` (N, D) for i < N: the first N entries of the returned row."""
     n, d = x.shape
+    xt, d2, out = scratch[:d], scratch[d:d + n], scratch[d + n]  # x transposed (padding columns stay 0)
     w = xt.shape[1]
     for j in range(n):
         for k in range(d):
@@ -67,19 +71,13 @@ def _distance_sums_into(x: np.ndarray, xt: np.ndarray, d2: np.ndarray, out: np.n
         for j in range(w):
             t = xi - row[j]
             out[j] += np.sqrt(di[j] + t * t)
+    return out
 
 
 @njit(cache=True, nogil=True)
-def _scratch(n: int, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``xt``, ``d2``, ``out`` for :func:`_distance_sums_into`."""
-    w = (n + 7) // 8 * 8
-    return np.zeros((d, w)), np.empty((n, w)), np.empty(w)
-
-
-@njit(cache=True, nogil=True)
-def _factor_into(x: np.ndarray, fitness: np.ndarray, xt: np.ndarray, d2: np.ndarray, ds: np.ndarray) -> float:
-    """Evolutionary factor of one swarm ``x`` (N >= 2, D) with ``fitness`` (N,); the rest is scratch."""
-    _distance_sums_into(x, xt, d2, ds)
+def _factor_into(x: np.ndarray, fitness: np.ndarray, scratch: np.ndarray) -> float:
+    """Evolutionary factor of one swarm ``x`` (N >= 2, D) with ``fitness`` (N,) (``scratch``: :func:`_scratch`)."""
+    ds = _distance_sums_into(x, scratch)
     n = x.shape[0]
     # the particle of lowest fitness (first one on ties; NaN never wins, as +inf)
     g, best = 0, np.inf
@@ -99,18 +97,17 @@ def _factor_into(x: np.ndarray, fitness: np.ndarray, xt: np.ndarray, d2: np.ndar
 @njit(cache=True, nogil=True)
 def _batch_distance_sums(positions: np.ndarray, out: np.ndarray) -> None:
     b, n, d = positions.shape
-    xt, d2, ds = _scratch(n, d)
+    scratch = _scratch(n, d)
     for q in range(b):
-        _distance_sums_into(positions[q], xt, d2, ds)
-        out[q] = ds[:n]
+        out[q] = _distance_sums_into(positions[q], scratch)[:n]
 
 
 @njit(cache=True, nogil=True)
 def _batch_factors(positions: np.ndarray, fitness: np.ndarray, out: np.ndarray) -> None:
     b, n, d = positions.shape
-    xt, d2, ds = _scratch(n, d)
+    scratch = _scratch(n, d)
     for q in range(b):
-        out[q] = _factor_into(positions[q], fitness[q], xt, d2, ds)
+        out[q] = _factor_into(positions[q], fitness[q], scratch)
 
 
 def _checked(positions: Any, fitness: Any, ndim: int) -> tuple[np.ndarray, np.ndarray | None]:

@@ -41,41 +41,47 @@ def _host(x: Any) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _step_rows(x, fit, best, totals, iteration, xt, d2, ds, floats, counts, ends, target, max_iterations, reward_code,
-               reward_params, history, n_symbols, states, lattice, tables, refit_every, refit_min_length, due, obs,
-               obs_code, hist, ints, last_best, feature_params):
+def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, ints, settings, reward_params, history,
+               belief_ints, lattice, tables, due, obs, hist, feature_ints, last_best, feature_params):
     """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless they are empty), best
-    values, non-finite counts, rewards, ends, the belief's step and the observations.
+    values, counts, rewards, ends, the belief's step and the observations.
 
-    ``floats`` (6, B): w, c1, c2, f, best, reward; ``counts`` (2, B): non-finite values of the step, total;
-    ``ends`` (2, B): terminated, truncated. Returns the belief's number of rows due for a refit (-1: its
-    history is full); the observations are then left to the caller.
+    ``floats`` (6, B): w, c1, c2, f, best, reward; ``ints`` (7, B): non-finite values of the step, their total,
+    terminated, truncated, Viterbi state, iteration, evaluations; ``settings``: target error (NaN: none),
+    max_iterations, obs mode, reward mode, refit_every, refit_min_length. Returns the belief's number of rows
+    due for a refit (-1: its history is full; the observations are then left to the caller) and whether
+    any row had non-finite values.
     """
-    b = floats.shape[1]
-    for r in range(b):
+    target, obs_code, reward_code = settings[0], int(settings[2]), int(settings[3])
+    nonfinite = False
+    for r in range(floats.shape[1]):
         if x.shape[0]:
-            floats[3, r] = _factor_into(x[r], fit[r], xt, d2, ds)
+            floats[3, r] = _factor_into(x[r], fit[r], scratch)
         previous, floats[4, r] = floats[4, r], best[r]
-        counts[0, r], counts[1, r] = totals[r] - counts[1, r], totals[r]
+        ints[0, r], ints[1, r] = totals[r] - ints[1, r], totals[r]
+        nonfinite |= ints[0, r] > 0
         floats[5, r] = reward(reward_code, previous, best[r], reward_params, r)
         e = best[r] - reward_params[0, r]
-        ends[0, r] = not np.isnan(e) and e <= target
-        ends[1, r] = iteration[r] >= max_iterations
-    rows = np.arange(b)
-    n_due = batch_update(floats[3], True, rows, history, n_symbols, states, lattice, tables, refit_every,
-                         refit_min_length, due)
+        ints[2, r] = not np.isnan(e) and e <= target
+        ints[3, r] = iteration[r] >= settings[1]
+        ints[5, r], ints[6, r] = iteration[r], evaluations[r]
+    rows = np.arange(floats.shape[1])
+    n_due = batch_update(floats[3], True, rows, history, belief_ints[1], belief_ints[0], lattice, tables,
+                         int(settings[4]), int(settings[5]), due)
     if n_due == 0:
-        _observe_rows(rows, obs, obs_code, states, lattice, floats, iteration, reward_params, hist, ints, last_best,
-                      feature_params)
-    return n_due
+        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, reward_params, hist, feature_ints,
+                      last_best, feature_params)
+    return n_due, nonfinite
 
 
 @njit(cache=True, nogil=True)
-def _observe_rows(rows, obs, obs_code, states, lattice, floats, iteration, reward_params, hist, ints, last_best,
+def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, reward_params, hist, feature_ints, last_best,
                   feature_params):
-    """The observations of ``rows`` into ``obs`` (B, n) (``obs_code``: index in ``OBS_MODES``)."""
+    """The observations of ``rows`` into ``obs`` (B, n) (``obs_code``: index in ``OBS_MODES``); copies their
+    Viterbi states into ``ints[4]``."""
     for r in rows:
         o = obs[r]
+        ints[4, r] = states[r]
         if obs_code == 0:
             o[:] = 0.0
             o[states[r]] = 1.0
@@ -83,8 +89,8 @@ def _observe_rows(rows, obs, obs_code, states, lattice, floats, iteration, rewar
             o[:] = lattice[r, 1]
         else:
             bst = floats[4, r]
-            feature_row(o, r, lattice[r, 1], floats[3, r], float(iteration[r]), floats[0, r], floats[1, r],
-                        floats[2, r], bst, error(bst, reward_params, r), hist, ints, last_best, feature_params)
+            feature_row(o, r, lattice[r, 1], floats[3, r], float(ints[5, r]), floats[0, r], floats[1, r],
+                        floats[2, r], bst, error(bst, reward_params, r), hist, feature_ints, last_best, feature_params)
 
 
 class PSOVectorEnv(VectorEnv):
@@ -218,20 +224,20 @@ class PSOVectorEnv(VectorEnv):
         self._names = np.full(b, None, dtype=object)
         self._floats = np.zeros((6, b))  # w, c1, c2, f, best, reward: one argument of the step kernel
         self.w, self.c1, self.c2, self.f, self._best, self._rewards = self._floats
-        self._ends = np.zeros((2, b), dtype=bool)  # terminated, truncated
-        self.iteration, self.evaluations = np.zeros(b, dtype=np.int64), np.zeros(b, dtype=np.int64)
-        self._counts = np.zeros((2, b), dtype=np.int64)  # non-finite values of the latest step or reset; total
-        self.nonfinite, self._nonfinite_total = self._counts
+        # non-finite values of the latest step or reset, their total since reset, terminated, truncated, Viterbi
+        # state, iteration, evaluations
+        self._ints = np.zeros((7, b), dtype=np.int64)
+        self.nonfinite, self._nonfinite_total = self._ints[0], self._ints[1]
+        self.iteration, self.evaluations = self._ints[5], self._ints[6]
         self._warned = np.zeros(b, dtype=bool)
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         self._autoreset_envs = np.zeros(b, dtype=bool)
         self._swarm_rng: np.random.Generator | None = None
         self._action_rng: np.random.Generator | None = None
         self._float_coefs = b == 1 and self.backend == "numpy"
-        self._target = np.nan if cfg.target_error is None else float(cfg.target_error)
         self._no_x, self._no_fit = np.zeros((0, 0, 0)), np.zeros((0, 0))
-        self._scratch = _scratch(2, 1)
-        self._all_rows = np.arange(b)
+        self._fused: Swarm | None = None  # the one numpy swarm, whose factors the step kernel computes
+        self._args: tuple = ()  # the step kernel's arguments after the swarm's arrays
 
     @property
     def swarm(self) -> Any:
@@ -315,17 +321,16 @@ class PSOVectorEnv(VectorEnv):
         for d in [d for d in self.swarms if not (self._dims == d).any()]:
             del self.swarms[d]  # no sub-environment runs this dimension any more
 
-    def _read(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Evolutionary factors, best values and non-finite totals of all swarms (new arrays); refreshes
-        :attr:`iteration` and :attr:`evaluations`."""
+    def _read(self) -> tuple[np.ndarray, ...]:
+        """Evolutionary factors, best values, non-finite totals, iterations and evaluations of all swarms (new
+        arrays)."""
         b = self.num_envs
-        f, best, totals = np.empty(b), np.empty(b), np.empty(b, dtype=np.int64)
-        self.iteration, self.evaluations = np.empty(b, dtype=np.int64), np.empty(b, dtype=np.int64)
+        f, best, totals, iteration, evaluations = np.empty(b), np.empty(b), *np.empty((3, b), dtype=np.int64)
         for d, s in self.swarms.items():
             m = self._dims == d
-            f[m], best[m] = _host(s.evolutionary_factor())[m], _host(s.gbest_fitness)[m]
-            self.iteration[m], self.evaluations[m], totals[m] = s.iteration[m], s.evaluations[m], _host(s.nonfinite)[m]
-        return f, best, totals
+            f[m], best[m], totals[m] = _host(s.evolutionary_factor())[m], _host(s.gbest_fitness)[m], _host(s.nonfinite)[m]
+            iteration[m], evaluations[m] = s.iteration[m], s.evaluations[m]
+        return f, best, totals, iteration, evaluations
 
     def _warn_nonfinite(self) -> None:
         """One RuntimeWarning per episode whose latest step or reset had non-finite values."""
@@ -350,10 +355,10 @@ class PSOVectorEnv(VectorEnv):
         if choice is not None:
             self._check_target_error(fns)
         f_star = np.array([np.nan if fn.optimum_value is None else fn.optimum_value for fn in fns])
-        f, best, totals = self._read()
-        if len(self.swarms) == 1:  # the swarm's own arrays, which the steps update in place
-            (s,) = self.swarms.values()
-            self.iteration, self.evaluations = s.iteration, s.evaluations
+        f, best, totals, self.iteration[:], self.evaluations[:] = self._read()
+        self._fused = None
+        if len(self.swarms) == 1 and self.backend == "numpy":
+            (self._fused,) = self.swarms.values()
         self._warned[idx] = False
         self.nonfinite[idx] = self._nonfinite_total[idx] = totals[idx]
         self._warn_nonfinite()
@@ -363,13 +368,19 @@ class PSOVectorEnv(VectorEnv):
         self.belief.update(f[idx], idx)
         self._reward.reset(idx, best[idx], f_star)
         self._features.reset(idx)
-        self._observe(idx)
+        self._bind()
+        _observe_rows(idx, *self._observe_args)
 
-    def _observe(self, rows: np.ndarray) -> None:
-        """Write the observations of sub-environments ``rows`` into ``_obs`` (features: advances their windows)."""
-        bl, ft = self.belief, self._features
-        _observe_rows(rows, self._obs, self._obs_code, bl.states, bl._lattice, self._floats, self.iteration,
-                      self._reward.params, ft.hist, ft.ints, ft.last_best, ft.params)
+    def _bind(self) -> None:
+        """The step kernel's arguments, which hold the arrays themselves (rebound when one is replaced)."""
+        s, bl, ft, cfg = self._fused, self.belief, self._features, self.config
+        swarm = (s.nonfinite, s.iteration, s.evaluations, _scratch(s.n_particles, s.dim)) if s else (self._no_fit,) * 4
+        settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, cfg.max_iterations,
+                             self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length])
+        self._args = (*swarm, self._floats, self._ints, settings, self._reward.params, bl._history, bl._ints,
+                      bl._lattice, bl._tables, bl._due, self._obs, ft.hist, ft.ints, ft.last_best, ft.params)
+        self._observe_args = (self._obs, self._obs_code, bl.states, bl._lattice, self._floats, self._ints,
+                              self._reward.params, ft.hist, ft.ints, ft.last_best, ft.params)
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
         m = np.ones(self.num_envs, dtype=bool) if mask is None else mask
@@ -441,34 +452,28 @@ class PSOVectorEnv(VectorEnv):
         """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
         action -> parameters -> swarm update -> objective -> evolutionary factor -> belief -> reward -> observation.
 
-        Leaves the rewards, ends and observations in ``_rewards``, ``_ends`` and ``_obs``;
+        Leaves the rewards, ends and observations in ``_floats``, ``_ints`` and ``_obs``;
         :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
         self._set_parameters(a)
         w, c1, c2 = self._floats[:3, 0].tolist() if self._float_coefs else self._floats[:3]
         for swarm in self.swarms.values():
             swarm.step(w, c1, c2)
-        if len(self.swarms) == 1 and self.backend == "numpy":  # the step kernel computes the factors
-            (s,) = self.swarms.values()
-            x, fit, best, totals = s.positions, s.fitness, s.gbest_fitness, s.nonfinite
-            if self._scratch[0].shape[0] != s.dim or self._scratch[1].shape[0] != s.n_particles:
-                self._scratch = _scratch(s.n_particles, s.dim)
+        s = self._fused
+        if s is not None:  # the step kernel computes the factors
+            n_due, nonfinite = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
-            x, fit = self._no_x, self._no_fit
-            self.f[:], best, totals = self._read()
-        bl, ft = self.belief, self._features
-        n_due = _step_rows(x, fit, best, totals, self.iteration, *self._scratch, self._floats, self._counts,
-                           self._ends, self._target, self.max_iterations, self._reward.code, self._reward.params,
-                           bl._history, bl.n_symbols, bl.states, bl._lattice, bl._tables, bl.refit_every,
-                           bl.refit_min_length, bl._due, self._obs, self._obs_code, ft.hist, ft.ints, ft.last_best,
-                           ft.params)
+            f, *read = self._read()
+            self.f[:] = f
+            n_due, nonfinite = _step_rows(self._no_x, self._no_fit, *read, *self._args[3:])
         if n_due:  # refits due (or a full symbol history): the belief finishes its update, then the observations
             if n_due < 0:
-                bl.update(self.f)
+                self.belief.update(self.f)
+                self._bind()
             else:
-                bl._refit(bl._due[:n_due].copy())
-            self._observe(self._all_rows)
-        if np.count_nonzero(self.nonfinite):
+                self.belief._refit(self.belief._due[:n_due].copy())
+            _observe_rows(np.arange(self.num_envs), *self._observe_args)
+        if nonfinite:
             self._warn_nonfinite()
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
@@ -492,7 +497,7 @@ class PSOVectorEnv(VectorEnv):
                 f"with reset(options={{'reset_mask': mask}}); ended: {np.flatnonzero(self._autoreset_envs).tolist()}"
             )
         self._advance(a)
-        rewards, (terminated, truncated) = self._rewards.copy(), self._ends.copy()
+        rewards, (terminated, truncated) = self._rewards.copy(), self._ints[2:4].astype(bool)
         if pending is not None and np.count_nonzero(pending):
             idx = np.flatnonzero(pending)
             self._start_episodes(idx)
