@@ -133,20 +133,21 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
     (w, c1, c2) : ndarrays of shape (B,)
     """
     wc = np.array([w, c1, c2], dtype=float)
-    actions_into(np.asarray(actions, dtype=np.int64), np.asarray(f, dtype=float), np.asarray(u, dtype=float), wc,
-                 config.as_array())
+    actions_into(np.asarray(actions, dtype=np.int64), np.asarray(f, dtype=float), np.asarray(u, dtype=float)[None],
+                 0, wc, config.as_array())
     return wc[0], wc[1], wc[2]
 
 
 @njit(cache=True, nogil=True)
-def actions_into(actions, f, u, wc, cfg):
-    """:func:`apply_actions` in place on ``wc`` (3, B) = (w, c1, c2); ``cfg`` is :meth:`ActionConfig.as_array`."""
+def actions_into(actions, f, u, t, wc, cfg):
+    """:func:`apply_actions` in place on ``wc`` (3, B) = (w, c1, c2) with the draws ``u[t]`` (``u``: (T, 2, B));
+    ``cfg`` is :meth:`ActionConfig.as_array`. Returns row 0's ``(w, c1, c2)``."""
     w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6]
     for i in range(actions.shape[0]):
         a = actions[i]
-        delta = delta_low + (delta_high - delta_low) * u[0, i]
+        delta = delta_low + (delta_high - delta_low) * u[t, 0, i]
         if a == 0:
-            wc[0, i] = w_min + (w_max - w_min) * u[1, i]
+            wc[0, i] = w_min + (w_max - w_min) * u[t, 1, i]
         elif a == 1:
             wc[0, i] = adaptive_inertia(f[i])
         elif a == 2:
@@ -155,3 +156,4 @@ def actions_into(actions, f, u, wc, cfg):
             wc[0, i] = w_min
         wc[1, i], wc[2, i] = clamp_coefficients(wc[1, i] + _M1[a] * delta, wc[2, i] + _M2[a] * delta, c_min, c_max,
                                                 c_sum_max)
+    return wc[0, 0], wc[1, 0], wc[2, 0]

@@ -188,9 +188,8 @@ class Belief:
         self._lattice = np.empty((b, 2, N_STATES))
         self._history = np.zeros((b, _INITIAL_CAPACITY), dtype=np.int8)
         self._all_rows = np.arange(b)
-        self._due = np.empty(b, dtype=np.int64)
-        self._ints = np.zeros((4, b), dtype=np.int64)  # one argument of the environment's step kernel
-        self.states, self.n_symbols, self.n_refits, self.n_rejected_rows = self._ints
+        self._ints = np.zeros((5, b), dtype=np.int64)  # one argument of the environment's step kernel
+        self.states, self.n_symbols, self.n_refits, self.n_rejected_rows, self._due = self._ints
         self.reset()
 
     def _rows(self, indices: Any) -> np.ndarray:

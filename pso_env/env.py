@@ -169,7 +169,8 @@ class PSOEnv(gym.Env):
         self.swarm = _RunView(self)
         self.states = [int(self.belief.states[0])]
         self.actions_taken: list[int] = []
-        self._f_star = float(self._core._reward.f_star[0])
+        f_star = float(self._core._reward.f_star[0])
+        self._f_star = None if math.isnan(f_star) else f_star
         self._best_history = [float(self._core._best[0])]
         self._done = False
         return obs[0], self._info()
@@ -188,7 +189,7 @@ class PSOEnv(gym.Env):
             action = _as_action(action)
         core = self._core
         core._advance(_ACTION_ROWS[action])
-        floats, ints = core._floats[:, 0].tolist(), core._ints[:, 0].tolist()
+        floats, ints = core._floats[:6, 0].tolist(), core._ints[:7, 0].tolist()
         self.states.append(ints[4])
         self.actions_taken.append(action)
         self._best_history.append(floats[4])
@@ -221,9 +222,9 @@ class PSOEnv(gym.Env):
     def _info(self, floats: list | None = None, ints: list | None = None) -> dict:
         """The info dict from the core's ``_floats`` and ``_ints`` columns (default: the current ones)."""
         core = self._core
-        w, c1, c2, f, best, _ = core._floats[:, 0].tolist() if floats is None else floats
-        nonfinite, _, _, _, state, iteration, evaluations = core._ints[:, 0].tolist() if ints is None else ints
-        return {"best_fitness": best, "error": None if math.isnan(self._f_star) else max(best - self._f_star, 0.0),
+        w, c1, c2, f, best, _ = core._floats[:6, 0].tolist() if floats is None else floats
+        nonfinite, _, _, _, state, iteration, evaluations = core._ints[:7, 0].tolist() if ints is None else ints
+        return {"best_fitness": best, "error": None if self._f_star is None else max(best - self._f_star, 0.0),
                 "w": w, "c1": c1, "c2": c2, "state": STATE_NAMES[state], "f": f, "iteration": iteration,
                 "evaluations": evaluations, "nonfinite": nonfinite, "function": core._names[0]}
 

@@ -50,14 +50,19 @@ class Features:
         Iterations per episode.
     actions : ActionConfig
         Ranges of w, c1 and c2.
+    last_best, ints : ndarrays of shape (B,) and (2, B), optional
+        Storage of the best value seen and of the counts (observations, iterations since the best improved);
+        default new arrays.
     """
 
-    def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig) -> None:
+    def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig, last_best: np.ndarray | None = None,
+                 ints: np.ndarray | None = None) -> None:
         a = actions
         self.params = np.array([max_iterations, math.log1p(max_iterations), a.w_min, a.w_max, a.c_min, a.c_max])
         self.hist = np.zeros((batch_size, IMPROVEMENT_WINDOW + 1))  # ring buffer of the last log errors
-        self.ints = np.zeros((2, batch_size), dtype=np.int64)  # observations since reset, iterations since improved
-        self.last_best = np.full(batch_size, np.inf)
+        self.ints = np.zeros((2, batch_size), dtype=np.int64) if ints is None else ints
+        self.last_best = np.empty(batch_size) if last_best is None else last_best
+        self.reset(slice(None))
 
     def reset(self, idx: Any) -> None:
         """Start episodes ``idx``: empty windows, no improvement seen."""

@@ -33,6 +33,8 @@ class Reward:
           (with f* known and errors above the floor this is ``(best[t-1] - best[t]) / e[0]``).
     batch_size : int
         B.
+    params : ndarray of shape (4, B), optional
+        Storage of the per-episode values (f*, best at reset, its scale, error at reset); default a new array.
 
     Notes
     -----
@@ -40,11 +42,11 @@ class Reward:
     is non-finite, so the best is +inf) gives 0.
     """
 
-    def __init__(self, mode: str, batch_size: int) -> None:
+    def __init__(self, mode: str, batch_size: int, params: np.ndarray | None = None) -> None:
         self.mode = mode
         self.code = REWARD_MODES.index(mode)
         # per episode: f* (NaN: unknown), best at reset, its scale max(|best0|, 1), floored error at reset
-        self.params = np.empty((4, batch_size))
+        self.params = np.empty((4, batch_size)) if params is None else params
         self.f_star, self.best0, self.scale0, self.e0 = self.params
         self.params[:] = ((np.nan,), (0.0,), (1.0,), (1.0,))
 

@@ -41,18 +41,19 @@ def _host(x: Any) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, ints, settings, reward_params, history,
-               belief_ints, lattice, tables, due, obs, hist, feature_ints, last_best, feature_params):
+def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, ints, settings, history, belief_ints,
+               lattice, tables, obs, hist):
     """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless they are empty), best
     values, counts, rewards, ends, the belief's step and the observations.
 
-    ``floats`` (6, B): w, c1, c2, f, best, reward; ``ints`` (7, B): non-finite values of the step, their total,
-    terminated, truncated, Viterbi state, iteration, evaluations; ``settings``: target error (NaN: none),
-    max_iterations, obs mode, reward mode, refit_every, refit_min_length. Returns the belief's number of rows
+    ``floats`` (11, B) and ``ints`` (9, B): see :class:`PSOVectorEnv`'s ``__init__``; ``settings``: target error (NaN: none),
+    max_iterations, obs mode, reward mode, refit_every, refit_min_length, then the features' parameters;
+    ``belief_ints``: the belief's states, symbol counts, refits, rejected rows, rows due. Returns the belief's number of rows
     due for a refit (-1: its history is full; the observations are then left to the caller) and whether
     any row had non-finite values.
     """
     target, obs_code, reward_code = settings[0], int(settings[2]), int(settings[3])
+    reward_params = floats[6:10]
     nonfinite = False
     for r in range(floats.shape[1]):
         if x.shape[0]:
@@ -67,16 +68,14 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
         ints[5, r], ints[6, r] = iteration[r], evaluations[r]
     rows = np.arange(floats.shape[1])
     n_due = batch_update(floats[3], True, rows, history, belief_ints[1], belief_ints[0], lattice, tables,
-                         int(settings[4]), int(settings[5]), due)
+                         int(settings[4]), int(settings[5]), belief_ints[4])
     if n_due == 0:
-        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, reward_params, hist, feature_ints,
-                      last_best, feature_params)
+        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, hist, settings[6:])
     return n_due, nonfinite
 
 
 @njit(cache=True, nogil=True)
-def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, reward_params, hist, feature_ints, last_best,
-                  feature_params):
+def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, hist, feature_params):
     """The observations of ``rows`` into ``obs`` (B, n) (``obs_code``: index in ``OBS_MODES``); copies their
     Viterbi states into ``ints[4]``."""
     for r in rows:
@@ -90,7 +89,7 @@ def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, reward_par
         else:
             bst = floats[4, r]
             feature_row(o, r, lattice[r, 1], floats[3, r], float(ints[5, r]), floats[0, r], floats[1, r],
-                        floats[2, r], bst, error(bst, reward_params, r), hist, feature_ints, last_best, feature_params)
+                        floats[2, r], bst, error(bst, floats[6:10], r), hist, ints[7:9], floats[10], feature_params)
 
 
 class PSOVectorEnv(VectorEnv):
@@ -213,8 +212,16 @@ class PSOVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, b)
 
         self.belief = Belief(b, refit_every=cfg.hmm_refit_every)
-        self._reward = Reward(self.reward_mode, b)
-        self._features = Features(b, self.max_iterations, self.actions)
+        # w, c1, c2, f, best, reward, the reward's (4) and the features' (1) per-episode values: one kernel argument
+        self._floats = np.zeros((11, b))
+        self.w, self.c1, self.c2, self.f, self._best, self._rewards = self._floats[:6]
+        # non-finite values of the latest step or reset, their total since reset, terminated, truncated, Viterbi
+        # state, iteration, evaluations, the features' counts (2)
+        self._ints = np.zeros((9, b), dtype=np.int64)
+        self.nonfinite, self._nonfinite_total = self._ints[0], self._ints[1]
+        self.iteration, self.evaluations = self._ints[5], self._ints[6]
+        self._reward = Reward(self.reward_mode, b, self._floats[6:10])
+        self._features = Features(b, self.max_iterations, self.actions, self._floats[10], self._ints[7:9])
         self._obs_code = ("viterbi", "belief", "features").index(cfg.obs_mode)
         self._action_params = self.actions.as_array()
         self._u, self._u_next = np.empty((0, 2, b)), 0  # uniform draws of the actions, fetched in blocks
@@ -222,13 +229,6 @@ class PSOVectorEnv(VectorEnv):
         self._dims = np.zeros(b, dtype=np.int64)
         self.functions: list = [None] * b
         self._names = np.full(b, None, dtype=object)
-        self._floats = np.zeros((6, b))  # w, c1, c2, f, best, reward: one argument of the step kernel
-        self.w, self.c1, self.c2, self.f, self._best, self._rewards = self._floats
-        # non-finite values of the latest step or reset, their total since reset, terminated, truncated, Viterbi
-        # state, iteration, evaluations
-        self._ints = np.zeros((7, b), dtype=np.int64)
-        self.nonfinite, self._nonfinite_total = self._ints[0], self._ints[1]
-        self.iteration, self.evaluations = self._ints[5], self._ints[6]
         self._warned = np.zeros(b, dtype=bool)
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         self._autoreset_envs = np.zeros(b, dtype=bool)
@@ -376,11 +376,11 @@ class PSOVectorEnv(VectorEnv):
         s, bl, ft, cfg = self._fused, self.belief, self._features, self.config
         swarm = (s.nonfinite, s.iteration, s.evaluations, _scratch(s.n_particles, s.dim)) if s else (self._no_fit,) * 4
         settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, cfg.max_iterations,
-                             self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length])
-        self._args = (*swarm, self._floats, self._ints, settings, self._reward.params, bl._history, bl._ints,
-                      bl._lattice, bl._tables, bl._due, self._obs, ft.hist, ft.ints, ft.last_best, ft.params)
-        self._observe_args = (self._obs, self._obs_code, bl.states, bl._lattice, self._floats, self._ints,
-                              self._reward.params, ft.hist, ft.ints, ft.last_best, ft.params)
+                             self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length, *ft.params])
+        self._args = (*swarm, self._floats, self._ints, settings, bl._history, bl._ints, bl._lattice, bl._tables,
+                      self._obs, ft.hist)
+        self._observe_args = (self._obs, self._obs_code, bl.states, bl._lattice, self._floats, self._ints, ft.hist,
+                              ft.params)
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
         m = np.ones(self.num_envs, dtype=bool) if mask is None else mask
@@ -441,12 +441,14 @@ class PSOVectorEnv(VectorEnv):
                 return a
         raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
 
-    def _set_parameters(self, a: np.ndarray) -> None:
-        """w, c1, c2 of every sub-environment after actions ``a`` (:func:`pso_env.actions.apply_actions`)."""
-        if self._u_next == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
-            self._u, self._u_next = self._action_rng.random((64, 2, self.num_envs)), 0
-        actions_into(a, self.f, self._u[self._u_next], self._floats, self._action_params)
-        self._u_next += 1
+    def _set_parameters(self, a: np.ndarray) -> tuple[float, float, float]:
+        """w, c1, c2 of every sub-environment after actions ``a`` (:func:`pso_env.actions.apply_actions`); returns
+        row 0's."""
+        t = self._u_next
+        if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
+            self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
+        self._u_next = t + 1
+        return actions_into(a, self.f, self._u, t, self._floats, self._action_params)
 
     def _advance(self, a: np.ndarray) -> None:
         """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
@@ -455,14 +457,14 @@ class PSOVectorEnv(VectorEnv):
         Leaves the rewards, ends and observations in ``_floats``, ``_ints`` and ``_obs``;
         :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
-        self._set_parameters(a)
-        w, c1, c2 = self._floats[:3, 0].tolist() if self._float_coefs else self._floats[:3]
-        for swarm in self.swarms.values():
-            swarm.step(w, c1, c2)
+        coefs = self._set_parameters(a)
         s = self._fused
         if s is not None:  # the step kernel computes the factors
+            s.step(*coefs) if self._float_coefs else s.step(*self._floats[:3])
             n_due, nonfinite = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
+            for swarm in self.swarms.values():
+                swarm.step(*self._floats[:3])
             f, *read = self._read()
             self.f[:] = f
             n_due, nonfinite = _step_rows(self._no_x, self._no_fit, *read, *self._args[3:])
