@@ -145,6 +145,8 @@ class PSOEnv(gym.Env):
         self.action_space = core.single_action_space
         self.observation_space = core.single_observation_space
         self.swarm: _RunView | None = None
+        # row 0 of the core's state: w, c1, c2, f, best, reward; counts, ends, state, iteration, evaluations; obs
+        self._row = (core._floats[:6, 0], core._ints[:7, 0], core._obs[0])
         self._done = True
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
@@ -187,15 +189,15 @@ class PSOEnv(gym.Env):
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
         if type(action) is not int or not 0 <= action < N_ACTIONS:  # the common case without numpy calls
             action = _as_action(action)
-        core = self._core
-        core._advance(_ACTION_ROWS[action])
-        floats, ints = core._floats[:6, 0].tolist(), core._ints[:7, 0].tolist()
+        self._core._advance(_ACTION_ROWS[action])
+        floats, ints, obs = self._row
+        floats, ints = floats.tolist(), ints.tolist()
         self.states.append(ints[4])
         self.actions_taken.append(action)
         self._best_history.append(floats[4])
         terminated, truncated = ints[2] == 1, ints[3] == 1
         self._done = terminated or truncated
-        return core._obs[0].copy(), floats[5], terminated, truncated, self._info(floats, ints)
+        return obs.copy(), floats[5], terminated, truncated, self._info(floats, ints)
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None or self.swarm is None:
@@ -222,8 +224,8 @@ class PSOEnv(gym.Env):
     def _info(self, floats: list | None = None, ints: list | None = None) -> dict:
         """The info dict from the core's ``_floats`` and ``_ints`` columns (default: the current ones)."""
         core = self._core
-        w, c1, c2, f, best, _ = core._floats[:6, 0].tolist() if floats is None else floats
-        nonfinite, _, _, _, state, iteration, evaluations = core._ints[:7, 0].tolist() if ints is None else ints
+        w, c1, c2, f, best, _ = self._row[0].tolist() if floats is None else floats
+        nonfinite, _, _, _, state, iteration, evaluations = self._row[1].tolist() if ints is None else ints
         return {"best_fitness": best, "error": None if self._f_star is None else max(best - self._f_star, 0.0),
                 "w": w, "c1": c1, "c2": c2, "state": STATE_NAMES[state], "f": f, "iteration": iteration,
                 "evaluations": evaluations, "nonfinite": nonfinite, "function": core._names[0]}

@@ -50,18 +50,18 @@ class Features:
         Iterations per episode.
     actions : ActionConfig
         Ranges of w, c1 and c2.
-    last_best, ints : ndarrays of shape (B,) and (2, B), optional
-        Storage of the best value seen and of the counts (observations, iterations since the best improved);
-        default new arrays.
+    floats, ints : ndarrays of shape (12, B) and (2, B), optional
+        Storage of the best value seen and the last 11 log errors (a ring buffer), and of the counts
+        (observations, iterations since the best improved); default new arrays.
     """
 
-    def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig, last_best: np.ndarray | None = None,
+    def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig, floats: np.ndarray | None = None,
                  ints: np.ndarray | None = None) -> None:
         a = actions
         self.params = np.array([max_iterations, math.log1p(max_iterations), a.w_min, a.w_max, a.c_min, a.c_max])
-        self.hist = np.zeros((batch_size, IMPROVEMENT_WINDOW + 1))  # ring buffer of the last log errors
+        self.floats = np.zeros((IMPROVEMENT_WINDOW + 2, batch_size)) if floats is None else floats
         self.ints = np.zeros((2, batch_size), dtype=np.int64) if ints is None else ints
-        self.last_best = np.empty(batch_size) if last_best is None else last_best
+        self.last_best = self.floats[0]
         self.reset(slice(None))
 
     def reset(self, idx: Any) -> None:
@@ -76,13 +76,13 @@ class Features:
         ``posterior`` (k, 4), the other arrays (k,): the state of those episodes; ``reward`` supplies the
         floored error. Advances the episodes' windows, so call it once per step.
         """
-        rows = np.arange(self.hist.shape[0])[idx]
+        rows = np.arange(self.ints.shape[1])[idx]
         out = np.empty((rows.size, len(FEATURE_NAMES)), dtype=np.float32)
         cols = [np.asarray(v, dtype=float).tolist() for v in (f, iteration, w, c1, c2, best)]
         for k, r in enumerate(rows.tolist()):
             f_k, t_k, w_k, c1_k, c2_k, b_k = (c[k] for c in cols)
             feature_row(out[k], r, np.asarray(posterior[k], dtype=float), f_k, t_k, w_k, c1_k, c2_k, b_k,
-                        error(b_k, reward.params, r), self.hist, self.ints, self.last_best, self.params)
+                        error(b_k, reward.params, r), self.floats, self.ints, self.params)
         return out
 
 
@@ -94,19 +94,19 @@ def _unit(value: float, low: float, high: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def feature_row(out, r, posterior, f, iteration, w, c1, c2, best, e, hist, ints, last_best, params):
+def feature_row(out, r, posterior, f, iteration, w, c1, c2, best, e, floats, ints, params):
     """Episode ``r``'s features into ``out`` (11,), each in [0, 1], from its state after a reset or step
     (``e``: the floored error); advances its window (:class:`Features`' arrays)."""
-    size = hist.shape[1]
+    size = floats.shape[0] - 1
     t = ints[0, r]
     # the first observation of an episode counts as an improvement, so since <= iteration <= max_iterations
-    s = 0 if (best < last_best[r] or t == 0) else ints[1, r] + 1
+    s = 0 if (best < floats[0, r] or t == 0) else ints[1, r] + 1
     ints[1, r] = s
-    last_best[r] = min(best, last_best[r])
+    floats[0, r] = min(best, floats[0, r])
     le = math.log10(e) if math.isfinite(e) else 400.0
-    hist[r, t % size] = le
+    floats[1 + t % size, r] = le
     ints[0, r] = t + 1
-    past = hist[r, max(t - (size - 1), 0) % size]
+    past = floats[1 + max(t - (size - 1), 0) % size, r]
     for j in range(4):
         out[j] = posterior[j]
     out[4] = 1.0 if math.isnan(f) else min(max(f, 0.0), 1.0)  # NaN reads as the top symbol, as the HMM's

@@ -42,15 +42,15 @@ def _host(x: Any) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, ints, settings, history, belief_ints,
-               lattice, tables, obs, hist):
+               lattice, tables, obs):
     """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless they are empty), best
     values, counts, rewards, ends, the belief's step and the observations.
 
-    ``floats`` (11, B) and ``ints`` (9, B): see :class:`PSOVectorEnv`'s ``__init__``; ``settings``: target error (NaN: none),
+    ``floats`` (22, B) and ``ints`` (9, B): see :class:`PSOVectorEnv`'s ``__init__``; ``settings``: target error (NaN: none),
     max_iterations, obs mode, reward mode, refit_every, refit_min_length, then the features' parameters;
     ``belief_ints``: the belief's states, symbol counts, refits, rejected rows, rows due. Returns the belief's number of rows
-    due for a refit (-1: its history is full; the observations are then left to the caller) and whether
-    any row had non-finite values.
+    due for a refit (-1: its history is full; the observations are then left to the caller) times 2, plus 1
+    when a row had non-finite values.
     """
     target, obs_code, reward_code = settings[0], int(settings[2]), int(settings[3])
     reward_params = floats[6:10]
@@ -70,12 +70,12 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
     n_due = batch_update(floats[3], True, rows, history, belief_ints[1], belief_ints[0], lattice, tables,
                          int(settings[4]), int(settings[5]), belief_ints[4])
     if n_due == 0:
-        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, hist, settings[6:])
-    return n_due, nonfinite
+        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, settings[6:])
+    return 2 * n_due + nonfinite
 
 
 @njit(cache=True, nogil=True)
-def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, hist, feature_params):
+def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_params):
     """The observations of ``rows`` into ``obs`` (B, n) (``obs_code``: index in ``OBS_MODES``); copies their
     Viterbi states into ``ints[4]``."""
     for r in rows:
@@ -89,7 +89,8 @@ def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, hist, feat
         else:
             bst = floats[4, r]
             feature_row(o, r, lattice[r, 1], floats[3, r], float(ints[5, r]), floats[0, r], floats[1, r],
-                        floats[2, r], bst, error(bst, floats[6:10], r), hist, ints[7:9], floats[10], feature_params)
+                        floats[2, r], bst, error(bst, floats[6:10], r), floats[10:], ints[7:9],
+                        feature_params)
 
 
 class PSOVectorEnv(VectorEnv):
@@ -212,8 +213,8 @@ class PSOVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, b)
 
         self.belief = Belief(b, refit_every=cfg.hmm_refit_every)
-        # w, c1, c2, f, best, reward, the reward's (4) and the features' (1) per-episode values: one kernel argument
-        self._floats = np.zeros((11, b))
+        # w, c1, c2, f, best, reward, the reward's (4) and the features' (12) per-episode values: one kernel argument
+        self._floats = np.zeros((22, b))
         self.w, self.c1, self.c2, self.f, self._best, self._rewards = self._floats[:6]
         # non-finite values of the latest step or reset, their total since reset, terminated, truncated, Viterbi
         # state, iteration, evaluations, the features' counts (2)
@@ -221,7 +222,7 @@ class PSOVectorEnv(VectorEnv):
         self.nonfinite, self._nonfinite_total = self._ints[0], self._ints[1]
         self.iteration, self.evaluations = self._ints[5], self._ints[6]
         self._reward = Reward(self.reward_mode, b, self._floats[6:10])
-        self._features = Features(b, self.max_iterations, self.actions, self._floats[10], self._ints[7:9])
+        self._features = Features(b, self.max_iterations, self.actions, self._floats[10:], self._ints[7:9])
         self._obs_code = ("viterbi", "belief", "features").index(cfg.obs_mode)
         self._action_params = self.actions.as_array()
         self._u, self._u_next = np.empty((0, 2, b)), 0  # uniform draws of the actions, fetched in blocks
@@ -378,9 +379,8 @@ class PSOVectorEnv(VectorEnv):
         settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, cfg.max_iterations,
                              self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length, *ft.params])
         self._args = (*swarm, self._floats, self._ints, settings, bl._history, bl._ints, bl._lattice, bl._tables,
-                      self._obs, ft.hist)
-        self._observe_args = (self._obs, self._obs_code, bl.states, bl._lattice, self._floats, self._ints, ft.hist,
-                              ft.params)
+                      self._obs)
+        self._observe_args = (self._obs, self._obs_code, bl.states, bl._lattice, self._floats, self._ints, ft.params)
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
         m = np.ones(self.num_envs, dtype=bool) if mask is None else mask
@@ -461,13 +461,16 @@ class PSOVectorEnv(VectorEnv):
         s = self._fused
         if s is not None:  # the step kernel computes the factors
             s.step(*coefs) if self._float_coefs else s.step(*self._floats[:3])
-            n_due, nonfinite = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
+            code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
             for swarm in self.swarms.values():
                 swarm.step(*self._floats[:3])
             f, *read = self._read()
             self.f[:] = f
-            n_due, nonfinite = _step_rows(self._no_x, self._no_fit, *read, *self._args[3:])
+            code = _step_rows(self._no_x, self._no_fit, *read, *self._args[3:])
+        if not code:
+            return
+        n_due, nonfinite = code >> 1, code & 1
         if n_due:  # refits due (or a full symbol history): the belief finishes its update, then the observations
             if n_due < 0:
                 self.belief.update(self.f)
