@@ -70,15 +70,10 @@ class PSOEnv(gym.Env):
 
     ## Info
 
-    | Key                          | Meaning                                                            |
-    |------------------------------|--------------------------------------------------------------------|
-    | ``best_fitness``             | best value so far                                                  |
-    | ``error``                    | ``max(best - f*, 0)`` (never negative), None when f* is unknown    |
-    | ``w``, ``c1``, ``c2``, ``f`` | current parameters and evolutionary factor                         |
-    | ``state``                    | name of the Viterbi state                                          |
-    | ``iteration``, ``evaluations`` | iterations and objective evaluations since reset                 |
-    | ``nonfinite``                | objective values of the step (of the reset) that were NaN or +-inf |
-    | ``function``                 | name of the episode's function                                     |
+    ``best_fitness`` (best value so far), ``error`` (``max(best - f*, 0)``; None when f* is unknown), ``w``,
+    ``c1``, ``c2``, ``f`` (current parameters and evolutionary factor), ``state`` (name of the Viterbi
+    state), ``iteration``, ``evaluations`` (since reset), ``nonfinite`` (objective values of the step, or of
+    the reset, that were NaN or +-inf), ``function`` (name of the episode's function).
 
     Non-finite values (NaN, +inf, -inf) are taken as +inf, the worst value: -inf from an objective to
     minimise is a fault, not a best point. The first step (or reset) of an episode with any emits one
@@ -92,27 +87,21 @@ class PSOEnv(gym.Env):
     ## Arguments
 
     config : EnvConfig, optional
-        The configuration; its fields (:class:`pso_env.config.EnvConfig`: function or function set, dim,
-        swarm_size, max_iterations, obs_mode, reward_mode, the action ranges, velocity_clamp, bounds,
-        hmm_refit_every, target_error, instance_order, shift, rotate) may also be given as keyword
-        arguments (they replace the config's), and are validated once, by building the config
-        (ValueError naming the field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one
-        sub-environment, so the same configuration means the same dynamics in both.
+        The configuration (:class:`pso_env.config.EnvConfig`); its fields may also be given as keyword
+        arguments (they replace the config's), validated once by building the config (ValueError naming the
+        field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one sub-environment: the same dynamics.
     render_mode : {None, "ansi", "rgb_array"}
 
     ## Attributes (after reset)
 
     swarm : object
-        The running swarm seen as one run (row 0 of the batched core's swarm): ``positions`` (N, D),
-        ``gbest_fitness``, ``iteration``, ``function``, ``best_history`` (the best value after reset
-        and after every step)...
+        The run (row 0 of the core's swarm): ``positions`` (N, D), ``gbest_fitness``, ``iteration``,
+        ``function``, ``best_history`` (the best value after reset and after every step)...
     belief : Belief
-        The HMM (a :class:`pso_env.belief` batch of one); its ``transmat``/``emissionprob`` (shapes
-        (1, 4, 4), (1, 4, 7)) show what Baum-Welch re-estimated.
-    function : object
-        The episode's function.
-    w, c1, c2, f : float
-        Current parameters and evolutionary factor.
+        The HMM (a batch of one); ``transmat``/``emissionprob`` (1, 4, 4)/(1, 4, 7) show what Baum-Welch
+        re-estimated.
+    function; w, c1, c2, f : float
+        The episode's function; current parameters and evolutionary factor.
     states, actions_taken : list of int
         The Viterbi state after reset and after every step; the actions taken.
 
@@ -150,21 +139,11 @@ class PSOEnv(gym.Env):
         self._done = True
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
-        """Start a new PSO run.
+        """Start a new PSO run; returns ``(observation, info)``.
 
-        Parameters
-        ----------
-        seed : int, optional
-            Seeds every random source of the episode and of the episodes after it (swarm, actions,
-            function order, CEC-style transformations), as :meth:`PSOVectorEnv.reset` of one environment.
-        options : dict, optional
-            ``{"function": name, index or function object}`` picks the episode's function.
-
-        Returns
-        -------
-        observation : ndarray
-        info : dict
-            The keys listed in the class docstring.
+        ``seed`` seeds every random source of this episode and the next ones (swarm, actions, function order,
+        CEC-style transformations), as :meth:`PSOVectorEnv.reset`; ``options={"function": name, index or
+        function object}`` picks the episode's function.
         """
         super().reset(seed=seed)
         obs, _ = self._core.reset(seed=seed, options=options)
@@ -211,10 +190,7 @@ class PSOEnv(gym.Env):
 
         close_figure(self)
 
-    @property
-    def function(self) -> Any:
-        """The episode's function."""
-        return self._core.functions[0]
+    function = property(lambda self: self._core.functions[0], doc="The episode's function.")
 
     w = property(lambda self: float(self._core.w[0]), doc="The inertia weight.")
     c1 = property(lambda self: float(self._core.c1[0]), doc="The cognitive coefficient.")
@@ -234,8 +210,7 @@ class PSOEnv(gym.Env):
 
 
 class _RunView:
-    """Row 0 of the batched core's swarm, seen as one run: arrays lose their batch axis (``positions`` (N, D),
-    ``gbest_fitness`` a float, ``best_history`` (T + 1,)); ``function`` is the run's function."""
+    """Row 0 of the core's swarm as one run: arrays lose their batch axis; ``function``, ``best_history`` the run's."""
 
     def __init__(self, env: PSOEnv) -> None:
         self._env = env

@@ -120,41 +120,17 @@ def _checked(positions: Any, fitness: Any, ndim: int) -> tuple[np.ndarray, np.nd
     return x, fit
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Public functions
 def mean_distances(positions: np.ndarray) -> np.ndarray:
-    """Mean Euclidean distance of each particle to all the others.
+    """Mean Euclidean distance of each particle of ``positions`` (N, D) to the others, shape (N,).
 
-    Parameters
-    ----------
-    positions : ndarray of shape (N, D)
-        Particle positions.
-
-    Returns
-    -------
-    ndarray of shape (N,)
-        ``d_i = sum_j ||x_i - x_j|| / (N - 1)``; zeros when ``N == 1``. Equal to scipy's
-        ``cdist(positions, positions).sum(axis=1) / (N - 1)`` to rounding (the tests check 1e-12).
-
-    Raises
-    ------
-    ValueError
-        ``positions`` not two-dimensional.
+    ``d_i = sum_j ||x_i - x_j|| / (N - 1)`` (zeros when N = 1): scipy's ``cdist(x, x).sum(axis=1) / (N - 1)``
+    to rounding. ValueError when ``positions`` is not two-dimensional.
     """
     return batch_mean_distances(_checked(positions, None, 2)[0][None])[0]
 
 
 def batch_mean_distances(positions: np.ndarray) -> np.ndarray:
-    """:func:`mean_distances` of B swarms at once.
-
-    Parameters
-    ----------
-    positions : ndarray of shape (B, N, D)
-
-    Returns
-    -------
-    ndarray of shape (B, N)
-    """
+    """:func:`mean_distances` of B swarms ``positions`` (B, N, D), shape (B, N)."""
     x, _ = _checked(positions, None, 3)
     b, n, _ = x.shape
     out = np.zeros((b, n))
@@ -165,44 +141,19 @@ def batch_mean_distances(positions: np.ndarray) -> np.ndarray:
 
 
 def evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> float:
-    """Evolutionary factor ``f = (d_g - d_min) / (d_max - d_min)`` in [0, 1] (Zhan et al. 2009).
+    """Evolutionary factor ``f = (d_g - d_min) / (d_max - d_min)`` in [0, 1] (Zhan et al. 2009) of ``positions``
+    (N, D) with current ``fitness`` (N,); 0.0 when all mean distances are equal.
 
-    Parameters
-    ----------
-    positions : ndarray of shape (N, D)
-        Current particle positions.
-    fitness : ndarray of shape (N,)
-        Current fitness of each particle (NaN counts as +inf); the particle with the lowest current
-        fitness (the first one on ties) is the "globally best particle" whose mean distance is ``d_g``
-        **(our choice; Zhan et al. leave open whether current or personal-best fitness picks it)**.
-
-    Returns
-    -------
-    float
-        ``f``; 0.0 when all mean distances are equal (for example when all particles coincide).
-
-    Raises
-    ------
-    ValueError
-        ``positions`` not two-dimensional, or ``fitness`` not of shape (N,).
+    The particle of lowest current fitness (NaN as +inf; the first on ties) is the "globally best particle"
+    whose mean distance is ``d_g`` **(our choice; Zhan et al. leave open whether current or personal-best
+    fitness picks it)**. ValueError for ``positions`` not (N, D) or ``fitness`` not (N,).
     """
     x, fit = _checked(positions, fitness, 2)
     return float(batch_evolutionary_factor(x[None], fit[None])[0])
 
 
 def batch_evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> np.ndarray:
-    """:func:`evolutionary_factor` of B swarms at once.
-
-    Parameters
-    ----------
-    positions : ndarray of shape (B, N, D)
-    fitness : ndarray of shape (B, N)
-
-    Returns
-    -------
-    ndarray of shape (B,)
-        Row ``b`` is ``evolutionary_factor(positions[b], fitness[b])``, bit for bit.
-    """
+    """:func:`evolutionary_factor` of B swarms, ``positions`` (B, N, D), ``fitness`` (B, N): (B,), bit for bit."""
     x, fit = _checked(positions, fitness, 3)
     out = np.zeros(x.shape[0])
     if x.shape[1] >= 2:
@@ -243,20 +194,10 @@ def torch_evolutionary_factor(positions: Any, fitness: Any) -> Any:
 
 
 def discretise(f: float | np.ndarray) -> int | np.ndarray:
-    """Map ``f`` in [0, 1] to the paper's symbols 0..6.
+    """The paper's symbol 0..6 (int, or int array) of evolutionary factor(s) ``f``.
 
     The intervals are [0,.2) [.2,.3) [.3,.4) [.4,.6) [.6,.7) [.7,.8) [.8,1]: a value on an edge
     belongs to the interval on its right. Values outside [0, 1] are clipped into it; NaN maps to 6.
-
-    Parameters
-    ----------
-    f : float or ndarray
-        Evolutionary factor(s).
-
-    Returns
-    -------
-    int or ndarray of int
-        Symbol(s) in ``0..6``.
     """
     if isinstance(f, float) or np.ndim(f) == 0:
         # a scalar bisect costs a fraction of numpy's call overhead; float() first, so that a float32 0.7

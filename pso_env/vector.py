@@ -15,7 +15,6 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
-
 from numba import njit
 
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, actions_into
@@ -43,14 +42,13 @@ def _host(x: Any) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, ints, settings, history, belief_ints,
                lattice, tables, obs):
-    """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless they are empty), best
-    values, counts, rewards, ends, the belief's step and the observations.
+    """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless empty), best values, counts,
+    rewards, ends, the belief's step and the observations.
 
-    ``floats`` (22, B) and ``ints`` (9, B): see :class:`PSOVectorEnv`'s ``__init__``; ``settings``: target error (NaN: none),
-    max_iterations, obs mode, reward mode, refit_every, refit_min_length, then the features' parameters;
-    ``belief_ints``: the belief's states, symbol counts, refits, rejected rows, rows due. Returns the belief's number of rows
-    due for a refit (-1: its history is full; the observations are then left to the caller) times 2, plus 1
-    when a row had non-finite values.
+    ``floats``, ``ints``: :class:`PSOVectorEnv`'s; ``settings``: target error (NaN: none), max_iterations, obs
+    and reward mode, refit_every, refit_min_length, the features' parameters; ``belief_ints``: the belief's.
+    Returns 2 x the belief's rows due for a refit (-1: its history is full; then the observations are left
+    to the caller), + 1 when a row had non-finite values.
     """
     target, obs_code, reward_code = settings[0], int(settings[2]), int(settings[3])
     reward_params = floats[6:10]
@@ -76,8 +74,7 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
 
 @njit(cache=True, nogil=True)
 def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_params):
-    """The observations of ``rows`` into ``obs`` (B, n) (``obs_code``: index in ``OBS_MODES``); copies their
-    Viterbi states into ``ints[4]``."""
+    """The observations of ``rows`` into ``obs`` (``obs_code``: index in ``OBS_MODES``), their states into ``ints[4]``."""
     for r in rows:
         o = obs[r]
         ints[4, r] = states[r]
@@ -106,24 +103,13 @@ class PSOVectorEnv(VectorEnv):
     bit for bit from its seed, and a sub-environment matches a single environment in distribution, not
     draw for draw.
 
-    ## Spaces
+    ## Spaces and step results
 
-    | Attribute                  | Value                                                         |
-    |----------------------------|---------------------------------------------------------------|
-    | ``single_action_space``    | ``Discrete(4)``: the four actions of :class:`PSOEnv`          |
-    | ``action_space``           | ``MultiDiscrete([4] * num_envs)``                             |
-    | ``single_observation_space`` | ``Box(0, 1, (n,), float32)``, n = 4 ("viterbi", "belief") or 11 ("features") |
-    | ``observation_space``      | ``Box(0, 1, (num_envs, n), float32)``                         |
-
-    ## Step results
-
-    | Returned        | Shape / dtype                 | Meaning                                             |
-    |-----------------|-------------------------------|-----------------------------------------------------|
-    | observations    | (B, n) float32                | as :class:`PSOEnv` per sub-environment              |
-    | rewards         | (B,) float64                  | as :class:`PSOEnv` (``reward_mode``); 0 on a reset  |
-    | terminations    | (B,) bool                     | ``target_error`` reached                            |
-    | truncations     | (B,) bool                     | ``max_iterations`` iterations run                   |
-    | infos           | dict of (B,) arrays + ``_key`` masks | see below                                    |
+    ``single_action_space`` ``Discrete(4)`` (the actions of :class:`PSOEnv`), ``action_space``
+    ``MultiDiscrete([4] * B)``; ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 11 for
+    "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
+    float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
+    (``target_error`` reached, ``max_iterations`` run) and infos (dict of (B,) arrays with ``_key`` masks).
 
     Info keys (each with its ``_key`` boolean mask): ``best_fitness``, ``error`` (``max(best - f*, 0)``;
     NaN and masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f`` (float64); ``iteration``,
@@ -242,11 +228,8 @@ class PSOVectorEnv(VectorEnv):
 
     @property
     def swarm(self) -> Any:
-        """The batched swarm when every sub-environment runs one dimension (None before reset); else ValueError.
-
-        With functions of several dimensions the swarms are in :attr:`swarms` (dimension -> swarm; a
-        sub-environment ``i`` lives in row ``i`` of ``swarms[dim]``).
-        """
+        """The batched swarm when every sub-environment runs one dimension (None before reset); else ValueError:
+        the swarms are in :attr:`swarms` (dimension -> swarm; sub-environment ``i`` is row ``i`` of each)."""
         if not self.swarms:
             return None
         if len(self.swarms) > 1:
@@ -254,13 +237,9 @@ class PSOVectorEnv(VectorEnv):
         return next(iter(self.swarms.values()))
 
     def _check_target_error(self, fns: list) -> None:
-        """ValueError when ``target_error`` is below what the float type resolves at a function's scale.
-
-        A value near f* carries a rounding error of about ``eps * fn.value_scale`` (see
-        :attr:`benchmarks_fn.BenchmarkFunction.value_scale`; ``max(|f*|, 1)`` for other objects), so
-        an error below ``TARGET_ULPS`` times that is noise: float32 Schwefel at D = 30 computes values
-        1e-3 below f*, and would end a run whose true error is 5e-6 on ``target_error=1e-8``.
-        """
+        """ValueError when ``target_error`` is below ``TARGET_ULPS * eps * fn.value_scale`` (``max(|f*|, 1)``
+        without one), the rounding noise of a value near f*: float32 Schwefel at D = 30 computes values 1e-3
+        below f*, and would end a run whose true error is 5e-6 on ``target_error=1e-8``."""
         if self.target_error is None:
             return
         eps = float(np.finfo(self.config.dtype).eps)
@@ -323,13 +302,12 @@ class PSOVectorEnv(VectorEnv):
             del self.swarms[d]  # no sub-environment runs this dimension any more
 
     def _read(self) -> tuple[np.ndarray, ...]:
-        """Evolutionary factors, best values, non-finite totals, iterations and evaluations of all swarms (new
-        arrays)."""
+        """Factors, best values, non-finite totals, iterations and evaluations of all swarms (new arrays)."""
         b = self.num_envs
         f, best, totals, iteration, evaluations = np.empty(b), np.empty(b), *np.empty((3, b), dtype=np.int64)
         for d, s in self.swarms.items():
             m = self._dims == d
-            f[m], best[m], totals[m] = _host(s.evolutionary_factor())[m], _host(s.gbest_fitness)[m], _host(s.nonfinite)[m]
+            f[m], best[m], totals[m] = (_host(a)[m] for a in (s.evolutionary_factor(), s.gbest_fitness, s.nonfinite))
             iteration[m], evaluations[m] = s.iteration[m], s.evaluations[m]
         return f, best, totals, iteration, evaluations
 
@@ -344,8 +322,7 @@ class PSOVectorEnv(VectorEnv):
 
     # ------------------------------------------------------------------ episodes
     def _start_episodes(self, idx: np.ndarray, choice: Any = None) -> None:
-        """Start new episodes in sub-environments ``idx`` (functions, swarms, belief, reward, features) and
-        write their observations."""
+        """Start new episodes in sub-environments ``idx`` and write their observations."""
         rng = self.np_random
         transform_seeds = rng.integers(0, 2**63 - 1, size=idx.size)
         fns = [self.instances.pick(rng, int(s), choice) for s in transform_seeds]
@@ -373,7 +350,7 @@ class PSOVectorEnv(VectorEnv):
         _observe_rows(idx, *self._observe_args)
 
     def _bind(self) -> None:
-        """The step kernel's arguments, which hold the arrays themselves (rebound when one is replaced)."""
+        """The kernels' arguments after the swarm's arrays (bound again when an array is replaced)."""
         s, bl, ft, cfg = self._fused, self.belief, self._features, self.config
         swarm = (s.nonfinite, s.iteration, s.evaluations, _scratch(s.n_particles, s.dim)) if s else (self._no_fit,) * 4
         settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, cfg.max_iterations,
@@ -542,21 +519,14 @@ def _sb3_class() -> type:
     from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
     class SB3VecEnv(VecEnv):
-        """Stable-Baselines3 ``VecEnv`` over a :class:`PSOVectorEnv` (run in ``SAME_STEP`` autoreset mode).
+        """Stable-Baselines3 ``VecEnv`` over a :class:`PSOVectorEnv` of ``num_envs`` sub-environments built from
+        ``env_kwargs`` (``autoreset_mode`` is fixed to SAME_STEP).
 
         SB3 semantics: :meth:`step_wait` resets ended sub-environments in the same step and returns their
-        reset observations; their infos hold ``"terminal_observation"`` (the last observation),
-        ``"TimeLimit.truncated"`` (truncated and not terminated) and, as ``VecMonitor`` adds them,
-        ``"episode": {"r": return, "l": length, "t": seconds since creation}``. Per-step infos carry the
-        single environment's keys as Python scalars. The sub-environments share the vector environment:
-        ``get_attr``, ``set_attr`` and ``env_method`` act on it once.
-
-        Parameters
-        ----------
-        num_envs : int
-            Number of sub-environments.
-        **env_kwargs
-            Passed to :class:`PSOVectorEnv` (``autoreset_mode`` is fixed to SAME_STEP).
+        reset observations; their infos hold ``"terminal_observation"``, ``"TimeLimit.truncated"``
+        (truncated and not terminated) and, as ``VecMonitor`` adds them, ``"episode": {"r": return,
+        "l": length, "t": seconds since creation}``. Per-step infos carry the single environment's keys as
+        Python scalars. ``get_attr``, ``set_attr`` and ``env_method`` act once on the shared vector env.
         """
 
         def __init__(self, num_envs: int = 1, **env_kwargs: Any) -> None:
@@ -628,23 +598,15 @@ def _sb3_class() -> type:
 
 
 def __getattr__(name: str) -> Any:
-    """``SB3VecEnv`` is created lazily (PEP 562), so that importing this module does not load SB3 and torch."""
+    """``SB3VecEnv``, built lazily (PEP 562): importing this module loads neither SB3 nor torch."""
     if name == "SB3VecEnv":
         return _sb3_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_sb3_vec_env(num_envs: int = 1, seed: int | None = None, **env_kwargs: Any) -> Any:
-    """An :class:`SB3VecEnv` of ``num_envs`` sub-environments, seeded for its first reset.
-
-    Parameters
-    ----------
-    num_envs : int
-        Number of sub-environments.
-    seed : int, optional
-        Seed of the first ``reset()`` (then the streams continue).
-    **env_kwargs
-        :class:`PSOVectorEnv` arguments (function, dim, obs_mode, backend...).
+    """An :class:`SB3VecEnv` of ``num_envs`` sub-environments (``env_kwargs``: :class:`PSOVectorEnv`'s), its first
+    ``reset()`` seeded with ``seed`` (then the streams continue).
 
     Raises
     ------
