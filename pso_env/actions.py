@@ -43,23 +43,8 @@ def adaptive_inertia(f: float) -> float:
 
 @njit(cache=True, nogil=True)
 def clamp_coefficients(c1: float, c2: float, c_min: float, c_max: float, c_sum_max: float) -> tuple[float, float]:
-    """Clamp the acceleration coefficients to a range and bound their sum (Zhan et al. 2009, IV-B).
-
-    Parameters
-    ----------
-    c1, c2 : float
-        Cognitive and social acceleration coefficients.
-    c_min, c_max : float
-        Range each coefficient is clamped to.
-    c_sum_max : float
-        Upper limit of ``c1 + c2``: when the clamped sum exceeds it, both are scaled by
-        ``c_sum_max / (c1 + c2)``.
-
-    Returns
-    -------
-    (float, float)
-        The clamped and, where needed, rescaled ``(c1, c2)``.
-    """
+    """``(c1, c2)`` clamped to ``[c_min, c_max]`` and, when their sum exceeds ``c_sum_max``, both scaled by
+    ``c_sum_max / (c1 + c2)`` (Zhan et al. 2009, IV-B)."""
     c1 = min(max(c1, c_min), c_max)
     c2 = min(max(c2, c_min), c_max)
     total = c1 + c2
@@ -114,23 +99,11 @@ class ActionConfig:
 
 def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.ndarray, f: np.ndarray,
                   u: np.ndarray, config: ActionConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The new ``(w, c1, c2)`` of B controllers after ``actions`` (the table in the module docstring).
+    """The new ``(w, c1, c2)``, arrays (B,), of B controllers after ``actions`` (B,) 0..3 (not validated; the
+    environments do), by the table in the module docstring.
 
-    Parameters
-    ----------
-    actions : ndarray of int, shape (B,)
-        Action indices 0..3 (not validated here; the environments do).
-    w, c1, c2 : ndarray, shape (B,)
-        Current parameters (``w`` is replaced, ``c1``/``c2`` are moved).
-    f : ndarray, shape (B,)
-        Current evolutionary factors, used by action 1.
-    u : ndarray, shape (2, B)
-        Uniform draws in [0, 1): ``u[0]`` gives ``delta``, ``u[1]`` the random inertia weight of action 0.
-    config : ActionConfig
-
-    Returns
-    -------
-    (w, c1, c2) : ndarrays of shape (B,)
+    ``w``, ``c1``, ``c2``, ``f`` (B,) are the current parameters and evolutionary factors; ``u`` (2, B) holds
+    uniform draws in [0, 1): ``u[0]`` gives ``delta``, ``u[1]`` the random inertia weight of action 0.
     """
     wc = np.array([w, c1, c2], dtype=float)
     actions_into(np.asarray(actions, dtype=np.int64), np.asarray(f, dtype=float), np.asarray(u, dtype=float)[None],

@@ -42,17 +42,9 @@ class Features:
       best value last improved (the first observation of an episode counts as an improvement, so
       ``k <= t``).
 
-    Parameters
-    ----------
-    batch_size : int
-        B.
-    max_iterations : int
-        Iterations per episode.
-    actions : ActionConfig
-        Ranges of w, c1 and c2.
-    floats, ints : ndarrays of shape (12, B) and (2, B), optional
-        Storage of the best value seen and the last 11 log errors (a ring buffer), and of the counts
-        (observations, iterations since the best improved); default new arrays.
+    ``Features(batch_size, max_iterations, actions)`` (``actions``: the ranges of w, c1, c2); ``floats``
+    (12, B) and ``ints`` (2, B), optional, store the best value seen and the last 11 log errors (a ring
+    buffer), and the counts (observations, iterations since the best improved).
     """
 
     def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig, floats: np.ndarray | None = None,

@@ -34,7 +34,7 @@ class Reward:
     batch_size : int
         B.
     params : ndarray of shape (4, B), optional
-        Storage of the per-episode values (f*, best at reset, its scale, error at reset); default a new array.
+        Storage of f*, the best at reset, its scale and the error at reset, per episode.
 
     Notes
     -----

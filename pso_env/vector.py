@@ -95,13 +95,11 @@ class PSOVectorEnv(VectorEnv):
 
     ## Description
 
-    B independent episodes of :class:`pso_env.env.PSOEnv` (one PSO run each, one step = one swarm
-    iteration of every run): the swarms in one :class:`pso_env.swarm.Swarm` per dimension, the beliefs in
-    one :class:`pso_env.belief.Belief`, actions, rewards and observations computed for the whole batch.
-    Each sub-environment has the single environment's spaces, dynamics, rewards and episode ends; random
-    numbers are drawn batch-wide from generators seeded by :meth:`reset`, so the batch is reproducible
-    bit for bit from its seed, and a sub-environment matches a single environment in distribution, not
-    draw for draw.
+    B independent episodes of :class:`pso_env.env.PSOEnv` (one step = one swarm iteration of every run):
+    one :class:`pso_env.swarm.Swarm` per dimension, one :class:`pso_env.belief.Belief`, and one numba pass
+    per step for factors, rewards and observations. Random numbers are drawn batch-wide from generators
+    seeded by :meth:`reset`: the batch is reproducible bit for bit from its seed, and a sub-environment
+    matches a single environment in distribution, not draw for draw.
 
     ## Spaces and step results
 
@@ -111,21 +109,17 @@ class PSOVectorEnv(VectorEnv):
     float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
     (``target_error`` reached, ``max_iterations`` run) and infos (dict of (B,) arrays with ``_key`` masks).
 
-    Info keys (each with its ``_key`` boolean mask): ``best_fitness``, ``error`` (``max(best - f*, 0)``;
-    NaN and masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f`` (float64); ``iteration``,
-    ``evaluations``, ``nonfinite`` (int64; ``nonfinite``: the objective values of this step, or of the
-    reset, that were NaN or +-inf and were taken as +inf, the worst value; the first step of an
-    episode with any also emits one ``RuntimeWarning`` naming the function); ``state``, ``function``
-    (object arrays of names). With ``autoreset_mode=SAME_STEP`` a step that ends episodes adds
-    ``final_obs`` (object array, the ended episodes' last observations) and ``final_info`` (their infos).
+    Info keys are :class:`PSOEnv`'s, each with its ``_key`` mask: float64 ``best_fitness``, ``error`` (NaN and
+    masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f``; int64 ``iteration``, ``evaluations``,
+    ``nonfinite``; object arrays ``state``, ``function``. With ``autoreset_mode=SAME_STEP`` a step that ends
+    episodes adds ``final_obs`` (object array of their last observations) and ``final_info``.
 
     ## Autoreset
 
     ``autoreset_mode`` (``metadata["autoreset_mode"]``):
 
     - ``NEXT_STEP`` (default, Gymnasium's): after a sub-environment ends, the next :meth:`step` ignores
-      its action, resets it and returns its reset observation, reward 0 and
-      ``terminated = truncated = False``.
+      its action, resets it and returns its reset observation, reward 0 and not terminated nor truncated.
     - ``SAME_STEP``: an ended sub-environment is reset within the same step; its reset observation is
       returned and the last one is in ``infos["final_obs"]`` (used by :class:`SB3VecEnv`).
     - ``DISABLED``: stepping an ended sub-environment raises; reset it with
@@ -136,14 +130,11 @@ class PSOVectorEnv(VectorEnv):
     num_envs : int, default 1
         B, the number of sub-environments.
     config : EnvConfig, optional
-        As :class:`pso_env.env.PSOEnv`; its fields may also be given as keyword arguments. One function
-        set is shared by the batch: with ``instance_order="round_robin"`` the sub-environments starting
-        episodes take the next functions in turn (in sub-environment order), so a batch spreads over the
-        set **(our choice)**. ``hmm_refit_every`` applies to the one :class:`pso_env.belief.Belief` of
-        all sub-environments. ``backend="torch"`` runs the swarms as :class:`pso_env.swarm.Swarm` with
-        ``backend="torch"`` on ``device`` in ``dtype`` (paper functions and their shifted/rotated forms
-        only); beliefs, rewards and observations stay in numpy on the host, which receives two (B,)
-        arrays per step.
+        As :class:`pso_env.env.PSOEnv` (fields also as keyword arguments). The batch shares one function set:
+        with ``instance_order="round_robin"`` the sub-environments starting episodes take the next functions
+        in turn, so a batch spreads over the set **(our choice)**. ``backend="torch"`` runs the swarms on
+        ``device`` in ``dtype`` (paper functions and their shifted/rotated forms only); beliefs, rewards and
+        observations stay in numpy on the host, which receives (B,) arrays each step.
     autoreset_mode : AutoresetMode or str, default AutoresetMode.NEXT_STEP
 
     ## Example
@@ -418,15 +409,6 @@ class PSOVectorEnv(VectorEnv):
                 return a
         raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
 
-    def _set_parameters(self, a: np.ndarray) -> tuple[float, float, float]:
-        """w, c1, c2 of every sub-environment after actions ``a`` (:func:`pso_env.actions.apply_actions`); returns
-        row 0's."""
-        t = self._u_next
-        if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
-            self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
-        self._u_next = t + 1
-        return actions_into(a, self.f, self._u, t, self._floats, self._action_params)
-
     def _advance(self, a: np.ndarray) -> None:
         """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
         action -> parameters -> swarm update -> objective -> evolutionary factor -> belief -> reward -> observation.
@@ -434,10 +416,14 @@ class PSOVectorEnv(VectorEnv):
         Leaves the rewards, ends and observations in ``_floats``, ``_ints`` and ``_obs``;
         :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
-        coefs = self._set_parameters(a)
+        t = self._u_next  # action -> w, c1, c2 (pso_env.actions.apply_actions)
+        if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
+            self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
+        self._u_next = t + 1
+        coefs = actions_into(a, self.f, self._u, t, self._floats, self._action_params)
         s = self._fused
         if s is not None:  # the step kernel computes the factors
-            s.step(*coefs) if self._float_coefs else s.step(*self._floats[:3])
+            s.step(*(coefs if self._float_coefs else self._floats[:3]))
             code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
             for swarm in self.swarms.values():

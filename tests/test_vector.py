@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from unittest import mock
 
 import gymnasium as gym
 import numpy as np
@@ -12,8 +13,8 @@ from gymnasium.vector import AutoresetMode
 from scipy.stats import mannwhitneyu
 
 import pso_env
-from pso_env import PSOEnv
-from pso_env.actions import ActionConfig, apply_actions
+from pso_env import PSOEnv, vector
+from pso_env.actions import ActionConfig, actions_into, apply_actions
 from pso_env.belief import DEFAULT_REFIT_EVERY, Belief
 from pso_env.factor import (
     discretise,
@@ -325,9 +326,15 @@ def test_vector_env_matches_single_env_statistically_and_detects_a_different_w()
     """Final errors over 30 episodes of each, fixed action sequence; Mann-Whitney U."""
 
     class InertiaIgnored(PSOVectorEnv):  # a deliberately wrong update: the velocity is never damped by w
-        def _set_parameters(self, a):
-            super()._set_parameters(a)
-            self.w[:] = 1.0
+        def _advance(self, a):
+            def w_one(*args):
+                _, c1, c2 = actions_into(*args)
+                args[4][0] = 1.0  # the w row of the parameters
+                return 1.0, c1, c2
+
+            with mock.patch.object(vector, "actions_into", w_one):
+                super()._advance(a)
+
 
     single = final_errors_single(range(30))
     assert mannwhitneyu(single, final_errors_vector(0)).pvalue > 0.01
