@@ -105,15 +105,14 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
     ``w``, ``c1``, ``c2``, ``f`` (B,) are the current parameters and evolutionary factors; ``u`` (2, B) holds
     uniform draws in [0, 1): ``u[0]`` gives ``delta``, ``u[1]`` the random inertia weight of action 0.
     """
-    wc = np.array([w, c1, c2], dtype=float)
-    actions_into(np.asarray(actions, dtype=np.int64), np.asarray(f, dtype=float), np.asarray(u, dtype=float)[None],
-                 0, wc, config.as_array())
+    wc = np.array([w, c1, c2, f], dtype=float)
+    actions_into(np.asarray(actions, dtype=np.int64), np.asarray(u, dtype=float)[None], 0, wc, config.as_array())
     return wc[0], wc[1], wc[2]
 
 
 @njit(cache=True, nogil=True)
-def actions_into(actions, f, u, t, wc, cfg):
-    """:func:`apply_actions` in place on ``wc`` (3, B) = (w, c1, c2) with the draws ``u[t]`` (``u``: (T, 2, B));
+def actions_into(actions, u, t, wc, cfg):
+    """:func:`apply_actions` in place on ``wc`` (4+, B) = (w, c1, c2, f) with the draws ``u[t]`` (``u``: (T, 2, B));
     ``cfg`` is :meth:`ActionConfig.as_array`. Returns row 0's ``(w, c1, c2)``."""
     w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6]
     for i in range(actions.shape[0]):
@@ -122,7 +121,7 @@ def actions_into(actions, f, u, t, wc, cfg):
         if a == 0:
             wc[0, i] = w_min + (w_max - w_min) * u[t, 1, i]
         elif a == 1:
-            wc[0, i] = adaptive_inertia(f[i])
+            wc[0, i] = adaptive_inertia(wc[3, i])
         elif a == 2:
             wc[0, i] = w_max
         else:

@@ -420,7 +420,7 @@ class PSOVectorEnv(VectorEnv):
         if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
             self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
         self._u_next = t + 1
-        coefs = actions_into(a, self.f, self._u, t, self._floats, self._action_params)
+        coefs = actions_into(a, self._u, t, self._floats, self._action_params)
         s = self._fused
         if s is not None:  # the step kernel computes the factors
             s.step(*(coefs if self._float_coefs else self._floats[:3]))
