@@ -39,6 +39,8 @@ def _host(x: Any) -> np.ndarray:
     return x if isinstance(x, np.ndarray) else x.detach().cpu().numpy()
 
 
+# numba keys the on-disk cache of these kernels on this file only: after an edit of a module whose kernels they
+# call (factor, hmm_kernels, reward, observation), delete pso_env/__pycache__ (a test catches a stale kernel).
 @njit(cache=True, nogil=True)
 def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, ints, settings, history, belief_ints,
                lattice, tables, obs):
