@@ -1,25 +1,14 @@
-"""Cost of the online belief tracker against hmmlearn's decode and against one swarm iteration.
+"""Cost of the online belief against hmmlearn's decode and against one swarm iteration.
 
-Run as ``.venv/bin/python perf/belief_online_vs_decode.py`` (about 1-2 minutes on 2 busy cores).
-Every timing is the CPU time of the measuring thread (``time.thread_time``), minimum over repeats:
-on a shared machine wall-clock time counts the time other jobs hold the core (2x under load here),
-thread CPU time does not. Everything timed is single-threaded Python/numpy/numba/hmmlearn work.
-
-Printed tables:
-
-1. per-iteration cost of one PSO iteration (N=30, D=30, rastrigin: ``Swarm.step`` +
-   ``evolutionary_factor``), the tracker's online path with refits off, a numpy (4x4 array) version
-   of the same recursion, the numpy ``discretise`` call, and hmmlearn's ``decode`` +
-   ``predict_proba`` over the growing history at every iteration;
-2. one refit at history lengths 100, 500, 1000: ``Belief.refit`` at B = 1 (numba Baum-Welch, row
-   checks, tables, recompute), its Baum-Welch kernel and its recompute alone, and hmmlearn's ``fit``
-   with the same settings (what a refit cost before the kernels);
-3. per refit_every setting: mean cost per iteration over a 1000-iteration run, ratio to a swarm
-   iteration, and the fraction of steps whose decoded state differs from refit_every=1, over swarm
-   runs of rastrigin, sphere and ackley (fixed w=0.7, c1=c2=1.5, and random per-iteration
-   parameters, as an RL agent would set them);
-4. B sequences at once: cost per sequence and step of one ``Belief(B)`` against a Python loop over B
-   ``Belief(1)`` objects (interleaved repeats), refits off and at the default interval.
+Run as ``.venv/bin/python perf/belief_online_vs_decode.py`` (1-2 minutes). Timings are the measuring
+thread's CPU time (``time.thread_time``; on a shared machine wall-clock time also counts other jobs),
+minimum over repeats. Tables: 1. per-iteration cost of a swarm iteration (N = D = 30, rastrigin, step +
+factor), of ``Belief(1).update`` (refits off), of ``discretise`` and of hmmlearn's ``decode`` (+
+``predict_proba``) over the growing history; 2. one refit at history lengths 100, 500, 1000, its
+Baum-Welch kernel and recompute, and hmmlearn's ``fit``; 3. per refit_every: cost per iteration over a
+1000-iteration run and the share of steps whose decoded state differs from refit_every=1 (rastrigin,
+sphere, ackley; fixed and random per-iteration parameters); 4. ``Belief(B)`` against a loop over B
+``Belief(1)``, per sequence and step.
 """
 
 from __future__ import annotations
@@ -36,28 +25,17 @@ from benchmarks_fn import get_function
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pso_env import belief, hmm_kernels
-from pso_env.belief import (
-    DEFAULT_REFIT_EVERY,
-    PAPER_EMISSIONPROB,
-    PAPER_STARTPROB,
-    PAPER_TRANSMAT,
-    Belief,
-    floor_rows,
-)
+from pso_env.belief import DEFAULT_REFIT_EVERY, Belief
 from pso_env.factor import discretise
 from pso_env.swarm import Swarm
 
 ITERS = 1000
 N, D = 30, 30
 
-def function(name: str, dim: int):
-    return get_function(name, dim)
-
-
 def swarm_fs(name: str, seed: int, random_params: bool = False, iters: int = ITERS) -> list[float]:
     """The f sequence of one swarm run."""
     rng = np.random.default_rng(seed)
-    swarm = Swarm(function(name, D), N, np.random.default_rng(seed + 1000))
+    swarm = Swarm(get_function(name, D), N, np.random.default_rng(seed + 1000))
     out = []
     for _ in range(iters):
         if random_params:
@@ -81,7 +59,7 @@ def best_of(fn, repeats: int) -> float:
 
 
 def time_swarm(repeats: int = 5) -> float:
-    swarm = Swarm(function("rastrigin", D), N, np.random.default_rng(0))
+    swarm = Swarm(get_function("rastrigin", D), N, np.random.default_rng(0))
 
     def run() -> None:
         for _ in range(ITERS):
@@ -99,42 +77,6 @@ def time_online(fs: list[float], repeats: int = 7) -> float:
         update = tracker.update
         for f in fs:
             update([f])
-
-    return best_of(run, repeats) / len(fs)
-
-
-class NumpyTracker:
-    """The same online recursion on numpy 4x4 arrays (for the comparison only)."""
-
-    def __init__(self, floor: float = 1e-6) -> None:
-        self.pi = PAPER_STARTPROB.copy()
-        self.a = floor_rows(PAPER_TRANSMAT, floor)
-        self.b = floor_rows(PAPER_EMISSIONPROB, floor)
-        with np.errstate(divide="ignore"):
-            self.lpi, self.la, self.lb = np.log(self.pi), np.log(self.a), np.log(self.b.T.copy())
-        self.bt = self.b.T.copy()
-        self.delta = np.empty(4)
-        self.alpha = np.empty(4)
-        self.t = 0
-
-    def update(self, f: float) -> int:
-        s = discretise(f)
-        if self.t == 0:
-            self.delta[:] = self.lpi + self.lb[s]
-            self.alpha[:] = self.pi * self.bt[s]
-        else:
-            self.delta[:] = (self.delta[:, None] + self.la).max(axis=0) + self.lb[s]
-            self.alpha[:] = (self.alpha @ self.a) * self.bt[s]
-        self.alpha /= self.alpha.sum()
-        self.t += 1
-        return int(self.delta.argmax())
-
-
-def time_numpy_online(fs: list[float], repeats: int = 5) -> float:
-    def run() -> None:
-        tracker = NumpyTracker()
-        for f in fs:
-            tracker.update(f)
 
     return best_of(run, repeats) / len(fs)
 
@@ -183,12 +125,8 @@ def time_refit(fs: list[float], t: int, repeats: int = 7) -> tuple[float, float,
     a, b = tracker.transmat[0], tracker.emissionprob[0]
     t_em = best_of(lambda: hmm_kernels.baum_welch(x, tracker.startprob, a, b, 1.0, 1, tracker.refit_tol), repeats)
     rows = np.arange(1)
-    t_re = best_of(
-        lambda: hmm_kernels.batch_recompute(
-            tracker._history, tracker.n_symbols, rows, tracker._tables, tracker._lattice, tracker.states
-        ),
-        repeats,
-    )
+    t_re = best_of(lambda: hmm_kernels.batch_recompute(tracker._history, tracker.n_symbols, rows, tracker._tables,
+                                                       tracker._lattice, tracker.states), repeats)
     model = tracker.to_hmmlearn()
     model.implementation = "scaling"
     model.transmat_prior = 1.0 + tracker.refit_pseudocount * a
@@ -236,7 +174,6 @@ def main() -> None:
 
     t_swarm = time_swarm()
     t_online = time_online(fs)
-    t_np = time_numpy_online(fs)
     t_disc = time_discretise()
     t_dec, t_dec_pp = time_decode_growing(fs)
     print("\n## 1. per-iteration cost (refits off)")
@@ -244,7 +181,6 @@ def main() -> None:
     rows = [
         ("swarm iteration (step + evolutionary_factor)", t_swarm),
         ("Belief(1).update (online, numba 4x4 step)", t_online),
-        ("same recursion on numpy 4x4 arrays + discretise()", t_np),
         ("pso_env.factor.discretise(f) alone (numpy scalar call)", t_disc),
         ("hmmlearn decode over growing history, every iteration", t_dec),
         ("hmmlearn decode + predict_proba over growing history", t_dec_pp),
@@ -267,26 +203,9 @@ def main() -> None:
 
     print("\n## 3. refit_every: cost and decoded-state difference from refit_every=1")
     main_run = ("rastrigin", 0, False)
-    runs = [
-        (name, seed, rp)
-        for name in ("rastrigin", "sphere", "ackley")
-        for seed in (1, 2)
-        for rp in (False, True)
-    ]
+    runs = [(name, seed, rp) for name in ("rastrigin", "sphere", "ackley") for seed in (1, 2) for rp in (False, True)]
     seqs = {main_run: fs, **{r: swarm_fs(*r) for r in runs}}
-    settings = [
-        (1, 1),
-        (2, 1),
-        (5, 1),
-        (10, 1),
-        (10, 5),
-        (20, 1),
-        (50, 1),
-        (50, 5),
-        (100, 1),
-        (100, 5),
-        (0, 1),
-    ]
+    settings = [(1, 1), (2, 1), (5, 1), (10, 1), (10, 5), (20, 1), (50, 1), (50, 5), (100, 1), (100, 5), (0, 1)]
     base = {}
     print(
         f"{'refit_every':>11s} {'refit_iter':>10s} {'us/iter':>10s} {'/ swarm it':>11s} "

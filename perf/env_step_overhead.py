@@ -4,7 +4,8 @@ Paper setup: Rastrigin, N = 30, D = 30. The bare iteration is ``Swarm.step`` alo
 adds the action, the evolutionary factor, the belief update, the observation, the reward and the info
 dict. Each observation mode is measured with refits off and with the tracker's default refit interval;
 blocks of every row are interleaved and the fastest block is kept, so that machine noise hits every row
-alike. The last rows time the evolutionary factor and the belief update alone (both inside every step).
+alike. The last rows time the bare iteration with coefficients that change every step (as the env's do),
+the evolutionary factor and the belief update alone (all inside every step).
 
 Run: .venv/bin/python perf/env_step_overhead.py [--repeats 20] [--block 200]
 """
@@ -40,14 +41,17 @@ def main() -> None:
     core = envs["env step viterbi, refit off"]._core
     rows = {"bare swarm iteration": lambda a: swarm.step(0.7, 2.0, 2.0)}
     rows |= {name: env.step for name, env in envs.items()}
-    rows |= {"  evolutionary factor alone": lambda a: core.swarm.evolutionary_factor(),
+    varying = Swarm(get_function("rastrigin", D), N, np.random.default_rng(0))
+    coefs = np.random.default_rng(1).uniform((0.4, 1.5, 1.5), (0.9, 2.5, 2.5), (args.block, 3)).tolist()
+    rows |= {"  bare, coefficients changing": lambda a: varying.step(*coefs[a]),
+             "  evolutionary factor alone": lambda a: core.swarm.evolutionary_factor(),
              "  belief update alone (refit off)": lambda a: core.belief.update(core.f)}
     actions = np.random.default_rng(0).integers(0, 4, args.block).tolist()
     best = dict.fromkeys(rows, np.inf)
     for _ in range(args.repeats):
         for name, fn in rows.items():
             t0 = time.perf_counter()
-            for a in actions:
+            for a in actions if name.startswith("env") else range(args.block):
                 fn(a)
             best[name] = min(best[name], (time.perf_counter() - t0) / args.block)
     base = best["bare swarm iteration"]

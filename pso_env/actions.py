@@ -43,23 +43,8 @@ def adaptive_inertia(f: float) -> float:
 
 @njit(cache=True, nogil=True)
 def clamp_coefficients(c1: float, c2: float, c_min: float, c_max: float, c_sum_max: float) -> tuple[float, float]:
-    """Clamp the acceleration coefficients to a range and bound their sum (Zhan et al. 2009, IV-B).
-
-    Parameters
-    ----------
-    c1, c2 : float
-        Cognitive and social acceleration coefficients.
-    c_min, c_max : float
-        Range each coefficient is clamped to.
-    c_sum_max : float
-        Upper limit of ``c1 + c2``: when the clamped sum exceeds it, both are scaled by
-        ``c_sum_max / (c1 + c2)``.
-
-    Returns
-    -------
-    (float, float)
-        The clamped and, where needed, rescaled ``(c1, c2)``.
-    """
+    """``(c1, c2)`` clamped to ``[c_min, c_max]`` and, when their sum exceeds ``c_sum_max``, both scaled by
+    ``c_sum_max / (c1 + c2)`` (Zhan et al. 2009, IV-B)."""
     c1 = min(max(c1, c_min), c_max)
     c2 = min(max(c2, c_min), c_max)
     total = c1 + c2
@@ -107,46 +92,40 @@ class ActionConfig:
             if lo > hi:
                 raise ValueError(f"{low} must be <= {high}, got {low}={lo}, {high}={hi}")
 
+    def as_array(self) -> np.ndarray:
+        """The seven fields in declaration order, as the kernels read them."""
+        return np.array([getattr(self, f.name) for f in fields(self)])
+
 
 def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.ndarray, f: np.ndarray,
                   u: np.ndarray, config: ActionConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The new ``(w, c1, c2)`` of B controllers after ``actions`` (the table in the module docstring).
+    """The new ``(w, c1, c2)``, arrays (B,), of B controllers after ``actions`` (B,) 0..3 (not validated; the
+    environments do), by the table in the module docstring.
 
-    Parameters
-    ----------
-    actions : ndarray of int, shape (B,)
-        Action indices 0..3 (the paper's actions 1..4); not validated here (the environments do).
-    w, c1, c2 : ndarray, shape (B,)
-        Current parameters (``w`` is replaced, ``c1``/``c2`` are moved).
-    f : ndarray, shape (B,)
-        Current evolutionary factors, used by action 1.
-    u : ndarray, shape (2, B)
-        Uniform draws in [0, 1): ``u[0]`` gives ``delta``, ``u[1]`` the random inertia weight of action 0.
-    config : ActionConfig
-        Ranges and clamps.
-
-    Returns
-    -------
-    (w, c1, c2) : ndarrays of shape (B,)
+    ``w``, ``c1``, ``c2``, ``f`` (B,) are the current parameters and evolutionary factors; ``u`` (2, B) holds
+    uniform draws in [0, 1): ``u[0]`` gives ``delta``, ``u[1]`` the random inertia weight of action 0.
     """
-    cfg = config
-    w, c1, c2 = np.empty(actions.shape[0]), np.array(c1, dtype=float), np.array(c2, dtype=float)
-    _actions_into(np.asarray(actions, dtype=np.int64), np.asarray(f, dtype=float), np.asarray(u, dtype=float), w, c1,
-                  c2, cfg.w_min, cfg.w_max, cfg.delta_low, cfg.delta_high, cfg.c_min, cfg.c_max, cfg.c_sum_max)
-    return w, c1, c2
+    wc = np.array([w, c1, c2, f], dtype=float)
+    actions_into(np.asarray(actions, dtype=np.int64), np.asarray(u, dtype=float)[None], 0, wc, config.as_array())
+    return wc[0], wc[1], wc[2]
 
 
 @njit(cache=True, nogil=True)
-def _actions_into(actions, f, u, w, c1, c2, w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max):
+def actions_into(actions, u, t, wc, cfg):
+    """:func:`apply_actions` in place on ``wc`` (4+, B) = (w, c1, c2, f) with the draws ``u[t]`` (``u``: (T, 2, B));
+    ``cfg`` is :meth:`ActionConfig.as_array`. Returns row 0's ``(w, c1, c2)``."""
+    w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6]
     for i in range(actions.shape[0]):
         a = actions[i]
-        delta = delta_low + (delta_high - delta_low) * u[0, i]
+        delta = delta_low + (delta_high - delta_low) * u[t, 0, i]
         if a == 0:
-            w[i] = w_min + (w_max - w_min) * u[1, i]
+            wc[0, i] = w_min + (w_max - w_min) * u[t, 1, i]
         elif a == 1:
-            w[i] = adaptive_inertia(f[i])
+            wc[0, i] = adaptive_inertia(wc[3, i])
         elif a == 2:
-            w[i] = w_max
+            wc[0, i] = w_max
         else:
-            w[i] = w_min
-        c1[i], c2[i] = clamp_coefficients(c1[i] + _M1[a] * delta, c2[i] + _M2[a] * delta, c_min, c_max, c_sum_max)
+            wc[0, i] = w_min
+        wc[1, i], wc[2, i] = clamp_coefficients(wc[1, i] + _M1[a] * delta, wc[2, i] + _M2[a] * delta, c_min, c_max,
+                                                c_sum_max)
+    return wc[0, 0], wc[1, 0], wc[2, 0]

@@ -1,25 +1,17 @@
 """The paper's hidden Markov model: from the evolutionary factor to a belief over the four swarm states.
 
-At every PSO iteration the evolutionary factor ``f`` of each of B swarms is discretised into one of
-seven symbols (:func:`pso_env.factor.discretise`) and fed to a 4-state categorical HMM (DQNPSO paper,
-section 3.4; SPEC.md; states in the order of :data:`STATE_NAMES`). :class:`Belief` offers, per swarm, the
-last state of the Viterbi path over all symbols so far (``states``, the paper's belief state, one-hot
-encoded for the agent) and the filtered posterior ``P(S_t | o_1..o_t)`` (``posterior``). Both are carried
-forward one symbol at a time in O(K^2) by numba kernels (:mod:`pso_env.hmm_kernels`) and are exactly
-hmmlearn's ``decode(..., algorithm="viterbi")`` and ``predict_proba(X)[-1]`` on the model of
-:meth:`Belief.to_hmmlearn`. Baum-Welch refits reproduce hmmlearn's ``fit``; hmmlearn is only the tests'
-reference.
+Each iteration, every swarm's evolutionary factor is discretised into one of seven symbols
+(:func:`pso_env.factor.discretise`) and fed to a 4-state categorical HMM (DQNPSO paper, section 3.4;
+SPEC.md). :class:`Belief` carries the last state of each sequence's Viterbi path (``states``, the paper's
+belief state) and its filtered posterior (``posterior``) forward one symbol at a time
+(:mod:`pso_env.hmm_kernels`): exactly hmmlearn's ``decode`` and ``predict_proba(X)[-1]`` on the model of
+:meth:`Belief.to_hmmlearn`; its refits reproduce hmmlearn's ``fit`` (hmmlearn is only the tests' reference).
 
-Impossible sequences
---------------------
-The paper's transitions only allow "stay" or "move on along the cycle S1 -> S2 -> S3 -> S4 -> S1", and
-several symbols are emitted by one state only, so real sequences of ``f`` often have probability zero
-under the paper's model (symbol 0, emitted only by convergence, followed by symbol 4, emitted only by
-exploration). The belief therefore decodes with a floored model: ``floor`` is added to every entry of
-A and B and the rows are renormalised, so the paper's zeros become ``floor / (1 + n*floor)``. pi is
-**not** floored: pi = [1, 0, 0, 0] keeps the paper's "a run starts in exploration". The floor is
-re-applied after every re-estimate, so an entry the data do not need stays near ``floor``, while one the
-data need can grow from it (Baum-Welch keeps exact zeros at zero).
+The paper's model gives real sequences probability zero (its transitions only stay or move on along the
+cycle S1 -> S2 -> S3 -> S4 -> S1, and several symbols are emitted by one state only), so the belief decodes
+with a floored model: ``floor`` is added to every entry of A and B and the rows renormalised (pi is not
+floored: a run starts in exploration). The floor is re-applied after every re-estimate, so an entry the data
+need can grow from it (Baum-Welch keeps exact zeros at zero).
 """
 
 from __future__ import annotations
@@ -72,20 +64,8 @@ _INITIAL_CAPACITY = 1024
 
 
 def floor_rows(p: np.ndarray, floor: float) -> np.ndarray:
-    """Add ``floor`` to every entry of ``p`` and renormalise each row to sum to 1.
-
-    Parameters
-    ----------
-    p : ndarray of shape (K, M)
-        Row-stochastic matrix.
-    floor : float
-        Value added to every entry before renormalising.
-
-    Returns
-    -------
-    ndarray of shape (K, M)
-        A new row-stochastic matrix whose entries are all at least ``floor / (1 + M*floor)``.
-    """
+    """A new row-stochastic (K, M) matrix: ``floor`` added to every entry of ``p`` (K, M), rows renormalised
+    (so every entry is at least ``floor / (1 + M * floor)``)."""
     q = np.asarray(p, dtype=float) + floor
     return q / q.sum(axis=1, keepdims=True)
 
@@ -105,10 +85,9 @@ def _check_prob(name: str, value: object, default: np.ndarray) -> np.ndarray:
 class Belief:
     """Online Viterbi states and filtered posteriors of B independent symbol sequences, with refits.
 
-    Call :meth:`update` once per PSO iteration with the B swarms' evolutionary factors ``f``: one kernel
-    call advances every sequence's last Viterbi lattice row and forward filter by one symbol, so that
-    ``states[i]`` and ``posterior[i]`` are those of hmmlearn over sequence i's history on the model that
-    ``to_hmmlearn(i)`` returns. Each sequence has its own model, re-estimated from its own history.
+    :meth:`update` takes the B swarms' evolutionary factors once per PSO iteration; ``states[i]`` and
+    ``posterior[i]`` are then hmmlearn's over sequence i's history on the model ``to_hmmlearn(i)``. Each
+    sequence has its own model, re-estimated from its own history.
 
     Parameters
     ----------
@@ -117,9 +96,8 @@ class Belief:
     refit_every : int, default 100
         Baum-Welch re-estimation of A and B (hmmlearn's ``fit``, ``params="te"``: pi fixed) on all symbols
         of a sequence every ``refit_every`` of its symbols (0: never; 1: the paper's every iteration), then
-        the state and posterior are recomputed from the stored symbols. The default is a measurement
-        (BENCHMARKS.md, section 2): a few percent of a swarm iteration, and a decoded state that differs
-        from refitting every iteration on about 6% of steps (7% with no refits).
+        the state and posterior are recomputed. The default (BENCHMARKS.md, section 2) costs a few percent of
+        a swarm iteration; its decoded state differs from refitting every iteration on about 6% of steps.
     floor : float, default 1e-6
         Added to every entry of A and B (rows renormalised) so that no sequence has probability zero
         (see the module docstring); must be in [1e-12, 0.1].
@@ -128,15 +106,14 @@ class Belief:
     refit_tol : float, default 1e-4
         hmmlearn's EM convergence threshold on the log-likelihood gain.
     refit_min_length : int, default 36
-        No refit before this many symbols are stored (36 = free scalars of A and B; below it hmmlearn
-        warns that the fit is degenerate). Use 1 to refit literally from the first iteration.
+        No refit before this many symbols are stored (the free scalars of A and B; below it hmmlearn warns
+        that the fit is degenerate).
     refit_pseudocount : float, default 1.0
-        Dirichlet pseudo-counts (hmmlearn ``transmat_prior`` / ``emissionprob_prior`` =
-        ``1 + refit_pseudocount * current``): each refit is a MAP step that weighs the current row as
-        this many observations, so a state the data hardly visit keeps its rows. 0: plain Baum-Welch.
+        Dirichlet pseudo-counts (hmmlearn's priors ``1 + refit_pseudocount * current``): a refit weighs the
+        current row as this many observations, so a state the data hardly visit keeps its rows. 0: plain EM.
     startprob, transmat, emissionprob : array-like, optional
-        Initial pi (4,), A (4, 4) and B (4, 7), shared by all sequences; default the paper's. Rows must
-        sum to 1. A and B are floored as above, pi is used as given.
+        Initial pi (4,), A (4, 4) and B (4, 7) of all sequences (default the paper's; rows summing to 1);
+        A and B are floored, pi is used as given.
 
     Attributes
     ----------
@@ -147,8 +124,7 @@ class Belief:
     n_refits : ndarray of int, shape (B,)
         Refits completed since each sequence's reset.
     n_rejected_rows : ndarray of int, shape (B,)
-        Rows of A or B whose re-estimate was degenerate (NaN, all zero, not stochastic) and which kept
-        their previous values instead.
+        Rows of A or B whose re-estimate was degenerate (NaN, all zero, not stochastic) and kept their values.
 
     Raises
     ------
@@ -157,8 +133,8 @@ class Belief:
 
     Notes
     -----
-    The Viterbi lattice is kept unnormalised (log-probabilities of the best paths) so that its
-    arithmetic, and hence tie-breaking, is exactly hmmlearn's; ties go to the lowest state index.
+    The Viterbi lattice is kept unnormalised (log-probabilities), so that its arithmetic and tie-breaking
+    (the lowest state index) are exactly hmmlearn's.
     """
 
     def __init__(self, batch_size: int = 1, refit_every: int = DEFAULT_REFIT_EVERY, floor: float = 1e-6,
@@ -188,23 +164,16 @@ class Belief:
         self._lattice = np.empty((b, 2, N_STATES))
         self._history = np.zeros((b, _INITIAL_CAPACITY), dtype=np.int8)
         self._all_rows = np.arange(b)
-        self._due = np.empty(b, dtype=np.int64)
-        self.states, self.n_symbols, self.n_refits, self.n_rejected_rows = np.zeros((4, b), dtype=np.int64)
+        self._ints = np.zeros((5, b), dtype=np.int64)  # one argument of the environment's step kernel
+        self.states, self.n_symbols, self.n_refits, self.n_rejected_rows, self._due = self._ints
         self.reset()
 
-    def _rows(self, indices: Any) -> np.ndarray:
-        # validated: the kernels rely on distinct rows in range
+    def _rows(self, indices: Any) -> np.ndarray:  # validated: the kernels rely on distinct rows in range
         return self._all_rows if indices is None else as_indices(indices, self.batch_size)
 
     # ------------------------------------------------------------------ updates
     def reset(self, indices: Any = None) -> None:
-        """Forget the symbols of some sequences (None: all): they restart from pi with the initial model.
-
-        Parameters
-        ----------
-        indices : None, ints or boolean mask
-            Sequences to reset.
-        """
+        """Restart sequences ``indices`` (None: all; ints or a boolean mask) from pi with the initial model."""
         rows = self._rows(indices)
         self._transmat[rows] = self._init_transmat
         self._emissionprob[rows] = self._init_emissionprob
@@ -214,25 +183,11 @@ class Belief:
         self.n_symbols[rows] = self.n_refits[rows] = self.n_rejected_rows[rows] = 0
 
     def update(self, f: Any, indices: Any = None) -> np.ndarray:
-        """Feed one evolutionary factor per sequence; return the states of all B sequences.
+        """Feed one evolutionary factor per sequence (discretised as :func:`pso_env.factor.discretise`); return a
+        copy of :attr:`states` (B,).
 
-        Parameters
-        ----------
-        f : array-like of shape (B,), or (k,) with ``indices``
-            Evolutionary factors, discretised as :func:`pso_env.factor.discretise` (clipped into [0, 1],
-            NaN to the top symbol).
-        indices : None, k distinct ints or a boolean mask
-            Update only these sequences (the others keep their state).
-
-        Returns
-        -------
-        ndarray of int, shape (B,)
-            A copy of :attr:`states`.
-
-        Raises
-        ------
-        ValueError
-            ``f`` or ``indices`` of the wrong shape, or indices out of range or repeated.
+        ``f`` has shape (B,), or (k,) with ``indices`` (k distinct ints or a boolean mask: only those sequences
+        step). ValueError for ``f`` or ``indices`` of the wrong shape, or indices out of range or repeated.
         """
         rows = self._rows(indices)
         values = np.ascontiguousarray(f, dtype=float)
@@ -261,22 +216,12 @@ class Belief:
         return self.states.copy()
 
     def refit(self, indices: Any = None) -> np.ndarray:
-        """Re-estimate A and B of some sequences (None: all) now, by Baum-Welch on their stored symbols.
+        """Re-estimate A and B of sequences ``indices`` (None: all) now, by Baum-Welch on their stored symbols.
 
-        Degenerate rows of a re-estimate (non-finite, negative, not summing to 1) keep their previous
-        values; the floor is re-applied and the states and posteriors recomputed from the stored symbols.
-
-        Parameters
-        ----------
-        indices : None, ints or boolean mask
-            Sequences to refit.
-
-        Returns
-        -------
-        ndarray of bool, shape (k,)
-            Per selected sequence, True if the re-estimate ran (the parameters may still be unchanged),
-            False otherwise (no symbols yet, or the scaled forward pass underflowed, where hmmlearn's
-            ``fit`` raises; the parameters are then kept).
+        Degenerate rows of a re-estimate (non-finite, negative, not summing to 1) keep their values; the floor
+        is re-applied and the states and posteriors recomputed. Returns, per selected sequence, True if the
+        re-estimate ran, False if not (no symbols yet, or the scaled forward pass underflowed, where hmmlearn's
+        ``fit`` raises; the parameters are then kept).
         """
         rows = self._rows(indices)
         ran = np.zeros(rows.size, dtype=bool)

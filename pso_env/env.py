@@ -70,15 +70,10 @@ class PSOEnv(gym.Env):
 
     ## Info
 
-    | Key                          | Meaning                                                            |
-    |------------------------------|--------------------------------------------------------------------|
-    | ``best_fitness``             | best value so far                                                  |
-    | ``error``                    | ``max(best - f*, 0)`` (never negative), None when f* is unknown    |
-    | ``w``, ``c1``, ``c2``, ``f`` | current parameters and evolutionary factor                         |
-    | ``state``                    | name of the Viterbi state                                          |
-    | ``iteration``, ``evaluations`` | iterations and objective evaluations since reset                 |
-    | ``nonfinite``                | objective values of the step (of the reset) that were NaN or +-inf |
-    | ``function``                 | name of the episode's function                                     |
+    ``best_fitness`` (best value so far), ``error`` (``max(best - f*, 0)``; None when f* is unknown), ``w``,
+    ``c1``, ``c2``, ``f`` (current parameters and evolutionary factor), ``state`` (name of the Viterbi
+    state), ``iteration``, ``evaluations`` (since reset), ``nonfinite`` (objective values of the step, or of
+    the reset, that were NaN or +-inf), ``function`` (name of the episode's function).
 
     Non-finite values (NaN, +inf, -inf) are taken as +inf, the worst value: -inf from an objective to
     minimise is a fault, not a best point. The first step (or reset) of an episode with any emits one
@@ -92,27 +87,21 @@ class PSOEnv(gym.Env):
     ## Arguments
 
     config : EnvConfig, optional
-        The configuration; its fields (:class:`pso_env.config.EnvConfig`: function or function set, dim,
-        swarm_size, max_iterations, obs_mode, reward_mode, the action ranges, velocity_clamp, bounds,
-        hmm_refit_every, target_error, instance_order, shift, rotate) may also be given as keyword
-        arguments (they replace the config's), and are validated once, by building the config
-        (ValueError naming the field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one
-        sub-environment, so the same configuration means the same dynamics in both.
+        The configuration (:class:`pso_env.config.EnvConfig`); its fields may also be given as keyword
+        arguments (they replace the config's), validated once by building the config (ValueError naming the
+        field). PSOEnv is :class:`pso_env.PSOVectorEnv` with one sub-environment: the same dynamics.
     render_mode : {None, "ansi", "rgb_array"}
 
     ## Attributes (after reset)
 
     swarm : object
-        The running swarm seen as one run (row 0 of the batched core's swarm): ``positions`` (N, D),
-        ``gbest_fitness``, ``iteration``, ``function``, ``best_history`` (the best value after reset
-        and after every step)...
+        The run (row 0 of the core's swarm): ``positions`` (N, D), ``gbest_fitness``, ``iteration``,
+        ``function``, ``best_history`` (the best value after reset and after every step)...
     belief : Belief
-        The HMM (a :class:`pso_env.belief` batch of one); its ``transmat``/``emissionprob`` (shapes
-        (1, 4, 4), (1, 4, 7)) show what Baum-Welch re-estimated.
-    function : object
-        The episode's function.
-    w, c1, c2, f : float
-        Current parameters and evolutionary factor.
+        The HMM (a batch of one); ``transmat``/``emissionprob`` (1, 4, 4)/(1, 4, 7) show what Baum-Welch
+        re-estimated.
+    function; w, c1, c2, f : float
+        The episode's function; current parameters and evolutionary factor.
     states, actions_taken : list of int
         The Viterbi state after reset and after every step; the actions taken.
 
@@ -136,7 +125,6 @@ class PSOEnv(gym.Env):
         from .vector import PSOVectorEnv  # the one implementation; PSOEnv is its batch of one
 
         self._core = core = PSOVectorEnv(1, config, autoreset_mode="Disabled", **config_fields)
-        core._history = True
         self.config = core.config
         self.render_mode = render_mode
         self.instances, self.actions = core.instances, core.actions
@@ -146,30 +134,25 @@ class PSOEnv(gym.Env):
         self.action_space = core.single_action_space
         self.observation_space = core.single_observation_space
         self.swarm: _RunView | None = None
+        # row 0 of the core's state: w, c1, c2, f, best, reward; counts, ends, state, iteration, evaluations; obs
+        self._row = (core._floats[:6, 0], core._ints[:7, 0], core._obs[0])
         self._done = True
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
-        """Start a new PSO run.
+        """Start a new PSO run; returns ``(observation, info)``.
 
-        Parameters
-        ----------
-        seed : int, optional
-            Seeds every random source of the episode and of the episodes after it (swarm, actions,
-            function order, CEC-style transformations), as :meth:`PSOVectorEnv.reset` of one environment.
-        options : dict, optional
-            ``{"function": name, index or function object}`` picks the episode's function.
-
-        Returns
-        -------
-        observation : ndarray
-        info : dict
-            The keys listed in the class docstring.
+        ``seed`` seeds every random source of this episode and the next ones (swarm, actions, function order,
+        CEC-style transformations), as :meth:`PSOVectorEnv.reset`; ``options={"function": name, index or
+        function object}`` picks the episode's function.
         """
         super().reset(seed=seed)
         obs, _ = self._core.reset(seed=seed, options=options)
-        self.swarm = _RunView(self._core)
+        self.swarm = _RunView(self)
         self.states = [int(self.belief.states[0])]
         self.actions_taken: list[int] = []
+        f_star = float(self._core._reward.f_star[0])
+        self._f_star = None if math.isnan(f_star) else f_star
+        self._best_history = [float(self._core._best[0])]
         self._done = False
         return obs[0], self._info()
 
@@ -185,13 +168,15 @@ class PSOEnv(gym.Env):
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
         if type(action) is not int or not 0 <= action < N_ACTIONS:  # the common case without numpy calls
             action = _as_action(action)
-        core = self._core
-        rewards, terminated, truncated = core._advance(_ACTION_ROWS[action])
-        self.states.append(int(self.belief.states[0]))
+        self._core._advance(_ACTION_ROWS[action])
+        floats, ints, obs = self._row
+        floats, ints = floats.tolist(), ints.tolist()
+        self.states.append(ints[4])
         self.actions_taken.append(action)
-        term, trunc = bool(terminated[0]), bool(truncated[0])
-        self._done = term or trunc
-        return core._observe()[0], float(rewards[0]), term, trunc, self._info()
+        self._best_history.append(floats[4])
+        terminated, truncated = ints[2] == 1, ints[3] == 1
+        self._done = terminated or truncated
+        return obs.copy(), floats[5], terminated, truncated, self._info(floats, ints)
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode is None or self.swarm is None:
@@ -205,47 +190,37 @@ class PSOEnv(gym.Env):
 
         close_figure(self)
 
-    @property
-    def function(self) -> Any:
-        """The episode's function."""
-        return self._core.functions[0]
+    function = property(lambda self: self._core.functions[0], doc="The episode's function.")
 
     w = property(lambda self: float(self._core.w[0]), doc="The inertia weight.")
     c1 = property(lambda self: float(self._core.c1[0]), doc="The cognitive coefficient.")
     c2 = property(lambda self: float(self._core.c2[0]), doc="The social coefficient.")
     f = property(lambda self: float(self._core.f[0]), doc="The evolutionary factor after the latest reset or step.")
 
-    def _info(self) -> dict:
+    def _info(self, floats: list | None = None, ints: list | None = None) -> dict:
+        """The info dict from the core's ``_floats`` and ``_ints`` columns (default: the current ones)."""
         core = self._core
-        best, f_star = float(core._best[0]), float(core._reward.f_star[0])
-        return {
-            "best_fitness": best,
-            "error": None if math.isnan(f_star) else max(best - f_star, 0.0),
-            "w": float(core.w[0]),
-            "c1": float(core.c1[0]),
-            "c2": float(core.c2[0]),
-            "state": STATE_NAMES[self.states[-1]],
-            "f": float(core.f[0]),
-            "iteration": int(core.iteration[0]),
-            "evaluations": int(core.evaluations[0]),
-            "nonfinite": int(core.nonfinite[0]),
-            "function": core._names[0],
-        }
+        w, c1, c2, f, best, _ = self._row[0].tolist() if floats is None else floats
+        nonfinite, _, _, _, state, iteration, evaluations = self._row[1].tolist() if ints is None else ints
+        return {"best_fitness": best, "error": None if self._f_star is None else max(best - self._f_star, 0.0),
+                "w": w, "c1": c1, "c2": c2, "state": STATE_NAMES[state], "f": f, "iteration": iteration,
+                "evaluations": evaluations, "nonfinite": nonfinite, "function": core._names[0]}
 
     action_names = ACTION_NAMES  #: short names of the four actions
 
 
 class _RunView:
-    """Row 0 of the batched core's swarm, seen as one run: arrays lose their batch axis (``positions`` (N, D),
-    ``gbest_fitness`` a float, ``best_history`` (T + 1,)); ``function`` is the run's function."""
+    """Row 0 of the core's swarm as one run: arrays lose their batch axis; ``function``, ``best_history`` the run's."""
 
-    def __init__(self, core: Any) -> None:
-        self._core = core
+    def __init__(self, env: PSOEnv) -> None:
+        self._env = env
 
     def __getattr__(self, name: str) -> Any:
         if name == "function":
-            return self._core.functions[0]
-        value = getattr(self._core.swarm, name)
+            return self._env.function
+        if name == "best_history":  # kept by the environment: the swarm keeps none
+            return np.array(self._env._best_history)
+        value = getattr(self._env._core.swarm, name)
         return value[0] if isinstance(value, np.ndarray) and value.ndim else value
 
 

@@ -28,12 +28,16 @@ _EDGES = tuple(float(e) for e in SYMBOL_EDGES)
 # ---------------------------------------------------------------------------------------------------------
 # Kernels (no fastmath: every sum is formed in a fixed order, so results are reproducible bit for bit)
 @njit(cache=True, nogil=True)
-def _distance_sums_into(x: np.ndarray, xt: np.ndarray, d2: np.ndarray, out: np.ndarray) -> None:
-    """``out[i] = sum_j ||x_i - x_j||`` (i < N) for one swarm ``x`` (N, D).
+def _scratch(n: int, d: int) -> np.ndarray:
+    """Scratch of :func:`_distance_sums_into` for N particles in D dimensions: (D + N + 1, W), W = N padded to 8."""
+    return np.zeros((d + n + 1, (n + 7) // 8 * 8))
 
-    Scratch: ``xt`` (D, W) with W >= N a multiple of 8 and columns N.. zero, ``d2`` (N, W), ``out`` (W,).
-    """
+
+@njit(cache=True, nogil=True)
+def _distance_sums_into(x: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """``sum_j ||x_i - x_j||`` of one swarm ``x`` (N, D) for i < N: the first N entries of the returned row."""
     n, d = x.shape
+    xt, d2, out = scratch[:d], scratch[d:d + n], scratch[d + n]  # x transposed (padding columns stay 0)
     w = xt.shape[1]
     for j in range(n):
         for k in range(d):
@@ -67,19 +71,13 @@ def _distance_sums_into(x: np.ndarray, xt: np.ndarray, d2: np.ndarray, out: np.n
         for j in range(w):
             t = xi - row[j]
             out[j] += np.sqrt(di[j] + t * t)
+    return out
 
 
 @njit(cache=True, nogil=True)
-def _scratch(n: int, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``xt``, ``d2``, ``out`` for :func:`_distance_sums_into`."""
-    w = (n + 7) // 8 * 8
-    return np.zeros((d, w)), np.empty((n, w)), np.empty(w)
-
-
-@njit(cache=True, nogil=True)
-def _factor_into(x: np.ndarray, fitness: np.ndarray, xt: np.ndarray, d2: np.ndarray, ds: np.ndarray) -> float:
-    """Evolutionary factor of one swarm ``x`` (N >= 2, D) with ``fitness`` (N,); the rest is scratch."""
-    _distance_sums_into(x, xt, d2, ds)
+def _factor_into(x: np.ndarray, fitness: np.ndarray, scratch: np.ndarray) -> float:
+    """Evolutionary factor of one swarm ``x`` (N >= 2, D) with ``fitness`` (N,) (``scratch``: :func:`_scratch`)."""
+    ds = _distance_sums_into(x, scratch)
     n = x.shape[0]
     # the particle of lowest fitness (first one on ties; NaN never wins, as +inf)
     g, best = 0, np.inf
@@ -99,18 +97,17 @@ def _factor_into(x: np.ndarray, fitness: np.ndarray, xt: np.ndarray, d2: np.ndar
 @njit(cache=True, nogil=True)
 def _batch_distance_sums(positions: np.ndarray, out: np.ndarray) -> None:
     b, n, d = positions.shape
-    xt, d2, ds = _scratch(n, d)
+    scratch = _scratch(n, d)
     for q in range(b):
-        _distance_sums_into(positions[q], xt, d2, ds)
-        out[q] = ds[:n]
+        out[q] = _distance_sums_into(positions[q], scratch)[:n]
 
 
 @njit(cache=True, nogil=True)
 def _batch_factors(positions: np.ndarray, fitness: np.ndarray, out: np.ndarray) -> None:
     b, n, d = positions.shape
-    xt, d2, ds = _scratch(n, d)
+    scratch = _scratch(n, d)
     for q in range(b):
-        out[q] = _factor_into(positions[q], fitness[q], xt, d2, ds)
+        out[q] = _factor_into(positions[q], fitness[q], scratch)
 
 
 def _checked(positions: Any, fitness: Any, ndim: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -123,41 +120,17 @@ def _checked(positions: Any, fitness: Any, ndim: int) -> tuple[np.ndarray, np.nd
     return x, fit
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Public functions
 def mean_distances(positions: np.ndarray) -> np.ndarray:
-    """Mean Euclidean distance of each particle to all the others.
+    """Mean Euclidean distance of each particle of ``positions`` (N, D) to the others, shape (N,).
 
-    Parameters
-    ----------
-    positions : ndarray of shape (N, D)
-        Particle positions.
-
-    Returns
-    -------
-    ndarray of shape (N,)
-        ``d_i = sum_j ||x_i - x_j|| / (N - 1)``; zeros when ``N == 1``. Equal to scipy's
-        ``cdist(positions, positions).sum(axis=1) / (N - 1)`` to rounding (the tests check 1e-12).
-
-    Raises
-    ------
-    ValueError
-        ``positions`` not two-dimensional.
+    ``d_i = sum_j ||x_i - x_j|| / (N - 1)`` (zeros when N = 1): scipy's ``cdist(x, x).sum(axis=1) / (N - 1)``
+    to rounding. ValueError when ``positions`` is not two-dimensional.
     """
     return batch_mean_distances(_checked(positions, None, 2)[0][None])[0]
 
 
 def batch_mean_distances(positions: np.ndarray) -> np.ndarray:
-    """:func:`mean_distances` of B swarms at once.
-
-    Parameters
-    ----------
-    positions : ndarray of shape (B, N, D)
-
-    Returns
-    -------
-    ndarray of shape (B, N)
-    """
+    """:func:`mean_distances` of B swarms ``positions`` (B, N, D), shape (B, N)."""
     x, _ = _checked(positions, None, 3)
     b, n, _ = x.shape
     out = np.zeros((b, n))
@@ -168,44 +141,19 @@ def batch_mean_distances(positions: np.ndarray) -> np.ndarray:
 
 
 def evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> float:
-    """Evolutionary factor ``f = (d_g - d_min) / (d_max - d_min)`` in [0, 1] (Zhan et al. 2009).
+    """Evolutionary factor ``f = (d_g - d_min) / (d_max - d_min)`` in [0, 1] (Zhan et al. 2009) of ``positions``
+    (N, D) with current ``fitness`` (N,); 0.0 when all mean distances are equal.
 
-    Parameters
-    ----------
-    positions : ndarray of shape (N, D)
-        Current particle positions.
-    fitness : ndarray of shape (N,)
-        Current fitness of each particle (NaN counts as +inf); the particle with the lowest current
-        fitness (the first one on ties) is the "globally best particle" whose mean distance is ``d_g``
-        **(our choice; Zhan et al. leave open whether current or personal-best fitness picks it)**.
-
-    Returns
-    -------
-    float
-        ``f``; 0.0 when all mean distances are equal (for example when all particles coincide).
-
-    Raises
-    ------
-    ValueError
-        ``positions`` not two-dimensional, or ``fitness`` not of shape (N,).
+    The particle of lowest current fitness (NaN as +inf; the first on ties) is the "globally best particle"
+    whose mean distance is ``d_g`` **(our choice; Zhan et al. leave open whether current or personal-best
+    fitness picks it)**. ValueError for ``positions`` not (N, D) or ``fitness`` not (N,).
     """
     x, fit = _checked(positions, fitness, 2)
     return float(batch_evolutionary_factor(x[None], fit[None])[0])
 
 
 def batch_evolutionary_factor(positions: np.ndarray, fitness: np.ndarray) -> np.ndarray:
-    """:func:`evolutionary_factor` of B swarms at once.
-
-    Parameters
-    ----------
-    positions : ndarray of shape (B, N, D)
-    fitness : ndarray of shape (B, N)
-
-    Returns
-    -------
-    ndarray of shape (B,)
-        Row ``b`` is ``evolutionary_factor(positions[b], fitness[b])``, bit for bit.
-    """
+    """:func:`evolutionary_factor` of B swarms, ``positions`` (B, N, D), ``fitness`` (B, N): (B,), bit for bit."""
     x, fit = _checked(positions, fitness, 3)
     out = np.zeros(x.shape[0])
     if x.shape[1] >= 2:
@@ -246,20 +194,10 @@ def torch_evolutionary_factor(positions: Any, fitness: Any) -> Any:
 
 
 def discretise(f: float | np.ndarray) -> int | np.ndarray:
-    """Map ``f`` in [0, 1] to the paper's symbols 0..6.
+    """The paper's symbol 0..6 (int, or int array) of evolutionary factor(s) ``f``.
 
     The intervals are [0,.2) [.2,.3) [.3,.4) [.4,.6) [.6,.7) [.7,.8) [.8,1]: a value on an edge
     belongs to the interval on its right. Values outside [0, 1] are clipped into it; NaN maps to 6.
-
-    Parameters
-    ----------
-    f : float or ndarray
-        Evolutionary factor(s).
-
-    Returns
-    -------
-    int or ndarray of int
-        Symbol(s) in ``0..6``.
     """
     if isinstance(f, float) or np.ndim(f) == 0:
         # a scalar bisect costs a fraction of numpy's call overhead; float() first, so that a float32 0.7

@@ -1,26 +1,19 @@
 """Numba kernels of the paper's 4-state categorical HMM, on which :class:`pso_env.belief.Belief` runs.
 
-* Online recursion (Rabiner 1989, sections III-A and III-B): :func:`batch_update` advances B sequences
-  by one symbol, :func:`batch_recompute` runs it over their stored histories. One step
-  (:func:`_step`) carries the last Viterbi lattice row, summed in hmmlearn's order
-  (``max_i(delta(t-1, i) + logA(i, j)) + logB(j, o_t)``, so the lattice is hmmlearn's bit for bit), and
-  the normalised forward filter.
-* Baum-Welch (Rabiner 1989, sections III-C and V-A): :func:`baum_welch` (one sequence) and
-  :func:`batch_refit` (several, each with its own length and parameters) are hmmlearn 0.3's
-  ``CategoricalHMM.fit`` with ``implementation="scaling"``, ``params="te"`` (pi fixed), ``init_params=""``
-  and the Dirichlet priors ``1 + pseudocount * current``: the same scaled forward-backward pass, the same
-  sums in the same order, and hmmlearn's stopping rule. :func:`accept_rows` keeps the previous value of
-  degenerate rows of a re-estimate and re-floors it.
+* Online recursion (Rabiner 1989, III-A/B): :func:`batch_update` advances B sequences by one symbol,
+  :func:`batch_recompute` replays their histories. One step carries the last Viterbi lattice row, summed in
+  hmmlearn's order (``max_i(delta(t-1, i) + logA(i, j)) + logB(j, o_t)``: hmmlearn's bits), and the
+  normalised forward filter.
+* Baum-Welch (Rabiner 1989, III-C and V-A): :func:`baum_welch` and :func:`batch_refit` are hmmlearn 0.3's
+  ``CategoricalHMM.fit`` (``implementation="scaling"``, ``params="te"``, ``init_params=""``, Dirichlet priors
+  ``1 + pseudocount * current``): the same passes, sums and stopping rule. :func:`accept_rows` keeps the
+  previous value of degenerate rows of a re-estimate and re-floors it.
 
-The model of one sequence enters the online kernels as a ``tables`` array of shape (2, 12, 4)
-(:func:`model_tables`): ``tables[0]`` holds logarithms, ``tables[1]`` probabilities; row 0 is pi, rows
-1..4 are the rows of A, row ``5 + s`` is the emission probability of symbol ``s`` by each state. The
-logarithms are taken outside numba, as hmmlearn takes them: libm for pi and A (its C++ ``std::log``),
-numpy for B (its ``_compute_log_likelihood``); numba could vectorise a log loop with Intel SVML where that
-is installed, whose last bits may differ.
-
-No kernel uses fastmath, so every sum is formed in a fixed order. The batch kernels trust their callers'
-symbols and shapes; :func:`baum_welch` and :func:`accept_rows` check theirs and raise ValueError.
+A sequence's model enters the online kernels as ``tables`` (2, 12, 4) (:func:`model_tables`): logarithms,
+then probabilities; row 0 pi, rows 1..4 A, row ``5 + s`` the emission probabilities of symbol ``s``. The
+logarithms are taken outside numba as hmmlearn takes them (libm for pi and A, numpy for B), since numba
+could vectorise a log loop with SVML, whose last bits may differ. No fastmath: every sum has a fixed order.
+The batch kernels trust their callers; :func:`baum_welch` and :func:`accept_rows` raise ValueError.
 """
 
 from __future__ import annotations
@@ -47,13 +40,8 @@ _EDGES = (0.2, 0.3, 0.4, 0.6, 0.7, 0.8)
 
 
 def model_tables(startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.ndarray) -> np.ndarray:
-    """Pack k models into the ``tables`` layout of the online kernels: pi (4,), A (k, 4, 4) and B (k, 4, 7)
-    -> (k, 2, 12, 4).
-
-    ``[:, 0]`` holds log pi, log A (libm ``log``, as hmmlearn's C++ viterbi) and log B transposed (numpy's
-    ``log``, as hmmlearn's ``_compute_log_likelihood``), ``log(0) = -inf``; ``[:, 1]`` the same without
-    the logarithm.
-    """
+    """k models, pi (4,), A (k, 4, 4) and B (k, 4, 7), as ``tables`` (k, 2, 12, 4): ``[:, 1]`` pi, A, B
+    transposed; ``[:, 0]`` their logarithms (libm for pi and A, numpy for B, as hmmlearn; log(0) = -inf)."""
     k, head = transmat.shape[0], 1 + N_STATES
     tab = np.empty((k, 2, N_TABLE_ROWS, N_STATES))
     tab[:, 1, 0] = startprob
@@ -114,15 +102,13 @@ def _symbol(f: float) -> int:
 def batch_update(values: np.ndarray, factors: bool, rows: np.ndarray, history: np.ndarray, counts: np.ndarray,
                  states: np.ndarray, lattice: np.ndarray, tables: np.ndarray, refit_every: int,
                  refit_min_length: int, due: np.ndarray) -> int:
-    """One online step of distinct sequences ``rows`` (k,): store their symbols, advance their rows.
+    """One online step of distinct sequences ``rows`` (k,) on ``values`` (k,): evolutionary factors
+    (``factors``; discretised as :func:`pso_env.factor.discretise`) or symbols 0..6 (not checked).
 
-    ``values`` (k,) are evolutionary factors (``factors``: discretised here, as
-    :func:`pso_env.factor.discretise`) or symbols 0..6 (not checked). Per sequence r of B: ``history``
-    (B, capacity) int8 receives the symbol at ``counts[r]``, ``lattice`` (B, 2, 4) holds the Viterbi row
-    and filter, ``states`` the first argmax of the Viterbi row, ``tables`` (B, 2, 12, 4) the model.
-    A sequence is due for a refit when its count reaches a multiple of ``refit_every`` (> 0) that is at
-    least ``refit_min_length``; returns the number n of sequences due (their indices go to ``due[:n]``),
-    or -1, with nothing changed, if some row's history is full.
+    Per sequence r: ``history`` (B, capacity) int8 receives the symbol at ``counts[r]``, ``lattice``
+    (B, 2, 4) holds the Viterbi row and filter, ``states`` its first argmax, ``tables`` the model. Returns
+    the number n of sequences due for a refit (count a multiple of ``refit_every`` > 0, at least
+    ``refit_min_length``; their indices in ``due[:n]``), or -1, with nothing changed, if a history is full.
     """
     for k in range(rows.shape[0]):
         if counts[rows[k]] >= history.shape[1]:
@@ -268,15 +254,13 @@ def _baum_welch_into(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np
 @njit(cache=True, nogil=True)
 def baum_welch(symbols: np.ndarray, startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.ndarray,
                pseudocount: float, n_iter: int, tol: float) -> tuple[np.ndarray, np.ndarray, float, bool]:
-    """Baum-Welch re-estimation of A (4, 4) and B (4, 7), pi fixed, on one sequence of n >= 1 symbols 0..6.
+    """Baum-Welch re-estimation of A (4, 4) and B (4, 7), pi fixed, on one sequence of n >= 1 symbols 0..6:
+    hmmlearn's ``CategoricalHMM(n_iter, tol, params="te", init_params="", implementation="scaling",
+    transmat_prior=1 + pseudocount * transmat, emissionprob_prior=1 + pseudocount * emissionprob).fit``
+    from these parameters (not modified).
 
-    Equal to ``CategoricalHMM(n_iter=n_iter, tol=tol, params="te", init_params="",
-    implementation="scaling", transmat_prior=1 + pseudocount * transmat,
-    emissionprob_prior=1 + pseudocount * emissionprob).fit(symbols[:, None])`` started from these
-    parameters (which are not modified): ``n_iter`` >= 1 EM iterations at most, fewer once the
-    log-likelihood gains less than ``tol``. Returns the re-estimated A and B (rows may be degenerate,
-    e.g. all zero: see :func:`accept_rows`), the log-likelihood under the parameters of the last E-step,
-    and False (with the parameters unchanged and a NaN log-likelihood) where hmmlearn's scaled forward
+    Returns the re-estimated A and B (rows may be degenerate: see :func:`accept_rows`), the log-likelihood
+    of the last E-step, and False (parameters unchanged, NaN log-likelihood) where hmmlearn's scaled forward
     pass would raise (underflow). ValueError on bad shapes, symbols or ``n_iter``.
     """
     n, nc = symbols.shape[0], N_STATES
@@ -294,13 +278,9 @@ def baum_welch(symbols: np.ndarray, startprob: np.ndarray, transmat: np.ndarray,
 
 @njit(cache=True, nogil=True)
 def accept_rows(new: np.ndarray, old: np.ndarray, floor: float, out: np.ndarray) -> int:
-    """Replace the degenerate rows of a re-estimate ``new`` by those of ``old``, re-floor, write to ``out``.
-
-    ``new``, ``old`` and ``out`` (which may be ``old``) have one shape (R, C). A row is degenerate when an
-    entry is negative or not finite, or when its sum is more than :data:`ROW_TOL` away from 1 (e.g. the
-    all-zero rows of states the data never visit). Every row then gets ``floor`` added and is renormalised
-    (as :func:`pso_env.belief.floor_rows`). Returns the number of rows that kept their previous value;
-    ValueError if the shapes differ.
+    """Rows of a re-estimate ``new``, the degenerate ones (an entry negative or not finite, or a sum more than
+    :data:`ROW_TOL` from 1) replaced by ``old``'s, floored (:func:`pso_env.belief.floor_rows`) into ``out``
+    (may be ``old``; all (R, C), else ValueError). Returns the number of rows kept from ``old``.
     """
     if new.shape != old.shape or out.shape != old.shape:
         raise ValueError("new, old and out must have the same shape")
@@ -325,12 +305,9 @@ def accept_rows(new: np.ndarray, old: np.ndarray, floor: float, out: np.ndarray)
 def batch_refit(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, startprob: np.ndarray,
                 transmat: np.ndarray, emissionprob: np.ndarray, pseudocount: float, n_iter: int, tol: float,
                 floor: float, n_rejected: np.ndarray) -> np.ndarray:
-    """:func:`baum_welch` then :func:`accept_rows` for distinct sequences ``rows``, in place.
-
-    Sequence r uses ``history[r, :counts[r]]`` (at least one symbol) and its parameters ``transmat[r]``
-    (B, 4, 4) and ``emissionprob[r]`` (B, 4, 7), which receive the accepted, floored re-estimate; pi is
-    shared; ``n_rejected[r]`` counts the degenerate rows kept. Returns, per sequence of ``rows``, False
-    where the re-estimate underflowed (parameters unchanged).
+    """:func:`baum_welch` then :func:`accept_rows` in place for distinct sequences ``rows``: sequence r refits
+    ``transmat[r]``, ``emissionprob[r]`` on ``history[r, :counts[r]]`` (>= 1 symbol), ``n_rejected[r]``
+    counts rows kept. Returns, per row, False where the re-estimate underflowed (parameters unchanged).
     """
     n_max = 1
     for r in rows:

@@ -10,7 +10,7 @@ from gymnasium import spaces
 from numba import njit
 
 from .actions import ActionConfig
-from .reward import Reward
+from .reward import Reward, error
 
 #: Names of the entries of a "features" observation, in order.
 FEATURE_NAMES = (
@@ -42,28 +42,24 @@ class Features:
       best value last improved (the first observation of an episode counts as an improvement, so
       ``k <= t``).
 
-    Parameters
-    ----------
-    batch_size : int
-        B.
-    max_iterations : int
-        Iterations per episode.
-    actions : ActionConfig
-        Ranges of w, c1 and c2.
+    ``Features(batch_size, max_iterations, actions)`` (``actions``: the ranges of w, c1, c2); ``floats``
+    (12, B) and ``ints`` (2, B), optional, store the best value seen and the last 11 log errors (a ring
+    buffer), and the counts (observations, iterations since the best improved).
     """
 
-    def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig) -> None:
-        self.max_iterations = max_iterations
-        self.actions = actions
-        self._log_t = math.log1p(max_iterations)
-        self._hist = np.zeros((batch_size, IMPROVEMENT_WINDOW + 1))  # ring buffer of the last log errors
-        self._count, self._since = np.zeros((2, batch_size), dtype=np.int64)
-        self._last_best = np.full(batch_size, np.inf)
+    def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig, floats: np.ndarray | None = None,
+                 ints: np.ndarray | None = None) -> None:
+        a = actions
+        self.params = np.array([max_iterations, math.log1p(max_iterations), a.w_min, a.w_max, a.c_min, a.c_max])
+        self.floats = np.zeros((IMPROVEMENT_WINDOW + 2, batch_size)) if floats is None else floats
+        self.ints = np.zeros((2, batch_size), dtype=np.int64) if ints is None else ints
+        self.last_best = self.floats[0]
+        self.reset(slice(None))
 
     def reset(self, idx: Any) -> None:
         """Start episodes ``idx``: empty windows, no improvement seen."""
-        self._count[idx] = self._since[idx] = 0
-        self._last_best[idx] = np.inf
+        self.ints[:, idx] = 0
+        self.last_best[idx] = np.inf
 
     def observe(self, idx: Any, posterior: np.ndarray, f: np.ndarray, iteration: np.ndarray, w: np.ndarray,
                 c1: np.ndarray, c2: np.ndarray, best: np.ndarray, reward: Reward) -> np.ndarray:
@@ -72,50 +68,43 @@ class Features:
         ``posterior`` (k, 4), the other arrays (k,): the state of those episodes; ``reward`` supplies the
         floored error. Advances the episodes' windows, so call it once per step.
         """
-        a = self.actions
-        rows = np.arange(self._hist.shape[0])[idx]
+        rows = np.arange(self.ints.shape[1])[idx]
         out = np.empty((rows.size, len(FEATURE_NAMES)), dtype=np.float32)
-        _features_into(out, rows, np.ascontiguousarray(posterior, dtype=float), _f64(f), _f64(iteration), _f64(w),
-                       _f64(c1), _f64(c2), _f64(best), _f64(reward.error_proxy(best, idx)), self._hist, self._count,
-                       self._since, self._last_best, float(self.max_iterations), self._log_t, a.w_min, a.w_max,
-                       a.c_min, a.c_max)
+        cols = [np.asarray(v, dtype=float).tolist() for v in (f, iteration, w, c1, c2, best)]
+        for k, r in enumerate(rows.tolist()):
+            f_k, t_k, w_k, c1_k, c2_k, b_k = (c[k] for c in cols)
+            feature_row(out[k], r, np.asarray(posterior[k], dtype=float), f_k, t_k, w_k, c1_k, c2_k, b_k,
+                        error(b_k, reward.params, r), self.floats, self.ints, self.params)
         return out
 
 
-def _f64(x: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(x, dtype=np.float64)
-
-
 @njit(cache=True, nogil=True)
-def _unit1(value: float, low: float, high: float) -> float:
+def _unit(value: float, low: float, high: float) -> float:
     if not high > low:
         return 0.0
     return min(max((value - low) / (high - low), 0.0), 1.0)
 
 
 @njit(cache=True, nogil=True)
-def _features_into(out, rows, posterior, f, iteration, w, c1, c2, best, e, hist, count, since, last_best,
-                   max_iterations, log_t, w_min, w_max, c_min, c_max):
-    """One feature row per episode ``rows[k]`` into ``out[k]`` (the class docstring's entries, each in [0, 1])."""
-    size = hist.shape[1]
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        t = count[r]
-        # the first observation of an episode counts as an improvement, so since <= iteration <= max_iterations
-        s = 0 if (best[k] < last_best[r] or t == 0) else since[r] + 1
-        since[r] = s
-        last_best[r] = min(best[k], last_best[r])
-        le = math.log10(e[k]) if math.isfinite(e[k]) else 400.0
-        hist[r, t % size] = le
-        count[r] = t + 1
-        past = hist[r, max(t - (size - 1), 0) % size]
-        for j in range(4):
-            out[k, j] = posterior[k, j]
-        fk = f[k]
-        out[k, 4] = 1.0 if math.isnan(fk) else min(max(fk, 0.0), 1.0)  # NaN reads as the top symbol, as the HMM's
-        out[k, 5] = min(max(iteration[k] / max_iterations, 0.0), 1.0)
-        out[k, 6] = _unit1(w[k], w_min, w_max)
-        out[k, 7] = _unit1(c1[k], c_min, c_max)
-        out[k, 8] = _unit1(c2[k], c_min, c_max)
-        out[k, 9] = min(max((past - le) / 10.0, 0.0), 1.0)
-        out[k, 10] = min(math.log1p(s) / log_t, 1.0)
+def feature_row(out, r, posterior, f, iteration, w, c1, c2, best, e, floats, ints, params):
+    """Episode ``r``'s features into ``out`` (11,), each in [0, 1], from its state after a reset or step
+    (``e``: the floored error); advances its window (:class:`Features`' arrays)."""
+    size = floats.shape[0] - 1
+    t = ints[0, r]
+    # the first observation of an episode counts as an improvement, so since <= iteration <= max_iterations
+    s = 0 if (best < floats[0, r] or t == 0) else ints[1, r] + 1
+    ints[1, r] = s
+    floats[0, r] = min(best, floats[0, r])
+    le = math.log10(e) if math.isfinite(e) else 400.0
+    floats[1 + t % size, r] = le
+    ints[0, r] = t + 1
+    past = floats[1 + max(t - (size - 1), 0) % size, r]
+    for j in range(4):
+        out[j] = posterior[j]
+    out[4] = 1.0 if math.isnan(f) else min(max(f, 0.0), 1.0)  # NaN reads as the top symbol, as the HMM's
+    out[5] = min(max(iteration / params[0], 0.0), 1.0)
+    out[6] = _unit(w, params[2], params[3])
+    out[7] = _unit(c1, params[4], params[5])
+    out[8] = _unit(c2, params[4], params[5])
+    out[9] = min(max((past - le) / 10.0, 0.0), 1.0)
+    out[10] = min(math.log1p(s) / params[1], 1.0)

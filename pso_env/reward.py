@@ -33,6 +33,8 @@ class Reward:
           (with f* known and errors above the floor this is ``(best[t-1] - best[t]) / e[0]``).
     batch_size : int
         B.
+    params : ndarray of shape (4, B), optional
+        Storage of f*, the best at reset, its scale and the error at reset, per episode.
 
     Notes
     -----
@@ -40,13 +42,13 @@ class Reward:
     is non-finite, so the best is +inf) gives 0.
     """
 
-    def __init__(self, mode: str, batch_size: int) -> None:
+    def __init__(self, mode: str, batch_size: int, params: np.ndarray | None = None) -> None:
         self.mode = mode
-        self._mode = REWARD_MODES.index(mode)
-        self._rows = np.arange(batch_size)
-        self.f_star = np.full(batch_size, np.nan)  # NaN: f* unknown
-        self.best0 = np.zeros(batch_size)
-        self.scale0, self.e0 = np.ones((2, batch_size))
+        self.code = REWARD_MODES.index(mode)
+        # per episode: f* (NaN: unknown), best at reset, its scale max(|best0|, 1), floored error at reset
+        self.params = np.empty((4, batch_size)) if params is None else params
+        self.f_star, self.best0, self.scale0, self.e0 = self.params
+        self.params[:] = ((np.nan,), (0.0,), (1.0,), (1.0,))
 
     def reset(self, idx: Any, best: np.ndarray, f_star: np.ndarray) -> None:
         """Start episodes ``idx`` from their initial best values and optimum values (NaN: unknown)."""
@@ -58,44 +60,35 @@ class Reward:
 
     def error_proxy(self, best: np.ndarray, idx: Any = slice(None)) -> np.ndarray:
         """The floored error that the log and relative modes measure, for episodes ``idx``."""
-        rows = self._rows[idx]
-        out = np.empty(rows.size)
-        _errors_into(out, np.ascontiguousarray(best, dtype=float), rows, self.f_star, self.best0, self.scale0)
-        return out
+        rows = np.arange(self.params.shape[1])[idx]
+        return np.array([error(b, self.params, r) for b, r in zip(np.asarray(best, dtype=float).tolist(), rows)])
 
     def __call__(self, previous: np.ndarray, best: np.ndarray) -> np.ndarray:
         """The rewards of a step of all B episodes that moved their best values from ``previous`` to ``best``."""
-        out = np.empty(self._rows.size)
-        _rewards_into(out, self._mode, np.ascontiguousarray(previous, dtype=float),
-                      np.ascontiguousarray(best, dtype=float), self.f_star, self.best0, self.scale0, self.e0)
-        return out
+        return np.array([reward(self.code, p, b, self.params, r)
+                         for r, (p, b) in enumerate(zip(np.asarray(previous, dtype=float).tolist(),
+                                                        np.asarray(best, dtype=float).tolist()))])
 
 
 @njit(cache=True, nogil=True)
-def _error(best: float, f_star: float, best0: float, scale0: float) -> float:
+def error(best: float, params: np.ndarray, r: int) -> float:
+    """The floored error of episode ``r`` at best value ``best`` (``params``: :attr:`Reward.params`)."""
+    f_star, best0 = params[0, r], params[1, r]
     if not math.isnan(f_star):
         e = best - f_star
     elif math.isfinite(best0):
-        e = 1.0 + (best - best0) / scale0
+        e = 1.0 + (best - best0) / params[2, r]
     else:
         e = math.inf
     return max(e, ERROR_FLOOR) if not math.isnan(e) else e
 
 
 @njit(cache=True, nogil=True)
-def _errors_into(out, best, rows, f_star, best0, scale0):
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        out[k] = _error(best[k], f_star[r], best0[r], scale0[r])
-
-
-@njit(cache=True, nogil=True)
-def _rewards_into(out, mode, previous, best, f_star, best0, scale0, e0):
-    for r in range(out.shape[0]):
-        if mode == 0:
-            v = previous[r] - best[r]
-        else:
-            ep = _error(previous[r], f_star[r], best0[r], scale0[r])
-            eb = _error(best[r], f_star[r], best0[r], scale0[r])
-            v = math.log10(ep) - math.log10(eb) if mode == 1 else (ep - eb) / e0[r]
-        out[r] = v if math.isfinite(v) else 0.0
+def reward(code: int, previous: float, best: float, params: np.ndarray, r: int) -> float:
+    """The reward of episode ``r`` (mode ``code``: index in ``REWARD_MODES``) for a step from ``previous`` to ``best``."""
+    if code == 0:
+        v = previous - best
+    else:
+        ep, eb = error(previous, params, r), error(best, params, r)
+        v = math.log10(ep) - math.log10(eb) if code == 1 else (ep - eb) / params[3, r]
+    return v if math.isfinite(v) else 0.0

@@ -15,13 +15,16 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
+from numba import njit
 
-from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, apply_actions
+from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, actions_into
 from .belief import STATE_NAMES, Belief
 from .config import EnvConfig, make_config
+from .factor import _factor_into, _scratch
+from .hmm_kernels import batch_update
 from .instances import InstanceSet
-from .observation import Features, observation_space
-from .reward import Reward
+from .observation import Features, feature_row, observation_space
+from .reward import Reward, error, reward
 from .swarm import Swarm
 
 _STATE_NAMES = np.array(STATE_NAMES, dtype=object)
@@ -36,53 +39,89 @@ def _host(x: Any) -> np.ndarray:
     return x if isinstance(x, np.ndarray) else x.detach().cpu().numpy()
 
 
+# numba keys the on-disk cache of these kernels on this file only: after an edit of a module whose kernels they
+# call (factor, hmm_kernels, reward, observation), delete pso_env/__pycache__ (a test catches a stale kernel).
+@njit(cache=True, nogil=True)
+def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, ints, settings, history, belief_ints,
+               lattice, tables, obs):
+    """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless empty), best values, counts,
+    rewards, ends, the belief's step and the observations.
+
+    ``floats``, ``ints``: :class:`PSOVectorEnv`'s; ``settings``: target error (NaN: none), max_iterations, obs
+    and reward mode, refit_every, refit_min_length, the features' parameters; ``belief_ints``: the belief's.
+    Returns 2 x the belief's rows due for a refit (-1: its history is full; then the observations are left
+    to the caller), + 1 when a row had non-finite values.
+    """
+    target, obs_code, reward_code = settings[0], int(settings[2]), int(settings[3])
+    reward_params = floats[6:10]
+    nonfinite = False
+    for r in range(floats.shape[1]):
+        if x.shape[0]:
+            floats[3, r] = _factor_into(x[r], fit[r], scratch)
+        previous, floats[4, r] = floats[4, r], best[r]
+        ints[0, r], ints[1, r] = totals[r] - ints[1, r], totals[r]
+        nonfinite |= ints[0, r] > 0
+        floats[5, r] = reward(reward_code, previous, best[r], reward_params, r)
+        e = best[r] - reward_params[0, r]
+        ints[2, r] = not np.isnan(e) and e <= target
+        ints[3, r] = iteration[r] >= settings[1]
+        ints[5, r], ints[6, r] = iteration[r], evaluations[r]
+    rows = np.arange(floats.shape[1])
+    n_due = batch_update(floats[3], True, rows, history, belief_ints[1], belief_ints[0], lattice, tables,
+                         int(settings[4]), int(settings[5]), belief_ints[4])
+    if n_due == 0:
+        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, settings[6:])
+    return 2 * n_due + nonfinite
+
+
+@njit(cache=True, nogil=True)
+def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_params):
+    """The observations of ``rows`` into ``obs`` (``obs_code``: index in ``OBS_MODES``), their states into ``ints[4]``."""
+    for r in rows:
+        o = obs[r]
+        ints[4, r] = states[r]
+        if obs_code == 0:
+            o[:] = 0.0
+            o[states[r]] = 1.0
+        elif obs_code == 1:
+            o[:] = lattice[r, 1]
+        else:
+            bst = floats[4, r]
+            feature_row(o, r, lattice[r, 1], floats[3, r], float(ints[5, r]), floats[0, r], floats[1, r],
+                        floats[2, r], bst, error(bst, floats[6:10], r), floats[10:], ints[7:9],
+                        feature_params)
+
+
 class PSOVectorEnv(VectorEnv):
     """``num_envs`` PSOControl environments stepped together (a native Gymnasium vector environment).
 
     ## Description
 
-    B independent episodes of :class:`pso_env.env.PSOEnv` (one PSO run each, one step = one swarm
-    iteration of every run): the swarms in one :class:`pso_env.swarm.Swarm` per dimension, the beliefs in
-    one :class:`pso_env.belief.Belief`, actions, rewards and observations computed for the whole batch.
-    Each sub-environment has the single environment's spaces, dynamics, rewards and episode ends; random
-    numbers are drawn batch-wide from generators seeded by :meth:`reset`, so the batch is reproducible
-    bit for bit from its seed, and a sub-environment matches a single environment in distribution, not
-    draw for draw.
+    B independent episodes of :class:`pso_env.env.PSOEnv` (one step = one swarm iteration of every run):
+    one :class:`pso_env.swarm.Swarm` per dimension, one :class:`pso_env.belief.Belief`, and one numba pass
+    per step for factors, rewards and observations. Random numbers are drawn batch-wide from generators
+    seeded by :meth:`reset`: the batch is reproducible bit for bit from its seed, and a sub-environment
+    matches a single environment in distribution, not draw for draw.
 
-    ## Spaces
+    ## Spaces and step results
 
-    | Attribute                  | Value                                                         |
-    |----------------------------|---------------------------------------------------------------|
-    | ``single_action_space``    | ``Discrete(4)``: the four actions of :class:`PSOEnv`          |
-    | ``action_space``           | ``MultiDiscrete([4] * num_envs)``                             |
-    | ``single_observation_space`` | ``Box(0, 1, (n,), float32)``, n = 4 ("viterbi", "belief") or 11 ("features") |
-    | ``observation_space``      | ``Box(0, 1, (num_envs, n), float32)``                         |
+    ``single_action_space`` ``Discrete(4)`` (the actions of :class:`PSOEnv`), ``action_space``
+    ``MultiDiscrete([4] * B)``; ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 11 for
+    "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
+    float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
+    (``target_error`` reached, ``max_iterations`` run) and infos (dict of (B,) arrays with ``_key`` masks).
 
-    ## Step results
-
-    | Returned        | Shape / dtype                 | Meaning                                             |
-    |-----------------|-------------------------------|-----------------------------------------------------|
-    | observations    | (B, n) float32                | as :class:`PSOEnv` per sub-environment              |
-    | rewards         | (B,) float64                  | as :class:`PSOEnv` (``reward_mode``); 0 on a reset  |
-    | terminations    | (B,) bool                     | ``target_error`` reached                            |
-    | truncations     | (B,) bool                     | ``max_iterations`` iterations run                   |
-    | infos           | dict of (B,) arrays + ``_key`` masks | see below                                    |
-
-    Info keys (each with its ``_key`` boolean mask): ``best_fitness``, ``error`` (``max(best - f*, 0)``;
-    NaN and masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f`` (float64); ``iteration``,
-    ``evaluations``, ``nonfinite`` (int64; ``nonfinite``: the objective values of this step, or of the
-    reset, that were NaN or +-inf and were taken as +inf, the worst value; the first step of an
-    episode with any also emits one ``RuntimeWarning`` naming the function); ``state``, ``function``
-    (object arrays of names). With ``autoreset_mode=SAME_STEP`` a step that ends episodes adds
-    ``final_obs`` (object array, the ended episodes' last observations) and ``final_info`` (their infos).
+    Info keys are :class:`PSOEnv`'s, each with its ``_key`` mask: float64 ``best_fitness``, ``error`` (NaN and
+    masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f``; int64 ``iteration``, ``evaluations``,
+    ``nonfinite``; object arrays ``state``, ``function``. With ``autoreset_mode=SAME_STEP`` a step that ends
+    episodes adds ``final_obs`` (object array of their last observations) and ``final_info``.
 
     ## Autoreset
 
     ``autoreset_mode`` (``metadata["autoreset_mode"]``):
 
     - ``NEXT_STEP`` (default, Gymnasium's): after a sub-environment ends, the next :meth:`step` ignores
-      its action, resets it and returns its reset observation, reward 0 and
-      ``terminated = truncated = False``.
+      its action, resets it and returns its reset observation, reward 0 and not terminated nor truncated.
     - ``SAME_STEP``: an ended sub-environment is reset within the same step; its reset observation is
       returned and the last one is in ``infos["final_obs"]`` (used by :class:`SB3VecEnv`).
     - ``DISABLED``: stepping an ended sub-environment raises; reset it with
@@ -93,14 +132,11 @@ class PSOVectorEnv(VectorEnv):
     num_envs : int, default 1
         B, the number of sub-environments.
     config : EnvConfig, optional
-        As :class:`pso_env.env.PSOEnv`; its fields may also be given as keyword arguments. One function
-        set is shared by the batch: with ``instance_order="round_robin"`` the sub-environments starting
-        episodes take the next functions in turn (in sub-environment order), so a batch spreads over the
-        set **(our choice)**. ``hmm_refit_every`` applies to the one :class:`pso_env.belief.Belief` of
-        all sub-environments. ``backend="torch"`` runs the swarms as :class:`pso_env.swarm.Swarm` with
-        ``backend="torch"`` on ``device`` in ``dtype`` (paper functions and their shifted/rotated forms
-        only); beliefs, rewards and observations stay in numpy on the host, which receives two (B,)
-        arrays per step.
+        As :class:`pso_env.env.PSOEnv` (fields also as keyword arguments). The batch shares one function set:
+        with ``instance_order="round_robin"`` the sub-environments starting episodes take the next functions
+        in turn, so a batch spreads over the set **(our choice)**. ``backend="torch"`` runs the swarms on
+        ``device`` in ``dtype`` (paper functions and their shifted/rotated forms only); beliefs, rewards and
+        observations stay in numpy on the host, which receives (B,) arrays each step.
     autoreset_mode : AutoresetMode or str, default AutoresetMode.NEXT_STEP
 
     ## Example
@@ -156,33 +192,37 @@ class PSOVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, b)
 
         self.belief = Belief(b, refit_every=cfg.hmm_refit_every)
-        self._reward = Reward(self.reward_mode, b)
-        self._features = Features(b, self.max_iterations, self.actions) if self.obs_mode == "features" else None
-        self._eye = np.eye(N_ACTIONS, dtype=np.float32)
+        # w, c1, c2, f, best, reward, the reward's (4) and the features' (12) per-episode values: one kernel argument
+        self._floats = np.zeros((22, b))
+        self.w, self.c1, self.c2, self.f, self._best, self._rewards = self._floats[:6]
+        # non-finite values of the latest step or reset, their total since reset, terminated, truncated, Viterbi
+        # state, iteration, evaluations, the features' counts (2)
+        self._ints = np.zeros((9, b), dtype=np.int64)
+        self.nonfinite, self._nonfinite_total = self._ints[0], self._ints[1]
+        self.iteration, self.evaluations = self._ints[5], self._ints[6]
+        self._reward = Reward(self.reward_mode, b, self._floats[6:10])
+        self._features = Features(b, self.max_iterations, self.actions, self._floats[10:], self._ints[7:9])
+        self._obs_code = ("viterbi", "belief", "features").index(cfg.obs_mode)
+        self._action_params = self.actions.as_array()
+        self._u, self._u_next = np.empty((0, 2, b)), 0  # uniform draws of the actions, fetched in blocks
         self.swarms: dict[int, Any] = {}  # one batched swarm per dimension (rows of other dims idle)
         self._dims = np.zeros(b, dtype=np.int64)
         self.functions: list = [None] * b
         self._names = np.full(b, None, dtype=object)
-        self.w, self.c1, self.c2, self.f, self._best = (np.zeros(b) for _ in range(5))
-        self.iteration, self.evaluations = np.zeros(b, dtype=np.int64), np.zeros(b, dtype=np.int64)
-        self._nonfinite_total = np.zeros(b, dtype=np.int64)  # since each episode's reset
-        self.nonfinite = np.zeros(b, dtype=np.int64)  # of the latest step or reset
         self._warned = np.zeros(b, dtype=bool)
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         self._autoreset_envs = np.zeros(b, dtype=bool)
         self._swarm_rng: np.random.Generator | None = None
         self._action_rng: np.random.Generator | None = None
-        self._history = False  # whether the swarms keep best_history (PSOEnv's do)
-        self._max_iterations = np.array(self.max_iterations)  # (compares faster than an int)
         self._float_coefs = b == 1 and self.backend == "numpy"
+        self._no_x, self._no_fit = np.zeros((0, 0, 0)), np.zeros((0, 0))
+        self._fused: Swarm | None = None  # the one numpy swarm, whose factors the step kernel computes
+        self._args: tuple = ()  # the step kernel's arguments after the swarm's arrays
 
     @property
     def swarm(self) -> Any:
-        """The batched swarm when every sub-environment runs one dimension (None before reset); else ValueError.
-
-        With functions of several dimensions the swarms are in :attr:`swarms` (dimension -> swarm; a
-        sub-environment ``i`` lives in row ``i`` of ``swarms[dim]``).
-        """
+        """The batched swarm when every sub-environment runs one dimension (None before reset); else ValueError:
+        the swarms are in :attr:`swarms` (dimension -> swarm; sub-environment ``i`` is row ``i`` of each)."""
         if not self.swarms:
             return None
         if len(self.swarms) > 1:
@@ -190,13 +230,9 @@ class PSOVectorEnv(VectorEnv):
         return next(iter(self.swarms.values()))
 
     def _check_target_error(self, fns: list) -> None:
-        """ValueError when ``target_error`` is below what the float type resolves at a function's scale.
-
-        A value near f* carries a rounding error of about ``eps * fn.value_scale`` (see
-        :attr:`benchmarks_fn.BenchmarkFunction.value_scale`; ``max(|f*|, 1)`` for other objects), so
-        an error below ``TARGET_ULPS`` times that is noise: float32 Schwefel at D = 30 computes values
-        1e-3 below f*, and would end a run whose true error is 5e-6 on ``target_error=1e-8``.
-        """
+        """ValueError when ``target_error`` is below ``TARGET_ULPS * eps * fn.value_scale`` (``max(|f*|, 1)``
+        without one), the rounding noise of a value near f*: float32 Schwefel at D = 30 computes values 1e-3
+        below f*, and would end a run whose true error is 5e-6 on ``target_error=1e-8``."""
         if self.target_error is None:
             return
         eps = float(np.finfo(self.config.dtype).eps)
@@ -227,6 +263,7 @@ class PSOVectorEnv(VectorEnv):
         s_swarm, s_action, s_episode = ss.spawn(3)
         self._swarm_rng = np.random.default_rng(s_swarm)
         self._action_rng = np.random.default_rng(s_action)
+        self._u_next = len(self._u)  # drop the draws of the old stream
         self._np_random = np.random.default_rng(s_episode)
         self._np_random_seed = seed if isinstance(seed, (int, np.integer)) else -1
         self.instances.restart()
@@ -251,40 +288,24 @@ class PSOVectorEnv(VectorEnv):
                 rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
                 self.swarms[d] = Swarm(all_fns, self.swarm_size, rng, velocity_clamp=cfg.velocity_clamp,
                                        bounds=cfg.bounds, backend=self.backend, device=self.device,
-                                       dtype=self.dtype, history=self._history)
+                                       dtype=self.dtype)
             else:
                 swarm.reset(rows, group_fns)
         for d in [d for d in self.swarms if not (self._dims == d).any()]:
             del self.swarms[d]  # no sub-environment runs this dimension any more
 
-    def _read(self) -> tuple[np.ndarray, np.ndarray]:
-        """Evolutionary factors and best values of all swarms; refreshes iteration, evaluations, totals.
-
-        The arrays are new ones (:meth:`_advance` keeps the previous best values and totals).
-        """
-        if len(self.swarms) == 1:
-            (s,) = self.swarms.values()
-            self.iteration, self.evaluations = s.iteration, s.evaluations
-            self._nonfinite_total = _host(s.nonfinite).copy()
-            return _host(s.evolutionary_factor()), _host(s.gbest_fitness).copy()
+    def _read(self) -> tuple[np.ndarray, ...]:
+        """Factors, best values, non-finite totals, iterations and evaluations of all swarms (new arrays)."""
         b = self.num_envs
-        f, best = np.empty(b), np.empty(b)
-        self.iteration, self.evaluations, self._nonfinite_total = (np.empty(b, dtype=np.int64) for _ in range(3))
+        f, best, totals, iteration, evaluations = np.empty(b), np.empty(b), *np.empty((3, b), dtype=np.int64)
         for d, s in self.swarms.items():
             m = self._dims == d
-            f[m], best[m] = _host(s.evolutionary_factor())[m], _host(s.gbest_fitness)[m]
-            self.iteration[m], self.evaluations[m] = s.iteration[m], s.evaluations[m]
-            self._nonfinite_total[m] = _host(s.nonfinite)[m]
-        return f, best
+            f[m], best[m], totals[m] = (_host(a)[m] for a in (s.evolutionary_factor(), s.gbest_fitness, s.nonfinite))
+            iteration[m], evaluations[m] = s.iteration[m], s.evaluations[m]
+        return f, best, totals, iteration, evaluations
 
-    def _count_nonfinite(self, previous: Any, idx: np.ndarray | None = None) -> None:
-        """:attr:`nonfinite` of sub-environments ``idx`` (None: all) from the totals before; warns once per episode."""
-        if idx is None:
-            np.subtract(self._nonfinite_total, previous, out=self.nonfinite)
-        else:
-            self.nonfinite[idx] = self._nonfinite_total[idx] - previous
-        if not np.count_nonzero(self.nonfinite):  # (count_nonzero: a fifth of .any()'s cost on small arrays)
-            return
+    def _warn_nonfinite(self) -> None:
+        """One RuntimeWarning per episode whose latest step or reset had non-finite values."""
         new = (self.nonfinite > 0) & ~self._warned
         for i in np.flatnonzero(new):
             warnings.warn(f"function {self._names[i]!r} returned {self.nonfinite[i]} non-finite values (NaN "
@@ -294,7 +315,7 @@ class PSOVectorEnv(VectorEnv):
 
     # ------------------------------------------------------------------ episodes
     def _start_episodes(self, idx: np.ndarray, choice: Any = None) -> None:
-        """Start new episodes in sub-environments ``idx``: functions, swarms, belief, reward, features."""
+        """Start new episodes in sub-environments ``idx`` and write their observations."""
         rng = self.np_random
         transform_seeds = rng.integers(0, 2**63 - 1, size=idx.size)
         fns = [self.instances.pick(rng, int(s), choice) for s in transform_seeds]
@@ -305,26 +326,31 @@ class PSOVectorEnv(VectorEnv):
         if choice is not None:
             self._check_target_error(fns)
         f_star = np.array([np.nan if fn.optimum_value is None else fn.optimum_value for fn in fns])
-        f, best = self._read()
-        f0, best0 = f[idx], best[idx]
+        f, best, totals, self.iteration[:], self.evaluations[:] = self._read()
+        self._fused = None
+        if len(self.swarms) == 1 and self.backend == "numpy":
+            (self._fused,) = self.swarms.values()
         self._warned[idx] = False
-        self._count_nonfinite(0, idx)
-        self.f[idx], self._best[idx] = f0, best0
+        self.nonfinite[idx] = self._nonfinite_total[idx] = totals[idx]
+        self._warn_nonfinite()
+        self.f[idx], self._best[idx] = f[idx], best[idx]
         self.w[idx], self.c1[idx], self.c2[idx] = self.actions.w_max, self.config.c1, self.config.c2
         self.belief.reset(idx)
-        self.belief.update(f0, idx)
-        self._reward.reset(idx, best0, f_star)
-        if self._features is not None:
-            self._features.reset(idx)
+        self.belief.update(f[idx], idx)
+        self._reward.reset(idx, best[idx], f_star)
+        self._features.reset(idx)
+        self._bind()
+        _observe_rows(idx, *self._observe_args)
 
-    def _observe(self, idx: Any = slice(None)) -> np.ndarray:
-        if self.obs_mode == "viterbi":
-            return self._eye.take(self.belief.states[idx], axis=0)  # (take: a quarter of [ ]'s cost)
-        posterior = self.belief.posterior[idx]
-        if self.obs_mode == "belief":
-            return posterior.astype(np.float32)
-        return self._features.observe(idx, posterior, self.f[idx], self.iteration[idx], self.w[idx],
-                                      self.c1[idx], self.c2[idx], self._best[idx], self._reward)
+    def _bind(self) -> None:
+        """The kernels' arguments after the swarm's arrays (bound again when an array is replaced)."""
+        s, bl, ft, cfg = self._fused, self.belief, self._features, self.config
+        swarm = (s.nonfinite, s.iteration, s.evaluations, _scratch(s.n_particles, s.dim)) if s else (self._no_fit,) * 4
+        settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, cfg.max_iterations,
+                             self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length, *ft.params])
+        self._args = (*swarm, self._floats, self._ints, settings, bl._history, bl._ints, bl._lattice, bl._tables,
+                      self._obs)
+        self._observe_args = (self._obs, self._obs_code, bl.states, bl._lattice, self._floats, self._ints, ft.params)
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
         m = np.ones(self.num_envs, dtype=bool) if mask is None else mask
@@ -373,7 +399,6 @@ class PSOVectorEnv(VectorEnv):
                 raise ValueError("options['reset_mask'] must be all True on the first reset")
             idx = np.flatnonzero(mask)
         self._start_episodes(idx, options.get("function"))
-        self._obs[idx] = self._observe(idx)
         self._autoreset_envs[idx] = False
         return self._obs.copy(), self._info(mask)
 
@@ -386,34 +411,40 @@ class PSOVectorEnv(VectorEnv):
                 return a
         raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
 
-    def _set_parameters(self, a: np.ndarray) -> None:
-        """w, c1, c2 of every sub-environment after actions ``a`` (:func:`pso_env.actions.apply_actions`)."""
-        self.w, self.c1, self.c2 = apply_actions(a, self.w, self.c1, self.c2, self.f,
-                                                 self._action_rng.random((2, self.num_envs)), self.actions)
+    def _advance(self, a: np.ndarray) -> None:
+        """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
+        action -> parameters -> swarm update -> objective -> evolutionary factor -> belief -> reward -> observation.
 
-    def _advance(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One iteration of every sub-environment under actions ``a`` (checked): rewards, terminations, truncations.
-
-        The one step of the environment (action -> parameters -> swarm update -> objective ->
-        evolutionary factor -> belief -> reward); :class:`pso_env.env.PSOEnv` calls it at B = 1.
+        Leaves the rewards, ends and observations in ``_floats``, ``_ints`` and ``_obs``;
+        :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
-        previous, nonfinite = self._best, self._nonfinite_total  # _read replaces both
-        self._set_parameters(a)
-        w, c1, c2 = self.w, self.c1, self.c2
-        if self._float_coefs:  # floats: the swarm skips broadcasting coefficients that did not change
-            w, c1, c2 = float(w[0]), float(c1[0]), float(c2[0])
-        for swarm in self.swarms.values():
-            swarm.step(w, c1, c2)
-        self.f, self._best = self._read()
-        self._count_nonfinite(nonfinite)
-        self.belief.update(self.f)
-        rewards = self._reward(previous, self._best)
-        if self.target_error is None:
-            terminated = np.zeros(self.num_envs, dtype=bool)
+        t = self._u_next  # action -> w, c1, c2 (pso_env.actions.apply_actions)
+        if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
+            self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
+        self._u_next = t + 1
+        coefs = actions_into(a, self._u, t, self._floats, self._action_params)
+        s = self._fused
+        if s is not None:  # the step kernel computes the factors
+            s.step(*(coefs if self._float_coefs else self._floats[:3]))
+            code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
-            error = self._best - self._reward.f_star
-            terminated = ~np.isnan(error) & (error <= self.target_error)
-        return rewards, terminated, self.iteration >= self._max_iterations
+            for swarm in self.swarms.values():
+                swarm.step(*self._floats[:3])
+            f, *read = self._read()
+            self.f[:] = f
+            code = _step_rows(self._no_x, self._no_fit, *read, *self._args[3:])
+        if not code:
+            return
+        n_due, nonfinite = code >> 1, code & 1
+        if n_due:  # refits due (or a full symbol history): the belief finishes its update, then the observations
+            if n_due < 0:
+                self.belief.update(self.f)
+                self._bind()
+            else:
+                self.belief._refit(self.belief._due[:n_due].copy())
+            _observe_rows(np.arange(self.num_envs), *self._observe_args)
+        if nonfinite:
+            self._warn_nonfinite()
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every sub-environment (see the class docstring for the autoreset modes).
@@ -435,13 +466,14 @@ class PSOVectorEnv(VectorEnv):
                 "step() called for sub-environments whose episode ended (autoreset_mode=DISABLED): reset them "
                 f"with reset(options={{'reset_mask': mask}}); ended: {np.flatnonzero(self._autoreset_envs).tolist()}"
             )
-        rewards, terminated, truncated = self._advance(a)
+        self._advance(a)
+        rewards, (terminated, truncated) = self._rewards.copy(), self._ints[2:4].astype(bool)
         if pending is not None and np.count_nonzero(pending):
             idx = np.flatnonzero(pending)
             self._start_episodes(idx)
             rewards[idx] = 0.0
             terminated[idx] = truncated[idx] = False
-        obs = self._observe()
+        obs = self._obs.copy()
         infos = self._info()
         done = terminated | truncated
         if mode == AutoresetMode.SAME_STEP and np.count_nonzero(done):
@@ -451,14 +483,13 @@ class PSOVectorEnv(VectorEnv):
                 final_obs[i] = obs[i].copy()
             final_info = {k: v & done if k.startswith("_") else v for k, v in infos.items()}
             self._start_episodes(idx)
-            obs[idx] = self._observe(idx)
+            obs[idx] = self._obs[idx]
             infos = self._info()
             infos["final_obs"], infos["_final_obs"] = final_obs, done.copy()
             infos["final_info"], infos["_final_info"] = final_info, done.copy()
         else:
             self._autoreset_envs = done
-        self._obs = obs
-        return obs.copy(), rewards, terminated, truncated, infos
+        return obs, rewards, terminated, truncated, infos
 
     def close_extras(self, **kwargs: Any) -> None:
         self.swarms = {}
@@ -476,21 +507,14 @@ def _sb3_class() -> type:
     from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
     class SB3VecEnv(VecEnv):
-        """Stable-Baselines3 ``VecEnv`` over a :class:`PSOVectorEnv` (run in ``SAME_STEP`` autoreset mode).
+        """Stable-Baselines3 ``VecEnv`` over a :class:`PSOVectorEnv` of ``num_envs`` sub-environments built from
+        ``env_kwargs`` (``autoreset_mode`` is fixed to SAME_STEP).
 
         SB3 semantics: :meth:`step_wait` resets ended sub-environments in the same step and returns their
-        reset observations; their infos hold ``"terminal_observation"`` (the last observation),
-        ``"TimeLimit.truncated"`` (truncated and not terminated) and, as ``VecMonitor`` adds them,
-        ``"episode": {"r": return, "l": length, "t": seconds since creation}``. Per-step infos carry the
-        single environment's keys as Python scalars. The sub-environments share the vector environment:
-        ``get_attr``, ``set_attr`` and ``env_method`` act on it once.
-
-        Parameters
-        ----------
-        num_envs : int
-            Number of sub-environments.
-        **env_kwargs
-            Passed to :class:`PSOVectorEnv` (``autoreset_mode`` is fixed to SAME_STEP).
+        reset observations; their infos hold ``"terminal_observation"``, ``"TimeLimit.truncated"``
+        (truncated and not terminated) and, as ``VecMonitor`` adds them, ``"episode": {"r": return,
+        "l": length, "t": seconds since creation}``. Per-step infos carry the single environment's keys as
+        Python scalars. ``get_attr``, ``set_attr`` and ``env_method`` act once on the shared vector env.
         """
 
         def __init__(self, num_envs: int = 1, **env_kwargs: Any) -> None:
@@ -562,23 +586,15 @@ def _sb3_class() -> type:
 
 
 def __getattr__(name: str) -> Any:
-    """``SB3VecEnv`` is created lazily (PEP 562), so that importing this module does not load SB3 and torch."""
+    """``SB3VecEnv``, built lazily (PEP 562): importing this module loads neither SB3 nor torch."""
     if name == "SB3VecEnv":
         return _sb3_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_sb3_vec_env(num_envs: int = 1, seed: int | None = None, **env_kwargs: Any) -> Any:
-    """An :class:`SB3VecEnv` of ``num_envs`` sub-environments, seeded for its first reset.
-
-    Parameters
-    ----------
-    num_envs : int
-        Number of sub-environments.
-    seed : int, optional
-        Seed of the first ``reset()`` (then the streams continue).
-    **env_kwargs
-        :class:`PSOVectorEnv` arguments (function, dim, obs_mode, backend...).
+    """An :class:`SB3VecEnv` of ``num_envs`` sub-environments (``env_kwargs``: :class:`PSOVectorEnv`'s), its first
+    ``reset()`` seeded with ``seed`` (then the streams continue).
 
     Raises
     ------

@@ -16,8 +16,11 @@ from hmmlearn.hmm import CategoricalHMM
 import pso_env
 from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
 from pso_env import OBS_MODES, REWARD_MODES, EnvConfig, PSOEnv, PSOVectorEnv
+from pso_env.actions import ActionConfig
 from pso_env.belief import PAPER_EMISSIONPROB, PAPER_STARTPROB, PAPER_TRANSMAT, STATE_NAMES
-from pso_env.factor import discretise
+from pso_env.factor import discretise, evolutionary_factor
+from pso_env.observation import Features
+from pso_env.reward import Reward
 from pso_env.swarm import Swarm
 
 
@@ -172,6 +175,24 @@ def test_viterbi_state_matches_hmmlearn_decode():
     np.testing.assert_allclose(env.belief.transmat[0], PAPER_TRANSMAT, atol=1e-4)
     np.testing.assert_allclose(env.belief.emissionprob[0], PAPER_EMISSIONPROB, atol=1e-4)
     np.testing.assert_allclose(env.belief.startprob, PAPER_STARTPROB, atol=1e-4)
+
+
+def test_step_kernel_agrees_with_the_public_functions():
+    """The fused step kernel (its numba cache is keyed on vector.py only) gives the factor, reward and features
+    of the modules it calls, bit for bit: a stale cached kernel after an edit of one of them fails here."""
+    env = PSOEnv(function="rastrigin", dim=6, swarm_size=12, max_iterations=30, reward_mode="log", obs_mode="features")
+    obs, info = env.reset(seed=3)
+    reward, feats = Reward("log", 1), Features(1, 30, ActionConfig())
+    reward.reset(slice(None), np.array([info["best_fitness"]]), np.array([0.0]))
+    for t in range(31):
+        want = feats.observe(slice(None), env.belief.posterior, *(np.array([info[k]]) for k in
+                             ("f", "iteration", "w", "c1", "c2", "best_fitness")), reward)
+        np.testing.assert_array_equal(obs, want[0])
+        assert info["f"] == evolutionary_factor(env.swarm.positions, env.swarm.fitness)
+        if t < 30:
+            previous = info["best_fitness"]
+            obs, r, _, _, info = env.step(t % 4)
+            assert r == reward(np.array([previous]), np.array([info["best_fitness"]]))[0]
 
 
 @pytest.mark.parametrize("action", range(4))

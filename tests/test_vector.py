@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from unittest import mock
 
 import gymnasium as gym
 import numpy as np
@@ -12,8 +13,8 @@ from gymnasium.vector import AutoresetMode
 from scipy.stats import mannwhitneyu
 
 import pso_env
-from pso_env import PSOEnv
-from pso_env.actions import ActionConfig, apply_actions
+from pso_env import PSOEnv, vector
+from pso_env.actions import ActionConfig, actions_into, apply_actions
 from pso_env.belief import DEFAULT_REFIT_EVERY, Belief
 from pso_env.factor import (
     discretise,
@@ -240,16 +241,23 @@ def test_vector_env_same_seed_identical_other_seed_differs(kwargs):
 
 @pytest.mark.parametrize("refit", [0, 10])
 def test_vector_env_belief_paths_are_interchangeable(refit):
-    """The batched belief and a loop over one-sequence beliefs give the same rollouts, bit for bit."""
-    args = {**SMALL, "max_iterations": 60, "obs_mode": "features", "hmm_refit_every": refit}
-    a = _rollout(PSOVectorEnv(8, **args), 5, steps=50)
-    env = PSOVectorEnv(8, **args)
+    """The environment's belief (its fused step) equals one-sequence beliefs fed its factors, bit for bit."""
+    env = PSOVectorEnv(8, **{**SMALL, "max_iterations": 45, "obs_mode": "features", "hmm_refit_every": refit})
     assert isinstance(env.belief, Belief)
-    env.belief = _TrackerLoop(8, refit_every=refit)
-    for x, y in zip(a, _rollout(env, 5, steps=50)):
-        np.testing.assert_array_equal(x, y)
-    if refit:
-        assert all(tr.n_refits[0] > 0 for tr in env.belief.trackers)
+    ref = _TrackerLoop(8, refit_every=refit)
+    obs, info = env.reset(seed=5)
+    ref.update(info["f"])
+    rng, refitted = np.random.default_rng(5), np.zeros(8, dtype=bool)
+    for _ in range(60):  # autoresets at 46
+        obs, *_, info = env.step(rng.integers(0, 4, 8))
+        new = info["iteration"] == 0  # reset by the autoreset: the step's factor was not observed
+        ref.update(info["f"][~new], np.flatnonzero(~new))
+        refitted |= [tr.n_refits[0] > 0 for tr in ref.trackers]
+        ref.reset(np.flatnonzero(new))
+        ref.update(info["f"][new], np.flatnonzero(new))
+        np.testing.assert_array_equal(env.belief.states, ref.states)
+        np.testing.assert_array_equal(obs[:, :4], ref.posterior.astype(np.float32))
+    assert refitted.all() == bool(refit)
 
 
 def test_vector_env_spaces_and_info_convention():
@@ -318,9 +326,15 @@ def test_vector_env_matches_single_env_statistically_and_detects_a_different_w()
     """Final errors over 30 episodes of each, fixed action sequence; Mann-Whitney U."""
 
     class InertiaIgnored(PSOVectorEnv):  # a deliberately wrong update: the velocity is never damped by w
-        def _set_parameters(self, a):
-            super()._set_parameters(a)
-            self.w = np.ones(self.num_envs)
+        def _advance(self, a):
+            def w_one(*args):
+                _, c1, c2 = actions_into(*args)
+                args[4][0] = 1.0  # the w row of the parameters
+                return 1.0, c1, c2
+
+            with mock.patch.object(vector, "actions_into", w_one):
+                super()._advance(a)
+
 
     single = final_errors_single(range(30))
     assert mannwhitneyu(single, final_errors_vector(0)).pvalue > 0.01
