@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validate import check_box, check_int
 
 FloatArray = NDArray[np.float64]
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _readonly(a: ArrayLike) -> FloatArray:
@@ -40,7 +41,7 @@ def checked_values(function: Any, values: Any, n: int) -> Any:
     ValueError
         Naming the function, the expected shape (n,) and the shape (or type) received.
     """
-    if isinstance(values, np.ndarray) and values.shape == (n,) and values.dtype == np.float64:
+    if type(values) is np.ndarray and values.dtype is _FLOAT64 and values.shape == (n,):
         return values  # the common case, without conversions
     got = "None" if values is None else None
     if got is None and (isinstance(values, np.ndarray) or not hasattr(values, "device")):  # a tensor as it is

@@ -1,13 +1,9 @@
 """The swarm core: B independent global-best PSO swarms (Kennedy & Eberhart 1995) in (B, N, D) arrays.
 
-One :class:`Swarm` holds B swarms of N particles in D dimensions and steps them together; a single PSO
-run is B = 1. Every parameter rule in the project (the environment's actions, the variants in
-:mod:`agents`) drives the same :meth:`Swarm.step`, so that only the rule differs between them.
-
-Two backends share the code: ``"numpy"`` (fused numba passes for the move and for the best updates) and
-``"torch"`` (the same update as tensor arithmetic on a CPU or GPU, one method that ``torch.compile``
-traces whole). The torch swarm draws from its own ``torch.Generator``, so its runs match the numpy
-swarm's in distribution, not bit for bit.
+A single run is B = 1; every parameter rule (the environment's actions, the variants in :mod:`agents`)
+drives the same :meth:`Swarm.step`. Backends: ``"numpy"`` (fused numba passes) and ``"torch"`` (tensor
+arithmetic on any device in one method that ``torch.compile`` traces whole; its own ``torch.Generator``,
+so its runs match numpy's in distribution, not bit for bit).
 """
 
 from __future__ import annotations
@@ -33,8 +29,7 @@ BACKENDS = ("numpy", "torch")
 _BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2, "clip-back": 3}
 
 
-# Kernels of the numpy backend (no fastmath: every element goes through the formula's operations in its
-# order, so that runs are reproducible bit for bit).
+# Kernels of the numpy backend (no fastmath: runs are reproducible bit for bit).
 @njit(cache=True, nogil=True, inline="always")
 def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
                box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
@@ -79,11 +74,10 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
 @njit(cache=True, nogil=True)
 def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
           box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
-    """Velocity update, clamp, move and bound handling (``bound``: :data:`_BOUND_CODE`) in one pass.
+    """Velocity update, clamp, move and bounds (``bound``: :data:`_BOUND_CODE`) in one pass.
 
-    ``coefs`` (N + 3, B) holds w per particle, c1, c2, chi; ``box`` (3, B, D) lower, upper, vmax.
-    Comparisons keep a NaN, as ``np.minimum``/``np.maximum`` do. The default settings (clamp,
-    clip-back, first order) get a loop compiled with those flags as constants.
+    ``coefs`` (N + 3, B): w per particle, c1, c2, chi; ``box`` (3, B, D): lower, upper, vmax. The default
+    settings get a loop compiled with their flags as constants.
     """
     if not second and clamp and bound == 3:
         _move_loop(x, v, p, g, r, coefs, box, prev, True, 3, False)
@@ -94,8 +88,7 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
 @njit(cache=True, nogil=True)
 def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.ndarray, pf: np.ndarray,
                   g: np.ndarray, gf: np.ndarray, counts: np.ndarray) -> None:
-    """Store ``values`` (non-finite as +inf) as ``fitness``, update the personal and global bests, and
-    count iterations, evaluations and non-finite values in the rows of ``counts`` (3, B)."""
+    """Store ``values`` (non-finite as +inf), update the bests, count into ``counts`` (3, B)."""
     b, n, d = x.shape
     for q in range(b):
         counts[0, q] += 1
@@ -125,7 +118,7 @@ def _is_function(fn: Any) -> bool:
 
 
 def _function_list(functions: Any, count: int | None, label: str, dim: int | None = None) -> list:
-    """``functions`` (one object, shared, or ``count`` of them) as a list of function objects of one dim."""
+    """``functions`` (one object, shared, or ``count`` of them) as a list of one dimension."""
     if _is_function(functions):
         fns = [functions] * (count or 1)
     elif isinstance(functions, Sequence) and not isinstance(functions, str):
@@ -191,36 +184,33 @@ class Swarm:
     Parameters
     ----------
     functions : function object or sequence of B function objects
-        The objectives, all of one dimension D: objects with ``dim``, ``lower`` and ``upper`` (length D)
-        that map (M, D) points to (M,) values (``evaluate`` when present, else ``__call__``), such as
-        :func:`benchmarks_fn.get_function`'s. One object is shared by all swarms. The torch backend
-        takes the paper functions and their :class:`~benchmarks_fn.TransformedFunction` forms only.
+        Objectives of one dimension D: objects with ``dim``, ``lower`` and ``upper`` (length D) that map
+        (M, D) points to (M,) values (``evaluate`` when present, else ``__call__``), such as
+        :func:`benchmarks_fn.get_function`'s; one object is shared by all swarms. The torch backend takes
+        the paper functions and their :class:`~benchmarks_fn.TransformedFunction` forms only.
     n_particles : int
-        Swarm size N (>= 2, so that the evolutionary factor is defined).
-    rng : numpy.random.Generator or int
-        The random source (or its seed): initial state, every iteration's r1, r2 (one (B, 2, N, D)
-        draw) unless ``seeds`` is given, and :meth:`draw`. The torch backend seeds its
-        ``torch.Generator`` from it.
+        N (>= 2, so that the evolutionary factor is defined).
+    rng : numpy.random.Generator or int (a seed)
+        The initial state, each iteration's r1, r2 (one (B, 2, N, D) draw) unless ``seeds`` is given, and
+        :meth:`draw`; the torch backend seeds its ``torch.Generator`` from it.
     batch_size : int, optional
-        B; default 1 when ``functions`` is a single object (one run), else checked against its length.
+        B; default 1 for a single function object, else checked against the sequence's length.
     velocity_clamp : float or None, default 0.2
         ``|v| <= velocity_clamp * (upper - lower)`` per swarm and dimension (None: no clamp). Initial
         velocities are uniform in [-vmax, vmax] (the full range without a clamp).
     bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
-        What happens to a coordinate that leaves the box, per particle and dimension:
+        What happens to a coordinate that leaves the box:
 
-        - ``"clip-back"``: the confinement of SPSO 2011 (Clerc, "Standard Particle Swarm Optimisation",
-          2012): the coordinate is put on the face and its velocity component becomes ``-0.5`` times
-          itself, so the particle turns back into the box at half speed ("absorb" with "deterministic
-          back" in Helwig, Branke & Mostaghim, IEEE TEVC 2013).
-        - ``"clip"``: put on the face, the velocity kept. The outward velocity pushes the particle back
-          onto the face at every step, so a swarm can collapse onto a face it should leave.
-        - ``"reflect"``: mirrored at the face, that velocity component reversed (then clipped for a
-          jump of more than one box width).
+        - ``"clip-back"``: SPSO 2011's confinement (Clerc, "Standard Particle Swarm Optimisation", 2012):
+          onto the face, that velocity component times ``-0.5`` ("absorb" with "deterministic back" in
+          Helwig, Branke & Mostaghim, IEEE TEVC 2013).
+        - ``"clip"``: onto the face, the velocity kept (a swarm can collapse onto a face it should leave).
+        - ``"reflect"``: mirrored at the face, that velocity component reversed (then clipped for a jump
+          of more than one box width).
         - ``"none"``: left outside (evaluated where it is).
     seeds : sequence of B ints, optional
-        Swarm b draws everything from its own generator seeded with ``seeds[b]`` (numpy, and torch's
-        for r1, r2 on that backend), so it runs exactly as a swarm of B = 1 with ``seeds=[seeds[b]]``.
+        Swarm b draws everything from its own generator seeded with ``seeds[b]`` (numpy's, and torch's for
+        r1, r2), so it runs exactly as a swarm of B = 1 with ``seeds=[seeds[b]]``.
     backend : {"numpy", "torch"}, default "numpy"
     device : str or torch.device, default "cpu"
         Torch: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; numpy: "cpu" only.
@@ -233,8 +223,7 @@ class Swarm:
     ----------
     positions, velocities, pbest_positions : array of shape (B, N, D)
     fitness, pbest_fitness : array of shape (B, N)
-        Non-finite objective values (NaN, +inf and -inf alike) are stored as +inf, the worst value: a
-        minimisation objective that returns -inf has failed, it has not found a best point.
+        Non-finite objective values (NaN, +inf and -inf alike) are stored as +inf, the worst value.
     gbest_position, gbest_fitness : arrays of shape (B, D) and (B,)
     iteration, evaluations, nonfinite : ndarray of int64, shape (B,)
         Host-side counters since each swarm's (re)start: iterations; evaluations (N at initialisation and
@@ -497,24 +486,24 @@ class Swarm:
             self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous))
             self.evaluations += self.n_particles
             self.iteration += 1
-        else:  # the numpy step: the move and the best updates are numba passes over reused buffers
-            scalars = (w, c1, c2, chi)
-            if type(w) is not float or type(c1) is not float or type(c2) is not float or type(chi) is not float:
-                scalars = None
-            if scalars is None or scalars != self._scalars:  # else the buffers hold these floats already
-                self._scalars, (w, c1, c2, chi) = scalars, self._coefficients(w, c1, c2, chi)
+        else:  # numba passes over reused buffers
+            floats = type(w) is float and type(c1) is float and type(c2) is float and type(chi) is float
+            if not floats or (w, c1, c2, chi) != self._scalars:  # else the buffer holds these floats already
+                self._scalars = (w, c1, c2, chi) if floats else None
+                w, c1, c2, chi = self._coefficients(w, c1, c2, chi)
                 cf, n = self._coefs, self.n_particles
                 cf[:n] = w.T if getattr(w, "ndim", 0) == 2 else w
                 cf[n], cf[n + 1], cf[n + 2] = c1, c2, chi
-            r = self._r
+            r, x = self._r, self.positions
             if self._rngs is None:
                 self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
             else:
                 for q, g in enumerate(self._rngs):
                     g.random(out=r[q])
-            x, clamp, second = self.positions, self.vmax is not None, previous is not None
+            second = previous is not None
             _move(x, self.velocities, self.pbest_positions, self.gbest_position, r, self._coefs, self._box,
-                  np.asarray(previous, dtype=float) if second else x, clamp, _BOUND_CODE[self.bounds], second)
+                  np.asarray(previous, dtype=float) if second else x, self.vmax is not None,
+                  _BOUND_CODE[self.bounds], second)
             _update_bests(x, evaluate_groups(self._groups, x), self.fitness, self.pbest_positions,
                           self.pbest_fitness, self.gbest_position, self.gbest_fitness, self._counts)
         if self._history is not None:
