@@ -160,17 +160,12 @@ class Griewank(PaperFunction):
 class Schwefel(PaperFunction):
     """Schwefel 2.26: C D - sum x_i sin(sqrt|x_i|) on [-500, 500]^D, optimum at x_i = 420.9687.
 
-    C = 418.98288727243 (the exact maximum of x sin(sqrt x)), so that f* = 0; the often quoted
-    418.9829 would give f(x*) = 1.27e-5 D. Outside the box (``bounds="none"``, or z = M (x - o) + x*
-    of a rotated/shifted variant) the plain formula keeps falling below f*, so, as CEC 2014 F10/F11 and
-    CEC 2017 F10 do, each coordinate with |z| > 500 is folded back and penalised:
-
-        g(z) = z sin(sqrt|z|)                                        if |z| <= 500
-        g(z) = +-y sin(sqrt y) - (|z| - 500)^2 / (10^4 D)            if |z| > 500 (sign of z)
-        with y = 500 - fmod(|z|, 500) in (0, 500], and f = C D - sum_i g(z_i).
-
-    Inside the box this is the plain formula, bit for bit. Since |y sin(sqrt y)| <= C, each out-of-box
-    coordinate adds at least its penalty > 0: x* stays the global minimiser with f* = 0.
+    C = 418.98288727243 (the exact maximum of x sin(sqrt x)), so that f* = 0 (the often quoted 418.9829
+    gives f(x*) = 1.27e-5 D). Outside the box (``bounds="none"``, or z = M (x - o) + x* of a transformed
+    form) the plain formula falls below f*, so, as CEC 2014 F10/F11 and CEC 2017 F10 do, a coordinate
+    with |z| > 500 is folded back and penalised: g(z) = sign(z) y sin(sqrt y) - (|z| - 500)^2 / (10^4 D)
+    with y = 500 - fmod(|z|, 500) in (0, 500], and f = C D - sum_i g(z_i); inside, g(z) = z sin(sqrt|z|),
+    bit for bit the plain formula. Since |y sin(sqrt y)| <= C, x* stays the minimiser with f* = 0.
     """
 
     NAME = "schwefel"

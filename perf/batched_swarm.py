@@ -1,21 +1,12 @@
 """Per-swarm-iteration cost of the batched swarms against B single swarms, side by side in one process.
 
-Rastrigin, N = 30, D = 30. At each batch size B (1, 16, 256) four ways of running B swarms are timed:
-
-- ``single``: B :class:`pso_env.Swarm` objects of one run each (B = 1) stepped one after another (the
-  reference);
-- ``batch``: one :class:`pso_env.Swarm` of B swarms;
-- ``torch-cpu``: one :class:`pso_env.Swarm` of B swarms with ``backend="torch"`` on the CPU
-  (``--torch-threads`` threads, default 1 like numpy);
-- each also "with f": the iteration plus the evolutionary factor of every swarm (what an environment
-  step needs).
-
-Reported: microseconds per swarm-iteration (minimum over interleaved repeats) and the ratio
-single / batched (higher is better; the target is >= 5 for ``batch`` at B = 256). A second table runs
-all ten paper functions at B = 256 (single against batch, without f) with the cost of the batched
-objective evaluation alone, which batching cannot shrink (a floor on the batched iteration). With a CUDA device,
-the torch path on the GPU is timed at B = 1024 and 8192 against the numpy batch; otherwise the script
-prints "no CUDA device".
+Rastrigin (``--function``), N = D = 30. At each batch size B (``--sizes``): ``single`` (B swarms of one run
+each, stepped one after another: the reference), ``batch`` (one :class:`pso_env.Swarm` of B swarms) and
+``torch-cpu`` (the same with ``backend="torch"``, ``--torch-threads``), each also "with f" (plus the
+evolutionary factor, what an environment step needs). Reported: microseconds per swarm-iteration (minimum
+over interleaved repeats) and single / batched. A second table runs all ten paper functions at B = 256
+(single against batch) with the cost of the batched objective evaluation alone, which batching cannot
+shrink. With a CUDA device, torch on the GPU is timed at B = 1024 and 8192 against the numpy batch.
 
 Run: .venv/bin/python perf/batched_swarm.py [--repeats 5] [--budget 0.25] [--function sphere] [--sizes 1,16,256]
      [--suite-batch 256]

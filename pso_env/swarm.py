@@ -186,13 +186,13 @@ class Swarm:
     functions : function object or sequence of B function objects
         Objectives of one dimension D: objects with ``dim``, ``lower`` and ``upper`` (length D) that map
         (M, D) points to (M,) values (``evaluate`` when present, else ``__call__``), such as
-        :func:`benchmarks_fn.get_function`'s; one object is shared by all swarms. The torch backend takes
-        the paper functions and their :class:`~benchmarks_fn.TransformedFunction` forms only.
+        :func:`benchmarks_fn.get_function`'s; one object is shared by all swarms. Torch takes the paper
+        functions and their :class:`~benchmarks_fn.TransformedFunction` forms only.
     n_particles : int
         N (>= 2, so that the evolutionary factor is defined).
     rng : numpy.random.Generator or int (a seed)
         The initial state, each iteration's r1, r2 (one (B, 2, N, D) draw) unless ``seeds`` is given, and
-        :meth:`draw`; the torch backend seeds its ``torch.Generator`` from it.
+        :meth:`draw`; torch seeds its ``torch.Generator`` from it.
     batch_size : int, optional
         B; default 1 for a single function object, else checked against the sequence's length.
     velocity_clamp : float or None, default 0.2
@@ -222,9 +222,8 @@ class Swarm:
     Attributes
     ----------
     positions, velocities, pbest_positions : array of shape (B, N, D)
-    fitness, pbest_fitness : array of shape (B, N)
+    fitness, pbest_fitness, gbest_position, gbest_fitness : arrays of shape (B, N), (B, N), (B, D), (B,)
         Non-finite objective values (NaN, +inf and -inf alike) are stored as +inf, the worst value.
-    gbest_position, gbest_fitness : arrays of shape (B, D) and (B,)
     iteration, evaluations, nonfinite : ndarray of int64, shape (B,)
         Host-side counters since each swarm's (re)start: iterations; evaluations (N at initialisation and
         per iteration, plus :meth:`evaluate` with ``count=True`` and :meth:`set_particles`); non-finite
@@ -235,15 +234,15 @@ class Swarm:
         The boxes and the velocity limits (``vmax`` None without a clamp).
     batch_size, n_particles, dim, bounds, backend, rng
     device, dtype, xp
-        ``"cpu"``, ``numpy.float64``, numpy for numpy; a ``torch.device``, ``torch.dtype`` and
-        ``array_api_compat.torch`` for torch (whose arrays are tensors on ``device``).
+        ``"cpu"``, ``numpy.float64``, numpy; or a ``torch.device``, ``torch.dtype`` and
+        ``array_api_compat.torch`` (the arrays are then tensors on ``device``).
 
     Raises
     ------
     ValueError
-        For a bad argument, naming it: ``functions`` of different dimensions, with a box that is not
-        finite or (torch) with no torch form. Every evaluation raises one naming the function when it
-        returns values of a shape other than (M,) for M points.
+        For a bad argument, naming it (``functions`` of different dimensions, with a box that is not
+        finite or, on torch, with no torch form); at every evaluation that returns values of a shape
+        other than (M,) for M points, naming the function.
 
     Examples
     --------
@@ -257,21 +256,10 @@ class Swarm:
     ((4,), (4,))
     """
 
-    def __init__(
-        self,
-        functions: Any,
-        n_particles: int,
-        rng: np.random.Generator | int,
-        *,
-        batch_size: int | None = None,
-        velocity_clamp: float | None = 0.2,
-        bounds: str = BOUND_MODES[0],
-        seeds: Sequence[int] | None = None,
-        backend: str = "numpy",
-        device: Any = "cpu",
-        dtype: Any = "float64",
-        history: bool = False,
-    ) -> None:
+    def __init__(self, functions: Any, n_particles: int, rng: np.random.Generator | int, *,
+                 batch_size: int | None = None, velocity_clamp: float | None = 0.2, bounds: str = BOUND_MODES[0],
+                 seeds: Sequence[int] | None = None, backend: str = "numpy", device: Any = "cpu",
+                 dtype: Any = "float64", history: bool = False) -> None:
         count = None if batch_size is None else check_int(batch_size, "batch_size", 1)
         fns = _function_list(functions, count, f"batch_size={batch_size}")
         self.n_particles = n = check_int(n_particles, "n_particles", 2)
@@ -329,7 +317,7 @@ class Swarm:
         self._groups = group_functions(self.functions, like=self.positions)
         self._init_swarms(self._all)
 
-    # ------------------------------------------------------------------ backend helpers
+    # backend helpers
     def _empty(self, *shape: int) -> Any:
         return self.xp.empty(shape, dtype=self.dtype, device=self.device)
 
@@ -348,16 +336,16 @@ class Swarm:
 
     def _uniform(self, shape: tuple[int, ...], idx: np.ndarray) -> Any:
         """Uniform [0, 1) draws of shape (len(idx), *shape) for swarms ``idx``, in the backend."""
-        if self._rngs is None:
-            return self._rand(self._generators[0], (idx.size, *shape))
-        return self.xp.stack([self._rand(self._generators[j], shape) for j in idx])
-
-    def _rand(self, generator: Any, shape: tuple[int, ...]) -> Any:
         if self.backend == "numpy":
-            return generator.random(shape)
-        import torch
+            rand = np.random.Generator.random
+        else:
+            import torch
 
-        return torch.rand(shape, generator=generator, dtype=self.dtype, device=self.device)
+            def rand(g: Any, size: tuple) -> Any:
+                return torch.rand(size, generator=g, dtype=self.dtype, device=self.device)
+        if self._rngs is None:
+            return rand(self._generators[0], (idx.size, *shape))
+        return self.xp.stack([rand(self._generators[j], shape) for j in idx])
 
     def _best_of(self, positions: Any, values: Any) -> tuple[Any, Any]:
         """Each row's best point and value, shapes (K, D) and (K,), of positions (K, M, D), values (K, M)."""
@@ -365,7 +353,7 @@ class Swarm:
         best = xp.argmin(values, axis=1)[:, None]
         return xp.take_along_axis(positions, best[:, :, None], axis=1)[:, 0], xp.min(values, axis=1)
 
-    # ------------------------------------------------------------------ set-up
+    # set-up
     def _set_bounds(self, idx: np.ndarray, fns: list) -> None:
         lower = np.array([np.broadcast_to(np.asarray(fn.lower, dtype=float), (self.dim,)) for fn in fns])
         upper = np.array([np.broadcast_to(np.asarray(fn.upper, dtype=float), (self.dim,)) for fn in fns])
@@ -410,8 +398,8 @@ class Swarm:
         Parameters
         ----------
         indices : None, boolean mask of shape (B,) or distinct ints
-            The swarms to restart (None: all). Restarting all restarts :attr:`best_history`, else its
-            last entry is overwritten.
+            The swarms to restart (None: all, which restarts :attr:`best_history`; else its last entry is
+            overwritten).
         functions : None, function object or one per index
             New objectives of dimension D (None: keep).
         seeds : sequence of ints, optional
@@ -441,7 +429,7 @@ class Swarm:
                 self._groups = group_functions(self.functions, like=self.positions)
         self._init_swarms(idx)
 
-    # ------------------------------------------------------------------ iteration
+    # iteration
     def _coefficients(self, *values: Any) -> list:
         """w, c1, c2, chi as floats or arrays of the backend of shape (), (B,) or (B, N) (w only)."""
         out = []
@@ -465,10 +453,8 @@ class Swarm:
         ----------
         w : float, array of shape (B,) or (B, N)
             Inertia weight per swarm (or per particle).
-        c1, c2 : float or array of shape (B,)
-            Cognitive and social acceleration coefficients.
-        chi : float or array of shape (B,), default 1.0
-            Constriction factor (Clerc); 1.0 is the plain update.
+        c1, c2, chi : float or array of shape (B,)
+            Cognitive and social acceleration coefficients; Clerc's constriction factor (1.0: none).
         previous : array of shape (B, N, D), optional
             The previous positions ``x'`` for the second-order update of Hu & Zeng (2007): the attraction
             terms become ``c1 r1 (p - 2x + x')`` and ``c2 r2 (g - 2x + x')``.
@@ -510,11 +496,8 @@ class Swarm:
             self._history.append(self._copy(self.gbest_fitness))
 
     def _advance(self, r: Any, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
-        """The tensor work of one torch iteration, given r1 = ``r[:, 0]`` and r2 = ``r[:, 1]``.
-
-        Tensors and floats only (no host synchronisation, no generator), so that ``torch.compile``
-        traces it whole (``fullgraph=True``); :meth:`step` draws ``r`` and counts on the host around it.
-        """
+        """The tensor work of one torch iteration (r1 = ``r[:, 0]``, r2 = ``r[:, 1]``): no host
+        synchronisation and no generator, so that ``torch.compile(fullgraph=True)`` traces it whole."""
         xp, x = self.xp, self.positions
         if previous is None:
             dp, dg = self.pbest_positions - x, self.gbest_position[:, None, :] - x
@@ -551,13 +534,12 @@ class Swarm:
         """The r1, r2 of one torch iteration, shape (B, 2, N, D), uniform in [0, 1)."""
         return self._uniform((2, self.n_particles, self.dim), self._all)
 
-    # ------------------------------------------------------------------ points from outside the update
+    # points from outside the update
     def set_particles(self, swarms: Any, particles: Any, positions: Any, values: Any = None, *,
                       mode: str = "move") -> Any:
-        """Put points into the swarms outside :meth:`step` (perturbation, re-seeding, elitist learning).
-
-        Points are taken as given (callers keep them in the box). In every mode a swarm's global best
-        (and the last entry of :attr:`best_history`) takes the best of its points when that beats it.
+        """Put points (taken as given: in the box) into the swarms outside :meth:`step` (perturbation,
+        re-seeding, elitist learning). In every mode a swarm's global best (and the last entry of
+        :attr:`best_history`) takes the best of its points when that beats it.
 
         Parameters
         ----------
@@ -565,8 +547,8 @@ class Swarm:
             The (swarm, particle) pairs, distinct; a scalar is broadcast.
         positions : array of shape (K, D) (or (D,) for one pair)
         values : array of shape (K,), optional
-            Values at ``positions``, already counted by the caller (:meth:`evaluate` with
-            ``count=True``); None evaluates and counts them here.
+            Values at ``positions``, already counted (:meth:`evaluate` with ``count=True``); None
+            evaluates and counts them here.
         mode : {"move", "improve", "best", "replace"}, default "move"
             ``"move"``: the particles move to the points; a personal best takes its point if better.
             ``"improve"``: only particles whose point beats their personal best move and take it.
@@ -618,21 +600,12 @@ class Swarm:
                     self._history[-1] = self._copy(self.gbest_fitness)
         return out
 
-    # ------------------------------------------------------------------ read-outs
+    # read-outs
     def evaluate(self, positions: Any, *, count: bool = False, swarms: Any = None) -> Any:
-        """Objective values of points, non-finite values mapped to +inf.
-
-        Parameters
-        ----------
-        positions : array of shape (B, M, D), or (K, M, D) with ``swarms``
-        count : bool, default False
-            Add each row's M evaluations (and its non-finite values) to its swarm's counters.
-        swarms : array of int, shape (K,), optional
-            The swarm (function) of each row, repeats allowed; default all B in order.
-
-        Returns
-        -------
-        array of shape (B, M) or (K, M)
+        """Objective values, shape (B, M) or (K, M), of ``positions`` (B, M, D), or (K, M, D) with ``swarms``
+        (the swarm, hence the function, of each row, repeats allowed; default all B in order); non-finite
+        values mapped to +inf. ``count`` adds each row's M evaluations (and its non-finite values) to its
+        swarm's counters.
 
         Raises
         ------
@@ -655,20 +628,12 @@ class Swarm:
         return finite_or_inf(raw)
 
     def draw(self, method: str, *args: Any, size: tuple[int, ...] = (), swarms: Any = None) -> np.ndarray:
-        """Host-side draws for the parameter rules, one set per swarm: shape (K, *size).
+        """Host-side draws for the parameter rules, one set of shape ``size`` per swarm: shape (K, *size).
 
-        From each swarm's own generator if built with ``seeds``, else from :attr:`rng` in one call.
-
-        Parameters
-        ----------
-        method : str
-            A method of ``numpy.random.Generator`` that takes ``size`` (``"random"``, ``"integers"``...).
-        *args
-            Its leading arguments (e.g. ``low, high``).
-        size : tuple of int, default ()
-            The shape per swarm.
-        swarms : array of int, optional
-            The swarms to draw for (default all B).
+        ``method`` is a method of ``numpy.random.Generator`` that takes ``size`` (``"random"``,
+        ``"integers"``...), ``args`` its leading arguments (e.g. ``low, high``); ``swarms`` the swarms to
+        draw for (default all B), each from its own generator if built with ``seeds``, else from
+        :attr:`rng` in one call.
         """
         idx = self._all if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
         if self._rngs is None or idx.size == 0:
@@ -684,10 +649,7 @@ class Swarm:
         return (batch_mean_distances if self.backend == "numpy" else torch_mean_distances)(self.positions)
 
     def evolutionary_factor(self) -> Any:
-        """Evolutionary factor (Zhan et al. 2009) of every swarm's positions, shape (B,) (:mod:`pso_env.factor`).
-
-        A numpy array (the numba kernel) or a tensor on the device (torch ops).
-        """
+        """Evolutionary factor (Zhan et al. 2009) of every swarm, shape (B,): numpy, or a tensor on the device."""
         if self.backend == "numpy":
             out = np.empty(self.batch_size)
             _batch_factors(self.positions, self.fitness, out)
@@ -701,7 +663,7 @@ class Swarm:
 
     @property
     def best_history(self) -> np.ndarray:
-        """Best-so-far value of every swarm after initialisation and after each iteration, shape (B, T+1).
+        """Best-so-far value of every swarm after initialisation and each iteration, shape (B, T+1).
 
         Raises
         ------
