@@ -199,15 +199,12 @@ class Swarm:
         ``|v| <= velocity_clamp * (upper - lower)`` per swarm and dimension (None: no clamp). Initial
         velocities are uniform in [-vmax, vmax] (the full range without a clamp).
     bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
-        What happens to a coordinate that leaves the box:
-
-        - ``"clip-back"``: SPSO 2011's confinement (Clerc, "Standard Particle Swarm Optimisation", 2012):
-          onto the face, that velocity component times ``-0.5`` ("absorb" with "deterministic back" in
-          Helwig, Branke & Mostaghim, IEEE TEVC 2013).
-        - ``"clip"``: onto the face, the velocity kept (a swarm can collapse onto a face it should leave).
-        - ``"reflect"``: mirrored at the face, that velocity component reversed (then clipped for a jump
-          of more than one box width).
-        - ``"none"``: left outside (evaluated where it is).
+        A coordinate that leaves the box is put on the face and its velocity component becomes -0.5 times
+        itself (``"clip-back"``: SPSO 2011's confinement, Clerc 2012; "absorb" with "deterministic back"
+        in Helwig, Branke & Mostaghim, IEEE TEVC 2013), or put on the face with its velocity kept
+        (``"clip"``: a swarm can collapse onto a face it should leave), or mirrored at the face with that
+        velocity component reversed (``"reflect"``, then clipped for a jump of more than one box width),
+        or left outside and evaluated there (``"none"``).
     seeds : sequence of B ints, optional
         Swarm b draws everything from its own generator seeded with ``seeds[b]`` (numpy's, and torch's for
         r1, r2), so it runs exactly as a swarm of B = 1 with ``seeds=[seeds[b]]``.
@@ -225,17 +222,14 @@ class Swarm:
     fitness, pbest_fitness, gbest_position, gbest_fitness : arrays of shape (B, N), (B, N), (B, D), (B,)
         Non-finite objective values (NaN, +inf and -inf alike) are stored as +inf, the worst value.
     iteration, evaluations, nonfinite : ndarray of int64, shape (B,)
-        Host-side counters since each swarm's (re)start: iterations; evaluations (N at initialisation and
-        per iteration, plus :meth:`evaluate` with ``count=True`` and :meth:`set_particles`); non-finite
-        values among them.
+        Host-side counts since each swarm's (re)start: iterations; evaluations (N at initialisation and per
+        iteration, plus :meth:`evaluate` with ``count=True`` and :meth:`set_particles`); non-finite values.
     functions : list
-        Each swarm's function object.
     lower, upper, vmax : array of shape (B, D)
         The boxes and the velocity limits (``vmax`` None without a clamp).
-    batch_size, n_particles, dim, bounds, backend, rng
-    device, dtype, xp
-        ``"cpu"``, ``numpy.float64``, numpy; or a ``torch.device``, ``torch.dtype`` and
-        ``array_api_compat.torch`` (the arrays are then tensors on ``device``).
+    batch_size, n_particles, dim, bounds, backend, rng, device, dtype, xp
+        ``device``, ``dtype``, ``xp``: ``"cpu"``, ``numpy.float64``, numpy; or a ``torch.device``,
+        ``torch.dtype`` and ``array_api_compat.torch`` (the arrays are then tensors on ``device``).
 
     Raises
     ------
