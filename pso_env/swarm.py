@@ -16,7 +16,7 @@ from numba import njit
 
 from benchmarks_fn._validate import check_box, check_int
 
-from .factor import _batch_factors, batch_mean_distances, torch_evolutionary_factor, torch_mean_distances
+from .factor import _batch_factors, torch_evolutionary_factor
 from .objective import count_nonfinite, evaluate_groups, finite_or_inf, group_functions
 
 __all__ = ["BOUND_MODES", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
@@ -240,11 +240,8 @@ class Swarm:
 
     Examples
     --------
-    >>> import numpy as np
     >>> from benchmarks_fn import get_function
-    >>> run = Swarm(get_function("sphere", 5), 10, np.random.default_rng(0), batch_size=1)
-    >>> run.step(0.7, 1.5, 1.5)
-    >>> swarms = Swarm(get_function("sphere", 5), 10, 0, batch_size=4)
+    >>> swarms = Swarm(get_function("sphere", 5), 10, 0, batch_size=4)  # one run: batch_size=1
     >>> swarms.step(np.full(4, 0.7), 2.0, 2.0)
     >>> swarms.gbest_fitness.shape, swarms.evolutionary_factor().shape
     ((4,), (4,))
@@ -389,15 +386,10 @@ class Swarm:
     def reset(self, indices: Any = None, functions: Any = None, seeds: Sequence[int] | None = None) -> None:
         """Restart some swarms from fresh random positions (optionally on new functions).
 
-        Parameters
-        ----------
-        indices : None, boolean mask of shape (B,) or distinct ints
-            The swarms to restart (None: all, which restarts :attr:`best_history`; else its last entry is
-            overwritten).
-        functions : None, function object or one per index
-            New objectives of dimension D (None: keep).
-        seeds : sequence of ints, optional
-            New generators for those swarms (a swarm built with ``seeds`` only).
+        ``indices``: None (all, which restarts :attr:`best_history`; else its last entry is overwritten),
+        a boolean mask of shape (B,) or distinct ints; ``functions``: new objectives of dimension D, one
+        object or one per index (None: keep); ``seeds``: new generators for those swarms (a swarm built
+        with ``seeds`` only).
 
         Raises
         ------
@@ -637,10 +629,6 @@ class Swarm:
     def generator(self, swarm: int) -> np.random.Generator:
         """Swarm ``swarm``'s host generator (:attr:`rng` itself unless the swarm was built with ``seeds``)."""
         return self.rng if self._rngs is None else self._rngs[swarm]
-
-    def mean_distances(self) -> Any:
-        """Mean distance of each particle to the others, shape (B, N)."""
-        return (batch_mean_distances if self.backend == "numpy" else torch_mean_distances)(self.positions)
 
     def evolutionary_factor(self) -> Any:
         """Evolutionary factor (Zhan et al. 2009) of every swarm, shape (B,): numpy, or a tensor on the device."""
