@@ -49,27 +49,20 @@ def make_single(b: int, with_f: bool) -> Callable[[], None]:
     return step
 
 
-def make_batch(b: int, with_f: bool) -> Callable[[], None]:
-    swarm = Swarm(FUNCTION, N, np.random.default_rng(0), batch_size=b)
-    w, c1, c2 = _coefs(b)
-
-    def step() -> None:
-        swarm.step(w, c1, c2)
-        if with_f:
-            swarm.evolutionary_factor()
-    return step
-
-
-def make_torch(b: int, with_f: bool, device: str = "cpu") -> Callable[[], None]:
-    swarm = Swarm(FUNCTION, N, 0, batch_size=b, backend="torch", device=device)
+def make_batch(b: int, with_f: bool, device: str | None = None) -> Callable[[], None]:
+    """One swarm of B: numpy (``device`` None) or torch on ``device`` (f copied to the host, as the env does)."""
+    torch_args = {} if device is None else {"backend": "torch", "device": device}
+    swarm = Swarm(FUNCTION, N, np.random.default_rng(0), batch_size=b, **torch_args)
     w, c1, c2 = _coefs(b, device)
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    host = (lambda f: f) if device is None else (lambda f: f.cpu())
+    sync = torch.cuda.synchronize if device is not None and device.startswith("cuda") else None
 
     def step() -> None:
         swarm.step(w, c1, c2)
         if with_f:
-            swarm.evolutionary_factor().cpu()  # the env copies f to the host every step
-        sync()
+            host(swarm.evolutionary_factor())
+        if sync:
+            sync()
     return step
 
 
@@ -140,14 +133,15 @@ def main() -> None:
     torch.set_num_threads(args.torch_threads)
     print(f"{args.function} N={N} D={D}; us per swarm-iteration, min of {args.repeats} interleaved runs of "
           f"~{args.budget}s; torch CPU threads={torch.get_num_threads()}; numpy {np.__version__}, torch {torch.__version__}")
-    run_table(tuple(int(b) for b in args.sizes.split(",")), {"single": make_single, "batch": make_batch, "torch-cpu": make_torch},
+    run_table(tuple(int(b) for b in args.sizes.split(",")), {"single": make_single, "batch": make_batch,
+                                                                 "torch-cpu": lambda b, f: make_batch(b, f, "cpu")},
               args.repeats, args.budget, "single")
     if args.suite_batch:
         suite_table(args.suite_batch, args.repeats, args.budget)
     if torch.cuda.is_available():
         print(f"\nCUDA: {torch.cuda.get_device_name(0)}; numpy batch against torch on the GPU")
         run_table((1024, 8192), {"batch": make_batch,
-                                 "torch-cuda": lambda b, f: make_torch(b, f, "cuda")},
+                                 "torch-cuda": lambda b, f: make_batch(b, f, "cuda")},
                   max(2, args.repeats // 2), args.budget, "batch")
     else:
         print("\nno CUDA device: GPU timings skipped")
