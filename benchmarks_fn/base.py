@@ -75,22 +75,17 @@ class BenchmarkFunction:
         Number of variables D (>= 1).
     lower, upper : float or array_like
         Box bounds, a scalar or one value per coordinate.
-    optimum_value : float or None
-        The global minimum f*, or None if unknown.
-    optimum_x : array_like or None
-        A global minimiser, or None if unknown.
+    optimum_value, optimum_x : float, array_like or None
+        The global minimum f* and a global minimiser, None if unknown.
     family : str
         ``"paper"``, ``"bbob"``, ``"cec2022"`` or ``"custom"``.
 
     Attributes
     ----------
-    name, base_name, family : str
-        ``base_name`` is the name without transformation tags.
-    dim : int
-    lower, upper : numpy.ndarray
-        Read-only float64 arrays of length ``dim``.
-    optimum_value : float or None
-    optimum_x : numpy.ndarray or None
+    name, dim, family, optimum_value, lower, upper, optimum_x
+        The parameters; the arrays as read-only float64 arrays of length ``dim``.
+    base_name : str
+        The name without transformation tags.
     """
 
     def __init__(self, name: str, dim: int, lower: ArrayLike, upper: ArrayLike, optimum_value: float | None = None,
@@ -201,7 +196,7 @@ class CallableFunction(BenchmarkFunction):
 def from_callable(fn: Callable[[Any], Any], dim: int, lower: ArrayLike, upper: ArrayLike, name: str = "custom",
                   optimum_value: float | None = None, optimum_x: ArrayLike | None = None, *,
                   vectorized: bool = False) -> CallableFunction:
-    """Wrap a plain Python callable as a :class:`BenchmarkFunction`.
+    """Wrap a plain Python callable as a :class:`BenchmarkFunction` (a :class:`CallableFunction`).
 
     Parameters
     ----------
@@ -211,10 +206,6 @@ def from_callable(fn: Callable[[Any], Any], dim: int, lower: ArrayLike, upper: A
         ``(n, dim)`` and returns shape ``(n,)``, which is much faster in a swarm.
     dim, lower, upper, name, optimum_value, optimum_x
         As in :class:`BenchmarkFunction` (``name`` is shown in logs).
-
-    Returns
-    -------
-    CallableFunction
 
     Notes
     -----
