@@ -1,12 +1,12 @@
-"""Cosine and sine of float64 arrays at vector speed.
+"""Cosine and sine of large float64 arrays at vector speed.
 
 numpy's float64 ``cos``/``sin`` run one value at a time (scalar libm) on many CPUs, and Rastrigin,
 Ackley, Griewank and Schwefel call them on every coordinate. :func:`cos` and :func:`sin` hand numpy
 float64 arrays of at least :data:`TORCH_MIN_SIZE` values to torch's vectorised kernels (SLEEF, within
 1 ulp) on the same memory, and keep numpy, bit for bit, below that (where torch's per-call overhead would
-cost more than it saves). The two differ in the last bit on about 0.1% of values, so a function
-evaluated on many points can differ by one ulp from the same function on a few points. Torch is
-imported on the first such call; processes forked after it run torch with one thread. Arrays of other
+cost more than it saves). The two differ in the last bit on about 0.15% of values, so a function
+evaluated on a large batch can differ by one ulp from the same function on a few points. Torch is
+imported on the first large call; processes forked after it run torch with one thread. Arrays of other
 namespaces (the torch swarm's tensors) go to their own namespace's ``cos``/``sin``.
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace
 
-#: Arrays with at least this many values go to torch (one swarm of N = D = 30 evaluates 900).
-TORCH_MIN_SIZE = 1 << 9
+#: Arrays with at least this many values go to torch (a batch of ~18 swarms of N = D = 30).
+TORCH_MIN_SIZE = 1 << 14
 
 _torch: Any = None
 
