@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validate import check_box, check_int
 
 FloatArray = NDArray[np.float64]
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _readonly(a: ArrayLike) -> FloatArray:
@@ -23,8 +24,8 @@ def _readonly(a: ArrayLike) -> FloatArray:
 def namespace(X: Any) -> Any:
     """The array namespace of ``X``: numpy itself for a numpy array, else ``array_namespace(X)``.
 
-    The paper functions and :class:`~benchmarks_fn.TransformedFunction` are written once on this
-    namespace, so that they evaluate numpy arrays and torch tensors (CPU or GPU) alike.
+    The paper functions and :class:`~benchmarks_fn.TransformedFunction` are written once on it, so that
+    they evaluate numpy arrays and torch tensors (CPU or GPU) alike.
     """
     return np if isinstance(X, np.ndarray) else array_namespace(X)
 
@@ -40,7 +41,7 @@ def checked_values(function: Any, values: Any, n: int) -> Any:
     ValueError
         Naming the function, the expected shape (n,) and the shape (or type) received.
     """
-    if isinstance(values, np.ndarray) and values.shape == (n,) and values.dtype == np.float64:
+    if type(values) is np.ndarray and values.dtype is _FLOAT64 and values.shape == (n,):
         return values  # the common case, without conversions
     got = "None" if values is None else None
     if got is None and (isinstance(values, np.ndarray) or not hasattr(values, "device")):  # a tensor as it is
@@ -64,8 +65,7 @@ def _fmt(v: float) -> str:
 class BenchmarkFunction:
     """Base class of all objectives (minimisation).
 
-    Subclasses implement :meth:`evaluate`, which receives a float64 array of shape ``(n, dim)``
-    and returns shape ``(n,)``; the base class supplies the validating :meth:`__call__`.
+    Subclasses implement :meth:`evaluate`; the base class supplies the validating :meth:`__call__`.
 
     Parameters
     ----------
@@ -75,34 +75,21 @@ class BenchmarkFunction:
         Number of variables D (>= 1).
     lower, upper : float or array_like
         Box bounds, a scalar or one value per coordinate.
-    optimum_value : float or None
-        The global minimum f*, or None if unknown.
-    optimum_x : array_like or None
-        A global minimiser, or None if unknown.
+    optimum_value, optimum_x : float, array_like or None
+        The global minimum f* and a global minimiser, None if unknown.
     family : str
         ``"paper"``, ``"bbob"``, ``"cec2022"`` or ``"custom"``.
 
     Attributes
     ----------
-    name, base_name, family : str
-        ``base_name`` is the name without transformation tags.
-    dim : int
-    lower, upper : numpy.ndarray
-        Read-only float64 arrays of length ``dim``.
-    optimum_value : float or None
-    optimum_x : numpy.ndarray or None
+    name, dim, family, optimum_value, lower, upper, optimum_x
+        The parameters; the arrays as read-only float64 arrays of length ``dim``.
+    base_name : str
+        The name without transformation tags.
     """
 
-    def __init__(
-        self,
-        name: str,
-        dim: int,
-        lower: ArrayLike,
-        upper: ArrayLike,
-        optimum_value: float | None = None,
-        optimum_x: ArrayLike | None = None,
-        family: str = "custom",
-    ) -> None:
+    def __init__(self, name: str, dim: int, lower: ArrayLike, upper: ArrayLike, optimum_value: float | None = None,
+                 optimum_x: ArrayLike | None = None, family: str = "custom") -> None:
         self.dim = check_int(dim, "dim")
         self.name = str(name)
         self.base_name = self.name
@@ -111,12 +98,9 @@ class BenchmarkFunction:
         self.upper = _readonly(np.broadcast_to(np.asarray(upper, dtype=np.float64), (self.dim,)))
         check_box(self.lower, self.upper, f"function {self.name!r}")
         self.optimum_value = None if optimum_value is None else float(optimum_value)
-        if optimum_x is None:
-            self.optimum_x = None
-        else:
-            self.optimum_x = _readonly(optimum_x)
-            if self.optimum_x.shape != (self.dim,):
-                raise ValueError(f"optimum_x must have shape ({self.dim},), got {self.optimum_x.shape}")
+        self.optimum_x = None if optimum_x is None else _readonly(optimum_x)
+        if self.optimum_x is not None and self.optimum_x.shape != (self.dim,):
+            raise ValueError(f"optimum_x must have shape ({self.dim},), got {self.optimum_x.shape}")
 
     @property
     def value_scale(self) -> float:
@@ -136,10 +120,7 @@ class BenchmarkFunction:
         return 0.0
 
     def _like(self, a: np.ndarray, X: Any) -> Any:
-        """The numpy constant ``a`` as an array of ``X``'s namespace, dtype and device (``a`` for numpy).
-
-        Converted arrays are cached per (constant, dtype, device) and not pickled.
-        """
+        """The numpy constant ``a`` in ``X``'s namespace, dtype and device (cached, not pickled)."""
         if isinstance(X, np.ndarray):
             return a
         cache = self.__dict__.setdefault("_xp_cache", {})
@@ -154,20 +135,10 @@ class BenchmarkFunction:
         return state
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        """Fast path: values of a float64 array ``X`` of shape ``(n, dim)``, no checks.
+        """Fast path, no checks: values (n,) of a float64 array ``X`` of shape (n, dim), one point per row.
 
         The paper functions and :class:`~benchmarks_fn.TransformedFunction` also take a torch tensor
         (any dtype and device) and return one (see :func:`namespace`).
-
-        Parameters
-        ----------
-        X : numpy.ndarray
-            Float64 array of shape ``(n, dim)``, one particle per row.
-
-        Returns
-        -------
-        numpy.ndarray
-            Float64 array of shape ``(n,)``.
         """
         raise NotImplementedError
 
@@ -181,14 +152,10 @@ class BenchmarkFunction:
         """
         X = np.asarray(X, dtype=np.float64)
         if X.ndim == 2 and X.shape[1] == self.dim:
-            if X.shape[0] == 0:
-                return np.empty(0)
-            return self.evaluate(X)
+            return self.evaluate(X) if X.shape[0] else np.empty(0)
         if X.ndim == 1 and X.shape[0] == self.dim:
             return float(self.evaluate(X[None, :])[0])
-        raise ValueError(
-            f"X must have shape (n, {self.dim}) or ({self.dim},) for {self.name!r}, got shape {X.shape}"
-        )
+        raise ValueError(f"X must have shape (n, {self.dim}) or ({self.dim},) for {self.name!r}, got shape {X.shape}")
 
     def _bounds_repr(self) -> str:
         lo, hi = self.lower, self.upper
@@ -198,26 +165,16 @@ class BenchmarkFunction:
 
     def __repr__(self) -> str:
         f_star = "unknown" if self.optimum_value is None else _fmt(self.optimum_value)
-        return (
-            f"{type(self).__name__}(name={self.name!r}, dim={self.dim}, "
-            f"bounds={self._bounds_repr()}, f*={f_star})"
-        )
+        return (f"{type(self).__name__}(name={self.name!r}, dim={self.dim}, bounds={self._bounds_repr()}, "
+                f"f*={f_star})")
 
 
 class CallableFunction(BenchmarkFunction):
     """A user callable wrapped to the :class:`BenchmarkFunction` interface; see :func:`from_callable`."""
 
-    def __init__(
-        self,
-        fn: Callable[[Any], Any],
-        dim: int,
-        lower: ArrayLike,
-        upper: ArrayLike,
-        name: str = "custom",
-        optimum_value: float | None = None,
-        optimum_x: ArrayLike | None = None,
-        vectorized: bool = False,
-    ) -> None:
+    def __init__(self, fn: Callable[[Any], Any], dim: int, lower: ArrayLike, upper: ArrayLike, name: str = "custom",
+                 optimum_value: float | None = None, optimum_x: ArrayLike | None = None,
+                 vectorized: bool = False) -> None:
         if not callable(fn):
             raise ValueError(f"fn must be callable, got {type(fn).__name__}")
         super().__init__(name, dim, lower, upper, optimum_value, optimum_x, family="custom")
@@ -225,10 +182,9 @@ class CallableFunction(BenchmarkFunction):
         self.vectorized = bool(vectorized)
 
     def evaluate(self, X: FloatArray) -> FloatArray:
-        # Without vectorized, the user's function takes one point: this per-row loop is the price of that.
         if self.vectorized:
             return checked_values(self, self.fn(X), X.shape[0])
-        values = [self.fn(x) for x in X]
+        values = [self.fn(x) for x in X]  # the price of a function of one point
         bad = next((v for v in values if v is None or np.ndim(v) != 0), 0.0)
         if bad is not None and np.ndim(bad) == 0:
             return checked_values(self, values, X.shape[0])
@@ -237,45 +193,23 @@ class CallableFunction(BenchmarkFunction):
                          "return one number per point")
 
 
-def from_callable(
-    fn: Callable[[Any], Any],
-    dim: int,
-    lower: ArrayLike,
-    upper: ArrayLike,
-    name: str = "custom",
-    optimum_value: float | None = None,
-    optimum_x: ArrayLike | None = None,
-    *,
-    vectorized: bool = False,
-) -> CallableFunction:
-    """Wrap a plain Python callable as a :class:`BenchmarkFunction`.
+def from_callable(fn: Callable[[Any], Any], dim: int, lower: ArrayLike, upper: ArrayLike, name: str = "custom",
+                  optimum_value: float | None = None, optimum_x: ArrayLike | None = None, *,
+                  vectorized: bool = False) -> CallableFunction:
+    """Wrap a plain Python callable as a :class:`BenchmarkFunction` (a :class:`CallableFunction`).
 
     Parameters
     ----------
     fn : callable
-        With ``vectorized=False`` (default) ``fn(x)`` takes one point of shape ``(dim,)`` and
-        returns a number; it is then called once per particle. With ``vectorized=True`` ``fn(X)``
-        takes shape ``(n, dim)`` and returns shape ``(n,)``, which is much faster in a swarm.
-    dim : int
-        Number of variables.
-    lower, upper : float or array_like
-        Box bounds (scalar or per coordinate).
-    name : str
-        Name shown in logs.
-    optimum_value : float or None
-        f*, if known.
-    optimum_x : array_like or None
-        A minimiser, if known.
-    vectorized : bool
-        Whether ``fn`` accepts a batch; see above.
-
-    Returns
-    -------
-    CallableFunction
+        With ``vectorized=False`` (default) ``fn(x)`` takes one point of shape ``(dim,)`` and returns a
+        number; it is then called once per particle. With ``vectorized=True`` ``fn(X)`` takes shape
+        ``(n, dim)`` and returns shape ``(n,)``, which is much faster in a swarm.
+    dim, lower, upper, name, optimum_value, optimum_x
+        As in :class:`BenchmarkFunction` (``name`` is shown in logs).
 
     Notes
     -----
-    Objects wrapping a lambda or a local function cannot be pickled (no worker processes);
-    use a module-level function for that.
+    Objects wrapping a lambda or a local function cannot be pickled (no worker processes); use a
+    module-level function for that.
     """
     return CallableFunction(fn, dim, lower, upper, name, optimum_value, optimum_x, vectorized)

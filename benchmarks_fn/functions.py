@@ -1,10 +1,8 @@
 """The ten benchmark functions of the paper (SPEC section 6), vectorised over particles.
 
-Every ``evaluate`` takes an array of shape ``(n, D)`` and returns shape ``(n,)`` using whole-array
-operations (no loop over particles) of the input's array namespace (:func:`benchmarks_fn.base.namespace`):
-a float64 numpy array, or a torch tensor of any float dtype on any device (the torch swarm). Cosines and
-sines of large numpy batches go through :mod:`benchmarks_fn.trig`. Per-dimension constants are computed
-once in ``__init__`` (and converted once per dtype and device for tensors).
+``evaluate`` maps ``(n, D)`` to ``(n,)`` with whole-array operations of the input's namespace
+(:func:`benchmarks_fn.base.namespace`): float64 numpy arrays, or torch tensors of any float dtype on any
+device. Cosines and sines of large numpy batches go through :mod:`benchmarks_fn.trig`.
 """
 
 from __future__ import annotations
@@ -17,27 +15,30 @@ from . import trig
 from ._validate import check_int
 from .base import BenchmarkFunction, FloatArray, namespace
 
+try:  # the kernel np.einsum calls, without its Python wrapper (a third of a small call)
+    from numpy._core.multiarray import c_einsum as _einsum
+except ImportError:  # numpy 1.x
+    _einsum = np.einsum
+
 TWO_PI = 2.0 * math.pi
 
 # Schwefel 2.26: x* solves sin(sqrt x) + sqrt(x)/2 cos(sqrt x) = 0; C = x* sin(sqrt x*).
-# SPEC's rounded 418.9829 would leave f(x*) = 1.27e-5 * D instead of 0.
 SCHWEFEL_X_STAR = 420.96874635998205
 SCHWEFEL_C = 418.9828872724337
 
 
 def _sumsq(X: FloatArray, xp: object) -> FloatArray:
-    """Row sums of squares, shape (n,): ``einsum`` for numpy (its results, bit for bit), else ``sum``."""
-    return np.einsum("ij,ij->i", X, X) if xp is np else xp.sum(X * X, axis=1)
+    """Row sums of squares: einsum for numpy (its bits), else ``sum``."""
+    return _einsum("ij,ij->i", X, X) if xp is np else xp.sum(X * X, axis=1)
+
+
+def _rowsum(X: FloatArray, xp: object) -> FloatArray:
+    """Row sums: ``np.add.reduce`` (what ``.sum`` calls) for numpy."""
+    return np.add.reduce(X, 1) if xp is np else xp.sum(X, axis=1)
 
 
 class PaperFunction(BenchmarkFunction):
-    """A plain (unshifted, unrotated) paper function on its usual box, f* = 0 unless noted.
-
-    Parameters
-    ----------
-    dim : int
-        Number of variables D (>= 1).
-    """
+    """A plain (unshifted, unrotated) paper function of ``dim`` (>= 1) variables on its usual box."""
 
     NAME = ""
     LOWER = -100.0
@@ -47,15 +48,8 @@ class PaperFunction(BenchmarkFunction):
 
     def __init__(self, dim: int) -> None:
         dim = check_int(dim, "dim")
-        super().__init__(
-            self.NAME,
-            dim,
-            self.LOWER,
-            self.UPPER,
-            optimum_value=self.OPTIMUM_VALUE,
-            optimum_x=np.full(dim, self.OPTIMUM_COORD),
-            family="paper",
-        )
+        super().__init__(self.NAME, dim, self.LOWER, self.UPPER, optimum_value=self.OPTIMUM_VALUE,
+                         optimum_x=np.full(dim, self.OPTIMUM_COORD), family="paper")
 
 
 class Sphere(PaperFunction):
@@ -74,8 +68,7 @@ class Elliptic(PaperFunction):
 
     def __init__(self, dim: int) -> None:
         super().__init__(dim)
-        exponents = np.arange(self.dim) / (self.dim - 1) if self.dim > 1 else np.zeros(1)
-        self._w = 1e6**exponents
+        self._w = 1e6 ** (np.arange(self.dim) / (self.dim - 1) if self.dim > 1 else np.zeros(1))
 
     def evaluate(self, X: FloatArray) -> FloatArray:
         return (X * X) @ self._like(self._w, X)
@@ -102,8 +95,7 @@ class Quadric(PaperFunction):
 
     def evaluate(self, X: FloatArray) -> FloatArray:
         xp = namespace(X)
-        C = np.cumsum(X, axis=1) if xp is np else xp.cumulative_sum(X, axis=1)
-        return _sumsq(C, xp)
+        return _sumsq(np.cumsum(X, axis=1) if xp is np else xp.cumulative_sum(X, axis=1), xp)
 
 
 class Step(PaperFunction):
@@ -125,7 +117,7 @@ class Rastrigin(PaperFunction):
 
     def evaluate(self, X: FloatArray) -> FloatArray:
         xp = namespace(X)
-        return _sumsq(X, xp) - 10.0 * trig.cos(TWO_PI * X).sum(axis=1) + 10.0 * self.dim  # method: no dispatch
+        return _sumsq(X, xp) - 10.0 * _rowsum(trig.cos(TWO_PI * X), xp) + 10.0 * self.dim
 
     def _cancelling_terms(self) -> float:
         return 10.0 * self.dim
@@ -142,7 +134,7 @@ class Ackley(PaperFunction):
         xp = namespace(X)
         inv_d = 1.0 / self.dim
         sq = _sumsq(X, xp) * inv_d
-        cs = trig.cos(TWO_PI * X).sum(axis=1) * inv_d
+        cs = _rowsum(trig.cos(TWO_PI * X), xp) * inv_d
         return -20.0 * xp.exp(-0.2 * xp.sqrt(sq)) - xp.exp(cs) + (20.0 + math.e)
 
     def _cancelling_terms(self) -> float:
@@ -168,25 +160,12 @@ class Griewank(PaperFunction):
 class Schwefel(PaperFunction):
     """Schwefel 2.26: C D - sum x_i sin(sqrt|x_i|) on [-500, 500]^D, optimum at x_i = 420.9687.
 
-    C = 418.98288727243 (the exact maximum of x sin(sqrt x)), so that f* = 0; the often quoted
-    418.9829 would give f(x*) = 1.27e-5 D.
-
-    Outside the box the plain formula keeps falling (|x| sin(sqrt|x|) grows without bound), so a
-    point reached with ``bounds="none"``, or any point of a rotated/shifted variant whose
-    z = M (x - o) + x* leaves the box, could score below f* = 0. As in CEC 2014 F10/F11 and
-    CEC 2017 F10 (the "modified Schwefel"), each coordinate with |z| > 500 is folded back into
-    the box and penalised:
-
-        g(z) = z sin(sqrt|z|)                                        if |z| <= 500
-        g(z) =  y sin(sqrt y) - (z - 500)^2 / (10^4 D)               if z > 500
-        g(z) = -y sin(sqrt y) - (z + 500)^2 / (10^4 D)               if z < -500
-        with y = 500 - fmod(|z|, 500) in (0, 500], and f = C D - sum_i g(z_i).
-
-    Inside the box this is exactly the formula above (same values, bit for bit), so the plain
-    function is unchanged on its domain. The fold is continuous at |z| = 500 (y -> 500 there;
-    like CEC's it jumps again at |z| = 1000, 1500, ...), and since |y sin(sqrt y)| <= C for y in
-    (0, 500], each out-of-box coordinate adds at least its penalty > 0 to C D - sum g: f > 0 off
-    the optimum, and x* (= 420.9687 in every coordinate) stays the global minimiser with f* = 0.
+    C = 418.98288727243 (the exact maximum of x sin(sqrt x)), so that f* = 0 (the often quoted 418.9829
+    gives f(x*) = 1.27e-5 D). Outside the box (``bounds="none"``, or z = M (x - o) + x* of a transformed
+    form) the plain formula falls below f*, so, as CEC 2014 F10/F11 and CEC 2017 F10 do, a coordinate
+    with |z| > 500 is folded back and penalised: g(z) = sign(z) y sin(sqrt y) - (|z| - 500)^2 / (10^4 D)
+    with y = 500 - fmod(|z|, 500) in (0, 500], and f = C D - sum_i g(z_i); inside, g(z) = z sin(sqrt|z|),
+    bit for bit the plain formula. Since |y sin(sqrt y)| <= C, x* stays the minimiser with f* = 0.
     """
 
     NAME = "schwefel"
@@ -194,25 +173,18 @@ class Schwefel(PaperFunction):
     UPPER = 500.0
     OPTIMUM_COORD = SCHWEFEL_X_STAR
 
-    def __init__(self, dim: int) -> None:
-        super().__init__(dim)
-        self._inv_penalty = 1.0 / (1e4 * self.dim)
-
     def evaluate(self, X: FloatArray) -> FloatArray:
         xp = namespace(X)
         A = xp.abs(X)
         if xp is np and A.max(initial=0.0) <= 500.0:  # numpy fast path: the whole batch is in the box
-            return SCHWEFEL_C * self.dim - (X * trig.sin(np.sqrt(A))).sum(axis=1)
-        # No data-dependent branch below (no host synchronisation on a GPU).
+            return SCHWEFEL_C * self.dim - _rowsum(X * trig.sin(np.sqrt(A)), xp)
+        # No data-dependent branch below (no host synchronisation on a GPU). y is |z| inside and the
+        # folded 500 - fmod(|z|, 500) outside; copysign(y, z) sin(sqrt y) covers both signs.
         out = A > 500.0
-        # y is |z| inside the box and the folded 500 - (|z| mod 500) in (0, 500] outside (remainder of
-        # a positive number: fmod, exactly); z's sign is kept, so g = copysign(y, z) sin(sqrt y) covers
-        # both sides (and is x sin(sqrt|x|) inside).
         Y = xp.where(out, 500.0 - xp.remainder(A, 500.0), A)
         G = xp.copysign(Y, X) * trig.sin(xp.sqrt(Y))
-        excess = xp.where(out, A - 500.0, 0.0)  # |z| - 500 outside the box, 0 inside
-        penalty = _sumsq(excess, xp) * self._inv_penalty
-        return SCHWEFEL_C * self.dim - G.sum(axis=1) + penalty
+        penalty = _sumsq(xp.where(out, A - 500.0, 0.0), xp) * (1.0 / (1e4 * self.dim))
+        return SCHWEFEL_C * self.dim - _rowsum(G, xp) + penalty
 
     def _cancelling_terms(self) -> float:
         return SCHWEFEL_C * self.dim

@@ -1,21 +1,12 @@
 """Per-swarm-iteration cost of the batched swarms against B single swarms, side by side in one process.
 
-Rastrigin, N = 30, D = 30. At each batch size B (1, 16, 256) four ways of running B swarms are timed:
-
-- ``single``: B :class:`pso_env.Swarm` objects of one run each (B = 1) stepped one after another (the
-  reference);
-- ``batch``: one :class:`pso_env.Swarm` of B swarms;
-- ``torch-cpu``: one :class:`pso_env.Swarm` of B swarms with ``backend="torch"`` on the CPU
-  (``--torch-threads`` threads, default 1 like numpy);
-- each also "with f": the iteration plus the evolutionary factor of every swarm (what an environment
-  step needs).
-
-Reported: microseconds per swarm-iteration (minimum over interleaved repeats) and the ratio
-single / batched (higher is better; the target is >= 5 for ``batch`` at B = 256). A second table runs
-all ten paper functions at B = 256 (single against batch, without f) with the cost of the batched
-objective evaluation alone, which batching cannot shrink (a floor on the batched iteration). With a CUDA device,
-the torch path on the GPU is timed at B = 1024 and 8192 against the numpy batch; otherwise the script
-prints "no CUDA device".
+Rastrigin (``--function``), N = D = 30. At each batch size B (``--sizes``): ``single`` (B swarms of one run
+each, stepped one after another: the reference), ``batch`` (one :class:`pso_env.Swarm` of B swarms) and
+``torch-cpu`` (the same with ``backend="torch"``, ``--torch-threads``), each also "with f" (plus the
+evolutionary factor, what an environment step needs). Reported: microseconds per swarm-iteration (minimum
+over interleaved repeats) and single / batched. A second table runs all ten paper functions at B = 256
+(single against batch) with the cost of the batched objective evaluation alone, which batching cannot
+shrink. With a CUDA device, torch on the GPU is timed at B = 1024 and 8192 against the numpy batch.
 
 Run: .venv/bin/python perf/batched_swarm.py [--repeats 5] [--budget 0.25] [--function sphere] [--sizes 1,16,256]
      [--suite-batch 256]
@@ -58,27 +49,20 @@ def make_single(b: int, with_f: bool) -> Callable[[], None]:
     return step
 
 
-def make_batch(b: int, with_f: bool) -> Callable[[], None]:
-    swarm = Swarm(FUNCTION, N, np.random.default_rng(0), batch_size=b)
-    w, c1, c2 = _coefs(b)
-
-    def step() -> None:
-        swarm.step(w, c1, c2)
-        if with_f:
-            swarm.evolutionary_factor()
-    return step
-
-
-def make_torch(b: int, with_f: bool, device: str = "cpu") -> Callable[[], None]:
-    swarm = Swarm(FUNCTION, N, 0, batch_size=b, backend="torch", device=device)
+def make_batch(b: int, with_f: bool, device: str | None = None) -> Callable[[], None]:
+    """One swarm of B: numpy (``device`` None) or torch on ``device`` (f copied to the host, as the env does)."""
+    torch_args = {} if device is None else {"backend": "torch", "device": device}
+    swarm = Swarm(FUNCTION, N, np.random.default_rng(0), batch_size=b, **torch_args)
     w, c1, c2 = _coefs(b, device)
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    host = (lambda f: f) if device is None else (lambda f: f.cpu())
+    sync = torch.cuda.synchronize if device is not None and device.startswith("cuda") else None
 
     def step() -> None:
         swarm.step(w, c1, c2)
         if with_f:
-            swarm.evolutionary_factor().cpu()  # the env copies f to the host every step
-        sync()
+            host(swarm.evolutionary_factor())
+        if sync:
+            sync()
     return step
 
 
@@ -149,14 +133,15 @@ def main() -> None:
     torch.set_num_threads(args.torch_threads)
     print(f"{args.function} N={N} D={D}; us per swarm-iteration, min of {args.repeats} interleaved runs of "
           f"~{args.budget}s; torch CPU threads={torch.get_num_threads()}; numpy {np.__version__}, torch {torch.__version__}")
-    run_table(tuple(int(b) for b in args.sizes.split(",")), {"single": make_single, "batch": make_batch, "torch-cpu": make_torch},
+    run_table(tuple(int(b) for b in args.sizes.split(",")), {"single": make_single, "batch": make_batch,
+                                                                 "torch-cpu": lambda b, f: make_batch(b, f, "cpu")},
               args.repeats, args.budget, "single")
     if args.suite_batch:
         suite_table(args.suite_batch, args.repeats, args.budget)
     if torch.cuda.is_available():
         print(f"\nCUDA: {torch.cuda.get_device_name(0)}; numpy batch against torch on the GPU")
         run_table((1024, 8192), {"batch": make_batch,
-                                 "torch-cuda": lambda b, f: make_torch(b, f, "cuda")},
+                                 "torch-cuda": lambda b, f: make_batch(b, f, "cuda")},
                   max(2, args.repeats // 2), args.budget, "batch")
     else:
         print("\nno CUDA device: GPU timings skipped")

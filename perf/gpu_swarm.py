@@ -1,14 +1,11 @@
 """Throughput of the torch swarm on one accelerator: swarm-iterations and particle-dimension updates per second.
 
-The prepared GPU check of issue 11: Rastrigin (objective included), N = D = 30, w = 0.7, c1 = c2 = 1.5,
-batch sizes B = 1,024 to 65,536, float32 and float64, each run eager and with the tensor work of
-:meth:`pso_env.Swarm.step` (``Swarm._advance``: update, bounds, objective, bests) through
-``torch.compile(fullgraph=True)``: the same code, compiled whole (the draw of r1, r2 from the swarm's
-``torch.Generator`` and the host counters stay eager around it; no second implementation). Printed per
-row: microseconds per batched iteration, swarm-iterations per second (B / time) and particle-dimension
-updates per second (B N D / time); the goal on an H100/H200-class GPU is 5e10 at B = 65,536. The last
-column is the best fitness after the timed iterations (a check that the compiled step computes the same
-kind of run). Rows that do not fit in memory are reported as such.
+Rastrigin (objective included), N = D = 30, w = 0.7, c1 = c2 = 1.5, B = 1,024 to 65,536, float32 and
+float64, each eager and with ``Swarm._advance`` (update, bounds, objective, bests: the tensor work of
+:meth:`pso_env.Swarm.step`) through ``torch.compile(fullgraph=True)``; the draw of r1, r2 and the host
+counters stay eager around it. Per row: microseconds per batched iteration, swarm-iterations per second
+(B / time), particle-dimension updates per second (B N D / time; the goal on an H100/H200-class GPU is
+5e10 at B = 65,536) and the median best fitness after the timed iterations.
 
 Run (GPU machine):  .venv/bin/python perf/gpu_swarm.py                 # cuda, all sizes, ~2-4 min
 Run (CPU, a check): .venv/bin/python perf/gpu_swarm.py --device cpu --sizes 256 --iterations 20

@@ -1,10 +1,9 @@
 """Objective evaluation for the swarm: B function objects grouped into as few calls as possible.
 
 Swarms whose functions compute the same thing share one call on ``(k*M, D)`` rows: plain paper functions
-of one class and dimension, and CEC-style transformed paper functions (shifts and rotations applied per
-swarm with one batched ``matmul``); any other function object is called once for the swarms that hold
-it. Written once on the array namespace of the points: numpy arrays, or torch tensors for the torch
-swarm (paper functions and their transformed forms only).
+of one class and dimension, and transformed paper functions (shifts and rotations applied per swarm with
+one batched ``matmul``); any other function object is called once for the swarms that hold it. Written
+once on the array namespace of the points: numpy arrays, or the torch swarm's tensors.
 """
 
 from __future__ import annotations
@@ -26,10 +25,9 @@ PAPER_CLASSES = frozenset(PAPER_FUNCTIONS.values())
 def finite_or_inf(values: Any) -> Any:
     """``values`` as a float array with every non-finite entry (NaN, +-inf) mapped to +inf.
 
-    The convention of every optimiser in the project: a point whose objective value is not finite is
-    never better than any finite one. That includes -inf: an objective to minimise that returns -inf
-    has failed (an overflow, a log of 0), so -inf is the worst value, not the best. A numpy input that
-    is all finite is returned itself; a tensor is mapped without a host synchronisation.
+    The convention of every optimiser in the project: a non-finite value is never better than a finite
+    one, -inf included (an objective to minimise that returns -inf has failed). A numpy input that is
+    all finite is returned itself; a tensor is mapped without a host synchronisation.
     """
     if isinstance(values, np.ndarray) or not hasattr(values, "device"):
         values = np.asarray(values, dtype=float)
@@ -48,12 +46,12 @@ def count_nonfinite(values: Any) -> Any:
 class FunctionGroup:
     """Swarms whose objectives are evaluated in one call.
 
-    ``kind`` is ``"plain"`` (paper functions of one class and dimension), ``"transformed"``
+    ``kind``: ``"plain"`` (paper functions of one class and dimension), ``"transformed"``
     (:class:`~benchmarks_fn.TransformedFunction` of one base class and dimension with the same flags) or
-    ``"object"`` (one function object, numpy only). ``indices`` (k,) are the group's swarms, ascending;
-    ``slot`` (B,) each swarm's position in them (-1 outside); ``function`` is the object (or base) called.
+    ``"object"`` (one function object, numpy only). ``indices`` (k,): the group's swarms, ascending;
+    ``slot`` (B,): each swarm's position in them (-1 outside); ``function``: the object (or base) called.
     A transformed group holds each swarm's shift ``o`` (k, D), transposed rotation ``M^T`` (k, D, D) and
-    bias (k,), and the base's minimiser ``x0`` (D,), added after the rotation; each is None when unused.
+    bias (k,), and the base's minimiser ``x0`` (D,) added after the rotation; each None when unused.
     """
 
     kind: str
@@ -76,19 +74,9 @@ def _group_key(fn: Any) -> tuple:
 
 
 def group_functions(functions: Sequence[Any], like: Any = None) -> list[FunctionGroup]:
-    """Group B function objects into :class:`FunctionGroup` s that are evaluated in one call each.
+    """Group B function objects (one per swarm) into :class:`FunctionGroup` s, in order of first appearance.
 
-    Parameters
-    ----------
-    functions : sequence of function objects
-        One per swarm.
-    like : array, optional
-        The transformations become arrays of its namespace, dtype and device (default numpy float64).
-
-    Returns
-    -------
-    list of FunctionGroup
-        In order of first appearance, covering every index once.
+    ``like``: an array whose namespace, dtype and device the transformations take (default numpy float64).
 
     Raises
     ------
@@ -108,20 +96,20 @@ def group_functions(functions: Sequence[Any], like: Any = None) -> list[Function
     groups = []
     for key, idx in members.items():
         fns = [functions[i] for i in idx]
-        slot = np.full(len(functions), -1, dtype=np.intp)
-        slot[idx] = np.arange(len(idx))
-        group = FunctionGroup(key[0], np.asarray(idx, dtype=np.intp), slot, fns[0])
         if key[0] == "object" and not on_numpy:
             raise ValueError(f"functions: {getattr(fns[0], 'name', fns[0])!r} ({type(fns[0]).__name__}) cannot "
                              "be evaluated on torch; the torch backend knows the ten paper functions and their "
                              "shifted/rotated forms only (use backend='numpy' for BBOB / CEC 2022 / custom)")
+        slot = np.full(len(functions), -1, dtype=np.intp)
+        slot[idx] = np.arange(len(idx))
+        fn = fns[0].base if key[0] == "transformed" else fns[0]
+        group = FunctionGroup(key[0], np.asarray(idx, dtype=np.intp), slot, fn)
         if key[0] == "transformed":
             moves, rotate, has_x0 = key[3:]
-            group.function = fns[0].base
-            group.shift = conv([fn.o for fn in fns]) if moves else None
-            group.rotation_t = conv([np.asarray(fn.M, dtype=float).T for fn in fns]) if rotate else None
-            group.x0 = conv([fns[0].base.optimum_x])[0] if moves and has_x0 else None
-            group.bias = conv([fn.bias for fn in fns]) if any(fn.bias != 0.0 for fn in fns) else None
+            group.shift = conv([f.o for f in fns]) if moves else None
+            group.rotation_t = conv([np.asarray(f.M, dtype=float).T for f in fns]) if rotate else None
+            group.x0 = conv([fn.optimum_x])[0] if moves and has_x0 else None
+            group.bias = conv([f.bias for f in fns]) if any(f.bias != 0.0 for f in fns) else None
         groups.append(group)
     return groups
 
@@ -130,15 +118,15 @@ def _values(g: FunctionGroup, x: Any, slots: np.ndarray | None) -> Any:
     """Raw values of points ``x`` (k, M, D) of the group's swarms at ``slots`` (None: all, in order)."""
     k, m, d = x.shape
     if g.kind == "object":
-        rows = np.asarray(x, dtype=float).reshape(k * m, d)
-        return checked_values(g.function, getattr(g.function, "evaluate", g.function)(rows), k * m).reshape(k, m)
-    if g.shift is not None:
+        x = np.asarray(x, dtype=float)
+    elif g.shift is not None:
         x = x - _pick(g.shift, slots)[:, None, :]
         if g.rotation_t is not None:
             x = namespace(x).matmul(x, _pick(g.rotation_t, slots))
         if g.x0 is not None:
             x = x + g.x0
-    values = checked_values(g.function, g.function.evaluate(x.reshape(k * m, d)), k * m).reshape(k, m)
+    fn = g.function
+    values = checked_values(fn, getattr(fn, "evaluate", fn)(x.reshape(k * m, d)), k * m).reshape(k, m)
     return values if g.bias is None else values + _pick(g.bias, slots)[:, None]
 
 
@@ -152,18 +140,12 @@ def _index(idx: np.ndarray, like: Any) -> Any:
 
 
 def evaluate_groups(groups: Sequence[FunctionGroup], positions: Any, rows: np.ndarray | None = None) -> Any:
-    """Raw objective values (non-finite values NOT mapped) of points, shape (K, M).
+    """Raw objective values (non-finite values NOT mapped) of points ``positions`` (K, M, D), shape (K, M).
 
-    Every objective evaluation of the swarm goes through here, and each call's output through
+    Every objective evaluation of the swarm comes here, and each call's output goes through
     :func:`benchmarks_fn.base.checked_values` (ValueError naming the function and both shapes).
-
-    Parameters
-    ----------
-    groups : list of FunctionGroup
-        The groups of the B swarms (:func:`group_functions`).
-    positions : array of shape (K, M, D)
-    rows : ndarray of int, shape (K,), optional
-        The swarm whose function evaluates each row (repeats allowed); default all B in order.
+    ``groups``: those of the B swarms (:func:`group_functions`); ``rows`` (K,): the swarm whose function
+    evaluates each row (repeats allowed), default all B in order.
     """
     if rows is None and len(groups) == 1:
         return _values(groups[0], positions, None)

@@ -1,13 +1,9 @@
 """The swarm core: B independent global-best PSO swarms (Kennedy & Eberhart 1995) in (B, N, D) arrays.
 
-One :class:`Swarm` holds B swarms of N particles in D dimensions and steps them together; a single PSO
-run is B = 1. Every parameter rule in the project (the environment's actions, the variants in
-:mod:`agents`) drives the same :meth:`Swarm.step`, so that only the rule differs between them.
-
-Two backends share the code: ``"numpy"`` (fused numba passes for the move and for the best updates) and
-``"torch"`` (the same update as tensor arithmetic on a CPU or GPU, one method that ``torch.compile``
-traces whole). The torch swarm draws from its own ``torch.Generator``, so its runs match the numpy
-swarm's in distribution, not bit for bit.
+A single run is B = 1; every parameter rule (the environment's actions, the variants in :mod:`agents`)
+drives the same :meth:`Swarm.step`. Backends: ``"numpy"`` (fused numba passes) and ``"torch"`` (tensor
+arithmetic on any device in one method that ``torch.compile`` traces whole; its own ``torch.Generator``,
+so its runs match numpy's in distribution, not bit for bit).
 """
 
 from __future__ import annotations
@@ -20,7 +16,7 @@ from numba import njit
 
 from benchmarks_fn._validate import check_box, check_int
 
-from .factor import _batch_factors, batch_mean_distances, torch_evolutionary_factor, torch_mean_distances
+from .factor import _batch_factors, torch_evolutionary_factor
 from .objective import count_nonfinite, evaluate_groups, finite_or_inf, group_functions
 
 __all__ = ["BOUND_MODES", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
@@ -33,8 +29,7 @@ BACKENDS = ("numpy", "torch")
 _BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2, "clip-back": 3}
 
 
-# Kernels of the numpy backend (no fastmath: every element goes through the formula's operations in its
-# order, so that runs are reproducible bit for bit).
+# Kernels of the numpy backend (no fastmath: runs are reproducible bit for bit).
 @njit(cache=True, nogil=True, inline="always")
 def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
                box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
@@ -79,11 +74,10 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
 @njit(cache=True, nogil=True)
 def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
           box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
-    """Velocity update, clamp, move and bound handling (``bound``: :data:`_BOUND_CODE`) in one pass.
+    """Velocity update, clamp, move and bounds (``bound``: :data:`_BOUND_CODE`) in one pass.
 
-    ``coefs`` (N + 3, B) holds w per particle, c1, c2, chi; ``box`` (3, B, D) lower, upper, vmax.
-    Comparisons keep a NaN, as ``np.minimum``/``np.maximum`` do. The default settings (clamp,
-    clip-back, first order) get a loop compiled with those flags as constants.
+    ``coefs`` (N + 3, B): w per particle, c1, c2, chi; ``box`` (3, B, D): lower, upper, vmax. The default
+    settings get a loop compiled with their flags as constants.
     """
     if not second and clamp and bound == 3:
         _move_loop(x, v, p, g, r, coefs, box, prev, True, 3, False)
@@ -94,8 +88,7 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
 @njit(cache=True, nogil=True)
 def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.ndarray, pf: np.ndarray,
                   g: np.ndarray, gf: np.ndarray, counts: np.ndarray) -> None:
-    """Store ``values`` (non-finite as +inf) as ``fitness``, update the personal and global bests, and
-    count iterations, evaluations and non-finite values in the rows of ``counts`` (3, B)."""
+    """Store ``values`` (non-finite as +inf), update the bests, count into ``counts`` (3, B)."""
     b, n, d = x.shape
     for q in range(b):
         counts[0, q] += 1
@@ -125,7 +118,7 @@ def _is_function(fn: Any) -> bool:
 
 
 def _function_list(functions: Any, count: int | None, label: str, dim: int | None = None) -> list:
-    """``functions`` (one object, shared, or ``count`` of them) as a list of function objects of one dim."""
+    """``functions`` (one object, shared, or ``count`` of them) as a list of one dimension."""
     if _is_function(functions):
         fns = [functions] * (count or 1)
     elif isinstance(functions, Sequence) and not isinstance(functions, str):
@@ -191,36 +184,30 @@ class Swarm:
     Parameters
     ----------
     functions : function object or sequence of B function objects
-        The objectives, all of one dimension D: objects with ``dim``, ``lower`` and ``upper`` (length D)
-        that map (M, D) points to (M,) values (``evaluate`` when present, else ``__call__``), such as
-        :func:`benchmarks_fn.get_function`'s. One object is shared by all swarms. The torch backend
-        takes the paper functions and their :class:`~benchmarks_fn.TransformedFunction` forms only.
+        Objectives of one dimension D: objects with ``dim``, ``lower`` and ``upper`` (length D) that map
+        (M, D) points to (M,) values (``evaluate`` when present, else ``__call__``), such as
+        :func:`benchmarks_fn.get_function`'s; one object is shared by all swarms. Torch takes the paper
+        functions and their :class:`~benchmarks_fn.TransformedFunction` forms only.
     n_particles : int
-        Swarm size N (>= 2, so that the evolutionary factor is defined).
-    rng : numpy.random.Generator or int
-        The random source (or its seed): initial state, every iteration's r1, r2 (one (B, 2, N, D)
-        draw) unless ``seeds`` is given, and :meth:`draw`. The torch backend seeds its
-        ``torch.Generator`` from it.
+        N (>= 2, so that the evolutionary factor is defined).
+    rng : numpy.random.Generator or int (a seed)
+        The initial state, each iteration's r1, r2 (one (B, 2, N, D) draw) unless ``seeds`` is given, and
+        :meth:`draw`; torch seeds its ``torch.Generator`` from it.
     batch_size : int, optional
-        B; default 1 when ``functions`` is a single object (one run), else checked against its length.
+        B; default 1 for a single function object, else checked against the sequence's length.
     velocity_clamp : float or None, default 0.2
         ``|v| <= velocity_clamp * (upper - lower)`` per swarm and dimension (None: no clamp). Initial
         velocities are uniform in [-vmax, vmax] (the full range without a clamp).
     bounds : {"clip-back", "clip", "reflect", "none"}, default "clip-back"
-        What happens to a coordinate that leaves the box, per particle and dimension:
-
-        - ``"clip-back"``: the confinement of SPSO 2011 (Clerc, "Standard Particle Swarm Optimisation",
-          2012): the coordinate is put on the face and its velocity component becomes ``-0.5`` times
-          itself, so the particle turns back into the box at half speed ("absorb" with "deterministic
-          back" in Helwig, Branke & Mostaghim, IEEE TEVC 2013).
-        - ``"clip"``: put on the face, the velocity kept. The outward velocity pushes the particle back
-          onto the face at every step, so a swarm can collapse onto a face it should leave.
-        - ``"reflect"``: mirrored at the face, that velocity component reversed (then clipped for a
-          jump of more than one box width).
-        - ``"none"``: left outside (evaluated where it is).
+        A coordinate that leaves the box is put on the face and its velocity component becomes -0.5 times
+        itself (``"clip-back"``: SPSO 2011's confinement, Clerc 2012; "absorb" with "deterministic back"
+        in Helwig, Branke & Mostaghim, IEEE TEVC 2013), or put on the face with its velocity kept
+        (``"clip"``: a swarm can collapse onto a face it should leave), or mirrored at the face with that
+        velocity component reversed (``"reflect"``, then clipped for a jump of more than one box width),
+        or left outside and evaluated there (``"none"``).
     seeds : sequence of B ints, optional
-        Swarm b draws everything from its own generator seeded with ``seeds[b]`` (numpy, and torch's
-        for r1, r2 on that backend), so it runs exactly as a swarm of B = 1 with ``seeds=[seeds[b]]``.
+        Swarm b draws everything from its own generator seeded with ``seeds[b]`` (numpy's, and torch's for
+        r1, r2), so it runs exactly as a swarm of B = 1 with ``seeds=[seeds[b]]``.
     backend : {"numpy", "torch"}, default "numpy"
     device : str or torch.device, default "cpu"
         Torch: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; numpy: "cpu" only.
@@ -232,57 +219,38 @@ class Swarm:
     Attributes
     ----------
     positions, velocities, pbest_positions : array of shape (B, N, D)
-    fitness, pbest_fitness : array of shape (B, N)
-        Non-finite objective values (NaN, +inf and -inf alike) are stored as +inf, the worst value: a
-        minimisation objective that returns -inf has failed, it has not found a best point.
-    gbest_position, gbest_fitness : arrays of shape (B, D) and (B,)
+    fitness, pbest_fitness, gbest_position, gbest_fitness : arrays of shape (B, N), (B, N), (B, D), (B,)
+        Non-finite objective values (NaN, +inf and -inf alike) are stored as +inf, the worst value.
     iteration, evaluations, nonfinite : ndarray of int64, shape (B,)
-        Host-side counters since each swarm's (re)start: iterations; evaluations (N at initialisation and
-        per iteration, plus :meth:`evaluate` with ``count=True`` and :meth:`set_particles`); non-finite
-        values among them.
+        Host-side counts since each swarm's (re)start: iterations; evaluations (N at initialisation and per
+        iteration, plus :meth:`evaluate` with ``count=True`` and :meth:`set_particles`); non-finite values.
     functions : list
-        Each swarm's function object.
     lower, upper, vmax : array of shape (B, D)
         The boxes and the velocity limits (``vmax`` None without a clamp).
-    batch_size, n_particles, dim, bounds, backend, rng
-    device, dtype, xp
-        ``"cpu"``, ``numpy.float64``, numpy for numpy; a ``torch.device``, ``torch.dtype`` and
-        ``array_api_compat.torch`` for torch (whose arrays are tensors on ``device``).
+    batch_size, n_particles, dim, bounds, backend, rng, device, dtype, xp
+        ``device``, ``dtype``, ``xp``: ``"cpu"``, ``numpy.float64``, numpy; or a ``torch.device``,
+        ``torch.dtype`` and ``array_api_compat.torch`` (the arrays are then tensors on ``device``).
 
     Raises
     ------
     ValueError
-        For a bad argument, naming it: ``functions`` of different dimensions, with a box that is not
-        finite or (torch) with no torch form. Every evaluation raises one naming the function when it
-        returns values of a shape other than (M,) for M points.
+        For a bad argument, naming it (``functions`` of different dimensions, with a box that is not
+        finite or, on torch, with no torch form); at every evaluation that returns values of a shape
+        other than (M,) for M points, naming the function.
 
     Examples
     --------
-    >>> import numpy as np
     >>> from benchmarks_fn import get_function
-    >>> run = Swarm(get_function("sphere", 5), 10, np.random.default_rng(0), batch_size=1)
-    >>> run.step(0.7, 1.5, 1.5)
-    >>> swarms = Swarm(get_function("sphere", 5), 10, 0, batch_size=4)
+    >>> swarms = Swarm(get_function("sphere", 5), 10, 0, batch_size=4)  # one run: batch_size=1
     >>> swarms.step(np.full(4, 0.7), 2.0, 2.0)
     >>> swarms.gbest_fitness.shape, swarms.evolutionary_factor().shape
     ((4,), (4,))
     """
 
-    def __init__(
-        self,
-        functions: Any,
-        n_particles: int,
-        rng: np.random.Generator | int,
-        *,
-        batch_size: int | None = None,
-        velocity_clamp: float | None = 0.2,
-        bounds: str = BOUND_MODES[0],
-        seeds: Sequence[int] | None = None,
-        backend: str = "numpy",
-        device: Any = "cpu",
-        dtype: Any = "float64",
-        history: bool = False,
-    ) -> None:
+    def __init__(self, functions: Any, n_particles: int, rng: np.random.Generator | int, *,
+                 batch_size: int | None = None, velocity_clamp: float | None = 0.2, bounds: str = BOUND_MODES[0],
+                 seeds: Sequence[int] | None = None, backend: str = "numpy", device: Any = "cpu",
+                 dtype: Any = "float64", history: bool = False) -> None:
         count = None if batch_size is None else check_int(batch_size, "batch_size", 1)
         fns = _function_list(functions, count, f"batch_size={batch_size}")
         self.n_particles = n = check_int(n_particles, "n_particles", 2)
@@ -340,7 +308,7 @@ class Swarm:
         self._groups = group_functions(self.functions, like=self.positions)
         self._init_swarms(self._all)
 
-    # ------------------------------------------------------------------ backend helpers
+    # backend helpers
     def _empty(self, *shape: int) -> Any:
         return self.xp.empty(shape, dtype=self.dtype, device=self.device)
 
@@ -359,16 +327,16 @@ class Swarm:
 
     def _uniform(self, shape: tuple[int, ...], idx: np.ndarray) -> Any:
         """Uniform [0, 1) draws of shape (len(idx), *shape) for swarms ``idx``, in the backend."""
-        if self._rngs is None:
-            return self._rand(self._generators[0], (idx.size, *shape))
-        return self.xp.stack([self._rand(self._generators[j], shape) for j in idx])
-
-    def _rand(self, generator: Any, shape: tuple[int, ...]) -> Any:
         if self.backend == "numpy":
-            return generator.random(shape)
-        import torch
+            rand = np.random.Generator.random
+        else:
+            import torch
 
-        return torch.rand(shape, generator=generator, dtype=self.dtype, device=self.device)
+            def rand(g: Any, size: tuple) -> Any:
+                return torch.rand(size, generator=g, dtype=self.dtype, device=self.device)
+        if self._rngs is None:
+            return rand(self._generators[0], (idx.size, *shape))
+        return self.xp.stack([rand(self._generators[j], shape) for j in idx])
 
     def _best_of(self, positions: Any, values: Any) -> tuple[Any, Any]:
         """Each row's best point and value, shapes (K, D) and (K,), of positions (K, M, D), values (K, M)."""
@@ -376,7 +344,7 @@ class Swarm:
         best = xp.argmin(values, axis=1)[:, None]
         return xp.take_along_axis(positions, best[:, :, None], axis=1)[:, 0], xp.min(values, axis=1)
 
-    # ------------------------------------------------------------------ set-up
+    # set-up
     def _set_bounds(self, idx: np.ndarray, fns: list) -> None:
         lower = np.array([np.broadcast_to(np.asarray(fn.lower, dtype=float), (self.dim,)) for fn in fns])
         upper = np.array([np.broadcast_to(np.asarray(fn.upper, dtype=float), (self.dim,)) for fn in fns])
@@ -418,15 +386,10 @@ class Swarm:
     def reset(self, indices: Any = None, functions: Any = None, seeds: Sequence[int] | None = None) -> None:
         """Restart some swarms from fresh random positions (optionally on new functions).
 
-        Parameters
-        ----------
-        indices : None, boolean mask of shape (B,) or distinct ints
-            The swarms to restart (None: all). Restarting all restarts :attr:`best_history`, else its
-            last entry is overwritten.
-        functions : None, function object or one per index
-            New objectives of dimension D (None: keep).
-        seeds : sequence of ints, optional
-            New generators for those swarms (a swarm built with ``seeds`` only).
+        ``indices``: None (all, which restarts :attr:`best_history`; else its last entry is overwritten),
+        a boolean mask of shape (B,) or distinct ints; ``functions``: new objectives of dimension D, one
+        object or one per index (None: keep); ``seeds``: new generators for those swarms (a swarm built
+        with ``seeds`` only).
 
         Raises
         ------
@@ -452,7 +415,7 @@ class Swarm:
                 self._groups = group_functions(self.functions, like=self.positions)
         self._init_swarms(idx)
 
-    # ------------------------------------------------------------------ iteration
+    # iteration
     def _coefficients(self, *values: Any) -> list:
         """w, c1, c2, chi as floats or arrays of the backend of shape (), (B,) or (B, N) (w only)."""
         out = []
@@ -476,10 +439,8 @@ class Swarm:
         ----------
         w : float, array of shape (B,) or (B, N)
             Inertia weight per swarm (or per particle).
-        c1, c2 : float or array of shape (B,)
-            Cognitive and social acceleration coefficients.
-        chi : float or array of shape (B,), default 1.0
-            Constriction factor (Clerc); 1.0 is the plain update.
+        c1, c2, chi : float or array of shape (B,)
+            Cognitive and social acceleration coefficients; Clerc's constriction factor (1.0: none).
         previous : array of shape (B, N, D), optional
             The previous positions ``x'`` for the second-order update of Hu & Zeng (2007): the attraction
             terms become ``c1 r1 (p - 2x + x')`` and ``c2 r2 (g - 2x + x')``.
@@ -497,35 +458,32 @@ class Swarm:
             self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous))
             self.evaluations += self.n_particles
             self.iteration += 1
-        else:  # the numpy step: the move and the best updates are numba passes over reused buffers
-            scalars = (w, c1, c2, chi)
-            if type(w) is not float or type(c1) is not float or type(c2) is not float or type(chi) is not float:
-                scalars = None
-            if scalars is None or scalars != self._scalars:  # else the buffers hold these floats already
-                self._scalars, (w, c1, c2, chi) = scalars, self._coefficients(w, c1, c2, chi)
+        else:  # numba passes over reused buffers
+            floats = type(w) is float and type(c1) is float and type(c2) is float and type(chi) is float
+            if not floats or (w, c1, c2, chi) != self._scalars:  # else the buffer holds these floats already
+                self._scalars = (w, c1, c2, chi) if floats else None
+                w, c1, c2, chi = self._coefficients(w, c1, c2, chi)
                 cf, n = self._coefs, self.n_particles
                 cf[:n] = w.T if getattr(w, "ndim", 0) == 2 else w
                 cf[n], cf[n + 1], cf[n + 2] = c1, c2, chi
-            r = self._r
+            r, x = self._r, self.positions
             if self._rngs is None:
                 self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
             else:
                 for q, g in enumerate(self._rngs):
                     g.random(out=r[q])
-            x, clamp, second = self.positions, self.vmax is not None, previous is not None
+            second = previous is not None
             _move(x, self.velocities, self.pbest_positions, self.gbest_position, r, self._coefs, self._box,
-                  np.asarray(previous, dtype=float) if second else x, clamp, _BOUND_CODE[self.bounds], second)
+                  np.asarray(previous, dtype=float) if second else x, self.vmax is not None,
+                  _BOUND_CODE[self.bounds], second)
             _update_bests(x, evaluate_groups(self._groups, x), self.fitness, self.pbest_positions,
                           self.pbest_fitness, self.gbest_position, self.gbest_fitness, self._counts)
         if self._history is not None:
             self._history.append(self._copy(self.gbest_fitness))
 
     def _advance(self, r: Any, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
-        """The tensor work of one torch iteration, given r1 = ``r[:, 0]`` and r2 = ``r[:, 1]``.
-
-        Tensors and floats only (no host synchronisation, no generator), so that ``torch.compile``
-        traces it whole (``fullgraph=True``); :meth:`step` draws ``r`` and counts on the host around it.
-        """
+        """The tensor work of one torch iteration (r1 = ``r[:, 0]``, r2 = ``r[:, 1]``): no host
+        synchronisation and no generator, so that ``torch.compile(fullgraph=True)`` traces it whole."""
         xp, x = self.xp, self.positions
         if previous is None:
             dp, dg = self.pbest_positions - x, self.gbest_position[:, None, :] - x
@@ -562,13 +520,12 @@ class Swarm:
         """The r1, r2 of one torch iteration, shape (B, 2, N, D), uniform in [0, 1)."""
         return self._uniform((2, self.n_particles, self.dim), self._all)
 
-    # ------------------------------------------------------------------ points from outside the update
+    # points from outside the update
     def set_particles(self, swarms: Any, particles: Any, positions: Any, values: Any = None, *,
                       mode: str = "move") -> Any:
-        """Put points into the swarms outside :meth:`step` (perturbation, re-seeding, elitist learning).
-
-        Points are taken as given (callers keep them in the box). In every mode a swarm's global best
-        (and the last entry of :attr:`best_history`) takes the best of its points when that beats it.
+        """Put points (taken as given: in the box) into the swarms outside :meth:`step` (perturbation,
+        re-seeding, elitist learning). In every mode a swarm's global best (and the last entry of
+        :attr:`best_history`) takes the best of its points when that beats it.
 
         Parameters
         ----------
@@ -576,8 +533,8 @@ class Swarm:
             The (swarm, particle) pairs, distinct; a scalar is broadcast.
         positions : array of shape (K, D) (or (D,) for one pair)
         values : array of shape (K,), optional
-            Values at ``positions``, already counted by the caller (:meth:`evaluate` with
-            ``count=True``); None evaluates and counts them here.
+            Values at ``positions``, already counted (:meth:`evaluate` with ``count=True``); None
+            evaluates and counts them here.
         mode : {"move", "improve", "best", "replace"}, default "move"
             ``"move"``: the particles move to the points; a personal best takes its point if better.
             ``"improve"``: only particles whose point beats their personal best move and take it.
@@ -629,21 +586,12 @@ class Swarm:
                     self._history[-1] = self._copy(self.gbest_fitness)
         return out
 
-    # ------------------------------------------------------------------ read-outs
+    # read-outs
     def evaluate(self, positions: Any, *, count: bool = False, swarms: Any = None) -> Any:
-        """Objective values of points, non-finite values mapped to +inf.
-
-        Parameters
-        ----------
-        positions : array of shape (B, M, D), or (K, M, D) with ``swarms``
-        count : bool, default False
-            Add each row's M evaluations (and its non-finite values) to its swarm's counters.
-        swarms : array of int, shape (K,), optional
-            The swarm (function) of each row, repeats allowed; default all B in order.
-
-        Returns
-        -------
-        array of shape (B, M) or (K, M)
+        """Objective values, shape (B, M) or (K, M), of ``positions`` (B, M, D), or (K, M, D) with ``swarms``
+        (the swarm, hence the function, of each row, repeats allowed; default all B in order); non-finite
+        values mapped to +inf. ``count`` adds each row's M evaluations (and its non-finite values) to its
+        swarm's counters.
 
         Raises
         ------
@@ -666,20 +614,12 @@ class Swarm:
         return finite_or_inf(raw)
 
     def draw(self, method: str, *args: Any, size: tuple[int, ...] = (), swarms: Any = None) -> np.ndarray:
-        """Host-side draws for the parameter rules, one set per swarm: shape (K, *size).
+        """Host-side draws for the parameter rules, one set of shape ``size`` per swarm: shape (K, *size).
 
-        From each swarm's own generator if built with ``seeds``, else from :attr:`rng` in one call.
-
-        Parameters
-        ----------
-        method : str
-            A method of ``numpy.random.Generator`` that takes ``size`` (``"random"``, ``"integers"``...).
-        *args
-            Its leading arguments (e.g. ``low, high``).
-        size : tuple of int, default ()
-            The shape per swarm.
-        swarms : array of int, optional
-            The swarms to draw for (default all B).
+        ``method`` is a method of ``numpy.random.Generator`` that takes ``size`` (``"random"``,
+        ``"integers"``...), ``args`` its leading arguments (e.g. ``low, high``); ``swarms`` the swarms to
+        draw for (default all B), each from its own generator if built with ``seeds``, else from
+        :attr:`rng` in one call.
         """
         idx = self._all if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
         if self._rngs is None or idx.size == 0:
@@ -690,15 +630,8 @@ class Swarm:
         """Swarm ``swarm``'s host generator (:attr:`rng` itself unless the swarm was built with ``seeds``)."""
         return self.rng if self._rngs is None else self._rngs[swarm]
 
-    def mean_distances(self) -> Any:
-        """Mean distance of each particle to the others, shape (B, N)."""
-        return (batch_mean_distances if self.backend == "numpy" else torch_mean_distances)(self.positions)
-
     def evolutionary_factor(self) -> Any:
-        """Evolutionary factor (Zhan et al. 2009) of every swarm's positions, shape (B,) (:mod:`pso_env.factor`).
-
-        A numpy array (the numba kernel) or a tensor on the device (torch ops).
-        """
+        """Evolutionary factor (Zhan et al. 2009) of every swarm, shape (B,): numpy, or a tensor on the device."""
         if self.backend == "numpy":
             out = np.empty(self.batch_size)
             _batch_factors(self.positions, self.fitness, out)
@@ -712,7 +645,7 @@ class Swarm:
 
     @property
     def best_history(self) -> np.ndarray:
-        """Best-so-far value of every swarm after initialisation and after each iteration, shape (B, T+1).
+        """Best-so-far value of every swarm after initialisation and each iteration, shape (B, T+1).
 
         Raises
         ------
