@@ -117,6 +117,8 @@ def group_functions(functions: Sequence[Any], like: Any = None) -> list[Function
 def _values(g: FunctionGroup, x: Any, slots: np.ndarray | None) -> Any:
     """Raw values of points ``x`` (k, M, D) of the group's swarms at ``slots`` (None: all, in order)."""
     k, m, d = x.shape
+    if g.kind == "plain":
+        return checked_values(g.function, g.function.evaluate(x.reshape(k * m, d)), k * m).reshape(k, m)
     if g.kind == "object":
         x = np.asarray(x, dtype=float)
     elif g.shift is not None:

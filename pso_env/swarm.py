@@ -303,6 +303,8 @@ class Swarm:
             self._r = np.empty((b, 2, n, d))
             self._coefs = np.empty((n + 3, b))  # w per particle, c1, c2, chi: one argument of the move
             self._scalars: tuple | None = None  # the float coefficients the buffers hold
+            self._move_args = (self.positions, self.velocities, self.pbest_positions, self.gbest_position,
+                               self._r, self._coefs, self._box, velocity_clamp is not None, _BOUND_CODE[bounds])
         self._history: list | None = [] if history else None
         self._set_bounds(self._all, fns)
         self._groups = group_functions(self.functions, like=self.positions)
@@ -466,18 +468,18 @@ class Swarm:
                 cf, n = self._coefs, self.n_particles
                 cf[:n] = w.T if getattr(w, "ndim", 0) == 2 else w
                 cf[n], cf[n + 1], cf[n + 2] = c1, c2, chi
-            r, x = self._r, self.positions
+            x, v, p, g, r, cf, box, clamp, bound = self._move_args
             if self._rngs is None:
                 self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
             else:
-                for q, g in enumerate(self._rngs):
-                    g.random(out=r[q])
-            second = previous is not None
-            _move(x, self.velocities, self.pbest_positions, self.gbest_position, r, self._coefs, self._box,
-                  np.asarray(previous, dtype=float) if second else x, self.vmax is not None,
-                  _BOUND_CODE[self.bounds], second)
-            _update_bests(x, evaluate_groups(self._groups, x), self.fitness, self.pbest_positions,
-                          self.pbest_fitness, self.gbest_position, self.gbest_fitness, self._counts)
+                for q, gen in enumerate(self._rngs):
+                    gen.random(out=r[q])
+            if previous is None:
+                _move(x, v, p, g, r, cf, box, x, clamp, bound, False)
+            else:
+                _move(x, v, p, g, r, cf, box, np.asarray(previous, dtype=float), clamp, bound, True)
+            _update_bests(x, evaluate_groups(self._groups, x), self.fitness, p, self.pbest_fitness, g,
+                          self.gbest_fitness, self._counts)
         if self._history is not None:
             self._history.append(self._copy(self.gbest_fitness))
 
