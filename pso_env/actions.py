@@ -106,14 +106,16 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
     uniform draws in [0, 1): ``u[0]`` gives ``delta``, ``u[1]`` the random inertia weight of action 0.
     """
     wc = np.array([w, c1, c2, f], dtype=float)
-    actions_into(np.asarray(actions, dtype=np.int64), np.asarray(u, dtype=float)[None], 0, wc, config.as_array())
+    actions_into(np.asarray(actions, dtype=np.int64), np.asarray(u, dtype=float)[None], 0, wc, config.as_array(),
+                 np.empty((0, 0)))
     return wc[0], wc[1], wc[2]
 
 
 @njit(cache=True, nogil=True)
-def actions_into(actions, u, t, wc, cfg):
+def actions_into(actions, u, t, wc, cfg, coefs):
     """:func:`apply_actions` in place on ``wc`` (4+, B) = (w, c1, c2, f) with the draws ``u[t]`` (``u``: (T, 2, B));
-    ``cfg`` is :meth:`ActionConfig.as_array`. Returns row 0's ``(w, c1, c2)``."""
+    ``cfg`` is :meth:`ActionConfig.as_array`. ``coefs`` (N + 3, B), unless empty, receives them as the numpy
+    swarm's coefficient buffer (w per particle, c1, c2, chi = 1) for ``Swarm._iterate``."""
     w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6]
     for i in range(actions.shape[0]):
         a = actions[i]
@@ -128,4 +130,7 @@ def actions_into(actions, u, t, wc, cfg):
             wc[0, i] = w_min
         wc[1, i], wc[2, i] = clamp_coefficients(wc[1, i] + _M1[a] * delta, wc[2, i] + _M2[a] * delta, c_min, c_max,
                                                 c_sum_max)
-    return wc[0, 0], wc[1, 0], wc[2, 0]
+        if coefs.shape[0]:
+            n = coefs.shape[0] - 3
+            coefs[:n, i] = wc[0, i]
+            coefs[n, i], coefs[n + 1, i], coefs[n + 2, i] = wc[1, i], wc[2, i], 1.0

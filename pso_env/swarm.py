@@ -454,13 +454,7 @@ class Swarm:
         """
         if previous is not None and tuple(previous.shape) != tuple(self.positions.shape):
             raise ValueError(f"previous must have shape {tuple(self.positions.shape)}, got {tuple(previous.shape)}")
-        if self.backend == "torch":
-            coefs = [c if isinstance(c, float) else c.reshape(tuple(c.shape) + (1,) * (3 - c.ndim))
-                     for c in self._coefficients(w, c1, c2, chi)]  # broadcast against (B, N, D)
-            self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous))
-            self.evaluations += self.n_particles
-            self.iteration += 1
-        else:  # numba passes over reused buffers
+        if self.backend == "numpy":  # numba passes over reused buffers
             floats = type(w) is float and type(c1) is float and type(c2) is float and type(chi) is float
             if not floats or (w, c1, c2, chi) != self._scalars:  # else the buffer holds these floats already
                 self._scalars = (w, c1, c2, chi) if floats else None
@@ -468,20 +462,33 @@ class Swarm:
                 cf, n = self._coefs, self.n_particles
                 cf[:n] = w.T if getattr(w, "ndim", 0) == 2 else w
                 cf[n], cf[n + 1], cf[n + 2] = c1, c2, chi
-            x, v, p, g, r, cf, box, clamp, bound = self._move_args
-            if self._rngs is None:
-                self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
-            else:
-                for q, gen in enumerate(self._rngs):
-                    gen.random(out=r[q])
-            if previous is None:
-                _move(x, v, p, g, r, cf, box, x, clamp, bound, False)
-            else:
-                _move(x, v, p, g, r, cf, box, np.asarray(previous, dtype=float), clamp, bound, True)
-            _update_bests(x, evaluate_groups(self._groups, x), self.fitness, p, self.pbest_fitness, g,
-                          self.gbest_fitness, self._counts)
+            self._iterate(previous)
+            return
+        coefs = [c if isinstance(c, float) else c.reshape(tuple(c.shape) + (1,) * (3 - c.ndim))
+                 for c in self._coefficients(w, c1, c2, chi)]  # broadcast against (B, N, D)
+        self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous))
+        self.evaluations += self.n_particles
+        self.iteration += 1
         if self._history is not None:
-            self._history.append(self._copy(self.gbest_fitness))
+            self._history.append(self.gbest_fitness.clone())
+
+    def _iterate(self, previous: Any = None) -> None:
+        """The numpy iteration with the coefficients already in ``_coefs`` (N + 3, B): w per particle, c1, c2,
+        chi (the environment's action kernel writes them there; anyone else sets ``_scalars = None`` too)."""
+        x, v, p, g, r, cf, box, clamp, bound = self._move_args
+        if self._rngs is None:
+            self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
+        else:
+            for q, gen in enumerate(self._rngs):
+                gen.random(out=r[q])
+        if previous is None:
+            _move(x, v, p, g, r, cf, box, x, clamp, bound, False)
+        else:
+            _move(x, v, p, g, r, cf, box, np.asarray(previous, dtype=float), clamp, bound, True)
+        _update_bests(x, evaluate_groups(self._groups, x), self.fitness, p, self.pbest_fitness, g,
+                      self.gbest_fitness, self._counts)
+        if self._history is not None:
+            self._history.append(self.gbest_fitness.copy())
 
     def _advance(self, r: Any, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
         """The tensor work of one torch iteration (r1 = ``r[:, 0]``, r2 = ``r[:, 1]``): no host

@@ -214,7 +214,6 @@ class PSOVectorEnv(VectorEnv):
         self._autoreset_envs = np.zeros(b, dtype=bool)
         self._swarm_rng: np.random.Generator | None = None
         self._action_rng: np.random.Generator | None = None
-        self._float_coefs = b == 1 and self.backend == "numpy"
         self._no_x, self._no_fit = np.zeros((0, 0, 0)), np.zeros((0, 0))
         self._fused: Swarm | None = None  # the one numpy swarm, whose factors the step kernel computes
         self._args: tuple = ()  # the step kernel's arguments after the swarm's arrays
@@ -422,12 +421,14 @@ class PSOVectorEnv(VectorEnv):
         if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
             self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
         self._u_next = t + 1
-        coefs = actions_into(a, self._u, t, self._floats, self._action_params)
         s = self._fused
-        if s is not None:  # the step kernel computes the factors
-            s.step(*(coefs if self._float_coefs else self._floats[:3]))
+        if s is not None:  # the action kernel fills the swarm's coefficients; the step kernel computes the factors
+            actions_into(a, self._u, t, self._floats, self._action_params, s._coefs)
+            s._scalars = None
+            s._iterate()
             code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
+            actions_into(a, self._u, t, self._floats, self._action_params, self._no_fit)
             for swarm in self.swarms.values():
                 swarm.step(*self._floats[:3])
             f, *read = self._read()

@@ -327,10 +327,10 @@ def test_vector_env_matches_single_env_statistically_and_detects_a_different_w()
 
     class InertiaIgnored(PSOVectorEnv):  # a deliberately wrong update: the velocity is never damped by w
         def _advance(self, a):
-            def w_one(*args):
-                _, c1, c2 = actions_into(*args)
-                args[4][0] = 1.0  # the w row of the parameters
-                return 1.0, c1, c2
+            def w_one(actions, u, t, wc, cfg, coefs):
+                actions_into(actions, u, t, wc, cfg, coefs)
+                wc[0] = 1.0  # the w row of the parameters
+                coefs[:-3] = 1.0  # and the swarm's w per particle
 
             with mock.patch.object(vector, "actions_into", w_one):
                 super()._advance(a)
