@@ -10,27 +10,21 @@ from numba import njit
 def row_sums(x: np.ndarray, square: bool) -> np.ndarray:
     """Sum of each row of ``x`` (n, D), of its squares if ``square``: shape (n,), float64.
 
-    Four interleaved partial sums, added as ``(s0 + s1) + (s2 + s3)`` before the last ``D mod 4`` terms:
-    a fixed order (the same bits on every run) that keeps four additions in flight; numpy's ``einsum``
-    and ``add.reduce`` spend longer in their call than in the sum at D = 30.
+    Four interleaved partial sums, added as ``(s0 + s1) + (s2 + s3)`` before the last ``D mod 4`` terms: a
+    fixed order (the same bits on every run) with four additions in flight; numpy's ``einsum`` and
+    ``add.reduce`` spend longer in their call than in the sum at D = 30.
     """
     n, d = x.shape
-    out = np.empty(n)
-    m = d - d % 4
+    out, m = np.empty(n), d - d % 4
     for i in range(n):
         s0 = s1 = s2 = s3 = 0.0
-        if square:
-            for k in range(0, m, 4):
-                a0, a1, a2, a3 = x[i, k], x[i, k + 1], x[i, k + 2], x[i, k + 3]
-                s0, s1, s2, s3 = s0 + a0 * a0, s1 + a1 * a1, s2 + a2 * a2, s3 + a3 * a3
-            s = (s0 + s1) + (s2 + s3)
-            for k in range(m, d):
-                s += x[i, k] * x[i, k]
-        else:
-            for k in range(0, m, 4):
-                s0, s1, s2, s3 = s0 + x[i, k], s1 + x[i, k + 1], s2 + x[i, k + 2], s3 + x[i, k + 3]
-            s = (s0 + s1) + (s2 + s3)
-            for k in range(m, d):
-                s += x[i, k]
+        for k in range(0, m, 4):
+            a0, a1, a2, a3 = x[i, k], x[i, k + 1], x[i, k + 2], x[i, k + 3]
+            if square:
+                a0, a1, a2, a3 = a0 * a0, a1 * a1, a2 * a2, a3 * a3
+            s0, s1, s2, s3 = s0 + a0, s1 + a1, s2 + a2, s3 + a3
+        s = (s0 + s1) + (s2 + s3)
+        for k in range(m, d):
+            s += x[i, k] * x[i, k] if square else x[i, k]
         out[i] = s
     return out

@@ -109,15 +109,6 @@ def compare_to_reference(values: Values, reference: str, alpha: float = ALPHA) -
             for algo, other in by_algo.items() if algo != reference}
 
 
-def code_counts(comparisons: Mapping[tuple[str, str], Comparison], test: str = "t_test") -> dict[str, dict[int, int]]:
-    """How often each code of ``test`` (``"t_test"`` or ``"rank_sum"``) occurs per algorithm in
-    :func:`compare_to_reference` output: ``{algorithm: {1: n, 0: n, -1: n}}``."""
-    counts: dict[str, dict[int, int]] = {}
-    for (_, algo), comparison in comparisons.items():
-        counts.setdefault(algo, {1: 0, 0: 0, -1: 0})[getattr(comparison, test)] += 1
-    return counts
-
-
 def average_ranks(values: Values, algorithms: Sequence[str] | None = None) -> dict[str, float]:
     """Average over functions of each algorithm's rank by mean final value (1 = best; ties averaged).
 
