@@ -115,7 +115,7 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
 def actions_into(actions, u, t, wc, cfg, coefs):
     """:func:`apply_actions` in place on ``wc`` (4+, B) = (w, c1, c2, f) with the draws ``u[t]`` (``u``: (T, 2, B));
     ``cfg`` is :meth:`ActionConfig.as_array`. ``coefs`` (N + 3, B), unless empty, receives them as the numpy
-    swarm's coefficient buffer (w per particle, c1, c2, chi = 1) for ``Swarm._iterate``."""
+    swarm's coefficient buffer (w per particle, c1, c2, chi = 1; ``Swarm._coefficient_buffer``)."""
     w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6]
     for i in range(actions.shape[0]):
         a = actions[i]

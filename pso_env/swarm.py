@@ -472,9 +472,14 @@ class Swarm:
         if self._history is not None:
             self._history.append(self.gbest_fitness.clone())
 
+    def _coefficient_buffer(self) -> np.ndarray:
+        """The numpy coefficient buffer (N + 3, B: w per particle, c1, c2, chi), for a caller that fills it
+        itself before :meth:`_iterate` (the environment's action kernel); :meth:`step` refills it next time."""
+        self._scalars = None
+        return self._coefs
+
     def _iterate(self, previous: Any = None) -> None:
-        """The numpy iteration with the coefficients already in ``_coefs`` (N + 3, B): w per particle, c1, c2,
-        chi (the environment's action kernel writes them there; anyone else sets ``_scalars = None`` too)."""
+        """The numpy iteration with the coefficients already in the buffer (:meth:`_coefficient_buffer`)."""
         x, v, p, g, r, cf, box, clamp, bound = self._move_args
         if self._rngs is None:
             self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]

@@ -423,12 +423,11 @@ class PSOVectorEnv(VectorEnv):
         self._u_next = t + 1
         s = self._fused
         if s is not None:  # the action kernel fills the swarm's coefficients; the step kernel computes the factors
-            actions_into(a, self._u, t, self._floats, self._action_params, s._coefs)
-            s._scalars = None
+            actions_into(a, self._u, t, self._floats, self._action_params, s._coefficient_buffer())
             s._iterate()
             code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
-            actions_into(a, self._u, t, self._floats, self._action_params, self._no_fit)
+            actions_into(a, self._u, t, self._floats, self._action_params, self._no_fit)  # (0, 0): no buffer
             for swarm in self.swarms.values():
                 swarm.step(*self._floats[:3])
             f, *read = self._read()
