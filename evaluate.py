@@ -33,9 +33,6 @@ def _int_at_least(minimum: int, maximum: int | None = None) -> Any:
     return option_type(int, "value", check_int(minimum, maximum))
 
 
-_positive_int = _int_at_least(1)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser (every option shows its default in ``--help``)."""
     parser = argparse.ArgumentParser(
@@ -53,22 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
                         "bbob, cec2022, sphere, rastrigin, bbob:f15, ...")
     parser.add_argument("--shift", action="store_true", help="shift the paper functions' optimum (seed 0)")
     parser.add_argument("--rotate", action="store_true", help="rotate the paper functions (seed 0)")
-    parser.add_argument("--dim", type=_positive_int, default=30, help="dimension D (drop-wave is always 2)")
+    parser.add_argument("--dim", type=_int_at_least(1), default=30, help="dimension D (drop-wave is always 2)")
     parser.add_argument("--swarm-size", type=_int_at_least(2), default=30, help="particles N per swarm")
-    parser.add_argument("--iterations", type=_positive_int, default=1000, help="iterations per run")
+    parser.add_argument("--iterations", type=_int_at_least(1), default=1000, help="iterations per run")
     parser.add_argument("--runs", type=_int_at_least(1, 10_000), default=DEFAULT_RUNS,
                         help="runs (seeds 0..runs-1) per algorithm and function (the paper's 10; at most 10,000)")
     parser.add_argument("--reference", default=argparse.SUPPRESS,
                         help="algorithm the t-test and rank-sum test compare every other algorithm against; "
                         "must be one of --algorithms (default: the first of --algorithms)")
-    parser.add_argument("--jobs", type=_positive_int, default=2, help="worker processes")
+    parser.add_argument("--jobs", type=_int_at_least(1), default=2, help="worker processes")
     parser.add_argument(
         "--out", default=argparse.SUPPRESS,
         help="output directory: settings.json, runs.csv, curves.jsonl.gz, summary.csv, report.md, *.png; "
         "runs already stored there are kept, and one that holds other settings is refused (default: "
         "results/<functions>-d<dim>-n<swarm size>-i<iterations>, then -shift, -rotate, -c<checkpoint "
         "spacing> where set)")
-    parser.add_argument("--checkpoint-every", type=_positive_int, default=DEFAULT_CHECKPOINT_EVERY,
+    parser.add_argument("--checkpoint-every", type=_int_at_least(1), default=DEFAULT_CHECKPOINT_EVERY,
                         help="spacing of the stored curves in iterations")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks_fn._validate import check_box
+from benchmarks_fn._validate import check_box, check_int
 from benchmarks_fn.base import checked_values
 from evaluation.records import RunRecord, make_record
 from evaluation.runner import check_run_settings, measured, run
@@ -149,9 +149,7 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
 
     check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
     function = _resolve_function(function, dim)
-    budget = swarm_size * (iterations + 1) if budget is None else int(budget)
-    if budget < 1:
-        raise ValueError(f"budget must be >= 1, got {budget!r}")
+    budget = check_int(swarm_size * (iterations + 1) if budget is None else budget, "budget", 1)
     global_state = np.random.get_state()
     try:
         with measured() as clock:

@@ -7,7 +7,6 @@ runs a policy with SB3's ``predict`` on PSOControl (a loaded model, :class:`Stat
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -134,11 +133,6 @@ class StaticPolicy:
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
         """The action of the state the one-hot ``obs`` (shape (4,) or (B, 4)) marks."""
         return self._table[np.argmax(obs, axis=-1)], None
-
-    @staticmethod
-    def all_policies() -> list[StaticPolicy]:
-        """The 4**4 = 256 static policies."""
-        return [StaticPolicy(p) for p in itertools.product(range(N_ACTIONS), repeat=4)]
 
 
 class RandomPolicy:

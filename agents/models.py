@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from pso_env.config import check_choice
+
 #: Algorithms :func:`make_model` builds; the last two need the optional ``sb3-contrib`` package.
 ALGORITHMS = ("custom-dqn", "dqn", "ppo", "a2c", "qrdqn", "recurrent_ppo")
 #: Name of the training-run description written beside every saved model.
@@ -31,10 +33,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _check_algo(algo: str) -> str:
-    if algo not in ALGORITHMS:
-        raise ValueError(f"algo must be one of {ALGORITHMS}, got {algo!r}")
-    return algo
+_check_algo = check_choice(ALGORITHMS)  # _check_algo("algo", value) -> value, or ValueError naming it
 
 
 def _sb3_class(algo: str) -> type:
@@ -55,7 +54,7 @@ def _sb3_model(algo: str, env: Any, **kwargs: Any) -> Any:
 
 def default_hyperparameters(algo: str) -> dict[str, Any]:
     """The defaults :func:`make_model` uses for ``algo`` (a copy)."""
-    return json.loads(json.dumps(_DEFAULTS[_check_algo(algo)]))
+    return json.loads(json.dumps(_DEFAULTS[_check_algo("algo", algo)]))
 
 
 def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log: str | None = None,
@@ -167,7 +166,7 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
     checkpoints (``checkpoints/*_buffer.pkl``, read by ``train_agent.py --resume``) are pickles: resume
     only runs you made.
     """
-    _check_algo(algo)
+    _check_algo("algo", algo)
     path = Path(path)
     if algo == "custom-dqn":
         from .dqn import DQNAgent
@@ -245,7 +244,7 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
         raise FileNotFoundError(f"agent path {str(path)!r} holds no {RUN_CONFIG}: not a train_agent.py --out directory")
     try:
         config = json.loads(config_file.read_text())
-        algo = _check_algo(config["algo"])
+        algo = _check_algo("algo", config["algo"])
     except (json.JSONDecodeError, KeyError, ValueError) as err:
         raise ValueError(f"agent path {str(path)!r}: unreadable {RUN_CONFIG} ({err})") from None
     model_path = directory / (which if algo == "custom-dqn" else f"{which}.zip")

@@ -258,20 +258,6 @@ class EnvConfig:
             data = {**data, "function": _from_json_function(data["function"])}
         return cls(**data)
 
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser, exclude: Iterable[str] = (),
-                      defaults: dict[str, Any] | None = None) -> None:
-        """:func:`add_field_arguments` for this class (``--swarm-size``, ``--shift``...)."""
-        add_field_arguments(parser, cls, exclude=exclude, defaults=defaults)
-
-    @classmethod
-    def from_namespace(cls, namespace: argparse.Namespace, **overrides: Any) -> EnvConfig:
-        """The configuration of parsed options (fields not on the command line keep their defaults)."""
-        values = field_values(cls, namespace)
-        if isinstance(values.get("function"), str) and "," in values["function"]:
-            values["function"] = [s.strip() for s in values["function"].split(",") if s.strip()]
-        return cls(**{**values, **overrides})
-
 
 def _document_fields(cls: type) -> None:
     """Fill the ``FIELDS`` mark of the docstring with one numpy-style entry per field."""

@@ -47,6 +47,8 @@ class InstanceSet:
         if _is_function_object(item):
             return [item]
         if isinstance(item, str):
+            if "," in item:  # "sphere,ackley", as a command line gives it
+                return [e for part in item.split(",") if part.strip() for e in self._expand(part.strip())]
             key = item.strip().lower()
             if key in SUITES:
                 return list(get_suite(key, dim=self.dim))

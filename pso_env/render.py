@@ -56,8 +56,7 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
         ax.scatter(*swarm.pbest_positions.T, s=12, c="white", alpha=0.6, label="personal bests")
         ax.scatter(*swarm.positions.T, s=14, c="black", label="particles")
         ax.scatter(*swarm.gbest_position, s=80, marker="*", c="red", label="global best")
-        ax.set_xlim(fn.lower[0], fn.upper[0])
-        ax.set_ylim(fn.lower[1], fn.upper[1])
+        ax.set(xlim=(fn.lower[0], fn.upper[0]), ylim=(fn.lower[1], fn.upper[1]))
         ax.legend(loc="upper right", fontsize=7)
     else:
         hist = swarm.best_history
@@ -70,9 +69,8 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
         states = np.asarray(env.states)
         for k, colour in enumerate(STATE_COLOURS):
             ax.fill_between(t, low / 3, low, where=states == k, color=colour, step="mid", lw=0)
-        ax.set_xlim(0, max(env.max_iterations, 1))
-        ax.set_xlabel("iteration")
-        ax.set_ylabel("best error" if f_star is not None else "best - min(best)")
+        ax.set(xlim=(0, max(env.max_iterations, 1)), xlabel="iteration",
+               ylabel="best error" if f_star is not None else "best - min(best)")
         ax.legend(handles=[Patch(color=c, label=n) for c, n in zip(STATE_COLOURS, STATE_NAMES)],
                   loc="upper right", fontsize=7, title="belief state", title_fontsize=7)
     ax.set_title(f"{fn.name}  it {swarm.iteration}  best {swarm.gbest_fitness:.3e}", fontsize=9)

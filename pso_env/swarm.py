@@ -16,6 +16,7 @@ from numba import njit
 
 from benchmarks_fn._validate import check_box, check_int
 
+from .config import BACKENDS, check_bool, check_choice, check_real
 from .factor import _batch_factors, torch_evolutionary_factor
 from .objective import count_nonfinite, evaluate_groups, finite_or_inf, group_functions
 
@@ -25,7 +26,6 @@ __all__ = ["BOUND_MODES", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
 BOUND_MODES = ("clip-back", "clip", "reflect", "none")
 #: Modes of :meth:`Swarm.set_particles`.
 SET_MODES = ("move", "improve", "best", "replace")
-BACKENDS = ("numpy", "torch")
 _BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2, "clip-back": 3}
 
 
@@ -258,22 +258,16 @@ class Swarm:
             rng = np.random.default_rng(int(rng))
         if not isinstance(rng, np.random.Generator):
             raise ValueError(f"rng must be a numpy.random.Generator or a seed >= 0, got {rng!r}")
-        if velocity_clamp is not None and not (isinstance(velocity_clamp, (int, float, np.number))
-                                               and np.isfinite(velocity_clamp) and velocity_clamp > 0):
-            raise ValueError(f"velocity_clamp must be a positive finite number or None, got {velocity_clamp!r}")
-        if bounds not in BOUND_MODES:
-            raise ValueError(f"bounds must be one of {BOUND_MODES}, got {bounds!r}")
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-        if not isinstance(history, bool):
-            raise ValueError(f"history must be a bool, got {history!r}")
+        velocity_clamp = check_real(positive=True, optional=True)("velocity_clamp", velocity_clamp)
+        check_choice(BOUND_MODES)("bounds", bounds)
+        check_choice(BACKENDS)("backend", backend)
+        check_bool("history", history)
         self.batch_size = b = len(fns)
         seeds = _check_seeds(seeds, b)
         if backend == "numpy":
-            if str(device) != "cpu":
-                raise ValueError(f"device must be 'cpu' with backend='numpy', got {device!r}")
-            if dtype not in ("float64", np.float64):
-                raise ValueError(f"dtype must be 'float64' with backend='numpy' (float32 is torch's), got {dtype!r}")
+            if str(device) != "cpu" or dtype not in ("float64", np.float64):
+                raise ValueError(f"device and dtype must be 'cpu' and 'float64' with backend='numpy' (GPUs and float32 "
+                                 f"are torch's), got device={device!r}, dtype={dtype!r}")
             self.xp, self.device, self.dtype = np, "cpu", np.float64
         else:
             self.xp, self.device, self.dtype = _torch_backend(device, dtype)
@@ -565,8 +559,7 @@ class Swarm:
         ValueError
             For an unknown ``mode`` or pairs of different lengths.
         """
-        if mode not in SET_MODES:
-            raise ValueError(f"mode must be one of {SET_MODES}, got {mode!r}")
+        check_choice(SET_MODES)("mode", mode)
         sw, pi = (a.copy() for a in np.broadcast_arrays(np.atleast_1d(np.asarray(swarms, dtype=np.intp)),
                                                          np.atleast_1d(np.asarray(particles, dtype=np.intp))))
         pos = self.xp.reshape(self._asarray(positions), (sw.size, self.dim))

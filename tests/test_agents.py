@@ -24,6 +24,7 @@ from agents import (
 from agents.training import TrainConfig, Trainer
 from benchmarks_fn import get_function
 from evaluation import run
+from evaluation.registry import resolve_algorithms
 from pso_env import PSOEnv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,8 +74,8 @@ def test_make_model_rejects_unknown_algo():
 
 
 def test_static_and_random_policies():
-    policies = StaticPolicy.all_policies()
-    assert len(policies) == 256 and len({p.actions for p in policies}) == 256
+    names = [a.name for a in resolve_algorithms("static:all")]
+    assert len(names) == 256 and len({StaticPolicy(n[7:]).actions for n in names}) == 256
     p = StaticPolicy([3, 2, 1, 0])
     np.testing.assert_array_equal(p.predict(np.eye(4))[0], [3, 2, 1, 0])
     assert int(p.predict(np.array([0, 0, 1, 0]))[0]) == 1

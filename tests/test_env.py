@@ -18,6 +18,7 @@ from benchmarks_fn import PAPER_FUNCTIONS, from_callable, get_function
 from pso_env import OBS_MODES, REWARD_MODES, EnvConfig, PSOEnv, PSOVectorEnv
 from pso_env.actions import ActionConfig
 from pso_env.belief import PAPER_EMISSIONPROB, PAPER_STARTPROB, PAPER_TRANSMAT, STATE_NAMES
+from pso_env.config import add_field_arguments, field_values
 from pso_env.factor import discretise, evolutionary_factor
 from pso_env.observation import Features
 from pso_env.reward import Reward
@@ -329,13 +330,13 @@ def test_config_round_trips_and_both_envs_take_it():
 
 def test_config_command_line_options_come_from_the_fields():
     parser = argparse.ArgumentParser()
-    EnvConfig.add_arguments(parser, exclude=("backend", "device", "dtype"))
+    add_field_arguments(parser, EnvConfig, exclude=("backend", "device", "dtype"))
     ns = parser.parse_args(["--function", "sphere,ackley", "--dim", "5", "--shift", "--delta-range", "0.1,0.2",
                             "--target-error", "none", "--velocity-clamp", "0.5"])
-    cfg = EnvConfig.from_namespace(ns)
-    assert cfg.function == ["sphere", "ackley"] and cfg.dim == 5 and cfg.shift is True
+    cfg = EnvConfig(**field_values(EnvConfig, ns))
+    assert cfg.function == "sphere,ackley" and len(PSOEnv(cfg).instances) == 2 and cfg.dim == 5 and cfg.shift is True
     assert cfg.delta_range == (0.1, 0.2) and cfg.target_error is None and cfg.velocity_clamp == 0.5
-    assert EnvConfig.from_namespace(parser.parse_args([])) == EnvConfig()
+    assert EnvConfig(**field_values(EnvConfig, parser.parse_args([]))) == EnvConfig()
     help_text = parser.format_help()
     assert "--swarm-size" in help_text and "--backend" not in help_text
 
