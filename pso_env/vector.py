@@ -19,7 +19,7 @@ from numba import njit
 
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, actions_into
 from .belief import STATE_NAMES, Belief
-from .config import EnvConfig, make_config
+from .config import EnvConfig, check_int, make_config
 from .factor import _factor_into, _scratch
 from .hmm_kernels import batch_update
 from .instances import InstanceSet
@@ -47,7 +47,7 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
     """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless empty), best values, counts,
     rewards, ends, the belief's step and the observations.
 
-    ``floats``, ``ints``: :class:`PSOVectorEnv`'s; ``settings``: target error (NaN: none), max_iterations, obs
+    ``floats``, ``ints``: :class:`PSOVectorEnv`'s; ``settings``: target error (NaN: none), step limit, obs
     and reward mode, refit_every, refit_min_length, the features' parameters; ``belief_ints``: the belief's.
     Returns 2 x the belief's rows due for a refit (-1: its history is full; then the observations are left
     to the caller), + 1 when a row had non-finite values.
@@ -109,7 +109,8 @@ class PSOVectorEnv(VectorEnv):
     ``MultiDiscrete([4] * B)``; ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 11 for
     "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
     float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
-    (``target_error`` reached, ``max_iterations`` run) and infos (dict of (B,) arrays with ``_key`` masks).
+    (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run) and infos (dict of (B,) arrays
+    with ``_key`` masks).
 
     Info keys are :class:`PSOEnv`'s, each with its ``_key`` mask: float64 ``best_fitness``, ``error`` (NaN and
     masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f``; int64 ``iteration``, ``evaluations``,
@@ -138,6 +139,15 @@ class PSOVectorEnv(VectorEnv):
         ``device`` in ``dtype`` (paper functions and their shifted/rotated forms only); beliefs, rewards and
         observations stay in numpy on the host, which receives (B,) arrays each step.
     autoreset_mode : AutoresetMode or str, default AutoresetMode.NEXT_STEP
+    max_episode_steps : int, optional
+        Truncate episodes after this many steps (and after ``max_iterations``), as the ``TimeLimit`` that
+        ``gymnasium.make`` puts around :class:`PSOEnv`; ``gymnasium.make_vec`` passes it here. None or -1 (make's
+        "no limit"): none. The features' progress stays relative to ``max_iterations``, as under ``TimeLimit``.
+    render_mode : None
+        The vector environment does not render (``make_vec(..., vectorization_mode="sync")`` renders each
+        :class:`PSOEnv`); any other value raises ValueError.
+    disable_env_checker : bool, optional
+        Ignored: what ``gymnasium.make`` takes and ``make_vec`` passes on (vector environments have no checker).
 
     ## Example
 
@@ -154,9 +164,15 @@ class PSOVectorEnv(VectorEnv):
     metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(self, num_envs: int = 1, config: EnvConfig | None = None, *,
-                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, **config_fields: Any) -> None:
+                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, max_episode_steps: int | None = None,
+                 render_mode: None = None, disable_env_checker: bool | None = None, **config_fields: Any) -> None:
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+        if render_mode is not None:
+            raise ValueError(f"render_mode must be None: PSOVectorEnv does not render (make_vec(..., "
+                             f"vectorization_mode='sync') renders each PSOEnv), got {render_mode!r}")
+        self.max_episode_steps = None if max_episode_steps in (None, -1) else check_int(1)("max_episode_steps",
+                                                                                          max_episode_steps)
         try:
             self.autoreset_mode = AutoresetMode(autoreset_mode)
         except ValueError:
@@ -345,7 +361,8 @@ class PSOVectorEnv(VectorEnv):
         """The kernels' arguments after the swarm's arrays (bound again when an array is replaced)."""
         s, bl, ft, cfg = self._fused, self.belief, self._features, self.config
         swarm = (s.nonfinite, s.iteration, s.evaluations, _scratch(s.n_particles, s.dim)) if s else (self._no_fit,) * 4
-        settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, cfg.max_iterations,
+        limit = min(cfg.max_iterations, self.max_episode_steps or cfg.max_iterations)
+        settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, limit,
                              self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length, *ft.params])
         self._args = (*swarm, self._floats, self._ints, settings, bl._history, bl._ints, bl._lattice, bl._tables,
                       self._obs)

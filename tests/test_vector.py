@@ -398,6 +398,58 @@ def test_make_vec_returns_the_vector_env():
         assert isinstance(gym.make_vec(pso_env.ENV_ID, num_envs=2, dim=4), PSOVectorEnv)
 
 
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+def test_make_vec_takes_what_gymnasium_forwards_and_truncates_as_the_sync_vector_env(mode):
+    # make_vec hands a vector entry point num_envs, every keyword (max_episode_steps, disable_env_checker and
+    # render_mode included: make takes them in "sync" mode) and the spec's max_episode_steps
+    kwargs = {"function": "sphere", "dim": 3, "swarm_size": 5, "max_iterations": 50, "hmm_refit_every": 0,
+              "max_episode_steps": 4, "disable_env_checker": True, "render_mode": None}
+    native = gym.make_vec(pso_env.ENV_ID, num_envs=2, autoreset_mode=mode, **kwargs)
+    sync = gym.make_vec(pso_env.ENV_ID, num_envs=2, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode},
+                        **kwargs)
+    assert isinstance(native, PSOVectorEnv) and native.max_episode_steps == 4
+    runs = []
+    for env in (native, sync):
+        env.reset(seed=0)
+        run = []
+        for _ in range(11):
+            obs, rewards, terminated, truncated, infos = env.step(np.array([0, 1]))
+            assert obs.shape == (2, 4) and not terminated.any() and truncated[0] == truncated[1]
+            final = infos["final_info"]["iteration"].tolist() if "final_info" in infos else None
+            run.append((bool(truncated[0]), infos["iteration"].tolist(), final, rewards[0] == 0))
+        runs.append(run)
+    assert [r[:3] for r in runs[0]] == [r[:3] for r in runs[1]]  # the same ends, iterations and final infos
+    if mode == AutoresetMode.NEXT_STEP:  # truncated at step 4; the next step resets (reward 0)
+        assert [r[1][0] for r in runs[0]] == [1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1]
+        assert [r[0] for r in runs[0]] == [t in (3, 8) for t in range(11)]
+        assert all(run[t][3] for run in runs for t in (4, 9))
+    else:  # truncated at step 4 and reset in the same step: the reset's iteration, the last one in final_info
+        assert [r[1][0] for r in runs[0]] == [1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]
+        assert [r[0] for r in runs[0]] == [t in (3, 7) for t in range(11)]
+        assert [r[2] for r in runs[0] if r[0]] == [[4, 4]] * 2
+    env = PSOVectorEnv(2, **{**kwargs, "max_iterations": 3})  # the earlier of the two limits ends episodes
+    env.reset(seed=0)
+    assert [env.step(np.array([0, 0]))[3][0] for _ in range(3)] == [False, False, True]
+    assert PSOVectorEnv(1, **{**kwargs, "max_episode_steps": -1}).max_episode_steps is None  # make's "no limit"
+
+
+def test_make_vec_takes_the_specs_max_episode_steps_and_refuses_bad_arguments():
+    env_id = "pso_env/PSOControlLimitTest-v0"
+    gym.register(env_id, entry_point="pso_env.env:PSOEnv", vector_entry_point="pso_env.vector:PSOVectorEnv",
+                 max_episode_steps=2)
+    try:
+        env = gym.make_vec(env_id, num_envs=2, function="sphere", dim=3, swarm_size=5)
+        env.reset(seed=0)
+        assert [env.step(np.array([0, 0]))[3].tolist() for _ in range(2)] == [[False, False], [True, True]]
+    finally:
+        gym.registry.pop(env_id, None)
+    for bad in (0, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="max_episode_steps"):
+            gym.make_vec(pso_env.ENV_ID, num_envs=2, function="sphere", dim=3, max_episode_steps=bad)
+    with pytest.raises(ValueError, match="render_mode"):
+        gym.make_vec(pso_env.ENV_ID, num_envs=2, function="sphere", dim=3, render_mode="rgb_array")
+
+
 # ------------------------------------------------------------------------------------------ SB3 adapter
 def test_sb3_adapter_semantics():
     venv = make_sb3_vec_env(3, seed=0, function="sphere", dim=4, swarm_size=8, max_iterations=4,
