@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import time
 import warnings
+import weakref
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -232,6 +234,7 @@ class PSOVectorEnv(VectorEnv):
         self._action_rng: np.random.Generator | None = None
         self._no_x, self._no_fit = np.zeros((0, 0, 0)), np.zeros((0, 0))
         self._fused: Swarm | None = None  # the one numpy swarm, whose factors the step kernel computes
+        self._copies: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # function -> {j: j's copy}
         self._args: tuple = ()  # the step kernel's arguments after the swarm's arrays
 
     @property
@@ -296,8 +299,9 @@ class PSOVectorEnv(VectorEnv):
             rows, group_fns = idx[sel], [fn for fn, s in zip(fns, sel) if s]
             swarm = self.swarms.get(d)
             if swarm is None:  # rows of other dimensions hold a placeholder of this one, stepped but unread
+                spare = self._own(-1, group_fns[0])  # an ioh problem of no sub-environment
                 all_fns = [self.functions[j] if self.functions[j] is not None and self.functions[j].dim == d
-                           else group_fns[0] for j in range(self.num_envs)]
+                           else spare for j in range(self.num_envs)]
                 for j, fn in zip(rows, group_fns):
                     all_fns[j] = fn
                 rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
@@ -333,7 +337,8 @@ class PSOVectorEnv(VectorEnv):
         """Start new episodes in sub-environments ``idx`` and write their observations."""
         rng = self.np_random
         transform_seeds = rng.integers(0, 2**63 - 1, size=idx.size)
-        fns = [self.instances.pick(rng, int(s), choice) for s in transform_seeds]
+        fns = [self._own(j, self.instances.pick(rng, int(s), choice))
+               for j, s in zip(idx.tolist(), transform_seeds)]
         self._place(idx, fns)
         for j, fn in zip(idx, fns):
             self.functions[j] = fn
@@ -356,6 +361,18 @@ class PSOVectorEnv(VectorEnv):
         self._features.reset(idx)
         self._bind()
         _observe_rows(idx, *self._observe_args)
+
+    def _own(self, j: int, fn: Any) -> Any:
+        """Sub-environment ``j``'s instance of ``fn``, its run started: a function with runs (``start_run``: ioh
+        problems) is ``fn`` itself in sub-environment 0 and its own copy (made once) in the others; any other
+        function is ``fn``."""
+        if not hasattr(fn, "start_run"):
+            return fn
+        if j:
+            copies = self._copies.setdefault(fn, {})
+            fn = copies[j] if j in copies else copies.setdefault(j, copy.copy(fn))
+        fn.start_run()
+        return fn
 
     def _bind(self) -> None:
         """The kernels' arguments after the swarm's arrays (bound again when an array is replaced)."""

@@ -278,6 +278,56 @@ def test_vector_env_spaces_and_info_convention():
     assert set(info["state"]) <= set(pso_env.STATE_NAMES) and info["iteration"].tolist() == [1, 1, 1]
 
 
+def test_an_ioh_logger_sees_each_psoenv_episode_as_one_run(tmp_path):
+    import json
+
+    import ioh
+
+    from benchmarks_fn import get_function
+
+    fn = get_function("bbob:f3", 4)
+    logger = ioh.logger.Analyzer(root=str(tmp_path), folder_name="runs")
+    fn.problem.attach_logger(logger)
+    env = PSOEnv(function=fn, swarm_size=6, max_iterations=5, hmm_refit_every=0)
+    bests = []
+    for seed in range(3):
+        env.reset(seed=seed)
+        assert fn.problem.state.evaluations == 6  # the initial swarm's, not the last episode's too
+        for a in (0, 1, 2, 3, 0):
+            *_, info = env.step(a)
+        assert fn.problem.state.evaluations == info["evaluations"] == 36
+        assert fn.problem.state.current_best.y == info["best_fitness"]
+        bests.append(info["error"])  # the logger's y: the best value less f*
+    logger.close()
+    runs = json.loads(next(tmp_path.glob("runs*/*.json")).read_text())["scenarios"][0]["runs"]
+    assert [run["evals"] for run in runs] == [36] * 3  # on main: one run of 3 x 36 evaluations
+    assert [run["best"]["y"] for run in runs] == pytest.approx(bests, rel=1e-14)  # ioh writes 16 digits
+
+
+@pytest.mark.parametrize("mode", ["NextStep", "SameStep"])
+def test_each_sub_environment_runs_its_own_ioh_problem_one_run_per_episode(mode):
+    from benchmarks_fn import get_function
+
+    fn = get_function("bbob:f3", 4)
+    env = PSOVectorEnv(3, function=fn, swarm_size=6, max_iterations=4, hmm_refit_every=0, autoreset_mode=mode)
+    env.reset(seed=0)
+    problems = [f.problem for f in env.functions]
+    assert env.functions[0] is fn and len({id(p) for p in problems}) == 3
+    rng, seen = np.random.default_rng(0), set()
+    for _ in range(11):
+        *_, infos = env.step(rng.integers(0, 4, 3))
+        assert [f.problem for f in env.functions] == problems  # each sub-environment keeps its copy
+        assert [p.state.evaluations for p in problems] == infos["evaluations"].tolist()
+        assert [p.state.current_best.y for p in problems] == infos["best_fitness"].tolist()
+        seen |= set(infos["evaluations"].tolist())
+    assert seen == ({6, 12, 18, 24, 30} if mode == "NextStep" else {6, 12, 18, 24})  # restarted per episode
+    mixed = PSOVectorEnv(2, function=[("bbob:f3", 2), ("bbob:f1", 5)], dim=5, swarm_size=6, max_iterations=4,
+                         instance_order="round_robin", autoreset_mode=mode)
+    mixed.reset(seed=0)
+    *_, infos = mixed.step(np.array([0, 0]))  # the rows of the other dimension's swarm evaluate a spare problem
+    assert [f.problem.state.evaluations for f in mixed.functions] == infos["evaluations"].tolist() == [12, 12]
+
+
 def test_autoreset_next_step_mode():
     env = PSOVectorEnv(3, **{**SMALL, "function": "sphere", "max_iterations": 4, "target_error": 200.0})
     env.reset(seed=1)
