@@ -546,8 +546,8 @@ def _sb3_class() -> type:
 
         SB3 semantics: :meth:`step_wait` resets ended sub-environments in the same step and returns their
         reset observations; their infos hold ``"terminal_observation"``, ``"TimeLimit.truncated"``
-        (truncated and not terminated) and, as ``VecMonitor`` adds them, ``"episode": {"r": return,
-        "l": length, "t": seconds since creation}``. Per-step infos carry the single environment's keys as
+        (truncated and not terminated) and, as ``Monitor`` adds them, ``"episode": {"r": return,
+        "l": length, "t": seconds since creation}`` (so ``env_is_wrapped(Monitor)`` is True). Per-step infos carry the single environment's keys as
         Python scalars. ``get_attr``, ``set_attr`` and ``env_method`` act once on the shared vector env.
         """
 
@@ -612,7 +612,11 @@ def _sb3_class() -> type:
             return [result] * len(self._get_indices(indices))
 
         def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: Any = None) -> list[bool]:
-            return [False] * len(self._get_indices(indices))
+            """True for SB3's ``Monitor`` (whose ``"episode"`` infos this adapter writes, so SB3's tools such as
+            ``evaluate_policy`` take its episode statistics), False for any other wrapper class."""
+            from stable_baselines3.common.monitor import Monitor
+
+            return [wrapper_class is Monitor] * len(self._get_indices(indices))
 
     SB3VecEnv.__module__ = __name__
     SB3VecEnv.__qualname__ = "SB3VecEnv"

@@ -525,6 +525,39 @@ def test_sb3_adapter_semantics():
     assert venv.get_attr("obs_mode") == ["viterbi"] * 3 and venv.env_is_wrapped(gym.Wrapper) == [False] * 3
 
 
+def test_sb3_evaluate_policy_takes_the_adapters_episode_statistics_without_a_monitor_warning():
+    from stable_baselines3.common.evaluation import evaluate_policy
+    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    class Cycle:  # a policy: actions 0, 1, 2, 3, 0, ... in every sub-environment
+        t = 0
+
+        def predict(self, obs, state=None, episode_start=None, deterministic=True):
+            self.t += 1
+            return np.full(len(obs), self.t % 4), state
+
+    venv = make_sb3_vec_env(2, seed=0, function="sphere", dim=3, swarm_size=5, max_iterations=4, hmm_refit_every=0)
+    assert venv.env_is_wrapped(Monitor) == [True, True] and venv.env_is_wrapped(VecMonitor) == [False, False]
+    episodes, sums, running = [], [], np.zeros(2)
+
+    def callback(local, _):
+        running[local["i"]] += local["reward"]
+        if local["done"]:
+            episodes.append(local["info"]["episode"])
+            sums.append(running[local["i"]])
+            running[local["i"]] = 0.0
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*Monitor")
+        rewards, lengths = evaluate_policy(Cycle(), venv, n_eval_episodes=4, return_episode_rewards=True,
+                                           callback=callback)
+    assert rewards == [e["r"] for e in episodes] and lengths == [e["l"] for e in episodes] == [4] * 4
+    assert rewards == pytest.approx(sums, rel=1e-6) and len(set(rewards)) == 4
+    with pytest.warns(UserWarning, match="already wrapped with a `Monitor`"):  # SB3 sees who writes the episodes
+        VecMonitor(venv)
+
+
 def test_sb3_dqn_learns_200_steps():
     from stable_baselines3 import DQN
 
