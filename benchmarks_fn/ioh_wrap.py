@@ -61,8 +61,18 @@ class IOHFunction(BenchmarkFunction):
 
     @property
     def problem(self) -> Any:
-        """The underlying ioh problem (for attaching an ioh logger, for example)."""
+        """The underlying ioh problem (for attaching an ioh logger, for example).
+
+        Every episode of :class:`pso_env.PSOVectorEnv` (and :class:`pso_env.PSOEnv`) is one run of it
+        (:meth:`start_run`); sub-environment 0 runs this function, each other one its own copy (its
+        ``functions[i].problem``), so no two runs share a problem.
+        """
         return self._problem
+
+    def start_run(self) -> None:
+        """Reset the ioh problem: ``state.evaluations`` and ``state.current_best`` start again and attached
+        loggers begin a new run (one without evaluations is not logged)."""
+        self._problem.reset()
 
     def evaluate(self, X: FloatArray) -> FloatArray:
         # ioh accepts a 2-D array (its overload for a list of points) and returns a Python list.

@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import time
 import warnings
+import weakref
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -19,7 +21,7 @@ from numba import njit
 
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, actions_into
 from .belief import STATE_NAMES, Belief
-from .config import EnvConfig, make_config
+from .config import EnvConfig, check_int, make_config
 from .factor import _factor_into, _scratch
 from .hmm_kernels import batch_update
 from .instances import InstanceSet
@@ -47,7 +49,7 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
     """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless empty), best values, counts,
     rewards, ends, the belief's step and the observations.
 
-    ``floats``, ``ints``: :class:`PSOVectorEnv`'s; ``settings``: target error (NaN: none), max_iterations, obs
+    ``floats``, ``ints``: :class:`PSOVectorEnv`'s; ``settings``: target error (NaN: none), step limit, obs
     and reward mode, refit_every, refit_min_length, the features' parameters; ``belief_ints``: the belief's.
     Returns 2 x the belief's rows due for a refit (-1: its history is full; then the observations are left
     to the caller), + 1 when a row had non-finite values.
@@ -109,7 +111,8 @@ class PSOVectorEnv(VectorEnv):
     ``MultiDiscrete([4] * B)``; ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 11 for
     "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
     float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
-    (``target_error`` reached, ``max_iterations`` run) and infos (dict of (B,) arrays with ``_key`` masks).
+    (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run) and infos (dict of (B,) arrays
+    with ``_key`` masks).
 
     Info keys are :class:`PSOEnv`'s, each with its ``_key`` mask: float64 ``best_fitness``, ``error`` (NaN and
     masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f``; int64 ``iteration``, ``evaluations``,
@@ -138,6 +141,15 @@ class PSOVectorEnv(VectorEnv):
         ``device`` in ``dtype`` (paper functions and their shifted/rotated forms only); beliefs, rewards and
         observations stay in numpy on the host, which receives (B,) arrays each step.
     autoreset_mode : AutoresetMode or str, default AutoresetMode.NEXT_STEP
+    max_episode_steps : int, optional
+        Truncate episodes after this many steps (and after ``max_iterations``), as the ``TimeLimit`` that
+        ``gymnasium.make`` puts around :class:`PSOEnv`; ``gymnasium.make_vec`` passes it here. None or -1 (make's
+        "no limit"): none. The features' progress stays relative to ``max_iterations``, as under ``TimeLimit``.
+    render_mode : None
+        The vector environment does not render (``make_vec(..., vectorization_mode="sync")`` renders each
+        :class:`PSOEnv`); any other value raises ValueError.
+    disable_env_checker : bool, optional
+        Ignored: what ``gymnasium.make`` takes and ``make_vec`` passes on (vector environments have no checker).
 
     ## Example
 
@@ -154,9 +166,15 @@ class PSOVectorEnv(VectorEnv):
     metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(self, num_envs: int = 1, config: EnvConfig | None = None, *,
-                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, **config_fields: Any) -> None:
+                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, max_episode_steps: int | None = None,
+                 render_mode: None = None, disable_env_checker: bool | None = None, **config_fields: Any) -> None:
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+        if render_mode is not None:
+            raise ValueError(f"render_mode must be None: PSOVectorEnv does not render (make_vec(..., "
+                             f"vectorization_mode='sync') renders each PSOEnv), got {render_mode!r}")
+        self.max_episode_steps = None if max_episode_steps in (None, -1) else check_int(1)("max_episode_steps",
+                                                                                          max_episode_steps)
         try:
             self.autoreset_mode = AutoresetMode(autoreset_mode)
         except ValueError:
@@ -216,6 +234,7 @@ class PSOVectorEnv(VectorEnv):
         self._action_rng: np.random.Generator | None = None
         self._no_x, self._no_fit = np.zeros((0, 0, 0)), np.zeros((0, 0))
         self._fused: Swarm | None = None  # the one numpy swarm, whose factors the step kernel computes
+        self._copies: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # function -> {j: j's copy}
         self._args: tuple = ()  # the step kernel's arguments after the swarm's arrays
 
     @property
@@ -280,8 +299,9 @@ class PSOVectorEnv(VectorEnv):
             rows, group_fns = idx[sel], [fn for fn, s in zip(fns, sel) if s]
             swarm = self.swarms.get(d)
             if swarm is None:  # rows of other dimensions hold a placeholder of this one, stepped but unread
+                spare = self._own(-1, group_fns[0])  # an ioh problem of no sub-environment
                 all_fns = [self.functions[j] if self.functions[j] is not None and self.functions[j].dim == d
-                           else group_fns[0] for j in range(self.num_envs)]
+                           else spare for j in range(self.num_envs)]
                 for j, fn in zip(rows, group_fns):
                     all_fns[j] = fn
                 rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
@@ -317,7 +337,8 @@ class PSOVectorEnv(VectorEnv):
         """Start new episodes in sub-environments ``idx`` and write their observations."""
         rng = self.np_random
         transform_seeds = rng.integers(0, 2**63 - 1, size=idx.size)
-        fns = [self.instances.pick(rng, int(s), choice) for s in transform_seeds]
+        fns = [self._own(j, self.instances.pick(rng, int(s), choice))
+               for j, s in zip(idx.tolist(), transform_seeds)]
         self._place(idx, fns)
         for j, fn in zip(idx, fns):
             self.functions[j] = fn
@@ -341,11 +362,24 @@ class PSOVectorEnv(VectorEnv):
         self._bind()
         _observe_rows(idx, *self._observe_args)
 
+    def _own(self, j: int, fn: Any) -> Any:
+        """Sub-environment ``j``'s instance of ``fn``, its run started: a function with runs (``start_run``: ioh
+        problems) is ``fn`` itself in sub-environment 0 and its own copy (made once) in the others; any other
+        function is ``fn``."""
+        if not hasattr(fn, "start_run"):
+            return fn
+        if j:
+            copies = self._copies.setdefault(fn, {})
+            fn = copies[j] if j in copies else copies.setdefault(j, copy.copy(fn))
+        fn.start_run()
+        return fn
+
     def _bind(self) -> None:
         """The kernels' arguments after the swarm's arrays (bound again when an array is replaced)."""
         s, bl, ft, cfg = self._fused, self.belief, self._features, self.config
         swarm = (s.nonfinite, s.iteration, s.evaluations, _scratch(s.n_particles, s.dim)) if s else (self._no_fit,) * 4
-        settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, cfg.max_iterations,
+        limit = min(cfg.max_iterations, self.max_episode_steps or cfg.max_iterations)
+        settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, limit,
                              self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length, *ft.params])
         self._args = (*swarm, self._floats, self._ints, settings, bl._history, bl._ints, bl._lattice, bl._tables,
                       self._obs)
@@ -512,8 +546,8 @@ def _sb3_class() -> type:
 
         SB3 semantics: :meth:`step_wait` resets ended sub-environments in the same step and returns their
         reset observations; their infos hold ``"terminal_observation"``, ``"TimeLimit.truncated"``
-        (truncated and not terminated) and, as ``VecMonitor`` adds them, ``"episode": {"r": return,
-        "l": length, "t": seconds since creation}``. Per-step infos carry the single environment's keys as
+        (truncated and not terminated) and, as ``Monitor`` adds them, ``"episode": {"r": return,
+        "l": length, "t": seconds since creation}`` (so ``env_is_wrapped(Monitor)`` is True). Per-step infos carry the single environment's keys as
         Python scalars. ``get_attr``, ``set_attr`` and ``env_method`` act once on the shared vector env.
         """
 
@@ -578,7 +612,11 @@ def _sb3_class() -> type:
             return [result] * len(self._get_indices(indices))
 
         def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: Any = None) -> list[bool]:
-            return [False] * len(self._get_indices(indices))
+            """True for SB3's ``Monitor`` (whose ``"episode"`` infos this adapter writes, so SB3's tools such as
+            ``evaluate_policy`` take its episode statistics), False for any other wrapper class."""
+            from stable_baselines3.common.monitor import Monitor
+
+            return [wrapper_class is Monitor] * len(self._get_indices(indices))
 
     SB3VecEnv.__module__ = __name__
     SB3VecEnv.__qualname__ = "SB3VecEnv"

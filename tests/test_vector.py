@@ -278,6 +278,56 @@ def test_vector_env_spaces_and_info_convention():
     assert set(info["state"]) <= set(pso_env.STATE_NAMES) and info["iteration"].tolist() == [1, 1, 1]
 
 
+def test_an_ioh_logger_sees_each_psoenv_episode_as_one_run(tmp_path):
+    import json
+
+    import ioh
+
+    from benchmarks_fn import get_function
+
+    fn = get_function("bbob:f3", 4)
+    logger = ioh.logger.Analyzer(root=str(tmp_path), folder_name="runs")
+    fn.problem.attach_logger(logger)
+    env = PSOEnv(function=fn, swarm_size=6, max_iterations=5, hmm_refit_every=0)
+    bests = []
+    for seed in range(3):
+        env.reset(seed=seed)
+        assert fn.problem.state.evaluations == 6  # the initial swarm's, not the last episode's too
+        for a in (0, 1, 2, 3, 0):
+            *_, info = env.step(a)
+        assert fn.problem.state.evaluations == info["evaluations"] == 36
+        assert fn.problem.state.current_best.y == info["best_fitness"]
+        bests.append(info["error"])  # the logger's y: the best value less f*
+    logger.close()
+    runs = json.loads(next(tmp_path.glob("runs*/*.json")).read_text())["scenarios"][0]["runs"]
+    assert [run["evals"] for run in runs] == [36] * 3  # on main: one run of 3 x 36 evaluations
+    assert [run["best"]["y"] for run in runs] == pytest.approx(bests, rel=1e-14)  # ioh writes 16 digits
+
+
+@pytest.mark.parametrize("mode", ["NextStep", "SameStep"])
+def test_each_sub_environment_runs_its_own_ioh_problem_one_run_per_episode(mode):
+    from benchmarks_fn import get_function
+
+    fn = get_function("bbob:f3", 4)
+    env = PSOVectorEnv(3, function=fn, swarm_size=6, max_iterations=4, hmm_refit_every=0, autoreset_mode=mode)
+    env.reset(seed=0)
+    problems = [f.problem for f in env.functions]
+    assert env.functions[0] is fn and len({id(p) for p in problems}) == 3
+    rng, seen = np.random.default_rng(0), set()
+    for _ in range(11):
+        *_, infos = env.step(rng.integers(0, 4, 3))
+        assert [f.problem for f in env.functions] == problems  # each sub-environment keeps its copy
+        assert [p.state.evaluations for p in problems] == infos["evaluations"].tolist()
+        assert [p.state.current_best.y for p in problems] == infos["best_fitness"].tolist()
+        seen |= set(infos["evaluations"].tolist())
+    assert seen == ({6, 12, 18, 24, 30} if mode == "NextStep" else {6, 12, 18, 24})  # restarted per episode
+    mixed = PSOVectorEnv(2, function=[("bbob:f3", 2), ("bbob:f1", 5)], dim=5, swarm_size=6, max_iterations=4,
+                         instance_order="round_robin", autoreset_mode=mode)
+    mixed.reset(seed=0)
+    *_, infos = mixed.step(np.array([0, 0]))  # the rows of the other dimension's swarm evaluate a spare problem
+    assert [f.problem.state.evaluations for f in mixed.functions] == infos["evaluations"].tolist() == [12, 12]
+
+
 def test_autoreset_next_step_mode():
     env = PSOVectorEnv(3, **{**SMALL, "function": "sphere", "max_iterations": 4, "target_error": 200.0})
     env.reset(seed=1)
@@ -398,6 +448,58 @@ def test_make_vec_returns_the_vector_env():
         assert isinstance(gym.make_vec(pso_env.ENV_ID, num_envs=2, dim=4), PSOVectorEnv)
 
 
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+def test_make_vec_takes_what_gymnasium_forwards_and_truncates_as_the_sync_vector_env(mode):
+    # make_vec hands a vector entry point num_envs, every keyword (max_episode_steps, disable_env_checker and
+    # render_mode included: make takes them in "sync" mode) and the spec's max_episode_steps
+    kwargs = {"function": "sphere", "dim": 3, "swarm_size": 5, "max_iterations": 50, "hmm_refit_every": 0,
+              "max_episode_steps": 4, "disable_env_checker": True, "render_mode": None}
+    native = gym.make_vec(pso_env.ENV_ID, num_envs=2, autoreset_mode=mode, **kwargs)
+    sync = gym.make_vec(pso_env.ENV_ID, num_envs=2, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode},
+                        **kwargs)
+    assert isinstance(native, PSOVectorEnv) and native.max_episode_steps == 4
+    runs = []
+    for env in (native, sync):
+        env.reset(seed=0)
+        run = []
+        for _ in range(11):
+            obs, rewards, terminated, truncated, infos = env.step(np.array([0, 1]))
+            assert obs.shape == (2, 4) and not terminated.any() and truncated[0] == truncated[1]
+            final = infos["final_info"]["iteration"].tolist() if "final_info" in infos else None
+            run.append((bool(truncated[0]), infos["iteration"].tolist(), final, rewards[0] == 0))
+        runs.append(run)
+    assert [r[:3] for r in runs[0]] == [r[:3] for r in runs[1]]  # the same ends, iterations and final infos
+    if mode == AutoresetMode.NEXT_STEP:  # truncated at step 4; the next step resets (reward 0)
+        assert [r[1][0] for r in runs[0]] == [1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1]
+        assert [r[0] for r in runs[0]] == [t in (3, 8) for t in range(11)]
+        assert all(run[t][3] for run in runs for t in (4, 9))
+    else:  # truncated at step 4 and reset in the same step: the reset's iteration, the last one in final_info
+        assert [r[1][0] for r in runs[0]] == [1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]
+        assert [r[0] for r in runs[0]] == [t in (3, 7) for t in range(11)]
+        assert [r[2] for r in runs[0] if r[0]] == [[4, 4]] * 2
+    env = PSOVectorEnv(2, **{**kwargs, "max_iterations": 3})  # the earlier of the two limits ends episodes
+    env.reset(seed=0)
+    assert [env.step(np.array([0, 0]))[3][0] for _ in range(3)] == [False, False, True]
+    assert PSOVectorEnv(1, **{**kwargs, "max_episode_steps": -1}).max_episode_steps is None  # make's "no limit"
+
+
+def test_make_vec_takes_the_specs_max_episode_steps_and_refuses_bad_arguments():
+    env_id = "pso_env/PSOControlLimitTest-v0"
+    gym.register(env_id, entry_point="pso_env.env:PSOEnv", vector_entry_point="pso_env.vector:PSOVectorEnv",
+                 max_episode_steps=2)
+    try:
+        env = gym.make_vec(env_id, num_envs=2, function="sphere", dim=3, swarm_size=5)
+        env.reset(seed=0)
+        assert [env.step(np.array([0, 0]))[3].tolist() for _ in range(2)] == [[False, False], [True, True]]
+    finally:
+        gym.registry.pop(env_id, None)
+    for bad in (0, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="max_episode_steps"):
+            gym.make_vec(pso_env.ENV_ID, num_envs=2, function="sphere", dim=3, max_episode_steps=bad)
+    with pytest.raises(ValueError, match="render_mode"):
+        gym.make_vec(pso_env.ENV_ID, num_envs=2, function="sphere", dim=3, render_mode="rgb_array")
+
+
 # ------------------------------------------------------------------------------------------ SB3 adapter
 def test_sb3_adapter_semantics():
     venv = make_sb3_vec_env(3, seed=0, function="sphere", dim=4, swarm_size=8, max_iterations=4,
@@ -421,6 +523,39 @@ def test_sb3_adapter_semantics():
     np.testing.assert_array_equal(again.reset(), make_sb3_vec_env(3, seed=0, function="sphere", dim=4, swarm_size=8,
                                                                   max_iterations=4).reset())
     assert venv.get_attr("obs_mode") == ["viterbi"] * 3 and venv.env_is_wrapped(gym.Wrapper) == [False] * 3
+
+
+def test_sb3_evaluate_policy_takes_the_adapters_episode_statistics_without_a_monitor_warning():
+    from stable_baselines3.common.evaluation import evaluate_policy
+    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    class Cycle:  # a policy: actions 0, 1, 2, 3, 0, ... in every sub-environment
+        t = 0
+
+        def predict(self, obs, state=None, episode_start=None, deterministic=True):
+            self.t += 1
+            return np.full(len(obs), self.t % 4), state
+
+    venv = make_sb3_vec_env(2, seed=0, function="sphere", dim=3, swarm_size=5, max_iterations=4, hmm_refit_every=0)
+    assert venv.env_is_wrapped(Monitor) == [True, True] and venv.env_is_wrapped(VecMonitor) == [False, False]
+    episodes, sums, running = [], [], np.zeros(2)
+
+    def callback(local, _):
+        running[local["i"]] += local["reward"]
+        if local["done"]:
+            episodes.append(local["info"]["episode"])
+            sums.append(running[local["i"]])
+            running[local["i"]] = 0.0
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*Monitor")
+        rewards, lengths = evaluate_policy(Cycle(), venv, n_eval_episodes=4, return_episode_rewards=True,
+                                           callback=callback)
+    assert rewards == [e["r"] for e in episodes] and lengths == [e["l"] for e in episodes] == [4] * 4
+    assert rewards == pytest.approx(sums, rel=1e-6) and len(set(rewards)) == 4
+    with pytest.warns(UserWarning, match="already wrapped with a `Monitor`"):  # SB3 sees who writes the episodes
+        VecMonitor(venv)
 
 
 def test_sb3_dqn_learns_200_steps():
