@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ioh-log", action="store_true",
                         help="also log every run made now in IOHprofiler's format (ioh's Analyzer logger, every "
                         "improvement at its evaluation count) into <out>/ioh, one folder per algorithm, for "
-                        "IOHanalyzer; adds about 1.6 us per evaluation (BENCHMARKS.md)")
+                        "IOHanalyzer; a PSO run on our functions takes 2.6-2.8x as long (BENCHMARKS.md)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 

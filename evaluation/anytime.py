@@ -92,12 +92,12 @@ class Tracked:
     def evaluate(self, X: Any) -> np.ndarray:
         """Values of the rows of ``X`` (n, D), recording the improvements among them in order."""
         values = checked_values(self.function, self._call(X), len(X))
-        if not np.minimum.reduce(values) >= self.best:  # NaN included: checked below
-            finite = np.where(np.isfinite(values), values, np.inf)
-            before = np.minimum.accumulate(np.concatenate(([self.best], finite[:-1])))
-            index = np.flatnonzero(finite < before)
-            self.improvements += zip((self.evaluations + 1 + index).tolist(), finite[index].tolist())
-            self.best = min(self.best, float(finite.min()))
+        if not np.minimum.reduce(values) >= self.best:  # NaN included (never a candidate below)
+            below = np.flatnonzero(values < self.best)  # few: a Python loop is the cheapest
+            for i, value in zip(below.tolist(), values[below].tolist()):
+                if value < self.best and value != -math.inf:
+                    self.improvements.append((self.evaluations + 1 + i, value))
+                    self.best = value
         self.evaluations += len(values)
         return values
 
