@@ -318,6 +318,8 @@ def _anytime_part(rows: Sequence[Mapping[str, Any]], curves: Curves, algorithms:
     traces, exact = anytime_traces(rows, curves, int(settings.get("iterations") or 0))
     known = [f for f in functions if any((a, f) in traces for a in algorithms)]
     if not known:
+        for stale in ("ecdf_runtime.png", "ecdf_budget.png"):
+            (out / stale).unlink(missing_ok=True)
         return ["\n## Anytime performance\n\nNo function with a known f*: no targets to reach.\n"]
     budget = min(b for runs in traces.values() for _, _, b, _ in runs)
     runtime, fixed = plot_anytime(traces, algorithms, known, budget, out, reference)
