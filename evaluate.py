@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
         "spacing> where set)")
     parser.add_argument("--checkpoint-every", type=_int_at_least(1), default=DEFAULT_CHECKPOINT_EVERY,
                         help="spacing of the stored curves in iterations")
+    parser.add_argument("--ioh-log", action="store_true",
+                        help="also log every run made now in IOHprofiler's format (ioh's Analyzer logger, every "
+                        "improvement at its evaluation count) into <out>/ioh, one folder per algorithm, for "
+                        "IOHanalyzer; a PSO run on our functions takes 2.6-2.8x as long (BENCHMARKS.md)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -133,7 +137,7 @@ def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, refer
     result = run_protocol(algorithms, functions, runs=args.runs, swarm_size=args.swarm_size,
                           iterations=args.iterations, dim=args.dim, out_dir=out, jobs=args.jobs,
                           checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
-                          progress=not args.no_progress)
+                          progress=not args.no_progress, ioh_log=out / "ioh" if args.ioh_log else None)
     tables = {"reference": reference, "algorithms": result.algorithms, "functions": result.functions}
     report = write_report(result.out_dir, runs=args.runs, **tables)
     print(console_summary(result.out_dir, **tables))

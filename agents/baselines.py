@@ -12,6 +12,7 @@ import numpy as np
 
 from benchmarks_fn._validate import check_box, check_int
 from benchmarks_fn.base import checked_values
+from evaluation.anytime import Tracked
 from evaluation.records import RunRecord, make_record
 from evaluation.runner import check_run_settings, measured, run
 from pso_env.swarm import BOUND_MODES, finite_or_inf
@@ -99,19 +100,19 @@ def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
     return finite_or_inf(checked_values(function, getattr(function, "evaluate", function)(x), len(x)))
 
 
-def _record(values: np.ndarray, function: Any, swarm_size: int, iterations: int, clock: Any,
+def _record(values: np.ndarray, tracked: Tracked, swarm_size: int, iterations: int, clock: Any,
             **fields: Any) -> RunRecord:
     """The record of all evaluations' values in order (iteration t: ``swarm_size * (t + 1)`` of them)."""
     best_so_far = np.minimum.accumulate(values)
     ends = np.minimum(swarm_size * (np.arange(iterations + 1) + 1), len(values)) - 1
-    return make_record(function, best_so_far[ends], best_value=best_so_far[-1], evaluations=len(values),
-                       cpu_seconds=clock.cpu, wall_seconds=clock.wall,
+    return make_record(tracked.function, best_so_far[ends], best_value=best_so_far[-1], evaluations=len(values),
+                       cpu_seconds=clock.cpu, wall_seconds=clock.wall, improvements=tracked.improvements,
                        nonfinite=int(np.count_nonzero(np.isinf(values))), **fields)
 
 
 def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
               budget: int | None = None, seed: int = 0, checkpoint_every: int = 10, sigma0: float = 0.3,
-              popsize: int | None = None, restarts: bool = True) -> RunRecord:
+              popsize: int | None = None, restarts: bool = True, ioh_dir: str | None = None) -> RunRecord:
     """CMA-ES (Hansen's ``cma`` package) as the outside reference, on the same budget as a PSO run.
 
     Parameters
@@ -134,6 +135,8 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
     restarts : bool
         Restart with a doubled population (IPOP-CMA-ES, Auger & Hansen 2005) from a new random point
         whenever an instance stops before the budget is spent **(our choice)**.
+    ioh_dir : str, optional
+        Log the run in IOHprofiler's format there (:class:`evaluation.anytime.Tracked`).
 
     Returns
     -------
@@ -153,6 +156,7 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
     global_state = np.random.get_state()
     try:
         with measured() as clock:
+            function = Tracked(function, ioh_dir=ioh_dir, algorithm="CMA-ES", seed=seed)
             rng = np.random.default_rng(seed)
             lower, upper = np.asarray(function.lower, dtype=float), np.asarray(function.upper, dtype=float)
             span = upper - lower
@@ -179,6 +183,7 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
                 if not restarts:
                     break
                 popsize = 2 * popsizes[-1]
+            function.close()
     finally:
         np.random.set_state(global_state)
     return _record(values[:used], function, swarm_size, iterations, clock, algorithm="CMA-ES", seed=seed,
@@ -186,12 +191,13 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
 
 
 def run_random_search(function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
-                      seed: int = 0, checkpoint_every: int = 10) -> RunRecord:
+                      seed: int = 0, checkpoint_every: int = 10, ioh_dir: str | None = None) -> RunRecord:
     """Uniform random search in the box, the floor every optimiser should beat: ``swarm_size`` points per
-    iteration, ``iterations + 1`` batches; budget, curve and errors as :func:`run_cmaes`."""
+    iteration, ``iterations + 1`` batches; budget, curve, errors and ``ioh_dir`` as :func:`run_cmaes`."""
     check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
     function = _resolve_function(function, dim)
     with measured() as clock:
+        function = Tracked(function, ioh_dir=ioh_dir, algorithm="RandomSearch", seed=seed)
         rng = np.random.default_rng(seed)
         lower = np.asarray(function.lower, dtype=float)
         span = np.asarray(function.upper, dtype=float) - lower
@@ -200,5 +206,6 @@ def run_random_search(function: Any, *, dim: int | None = None, swarm_size: int 
         for start in range(0, total, swarm_size * 100):
             n = min(swarm_size * 100, total - start)
             values[start : start + n] = _evaluate(function, lower + rng.random((n, function.dim)) * span)
+        function.close()
     return _record(values, function, swarm_size, iterations, clock, algorithm="RandomSearch", seed=seed,
                    checkpoint_every=checkpoint_every)

@@ -15,6 +15,7 @@ from typing import Any
 from benchmarks_fn._validate import check_int
 
 from . import storage
+from .anytime import merge_ioh_run
 from .pool import run_tasks
 from .records import RunRecord, function_name, function_optimum
 from .registry import Algorithm, resolve_algorithms
@@ -40,7 +41,8 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
                  out_dir: str | os.PathLike | None = None, jobs: int = 1,
                  checkpoint_every: int = storage.DEFAULT_CHECKPOINT_EVERY, shift: bool = False,
                  rotate: bool = False, progress: bool = True, settings: Mapping[str, Any] | None = None,
-                 on_record: Callable[[RunRecord], None] | None = None) -> ProtocolResult:
+                 on_record: Callable[[RunRecord], None] | None = None,
+                 ioh_log: str | os.PathLike | None = None) -> ProtocolResult:
     """Run every algorithm on every function with seeds ``0 .. runs - 1``, storing runs as they end.
 
     Everything is checked before the first run (names, agent files, function names, counts, the
@@ -72,6 +74,9 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         Further entries for ``settings.json`` (compared like the others on a later call).
     on_record : callable, optional
         Called with each record after it is stored (an exception stops the protocol there).
+    ioh_log : path, optional
+        Also log every run made now in IOHprofiler's format there, one folder per algorithm
+        (:mod:`evaluation.anytime`; e.g. ``out_dir / "ioh"``).
 
     Raises
     ------
@@ -115,12 +120,15 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
 
     def store(record: RunRecord) -> None:
         storage.append(out, record, optimum.get(record.function))
+        if ioh_log is not None:
+            merge_ioh_run(ioh_log, record.algorithm, record.function, record.seed)
         bars[0].set_postfix_str(f"{record.algorithm} / {record.function} / seed {record.seed}", refresh=False)
         bars[0].update()
         if on_record is not None:
             on_record(record)
 
-    tasks = [(a, f, swarm_size, iterations, s, checkpoint_every) for a, f, s in pending]
+    ioh = () if ioh_log is None else (str(ioh_log),)
+    tasks = [(a, f, swarm_size, iterations, s, checkpoint_every, *ioh) for a, f, s in pending]
     try:
         run_tasks(tasks, jobs=jobs, warm=warm, store=store, ready=start_bar)
     finally:

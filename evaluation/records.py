@@ -53,6 +53,8 @@ class RunRecord:
     evaluations, the count a plain PSO has used after t iterations. ``cpu_seconds`` is process CPU time
     (every thread), ``wall_seconds`` wall-clock time. ``extra`` holds optional details such as parameter
     or state trajectories; ``nonfinite`` counts objective values that were NaN or +-inf (taken as +inf).
+    ``improvements`` lists ``[evaluations, value]`` at every evaluation that beat all earlier ones
+    (:class:`evaluation.anytime.Tracked`; empty for a record made without it).
     """
 
     algorithm: str
@@ -68,11 +70,12 @@ class RunRecord:
     wall_seconds: float
     extra: dict[str, Any] = field(default_factory=dict)
     nonfinite: int = 0
+    improvements: list[list[float]] = field(default_factory=list)
 
     def to_row(self) -> dict[str, Any]:
         """A flat dict for one CSV row: every field but ``curve`` and ``extra``, whose scalar entries appear
         as ``extra_<key>`` (lists and arrays are left out)."""
-        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("curve", "extra")}
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("curve", "extra", "improvements")}
         for key, value in self.extra.items():
             if isinstance(value, _SCALARS):
                 row[f"extra_{key}"] = value.item() if isinstance(value, np.generic) else value
@@ -82,11 +85,12 @@ class RunRecord:
 def make_record(function: Any, history: np.ndarray, *, algorithm: str, seed: int, evaluations: int,
                 cpu_seconds: float, wall_seconds: float, checkpoint_every: int = 10,
                 best_value: float | None = None, extra: dict[str, Any] | None = None,
-                nonfinite: int = 0) -> RunRecord:
+                nonfinite: int = 0, improvements: list | None = None) -> RunRecord:
     """The :class:`RunRecord` of a finished run on ``function`` (the one place records are made).
 
     ``history`` is :func:`checkpoint_curve`'s; ``best_value`` defaults to ``history[-1]`` (CMA-ES with an
-    explicit budget evaluates past the last iteration). Non-finite values warn (RuntimeWarning, one
+    explicit budget evaluates past the last iteration); ``improvements`` are ``(evaluations, value)`` pairs
+    (:class:`evaluation.anytime.Tracked`). Non-finite values warn (RuntimeWarning, one
     text per function, so shown once per function and process).
     """
     if nonfinite:
@@ -99,4 +103,5 @@ def make_record(function: Any, history: np.ndarray, *, algorithm: str, seed: int
     error = None if optimum is None else max(best - optimum, 0.0)
     return RunRecord(algorithm, function_name(function), int(function.dim), int(seed), best, error,
                      checkpoint_curve(history, checkpoint_every), int(checkpoint_every), int(evaluations),
-                     float(cpu_seconds), float(wall_seconds), dict(extra or {}), int(nonfinite))
+                     float(cpu_seconds), float(wall_seconds), dict(extra or {}), int(nonfinite),
+                     [[int(e), float(v)] for e, v in improvements or ()])

@@ -64,10 +64,12 @@ class Algorithm:
     kind: str
     arg: str | None = None
 
-    def __call__(self, function: Any, swarm_size: int, iterations: int, seed: int, checkpoint_every: int) -> RunRecord:
-        """Run once and return the record, named :attr:`name` and ``function_name(function)``."""
+    def __call__(self, function: Any, swarm_size: int, iterations: int, seed: int, checkpoint_every: int,
+                 ioh_dir: str | None = None) -> RunRecord:
+        """Run once and return the record, named :attr:`name` and ``function_name(function)``; with ``ioh_dir``
+        the run is also logged in IOHprofiler's format (:class:`evaluation.anytime.Tracked`)."""
         options = {"swarm_size": int(swarm_size), "iterations": int(iterations), "seed": int(seed),
-                   "checkpoint_every": int(checkpoint_every)}
+                   "checkpoint_every": int(checkpoint_every), "ioh_dir": ioh_dir}
         if self.kind in _OWN_RUNS:
             from agents.baselines import run_cmaes, run_random_search
 
@@ -75,7 +77,7 @@ class Algorithm:
         else:
             from .runner import run
 
-            record = run(self.controller(), function, **options)
+            record = run(self.controller(), function, algorithm=self.name, **options)
         return dataclasses.replace(record, algorithm=self.name, function=function_name(function))
 
     def controller(self) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import stats
+from . import anytime, stats
 from .storage import load_results, read_settings
 
 #: Columns of ``summary.csv``; the timing column is last (drop it to compare two evaluations).
@@ -225,6 +225,132 @@ def plot_cpu_time(rows: Sequence[Mapping[str, Any]], algorithms: Sequence[str], 
     return "cpu_time.png"
 
 
+# ------------------------------------------------------------------------------------------ anytime views
+Traces = dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray, float, int]]]
+
+
+def anytime_traces(rows: Sequence[Mapping[str, Any]], curves: Curves, iterations: int) -> tuple[Traces, bool]:
+    """``(algorithm, function) -> [(evaluations, errors, budget, dim), ...]`` per run of the functions with a
+    known f* (:func:`evaluation.anytime.run_trace`), and whether every trace is exact (improvements stored)."""
+    traces: Traces = {}
+    exact = True
+    for row in rows:
+        entry = curves[(row["algorithm"], row["function"], row["seed"])]
+        if entry.get("optimum") is None:
+            continue
+        e, v, known = anytime.run_trace(row, entry, iterations)
+        exact &= known
+        traces.setdefault((row["algorithm"], row["function"]), []).append(
+            (e, v - float(entry["optimum"]), float(row["evaluations"]), int(row["dim"])))
+    return traces, exact
+
+
+def _groups(functions: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """("all functions", all), then the unimodal and multimodal ones where there are any."""
+    groups = [("all functions", list(functions))]
+    for label in ("unimodal", "multimodal"):
+        members = [f for f in functions if anytime.function_group(f) == label]
+        if members:
+            groups.append((f"{label} ({len(members)})", members))
+    return groups
+
+
+def plot_anytime(traces: Traces, algorithms: Sequence[str], functions: Sequence[str], budget: float,
+                 out_dir: str | os.PathLike, reference: str | None = None) -> tuple[str, str]:
+    """COCO's fixed-target runtime ECDF over :data:`evaluation.anytime.COCO_TARGETS` against evaluations / D
+    (``ecdf_runtime.png``) and the fixed-budget ECDF of the error after ``budget`` evaluations
+    (``ecdf_budget.png``), one panel per function group, every algorithm on each; their names."""
+    plt, colors = _pyplot(), _colors(algorithms, reference)
+    groups = _groups(functions)
+    names = ("ecdf_runtime.png", "ecdf_budget.png")
+    for name in names:
+        fig, axes = plt.subplots(1, len(groups), figsize=(4.4 * len(groups), 4.0), squeeze=False,
+                                 layout="constrained")
+        for ax, (label, members) in zip(axes[0], groups):
+            for a in algorithms:
+                runs = {f: traces[(a, f)] for f in members if (a, f) in traces}
+                if not runs:
+                    continue
+                if name == names[0]:
+                    times = {f: np.array([anytime.hitting_times(e, v, anytime.COCO_TARGETS) for e, v, _, _ in r])
+                             for f, r in runs.items()}
+                    x, y = anytime.runtime_ecdf(times, {f: r[0][3] for f, r in runs.items()})
+                    end = max(b / d for r in runs.values() for _, _, b, d in r)
+                    ax.step(np.r_[x, end], np.r_[y, y[-1] if y.size else 0.0], where="post", color=colors[a],
+                            label=a, lw=2.0 if a == reference else 1.2)
+                else:
+                    final = {f: np.array([anytime.value_at(e, v, budget) for e, v, _, _ in r]) for f, r in runs.items()}
+                    y = np.mean([np.mean(err[:, None] <= anytime.COCO_TARGETS, axis=0) for err in final.values()], axis=0)
+                    ax.step(anytime.COCO_TARGETS, y, where="post", color=colors[a], label=a,
+                            lw=2.0 if a == reference else 1.2)
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(_pyplot().NullFormatter())
+            if name == names[0]:
+                ax.set(xlabel="evaluations / D", ylabel="fraction of (run, target) pairs")
+            else:
+                ax.invert_xaxis()
+                ax.set(xlabel=f"target error after {budget:.0f} evaluations", ylabel="fraction of runs")
+            ax.set(title=label, ylim=(-0.02, 1.02))
+            ax.grid(True, alpha=0.3)
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 6), fontsize=8, frameon=False)
+        fig.savefig(Path(out_dir) / name, dpi=90)
+        plt.close(fig)
+    return names
+
+
+def ert_table(traces: Traces, algorithms: Sequence[str], functions: Sequence[str], target: float) -> str:
+    """ERT in evaluations to error ``target`` per function x algorithm, with successes / runs."""
+    rows = []
+    for f in functions:
+        cells = []
+        for a in algorithms:
+            runs = traces.get((a, f), [])
+            value, hits = anytime.ert([anytime.hitting_times(e, v, [target])[0] for e, v, _, _ in runs],
+                                      [b for _, _, b, _ in runs])
+            cells.append(f"{value:.3g} ({hits}/{len(runs)})" if runs else "")
+        rows.append([f, *cells])
+    return _md_table(["Function", *algorithms], rows)
+
+
+def _anytime_part(rows: Sequence[Mapping[str, Any]], curves: Curves, algorithms: Sequence[str],
+                  functions: Sequence[str], settings: Mapping[str, Any], out: Path, reference: str) -> list[str]:
+    traces, exact = anytime_traces(rows, curves, int(settings.get("iterations") or 0))
+    known = [f for f in functions if any((a, f) in traces for a in algorithms)]
+    if not known:
+        for stale in ("ecdf_runtime.png", "ecdf_budget.png"):
+            (out / stale).unlink(missing_ok=True)
+        return ["\n## Anytime performance\n\nNo function with a known f*: no targets to reach.\n"]
+    budget = min(b for runs in traces.values() for _, _, b, _ in runs)
+    runtime, fixed = plot_anytime(traces, algorithms, known, budget, out, reference)
+    how = ("every improvement at its evaluation count (exact hitting times)" if exact else
+           f"the stored checkpoints only (every {settings.get('checkpoint_every', '?')} iterations; these runs "
+           "predate the recorded improvements): a hitting time is the first checkpoint at or below the "
+           "target, an upper bound, with evaluations counted as (t + 1) / (T + 1) of the run's total "
+           "(exact for PSO rules, CMA-ES and random search, interpolated for APSO's extra evaluations); "
+           "a re-run records the exact ones")
+    groups = "; ".join(f"{label}: {', '.join(m)}" for label, m in _groups(known)[1:])
+    parts = [
+        "\n## Anytime performance (COCO / IOHprofiler views)\n\n"
+        f"From {how}. Budgets are function evaluations. Functions with a known f*: {', '.join(known)}"
+        + (f" ({groups})" if groups else "") + ".\n\n"
+        "**Fixed-target runtime ECDF** (COCO): for 51 targets of the error from 1e2 to 1e-8 (5 per decade), "
+        "the fraction of (function, run, target) triples reached within x evaluations / D, every function "
+        "weighing the same; a run that misses a target never counts it (no restarts are simulated).\n\n"
+        f"![Runtime ECDF]({runtime})\n\n"
+        f"**Fixed-budget ECDF** at {budget:.0f} evaluations (the smallest budget any run used, so that runs with "
+        "extra evaluations are compared at the same cost): the fraction of runs whose error after that many "
+        "evaluations is at most the target on the x axis.\n\n"
+        f"![Fixed-budget ECDF]({fixed})\n\n"
+        "**Expected running time** (COCO): ERT = (evaluations of all runs until each reached the target, "
+        "the whole budget for a run that did not) / successes, in evaluations; (successes/runs) beside it, "
+        "inf without success.\n",
+    ]
+    for target in anytime.ERT_TARGETS:
+        parts += [f"\n### ERT to error {target:g}\n\n", ert_table(traces, algorithms, known, target)]
+    return parts
+
+
 # ------------------------------------------------------------------------------------------ report
 def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
                  algorithms: Sequence[str] | None = None, functions: Sequence[str] | None = None,
@@ -300,6 +426,7 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
          "iterations.\n\n"),
         f"![Convergence on all functions]({convergence[-1]})\n\n",
         *(f"![Convergence on {f}]({name})\n" for f, name in zip(functions, convergence)),
+        *_anytime_part(rows, curves, algorithms, functions, settings, out, reference),
     ]
     path = out / "report.md"
     path.write_text("".join(parts))

@@ -33,6 +33,7 @@ import numpy as np
 
 from benchmarks_fn._validate import check_int
 
+from .anytime import Tracked
 from .pool import single_threaded
 from .records import RunRecord, make_record
 
@@ -72,25 +73,30 @@ def measured() -> Iterator[SimpleNamespace]:
 
 
 def run(controller: Controller, function: Any, *, swarm_size: int = 30, iterations: int = 1000, seed: int = 0,
-        checkpoint_every: int = 10, algorithm: str | None = None) -> RunRecord:
+        checkpoint_every: int = 10, algorithm: str | None = None, ioh_dir: str | None = None) -> RunRecord:
     """One PSO run of ``iterations`` iterations driven by ``controller``; its record.
 
     The controller is started afresh, so one serves many runs in turn; the same ``seed`` gives the same
     record bit for bit (times aside). ``swarm_size`` N >= 2, ``iterations`` T >= 0 (fewer when the
     controller ends the run early) and ``checkpoint_every`` >= 1 are checked before anything runs
     (ValueError). The record is named ``algorithm`` (default ``controller.name``); its times cover
-    ``start`` and every ``step``, its ``extra`` is ``controller.trace()``.
+    ``start`` and every ``step``, its ``extra`` is ``controller.trace()``, its ``improvements`` those of
+    the objective seen through :class:`evaluation.anytime.Tracked`, which with ``ioh_dir`` also logs the
+    run in IOHprofiler's format (:func:`evaluation.anytime.merge_ioh_run` files it).
     """
     check_run_settings(swarm_size, iterations, checkpoint_every)
+    name = algorithm or controller.name
     with measured() as clock:
-        swarm = controller.start(function, swarm_size=swarm_size, iterations=iterations, seed=seed)
+        tracked = Tracked(function, ioh_dir=ioh_dir, algorithm=name, seed=seed)
+        swarm = controller.start(tracked, swarm_size=swarm_size, iterations=iterations, seed=seed)
         step = controller.step
         for t in range(iterations):
             if step(t):
                 break
+        tracked.close()
     # the swarm's read-outs: scalars for one swarm, shape (1,) and (1, T + 1) for a batch of one
-    return make_record(function, np.ravel(swarm.best_history), algorithm=algorithm or controller.name,
+    return make_record(function, np.ravel(swarm.best_history), algorithm=name,
                        seed=seed, evaluations=int(np.sum(swarm.evaluations)), cpu_seconds=clock.cpu,
                        wall_seconds=clock.wall, checkpoint_every=checkpoint_every,
                        best_value=float(np.ravel(swarm.gbest_fitness)[0]), extra=controller.trace(),
-                       nonfinite=int(np.sum(swarm.nonfinite)))
+                       nonfinite=int(np.sum(swarm.nonfinite)), improvements=tracked.improvements)

@@ -11,7 +11,9 @@ Output directory of :func:`evaluation.run_protocol`
     column, so the header (:data:`RUN_COLUMNS`) never changes.
 ``curves.jsonl.gz``
     One JSON object per finished run (``algorithm``, ``function``, ``seed``, ``checkpoint_every``,
-    ``optimum`` and the best-so-far ``curve``), each appended as its own gzip member.
+    ``optimum``, the best-so-far ``curve`` and, from runs recorded with them, the ``improvements``:
+    ``[evaluations, value]`` at every evaluation that beat all earlier ones), each appended as its own
+    gzip member.
 
 A run counts as done when both its row and its curve are stored: the curve is written first, the row
 second. A kill at any moment loses at most the runs in flight: a torn last line or gzip member is
@@ -198,7 +200,7 @@ def append(out: Path, record: RunRecord, optimum: float | None) -> None:
     """Store one finished run: its curve first, then its row (both flushed)."""
     entry = {"algorithm": record.algorithm, "function": record.function, "seed": int(record.seed),
              "checkpoint_every": int(record.checkpoint_every), "optimum": optimum,
-             "curve": [float(v) for v in record.curve]}
+             "curve": [float(v) for v in record.curve], "improvements": record.improvements}
     with open(out / CURVES_FILE, "ab") as f:
         f.write(_gzip_member([entry]))
     runs = out / RUNS_FILE

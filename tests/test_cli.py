@@ -97,7 +97,7 @@ def test_a_rewritten_report_removes_the_figures_it_no_longer_shows(tmp_path):
     assert (tmp_path / "convergence_step.png").exists()
     write_report(tmp_path, functions=["sphere"])
     figures = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert figures == ["convergence.png", "convergence_sphere.png", "cpu_time.png"]
+    assert figures == ["convergence.png", "convergence_sphere.png", "cpu_time.png", "ecdf_budget.png", "ecdf_runtime.png"]
     linked = set(re.findall(r"\]\(([^)]+\.png)\)", (tmp_path / "report.md").read_text()))
     assert linked == set(figures)
 

@@ -1,0 +1,124 @@
+"""Anytime views: improvements at their evaluation counts, IOHprofiler logs, runtime ECDFs and ERT."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks_fn import from_callable
+from evaluation import anytime
+from evaluation.protocol import run_protocol
+from evaluation.report import write_report
+from evaluation.storage import CURVES_FILE, load_results
+
+INF = math.inf
+
+
+def test_hitting_times_and_value_at_by_hand():
+    e, v = [1, 5, 12, 30], [10.0, 3.0, 1.0, 0.01]
+    got = anytime.hitting_times(e, v, [20, 10, 5, 1, 0.1, 0.001])
+    np.testing.assert_array_equal(got, [1, 1, 5, 12, 30, INF])
+    assert anytime.hitting_times([], [], [1.0]).tolist() == [INF]
+    assert [anytime.value_at(e, v, b) for b in (0, 4, 5, 29, 1000)] == [INF, 10.0, 3.0, 1.0, 0.01]
+
+
+def test_ert_counts_the_full_budget_of_unsuccessful_runs():
+    # COCO: (100 + 300 hitting times + 2000, the budget of the run that missed) / 2 successes
+    assert anytime.ert([100, INF, 300], [1000, 2000, 1000]) == (1200.0, 2)
+    assert anytime.ert([INF, INF], [10, 20]) == (INF, 0)
+    assert anytime.ert([7], [7]) == (7.0, 1)
+    with pytest.raises(ValueError, match="budgets"):
+        anytime.ert([1, 2], [3])
+
+
+def test_runtime_ecdf_weighs_functions_equally():
+    # a: 2 runs x 2 targets (weight 1/8 each pair), b: 1 run x 2 targets (1/4 each), b's times / 2
+    x, y = anytime.runtime_ecdf({"a": np.array([[1, INF], [3, 4]]), "b": np.array([[2, 2]])}, {"b": 2.0})
+    np.testing.assert_array_equal(x, [1, 1, 1, 3, 4])
+    np.testing.assert_allclose(y, [0.125, 0.375, 0.625, 0.75, 0.875])  # a's missed target never counts
+    with pytest.raises(ValueError, match="times"):
+        anytime.runtime_ecdf({})
+
+
+def test_tracked_records_improvements_at_their_counts():
+    fn = from_callable(lambda X: X[:, 0], 2, -10, 10, vectorized=True)
+    tracked = anytime.Tracked(fn)
+    tracked.evaluate(np.array([[5.0, 0], [np.nan, 0], [3.0, 0]]))
+    tracked.evaluate(np.array([[3.0, 0], [-np.inf, 0], [1.0, 0]]))
+    assert tracked.improvements == [(1, 5.0), (3, 3.0), (6, 1.0)]  # NaN and -inf are +inf, ties no improvement
+    assert tracked.evaluations == 6 and tracked.dim == 2 and tracked.name == fn.name
+
+
+def test_function_groups():
+    assert anytime.function_group("sphere[shift,rotate,seed=0]") == "unimodal"
+    assert [anytime.function_group(f"bbob:f{i}") for i in (1, 3, 14, 15)] == ["unimodal", "multimodal",
+                                                                              "unimodal", "multimodal"]
+    assert anytime.function_group("custom") is None
+
+
+def _read_ioh(folder: Path) -> dict:
+    """A plain parser of IOHprofiler folders: (algorithm, function) -> runs [(evaluations, raw_y, evals)]."""
+    out: dict = {}
+    for meta_path in sorted(folder.glob("*/IOHprofiler_f*.json")):
+        meta = json.loads(meta_path.read_text())
+        for scenario in meta["scenarios"]:
+            blocks = (meta_path.parent / scenario["path"]).read_text().split("evaluations raw_y\n")[1:]
+            assert len(blocks) == len(scenario["runs"])
+            for block, run in zip(blocks, scenario["runs"]):
+                data = np.array([line.split() for line in block.splitlines()], dtype=float)
+                out.setdefault((meta["algorithm"]["name"], meta["function_name"]), []).append(
+                    (data[:, 0], data[:, 1], run["evals"]))
+    return out
+
+
+def test_ioh_logs_read_back_as_the_stored_runs(tmp_path):
+    grid = {"swarm_size": 6, "iterations": 25, "dim": 3, "checkpoint_every": 5, "progress": False}
+    run_protocol("PSO,APSO,cmaes", "sphere,bbob:f1", runs=2, out_dir=tmp_path, ioh_log=tmp_path / "ioh", **grid)
+    rows, curves = load_results(tmp_path)
+    logs = _read_ioh(tmp_path / "ioh")
+    assert not any((tmp_path / "ioh" / anytime.PENDING).iterdir())
+    names = {"sphere": "sphere", "bbob:f1": "Sphere"}  # ioh's own problem keeps its name
+    assert len(logs) == 6 and all(len(runs) == 2 for runs in logs.values())
+    for row in rows:
+        key = (row["algorithm"], row["function"], row["seed"])
+        evals, raw, total = logs[(row["algorithm"], names[row["function"]])][row["seed"]]  # stored seed-major
+        best = np.minimum.accumulate(raw)
+        better = np.r_[True, best[1:] < best[:-1]]
+        f_star = curves[key]["optimum"]  # the logs hold f - f*, as ioh logs its own problems
+        close = {"rtol": 1e-13, "atol": 1e-13 * abs(f_star)}  # ioh's BBOB subtracts before adding f*: last bits
+        stored = np.array(curves[key]["improvements"])
+        assert evals[better].tolist() == stored[:, 0].tolist()
+        np.testing.assert_allclose(best[better], stored[:, 1] - f_star, **close)
+        assert total == row["evaluations"] == int(evals[-1])  # the counts the run record carries
+        if row["algorithm"] != "APSO":  # curve point k: after 6 (5 k + 1) evaluations
+            at = [best[np.searchsorted(evals, 6 * (min(5 * k, 25) + 1), side="right") - 1]
+                  for k in range(len(curves[key]["curve"]))]
+            np.testing.assert_allclose(at, np.array(curves[key]["curve"]) - f_star, **close)
+        assert curves[key]["improvements"][-1][1] == row["best_value"]
+
+
+def test_report_anytime_views_exact_and_from_old_checkpoints(tmp_path):
+    grid = {"swarm_size": 5, "iterations": 40, "dim": 2, "checkpoint_every": 10, "progress": False}
+    run_protocol("PSO,random-search", "sphere,rastrigin", runs=2, out_dir=tmp_path, **grid)
+    text = write_report(tmp_path).read_text()
+    assert "every improvement at its evaluation count" in text and "### ERT to error 1e-08" in text
+    assert (tmp_path / "ecdf_runtime.png").stat().st_size and (tmp_path / "ecdf_budget.png").stat().st_size
+    rows, curves = load_results(tmp_path)
+    row = next(r for r in rows if r["algorithm"] == "PSO" and r["function"] == "sphere")
+    entry = dict(curves[(row["algorithm"], row["function"], row["seed"])])
+    # results stored before improvements were recorded: checkpoints at 5 (t + 1) evaluations, t = 0, 10, .. 40
+    old = {k: v for k, v in entry.items() if k != "improvements"}
+    e, v, exact = anytime.run_trace(row, old, 40)
+    assert not exact and e.tolist() == [5, 55, 105, 155, 205] and v.tolist() == entry["curve"]
+    exact_e, exact_v, _ = anytime.run_trace(row, entry, 40)
+    for point, value in zip(e, v):  # the checkpoints agree with the exact improvements
+        assert anytime.value_at(exact_e, exact_v, point) == value
+    with gzip.open(tmp_path / CURVES_FILE, "rt") as f:
+        stripped = [{k: x for k, x in json.loads(line).items() if k != "improvements"} for line in f]
+    (tmp_path / CURVES_FILE).write_bytes(gzip.compress("".join(json.dumps(s) + "\n" for s in stripped).encode()))
+    assert "From the stored checkpoints only" in write_report(tmp_path).read_text()
