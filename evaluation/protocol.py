@@ -77,8 +77,9 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     ------
     ValueError
         For an unknown algorithm or function, an object that is not a function object (naming what it
-        lacks), an unloadable agent, a non-positive count, or an ``out_dir`` whose ``settings.json``
-        differs from these settings.
+        lacks), an unloadable agent, a non-positive count, an ``out_dir`` whose ``settings.json``
+        differs from these settings, or (``jobs`` > 1, before any run) an algorithm or function that the
+        worker processes cannot load (:func:`evaluation.pool.run_tasks`).
     """
     counts = {"runs": runs, "swarm_size": swarm_size, "iterations": iterations, "jobs": jobs,
               "checkpoint_every": checkpoint_every, **({} if dim is None else {"dim": dim})}
