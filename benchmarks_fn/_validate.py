@@ -59,8 +59,8 @@ def check_function_object(function: object, param: str = "function", alternative
     The one check of that interface, wherever an object is taken as a function: ``dim`` (an integer
     >= 1), ``lower`` and ``upper`` (a number or ``dim`` numbers each, a box as :func:`check_box` requires)
     and ``evaluate`` or ``__call__`` (points of shape (n, dim) to n values); ``name`` (:func:`function_name`)
-    and ``optimum_value`` (None: unknown) are optional. The
-    message names ``param``, what it may be (``alternatives``, then a function object) and what is missing.
+    and ``optimum_value`` (None: unknown) are optional. The message names ``param``, what it may be
+    (``alternatives``, then a function object) and what is missing.
     """
     import numpy as np
 
