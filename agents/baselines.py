@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks_fn._validate import check_box, check_int
+from benchmarks_fn._validate import check_function_object, check_int
 from benchmarks_fn.base import checked_values
 from evaluation.anytime import Tracked
 from evaluation.records import RunRecord, make_record
@@ -61,10 +61,9 @@ def _resolve_function(function: Any, dim: int | None) -> Any:
         from benchmarks_fn import get_function
 
         return get_function(function, dim)
+    check_function_object(function, "function", "a function name or ")
     if dim is not None and int(dim) != int(function.dim):
         raise ValueError(f"dim={dim} does not match the function's dimension {function.dim}")
-    name = getattr(function, "name", None) or type(function).__name__
-    check_box(function.lower, function.upper, f"function {name!r}")
     return function
 
 
@@ -88,7 +87,8 @@ def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size:
     Raises
     ------
     ValueError
-        For an unknown name, or a bad ``swarm_size``, ``iterations`` or ``checkpoint_every``.
+        For an unknown name, a function object lacking a member (named), or a bad ``swarm_size``,
+        ``iterations`` or ``checkpoint_every``.
     """
     controller = RuleController(make_rule(name, **options), velocity_clamp=velocity_clamp, bounds=bounds,
                                 trace=trace)

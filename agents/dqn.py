@@ -430,7 +430,8 @@ class DQNAgent:
             A tqdm bar (steps, episodes, mean return of the last 100 episodes, epsilon).
         reset_num_timesteps : bool
             Restart ``num_timesteps`` and the episode statistics at 0 and reset the environment; if
-            false, continue the count, the epsilon schedule and the running episodes.
+            false, continue the count, the epsilon schedule, the running episodes and the latest
+            TensorBoard run ``<tensorboard_log>/<tb_log_name>_<i>`` (as SB3 does).
         log_interval, tb_log_name : int and str
             Episodes between summaries (printed with ``verbose >= 1``, written to TensorBoard); the
             TensorBoard run name prefix.
@@ -546,7 +547,8 @@ class DQNAgent:
         root = Path(self.tensorboard_log)
         root.mkdir(parents=True, exist_ok=True)
         suffixes = [p.name[len(tb_log_name) + 1:] for p in root.glob(f"{tb_log_name}_*")]
-        run = max((int(s) for s in suffixes if s.isdigit()), default=0) + 1
+        runs = [int(s) for s in suffixes if s.isdigit()]
+        run = max(runs, default=0) + (reset or not runs)  # continuing: the latest run, as SB3 does
         self._writer = SummaryWriter(log_dir=str(root / f"{tb_log_name}_{run}"))
 
     def _log_summary(self, start_time: float, start_steps: int, mean_loss: float, loss_count: int) -> None:

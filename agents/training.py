@@ -357,6 +357,7 @@ class Trainer:
         if checkpoints:
             latest = checkpoints[-1]
             model = load_model(latest.with_suffix(""), c.algo, env=env)
+            model.tensorboard_log = str(self.out / "tb")  # not the path saved with it (another cwd, a moved run)
             if c.algo in _OFF_POLICY and self._buffer_file(latest).exists():
                 model.load_replay_buffer(str(self._buffer_file(latest)))
             done = int(model.num_timesteps)

@@ -47,6 +47,39 @@ def check_box(lower: object, upper: object, name: str) -> None:
                          f"{width} for lower={lo}, upper={hi}")
 
 
+def function_name(function: object) -> str:
+    """A printable name for a function object: its ``name`` attribute, else its class name."""
+    name = getattr(function, "name", None)
+    return str(name) if name else type(function).__name__
+
+
+def check_function_object(function: object, param: str = "function", alternatives: str = "") -> object:
+    """Return ``function``, or raise ValueError unless it has the interface of a function object.
+
+    The one check of that interface, wherever an object is taken as a function: ``dim`` (an integer
+    >= 1), ``lower`` and ``upper`` (a number or ``dim`` numbers each, a box as :func:`check_box` requires)
+    and ``evaluate`` or ``__call__`` (points of shape (n, dim) to n values); ``name`` (:func:`function_name`)
+    and ``optimum_value`` (None: unknown) are optional. The message names ``param``, what it may be
+    (``alternatives``, then a function object) and what is missing.
+    """
+    import numpy as np
+
+    missing = [m for m in ("dim", "lower", "upper") if not hasattr(function, m)]
+    if not (hasattr(function, "evaluate") or callable(function)):
+        missing.append("evaluate (or __call__)")
+    if missing:
+        raise ValueError(f"{param} must be {alternatives}a function object with dim, lower, upper and evaluate (or "
+                         f"__call__); {function!r} has no {', '.join(missing)}")
+    label = f"function {function_name(function)!r}"
+    dim = check_int(function.dim, f"{label}: dim")
+    try:
+        lower, upper = (np.broadcast_to(np.asarray(b, dtype=float), (dim,)) for b in (function.lower, function.upper))
+    except (TypeError, ValueError):
+        raise ValueError(f"{label}: lower and upper must each be a number or {dim} numbers") from None
+    check_box(lower, upper, label)
+    return function
+
+
 def unknown_name_error(param: str, name: str, known: Iterable[str], hint: str = "") -> ValueError:
     """Build the ValueError for an unknown name: close matches, else the names allowed (up to 20)."""
     known = sorted(known)

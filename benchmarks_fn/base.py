@@ -9,7 +9,7 @@ import numpy as np
 from array_api_compat import array_namespace
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import check_box, check_int
+from ._validate import check_box, check_int, function_name
 
 FloatArray = NDArray[np.float64]
 _FLOAT64 = np.dtype(np.float64)
@@ -53,8 +53,7 @@ def checked_values(function: Any, values: Any, n: int) -> Any:
         if tuple(values.shape) == (n,):
             return values
         got = f"shape {tuple(values.shape)}"
-    name = getattr(function, "name", None) or type(function).__name__
-    raise ValueError(f"function {name!r} returned {got} for {n} points; it must return shape ({n},), one value per "
+    raise ValueError(f"function {function_name(function)!r} returned {got} for {n} points; it must return shape ({n},), one value per "
                      "point")
 
 

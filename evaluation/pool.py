@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -73,10 +74,13 @@ def warm_up(algorithms: Sequence[Any], functions: Sequence[Any]) -> None:
             _WARM.add(key)
 
 
-def _init_worker(parent: int, algorithms: Sequence[Any], functions: Sequence[Any], ready: Any) -> None:
-    """Worker initializer: warm up, then report ready; leave within a second of the parent's death (a killed
-    main process cannot stop its workers, which would finish queued runs nobody will store)."""
+def _init_worker(parent: int, blobs: Sequence[bytes], n_algorithms: int, ready: Any) -> None:
+    """Worker initializer: unpickle the warm-up objects (``n_algorithms`` algorithms, then functions) one by
+    one, warm up, then report ready: the pid, or ``(index of the object that cannot be unpickled, or None,
+    the cause)``; leave within a second of the parent's death (a killed main process cannot stop its
+    workers, which would finish queued runs nobody will store)."""
     import time
+    import traceback
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -84,8 +88,25 @@ def _init_worker(parent: int, algorithms: Sequence[Any], functions: Sequence[Any
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-    warm_up(algorithms, functions)
+    objects: list[Any] = []
+    try:
+        for blob in blobs:
+            objects.append(pickle.loads(blob))
+    except Exception as err:
+        ready.put((len(objects), f"{type(err).__name__}: {err}"))
+        raise
+    try:
+        warm_up(objects[:n_algorithms], objects[n_algorithms:])
+    except Exception:
+        ready.put((None, traceback.format_exc().rstrip()))
+        raise
     ready.put(os.getpid())
+
+
+def _unreachable(obj: Any, cause: str) -> ValueError:
+    """The error for an object that cannot reach the workers: the object, the cause, what to do."""
+    return ValueError(f"{obj!r} cannot be used in worker processes ({cause}); define it in a module the workers can "
+                      "import (not in __main__ of a notebook, an interactive session or python -c), or use jobs=1")
 
 
 @contextlib.contextmanager
@@ -116,7 +137,16 @@ def run_tasks(tasks: Sequence[tuple], *, jobs: int, warm: tuple[Sequence[Any], S
     :func:`warm_up` on ``warm`` = (algorithms, functions); ``ready`` is called once all are warm, before
     the first result is stored. Workers are spawned with ``THREAD_VARIABLES = 1`` and ignore SIGINT: on
     Ctrl-C (or any exception) the main process terminates them and re-raises. At most ``2 * jobs``
-    tasks are queued at a time, so results arrive close to the order of ``tasks``.
+    tasks are queued at a time, so results arrive close to the order of ``tasks``, whose objects must
+    be among ``warm``'s.
+
+    Raises
+    ------
+    ValueError
+        Before any task runs, naming an object of ``warm`` that cannot be pickled, or unpickled in the
+        workers (say, a class defined in ``__main__`` of a notebook), and what to do.
+    RuntimeError
+        With the traceback, when a worker fails to warm up.
     """
     ready = ready or (lambda: None)
     if jobs == 1 or len(tasks) <= 1:
@@ -128,12 +158,19 @@ def run_tasks(tasks: Sequence[tuple], *, jobs: int, warm: tuple[Sequence[Any], S
     import multiprocessing
     import queue as queue_module
 
+    objects = [*warm[0], *warm[1]]
+    blobs = []
+    for obj in objects:
+        try:
+            blobs.append(pickle.dumps(obj))
+        except (pickle.PicklingError, AttributeError, TypeError) as err:  # what pickling raises
+            raise _unreachable(obj, f"{type(err).__name__}: {err}") from None
     context = multiprocessing.get_context("spawn")
     saved = {v: os.environ.get(v) for v in THREAD_VARIABLES}
     os.environ.update({v: "1" for v in saved})  # inherited by the spawned workers at their start
     ready_queue = context.Queue()
     executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                   initargs=(os.getpid(), *warm, ready_queue))
+                                   initargs=(os.getpid(), blobs, len(warm[0]), ready_queue))
     try:
         pending = iter(tasks)
         running: set[Future] = set()
@@ -145,11 +182,17 @@ def run_tasks(tasks: Sequence[tuple], *, jobs: int, warm: tuple[Sequence[Any], S
         workers = min(jobs, len(running))  # the first submissions start this many workers
         while workers:  # wait until each is warm (or the pool broke: the futures say why)
             try:
-                ready_queue.get(timeout=1.0)
-                workers -= 1
+                report = ready_queue.get(timeout=1.0)
             except queue_module.Empty:
                 if all(f.done() for f in running):
                     break
+                continue
+            if isinstance(report, tuple):
+                index, cause = report
+                if index is None:
+                    raise RuntimeError(f"a worker process failed to warm up:\n{cause}")
+                raise _unreachable(objects[index], cause)
+            workers -= 1
         ready()
         while running:
             finished, running = wait(running, return_when=FIRST_COMPLETED)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks_fn._validate import check_int
+from benchmarks_fn._validate import check_function_object, check_int
 
 from . import storage
 from .anytime import merge_ioh_run
@@ -81,8 +81,10 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     Raises
     ------
     ValueError
-        For an unknown algorithm or function, an unloadable agent, a non-positive count, or an
-        ``out_dir`` whose ``settings.json`` differs from these settings.
+        For an unknown algorithm or function, an object that is not a function object (naming what it
+        lacks), an unloadable agent, a non-positive count, an ``out_dir`` whose ``settings.json``
+        differs from these settings, or (``jobs`` > 1, before any run) an algorithm or function that the
+        worker processes cannot load (:func:`evaluation.pool.run_tasks`).
     """
     counts = {"runs": runs, "swarm_size": swarm_size, "iterations": iterations, "jobs": jobs,
               "checkpoint_every": checkpoint_every, **({} if dim is None else {"dim": dim})}
@@ -140,14 +142,15 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
 
 def _resolve_functions(functions: str | Sequence[Any], dim: int | None, *, shift: bool,
                        rotate: bool) -> list[Any]:
-    """Function objects for names (``benchmarks_fn.resolve_functions``) or objects as they are."""
+    """Function objects for names (``benchmarks_fn.resolve_functions``) or objects as they are (checked)."""
     from benchmarks_fn import resolve_functions
 
     items = [functions] if isinstance(functions, str) else list(functions)
     if items and all(isinstance(f, str) for f in items):  # one call: duplicates dropped
         items = [items]
     funcs = [g for f in items
-             for g in (resolve_functions(f, dim, shift=shift, rotate=rotate) if isinstance(f, (str, list)) else [f])]
+             for g in (resolve_functions(f, dim, shift=shift, rotate=rotate) if isinstance(f, (str, list))
+                      else [check_function_object(f, "functions", "function or suite names or ")])]
     if not funcs:
         raise ValueError("no function given")
     return funcs

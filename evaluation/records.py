@@ -14,13 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks_fn._validate import function_name
+
 _SCALARS = (str, int, float, bool, type(None), np.integer, np.floating, np.bool_)
-
-
-def function_name(function: Any) -> str:
-    """A printable name for a function object: its ``name`` attribute, else its class name."""
-    name = getattr(function, "name", None)
-    return str(name) if name else type(function).__name__
 
 
 def function_optimum(function: Any) -> float | None:

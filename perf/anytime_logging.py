@@ -41,8 +41,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as root:
         for name in ("rastrigin", "bbob:f15"):
             function = get_function(name, D)
-            rows = {"bare swarm": lambda: function, "Tracked (every run)": lambda: Tracked(function),
-                    "Tracked + ioh Analyzer (--ioh-log)": lambda: Tracked(function, ioh_dir=root, algorithm="PSO")}
+            rows = {"bare swarm": lambda fn=function: fn, "Tracked (every run)": lambda fn=function: Tracked(fn),
+                    "Tracked + ioh Analyzer (--ioh-log)":
+                        lambda fn=function: Tracked(fn, ioh_dir=root, algorithm="PSO")}
             best = dict.fromkeys(rows, np.inf)
             _time(function, 5)  # compile and warm
             for _ in range(args.repeats):

@@ -7,10 +7,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks_fn import SUITES, canonical_name, get_function, get_suite
-
-
-def _is_function_object(obj: Any) -> bool:
-    return all(hasattr(obj, a) for a in ("dim", "lower", "upper")) and callable(obj)
+from benchmarks_fn._validate import check_function_object, function_name
 
 
 class InstanceSet:
@@ -39,13 +36,11 @@ class InstanceSet:
         if not self.entries:
             raise ValueError("function must name at least one function, got an empty list")
         # Build every named entry once: validates names and dims now, and caches the plain forms.
-        self._built = [e if _is_function_object(e) else self._build(e, seed=0) for e in self.entries]
-        self.names = [fn.name for fn in self._built]
+        self._built = [self._build(e, seed=0) if isinstance(e, tuple) else e for e in self.entries]
+        self.names = [function_name(fn) for fn in self._built]
         self._next = 0
 
     def _expand(self, item: Any) -> list[Any]:
-        if _is_function_object(item):
-            return [item]
         if isinstance(item, str):
             if "," in item:  # "sphere,ackley", as a command line gives it
                 return [e for part in item.split(",") if part.strip() for e in self._expand(part.strip())]
@@ -55,10 +50,8 @@ class InstanceSet:
             return [(item, self.dim, {})]
         if _is_entry(item):
             return [(item[0], item[1], dict(item[2]) if len(item) > 2 else {})]
-        raise ValueError(
-            "function must be a name, a suite name, a (name, dim, options) entry, a callable function object "
-            f"with dim/lower/upper (evaluating (M, D) points to (M,) values), or a list of these; got {item!r}"
-        )
+        return [check_function_object(item, "function", "a name, a suite name, a (name, dim, options) entry, a list "
+                                      "of these or ")]
 
     def _transforms(self, entry: tuple) -> bool:
         return (self.shift or self.rotate) and canonical_name(entry[0])[1] == "paper" and "seed" not in entry[2]
@@ -85,21 +78,19 @@ class InstanceSet:
         set's, or any other built at its ``dim``) or a function object. ``transform_seed`` seeds a fresh
         CEC-style transformation."""
         if choice is not None:
-            if _is_function_object(choice):
-                return choice
             if isinstance(choice, (int, np.integer)) and not isinstance(choice, bool):
                 if not 0 <= choice < len(self.entries):
                     raise ValueError(f"options['function'] index must be in 0..{len(self.entries) - 1}, got {choice}")
                 index = int(choice)
             elif isinstance(choice, str):
                 index = next((i for i, fn in enumerate(self._built)
-                              if choice in (fn.name, getattr(fn, "base_name", fn.name))), None)
+                              if choice in (function_name(fn), getattr(fn, "base_name", None))), None)
                 if index is None:
                     if choice.strip().lower() in SUITES:
                         raise ValueError(f"options['function'] must name one function, got the suite {choice!r}")
                     return self._build(self._expand(choice)[0], transform_seed)
             else:
-                raise ValueError(f"options['function'] must be an index, a name or a function object, got {choice!r}")
+                return check_function_object(choice, "options['function']", "an index, a name or ")
         elif len(self.entries) == 1:
             index = 0
         elif self.order == "random":

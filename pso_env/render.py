@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from benchmarks_fn._validate import function_name
+
 from .belief import STATE_NAMES
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ def render_ansi(env: PSOEnv) -> str:
     err = env._info()["error"]
     err_text = "n/a" if err is None else f"{err:.4e}"
     return (
-        f"it {swarm.iteration:5d}/{env.max_iterations} | {env.function.name} | best {swarm.gbest_fitness:.6e} "
+        f"it {swarm.iteration:5d}/{env.max_iterations} | {function_name(env.function)} | best {swarm.gbest_fitness:.6e} "
         f"| error {err_text} | w {env.w:.3f} c1 {env.c1:.3f} c2 {env.c2:.3f} "
         f"| state {STATE_NAMES[env.belief.states[0]]} | f {env.f:.3f}"
     )
@@ -60,7 +62,7 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
         ax.legend(loc="upper right", fontsize=7)
     else:
         hist = swarm.best_history
-        f_star = fn.optimum_value
+        f_star = getattr(fn, "optimum_value", None)
         y = np.maximum(hist - f_star if f_star is not None else hist - np.min(hist) + 1e-12, 1e-16)
         t = np.arange(len(y))
         ax.set_yscale("log")
@@ -73,7 +75,7 @@ def render_rgb(env: PSOEnv) -> np.ndarray:
                ylabel="best error" if f_star is not None else "best - min(best)")
         ax.legend(handles=[Patch(color=c, label=n) for c, n in zip(STATE_COLOURS, STATE_NAMES)],
                   loc="upper right", fontsize=7, title="belief state", title_fontsize=7)
-    ax.set_title(f"{fn.name}  it {swarm.iteration}  best {swarm.gbest_fitness:.3e}", fontsize=9)
+    ax.set_title(f"{function_name(fn)}  it {swarm.iteration}  best {swarm.gbest_fitness:.3e}", fontsize=9)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 

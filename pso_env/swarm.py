@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from benchmarks_fn._validate import check_box, check_int
+from benchmarks_fn._validate import check_function_object, check_int
 
 from .config import BACKENDS, check_bool, check_choice, check_real
 from .factor import _batch_factors, torch_evolutionary_factor
@@ -113,22 +113,19 @@ def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.
                 g[q, k] = p[q, best, k]
 
 
-def _is_function(fn: Any) -> bool:
-    return all(hasattr(fn, a) for a in ("dim", "lower", "upper")) and (hasattr(fn, "evaluate") or callable(fn))
-
-
 def _function_list(functions: Any, count: int | None, label: str, dim: int | None = None) -> list:
-    """``functions`` (one object, shared, or ``count`` of them) as a list of one dimension."""
-    if _is_function(functions):
-        fns = [functions] * (count or 1)
-    elif isinstance(functions, Sequence) and not isinstance(functions, str):
+    """``functions`` (one object, shared, or ``count`` of them) as a list of one dimension, each checked
+    (:func:`benchmarks_fn._validate.check_function_object`)."""
+    if isinstance(functions, Sequence) and not isinstance(functions, str):
         fns = list(functions)
+        if not fns:
+            raise ValueError("functions must be a function object or a non-empty sequence of them, got []")
         if count is not None and len(fns) != count:
             raise ValueError(f"functions: {len(fns)} given for {label}")
     else:
-        raise ValueError(f"functions must be a function object or a sequence of them, got {functions!r}")
-    if not fns or not all(_is_function(fn) for fn in fns):
-        raise ValueError(f"functions must hold objects with dim, lower, upper and evaluate, got {fns!r}")
+        fns = [functions] * (count or 1)
+    for fn in {id(fn): fn for fn in fns}.values():
+        check_function_object(fn, "functions", "a sequence of function objects or ")
     dims = {int(fn.dim) for fn in fns} | ({dim} if dim else set())
     if len(dims) != 1:
         raise ValueError(f"functions must all have the same dim, got dims {sorted(dims)}")
@@ -344,12 +341,6 @@ class Swarm:
     def _set_bounds(self, idx: np.ndarray, fns: list) -> None:
         lower = np.array([np.broadcast_to(np.asarray(fn.lower, dtype=float), (self.dim,)) for fn in fns])
         upper = np.array([np.broadcast_to(np.asarray(fn.upper, dtype=float), (self.dim,)) for fn in fns])
-        try:
-            check_box(lower, upper, "functions")  # one check for the batch; on failure, name the function
-        except ValueError:
-            for fn, lo, hi in zip(fns, lower, upper):
-                check_box(lo, hi, f"function {getattr(fn, 'name', None) or type(fn).__name__!r}")
-            raise
         for j, fn in zip(idx, fns):
             self.functions[j] = fn
         ix = self._ix(idx)

@@ -19,6 +19,8 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numba import njit
 
+from benchmarks_fn._validate import function_name
+
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, actions_into
 from .belief import STATE_NAMES, Belief
 from .config import EnvConfig, check_int, make_config
@@ -255,14 +257,14 @@ class PSOVectorEnv(VectorEnv):
             return
         eps = float(np.finfo(self.config.dtype).eps)
         for fn in fns:
-            if fn.optimum_value is None:
+            if getattr(fn, "optimum_value", None) is None:
                 continue  # never terminates
             scale = getattr(fn, "value_scale", None) or max(abs(float(fn.optimum_value)), 1.0)
             smallest = TARGET_ULPS * eps * scale
             if self.target_error < smallest:
                 raise ValueError(
                     f"target_error={self.target_error:g} is below what {self.config.dtype} resolves for "
-                    f"{fn.name!r} (values of magnitude {scale:.6g}): the smallest allowed is {smallest:.3g} "
+                    f"{function_name(fn)!r} (values of magnitude {scale:.6g}): the smallest allowed is {smallest:.3g} "
                     f"({TARGET_ULPS} x eps {eps:.3g} x {scale:.6g})")
 
     def _seed(self, seed: Any) -> None:
@@ -342,10 +344,10 @@ class PSOVectorEnv(VectorEnv):
         self._place(idx, fns)
         for j, fn in zip(idx, fns):
             self.functions[j] = fn
-            self._names[j] = fn.name
+            self._names[j] = function_name(fn)
         if choice is not None:
             self._check_target_error(fns)
-        f_star = np.array([np.nan if fn.optimum_value is None else fn.optimum_value for fn in fns])
+        f_star = np.array([getattr(fn, "optimum_value", None) for fn in fns], dtype=float)  # None: nan
         f, best, totals, self.iteration[:], self.evaluations[:] = self._read()
         self._fused = None
         if len(self.swarms) == 1 and self.backend == "numpy":

@@ -235,3 +235,23 @@ def test_train_agent_cli_end_to_end_and_resume(tmp_path):
     proc = train(240, "--resume")
     assert "best held-out score" in proc.stdout
     assert (out / "checkpoints" / "step_240").exists() and load_agent(out).model.num_timesteps == 240
+
+
+@pytest.mark.parametrize("algo, hyperparameters", [("custom-dqn", {"learning_starts": 50}),
+                                                   ("ppo", {"n_steps": 50, "batch_size": 50})])
+def test_resume_of_a_moved_run_logs_to_its_tensorboard_run_and_continues_the_steps(algo, hyperparameters, tmp_path,
+                                                                                   monkeypatch):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    monkeypatch.chdir(tmp_path)  # a relative --out, saved with the model; then the run folder is moved
+    config = {**TINY, "functions": "sphere", "algo": algo, "hyperparameters": hyperparameters}
+    Trainer(TrainConfig(timesteps=100, **config), Path("a"), progress_bar=False).run()
+    shutil.move("a", "b")
+    Trainer(TrainConfig(timesteps=200, **config), Path("b"), resume=True, progress_bar=False).run()
+    assert not (tmp_path / "a").exists()
+    runs = list((tmp_path / "b" / "tb").iterdir())
+    assert [r.name for r in runs] == [f"{'DQN' if algo == 'custom-dqn' else algo}_1"]
+    events = EventAccumulator(str(runs[0]))
+    events.Reload()
+    tag = "rollout/ep_return" if algo == "custom-dqn" else "rollout/ep_rew_mean"
+    assert [e.step for e in events.Scalars(tag)] == [50, 100, 150, 200]  # one event per 50-step episode

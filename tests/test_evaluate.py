@@ -502,3 +502,46 @@ def test_agents_of_one_name_from_other_directories_are_refused(tmp_path):
     with pytest.raises(ValueError, match="the same directory with other contents"):
         run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)
     assert len(load_results(out)[0]) == 1
+
+
+_WORKER_FAILURE = """
+import numpy as np, sys
+from evaluation import run_protocol
+sys.path.insert(0, sys.argv[1])  # the workers get this path, as spawn passes sys.path on
+from failing import Failing  # importable by the workers, but failing to evaluate
+
+class Objective:  # defined in __main__ of python -c: the workers cannot import it
+    dim, lower, upper, name = 2, -1.0, 1.0, "objective"
+
+    def evaluate(self, X):
+        return np.sum(X**2, axis=1)
+
+for function in (Objective(), Failing()):
+    try:
+        run_protocol("PSO", [function], runs=2, iterations=3, dim=None, out_dir=sys.argv[1] + "/out", jobs=2,
+                     progress=False)
+    except Exception as err:
+        print(f"{type(err).__name__}: {err}".replace("\\n", " "))
+"""
+
+
+def test_a_worker_that_cannot_load_an_object_or_fails_is_one_clear_error_with_its_cause(tmp_path):
+    (tmp_path / "failing.py").write_text("class Failing:\n    dim, lower, upper = 2, -1.0, 1.0\n\n"
+                                         "    def evaluate(self, X):\n        raise ZeroDivisionError('in the worker')\n")
+    done = subprocess.run([sys.executable, "-c", _WORKER_FAILURE, str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, check=False, timeout=300)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and len(lines) == 2, done.stderr
+    assert re.fullmatch(r"ValueError: <__main__\.Objective object at \w+> cannot be used in worker processes "
+                        r"\(AttributeError: Can't get attribute 'Objective' on <module '__main__' \(built-in\)>\); "
+                        r"define it in a module the workers can import \(not in __main__ of a notebook, an "
+                        r"interactive session or python -c\), or use jobs=1", lines[0])
+    assert lines[1].startswith("RuntimeError: a worker process failed to warm up: Traceback")
+    assert lines[1].endswith("ZeroDivisionError: in the worker")
+    assert not (tmp_path / "out" / RUNS_FILE).exists()  # nothing ran
+    from benchmarks_fn import from_callable
+
+    with pytest.raises(ValueError, match=r"^CallableFunction\(name='custom'.*\) cannot be used in worker processes "
+                                         r"\(AttributeError: Can't pickle local object .*<lambda>'\); define it .*or use jobs=1$"):
+        run_protocol("PSO", [from_callable(lambda x: 0.0, 2, -1.0, 1.0)], runs=2, iterations=3, dim=None,
+                     out_dir=tmp_path / "lambda", jobs=2, progress=False)

@@ -7,10 +7,10 @@ import warnings
 import numpy as np
 import pytest
 
-from agents.baselines import make_rule
+from agents.baselines import make_rule, run_cmaes, run_variant
 from agents.controller import RuleController
 from benchmarks_fn import TransformedFunction, from_callable, get_function
-from evaluation import run
+from evaluation import run, run_protocol
 from evaluation.records import make_record
 from pso_env import PSOEnv, Swarm
 from pso_env.vector import PSOVectorEnv
@@ -233,3 +233,55 @@ def test_callable_return_errors_say_what_was_returned(fn, vectorized, message):
     f = from_callable(fn, 3, -1.0, 1.0, name="t", vectorized=vectorized)
     with pytest.raises(ValueError, match=f"function 't' {message}"):
         f.evaluate(np.zeros((5, 3)))
+
+
+class _Objective:
+    """A whole function object of the fewest members: dim, lower, upper and evaluate (no call, no f*)."""
+
+    dim, lower, upper, name = 2, -1.0, 1.0, "objective"
+
+    def evaluate(self, X):
+        return np.sum(X**2, axis=1)
+
+
+def _without(member):
+    """An :class:`_Objective` lacking ``member`` (without ``evaluate`` it has no way to evaluate at all)."""
+    return type("Partial", (), {k: v for k, v in vars(_Objective).items() if k != member})()
+
+
+def _env_run(make):
+    env = make()
+    env.reset(seed=0)
+    return env.step(np.zeros(env.action_space.shape, dtype=env.action_space.dtype))[-1]
+
+
+_ENTRY_POINTS = {
+    "PSOEnv": lambda f, out: _env_run(lambda: PSOEnv(function=f, dim=2)),
+    "PSOEnv.reset": lambda f, out: PSOEnv(function="sphere", dim=2).reset(seed=0, options={"function": f})[1],
+    "PSOVectorEnv": lambda f, out: _env_run(lambda: PSOVectorEnv(2, function=f, dim=2)),
+    "Swarm": lambda f, out: Swarm(f, 4, 0).gbest_fitness,
+    "run_variant": lambda f, out: run_variant("PSO", f, iterations=3).best_value,
+    "run_cmaes": lambda f, out: run_cmaes(f, iterations=3).best_value,
+    "run_protocol": lambda f, out: run_protocol(["PSO"], [get_function("sphere", 2), f], runs=1, iterations=3, dim=None,
+                                                out_dir=out, progress=False).done_now,
+}
+
+
+@pytest.mark.parametrize("entry", _ENTRY_POINTS)
+@pytest.mark.parametrize("member", ["dim", "lower", "upper", "evaluate"])
+def test_every_entry_point_checks_the_function_interface_naming_the_missing_member(entry, member, tmp_path):
+    with pytest.raises(ValueError, match=r"a function object with dim, lower, upper and evaluate \(or __call__\); "
+                                         rf"<.*Partial object at \w+> has no {member}"):
+        _ENTRY_POINTS[entry](_without(member), tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # run_protocol checks before it writes anything
+
+
+@pytest.mark.parametrize("entry", _ENTRY_POINTS)
+def test_a_function_object_with_evaluate_and_no_call_runs_everywhere(entry, tmp_path):
+    result = _ENTRY_POINTS[entry](_Objective(), tmp_path / "out")
+    if entry.startswith("PSO"):  # the info of the first step (of the reset)
+        assert list(np.atleast_1d(result["function"])) == ["objective"] * (2 if entry == "PSOVectorEnv" else 1)
+    elif entry == "run_protocol":
+        assert result == 2  # one run on each function
+    else:  # the best value of x . x on [-1, 1]^2
+        assert 0 <= float(np.ravel(result)[0]) < 2
