@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from pso_env._jit import jit
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def row_sums(x: np.ndarray, square: bool) -> np.ndarray:
     """Sum of each row of ``x`` (n, D), of its squares if ``square``: shape (n,), float64.
 

@@ -21,8 +21,8 @@ import math
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numba import njit
 
+from ._jit import jit
 from .config import check_real
 
 N_ACTIONS = 4
@@ -35,13 +35,13 @@ _M1 = (1.0, 1.0, 0.5, -1.0)
 _M2 = (-1.0, -0.5, -1.0, 1.0)
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def adaptive_inertia(f: float) -> float:
     """Zhan's sigmoid inertia ``w(f) = 1 / (1 + 1.5 exp(-2.6 f))``, about 0.4 at f = 0 and 0.9 at f = 1."""
     return 1.0 / (1.0 + 1.5 * math.exp(-2.6 * f))
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def clamp_coefficients(c1: float, c2: float, c_min: float, c_max: float, c_sum_max: float) -> tuple[float, float]:
     """``(c1, c2)`` clamped to ``[c_min, c_max]`` and, when their sum exceeds ``c_sum_max``, both scaled by
     ``c_sum_max / (c1 + c2)`` (Zhan et al. 2009, IV-B)."""
@@ -111,7 +111,7 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
     return wc[0], wc[1], wc[2]
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def actions_into(actions, u, t, wc, cfg, coefs):
     """:func:`apply_actions` in place on ``wc`` (4+, B) = (w, c1, c2, f) with the draws ``u[t]`` (``u``: (T, 2, B));
     ``cfg`` is :meth:`ActionConfig.as_array`. ``coefs`` (N + 3, B), unless empty, receives them as the numpy

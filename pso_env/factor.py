@@ -16,7 +16,8 @@ from bisect import bisect_right
 from typing import Any
 
 import numpy as np
-from numba import njit
+
+from ._jit import jit
 
 #: Right-open interval edges of the paper's 7 symbols: [0,.2) [.2,.3) [.3,.4) [.4,.6) [.6,.7) [.7,.8) [.8,1].
 SYMBOL_EDGES = np.array([0.2, 0.3, 0.4, 0.6, 0.7, 0.8])
@@ -27,13 +28,13 @@ _EDGES = tuple(float(e) for e in SYMBOL_EDGES)
 
 # ---------------------------------------------------------------------------------------------------------
 # Kernels (no fastmath: every sum is formed in a fixed order, so results are reproducible bit for bit)
-@njit(cache=True, nogil=True)
+@jit()
 def _scratch(n: int, d: int) -> np.ndarray:
     """Scratch of :func:`_distance_sums_into` for N particles in D dimensions: (D + N + 1, W), W = N padded to 8."""
     return np.zeros((d + n + 1, (n + 7) // 8 * 8))
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _distance_sums_into(x: np.ndarray, scratch: np.ndarray) -> np.ndarray:
     """``sum_j ||x_i - x_j||`` of one swarm ``x`` (N, D) for i < N: the first N entries of the returned row."""
     n, d = x.shape
@@ -74,7 +75,7 @@ def _distance_sums_into(x: np.ndarray, scratch: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _factor_into(x: np.ndarray, fitness: np.ndarray, scratch: np.ndarray) -> float:
     """Evolutionary factor of one swarm ``x`` (N >= 2, D) with ``fitness`` (N,) (``scratch``: :func:`_scratch`)."""
     ds = _distance_sums_into(x, scratch)
@@ -94,7 +95,7 @@ def _factor_into(x: np.ndarray, fitness: np.ndarray, scratch: np.ndarray) -> flo
     return min((ds[g] - d_min) / span, 1.0)
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _batch_distance_sums(positions: np.ndarray, out: np.ndarray) -> None:
     b, n, d = positions.shape
     scratch = _scratch(n, d)
@@ -102,7 +103,7 @@ def _batch_distance_sums(positions: np.ndarray, out: np.ndarray) -> None:
         out[q] = _distance_sums_into(positions[q], scratch)[:n]
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _batch_factors(positions: np.ndarray, fitness: np.ndarray, out: np.ndarray) -> None:
     b, n, d = positions.shape
     scratch = _scratch(n, d)

@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from ._jit import jit
 from .factor import N_SYMBOLS
 
 #: Hidden states K of the paper's model.
@@ -55,7 +55,7 @@ def model_tables(startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.n
 
 
 # ------------------------------------------------------------------------------------------ online
-@njit(cache=True, nogil=True)
+@jit()
 def _step(tab: np.ndarray, s: int, lat: np.ndarray, first: bool) -> None:
     """Carry ``lat`` = (Viterbi row, filter) over one more symbol ``s``; ``first``: start from pi."""
     lg, pr = tab[0], tab[1]
@@ -76,7 +76,7 @@ def _step(tab: np.ndarray, s: int, lat: np.ndarray, first: bool) -> None:
         lat[1, j] = lat[1, j] / z if z > 0.0 else q[j]
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _argmax4(d: np.ndarray) -> int:
     # the first maximum, as std::max_element in hmmlearn's viterbi (np.argmax also checks for NaN: slower)
     best, m = 0, d[0]
@@ -86,7 +86,7 @@ def _argmax4(d: np.ndarray) -> int:
     return best
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _symbol(f: float) -> int:
     # pso_env.factor.discretise: clip into [0, 1] (NaN -> 1), then the number of edges <= f
     if not f >= 0.0:
@@ -98,7 +98,7 @@ def _symbol(f: float) -> int:
     return s
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def batch_update(values: np.ndarray, factors: bool, rows: np.ndarray, history: np.ndarray, counts: np.ndarray,
                  states: np.ndarray, lattice: np.ndarray, tables: np.ndarray, refit_every: int,
                  refit_min_length: int, due: np.ndarray) -> int:
@@ -128,7 +128,7 @@ def batch_update(values: np.ndarray, factors: bool, rows: np.ndarray, history: n
     return n_due
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def batch_recompute(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, tables: np.ndarray,
                     lattice: np.ndarray, states: np.ndarray) -> None:
     """Recompute ``lattice`` and ``states`` of sequences ``rows`` (:func:`batch_update`'s arrays) over their
@@ -142,7 +142,7 @@ def batch_recompute(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, t
 
 
 # ------------------------------------------------------------------------------------------ Baum-Welch
-@njit(cache=True, nogil=True)
+@jit()
 def _estep(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np.ndarray, fwd: np.ndarray,
            bwd: np.ndarray, scaling: np.ndarray, trans: np.ndarray, obs: np.ndarray) -> float:
     """hmmlearn's scaled E-step on ``x[:n]``: fills ``trans`` (xi sums) and ``obs`` (posterior counts).
@@ -207,7 +207,7 @@ def _estep(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np.ndarray, 
     return log_prob
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _mstep_rows(prior: np.ndarray, counts: np.ndarray, p: np.ndarray, keep_zeros: bool) -> None:
     """hmmlearn's M-step of one matrix, in place: rows of ``max(prior - 1 + counts, 0)`` normalised
     (all-zero rows stay zero); with ``keep_zeros`` zeros of ``p`` stay zero (forbidden transitions)."""
@@ -225,7 +225,7 @@ def _mstep_rows(prior: np.ndarray, counts: np.ndarray, p: np.ndarray, keep_zeros
             p[i, j] /= total
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _baum_welch_into(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np.ndarray, pseudocount: float,
                      n_iter: int, tol: float, fwd: np.ndarray, bwd: np.ndarray, scaling: np.ndarray) -> float:
     """EM on ``x[:n]`` from ``a``, ``b`` (re-estimated in place); log-likelihood of the last E-step or NaN.
@@ -251,7 +251,7 @@ def _baum_welch_into(x: np.ndarray, n: int, pi: np.ndarray, a: np.ndarray, b: np
     return log_prob
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def baum_welch(symbols: np.ndarray, startprob: np.ndarray, transmat: np.ndarray, emissionprob: np.ndarray,
                pseudocount: float, n_iter: int, tol: float) -> tuple[np.ndarray, np.ndarray, float, bool]:
     """Baum-Welch re-estimation of A (4, 4) and B (4, 7), pi fixed, on one sequence of n >= 1 symbols 0..6:
@@ -276,7 +276,7 @@ def baum_welch(symbols: np.ndarray, startprob: np.ndarray, transmat: np.ndarray,
     return a, b, log_prob, not math.isnan(log_prob)
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def accept_rows(new: np.ndarray, old: np.ndarray, floor: float, out: np.ndarray) -> int:
     """Rows of a re-estimate ``new``, the degenerate ones (an entry negative or not finite, or a sum more than
     :data:`ROW_TOL` from 1) replaced by ``old``'s, floored (:func:`pso_env.belief.floor_rows`) into ``out``
@@ -301,7 +301,7 @@ def accept_rows(new: np.ndarray, old: np.ndarray, floor: float, out: np.ndarray)
     return rejected
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def batch_refit(history: np.ndarray, counts: np.ndarray, rows: np.ndarray, startprob: np.ndarray,
                 transmat: np.ndarray, emissionprob: np.ndarray, pseudocount: float, n_iter: int, tol: float,
                 floor: float, n_rejected: np.ndarray) -> np.ndarray:

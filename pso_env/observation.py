@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from numba import njit
 
+from ._jit import jit
 from .actions import ActionConfig
 from .reward import Reward, error
 
@@ -78,14 +78,14 @@ class Features:
         return out
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _unit(value: float, low: float, high: float) -> float:
     if not high > low:
         return 0.0
     return min(max((value - low) / (high - low), 0.0), 1.0)
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def feature_row(out, r, posterior, f, iteration, w, c1, c2, best, e, floats, ints, params):
     """Episode ``r``'s features into ``out`` (11,), each in [0, 1], from its state after a reset or step
     (``e``: the floored error); advances its window (:class:`Features`' arrays)."""

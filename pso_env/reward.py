@@ -10,8 +10,8 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit
 
+from ._jit import jit
 from .config import REWARD_MODES
 
 #: Errors below this count as solved (the CEC convention), so the log reward stays finite.
@@ -70,7 +70,7 @@ class Reward:
                                                         np.asarray(best, dtype=float).tolist()))])
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def error(best: float, params: np.ndarray, r: int) -> float:
     """The floored error of episode ``r`` at best value ``best`` (``params``: :attr:`Reward.params`)."""
     f_star, best0 = params[0, r], params[1, r]
@@ -83,7 +83,7 @@ def error(best: float, params: np.ndarray, r: int) -> float:
     return max(e, ERROR_FLOOR) if not math.isnan(e) else e
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def reward(code: int, previous: float, best: float, params: np.ndarray, r: int) -> float:
     """The reward of episode ``r`` (mode ``code``: index in ``REWARD_MODES``) for a step from ``previous`` to ``best``."""
     if code == 0:

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from benchmarks_fn._validate import check_function_object, check_int
 
+from ._jit import jit
 from .config import BACKENDS, check_bool, check_choice, check_real
 from .factor import _batch_factors, torch_evolutionary_factor
 from .objective import count_nonfinite, evaluate_groups, finite_or_inf, group_functions
@@ -30,7 +30,7 @@ _BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2, "clip-back": 3}
 
 
 # Kernels of the numpy backend (no fastmath: runs are reproducible bit for bit).
-@njit(cache=True, nogil=True, inline="always")
+@jit(inline="always")
 def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
                box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
     b, n, d = x.shape
@@ -71,7 +71,7 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
                 x[q, i, k] = xk
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
           box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
     """Velocity update, clamp, move and bounds (``bound``: :data:`_BOUND_CODE`) in one pass.
@@ -85,7 +85,7 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
         _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second)
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _update_bests(x: np.ndarray, values: np.ndarray, fitness: np.ndarray, p: np.ndarray, pf: np.ndarray,
                   g: np.ndarray, gf: np.ndarray, counts: np.ndarray) -> None:
     """Store ``values`` (non-finite as +inf), update the bests, count into ``counts`` (3, B)."""

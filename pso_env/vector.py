@@ -17,10 +17,10 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
-from numba import njit
 
 from benchmarks_fn._validate import function_name
 
+from ._jit import jit
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, actions_into
 from .belief import STATE_NAMES, Belief
 from .config import EnvConfig, check_int, make_config
@@ -45,7 +45,7 @@ def _host(x: Any) -> np.ndarray:
 
 # numba keys the on-disk cache of these kernels on this file only: after an edit of a module whose kernels they
 # call (factor, hmm_kernels, reward, observation), delete pso_env/__pycache__ (a test catches a stale kernel).
-@njit(cache=True, nogil=True)
+@jit()
 def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, ints, settings, history, belief_ints,
                lattice, tables, obs):
     """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless empty), best values, counts,
@@ -78,7 +78,7 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
     return 2 * n_due + nonfinite
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_params):
     """The observations of ``rows`` into ``obs`` (``obs_code``: index in ``OBS_MODES``), their states into ``ints[4]``."""
     for r in rows:
