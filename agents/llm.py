@@ -64,7 +64,7 @@ _FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.DOTALL)
 def _num(x: float, integer: bool = False) -> float | int | None:
     if not math.isfinite(x):
         return None
-    return int(round(x)) if integer and float(x).is_integer() else float(f"{x:.6g}")
+    return round(x) if integer and float(x).is_integer() else float(f"{x:.6g}")
 
 
 def state_message(state: SwarmState, k: int) -> str:

@@ -32,10 +32,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's packages, also when run from elsewhere
 
-from agents.advisors import LLMPSO, RandomAdvisor, SurrogateAdvisor  # noqa: E402
-from agents.controller import RuleController  # noqa: E402
-from benchmarks_fn import TabularDigitsMLP, get_function  # noqa: E402
-from evaluation.runner import run  # noqa: E402
+from agents.advisors import LLMPSO, RandomAdvisor, SurrogateAdvisor
+from agents.controller import RuleController
+from benchmarks_fn import TabularDigitsMLP, get_function
+from evaluation.runner import run
 
 #: task -> (function maker, swarm size N, iterations, target error); **our choice**, see the report.
 TASKS: dict[str, tuple[Any, int, int, float]] = {

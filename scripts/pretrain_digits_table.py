@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's packages
 from benchmarks_fn.tuning import TABLE_PATH, all_architectures, train_architecture
 
 

@@ -13,13 +13,11 @@ import pytest
 
 from agents.advisors import LLMPSO, RandomAdvisor, SurrogateAdvisor, SwarmState, clean
 from agents.controller import RuleController
+from agents.llm import LLMAdvisor, ReplayAdvisor, parse_reply, read_transcript
 from benchmarks_fn import get_function
 from benchmarks_fn.tuning import TabularDigitsMLP
 from evaluation.runner import run
 from pso_env.swarm import Swarm
-
-pytest.importorskip("openai")
-from agents.llm import LLMAdvisor, ReplayAdvisor, parse_reply, read_transcript  # noqa: E402
 
 
 class ChatServer:
@@ -35,7 +33,7 @@ class ChatServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append({"path": self.path, "body": body})
                 action = outer.script.pop(0) if outer.script else ("status", 503)
@@ -73,6 +71,7 @@ class ChatServer:
 
 @pytest.fixture
 def server():
+    pytest.importorskip("openai", reason="the client tests need the openai package: pip install 'pso-env[llm]'")
     s = ChatServer()
     yield s
     s.close()
