@@ -6,6 +6,9 @@ hand-designed PSO variants and the shipped pretrained controller (runs and their
 from pso_env import lazy_exports
 
 _EXPORTS = {
+    "advisors": ("ADVISED_VARIANTS", "LLMPSO", "Advisor", "Proposal", "RandomAdvisor", "SurrogateAdvisor", "SwarmState",
+                 "make_advised"),
+    "llm": ("LLMAdvisor", "ReplayAdvisor"),
     "baselines": ("VARIANTS", "list_variants", "make_rule", "run_cmaes", "run_random_search", "run_variant"),
     "controller": ("PolicyController", "RandomPolicy", "RuleController", "StaticPolicy", "run_policy"),
     "dqn": ("DQNAgent",),

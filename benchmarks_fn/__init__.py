@@ -21,6 +21,7 @@ _EXPORTS = {
     "suites": ("SUITES", "SuiteEntry", "get_suite", "make_functions", "resolve_entries", "resolve_functions",
                "split_suite"),
     "transforms": ("DEFAULT_SEED", "TransformedFunction", "random_orthogonal"),
+    "tuning": ("DigitsMLP", "TabularDigitsMLP"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = sorted(sum(_EXPORTS.values(), ()))  # noqa: PLE0605 - one place lists each name

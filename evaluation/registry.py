@@ -17,7 +17,12 @@ a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)
 ``agent:PATH``            ``PolicyController(agents.load_agent(PATH))``               ``agent:<basename>``
 ``random-policy``         ``PolicyController(RandomPolicy())``                        ``RandomPolicy``
 ``static:ABCD``           ``PolicyController(StaticPolicy([A, B, C, D]))``            ``static:ABCD``
+``LLMPSO``, ``PSO+...``   ``RuleController(agents.advisors.make_advised(name))``      the name
 ========================  ==========================================================  =====================
+
+The advised variants (:data:`agents.advisors.ADVISED_VARIANTS`): ``PSO+no-advisor``, ``PSO+random-advisor``,
+``PSO+surrogate-advisor`` and ``LLMPSO`` (a chat model; its server from ``PSO_LLM_BASE_URL`` and
+``PSO_LLM_MODEL``, see :mod:`agents.llm`).
 """
 
 from __future__ import annotations
@@ -91,6 +96,10 @@ class Algorithm:
             from agents.baselines import make_rule
 
             return RuleController(make_rule(str(self.arg)), trace=False)
+        if self.kind == "advised":
+            from agents.advisors import make_advised
+
+            return RuleController(make_advised(str(self.arg)), trace=False)
         if self.kind == "dqnpso-online":
             from agents.online import OnlineDQNController
 
@@ -117,9 +126,10 @@ def _loaded(algorithm: Algorithm) -> Any:
 
 def list_algorithms() -> list[str]:
     """Every name :func:`resolve_algorithm` accepts (patterns as ``agent:PATH`` and ``static:ABCD``)."""
+    from agents.advisors import ADVISED_VARIANTS
     from agents.baselines import list_variants
 
-    return [*list_variants(), *_SPECIAL, "agent:PATH", "static:ABCD", "static:all"]
+    return [*list_variants(), *ADVISED_VARIANTS, *_SPECIAL, "agent:PATH", "static:ABCD", "static:all"]
 
 
 def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
@@ -146,6 +156,9 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
     else:
         known = {_key(a): Algorithm(label, kind) for kind, (aliases, label) in _SPECIAL.items() for a in (*aliases, label)}
         known.update({_key(v): Algorithm(v, "variant", v) for v in list_variants()})
+        from agents.advisors import ADVISED_VARIANTS
+
+        known.update({_key(v): Algorithm(v, "advised", v) for v in ADVISED_VARIANTS})
         if _key(name) not in known:
             by_lower = {a.lower(): a for a in list_algorithms()}
             close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
