@@ -78,7 +78,7 @@ def train(name: str, loss: str, data: tuple, init: dict, classes: int, epochs: i
     else:
         opt = torch.optim.Adam(net.parameters(), lr=LR)
         criterion = official.SwarmLoss(ELEMENTWISE[loss], seed=seed, device=torch.device("cpu"))
-        as_target = lambda y: onehot[y]  # noqa: E731 - elementwise losses take one-hot targets
+        as_target = onehot.__getitem__  # elementwise losses take one-hot targets
     order = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         perm = torch.randperm(len(xtr), generator=order)
@@ -100,7 +100,10 @@ def main() -> None:
     parser.add_argument("--table", nargs="*", metavar="CSV", help="only print the table of these CSV files")
     args = parser.parse_args()
     if args.table:
-        rows = [r for f in args.table for r in csv.DictReader(open(f))]
+        rows = []
+        for name in args.table:
+            with open(name, newline="") as fh:
+                rows += list(csv.DictReader(fh))
         print(table([{**r, "test_accuracy": float(r["test_accuracy"])} for r in rows]))
         return
     torch.set_num_threads(1)
@@ -146,7 +149,7 @@ def table(rows: list[dict]) -> str:
                                 if (r["dataset"], r["loss"], r["optimizer"]) == (dname, loss, name)])
                 cells.append(f"{acc.mean():.2f} ± {acc.std(ddof=1):.2f}" if acc.size > 1 else "")
             paper = PAPER.get((dname, loss))
-            lines.append(f"| {dname} | {loss} | " + " | ".join(cells) + f" | {'' if paper is None else '%s / %s' % paper} |")
+            lines.append(f"| {dname} | {loss} | " + " | ".join(cells) + f" | {'' if paper is None else f'{paper[0]} / {paper[1]}'} |")
     return "\n".join(lines)
 
 
