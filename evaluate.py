@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--algorithms", default=",".join(DEFAULT_ALGORITHMS),
         help="comma-separated algorithms: PSO variants (PSO, LinWPSO, RandWPSO, SAPSO, LnCPSO, AsyLnCPSO, "
-        "YSPSO, CLSPSO, SelPSO, SecPSO, APSO, HMM-APSO; case-insensitive), cmaes, random-search, "
+        "YSPSO, CLSPSO, SelPSO, SecPSO, APSO, HMM-APSO, EMPSO, MPSO; case-insensitive), cmaes, random-search, "
         "pretrained (the shipped DQNPSO controller), dqnpso-online (DQNPSO learning during the run, "
         "warm-started from the pretrained network), agent:PATH (a train_agent.py --out directory), "
         "random-policy, static:ABCD (action A..D for each of the four Viterbi states, digits 0-3), "

@@ -211,6 +211,10 @@ class EnvConfig:
         check_real(positive=True, optional=True), parse=_parse_optional_float)
     bounds: str = config_field("clip-back", "handling of particles that leave the box (clip-back: SPSO 2011's, "
                                "onto the face with the velocity component times -0.5)", choices=_bound_modes)
+    momentum: float | None = config_field(
+        None, "EMPSO momentum factor beta in [0, 1) of the swarm update (Mohapatra et al. 2022 eqs 4-5: the "
+        "inertia term takes beta M + (1 - beta) v); 'none': the classic update",
+        check_real(0.0, optional=True), parse=_parse_optional_float)
     hmm_refit_every: int = config_field(DEFAULT_REFIT_EVERY, "Baum-Welch re-estimation interval of the HMM "
                                         "in iterations (0: never)", check_int(0))
     target_error: float | None = config_field(
@@ -231,6 +235,8 @@ class EnvConfig:
             if getattr(self, low) > getattr(self, high):
                 raise ValueError(f"{low} must be <= {high}, got {low}={getattr(self, low)}, "
                                  f"{high}={getattr(self, high)}")
+        if self.momentum is not None and not self.momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1) or None, got {self.momentum!r}")
         if self.backend == "numpy" and (self.device != "cpu" or self.dtype != "float64"):
             raise ValueError(f"device and dtype apply to backend='torch' only, got device={self.device!r}, "
                              f"dtype={self.dtype!r}")

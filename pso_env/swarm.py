@@ -20,23 +20,28 @@ from .config import BACKENDS, check_bool, check_choice, check_real
 from .factor import _batch_factors, torch_evolutionary_factor
 from .objective import count_nonfinite, evaluate_groups, finite_or_inf, group_functions
 
-__all__ = ["BOUND_MODES", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
+__all__ = ["BOUND_MODES", "MOMENTUM_KINDS", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
 
 #: Modes of the bound handling (see :class:`Swarm`); the first is the default.
 BOUND_MODES = ("clip-back", "clip", "reflect", "none")
 #: Modes of :meth:`Swarm.set_particles`.
 SET_MODES = ("move", "improve", "best", "replace")
 _BOUND_CODE = {"none": 0, "clip": 1, "reflect": 2, "clip-back": 3}
+#: What the momentum buffer of :meth:`Swarm.step` keeps: the exponential average (EMPSO) or v(t-1) (MPSO).
+MOMENTUM_KINDS = ("average", "previous")
+_MOMENTUM_CODE = {"average": 1, "previous": 2}
 
 
 # Kernels of the numpy backend (no fastmath: runs are reproducible bit for bit).
 @jit(inline="always")
 def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
-               box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
+               box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool, m: np.ndarray,
+               beta: np.ndarray, mom: int) -> None:
     b, n, d = x.shape
     lo, hi, vmax = box[0], box[1], box[2]
     for q in range(b):
         c1q, c2q, chiq = coefs[n, q], coefs[n + 1, q], coefs[n + 2, q]
+        bq = beta[q] if mom != 0 else 0.0
         for i in range(n):
             wi = coefs[i, q]
             for k in range(d):
@@ -46,7 +51,12 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
                     dp, dg = p[q, i, k] + s, g[q, k] + s
                 else:
                     dp, dg = p[q, i, k] - xk, g[q, k] - xk
-                vk = v[q, i, k] * wi
+                vk = v[q, i, k]
+                if mom != 0:  # the momentum terms (Swarm.step): constant-folded away when mom == 0
+                    mk = bq * m[q, i, k] + (1.0 - bq) * vk
+                    m[q, i, k] = mk if mom == 1 else vk
+                    vk = mk
+                vk = vk * wi
                 vk = vk + (c1q * r[q, 0, i, k]) * dp
                 vk = vk + (c2q * r[q, 1, i, k]) * dg
                 vk = vk * chiq  # exact when chi == 1
@@ -77,12 +87,22 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
     """Velocity update, clamp, move and bounds (``bound``: :data:`_BOUND_CODE`) in one pass.
 
     ``coefs`` (N + 3, B): w per particle, c1, c2, chi; ``box`` (3, B, D): lower, upper, vmax. The default
-    settings get a loop compiled with their flags as constants.
+    settings get a loop compiled with their flags as constants. No momentum (:func:`_move_momentum`).
     """
     if not second and clamp and bound == 3:
-        _move_loop(x, v, p, g, r, coefs, box, prev, True, 3, False)
+        _move_loop(x, v, p, g, r, coefs, box, prev, True, 3, False, x, box[0, :, 0], 0)
     else:
-        _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second)
+        _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second, x, box[0, :, 0], 0)
+
+
+@njit(cache=True, nogil=True)
+def _move_momentum(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
+                   box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool, m: np.ndarray,
+                   beta: np.ndarray, mom: int) -> None:
+    """:func:`_move` with the momentum buffer ``m`` (B, N, D), its factor ``beta`` (B,) and ``mom`` (1: the
+    buffer keeps the exponential average, EMPSO; 2: the previous velocity, MPSO), compiled on its own so
+    that the plain move pays nothing for it."""
+    _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second, m, beta, mom)
 
 
 @jit()
@@ -224,6 +244,9 @@ class Swarm:
     functions : list
     lower, upper, vmax : array of shape (B, D)
         The boxes and the velocity limits (``vmax`` None without a clamp).
+    momentum_buffer : array of shape (B, N, D) or None
+        The momentum of :meth:`step` (None until the first step with ``momentum``); zero at every
+        (re)start of a swarm.
     batch_size, n_particles, dim, bounds, backend, rng, device, dtype, xp
         ``device``, ``dtype``, ``xp``: ``"cpu"``, ``numpy.float64``, numpy; or a ``torch.device``,
         ``torch.dtype`` and ``array_api_compat.torch`` (the arrays are then tensors on ``device``).
@@ -297,6 +320,7 @@ class Swarm:
             self._move_args = (self.positions, self.velocities, self.pbest_positions, self.gbest_position,
                                self._r, self._coefs, self._box, velocity_clamp is not None, _BOUND_CODE[bounds])
         self._history: list | None = [] if history else None
+        self.momentum_buffer: Any = None
         self._set_bounds(self._all, fns)
         self._groups = group_functions(self.functions, like=self.positions)
         self._init_swarms(self._all)
@@ -364,6 +388,8 @@ class Swarm:
         self.pbest_positions[ix], self.pbest_fitness[ix] = pos, fit
         self.gbest_position[ix], self.gbest_fitness[ix] = self._best_of(pos, fit)
         self.iteration[idx], self.evaluations[idx] = 0, n
+        if self.momentum_buffer is not None:
+            self.momentum_buffer[ix] = 0.0
         if self._history is not None:
             if k == self.batch_size:
                 self._history = [self._copy(self.gbest_fitness)]
@@ -417,10 +443,19 @@ class Swarm:
             out.append(a)
         return out
 
-    def step(self, w: Any, c1: Any, c2: Any, chi: Any = 1.0, *, previous: Any = None) -> None:
+    def step(self, w: Any, c1: Any, c2: Any, chi: Any = 1.0, *, previous: Any = None, momentum: Any = None,
+             momentum_kind: str = "average") -> None:
         """One iteration of every swarm: ``v <- chi (w v + c1 r1 (p - x) + c2 r2 (g - x))`` (Kennedy &
         Eberhart 1995; inertia: Shi & Eberhart 1998), clamp, ``x <- x + v``, bounds, N evaluations and
         the best updates.
+
+        With ``momentum`` (beta) the ``v`` of the inertia term is replaced by ``u = beta M + (1 - beta) v``,
+        where ``M`` is :attr:`momentum_buffer` (zero at the start), and the buffer then keeps ``u``
+        (``momentum_kind="average"``: EMPSO, Mohapatra et al. 2022 eqs 4-5, ``M(t+1) = beta M(t) +
+        (1 - beta) v(t)``, ``v(t+1) = M(t+1) + c1 r1 (p - x) + c2 r2 (g - x)`` with w = chi = 1) or the
+        velocity ``v`` it was given (``"previous"``: MPSO, eq 3, ``v(t+1) = (1 - beta) [v(t) + attraction]
+        + beta v(t-1)`` with w = 1 and the caller's c1, c2 times 1 - beta). Beta = 0 gives the classic
+        update bit for bit. The buffer is shared: use one kind per run.
 
         Parameters
         ----------
@@ -431,14 +466,20 @@ class Swarm:
         previous : array of shape (B, N, D), optional
             The previous positions ``x'`` for the second-order update of Hu & Zeng (2007): the attraction
             terms become ``c1 r1 (p - 2x + x')`` and ``c2 r2 (g - 2x + x')``.
+        momentum : float or array of shape (B,), optional
+            Beta in [0, 1) per swarm; None (default): no momentum, and the move is the plain compiled one.
+        momentum_kind : {"average", "previous"}, default "average"
+            What the buffer keeps (above).
 
         Raises
         ------
         ValueError
-            A coefficient or ``previous`` of the wrong shape.
+            A coefficient or ``previous`` of the wrong shape; ``momentum`` outside [0, 1) or of the wrong
+            shape; an unknown ``momentum_kind``.
         """
         if previous is not None and tuple(previous.shape) != tuple(self.positions.shape):
             raise ValueError(f"previous must have shape {tuple(self.positions.shape)}, got {tuple(previous.shape)}")
+        mom = None if momentum is None else self._momentum(momentum, momentum_kind)
         if self.backend == "numpy":  # numba passes over reused buffers
             floats = type(w) is float and type(c1) is float and type(c2) is float and type(chi) is float
             if not floats or (w, c1, c2, chi) != self._scalars:  # else the buffer holds these floats already
@@ -447,11 +488,11 @@ class Swarm:
                 cf, n = self._coefs, self.n_particles
                 cf[:n] = w.T if getattr(w, "ndim", 0) == 2 else w
                 cf[n], cf[n + 1], cf[n + 2] = c1, c2, chi
-            self._iterate(previous)
+            self._iterate(previous, mom)
             return
         coefs = [c if isinstance(c, float) else c.reshape(tuple(c.shape) + (1,) * (3 - c.ndim))
                  for c in self._coefficients(w, c1, c2, chi)]  # broadcast against (B, N, D)
-        self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous))
+        self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous), mom)
         self.evaluations += self.n_particles
         self.iteration += 1
         if self._history is not None:
@@ -463,33 +504,55 @@ class Swarm:
         self._scalars = None
         return self._coefs
 
-    def _iterate(self, previous: Any = None) -> None:
-        """The numpy iteration with the coefficients already in the buffer (:meth:`_coefficient_buffer`)."""
+    def _momentum(self, beta: Any, kind: str) -> tuple[Any, int]:
+        """``(beta, code)`` for the move: beta as a (B,) numpy array or a float / (B, 1, 1) tensor; the buffer
+        is made (zeros) on first use."""
+        check_choice(MOMENTUM_KINDS)("momentum_kind", kind)
+        host = np.asarray(self._host(beta) if hasattr(beta, "device") else beta, dtype=float)
+        if host.shape not in ((), (self.batch_size,)) or not np.all((host >= 0.0) & (host < 1.0)):
+            raise ValueError(f"momentum must be in [0, 1), a scalar or of shape ({self.batch_size},), got {beta!r}")
+        if self.momentum_buffer is None:
+            self.momentum_buffer = self.xp.zeros_like(self.velocities)
+        if self.backend == "numpy":
+            return np.broadcast_to(host, (self.batch_size,)), _MOMENTUM_CODE[kind]
+        return (float(host) if host.ndim == 0 else self._asarray(host).reshape(-1, 1, 1)), _MOMENTUM_CODE[kind]
+
+    def _iterate(self, previous: Any = None, momentum: tuple[Any, int] | None = None) -> None:
+        """The numpy iteration with the coefficients already in the buffer (:meth:`_coefficient_buffer`);
+        ``momentum``: ``(beta, code)`` of :meth:`_momentum`."""
         x, v, p, g, r, cf, box, clamp, bound = self._move_args
         if self._rngs is None:
             self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
         else:
             for q, gen in enumerate(self._rngs):
                 gen.random(out=r[q])
-        if previous is None:
-            _move(x, v, p, g, r, cf, box, x, clamp, bound, False)
+        prev, second = (x, False) if previous is None else (np.asarray(previous, dtype=float), True)
+        if momentum is None:
+            _move(x, v, p, g, r, cf, box, prev, clamp, bound, second)
         else:
-            _move(x, v, p, g, r, cf, box, np.asarray(previous, dtype=float), clamp, bound, True)
+            _move_momentum(x, v, p, g, r, cf, box, prev, clamp, bound, second, self.momentum_buffer,
+                           np.ascontiguousarray(momentum[0]), momentum[1])
         _update_bests(x, evaluate_groups(self._groups, x), self.fitness, p, self.pbest_fitness, g,
                       self.gbest_fitness, self._counts)
         if self._history is not None:
             self._history.append(self.gbest_fitness.copy())
 
-    def _advance(self, r: Any, w: Any, c1: Any, c2: Any, chi: Any, previous: Any) -> None:
+    def _advance(self, r: Any, w: Any, c1: Any, c2: Any, chi: Any, previous: Any,
+                 momentum: tuple[Any, int] | None = None) -> None:
         """The tensor work of one torch iteration (r1 = ``r[:, 0]``, r2 = ``r[:, 1]``): no host
         synchronisation and no generator, so that ``torch.compile(fullgraph=True)`` traces it whole."""
-        xp, x = self.xp, self.positions
+        xp, x, v = self.xp, self.positions, self.velocities
         if previous is None:
             dp, dg = self.pbest_positions - x, self.gbest_position[:, None, :] - x
         else:
             s = previous - 2.0 * x
             dp, dg = self.pbest_positions + s, self.gbest_position[:, None, :] + s
-        v = (self.velocities * w + (c1 * r[:, 0]) * dp + (c2 * r[:, 1]) * dg) * chi
+        if momentum is not None:  # as in _move_loop
+            beta, code = momentum
+            u = beta * self.momentum_buffer + (1.0 - beta) * v
+            self.momentum_buffer = u if code == 1 else v
+            v = u
+        v = (v * w + (c1 * r[:, 0]) * dp + (c2 * r[:, 1]) * dg) * chi
         if self.vmax is not None:
             vmax = self.vmax[:, None, :]
             v = xp.minimum(xp.maximum(v, -vmax), vmax)

@@ -460,12 +460,12 @@ class PSOVectorEnv(VectorEnv):
         s = self._fused
         if s is not None:  # the action kernel fills the swarm's coefficients; the step kernel computes the factors
             actions_into(a, self._u, t, self._floats, self._action_params, s._coefficient_buffer())
-            s._iterate()
+            s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"))
             code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
             actions_into(a, self._u, t, self._floats, self._action_params, self._no_fit)  # (0, 0): no buffer
             for swarm in self.swarms.values():
-                swarm.step(*self._floats[:3])
+                swarm.step(*self._floats[:3], momentum=self.config.momentum)
             f, *read = self._read()
             self.f[:] = f
             code = _step_rows(self._no_x, self._no_fit, *read, *self._args[3:])
