@@ -95,7 +95,7 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
         _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second, x, box[0, :, 0], 0)
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _move_momentum(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
                    box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool, m: np.ndarray,
                    beta: np.ndarray, mom: int) -> None:
