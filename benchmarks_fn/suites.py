@@ -1,4 +1,4 @@
-"""Named suites of (name, dim, options) entries, train/test splits, and ``--functions`` parsing."""
+"""Named suites of (name, dim, options) entries, train/validation/test splits, and ``--functions`` parsing."""
 
 from __future__ import annotations
 
@@ -17,6 +17,27 @@ SUITES = ("paper", "bbob", "cec2022")
 DEFAULT_DIMS = {"paper": 30, "bbob": 10, "cec2022": 10}
 #: The suite uses the two dimensions where all 12 CEC 2022 functions are defined.
 CEC2022_SUITE_DIMS = (10, 20)
+
+#: MetaBox's BBOB training functions in its "difficult" mode (Ma et al., NeurIPS 2023; ``metaevobox`` 2.0.2,
+#: ``BBOB_Dataset.get_datasets(..., difficulty="difficult")``): the 8 of its "small set"; the other 16 are its test set.
+METABOX_BBOB_TRAIN = (1, 2, 3, 5, 15, 16, 17, 21)
+#: The validation functions taken from MetaBox's training side **(our choice)**: one unimodal (f2, the separable
+#: ill-conditioned ellipsoid) and one multimodal (f16, Weierstrass), so that selection scores both regimes while
+#: training keeps a function of each kind (f1, f5 unimodal; f3, f15, f17, f21 multimodal).
+METABOX_BBOB_VALIDATION = (2, 16)
+#: MetaBox's BBOB test functions in its "difficult" mode: everything it does not train on.
+METABOX_BBOB_TEST = tuple(i for i in range(1, 25) if i not in METABOX_BBOB_TRAIN)
+#: Named splits that ``--functions`` accepts (:func:`resolve_entries`), each side as BBOB function numbers.
+SPLITS = {"metabox-train": tuple(i for i in METABOX_BBOB_TRAIN if i not in METABOX_BBOB_VALIDATION),
+          "metabox-validation": METABOX_BBOB_VALIDATION, "metabox-test": METABOX_BBOB_TEST}
+
+
+class Split(NamedTuple):
+    """Disjoint train, validation and test entries (:func:`metabox_split`)."""
+
+    train: list[SuiteEntry]
+    validation: list[SuiteEntry]
+    test: list[SuiteEntry]
 
 
 class SuiteEntry(NamedTuple):
@@ -131,6 +152,30 @@ def split_suite(suite: Sequence[SuiteEntry], test_fraction: float | None = None,
     return [e for e in entries if e.name not in test], [e for e in entries if e.name in test]
 
 
+def metabox_split(dim: int = 10, *, instance: int = 1) -> Split:
+    """MetaBox's BBOB "difficult" split on ``ioh``'s instance ``instance``, with our validation split.
+
+    ``train``: f1, f3, f5, f15, f17, f21; ``validation``: f2, f16 (:data:`METABOX_BBOB_VALIDATION`, taken from
+    MetaBox's training side, so that selecting a model never looks at a test function); ``test``: the 16 functions
+    MetaBox holds out (f4, f6-f14, f18-f20, f22-f24). ``train + validation`` is MetaBox's training set.
+
+    These are ioh's BBOB instances (COCO's transformations of instance ``instance``), not MetaBox's own: MetaBox
+    draws its shifts, rotations and biases from ``numpy.random.seed(3849)`` in box [-5, 5] (``peers/metabox/``
+    builds those through ``metaevobox``). Same names and functions, other optima and rotations.
+
+    Raises
+    ------
+    ValueError
+        ``dim`` below 2 or ``instance`` below 1.
+    """
+    dim = check_int(dim, "dim")
+    if dim < BBOB_MIN_DIM:
+        raise ValueError(f"dim must be >= {BBOB_MIN_DIM} for BBOB functions, got {dim}")
+    instance = check_int(instance, "instance")
+    sides = [SPLITS[f"metabox-{side}"] for side in ("train", "validation", "test")]
+    return Split(*([SuiteEntry(f"bbob:f{i}", dim, {"instance": instance}) for i in fids] for fids in sides))
+
+
 def make_functions(entries: Sequence[SuiteEntry | tuple[str, int, dict[str, Any]]]) -> list[BenchmarkFunction]:
     """``get_function(name, dim, **options)`` for each entry (a :class:`SuiteEntry` or plain tuple)."""
     return [get_function(name, dim, **options) for name, dim, options in entries]
@@ -141,8 +186,9 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
                     instance: int = 1) -> list[SuiteEntry]:
     """Parse a ``--functions`` value into suite entries.
 
-    ``functions`` are comma-separated names and/or suite names (``"sphere,rastrigin"``, ``"paper"``,
-    ``"bbob:f1,bbob:f15"``) or a list of them; duplicates are dropped. ``dim`` applies to every function
+    ``functions`` are comma-separated names, suite names and/or split names (``"sphere,rastrigin"``,
+    ``"paper"``, ``"bbob:f1,bbob:f15"``, ``"metabox-train"``: :data:`SPLITS`, see :func:`metabox_split`) or a
+    list of them; duplicates are dropped. ``dim`` applies to every function
     (Drop-wave is always 2; None: :data:`DEFAULT_DIMS`); ``shift``, ``rotate``, ``bias`` and ``seed``
     transform paper functions (:func:`get_function`), ``instance`` is the BBOB instance. ValueError for an
     empty list, an unknown name, or a setting the functions do not accept.
@@ -163,6 +209,12 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
             if suite != "paper" and opts:
                 raise ValueError(f"shift/rotate/bias apply to paper functions only, not to suite {suite!r}")
             entries += get_suite(suite, dim, instance=instance if suite == "bbob" else 1, **opts)
+            continue
+        if tok.lower() in SPLITS:
+            if opts:
+                raise ValueError(f"shift/rotate/bias apply to paper functions only, not to split {tok.lower()!r}")
+            split = metabox_split(DEFAULT_DIMS["bbob"] if dim is None else dim, instance=instance)
+            entries += getattr(split, tok.lower().removeprefix("metabox-"))
             continue
         try:
             key, family = canonical_name(tok)

@@ -517,6 +517,35 @@ def test_split_by_names_and_across_dims():
     assert len({e.name for e in test}) == 6 and not {e.name for e in train} & {e.name for e in test}
 
 
+def test_metabox_split_is_metabox_difficult_and_test_functions_never_train_or_select():
+    from agents.training import TrainConfig
+    from benchmarks_fn import SPLITS, metabox_split, resolve_entries
+
+    split = metabox_split()
+    names = {side: [e.name for e in getattr(split, side)] for side in split._fields}
+    # MetaBox 2.0.2's "difficult" mode: it trains on its small set of 8 and tests on the other 16
+    assert sorted(names["train"] + names["validation"], key=lambda n: int(n[6:])) == [
+        f"bbob:f{i}" for i in (1, 2, 3, 5, 15, 16, 17, 21)]
+    assert names["validation"] == ["bbob:f2", "bbob:f16"]
+    assert names["test"] == [f"bbob:f{i}" for i in (4, *range(6, 15), 18, 19, 20, 22, 23, 24)]
+    everything = names["train"] + names["validation"] + names["test"]
+    assert sorted(everything) == sorted(f"bbob:f{i}" for i in range(1, 25)) and len(set(everything)) == 24
+    assert all(e.dim == 10 and e.options == {"instance": 1} for side in split for e in side)
+    assert all(e.dim == 5 and e.options == {"instance": 7} for side in metabox_split(5, instance=7) for e in side)
+    # the split names on the command line give the same entries, and a training run on them never sees a test function
+    for name in SPLITS:
+        assert resolve_entries(name, 10) == getattr(split, name.removeprefix("metabox-"))
+    cfg = TrainConfig(functions="metabox-train", held_out="metabox-validation", dim=10)
+    seen = {e.name for e in cfg.train_entries() + cfg.held_out_entries()}
+    assert seen == set(names["train"] + names["validation"]) and not seen & set(names["test"])
+    with pytest.raises(ValueError, match="held_out must not repeat"):
+        TrainConfig(functions="metabox-train", held_out="metabox-train,metabox-validation", dim=10)
+    with pytest.raises(ValueError, match="dim must be >= 2"):
+        metabox_split(1)
+    with pytest.raises(ValueError, match="shift/rotate/bias apply to paper functions only, not to split"):
+        resolve_entries("metabox-test", 10, shift=True)
+
+
 def test_resolve_functions():
     fns = resolve_functions("sphere, Rastrigin ,dropwave", 20)
     assert [(f.name, f.dim) for f in fns] == [("sphere", 20), ("rastrigin", 20), ("dropwave", 2)]
