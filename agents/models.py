@@ -14,6 +14,9 @@ from pso_env.config import check_choice
 
 #: Algorithms :func:`make_model` builds; the last two need the optional ``sb3-contrib`` package.
 ALGORITHMS = ("custom-dqn", "dqn", "ppo", "a2c", "qrdqn", "recurrent_ppo")
+#: Algorithms :func:`make_model` also builds, for ``action_mode="continuous"`` only (Stable-Baselines3's SAC and
+#: TD3; PPO and A2C take either action mode). ``train_agent.py`` and :func:`load_model` do not take them yet.
+CONTINUOUS_ALGORITHMS = ("sac", "td3")
 #: Name of the training-run description written beside every saved model.
 RUN_CONFIG = "run.json"
 
@@ -30,10 +33,16 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "a2c": dict(_PG_DEFAULTS, learning_rate=7e-4, n_steps=16),
     "recurrent_ppo": dict(_PG_DEFAULTS, learning_rate=3e-4, n_steps=512, batch_size=256,
                           policy_kwargs={"net_arch": [32], "lstm_hidden_size": 32}),
+    # SB3's defaults but a smaller buffer and network (observations of 4 to a few dozen numbers)
+    "sac": {"learning_rate": 3e-4, "buffer_size": 100_000, "learning_starts": 1000, "batch_size": 256, "gamma": 0.99,
+            "policy_kwargs": {"net_arch": [64, 64]}},
+    "td3": {"learning_rate": 1e-3, "buffer_size": 100_000, "learning_starts": 1000, "batch_size": 256, "gamma": 0.99,
+            "policy_kwargs": {"net_arch": [64, 64]}},
 }
 
 
 _check_algo = check_choice(ALGORITHMS)  # _check_algo("algo", value) -> value, or ValueError naming it
+_check_model_algo = check_choice(ALGORITHMS + CONTINUOUS_ALGORITHMS)
 
 
 def _sb3_class(algo: str) -> type:
@@ -45,7 +54,7 @@ def _sb3_class(algo: str) -> type:
         return sb3_contrib.QRDQN if algo == "qrdqn" else sb3_contrib.RecurrentPPO
     import stable_baselines3 as sb3
 
-    return {"dqn": sb3.DQN, "ppo": sb3.PPO, "a2c": sb3.A2C}[algo]
+    return {"dqn": sb3.DQN, "ppo": sb3.PPO, "a2c": sb3.A2C, "sac": sb3.SAC, "td3": sb3.TD3}[algo]
 
 
 def _sb3_model(algo: str, env: Any, **kwargs: Any) -> Any:
@@ -54,7 +63,7 @@ def _sb3_model(algo: str, env: Any, **kwargs: Any) -> Any:
 
 def default_hyperparameters(algo: str) -> dict[str, Any]:
     """The defaults :func:`make_model` uses for ``algo`` (a copy)."""
-    return json.loads(json.dumps(_DEFAULTS[_check_algo("algo", algo)]))
+    return json.loads(json.dumps(_DEFAULTS[_check_model_algo("algo", algo)]))
 
 
 def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log: str | None = None,
@@ -63,10 +72,23 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
 
     ``algo`` ``custom-dqn`` is :class:`agents.dqn.DQNAgent` (the paper's 32-unit Q-network); ``dqn``,
     ``ppo`` and ``a2c`` are Stable-Baselines3's; ``qrdqn`` and ``recurrent_ppo`` (an LSTM policy) come
-    from sb3-contrib. ``seed``, ``tensorboard_log`` and ``verbose`` go to the model; ``kwargs`` override
-    :func:`default_hyperparameters`.
+    from sb3-contrib; ``sac`` and ``td3`` (Stable-Baselines3's) need an environment with
+    ``action_mode="continuous"``, which ``ppo``, ``a2c`` and ``recurrent_ppo`` take too (Gaussian policies). ``seed``,
+    ``tensorboard_log`` and ``verbose`` go to the model; ``kwargs`` override :func:`default_hyperparameters`.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``algo``, or one whose action space is not the environment's (``sac``/``td3`` on the discrete
+        actions, the DQNs on the continuous ones).
     """
     params = default_hyperparameters(algo)
+    space = getattr(env, "single_action_space", None)
+    space = getattr(env, "action_space", None) if space is None else space
+    continuous = type(space).__name__ == "Box"
+    if continuous != (algo in CONTINUOUS_ALGORITHMS) and algo not in ("ppo", "a2c", "recurrent_ppo"):
+        need = "action_mode='continuous'" if algo in CONTINUOUS_ALGORITHMS else "the discrete actions"
+        raise ValueError(f"algo {algo!r} needs an environment with {need}, got action space {space}")
     params.update(copy.deepcopy(kwargs))  # SB3 completes policy_kwargs in place: keep the caller's intact
     if algo == "custom-dqn":
         from .dqn import DQNAgent

@@ -13,6 +13,21 @@ index  inertia weight                                  acceleration coefficients
 
 ``delta ~ U(delta_low, delta_high)`` is drawn once per action; c1 and c2 are then clamped to
 ``[c_min, c_max]`` and, when ``c1 + c2 > c_sum_max``, both are rescaled by ``c_sum_max / (c1 + c2)``.
+
+The continuous mode (``EnvConfig(action_mode="continuous")``, **our choice**, for Gaussian and squashed
+policies: SAC, TD3, PPO) sets the three parameters directly from an action ``a`` in ``[-1, 1]^3``, each
+component clipped to [-1, 1] and mapped affinely onto its range (:func:`continuous_parameters`):
+
+=========  ====================================================
+parameter  value
+=========  ====================================================
+w          ``w_min + (a[0] + 1) / 2 * (w_max - w_min)``
+c1         ``c_min + (a[1] + 1) / 2 * (c_max - c_min)``
+c2         ``c_min + (a[2] + 1) / 2 * (c_max - c_min)``
+=========  ====================================================
+
+then, as in the discrete mode, both coefficients are rescaled by ``c_sum_max / (c1 + c2)`` when their sum
+exceeds ``c_sum_max`` (4): both modes reach the same parameter set. No random draw is involved.
 """
 
 from __future__ import annotations
@@ -26,6 +41,8 @@ from ._jit import jit
 from .config import check_real
 
 N_ACTIONS = 4
+#: Length of a continuous action: (w, c1, c2).
+N_CONTINUOUS = 3
 #: Short names of the actions, index 0..3 (the paper's actions 1..4).
 ACTION_NAMES = ("random-w", "adaptive-w", "max-w", "min-w")
 
@@ -130,6 +147,33 @@ def actions_into(actions, u, t, wc, cfg, coefs):
             wc[0, i] = w_min
         wc[1, i], wc[2, i] = clamp_coefficients(wc[1, i] + _M1[a] * delta, wc[2, i] + _M2[a] * delta, c_min, c_max,
                                                 c_sum_max)
+        if coefs.shape[0]:
+            n = coefs.shape[0] - 3
+            coefs[:n, i] = wc[0, i]
+            coefs[n, i], coefs[n + 1, i], coefs[n + 2, i] = wc[1, i], wc[2, i], 1.0
+
+
+def continuous_parameters(actions: np.ndarray, config: ActionConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``(w, c1, c2)``, arrays (B,), that continuous ``actions`` (B, 3) in [-1, 1] set (the module docstring's
+    table; components outside [-1, 1] are clipped to it, none is validated: the environments check finiteness)."""
+    a = np.asarray(actions, dtype=float).reshape(-1, N_CONTINUOUS)
+    wc = np.zeros((4, a.shape[0]))
+    continuous_into(a, wc, config.as_array(), np.empty((0, 0)))
+    return wc[0], wc[1], wc[2]
+
+
+@jit()
+def continuous_into(actions, wc, cfg, coefs):
+    """:func:`continuous_parameters` in place on ``wc`` (3+, B) = (w, c1, c2); ``actions`` (B, 3) float64, ``cfg``
+    :meth:`ActionConfig.as_array`, ``coefs`` as in :func:`actions_into`."""
+    w_min, w_max, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[4], cfg[5], cfg[6]
+    for i in range(actions.shape[0]):
+        u0 = (min(max(actions[i, 0], -1.0), 1.0) + 1.0) * 0.5
+        u1 = (min(max(actions[i, 1], -1.0), 1.0) + 1.0) * 0.5
+        u2 = (min(max(actions[i, 2], -1.0), 1.0) + 1.0) * 0.5
+        wc[0, i] = w_min + u0 * (w_max - w_min)
+        wc[1, i], wc[2, i] = clamp_coefficients(c_min + u1 * (c_max - c_min), c_min + u2 * (c_max - c_min), c_min,
+                                                c_max, c_sum_max)
         if coefs.shape[0]:
             n = coefs.shape[0] - 3
             coefs[:n, i] = wc[0, i]

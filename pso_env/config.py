@@ -22,6 +22,8 @@ from benchmarks_fn._validate import check_int as _check_int
 from benchmarks_fn._validate import is_real
 
 OBS_MODES = ("viterbi", "belief", "features")
+#: Action spaces: the paper's four actions, or (w, c1, c2) set directly from a Box (see pso_env.actions).
+ACTION_MODES = ("discrete", "continuous")
 REWARD_MODES = ("improvement", "log", "relative")
 INSTANCE_ORDERS = ("random", "round_robin")
 BACKENDS = ("numpy", "torch")
@@ -196,6 +198,8 @@ class EnvConfig:
     max_iterations: int = config_field(1000, "PSO iterations per episode", check_int(1))
     obs_mode: str = config_field("viterbi", "observation: the Viterbi state (the paper's), the filtered "
                                  "posterior, or 11 scale-free features", choices=OBS_MODES)
+    action_mode: str = config_field("discrete", "actions: the paper's Discrete(4), or a Box [-1, 1]^3 mapped "
+                                    "affinely onto w, c1, c2 (for SAC, TD3, PPO)", choices=ACTION_MODES)
     reward_mode: str = config_field("improvement", "reward: the paper's raw improvement, or the scale-free "
                                     "log / relative forms", choices=REWARD_MODES)
     w_min: float = config_field(0.4, "lowest inertia weight of the actions", check_real(0.0))

@@ -37,6 +37,18 @@ class PSOEnv(gym.Env):
     | 2   | ``w_max``                            | + delta / 2 | - delta     |
     | 3   | ``w_min``                            | - delta     | + delta     |
 
+    With ``action_mode="continuous"`` (**our choice**, for SAC, TD3 and PPO): ``Box(-1, 1, (3,), float32)``,
+    the parameters themselves, each component clipped to [-1, 1] and mapped affinely onto its range; then c1
+    and c2 are rescaled so that c1 + c2 <= 4, as above, so both modes reach the same parameters. No random
+    draw, no ``delta``, no evolutionary factor: the action alone sets them
+    (:func:`pso_env.actions.continuous_parameters`):
+
+    | Num | Parameter | Value (defaults)                                           | Min  | Max  |
+    |-----|-----------|------------------------------------------------------------|------|------|
+    | 0   | w         | ``w_min + (a[0] + 1) / 2 (w_max - w_min)``                 | 0.4  | 0.9  |
+    | 1   | c1        | ``c_min + (a[1] + 1) / 2 (c_max - c_min)``, then the cap   | 1.5  | 2.5  |
+    | 2   | c2        | ``c_min + (a[2] + 1) / 2 (c_max - c_min)``, then the cap   | 1.5  | 2.5  |
+
     ## Observation Space
 
     ``Box(0, 1, (n,), float32)`` where ``n`` depends on ``obs_mode``:
@@ -102,8 +114,9 @@ class PSOEnv(gym.Env):
         re-estimated.
     function; w, c1, c2, f : float
         The episode's function; current parameters and evolutionary factor.
-    states, actions_taken : list of int
-        The Viterbi state after reset and after every step; the actions taken.
+    states, actions_taken : list
+        The Viterbi state (int) after reset and after every step; the actions taken (ints, or (3,) float64 arrays
+        of continuous actions as given, before clipping).
 
     ## Example
 
@@ -132,6 +145,7 @@ class PSOEnv(gym.Env):
         self.obs_mode, self.reward_mode, self.target_error = core.obs_mode, core.reward_mode, core.target_error
         self.belief = core.belief
         self.action_space = core.single_action_space
+        self._continuous = core._continuous
         self.observation_space = core.single_observation_space
         self.swarm: _RunView | None = None
         # row 0 of the core's state: w, c1, c2, f, best, reward; counts, ends, state, iteration, evaluations; obs
@@ -157,18 +171,24 @@ class PSOEnv(gym.Env):
         return obs[0], self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
-        """Apply ``action`` (0..3) to w, c1, c2 and run one swarm iteration.
+        """Apply ``action`` (0..3, or 3 numbers with ``action_mode="continuous"``) to w, c1, c2 and run one swarm
+        iteration.
 
         Returns ``(observation, reward, terminated, truncated, info)``; raises ValueError for an action
-        outside the space and RuntimeError before ``reset`` or after the episode ended.
+        outside the space (continuous: not 3 finite numbers; components beyond [-1, 1] are clipped) and
+        RuntimeError before ``reset`` or after the episode ended.
         """
         if self._done:
             if self.swarm is None:
                 raise RuntimeError("step() called before reset(): call env.reset() first")
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
-        if type(action) is not int or not 0 <= action < N_ACTIONS:  # the common case without numpy calls
-            action = _as_action(action)
-        self._core._advance(_ACTION_ROWS[action])
+        if type(action) is not int or not 0 <= action < N_ACTIONS or self._continuous:  # the common case without numpy
+            if self._continuous:
+                row = _as_continuous(action)
+                action = row[0].copy()
+            else:
+                action = _as_action(action)
+        self._core._advance(row if self._continuous else _ACTION_ROWS[action])
         floats, ints, obs = self._row
         floats, ints = floats.tolist(), ints.tolist()
         self.states.append(ints[4])
@@ -235,3 +255,14 @@ def _as_action(action: Any) -> int:
     if a != action or not 0 <= a < N_ACTIONS or np.ndim(action) != 0:
         raise ValueError(f"action must be an integer in 0..{N_ACTIONS - 1}, got {action!r}")
     return a
+
+
+def _as_continuous(action: Any) -> np.ndarray:
+    """A continuous action as the core's (1, 3) float64 row; ValueError unless it is 3 finite numbers."""
+    try:
+        a = np.array(action, dtype=np.float64)
+    except (TypeError, ValueError):
+        a = None
+    if a is None or a.shape != (3,) or not np.isfinite(a).all():
+        raise ValueError(f"action must be 3 finite numbers (w, c1, c2 in [-1, 1]; beyond it clipped), got {action!r}")
+    return a[None]

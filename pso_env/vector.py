@@ -21,7 +21,7 @@ from gymnasium.vector.utils import batch_space
 from benchmarks_fn._validate import function_name
 
 from ._jit import jit
-from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, actions_into
+from .actions import ACTION_NAMES, N_ACTIONS, N_CONTINUOUS, ActionConfig, actions_into, continuous_into
 from .belief import STATE_NAMES, Belief
 from .config import EnvConfig, check_int, make_config
 from .factor import _factor_into, _scratch
@@ -110,7 +110,8 @@ class PSOVectorEnv(VectorEnv):
     ## Spaces and step results
 
     ``single_action_space`` ``Discrete(4)`` (the actions of :class:`PSOEnv`), ``action_space``
-    ``MultiDiscrete([4] * B)``; ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 11 for
+    ``MultiDiscrete([4] * B)``; with ``action_mode="continuous"`` ``Box(-1, 1, (3,), float32)`` and
+    ``Box(-1, 1, (B, 3), float32)``, rows (w, c1, c2) as :class:`PSOEnv` maps them; ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 11 for
     "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
     float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
     (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run) and infos (dict of (B,) arrays
@@ -207,6 +208,9 @@ class PSOVectorEnv(VectorEnv):
             group_functions(fns, like=xp.zeros(1, dtype=self.dtype, device=self.device))
 
         self.single_action_space = spaces.Discrete(N_ACTIONS)
+        self._continuous = cfg.action_mode == "continuous"
+        if self._continuous:  # (w, c1, c2) set directly (pso_env.actions.continuous_parameters)
+            self.single_action_space = spaces.Box(-1.0, 1.0, (N_CONTINUOUS,), dtype=np.float32)
         self.single_observation_space = observation_space(cfg.obs_mode)
         self.action_space = batch_space(self.single_action_space, b)
         self.observation_space = batch_space(self.single_observation_space, b)
@@ -438,6 +442,8 @@ class PSOVectorEnv(VectorEnv):
         return self._obs.copy(), self._info(mask)
 
     def _check_actions(self, actions: Any) -> np.ndarray:
+        if self._continuous:
+            return self._check_continuous(actions)
         a = np.asarray(actions)
         if a.shape == (self.num_envs,) and (np.issubdtype(a.dtype, np.integer) or (
                 np.issubdtype(a.dtype, np.floating) and np.array_equal(a, np.round(a)))):
@@ -446,6 +452,18 @@ class PSOVectorEnv(VectorEnv):
                 return a
         raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
 
+    def _check_continuous(self, actions: Any) -> np.ndarray:
+        """Continuous actions as a (B, 3) float64 array (components outside [-1, 1] are clipped when applied);
+        ValueError unless they are ``num_envs`` rows of 3 finite numbers."""
+        try:
+            a = np.asarray(actions, dtype=np.float64)
+        except (TypeError, ValueError):
+            a = None
+        if a is None or a.shape != (self.num_envs, N_CONTINUOUS) or not np.isfinite(a).all():
+            raise ValueError(f"actions must be {self.num_envs} rows of {N_CONTINUOUS} finite numbers (w, c1, c2 in "
+                             f"[-1, 1]), got {actions!r}")
+        return a
+
     def _advance(self, a: np.ndarray) -> None:
         """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
         action -> parameters -> swarm update -> objective -> evolutionary factor -> belief -> reward -> observation.
@@ -453,17 +471,20 @@ class PSOVectorEnv(VectorEnv):
         Leaves the rewards, ends and observations in ``_floats``, ``_ints`` and ``_obs``;
         :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
-        t = self._u_next  # action -> w, c1, c2 (pso_env.actions.apply_actions)
-        if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
-            self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
-        self._u_next = t + 1
         s = self._fused
-        if s is not None:  # the action kernel fills the swarm's coefficients; the step kernel computes the factors
-            actions_into(a, self._u, t, self._floats, self._action_params, s._coefficient_buffer())
+        coefs = self._no_fit if s is None else s._coefficient_buffer()  # (0, 0): no buffer to fill
+        if self._continuous:  # action -> w, c1, c2 directly, no draws (pso_env.actions.continuous_parameters)
+            continuous_into(a, self._floats, self._action_params, coefs)
+        else:
+            t = self._u_next  # action -> w, c1, c2 (pso_env.actions.apply_actions)
+            if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
+                self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
+            self._u_next = t + 1
+            actions_into(a, self._u, t, self._floats, self._action_params, coefs)
+        if s is not None:  # the action kernel filled the swarm's coefficients; the step kernel computes the factors
             s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"))
             code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
-            actions_into(a, self._u, t, self._floats, self._action_params, self._no_fit)  # (0, 0): no buffer
             for swarm in self.swarms.values():
                 swarm.step(*self._floats[:3], momentum=self.config.momentum)
             f, *read = self._read()
@@ -574,7 +595,7 @@ def _sb3_class() -> type:
             return obs
 
         def step_async(self, actions: np.ndarray) -> None:
-            self._actions = np.asarray(actions).reshape(self.num_envs)
+            self._actions = np.asarray(actions).reshape(self.num_envs, *self.action_space.shape)
 
         def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
             obs, rewards, terminated, truncated, infos = self.venv.step(self._actions)
