@@ -197,7 +197,7 @@ class EnvConfig:
     swarm_size: int = config_field(30, "particles N", check_int(2))
     max_iterations: int = config_field(1000, "PSO iterations per episode", check_int(1))
     obs_mode: str = config_field("viterbi", "observation: the Viterbi state (the paper's), the filtered "
-                                 "posterior, or 11 scale-free features", choices=OBS_MODES)
+                                 "posterior, or the posterior and 9 scale-free swarm features (none needs f*)", choices=OBS_MODES)
     action_mode: str = config_field("discrete", "actions: the paper's Discrete(4), or a Box [-1, 1]^3 mapped "
                                     "affinely onto w, c1, c2 (for SAC, TD3, PPO)", choices=ACTION_MODES)
     reward_mode: str = config_field("improvement", "reward: the paper's raw improvement, or the scale-free "

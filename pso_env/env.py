@@ -56,18 +56,22 @@ class PSOEnv(gym.Env):
     - ``"viterbi"`` (default, the paper's), ``n = 4``: the last state of the Viterbi path, one-hot in
       the order exploration, exploitation, convergence, jumping-out.
     - ``"belief"``, ``n = 4``: the forward-filtered posterior ``P(state_t | symbols_1..t)``.
-    - ``"features"``, ``n = 11``: the posterior, then seven scale-free features (see
-      :mod:`pso_env.observation`):
+    - ``"features"``, ``n = 13``: the posterior, then nine scale-free features, none of which needs the
+      optimum value f* (see :class:`pso_env.observation.Features`):
 
-      | Index | Feature                                                                    |
-      |-------|----------------------------------------------------------------------------|
-      | 0-3   | posterior over the four states                                             |
-      | 4     | evolutionary factor ``f``                                                  |
-      | 5     | progress ``t / max_iterations``                                            |
-      | 6     | current ``w`` scaled to [0, 1] over ``[w_min, w_max]``                     |
-      | 7, 8  | current ``c1``, ``c2`` scaled to [0, 1] over ``[c_min, c_max]``            |
-      | 9     | decades the error fell over the last 10 iterations, divided by 10, clipped |
-      | 10    | ``log(1 + iterations since the best improved) / log(1 + max_iterations)``  |
+      | Index | Feature                                                                           |
+      |-------|-----------------------------------------------------------------------------------|
+      | 0-3   | posterior over the four states                                                    |
+      | 4     | evolutionary factor ``f``                                                         |
+      | 5     | progress ``t / max_iterations``                                                   |
+      | 6     | current ``w`` scaled to [0, 1] over ``[w_min, w_max]``                            |
+      | 7, 8  | current ``c1``, ``c2`` scaled to [0, 1] over ``[c_min, c_max]``                   |
+      | 9     | share of the episode's improvement made in the last 10 iterations                 |
+      | 10    | ``log(1 + iterations since the best improved) / log(1 + max_iterations)``         |
+      | 11    | diversity: ``1 + log10(div_t / div_0) / 12`` clipped, ``div`` the mean distance of |
+      |       | the particles to their centroid                                                   |
+      | 12    | ``(1 + r) / 2``, ``r`` the fitness-distance correlation to the global best (0.5:  |
+      |       | undefined)                                                                        |
 
     ## Rewards
 

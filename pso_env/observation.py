@@ -10,25 +10,33 @@ from gymnasium import spaces
 
 from ._jit import jit
 from .actions import ActionConfig
-from .reward import Reward, error
 
 #: Names of the entries of a "features" observation, in order.
 FEATURE_NAMES = (
     "p_exploration", "p_exploitation", "p_convergence", "p_jumping_out",
-    "f", "progress", "w", "c1", "c2", "recent_improvement", "stagnation",
+    "f", "progress", "w", "c1", "c2", "recent_improvement", "stagnation", "diversity", "fdc",
 )
 #: Window of the recent-improvement feature, in iterations.
 IMPROVEMENT_WINDOW = 10
+#: Decades of shrinkage of the swarm's diversity that the diversity feature spans (0 beyond).
+DIVERSITY_DECADES = 12.0
+# Rows of Features.floats: the best so far, a ring of the last IMPROVEMENT_WINDOW + 1 best values, the best and the
+# diversity at reset, then the current diversity and fitness-distance correlation (written by swarm_statistics_into).
+_RING = IMPROVEMENT_WINDOW + 1
+_BEST0, _DIV0, _DIV, _FDC = _RING + 1, _RING + 2, _RING + 3, _RING + 4
+#: Rows of per-episode values that :class:`Features` keeps (its ``floats`` argument).
+FEATURE_FLOATS = _RING + 5
 
 
 def observation_space(mode: str) -> spaces.Box:
-    """``Box(0, 1, (n,), float32)``: n = 4 for "viterbi" and "belief", 11 for "features"."""
+    """``Box(0, 1, (n,), float32)``: n = 4 for "viterbi" and "belief", 13 for "features"."""
     n = len(FEATURE_NAMES) if mode == "features" else 4
     return spaces.Box(0.0, 1.0, (n,), dtype=np.float32)
 
 
 class Features:
-    """Builds the 11-entry "features" observations of B episodes; every entry lies in [0, 1] for any objective values.
+    """Builds the 13-entry "features" observations of B episodes; every entry lies in [0, 1] for any objective values,
+    and none needs the optimum value f*.
 
     - 0-3 ``p_*``: the HMM's filtered posterior over exploration, exploitation, convergence,
       jumping-out.
@@ -36,24 +44,33 @@ class Features:
     - 5 ``progress``: ``t / max_iterations``, the share of the budget spent.
     - 6 ``w``: the current inertia weight, scaled over ``[w_min, w_max]``.
     - 7, 8 ``c1``, ``c2``: the current coefficients, scaled over ``[c_min, c_max]``.
-    - 9 ``recent_improvement``: ``log10(e[t-10] / e[t]) / 10``, clipped to [0, 1]: decades the error
-      fell over the last 10 iterations (``e`` is the reward's floored error, so it is scale-free).
+    - 9 ``recent_improvement``: ``(best[t-10] - best[t]) / (best[0] - best[t])``, the share of the episode's
+      improvement made in the last 10 iterations (0 before any improvement; invariant to shifting and
+      positively scaling the objective).
     - 10 ``stagnation``: ``log(1 + k) / log(1 + max_iterations)`` with ``k`` the iterations since the
       best value last improved (the first observation of an episode counts as an improvement, so
       ``k <= t``).
+    - 11 ``diversity``: ``1 + log10(div[t] / div[0]) / 12`` clipped to [0, 1], with ``div`` the particles' mean
+      Euclidean distance to their centroid: 1 at reset (and above), 0 once the swarm has shrunk 12 decades.
+    - 12 ``fdc``: ``(1 + r) / 2`` with ``r`` the fitness-distance correlation (Jones & Forrest 1995) of the current
+      swarm: Pearson's correlation of the particles' current values with their distances to the global best
+      position, over the particles with finite values; 0.5 where it is undefined (fewer than two such
+      particles, equal values or equal distances). Near 1: the better particles sit near the best.
 
     ``Features(batch_size, max_iterations, actions)`` (``actions``: the ranges of w, c1, c2); ``floats``
-    (12, B) and ``ints`` (2, B), optional, store the best value seen and the last 11 log errors (a ring
-    buffer), and the counts (observations, iterations since the best improved).
+    (:data:`FEATURE_FLOATS`, B) and ``ints`` (2, B), optional, store the best so far, a ring of the last 11 best
+    values, the best and diversity at reset and the current diversity and correlation
+    (:func:`swarm_statistics_into`), and the counts (observations, iterations since the best improved).
     """
 
     def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig, floats: np.ndarray | None = None,
                  ints: np.ndarray | None = None) -> None:
         a = actions
         self.params = np.array([max_iterations, math.log1p(max_iterations), a.w_min, a.w_max, a.c_min, a.c_max])
-        self.floats = np.zeros((IMPROVEMENT_WINDOW + 2, batch_size)) if floats is None else floats
+        self.floats = np.zeros((FEATURE_FLOATS, batch_size)) if floats is None else floats
         self.ints = np.zeros((2, batch_size), dtype=np.int64) if ints is None else ints
         self.last_best = self.floats[0]
+        self.statistics = self.floats[_DIV:_FDC + 1]  # (2, B): diversity and correlation of the current swarms
         self.reset(slice(None))
 
     def reset(self, idx: Any) -> None:
@@ -62,20 +79,93 @@ class Features:
         self.last_best[idx] = np.inf
 
     def observe(self, idx: Any, posterior: np.ndarray, f: np.ndarray, iteration: np.ndarray, w: np.ndarray,
-                c1: np.ndarray, c2: np.ndarray, best: np.ndarray, reward: Reward) -> np.ndarray:
-        """The features of episodes ``idx`` (a slice or indices) after their latest reset or step, shape (k, 11).
+                c1: np.ndarray, c2: np.ndarray, best: np.ndarray, diversity: np.ndarray, fdc: np.ndarray) -> np.ndarray:
+        """The features of episodes ``idx`` (a slice or indices) after their latest reset or step, shape (k, 13).
 
-        ``posterior`` (k, 4), the other arrays (k,): the state of those episodes; ``reward`` supplies the
-        floored error. Advances the episodes' windows, so call it once per step.
+        ``posterior`` (k, 4), the other arrays (k,): the state of those episodes (``diversity``, ``fdc``: the raw
+        values of :func:`swarm_statistics`). Advances the episodes' windows, so call it once per step.
         """
         rows = np.arange(self.ints.shape[1])[idx]
+        self.statistics[:, rows] = np.asarray(diversity, dtype=float), np.asarray(fdc, dtype=float)
         out = np.empty((rows.size, len(FEATURE_NAMES)), dtype=np.float32)
         cols = [np.asarray(v, dtype=float).tolist() for v in (f, iteration, w, c1, c2, best)]
         for k, r in enumerate(rows.tolist()):
             f_k, t_k, w_k, c1_k, c2_k, b_k = (c[k] for c in cols)
             feature_row(out[k], r, np.asarray(posterior[k], dtype=float), f_k, t_k, w_k, c1_k, c2_k, b_k,
-                        error(b_k, reward.params, r), self.floats, self.ints, self.params)
+                        self.floats, self.ints, self.params)
         return out
+
+
+def swarm_statistics(positions: np.ndarray, fitness: np.ndarray, gbest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Diversity and fitness-distance correlation of B swarms, arrays (B,): the raw inputs of features 11 and 12.
+
+    ``positions`` (B, N, D), ``fitness`` (B, N) (current values; non-finite ones are left out of the
+    correlation), ``gbest`` (B, D). The diversity is the mean Euclidean distance of the particles to their centroid;
+    the correlation is Pearson's, of the values with the distances to ``gbest``, NaN where undefined.
+    """
+    x = np.asarray(positions, dtype=np.float64)
+    out = np.empty((2, x.shape[0]))
+    swarm_statistics_into(x, np.asarray(fitness, dtype=np.float64), np.asarray(gbest, dtype=np.float64),
+                          np.arange(x.shape[0]), out)
+    return out[0], out[1]
+
+
+@jit()
+def swarm_statistics_into(x, fit, g, rows, out):
+    """:func:`swarm_statistics` of swarms ``rows`` into ``out[0, r]`` (diversity) and ``out[1, r]`` (correlation).
+
+    Values are scaled into [0, 1] before the correlation (halves first, so that no difference overflows) and
+    distances by their largest, so that any finite values give a correlation in [-1, 1]."""
+    n, d = x.shape[1], x.shape[2]
+    dist, centre = np.empty(n), np.empty(d)
+    for r in rows:
+        xr, fr, gr = x[r], fit[r], g[r]
+        # diversity: mean distance to the centroid
+        centre[:] = 0.0
+        for i in range(n):
+            for k in range(d):
+                centre[k] += xr[i, k]
+        total = 0.0
+        for i in range(n):
+            s = 0.0
+            for k in range(d):
+                t = xr[i, k] - centre[k] / n
+                s += t * t
+            total += math.sqrt(s)
+        out[0, r] = total / n
+        # fitness-distance correlation over the finite values
+        lo, hi, dmax, m = math.inf, -math.inf, 0.0, 0
+        for i in range(n):
+            s = 0.0
+            for k in range(d):
+                t = xr[i, k] - gr[k]
+                s += t * t
+            dist[i] = math.sqrt(s)
+            v = fr[i]
+            if math.isfinite(v):
+                m += 1
+                lo, hi = min(lo, v), max(hi, v)
+                if dist[i] > dmax:
+                    dmax = dist[i]
+        span = 0.5 * hi - 0.5 * lo
+        out[1, r] = np.nan
+        if m < 2 or not span > 0.0 or not dmax > 0.0 or not math.isfinite(dmax):
+            continue
+        mz, my = 0.0, 0.0
+        for i in range(n):
+            if math.isfinite(fr[i]):
+                mz += (0.5 * fr[i] - 0.5 * lo) / span
+                my += dist[i] / dmax
+        mz, my = mz / m, my / m
+        szz, syy, szy = 0.0, 0.0, 0.0
+        for i in range(n):
+            if math.isfinite(fr[i]):
+                z, y = (0.5 * fr[i] - 0.5 * lo) / span - mz, dist[i] / dmax - my
+                szz += z * z
+                syy += y * y
+                szy += z * y
+        if szz > 0.0 and syy > 0.0:
+            out[1, r] = min(max(szy / math.sqrt(szz * syy), -1.0), 1.0)
 
 
 @jit()
@@ -86,19 +176,42 @@ def _unit(value: float, low: float, high: float) -> float:
 
 
 @jit()
-def feature_row(out, r, posterior, f, iteration, w, c1, c2, best, e, floats, ints, params):
-    """Episode ``r``'s features into ``out`` (11,), each in [0, 1], from its state after a reset or step
-    (``e``: the floored error); advances its window (:class:`Features`' arrays)."""
-    size = floats.shape[0] - 1
+def _share(past: float, best: float, first: float) -> float:
+    """``(past - best) / (first - best)`` in [0, 1]: 0 without improvement since ``first``, 1 for one from +inf."""
+    den = 0.5 * first - 0.5 * best  # halves: no overflow between finite values
+    if not den > 0.0:
+        return 0.0
+    num = 0.5 * past - 0.5 * best
+    if math.isinf(num):  # the first finite best arrived within the window
+        return 1.0
+    return min(max(num / den, 0.0), 1.0)
+
+
+@jit()
+def _decades(value: float, reference: float) -> float:
+    """``1 + log10(value / reference) / DIVERSITY_DECADES`` clipped to [0, 1] (0 for value 0 or NaN)."""
+    if not value > 0.0:
+        return 0.0
+    if not reference > 0.0:
+        return 1.0
+    v = 1.0 + (math.log10(value) - math.log10(reference)) / DIVERSITY_DECADES
+    return 1.0 if math.isnan(v) else min(max(v, 0.0), 1.0)
+
+
+@jit()
+def feature_row(out, r, posterior, f, iteration, w, c1, c2, best, floats, ints, params):
+    """Episode ``r``'s features into ``out`` (13,), each in [0, 1], from its state after a reset or step and its
+    swarm statistics in ``floats`` (:func:`swarm_statistics_into`); advances its window (:class:`Features`' arrays)."""
     t = ints[0, r]
     # the first observation of an episode counts as an improvement, so since <= iteration <= max_iterations
     s = 0 if (best < floats[0, r] or t == 0) else ints[1, r] + 1
     ints[1, r] = s
     floats[0, r] = min(best, floats[0, r])
-    le = math.log10(e) if math.isfinite(e) else 400.0
-    floats[1 + t % size, r] = le
+    if t == 0:
+        floats[_BEST0, r], floats[_DIV0, r] = best, floats[_DIV, r]
+    floats[1 + t % _RING, r] = best
     ints[0, r] = t + 1
-    past = floats[1 + max(t - (size - 1), 0) % size, r]
+    past = floats[1 + max(t - IMPROVEMENT_WINDOW, 0) % _RING, r]
     for j in range(4):
         out[j] = posterior[j]
     out[4] = 1.0 if math.isnan(f) else min(max(f, 0.0), 1.0)  # NaN reads as the top symbol, as the HMM's
@@ -106,5 +219,8 @@ def feature_row(out, r, posterior, f, iteration, w, c1, c2, best, e, floats, int
     out[6] = _unit(w, params[2], params[3])
     out[7] = _unit(c1, params[4], params[5])
     out[8] = _unit(c2, params[4], params[5])
-    out[9] = min(max((past - le) / 10.0, 0.0), 1.0)
+    out[9] = _share(past, best, floats[_BEST0, r])
     out[10] = min(math.log1p(s) / params[1], 1.0)
+    out[11] = _decades(floats[_DIV, r], floats[_DIV0, r])
+    r_fdc = floats[_FDC, r]
+    out[12] = 0.5 if math.isnan(r_fdc) else 0.5 + 0.5 * min(max(r_fdc, -1.0), 1.0)

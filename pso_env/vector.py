@@ -27,8 +27,8 @@ from .config import EnvConfig, check_int, make_config
 from .factor import _factor_into, _scratch
 from .hmm_kernels import batch_update
 from .instances import InstanceSet
-from .observation import Features, feature_row, observation_space
-from .reward import Reward, error, reward
+from .observation import FEATURE_FLOATS, Features, feature_row, observation_space, swarm_statistics_into
+from .reward import Reward, reward
 from .swarm import Swarm
 
 _STATE_NAMES = np.array(STATE_NAMES, dtype=object)
@@ -90,10 +90,8 @@ def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_pa
         elif obs_code == 1:
             o[:] = lattice[r, 1]
         else:
-            bst = floats[4, r]
             feature_row(o, r, lattice[r, 1], floats[3, r], float(ints[5, r]), floats[0, r], floats[1, r],
-                        floats[2, r], bst, error(bst, floats[6:10], r), floats[10:], ints[7:9],
-                        feature_params)
+                        floats[2, r], floats[4, r], floats[10:], ints[7:9], feature_params)
 
 
 class PSOVectorEnv(VectorEnv):
@@ -111,8 +109,8 @@ class PSOVectorEnv(VectorEnv):
 
     ``single_action_space`` ``Discrete(4)`` (the actions of :class:`PSOEnv`), ``action_space``
     ``MultiDiscrete([4] * B)``; with ``action_mode="continuous"`` ``Box(-1, 1, (3,), float32)`` and
-    ``Box(-1, 1, (B, 3), float32)``, rows (w, c1, c2) as :class:`PSOEnv` maps them; ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 11 for
-    "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
+    ``Box(-1, 1, (B, 3), float32)``, rows (w, c1, c2) as :class:`PSOEnv` maps them;
+    ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 13 for "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
     float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
     (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run) and infos (dict of (B,) arrays
     with ``_key`` masks).
@@ -216,8 +214,8 @@ class PSOVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, b)
 
         self.belief = Belief(b, refit_every=cfg.hmm_refit_every)
-        # w, c1, c2, f, best, reward, the reward's (4) and the features' (12) per-episode values: one kernel argument
-        self._floats = np.zeros((22, b))
+        # w, c1, c2, f, best, reward, the reward's (4) and the features' per-episode values: one kernel argument
+        self._floats = np.zeros((10 + FEATURE_FLOATS, b))
         self.w, self.c1, self.c2, self.f, self._best, self._rewards = self._floats[:6]
         # non-finite values of the latest step or reset, their total since reset, terminated, truncated, Viterbi
         # state, iteration, evaluations, the features' counts (2)
@@ -227,6 +225,7 @@ class PSOVectorEnv(VectorEnv):
         self._reward = Reward(self.reward_mode, b, self._floats[6:10])
         self._features = Features(b, self.max_iterations, self.actions, self._floats[10:], self._ints[7:9])
         self._obs_code = ("viterbi", "belief", "features").index(cfg.obs_mode)
+        self._all_rows = np.arange(b)
         self._action_params = self.actions.as_array()
         self._u, self._u_next = np.empty((0, 2, b)), 0  # uniform draws of the actions, fetched in blocks
         self.swarms: dict[int, Any] = {}  # one batched swarm per dimension (rows of other dims idle)
@@ -329,6 +328,16 @@ class PSOVectorEnv(VectorEnv):
             iteration[m], evaluations[m] = s.iteration[m], s.evaluations[m]
         return f, best, totals, iteration, evaluations
 
+    def _swarm_statistics(self) -> None:
+        """With obs_mode="features": every row's diversity and fitness-distance correlation, the features' inputs
+        (:func:`pso_env.observation.swarm_statistics_into`), from its swarm's current state."""
+        if self._obs_code != 2:
+            return
+        for d, s in self.swarms.items():
+            rows = self._all_rows if len(self.swarms) == 1 else np.flatnonzero(self._dims == d)
+            swarm_statistics_into(_host(s.positions), _host(s.fitness), _host(s.gbest_position), rows,
+                                  self._features.statistics)
+
     def _warn_nonfinite(self) -> None:
         """One RuntimeWarning per episode whose latest step or reset had non-finite values."""
         new = (self.nonfinite > 0) & ~self._warned
@@ -366,6 +375,7 @@ class PSOVectorEnv(VectorEnv):
         self._reward.reset(idx, best[idx], f_star)
         self._features.reset(idx)
         self._bind()
+        self._swarm_statistics()
         _observe_rows(idx, *self._observe_args)
 
     def _own(self, j: int, fn: Any) -> Any:
@@ -483,12 +493,16 @@ class PSOVectorEnv(VectorEnv):
             actions_into(a, self._u, t, self._floats, self._action_params, coefs)
         if s is not None:  # the action kernel filled the swarm's coefficients; the step kernel computes the factors
             s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"))
+            if self._obs_code == 2:
+                swarm_statistics_into(s.positions, s.fitness, s.gbest_position, self._all_rows,
+                                      self._features.statistics)
             code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
             for swarm in self.swarms.values():
                 swarm.step(*self._floats[:3], momentum=self.config.momentum)
             f, *read = self._read()
             self.f[:] = f
+            self._swarm_statistics()
             code = _step_rows(self._no_x, self._no_fit, *read, *self._args[3:])
         if not code:
             return

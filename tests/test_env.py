@@ -20,7 +20,7 @@ from pso_env.actions import ActionConfig
 from pso_env.belief import PAPER_EMISSIONPROB, PAPER_STARTPROB, PAPER_TRANSMAT, STATE_NAMES
 from pso_env.config import add_field_arguments, field_values
 from pso_env.factor import discretise, evolutionary_factor
-from pso_env.observation import Features
+from pso_env.observation import Features, swarm_statistics
 from pso_env.reward import Reward
 from pso_env.swarm import Swarm
 
@@ -55,7 +55,7 @@ def test_env_checkers_pass(obs_mode, reward_mode):
     sb3_check(env, warn=False)
     obs, _ = env.reset(seed=1)
     assert env.observation_space.contains(obs)
-    assert obs.shape == ((11,) if obs_mode == "features" else (4,))
+    assert obs.shape == ((13,) if obs_mode == "features" else (4,))
 
 
 def test_registered_make_and_vector_constructors():
@@ -186,8 +186,10 @@ def test_step_kernel_agrees_with_the_public_functions():
     reward, feats = Reward("log", 1), Features(1, 30, ActionConfig())
     reward.reset(slice(None), np.array([info["best_fitness"]]), np.array([0.0]))
     for t in range(31):
+        s = env.swarm
+        stats = swarm_statistics(s.positions[None], s.fitness[None], s.gbest_position[None])
         want = feats.observe(slice(None), env.belief.posterior, *(np.array([info[k]]) for k in
-                             ("f", "iteration", "w", "c1", "c2", "best_fitness")), reward)
+                             ("f", "iteration", "w", "c1", "c2", "best_fitness")), *stats)
         np.testing.assert_array_equal(obs, want[0])
         assert info["f"] == evolutionary_factor(env.swarm.positions, env.swarm.fitness)
         if t < 30:

@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from agents import load_agent, load_model, make_model
-from pso_env import PSOEnv
+from pso_env import FEATURE_NAMES, PSOEnv
 
 _HYPER = {  # tiny models: the test is about loading, not learning
     "dqn": {"learning_starts": 8, "buffer_size": 200, "policy_kwargs": {"net_arch": [8]}},
@@ -137,7 +137,7 @@ def test_trained_sb3_models_load_without_cloudpickle(algo, obs_mode, tmp_path, m
     monkeypatch.setattr(save_util.cloudpickle, "loads", refuse)
     policy = load_agent(tmp_path)
     assert policy.obs_mode == obs_mode
-    dim = 4 if obs_mode == "viterbi" else 11
+    dim = 4 if obs_mode == "viterbi" else len(FEATURE_NAMES)
     np.testing.assert_array_equal(_actions(policy.model, dim), _actions(model, dim))
     saved, loaded = model.policy.state_dict(), policy.model.policy.state_dict()
     assert saved.keys() == loaded.keys() and all(torch.equal(saved[k], loaded[k]) for k in saved)

@@ -207,12 +207,18 @@ def test_reward_and_features_by_hand(mode):
         np.testing.assert_allclose(r, want, rtol=1e-12)
     post = np.array([[0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.25, 0.25]])
     since = [0, 0, 1, 0]
+    # features need no f*: both columns (f* known, unknown) see the same best values
+    share = [0.0, 1.0, 1.0, 1.0]  # the window (10) reaches back to the reset: all the improvement is recent
+    div = np.array([[1.0, 2.0], [0.1, 4.0], [1e-12, 2e-6], [0.0, np.nan]])
+    div_want = np.array([[1.0, 1.0], [1 - 1 / 12, 1.0], [0.0, 0.5], [0.0, 0.0]])
+    fdc = np.array([[0.5, 0.0], [-1.0, 2.0], [np.nan, -0.5], [1.0, np.nan]])
+    fdc_want = np.array([[0.75, 0.5], [0.0, 1.0], [0.5, 0.25], [1.0, 0.5]])
     for t in range(4):
         obs = feats.observe(slice(None), post, np.array([0.3, np.nan]), np.full(2, t), np.array([0.4, 0.9]),
-                            np.array([1.5, 2.0]), np.array([2.5, 3.0]), best[t], reward)
-        drop = (np.log10(e[:, 0]) - np.log10(e[:, t])) / 10  # the window (10) reaches back to the reset
+                            np.array([1.5, 2.0]), np.array([2.5, 3.0]), best[t], div[t], fdc[t])
         want = np.column_stack([post, [0.3, 1.0], np.full(2, t / 3), [0.0, 1.0], [0.0, 0.5], [1.0, 1.0],
-                                np.clip(drop, 0, 1), np.full(2, math.log1p(since[t]) / math.log(4))])
+                                np.full(2, share[t]), np.full(2, math.log1p(since[t]) / math.log(4)), div_want[t],
+                                fdc_want[t]])
         np.testing.assert_allclose(obs, want, rtol=1e-6, atol=1e-7)
 
 
@@ -263,9 +269,9 @@ def test_vector_env_belief_paths_are_interchangeable(refit):
 def test_vector_env_spaces_and_info_convention():
     env = PSOVectorEnv(3, **{**SMALL, "function": ["sphere", "bbob:f1"], "instance_order": "round_robin",
                              "obs_mode": "features"})
-    assert env.single_observation_space == gym.spaces.Box(0, 1, (11,), np.float32)
+    assert env.single_observation_space == gym.spaces.Box(0, 1, (13,), np.float32)
     assert env.single_action_space == gym.spaces.Discrete(4)
-    assert env.observation_space.shape == (3, 11) and env.action_space == gym.spaces.MultiDiscrete([4, 4, 4])
+    assert env.observation_space.shape == (3, 13) and env.action_space == gym.spaces.MultiDiscrete([4, 4, 4])
     assert env.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
     obs, info = env.reset(seed=0)
     assert env.observation_space.contains(obs)
@@ -583,7 +589,7 @@ def test_vector_env_torch_backend_matches_numpy_backend():
     assert mannwhitneyu(numpy_errors, torch_errors).pvalue > 0.01
     np.testing.assert_array_equal(torch_errors, final_errors_vector(0, n=20, backend="torch", **args))
     a = _rollout(PSOVectorEnv(3, backend="torch", **{**SMALL, "max_iterations": 4, "obs_mode": "features"}), 0)
-    assert a[0].shape == (3, 11)
+    assert a[0].shape == (3, 13)
 
 
 # ----------------------------------------------------------------------------------- mixed dimensions
