@@ -163,3 +163,48 @@ def test_without_ray_the_ray_executor_fails_with_one_line_saying_how_to_install_
             'pip install -e ".[distributed]" (or pip install "ray>=2.60")')
     assert done.stderr.splitlines() == [line]
     assert not (tmp_path / "out").exists()
+
+
+def _train_agent():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_agent_cli", ROOT / "train_agent.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TRAIN = ["--functions", "sphere", "--held-out", "ackley", "--dim", "5", "--swarm-size", "10", "--iterations", "20",
+         "--checkpoint-every", "100", "--eval-every", "100", "--no-progress"]
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow
+def test_a_training_sweep_on_ray_resumes_and_equals_local_runs(ray_session, tmp_path, capsys):
+    train = _train_agent()
+    sweep = tmp_path / "sweep"
+    assert train.main([*TRAIN, "--seeds", "0,1", "--timesteps", "200", "--executor", "ray", "--out", str(sweep)]) == 0
+    with pytest.raises(SystemExit, match="2"):
+        train.main([*TRAIN, "--seeds", "0,1", "--timesteps", "200", "--executor", "ray", "--out", str(sweep)])
+    assert "already holds this run: pass --resume" in capsys.readouterr().err  # checked before anything runs
+    assert train.main([*TRAIN, "--seeds", "0,1", "--timesteps", "300", "--executor", "ray", "--resume",
+                       "--out", str(sweep)]) == 0
+    # one run made and resumed locally: the same checkpoints, logs and scores as the sweep's run of its seed
+    single = tmp_path / "single"
+    assert train.main([*TRAIN, "--seed", "1", "--timesteps", "200", "--out", str(single)]) == 0
+    assert train.main([*TRAIN, "--seed", "1", "--timesteps", "300", "--out", str(single), "--resume"]) == 0
+    ran = sweep / "seed1"
+    assert sorted(p.name for p in (ran / "checkpoints").iterdir()) == sorted(
+        p.name for p in (single / "checkpoints").iterdir())
+    for name in ("progress.csv", "episodes.csv"):
+        assert _csv(ran / name) == _csv(single / name)
+    summary = _csv(sweep / "sweep.csv")
+    assert sorted(r["run"] for r in summary) == ["seed0", "seed1"] and {r["steps"] for r in summary} == {"300"}
+    scores = {r["run"]: min(float(p["held_out_score"]) for p in _csv(sweep / r["run"] / "progress.csv"))
+              for r in summary}
+    assert [float(r["held_out_score"]) for r in summary] == sorted(scores.values())
+    assert f"best run {sweep / summary[0]['run']}" in capsys.readouterr().out
