@@ -10,6 +10,7 @@ Examples
     .venv/bin/python evaluate.py                                 # the default comparison
     .venv/bin/python evaluate.py --algorithms pretrained,APSO,cmaes --functions sphere,rastrigin
     .venv/bin/python evaluate.py --algorithms agent:runs/dqn,static:0123 --reference agent:dqn
+    .venv/bin/python evaluate.py --executor ray --address HEAD:6379   # each run a task on a Ray cluster
 """
 
 from __future__ import annotations
@@ -58,7 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reference", default=argparse.SUPPRESS,
                         help="algorithm the t-test and rank-sum test compare every other algorithm against; "
                         "must be one of --algorithms (default: the first of --algorithms)")
-    parser.add_argument("--jobs", type=_int_at_least(1), default=2, help="worker processes")
+    parser.add_argument("--jobs", type=_int_at_least(1), default=2, help="worker processes (--executor local)")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="where the runs execute: local worker processes (--jobs), or ray: each run a Ray task "
+                        "on the cluster of --address, results stored here as they finish (needs the distributed "
+                        "extra: pip install -e \".[distributed]\")")
+    parser.add_argument("--address", default=argparse.SUPPRESS,
+                        help="with --executor ray: the Ray cluster to join (HOST:6379, auto, ray://HOST:10001); "
+                        "default: the cluster started on this machine by `ray start --head`, else a local Ray "
+                        "instance for this command")
     parser.add_argument(
         "--out", default=argparse.SUPPRESS,
         help="output directory: settings.json, runs.csv, curves.jsonl.gz, summary.csv, report.md, *.png; "
@@ -98,6 +107,15 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     """Algorithms, functions, reference and output directory, all checked before anything is written."""
     from benchmarks_fn import resolve_functions
 
+    if getattr(args, "address", None) is not None and args.executor != "ray":
+        parser.error("--address: needs --executor ray")
+    if args.executor == "ray":
+        from evaluation.executors import import_ray
+
+        try:
+            import_ray()
+        except ImportError as exc:  # one line, no usage: the command is right, the installation is not
+            parser.exit(2, f"{parser.prog}: error: --executor ray: {exc}\n")
     try:  # functions first: cheap to check, while algorithms may load networks
         functions = resolve_functions(args.functions, args.dim, shift=args.shift, rotate=args.rotate)
     except ValueError as exc:
@@ -130,6 +148,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
 
 
 def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, reference: str, out: Path) -> int:
+    from evaluation.executors import LocalPool, RayExecutor
     from evaluation.protocol import run_protocol
     from evaluation.report import console_summary, write_report
 
@@ -137,7 +156,8 @@ def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, refer
     result = run_protocol(algorithms, functions, runs=args.runs, swarm_size=args.swarm_size,
                           iterations=args.iterations, dim=args.dim, out_dir=out, jobs=args.jobs,
                           checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
-                          progress=not args.no_progress, ioh_log=out / "ioh" if args.ioh_log else None)
+                          progress=not args.no_progress, ioh_log=out / "ioh" if args.ioh_log else None,
+                          executor=RayExecutor(getattr(args, "address", None)) if args.executor == "ray" else LocalPool(args.jobs))
     tables = {"reference": reference, "algorithms": result.algorithms, "functions": result.functions}
     report = write_report(result.out_dir, runs=args.runs, **tables)
     print(console_summary(result.out_dir, **tables))

@@ -6,6 +6,7 @@ Examples
     .venv/bin/python train_agent.py --algo ppo --n-envs 4 --out runs/ppo
     .venv/bin/python train_agent.py --out runs/ppo --resume           # continue it: settings from run.json
     .venv/bin/python train_agent.py --out runs/ppo --resume --timesteps 400000   # ... with a larger budget
+    .venv/bin/python train_agent.py --seeds 0,1,2 --grid obs_mode=viterbi,features --executor ray --out runs/sweep
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from pathlib import Path
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -37,7 +39,59 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the run in --out from its newest checkpoint, with the settings of its run.json "
                    "(options given must agree with them, apart from --timesteps, --checkpoint-every, --eval-every)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    sweep = p.add_argument_group("sweeps", "several runs, each in its own folder of --out (default runs/<algo>-sweep) "
+                                 "with its own checkpoints; --resume continues them; sweep.csv ranks them")
+    sweep.add_argument("--seeds", type=_seeds, default=None, help="comma-separated seeds, one run each (instead of --seed)")
+    sweep.add_argument("--grid", action="append", default=[], metavar="FIELD=V1,V2",
+                       help="also vary this setting (a field of the options above, e.g. obs_mode=viterbi,features "
+                       "or reward_mode=log,improvement): one run per combination and seed; repeatable")
+    sweep.add_argument("--executor", choices=("local", "ray"), default="local",
+                       help="where the runs train: local worker processes (--jobs), or ray: each run a Ray task "
+                       "(pip install -e \".[distributed]\"); --out must be on storage every node can write")
+    sweep.add_argument("--address", default=argparse.SUPPRESS,
+                       help="with --executor ray: the cluster to join (default: the one `ray start --head` started "
+                       "on this machine, else a local Ray instance)")
+    sweep.add_argument("--jobs", type=_positive, default=1, help="worker processes of a local sweep")
     return p
+
+
+def _seeds(text: str) -> list[int]:
+    """An argparse type: comma-separated distinct seeds >= 0."""
+    try:
+        seeds = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be comma-separated integers, got {text!r}") from None
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"must be distinct integers >= 0, got {text!r}")
+    return seeds
+
+
+def _positive(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    from pso_env.config import check_int, option_type
+
+    return option_type(int, "value", check_int(1))(text)
+
+
+def _grid(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, list]:
+    """``--grid FIELD=V1,V2`` options as {field: values}, each value parsed like the field's own option."""
+    actions = {a.dest: a for a in parser._actions}
+    grid: dict[str, list] = {}
+    for item in items:
+        name, _, values = item.partition("=")
+        name = name.strip().removeprefix("--").replace("-", "_")
+        action = actions.get(name)
+        if not values or action is None or name in ("seed", "out", "resume", "no_progress", "seeds", "grid",
+                                                    "executor", "address", "jobs"):
+            parser.error(f"--grid: {item!r} must be FIELD=V1,V2 with FIELD a training setting other than seed")
+        convert = action.type or (lambda t: {"true": True, "false": False}[t.lower()])
+        try:
+            grid[name] = [convert(v.strip()) for v in values.split(",")]
+        except (argparse.ArgumentTypeError, KeyError, ValueError) as err:
+            parser.error(f"--grid: {name}: {err or 'booleans are true or false'}")
+        if action.choices is not None and not set(grid[name]) <= set(action.choices):
+            parser.error(f"--grid: {name}: values must be among {', '.join(map(str, action.choices))}")
+    return grid
 
 
 def _given(argv: list[str] | None) -> set[str]:
@@ -55,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.seeds is not None or args.grid:
+        return _sweep(parser, args, argv)
+    for option, unset in (("executor", args.executor == "local"), ("address", not hasattr(args, "address")),
+                          ("jobs", args.jobs == 1)):
+        if not unset:
+            parser.error(f"--{option}: a sweep option; give --seeds or --grid")
     out = args.out or f"runs/{args.algo}-seed{args.seed}"
     try:
         if args.resume:
@@ -80,6 +140,57 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     scored = "held-out" if config.held_out else "training-function"  # --held-out '': scored on training functions
     print(f"model, best_model, checkpoints and logs in {out}/ (best {scored} score {trainer.best_score:.3f}: "
+          "mean log10 final error, lower is better)")
+    return 0
+
+
+def _sweep(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str] | None) -> int:
+    """Train every run of a sweep (checked, all of them, before the first starts) through an executor of
+    :mod:`evaluation.executors`; write ``sweep.csv`` and name the best run."""
+    from agents.training import TrainConfig, Trainer, sweep_runs, train_run, write_sweep_summary
+    from evaluation.executors import LocalPool, RayExecutor, import_ray
+    from pso_env.config import field_values
+
+    if hasattr(args, "address") and args.executor != "ray":
+        parser.error("--address: needs --executor ray")
+    if args.executor == "ray":
+        try:
+            import_ray()
+        except ImportError as exc:
+            parser.exit(2, f"{parser.prog}: error: --executor ray: {exc}\n")
+    grid = _grid(parser, args.grid)
+    out = args.out or f"runs/{args.algo}-sweep"
+    given = _given(argv)
+    values = field_values(TrainConfig, args)
+    try:
+        runs = sweep_runs(TrainConfig(**values), out, args.seeds or [args.seed], grid)
+        tasks = []
+        for path, config in runs:
+            if args.resume and (path / "run.json").is_file():  # the settings it was made with, as for one run
+                changes = {k: v for k, v in values.items() if k in given} | {k: getattr(config, k) for k in (*grid, "seed")}
+                config = TrainConfig.resumed(path, changes)
+            Trainer(config, path, resume=args.resume and (path / "run.json").is_file())  # checks the folder
+            tasks.append((train_run, config.to_dict(), str(path), args.resume))
+    except ValueError as err:
+        parser.error(str(err))
+    executor = RayExecutor(getattr(args, "address", None)) if args.executor == "ray" else LocalPool(args.jobs)
+    rows: list[dict] = []
+    settings = {path.name: {k: getattr(config, k) for k in grid} for path, config in runs}
+
+    def store(row: dict) -> None:
+        rows.append({**row, **settings[row["run"]]})
+        print(f"{row['run']}: {row['steps']} steps, best held-out score {row['held_out_score']:.3f}", flush=True)
+
+    print(f"{len(tasks)} training runs into {out}/", flush=True)
+    try:
+        executor.run(tasks, warm=([], []), store=store)
+    except KeyboardInterrupt:
+        print(f"interrupted: {len(rows)} of {len(tasks)} runs finished in {out}, the others saved at their newest "
+              f"checkpoints; the same command with --resume continues them", file=sys.stderr)
+        return 130
+    summary = write_sweep_summary(out, rows, list(grid))
+    best = min(rows, key=lambda r: (r["held_out_score"], r["run"]))
+    print(f"sweep summary: {summary}; best run {Path(out) / best['run']} (held-out score {best['held_out_score']:.3f}: "
           "mean log10 final error, lower is better)")
     return 0
 

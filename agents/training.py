@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import itertools
 import json
 import math
 import platform
@@ -20,7 +21,7 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -427,6 +428,64 @@ class Trainer:
             if self._bar is not None:
                 self._bar.close()
                 self._bar = None
+
+
+#: The sweep's summary in its folder: one row per run, best (lowest) held-out score first.
+SWEEP_SUMMARY = "sweep.csv"
+
+
+def sweep_runs(config: TrainConfig, out: str | Path, seeds: Sequence[int],
+               grid: Mapping[str, Sequence[Any]] | None = None) -> list[tuple[Path, TrainConfig]]:
+    """The runs of a sweep: every combination of ``grid``'s settings (field name -> values) with every seed,
+    each ``config`` with those fields replaced, in its own folder of ``out``: ``seed<k>``, preceded by
+    ``<field>=<value>-`` per grid field (``obs_mode=features-seed0``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown field, ``seed`` among the grid's fields, or a bad value (naming the field).
+    """
+    grid = dict(grid or {})
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    for name in grid:
+        if name not in fields or name == "seed":
+            raise ValueError(f"{name}: not a setting a sweep can vary (known: "
+                             f"{', '.join(sorted(fields - {'seed'}))}; seeds are given apart)")
+    runs = []
+    for values in itertools.product(*grid.values()):
+        settings = dict(zip(grid, values))
+        for seed in seeds:
+            name = "-".join([*(f"{k}={v}" for k, v in settings.items()), f"seed{seed}"])
+            runs.append((Path(out) / name, dataclasses.replace(config, **settings, seed=int(seed))))
+    return runs
+
+
+def train_run(config: dict[str, Any], out: str, resume: bool) -> dict[str, Any]:
+    """One run of a sweep (in a worker process: one torch/BLAS thread, no progress bar), from
+    ``config`` (:meth:`TrainConfig.to_dict`) into ``out``; its summary row. A run directory that an earlier
+    attempt of this task began (a worker that died, a retried task) is continued from its newest checkpoint:
+    the caller checked before the sweep that ``out`` held no run unless ``resume``."""
+    from evaluation.pool import single_threaded
+
+    trainer = Trainer(TrainConfig.from_dict(config), out, resume=resume or (Path(out) / RUN_CONFIG).is_file(),
+                      progress_bar=False)
+    with single_threaded():
+        model = trainer.run()
+    return {"run": Path(out).name, "seed": config["seed"], "steps": int(model.num_timesteps),
+            "held_out_score": trainer.best_score}
+
+
+def write_sweep_summary(out: str | Path, rows: Sequence[Mapping[str, Any]],
+                        settings: Sequence[str] = ()) -> Path:
+    """Write ``out/sweep.csv``: per run its folder, seed, the grid's ``settings``, steps and best held-out
+    score (mean log10 final error, lower is better), sorted best first; its path."""
+    path = Path(out) / SWEEP_SUMMARY
+    columns = ["run", "seed", *settings, "steps", "held_out_score"]
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(sorted(rows, key=lambda r: (r["held_out_score"], r["run"])))
+    return path
 
 
 def _rollout_steps(model: Any) -> int:

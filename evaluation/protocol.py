@@ -1,7 +1,8 @@
 """The evaluation protocol: every algorithm on every function with seeds 0 .. runs - 1, resumable.
 
 Names come from :mod:`evaluation.registry`, files are :mod:`evaluation.storage`'s, and the runs are
-made by :func:`evaluation.pool.run_tasks` (in this process or in warm worker processes).
+made by an executor of :mod:`evaluation.executors` (by default :func:`evaluation.pool.run_tasks`: in this
+process or in warm worker processes; or Ray tasks on a cluster).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from benchmarks_fn._validate import check_function_object, check_int
 
 from . import storage
 from .anytime import merge_ioh_run
-from .pool import run_tasks
+from .executors import Executor, LocalPool
 from .records import RunRecord, function_name, function_optimum
 from .registry import Algorithm, resolve_algorithms
 
@@ -42,13 +43,14 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
                  checkpoint_every: int = storage.DEFAULT_CHECKPOINT_EVERY, shift: bool = False,
                  rotate: bool = False, progress: bool = True, settings: Mapping[str, Any] | None = None,
                  on_record: Callable[[RunRecord], None] | None = None,
-                 ioh_log: str | os.PathLike | None = None) -> ProtocolResult:
+                 ioh_log: str | os.PathLike | None = None, executor: Executor | None = None) -> ProtocolResult:
     """Run every algorithm on every function with seeds ``0 .. runs - 1``, storing runs as they end.
 
     Everything is checked before the first run (names, agent files, function names, counts, the
     settings of an existing ``out_dir``). Runs already stored in ``out_dir`` are skipped, so a killed
     evaluation continues where it stopped, and a later call may add algorithms, functions or seeds.
-    Each run is seeded by its seed alone, so results depend neither on ``jobs`` nor on the order.
+    Each run is seeded by its seed alone, so results depend neither on ``jobs``, nor on the executor,
+    nor on the order.
 
     Parameters
     ----------
@@ -76,7 +78,12 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         Called with each record after it is stored (an exception stops the protocol there).
     ioh_log : path, optional
         Also log every run made now in IOHprofiler's format there, one folder per algorithm
-        (:mod:`evaluation.anytime`; e.g. ``out_dir / "ioh"``).
+        (:mod:`evaluation.anytime`; e.g. ``out_dir / "ioh"``). The logs are written where the runs
+        execute, so with a Ray cluster they need a directory every node shares.
+    executor : optional
+        Where the runs execute (:mod:`evaluation.executors`): default ``LocalPool(jobs)``;
+        ``RayExecutor(address)`` makes each run a Ray task. Results come back to this process as they
+        finish and are stored here either way.
 
     Raises
     ------
@@ -132,7 +139,7 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     ioh = () if ioh_log is None else (str(ioh_log),)
     tasks = [(a, f, swarm_size, iterations, s, checkpoint_every, *ioh) for a, f, s in pending]
     try:
-        run_tasks(tasks, jobs=jobs, warm=warm, store=store, ready=start_bar)
+        (executor or LocalPool(jobs)).run(tasks, warm=warm, store=store, ready=start_bar)
     finally:
         for bar in bars:
             bar.close()

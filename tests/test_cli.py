@@ -109,7 +109,7 @@ EVAL_BAD = [("--dim", "0"), ("--dim", "x"), ("--swarm-size", "1"), ("--iteration
             ("--runs", "0"), ("--runs", "10001"), ("--jobs", "0"), ("--checkpoint-every", "0")]
 TRAIN_BAD = [("--dim", "0"), ("--swarm-size", "1"), ("--iterations", "0"), ("--iterations", "x"), ("--timesteps", "0"),
              ("--timesteps", "1e5"), ("--n-envs", "0"), ("--seed", "-1"), ("--checkpoint-every", "0"),
-             ("--eval-every", "0")]
+             ("--eval-every", "0"), ("--jobs", "0")]
 
 
 def _numeric_options(parser) -> set[str]:

@@ -19,8 +19,10 @@ fails, so that a new kind of command gets a rule rather than being skipped):
   an earlier one wrote; relative ``--out`` paths land there). ``.venv/bin/python`` is this interpreter,
   the scripts are the repository's, and ``SHELL_REDUCTIONS`` appends options that shorten the budgets
   (argparse keeps the last value, so they override the block's own) or scales the block's values.
-  Skipped: ``bash setup.sh`` (CI runs it to build the environment these tests run in) and
-  ``python -m pytest`` (it is this suite).
+  Skipped: ``bash setup.sh`` (CI runs it to build the environment these tests run in),
+  ``python -m pytest`` (it is this suite) and the set-up of a cluster's machines (``ray start``, and
+  ``python -m pip install`` of the extra that setup.sh's ``dev`` already holds): CI has one machine, so a
+  command pointed at a cluster (``--address HEAD:6379``) runs on a local Ray instance instead.
 - inline commands: like a one-line bash block (not again when a block of the doc holds it); a placeholder (``DIR``) is first made by the command
   ``PLACEHOLDERS`` gives for it.
 """
@@ -65,6 +67,7 @@ SHELL_EXTRA = [
     ("static:all", ["--functions", "sphere"], "256 algorithms: one function instead of ten"),
     ("cec2022", ["--dim", "10", "--algorithms", "PSO,APSO"],
      "CEC 2022 is defined at D = 10 and 20 only (the reduction's D = 5 is refused); 12 functions: two algorithms"),
+    ("--address HEAD:6379", ["--address", "local"], "no cluster in CI: a Ray instance of this machine alone"),
 ]
 #: Placeholders of inline commands, and the command that makes what they name before the command runs.
 PLACEHOLDERS = {"DIR": ".venv/bin/python train_agent.py --out DIR"}
@@ -165,6 +168,8 @@ def _reduce_command(command: str) -> list[str] | None:
     argv = shlex.split(command)
     if argv[:2] == ["bash", "setup.sh"]:
         return None  # CI's first step: it built the environment this test runs in
+    if argv[:2] == ["ray", "start"] or argv[1:4] == ["-m", "pip", "install"]:
+        return None  # the set-up of a cluster's machines: CI has one, built by setup.sh
     if argv[0] != ".venv/bin/python" or len(argv) < 2:
         raise AssertionError(f"test_docs has no rule for the command {command!r}: add one to SHELL_REDUCTIONS")
     if argv[1:3] == ["-m", "pytest"]:
@@ -219,6 +224,8 @@ def test_the_rules_cover_every_block():
     assert {language for language, _, _ in blocks} == {"python", "bash", "inline"}
     skipped = [c for language, _, source in blocks if language != "python" for c in _commands(source)
                if _reduce_command(c) is None]
-    assert sorted(skipped) == [".venv/bin/python -m pytest", "bash setup.sh", "bash setup.sh"]
+    assert sorted(skipped) == ['.venv/bin/python -m pip install -e ".[distributed]"', ".venv/bin/python -m pytest",
+                              "bash setup.sh", "bash setup.sh", "ray start --address HEAD:6379",
+                              "ray start --head --port 6379"]
     reduced = _reduce_command(".venv/bin/python train_agent.py --resume --timesteps 400000")
     assert reduced[2:5] == ["--resume", "--timesteps", "8000"]
