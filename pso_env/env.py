@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 
 from .actions import ACTION_NAMES, N_ACTIONS
+from .advice import ADVICE_INFO_KEYS
 from .belief import STATE_NAMES
 from .config import EnvConfig
 
@@ -36,6 +37,11 @@ class PSOEnv(gym.Env):
     | 1   | ``1 / (1 + 1.5 exp(-2.6 f))``        | + delta     | - delta / 2 |
     | 2   | ``w_max``                            | + delta / 2 | - delta     |
     | 3   | ``w_min``                            | - delta     | + delta     |
+
+    With an ``advisor`` (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
+    ``Discrete(8)``: action ``a + 4`` is action ``a``, then the advisor sees the swarm and its proposals
+    (at most ``advisor_k``, evaluated and counted) replace the worst particles before the step's reward and
+    observation are computed. Without one the four actions above are the whole space.
 
     ## Observation Space
 
@@ -73,7 +79,8 @@ class PSOEnv(gym.Env):
     ``best_fitness`` (best value so far), ``error`` (``max(best - f*, 0)``; None when f* is unknown), ``w``,
     ``c1``, ``c2``, ``f`` (current parameters and evolutionary factor), ``state`` (name of the Viterbi
     state), ``iteration``, ``evaluations`` (since reset), ``nonfinite`` (objective values of the step, or of
-    the reset, that were NaN or +-inf), ``function`` (name of the episode's function).
+    the reset, that were NaN or +-inf), ``function`` (name of the episode's function); with an advisor also
+    ``consultations``, ``advisor_failures`` and ``advice_evaluations`` (proposals evaluated), since reset.
 
     Non-finite values (NaN, +inf, -inf) are taken as +inf, the worst value: -inf from an objective to
     minimise is a fault, not a best point. The first step (or reset) of an episode with any emits one
@@ -157,7 +164,8 @@ class PSOEnv(gym.Env):
         return obs[0], self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
-        """Apply ``action`` (0..3) to w, c1, c2 and run one swarm iteration.
+        """Apply ``action`` (0..3) to w, c1, c2 and run one swarm iteration (4..7 with an advisor: ``action - 4``,
+        then a consultation of the advisor).
 
         Returns ``(observation, reward, terminated, truncated, info)``; raises ValueError for an action
         outside the space and RuntimeError before ``reset`` or after the episode ended.
@@ -167,7 +175,7 @@ class PSOEnv(gym.Env):
                 raise RuntimeError("step() called before reset(): call env.reset() first")
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
         if type(action) is not int or not 0 <= action < N_ACTIONS:  # the common case without numpy calls
-            action = _as_action(action)
+            action = _as_action(action, self.action_space.n)
         self._core._advance(_ACTION_ROWS[action])
         floats, ints, obs = self._row
         floats, ints = floats.tolist(), ints.tolist()
@@ -202,9 +210,12 @@ class PSOEnv(gym.Env):
         core = self._core
         w, c1, c2, f, best, _ = self._row[0].tolist() if floats is None else floats
         nonfinite, _, _, _, state, iteration, evaluations = self._row[1].tolist() if ints is None else ints
-        return {"best_fitness": best, "error": None if self._f_star is None else max(best - self._f_star, 0.0),
+        info = {"best_fitness": best, "error": None if self._f_star is None else max(best - self._f_star, 0.0),
                 "w": w, "c1": c1, "c2": c2, "state": STATE_NAMES[state], "f": f, "iteration": iteration,
                 "evaluations": evaluations, "nonfinite": nonfinite, "function": core._names[0]}
+        if core._advice is not None:
+            info.update(zip(ADVICE_INFO_KEYS, (int(v[0]) for v in core._advice.info())))
+        return info
 
     action_names = ACTION_NAMES  #: short names of the four actions
 
@@ -224,14 +235,15 @@ class _RunView:
         return value[0] if isinstance(value, np.ndarray) and value.ndim else value
 
 
-_ACTION_ROWS = tuple(np.array((a,)) for a in range(N_ACTIONS))  # the (1,) action arrays of the core
+_ACTION_ROWS = tuple(np.array((a,)) for a in range(2 * N_ACTIONS))  # the (1,) action arrays of the core (4..7: consult)
 
 
-def _as_action(action: Any) -> int:
+def _as_action(action: Any, n: int = N_ACTIONS) -> int:
+    """``action`` as an int in 0..n-1; ValueError otherwise."""
     try:
         a = int(action)
     except (TypeError, ValueError):
-        raise ValueError(f"action must be an integer in 0..{N_ACTIONS - 1}, got {action!r}") from None
-    if a != action or not 0 <= a < N_ACTIONS or np.ndim(action) != 0:
-        raise ValueError(f"action must be an integer in 0..{N_ACTIONS - 1}, got {action!r}")
+        raise ValueError(f"action must be an integer in 0..{n - 1}, got {action!r}") from None
+    if a != action or not 0 <= a < n or np.ndim(action) != 0:
+        raise ValueError(f"action must be an integer in 0..{n - 1}, got {action!r}")
     return a

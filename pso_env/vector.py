@@ -22,6 +22,7 @@ from benchmarks_fn._validate import function_name
 
 from ._jit import jit
 from .actions import ACTION_NAMES, N_ACTIONS, ActionConfig, actions_into
+from .advice import ADVICE_INFO_KEYS, Advice
 from .belief import STATE_NAMES, Belief
 from .config import EnvConfig, check_int, make_config
 from .factor import _factor_into, _scratch
@@ -114,12 +115,15 @@ class PSOVectorEnv(VectorEnv):
     "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
     float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
     (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run) and infos (dict of (B,) arrays
-    with ``_key`` masks).
+    with ``_key`` masks). With an ``advisor`` (:mod:`pso_env.advice`) ``single_action_space`` is ``Discrete(8)``:
+    action ``a + 4`` is parameter action ``a`` followed by a consultation of the sub-environment's advisor.
 
     Info keys are :class:`PSOEnv`'s, each with its ``_key`` mask: float64 ``best_fitness``, ``error`` (NaN and
     masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f``; int64 ``iteration``, ``evaluations``,
-    ``nonfinite``; object arrays ``state``, ``function``. With ``autoreset_mode=SAME_STEP`` a step that ends
-    episodes adds ``final_obs`` (object array of their last observations) and ``final_info``.
+    ``nonfinite``; object arrays ``state``, ``function``; with an advisor, int64 ``consultations``,
+    ``advisor_failures`` and ``advice_evaluations`` (since the episode's reset). With
+    ``autoreset_mode=SAME_STEP`` a step that ends episodes adds ``final_obs`` (object array of their last
+    observations) and ``final_info``.
 
     ## Autoreset
 
@@ -207,6 +211,9 @@ class PSOVectorEnv(VectorEnv):
             group_functions(fns, like=xp.zeros(1, dtype=self.dtype, device=self.device))
 
         self.single_action_space = spaces.Discrete(N_ACTIONS)
+        self._advice = None if cfg.advisor is None else Advice(cfg.advisor, cfg.advisor_k, b, cfg.swarm_size)
+        if self._advice is not None:  # the consult bit: actions 4..7 (pso_env.advice)
+            self.single_action_space = spaces.Discrete(2 * N_ACTIONS)
         self.single_observation_space = observation_space(cfg.obs_mode)
         self.action_space = batch_space(self.single_action_space, b)
         self.observation_space = batch_space(self.single_observation_space, b)
@@ -286,6 +293,8 @@ class PSOVectorEnv(VectorEnv):
         self._u_next = len(self._u)  # drop the draws of the old stream
         self._np_random = np.random.default_rng(s_episode)
         self._np_random_seed = seed if isinstance(seed, (int, np.integer)) else -1
+        if self._advice is not None:  # a fourth stream: the other three stay as without an advisor
+            self._advice.seed(ss.spawn(1)[0])
         self.instances.restart()
 
     # ------------------------------------------------------------------ swarms
@@ -357,6 +366,8 @@ class PSOVectorEnv(VectorEnv):
         self._warn_nonfinite()
         self.f[idx], self._best[idx] = f[idx], best[idx]
         self.w[idx], self.c1[idx], self.c2[idx] = self.actions.w_max, self.config.c1, self.config.c2
+        if self._advice is not None:
+            self._advice.reset(idx)
         self.belief.reset(idx)
         self.belief.update(f[idx], idx)
         self._reward.reset(idx, best[idx], f_star)
@@ -397,6 +408,9 @@ class PSOVectorEnv(VectorEnv):
         for key, value in zip(_INFO_KEYS, values):
             out[key] = value
             out[f"_{key}"] = m & ~np.isnan(error) if key == "error" else m.copy()
+        if self._advice is not None:
+            for key, value in zip(ADVICE_INFO_KEYS, self._advice.info()):
+                out[key], out[f"_{key}"] = value, m.copy()
         return out
 
     # ------------------------------------------------------------------ Gymnasium API
@@ -438,13 +452,13 @@ class PSOVectorEnv(VectorEnv):
         return self._obs.copy(), self._info(mask)
 
     def _check_actions(self, actions: Any) -> np.ndarray:
-        a = np.asarray(actions)
+        a, n = np.asarray(actions), self.single_action_space.n
         if a.shape == (self.num_envs,) and (np.issubdtype(a.dtype, np.integer) or (
                 np.issubdtype(a.dtype, np.floating) and np.array_equal(a, np.round(a)))):
             a = a.astype(np.int64)
-            if a.min() >= 0 and a.max() < N_ACTIONS:
+            if a.min() >= 0 and a.max() < n:
                 return a
-        raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
+        raise ValueError(f"actions must be {self.num_envs} integers in 0..{n - 1}, got {actions!r}")
 
     def _advance(self, a: np.ndarray) -> None:
         """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
@@ -453,6 +467,9 @@ class PSOVectorEnv(VectorEnv):
         Leaves the rewards, ends and observations in ``_floats``, ``_ints`` and ``_obs``;
         :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
+        consult = None
+        if self._advice is not None:  # actions 4..7: the parameter action a - 4, then the advisor
+            a, consult = self._advice.split(a)
         t = self._u_next  # action -> w, c1, c2 (pso_env.actions.apply_actions)
         if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
             self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
@@ -461,11 +478,15 @@ class PSOVectorEnv(VectorEnv):
         if s is not None:  # the action kernel fills the swarm's coefficients; the step kernel computes the factors
             actions_into(a, self._u, t, self._floats, self._action_params, s._coefficient_buffer())
             s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"))
+            if consult is not None:
+                self._advice.consult(self.swarms, self._dims, consult)
             code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
             actions_into(a, self._u, t, self._floats, self._action_params, self._no_fit)  # (0, 0): no buffer
             for swarm in self.swarms.values():
                 swarm.step(*self._floats[:3], momentum=self.config.momentum)
+            if consult is not None:
+                self._advice.consult(self.swarms, self._dims, consult)
             f, *read = self._read()
             self.f[:] = f
             code = _step_rows(self._no_x, self._no_fit, *read, *self._args[3:])
@@ -488,7 +509,7 @@ class PSOVectorEnv(VectorEnv):
         Raises
         ------
         ValueError
-            ``actions`` not ``num_envs`` integers in 0..3.
+            ``actions`` not ``num_envs`` integers in 0..3 (0..7 with an advisor).
         RuntimeError
             Before :meth:`reset`, or, with ``autoreset_mode=DISABLED``, for ended sub-environments.
         """
@@ -582,8 +603,10 @@ def _sb3_class() -> type:
             self._returns += rewards
             self._lengths += 1
 
+            keys = _INFO_KEYS if self.venv._advice is None else _INFO_KEYS + ADVICE_INFO_KEYS
+
             def columns(src: dict) -> list[tuple[str, list, list]]:  # .tolist(): Python scalars, one call per key
-                return [(k, src[k].tolist(), src[f"_{k}"].tolist()) for k in _INFO_KEYS]
+                return [(k, src[k].tolist(), src[f"_{k}"].tolist()) for k in keys]
 
             step_cols = columns(infos)
             final_cols = columns(infos["final_info"]) if dones.any() else step_cols
