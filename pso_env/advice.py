@@ -74,9 +74,10 @@ class Advice:
         self.consultations[idx] = self.evaluations[idx] = 0
 
     @staticmethod
-    def split(actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(parameter actions, consult mask)`` of checked actions in 0..7."""
-        return actions % N_ACTIONS, actions >= N_ACTIONS
+    def split(actions: np.ndarray, ended: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(parameter actions, consult mask)`` of checked actions in 0..7; sub-environments whose episode
+        ``ended`` (their step is ignored: the autoreset's) do not consult."""
+        return actions % N_ACTIONS, (actions >= N_ACTIONS) & ~ended
 
     def consult(self, swarms: dict[int, Any], dims: np.ndarray, consult: np.ndarray) -> None:
         """Consult the advisors of the sub-environments where ``consult`` is True; sub-environment ``j`` is row

@@ -469,7 +469,7 @@ class PSOVectorEnv(VectorEnv):
         """
         consult = None
         if self._advice is not None:  # actions 4..7: the parameter action a - 4, then the advisor
-            a, consult = self._advice.split(a)
+            a, consult = self._advice.split(a, self._autoreset_envs)
         t = self._u_next  # action -> w, c1, c2 (pso_env.actions.apply_actions)
         if t == len(self._u):  # draws in blocks: the same stream as one (2, B) draw per step
             self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0

@@ -230,3 +230,20 @@ def test_consulting_in_a_batch_of_several_dimensions():
     assert infos["evaluations"].tolist() == [16, 17] and infos["advice_evaluations"].tolist() == [0, 1]
     assert infos["best_fitness"][1] == -1.0 and infos["error"][1] == 0.0 and rewards[1] > 0
     assert venv.swarms[3].evaluations[0] == 16 and venv.swarms[2].evaluations[1] == 17
+
+
+def test_the_ignored_step_of_an_autoreset_does_not_consult():
+    class Logged(RandomAdvisor):
+        def __init__(self):
+            self.log = []  # kept across episodes (reset() zeroes the counters only)
+            super().__init__()
+
+        def _propose(self, state, k, rng):
+            self.log.append(state.iteration)
+            return super()._propose(state, k, rng)
+
+    advisor = Logged()
+    venv = PSOVectorEnv(1, function="sphere", dim=3, swarm_size=8, max_iterations=2, advisor=advisor)
+    venv.reset(seed=0)
+    ends = [venv.step(np.array([4]))[3][0] for _ in range(5)]  # steps 1, 2 (truncated), autoreset, 1, 2
+    assert ends == [False, True, False, False, True] and advisor.log == [1, 2, 1, 2]
