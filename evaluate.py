@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         "random-policy, static:ABCD (action A..D for each of the four Viterbi states, digits 0-3), "
         "static:all (all 256 of them)")
     parser.add_argument("--functions", default="paper", help="comma-separated function or suite names: paper, "
-                        "bbob, cec2022, sphere, rastrigin, bbob:f15, ...")
+                        "bbob, cec2022, sphere, rastrigin, bbob:f15, ...; tuning:digits-mlp-table, "
+                        "tuning:digits-mlp (architecture tuning, D = 3, the table's f* known, the live one's not)")
     parser.add_argument("--shift", action="store_true", help="shift the paper functions' optimum (seed 0)")
     parser.add_argument("--rotate", action="store_true", help="rotate the paper functions (seed 0)")
     parser.add_argument("--dim", type=_int_at_least(1), default=30, help="dimension D (drop-wave is always 2)")

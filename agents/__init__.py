@@ -6,8 +6,8 @@ hand-designed PSO variants and the shipped pretrained controller (runs and their
 from pso_env import lazy_exports
 
 _EXPORTS = {
-    "advisors": ("ADVISED_VARIANTS", "LLMPSO", "Advisor", "Proposal", "RandomAdvisor", "SurrogateAdvisor", "SwarmState",
-                 "make_advised"),
+    "advisors": ("ADVISED_VARIANTS", "ADVISORS", "LLMPSO", "Advisor", "Proposal", "RandomAdvisor", "SurrogateAdvisor",
+                 "SwarmState", "advise", "make_advised", "make_advisor"),
     "llm": ("LLMAdvisor", "ReplayAdvisor"),
     "baselines": ("VARIANTS", "list_variants", "make_rule", "run_cmaes", "run_random_search", "run_variant"),
     "controller": ("PolicyController", "RandomPolicy", "RuleController", "StaticPolicy", "run_policy"),

@@ -315,23 +315,12 @@ class LLMPSO(ParameterRule):
                 self.advise(swarm, q)
 
     def advise(self, swarm: Any, q: int) -> int:
-        """Consult the advisor for swarm ``q`` now and put its proposals in; returns the particles replaced."""
-        proposal = self.advisor.propose(SwarmState.from_swarm(swarm, q), self._k, swarm.generator(q))
-        m = len(proposal)
-        if m == 0:
-            return 0
-        worst = np.argsort(swarm.fitness[q], kind="stable")[::-1][:m]
-        old_pbest = swarm.pbest_fitness[q, worst].copy()
-        values = swarm.set_particles(q, worst, proposal.positions,
-                                     mode="replace" if self.accept == "always" else "improve")
-        taken = np.ones(m, dtype=bool) if self.accept == "always" else values < old_pbest
-        vel = np.zeros((m, swarm.dim)) if proposal.velocities is None else proposal.velocities
-        if swarm.vmax is not None:
-            vel = np.clip(vel, -swarm.vmax[q], swarm.vmax[q])
-        swarm.velocities[q, worst[taken]] = vel[taken]
-        self._accepted[q] += int(taken.sum())
+        """Consult the advisor for swarm ``q`` now and put its proposals in (:func:`advise`); returns the
+        particles replaced."""
+        m, taken = advise(self.advisor, swarm, q, self._k, swarm.generator(q), self.accept)
+        self._accepted[q] += taken
         self._advice_evaluations[q] += m
-        return int(taken.sum())
+        return taken
 
     def trace(self) -> dict[str, Any]:
         out: dict[str, Any] = {"accepted": self._accepted.tolist(), "advice_evaluations":
@@ -341,13 +330,62 @@ class LLMPSO(ParameterRule):
         return out
 
 
+def advise(advisor: Any, swarm: Any, q: int, k: int, rng: np.random.Generator, accept: str = "always") -> tuple[int, int]:
+    """One consultation of ``advisor`` for swarm ``q`` of a numpy :class:`pso_env.Swarm`, as :class:`LLMPSO` makes
+    it (the class doc): ``advisor.propose(SwarmState.from_swarm(swarm, q), k, rng)``, then the M points
+    returned are evaluated and counted and take the places of the M worst particles through
+    :meth:`pso_env.Swarm.set_particles` (``accept`` ``"always"``: mode ``"replace"``; ``"better"``: ``"improve"``).
+    The environment's consult action (:mod:`pso_env.advice`) calls it too.
+
+    Returns
+    -------
+    evaluated, taken : int
+        Points evaluated (M) and particles that took theirs (M with ``"always"``).
+    """
+    proposal = advisor.propose(SwarmState.from_swarm(swarm, q), k, rng)
+    m = len(proposal)
+    if m == 0:
+        return 0, 0
+    worst = np.argsort(swarm.fitness[q], kind="stable")[::-1][:m]
+    old_pbest = swarm.pbest_fitness[q, worst].copy()
+    values = swarm.set_particles(q, worst, proposal.positions, mode="replace" if accept == "always" else "improve")
+    taken = np.ones(m, dtype=bool) if accept == "always" else values < old_pbest
+    vel = np.zeros((m, swarm.dim)) if proposal.velocities is None else proposal.velocities
+    if swarm.vmax is not None:
+        vel = np.clip(vel, -swarm.vmax[q], swarm.vmax[q])
+    swarm.velocities[q, worst[taken]] = vel[taken]
+    return m, int(taken.sum())
+
+
+#: Advisors by name (:func:`make_advisor`; ``EnvConfig(advisor=name)``): name -> maker of a fresh advisor.
+#: ``"llm"`` reads its server from the environment (:mod:`agents.llm`).
+ADVISORS: dict[str, Any] = {
+    "random": RandomAdvisor,
+    "surrogate": SurrogateAdvisor,
+    "llm": lambda: __import__("agents.llm", fromlist=["LLMAdvisor"]).LLMAdvisor(),
+}
+
+
+def make_advisor(name: str) -> Advisor:
+    """A fresh advisor of :data:`ADVISORS` (exact spelling).
+
+    Raises
+    ------
+    ValueError
+        An unknown name (listing the known ones), or what the advisor raises (``"llm"`` without a server).
+    """
+    if name not in ADVISORS:
+        raise ValueError(f"advisor must be one of {tuple(ADVISORS)}, got {name!r}")
+    return ADVISORS[name]()
+
+
 #: The advised variants of the algorithm registry (:mod:`evaluation.registry`): name -> advisor maker
 #: (None: the plain LLMPSO baseline). ``"LLMPSO"`` reads its server from the environment (:mod:`agents.llm`).
 ADVISED_VARIANTS: dict[str, Any] = {
     "PSO+no-advisor": None,
-    "PSO+random-advisor": RandomAdvisor,
-    "PSO+surrogate-advisor": SurrogateAdvisor,
-    "LLMPSO": lambda: __import__("agents.llm", fromlist=["LLMAdvisor"]).LLMAdvisor(),
+    "PSO+random-advisor": ADVISORS["random"],
+    "PSO+surrogate-advisor": ADVISORS["surrogate"],
+    "LLMPSO": ADVISORS["llm"],
 }
 
 

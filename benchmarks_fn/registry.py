@@ -9,8 +9,9 @@ from .base import BenchmarkFunction
 from .functions import PAPER_FUNCTIONS
 from .ioh_wrap import N_FUNCTIONS, IOHFunction
 from .transforms import TransformedFunction
+from .tuning import MAX_LAYERS, TUNING_FUNCTIONS
 
-FAMILIES = ("paper", "bbob", "cec2022")
+FAMILIES = ("paper", "bbob", "cec2022", "tuning")
 
 ALIASES = {**dict.fromkeys(("schwefel226", "schwefel2.26", "schwefel_2_26"), "schwefel"),
            **dict.fromkeys(("schwefel12", "schwefel1.2", "schwefel_1_2"), "quadric"),
@@ -21,7 +22,7 @@ _SUITE_NAME = re.compile(r"^(bbob|cec2022):f?(\d+)$")
 
 def list_functions(family: str | None = None) -> list[tuple[str, str]]:
     """``(name, family)`` pairs, e.g. ``("rastrigin", "paper")``, ``("bbob:f15", "bbob")``, of one family
-    (``"paper"``, ``"bbob"``, ``"cec2022"``) or of all (None: 10 + 24 + 12 names)."""
+    (``"paper"``, ``"bbob"``, ``"cec2022"``, ``"tuning"``) or of all (None: 10 + 24 + 12 + 2 names)."""
     if family is not None and family not in FAMILIES:
         raise unknown_name_error("family", str(family), FAMILIES)
     out: list[tuple[str, str]] = []
@@ -30,6 +31,8 @@ def list_functions(family: str | None = None) -> list[tuple[str, str]]:
     for suite in ("bbob", "cec2022"):
         if family in (None, suite):
             out += [(f"{suite}:f{i}", suite) for i in range(1, N_FUNCTIONS[suite] + 1)]
+    if family in (None, "tuning"):
+        out += [(name, "tuning") for name in TUNING_FUNCTIONS]
     return out
 
 
@@ -45,6 +48,8 @@ def canonical_name(name: str) -> tuple[str, str]:
     m = _SUITE_NAME.match(key)
     if m and 1 <= int(m.group(2)) <= N_FUNCTIONS[m.group(1)]:
         return f"{m.group(1)}:f{int(m.group(2))}", m.group(1)
+    if key in TUNING_FUNCTIONS:
+        return key, "tuning"
     known = [n for n, _ in list_functions()]
     raise unknown_name_error("name", name, known, hint="see list_functions()")
 
@@ -54,7 +59,8 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
     """Build one benchmark function.
 
     ``name`` is one of :func:`list_functions` (case-insensitive). Drop-wave needs ``dim`` 2, BBOB >= 2,
-    CEC 2022 10 or 20 (also 2 for f1-f5 and f9-f12). ``shift``, ``rotate``, ``bias`` and ``seed`` give a
+    CEC 2022 10 or 20 (also 2 for f1-f5 and f9-f12), the tuning objectives (``tuning:digits-mlp``, the live
+    one, and ``tuning:digits-mlp-table``, :mod:`benchmarks_fn.tuning`) 3. ``shift``, ``rotate``, ``bias`` and ``seed`` give a
     paper function the CEC-style form of :class:`~benchmarks_fn.transforms.TransformedFunction` (the same
     on every machine); ``instance`` is the BBOB instance (1 elsewhere).
 
@@ -63,7 +69,7 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
     ValueError
         For an unknown name, a dim the function does not define, a non-finite bias, a negative or
         non-integer seed, an instance other than 1 where there are no instances, or transformations
-        asked of a BBOB / CEC 2022 function (those are shifted and rotated already).
+        asked of a BBOB / CEC 2022 function (those are shifted and rotated already) or of a tuning objective.
     """
     key, family = canonical_name(name)
     dim = check_int(dim, "dim")
@@ -77,6 +83,12 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
             raise ValueError(f"instance must be 1 for paper function {key!r}; use shift/rotate/seed to get variants")
         fn: BenchmarkFunction = PAPER_FUNCTIONS[key](dim)
         return TransformedFunction(fn, shift=shift, rotate=rotate, bias=bias, seed=seed) if transformed else fn
+    if family == "tuning":  # benchmarks_fn.tuning's architecture objectives
+        if transformed or instance != 1:
+            raise ValueError(f"shift/rotate/bias and instance do not apply to {key!r} (a grid of architectures)")
+        if dim != MAX_LAYERS:
+            raise ValueError(f"dim must be {MAX_LAYERS} for {key!r} (indices of {MAX_LAYERS} hidden layers), got {dim}")
+        return TUNING_FUNCTIONS[key]()
     if transformed:
         raise ValueError(f"shift/rotate/bias apply to paper functions only; {key!r} is already shifted, rotated and "
                          "biased by its suite (choose a variant with instance=)")

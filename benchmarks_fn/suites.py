@@ -11,10 +11,12 @@ from ._validate import check_finite, check_int, unknown_name_error
 from .base import BenchmarkFunction
 from .ioh_wrap import BBOB_MIN_DIM
 from .registry import canonical_name, get_function, list_functions
+from .tuning import MAX_LAYERS
 
 SUITES = ("paper", "bbob", "cec2022")
 #: Dimension used when ``dim`` is None.
 DEFAULT_DIMS = {"paper": 30, "bbob": 10, "cec2022": 10}
+DEFAULT_DIMS["tuning"] = MAX_LAYERS  # the tuning objectives' one dimension (a family, not a suite)
 #: The suite uses the two dimensions where all 12 CEC 2022 functions are defined.
 CEC2022_SUITE_DIMS = (10, 20)
 
@@ -70,7 +72,9 @@ def _transform_options(shift: bool, rotate: bool, bias: float, seed: int | None)
 
 
 def _entry(name: str, family: str, dim: int, opts: dict[str, Any], instance: int) -> SuiteEntry:
-    """The entry of a canonical name (Drop-wave is 2-D only: always built at dim 2)."""
+    """The entry of a canonical name (Drop-wave is 2-D only: always built at dim 2; the tuning objectives at 3)."""
+    if family == "tuning":
+        return SuiteEntry(name, MAX_LAYERS, {})
     if family == "paper":
         return SuiteEntry(name, 2 if name == "dropwave" else dim, dict(opts))
     return SuiteEntry(name, dim, {"instance": instance} if family == "bbob" else {})

@@ -21,7 +21,11 @@ constant on each cell. ``integer`` (a boolean mask, all True here) tells advisor
 :class:`DigitsMLP` trains (memoised per architecture); :class:`TabularDigitsMLP` reads the table of all
 155 architectures shipped in ``benchmarks_fn/data/digits_mlp.csv``, written by
 ``scripts/pretrain_digits_table.py`` with :func:`train_architecture`, so runs, tests and RL training cost
-a look-up per point.
+a look-up per point. By name (:data:`TUNING_FUNCTIONS`, the family ``"tuning"`` of
+:func:`benchmarks_fn.get_function` and ``evaluate.py --functions``): ``tuning:digits-mlp`` and
+``tuning:digits-mlp-table``. The swarm and every PSO variant move in the continuous box as on any function
+(only the particle advisors read ``integer``); the table's ``optimum_value`` is its least error, the exact
+f* of the objective (every point of the box is a cell of the grid), and the live objective has none.
 """
 
 from __future__ import annotations
@@ -128,7 +132,7 @@ class DigitsMLP(_ArchitectureObjective):
     """
 
     def __init__(self, *, max_iter: int = 100, seed: int = 0) -> None:
-        super().__init__("digits-mlp")
+        super().__init__("tuning:digits-mlp")
         self.max_iter, self.seed = check_int(max_iter, "max_iter"), check_int(seed, "seed", 0)
         self._cache: dict[tuple[int, ...], float] = {}
         self._data: tuple[np.ndarray, ...] | None = None
@@ -169,7 +173,13 @@ class TabularDigitsMLP(_ArchitectureObjective):
         self._table = table
         grid = [np.array(i) for i in itertools.product(range(1, len(WIDTHS)), *[range(len(WIDTHS))] * (MAX_LAYERS - 1))]
         best = min(grid, key=lambda i: table[architecture(i)])  # first of the least values, in grid order
-        super().__init__("digits-mlp-table", table[architecture(best)], best)
+        super().__init__("tuning:digits-mlp-table", table[architecture(best)], best)
 
     def value(self, units: tuple[int, ...]) -> float:
         return self._table[units]
+
+
+#: The objectives by name (:func:`benchmarks_fn.get_function`, ``evaluate.py --functions``), all of dimension
+#: :data:`MAX_LAYERS`: the name -> the class (built without arguments).
+TUNING_FUNCTIONS: dict[str, type[_ArchitectureObjective]] = {"tuning:digits-mlp": DigitsMLP,
+                                                              "tuning:digits-mlp-table": TabularDigitsMLP}

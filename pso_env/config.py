@@ -83,6 +83,29 @@ check_function = _check(lambda v: not (v is None or (isinstance(v, (list, tuple)
                         "name at least one function", lambda v: list(v) if isinstance(v, list) else v)
 
 
+def _advisor_names() -> tuple[str, ...]:
+    from agents.advisors import ADVISORS  # the advisors own their names (imported when an advisor is named)
+
+    return tuple(ADVISORS)
+
+
+def check_advisor(name: str, value: Any) -> Any:
+    """None, a name of :data:`agents.advisors.ADVISORS` or an object with the advisor interface (``propose``
+    and ``reset`` methods, a ``failures`` count: :class:`agents.advisors.Advisor`'s); else ValueError naming
+    ``name``."""
+    if value is None or (isinstance(value, str) and value in _advisor_names()):
+        return value
+    if not isinstance(value, str) and all(callable(getattr(value, m, None)) for m in ("propose", "reset")) \
+            and hasattr(value, "failures"):
+        return value
+    raise ValueError(f"{name} must be None, one of {_advisor_names()} or an advisor object (propose, reset, "
+                     f"failures: agents.advisors.Advisor's interface), got {value!r}")
+
+
+def check_optional_int(minimum: int) -> Check:
+    return lambda name, value: None if value is None else _check_int(value, name, minimum)
+
+
 def config_field(default: Any, help: str, check: Check | None = None, *, cli: str | None = "",
                  parse: Callable | None = None,
                  choices: Sequence[str] | Callable[[], Sequence[str]] | None = None, metavar: str | None = None,
@@ -116,6 +139,14 @@ def _parse_pair(text: str) -> tuple[float, float]:
 
 def _parse_optional_float(text: str) -> float | None:
     return None if text.lower() == "none" else float(text)
+
+
+def _parse_optional_int(text: str) -> int | None:
+    return None if text.lower() == "none" else int(text)
+
+
+def _parse_optional_str(text: str) -> str | None:
+    return None if text.lower() == "none" else text
 
 
 def add_field_arguments(parser: argparse.ArgumentParser, cls: type, *, exclude: Iterable[str] = (),
@@ -232,6 +263,14 @@ class EnvConfig:
     backend: str = config_field("numpy", "array library of the vector environment's swarms", choices=BACKENDS)
     device: str = config_field("cpu", "torch device of the torch backend", check_device)
     dtype: str = config_field("float64", "floating-point type of the torch backend", choices=DTYPES)
+    # the consult action (pso_env.advice): with an advisor, action a + 4 also consults it after the iteration
+    advisor: Any = config_field(  # noqa: RUF009 - a field() factory
+        None, "particle advisor that the agent may consult each step (actions 4-7: the parameter action a - 4, then "
+        "the advisor's proposals replace the worst particles): random, surrogate, llm; in Python also an advisor "
+        "object (agents.advisors.Advisor); 'none': no advisor, the paper's four actions", check_advisor,
+        parse=_parse_optional_str, metavar="NAME")
+    advisor_k: int | None = config_field(None, "points asked of the advisor per consultation; 'none': a quarter "
+                                         "of the swarm, at least 1", check_optional_int(1), parse=_parse_optional_int)
 
     def __post_init__(self) -> None:
         validate_fields(self)
@@ -241,6 +280,15 @@ class EnvConfig:
                                  f"{high}={getattr(self, high)}")
         if self.momentum is not None and not self.momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1) or None, got {self.momentum!r}")
+        if self.advisor_k is not None and self.advisor_k > self.swarm_size:
+            raise ValueError(f"advisor_k must be <= swarm_size (the proposals replace particles), got "
+                             f"advisor_k={self.advisor_k}, swarm_size={self.swarm_size}")
+        if self.advisor is not None and self.action_mode != "discrete":
+            raise ValueError(f"advisor needs action_mode='discrete' (its consult bit extends the four discrete "
+                             f"actions), got action_mode={self.action_mode!r}")
+        if self.advisor is not None and self.backend != "numpy":
+            raise ValueError(f"advisor needs backend='numpy' (advisors read the swarm's numpy arrays), got "
+                             f"backend={self.backend!r}")
         if self.backend == "numpy" and (self.device != "cpu" or self.dtype != "float64"):
             raise ValueError(f"device and dtype apply to backend='torch' only, got device={self.device!r}, "
                              f"dtype={self.dtype!r}")
@@ -255,6 +303,9 @@ class EnvConfig:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["delta_range"] = list(self.delta_range)
         out["function"] = _json_function(self.function)
+        if not (self.advisor is None or isinstance(self.advisor, str)):
+            raise ValueError(f"advisor: the advisor object {self.advisor!r} cannot be written as JSON; configure it by "
+                             f"name ({', '.join(_advisor_names())}) to serialise the configuration")
         return out
 
     @classmethod

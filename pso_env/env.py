@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 
 from .actions import ACTION_NAMES, N_ACTIONS
+from .advice import ADVICE_INFO_KEYS
 from .belief import STATE_NAMES
 from .config import EnvConfig
 
@@ -48,6 +49,11 @@ class PSOEnv(gym.Env):
     | 0   | w         | ``w_min + (a[0] + 1) / 2 (w_max - w_min)``                 | 0.4  | 0.9  |
     | 1   | c1        | ``c_min + (a[1] + 1) / 2 (c_max - c_min)``, then the cap   | 1.5  | 2.5  |
     | 2   | c2        | ``c_min + (a[2] + 1) / 2 (c_max - c_min)``, then the cap   | 1.5  | 2.5  |
+
+    With an ``advisor`` (discrete actions only) (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
+    ``Discrete(8)``: action ``a + 4`` is action ``a``, then the advisor sees the swarm and its proposals
+    (at most ``advisor_k``, evaluated and counted) replace the worst particles before the step's reward and
+    observation are computed. Without one the four actions above are the whole space.
 
     ## Observation Space
 
@@ -89,7 +95,8 @@ class PSOEnv(gym.Env):
     ``best_fitness`` (best value so far), ``error`` (``max(best - f*, 0)``; None when f* is unknown), ``w``,
     ``c1``, ``c2``, ``f`` (current parameters and evolutionary factor), ``state`` (name of the Viterbi
     state), ``iteration``, ``evaluations`` (since reset), ``nonfinite`` (objective values of the step, or of
-    the reset, that were NaN or +-inf), ``function`` (name of the episode's function).
+    the reset, that were NaN or +-inf), ``function`` (name of the episode's function); with an advisor also
+    ``consultations``, ``advisor_failures`` and ``advice_evaluations`` (proposals evaluated), since reset.
 
     Non-finite values (NaN, +inf, -inf) are taken as +inf, the worst value: -inf from an objective to
     minimise is a fault, not a best point. The first step (or reset) of an episode with any emits one
@@ -175,8 +182,8 @@ class PSOEnv(gym.Env):
         return obs[0], self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
-        """Apply ``action`` (0..3, or 3 numbers with ``action_mode="continuous"``) to w, c1, c2 and run one swarm
-        iteration.
+        """Apply ``action`` (0..3; 4..7 with an advisor: ``action - 4``, then a consultation of the advisor; or
+        3 numbers with ``action_mode="continuous"``) to w, c1, c2 and run one swarm iteration.
 
         Returns ``(observation, reward, terminated, truncated, info)``; raises ValueError for an action
         outside the space (continuous: not 3 finite numbers; components beyond [-1, 1] are clipped) and
@@ -191,7 +198,7 @@ class PSOEnv(gym.Env):
                 row = _as_continuous(action)
                 action = row[0].copy()
             else:
-                action = _as_action(action)
+                action = _as_action(action, self.action_space.n)
         self._core._advance(row if self._continuous else _ACTION_ROWS[action])
         floats, ints, obs = self._row
         floats, ints = floats.tolist(), ints.tolist()
@@ -226,9 +233,12 @@ class PSOEnv(gym.Env):
         core = self._core
         w, c1, c2, f, best, _ = self._row[0].tolist() if floats is None else floats
         nonfinite, _, _, _, state, iteration, evaluations = self._row[1].tolist() if ints is None else ints
-        return {"best_fitness": best, "error": None if self._f_star is None else max(best - self._f_star, 0.0),
+        info = {"best_fitness": best, "error": None if self._f_star is None else max(best - self._f_star, 0.0),
                 "w": w, "c1": c1, "c2": c2, "state": STATE_NAMES[state], "f": f, "iteration": iteration,
                 "evaluations": evaluations, "nonfinite": nonfinite, "function": core._names[0]}
+        if core._advice is not None:
+            info.update(zip(ADVICE_INFO_KEYS, (int(v[0]) for v in core._advice.info())))
+        return info
 
     action_names = ACTION_NAMES  #: short names of the four actions
 
@@ -248,16 +258,17 @@ class _RunView:
         return value[0] if isinstance(value, np.ndarray) and value.ndim else value
 
 
-_ACTION_ROWS = tuple(np.array((a,)) for a in range(N_ACTIONS))  # the (1,) action arrays of the core
+_ACTION_ROWS = tuple(np.array((a,)) for a in range(2 * N_ACTIONS))  # the (1,) action arrays of the core (4..7: consult)
 
 
-def _as_action(action: Any) -> int:
+def _as_action(action: Any, n: int = N_ACTIONS) -> int:
+    """``action`` as an int in 0..n-1; ValueError otherwise."""
     try:
         a = int(action)
     except (TypeError, ValueError):
-        raise ValueError(f"action must be an integer in 0..{N_ACTIONS - 1}, got {action!r}") from None
-    if a != action or not 0 <= a < N_ACTIONS or np.ndim(action) != 0:
-        raise ValueError(f"action must be an integer in 0..{N_ACTIONS - 1}, got {action!r}")
+        raise ValueError(f"action must be an integer in 0..{n - 1}, got {action!r}") from None
+    if a != action or not 0 <= a < n or np.ndim(action) != 0:
+        raise ValueError(f"action must be an integer in 0..{n - 1}, got {action!r}")
     return a
 
 

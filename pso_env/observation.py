@@ -145,7 +145,7 @@ def swarm_statistics_into(x, fit, g, rows, out):
             if math.isfinite(v):
                 m += 1
                 lo, hi = min(lo, v), max(hi, v)
-                if dist[i] > dmax:
+                if dist[i] > dmax:  # noqa: PLR1730 - max() would differ on NaN
                     dmax = dist[i]
         span = 0.5 * hi - 0.5 * lo
         out[1, r] = np.nan

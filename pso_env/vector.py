@@ -22,6 +22,7 @@ from benchmarks_fn._validate import function_name
 
 from ._jit import jit
 from .actions import ACTION_NAMES, N_ACTIONS, N_CONTINUOUS, ActionConfig, actions_into, continuous_into
+from .advice import ADVICE_INFO_KEYS, Advice
 from .belief import STATE_NAMES, Belief
 from .config import EnvConfig, check_int, make_config
 from .factor import _factor_into, _scratch
@@ -113,12 +114,15 @@ class PSOVectorEnv(VectorEnv):
     ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 13 for "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
     float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
     (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run) and infos (dict of (B,) arrays
-    with ``_key`` masks).
+    with ``_key`` masks). With an ``advisor`` (:mod:`pso_env.advice`) ``single_action_space`` is ``Discrete(8)``:
+    action ``a + 4`` is parameter action ``a`` followed by a consultation of the sub-environment's advisor.
 
     Info keys are :class:`PSOEnv`'s, each with its ``_key`` mask: float64 ``best_fitness``, ``error`` (NaN and
     masked out where f* is unknown), ``w``, ``c1``, ``c2``, ``f``; int64 ``iteration``, ``evaluations``,
-    ``nonfinite``; object arrays ``state``, ``function``. With ``autoreset_mode=SAME_STEP`` a step that ends
-    episodes adds ``final_obs`` (object array of their last observations) and ``final_info``.
+    ``nonfinite``; object arrays ``state``, ``function``; with an advisor, int64 ``consultations``,
+    ``advisor_failures`` and ``advice_evaluations`` (since the episode's reset). With
+    ``autoreset_mode=SAME_STEP`` a step that ends episodes adds ``final_obs`` (object array of their last
+    observations) and ``final_info``.
 
     ## Autoreset
 
@@ -209,6 +213,9 @@ class PSOVectorEnv(VectorEnv):
         self._continuous = cfg.action_mode == "continuous"
         if self._continuous:  # (w, c1, c2) set directly (pso_env.actions.continuous_parameters)
             self.single_action_space = spaces.Box(-1.0, 1.0, (N_CONTINUOUS,), dtype=np.float32)
+        self._advice = None if cfg.advisor is None else Advice(cfg.advisor, cfg.advisor_k, b, cfg.swarm_size)
+        if self._advice is not None:  # the consult bit: actions 4..7 (pso_env.advice)
+            self.single_action_space = spaces.Discrete(2 * N_ACTIONS)
         self.single_observation_space = observation_space(cfg.obs_mode)
         self.action_space = batch_space(self.single_action_space, b)
         self.observation_space = batch_space(self.single_observation_space, b)
@@ -289,6 +296,8 @@ class PSOVectorEnv(VectorEnv):
         self._u_next = len(self._u)  # drop the draws of the old stream
         self._np_random = np.random.default_rng(s_episode)
         self._np_random_seed = seed if isinstance(seed, (int, np.integer)) else -1
+        if self._advice is not None:  # a fourth stream: the other three stay as without an advisor
+            self._advice.seed(ss.spawn(1)[0])
         self.instances.restart()
 
     # ------------------------------------------------------------------ swarms
@@ -370,6 +379,8 @@ class PSOVectorEnv(VectorEnv):
         self._warn_nonfinite()
         self.f[idx], self._best[idx] = f[idx], best[idx]
         self.w[idx], self.c1[idx], self.c2[idx] = self.actions.w_max, self.config.c1, self.config.c2
+        if self._advice is not None:
+            self._advice.reset(idx)
         self.belief.reset(idx)
         self.belief.update(f[idx], idx)
         self._reward.reset(idx, best[idx], f_star)
@@ -411,6 +422,9 @@ class PSOVectorEnv(VectorEnv):
         for key, value in zip(_INFO_KEYS, values):
             out[key] = value
             out[f"_{key}"] = m & ~np.isnan(error) if key == "error" else m.copy()
+        if self._advice is not None:
+            for key, value in zip(ADVICE_INFO_KEYS, self._advice.info()):
+                out[key], out[f"_{key}"] = value, m.copy()
         return out
 
     # ------------------------------------------------------------------ Gymnasium API
@@ -454,13 +468,13 @@ class PSOVectorEnv(VectorEnv):
     def _check_actions(self, actions: Any) -> np.ndarray:
         if self._continuous:
             return self._check_continuous(actions)
-        a = np.asarray(actions)
+        a, n = np.asarray(actions), self.single_action_space.n
         if a.shape == (self.num_envs,) and (np.issubdtype(a.dtype, np.integer) or (
                 np.issubdtype(a.dtype, np.floating) and np.array_equal(a, np.round(a)))):
             a = a.astype(np.int64)
-            if a.min() >= 0 and a.max() < N_ACTIONS:
+            if a.min() >= 0 and a.max() < n:
                 return a
-        raise ValueError(f"actions must be {self.num_envs} integers in 0..{N_ACTIONS - 1}, got {actions!r}")
+        raise ValueError(f"actions must be {self.num_envs} integers in 0..{n - 1}, got {actions!r}")
 
     def _check_continuous(self, actions: Any) -> np.ndarray:
         """Continuous actions as a (B, 3) float64 array (components outside [-1, 1] are clipped when applied);
@@ -481,6 +495,9 @@ class PSOVectorEnv(VectorEnv):
         Leaves the rewards, ends and observations in ``_floats``, ``_ints`` and ``_obs``;
         :class:`pso_env.env.PSOEnv` calls it at B = 1.
         """
+        consult = None
+        if self._advice is not None:  # actions 4..7: the parameter action a - 4, then the advisor
+            a, consult = self._advice.split(a, self._autoreset_envs)
         s = self._fused
         coefs = self._no_fit if s is None else s._coefficient_buffer()  # (0, 0): no buffer to fill
         if self._continuous:  # action -> w, c1, c2 directly, no draws (pso_env.actions.continuous_parameters)
@@ -493,6 +510,8 @@ class PSOVectorEnv(VectorEnv):
             actions_into(a, self._u, t, self._floats, self._action_params, coefs)
         if s is not None:  # the action kernel filled the swarm's coefficients; the step kernel computes the factors
             s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"))
+            if consult is not None:
+                self._advice.consult(self.swarms, self._dims, consult)
             if self._obs_code == 2:
                 swarm_statistics_into(s.positions, s.fitness, s.gbest_position, self._all_rows,
                                       self._features.statistics)
@@ -500,6 +519,8 @@ class PSOVectorEnv(VectorEnv):
         else:
             for swarm in self.swarms.values():
                 swarm.step(*self._floats[:3], momentum=self.config.momentum)
+            if consult is not None:
+                self._advice.consult(self.swarms, self._dims, consult)
             f, *read = self._read()
             self.f[:] = f
             self._swarm_statistics()
@@ -523,7 +544,7 @@ class PSOVectorEnv(VectorEnv):
         Raises
         ------
         ValueError
-            ``actions`` not ``num_envs`` integers in 0..3.
+            ``actions`` not ``num_envs`` integers in 0..3 (0..7 with an advisor).
         RuntimeError
             Before :meth:`reset`, or, with ``autoreset_mode=DISABLED``, for ended sub-environments.
         """
@@ -617,8 +638,10 @@ def _sb3_class() -> type:
             self._returns += rewards
             self._lengths += 1
 
+            keys = _INFO_KEYS if self.venv._advice is None else _INFO_KEYS + ADVICE_INFO_KEYS
+
             def columns(src: dict) -> list[tuple[str, list, list]]:  # .tolist(): Python scalars, one call per key
-                return [(k, src[k].tolist(), src[f"_{k}"].tolist()) for k in _INFO_KEYS]
+                return [(k, src[k].tolist(), src[f"_{k}"].tolist()) for k in keys]
 
             step_cols = columns(infos)
             final_cols = columns(infos["final_info"]) if dones.any() else step_cols

@@ -53,3 +53,56 @@ def test_live_objective_matches_the_table_and_memoises():
     assert live.trained == 1 and values[0] == values[1] == read_table()[(4,)]
     with pytest.raises(ValueError, match="max_iter must be"):
         DigitsMLP(max_iter=0)
+
+
+def test_the_objectives_by_name():
+    from benchmarks_fn import get_function, list_functions, resolve_functions
+
+    assert list_functions("tuning") == [("tuning:digits-mlp", "tuning"), ("tuning:digits-mlp-table", "tuning")]
+    assert len(list_functions()) == 10 + 24 + 12 + 2
+    table = get_function("TUNING:digits-mlp-table", 3)
+    assert isinstance(table, TabularDigitsMLP) and table.name == "tuning:digits-mlp-table"
+    assert table.optimum_value == min(read_table().values())
+    live = get_function("tuning:digits-mlp", 3)
+    assert isinstance(live, DigitsMLP) and live.optimum_value is None and live.trained == 0
+    fns = resolve_functions("sphere,tuning:digits-mlp-table", 30)  # the grid's dimension whatever dim says
+    assert [(f.name, f.dim) for f in fns] == [("sphere", 30), ("tuning:digits-mlp-table", 3)]
+    with pytest.raises(ValueError, match="dim must be 3 for 'tuning:digits-mlp'"):
+        get_function("tuning:digits-mlp", 4)
+    with pytest.raises(ValueError, match="do not apply to 'tuning:digits-mlp-table'"):
+        get_function("tuning:digits-mlp-table", 3, shift=True)
+    with pytest.raises(ValueError, match="shift/rotate/bias apply to paper functions only"):
+        resolve_functions("tuning:digits-mlp-table", shift=True)
+    with pytest.raises(ValueError, match="did you mean 'tuning:digits-mlp'"):
+        get_function("tuning:digits-mpl", 3)
+
+
+@pytest.mark.slow
+def test_evaluate_runs_the_tuning_objectives(tmp_path):
+    import csv
+
+    import evaluate
+
+    def main(functions, algorithms, runs, swarm_size, iterations):
+        out = tmp_path / functions.replace(":", "_")
+        assert evaluate.main(["--functions", functions, "--algorithms", algorithms, "--runs", str(runs),
+                              "--swarm-size", str(swarm_size), "--iterations", str(iterations), "--jobs", "1",
+                              "--out", str(out), "--no-progress"]) == 0
+        summary = {r["algorithm"]: r for r in csv.DictReader((out / "summary.csv").read_text().splitlines())}
+        return list(csv.DictReader((out / "runs.csv").read_text().splitlines())), summary, (out / "report.md").read_text()
+
+    table, best = read_table(), min(read_table().values())
+    rows, summary, _ = main("tuning:digits-mlp-table", "PSO,PSO+random-advisor", 3, 4, 6)
+    assert len(rows) == 6 and {r["dim"] for r in rows} == {"3"}
+    for r in rows:
+        value = float(r["best_value"])
+        assert value in set(table.values()) and float(r["error"]) == value - best >= 0
+        # 4 + 6 x 4 evaluations; the advised runs add one point after iteration 5 (k = N // 4), unless a duplicate
+        assert int(r["evaluations"]) in ((28,) if r["algorithm"] == "PSO" else (28, 29))
+    assert summary["PSO"]["measure"] == "error" and float(summary["PSO"]["best"]) >= 0
+    rows, summary, report = main("tuning:digits-mlp", "PSO", 1, 2, 1)  # the live one: at most 4 networks trained
+    (r,) = rows
+    assert r["error"] == "" and summary["PSO"]["measure"] == "best_value" and int(r["evaluations"]) == 4
+    value = float(r["best_value"])
+    assert 0 <= value < 1 and round(value * 540, 6) == round(value * 540)  # a validation error, k / 540
+    assert "best values f(x) where f* is unknown: tuning:digits-mlp)" in report
