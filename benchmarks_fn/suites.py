@@ -10,6 +10,7 @@ import numpy as np
 from ._validate import check_finite, check_int, unknown_name_error
 from .base import BenchmarkFunction
 from .ioh_wrap import BBOB_MIN_DIM
+from .network import network_dim
 from .registry import canonical_name, get_function, list_functions
 
 SUITES = ("paper", "bbob", "cec2022")
@@ -52,6 +53,8 @@ def _entry(name: str, family: str, dim: int, opts: dict[str, Any], instance: int
     """The entry of a canonical name (Drop-wave is 2-D only: always built at dim 2)."""
     if family == "paper":
         return SuiteEntry(name, 2 if name == "dropwave" else dim, dict(opts))
+    if family == "nn":  # the network fixes the dimension
+        return SuiteEntry(name, network_dim(name), {})
     return SuiteEntry(name, dim, {"instance": instance} if family == "bbob" else {})
 
 
@@ -170,7 +173,7 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
             raise ValueError(f"functions: {str(err).removeprefix('name: ')}") from None
         if family != "paper" and opts:
             raise ValueError(f"shift/rotate/bias apply to paper functions only, not to {key!r}")
-        entries.append(_entry(key, family, DEFAULT_DIMS[family] if dim is None else dim, opts, instance))
+        entries.append(_entry(key, family, DEFAULT_DIMS.get(family, 1) if dim is None else dim, opts, instance))
     return _dedupe(entries)
 
 

@@ -468,7 +468,7 @@ def test_suite_errors():
 
 def test_list_functions():
     names = list_functions()
-    assert len(names) == 10 + 24 + 12 == len({n for n, _ in names})
+    assert len(names) == 10 + 24 + 12 + 2 == len({n for n, _ in names})
     families = [fam for _, fam in names]
     assert families.count("paper") == 10 and families.count("bbob") == 24 and families.count("cec2022") == 12
     assert ("bbob:f15", "bbob") in names and ("cec2022:f3", "cec2022") in names
