@@ -171,3 +171,71 @@ def test_bad_settings_are_named(kwargs, name):
 
 def test_hgpso_is_a_parameter_rule():
     assert issubclass(HGPSO, ParameterRule)
+
+
+# ------------------------------------------------------------------------------------------- the trainer
+def _digits_loaders(batch_size=64):
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from benchmarks_fn.network import load_dataset
+
+    Xt, yt, Xv, yv = load_dataset("digits")
+    train = DataLoader(TensorDataset(torch.as_tensor(Xt), torch.as_tensor(yt)), batch_size=batch_size, shuffle=True,
+                       generator=torch.Generator().manual_seed(0))
+    return train, DataLoader(TensorDataset(torch.as_tensor(Xv), torch.as_tensor(yv)), batch_size=270)
+
+
+def test_trainer_learns_digits_far_above_chance_and_restores_the_best_epoch():
+    import torch
+
+    from benchmarks_fn import mlp
+    from pso_env import HGPSOTrainer
+
+    train, test = _digits_loaders()
+    net = mlp((64, 32, 10))
+    trainer = HGPSOTrainer(net, swarm_size=8, alpha=0.1, seed=0)
+    history = trainer.fit(train, epochs=4, val_loader=test, progress=False)
+    assert len(history["loss"]) == len(history["val_accuracy"]) == 4
+    assert history["loss"][-1] < 0.6 * history["loss"][0]
+    best = int(np.argmin(history["val_loss"]))
+    assert history["val_accuracy"][best] > 0.8  # chance: 0.1
+    assert history["gradient_evaluations"] == [8 * 20 * (e + 1) for e in range(4)]  # 20 batches per epoch
+    assert history["evaluations"][0] == 8 + 1 + 8 * 20 + 8 * 19  # start, particle 0, moves, re-evaluated bests
+    Xv, yv = test.dataset.tensors
+    with torch.no_grad():
+        accuracy = float((net(Xv).argmax(1) == yv).double().mean())
+    assert accuracy == pytest.approx(history["val_accuracy"][best], abs=1e-12)
+    # same seed, same run
+    again = HGPSOTrainer(mlp((64, 32, 10)), swarm_size=8, alpha=0.1, seed=0).fit(_digits_loaders()[0], epochs=1,
+                                                                                progress=False)
+    assert again["loss"] == history["loss"][:1]
+
+
+def test_trainer_with_alpha_zero_is_plain_pso_and_slower():
+    from benchmarks_fn import mlp
+    from pso_env import HGPSOTrainer
+
+    train, _ = _digits_loaders()
+    plain = HGPSOTrainer(mlp((64, 32, 10)), swarm_size=8, alpha=0.0, seed=0).fit(train, epochs=2, progress=False)
+    hg = HGPSOTrainer(mlp((64, 32, 10)), swarm_size=8, alpha=0.1, seed=0).fit(_digits_loaders()[0], epochs=2,
+                                                                             progress=False)
+    assert hg["loss"][-1] < plain["loss"][-1]
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [({"swarm_size": 1}, "swarm_size"), ({"alpha": -0.1}, "alpha"),
+                                              ({"schedule": "cosine"}, "schedule"), ({"loss": "hinge"}, "loss"),
+                                              ({"seed": -1}, "seed")])
+def test_trainer_names_bad_arguments(kwargs, name):
+    from benchmarks_fn import mlp
+    from pso_env import HGPSOTrainer
+
+    with pytest.raises(ValueError, match=name):
+        HGPSOTrainer(mlp((4, 2)), **kwargs)
+    with pytest.raises(ValueError, match="model"):
+        HGPSOTrainer("net")
+    trainer = HGPSOTrainer(mlp((4, 2)))
+    with pytest.raises(ValueError, match="epochs"):
+        trainer.fit([], epochs=0)
+    with pytest.raises(ValueError, match="loader"):
+        trainer.fit([], epochs=1)
