@@ -416,7 +416,7 @@ class HGPSO(ParameterRule):
       gradient refines where the swarm exploits and steps back where it explores).
 
     Adaptive alphas stay within ``[1e-3 alpha, 1e3 alpha]``. ``alpha = 0`` is the plain update (same w, c1,
-    c2) bit for bit; ``w = c1 = c2 = 0`` makes one step exactly gradient descent with step alpha (where
+    c2) bit for bit and computes no gradients; ``w = c1 = c2 = 0`` makes one step exactly gradient descent with step alpha (where
     the clamp and the box are not reached).
 
     Parameters
@@ -466,12 +466,15 @@ class HGPSO(ParameterRule):
 
     def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
         alpha = self.step_size(swarm)
-        grad = swarm.gradients()
-        xp = swarm.xp
-        grad = xp.where(xp.isfinite(grad), grad, xp.zeros_like(grad))
         before = swarm._copy(swarm.pbest_fitness) if self.schedule == "success" else None
-        swarm.step(w, c1, c2, chi, drift=-(swarm._asarray(alpha)[:, None, None] * grad))
-        self.gradient_evaluations += swarm.n_particles
+        if np.any(alpha != 0.0):
+            grad = swarm.gradients()
+            xp = swarm.xp
+            grad = xp.where(xp.isfinite(grad), grad, xp.zeros_like(grad))
+            swarm.step(w, c1, c2, chi, drift=-(swarm._asarray(alpha)[:, None, None] * grad))
+            self.gradient_evaluations += swarm.n_particles
+        else:  # alpha = 0: the plain move (the same bits as a zero drift), no gradients computed
+            swarm.step(w, c1, c2, chi)
         self._trace["alpha"].append(alpha.copy())
         if before is not None:
             success = np.mean(swarm._host(swarm.pbest_fitness < before), axis=1)

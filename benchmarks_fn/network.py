@@ -52,10 +52,10 @@ DATASETS = ("digits", "mnist-subset", "fashion-mnist", "svhn")
 LOSSES = ("cross_entropy", "mse")
 
 
-def mlp(sizes: tuple[int, ...] | list[int]) -> Any:
+def mlp(sizes: tuple[int, ...] | list[int], seed: int = 0) -> Any:
     """A ReLU MLP ``torch.nn.Sequential`` of layer sizes ``sizes`` (input, hidden..., output), no final
-    activation (the loss applies the softmax). Built inside ``torch.random.fork_rng`` with seed 0, so it
-    leaves torch's global generator as it was.
+    activation (the loss applies the softmax). PyTorch's default initialisation, drawn inside
+    ``torch.random.fork_rng`` from ``seed``, so it leaves torch's global generator as it was.
 
     Raises
     ------
@@ -65,11 +65,12 @@ def mlp(sizes: tuple[int, ...] | list[int]) -> Any:
     import torch
 
     sizes = [check_int(s, "sizes") for s in sizes]
+    seed = check_int(seed, "seed", 0)
     if len(sizes) < 2:
         raise ValueError(f"sizes must give at least an input and an output size, got {sizes!r}")
     layers: list[Any] = []
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+        torch.manual_seed(seed)
         for i, (a, b) in enumerate(itertools.pairwise(sizes)):
             layers += [torch.nn.Linear(a, b)] + ([torch.nn.ReLU()] if i < len(sizes) - 2 else [])
     return torch.nn.Sequential(*layers)
