@@ -42,17 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--algorithms", default=",".join(DEFAULT_ALGORITHMS),
         help="comma-separated algorithms: PSO variants (PSO, LinWPSO, RandWPSO, SAPSO, LnCPSO, AsyLnCPSO, "
-        "YSPSO, CLSPSO, SelPSO, SecPSO, APSO, HMM-APSO, EMPSO, MPSO; case-insensitive), cmaes, random-search, "
+        "YSPSO, CLSPSO, SelPSO, SecPSO, APSO, HMM-APSO, EMPSO, MPSO, HGPSO, HGPSO-success, HGPSO-state; "
+        "case-insensitive), cmaes, random-search, "
         "pretrained (the shipped DQNPSO controller), dqnpso-online (DQNPSO learning during the run, "
         "warm-started from the pretrained network), agent:PATH (a train_agent.py --out directory), "
         "random-policy, static:ABCD (action A..D for each of the four Viterbi states, digits 0-3), "
         "static:all (all 256 of them)")
     parser.add_argument("--functions", default="paper", help="comma-separated function or suite names: paper, "
-                        "bbob, cec2022, sphere, rastrigin, bbob:f15, ...; tuning:digits-mlp-table, "
+                        "bbob, cec2022, sphere, rastrigin, bbob:f15, nn:digits-mlp, ...; tuning:digits-mlp-table, "
                         "tuning:digits-mlp (architecture tuning, D = 3, the table's f* known, the live one's not)")
     parser.add_argument("--shift", action="store_true", help="shift the paper functions' optimum (seed 0)")
     parser.add_argument("--rotate", action="store_true", help="rotate the paper functions (seed 0)")
-    parser.add_argument("--dim", type=_int_at_least(1), default=30, help="dimension D (drop-wave is always 2)")
+    parser.add_argument("--dim", type=_int_at_least(1), default=30,
+                        help="dimension D (drop-wave is always 2; a network loss, nn:..., has its own)")
     parser.add_argument("--swarm-size", type=_int_at_least(2), default=30, help="particles N per swarm")
     parser.add_argument("--iterations", type=_int_at_least(1), default=1000, help="iterations per run")
     parser.add_argument("--runs", type=_int_at_least(1, 10_000), default=DEFAULT_RUNS,

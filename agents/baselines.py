@@ -24,7 +24,7 @@ from .controller import RuleController
 #: The PSO variants by name (SPEC section 7): ParameterRule classes taking the variant's settings.
 VARIANTS: dict[str, type[v.ParameterRule]] = {cls.name: cls for cls in (
     v.ParameterRule, v.LinWPSO, v.RandWPSO, v.SAPSO, v.LnCPSO, v.AsyLnCPSO, v.YSPSO, v.CLSPSO, v.SelPSO, v.SecPSO,
-    APSO, HMMAPSO, v.EMPSO, v.MPSO)}
+    APSO, HMMAPSO, v.EMPSO, v.MPSO, v.HGPSO, v.HGPSOSuccess, v.HGPSOState)}
 
 
 def _key(name: str) -> str:

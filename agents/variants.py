@@ -387,3 +387,113 @@ class MPSO(EMPSO):
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
         return 1.0, self.c1 * (1.0 - self.lam), self.c2 * (1.0 - self.lam), 1.0
+
+
+class HGPSO(ParameterRule):
+    """Hybrid gradient-based PSO: ``v <- w v + c1 r1 (p - x) + c2 r2 (g - x) - alpha grad f(x)``, ``x <- x + v``.
+
+    "Adaptive Hybrid Gradient-Based Particle Swarm Optimization for Enhanced Neural Network Training"
+    (``shared/papers/hg-pso_gradient_hybrid.txt``), sections 3.4-3.5: a gradient correction term, scaled by
+    alpha, in the velocity update; a particle is a whole weight vector and its fitness the training loss.
+    The gradient at every particle's position comes from the objective (``function.gradient``: autograd of
+    the paper functions, :class:`benchmarks_fn.NetworkLoss`'s ``torch.func`` gradients) and enters
+    :meth:`pso_env.swarm.Swarm.step` as its ``drift``, before the velocity clamp. An iteration costs N
+    gradient evaluations besides the N function evaluations (``gradient_evaluations`` in the trace).
+
+    The paper's equations were images missing from our copy and it gives no constants; it says the
+    learning rate adapts "based on swarm performance and convergence trends" without a formula. **Our
+    choices**: w = 0.7298, c1 = c2 = 1.49618 (Clerc's constriction in inertia form, Eberhart & Shi 2000),
+    alpha = 0.01; non-finite gradient components count as 0; three alpha schedules to compare
+    (``schedule``):
+
+    * ``"constant"``: alpha throughout;
+    * ``"success"``: Rechenberg's 1/5 success rule on the swarm: after each iteration alpha is multiplied
+      by ``adapt`` (1.1) when more than a fifth of the particles improved their personal best, divided by
+      it when fewer did;
+    * ``"state"``: tied to Zhan's evolutionary state through the evolutionary factor f in [0, 1]
+      (:meth:`pso_env.swarm.Swarm.evolutionary_factor`, 0: converged, 1: spread out / jumping out):
+      ``alpha_t = alpha * 2^(1 - 2 f)``, twice alpha in convergence, half of it in exploration (the
+      gradient refines where the swarm exploits and steps back where it explores).
+
+    Adaptive alphas stay within ``[1e-3 alpha, 1e3 alpha]``. ``alpha = 0`` is the plain update (same w, c1,
+    c2) bit for bit and computes no gradients; ``w = c1 = c2 = 0`` makes one step exactly gradient descent with step alpha (where
+    the clamp and the box are not reached).
+
+    Parameters
+    ----------
+    alpha : float
+        Gradient scaling factor, >= 0.
+    w, c1, c2 : float or (float, float)
+        As in :class:`ParameterRule`.
+    schedule : {"constant", "success", "state"}
+    adapt : float
+        The success rule's factor, > 1.
+
+    Raises
+    ------
+    ValueError
+        Naming ``alpha``, ``schedule`` or ``adapt`` when out of range.
+    """
+
+    name = "HGPSO"
+    SCHEDULES = ("constant", "success", "state")
+    schedule = "constant"
+
+    def __init__(self, alpha: float = 0.01, w: Schedule = 0.7298, c1: Schedule = 1.49618, c2: Schedule = 1.49618,
+                 schedule: str | None = None, adapt: float = 1.1) -> None:
+        super().__init__(w, c1, c2)
+        if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0.0):
+            raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
+        schedule = type(self).schedule if schedule is None else schedule
+        if schedule not in self.SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(self.SCHEDULES)}, got {schedule!r}")
+        if not (isinstance(adapt, (int, float)) and math.isfinite(adapt) and adapt > 1.0):
+            raise ValueError(f"adapt must be a finite number > 1, got {adapt!r}")
+        self.alpha, self.schedule, self.adapt = float(alpha), schedule, float(adapt)
+
+    def reset(self, swarm: Any, iterations: int) -> None:
+        super().reset(swarm, iterations)
+        self._alpha = np.full(swarm.batch_size, self.alpha)
+        self._trace: dict[str, list] = {"alpha": []}
+        self.gradient_evaluations = np.zeros(swarm.batch_size, dtype=np.int64)  # per swarm
+
+    def step_size(self, swarm: Any) -> np.ndarray:
+        """Alpha of the coming iteration per swarm, shape (B,)."""
+        if self.schedule == "state":
+            f = np.asarray(swarm._host(swarm.evolutionary_factor()), dtype=float)
+            return np.clip(self.alpha * 2.0 ** (1.0 - 2.0 * f), 1e-3 * self.alpha, 1e3 * self.alpha)
+        return self._alpha
+
+    def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
+        alpha = self.step_size(swarm)
+        before = swarm._copy(swarm.pbest_fitness) if self.schedule == "success" else None
+        if np.any(alpha != 0.0):
+            grad = swarm.gradients()
+            xp = swarm.xp
+            grad = xp.where(xp.isfinite(grad), grad, xp.zeros_like(grad))
+            swarm.step(w, c1, c2, chi, drift=-(swarm._asarray(alpha)[:, None, None] * grad))
+            self.gradient_evaluations += swarm.n_particles
+        else:  # alpha = 0: the plain move (the same bits as a zero drift), no gradients computed
+            swarm.step(w, c1, c2, chi)
+        self._trace["alpha"].append(alpha.copy())
+        if before is not None:
+            success = np.mean(swarm._host(swarm.pbest_fitness < before), axis=1)
+            factor = np.where(success > 0.2, self.adapt, np.where(success < 0.2, 1.0 / self.adapt, 1.0))
+            self._alpha = np.clip(self._alpha * factor, 1e-3 * self.alpha, 1e3 * self.alpha)
+
+    def trace(self) -> dict[str, Any]:
+        return per_swarm({**self._trace, "gradient_evaluations": self.gradient_evaluations})
+
+
+class HGPSOSuccess(HGPSO):
+    """:class:`HGPSO` with the success-based alpha (``schedule="success"``)."""
+
+    name = "HGPSO-success"
+    schedule = "success"
+
+
+class HGPSOState(HGPSO):
+    """:class:`HGPSO` with alpha tied to the evolutionary state (``schedule="state"``)."""
+
+    name = "HGPSO-state"
+    schedule = "state"

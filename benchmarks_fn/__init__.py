@@ -23,6 +23,8 @@ _EXPORTS = {
                "split_suite"),
     "transforms": ("DEFAULT_SEED", "TransformedFunction", "random_orthogonal"),
     "tuning": ("DigitsMLP", "TabularDigitsMLP"),
+    "network": ("NETWORK_OBJECTIVES", "NetworkLoss", "load_dataset", "load_fashion_mnist", "load_svhn", "mlp",
+                "network_objective"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = sorted(sum(_EXPORTS.values(), ()))  # noqa: PLE0605 - one place lists each name

@@ -118,6 +118,39 @@ class BenchmarkFunction:
         """Size of the terms of ``evaluate`` that cancel at the optimum (0: none)."""
         return 0.0
 
+    #: Whether :meth:`gradient` is available: :meth:`evaluate` is written on the array namespace (numpy or
+    #: torch), so torch's autograd differentiates it (the paper functions and their transformed forms).
+    differentiable = False
+
+    def gradient(self, X: Any) -> Any:
+        """Gradients of the values at the rows of ``X`` (n, D): shape (n, D).
+
+        Reverse-mode automatic differentiation of :meth:`evaluate` on a float64 torch tensor (one backward
+        pass of the sum of the n values: the rows are independent, so row i of the result is the
+        gradient at point i). A numpy ``X`` gives numpy float64; a tensor gives a tensor of its dtype and
+        device. Where the function is not differentiable (Step's jumps, Schwefel's and Ackley's
+        ``sqrt`` at 0) autograd's value at that point is returned (0 for ``floor``; possibly NaN).
+
+        Raises
+        ------
+        ValueError
+            When the function has no gradient (:attr:`differentiable` is False: BBOB, CEC 2022 and
+            wrapped callables), or ``X`` does not have shape (n, D).
+        """
+        if not self.differentiable:
+            raise ValueError(f"function {self.name!r} has no gradient: only functions written on the array namespace "
+                             "(the paper functions, their transformed forms, network losses) are differentiated")
+        import torch
+
+        tensor = torch.is_tensor(X)
+        t = X.detach() if tensor else torch.as_tensor(np.asarray(X, dtype=np.float64))
+        if t.ndim != 2 or t.shape[1] != self.dim:
+            raise ValueError(f"X must have shape (n, {self.dim}) for {self.name!r}, got shape {tuple(t.shape)}")
+        t = t.clone().requires_grad_(True)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(self.evaluate(t).sum(), t)
+        return grad if tensor else grad.numpy()
+
     def _like(self, a: np.ndarray, X: Any) -> Any:
         """The numpy constant ``a`` in ``X``'s namespace, dtype and device (cached, not pickled)."""
         if isinstance(X, np.ndarray):

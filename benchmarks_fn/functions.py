@@ -41,6 +41,7 @@ class PaperFunction(BenchmarkFunction):
     UPPER = 100.0
     OPTIMUM_VALUE = 0.0
     OPTIMUM_COORD = 0.0
+    differentiable = True
 
     def __init__(self, dim: int) -> None:
         dim = check_int(dim, "dim")

@@ -8,10 +8,11 @@ from ._validate import check_finite, check_int, unknown_name_error
 from .base import BenchmarkFunction
 from .functions import PAPER_FUNCTIONS
 from .ioh_wrap import N_FUNCTIONS, IOHFunction
+from .network import NETWORK_OBJECTIVES, network_objective
 from .transforms import TransformedFunction
 from .tuning import MAX_LAYERS, TUNING_FUNCTIONS
 
-FAMILIES = ("paper", "bbob", "cec2022", "tuning")
+FAMILIES = ("paper", "bbob", "cec2022", "tuning", "nn")
 
 ALIASES = {**dict.fromkeys(("schwefel226", "schwefel2.26", "schwefel_2_26"), "schwefel"),
            **dict.fromkeys(("schwefel12", "schwefel1.2", "schwefel_1_2"), "quadric"),
@@ -22,7 +23,7 @@ _SUITE_NAME = re.compile(r"^(bbob|cec2022):f?(\d+)$")
 
 def list_functions(family: str | None = None) -> list[tuple[str, str]]:
     """``(name, family)`` pairs, e.g. ``("rastrigin", "paper")``, ``("bbob:f15", "bbob")``, of one family
-    (``"paper"``, ``"bbob"``, ``"cec2022"``, ``"tuning"``) or of all (None: 10 + 24 + 12 + 2 names)."""
+    (``"paper"``, ``"bbob"``, ``"cec2022"``, ``"tuning"``, ``"nn"``) or of all (None: 10 + 24 + 12 + 2 + 2 names)."""
     if family is not None and family not in FAMILIES:
         raise unknown_name_error("family", str(family), FAMILIES)
     out: list[tuple[str, str]] = []
@@ -33,6 +34,8 @@ def list_functions(family: str | None = None) -> list[tuple[str, str]]:
             out += [(f"{suite}:f{i}", suite) for i in range(1, N_FUNCTIONS[suite] + 1)]
     if family in (None, "tuning"):
         out += [(name, "tuning") for name in TUNING_FUNCTIONS]
+    if family in (None, "nn"):
+        out += [(name, "nn") for name in NETWORK_OBJECTIVES]
     return out
 
 
@@ -45,6 +48,8 @@ def canonical_name(name: str) -> tuple[str, str]:
     key = ALIASES.get(key, key)
     if key in PAPER_FUNCTIONS:
         return key, "paper"
+    if key in NETWORK_OBJECTIVES:
+        return key, "nn"
     m = _SUITE_NAME.match(key)
     if m and 1 <= int(m.group(2)) <= N_FUNCTIONS[m.group(1)]:
         return f"{m.group(1)}:f{int(m.group(2))}", m.group(1)
@@ -60,7 +65,8 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
 
     ``name`` is one of :func:`list_functions` (case-insensitive). Drop-wave needs ``dim`` 2, BBOB >= 2,
     CEC 2022 10 or 20 (also 2 for f1-f5 and f9-f12), the tuning objectives (``tuning:digits-mlp``, the live
-    one, and ``tuning:digits-mlp-table``, :mod:`benchmarks_fn.tuning`) 3. ``shift``, ``rotate``, ``bias`` and ``seed`` give a
+    one, and ``tuning:digits-mlp-table``, :mod:`benchmarks_fn.tuning`) 3; a network loss (``"nn:digits-mlp"``,
+    :mod:`benchmarks_fn.network`) has the dimension of its weights and ignores ``dim``. ``shift``, ``rotate``, ``bias`` and ``seed`` give a
     paper function the CEC-style form of :class:`~benchmarks_fn.transforms.TransformedFunction` (the same
     on every machine); ``instance`` is the BBOB instance (1 elsewhere).
 
@@ -92,5 +98,7 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
     if transformed:
         raise ValueError(f"shift/rotate/bias apply to paper functions only; {key!r} is already shifted, rotated and "
                          "biased by its suite (choose a variant with instance=)")
+    if family == "nn":
+        return network_objective(key)
     suite, fid = key.split(":f")
     return IOHFunction(suite, int(fid), dim, instance)

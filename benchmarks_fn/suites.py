@@ -10,6 +10,7 @@ import numpy as np
 from ._validate import check_finite, check_int, unknown_name_error
 from .base import BenchmarkFunction
 from .ioh_wrap import BBOB_MIN_DIM
+from .network import network_dim
 from .registry import canonical_name, get_function, list_functions
 from .tuning import MAX_LAYERS
 
@@ -77,6 +78,8 @@ def _entry(name: str, family: str, dim: int, opts: dict[str, Any], instance: int
         return SuiteEntry(name, MAX_LAYERS, {})
     if family == "paper":
         return SuiteEntry(name, 2 if name == "dropwave" else dim, dict(opts))
+    if family == "nn":  # the network fixes the dimension
+        return SuiteEntry(name, network_dim(name), {})
     return SuiteEntry(name, dim, {"instance": instance} if family == "bbob" else {})
 
 
@@ -226,7 +229,7 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
             raise ValueError(f"functions: {str(err).removeprefix('name: ')}") from None
         if family != "paper" and opts:
             raise ValueError(f"shift/rotate/bias apply to paper functions only, not to {key!r}")
-        entries.append(_entry(key, family, DEFAULT_DIMS[family] if dim is None else dim, opts, instance))
+        entries.append(_entry(key, family, DEFAULT_DIMS.get(family, 1) if dim is None else dim, opts, instance))
     return _dedupe(entries)
 
 

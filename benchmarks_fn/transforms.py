@@ -72,6 +72,11 @@ class TransformedFunction(BenchmarkFunction):
         self._x0 = None if not np.any(x0) else x0
         self._moves = self.shift or self.rotate
 
+    @property
+    def differentiable(self) -> bool:  # type: ignore[override]
+        """The base function's: the transformation is written on the array namespace too."""
+        return self.base.differentiable
+
     def evaluate(self, X: FloatArray) -> FloatArray:
         # numpy arrays or torch tensors alike (the constants follow X's namespace, dtype and device)
         if self._moves:

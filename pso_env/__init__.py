@@ -36,6 +36,6 @@ def lazy_exports(package: str, exports: dict[str, tuple[str, ...]]) -> tuple[Cal
 _EXPORTS = {"config": ("OBS_MODES", "REWARD_MODES", "EnvConfig"), "env": ("PSOEnv",),
             "vector": ("PSOVectorEnv", "make_sb3_vec_env"), "swarm": ("Swarm",), "belief": ("Belief", "STATE_NAMES"),
             "actions": ("ACTION_NAMES", "N_ACTIONS"), "observation": ("FEATURE_NAMES",),
-            "optim": ("AdaSwarm", "SwarmGradLoss")}
+            "optim": ("AdaSwarm", "HGPSOTrainer", "SwarmGradLoss")}
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = sorted(["ENV_ID", *sum(_EXPORTS.values(), ())])  # noqa: PLE0605 - one place lists each name

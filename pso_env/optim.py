@@ -242,3 +242,179 @@ class AdaSwarm(torch.optim.Optimizer):
                 denom = (v.sqrt() / math.sqrt(1.0 - b2**t)).add_(group["eps"])
                 p.addcdiv_(m, denom, value=-group["lr"] / (1.0 - b1**t))
         return loss
+
+
+class HGPSOTrainer:
+    """Train a ``torch.nn.Module`` with HG-PSO on a DataLoader, in the loop users know from SGD and Adam.
+
+    HG-PSO (``shared/papers/hg-pso_gradient_hybrid.txt``, sections 3.4-3.5): N particles, each a whole
+    flattened weight vector of ``model``, move by ``v <- w v + c1 r1 (p - x) + c2 r2 (g - x) - alpha grad
+    L(x)``, ``x <- x + v`` (:class:`agents.variants.HGPSO` on a :class:`pso_env.swarm.Swarm` of a
+    :class:`benchmarks_fn.NetworkLoss`). One mini-batch is one iteration: N gradients (``torch.func``,
+    vmapped over the particles) and N losses of the moved particles, all on that batch.
+
+    **Our choices** (the paper gives none of them): the swarm starts uniformly in the loss's box
+    (``+-box / sqrt(fan_in)`` per layer) with particle 0 at ``model``'s own weights, so training starts from
+    the user's initialisation as SGD's does; personal bests found on earlier batches are re-evaluated on
+    each new batch before the move (N more forward passes), so that a batch's comparisons are between
+    values of one function; the global best after the last batch of an epoch is the epoch's network; with
+    ``restore_best`` the model ends with the epoch network of the least validation loss (training loss
+    without a ``val_loader``). ``alpha = 0`` is plain PSO on the same loop.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Trained in place (its parameters end as the chosen network's); CPU, float32 or float64.
+    swarm_size : int, default 10
+    alpha : float, default 0.1
+        The gradient step (an SGD learning rate; 0: plain PSO).
+    w, c1, c2 : float
+        Default 0.7298 and 1.49618 (:class:`agents.variants.HGPSO`'s).
+    schedule : {"constant", "success", "state"}, default "constant"
+        The alpha schedule (:class:`agents.variants.HGPSO`).
+    loss : {"cross_entropy", "mse"}, default "cross_entropy"
+    box : float, default 3.0
+        :class:`benchmarks_fn.NetworkLoss`'s box.
+    velocity_clamp : float or None, default 0.2
+        Fraction of the box width (:class:`pso_env.swarm.Swarm`).
+    seed : int, default 0
+        The swarm's generator (initial positions, r1, r2).
+
+    Attributes
+    ----------
+    history : dict of lists
+        Per epoch: ``loss`` (the mean over the epoch's batches of the global best's batch loss),
+        ``val_loss`` and ``val_accuracy`` (with a ``val_loader``), ``alpha`` (its mean over the epoch),
+        ``gradient_evaluations`` and ``evaluations`` (cumulative, per particle and sample batch),
+        ``seconds`` (cumulative wall time).
+    swarm, objective, rule
+        The :class:`~pso_env.swarm.Swarm`, its :class:`~benchmarks_fn.NetworkLoss` and the
+        :class:`~agents.variants.HGPSO` rule (after the first batch).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: ``model`` not a module, ``swarm_size`` < 2, ``alpha`` < 0, an unknown
+        ``schedule`` or ``loss``, ``epochs`` < 1, an empty ``loader``.
+
+    Examples
+    --------
+    >>> net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    >>> trainer = HGPSOTrainer(net, swarm_size=10, alpha=0.1, seed=0)  # doctest: +SKIP
+    >>> history = trainer.fit(train_loader, epochs=5, val_loader=test_loader)  # doctest: +SKIP
+    """
+
+    def __init__(self, model: torch.nn.Module, *, swarm_size: int = 10, alpha: float = 0.1, w: float = 0.7298,
+                 c1: float = 1.49618, c2: float = 1.49618, schedule: str = "constant", loss: str = "cross_entropy",
+                 box: float = 3.0, velocity_clamp: float | None = 0.2, seed: int = 0) -> None:
+        from agents.variants import HGPSO
+        from benchmarks_fn.network import LOSSES
+
+        if not isinstance(model, torch.nn.Module):
+            raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+        self.model, self.swarm_size, self.loss = model, check_int(swarm_size, "swarm_size", 2), loss
+        self.rule = HGPSO(alpha, w, c1, c2, schedule=schedule)  # checks alpha and schedule
+        self.box, self.velocity_clamp, self.seed = box, velocity_clamp, check_int(seed, "seed", 0)
+        self.swarm: Any = None
+        self.objective: Any = None
+        self.iteration = 0
+        self.history: dict[str, list[float]] = {k: [] for k in ("loss", "val_loss", "val_accuracy", "alpha",
+                                                                 "gradient_evaluations", "evaluations", "seconds")}
+
+    def _start(self, inputs: torch.Tensor, targets: torch.Tensor, iterations: int) -> None:
+        from benchmarks_fn.network import NetworkLoss
+
+        from .swarm import Swarm
+
+        dtype = "float64" if next(self.model.parameters()).dtype == torch.float64 else "float32"
+        self.objective = NetworkLoss(self.model, inputs, targets, loss=self.loss, box=self.box, dtype=dtype,
+                                     name=f"{type(self.model).__name__}-loss")
+        self.swarm = Swarm(self.objective, self.swarm_size, self.seed, velocity_clamp=self.velocity_clamp)
+        self.swarm.set_particles(0, 0, self.objective.weights(), mode="replace")
+        self.rule.reset(self.swarm, iterations)
+
+    def step(self, inputs: torch.Tensor, targets: torch.Tensor) -> float:
+        """One HG-PSO iteration on one mini-batch; returns the global best's loss on it.
+
+        ``fit`` calls it per batch; call it yourself for a loop of your own (the swarm is built on the
+        first call, for a run of unknown length: the time schedules of ``w``, ``c1``, ``c2`` take their
+        start values).
+        """
+        if self.swarm is None:
+            self._start(inputs, targets, 0)
+        s = self.swarm
+        self.objective.set_data(inputs, targets)
+        if self.iteration > 0:  # the personal bests on this batch (our choice, class doc)
+            values = s.evaluate(s.pbest_positions, count=True)
+            best = int(np.argmin(values[0]))
+            s.pbest_fitness[:] = values
+            s.gbest_fitness[0], s.gbest_position[0] = values[0, best], s.pbest_positions[0, best]
+        w, c1, c2, chi = self.rule.parameters(s, self.iteration)
+        self.rule.move(s, w, c1, c2, chi)
+        self.iteration += 1
+        return float(s.gbest_fitness[0])
+
+    def _evaluate(self, loader: Any, x: np.ndarray) -> tuple[float, float]:
+        """Mean loss and accuracy of weights ``x`` over ``loader``'s samples."""
+        total = correct = n = 0.0
+        for inputs, targets in loader:
+            self.objective.set_data(inputs, targets)
+            total += float(self.objective.evaluate(x[None])[0]) * len(targets)
+            if self.loss == "cross_entropy":
+                correct += self.objective.accuracy(x, test=False) * len(targets)
+            n += len(targets)
+        return total / n, (correct / n if self.loss == "cross_entropy" else float("nan"))
+
+    def fit(self, loader: Any, epochs: int = 1, *, val_loader: Any = None, progress: bool = True,
+            restore_best: bool = True) -> dict[str, list[float]]:
+        """Train for ``epochs`` passes over ``loader`` (batches of ``(inputs, targets)``); returns :attr:`history`.
+
+        ``progress`` shows a tqdm bar per epoch with the running loss. After the last epoch ``model`` holds
+        the chosen weights (``restore_best``: the epoch network of the least validation loss, else of the
+        least training loss; without it: the last global best).
+        """
+        import time
+
+        from tqdm.auto import tqdm
+
+        epochs = check_int(epochs, "epochs")
+        try:
+            batches = len(loader)
+        except TypeError:
+            batches = None
+        if batches == 0:
+            raise ValueError("loader must yield at least one batch")
+        best_score, best_x, start = math.inf, None, time.perf_counter()
+        for epoch in range(epochs):
+            losses, alphas = [], []
+            bar = tqdm(loader, total=batches, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress, leave=False)
+            for inputs, targets in bar:
+                if self.swarm is None:
+                    self._start(inputs, targets, epochs * batches if batches else 0)
+                losses.append(self.step(inputs, targets))
+                alphas.append(float(np.mean(self.rule._trace["alpha"][-1])))
+                bar.set_postfix(loss=f"{losses[-1]:.4f}")
+            if not losses:
+                raise ValueError("loader must yield at least one batch")
+            x = self.swarm.gbest_position[0].copy()
+            h = self.history
+            h["loss"].append(float(np.mean(losses)))
+            h["alpha"].append(float(np.mean(alphas)))
+            h["gradient_evaluations"].append(int(self.rule.gradient_evaluations[0]))
+            h["evaluations"].append(int(self.swarm.evaluations[0]))
+            score = h["loss"][-1]
+            if val_loader is not None:
+                val_loss, val_acc = self._evaluate(val_loader, x)
+                h["val_loss"].append(val_loss)
+                h["val_accuracy"].append(val_acc)
+                score = val_loss
+            h["seconds"].append(time.perf_counter() - start)
+            if score < best_score or best_x is None:
+                best_score, best_x = score, x
+            if progress:
+                extra = f", val_loss {h['val_loss'][-1]:.4f}, val_acc {h['val_accuracy'][-1]:.4f}" if val_loader else ""
+                tqdm.write(f"epoch {epoch + 1}/{epochs}: loss {h['loss'][-1]:.4f}{extra}")
+        self.objective.load(best_x if restore_best else self.swarm.gbest_position[0], self.model)
+        return self.history

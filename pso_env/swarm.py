@@ -36,7 +36,7 @@ _MOMENTUM_CODE = {"average": 1, "previous": 2}
 @jit(inline="always")
 def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
                box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool, m: np.ndarray,
-               beta: np.ndarray, mom: int) -> None:
+               beta: np.ndarray, mom: int, a: np.ndarray, drift: bool) -> None:
     b, n, d = x.shape
     lo, hi, vmax = box[0], box[1], box[2]
     for q in range(b):
@@ -60,6 +60,8 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
                 vk = vk + (c1q * r[q, 0, i, k]) * dp
                 vk = vk + (c2q * r[q, 1, i, k]) * dg
                 vk = vk * chiq  # exact when chi == 1
+                if drift:  # the per-particle drift (Swarm.step): constant-folded away when False
+                    vk = vk + a[q, i, k]
                 if clamp:
                     if vk > vmax[q, k]:  # noqa: PLR1730 - min() would differ on NaN
                         vk = vmax[q, k]
@@ -87,22 +89,24 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
     """Velocity update, clamp, move and bounds (``bound``: :data:`_BOUND_CODE`) in one pass.
 
     ``coefs`` (N + 3, B): w per particle, c1, c2, chi; ``box`` (3, B, D): lower, upper, vmax. The default
-    settings get a loop compiled with their flags as constants. No momentum (:func:`_move_momentum`).
+    settings get a loop compiled with their flags as constants. No momentum and no drift
+    (:func:`_move_momentum`).
     """
     if not second and clamp and bound == 3:
-        _move_loop(x, v, p, g, r, coefs, box, prev, True, 3, False, x, box[0, :, 0], 0)
+        _move_loop(x, v, p, g, r, coefs, box, prev, True, 3, False, x, box[0, :, 0], 0, x, False)
     else:
-        _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second, x, box[0, :, 0], 0)
+        _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second, x, box[0, :, 0], 0, x, False)
 
 
 @jit()
 def _move_momentum(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndarray, coefs: np.ndarray,
                    box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool, m: np.ndarray,
-                   beta: np.ndarray, mom: int) -> None:
-    """:func:`_move` with the momentum buffer ``m`` (B, N, D), its factor ``beta`` (B,) and ``mom`` (1: the
-    buffer keeps the exponential average, EMPSO; 2: the previous velocity, MPSO), compiled on its own so
-    that the plain move pays nothing for it."""
-    _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second, m, beta, mom)
+                   beta: np.ndarray, mom: int, a: np.ndarray, drift: bool) -> None:
+    """:func:`_move` with the momentum buffer ``m`` (B, N, D), its factor ``beta`` (B,) and ``mom`` (0: none;
+    1: the buffer keeps the exponential average, EMPSO; 2: the previous velocity, MPSO) and, if ``drift``,
+    the per-particle drift ``a`` (B, N, D) added to the velocity before the clamp (HG-PSO's gradient term),
+    compiled on its own so that the plain move pays nothing for either."""
+    _move_loop(x, v, p, g, r, coefs, box, prev, clamp, bound, second, m, beta, mom, a, drift)
 
 
 @jit()
@@ -444,7 +448,7 @@ class Swarm:
         return out
 
     def step(self, w: Any, c1: Any, c2: Any, chi: Any = 1.0, *, previous: Any = None, momentum: Any = None,
-             momentum_kind: str = "average") -> None:
+             momentum_kind: str = "average", drift: Any = None) -> None:
         """One iteration of every swarm: ``v <- chi (w v + c1 r1 (p - x) + c2 r2 (g - x))`` (Kennedy &
         Eberhart 1995; inertia: Shi & Eberhart 1998), clamp, ``x <- x + v``, bounds, N evaluations and
         the best updates.
@@ -456,6 +460,11 @@ class Swarm:
         velocity ``v`` it was given (``"previous"``: MPSO, eq 3, ``v(t+1) = (1 - beta) [v(t) + attraction]
         + beta v(t-1)`` with w = 1 and the caller's c1, c2 times 1 - beta). Beta = 0 gives the classic
         update bit for bit. The buffer is shared: use one kind per run.
+
+        With ``drift`` (``a``, one vector per particle) the velocity becomes ``chi (...) + a`` before the
+        clamp: HG-PSO's gradient term ``a = -alpha grad f(x)`` (:class:`agents.variants.HGPSO`). Without it
+        the move is the plain compiled one; ``a = 0`` gives the plain update bit for bit, and with
+        ``w = c1 = c2 = 0`` (no clamp or bounds reached) one step is ``x <- x + a`` exactly.
 
         Parameters
         ----------
@@ -470,15 +479,18 @@ class Swarm:
             Beta in [0, 1) per swarm; None (default): no momentum, and the move is the plain compiled one.
         momentum_kind : {"average", "previous"}, default "average"
             What the buffer keeps (above).
+        drift : array of shape (B, N, D), optional
+            Added to every particle's velocity after the constriction, before the clamp (above).
 
         Raises
         ------
         ValueError
-            A coefficient or ``previous`` of the wrong shape; ``momentum`` outside [0, 1) or of the wrong
-            shape; an unknown ``momentum_kind``.
+            A coefficient, ``previous`` or ``drift`` of the wrong shape; ``momentum`` outside [0, 1) or of
+            the wrong shape; an unknown ``momentum_kind``.
         """
-        if previous is not None and tuple(previous.shape) != tuple(self.positions.shape):
-            raise ValueError(f"previous must have shape {tuple(self.positions.shape)}, got {tuple(previous.shape)}")
+        for name, extra in (("previous", previous), ("drift", drift)):
+            if extra is not None and tuple(extra.shape) != tuple(self.positions.shape):
+                raise ValueError(f"{name} must have shape {tuple(self.positions.shape)}, got {tuple(extra.shape)}")
         mom = None if momentum is None else self._momentum(momentum, momentum_kind)
         if self.backend == "numpy":  # numba passes over reused buffers
             floats = type(w) is float and type(c1) is float and type(c2) is float and type(chi) is float
@@ -488,11 +500,12 @@ class Swarm:
                 cf, n = self._coefs, self.n_particles
                 cf[:n] = w.T if getattr(w, "ndim", 0) == 2 else w
                 cf[n], cf[n + 1], cf[n + 2] = c1, c2, chi
-            self._iterate(previous, mom)
+            self._iterate(previous, mom, drift)
             return
         coefs = [c if isinstance(c, float) else c.reshape(tuple(c.shape) + (1,) * (3 - c.ndim))
                  for c in self._coefficients(w, c1, c2, chi)]  # broadcast against (B, N, D)
-        self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous), mom)
+        self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous), mom,
+                      None if drift is None else self._asarray(drift))
         self.evaluations += self.n_particles
         self.iteration += 1
         if self._history is not None:
@@ -517,9 +530,9 @@ class Swarm:
             return np.broadcast_to(host, (self.batch_size,)), _MOMENTUM_CODE[kind]
         return (float(host) if host.ndim == 0 else self._asarray(host).reshape(-1, 1, 1)), _MOMENTUM_CODE[kind]
 
-    def _iterate(self, previous: Any = None, momentum: tuple[Any, int] | None = None) -> None:
+    def _iterate(self, previous: Any = None, momentum: tuple[Any, int] | None = None, drift: Any = None) -> None:
         """The numpy iteration with the coefficients already in the buffer (:meth:`_coefficient_buffer`);
-        ``momentum``: ``(beta, code)`` of :meth:`_momentum`."""
+        ``momentum``: ``(beta, code)`` of :meth:`_momentum`; ``drift``: (B, N, D) or None."""
         x, v, p, g, r, cf, box, clamp, bound = self._move_args
         if self._rngs is None:
             self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
@@ -527,18 +540,20 @@ class Swarm:
             for q, gen in enumerate(self._rngs):
                 gen.random(out=r[q])
         prev, second = (x, False) if previous is None else (np.asarray(previous, dtype=float), True)
-        if momentum is None:
+        if momentum is None and drift is None:
             _move(x, v, p, g, r, cf, box, prev, clamp, bound, second)
         else:
-            _move_momentum(x, v, p, g, r, cf, box, prev, clamp, bound, second, self.momentum_buffer,
-                           np.ascontiguousarray(momentum[0]), momentum[1])
+            m, beta, mom = (x, np.zeros(self.batch_size), 0) if momentum is None else (self.momentum_buffer, *momentum)
+            a = x if drift is None else np.ascontiguousarray(drift, dtype=float)
+            _move_momentum(x, v, p, g, r, cf, box, prev, clamp, bound, second, m, np.ascontiguousarray(beta), mom,
+                           a, drift is not None)
         _update_bests(x, evaluate_groups(self._groups, x), self.fitness, p, self.pbest_fitness, g,
                       self.gbest_fitness, self._counts)
         if self._history is not None:
             self._history.append(self.gbest_fitness.copy())
 
     def _advance(self, r: Any, w: Any, c1: Any, c2: Any, chi: Any, previous: Any,
-                 momentum: tuple[Any, int] | None = None) -> None:
+                 momentum: tuple[Any, int] | None = None, drift: Any = None) -> None:
         """The tensor work of one torch iteration (r1 = ``r[:, 0]``, r2 = ``r[:, 1]``): no host
         synchronisation and no generator, so that ``torch.compile(fullgraph=True)`` traces it whole."""
         xp, x, v = self.xp, self.positions, self.velocities
@@ -553,6 +568,8 @@ class Swarm:
             self.momentum_buffer = u if code == 1 else v
             v = u
         v = (v * w + (c1 * r[:, 0]) * dp + (c2 * r[:, 1]) * dg) * chi
+        if drift is not None:
+            v = v + drift
         if self.vmax is not None:
             vmax = self.vmax[:, None, :]
             v = xp.minimum(xp.maximum(v, -vmax), vmax)
@@ -673,6 +690,32 @@ class Swarm:
             else:
                 self._nonfinite.index_add_(0, self._ix(rows), count_nonfinite(raw))
         return finite_or_inf(raw)
+
+    def gradients(self) -> Any:
+        """Gradients of each swarm's function at its particles' positions, shape (B, N, D), in the backend.
+
+        One ``function.gradient`` call (:meth:`benchmarks_fn.base.BenchmarkFunction.gradient`) on the
+        (k N, D) positions of the k swarms that share a function object. Not counted as evaluations (a
+        caller counts them: :class:`agents.variants.HGPSO`'s trace).
+
+        Raises
+        ------
+        ValueError
+            A function without ``gradient`` (or whose ``gradient`` refuses, naming it).
+        """
+        b, n, d = self.batch_size, self.n_particles, self.dim
+        shared: dict[int, list[int]] = {}
+        for q, fn in enumerate(self.functions):
+            shared.setdefault(id(fn), []).append(q)
+        out = self._empty(b, n, d)
+        for rows in shared.values():
+            fn = self.functions[rows[0]]
+            if not callable(getattr(fn, "gradient", None)):
+                raise ValueError(f"function {getattr(fn, 'name', type(fn).__name__)!r} has no gradient method")
+            ix = self._ix(np.asarray(rows))
+            out[ix] = self._asarray(fn.gradient(self.xp.reshape(self.positions[ix], (len(rows) * n, d)))).reshape(
+                (len(rows), n, d))
+        return out
 
     def draw(self, method: str, *args: Any, size: tuple[int, ...] = (), swarms: Any = None) -> np.ndarray:
         """Host-side draws for the parameter rules, one set of shape ``size`` per swarm: shape (K, *size).

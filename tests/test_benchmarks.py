@@ -468,10 +468,10 @@ def test_suite_errors():
 
 def test_list_functions():
     names = list_functions()
-    assert len(names) == 10 + 24 + 12 + 2 == len({n for n, _ in names})
+    assert len(names) == 10 + 24 + 12 + 2 + 2 == len({n for n, _ in names})
     families = [fam for _, fam in names]
     assert families.count("paper") == 10 and families.count("bbob") == 24 and families.count("cec2022") == 12
-    assert families.count("tuning") == 2
+    assert families.count("tuning") == 2 and families.count("nn") == 2
     assert ("bbob:f15", "bbob") in names and ("cec2022:f3", "cec2022") in names
     assert list_functions("cec2022") == [(f"cec2022:f{i}", "cec2022") for i in range(1, 13)]
     with pytest.raises(ValueError, match="family"):

@@ -59,6 +59,7 @@ SHELL_REDUCTIONS = {
         ["--runs", "1", "--iterations", "20", "--dim", "5", "--swarm-size", "10", "--jobs", "1", "--no-progress"],
         {},
     ),
+    "scripts/compare_hgpso.py": (["--seeds", "1", "--iterations", "10", "--datasets", "digits", "--out", "hgpso"], {}),
 }
 #: A train_agent.py command that gives no --timesteps gets this many (its default is 200k).
 DEFAULT_TIMESTEPS = "200"
