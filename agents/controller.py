@@ -64,7 +64,8 @@ class PolicyController:
     ----------
     policy : object
         Has ``predict(obs, deterministic=True)``; its ``obs_mode`` attribute (default "viterbi") chooses
-        the observation. Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
+        the observation and its ``action_mode`` (default "discrete") the actions: an index, or with
+        "continuous" 3 numbers in [-1, 1] mapped onto w, c1, c2. Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
         called at every start.
     env_kwargs : dict, optional
         Further :class:`pso_env.PSOEnv` arguments (for example ``reward_mode``).
@@ -78,9 +79,10 @@ class PolicyController:
         self.policy, self.env_kwargs = policy, dict(env_kwargs or {})
         self.name = name or getattr(policy, "name", None) or "policy"
         self.obs_mode = getattr(policy, "obs_mode", "viterbi")
+        self.action_mode = getattr(policy, "action_mode", "discrete")
 
     def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any:
-        kwargs = {"obs_mode": self.obs_mode, **self.env_kwargs}
+        kwargs = {"obs_mode": self.obs_mode, "action_mode": self.action_mode, **self.env_kwargs}
         self.env = PSOEnv(function=function, swarm_size=swarm_size, max_iterations=iterations, **kwargs)
         if callable(getattr(self.policy, "seed", None)):
             self.policy.seed(seed)
@@ -90,9 +92,13 @@ class PolicyController:
         self._trace: dict[str, list] = {"actions": [], "w": [], "c1": [], "c2": []}
         return self.env.swarm
 
-    def act(self, obs: np.ndarray, t: int) -> int:
-        """The policy's deterministic action for ``obs`` at iteration ``t``."""
-        return int(self.policy.predict(obs, deterministic=True)[0])
+    def act(self, obs: np.ndarray, t: int) -> Any:
+        """The policy's deterministic action for ``obs`` at iteration ``t``: an int, or with continuous
+        actions a list of 3 floats."""
+        action = self.policy.predict(obs, deterministic=True)[0]
+        if self.action_mode == "continuous":
+            return [float(a) for a in np.asarray(action, dtype=np.float64).reshape(-1)]
+        return int(action)
 
     def observe(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool,
                 t: int) -> None:

@@ -15,8 +15,10 @@ from pso_env.config import check_choice
 #: Algorithms :func:`make_model` builds; the last two need the optional ``sb3-contrib`` package.
 ALGORITHMS = ("custom-dqn", "dqn", "ppo", "a2c", "qrdqn", "recurrent_ppo")
 #: Algorithms :func:`make_model` also builds, for ``action_mode="continuous"`` only (Stable-Baselines3's SAC and
-#: TD3; PPO and A2C take either action mode). ``train_agent.py`` and :func:`load_model` do not take them yet.
+#: TD3; PPO, A2C and recurrent PPO take either action mode, the DQNs only the discrete one).
 CONTINUOUS_ALGORITHMS = ("sac", "td3")
+#: Algorithms that take either action mode.
+EITHER_ACTION_MODE = ("ppo", "a2c", "recurrent_ppo")
 #: Name of the training-run description written beside every saved model.
 RUN_CONFIG = "run.json"
 
@@ -41,8 +43,16 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-_check_algo = check_choice(ALGORITHMS)  # _check_algo("algo", value) -> value, or ValueError naming it
-_check_model_algo = check_choice(ALGORITHMS + CONTINUOUS_ALGORITHMS)
+_check_model_algo = check_choice(ALGORITHMS + CONTINUOUS_ALGORITHMS)  # (name, value) -> value, or ValueError naming it
+
+
+def check_action_mode(algo: str, action_mode: str) -> None:
+    """Raise ValueError naming ``algo`` and ``action_mode`` unless ``algo`` takes that action mode
+    (``sac``/``td3`` the continuous one only, the DQNs the discrete one only)."""
+    if algo in EITHER_ACTION_MODE or (algo in CONTINUOUS_ALGORITHMS) == (action_mode == "continuous"):
+        return
+    need = "continuous" if algo in CONTINUOUS_ALGORITHMS else "discrete"
+    raise ValueError(f"algo {algo!r} needs action_mode {need!r}, got action_mode {action_mode!r}")
 
 
 def _sb3_class(algo: str) -> type:
@@ -86,7 +96,7 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
     space = getattr(env, "single_action_space", None)
     space = getattr(env, "action_space", None) if space is None else space
     continuous = type(space).__name__ == "Box"
-    if continuous != (algo in CONTINUOUS_ALGORITHMS) and algo not in ("ppo", "a2c", "recurrent_ppo"):
+    if continuous != (algo in CONTINUOUS_ALGORITHMS) and algo not in EITHER_ACTION_MODE:
         need = "action_mode='continuous'" if algo in CONTINUOUS_ALGORITHMS else "the discrete actions"
         raise ValueError(f"algo {algo!r} needs an environment with {need}, got action space {space}")
     params.update(copy.deepcopy(kwargs))  # SB3 completes policy_kwargs in place: keep the caller's intact
@@ -102,13 +112,15 @@ class LoadedPolicy:
     """A saved model of any algorithm behind one ``predict``, with the settings it was trained with.
 
     ``config`` is the training run's description (``run.json``); ``obs_mode`` the observation the model
-    expects. A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions, computed
+    expects and ``action_mode`` its actions ("discrete": an action index; "continuous": 3 numbers in
+    [-1, 1] that the environment maps onto w, c1, c2). A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions, computed
     by the first deterministic ``predict`` and then looked up: load the model again if it is trained further.
     """
 
     def __init__(self, model: Any, algo: str, config: dict[str, Any]) -> None:
         self.model, self.algo, self.config = model, algo, config
         self.obs_mode = config.get("obs_mode", "viterbi")
+        self.action_mode = config.get("action_mode", "discrete")
         self.name = config.get("name", algo)
         self._recurrent = algo == "recurrent_ppo"
         self._table: np.ndarray | None = None
@@ -134,7 +146,8 @@ class LoadedPolicy:
         return self._table[index, ...].copy(), None  # a 0-d array for one observation, as SB3 returns
 
     def __repr__(self) -> str:
-        return f"LoadedPolicy(algo={self.algo!r}, obs_mode={self.obs_mode!r}, name={self.name!r})"
+        return (f"LoadedPolicy(algo={self.algo!r}, obs_mode={self.obs_mode!r}, action_mode={self.action_mode!r}, "
+                f"name={self.name!r})")
 
 
 def _one_hot_index(obs: Any) -> Any:
@@ -163,11 +176,12 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
         ``custom-dqn``: the directory with ``model.pt`` and ``config.json``; SB3 models: the archive,
         with or without its ``.zip``.
     algo : str
-        One of :data:`ALGORITHMS`.
+        One of :data:`ALGORITHMS` or :data:`CONTINUOUS_ALGORITHMS`.
     env : gymnasium.Env or VecEnv, optional
         Environment to continue training on (its spaces must match).
     config : dict, optional
-        SB3 only: the run's ``run.json`` (``obs_mode`` and ``config.hyperparameters`` are read); default
+        SB3 only: the run's ``run.json`` (``obs_mode``, ``action_mode`` and ``config.hyperparameters`` are
+        read); default
         that of the run directory holding ``path`` (``DIR/model`` or ``DIR/checkpoints/step_n``).
 
     Raises
@@ -188,7 +202,7 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
     checkpoints (``checkpoints/*_buffer.pkl``, read by ``train_agent.py --resume``) are pickles: resume
     only runs you made.
     """
-    _check_algo("algo", algo)
+    _check_model_algo("algo", algo)
     path = Path(path)
     if algo == "custom-dqn":
         from .dqn import DQNAgent
@@ -223,7 +237,9 @@ def _sb3_custom_objects(algo: str, data: dict[str, Any], config: dict[str, Any])
     hyperparameters = default_hyperparameters(algo)
     hyperparameters.update(copy.deepcopy(config.get("config", {}).get("hyperparameters", {})))
     obs_mode = config.get("obs_mode", config.get("config", {}).get("obs_mode", "viterbi"))
-    env = PSOEnv(function="sphere", dim=2, swarm_size=2, max_iterations=1, obs_mode=obs_mode)  # for its spaces
+    action_mode = config.get("action_mode", config.get("config", {}).get("action_mode", "discrete"))
+    env = PSOEnv(function="sphere", dim=2, swarm_size=2, max_iterations=1, obs_mode=obs_mode,
+                 action_mode=action_mode)  # for its spaces
     # Not set up (no network, buffer or schedule); __init__ completes policy_kwargs as the training run did.
     fresh = _sb3_model(algo, env, device="cpu", _init_setup_model=False, **hyperparameters).__dict__
     custom: dict[str, Any] = {}
@@ -266,7 +282,7 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
         raise FileNotFoundError(f"agent path {str(path)!r} holds no {RUN_CONFIG}: not a train_agent.py --out directory")
     try:
         config = json.loads(config_file.read_text())
-        algo = _check_algo("algo", config["algo"])
+        algo = _check_model_algo("algo", config["algo"])
     except (json.JSONDecodeError, KeyError, ValueError) as err:
         raise ValueError(f"agent path {str(path)!r}: unreadable {RUN_CONFIG} ({err})") from None
     model_path = directory / (which if algo == "custom-dqn" else f"{which}.zip")

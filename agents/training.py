@@ -39,15 +39,17 @@ from pso_env.config import (
     validate_fields,
 )
 
-from .models import ALGORITHMS, RUN_CONFIG, LoadedPolicy, load_model, make_model
+from .models import ALGORITHMS, CONTINUOUS_ALGORITHMS, RUN_CONFIG, LoadedPolicy, check_action_mode, load_model, make_model
+
+_ALGOS = ALGORITHMS + CONTINUOUS_ALGORITHMS
 
 #: Functions the default controller trains on, and the ones kept out of training to measure transfer.
 DEFAULT_TRAIN = "sphere,elliptic,quadric,rastrigin,griewank,schwefel"
 DEFAULT_HELD_OUT = "tablet,step,ackley"
 _OFF_POLICY = ("custom-dqn", "dqn", "qrdqn")
 # Settings that define a run: they must match for --resume.
-_RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "obs_mode", "reward_mode",
-             "n_envs", "seed", "shift", "rotate", "hyperparameters")
+_RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "obs_mode", "action_mode",
+             "reward_mode", "n_envs", "seed", "shift", "rotate", "hyperparameters")
 
 
 def _env_field(name: str, **changes: Any) -> Any:
@@ -85,9 +87,9 @@ class TrainConfig:
         Naming the first bad field.
     """
 
-    algo: str = config_field("custom-dqn", "custom-dqn is our DQN with the paper's 4-32-4 Q-network; dqn/ppo/a2c are "
-                             "Stable-Baselines3's; qrdqn and recurrent_ppo need sb3-contrib", check_choice(ALGORITHMS),
-                             choices=ALGORITHMS)
+    algo: str = config_field("custom-dqn", "custom-dqn is our DQN with the paper's 4-32-4 Q-network; dqn/ppo/a2c/sac/td3 "
+                             "are Stable-Baselines3's; qrdqn and recurrent_ppo need sb3-contrib; sac and td3 need "
+                             "--action-mode continuous, the DQNs the discrete one", check_choice(_ALGOS), choices=_ALGOS)
     functions: str = config_field(DEFAULT_TRAIN, "training functions: comma-separated names or suites (paper, bbob, "
                                   "cec2022)", _check_functions)
     held_out: str = config_field(DEFAULT_HELD_OUT, "functions never trained on, scored during training to pick "
@@ -96,6 +98,7 @@ class TrainConfig:
     swarm_size: int = _env_field("swarm_size")
     iterations: int = _env_field("max_iterations")
     obs_mode: str = _env_field("obs_mode", help="observation of the agent")
+    action_mode: str = _env_field("action_mode")
     reward_mode: str = _env_field("reward_mode", default="log")
     timesteps: int = config_field(200_000, "environment steps to train for", check_int(1))
     n_envs: int = config_field(1, "environments stepped together", check_int(1))
@@ -113,6 +116,7 @@ class TrainConfig:
     def validate(self) -> None:
         """Raise ValueError naming the first bad setting."""
         validate_fields(self)
+        check_action_mode(self.algo, self.action_mode)
         self.env_config()
         train, held = self.train_entries(), self.held_out_entries()
         overlap = {e.name for e in train} & {e.name for e in held}
@@ -139,7 +143,8 @@ class TrainConfig:
     def env_config(self) -> EnvConfig:
         """The environment settings shared by training and evaluation (functions aside)."""
         return EnvConfig(dim=self.dim, swarm_size=self.swarm_size, max_iterations=self.iterations,
-                         obs_mode=self.obs_mode, reward_mode=self.reward_mode, shift=self.shift, rotate=self.rotate)
+                         obs_mode=self.obs_mode, action_mode=self.action_mode, reward_mode=self.reward_mode,
+                         shift=self.shift, rotate=self.rotate)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-safe dict (``run.json``'s ``config``)."""
@@ -248,6 +253,7 @@ class Trainer:
         existing = self.out / RUN_CONFIG
         if existing.is_file():
             old, new = json.loads(existing.read_text()).get("config", {}), config.to_dict()
+            old.setdefault("action_mode", "discrete")  # runs saved before the field existed
             diff = [k for k in _RUN_KEYS if old.get(k) != new[k]]
             if diff:
                 raise ValueError(f"--out {str(self.out)!r} holds a different run (settings differ: {', '.join(diff)})")
@@ -264,7 +270,7 @@ class Trainer:
 
     def _write_run_json(self) -> None:
         c = self.config
-        run = {"algo": c.algo, "obs_mode": c.obs_mode, "name": f"{c.algo}-{c.obs_mode}", "config": c.to_dict(),
+        run = {"algo": c.algo, "obs_mode": c.obs_mode, "action_mode": c.action_mode, "name": f"{c.algo}-{c.obs_mode}", "config": c.to_dict(),
                "train_functions": [e.name for e in c.train_entries()],
                "held_out_functions": [e.name for e in self.held_out], "versions": package_versions()}
         self.out.mkdir(parents=True, exist_ok=True)
@@ -327,7 +333,8 @@ class Trainer:
 
     def evaluate(self, model: Any, num_timesteps: int) -> float:
         """Score ``model`` on the held-out (else training) functions; save the best as ``best_model``."""
-        policy = LoadedPolicy(model, self.config.algo, {"obs_mode": self.config.obs_mode})
+        policy = LoadedPolicy(model, self.config.algo,
+                              {"obs_mode": self.config.obs_mode, "action_mode": self.config.action_mode})
         entries = self.held_out or self.config.train_entries()
         score = evaluate_policy_on(policy, entries, self.config)
         self._last_eval = num_timesteps

@@ -129,3 +129,80 @@ def test_sb3_learns_and_predicts_in_the_box(algo):
         make_model("sac", PSOEnv(function="sphere", dim=2))
     with pytest.raises(ValueError, match="algo 'dqn' needs an environment with the discrete actions"):
         make_model("dqn", env)
+
+
+# --------------------------------------------------------------------------------------------------
+# Continuous agents end to end: train_agent.py, load_agent, PolicyController, evaluate.py agent:DIR
+
+def _script(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_cli_continuous", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("algo", "action_mode", "need"), [
+    ("sac", "discrete", "continuous"), ("td3", "discrete", "continuous"), ("custom-dqn", "continuous", "discrete"),
+    ("dqn", "continuous", "discrete"), ("qrdqn", "continuous", "discrete")])
+def test_train_config_rejects_an_algo_without_that_action_mode_before_writing(algo, action_mode, need, tmp_path,
+                                                                              monkeypatch, capsys):
+    from agents.training import TrainConfig
+
+    message = f"algo {algo!r} needs action_mode {need!r}, got action_mode {action_mode!r}"
+    with pytest.raises(ValueError) as err:
+        TrainConfig(algo=algo, action_mode=action_mode)
+    assert str(err.value) == message
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        _script("train_agent").main(["--algo", algo, "--action-mode", action_mode])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    for either in ("ppo", "a2c", "recurrent_ppo"):  # these take both
+        assert TrainConfig(algo=either, action_mode=action_mode).action_mode == action_mode
+
+
+def test_a_continuous_agent_trains_loads_and_is_evaluated(tmp_path, monkeypatch):
+    import csv
+    import json
+
+    from agents.controller import PolicyController, run_policy
+    from agents.models import LoadedPolicy, load_agent
+
+    monkeypatch.chdir(tmp_path)
+    train = ["--algo", "sac", "--action-mode", "continuous", "--obs-mode", "features", "--reward-mode", "log",
+             "--functions", "sphere", "--held-out", "ackley", "--dim", "3", "--swarm-size", "6", "--iterations", "25",
+             "--timesteps", "300", "--checkpoint-every", "200", "--eval-every", "200", "--out", "sac", "--no-progress"]
+    assert _script("train_agent").main(train) == 0
+    run = json.loads((tmp_path / "sac" / "run.json").read_text())
+    assert (run["algo"], run["action_mode"], run["config"]["action_mode"]) == ("sac", "continuous", "continuous")
+    policy = load_agent(tmp_path / "sac")
+    assert (policy.algo, policy.obs_mode, policy.action_mode) == ("sac", "features", "continuous")
+    obs = np.random.default_rng(0).uniform(0, 1, (5, 13)).astype(np.float32)
+    actions, _ = policy.predict(obs)
+    assert actions.shape == (5, 3) and np.all(np.abs(actions) <= 1.0) and np.ptp(actions) > 0
+
+    record = run_policy(policy, get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=4)
+    trace = record.extra
+    assert len(trace["actions"]) == 15 and all(len(a) == 3 and isinstance(a[0], float) for a in trace["actions"])
+    for a, w, c1, c2 in zip(trace["actions"], trace["w"], trace["c1"], trace["c2"]):
+        assert (w, c1, c2) == pytest.approx(by_hand(a), rel=1e-12, abs=0)  # the policy's own actions, not ints
+    assert isinstance(PolicyController(policy).act(obs[0], 0), list)
+
+    # a discrete policy keeps its integer actions
+    ppo = LoadedPolicy(None, "ppo", {"obs_mode": "features"})
+    assert ppo.action_mode == "discrete"
+
+    out = tmp_path / "eval"
+    assert _script("evaluate").main(["--algorithms", f"agent:{tmp_path / 'sac'}", "--functions", "rastrigin",
+                                     "--dim", "3", "--swarm-size", "6", "--iterations", "15", "--runs", "1",
+                                     "--jobs", "1", "--no-progress", "--out", str(out)]) == 0
+    with (out / "runs.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["algorithm"], r["function"], r["seed"]) for r in rows] == [("agent:sac", "rastrigin", "0")]
+    assert int(rows[0]["evaluations"]) == 6 * 16
+    again = run_policy(policy, get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)
+    assert float(rows[0]["best_value"]) == pytest.approx(again.best_value, rel=1e-12)  # the same deterministic run
