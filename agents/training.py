@@ -39,7 +39,15 @@ from pso_env.config import (
     validate_fields,
 )
 
-from .models import ALGORITHMS, CONTINUOUS_ALGORITHMS, RUN_CONFIG, LoadedPolicy, check_action_mode, load_model, make_model
+from .models import (
+    ALGORITHMS,
+    CONTINUOUS_ALGORITHMS,
+    RUN_CONFIG,
+    LoadedPolicy,
+    check_action_mode,
+    load_model,
+    make_model,
+)
 
 _ALGOS = ALGORITHMS + CONTINUOUS_ALGORITHMS
 

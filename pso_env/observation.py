@@ -120,27 +120,26 @@ def swarm_statistics_into(x, fit, g, rows, out):
     dist, centre = np.empty(n), np.empty(d)
     for r in rows:
         xr, fr, gr = x[r], fit[r], g[r]
-        # diversity: mean distance to the centroid
+        # diversity (mean distance to the centroid) and the distances to g, in one pass over the swarm
         centre[:] = 0.0
         for i in range(n):
             for k in range(d):
                 centre[k] += xr[i, k]
+        for k in range(d):
+            centre[k] = centre[k] / n
         total = 0.0
         for i in range(n):
-            s = 0.0
+            s = u = 0.0
             for k in range(d):
-                t = xr[i, k] - centre[k] / n
+                t, e = xr[i, k] - centre[k], xr[i, k] - gr[k]
                 s += t * t
+                u += e * e
             total += math.sqrt(s)
+            dist[i] = math.sqrt(u)
         out[0, r] = total / n
         # fitness-distance correlation over the finite values
         lo, hi, dmax, m = math.inf, -math.inf, 0.0, 0
         for i in range(n):
-            s = 0.0
-            for k in range(d):
-                t = xr[i, k] - gr[k]
-                s += t * t
-            dist[i] = math.sqrt(s)
             v = fr[i]
             if math.isfinite(v):
                 m += 1

@@ -168,6 +168,23 @@ def test_row_sums_kernel_against_fsum(dim):
     assert row_sums(np.empty((0, dim)), True).shape == (0,)
 
 
+@pytest.mark.parametrize("dim", [1, 3, 4, 5, 30, 31])
+def test_one_pass_rastrigin_is_the_three_pass_form_bit_for_bit(dim):
+    """The small-batch kernel equals sum x^2 - 10 sum cos(2 pi x) + 10 D formed with numpy's cos and row_sums,
+    and both agree with an exactly rounded sum to a few ulps of the terms' size."""
+    from benchmarks_fn._kernels import rastrigin_rows, row_sums
+
+    rng = np.random.default_rng(dim)
+    for scale in (1e-9, 1e-3, 5.12, 1e4):
+        X = rng.uniform(-scale, scale, size=(9, 2 * dim))[:, ::2]  # strided rows too
+        ref = row_sums(X, True) - 10.0 * row_sums(np.cos(2.0 * math.pi * X), False) + 10.0 * dim
+        np.testing.assert_array_equal(rastrigin_rows(X), ref)
+        np.testing.assert_array_equal(get_function("rastrigin", dim).evaluate(X), ref)
+        exact = [math.fsum([*(x * x), *(-10.0 * np.cos(2.0 * math.pi * x)), 10.0 * dim]) for x in X]
+        terms = np.abs(X * X).sum(axis=1) + 10.0 * dim
+        np.testing.assert_allclose(ref, exact, rtol=0, atol=float(8 * dim * np.finfo(float).eps * terms.max()))
+
+
 def test_call_accepts_lists_ints_and_empty_batches():
     f = get_function("sphere", 3)
     assert f([1, 2, 3]) == 14.0
