@@ -20,18 +20,6 @@ def _state(swarm):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("clamp", [None, 0.2])
-def test_zero_drift_is_the_plain_update_bit_for_bit(backend, clamp):
-    fns = [get_function(n, 4) for n in ("rastrigin", "sphere", "ackley")]
-    plain, zero = (Swarm(fns, 8, 0, seeds=[3, 4, 5], velocity_clamp=clamp, backend=backend) for _ in range(2))
-    for _ in range(30):
-        plain.step(0.7, 1.5, 1.5)
-        zero.step(0.7, 1.5, 1.5, drift=np.zeros((3, 8, 4)))
-    for a, b in zip(_state(plain), _state(zero)):
-        np.testing.assert_array_equal(a, b)
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_drift_alone_is_one_gradient_descent_step(backend):
     fn = get_function("rastrigin", 6)
     swarm = Swarm(fn, 7, 1, velocity_clamp=None, bounds="none", backend=backend)

@@ -17,15 +17,18 @@ def _host(a):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("clamp", [None, 0.2])
-def test_beta_zero_is_the_classic_update_bit_for_bit(backend, clamp):
+@pytest.mark.parametrize("extra", ["momentum", "drift"])
+def test_a_zero_extra_term_is_the_classic_update_bit_for_bit(backend, clamp, extra):
+    """beta = 0 (EMPSO's momentum) and a zero drift (HG-PSO's gradient term) leave the classic update with w = 1."""
     fns = [get_function(n, 4) for n in ("rastrigin", "sphere", "ackley")]
     plain, zero = (Swarm(fns, 8, 0, seeds=[3, 4, 5], velocity_clamp=clamp, backend=backend) for _ in range(2))
+    kwargs = {"momentum": 0.0} if extra == "momentum" else {"drift": np.zeros((3, 8, 4))}
     for _ in range(40):
         plain.step(1.0, 0.8, 0.9)
-        zero.step(1.0, 0.8, 0.9, momentum=0.0)
+        zero.step(1.0, 0.8, 0.9, **kwargs)
     for attr in ("positions", "velocities", "pbest_fitness", "gbest_fitness"):
         np.testing.assert_array_equal(_host(getattr(zero, attr)), _host(getattr(plain, attr)))
-    assert plain.momentum_buffer is None and zero.momentum_buffer is not None
+    assert plain.momentum_buffer is None and (zero.momentum_buffer is not None) == (extra == "momentum")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
