@@ -10,7 +10,7 @@ Cybernetics B 39(6), 1362-1381. At every iteration:
    ``0.5 delta``: S1 c1 up / c2 down, S2 c1 up slightly / c2 down slightly, S3 both up slightly,
    S4 c1 down / c2 up; both are clamped to [1.5, 2.5] and rescaled by ``4 / (c1 + c2)`` when their
    sum exceeds 4;
-4. in S3, elitist learning (:func:`elitist_learning`) on the global best, with ``sigma`` falling
+4. in S3, elitist learning (:func:`pso_env.operators.elitist_learning`) on the global best, with ``sigma`` falling
    linearly from 1.0 to 0.1 over the run.
 
 States are numbered 0..3 (S1..S4) as in :mod:`pso_env.belief`; one state and one (c1, c2) per swarm.
@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from pso_env.actions import adaptive_inertia, clamp_coefficients
+from pso_env.operators import SIGMA_END, SIGMA_START, elitist_learning
 
 from .variants import ParameterRule, Parameters, linear, per_swarm
 
@@ -90,36 +91,6 @@ def adapt_coefficients(c1: Any, c2: Any, state: Any, delta: Any, c_min: float = 
     return pairs[:, 0], pairs[:, 1]
 
 
-def elitist_learning(swarm: Any, sigma: float, swarms: Any = None) -> np.ndarray:
-    """Zhan et al.'s (2009) elitist learning strategy on the global best; one evaluation per swarm.
-
-    One random dimension ``d`` of the global best ``g`` moves by ``(ub_d - lb_d) * N(0, sigma^2)``
-    (clipped to the box). If better than ``g`` it becomes the global best (the personal best of the
-    particle that held ``g``); else it replaces the worst particle's position, fitness and personal
-    best **(our reading of "replaces the worst particle")**.
-
-    Each swarm's generator draws its ``d`` and then its Gaussian; ``swarms`` (K,) are the swarms to apply
-    it to (default all). Returns (K,) bools: True where the point replaced the global best.
-    """
-    idx = np.arange(swarm.batch_size) if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
-    if idx.size == 0:
-        return np.zeros(0, dtype=bool)
-    draws = [(g.integers(swarm.dim), g.normal(0.0, sigma)) for g in map(swarm.generator, idx)]
-    d, z = np.array([a for a, _ in draws], dtype=np.intp), np.array([b for _, b in draws])
-    k = np.arange(idx.size)
-    lower, upper = swarm.lower[idx, d], swarm.upper[idx, d]
-    point = swarm.gbest_position[idx].copy()
-    point[k, d] = np.minimum(np.maximum(point[k, d] + (upper - lower) * z, lower), upper)
-    value = swarm.evaluate(point[:, None, :], count=True, swarms=idx)[:, 0]
-    success = value < swarm.gbest_fitness[idx]
-    owner = np.argmin(swarm.pbest_fitness[idx], axis=1)
-    worst = np.argmax(swarm.pbest_fitness[idx], axis=1)
-    s, f = success, ~success
-    swarm.set_particles(idx[s], owner[s], point[s], value[s], mode="best")
-    swarm.set_particles(idx[f], worst[f], point[f], value[f], mode="replace")
-    return success
-
-
 class APSO(ParameterRule):
     """Adaptive PSO of Zhan et al. (2009); see the module docstring for the rules.
 
@@ -140,7 +111,7 @@ class APSO(ParameterRule):
     name = "APSO"
 
     def __init__(self, c_init: float = 2.0, c_min: float = 1.5, c_max: float = 2.5, c_sum_max: float = 4.0,
-                 delta_range: tuple[float, float] = (0.05, 0.1), sigma_start: float = 1.0, sigma_end: float = 0.1,
+                 delta_range: tuple[float, float] = (0.05, 0.1), sigma_start: float = SIGMA_START, sigma_end: float = SIGMA_END,
                  elitist: bool = True) -> None:
         super().__init__(0.9, c_init, c_init)
         self.c_init, self.c_min, self.c_max, self.c_sum_max = map(float, (c_init, c_min, c_max, c_sum_max))

@@ -65,7 +65,8 @@ class PolicyController:
     policy : object
         Has ``predict(obs, deterministic=True)``; its ``obs_mode`` attribute (default "viterbi") chooses
         the observation and its ``action_mode`` (default "discrete") the actions: an index, or with
-        "continuous" 3 numbers in [-1, 1] mapped onto w, c1, c2. Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
+        "continuous" 3 numbers in [-1, 1] mapped onto w, c1, c2; its ``env_kwargs`` dict, if any, the environment
+        settings it acts through (action ranges, ``elitist``: a 4th number). Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
         called at every start.
     env_kwargs : dict, optional
         Further :class:`pso_env.PSOEnv` arguments (for example ``reward_mode``).
@@ -82,7 +83,8 @@ class PolicyController:
         self.action_mode = getattr(policy, "action_mode", "discrete")
 
     def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any:
-        kwargs = {"obs_mode": self.obs_mode, "action_mode": self.action_mode, **self.env_kwargs}
+        kwargs = {"obs_mode": self.obs_mode, "action_mode": self.action_mode,
+                  **getattr(self.policy, "env_kwargs", {}), **self.env_kwargs}
         self.env = PSOEnv(function=function, swarm_size=swarm_size, max_iterations=iterations, **kwargs)
         if callable(getattr(self.policy, "seed", None)):
             self.policy.seed(seed)
@@ -117,6 +119,53 @@ class PolicyController:
     def trace(self) -> dict[str, Any]:
         """Per-iteration ``actions``, ``w``, ``c1``, ``c2``; ``states`` (indices, one more: the reset's)."""
         return {**self._trace, "states": [int(s) for s in self.env.states]}
+
+
+class ConstantObservation:
+    """An ablation: ``policy`` fed one constant observation, whatever the swarm does.
+
+    ``value`` (n,) defaults to the policy's stored mean observation over its last training generation
+    (``obs_mean`` of an :mod:`agents.es` policy, or of a :class:`agents.models.LoadedPolicy`'s model). ``keep``
+    names entries of :data:`pso_env.FEATURE_NAMES` passed through unchanged: ``keep=("progress",)`` leaves the
+    policy the budget spent and nothing of the swarm's state (a schedule). The observation and action modes and
+    the environment settings are the policy's.
+
+    Raises
+    ------
+    ValueError
+        No ``value`` and the policy stores no mean observation; a ``keep`` name that is not a feature.
+    """
+
+    def __init__(self, policy: Any, value: Any = None, keep: Sequence[str] = ()) -> None:
+        from pso_env.observation import FEATURE_NAMES
+
+        if value is None:
+            value = getattr(getattr(policy, "model", policy), "obs_mean", None)
+        if value is None:
+            raise ValueError(f"constant-obs needs a policy that stores its mean observation (algo 'es'), got {policy!r}")
+        unknown = [k for k in keep if k not in FEATURE_NAMES]
+        if unknown:
+            raise ValueError(f"keep must name entries of {FEATURE_NAMES}, got {unknown}")
+        self.policy, self.value = policy, np.asarray(value, dtype=np.float32)
+        self._keep = [FEATURE_NAMES.index(k) for k in keep]
+        self.obs_mode = getattr(policy, "obs_mode", "viterbi")
+        self.action_mode = getattr(policy, "action_mode", "discrete")
+        self.env_kwargs = dict(getattr(policy, "env_kwargs", {}))
+        prefix = "schedule-only" if tuple(keep) == ("progress",) else "constant-obs"
+        self.name = f"{prefix}:{getattr(policy, 'name', 'policy')}"
+
+    def reset(self) -> None:
+        if callable(getattr(self.policy, "reset", None)):
+            self.policy.reset()
+
+    def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[np.ndarray, Any]:
+        """The policy's action for the constant observation (shaped like ``obs``: one row or a batch), with the
+        ``keep`` entries taken from ``obs``."""
+        fed = np.broadcast_to(self.value, np.shape(obs)).copy()
+        if self._keep:
+            fed[..., self._keep] = np.asarray(obs)[..., self._keep]
+        return self.policy.predict(fed, deterministic=deterministic)
 
 
 class StaticPolicy:

@@ -15,8 +15,9 @@ from pso_env.config import check_choice
 #: Algorithms :func:`make_model` builds; the last two need the optional ``sb3-contrib`` package.
 ALGORITHMS = ("custom-dqn", "dqn", "ppo", "a2c", "qrdqn", "recurrent_ppo")
 #: Algorithms :func:`make_model` also builds, for ``action_mode="continuous"`` only (Stable-Baselines3's SAC and
-#: TD3; PPO, A2C and recurrent PPO take either action mode, the DQNs only the discrete one).
-CONTINUOUS_ALGORITHMS = ("sac", "td3")
+#: TD3, and ``es``: CMA-ES over a linear policy, :mod:`agents.es`; PPO, A2C and recurrent PPO take either action mode,
+#: the DQNs only the discrete one).
+CONTINUOUS_ALGORITHMS = ("sac", "td3", "es")
 #: Algorithms that take either action mode.
 EITHER_ACTION_MODE = ("ppo", "a2c", "recurrent_ppo")
 #: Name of the training-run description written beside every saved model.
@@ -38,6 +39,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     # SB3's defaults but a smaller buffer and network (observations of 4 to a few dozen numbers)
     "sac": {"learning_rate": 3e-4, "buffer_size": 100_000, "learning_starts": 1000, "batch_size": 256, "gamma": 0.99,
             "policy_kwargs": {"net_arch": [64, 64]}},
+    "es": {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso"},  # agents.es.ES_DEFAULTS
     "td3": {"learning_rate": 1e-3, "buffer_size": 100_000, "learning_starts": 1000, "batch_size": 256, "gamma": 0.99,
             "policy_kwargs": {"net_arch": [64, 64]}},
 }
@@ -83,7 +85,8 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
     ``algo`` ``custom-dqn`` is :class:`agents.dqn.DQNAgent` (the paper's 32-unit Q-network); ``dqn``,
     ``ppo`` and ``a2c`` are Stable-Baselines3's; ``qrdqn`` and ``recurrent_ppo`` (an LSTM policy) come
     from sb3-contrib; ``sac`` and ``td3`` (Stable-Baselines3's) need an environment with
-    ``action_mode="continuous"``, which ``ppo``, ``a2c`` and ``recurrent_ppo`` take too (Gaussian policies). ``seed``,
+    ``action_mode="continuous"``, which ``ppo``, ``a2c`` and ``recurrent_ppo`` take too (Gaussian policies); ``es`` is
+    :class:`agents.es.PolicySearch` (CMA-ES over a linear policy, continuous actions). ``seed``,
     ``tensorboard_log`` and ``verbose`` go to the model; ``kwargs`` override :func:`default_hyperparameters`.
 
     Raises
@@ -100,6 +103,10 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
         need = "action_mode='continuous'" if algo in CONTINUOUS_ALGORITHMS else "the discrete actions"
         raise ValueError(f"algo {algo!r} needs an environment with {need}, got action space {space}")
     params.update(copy.deepcopy(kwargs))  # SB3 completes policy_kwargs in place: keep the caller's intact
+    if algo == "es":
+        from .es import PolicySearch
+
+        return PolicySearch(env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
     if algo == "custom-dqn":
         from .dqn import DQNAgent
 
@@ -122,6 +129,8 @@ class LoadedPolicy:
         self.obs_mode = config.get("obs_mode", "viterbi")
         self.action_mode = config.get("action_mode", "discrete")
         self.name = config.get("name", algo)
+        run = config.get("config", {})  # the environment settings the policy acts through (action ranges, elitist)
+        self.env_kwargs = {k: run[k] for k in ("w_min", "w_max", "c_min", "c_max", "elitist") if k in run}
         self._recurrent = algo == "recurrent_ppo"
         self._table: np.ndarray | None = None
         self.reset()
@@ -204,6 +213,10 @@ def load_model(path: str | Path, algo: str, env: Any = None, *, config: dict[str
     """
     _check_model_algo("algo", algo)
     path = Path(path)
+    if algo == "es":
+        from .es import PolicySearch
+
+        return PolicySearch.load(path, env=env)
     if algo == "custom-dqn":
         from .dqn import DQNAgent
 
@@ -285,7 +298,7 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
         algo = _check_model_algo("algo", config["algo"])
     except (json.JSONDecodeError, KeyError, ValueError) as err:
         raise ValueError(f"agent path {str(path)!r}: unreadable {RUN_CONFIG} ({err})") from None
-    model_path = directory / (which if algo == "custom-dqn" else f"{which}.zip")
+    model_path = directory / (which if algo == "custom-dqn" else f"{which}.json" if algo == "es" else f"{which}.zip")
     if not model_path.exists():
         raise FileNotFoundError(f"agent path {str(path)!r} has no {model_path.name}")
     try:
@@ -295,12 +308,20 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
     return LoadedPolicy(model, algo, config)
 
 
-def pretrained_path() -> Path:
-    """Directory of the controller shipped inside the package."""
-    return Path(str(resources.files("agents") / "pretrained"))
+#: The controllers shipped inside the package (``agents/pretrained/<name>/``, each a ``train_agent.py --out``
+#: directory): ``es``, the default (issue 13: CMA-ES over a linear policy with the elitist action, trained on
+#: MetaBox's BBOB training split); ``dqnpso``, the paper's 4-32-4 Q-network on the Viterbi state.
+PRETRAINED = ("es", "dqnpso")
 
 
-def load_pretrained(which: str = "best_model") -> LoadedPolicy:
-    """The shipped DQNPSO controller (the paper's 4-32-4 Q-network on the Viterbi state); how it was
-    trained is in ``pretrained_path() / "run.json"`` and the README."""
-    return load_agent(pretrained_path(), which=which)
+def pretrained_path(name: str = PRETRAINED[0]) -> Path:
+    """Directory of a controller shipped inside the package (one of :data:`PRETRAINED`; ValueError otherwise)."""
+    name = check_choice(PRETRAINED)("name", name)
+    return Path(str(resources.files("agents") / "pretrained" / name))
+
+
+def load_pretrained(which: str = "best_model", name: str = PRETRAINED[0]) -> LoadedPolicy:
+    """A shipped controller: by default ``es`` (see ``results/learned-control``), or ``name="dqnpso"``, the paper's
+    network (the warm start of online DQNPSO). How each was trained is in ``pretrained_path(name) / "run.json"``
+    and the README."""
+    return load_agent(pretrained_path(name), which=which)

@@ -27,7 +27,7 @@ class OnlineDQNController(PolicyController):
 
     Parameters
     ----------
-    warm_start : "pretrained", a path, a policy with a ``model`` DQNAgent, or None
+    warm_start : "pretrained" (the shipped DQNPSO network, ``load_pretrained(name="dqnpso")``), a path, a policy with a ``model`` DQNAgent, or None
         Start from the shipped controller (default), from a ``train_agent.py`` custom-dqn run
         directory, or from a fresh network (None).
     reward_mode : str
@@ -89,10 +89,10 @@ class OnlineDQNController(PolicyController):
 
 @functools.lru_cache(maxsize=1)
 def _shipped_controller() -> Any:
-    """The pretrained controller, read once per process (only its weights are copied out)."""
+    """The shipped DQNPSO controller, read once per process (only its weights are copied out)."""
     from .models import load_pretrained
 
-    return load_pretrained()
+    return load_pretrained(name="dqnpso")
 
 
 def _load_weights(agent: Any, warm_start: Any) -> None:

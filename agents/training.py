@@ -9,6 +9,7 @@ functions), ``model`` and ``best_model`` (the final one and the best on the held
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import csv
 import dataclasses
@@ -55,9 +56,16 @@ _ALGOS = ALGORITHMS + CONTINUOUS_ALGORITHMS
 DEFAULT_TRAIN = "sphere,elliptic,quadric,rastrigin,griewank,schwefel"
 DEFAULT_HELD_OUT = "tablet,step,ackley"
 _OFF_POLICY = ("custom-dqn", "dqn", "qrdqn")
+# Algorithms whose checkpoints carry a state beside the model (a replay buffer; es: CMA-ES's state).
+_STATEFUL = (*_OFF_POLICY, "es")
+# Algorithms with their own learn loop (ours), not SB3's callbacks.
+_OWN_LOOP = ("custom-dqn", "es")
 # Settings that define a run: they must match for --resume.
 _RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "obs_mode", "action_mode",
-             "reward_mode", "n_envs", "seed", "shift", "rotate", "hyperparameters")
+             "reward_mode", "n_envs", "seed", "shift", "rotate", "hyperparameters", "w_min", "w_max", "c_min", "c_max",
+             "elitist")
+# Environment fields of a run beyond those above (read by EnvConfig; defaults for runs saved before them).
+_ACTION_KEYS = ("w_min", "w_max", "c_min", "c_max", "elitist")
 
 
 def _env_field(name: str, **changes: Any) -> Any:
@@ -72,6 +80,16 @@ def _env_field(name: str, **changes: Any) -> Any:
 def _check_functions(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a comma-separated string of names or suites, got {value!r}")
+    return value
+
+
+def _parse_json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r} ({err})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
     return value
 
 
@@ -108,6 +126,11 @@ class TrainConfig:
     obs_mode: str = _env_field("obs_mode", help="observation of the agent")
     action_mode: str = _env_field("action_mode")
     reward_mode: str = _env_field("reward_mode", default="log")
+    w_min: float = _env_field("w_min")
+    w_max: float = _env_field("w_max")
+    c_min: float = _env_field("c_min")
+    c_max: float = _env_field("c_max")
+    elitist: bool = _env_field("elitist")
     timesteps: int = config_field(200_000, "environment steps to train for", check_int(1))
     n_envs: int = config_field(1, "environments stepped together", check_int(1))
     seed: int = config_field(0, "seed of the model and the environments", check_int(0))
@@ -115,8 +138,11 @@ class TrainConfig:
     rotate: bool = _env_field("rotate", help="train on CEC-style rotated functions (fresh each episode)")
     checkpoint_every: int = config_field(20_000, "steps between checkpoints", check_int(1))
     eval_every: int = config_field(20_000, "steps between held-out evaluations", check_int(1))
+    eval_runs: int = config_field(3, "runs per held-out function in each evaluation", check_int(1))
     keep_checkpoints: int = config_field(3, "checkpoints kept", check_int(1), cli=None)
-    hyperparameters: dict[str, Any] = config_field({}, "model hyperparameters", _check_dict, cli=None)  # noqa: RUF009
+    hyperparameters: dict[str, Any] = config_field(  # noqa: RUF009 - a field() factory
+        {}, "model hyperparameters as a JSON object, over agents.default_hyperparameters(algo) (e.g. '{\"popsize\": "
+        "8}' for es)", _check_dict, parse=_parse_json_object, metavar="JSON")
 
     def __post_init__(self) -> None:
         self.validate()
@@ -152,7 +178,7 @@ class TrainConfig:
         """The environment settings shared by training and evaluation (functions aside)."""
         return EnvConfig(dim=self.dim, swarm_size=self.swarm_size, max_iterations=self.iterations,
                          obs_mode=self.obs_mode, action_mode=self.action_mode, reward_mode=self.reward_mode,
-                         shift=self.shift, rotate=self.rotate)
+                         shift=self.shift, rotate=self.rotate, **{k: getattr(self, k) for k in _ACTION_KEYS})
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-safe dict (``run.json``'s ``config``)."""
@@ -211,7 +237,7 @@ def make_training_env(config: TrainConfig) -> Any:
     from pso_env import PSOEnv, PSOVectorEnv, make_sb3_vec_env
 
     env_config = config.env_config().replace(function=config.train_entries())
-    if config.algo == "custom-dqn":
+    if config.algo in _OWN_LOOP:  # es reads the settings and runs its own batch (agents.es)
         return PSOEnv(env_config) if config.n_envs == 1 else PSOVectorEnv(config.n_envs, env_config)
     if config.n_envs == 1:  # SB3's own wrapper of one environment adds the Monitor that reports episodes
         from stable_baselines3.common.env_util import make_vec_env
@@ -261,7 +287,9 @@ class Trainer:
         existing = self.out / RUN_CONFIG
         if existing.is_file():
             old, new = json.loads(existing.read_text()).get("config", {}), config.to_dict()
-            old.setdefault("action_mode", "discrete")  # runs saved before the field existed
+            old.setdefault("action_mode", "discrete")  # runs saved before the fields existed
+            for key in _ACTION_KEYS:
+                old.setdefault(key, EnvConfig.__dataclass_fields__[key].default)
             diff = [k for k in _RUN_KEYS if old.get(k) != new[k]]
             if diff:
                 raise ValueError(f"--out {str(self.out)!r} holds a different run (settings differ: {', '.join(diff)})")
@@ -286,18 +314,18 @@ class Trainer:
 
     def _checkpoints(self) -> list[Path]:
         folder = self.out / "checkpoints"
-        found = [p for p in folder.glob("step_*") if p.suffix in ("", ".zip") and not p.name.endswith("_buffer")]
+        found = [p for p in folder.glob("step_*") if p.suffix in ("", ".zip", ".json") and not p.name.endswith("_buffer")]
         return sorted(found, key=lambda p: int(p.stem.split("_")[1]))
 
     def _buffer_file(self, checkpoint: Path) -> Path:
-        suffix = ".npz" if self.config.algo == "custom-dqn" else ".pkl"
+        suffix = ".npz" if self.config.algo == "custom-dqn" else ".pkl"  # es: CMA-ES's state, pickled
         return checkpoint.parent / f"{checkpoint.stem}_buffer{suffix}"
 
     def _save(self, model: Any, path: Path, with_buffer: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with _sigint_deferred():  # Ctrl-C never leaves half a checkpoint for --resume to load
             model.save(str(path))
-            if with_buffer and self.config.algo in _OFF_POLICY:
+            if with_buffer and self.config.algo in _STATEFUL:
                 model.save_replay_buffer(str(self._buffer_file(path)))
 
     def saved_steps(self) -> int:
@@ -341,10 +369,11 @@ class Trainer:
 
     def evaluate(self, model: Any, num_timesteps: int) -> float:
         """Score ``model`` on the held-out (else training) functions; save the best as ``best_model``."""
-        policy = LoadedPolicy(model, self.config.algo,
-                              {"obs_mode": self.config.obs_mode, "action_mode": self.config.action_mode})
+        policy = LoadedPolicy(model, self.config.algo, {"obs_mode": self.config.obs_mode,
+                                                        "action_mode": self.config.action_mode,
+                                                        "config": self.config.to_dict()})
         entries = self.held_out or self.config.train_entries()
-        score = evaluate_policy_on(policy, entries, self.config)
+        score = evaluate_policy_on(policy, entries, self.config, runs=self.config.eval_runs)
         self._last_eval = num_timesteps
         returns = [r[1] for r in self._episodes]
         self._append_csv("progress.csv", ["timesteps", "episodes", "mean_return_last10", "held_out_score"],
@@ -374,7 +403,7 @@ class Trainer:
             latest = checkpoints[-1]
             model = load_model(latest.with_suffix(""), c.algo, env=env)
             model.tensorboard_log = str(self.out / "tb")  # not the path saved with it (another cwd, a moved run)
-            if c.algo in _OFF_POLICY and self._buffer_file(latest).exists():
+            if c.algo in _STATEFUL and self._buffer_file(latest).exists():
                 model.load_replay_buffer(str(self._buffer_file(latest)))
             done = int(model.num_timesteps)
             if c.algo != "custom-dqn":  # our DQN re-seeds itself from (seed, steps); SB3 needs telling
@@ -425,11 +454,12 @@ class Trainer:
         if self.progress_bar:  # from the saved step to the end of the last whole rollout
             from tqdm.auto import tqdm
 
-            done, unit = int(model.num_timesteps), _rollout_steps(model) * self.config.n_envs
+            done = int(model.num_timesteps)
+            unit = getattr(model, "steps_per_generation", None) or _rollout_steps(model) * self.config.n_envs
             self._bar = tqdm(total=done + -(-steps // unit) * unit, initial=done, unit="step", dynamic_ncols=True)
             self._postfix_at = 0.0
         try:
-            if self.config.algo != "custom-dqn":
+            if self.config.algo not in _OWN_LOOP:
                 model.learn(steps, callback=_SB3Callback(self), reset_num_timesteps=reset,
                             tb_log_name=self.config.algo)
                 return

@@ -142,9 +142,9 @@ def _model_files(algorithms: Sequence[Any]) -> dict[tuple[str, str | None], tupl
     for algorithm in algorithms:
         if algorithm.kind not in ("pretrained", "agent"):
             continue
-        root, which = ((pretrained_path(), "best_model") if algorithm.kind == "pretrained"
+        root, which = ((pretrained_path(str(algorithm.arg)), "best_model") if algorithm.kind == "pretrained"
                        else (Path(str(algorithm.arg)), "model"))
-        paths = {p for name in ("run.json", which, f"{which}.zip") for p in [root / name, *(root / name).rglob("*")]}
+        paths = {p for name in ("run.json", which, f"{which}.zip", f"{which}.json") for p in [root / name, *(root / name).rglob("*")]}
         files[(algorithm.kind, algorithm.arg)] = (
             which, {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(paths) if p.is_file()})
     return files

@@ -12,13 +12,21 @@ name                      runs                                                  
 a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)       the variant's name
 ``cmaes``                 :func:`agents.baselines.run_cmaes`                          ``CMA-ES``
 ``random-search``         :func:`agents.baselines.run_random_search`                  ``RandomSearch``
-``pretrained``            ``PolicyController(agents.load_pretrained())``              ``DQNPSO-pretrained``
-``dqnpso-online``         ``OnlineDQNController("pretrained")`` (warm start)           ``DQNPSO-online``
+``pretrained``            ``PolicyController(agents.load_pretrained())`` (es)         ``ES-pretrained``
+``dqnpso-pretrained``     ``PolicyController(load_pretrained(name="dqnpso"))``        ``DQNPSO-pretrained``
+``dqnpso-online``         ``OnlineDQNController("pretrained")`` (DQNPSO warm start)    ``DQNPSO-online``
 ``agent:PATH``            ``PolicyController(agents.load_agent(PATH))``               ``agent:<basename>``
+``constant-obs:X``        ``PolicyController(ConstantObservation(X's policy))``       ``constant-obs:<X's>``
+``schedule-only:X``       the same, ``keep=("progress",)``                            ``schedule-only:<X's>``
 ``random-policy``         ``PolicyController(RandomPolicy())``                        ``RandomPolicy``
 ``static:ABCD``           ``PolicyController(StaticPolicy([A, B, C, D]))``            ``static:ABCD``
 ``LLMPSO``, ``PSO+...``   ``RuleController(agents.advisors.make_advised(name))``      the name
 ========================  ==========================================================  =====================
+
+``constant-obs:X`` is the ablation of a learned controller ``X`` (``pretrained`` or ``agent:PATH``): the same
+policy fed its mean training observation at every step (:class:`agents.controller.ConstantObservation`);
+``schedule-only:X`` feeds it the same constant but the true ``progress`` (the budget spent): a schedule that sees
+nothing of the swarm.
 
 The advised variants (:data:`agents.advisors.ADVISED_VARIANTS`): ``PSO+no-advisor``, ``PSO+random-advisor``,
 ``PSO+surrogate-advisor`` and ``LLMPSO`` (a chat model; its server from ``PSO_LLM_BASE_URL`` and
@@ -39,18 +47,23 @@ from typing import Any
 from .records import RunRecord, function_name
 
 #: The algorithms of the default evaluation (the paper's Table 3 columns, learned controllers first).
-DEFAULT_ALGORITHMS: tuple[str, ...] = ("pretrained", "dqnpso-online", "APSO", "HMM-APSO", "PSO", "LinWPSO",
+DEFAULT_ALGORITHMS: tuple[str, ...] = ("pretrained", "dqnpso-pretrained", "dqnpso-online", "APSO", "HMM-APSO", "PSO", "LinWPSO",
                                         "AsyLnCPSO", "RandWPSO", "YSPSO", "CLSPSO")
 
 # kind -> (names that select it, the record name)
 _SPECIAL: dict[str, tuple[tuple[str, ...], str]] = {
     "cmaes": (("cmaes", "cma"), "CMA-ES"),
     "random-search": (("random-search", "randomsearch"), "RandomSearch"),
-    "pretrained": (("pretrained", "dqnpso-pretrained"), "DQNPSO-pretrained"),
+    "pretrained": (("pretrained", "es-pretrained"), "ES-pretrained"),
+    "dqnpso-pretrained": (("dqnpso-pretrained", "dqnpso"), "DQNPSO-pretrained"),
     "dqnpso-online": (("dqnpso-online", "online"), "DQNPSO-online"),
     "random-policy": (("random-policy", "randompolicy"), "RandomPolicy"),
 }
-_OWN_RUNS = ("cmaes", "random-search")  # not PSO controllers: agents.baselines runs them
+_OWN_RUNS = ("cmaes", "random-search")
+# ablations of a learned controller, prefix -> observation entries kept (agents.controller.ConstantObservation)
+_ABLATIONS: dict[str, tuple[str, ...]] = {"constant-obs": (), "schedule-only": ("progress",)}
+# registry kinds of the shipped controllers -> their agents.PRETRAINED names (Algorithm kind "pretrained", arg the name)
+_PRETRAINED = {"pretrained": "es", "dqnpso-pretrained": "dqnpso"}  # not PSO controllers: agents.baselines runs them
 _STATIC = re.compile(r"^static:([0-3]{4})$", re.IGNORECASE)
 #: ``static:all`` expands to the 4**4 = 256 static state-to-action policies.
 _ALL_STATIC = ["static:" + "".join(p) for p in itertools.product("0123", repeat=4)]
@@ -108,6 +121,11 @@ class Algorithm:
             return PolicyController(StaticPolicy([int(c) for c in str(self.arg)]))
         if self.kind == "random-policy":
             return PolicyController(RandomPolicy())
+        if self.kind in _ABLATIONS:
+            from agents.controller import ConstantObservation
+
+            policy = _loaded(resolve_algorithm(str(self.arg), check=False))
+            return PolicyController(ConstantObservation(policy, keep=_ABLATIONS[self.kind]), name=self.name)
         return PolicyController(_loaded(self))
 
 
@@ -120,7 +138,8 @@ def _loaded(algorithm: Algorithm) -> Any:
     if key not in _LOADED:
         from agents.models import load_agent, load_pretrained
 
-        _LOADED[key] = load_pretrained() if algorithm.kind == "pretrained" else load_agent(str(algorithm.arg))
+        _LOADED[key] = (load_pretrained(name=str(algorithm.arg)) if algorithm.kind == "pretrained"
+                        else load_agent(str(algorithm.arg)))
     return _LOADED[key]
 
 
@@ -129,7 +148,8 @@ def list_algorithms() -> list[str]:
     from agents.advisors import ADVISED_VARIANTS
     from agents.baselines import list_variants
 
-    return [*list_variants(), *ADVISED_VARIANTS, *_SPECIAL, "agent:PATH", "static:ABCD", "static:all"]
+    return [*list_variants(), *ADVISED_VARIANTS, *_SPECIAL, "agent:PATH", "static:ABCD", "static:all",
+            *(f"{a}:{x}" for a in _ABLATIONS for x in ("pretrained", "agent:PATH"))]
 
 
 def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
@@ -143,7 +163,16 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
     from agents.baselines import _key, list_variants
 
     name = str(name).strip()
-    if name.lower().startswith("agent:"):
+    ablation = next((a for a in _ABLATIONS if name.lower().startswith(f"{a}:")), None)
+    if ablation is not None:
+        inner = resolve_algorithm(name[len(ablation) + 1:], check=False)
+        if inner.kind not in ("pretrained", "agent"):
+            raise ValueError(f"bad {name!r}: {ablation}: takes a learned controller, pretrained or agent:PATH")
+        inner_name = f"agent:{inner.arg}" if inner.kind == "agent" else inner.name
+        algorithm = Algorithm(f"{ablation}:{inner.name}", ablation, inner_name)
+        if check:
+            _check_loadable(inner)
+    elif name.lower().startswith("agent:"):
         path = Path(name[len("agent:") :]).expanduser()
         if not str(path).strip():
             raise ValueError("agent: needs a path, e.g. agent:runs/dqn/final")
@@ -154,7 +183,8 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
             raise ValueError(f"bad {name!r}: static:ABCD needs four digits 0-3, e.g. static:0123")
         algorithm = Algorithm(f"static:{match.group(1)}", "static", match.group(1))
     else:
-        known = {_key(a): Algorithm(label, kind) for kind, (aliases, label) in _SPECIAL.items() for a in (*aliases, label)}
+        known = {_key(a): Algorithm(label, "pretrained" if kind in _PRETRAINED else kind, _PRETRAINED.get(kind))
+                 for kind, (aliases, label) in _SPECIAL.items() for a in (*aliases, label)}
         known.update({_key(v): Algorithm(v, "variant", v) for v in list_variants()})
         from agents.advisors import ADVISED_VARIANTS
 
@@ -176,7 +206,8 @@ def _check_loadable(algorithm: Algorithm) -> None:
         if algorithm.kind == "agent" and not Path(str(algorithm.arg)).exists():
             raise FileNotFoundError(f"no such file or directory: {algorithm.arg}")
         if algorithm.kind in ("pretrained", "agent", "dqnpso-online"):  # online: its warm start
-            load = Algorithm(_SPECIAL["pretrained"][1], "pretrained") if algorithm.kind == "dqnpso-online" else algorithm
+            load = (Algorithm(_SPECIAL["dqnpso-pretrained"][1], "pretrained", "dqnpso")
+                    if algorithm.kind == "dqnpso-online" else algorithm)
             _LOADED.pop((load.kind, load.arg), None)  # read the file now
             _loaded(load)
         if algorithm.kind not in _OWN_RUNS:

@@ -27,6 +27,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = ("function", "algorithm", "measure", "n", "me
                                     "cpu_seconds_mean")
 #: Columns of ``summary.csv`` that depend on the machine's speed, not on the seeds.
 TIMING_COLUMNS: tuple[str, ...] = ("cpu_seconds_mean",)
+#: Record names of the baselines that are not PSO (left out of the report's "among PSO methods" ranks).
+NOT_PSO: tuple[str, ...] = ("CMA-ES", "RandomSearch")
 #: Floor of errors on log-scale plots (an error can be 0).
 LOG_FLOOR = 1e-16
 
@@ -384,6 +386,8 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
     write_summary_csv(out / "summary.csv", summary)
     values, measure = stats.final_values(rows)
     ranks = stats.average_ranks(values, algorithms)
+    pso = [a for a in algorithms if a not in NOT_PSO]
+    pso_ranks = stats.average_ranks(values, pso) if pso else {}
     iterations = int(settings.get("iterations") or max(len(e["curve"]) for e in curves.values()))
     convergence = plot_convergence(curves, algorithms, functions, iterations, out, reference)
     for stale in set(out.glob("convergence_*.png")) - {out / name for name in convergence}:
@@ -413,8 +417,15 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
         "\n### Wilcoxon rank-sum test (Mann-Whitney U)\n\n",
         codes_table(summary, others, functions, "rank_sum"),
         ("\n## Average rank\n\nRank of the mean final value on each function (1 = best, ties share the "
-         "average rank), averaged over the functions where every algorithm ran.\n\n"),
-        _md_table(["algorithm", "average rank"], [[a, f"{ranks[a]:.2f}"] for a in _by_rank(ranks)]),
+         "average rank), averaged over the functions where every algorithm ran"
+         + (f"; also among the PSO methods alone (without {', '.join(a for a in algorithms if a not in pso)})"
+            if len(pso) < len(algorithms) else "")
+         + f". Counts: functions where {reference} is significantly better (+1), not (0), worse (-1).\n\n"),
+        _md_table(["algorithm", "average rank", *(["among PSO methods"] if len(pso) < len(algorithms) else []),
+                   "t-test +1 / 0 / -1", "rank-sum +1 / 0 / -1"],
+                  [[a, f"{ranks[a]:.2f}", *([f"{pso_ranks[a]:.2f}" if a in pso_ranks else ""]
+                                           if len(pso) < len(algorithms) else []),
+                    *_counts(summary, a, reference)] for a in _by_rank(ranks)]),
         "\n## CPU time (Figure 4 layout)\n\n",
         _md_table(["algorithm", "mean CPU s per run"],
                   [[a, f"{np.mean(t):.3g}"] for a, t in cpu.items() if t]),
@@ -431,6 +442,17 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
     path = out / "report.md"
     path.write_text("".join(parts))
     return path
+
+
+def _counts(summary: Sequence[Mapping[str, Any]], algorithm: str, reference: str) -> list[str]:
+    """The t-test and rank-sum counts (+1 / 0 / -1) of ``reference`` against ``algorithm`` over the functions."""
+    if algorithm == reference:
+        return ["(reference)", "(reference)"]
+    out = []
+    for test in ("t_test", "rank_sum"):
+        codes = [str(r[test]) for r in summary if r["algorithm"] == algorithm and r[test] not in ("", None)]
+        out.append(" / ".join(str(codes.count(v)) for v in ("1", "0", "-1")))
+    return out
 
 
 def _by_rank(ranks: Mapping[str, float]) -> list[str]:

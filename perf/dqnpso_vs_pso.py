@@ -84,7 +84,7 @@ def main() -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    policy = load_pretrained()
+    policy = load_pretrained(name="dqnpso")
     runs = {
         "plain PSO (run_variant)": lambda s: run_variant("PSO", FUNCTION, seed=s, trace=False),
         "DQNPSO pretrained (run_policy)": lambda s: run_policy(policy, FUNCTION, seed=s),

@@ -49,6 +49,12 @@ class PSOEnv(gym.Env):
     | 0   | w         | ``w_min + (a[0] + 1) / 2 (w_max - w_min)``                 | 0.4  | 0.9  |
     | 1   | c1        | ``c_min + (a[1] + 1) / 2 (c_max - c_min)``, then the cap   | 1.5  | 2.5  |
     | 2   | c2        | ``c_min + (a[2] + 1) / 2 (c_max - c_min)``, then the cap   | 1.5  | 2.5  |
+    | 3   | elitist   | ``a[3] > 0``: elitist learning after the move (``elitist``) | -1   | 1    |
+
+    With ``elitist=True`` the Box has a 4th component: where it is > 0, APSO's elitist learning
+    (:func:`pso_env.operators.elitist_learning`, Zhan et al. 2009) perturbs one coordinate of the global best
+    after the iteration's move (one more evaluation, counted), with sigma falling from 1.0 to 0.1 over the
+    episode, before the reward and observation are computed.
 
     With an ``advisor`` (discrete actions only) (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
     ``Discrete(8)``: action ``a + 4`` is action ``a``, then the advisor sees the swarm and its proposals
@@ -195,7 +201,7 @@ class PSOEnv(gym.Env):
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
         if type(action) is not int or not 0 <= action < N_ACTIONS or self._continuous:  # the common case without numpy
             if self._continuous:
-                row = _as_continuous(action)
+                row = _as_continuous(action, self.action_space.shape[0])
                 action = row[0].copy()
             else:
                 action = _as_action(action, self.action_space.n)
@@ -272,12 +278,14 @@ def _as_action(action: Any, n: int = N_ACTIONS) -> int:
     return a
 
 
-def _as_continuous(action: Any) -> np.ndarray:
-    """A continuous action as the core's (1, 3) float64 row; ValueError unless it is 3 finite numbers."""
+def _as_continuous(action: Any, n: int = 3) -> np.ndarray:
+    """A continuous action as the core's (1, n) float64 row (n = 3, or 4 with ``elitist``); ValueError unless it is n
+    finite numbers."""
     try:
         a = np.array(action, dtype=np.float64)
     except (TypeError, ValueError):
         a = None
-    if a is None or a.shape != (3,) or not np.isfinite(a).all():
-        raise ValueError(f"action must be 3 finite numbers (w, c1, c2 in [-1, 1]; beyond it clipped), got {action!r}")
+    if a is None or a.shape != (n,) or not np.isfinite(a).all():
+        what = "w, c1, c2, elitist" if n > 3 else "w, c1, c2"
+        raise ValueError(f"action must be {n} finite numbers ({what} in [-1, 1]; beyond it clipped), got {action!r}")
     return a[None]

@@ -28,6 +28,7 @@ from .config import EnvConfig, check_int, make_config
 from .factor import _factor_into, _scratch
 from .hmm_kernels import batch_update
 from .instances import InstanceSet
+from .operators import elitist_learning, elitist_sigma
 from .observation import FEATURE_FLOATS, Features, feature_row, observation_space, swarm_statistics_into
 from .reward import Reward, reward
 from .swarm import Swarm
@@ -212,7 +213,7 @@ class PSOVectorEnv(VectorEnv):
         self.single_action_space = spaces.Discrete(N_ACTIONS)
         self._continuous = cfg.action_mode == "continuous"
         if self._continuous:  # (w, c1, c2) set directly (pso_env.actions.continuous_parameters)
-            self.single_action_space = spaces.Box(-1.0, 1.0, (N_CONTINUOUS,), dtype=np.float32)
+            self.single_action_space = spaces.Box(-1.0, 1.0, (N_CONTINUOUS + cfg.elitist,), dtype=np.float32)
         self._advice = None if cfg.advisor is None else Advice(cfg.advisor, cfg.advisor_k, b, cfg.swarm_size)
         if self._advice is not None:  # the consult bit: actions 4..7 (pso_env.advice)
             self.single_action_space = spaces.Discrete(2 * N_ACTIONS)
@@ -477,15 +478,17 @@ class PSOVectorEnv(VectorEnv):
         raise ValueError(f"actions must be {self.num_envs} integers in 0..{n - 1}, got {actions!r}")
 
     def _check_continuous(self, actions: Any) -> np.ndarray:
-        """Continuous actions as a (B, 3) float64 array (components outside [-1, 1] are clipped when applied);
+        """Continuous actions as a (B, 3) float64 array ((B, 4) with ``elitist``) (components outside [-1, 1] are clipped when applied);
         ValueError unless they are ``num_envs`` rows of 3 finite numbers."""
         try:
             a = np.asarray(actions, dtype=np.float64)
         except (TypeError, ValueError):
             a = None
-        if a is None or a.shape != (self.num_envs, N_CONTINUOUS) or not np.isfinite(a).all():
-            raise ValueError(f"actions must be {self.num_envs} rows of {N_CONTINUOUS} finite numbers (w, c1, c2 in "
-                             f"[-1, 1]), got {actions!r}")
+        n = self.single_action_space.shape[0]
+        if a is None or a.shape != (self.num_envs, n) or not np.isfinite(a).all():
+            what = "w, c1, c2, elitist" if n > N_CONTINUOUS else "w, c1, c2"
+            raise ValueError(f"actions must be {self.num_envs} rows of {n} finite numbers ({what} in [-1, 1]), got "
+                             f"{actions!r}")
         return a
 
     def _advance(self, a: np.ndarray) -> None:
@@ -510,6 +513,8 @@ class PSOVectorEnv(VectorEnv):
             actions_into(a, self._u, t, self._floats, self._action_params, coefs)
         if s is not None:  # the action kernel filled the swarm's coefficients; the step kernel computes the factors
             s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"))
+            if self.config.elitist:
+                self._elitist(a)
             if consult is not None:
                 self._advice.consult(self.swarms, self._dims, consult)
             if self._obs_code == 2:
@@ -519,6 +524,8 @@ class PSOVectorEnv(VectorEnv):
         else:
             for swarm in self.swarms.values():
                 swarm.step(*self._floats[:3], momentum=self.config.momentum)
+            if self.config.elitist:
+                self._elitist(a)
             if consult is not None:
                 self._advice.consult(self.swarms, self._dims, consult)
             f, *read = self._read()
@@ -537,6 +544,16 @@ class PSOVectorEnv(VectorEnv):
             _observe_rows(np.arange(self.num_envs), *self._observe_args)
         if nonfinite:
             self._warn_nonfinite()
+
+    def _elitist(self, a: np.ndarray) -> None:
+        """APSO's elitist learning (:func:`pso_env.operators.elitist_learning`) after this iteration's move, in the
+        sub-environments whose 4th action component is > 0 (not those whose step is an autoreset), with sigma at
+        the iteration just run (:func:`pso_env.operators.elitist_sigma`)."""
+        on = (a[:, N_CONTINUOUS] > 0.0) & ~self._autoreset_envs
+        for dim, swarm in self.swarms.items():
+            rows = np.flatnonzero(on & (self._dims == dim))
+            if rows.size:
+                elitist_learning(swarm, elitist_sigma(swarm.iteration[rows] - 1, self.max_iterations), rows)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every sub-environment (see the class docstring for the autoreset modes).

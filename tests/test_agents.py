@@ -119,7 +119,7 @@ def test_online_dqnpso_warm_start_from_pretrained():
 
 
 def test_pretrained_controller_loads_and_acts():
-    policy = load_pretrained()
+    policy = load_pretrained(name="dqnpso")
     assert isinstance(policy, LoadedPolicy) and policy.obs_mode == "viterbi"
     actions, _ = policy.predict(np.eye(4, dtype=np.float32))
     assert actions.shape == (4,) and set(actions.tolist()) <= {0, 1, 2, 3}

@@ -372,7 +372,7 @@ def test_save_load_round_trip(tmp_path):
 def test_loads_the_shipped_controller():
     # a save of the previous code (format 1) read back: Q-values recorded from the shipped files
     # (re-record them if the controller is retrained)
-    agent = DQNAgent.load(pretrained_path() / "best_model")
+    agent = DQNAgent.load(pretrained_path("dqnpso") / "best_model")
     assert agent.env is None and agent.num_timesteps == 40_000 and agent.hidden_sizes == (32,)
     eye = np.eye(4, dtype=np.float32)
     np.testing.assert_array_equal(agent.predict(eye)[0], [3, 3, 3, 3])

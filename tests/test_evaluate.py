@@ -189,15 +189,6 @@ def test_report_files_written_and_linked(uninterrupted):
 # --------------------------------------------------------------------------------------------------
 
 
-def _pretrained_available() -> bool:
-    try:
-        from agents import pretrained_path
-
-        return (Path(pretrained_path()) / "run.json").is_file()
-    except ImportError:
-        return False
-
-
 REGISTRY_NAMES = sorted(
     {
         *DEFAULT_ALGORITHMS,
@@ -216,8 +207,6 @@ REGISTRY_NAMES = sorted(
 
 @pytest.mark.parametrize("name", REGISTRY_NAMES)
 def test_every_algorithm_runs_via_the_registry(name):
-    if name in ("pretrained", "dqnpso-online") and not _pretrained_available():
-        pytest.skip("the pretrained controller is not shipped yet")
     algorithm = resolve_algorithm(name)
     record = algorithm(get_function("rastrigin", 5), 10, 12, 3, 5)
     assert record.algorithm == algorithm.name and record.seed == 3
@@ -393,7 +382,7 @@ def main():
     out = {}
     for jobs in (1, 2):
         with tempfile.TemporaryDirectory() as d:
-            run_protocol("HMM-APSO,pretrained", "rastrigin", runs=4, swarm_size=10, iterations=150, dim=5,
+            run_protocol("HMM-APSO,dqnpso-pretrained", "rastrigin", runs=4, swarm_size=10, iterations=150, dim=5,
                          out_dir=d, jobs=jobs, progress=False)
             rows, _ = load_results(d)
             out[jobs] = {r["algorithm"] + "/" + str(r["seed"]): r["cpu_seconds"] for r in rows}

@@ -1,0 +1,364 @@
+"""Direct policy search for PSOControl: CMA-ES over the weights of a linear controller (``algo="es"``).
+
+An evolution strategy as a reinforcement-learning method (Salimans et al. 2017, "Evolution Strategies as a
+Scalable Alternative to Reinforcement Learning"), with CMA-ES (Hansen & Ostermeier 2001) from the ``cma``
+package as the search distribution. **Our choice for issue 13** (see ``results/learned-control``): a policy
+gradient (PPO) trained on the same functions did not transfer to unseen ones; a search over a few dozen
+weights that scores whole runs by how they rank does.
+
+The policy (:class:`LinearPolicy`) maps an observation ``o`` (n,) to continuous actions
+``a = clip(W [o, 1], -1, 1)`` with ``W`` of shape (A, n + 1): A = 3 (w, c1, c2) or 4 with the environment's
+``elitist`` switch (:class:`pso_env.EnvConfig`). It starts (``init="linwpso"``) as LinWPSO, the linear
+inertia schedule ``w = 0.9 -> 0.4`` over the run with ``c1 = c2 = 2`` and elitist learning off, written in the
+``progress`` feature of ``obs_mode="features"``; so the search begins at a good hand-designed rule.
+
+One generation (:meth:`PolicySearch.learn`): CMA-ES proposes ``popsize`` weight matrices; each runs
+``runs_per_function`` whole episodes on every training function, all of them at once in one
+:class:`pso_env.PSOVectorEnv` of ``popsize * F * runs_per_function`` sub-environments; the fitness of a
+candidate is its mean rank (1 = best, ties averaged) among the candidates by final best value on each
+(function, run) slot. Ranks need no optimum value f* and no reward scale: the functions count equally.
+The environment's reward is only logged (``episodes.csv``). Each generation's environment seed comes from
+``(seed, generation)``, so a run is reproducible and resumes bit for bit from a checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pso_env.config import check_choice, check_int, check_real
+
+#: Defaults of :class:`PolicySearch` (``train_agent.py``'s ``hyperparameters`` override them).
+ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso"}
+#: Starting points of the search.
+INITS = ("linwpso", "zeros")
+#: Suffix of a saved policy (``model.save(path)`` writes ``path + SUFFIX``).
+SUFFIX = ".json"
+
+
+class LinearPolicy:
+    """``a = clip(W [o, 1], -1, 1)``: a linear controller of continuous actions.
+
+    Parameters
+    ----------
+    weights : array of shape (A, n + 1)
+        A action components (3: w, c1, c2; 4 with ``elitist``) from n observation entries and a bias.
+    obs_mode : str, default "features"
+        The observation it reads (:class:`pso_env.EnvConfig`).
+    env_kwargs : dict, optional
+        The environment settings it acts in beyond the observation and action modes (action ranges,
+        ``elitist``); :class:`agents.controller.PolicyController` passes them to the environment.
+    """
+
+    action_mode = "continuous"
+
+    def __init__(self, weights: Any, obs_mode: str = "features", env_kwargs: dict[str, Any] | None = None) -> None:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim != 2 or w.shape[1] < 2 or not np.isfinite(w).all():
+            raise ValueError(f"weights must be a finite (A, n + 1) array, got shape {w.shape}")
+        self.weights, self.obs_mode, self.env_kwargs = w, obs_mode, dict(env_kwargs or {})
+        self._matrix, self._bias = w[:, :-1].T.copy(), w[:, -1].copy()
+
+    def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[np.ndarray, None]:
+        """Actions for ``obs`` (n,) or (B, n): float32 (A,) or (B, A) in [-1, 1] (deterministic always)."""
+        o = np.asarray(obs, dtype=np.float64)
+        if o.shape[-1] != self._matrix.shape[0]:
+            raise ValueError(f"obs must have {self._matrix.shape[0]} entries per row, got shape {o.shape}")
+        return np.clip(o @ self._matrix + self._bias, -1.0, 1.0).astype(np.float32), None
+
+
+def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.ndarray:
+    """The search's starting weights (A, n + 1) for an environment ``config`` (:class:`pso_env.EnvConfig`).
+
+    ``"linwpso"``: LinWPSO's ``w`` from 0.9 to 0.4 over the run (linear in the ``progress`` feature with
+    ``obs_mode="features"``; its midpoint 0.65 otherwise), ``c1 = c2 = 2``, elitist learning off; each value
+    clipped to the action range. ``"zeros"``: all weights 0 (the middle of every range).
+    """
+    w = np.zeros((n_actions, n_obs + 1))
+    if init == "zeros":
+        return w
+
+    def unit(value: float, low: float, high: float) -> float:  # the action component that sets `value`
+        return float(np.clip(2.0 * (value - low) / (high - low) - 1.0, -1.0, 1.0)) if high > low else 0.0
+
+    if config.obs_mode == "features":
+        from pso_env.observation import FEATURE_NAMES
+
+        start, end = unit(0.9, config.w_min, config.w_max), unit(0.4, config.w_min, config.w_max)
+        w[0, -1], w[0, FEATURE_NAMES.index("progress")] = start, end - start
+    else:
+        w[0, -1] = unit(0.65, config.w_min, config.w_max)
+    w[1, -1] = w[2, -1] = unit(2.0, config.c_min, config.c_max)
+    if n_actions > 3:
+        w[3, -1] = -1.0
+    return w
+
+
+class PolicySearch:
+    """CMA-ES over the weights of a :class:`LinearPolicy`, with Stable-Baselines3's ``learn``/``predict``/``save``/
+    ``load`` (see the module docstring for a generation).
+
+    Parameters
+    ----------
+    env : PSOEnv or PSOVectorEnv
+        Gives the training settings (its ``config``: functions, swarm, observation and action modes) and the
+        number of functions F; each generation runs its own batch of ``popsize * F * runs_per_function``
+        sub-environments with these settings. The action mode must be ``"continuous"``.
+    popsize : int, default 16
+        Candidates per generation (CMA-ES's lambda).
+    runs_per_function : int, default 2
+        Episodes of each candidate on each training function per generation.
+    sigma0 : float, default 0.3
+        CMA-ES's initial step size, in weight units.
+    init : {"linwpso", "zeros"}
+        Starting weights (:func:`initial_weights`).
+    workers : int, default 1
+        Processes that run a generation's ``runs_per_function`` chunks (each chunk: one episode of every
+        candidate on every function); the result does not depend on it.
+    seed : int, optional
+        Seeds CMA-ES and every generation's environment (default 0).
+    tensorboard_log : str, optional
+        Kept for the training run's interface; nothing is written there.
+    verbose : int
+        Unused (the training run shows a progress bar).
+
+    Attributes
+    ----------
+    weights : ndarray (A, n + 1)
+        The current policy: CMA-ES's mean (what :meth:`predict` and :meth:`save` use).
+    num_timesteps : int
+        Environment steps run so far (``popsize * F * runs_per_function * max_iterations`` per generation).
+    generation : int
+    episode_timesteps, episode_returns, episode_lengths : lists
+        One entry per finished training episode (the return is the environment's reward summed).
+    obs_mean : ndarray (n,)
+        The mean observation of the latest generation's episodes (the constant of the ablation
+        ``constant-obs:``, :mod:`evaluation.registry`).
+
+    Raises
+    ------
+    ValueError
+        Naming a bad argument, or an environment without continuous actions.
+    """
+
+    def __init__(self, env: Any, *, popsize: int = 16, runs_per_function: int = 2, sigma0: float = 0.3,
+                 init: str = "linwpso", workers: int = 1, seed: int | None = None, tensorboard_log: str | None = None,
+                 verbose: int = 0) -> None:
+        self.popsize = check_int(2)("popsize", popsize)
+        self.workers = check_int(1)("workers", workers)
+        self.runs_per_function = check_int(1)("runs_per_function", runs_per_function)
+        self.sigma0 = check_real(positive=True)("sigma0", sigma0)
+        self.init = check_choice(INITS)("init", init)
+        self.seed = 0 if seed is None else check_int(0)("seed", seed)
+        self.tensorboard_log, self.verbose = tensorboard_log, verbose
+        self.config = env.config
+        if self.config.action_mode != "continuous":
+            raise ValueError(f"algo 'es' needs action_mode='continuous', got {self.config.action_mode!r}")
+        space = getattr(env, "single_action_space", None) or env.action_space
+        self.n_obs = int((getattr(env, "single_observation_space", None) or env.observation_space).shape[0])
+        self.n_actions = int(space.shape[-1])
+        self.n_functions = len(env.instances)
+        self.weights = initial_weights(self.init, self.config, self.n_obs, self.n_actions)
+        self.obs_mean = np.full(self.n_obs, 0.5)
+        self.num_timesteps = self.generation = 0
+        self.episode_timesteps: list[int] = []
+        self.episode_returns: list[float] = []
+        self.episode_lengths: list[int] = []
+        self._es: Any = None
+        self._pool: Any = None
+
+    # ------------------------------------------------------------------ the policy
+    @property
+    def policy(self) -> LinearPolicy:
+        """The current policy (CMA-ES's mean)."""
+        return LinearPolicy(self.weights, self.config.obs_mode, env_kwargs(self.config))
+
+    def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[np.ndarray, None]:
+        """The current policy's actions for ``obs`` (n,) or (B, n) (:meth:`LinearPolicy.predict`)."""
+        return self.policy.predict(obs)
+
+    def set_random_seed(self, seed: int | None = None) -> None:
+        """Nothing to do: every generation is seeded from ``(seed, generation)``."""
+
+    # ------------------------------------------------------------------ training
+    @property
+    def batch_size(self) -> int:
+        """Episodes per generation: ``popsize * F * runs_per_function``."""
+        return self.popsize * self.n_functions * self.runs_per_function
+
+    @property
+    def steps_per_generation(self) -> int:
+        return self.batch_size * self.config.max_iterations
+
+    def _strategy(self) -> Any:
+        if self._es is None:
+            import cma
+
+            # every Gaussian sample from our generator (numpy's global state untouched: seed=nan, as run_cmaes)
+            self._es = cma.CMAEvolutionStrategy(self.weights.ravel(), self.sigma0,
+                                                {"popsize": self.popsize, "randn": _Normal(), "seed": np.nan,
+                                                 "verbose": -9})
+        return self._es
+
+    def learn(self, total_timesteps: int, callback: Callable[[dict[str, Any]], Any] | None = None,
+              reset_num_timesteps: bool = True, **_: Any) -> PolicySearch:
+        """Run generations until ``total_timesteps`` more environment steps are done (whole generations);
+        ``callback(locals())`` after each (its ``"self"`` is this model)."""
+        if reset_num_timesteps and self.generation == 0:
+            self.num_timesteps = 0
+        end = self.num_timesteps + check_int(1)("total_timesteps", total_timesteps)
+        while self.num_timesteps < end:
+            self._generation()
+            if callback is not None:
+                callback(locals())
+        return self
+
+    def _generation(self) -> None:
+        from scipy.stats import rankdata
+
+        es, r_max, t_max = self._strategy(), self.runs_per_function, self.config.max_iterations
+        es.opts["randn"].rng = np.random.default_rng([self.seed, self.generation, 1])
+        candidates = es.ask()
+        weights = np.stack([np.asarray(x).reshape(self.weights.shape) for x in candidates])
+        # chunk r: the r-th episode of every candidate on every function, seeded by (seed, generation, r)
+        seeds = [int(np.random.SeedSequence([self.seed, self.generation, r]).generate_state(1)[0])
+                 for r in range(r_max)]
+        args = [(self.config, weights, seed) for seed in seeds]
+        if self.workers > 1:
+            if self._pool is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            chunks = list(self._pool.map(_rollout_chunk, *zip(*args)))
+        else:
+            chunks = [_rollout_chunk(*a) for a in args]
+        best = np.concatenate([c[0] for c in chunks], axis=1)  # (popsize, F R): every (function, run) slot
+        fitness = np.apply_along_axis(rankdata, 0, best).mean(axis=1)  # mean rank over the slots
+        es.tell(candidates, fitness.tolist())
+        self.weights = np.asarray(es.result.xfavorite).reshape(self.weights.shape)
+        self.obs_mean = sum(c[2] for c in chunks) / (self.batch_size * t_max)
+        self.generation += 1
+        self.num_timesteps += self.batch_size * t_max
+        self.episode_timesteps += [self.num_timesteps] * self.batch_size
+        for _, returns, _, lengths in chunks:
+            self.episode_returns += returns.tolist()
+            self.episode_lengths += lengths.tolist()
+
+    def close(self) -> None:
+        """Stop the worker processes (``workers > 1``); a later generation starts them again."""
+        pool = getattr(self, "_pool", None)  # absent when __init__ raised
+        if pool is not None:
+            pool.shutdown()
+            self._pool = None
+
+    def __del__(self) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | Path) -> None:
+        """Write the policy and the search's position to ``path + ".json"`` (plain JSON, no code)."""
+        data = {"algo": "es", "weights": self.weights.tolist(), "obs_mode": self.config.obs_mode,
+                "env_kwargs": env_kwargs(self.config), "obs_mean": self.obs_mean.tolist(),
+                "num_timesteps": self.num_timesteps, "generation": self.generation,
+                "hyperparameters": {"popsize": self.popsize, "runs_per_function": self.runs_per_function,
+                                    "sigma0": self.sigma0, "init": self.init, "workers": self.workers,
+                                    "seed": self.seed}}
+        Path(str(path) + SUFFIX).write_text(json.dumps(data, indent=1))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_pool": None}
+
+    def save_replay_buffer(self, path: str | Path) -> None:
+        """Write CMA-ES's state (a pickle: for ``--resume`` of your own runs only, as SB3's replay buffers)."""
+        with open(path, "wb") as fh:
+            pickle.dump(self._strategy(), fh)
+
+    def load_replay_buffer(self, path: str | Path) -> None:
+        """Read CMA-ES's state written by :meth:`save_replay_buffer` (unpickles: your own runs only)."""
+        with open(path, "rb") as fh:
+            self._es = pickle.load(fh)  # noqa: S301 - the run's own checkpoint, as SB3's replay buffers
+
+    @classmethod
+    def load(cls, path: str | Path, env: Any = None) -> PolicySearch | LinearPolicy:
+        """The saved search (with ``env`` to train on; its settings must be the saved ones) or, without
+        ``env``, its policy: a :class:`LinearPolicy`. ``path`` with or without ``.json``.
+
+        Raises
+        ------
+        ValueError
+            An unreadable file, or ``env`` whose spaces differ from the saved policy's.
+        """
+        file = Path(path) if str(path).endswith(SUFFIX) else Path(str(path) + SUFFIX)
+        try:
+            data = json.loads(file.read_text())
+            weights = np.asarray(data["weights"], dtype=np.float64)
+            policy = LinearPolicy(weights, data["obs_mode"], data.get("env_kwargs", {}))
+        except (OSError, json.JSONDecodeError, KeyError, ValueError) as err:
+            raise ValueError(f"{str(file)!r} is not a saved es policy ({err})") from None
+        policy.obs_mean = np.asarray(data.get("obs_mean", np.full(weights.shape[1] - 1, 0.5)))
+        if env is None:
+            return policy
+        model = cls(env, **data.get("hyperparameters", {}))
+        if model.weights.shape != weights.shape:
+            raise ValueError(f"env has {model.n_actions} actions and {model.n_obs} observations; the saved policy "
+                             f"{weights.shape[0]} and {weights.shape[1] - 1}")
+        model.weights, model.obs_mean = weights, policy.obs_mean
+        model.num_timesteps, model.generation = int(data["num_timesteps"]), int(data["generation"])
+        return model
+
+
+_CHUNK_ENV: list[Any] = []  # this process's batch environment, reused while the settings and size stay
+
+
+def _rollout_chunk(config: Any, weights: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
+    """One episode of each of the K candidates ``weights`` (K, A, n + 1) on each of the F functions of ``config``,
+    all in one :class:`pso_env.PSOVectorEnv` of K F sub-environments (``j``: candidate ``j // F``, function
+    ``j % F`` in round robin) reset with ``seed``. Returns the final best values (K, F), the episodes' returns (K F,),
+    the sum of their observations (n,) and their lengths (K F,)."""
+    from pso_env import PSOVectorEnv
+
+    k, wanted = weights.shape[0], config.replace(instance_order="round_robin")
+    env = _CHUNK_ENV[0] if _CHUNK_ENV else None
+    if env is None or env.config != wanted or env.num_envs != k * len(env.instances):
+        env = PSOVectorEnv(k * _n_functions(config), wanted, autoreset_mode="Disabled")
+        _CHUNK_ENV[:] = [env]
+    per_row = weights[np.arange(env.num_envs) // (env.num_envs // k)]
+    matrix, bias = per_row[:, :, :-1], per_row[:, :, -1]
+    obs, _ = env.reset(seed=seed)
+    returns, obs_sum = np.zeros(env.num_envs), np.zeros(obs.shape[1])
+    for _ in range(config.max_iterations):
+        obs_sum += obs.sum(axis=0)
+        actions = np.clip(np.einsum("bij,bj->bi", matrix, obs) + bias, -1.0, 1.0).astype(np.float32)
+        obs, rewards, _, _, infos = env.step(actions)
+        returns += rewards
+    return (infos["best_fitness"].reshape(k, -1), returns, obs_sum,
+            np.asarray(infos["iteration"], dtype=np.int64))
+
+
+def _n_functions(config: Any) -> int:
+    from pso_env.instances import InstanceSet
+
+    return len(InstanceSet(config.function, config.dim))
+
+
+class _Normal:
+    """CMA-ES's ``randn(*shape)`` from a generator that each generation re-seeds (picklable with CMA-ES's state)."""
+
+    def __init__(self) -> None:
+        self.rng = np.random.default_rng(0)
+
+    def __call__(self, *shape: int) -> np.ndarray:
+        return self.rng.standard_normal(shape)
+
+
+def env_kwargs(config: Any) -> dict[str, Any]:
+    """The environment settings a continuous policy acts through beyond its modes: action ranges and ``elitist``."""
+    return {k: getattr(config, k) for k in ("w_min", "w_max", "c_min", "c_max", "elitist")}

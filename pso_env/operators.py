@@ -1,0 +1,54 @@
+"""Operators that act on a swarm between iterations: APSO's elitist learning.
+
+Used by :class:`agents.apso.APSO` (in its convergence state) and by the environment's elitist action
+(``EnvConfig(elitist=True)``: a fourth continuous action component switches it on per iteration).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: Elitist-learning sigma at the first and the last iteration of a run (Zhan et al. 2009, section IV-C).
+SIGMA_START, SIGMA_END = 1.0, 0.1
+
+
+def elitist_sigma(t: Any, iterations: int) -> Any:
+    """APSO's sigma at iteration(s) ``t`` (0-based) of ``iterations``: linear from 1.0 at t = 0 to 0.1 at t = T - 1
+    (``t / (T - 1)`` clipped to [0, 1]; 1.0 throughout when T == 1). A float, or an array for an array ``t``."""
+    share = np.clip(np.asarray(t, dtype=float) / (iterations - 1), 0.0, 1.0) if iterations > 1 else np.zeros(np.shape(t))
+    sigma = SIGMA_START + (SIGMA_END - SIGMA_START) * share
+    return float(sigma) if np.ndim(t) == 0 else sigma
+
+
+def elitist_learning(swarm: Any, sigma: Any, swarms: Any = None) -> np.ndarray:
+    """Zhan et al.'s (2009) elitist learning strategy on the global best; one evaluation per swarm.
+
+    One random dimension ``d`` of the global best ``g`` moves by ``(ub_d - lb_d) * N(0, sigma^2)``
+    (clipped to the box). If better than ``g`` it becomes the global best (the personal best of the
+    particle that held ``g``); else it replaces the worst particle's position, fitness and personal
+    best **(our reading of "replaces the worst particle")**.
+
+    Each swarm's generator draws its ``d`` and then its Gaussian; ``swarms`` (K,) are the swarms to apply
+    it to (default all); ``sigma`` is one float or one per swarm, (K,). Returns (K,) bools: True where the
+    point replaced the global best.
+    """
+    idx = np.arange(swarm.batch_size) if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
+    if idx.size == 0:
+        return np.zeros(0, dtype=bool)
+    sigmas = np.broadcast_to(np.asarray(sigma, dtype=float), idx.shape).tolist()
+    draws = [(g.integers(swarm.dim), g.normal(0.0, s)) for g, s in zip(map(swarm.generator, idx), sigmas)]
+    d, z = np.array([a for a, _ in draws], dtype=np.intp), np.array([b for _, b in draws])
+    k = np.arange(idx.size)
+    lower, upper = swarm.lower[idx, d], swarm.upper[idx, d]
+    point = swarm.gbest_position[idx].copy()
+    point[k, d] = np.minimum(np.maximum(point[k, d] + (upper - lower) * z, lower), upper)
+    value = swarm.evaluate(point[:, None, :], count=True, swarms=idx)[:, 0]
+    success = value < swarm.gbest_fitness[idx]
+    owner = np.argmin(swarm.pbest_fitness[idx], axis=1)
+    worst = np.argmax(swarm.pbest_fitness[idx], axis=1)
+    s, f = success, ~success
+    swarm.set_particles(idx[s], owner[s], point[s], value[s], mode="best")
+    swarm.set_particles(idx[f], worst[f], point[f], value[f], mode="replace")
+    return success

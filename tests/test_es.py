@@ -1,0 +1,254 @@
+"""Issue 13's controller: the elitist action (pso_env.operators), the linear policy and its CMA-ES search
+(agents.es), and the constant-observation ablation (agents.controller.ConstantObservation)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents.controller import ConstantObservation, PolicyController, run_policy
+from agents.es import LinearPolicy, PolicySearch, initial_weights
+from agents.variants import linear
+from benchmarks_fn import get_function
+from pso_env import EnvConfig, PSOEnv, PSOVectorEnv
+from pso_env.observation import FEATURE_NAMES
+from pso_env.operators import elitist_sigma
+
+SMALL = {"function": "rastrigin", "dim": 4, "swarm_size": 8, "max_iterations": 12, "action_mode": "continuous"}
+
+
+def _script(name: str):
+    path = Path(__file__).resolve().parents[1] / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_cli_es", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ---------------------------------------------------------------- the elitist action
+def test_elitist_adds_a_fourth_component_and_both_checkers_pass():
+    from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    env = PSOEnv(**SMALL, elitist=True)
+    assert env.action_space.shape == (4,) and PSOVectorEnv(3, **SMALL, elitist=True).action_space.shape == (3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(PSOEnv(**SMALL, elitist=True, obs_mode="features"), skip_render_check=True)
+        sb3_check_env(PSOEnv(**SMALL, elitist=True), warn=True)
+
+
+def test_elitist_needs_continuous_numpy_and_four_numbers():
+    with pytest.raises(ValueError, match="elitist needs action_mode='continuous'"):
+        EnvConfig(elitist=True)
+    env = PSOEnv(**SMALL, elitist=True)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="4 finite numbers"):
+        env.step([0.0, 0.0, 0.0])
+    envs = PSOVectorEnv(2, **SMALL, elitist=True)
+    envs.reset(seed=0)
+    with pytest.raises(ValueError, match="rows of 4 finite numbers"):
+        envs.step(np.zeros((2, 3)))
+
+
+def test_the_switch_costs_one_evaluation_where_it_is_on_and_off_is_the_plain_continuous_env_bit_for_bit():
+    on = PSOVectorEnv(3, **SMALL, elitist=True)
+    plain = PSOVectorEnv(3, **SMALL)
+    on.reset(seed=5)
+    plain.reset(seed=5)
+    before = None
+    rng = np.random.default_rng(0)
+    for t in range(6):
+        a = rng.uniform(-1, 1, (3, 3)).astype(np.float32)
+        o1, r1, *_, i1 = on.step(np.hstack([a, -np.ones((3, 1), np.float32)]))  # switch off
+        o2, r2, *_, i2 = plain.step(a)
+        np.testing.assert_array_equal(o1, o2)
+        np.testing.assert_array_equal(r1, r2)
+        np.testing.assert_array_equal(i1["best_fitness"], i2["best_fitness"])
+        before = i1["evaluations"]
+    switch = np.array([[0, 0, 0, 1.0], [0, 0, 0, 0.0], [0, 0, 0, 0.3]], np.float32)  # 0 is off: "> 0" switches on
+    *_, info = on.step(switch)
+    assert (info["evaluations"] - before).tolist() == [9, 8, 9]
+
+
+def test_elitist_sigma_is_apsos_schedule():
+    for t in (0, 3, 10):
+        assert elitist_sigma(t, 11) == pytest.approx(linear(1.0, 0.1, t, 11), abs=1e-15)
+    assert elitist_sigma(0, 11) == 1.0 and elitist_sigma(10, 11) == pytest.approx(0.1)
+    np.testing.assert_allclose(elitist_sigma(np.array([0, 5, 10, 20]), 11), [1.0, 0.55, 0.1, 0.1])
+    assert elitist_sigma(0, 1) == 1.0
+
+
+# ---------------------------------------------------------------- the linear policy
+def test_linear_policy_is_clip_of_w_times_obs_and_one():
+    rng = np.random.default_rng(1)
+    weights = rng.normal(0, 2, (4, 14))
+    policy = LinearPolicy(weights)
+    obs = rng.uniform(0, 1, (7, 13)).astype(np.float32)
+    actions, state = policy.predict(obs)
+    expected = np.clip(np.hstack([obs.astype(np.float64), np.ones((7, 1))]) @ weights.T, -1, 1)
+    assert state is None and actions.dtype == np.float32 and actions.shape == (7, 4)
+    np.testing.assert_allclose(actions, expected, rtol=1e-6, atol=1e-7)
+    assert policy.predict(obs[0])[0].shape == (4,)
+    with pytest.raises(ValueError, match="13 entries"):
+        policy.predict(np.zeros(4))
+    with pytest.raises(ValueError, match="weights"):
+        LinearPolicy(np.full((3, 14), np.nan))
+
+
+def test_linwpso_start_sets_linwpsos_parameters():
+    config = EnvConfig(obs_mode="features", action_mode="continuous", elitist=True, w_min=0.3, w_max=1.0,
+                       c_min=0.5, c_max=2.5)
+    weights = initial_weights("linwpso", config, len(FEATURE_NAMES), 4)
+    policy = LinearPolicy(weights, "features", {"w_min": 0.3, "w_max": 1.0, "c_min": 0.5, "c_max": 2.5,
+                                                "elitist": True})
+    record = run_policy(policy, get_function("sphere", 5), swarm_size=6, iterations=20, seed=0)
+    t = np.arange(20)
+    np.testing.assert_allclose(record.extra["w"], 0.9 - 0.5 * t / 20, atol=1e-12)  # progress = t / T
+    np.testing.assert_allclose(record.extra["c1"], 2.0, atol=1e-12)
+    np.testing.assert_allclose(record.extra["c2"], 2.0, atol=1e-12)
+    assert record.evaluations == 6 * 21  # elitist learning off
+    assert not initial_weights("zeros", config, 13, 4).any()
+
+
+# ---------------------------------------------------------------- the search
+def _search(**changes):
+    config = EnvConfig(function=["sphere", "rastrigin"], dim=3, swarm_size=6, max_iterations=15,
+                       obs_mode="features", action_mode="continuous", elitist=True)
+    return PolicySearch(PSOEnv(config), popsize=6, runs_per_function=2, seed=3, **changes)
+
+
+def test_search_is_reproducible_and_counts_its_steps():
+    a, b = _search(), _search()
+    a.learn(1)
+    a.learn(2 * a.steps_per_generation, reset_num_timesteps=False)
+    b.learn(3 * b.steps_per_generation)
+    assert a.generation == b.generation == 3 and a.num_timesteps == 3 * 6 * 2 * 2 * 15
+    np.testing.assert_array_equal(a.weights, b.weights)
+    assert len(a.episode_returns) == 3 * 24 and set(a.episode_lengths) == {15}
+    assert not np.array_equal(a.weights, initial_weights("linwpso", a.config, 13, 4))
+    assert np.all((a.obs_mean >= 0) & (a.obs_mean <= 1))
+
+
+def test_worker_processes_give_the_same_search():
+    one, two = _search(), _search(workers=2)
+    one.learn(2 * one.steps_per_generation)
+    two.learn(2 * two.steps_per_generation)
+    two.close()
+    np.testing.assert_array_equal(one.weights, two.weights)
+    assert one.episode_returns == two.episode_returns
+
+
+def test_search_improves_a_poor_start_on_the_training_functions():
+    config = EnvConfig(function="sphere", dim=5, swarm_size=8, max_iterations=40, obs_mode="features",
+                       action_mode="continuous", w_min=0.2, w_max=1.2)
+    search = PolicySearch(PSOEnv(config), popsize=8, runs_per_function=3, sigma0=0.5, init="zeros", seed=0)
+
+    def median_log_best(policy):
+        kw = {"w_min": 0.2, "w_max": 1.2}
+        return np.median([np.log10(run_policy(policy, get_function("sphere", 5), swarm_size=8, iterations=40,
+                                               seed=100 + s, env_kwargs=kw).best_value) for s in range(9)])
+
+    start = median_log_best(search.policy)
+    search.learn(12 * search.steps_per_generation)
+    assert median_log_best(search.policy) < start - 1.0  # at least a decade better after 12 generations
+
+
+def test_save_load_round_trip_and_bad_files(tmp_path):
+    search = _search()
+    search.learn(1)
+    search.save(tmp_path / "model")
+    policy = PolicySearch.load(tmp_path / "model")
+    assert isinstance(policy, LinearPolicy) and policy.env_kwargs["elitist"] is True
+    np.testing.assert_array_equal(policy.weights, search.weights)
+    np.testing.assert_array_equal(policy.obs_mean, search.obs_mean)
+    again = PolicySearch.load(tmp_path / "model.json", env=PSOEnv(search.config))
+    assert again.generation == 1 and np.array_equal(again.weights, search.weights)
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ValueError, match="not a saved es policy"):
+        PolicySearch.load(tmp_path / "bad")
+    with pytest.raises(ValueError, match="continuous"):
+        PolicySearch(PSOEnv(function="sphere", dim=2))
+
+
+# ---------------------------------------------------------------- training run, evaluation, ablation
+TRAIN = ["--algo", "es", "--action-mode", "continuous", "--obs-mode", "features", "--elitist", "--w-min", "0.3",
+         "--w-max", "1.0", "--c-min", "0.5", "--c-max", "2.5", "--functions", "sphere,rastrigin", "--held-out", "ackley",
+         "--dim", "3", "--swarm-size", "6", "--iterations", "15", "--eval-every", "700", "--eval-runs", "2",
+         "--checkpoint-every", "700", "--hyperparameters", '{"popsize": 6, "runs_per_function": 2}', "--no-progress"]
+
+
+def test_train_resume_evaluate_and_ablate(tmp_path):
+    cli = _script("train_agent")
+    assert cli.main([*TRAIN, "--timesteps", "2000", "--out", str(tmp_path / "full")]) == 0
+    assert cli.main([*TRAIN, "--timesteps", "1000", "--out", str(tmp_path / "half")]) == 0
+    assert cli.main([*TRAIN, "--timesteps", "2000", "--out", str(tmp_path / "half"), "--resume"]) == 0
+    full, half = (json.loads((tmp_path / d / "model.json").read_text()) for d in ("full", "half"))
+    assert full["generation"] == half["generation"] == 6 and full["weights"] == half["weights"]  # resumed bit for bit
+    run = json.loads((tmp_path / "full" / "run.json").read_text())
+    assert run["config"]["elitist"] is True and run["config"]["w_min"] == 0.3
+    assert (tmp_path / "full" / "best_model.json").is_file() and (tmp_path / "full" / "learning_curve.png").is_file()
+    with (tmp_path / "full" / "progress.csv").open() as fh:
+        assert [int(r["timesteps"]) for r in csv.DictReader(fh)] == [720, 1440, 2160]
+
+    out = tmp_path / "eval"
+    agent = f"agent:{tmp_path / 'full'}"
+    assert _script("evaluate").main(["--algorithms", f"{agent},constant-obs:{agent}", "--functions", "rastrigin",
+                                     "--dim", "3", "--swarm-size", "6", "--iterations", "15", "--runs", "2",
+                                     "--jobs", "1", "--no-progress", "--out", str(out)]) == 0
+    with (out / "runs.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted({r["algorithm"] for r in rows}) == ["agent:full", "constant-obs:agent:full"]
+    assert {int(r["evaluations"]) for r in rows} >= {6 * 16}  # at least the swarm's; elitist steps add one each
+
+    from agents.models import load_agent
+
+    policy = load_agent(tmp_path / "full", "best_model")
+    assert policy.env_kwargs == {"w_min": 0.3, "w_max": 1.0, "c_min": 0.5, "c_max": 2.5, "elitist": True}
+    ablated = ConstantObservation(policy)
+    controller = PolicyController(ablated)
+    controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)
+    for t in range(15):
+        controller.step(t)
+    actions = controller.trace()["actions"]
+    assert len(actions) == 15 and all(a == actions[0] for a in actions) and len(actions[0]) == 4
+    record = run_policy(policy, get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)
+    assert len({tuple(a) for a in record.extra["actions"]}) > 1  # the policy itself reacts to its observations
+
+
+def test_schedule_only_feeds_the_true_progress_and_the_constant_elsewhere():
+    weights = np.zeros((3, 14))
+    weights[0, FEATURE_NAMES.index("progress")] = 1.0  # a0 = progress
+    weights[1, FEATURE_NAMES.index("diversity")] = 1.0  # a1 = diversity
+    policy = LinearPolicy(weights)
+    policy.obs_mean = np.full(13, 0.25)
+    schedule = ConstantObservation(policy, keep=("progress",))
+    assert schedule.name.startswith("schedule-only:")
+    obs = np.random.default_rng(0).uniform(0, 1, (4, 13)).astype(np.float32)
+    actions, _ = schedule.predict(obs)
+    np.testing.assert_allclose(actions[:, 0], obs[:, FEATURE_NAMES.index("progress")], rtol=1e-6)
+    np.testing.assert_allclose(actions[:, 1], 0.25, rtol=1e-6)
+    np.testing.assert_allclose(ConstantObservation(policy).predict(obs)[0][:, 0], 0.25, rtol=1e-6)
+    with pytest.raises(ValueError, match="keep must name"):
+        ConstantObservation(policy, keep=("time",))
+    with pytest.raises(ValueError, match="stores its mean observation"):
+        ConstantObservation(LinearPolicy(weights))
+
+
+def test_ablation_names_in_the_registry():
+    from evaluation.registry import resolve_algorithm
+
+    with pytest.raises(ValueError, match="takes a learned controller"):
+        resolve_algorithm("schedule-only:APSO")
+    with pytest.raises(ValueError, match="stores its mean observation"):
+        resolve_algorithm("constant-obs:dqnpso-pretrained")
+    algorithm = resolve_algorithm("schedule-only:pretrained")
+    assert (algorithm.name, algorithm.kind) == ("schedule-only:ES-pretrained", "schedule-only")
+    record = algorithm(get_function("rastrigin", 4), 8, 10, 0, 5)
+    assert record.algorithm == "schedule-only:ES-pretrained" and record.evaluations >= 8 * 11
