@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also log every run made now in IOHprofiler's format (ioh's Analyzer logger, every "
                         "improvement at its evaluation count) into <out>/ioh, one folder per algorithm, for "
                         "IOHanalyzer; a PSO run on our functions takes 2.6-2.8x as long (BENCHMARKS.md)")
+    parser.add_argument("--include", action="append", default=[], metavar="DIR",
+                        help="also report the runs of another output directory of the same settings (repeatable), "
+                        "for example a peer's (peers/metabox/run_pretrained.py): its runs that --out lacks are "
+                        "first copied into --out (evaluation.storage.merge); its algorithms join the report's "
+                        "tables after ours, on our functions and seeds")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -125,7 +130,13 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
         parser.error(f"--functions: {str(exc).removeprefix('functions: ')}")  # one prefix: the option
 
     from evaluation.registry import resolve_algorithm, resolve_algorithms
-    from evaluation.storage import check_agents, check_settings, default_out_dir, protocol_settings
+    from evaluation.storage import (
+        check_agents,
+        check_mergeable,
+        check_settings,
+        default_out_dir,
+        protocol_settings,
+    )
 
     try:
         algorithms = resolve_algorithms(args.algorithms)
@@ -147,6 +158,11 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
         check_agents(out, {a.name: a.arg for a in algorithms if a.kind == "agent"})
     except ValueError as exc:
         parser.error(f"--out: {exc}")
+    for peer in args.include:  # before any run, not after them
+        try:
+            check_mergeable(peer, settings, out)
+        except ValueError as exc:
+            parser.error(f"--include: {exc}")
     return algorithms, functions, reference, out
 
 
@@ -161,7 +177,15 @@ def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, refer
                           checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
                           progress=not args.no_progress, ioh_log=out / "ioh" if args.ioh_log else None,
                           executor=RayExecutor(getattr(args, "address", None)) if args.executor == "ray" else LocalPool(args.jobs))
-    tables = {"reference": reference, "algorithms": result.algorithms, "functions": result.functions}
+    names = list(result.algorithms)
+    if args.include:
+        from evaluation.storage import load_results, merge
+
+        for peer, added in merge(result.out_dir, args.include).items():
+            print(f"{added} runs merged from {peer}")
+        names += sorted({r["algorithm"] for peer in args.include for r in load_results(peer)[0]} - set(names),
+                        key=str.lower)
+    tables = {"reference": reference, "algorithms": names, "functions": result.functions}
     report = write_report(result.out_dir, runs=args.runs, **tables)
     print(console_summary(result.out_dir, **tables))
     print(f"\n{result.done_now} runs made, {result.done_before} found in {result.out_dir}")

@@ -18,7 +18,8 @@ Output directory of :func:`evaluation.run_protocol`
 A run counts as done when both its row and its curve are stored: the curve is written first, the row
 second. A kill at any moment loses at most the runs in flight: a torn last line or gzip member is
 dropped, and the files are repaired (rewritten through a temporary file and ``os.replace``) when the
-protocol is started again.
+protocol is started again. :func:`merge` copies the runs of other output directories of the same settings
+into one (``evaluate.py --include``), for example a peer's runs written in this format.
 """
 
 from __future__ import annotations
@@ -91,12 +92,17 @@ def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> N
         old = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path} is unreadable ({exc}); use another output directory") from exc
-    new = json.loads(json.dumps(dict(settings)))  # the same types as after a round trip
-    diffs = [f"{k}: {old.get(k)!r} there, {new.get(k)!r} now" for k in sorted(set(old) | set(new))
-             if old.get(k) != new.get(k)]
+    diffs = _settings_diffs(old, settings, "there", "now")
     if diffs:
         raise ValueError(f"{path.parent} holds results made with other settings ({'; '.join(diffs)}); "
                          "choose another output directory (the default one is named after the settings)")
+
+
+def _settings_diffs(old: Mapping[str, Any], new: Mapping[str, Any], old_label: str, new_label: str) -> list[str]:
+    """``"key: old there, new now"`` for each setting that differs (compared as after a JSON round trip)."""
+    old, new = (json.loads(json.dumps(dict(s))) for s in (old, new))
+    return [f"{k}: {old.get(k)!r} {old_label}, {new.get(k)!r} {new_label}" for k in sorted(set(old) | set(new))
+            if old.get(k) != new.get(k)]
 
 
 def _format_row(record: RunRecord) -> str:
@@ -277,3 +283,63 @@ def check_agents(out: Path, agents: Mapping[str, str]) -> None:
     if agents and {**known, **current} != known:
         out.mkdir(parents=True, exist_ok=True)
         _atomic_write(path, (json.dumps({**known, **current}, indent=2, sort_keys=True) + "\n").encode())
+
+
+def check_mergeable(src: str | os.PathLike, settings: Mapping[str, Any], target: str | os.PathLike = "--out") -> None:
+    """Refuse (ValueError naming every difference) an output directory ``src`` whose ``settings.json`` is missing
+    or differs from ``settings`` (those of ``target``): only runs of the same settings are merged."""
+    src = Path(src)
+    if not (src / SETTINGS_FILE).exists():
+        raise ValueError(f"{src} has no {SETTINGS_FILE}: not an output directory")
+    diffs = _settings_diffs(read_settings(src), settings, f"in {src}", f"in {target}")
+    if diffs:
+        raise ValueError(f"{src} holds results made with other settings than {target} ({'; '.join(diffs)}); "
+                         "only runs of the same settings can be merged")
+
+
+def merge(out_dir: str | os.PathLike, sources: Sequence[str | os.PathLike]) -> dict[str, int]:
+    """Copy into ``out_dir`` the complete runs of each source output directory that it lacks.
+
+    A run is its ``(algorithm, function, seed)``: one already in ``out_dir`` (or in an earlier source) is
+    kept as it is, so merging twice adds nothing. Every source must hold a ``settings.json`` equal to
+    ``out_dir``'s (``out_dir`` without one takes the first source's) and no ``agents.json`` entry that
+    contradicts ``out_dir``'s; otherwise ValueError naming the differences, before anything is written.
+    Rows and curves are appended (curves first, as :func:`append` does); ``ioh`` logs are not copied.
+    Returns the runs added per source (its path as given).
+    """
+    out, paths = Path(out_dir), [Path(p) for p in sources]
+    if not paths:
+        return {}
+    settings = read_settings(out)
+    agents = json.loads((out / AGENTS_FILE).read_text()) if (out / AGENTS_FILE).exists() else {}
+    for src in paths:
+        settings = settings or read_settings(src)
+        check_mergeable(src, settings, out)
+        src_agents = json.loads((src / AGENTS_FILE).read_text()) if (src / AGENTS_FILE).exists() else {}
+        clash = [n for n, e in src_agents.items() if n in agents and agents[n] != e]
+        if clash:
+            raise ValueError(f"{src} holds runs of {', '.join(clash)} made with other agents than {out}'s "
+                             f"({AGENTS_FILE}); they cannot share a name")
+        agents = {**src_agents, **agents}
+    write_settings(out, settings)
+    rows, curves, torn = read_store(out)
+    if torn:
+        repair(out, rows, curves)
+    have = {(r["algorithm"], r["function"], r["seed"]) for r in rows}
+    added: dict[str, int] = {}
+    for src, name in zip(paths, map(str, sources)):
+        new_rows, new_curves = load_results(src)
+        new_rows = [r for r in new_rows if (r["algorithm"], r["function"], r["seed"]) not in have]
+        keys = [(r["algorithm"], r["function"], r["seed"]) for r in new_rows]
+        if keys:
+            with open(out / CURVES_FILE, "ab") as f:
+                f.write(_gzip_member(new_curves[k] for k in keys))
+            runs = out / RUNS_FILE
+            header = "" if runs.exists() and runs.stat().st_size else _HEADER
+            with open(runs, "a", newline="") as f:
+                f.write(header + "".join(map(_csv_line, new_rows)))
+        have.update(keys)
+        added[name] = len(keys)
+    if agents and (not (out / AGENTS_FILE).exists() or json.loads((out / AGENTS_FILE).read_text()) != agents):
+        _atomic_write(out / AGENTS_FILE, (json.dumps(agents, indent=2, sort_keys=True) + "\n").encode())
+    return added
