@@ -150,7 +150,8 @@ def _ioh_problem_class() -> type:
 
 def tracked_problem(inner: Any, name: str) -> Any:
     """``inner`` (a MetaBox problem) with every evaluation recorded by our ``evaluation.anytime.Tracked``:
-    ``.tracked.evaluations``, ``.tracked.best``, ``.tracked.improvements``; ``.nonfinite`` counts NaN/inf."""
+    ``.tracked.evaluations``, ``.tracked.best``, ``.tracked.improvements``; ``.nonfinite`` counts NaN/inf values,
+    ``.outside`` the points with a coordinate outside [lb, ub], ``.best_outside`` whether the best one is such."""
     if "tracked" not in _CLASSES:
         class TrackedProblem(_basic_problem()):
             """A MetaBox problem that passes every point to ``inner.eval`` through ``Tracked``."""
@@ -160,13 +161,21 @@ def tracked_problem(inner: Any, name: str) -> Any:
 
                 self.inner, self.name = inner, name
                 self.dim, self.lb, self.ub, self.optimum = inner.dim, inner.lb, inner.ub, inner.optimum
-                self.nonfinite = 0
+                self.nonfinite = self.outside = 0
+                self.best_outside = False
                 self.tracked = Tracked(SimpleNamespace(name=name, dim=inner.dim, evaluate=self._values))
                 self.T1 = 0
 
             def _values(self, X: np.ndarray) -> np.ndarray:
-                values = np.asarray(self.inner.eval(np.asarray(X, dtype=np.float64)), dtype=np.float64)
-                self.nonfinite += int(np.count_nonzero(~np.isfinite(values)))
+                X = np.asarray(X, dtype=np.float64)
+                values = np.asarray(self.inner.eval(X), dtype=np.float64)
+                finite = np.isfinite(values)
+                self.nonfinite += int(np.count_nonzero(~finite))
+                outside = np.any((X < self.lb) | (X > self.ub), axis=1)
+                self.outside += int(np.count_nonzero(outside))
+                i = int(np.argmin(np.where(finite, values, np.inf)))
+                if finite[i] and values[i] < self.tracked.best:  # Tracked takes it as the new best
+                    self.best_outside = bool(outside[i])
                 return values
 
             def func(self, x: np.ndarray) -> np.ndarray:  # Basic_Problem.eval: 1-D, 2-D, N-D points, timed
@@ -291,7 +300,9 @@ def run_one(method: Method, problem: Any, name: str, seed: int, config: Any, set
     function = SimpleNamespace(name=name, dim=int(problem.dim), optimum_value=float(problem.optimum))
     record = make_record(function, history, algorithm=PREFIX + method.name, seed=seed, evaluations=t.evaluations,
                          cpu_seconds=cpu, wall_seconds=wall, checkpoint_every=settings["checkpoint_every"],
-                         best_value=t.best, nonfinite=tracked.nonfinite, improvements=t.improvements)
+                         best_value=t.best, nonfinite=tracked.nonfinite, improvements=t.improvements,
+                         extra={"outside_box": tracked.outside, "best_outside_box": int(tracked.best_outside)}
+                         if tracked.outside else None)
     return record
 
 
