@@ -34,7 +34,8 @@ import numpy as np
 from pso_env.config import check_choice, check_int, check_real
 
 #: Defaults of :class:`PolicySearch` (``train_agent.py``'s ``hyperparameters`` override them).
-ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso"}
+ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso", "inputs": None,
+                               "workers": 1}
 #: Starting points of the search.
 INITS = ("linwpso", "zeros")
 #: Suffix of a saved policy (``model.save(path)`` writes ``path + SUFFIX``).
@@ -118,6 +119,9 @@ class PolicySearch:
         CMA-ES's initial step size, in weight units.
     init : {"linwpso", "zeros"}
         Starting weights (:func:`initial_weights`).
+    inputs : list of str, optional
+        The observation entries the policy reads (names of :data:`pso_env.FEATURE_NAMES`, ``obs_mode="features"``);
+        the weights of the others stay 0 and CMA-ES searches the rest (and the biases). Default: all.
     workers : int, default 1
         Processes that run a generation's ``runs_per_function`` chunks (each chunk: one episode of every
         candidate on every function); the result does not depend on it.
@@ -148,8 +152,8 @@ class PolicySearch:
     """
 
     def __init__(self, env: Any, *, popsize: int = 16, runs_per_function: int = 2, sigma0: float = 0.3,
-                 init: str = "linwpso", workers: int = 1, seed: int | None = None, tensorboard_log: str | None = None,
-                 verbose: int = 0) -> None:
+                 init: str = "linwpso", inputs: Any = None, workers: int = 1, seed: int | None = None,
+                 tensorboard_log: str | None = None, verbose: int = 0) -> None:
         self.popsize = check_int(2)("popsize", popsize)
         self.workers = check_int(1)("workers", workers)
         self.runs_per_function = check_int(1)("runs_per_function", runs_per_function)
@@ -165,6 +169,17 @@ class PolicySearch:
         self.n_actions = int(space.shape[-1])
         self.n_functions = len(env.instances)
         self.weights = initial_weights(self.init, self.config, self.n_obs, self.n_actions)
+        self.inputs = None if inputs is None else [str(x) for x in inputs]
+        self._free = np.ones(self.weights.shape, dtype=bool)  # the weights CMA-ES searches; the others stay 0
+        if self.inputs is not None:
+            from pso_env.observation import FEATURE_NAMES
+
+            unknown = [x for x in self.inputs if x not in FEATURE_NAMES]
+            if self.config.obs_mode != "features" or unknown or not self.inputs:
+                raise ValueError(f"inputs must name entries of the features observation {FEATURE_NAMES}, got "
+                                 f"{inputs!r} with obs_mode={self.config.obs_mode!r}")
+            self._free[:, :-1] = np.isin(FEATURE_NAMES, self.inputs)[None, :]
+            self.weights[~self._free] = 0.0
         self.obs_mean = np.full(self.n_obs, 0.5)
         self.num_timesteps = self.generation = 0
         self.episode_timesteps: list[int] = []
@@ -202,7 +217,7 @@ class PolicySearch:
             import cma
 
             # every Gaussian sample from our generator (numpy's global state untouched: seed=nan, as run_cmaes)
-            self._es = cma.CMAEvolutionStrategy(self.weights.ravel(), self.sigma0,
+            self._es = cma.CMAEvolutionStrategy(self.weights[self._free], self.sigma0,
                                                 {"popsize": self.popsize, "randn": _Normal(), "seed": np.nan,
                                                  "verbose": -9})
         return self._es
@@ -226,7 +241,7 @@ class PolicySearch:
         es, r_max, t_max = self._strategy(), self.runs_per_function, self.config.max_iterations
         es.opts["randn"].rng = np.random.default_rng([self.seed, self.generation, 1])
         candidates = es.ask()
-        weights = np.stack([np.asarray(x).reshape(self.weights.shape) for x in candidates])
+        weights = np.stack([self._weights(x) for x in candidates])
         # chunk r: the r-th episode of every candidate on every function, seeded by (seed, generation, r)
         seeds = [int(np.random.SeedSequence([self.seed, self.generation, r]).generate_state(1)[0])
                  for r in range(r_max)]
@@ -243,7 +258,7 @@ class PolicySearch:
         best = np.concatenate([c[0] for c in chunks], axis=1)  # (popsize, F R): every (function, run) slot
         fitness = np.apply_along_axis(rankdata, 0, best).mean(axis=1)  # mean rank over the slots
         es.tell(candidates, fitness.tolist())
-        self.weights = np.asarray(es.result.xfavorite).reshape(self.weights.shape)
+        self.weights = self._weights(es.result.xfavorite)
         self.obs_mean = sum(c[2] for c in chunks) / (self.batch_size * t_max)
         self.generation += 1
         self.num_timesteps += self.batch_size * t_max
@@ -251,6 +266,12 @@ class PolicySearch:
         for _, returns, _, lengths in chunks:
             self.episode_returns += returns.tolist()
             self.episode_lengths += lengths.tolist()
+
+    def _weights(self, x: Any) -> np.ndarray:
+        """The (A, n + 1) weights of a CMA-ES point (the free entries; the others 0)."""
+        w = np.zeros(self.weights.shape)
+        w[self._free] = np.asarray(x, dtype=np.float64)
+        return w
 
     def close(self) -> None:
         """Stop the worker processes (``workers > 1``); a later generation starts them again."""
@@ -269,7 +290,8 @@ class PolicySearch:
                 "env_kwargs": env_kwargs(self.config), "obs_mean": self.obs_mean.tolist(),
                 "num_timesteps": self.num_timesteps, "generation": self.generation,
                 "hyperparameters": {"popsize": self.popsize, "runs_per_function": self.runs_per_function,
-                                    "sigma0": self.sigma0, "init": self.init, "workers": self.workers,
+                                    "sigma0": self.sigma0, "init": self.init, "inputs": self.inputs,
+                                    "workers": self.workers,
                                     "seed": self.seed}}
         Path(str(path) + SUFFIX).write_text(json.dumps(data, indent=1))
 
@@ -284,7 +306,7 @@ class PolicySearch:
     def load_replay_buffer(self, path: str | Path) -> None:
         """Read CMA-ES's state written by :meth:`save_replay_buffer` (unpickles: your own runs only)."""
         with open(path, "rb") as fh:
-            self._es = pickle.load(fh)  # noqa: S301 - the run's own checkpoint, as SB3's replay buffers
+            self._es = pickle.load(fh)
 
     @classmethod
     def load(cls, path: str | Path, env: Any = None) -> PolicySearch | LinearPolicy:

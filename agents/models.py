@@ -12,6 +12,8 @@ import numpy as np
 
 from pso_env.config import check_choice
 
+from .es import ES_DEFAULTS
+
 #: Algorithms :func:`make_model` builds; the last two need the optional ``sb3-contrib`` package.
 ALGORITHMS = ("custom-dqn", "dqn", "ppo", "a2c", "qrdqn", "recurrent_ppo")
 #: Algorithms :func:`make_model` also builds, for ``action_mode="continuous"`` only (Stable-Baselines3's SAC and
@@ -39,7 +41,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     # SB3's defaults but a smaller buffer and network (observations of 4 to a few dozen numbers)
     "sac": {"learning_rate": 3e-4, "buffer_size": 100_000, "learning_starts": 1000, "batch_size": 256, "gamma": 0.99,
             "policy_kwargs": {"net_arch": [64, 64]}},
-    "es": {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso"},  # agents.es.ES_DEFAULTS
+    "es": ES_DEFAULTS,
     "td3": {"learning_rate": 1e-3, "buffer_size": 100_000, "learning_starts": 1000, "batch_size": 256, "gamma": 0.99,
             "policy_kwargs": {"net_arch": [64, 64]}},
 }

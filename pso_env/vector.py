@@ -28,8 +28,8 @@ from .config import EnvConfig, check_int, make_config
 from .factor import _factor_into, _scratch
 from .hmm_kernels import batch_update
 from .instances import InstanceSet
-from .operators import elitist_learning, elitist_sigma
 from .observation import FEATURE_FLOATS, Features, feature_row, observation_space, swarm_statistics_into
+from .operators import elitist_learning, elitist_sigma
 from .reward import Reward, reward
 from .swarm import Swarm
 

@@ -8,7 +8,6 @@ bars whose count and total agree, and a terminal table and figure that stay read
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import math
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_script as _script
 
 from agents.training import TrainConfig, Trainer
 from evaluation.protocol import run_protocol
@@ -32,13 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL_TINY = ["--dim", "5", "--swarm-size", "10", "--iterations", "20", "--runs", "2", "--jobs", "1", "--no-progress"]
 TRAIN_TINY = {"functions": "sphere", "held_out": "ackley", "dim": 5, "swarm_size": 10, "iterations": 20,
               "checkpoint_every": 100, "eval_every": 100}
-
-
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(f"{name}_cli", ROOT / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _exit_code(main, argv) -> int:
@@ -109,7 +102,8 @@ EVAL_BAD = [("--dim", "0"), ("--dim", "x"), ("--swarm-size", "1"), ("--iteration
             ("--runs", "0"), ("--runs", "10001"), ("--jobs", "0"), ("--checkpoint-every", "0")]
 TRAIN_BAD = [("--dim", "0"), ("--swarm-size", "1"), ("--iterations", "0"), ("--iterations", "x"), ("--timesteps", "0"),
              ("--timesteps", "1e5"), ("--n-envs", "0"), ("--seed", "-1"), ("--checkpoint-every", "0"),
-             ("--eval-every", "0"), ("--jobs", "0")]
+             ("--eval-every", "0"), ("--jobs", "0"), ("--eval-runs", "0"), ("--w-min", "-0.1"), ("--w-max", "nan"),
+             ("--c-min", "-1"), ("--c-max", "inf")]
 
 
 def _numeric_options(parser) -> set[str]:

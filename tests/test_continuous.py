@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import load_script as _script
 
 from benchmarks_fn import get_function
 from pso_env import EnvConfig, PSOEnv, PSOVectorEnv
@@ -133,17 +134,6 @@ def test_sb3_learns_and_predicts_in_the_box(algo):
 
 # --------------------------------------------------------------------------------------------------
 # Continuous agents end to end: train_agent.py, load_agent, PolicyController, evaluate.py agent:DIR
-
-def _script(name: str):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"{name}_cli_continuous", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.mark.parametrize(("algo", "action_mode", "need"), [
     ("sac", "discrete", "continuous"), ("td3", "discrete", "continuous"), ("custom-dqn", "continuous", "discrete"),

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_script as _script
 
 from agents.controller import ConstantObservation, PolicyController, run_policy
 from agents.es import LinearPolicy, PolicySearch, initial_weights
@@ -21,14 +20,6 @@ from pso_env.observation import FEATURE_NAMES
 from pso_env.operators import elitist_sigma
 
 SMALL = {"function": "rastrigin", "dim": 4, "swarm_size": 8, "max_iterations": 12, "action_mode": "continuous"}
-
-
-def _script(name: str):
-    path = Path(__file__).resolve().parents[1] / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"{name}_cli_es", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # ---------------------------------------------------------------- the elitist action
@@ -134,6 +125,16 @@ def test_search_is_reproducible_and_counts_its_steps():
     assert len(a.episode_returns) == 3 * 24 and set(a.episode_lengths) == {15}
     assert not np.array_equal(a.weights, initial_weights("linwpso", a.config, 13, 4))
     assert np.all((a.obs_mean >= 0) & (a.obs_mean <= 1))
+
+
+def test_inputs_restrict_what_the_policy_reads():
+    search = _search(inputs=["progress", "diversity"])
+    search.learn(2 * search.steps_per_generation)
+    reads = np.flatnonzero(np.abs(search.weights[:, :-1]).sum(axis=0))
+    assert [FEATURE_NAMES[i] for i in reads] == ["progress", "diversity"]
+    assert np.all(search.weights[:, -1] != 0)  # biases are searched too
+    with pytest.raises(ValueError, match="inputs must name entries"):
+        _search(inputs=["time"])
 
 
 def test_worker_processes_give_the_same_search():
@@ -252,3 +253,12 @@ def test_ablation_names_in_the_registry():
     assert (algorithm.name, algorithm.kind) == ("schedule-only:ES-pretrained", "schedule-only")
     record = algorithm(get_function("rastrigin", 4), 8, 10, 0, 5)
     assert record.algorithm == "schedule-only:ES-pretrained" and record.evaluations >= 8 * 11
+
+
+@pytest.mark.parametrize("bad", ["[1]", "{popsize: 2}"])
+def test_hyperparameters_option_wants_a_json_object(bad, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        _script("train_agent").main(["--algo", "es", "--action-mode", "continuous", "--hyperparameters", bad])
+    assert exc.value.code == 2 and "expected a JSON object" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

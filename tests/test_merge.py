@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 from evaluation import storage
 from evaluation.records import RunRecord
@@ -81,15 +81,8 @@ def test_merge_refuses_other_settings_a_non_store_and_clashing_agents_before_wri
     assert json.loads((fresh / storage.AGENTS_FILE).read_text()) == {"agent:x": {"path": "a", "sha256": "1"}}
 
 
-def _evaluate_cli():
-    spec = importlib.util.spec_from_file_location("evaluate_include", ROOT / "evaluate.py")
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
-    return cli
-
-
 def test_evaluate_include_ranks_the_peer_in_one_report_and_refuses_other_settings_first(tmp_path, capsys):
-    cli = _evaluate_cli()
+    cli = load_script("evaluate")
     ours, peer, bad = tmp_path / "ours", tmp_path / "peer", tmp_path / "bad"
     argv = ["--algorithms", "PSO", "--functions", "sphere,rastrigin", "--dim", "2", "--swarm-size", "5",
             "--iterations", "10", "--checkpoint-every", "5", "--runs", "2", "--jobs", "1", "--no-progress",
