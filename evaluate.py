@@ -44,8 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated algorithms: PSO variants (PSO, LinWPSO, RandWPSO, SAPSO, LnCPSO, AsyLnCPSO, "
         "YSPSO, CLSPSO, SelPSO, SecPSO, APSO, HMM-APSO, EMPSO, MPSO, HGPSO, HGPSO-success, HGPSO-state; "
         "case-insensitive), cmaes, random-search, "
-        "pretrained (the shipped DQNPSO controller), dqnpso-online (DQNPSO learning during the run, "
-        "warm-started from the pretrained network), agent:PATH (a train_agent.py --out directory), "
+        "pretrained (the shipped es controller), dqnpso-pretrained (the paper's DQNPSO network), dqnpso-online "
+        "(DQNPSO learning during the run, "
+        "warm-started from the DQNPSO network), agent:PATH (a train_agent.py --out directory), "
+        "constant-obs:X and schedule-only:X (ablations of an es controller X: pretrained or agent:PATH), "
         "random-policy, static:ABCD (action A..D for each of the four Viterbi states, digits 0-3), "
         "static:all (all 256 of them)")
     parser.add_argument("--functions", default="paper", help="comma-separated function or suite names: paper, "

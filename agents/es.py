@@ -10,11 +10,13 @@ The policy (:class:`LinearPolicy`) maps an observation ``o`` (n,) to continuous 
 ``a = clip(W [o, 1], -1, 1)`` with ``W`` of shape (A, n + 1): A = 3 (w, c1, c2) or 4 with the environment's
 ``elitist`` switch (:class:`pso_env.EnvConfig`). It starts (``init="linwpso"``) as LinWPSO, the linear
 inertia schedule ``w = 0.9 -> 0.4`` over the run with ``c1 = c2 = 2`` and elitist learning off, written in the
-``progress`` feature of ``obs_mode="features"``; so the search begins at a good hand-designed rule.
+``progress`` feature of ``obs_mode="features"``; so the search begins at a good hand-designed rule (with
+``inputs`` that leave out ``progress``, at w = 0.9 throughout).
 
 One generation (:meth:`PolicySearch.learn`): CMA-ES proposes ``popsize`` weight matrices; each runs
-``runs_per_function`` whole episodes on every training function, all of them at once in one
-:class:`pso_env.PSOVectorEnv` of ``popsize * F * runs_per_function`` sub-environments; the fitness of a
+``runs_per_function`` whole episodes on every training function: ``runs_per_function`` chunks, each one
+:class:`pso_env.PSOVectorEnv` of ``popsize * F`` sub-environments (one episode of every candidate on every
+function) with its own seed, spread over ``workers`` processes; the fitness of a
 candidate is its mean rank (1 = best, ties averaged) among the candidates by final best value on each
 (function, run) slot. Ranks need no optimum value f* and no reward scale: the functions count equally.
 The environment's reward is only logged (``episodes.csv``). Each generation's environment seed comes from
@@ -54,6 +56,9 @@ class LinearPolicy:
     env_kwargs : dict, optional
         The environment settings it acts in beyond the observation and action modes (action ranges,
         ``elitist``); :class:`agents.controller.PolicyController` passes them to the environment.
+
+    A policy read by :meth:`PolicySearch.load` also has ``obs_mean`` (n,), the mean observation of its last
+    training generation (what :class:`agents.controller.ConstantObservation` feeds by default).
     """
 
     action_mode = "continuous"
@@ -109,7 +114,7 @@ class PolicySearch:
     ----------
     env : PSOEnv or PSOVectorEnv
         Gives the training settings (its ``config``: functions, swarm, observation and action modes) and the
-        number of functions F; each generation runs its own batch of ``popsize * F * runs_per_function``
+        number of functions F; each generation runs ``runs_per_function`` vector environments of ``popsize * F``
         sub-environments with these settings. The action mode must be ``"continuous"``.
     popsize : int, default 16
         Candidates per generation (CMA-ES's lambda).

@@ -576,9 +576,13 @@ def plot_learning_curve(run_dir: str | Path, path: str | Path | None = None) -> 
     if len(episodes):
         steps, returns = episodes[:, 0], episodes[:, 1]
         ax.plot(steps, returns, ".", color="0.7", ms=3, label="episode return")
-        k = min(10, len(returns))
-        smooth = np.convolve(returns, np.ones(k) / k, mode="valid")
-        ax.plot(steps[k - 1:], smooth, color="C0", label=f"mean of {k} episodes")
+        at, where = np.unique(steps, return_inverse=True)
+        if len(at) <= len(steps) // 2:  # whole batches end at one step (es: a generation): the mean of each
+            ax.plot(at, np.bincount(where, returns) / np.bincount(where), color="C0", label="mean per batch")
+        else:
+            k = min(10, len(returns))
+            smooth = np.convolve(returns, np.ones(k) / k, mode="valid")
+            ax.plot(steps[k - 1:], smooth, color="C0", label=f"mean of {k} episodes")
     ax.set_xlabel("training steps")
     ax.set_ylabel("episode return")
     progress = run_dir / "progress.csv"

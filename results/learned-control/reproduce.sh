@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces results/learned-control/ from the repository root, one command per table (see report.md).
 # Outputs go to runs/learned-control/ (fresh folders); results/learned-control/ and results/paper-protocol/ hold the
-# committed copies (without curves.jsonl.gz, 30+ MB). Wall times are on the 2-core machine of this project.
+# committed copies (results/learned-control/eval without its 105 MB curves.jsonl.gz). Wall times are on the 2-core machine of this project.
 set -euo pipefail
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 PY=${PY:-.venv/bin/python}
@@ -18,8 +18,8 @@ COMMON="--algo es --action-mode continuous --obs-mode features --elitist --w-min
 [ -f $OUT/es-all-inputs/model.json ] || $PY train_agent.py $COMMON --timesteps 40000000 \
     --hyperparameters '{"workers": 2}' --out $OUT/es-all-inputs
 # The trained policy is the shipped one, bit for bit (the run is seeded; worker processes do not change it):
-cmp $OUT/es/best_model.json agents/pretrained/es/best_model.json && echo "best_model.json = agents/pretrained/es's"
-cmp $OUT/es-all-inputs/best_model.json results/learned-control/agents/es-all-inputs/model.json && echo "= es-all-inputs"
+cmp $OUT/es/best_model.json agents/pretrained/es/best_model.json || { echo "differs from agents/pretrained/es"; exit 1; }
+cmp $OUT/es-all-inputs/best_model.json results/learned-control/agents/es-all-inputs/model.json || { echo "differs"; exit 1; }
 ES=pretrained                    # agents/pretrained/es, record name ES-pretrained
 ALL=agent:results/learned-control/agents/es-all-inputs
 
