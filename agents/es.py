@@ -173,9 +173,9 @@ class PolicySearch:
         self.n_obs = int((getattr(env, "single_observation_space", None) or env.observation_space).shape[0])
         self.n_actions = int(space.shape[-1])
         self.n_functions = len(env.instances)
-        self.weights = initial_weights(self.init, self.config, self.n_obs, self.n_actions)
+        weights = initial_weights(self.init, self.config, self.n_obs, self.n_actions)
         self.inputs = None if inputs is None else [str(x) for x in inputs]
-        self._free = np.ones(self.weights.shape, dtype=bool)  # the weights CMA-ES searches; the others stay 0
+        self._free = np.ones(weights.shape, dtype=bool)  # the weights CMA-ES searches; the others stay 0
         if self.inputs is not None:
             from pso_env.observation import FEATURE_NAMES
 
@@ -184,7 +184,8 @@ class PolicySearch:
                 raise ValueError(f"inputs must name entries of the features observation {FEATURE_NAMES}, got "
                                  f"{inputs!r} with obs_mode={self.config.obs_mode!r}")
             self._free[:, :-1] = np.isin(FEATURE_NAMES, self.inputs)[None, :]
-            self.weights[~self._free] = 0.0
+            weights[~self._free] = 0.0
+        self.weights = weights
         self.obs_mean = np.full(self.n_obs, 0.5)
         self.num_timesteps = self.generation = 0
         self.episode_timesteps: list[int] = []
@@ -195,9 +196,13 @@ class PolicySearch:
 
     # ------------------------------------------------------------------ the policy
     @property
-    def policy(self) -> LinearPolicy:
-        """The current policy (CMA-ES's mean)."""
-        return LinearPolicy(self.weights, self.config.obs_mode, env_kwargs(self.config))
+    def weights(self) -> np.ndarray:
+        """The current policy's weights (A, n + 1): CMA-ES's mean; assigning one rebuilds :attr:`policy`."""
+        return self.policy.weights
+
+    @weights.setter
+    def weights(self, value: np.ndarray) -> None:
+        self.policy = LinearPolicy(value, self.config.obs_mode, env_kwargs(self.config))
 
     def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
@@ -250,7 +255,7 @@ class PolicySearch:
         # chunk r: the r-th episode of every candidate on every function, seeded by (seed, generation, r)
         seeds = [int(np.random.SeedSequence([self.seed, self.generation, r]).generate_state(1)[0])
                  for r in range(r_max)]
-        args = [(self.config, weights, seed) for seed in seeds]
+        args = [(self.config, self.n_functions, weights, seed) for seed in seeds]
         if self.workers > 1:
             if self._pool is None:
                 import multiprocessing
@@ -345,8 +350,9 @@ class PolicySearch:
 _CHUNK_ENV: list[Any] = []  # this process's batch environment, reused while the settings and size stay
 
 
-def _rollout_chunk(config: Any, weights: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
-    """One episode of each of the K candidates ``weights`` (K, A, n + 1) on each of the F functions of ``config``,
+def _rollout_chunk(config: Any, n_functions: int, weights: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
+    """One episode of each of the K candidates ``weights`` (K, A, n + 1) on each of the F = ``n_functions`` functions
+    of ``config``,
     all in one :class:`pso_env.PSOVectorEnv` of K F sub-environments (``j``: candidate ``j // F``, function
     ``j % F`` in round robin) reset with ``seed``. Returns the final best values (K, F), the episodes' returns (K F,),
     the sum of their observations (n,) and their lengths (K F,)."""
@@ -354,8 +360,8 @@ def _rollout_chunk(config: Any, weights: np.ndarray, seed: int) -> tuple[np.ndar
 
     k, wanted = weights.shape[0], config.replace(instance_order="round_robin")
     env = _CHUNK_ENV[0] if _CHUNK_ENV else None
-    if env is None or env.config != wanted or env.num_envs != k * len(env.instances):
-        env = PSOVectorEnv(k * _n_functions(config), wanted, autoreset_mode="Disabled")
+    if env is None or env.config != wanted or env.num_envs != k * n_functions:
+        env = PSOVectorEnv(k * n_functions, wanted, autoreset_mode="Disabled")
         _CHUNK_ENV[:] = [env]
     per_row = weights[np.arange(env.num_envs) // (env.num_envs // k)]
     matrix, bias = per_row[:, :, :-1], per_row[:, :, -1]
@@ -370,12 +376,6 @@ def _rollout_chunk(config: Any, weights: np.ndarray, seed: int) -> tuple[np.ndar
             np.asarray(infos["iteration"], dtype=np.int64))
 
 
-def _n_functions(config: Any) -> int:
-    from pso_env.instances import InstanceSet
-
-    return len(InstanceSet(config.function, config.dim))
-
-
 class _Normal:
     """CMA-ES's ``randn(*shape)`` from a generator that each generation re-seeds (picklable with CMA-ES's state)."""
 
@@ -387,5 +387,8 @@ class _Normal:
 
 
 def env_kwargs(config: Any) -> dict[str, Any]:
-    """The environment settings a continuous policy acts through beyond its modes: action ranges and ``elitist``."""
-    return {k: getattr(config, k) for k in ("w_min", "w_max", "c_min", "c_max", "elitist")}
+    """The environment settings a continuous policy acts through beyond its modes (:data:`pso_env.config.ACTION_SETTINGS`:
+    action ranges and ``elitist``)."""
+    from pso_env.config import ACTION_SETTINGS
+
+    return {k: getattr(config, k) for k in ACTION_SETTINGS}

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from pso_env.config import check_choice
+from pso_env.config import ACTION_SETTINGS, check_choice
 
 from .es import ES_DEFAULTS
 
@@ -132,7 +132,7 @@ class LoadedPolicy:
         self.action_mode = config.get("action_mode", "discrete")
         self.name = config.get("name", algo)
         run = config.get("config", {})  # the environment settings the policy acts through (action ranges, elitist)
-        self.env_kwargs = {k: run[k] for k in ("w_min", "w_max", "c_min", "c_max", "elitist") if k in run}
+        self.env_kwargs = {k: run[k] for k in ACTION_SETTINGS if k in run}
         self._recurrent = algo == "recurrent_ppo"
         self._table: np.ndarray | None = None
         self.reset()

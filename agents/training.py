@@ -33,6 +33,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 
 from benchmarks_fn import resolve_entries
 from pso_env.config import (
+    ACTION_SETTINGS,
     EnvConfig,
     check_choice,
     check_int,
@@ -62,10 +63,7 @@ _STATEFUL = (*_OFF_POLICY, "es")
 _OWN_LOOP = ("custom-dqn", "es")
 # Settings that define a run: they must match for --resume.
 _RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "obs_mode", "action_mode",
-             "reward_mode", "n_envs", "seed", "shift", "rotate", "hyperparameters", "w_min", "w_max", "c_min", "c_max",
-             "elitist")
-# Environment fields of a run beyond those above (read by EnvConfig; defaults for runs saved before them).
-_ACTION_KEYS = ("w_min", "w_max", "c_min", "c_max", "elitist")
+             "reward_mode", "n_envs", "seed", "shift", "rotate", "hyperparameters", *ACTION_SETTINGS)
 
 
 def _env_field(name: str, **changes: Any) -> Any:
@@ -178,7 +176,7 @@ class TrainConfig:
         """The environment settings shared by training and evaluation (functions aside)."""
         return EnvConfig(dim=self.dim, swarm_size=self.swarm_size, max_iterations=self.iterations,
                          obs_mode=self.obs_mode, action_mode=self.action_mode, reward_mode=self.reward_mode,
-                         shift=self.shift, rotate=self.rotate, **{k: getattr(self, k) for k in _ACTION_KEYS})
+                         shift=self.shift, rotate=self.rotate, **{k: getattr(self, k) for k in ACTION_SETTINGS})
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-safe dict (``run.json``'s ``config``)."""
@@ -288,7 +286,7 @@ class Trainer:
         if existing.is_file():
             old, new = json.loads(existing.read_text()).get("config", {}), config.to_dict()
             old.setdefault("action_mode", "discrete")  # runs saved before the fields existed
-            for key in _ACTION_KEYS:
+            for key in ACTION_SETTINGS:  # their defaults for runs saved before them
                 old.setdefault(key, EnvConfig.__dataclass_fields__[key].default)
             diff = [k for k in _RUN_KEYS if old.get(k) != new[k]]
             if diff:

@@ -59,11 +59,11 @@ _SPECIAL: dict[str, tuple[tuple[str, ...], str]] = {
     "dqnpso-online": (("dqnpso-online", "online"), "DQNPSO-online"),
     "random-policy": (("random-policy", "randompolicy"), "RandomPolicy"),
 }
-_OWN_RUNS = ("cmaes", "random-search")
+_OWN_RUNS = ("cmaes", "random-search")  # not PSO controllers: agents.baselines runs them
 # ablations of a learned controller, prefix -> observation entries kept (agents.controller.ConstantObservation)
 _ABLATIONS: dict[str, tuple[str, ...]] = {"constant-obs": (), "schedule-only": ("progress",)}
 # registry kinds of the shipped controllers -> their agents.PRETRAINED names (Algorithm kind "pretrained", arg the name)
-_PRETRAINED = {"pretrained": "es", "dqnpso-pretrained": "dqnpso"}  # not PSO controllers: agents.baselines runs them
+_PRETRAINED = {"pretrained": "es", "dqnpso-pretrained": "dqnpso"}
 _STATIC = re.compile(r"^static:([0-3]{4})$", re.IGNORECASE)
 #: ``static:all`` expands to the 4**4 = 256 static state-to-action policies.
 _ALL_STATIC = ["static:" + "".join(p) for p in itertools.product("0123", repeat=4)]
@@ -170,8 +170,6 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
             raise ValueError(f"bad {name!r}: {ablation}: takes a learned controller, pretrained or agent:PATH")
         inner_name = f"agent:{inner.arg}" if inner.kind == "agent" else inner.name
         algorithm = Algorithm(f"{ablation}:{inner.name}", ablation, inner_name)
-        if check:
-            _check_loadable(inner)
     elif name.lower().startswith("agent:"):
         path = Path(name[len("agent:") :]).expanduser()
         if not str(path).strip():
@@ -205,9 +203,10 @@ def _check_loadable(algorithm: Algorithm) -> None:
     try:
         if algorithm.kind == "agent" and not Path(str(algorithm.arg)).exists():
             raise FileNotFoundError(f"no such file or directory: {algorithm.arg}")
-        if algorithm.kind in ("pretrained", "agent", "dqnpso-online"):  # online: its warm start
-            load = (Algorithm(_SPECIAL["dqnpso-pretrained"][1], "pretrained", "dqnpso")
-                    if algorithm.kind == "dqnpso-online" else algorithm)
+        if algorithm.kind in ("pretrained", "agent", "dqnpso-online", *_ABLATIONS):  # online: its warm start
+            load = (Algorithm(_SPECIAL["dqnpso-pretrained"][1], "pretrained", "dqnpso") if algorithm.kind == "dqnpso-online"
+                    else resolve_algorithm(str(algorithm.arg), check=False) if algorithm.kind in _ABLATIONS
+                    else algorithm)
             _LOADED.pop((load.kind, load.arg), None)  # read the file now
             _loaded(load)
         if algorithm.kind not in _OWN_RUNS:

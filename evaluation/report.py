@@ -387,7 +387,8 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
     values, measure = stats.final_values(rows)
     ranks = stats.average_ranks(values, algorithms)
     pso = [a for a in algorithms if a not in NOT_PSO]
-    pso_ranks = stats.average_ranks(values, pso) if pso else {}
+    split = bool(pso) and len(pso) < len(algorithms)  # a column of ranks among the PSO methods alone
+    pso_ranks = stats.average_ranks(values, pso) if split else {}
     iterations = int(settings.get("iterations") or max(len(e["curve"]) for e in curves.values()))
     convergence = plot_convergence(curves, algorithms, functions, iterations, out, reference)
     for stale in set(out.glob("convergence_*.png")) - {out / name for name in convergence}:
@@ -419,12 +420,11 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
         ("\n## Average rank\n\nRank of the mean final value on each function (1 = best, ties share the "
          "average rank), averaged over the functions where every algorithm ran"
          + (f"; also among the PSO methods alone (without {', '.join(a for a in algorithms if a not in pso)})"
-            if len(pso) < len(algorithms) else "")
+            if split else "")
          + f". Counts: functions where {reference} is significantly better (+1), not (0), worse (-1).\n\n"),
-        _md_table(["algorithm", "average rank", *(["among PSO methods"] if len(pso) < len(algorithms) else []),
+        _md_table(["algorithm", "average rank", *(["among PSO methods"] if split else []),
                    "t-test +1 / 0 / -1", "rank-sum +1 / 0 / -1"],
-                  [[a, f"{ranks[a]:.2f}", *([f"{pso_ranks[a]:.2f}" if a in pso_ranks else ""]
-                                           if len(pso) < len(algorithms) else []),
+                  [[a, f"{ranks[a]:.2f}", *([f"{pso_ranks[a]:.2f}" if a in pso_ranks else ""] if split else []),
                     *_counts(summary, a, reference)] for a in _by_rank(ranks)]),
         "\n## CPU time (Figure 4 layout)\n\n",
         _md_table(["algorithm", "mean CPU s per run"],

@@ -43,6 +43,8 @@ from .config import check_real
 N_ACTIONS = 4
 #: Length of a continuous action: (w, c1, c2).
 N_CONTINUOUS = 3
+#: Names of the continuous action components; "elitist" is the 4th with ``EnvConfig(elitist=True)``.
+CONTINUOUS_NAMES = ("w", "c1", "c2", "elitist")
 #: Short names of the actions, index 0..3 (the paper's actions 1..4).
 ACTION_NAMES = ("random-w", "adaptive-w", "max-w", "min-w")
 

@@ -196,6 +196,11 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
     return {f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls) if hasattr(namespace, f.name)}
 
 
+#: The environment settings a continuous policy acts through beyond its observation and action modes (the action
+#: ranges and the elitist switch): a trained policy carries them to every environment it runs in.
+ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist")
+
+
 @dataclass(frozen=True)
 class EnvConfig:
     """Everything that defines a PSOControl environment; validated once, on construction.

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from .actions import ACTION_NAMES, N_ACTIONS
+from .actions import ACTION_NAMES, CONTINUOUS_NAMES, N_ACTIONS
 from .advice import ADVICE_INFO_KEYS
 from .belief import STATE_NAMES
 from .config import EnvConfig
@@ -286,6 +286,6 @@ def _as_continuous(action: Any, n: int = 3) -> np.ndarray:
     except (TypeError, ValueError):
         a = None
     if a is None or a.shape != (n,) or not np.isfinite(a).all():
-        what = "w, c1, c2, elitist" if n > 3 else "w, c1, c2"
-        raise ValueError(f"action must be {n} finite numbers ({what} in [-1, 1]; beyond it clipped), got {action!r}")
+        raise ValueError(f"action must be {n} finite numbers ({', '.join(CONTINUOUS_NAMES[:n])} in [-1, 1]; beyond it "
+                         f"clipped), got {action!r}")
     return a[None]

@@ -21,7 +21,15 @@ from gymnasium.vector.utils import batch_space
 from benchmarks_fn._validate import function_name
 
 from ._jit import jit
-from .actions import ACTION_NAMES, N_ACTIONS, N_CONTINUOUS, ActionConfig, actions_into, continuous_into
+from .actions import (
+    ACTION_NAMES,
+    CONTINUOUS_NAMES,
+    N_ACTIONS,
+    N_CONTINUOUS,
+    ActionConfig,
+    actions_into,
+    continuous_into,
+)
 from .advice import ADVICE_INFO_KEYS, Advice
 from .belief import STATE_NAMES, Belief
 from .config import EnvConfig, check_int, make_config
@@ -212,6 +220,7 @@ class PSOVectorEnv(VectorEnv):
 
         self.single_action_space = spaces.Discrete(N_ACTIONS)
         self._continuous = cfg.action_mode == "continuous"
+        self._elitist_on = cfg.elitist
         if self._continuous:  # (w, c1, c2) set directly (pso_env.actions.continuous_parameters)
             self.single_action_space = spaces.Box(-1.0, 1.0, (N_CONTINUOUS + cfg.elitist,), dtype=np.float32)
         self._advice = None if cfg.advisor is None else Advice(cfg.advisor, cfg.advisor_k, b, cfg.swarm_size)
@@ -486,9 +495,8 @@ class PSOVectorEnv(VectorEnv):
             a = None
         n = self.single_action_space.shape[0]
         if a is None or a.shape != (self.num_envs, n) or not np.isfinite(a).all():
-            what = "w, c1, c2, elitist" if n > N_CONTINUOUS else "w, c1, c2"
-            raise ValueError(f"actions must be {self.num_envs} rows of {n} finite numbers ({what} in [-1, 1]), got "
-                             f"{actions!r}")
+            raise ValueError(f"actions must be {self.num_envs} rows of {n} finite numbers ({', '.join(CONTINUOUS_NAMES[:n])} "
+                             f"in [-1, 1]), got {actions!r}")
         return a
 
     def _advance(self, a: np.ndarray) -> None:
@@ -513,7 +521,7 @@ class PSOVectorEnv(VectorEnv):
             actions_into(a, self._u, t, self._floats, self._action_params, coefs)
         if s is not None:  # the action kernel filled the swarm's coefficients; the step kernel computes the factors
             s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"))
-            if self.config.elitist:
+            if self._elitist_on:
                 self._elitist(a)
             if consult is not None:
                 self._advice.consult(self.swarms, self._dims, consult)
@@ -524,7 +532,7 @@ class PSOVectorEnv(VectorEnv):
         else:
             for swarm in self.swarms.values():
                 swarm.step(*self._floats[:3], momentum=self.config.momentum)
-            if self.config.elitist:
+            if self._elitist_on:
                 self._elitist(a)
             if consult is not None:
                 self._advice.consult(self.swarms, self._dims, consult)
