@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="dimension D (drop-wave is always 2; a network loss, nn:..., has its own)")
     parser.add_argument("--swarm-size", type=_int_at_least(2), default=30, help="particles N per swarm")
     parser.add_argument("--iterations", type=_int_at_least(1), default=1000, help="iterations per run")
+    parser.add_argument("--max-evaluations", type=_int_at_least(1), default=argparse.SUPPRESS, metavar="B",
+                        help="fixed budget: every run stops once it has made B function evaluations and is scored by "
+                        "the best of its first B (as MetaBox and COCO compare), so methods that evaluate more than "
+                        "--swarm-size points per iteration (APSO's and es's elitist learning, CLSPSO's local search) "
+                        "get no more evaluations than the others; --iterations stays the horizon schedules plan for "
+                        "(default: no cap, --iterations alone ends a run)")
     parser.add_argument("--runs", type=_int_at_least(1, 10_000), default=DEFAULT_RUNS,
                         help="runs (seeds 0..runs-1) per algorithm and function (the paper's 10; at most 10,000)")
     parser.add_argument("--reference", default=argparse.SUPPRESS,
@@ -153,7 +159,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     if reference not in names:
         parser.error(f"--reference: {reference} is not one of --algorithms ({', '.join(names)})")
     settings = protocol_settings(swarm_size=args.swarm_size, iterations=args.iterations, dim=args.dim,
-                                 checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate)
+                                 checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
+                                 max_evaluations=getattr(args, "max_evaluations", None))
     out = Path(getattr(args, "out", None) or default_out_dir(args.functions, settings))
     try:
         check_settings(out, settings)
@@ -178,6 +185,7 @@ def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, refer
                           iterations=args.iterations, dim=args.dim, out_dir=out, jobs=args.jobs,
                           checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
                           progress=not args.no_progress, ioh_log=out / "ioh" if args.ioh_log else None,
+                          max_evaluations=getattr(args, "max_evaluations", None),
                           executor=RayExecutor(getattr(args, "address", None)) if args.executor == "ray" else LocalPool(args.jobs))
     names = list(result.algorithms)
     if args.include:

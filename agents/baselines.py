@@ -96,6 +96,12 @@ def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size:
                seed=seed, checkpoint_every=checkpoint_every)
 
 
+def _budget(budget: Any, max_evaluations: Any) -> int:
+    """``budget`` (checked, >= 1), capped by ``max_evaluations`` where given (checked, >= 1)."""
+    budget = check_int(budget, "budget", 1)
+    return budget if max_evaluations is None else min(budget, check_int(max_evaluations, "max_evaluations", 1))
+
+
 def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
     return finite_or_inf(checked_values(function, getattr(function, "evaluate", function)(x), len(x)))
 
@@ -112,7 +118,8 @@ def _record(values: np.ndarray, tracked: Tracked, swarm_size: int, iterations: i
 
 def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
               budget: int | None = None, seed: int = 0, checkpoint_every: int = 10, sigma0: float = 0.3,
-              popsize: int | None = None, restarts: bool = True, ioh_dir: str | None = None) -> RunRecord:
+              popsize: int | None = None, restarts: bool = True, ioh_dir: str | None = None,
+              max_evaluations: int | None = None) -> RunRecord:
     """CMA-ES (Hansen's ``cma`` package) as the outside reference, on the same budget as a PSO run.
 
     Parameters
@@ -124,6 +131,8 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
         evaluations, and curve point t is the best after ``swarm_size * (t + 1)`` evaluations.
     budget : int, optional
         Evaluations, overriding the default; the last generation is cut so the count is exact.
+    max_evaluations : int, optional
+        A cap on the budget (:func:`evaluation.runner.run`'s fixed budget): ``min(budget, max_evaluations)``.
     seed : int
         Its generator draws the start points (uniform in the box) and, through ``cma``'s ``randn``
         option, every Gaussian sample. ``cma`` does not seed numpy's global random state (``seed=nan``),
@@ -146,13 +155,13 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
     Raises
     ------
     ValueError
-        For a bad ``swarm_size``, ``iterations``, ``checkpoint_every`` or ``budget``.
+        For a bad ``swarm_size``, ``iterations``, ``checkpoint_every``, ``budget`` or ``max_evaluations``.
     """
     import cma
 
     check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
     function = _resolve_function(function, dim)
-    budget = check_int(swarm_size * (iterations + 1) if budget is None else budget, "budget", 1)
+    budget = _budget(swarm_size * (iterations + 1) if budget is None else budget, max_evaluations)
     global_state = np.random.get_state()
     try:
         with measured() as clock:
@@ -191,17 +200,19 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
 
 
 def run_random_search(function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
-                      seed: int = 0, checkpoint_every: int = 10, ioh_dir: str | None = None) -> RunRecord:
+                      seed: int = 0, checkpoint_every: int = 10, ioh_dir: str | None = None,
+                      max_evaluations: int | None = None) -> RunRecord:
     """Uniform random search in the box, the floor every optimiser should beat: ``swarm_size`` points per
-    iteration, ``iterations + 1`` batches; budget, curve, errors and ``ioh_dir`` as :func:`run_cmaes`."""
+    iteration, ``iterations + 1`` batches; budget, ``max_evaluations``, curve, errors and ``ioh_dir`` as
+    :func:`run_cmaes`."""
     check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
     function = _resolve_function(function, dim)
+    total = _budget(swarm_size * (iterations + 1), max_evaluations)
     with measured() as clock:
         function = Tracked(function, ioh_dir=ioh_dir, algorithm="RandomSearch", seed=seed)
         rng = np.random.default_rng(seed)
         lower = np.asarray(function.lower, dtype=float)
         span = np.asarray(function.upper, dtype=float) - lower
-        total = swarm_size * (iterations + 1)
         values = np.empty(total)
         for start in range(0, total, swarm_size * 100):
             n = min(swarm_size * 100, total - start)

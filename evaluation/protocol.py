@@ -43,7 +43,8 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
                  checkpoint_every: int = storage.DEFAULT_CHECKPOINT_EVERY, shift: bool = False,
                  rotate: bool = False, progress: bool = True, settings: Mapping[str, Any] | None = None,
                  on_record: Callable[[RunRecord], None] | None = None,
-                 ioh_log: str | os.PathLike | None = None, executor: Executor | None = None) -> ProtocolResult:
+                 ioh_log: str | os.PathLike | None = None, executor: Executor | None = None,
+                 max_evaluations: int | None = None) -> ProtocolResult:
     """Run every algorithm on every function with seeds ``0 .. runs - 1``, storing runs as they end.
 
     Everything is checked before the first run (names, agent files, function names, counts, the
@@ -80,6 +81,11 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         Also log every run made now in IOHprofiler's format there, one folder per algorithm
         (:mod:`evaluation.anytime`; e.g. ``out_dir / "ioh"``). The logs are written where the runs
         execute, so with a Ray cluster they need a directory every node shares.
+    max_evaluations : int, optional
+        A fixed budget of function evaluations for every run (:func:`evaluation.runner.run`; CMA-ES and random
+        search stop there too): what MetaBox and COCO compare at, so that an algorithm spending more than
+        ``swarm_size`` evaluations per iteration gets no more evaluations than the others. Stored in
+        ``settings.json``; default: no cap (``iterations`` alone ends a run).
     executor : optional
         Where the runs execute (:mod:`evaluation.executors`): default ``LocalPool(jobs)``;
         ``RayExecutor(address)`` makes each run a Ray task. Results come back to this process as they
@@ -97,13 +103,16 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
               "checkpoint_every": checkpoint_every, **({} if dim is None else {"dim": dim})}
     for name, value in counts.items():
         check_int(value, name)
+    if max_evaluations is not None:
+        check_int(max_evaluations, "max_evaluations", 1)
     algos = resolve_algorithms(algorithms)
     funcs = _resolve_functions(functions, dim, shift=shift, rotate=rotate)
     names = [function_name(f) for f in funcs]
     if len(set(names)) != len(names):
         raise ValueError(f"two functions share a name: {names}")
     config = storage.protocol_settings(swarm_size=swarm_size, iterations=iterations, dim=dim, shift=shift,
-                                       rotate=rotate, checkpoint_every=checkpoint_every, settings=settings)
+                                       rotate=rotate, checkpoint_every=checkpoint_every,
+                                       max_evaluations=max_evaluations, settings=settings)
     out = Path(out_dir) if out_dir is not None else storage.default_out_dir(
         functions if isinstance(functions, str) else names, config)
     storage.check_settings(out, config)
@@ -136,8 +145,10 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         if on_record is not None:
             on_record(record)
 
-    ioh = () if ioh_log is None else (str(ioh_log),)
-    tasks = [(a, f, swarm_size, iterations, s, checkpoint_every, *ioh) for a, f, s in pending]
+    optional = [None if ioh_log is None else str(ioh_log), max_evaluations]  # ioh_dir, max_evaluations
+    while optional and optional[-1] is None:
+        optional.pop()
+    tasks = [(a, f, swarm_size, iterations, s, checkpoint_every, *optional) for a, f, s in pending]
     try:
         (executor or LocalPool(jobs)).run(tasks, warm=warm, store=store, ready=start_bar)
     finally:

@@ -81,13 +81,17 @@ class RunRecord:
 def make_record(function: Any, history: np.ndarray, *, algorithm: str, seed: int, evaluations: int,
                 cpu_seconds: float, wall_seconds: float, checkpoint_every: int = 10,
                 best_value: float | None = None, extra: dict[str, Any] | None = None,
-                nonfinite: int = 0, improvements: list | None = None) -> RunRecord:
+                nonfinite: int = 0, improvements: list | None = None,
+                max_evaluations: int | None = None) -> RunRecord:
     """The :class:`RunRecord` of a finished run on ``function`` (the one place records are made).
 
     ``history`` is :func:`checkpoint_curve`'s; ``best_value`` defaults to ``history[-1]`` (CMA-ES with an
     explicit budget evaluates past the last iteration); ``improvements`` are ``(evaluations, value)`` pairs
-    (:class:`evaluation.anytime.Tracked`). Non-finite values warn (RuntimeWarning, one
-    text per function, so shown once per function and process).
+    (:class:`evaluation.anytime.Tracked`). With ``max_evaluations`` B the record is the run stopped at B
+    evaluations (a fixed budget, as COCO and MetaBox count it): its best value is the best of its first B
+    evaluations (from ``improvements``, which must then be given), its curve no lower than that, its
+    ``evaluations`` at most B, whatever the run evaluated after its B-th point. Non-finite values warn
+    (RuntimeWarning, one text per function, so shown once per function and process).
     """
     if nonfinite:
         warnings.warn(f"function {function_name(function)!r} returned non-finite values (NaN or +-inf), taken as "
@@ -95,6 +99,11 @@ def make_record(function: Any, history: np.ndarray, *, algorithm: str, seed: int
                       "'nonfinite')", RuntimeWarning, stacklevel=2)
     history = np.asarray(history, dtype=float)
     best = float(history[-1] if best_value is None else best_value)
+    if max_evaluations is not None and evaluations > max_evaluations:
+        if improvements is None:
+            raise ValueError("max_evaluations needs the run's improvements")
+        best = min((float(v) for e, v in improvements if e <= max_evaluations), default=math.inf)
+        history, evaluations = np.maximum(history, best), max_evaluations
     optimum = function_optimum(function)
     error = None if optimum is None else max(best - optimum, 0.0)
     return RunRecord(algorithm, function_name(function), int(function.dim), int(seed), best, error,

@@ -83,11 +83,12 @@ class Algorithm:
     arg: str | None = None
 
     def __call__(self, function: Any, swarm_size: int, iterations: int, seed: int, checkpoint_every: int,
-                 ioh_dir: str | None = None) -> RunRecord:
+                 ioh_dir: str | None = None, max_evaluations: int | None = None) -> RunRecord:
         """Run once and return the record, named :attr:`name` and ``function_name(function)``; with ``ioh_dir``
-        the run is also logged in IOHprofiler's format (:class:`evaluation.anytime.Tracked`)."""
+        the run is also logged in IOHprofiler's format (:class:`evaluation.anytime.Tracked`); with
+        ``max_evaluations`` it stops at that fixed budget (:func:`evaluation.runner.run`)."""
         options = {"swarm_size": int(swarm_size), "iterations": int(iterations), "seed": int(seed),
-                   "checkpoint_every": int(checkpoint_every), "ioh_dir": ioh_dir}
+                   "checkpoint_every": int(checkpoint_every), "ioh_dir": ioh_dir, "max_evaluations": max_evaluations}
         if self.kind in _OWN_RUNS:
             from agents.baselines import run_cmaes, run_random_search
 

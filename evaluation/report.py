@@ -405,7 +405,9 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
         (f"\nAlgorithms: {', '.join(algorithms)}. Reference: **{reference}**. "
          f"Functions: {', '.join(functions)}. Runs per cell: {len(seeds)} (seeds {_seed_text(seeds)}); "
          f"{len(rows)} runs in all.\n"),
-        "\nValues are errors f(x) - f* of the best point found after the last iteration"
+        "\nValues are errors f(x) - f* of the best point found "
+        + (f"in the first {settings['max_evaluations']} evaluations (the fixed budget: a run stops once it has made "
+           "them)" if settings.get("max_evaluations") else "after the last iteration")
         + (f" (best values f(x) where f* is unknown: {', '.join(unknown)})" if unknown else "")
         + "; lower is better. Per-cell statistics are in [summary.csv](summary.csv).\n",
         "\n## Solution accuracy (Table 3 layout)\n\nLowest mean per function in bold.\n\n",

@@ -73,7 +73,8 @@ def measured() -> Iterator[SimpleNamespace]:
 
 
 def run(controller: Controller, function: Any, *, swarm_size: int = 30, iterations: int = 1000, seed: int = 0,
-        checkpoint_every: int = 10, algorithm: str | None = None, ioh_dir: str | None = None) -> RunRecord:
+        checkpoint_every: int = 10, algorithm: str | None = None, ioh_dir: str | None = None,
+        max_evaluations: int | None = None) -> RunRecord:
     """One PSO run of ``iterations`` iterations driven by ``controller``; its record.
 
     The controller is started afresh, so one serves many runs in turn; the same ``seed`` gives the same
@@ -83,15 +84,23 @@ def run(controller: Controller, function: Any, *, swarm_size: int = 30, iteratio
     ``start`` and every ``step``, its ``extra`` is ``controller.trace()``, its ``improvements`` those of
     the objective seen through :class:`evaluation.anytime.Tracked`, which with ``ioh_dir`` also logs the
     run in IOHprofiler's format (:func:`evaluation.anytime.merge_ioh_run` files it).
+
+    ``max_evaluations`` B (>= 1) is a fixed budget of function evaluations: the run stops after the iteration
+    in which it reaches B, and its record counts only its first B evaluations (:func:`make_record`), so an
+    algorithm that spends more than N per iteration (elitist learning, local search) has fewer iterations
+    than ``iterations``, which stays the horizon its schedule or controller plans for.
     """
     check_run_settings(swarm_size, iterations, checkpoint_every)
+    if max_evaluations is not None:
+        check_int(max_evaluations, "max_evaluations", 1)
     name = algorithm or controller.name
     with measured() as clock:
         tracked = Tracked(function, ioh_dir=ioh_dir, algorithm=name, seed=seed)
         swarm = controller.start(tracked, swarm_size=swarm_size, iterations=iterations, seed=seed)
         step = controller.step
+        budget = max_evaluations or float("inf")
         for t in range(iterations):
-            if step(t):
+            if step(t) or tracked.evaluations >= budget:
                 break
         tracked.close()
     # the swarm's read-outs: scalars for one swarm, shape (1,) and (1, T + 1) for a batch of one
@@ -99,4 +108,5 @@ def run(controller: Controller, function: Any, *, swarm_size: int = 30, iteratio
                        seed=seed, evaluations=int(np.sum(swarm.evaluations)), cpu_seconds=clock.cpu,
                        wall_seconds=clock.wall, checkpoint_every=checkpoint_every,
                        best_value=float(np.ravel(swarm.gbest_fitness)[0]), extra=controller.trace(),
-                       nonfinite=int(np.sum(swarm.nonfinite)), improvements=tracked.improvements)
+                       nonfinite=int(np.sum(swarm.nonfinite)), improvements=tracked.improvements,
+                       max_evaluations=max_evaluations)

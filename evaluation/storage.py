@@ -216,12 +216,14 @@ def append(out: Path, record: RunRecord, optimum: float | None) -> None:
 
 
 def protocol_settings(*, swarm_size: int, iterations: int, dim: int | None, checkpoint_every: int,
-                      shift: bool = False, rotate: bool = False,
+                      shift: bool = False, rotate: bool = False, max_evaluations: int | None = None,
                       settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The ``settings.json`` contents for these settings (see :func:`run_protocol`)."""
+    """The ``settings.json`` contents for these settings (see :func:`run_protocol`); ``max_evaluations`` only
+    where set (the fixed budget of every run)."""
+    budget = {} if max_evaluations is None else {"max_evaluations": int(max_evaluations)}
     return {"swarm_size": int(swarm_size), "iterations": int(iterations),
             "dim": None if dim is None else int(dim), "shift": bool(shift), "rotate": bool(rotate),
-            "checkpoint_every": int(checkpoint_every),
+            "checkpoint_every": int(checkpoint_every), **budget,
             "version": _package_version(), **dict(settings or {})}
 
 
@@ -229,7 +231,7 @@ def default_out_dir(functions: str | Sequence[str], settings: Mapping[str, Any])
     """The output directory named after the settings, so that other settings never meet these results.
 
     ``results/<functions>-d<dim>-n<swarm size>-i<iterations>``, then ``-shift``, ``-rotate``, ``-c<spacing>``
-    where set and a short hash of any further :func:`protocol_settings` (the version aside), e.g.
+    where set, ``-e<max evaluations>`` where set, and a short hash of any further :func:`protocol_settings` (the version aside), e.g.
     ``results/sphere+rastrigin-d5-n10-i30-shift``, so the same command resumes there. ``functions`` (as
     given, ``"paper"``, or names) longer than 40 characters are cut to 32 plus a hash of the whole list.
     """
@@ -244,7 +246,9 @@ def default_out_dir(functions: str | Sequence[str], settings: Mapping[str, Any])
     parts += [flag for flag in ("shift", "rotate") if settings.get(flag)]
     if settings["checkpoint_every"] != DEFAULT_CHECKPOINT_EVERY:
         parts.append(f"c{settings['checkpoint_every']}")
-    known = {"dim", "swarm_size", "iterations", "shift", "rotate", "checkpoint_every", "version"}
+    if settings.get("max_evaluations") is not None:
+        parts.append(f"e{settings['max_evaluations']}")
+    known = {"dim", "swarm_size", "iterations", "shift", "rotate", "checkpoint_every", "max_evaluations", "version"}
     extra = {k: v for k, v in settings.items() if k not in known}
     if extra:
         parts.append(hashlib.sha1(json.dumps(extra, sort_keys=True, default=str).encode()).hexdigest()[:6])

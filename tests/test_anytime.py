@@ -122,3 +122,40 @@ def test_report_anytime_views_exact_and_from_old_checkpoints(tmp_path):
         stripped = [{k: x for k, x in json.loads(line).items() if k != "improvements"} for line in f]
     (tmp_path / CURVES_FILE).write_bytes(gzip.compress("".join(json.dumps(s) + "\n" for s in stripped).encode()))
     assert "From the stored checkpoints only" in write_report(tmp_path).read_text()
+
+
+# ------------------------------------------------------------------------------------------- fixed budget
+@pytest.mark.parametrize("name", ["CLSPSO", "APSO", "pretrained", "PSO", "cmaes", "random-search"])
+def test_a_fixed_budget_run_is_the_full_run_stopped_at_its_budget(name):
+    """``max_evaluations`` B: the record is the same run's best of its first B evaluations, whatever the
+    algorithm spends per iteration (CLSPSO 1.2 N, APSO and es N + 1, PSO N), never more than B counted."""
+    from benchmarks_fn import resolve_functions
+    from evaluation.registry import resolve_algorithm
+
+    f = resolve_functions("bbob:f7", 5)[0]
+    algorithm = resolve_algorithm(name)
+    full = algorithm(f, 10, 60, 2, 10)
+    budget = 400  # of 610 (N (T + 1)) or more: every algorithm is cut
+    capped = algorithm(f, 10, 60, 2, 10, None, budget)
+    within = min(v for e, v in full.improvements if e <= budget)
+    assert capped.best_value == within and capped.error == pytest.approx(within - f.optimum_value)
+    assert capped.evaluations == budget < full.evaluations
+    assert [i for i in capped.improvements if i[0] <= budget] == [i for i in full.improvements if i[0] <= budget]
+    assert min(capped.curve) == within and capped.curve == sorted(capped.curve, reverse=True)
+    if name not in ("cmaes", "random-search"):  # a PSO run stops after the iteration that reaches the budget
+        per_iteration = (full.evaluations - 10) / 60
+        assert len(capped.curve) < len(full.curve) or per_iteration == 10
+    assert algorithm(f, 10, 60, 2, 10, None, budget).best_value == capped.best_value  # deterministic
+
+
+def test_a_fixed_budget_is_a_setting_of_the_output_directory(tmp_path):
+    common = dict(runs=1, swarm_size=5, iterations=20, dim=2, out_dir=tmp_path, progress=False)
+    run_protocol("PSO,CLSPSO", "sphere", max_evaluations=60, **common)
+    rows, _ = load_results(tmp_path)
+    assert {r["algorithm"]: r["evaluations"] for r in rows} == {"PSO": 60, "CLSPSO": 60}
+    assert json.loads((tmp_path / "settings.json").read_text())["max_evaluations"] == 60
+    with pytest.raises(ValueError, match="max_evaluations: 60 there, None now"):
+        run_protocol("PSO", "sphere", **common)
+    with pytest.raises(ValueError, match="max_evaluations must be an integer >= 1, got 0"):
+        run_protocol("PSO", "sphere", max_evaluations=0, **{**common, "out_dir": tmp_path / "new"})
+    assert not (tmp_path / "new").exists()

@@ -7,6 +7,8 @@ bars whose count and total agree, and a terminal table and figure that stay read
 
 from __future__ import annotations
 
+import argparse
+
 import csv
 import io
 import json
@@ -49,6 +51,8 @@ def _exit_code(main, argv) -> int:
     ("sphere,rastrigin", {"dim": 5, "swarm_size": 10, "iterations": 30}, "sphere+rastrigin-d5-n10-i30"),
     ("bbob:f15", {"shift": True, "rotate": True, "checkpoint_every": 5}, "bbob_f15-d30-n30-i1000-shift-rotate-c5"),
     (["sphere", "step"], {"dim": None}, "sphere+step-n30-i1000"),
+    ("metabox-test", {"dim": 10, "swarm_size": 20, "iterations": 999, "max_evaluations": 20000},
+     "metabox-test-d10-n20-i999-e20000"),
 ])
 def test_default_out_dir_names_the_settings(functions, changes, name):
     settings = protocol_settings(**{"swarm_size": 30, "iterations": 1000, "dim": 30, "checkpoint_every": 10,
@@ -99,7 +103,8 @@ def test_a_rewritten_report_removes_the_figures_it_no_longer_shows(tmp_path):
 # Item 6: every numeric option checked by the parser, before anything is written
 
 EVAL_BAD = [("--dim", "0"), ("--dim", "x"), ("--swarm-size", "1"), ("--iterations", "0"), ("--iterations", "1.5"),
-            ("--runs", "0"), ("--runs", "10001"), ("--jobs", "0"), ("--checkpoint-every", "0")]
+            ("--runs", "0"), ("--runs", "10001"), ("--jobs", "0"), ("--checkpoint-every", "0"),
+            ("--max-evaluations", "0"), ("--max-evaluations", "2e4")]
 TRAIN_BAD = [("--dim", "0"), ("--swarm-size", "1"), ("--iterations", "0"), ("--iterations", "x"), ("--timesteps", "0"),
              ("--timesteps", "1e5"), ("--n-envs", "0"), ("--seed", "-1"), ("--checkpoint-every", "0"),
              ("--eval-every", "0"), ("--jobs", "0"), ("--eval-runs", "0"), ("--w-min", "-0.1"), ("--w-max", "nan"),
@@ -107,8 +112,10 @@ TRAIN_BAD = [("--dim", "0"), ("--swarm-size", "1"), ("--iterations", "0"), ("--i
 
 
 def _numeric_options(parser) -> set[str]:
+    """Options with a numeric default, or none shown (None, suppressed) and a numeric checker (``option_type``'s)."""
     return {a.option_strings[0] for a in parser._actions
-            if isinstance(a.default, (int, float)) and not isinstance(a.default, bool)}
+            if isinstance(a.default, (int, float)) and not isinstance(a.default, bool)
+            or a.default in (None, argparse.SUPPRESS) and getattr(a.type, "__qualname__", "").startswith("option_type.")}
 
 
 @pytest.mark.parametrize(("script", "table"), [("evaluate", EVAL_BAD), ("train_agent", TRAIN_BAD)])

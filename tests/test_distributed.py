@@ -87,11 +87,11 @@ class DiesOnce(Algorithm):
 
     marker: str = ""
 
-    def __call__(self, function, swarm_size, iterations, seed, checkpoint_every, ioh_dir=None):
+    def __call__(self, function, swarm_size, iterations, seed, checkpoint_every, *optional):
         if seed == 1 and function_name(function) == "rastrigin" and not os.path.exists(self.marker):
             Path(self.marker).write_text(str(os.getpid()))
             os._exit(1)
-        return super().__call__(function, swarm_size, iterations, seed, checkpoint_every, ioh_dir)
+        return super().__call__(function, swarm_size, iterations, seed, checkpoint_every, *optional)
 
 
 @pytest.mark.slow

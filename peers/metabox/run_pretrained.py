@@ -26,7 +26,8 @@ see MetaBox's cost ``value - optimum`` (as in MetaBox) and every evaluation pass
 
 Output (``--out``), in the format of ``evaluate.py`` (``evaluation.storage``, whose functions write it):
 ``settings.json`` as ``evaluate.py --functions metabox-test --dim 10 --swarm-size 20 --iterations 999``
-writes it (with ``--instances metabox`` one more entry, ``instances``, so that those runs never merge with
+writes it (``--max-evaluations 20000`` in both for a fixed budget: then a run's record counts its first 20,000
+evaluations only, as ``evaluation.records.make_record`` caps ours) (with ``--instances metabox`` one more entry, ``instances``, so that those runs never merge with
 ours), ``runs.csv`` (algorithms ``MetaBox:<name>``, functions ``bbob:f<k>``) and ``curves.jsonl.gz``: the
 best-so-far value at iteration t meaning 20 (t + 1) evaluations, every 10 iterations, and every improvement
 at its evaluation count. Runs already stored are skipped; each run is appended as it ends. ``metabox.json``
@@ -301,6 +302,7 @@ def run_one(method: Method, problem: Any, name: str, seed: int, config: Any, set
     record = make_record(function, history, algorithm=PREFIX + method.name, seed=seed, evaluations=t.evaluations,
                          cpu_seconds=cpu, wall_seconds=wall, checkpoint_every=settings["checkpoint_every"],
                          best_value=t.best, nonfinite=tracked.nonfinite, improvements=t.improvements,
+                         max_evaluations=settings.get("max_evaluations"),
                          extra={"outside_box": tracked.outside, "best_outside_box": int(tracked.best_outside)}
                          if tracked.outside else None)
     return record
@@ -338,7 +340,8 @@ def settings_for(args: argparse.Namespace) -> dict[str, Any]:
 
     extra = {} if args.instances == "ioh" else {"instances": f"metabox:bbob-10D-difficult-seed{METABOX_INSTANCE_SEED}"}
     return protocol_settings(swarm_size=args.swarm_size, iterations=args.iterations, dim=DIM,
-                             checkpoint_every=args.checkpoint_every, settings=extra)
+                             checkpoint_every=args.checkpoint_every, max_evaluations=args.max_evaluations,
+                             settings=extra)
 
 
 def write_provenance(out: Path, methods: list[str], counts: dict[str, int], args: argparse.Namespace,
@@ -562,6 +565,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--iterations", type=int, default=999,
                         help="settings.json's iterations; swarm-size x (iterations + 1) must be MetaBox's maxFEs")
     parser.add_argument("--checkpoint-every", type=int, default=10, help="curve spacing in iterations")
+    parser.add_argument("--max-evaluations", type=int, default=None, metavar="B",
+                        help="settings.json's fixed budget, as evaluate.py --max-evaluations B: each run's record counts "
+                        "only its first B evaluations (MetaBox's optimizers may pass maxFEs within their last "
+                        "generation: RLEPSO by up to 500, sDMS-PSO by 97)")
     parser.add_argument("--verbose", action="store_true", help="one line per run")
     parser.add_argument("--check", action="store_true",
                         help="only compare the wrapped ioh values with benchmarks_fn.get_function's in the project's "

@@ -17,17 +17,37 @@ COMMON="--algo es --action-mode continuous --obs-mode features --elitist --w-min
 #    The first design (results/learned-control/agents/es-all-inputs = its best_model): all 13 features, 40M steps.
 [ -f $OUT/es-all-inputs/model.json ] || $PY train_agent.py $COMMON --timesteps 40000000 \
     --hyperparameters '{"workers": 2}' --out $OUT/es-all-inputs
+#    Two more training seeds of the shipped design (results/learned-control/agents/es-seed1, es-seed2): 8 min each.
+for s in 1 2; do
+    [ -f $OUT/es-seed$s/model.json ] || $PY train_agent.py ${COMMON/--seed 0/--seed $s} --timesteps 20000000 \
+        --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' --out $OUT/es-seed$s
+    cmp $OUT/es-seed$s/best_model.json results/learned-control/agents/es-seed$s/model.json || { echo "differs"; exit 1; }
+done
 # The trained policy is the shipped one, bit for bit (the run is seeded; worker processes do not change it):
 cmp $OUT/es/best_model.json agents/pretrained/es/best_model.json || { echo "differs from agents/pretrained/es"; exit 1; }
 cmp $OUT/es-all-inputs/best_model.json results/learned-control/agents/es-all-inputs/model.json || { echo "differs"; exit 1; }
 ES=pretrained                    # agents/pretrained/es, record name ES-pretrained
 ALL=agent:results/learned-control/agents/es-all-inputs
 
-# 2. MetaBox's 16 held-out BBOB functions (ioh instance 1, D = 10, N = 20, 20,000 evaluations, 51 runs): every PSO
-#    variant of the repository, the ablations, CMA-ES: 17,952 runs, about 1 h of one core (CMA-ES 0.9 s a run).
-#    MetaBox's pretrained optimizers on the same instances come from peers/metabox (its own venv, 41 min of one core):
-#      /work/peers-venvs/metabox/bin/python peers/metabox/run_pretrained.py --out $OUT/metabox-ioh --runs 51 \
-#          --runs-per RLPSO=10,NRLPSO=5
+# 2. MetaBox's 16 held-out BBOB functions (ioh instance 1, D = 10, N = 20, a fixed budget of 20,000 evaluations for
+#    every method, 51 runs): every PSO variant of the repository, the ablations, CMA-ES: 17,952 runs, 31 min on one
+#    core. MetaBox's pretrained optimizers on the same instances, at the same budget, come from peers/metabox (its
+#    own venv, about 41 min of one core):
+#      /work/peers-venvs/metabox/bin/python peers/metabox/run_pretrained.py --out $OUT/metabox-budget --runs 51 \
+#          --runs-per RLPSO=10,NRLPSO=5 --max-evaluations 20000
+INCLUDE=""
+[ -d $OUT/metabox-budget ] && INCLUDE="--include $OUT/metabox-budget"
+$PY evaluate.py --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,cmaes \
+    --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
+    --no-progress --out $OUT/eval-budget $INCLUDE
+#    The table with training seeds 1 and 2 (a copy of the store above; only their runs are made).
+S=agent:results/learned-control/agents/es-seed
+[ -d $OUT/eval-budget-seeds ] || cp -r $OUT/eval-budget $OUT/eval-budget-seeds
+$PY evaluate.py --algorithms $ES,${S}1,${S}2,constant-obs:$ES,schedule-only:$ES,$ALL,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,cmaes \
+    --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
+    --no-progress --out $OUT/eval-budget-seeds
+#    The same at equal iterations (999 each, so unequal budgets: CLSPSO makes 23,996 evaluations, APSO and es up to
+#    20,999), the first table of this study (eval/), with MetaBox's runs as its script made them without a cap.
 INCLUDE=""
 [ -d $OUT/metabox-ioh ] && INCLUDE="--include $OUT/metabox-ioh"
 $PY evaluate.py --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,cmaes \
@@ -37,3 +57,6 @@ $PY evaluate.py --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,PSO,Lin
 # 3. The paper's protocol (ten paper functions, D = 30, N = 30, 1000 iterations, 10 runs), never trained on.
 $PY evaluate.py --runs 10 --out $OUT/paper-protocol --jobs 2 --no-progress \
     --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,dqnpso-pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,cmaes,random-policy,static:2330
+#    The same at a fixed budget of N (T + 1) = 30,030 evaluations, with training seeds 1 and 2.
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-budget --jobs 2 --no-progress \
+    --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,${S}1,${S}2,dqnpso-pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,cmaes,random-policy,static:2330
