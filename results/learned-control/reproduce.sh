@@ -46,6 +46,14 @@ S=agent:results/learned-control/agents/es-seed
 $PY evaluate.py --algorithms $ES,${S}1,${S}2,constant-obs:$ES,schedule-only:$ES,$ALL,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,cmaes \
     --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
     --no-progress --out $OUT/eval-budget-seeds
+#    Sensitivity: the methods with extra evaluations per iteration run with a horizon that fits the budget (APSO,
+#    HMM-APSO and the es controllers 951 iterations, N + 1 evaluations each; CLSPSO 832, 1.2 N), their runs put in
+#    place of theirs in the table above and ranked again (horizon_sensitivity.py; 4 min on 2 cores).
+$PY evaluate.py --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,APSO,HMM-APSO --functions metabox-test \
+    --dim 10 --swarm-size 20 --iterations 951 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-budget-951
+$PY evaluate.py --algorithms CLSPSO --functions metabox-test --dim 10 --swarm-size 20 --iterations 832 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-budget-832
+$PY results/learned-control/horizon_sensitivity.py $OUT/eval-budget $OUT/eval-budget-951 $OUT/eval-budget-832
 #    The same at equal iterations (999 each, so unequal budgets: CLSPSO makes 23,996 evaluations, APSO and es up to
 #    20,999), the first table of this study (eval/), with MetaBox's runs as its script made them without a cap.
 INCLUDE=""
