@@ -145,10 +145,8 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         if on_record is not None:
             on_record(record)
 
-    optional = [None if ioh_log is None else str(ioh_log), max_evaluations]  # ioh_dir, max_evaluations
-    while optional and optional[-1] is None:
-        optional.pop()
-    tasks = [(a, f, swarm_size, iterations, s, checkpoint_every, *optional) for a, f, s in pending]
+    ioh_dir = None if ioh_log is None else str(ioh_log)
+    tasks = [(a, f, swarm_size, iterations, s, checkpoint_every, ioh_dir, max_evaluations) for a, f, s in pending]
     try:
         (executor or LocalPool(jobs)).run(tasks, warm=warm, store=store, ready=start_bar)
     finally:

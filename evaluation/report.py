@@ -427,7 +427,7 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
         _md_table(["algorithm", "average rank", *(["among PSO methods"] if split else []),
                    "t-test +1 / 0 / -1", "rank-sum +1 / 0 / -1"],
                   [[a, f"{ranks[a]:.2f}", *([f"{pso_ranks[a]:.2f}" if a in pso_ranks else ""] if split else []),
-                    *_counts(summary, a, reference)] for a in _by_rank(ranks)]),
+                    *test_counts(summary, a, reference)] for a in _by_rank(ranks)]),
         "\n## CPU time (Figure 4 layout)\n\n",
         _md_table(["algorithm", "mean CPU s per run"],
                   [[a, f"{np.mean(t):.3g}"] for a, t in cpu.items() if t]),
@@ -446,8 +446,9 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
     return path
 
 
-def _counts(summary: Sequence[Mapping[str, Any]], algorithm: str, reference: str) -> list[str]:
-    """The t-test and rank-sum counts (+1 / 0 / -1) of ``reference`` against ``algorithm`` over the functions."""
+def test_counts(summary: Sequence[Mapping[str, Any]], algorithm: str, reference: str) -> list[str]:
+    """The t-test and rank-sum counts ``"+1 / 0 / -1"`` of ``reference`` against ``algorithm`` over the functions of
+    ``summary`` (:func:`evaluation.stats.summary_rows` or ``summary.csv`` rows); ``"(reference)"`` twice for itself."""
     if algorithm == reference:
         return ["(reference)", "(reference)"]
     out = []

@@ -488,7 +488,7 @@ class PSOVectorEnv(VectorEnv):
 
     def _check_continuous(self, actions: Any) -> np.ndarray:
         """Continuous actions as a (B, 3) float64 array ((B, 4) with ``elitist``) (components outside [-1, 1] are clipped when applied);
-        ValueError unless they are ``num_envs`` rows of 3 finite numbers."""
+        ValueError unless they are ``num_envs`` rows of that many finite numbers."""
         try:
             a = np.asarray(actions, dtype=np.float64)
         except (TypeError, ValueError):

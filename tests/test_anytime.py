@@ -143,8 +143,7 @@ def test_a_fixed_budget_run_is_the_full_run_stopped_at_its_budget(name):
     assert [i for i in capped.improvements if i[0] <= budget] == [i for i in full.improvements if i[0] <= budget]
     assert min(capped.curve) == within and capped.curve == sorted(capped.curve, reverse=True)
     if name not in ("cmaes", "random-search"):  # a PSO run stops after the iteration that reaches the budget
-        per_iteration = (full.evaluations - 10) / 60
-        assert len(capped.curve) < len(full.curve) or per_iteration == 10
+        assert len(capped.curve) < len(full.curve)
     assert algorithm(f, 10, 60, 2, 10, None, budget).best_value == capped.best_value  # deterministic
 
 

@@ -6,7 +6,7 @@ Their runs with a horizon that fits the budget (951 and 832 iterations) are othe
 settings, so ``evaluate.py`` cannot merge them); this replaces their runs in the fixed-budget table and ranks
 again, as the report ranks (``evaluation.stats.average_ranks``: mean final error per function), and counts the
 functions where ES-pretrained is significantly better / not / worse than each (Welch t-test, rank-sum test, 0.05;
-``evaluation.stats.compare_to_reference``). Usage, from the repository root (reproduce.sh makes the directories)::
+``evaluation.report.test_counts``, as the report's table). Usage, from the repository root (reproduce.sh makes the directories)::
 
     .venv/bin/python results/learned-control/horizon_sensitivity.py runs/learned-control/eval-budget \\
         runs/learned-control/eval-budget-951 runs/learned-control/eval-budget-832
@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from evaluation.report import NOT_PSO  # noqa: E402
-from evaluation.stats import average_ranks, compare_to_reference, final_values  # noqa: E402
+from evaluation.report import NOT_PSO, test_counts  # noqa: E402
+from evaluation.stats import average_ranks, final_values, summary_rows  # noqa: E402
 from evaluation.storage import load_results  # noqa: E402
 
 
@@ -33,15 +33,13 @@ def main(base: str, *planned: str) -> None:
     names = {r["algorithm"] for r in replaced}
     pso = sorted({r["algorithm"] for r in rows} - set(NOT_PSO))
     before = average_ranks(final_values(rows)[0], pso)
-    values = final_values([r for r in rows if r["algorithm"] not in names] + replaced)[0]
-    after = average_ranks(values, pso)
-    tests = compare_to_reference(values, REFERENCE)
+    rows = [r for r in rows if r["algorithm"] not in names] + replaced
+    after = average_ranks(final_values(rows)[0], pso)
+    summary = summary_rows(rows, reference=REFERENCE)
     print(f"{'algorithm':40s} {'999 planned':>12s} {'budget planned':>15s}   {REFERENCE} better / same / worse:"
           " t-test, rank-sum")
     for name in sorted(pso, key=after.get):
-        counts = ["" if name == REFERENCE else " / ".join(
-            str(sum(getattr(c, test) == v for (_, a), c in tests.items() if a == name)) for v in (1, 0, -1))
-            for test in ("t_test", "rank_sum")]
+        counts = ["", ""] if name == REFERENCE else test_counts(summary, name, REFERENCE)
         mark = " *" if name in names else ""
         print(f"{name + mark:40s} {before[name]:12.2f} {after[name]:15.2f}   {counts[0]:>12s} {counts[1]:>12s}")
     print("* runs with a horizon that fits the budget")
