@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -51,6 +53,15 @@ def run_ms(max_evaluations: int | None, seed: int) -> float:
     return (time.perf_counter() - t0) * 1e3
 
 
+def best_of(cases: dict[str, Any], measure: Callable[[Any, int], float], repeats: int) -> dict[str, float]:
+    """The lowest of ``repeats`` interleaved measurements ``measure(case, repeat)`` of each case."""
+    times: dict[str, list[float]] = {k: [] for k in cases}
+    for r in range(repeats):
+        for name, case in cases.items():
+            times[name].append(measure(case, r))
+    return {k: min(t) for k, t in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="interleaved runs of each, best kept (default 5)")
@@ -60,27 +71,19 @@ def main() -> None:
     envs = {"continuous (no switch)": (PSOVectorEnv(B, **ENV), None),
             "elitist switch, off": (PSOVectorEnv(B, elitist=True, **ENV), -1.0),
             "elitist switch, on": (PSOVectorEnv(B, elitist=True, **ENV), 1.0)}
-    times: dict[str, list[float]] = {k: [] for k in envs}
-    for r in range(args.repeats):
-        for name, (env, switch) in envs.items():
-            times[name].append(vector_us_per_step(env, switch, args.steps, r))
-    base = min(times["continuous (no switch)"])
+    us = best_of(envs, lambda case, r: vector_us_per_step(*case, args.steps, r), args.repeats)
     print(f"1. PSOVectorEnv, B = {B}, N = 20, D = 10, features, {args.steps} steps, best of {args.repeats}")
     print(f"{'actions':28s} {'us / vector step':>17s} {'us / sub-env step':>18s} {'ratio':>6s}")
-    for name, t in times.items():
-        print(f"{name:28s} {min(t):17.0f} {min(t) / B:18.1f} {min(t) / base:6.2f}")
+    for name, t in us.items():
+        print(f"{name:28s} {t:17.0f} {t / B:18.1f} {t / us['continuous (no switch)']:6.2f}")
 
     budgets = {"no budget": None, "max_evaluations = 20,000 (no cut)": 20_000, "max_evaluations = 15,000": 15_000}
     run_ms(None, 0)  # warm-up (numba kernels)
-    ms: dict[str, list[float]] = {k: [] for k in budgets}
-    for r in range(args.repeats):
-        for name, budget in budgets.items():
-            ms[name].append(run_ms(budget, r))
-    base = min(ms["no budget"])
+    ms = best_of(budgets, run_ms, args.repeats)
     print(f"\n2. evaluation.runner.run, PSO, N = 20, D = 10, 999 iterations, best of {args.repeats}")
     print(f"{'budget':36s} {'ms / run':>9s} {'ratio':>6s}")
     for name, t in ms.items():
-        print(f"{name:36s} {min(t):9.1f} {min(t) / base:6.2f}")
+        print(f"{name:36s} {t:9.1f} {t / ms['no budget']:6.2f}")
 
 
 if __name__ == "__main__":
