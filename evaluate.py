@@ -63,8 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fixed budget: every run stops once it has made B function evaluations and is scored by "
                         "the best of its first B (as MetaBox and COCO compare), so methods that evaluate more than "
                         "--swarm-size points per iteration (APSO's and es's elitist learning, CLSPSO's local search) "
-                        "get no more evaluations than the others; --iterations stays the horizon schedules plan for "
-                        "(default: no cap, --iterations alone ends a run)")
+                        "get no more evaluations than the others; schedules and controllers plan for B (they follow the evaluations "
+                        "spent / B), --iterations is only a cap and must let a run spend B: --swarm-size x "
+                        "(--iterations + 1) >= B (default: no cap, --iterations alone ends a run)")
     parser.add_argument("--runs", type=_int_at_least(1, 10_000), default=DEFAULT_RUNS,
                         help="runs (seeds 0..runs-1) per algorithm and function (the paper's 10; at most 10,000)")
     parser.add_argument("--reference", default=argparse.SUPPRESS,
@@ -158,6 +159,14 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
         parser.error(f"--reference: {exc}")
     if reference not in names:
         parser.error(f"--reference: {reference} is not one of --algorithms ({', '.join(names)})")
+    if getattr(args, "max_evaluations", None) is not None:
+        from evaluation.runner import check_run_settings
+
+        try:
+            check_run_settings(args.swarm_size, args.iterations, args.checkpoint_every, min_swarm=1,
+                               max_evaluations=args.max_evaluations)
+        except ValueError as exc:
+            parser.error(f"--max-evaluations: {exc}")
     settings = protocol_settings(swarm_size=args.swarm_size, iterations=args.iterations, dim=args.dim,
                                  checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
                                  max_evaluations=getattr(args, "max_evaluations", None))

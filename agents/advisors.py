@@ -297,8 +297,8 @@ class LLMPSO(ParameterRule):
         if name is not None:
             self.name = str(name)
 
-    def reset(self, swarm: Any, iterations: int) -> None:
-        super().reset(swarm, iterations)
+    def reset(self, swarm: Any, iterations: int, max_evaluations: int | None = None) -> None:
+        super().reset(swarm, iterations, max_evaluations)
         if self.advisor is not None:
             self.advisor.reset()
         self._k = self.k or max(1, swarm.n_particles // 4)

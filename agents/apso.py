@@ -28,7 +28,7 @@ import numpy as np
 from pso_env.actions import adaptive_inertia, clamp_coefficients
 from pso_env.operators import SIGMA_END, SIGMA_START, elitist_learning
 
-from .variants import ParameterRule, Parameters, linear, per_swarm
+from .variants import ParameterRule, Parameters, per_swarm
 
 EXPLORATION, EXPLOITATION, CONVERGENCE, JUMPING_OUT = 0, 1, 2, 3
 
@@ -119,8 +119,8 @@ class APSO(ParameterRule):
         self.sigma_start, self.sigma_end = float(sigma_start), float(sigma_end)
         self.elitist = bool(elitist)
 
-    def reset(self, swarm: Any, iterations: int) -> None:
-        super().reset(swarm, iterations)
+    def reset(self, swarm: Any, iterations: int, max_evaluations: int | None = None) -> None:
+        super().reset(swarm, iterations, max_evaluations)
         b = swarm.batch_size
         self.c1, self.c2 = np.full(b, self.c_init), np.full(b, self.c_init)
         self.state = np.full(b, EXPLORATION)
@@ -145,7 +145,9 @@ class APSO(ParameterRule):
     def after_step(self, swarm: Any, t: int) -> None:
         converging = np.flatnonzero(np.asarray(self.state) == CONVERGENCE) if self.elitist else ()
         if len(converging):
-            sigma = linear(self.sigma_start, self.sigma_end, t, self.iterations)
+            share = self.share(swarm, t)
+            sigma = self.sigma_start + (self.sigma_end - self.sigma_start) * (
+                share[converging] if np.ndim(share) else share)
             self._elitist_successes[converging] += elitist_learning(swarm, sigma, converging)
 
     def trace(self) -> dict[str, Any]:
@@ -184,8 +186,8 @@ class HMMAPSO(APSO):
         self.tracker_factory = tracker_factory
         self.tracker_options = dict(tracker_options or {})
 
-    def reset(self, swarm: Any, iterations: int) -> None:
-        super().reset(swarm, iterations)
+    def reset(self, swarm: Any, iterations: int, max_evaluations: int | None = None) -> None:
+        super().reset(swarm, iterations, max_evaluations)
         if self.tracker_factory is None:
             from pso_env.belief import Belief
 

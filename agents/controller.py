@@ -36,11 +36,12 @@ class RuleController:
         self.rule, self.velocity_clamp, self.bounds, self.keep_trace = rule, velocity_clamp, bounds, trace
         self.name = rule.name
 
-    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Swarm:
+    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int,
+              max_evaluations: int | None = None) -> Swarm:
         rng = np.random.default_rng(seed)
         self.swarm = Swarm(function, swarm_size, rng, batch_size=1, velocity_clamp=self.velocity_clamp,
                            bounds=self.bounds, history=True)
-        self.rule.reset(self.swarm, iterations)
+        self.rule.reset(self.swarm, iterations, max_evaluations)
         self._trace: dict[str, list[float]] = {"w": [], "c1": [], "c2": []}
         return self.swarm
 
@@ -82,10 +83,12 @@ class PolicyController:
         self.obs_mode = getattr(policy, "obs_mode", "viterbi")
         self.action_mode = getattr(policy, "action_mode", "discrete")
 
-    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any:
+    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int,
+              max_evaluations: int | None = None) -> Any:
         kwargs = {"obs_mode": self.obs_mode, "action_mode": self.action_mode,
                   **getattr(self.policy, "env_kwargs", {}), **self.env_kwargs}
-        self.env = PSOEnv(function=function, swarm_size=swarm_size, max_iterations=iterations, **kwargs)
+        self.env = PSOEnv(function=function, swarm_size=swarm_size, max_iterations=iterations,
+                          max_evaluations=max_evaluations, **kwargs)
         if callable(getattr(self.policy, "seed", None)):
             self.policy.seed(seed)
         if callable(getattr(self.policy, "reset", None)):

@@ -47,10 +47,12 @@ class OnlineDQNController(PolicyController):
         name = "DQNPSO-online" if warm_start is not None else "DQNPSO-online-fresh"
         super().__init__(self, env_kwargs={"obs_mode": "viterbi", "reward_mode": reward_mode}, name=name)
 
-    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any:
+    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int,
+              max_evaluations: int | None = None) -> Any:
         from .dqn import DQNAgent
 
-        swarm = super().start(function, swarm_size=swarm_size, iterations=iterations, seed=seed)
+        swarm = super().start(function, swarm_size=swarm_size, iterations=iterations, seed=seed,
+                              max_evaluations=max_evaluations)
         fresh = FRESH_EXPLORATION if self.warm_start is None else WARM_EXPLORATION
         params = {**ONLINE_DEFAULTS, **fresh, **self.dqn_kwargs}
         self.eps0, self.eps1 = params.pop("exploration_initial_eps"), params.pop("exploration_final_eps")

@@ -79,15 +79,28 @@ class ParameterRule:
 
     def __init__(self, w: Schedule = 0.7298, c1: Schedule = 2.0, c2: Schedule = 2.0) -> None:
         self.w, self.c1, self.c2 = _schedule(w), _schedule(c1), _schedule(c2)
-        self.iterations = 0
+        self.iterations, self.max_evaluations = 0, None
 
-    def reset(self, swarm: Any, iterations: int) -> None:
-        """Prepare for a run of ``iterations`` iterations on ``swarm`` (called before t = 0)."""
+    def reset(self, swarm: Any, iterations: int, max_evaluations: int | None = None) -> None:
+        """Prepare for a run of ``iterations`` iterations on ``swarm`` (called before t = 0), or with
+        ``max_evaluations`` B for a run that ends once the swarm has made B evaluations (schedules then
+        follow the evaluations, :meth:`share`)."""
         self.iterations = int(iterations)
+        self.max_evaluations = None if max_evaluations is None else int(max_evaluations)
+
+    def share(self, swarm: Any, t: int) -> float | np.ndarray:
+        """The share of the run spent at iteration ``t``, where every schedule stands: ``t / (T - 1)``
+        (:func:`run_fraction`), or with a budget B the swarm's evaluations so far over B, an array (B,),
+        both clipped to [0, 1]. With B, a run of N evaluations per iteration reaches 1 at its last iteration
+        and one that spends more (elitist learning, local search) reaches it sooner, when it stops."""
+        if self.max_evaluations is None:
+            return run_fraction(t, self.iterations)
+        return np.minimum(np.asarray(swarm.evaluations, dtype=float) / self.max_evaluations, 1.0)
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
         """``(w, c1, c2, chi)`` for iteration ``t``: scalars or (B,) arrays; ``w`` also (B, N)."""
-        at = [linear(*v, t, self.iterations) if isinstance(v, tuple) else v for v in (self.w, self.c1, self.c2)]
+        share = self.share(swarm, t)
+        at = [v[0] + (v[1] - v[0]) * share if isinstance(v, tuple) else v for v in (self.w, self.c1, self.c2)]
         return at[0], at[1], at[2], self.chi
 
     def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
@@ -238,8 +251,8 @@ class CLSPSO(ParameterRule):
             raise ValueError(f"elite_fraction must be in (0, 1], got {elite_fraction!r}")
         self.elite_fraction, self.rho_end = float(elite_fraction), float(rho_end)
 
-    def reset(self, swarm: Any, iterations: int) -> None:
-        super().reset(swarm, iterations)
+    def reset(self, swarm: Any, iterations: int, max_evaluations: int | None = None) -> None:
+        super().reset(swarm, iterations, max_evaluations)
         self._n_elite = max(1, math.ceil(self.elite_fraction * swarm.n_particles))
         self._z = swarm.draw("random", size=(self._n_elite, swarm.dim))  # (B, E, D)
         self._fix_chaos(swarm)
@@ -255,7 +268,8 @@ class CLSPSO(ParameterRule):
     def after_step(self, swarm: Any, t: int) -> None:
         lower, upper = swarm.lower, swarm.upper  # (B, D)
         b, n, d, e = swarm.batch_size, swarm.n_particles, swarm.dim, self._n_elite
-        half = 0.5 * (upper - lower) * self.rho_end ** run_fraction(t, self.iterations)
+        scale = self.rho_end ** self.share(swarm, t)
+        half = 0.5 * (upper - lower) * (scale[:, None] if np.ndim(scale) else scale)
 
         # 1. one chaotic local-search step around each elite personal best
         self._z = 4.0 * self._z * (1.0 - self._z)
@@ -312,8 +326,8 @@ class SecPSO(ParameterRule):
     def __init__(self, w: float = 0.7, c1: float = 1.0, c2: float = 1.0) -> None:
         super().__init__(w, c1, c2)
 
-    def reset(self, swarm: Any, iterations: int) -> None:
-        super().reset(swarm, iterations)
+    def reset(self, swarm: Any, iterations: int, max_evaluations: int | None = None) -> None:
+        super().reset(swarm, iterations, max_evaluations)
         self._previous = swarm.positions.copy()
 
     def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
@@ -451,8 +465,8 @@ class HGPSO(ParameterRule):
             raise ValueError(f"adapt must be a finite number > 1, got {adapt!r}")
         self.alpha, self.schedule, self.adapt = float(alpha), schedule, float(adapt)
 
-    def reset(self, swarm: Any, iterations: int) -> None:
-        super().reset(swarm, iterations)
+    def reset(self, swarm: Any, iterations: int, max_evaluations: int | None = None) -> None:
+        super().reset(swarm, iterations, max_evaluations)
         self._alpha = np.full(swarm.batch_size, self.alpha)
         self._trace: dict[str, list] = {"alpha": []}
         self.gradient_evaluations = np.zeros(swarm.batch_size, dtype=np.int64)  # per swarm

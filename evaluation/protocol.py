@@ -20,6 +20,7 @@ from .anytime import merge_ioh_run
 from .executors import Executor, LocalPool
 from .records import RunRecord, function_name, function_optimum
 from .registry import Algorithm, resolve_algorithms
+from .runner import check_run_settings
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     max_evaluations : int, optional
         A fixed budget of function evaluations for every run (:func:`evaluation.runner.run`; CMA-ES and random
         search stop there too): what MetaBox and COCO compare at, so that an algorithm spending more than
-        ``swarm_size`` evaluations per iteration gets no more evaluations than the others. Stored in
+        ``swarm_size`` evaluations per iteration gets no more evaluations than the others, and every PSO
+        method plans its schedule for the budget. At most ``swarm_size * (iterations + 1)``. Stored in
         ``settings.json``; default: no cap (``iterations`` alone ends a run).
     executor : optional
         Where the runs execute (:mod:`evaluation.executors`): default ``LocalPool(jobs)``;
@@ -103,8 +105,8 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
               "checkpoint_every": checkpoint_every, **({} if dim is None else {"dim": dim})}
     for name, value in counts.items():
         check_int(value, name)
-    if max_evaluations is not None:
-        check_int(max_evaluations, "max_evaluations", 1)
+    if max_evaluations is not None:  # an integer >= 1 that the runs can spend
+        check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1, max_evaluations=max_evaluations)
     algos = resolve_algorithms(algorithms)
     funcs = _resolve_functions(functions, dim, shift=shift, rotate=rotate)
     names = [function_name(f) for f in funcs]

@@ -5,9 +5,11 @@ Controller protocol
 A *controller* decides the swarm's parameters during one PSO run. It has a ``name`` (the default
 record name) and three methods:
 
-``start(function, *, swarm_size, iterations, seed) -> swarm``
+``start(function, *, swarm_size, iterations, seed, max_evaluations=None) -> swarm``
     Build the run's swarm on ``function`` (its only random source seeded by ``seed``), reset the
-    controller's own state (and draw from ``seed`` where it is random), and return the swarm.
+    controller's own state (and draw from ``seed`` where it is random), and return the swarm. With a
+    budget ``max_evaluations`` (passed only when there is one), schedules and observations follow the share of it
+    spent, not ``t / T``.
 ``step(t) -> bool``
     Iteration ``t`` (0-based) of ``iterations``: choose the parameters, move the swarm, observe the
     outcome; return True to end the run early (an environment's ``target_error`` reached).
@@ -43,7 +45,8 @@ class Controller(Protocol):
 
     name: str
 
-    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int) -> Any: ...
+    def start(self, function: Any, *, swarm_size: int, iterations: int, seed: int,
+              max_evaluations: int | None = None) -> Any: ...
 
     def step(self, t: int) -> bool: ...
 
@@ -51,12 +54,21 @@ class Controller(Protocol):
 
 
 def check_run_settings(swarm_size: Any, iterations: Any, checkpoint_every: Any, *,
-                       min_swarm: int = 2) -> None:
+                       min_swarm: int = 2, max_evaluations: Any = None) -> None:
     """Raise ValueError (``"<name> must be an integer >= <minimum>, got <value>"``) unless ``swarm_size`` >=
-    ``min_swarm``, ``iterations`` >= 0 and ``checkpoint_every`` >= 1."""
+    ``min_swarm``, ``iterations`` >= 0 and ``checkpoint_every`` >= 1; and unless ``max_evaluations`` is None
+    or an integer >= 1 that a run of ``iterations`` iterations can spend: N (T + 1) >= B, the evaluations of a
+    plain PSO run (initial swarm included)."""
     check_int(swarm_size, "swarm_size", min_swarm)
     check_int(iterations, "iterations", 0)
     check_int(checkpoint_every, "checkpoint_every", 1)
+    if max_evaluations is not None:
+        check_int(max_evaluations, "max_evaluations", 1)
+        if swarm_size * (iterations + 1) < max_evaluations:
+            need = -(-max_evaluations // swarm_size) - 1
+            raise ValueError(f"max_evaluations={max_evaluations} is more than {iterations} iterations of "
+                             f"{swarm_size} particles spend (N (T + 1) = {swarm_size * (iterations + 1)}): "
+                             f"iterations must be >= {need} for this budget")
 
 
 @contextlib.contextmanager
@@ -85,18 +97,19 @@ def run(controller: Controller, function: Any, *, swarm_size: int = 30, iteratio
     the objective seen through :class:`evaluation.anytime.Tracked`, which with ``ioh_dir`` also logs the
     run in IOHprofiler's format (:func:`evaluation.anytime.merge_ioh_run` files it).
 
-    ``max_evaluations`` B (>= 1) is a fixed budget of function evaluations: the run stops after the iteration
-    in which it reaches B, and its record counts only its first B evaluations (:func:`make_record`), so an
-    algorithm that spends more than N per iteration (elitist learning, local search) has fewer iterations
-    than ``iterations``, which stays the horizon its schedule or controller plans for.
+    ``max_evaluations`` B (>= 1, at most N (T + 1)) is a fixed budget of function evaluations: the run stops
+    after the iteration in which it reaches B, and its record counts only its first B evaluations
+    (:func:`make_record`). The controller plans for B: schedules, APSO's sigma and the ``progress``
+    feature follow the evaluations spent over B (as GLEET's), so an algorithm that spends more than N per
+    iteration (elitist learning, local search) runs its whole schedule in fewer iterations; ``iterations``
+    is then only a cap.
     """
-    check_run_settings(swarm_size, iterations, checkpoint_every)
-    if max_evaluations is not None:
-        check_int(max_evaluations, "max_evaluations", 1)
+    check_run_settings(swarm_size, iterations, checkpoint_every, max_evaluations=max_evaluations)
     name = algorithm or controller.name
     with measured() as clock:
         tracked = Tracked(function, ioh_dir=ioh_dir, algorithm=name, seed=seed)
-        swarm = controller.start(tracked, swarm_size=swarm_size, iterations=iterations, seed=seed)
+        budget_kw = {} if max_evaluations is None else {"max_evaluations": max_evaluations}  # optional in the protocol
+        swarm = controller.start(tracked, swarm_size=swarm_size, iterations=iterations, seed=seed, **budget_kw)
         step = controller.step
         budget = max_evaluations or float("inf")
         for t in range(iterations):

@@ -232,6 +232,11 @@ class EnvConfig:
                             check_int(1))
     swarm_size: int = config_field(30, "particles N", check_int(2))
     max_iterations: int = config_field(1000, "PSO iterations per episode", check_int(1))
+    max_evaluations: int | None = config_field(
+        None, "evaluation budget per episode (the initial swarm's N included): the episode also ends once the "
+        "swarm has made this many evaluations, and the progress feature and the elitist sigma follow the "
+        "evaluations spent / this instead of t / max_iterations; 'none': no budget",
+        check_optional_int(1), parse=_parse_optional_int)
     obs_mode: str = config_field("viterbi", "observation: the Viterbi state (the paper's), the filtered "
                                  "posterior, or the posterior and 9 scale-free swarm features (none needs f*)", choices=OBS_MODES)
     action_mode: str = config_field("discrete", "actions: the paper's Discrete(4), or a Box [-1, 1]^3 mapped "

@@ -75,7 +75,7 @@ class PSOEnv(gym.Env):
       |-------|-----------------------------------------------------------------------------------|
       | 0-3   | posterior over the four states                                                    |
       | 4     | evolutionary factor ``f``                                                         |
-      | 5     | progress ``t / max_iterations``                                                   |
+      | 5     | progress ``t / max_iterations`` (``evaluations / max_evaluations`` with a budget)  |
       | 6     | current ``w`` scaled to [0, 1] over ``[w_min, w_max]``                            |
       | 7, 8  | current ``c1``, ``c2`` scaled to [0, 1] over ``[c_min, c_max]``                   |
       | 9     | share of the episode's improvement made in the last 10 iterations                 |
@@ -111,7 +111,8 @@ class PSOEnv(gym.Env):
     ## Episode End
 
     Terminated when ``target_error`` is set, f* is known and ``best - f* <= target_error``.
-    Truncated after ``max_iterations`` iterations.
+    Truncated after ``max_iterations`` iterations, or with ``max_evaluations`` B after the iteration in which
+    the swarm's evaluations (its initial N included) reach B.
 
     ## Arguments
 

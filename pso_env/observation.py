@@ -41,7 +41,8 @@ class Features:
     - 0-3 ``p_*``: the HMM's filtered posterior over exploration, exploitation, convergence,
       jumping-out.
     - 4 ``f``: the evolutionary factor (where the best particle sits in the swarm).
-    - 5 ``progress``: ``t / max_iterations``, the share of the budget spent.
+    - 5 ``progress``: ``t / max_iterations``, the share of the budget spent; with ``max_evaluations`` B, the
+      evaluations spent / B.
     - 6 ``w``: the current inertia weight, scaled over ``[w_min, w_max]``.
     - 7, 8 ``c1``, ``c2``: the current coefficients, scaled over ``[c_min, c_max]``.
     - 9 ``recent_improvement``: ``(best[t-10] - best[t]) / (best[0] - best[t])``, the share of the episode's
@@ -57,16 +58,19 @@ class Features:
       position, over the particles with finite values; 0.5 where it is undefined (fewer than two such
       particles, equal values or equal distances). Near 1: the better particles sit near the best.
 
-    ``Features(batch_size, max_iterations, actions)`` (``actions``: the ranges of w, c1, c2); ``floats``
+    ``Features(batch_size, max_iterations, actions, max_evaluations=None)`` (``actions``: the ranges of w, c1, c2;
+    with ``max_evaluations``, :meth:`observe`'s ``iteration`` is the evaluations spent); ``floats``
     (:data:`FEATURE_FLOATS`, B) and ``ints`` (2, B), optional, store the best so far, a ring of the last 11 best
     values, the best and diversity at reset and the current diversity and correlation
     (:func:`swarm_statistics_into`), and the counts (observations, iterations since the best improved).
     """
 
     def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig, floats: np.ndarray | None = None,
-                 ints: np.ndarray | None = None) -> None:
+                 ints: np.ndarray | None = None, max_evaluations: int | None = None) -> None:
         a = actions
-        self.params = np.array([max_iterations, math.log1p(max_iterations), a.w_min, a.w_max, a.c_min, a.c_max])
+        # progress's clock (its length, and 1 where it counts evaluations), the stagnation scale, the ranges
+        clock = (max_iterations, 0.0) if max_evaluations is None else (max_evaluations, 1.0)
+        self.params = np.array([clock[0], math.log1p(max_iterations), a.w_min, a.w_max, a.c_min, a.c_max, clock[1]])
         self.floats = np.zeros((FEATURE_FLOATS, batch_size)) if floats is None else floats
         self.ints = np.zeros((2, batch_size), dtype=np.int64) if ints is None else ints
         self.last_best = self.floats[0]

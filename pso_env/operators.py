@@ -14,12 +14,12 @@ import numpy as np
 SIGMA_START, SIGMA_END = 1.0, 0.1
 
 
-def elitist_sigma(t: Any, iterations: int) -> Any:
-    """APSO's sigma at iteration(s) ``t`` (0-based) of ``iterations``: linear from 1.0 at t = 0 to 0.1 at t = T - 1
-    (``t / (T - 1)`` clipped to [0, 1]; 1.0 throughout when T == 1). A float, or an array for an array ``t``."""
-    share = np.clip(np.asarray(t, dtype=float) / (iterations - 1), 0.0, 1.0) if iterations > 1 else np.zeros(np.shape(t))
-    sigma = SIGMA_START + (SIGMA_END - SIGMA_START) * share
-    return float(sigma) if np.ndim(t) == 0 else sigma
+def elitist_sigma(share: Any) -> Any:
+    """APSO's sigma at the share of the run spent (0 at the first iteration, 1 at the last: ``t / (T - 1)``, or the
+    evaluations spent / a budget): linear from 1.0 to 0.1, the share clipped to [0, 1]. A float, or an array for
+    an array ``share``."""
+    sigma = SIGMA_START + (SIGMA_END - SIGMA_START) * np.clip(np.asarray(share, dtype=float), 0.0, 1.0)
+    return float(sigma) if np.ndim(share) == 0 else sigma
 
 
 def elitist_learning(swarm: Any, sigma: Any, swarms: Any = None) -> np.ndarray:

@@ -61,12 +61,12 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
     """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless empty), best values, counts,
     rewards, ends, the belief's step and the observations.
 
-    ``floats``, ``ints``: :class:`PSOVectorEnv`'s; ``settings``: target error (NaN: none), step limit, obs
-    and reward mode, refit_every, refit_min_length, the features' parameters; ``belief_ints``: the belief's.
+    ``floats``, ``ints``: :class:`PSOVectorEnv`'s; ``settings``: target error (NaN: none), step limit, evaluation
+    budget (inf: none), obs and reward mode, refit_every, refit_min_length, the features' parameters; ``belief_ints``: the belief's.
     Returns 2 x the belief's rows due for a refit (-1: its history is full; then the observations are left
     to the caller), + 1 when a row had non-finite values.
     """
-    target, obs_code, reward_code = settings[0], int(settings[2]), int(settings[3])
+    target, obs_code, reward_code = settings[0], int(settings[3]), int(settings[4])
     reward_params = floats[6:10]
     nonfinite = False
     for r in range(floats.shape[1]):
@@ -78,13 +78,13 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
         floats[5, r] = reward(reward_code, previous, best[r], reward_params, r)
         e = best[r] - reward_params[0, r]
         ints[2, r] = not np.isnan(e) and e <= target
-        ints[3, r] = iteration[r] >= settings[1]
+        ints[3, r] = iteration[r] >= settings[1] or evaluations[r] >= settings[2]
         ints[5, r], ints[6, r] = iteration[r], evaluations[r]
     rows = np.arange(floats.shape[1])
     n_due = batch_update(floats[3], True, rows, history, belief_ints[1], belief_ints[0], lattice, tables,
-                         int(settings[4]), int(settings[5]), belief_ints[4])
+                         int(settings[5]), int(settings[6]), belief_ints[4])
     if n_due == 0:
-        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, settings[6:])
+        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, settings[7:])
     return 2 * n_due + nonfinite
 
 
@@ -100,7 +100,8 @@ def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_pa
         elif obs_code == 1:
             o[:] = lattice[r, 1]
         else:
-            feature_row(o, r, lattice[r, 1], floats[3, r], float(ints[5, r]), floats[0, r], floats[1, r],
+            clock = ints[6, r] if feature_params[6] else ints[5, r]  # evaluations with a budget, else iterations
+            feature_row(o, r, lattice[r, 1], floats[3, r], float(clock), floats[0, r], floats[1, r],
                         floats[2, r], floats[4, r], floats[10:], ints[7:9], feature_params)
 
 
@@ -158,7 +159,8 @@ class PSOVectorEnv(VectorEnv):
     max_episode_steps : int, optional
         Truncate episodes after this many steps (and after ``max_iterations``), as the ``TimeLimit`` that
         ``gymnasium.make`` puts around :class:`PSOEnv`; ``gymnasium.make_vec`` passes it here. None or -1 (make's
-        "no limit"): none. The features' progress stays relative to ``max_iterations``, as under ``TimeLimit``.
+        "no limit"): none. The features' progress stays relative to ``max_iterations`` (or ``max_evaluations``), as
+        under ``TimeLimit``.
     render_mode : None
         The vector environment does not render (``make_vec(..., vectorization_mode="sync")`` renders each
         :class:`PSOEnv`); any other value raises ValueError.
@@ -240,7 +242,9 @@ class PSOVectorEnv(VectorEnv):
         self.nonfinite, self._nonfinite_total = self._ints[0], self._ints[1]
         self.iteration, self.evaluations = self._ints[5], self._ints[6]
         self._reward = Reward(self.reward_mode, b, self._floats[6:10])
-        self._features = Features(b, self.max_iterations, self.actions, self._floats[10:], self._ints[7:9])
+        self.max_evaluations = cfg.max_evaluations
+        self._features = Features(b, self.max_iterations, self.actions, self._floats[10:], self._ints[7:9],
+                                  cfg.max_evaluations)
         self._obs_code = ("viterbi", "belief", "features").index(cfg.obs_mode)
         self._all_rows = np.arange(b)
         self._action_params = self.actions.as_array()
@@ -416,7 +420,8 @@ class PSOVectorEnv(VectorEnv):
         s, bl, ft, cfg = self._fused, self.belief, self._features, self.config
         swarm = (s.nonfinite, s.iteration, s.evaluations, _scratch(s.n_particles, s.dim)) if s else (self._no_fit,) * 4
         limit = min(cfg.max_iterations, self.max_episode_steps or cfg.max_iterations)
-        settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, limit,
+        budget = np.inf if cfg.max_evaluations is None else cfg.max_evaluations
+        settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, limit, budget,
                              self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length, *ft.params])
         self._args = (*swarm, self._floats, self._ints, settings, bl._history, bl._ints, bl._lattice, bl._tables,
                       self._obs)
@@ -556,12 +561,20 @@ class PSOVectorEnv(VectorEnv):
     def _elitist(self, a: np.ndarray) -> None:
         """APSO's elitist learning (:func:`pso_env.operators.elitist_learning`) after this iteration's move, in the
         sub-environments whose 4th action component is > 0 (not those whose step is an autoreset), with sigma at
-        the iteration just run (:func:`pso_env.operators.elitist_sigma`)."""
+        the iteration just run (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`)."""
         on = (a[:, N_CONTINUOUS] > 0.0) & ~self._autoreset_envs
         for dim, swarm in self.swarms.items():
             rows = np.flatnonzero(on & (self._dims == dim))
             if rows.size:
-                elitist_learning(swarm, elitist_sigma(swarm.iteration[rows] - 1, self.max_iterations), rows)
+                elitist_learning(swarm, elitist_sigma(self._share(swarm, rows)), rows)
+
+    def _share(self, swarm: Swarm, rows: np.ndarray) -> np.ndarray:
+        """The share of their run that episodes ``rows`` have spent after their latest move, (k,): ``(t - 1) / (T - 1)``
+        at iteration t of ``max_iterations`` T (0 for T = 1), or with ``max_evaluations`` their evaluations over it."""
+        if self.max_evaluations is not None:
+            return swarm.evaluations[rows] / self.max_evaluations
+        t = swarm.iteration[rows] - 1
+        return t / (self.max_iterations - 1) if self.max_iterations > 1 else np.zeros(rows.size)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every sub-environment (see the class docstring for the autoreset modes).

@@ -126,9 +126,10 @@ def test_report_anytime_views_exact_and_from_old_checkpoints(tmp_path):
 
 # ------------------------------------------------------------------------------------------- fixed budget
 @pytest.mark.parametrize("name", ["CLSPSO", "APSO", "pretrained", "PSO", "cmaes", "random-search"])
-def test_a_fixed_budget_run_is_the_full_run_stopped_at_its_budget(name):
-    """``max_evaluations`` B: the record is the same run's best of its first B evaluations, whatever the
-    algorithm spends per iteration (CLSPSO 1.2 N, APSO and es N + 1, PSO N), never more than B counted."""
+def test_a_fixed_budget_run_counts_only_its_first_evaluations(name):
+    """``max_evaluations`` B: a run stops after the iteration that reaches B and is scored by the best of its first
+    B evaluations, whatever it spends per iteration (CLSPSO 1.2 N, APSO and es N + 1, PSO N); an algorithm without
+    a schedule (PSO's constants, CMA-ES, random search) makes the same run as without B, cut at B."""
     from benchmarks_fn import resolve_functions
     from evaluation.registry import resolve_algorithm
 
@@ -137,14 +138,65 @@ def test_a_fixed_budget_run_is_the_full_run_stopped_at_its_budget(name):
     full = algorithm(f, 10, 60, 2, 10)
     budget = 400  # of 610 (N (T + 1)) or more: every algorithm is cut
     capped = algorithm(f, 10, 60, 2, 10, None, budget)
-    within = min(v for e, v in full.improvements if e <= budget)
+    within = min(v for e, v in capped.improvements if e <= budget)
     assert capped.best_value == within and capped.error == pytest.approx(within - f.optimum_value)
     assert capped.evaluations == budget < full.evaluations
-    assert [i for i in capped.improvements if i[0] <= budget] == [i for i in full.improvements if i[0] <= budget]
     assert min(capped.curve) == within and capped.curve == sorted(capped.curve, reverse=True)
+    if name in ("PSO", "cmaes", "random-search"):
+        assert [i for i in capped.improvements if i[0] <= budget] == [i for i in full.improvements if i[0] <= budget]
     if name not in ("cmaes", "random-search"):  # a PSO run stops after the iteration that reaches the budget
         assert len(capped.curve) < len(full.curve)
     assert algorithm(f, 10, 60, 2, 10, None, budget).best_value == capped.best_value  # deterministic
+
+
+def test_schedules_plan_for_the_budget():
+    """With B, LinWPSO's w falls with the evaluations spent, w_t = 0.9 - 0.5 N (t + 1) / B, and ends at 0.4 at the
+    iteration that spends B, whatever ``iterations`` caps; without B it falls over ``iterations``."""
+    from agents.controller import RuleController
+    from agents.variants import LinWPSO
+    from benchmarks_fn import resolve_functions
+    from evaluation.runner import run
+
+    rule, sphere = RuleController(LinWPSO()), resolve_functions("sphere", 3)[0]
+    for iterations in (39, 100):
+        record = run(rule, sphere, swarm_size=10, iterations=iterations, seed=0, max_evaluations=400)
+        n = np.arange(1, len(record.extra["w"]) + 1)
+        assert len(n) == 39 and record.evaluations == 400
+        np.testing.assert_allclose(record.extra["w"], 0.9 - 0.5 * 10 * n / 400, rtol=0, atol=1e-15)
+    assert run(rule, sphere, swarm_size=10, iterations=100, seed=0).extra["w"][-1] == pytest.approx(0.4)
+    with pytest.raises(ValueError, match=r"max_evaluations=400 is more than 38 iterations of 10 particles spend .*"
+                                         r"iterations must be >= 39"):
+        run(rule, sphere, swarm_size=10, iterations=38, seed=0, max_evaluations=400)
+
+
+def test_apso_sigma_and_the_progress_feature_follow_the_budget(monkeypatch):
+    """APSO's elitist sigma and the env's progress feature are the evaluations spent / B; the env truncates at B."""
+    import agents.apso
+    from agents.apso import APSO
+    from agents.controller import RuleController
+    from benchmarks_fn import resolve_functions
+    from evaluation.runner import run
+    from pso_env import FEATURE_NAMES, PSOEnv
+
+    calls = []
+    real = agents.apso.elitist_learning
+    monkeypatch.setattr(agents.apso, "elitist_learning",
+                        lambda swarm, sigma, rows: calls.append((int(swarm.evaluations[0]), sigma)) or real(swarm, sigma, rows))
+    run(RuleController(APSO()), resolve_functions("sphere", 3)[0], swarm_size=10, iterations=200, seed=1, max_evaluations=1000)
+    assert calls and all(s == pytest.approx(1.0 - 0.9 * min(e / 1000, 1.0), abs=1e-15) for e, s in calls)
+
+    env = PSOEnv(function="sphere", dim=3, swarm_size=10, max_iterations=200, max_evaluations=300,
+                 obs_mode="features", action_mode="continuous", elitist=True)
+    obs, info = env.reset(seed=0)
+    steps, p = 0, FEATURE_NAMES.index("progress")
+    while True:
+        assert obs[p] == np.float32(min(info["evaluations"] / 300, 1.0))
+        obs, _, terminated, truncated, info = env.step(np.array([0.0, 0.0, 0.0, 1.0 - 2.0 * (steps % 2)]))
+        steps += 1
+        if terminated or truncated:
+            break
+    assert truncated and info["evaluations"] >= 300 > info["evaluations"] - 11 and steps < 200
+    assert obs[p] == 1.0
 
 
 def test_a_fixed_budget_is_a_setting_of_the_output_directory(tmp_path):

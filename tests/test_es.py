@@ -70,10 +70,10 @@ def test_the_switch_costs_one_evaluation_where_it_is_on_and_off_is_the_plain_con
 
 def test_elitist_sigma_is_apsos_schedule():
     for t in (0, 3, 10):
-        assert elitist_sigma(t, 11) == pytest.approx(linear(1.0, 0.1, t, 11), abs=1e-15)
-    assert elitist_sigma(0, 11) == 1.0 and elitist_sigma(10, 11) == pytest.approx(0.1)
-    np.testing.assert_allclose(elitist_sigma(np.array([0, 5, 10, 20]), 11), [1.0, 0.55, 0.1, 0.1])
-    assert elitist_sigma(0, 1) == 1.0
+        assert elitist_sigma(t / 10) == pytest.approx(linear(1.0, 0.1, t, 11), abs=1e-15)
+    assert elitist_sigma(0.0) == 1.0 and elitist_sigma(1.0) == pytest.approx(0.1)
+    np.testing.assert_allclose(elitist_sigma(np.array([-0.5, 0.5, 1.0, 2.0])), [1.0, 0.55, 0.1, 0.1])
+    assert isinstance(elitist_sigma(0.5), float)
 
 
 # ---------------------------------------------------------------- the linear policy
