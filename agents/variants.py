@@ -95,7 +95,10 @@ class ParameterRule:
         and one that spends more (elitist learning, local search) reaches it sooner, when it stops."""
         if self.max_evaluations is None:
             return run_fraction(t, self.iterations)
-        return np.minimum(np.asarray(swarm.evaluations, dtype=float) / self.max_evaluations, 1.0)
+        spent = swarm.evaluations
+        if len(spent) == 1:  # one run: a float, as without a budget (the arithmetic of an array of one, faster)
+            return min(float(spent[0]) / self.max_evaluations, 1.0)
+        return np.minimum(spent / self.max_evaluations, 1.0)
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
         """``(w, c1, c2, chi)`` for iteration ``t``: scalars or (B,) arrays; ``w`` also (B, N)."""

@@ -3,11 +3,13 @@
 1. ``PSOVectorEnv`` with continuous actions and the features observation (the shipped es controller's setting:
    N = 20, D = 10, 999-iteration episodes, B = 96 sub-environments on rastrigin): plain continuous actions
    (``elitist=False``), the elitist switch present but off in every row (4th component -1) and on in every row
-   (+1: :func:`pso_env.operators.elitist_learning`, one more evaluation per sub-environment and step).
+   (+1: :func:`pso_env.operators.elitist_learning`, one more evaluation per sub-environment and step), and on with
+   ``max_evaluations`` = 20,000 (progress and sigma on the evaluation clock; no episode reaches it in these steps).
    Reported: microseconds per vector step (best of the interleaved repeats) and the ratio to the plain env.
-2. ``evaluation.runner.run`` of plain PSO (N = 20, D = 10, 999 iterations, rastrigin) without a budget and with
-   ``max_evaluations`` = N (T + 1) (the cap that cuts nothing: its bookkeeping alone) and = 15,000 (a quarter cut).
-   Reported: milliseconds per run (best of the repeats) and the ratio to the uncapped run.
+2. ``evaluation.runner.run`` of plain PSO and of LinWPSO (N = 20, D = 10, 999 iterations, rastrigin) without a
+   budget and with ``max_evaluations`` = N (T + 1) (the cap that cuts nothing: its bookkeeping, and LinWPSO's
+   schedule on the evaluation clock, alone) and = 15,000 (a quarter cut). Reported: milliseconds per run (best
+   of the repeats) and the ratio to the same rule's uncapped run.
 
 Run: .venv/bin/python perf/elitist_budget.py [--repeats 5] [--steps 300]
 """
@@ -45,17 +47,18 @@ def vector_us_per_step(env: PSOVectorEnv, switch: float | None, steps: int, seed
     return (time.perf_counter() - t0) / steps * 1e6
 
 
-def run_ms(max_evaluations: int | None, seed: int) -> float:
+def run_ms(case: tuple[str, int | None], seed: int) -> float:
+    rule, max_evaluations = case
     function = get_function("rastrigin", 10)
     t0 = time.perf_counter()
-    run(RuleController(make_rule("PSO"), trace=False), function, swarm_size=20, iterations=999, seed=seed,
+    run(RuleController(make_rule(rule), trace=False), function, swarm_size=20, iterations=999, seed=seed,
         max_evaluations=max_evaluations)
     return (time.perf_counter() - t0) * 1e3
 
 
-def best_of(cases: dict[str, Any], measure: Callable[[Any, int], float], repeats: int) -> dict[str, float]:
+def best_of(cases: dict[Any, Any], measure: Callable[[Any, int], float], repeats: int) -> dict[Any, float]:
     """The lowest of ``repeats`` interleaved measurements ``measure(case, repeat)`` of each case."""
-    times: dict[str, list[float]] = {k: [] for k in cases}
+    times: dict[Any, list[float]] = {k: [] for k in cases}
     for r in range(repeats):
         for name, case in cases.items():
             times[name].append(measure(case, r))
@@ -70,7 +73,8 @@ def main() -> None:
 
     envs = {"continuous (no switch)": (PSOVectorEnv(B, **ENV), None),
             "elitist switch, off": (PSOVectorEnv(B, elitist=True, **ENV), -1.0),
-            "elitist switch, on": (PSOVectorEnv(B, elitist=True, **ENV), 1.0)}
+            "elitist switch, on": (PSOVectorEnv(B, elitist=True, **ENV), 1.0),
+            "on, max_evaluations": (PSOVectorEnv(B, elitist=True, max_evaluations=20_000, **ENV), 1.0)}
     us = best_of(envs, lambda case, r: vector_us_per_step(*case, args.steps, r), args.repeats)
     print(f"1. PSOVectorEnv, B = {B}, N = 20, D = 10, features, {args.steps} steps, best of {args.repeats}")
     print(f"{'actions':28s} {'us / vector step':>17s} {'us / sub-env step':>18s} {'ratio':>6s}")
@@ -78,12 +82,13 @@ def main() -> None:
         print(f"{name:28s} {t:17.0f} {t / B:18.1f} {t / us['continuous (no switch)']:6.2f}")
 
     budgets = {"no budget": None, "max_evaluations = 20,000 (no cut)": 20_000, "max_evaluations = 15,000": 15_000}
-    run_ms(None, 0)  # warm-up (numba kernels)
-    ms = best_of(budgets, run_ms, args.repeats)
-    print(f"\n2. evaluation.runner.run, PSO, N = 20, D = 10, 999 iterations, best of {args.repeats}")
-    print(f"{'budget':36s} {'ms / run':>9s} {'ratio':>6s}")
-    for name, t in ms.items():
-        print(f"{name:36s} {t:9.1f} {t / ms['no budget']:6.2f}")
+    cases = {(rule, name): (rule, b) for rule in ("PSO", "LinWPSO") for name, b in budgets.items()}
+    run_ms(("LinWPSO", 20_000), 0)  # warm-up (numba kernels)
+    ms = best_of(cases, run_ms, args.repeats)
+    print(f"\n2. evaluation.runner.run, N = 20, D = 10, 999 iterations, best of {args.repeats}")
+    print(f"{'rule':8s} {'budget':36s} {'ms / run':>9s} {'ratio':>6s}")
+    for (rule, name), t in ms.items():
+        print(f"{rule:8s} {name:36s} {t:9.1f} {t / ms[rule, 'no budget']:6.2f}")
 
 
 if __name__ == "__main__":

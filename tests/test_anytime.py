@@ -200,7 +200,7 @@ def test_apso_sigma_and_the_progress_feature_follow_the_budget(monkeypatch):
 
 
 def test_a_fixed_budget_is_a_setting_of_the_output_directory(tmp_path):
-    common = dict(runs=1, swarm_size=5, iterations=20, dim=2, out_dir=tmp_path, progress=False)
+    common = {"runs": 1, "swarm_size": 5, "iterations": 20, "dim": 2, "out_dir": tmp_path, "progress": False}
     run_protocol("PSO,CLSPSO", "sphere", max_evaluations=60, **common)
     rows, _ = load_results(tmp_path)
     assert {r["algorithm"]: r["evaluations"] for r in rows} == {"PSO": 60, "CLSPSO": 60}

@@ -8,7 +8,6 @@ bars whose count and total agree, and a terminal table and figure that stay read
 from __future__ import annotations
 
 import argparse
-
 import csv
 import io
 import json

@@ -107,24 +107,3 @@ def test_evaluate_include_ranks_the_peer_in_one_report_and_refuses_other_setting
     assert cli.main([*argv, "--include", str(peer)]) == 0  # the same command again: nothing new, no duplicate
     assert f"0 runs merged from {peer}" in capsys.readouterr().out
     assert len(_keys(ours)) == 10
-
-
-def test_horizon_sensitivity_ranks_with_the_replaced_runs(tmp_path, capsys):
-    """results/learned-control/horizon_sensitivity.py: the runs of the other directories replace the same
-    algorithms' runs, the ranks before and after are the report's, and the counts are ES-pretrained's tests."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "horizon_sensitivity", ROOT / "results" / "learned-control" / "horizon_sensitivity.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    base, planned = tmp_path / "base", tmp_path / "planned"
-    _store(base, "ES-pretrained", range(5), offset=1.0)  # worse than PSO on both functions ...
-    _store(base, "PSO", range(5))
-    _store(base, "CMA-ES", range(5), offset=-1.0)  # not a PSO method: never ranked
-    _store(planned, "ES-pretrained", range(5), offset=-0.5, settings={**SETTINGS, "iterations": 9})  # ... now better
-    script.main(str(base), str(planned))
-    lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:-1]}
-    assert set(lines) == {"ES-pretrained", "PSO"}
-    assert lines["ES-pretrained"][1:4] == ["*", "2.00", "1.00"] and lines["PSO"][1:3] == ["1.00", "2.00"]
-    assert lines["PSO"][3:] == ["2", "/", "0", "/", "0", "2", "/", "0", "/", "0"]  # better on both, both tests

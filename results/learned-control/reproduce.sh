@@ -30,8 +30,8 @@ ES=pretrained                    # agents/pretrained/es, record name ES-pretrain
 ALL=agent:results/learned-control/agents/es-all-inputs
 
 # 2. MetaBox's 16 held-out BBOB functions (ioh instance 1, D = 10, N = 20, a fixed budget of 20,000 evaluations for
-#    every method, 51 runs): every PSO variant of the repository, the ablations, CMA-ES: 17,952 runs, 31 min on one
-#    core. MetaBox's pretrained optimizers on the same instances, at the same budget, come from peers/metabox (its
+#    every method, which every PSO method plans for; 51 runs): every PSO variant of the repository, the ablations,
+#    CMA-ES: 17,952 runs, 31 min on one core. MetaBox's pretrained optimizers on the same instances, at the same budget, come from peers/metabox (its
 #    own venv, about 41 min of one core):
 #      /work/peers-venvs/metabox/bin/python peers/metabox/run_pretrained.py --out $OUT/metabox-budget --runs 51 \
 #          --runs-per RLPSO=10,NRLPSO=5 --max-evaluations 20000
@@ -45,15 +45,7 @@ S=agent:results/learned-control/agents/es-seed
 [ -d $OUT/eval-budget-seeds ] || cp -r $OUT/eval-budget $OUT/eval-budget-seeds
 $PY evaluate.py --algorithms $ES,${S}1,${S}2,constant-obs:$ES,schedule-only:$ES,$ALL,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,cmaes \
     --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
-    --no-progress --out $OUT/eval-budget-seeds
-#    Sensitivity: the methods with extra evaluations per iteration run with a horizon that fits the budget (APSO,
-#    HMM-APSO and the es controllers 951 iterations, N + 1 evaluations each; CLSPSO 832, 1.2 N), their runs put in
-#    place of theirs in the table above and ranked again (horizon_sensitivity.py; 4 min on 2 cores).
-$PY evaluate.py --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,APSO,HMM-APSO --functions metabox-test \
-    --dim 10 --swarm-size 20 --iterations 951 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-budget-951
-$PY evaluate.py --algorithms CLSPSO --functions metabox-test --dim 10 --swarm-size 20 --iterations 832 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-budget-832
-$PY results/learned-control/horizon_sensitivity.py $OUT/eval-budget $OUT/eval-budget-951 $OUT/eval-budget-832
+    --no-progress --out $OUT/eval-budget-seeds $INCLUDE
 #    The same at equal iterations (999 each, so unequal budgets: CLSPSO makes 23,996 evaluations, APSO and es up to
 #    20,999), the first table of this study (eval/), with MetaBox's runs as its script made them without a cap.
 INCLUDE=""
