@@ -69,7 +69,8 @@ def _resolve_function(function: Any, dim: int | None) -> Any:
 
 def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size: int = 30, iterations: int = 1000,
                 seed: int = 0, checkpoint_every: int = 10, velocity_clamp: float | None = 0.2,
-                bounds: str = BOUND_MODES[0], trace: bool = True, **options: Any) -> RunRecord:
+                bounds: str = BOUND_MODES[0], trace: bool = True, max_evaluations: int | None = None,
+                **options: Any) -> RunRecord:
     """Run the PSO variant ``name`` (see :func:`make_rule`) on ``function``.
 
     Parameters
@@ -78,7 +79,7 @@ def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size:
         A function object, or a name for ``benchmarks_fn.get_function(name, dim)``.
     dim : int, optional
         Required with a function name; checked against a function object's ``dim``.
-    swarm_size, iterations, seed, checkpoint_every
+    swarm_size, iterations, seed, checkpoint_every, max_evaluations
         As in :func:`evaluation.runner.run`; ``velocity_clamp``, ``bounds``, ``trace`` as in
         :class:`agents.controller.RuleController`.
     **options
@@ -93,7 +94,7 @@ def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size:
     controller = RuleController(make_rule(name, **options), velocity_clamp=velocity_clamp, bounds=bounds,
                                 trace=trace)
     return run(controller, _resolve_function(function, dim), swarm_size=swarm_size, iterations=iterations,
-               seed=seed, checkpoint_every=checkpoint_every)
+               seed=seed, checkpoint_every=checkpoint_every, max_evaluations=max_evaluations)
 
 
 def _budget(budget: Any, max_evaluations: Any) -> int:

@@ -79,6 +79,10 @@ class PolicyController:
 
     def __init__(self, policy: Any, *, env_kwargs: dict[str, Any] | None = None, name: str | None = None) -> None:
         self.policy, self.env_kwargs = policy, dict(env_kwargs or {})
+        for key in ("max_iterations", "max_evaluations", "swarm_size", "function"):  # the run's, set at start
+            if key in self.env_kwargs:
+                raise ValueError(f"env_kwargs must not hold {key!r}: the run sets it (evaluation.runner.run's "
+                                 f"iterations, max_evaluations, swarm_size and function)")
         self.name = name or getattr(policy, "name", None) or "policy"
         self.obs_mode = getattr(policy, "obs_mode", "viterbi")
         self.action_mode = getattr(policy, "action_mode", "discrete")
@@ -213,9 +217,12 @@ class RandomPolicy:
 
 
 def run_policy(policy: Any, function: Any, *, swarm_size: int = 30, iterations: int = 1000, seed: int = 0,
-               checkpoint_every: int = 10, algorithm: str = "policy", env_kwargs: dict[str, Any] | None = None) -> Any:
-    """One run of ``policy`` through :class:`PolicyController`; ``extra`` holds its :meth:`~PolicyController.trace`."""
+               checkpoint_every: int = 10, algorithm: str = "policy", env_kwargs: dict[str, Any] | None = None,
+               max_evaluations: int | None = None) -> Any:
+    """One run of ``policy`` through :class:`PolicyController` (settings as :func:`evaluation.runner.run`; a budget
+    goes in ``max_evaluations``, not ``env_kwargs``); ``extra`` holds its :meth:`~PolicyController.trace`."""
     from evaluation.runner import run
 
     return run(PolicyController(policy, env_kwargs=env_kwargs), function, swarm_size=swarm_size,
-               iterations=iterations, seed=seed, checkpoint_every=checkpoint_every, algorithm=algorithm)
+               iterations=iterations, seed=seed, checkpoint_every=checkpoint_every, algorithm=algorithm,
+               max_evaluations=max_evaluations)

@@ -169,6 +169,9 @@ class PolicySearch:
         self.config = env.config
         if self.config.action_mode != "continuous":
             raise ValueError(f"algo 'es' needs action_mode='continuous', got {self.config.action_mode!r}")
+        if self.config.max_evaluations is not None:  # its rollouts step every episode max_iterations times
+            raise ValueError(f"algo 'es' trains on whole episodes of max_iterations iterations: max_evaluations must "
+                             f"be None, got {self.config.max_evaluations!r}")
         space = getattr(env, "single_action_space", None) or env.action_space
         self.n_obs = int((getattr(env, "single_observation_space", None) or env.observation_space).shape[0])
         self.n_actions = int(space.shape[-1])

@@ -56,7 +56,7 @@ class OnlineDQNController(PolicyController):
         fresh = FRESH_EXPLORATION if self.warm_start is None else WARM_EXPLORATION
         params = {**ONLINE_DEFAULTS, **fresh, **self.dqn_kwargs}
         self.eps0, self.eps1 = params.pop("exploration_initial_eps"), params.pop("exploration_final_eps")
-        self.decay = max(params.pop("exploration_fraction") * iterations, 1.0)
+        self.decay = max(params.pop("exploration_fraction") * self.env.config.horizon, 1.0)  # iterations planned
         params.setdefault("hidden_sizes", (32,))
         self.agent = DQNAgent(self.env, seed=seed, exploration_initial_eps=self.eps0,
                               exploration_final_eps=self.eps1, **params)

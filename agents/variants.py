@@ -70,8 +70,9 @@ class ParameterRule:
     Parameters
     ----------
     w, c1, c2 : float or (float, float)
-        Inertia weight and acceleration coefficients: constant, or ``(start, end)`` linear over the run
-        (first value at t = 0, last at t = T - 1).
+        Inertia weight and acceleration coefficients: constant, or ``(start, end)`` linear in the share of
+        the run spent (:meth:`share`: first value at t = 0, last at t = T - 1; with a budget, linear in the
+        evaluations spent).
     """
 
     name = "PSO"
@@ -90,9 +91,12 @@ class ParameterRule:
 
     def share(self, swarm: Any, t: int) -> float | np.ndarray:
         """The share of the run spent at iteration ``t``, where every schedule stands: ``t / (T - 1)``
-        (:func:`run_fraction`), or with a budget B the swarm's evaluations so far over B, an array (B,),
-        both clipped to [0, 1]. With B, a run of N evaluations per iteration reaches 1 at its last iteration
-        and one that spends more (elitist learning, local search) reaches it sooner, when it stops."""
+        (:func:`run_fraction`), or with a budget B the swarm's evaluations so far over B (GLEET's fes / maxFEs;
+        a float for one swarm, else one per swarm), clipped to [0, 1]. The budget's clock counts what has been
+        spent when it is read: in :meth:`parameters` before iteration t's move (N (t + 1) / B for a run of N
+        evaluations per iteration, from N / B to 1 - N / B when B = N (T + 1)), in :meth:`after_step` after it.
+        A run that spends more per iteration (elitist learning, local search) runs through its schedule sooner
+        and stops there."""
         if self.max_evaluations is None:
             return run_fraction(t, self.iterations)
         spent = swarm.evaluations
@@ -229,7 +233,8 @@ class CLSPSO(ParameterRule):
        map ``z <- 4 z (1 - z)``, the candidate is ``p_i + (2 z - 1) * h_t`` (clipped to the box) and
        it replaces the particle (position and personal best) when it is better than its personal best;
     2. the search region shrinks around ``g``: ``[g - h_t, g + h_t]`` within the box, with half-width
-       ``h_t = (ub - lb)/2 * rho_end ** (t / (T - 1))`` **(our choice: a geometric schedule down to
+       ``h_t = (ub - lb)/2 * rho_end ** s_t`` with ``s_t`` the share of the run spent (``t / (T - 1)``, or the
+       evaluations spent over a budget: :meth:`ParameterRule.share`) **(our choice: a geometric schedule down to
        ``rho_end = 1e-3`` at the last iteration, so the region shrinks over the run whatever its
        length; Liu et al. shrink by a constant ratio per step)**;
     3. the other particles are re-drawn uniformly in that region with zero velocity. **(our choice:

@@ -56,19 +56,23 @@ class Controller(Protocol):
 def check_run_settings(swarm_size: Any, iterations: Any, checkpoint_every: Any, *,
                        min_swarm: int = 2, max_evaluations: Any = None) -> None:
     """Raise ValueError (``"<name> must be an integer >= <minimum>, got <value>"``) unless ``swarm_size`` >=
-    ``min_swarm``, ``iterations`` >= 0 and ``checkpoint_every`` >= 1; and unless ``max_evaluations`` is None
-    or an integer >= 1 that a run of ``iterations`` iterations can spend: N (T + 1) >= B, the evaluations of a
-    plain PSO run (initial swarm included)."""
+    ``min_swarm``, ``iterations`` >= 0 and ``checkpoint_every`` >= 1; and unless ``max_evaluations`` B is None
+    or an integer above ``swarm_size`` N that a run of ``iterations`` T can spend: N (T + 1) >= B, the
+    evaluations of a plain PSO run (initial swarm included)."""
     check_int(swarm_size, "swarm_size", min_swarm)
     check_int(iterations, "iterations", 0)
     check_int(checkpoint_every, "checkpoint_every", 1)
     if max_evaluations is not None:
-        check_int(max_evaluations, "max_evaluations", 1)
+        try:
+            check_int(max_evaluations, "max_evaluations", swarm_size + 1)
+        except ValueError:
+            raise ValueError(f"max_evaluations must be an integer > swarm_size ({swarm_size}: the initial swarm "
+                             f"spends that many), got {max_evaluations!r}") from None
         if swarm_size * (iterations + 1) < max_evaluations:
             need = -(-max_evaluations // swarm_size) - 1
-            raise ValueError(f"max_evaluations={max_evaluations} is more than {iterations} iterations of "
-                             f"{swarm_size} particles spend (N (T + 1) = {swarm_size * (iterations + 1)}): "
-                             f"iterations must be >= {need} for this budget")
+            raise ValueError(f"max_evaluations={max_evaluations} needs iterations >= {need} at swarm_size="
+                             f"{swarm_size} (a run of T iterations makes N (T + 1) = {swarm_size * (iterations + 1)} "
+                             f"evaluations at iterations={iterations}): raise iterations or lower max_evaluations")
 
 
 @contextlib.contextmanager

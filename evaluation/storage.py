@@ -219,8 +219,10 @@ def protocol_settings(*, swarm_size: int, iterations: int, dim: int | None, chec
                       shift: bool = False, rotate: bool = False, max_evaluations: int | None = None,
                       settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``settings.json`` contents for these settings (see :func:`run_protocol`); ``max_evaluations`` only
-    where set (the fixed budget of every run)."""
-    budget = {} if max_evaluations is None else {"max_evaluations": int(max_evaluations)}
+    where set (the fixed budget of every run), then with ``budget_clock: "evaluations"``: schedules and
+    controllers follow the evaluations spent / the budget, so that a store made before they did (its schedules
+    on the iterations) is refused rather than resumed or merged."""
+    budget = {} if max_evaluations is None else {"max_evaluations": int(max_evaluations), "budget_clock": "evaluations"}
     return {"swarm_size": int(swarm_size), "iterations": int(iterations),
             "dim": None if dim is None else int(dim), "shift": bool(shift), "rotate": bool(rotate),
             "checkpoint_every": int(checkpoint_every), **budget,
@@ -248,7 +250,8 @@ def default_out_dir(functions: str | Sequence[str], settings: Mapping[str, Any])
         parts.append(f"c{settings['checkpoint_every']}")
     if settings.get("max_evaluations") is not None:
         parts.append(f"e{settings['max_evaluations']}")
-    known = {"dim", "swarm_size", "iterations", "shift", "rotate", "checkpoint_every", "max_evaluations", "version"}
+    known = {"dim", "swarm_size", "iterations", "shift", "rotate", "checkpoint_every", "max_evaluations", "budget_clock",
+             "version"}
     extra = {k: v for k, v in settings.items() if k not in known}
     if extra:
         parts.append(hashlib.sha1(json.dumps(extra, sort_keys=True, default=str).encode()).hexdigest()[:6])

@@ -201,6 +201,15 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
 ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist")
 
 
+def planned_iterations(iterations: int, swarm_size: int, max_evaluations: int | None) -> int:
+    """The iterations a run plans for: ``iterations``, or with a budget B at most those in which plain PSO spends
+    B (N at the start, N per iteration: ``B // N - 1``, at least 1). Scales the stagnation feature and online
+    DQNPSO's exploration, so that under a budget ``iterations`` is only a cap."""
+    if max_evaluations is None:
+        return int(iterations)
+    return max(1, min(int(iterations), int(max_evaluations) // int(swarm_size) - 1))
+
+
 @dataclass(frozen=True)
 class EnvConfig:
     """Everything that defines a PSOControl environment; validated once, on construction.
@@ -233,9 +242,9 @@ class EnvConfig:
     swarm_size: int = config_field(30, "particles N", check_int(2))
     max_iterations: int = config_field(1000, "PSO iterations per episode", check_int(1))
     max_evaluations: int | None = config_field(
-        None, "evaluation budget per episode (the initial swarm's N included): the episode also ends once the "
-        "swarm has made this many evaluations, and the progress feature and the elitist sigma follow the "
-        "evaluations spent / this instead of t / max_iterations; 'none': no budget",
+        None, "evaluation budget per episode, more than swarm_size (the initial swarm's N included): the episode "
+        "also ends after the iteration in which the swarm's evaluations reach it, and the progress feature and "
+        "the elitist sigma follow the evaluations spent / this instead of the iterations; 'none': no budget",
         check_optional_int(1), parse=_parse_optional_int)
     obs_mode: str = config_field("viterbi", "observation: the Viterbi state (the paper's), the filtered "
                                  "posterior, or the posterior and 9 scale-free swarm features (none needs f*)", choices=OBS_MODES)
@@ -293,6 +302,10 @@ class EnvConfig:
                                  f"{high}={getattr(self, high)}")
         if self.momentum is not None and not self.momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1) or None, got {self.momentum!r}")
+        if self.max_evaluations is not None and self.max_evaluations <= self.swarm_size:
+            raise ValueError(f"max_evaluations must be None or more than swarm_size (the initial swarm spends "
+                             f"swarm_size evaluations), got max_evaluations={self.max_evaluations}, "
+                             f"swarm_size={self.swarm_size}")
         if self.advisor_k is not None and self.advisor_k > self.swarm_size:
             raise ValueError(f"advisor_k must be <= swarm_size (the proposals replace particles), got "
                              f"advisor_k={self.advisor_k}, swarm_size={self.swarm_size}")
@@ -308,6 +321,12 @@ class EnvConfig:
         if self.backend == "numpy" and (self.device != "cpu" or self.dtype != "float64"):
             raise ValueError(f"device and dtype apply to backend='torch' only, got device={self.device!r}, "
                              f"dtype={self.dtype!r}")
+
+    @property
+    def horizon(self) -> int:
+        """The iterations an episode plans for (:func:`planned_iterations`): ``max_iterations``, or fewer with a
+        budget that plain PSO spends sooner."""
+        return planned_iterations(self.max_iterations, self.swarm_size, self.max_evaluations)
 
     def replace(self, **changes: Any) -> EnvConfig:
         """A copy with some fields changed (validated again)."""

@@ -75,11 +75,11 @@ class PSOEnv(gym.Env):
       |-------|-----------------------------------------------------------------------------------|
       | 0-3   | posterior over the four states                                                    |
       | 4     | evolutionary factor ``f``                                                         |
-      | 5     | progress ``t / max_iterations`` (``evaluations / max_evaluations`` with a budget)  |
+      | 5     | progress ``t / max_iterations``, or ``evaluations / max_evaluations`` (a budget)  |
       | 6     | current ``w`` scaled to [0, 1] over ``[w_min, w_max]``                            |
       | 7, 8  | current ``c1``, ``c2`` scaled to [0, 1] over ``[c_min, c_max]``                   |
       | 9     | share of the episode's improvement made in the last 10 iterations                 |
-      | 10    | ``log(1 + iterations since the best improved) / log(1 + max_iterations)``         |
+      | 10    | ``log(1 + iterations since the best improved) / log(1 + planned iterations)``     |
       | 11    | diversity: ``1 + log10(div_t / div_0) / 12`` clipped, ``div`` the mean distance of |
       |       | the particles to their centroid                                                   |
       | 12    | ``(1 + r) / 2``, ``r`` the fitness-distance correlation to the global best (0.5:  |
@@ -159,7 +159,7 @@ class PSOEnv(gym.Env):
         self.config = core.config
         self.render_mode = render_mode
         self.instances, self.actions = core.instances, core.actions
-        self.swarm_size, self.max_iterations = core.swarm_size, core.max_iterations
+        self.swarm_size, self.max_iterations, self.max_evaluations = core.swarm_size, core.max_iterations, core.max_evaluations
         self.obs_mode, self.reward_mode, self.target_error = core.obs_mode, core.reward_mode, core.target_error
         self.belief = core.belief
         self.action_space = core.single_action_space

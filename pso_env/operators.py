@@ -15,9 +15,9 @@ SIGMA_START, SIGMA_END = 1.0, 0.1
 
 
 def elitist_sigma(share: Any) -> Any:
-    """APSO's sigma at the share of the run spent (0 at the first iteration, 1 at the last: ``t / (T - 1)``, or the
-    evaluations spent / a budget): linear from 1.0 to 0.1, the share clipped to [0, 1]. A float, or an array for
-    an array ``share``."""
+    """APSO's sigma at the share of the run spent (``t / (T - 1)`` at iteration t of T, or with a budget the
+    evaluations spent over it): linear from 1.0 at share 0 to 0.1 at share 1, the share clipped to [0, 1]. A float,
+    or an array for an array ``share``."""
     sigma = SIGMA_START + (SIGMA_END - SIGMA_START) * np.clip(np.asarray(share, dtype=float), 0.0, 1.0)
     return float(sigma) if np.ndim(share) == 0 else sigma
 

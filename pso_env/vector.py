@@ -123,7 +123,7 @@ class PSOVectorEnv(VectorEnv):
     ``Box(-1, 1, (B, 3), float32)``, rows (w, c1, c2) as :class:`PSOEnv` maps them;
     ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 13 for "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
     float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
-    (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run) and infos (dict of (B,) arrays
+    (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run, ``max_evaluations`` spent) and infos (dict of (B,) arrays
     with ``_key`` masks). With an ``advisor`` (:mod:`pso_env.advice`) ``single_action_space`` is ``Discrete(8)``:
     action ``a + 4`` is parameter action ``a`` followed by a consultation of the sub-environment's advisor.
 
@@ -244,7 +244,7 @@ class PSOVectorEnv(VectorEnv):
         self._reward = Reward(self.reward_mode, b, self._floats[6:10])
         self.max_evaluations = cfg.max_evaluations
         self._features = Features(b, self.max_iterations, self.actions, self._floats[10:], self._ints[7:9],
-                                  cfg.max_evaluations)
+                                  max_evaluations=cfg.max_evaluations, swarm_size=cfg.swarm_size)
         self._obs_code = ("viterbi", "belief", "features").index(cfg.obs_mode)
         self._all_rows = np.arange(b)
         self._action_params = self.actions.as_array()

@@ -150,8 +150,8 @@ def test_a_fixed_budget_run_counts_only_its_first_evaluations(name):
 
 
 def test_schedules_plan_for_the_budget():
-    """With B, LinWPSO's w falls with the evaluations spent, w_t = 0.9 - 0.5 N (t + 1) / B, and ends at 0.4 at the
-    iteration that spends B, whatever ``iterations`` caps; without B it falls over ``iterations``."""
+    """With B, LinWPSO's w falls with the evaluations spent before each iteration (GLEET's clock), w_t = 0.9 - 0.5 N
+    (t + 1) / B, whatever ``iterations`` caps; without B it falls from 0.9 to 0.4 over ``iterations``."""
     from agents.controller import RuleController
     from agents.variants import LinWPSO
     from benchmarks_fn import resolve_functions
@@ -164,8 +164,8 @@ def test_schedules_plan_for_the_budget():
         assert len(n) == 39 and record.evaluations == 400
         np.testing.assert_allclose(record.extra["w"], 0.9 - 0.5 * 10 * n / 400, rtol=0, atol=1e-15)
     assert run(rule, sphere, swarm_size=10, iterations=100, seed=0).extra["w"][-1] == pytest.approx(0.4)
-    with pytest.raises(ValueError, match=r"max_evaluations=400 is more than 38 iterations of 10 particles spend .*"
-                                         r"iterations must be >= 39"):
+    with pytest.raises(ValueError, match=r"max_evaluations=400 needs iterations >= 39 at swarm_size=10 .*"
+                                         r"iterations=38\): raise iterations or lower max_evaluations"):
         run(rule, sphere, swarm_size=10, iterations=38, seed=0, max_evaluations=400)
 
 
@@ -207,6 +207,75 @@ def test_a_fixed_budget_is_a_setting_of_the_output_directory(tmp_path):
     assert json.loads((tmp_path / "settings.json").read_text())["max_evaluations"] == 60
     with pytest.raises(ValueError, match="max_evaluations: 60 there, None now"):
         run_protocol("PSO", "sphere", **common)
-    with pytest.raises(ValueError, match="max_evaluations must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"max_evaluations must be an integer > swarm_size \(5: .*\), got 0"):
         run_protocol("PSO", "sphere", max_evaluations=0, **{**common, "out_dir": tmp_path / "new"})
     assert not (tmp_path / "new").exists()
+    # a store made before schedules planned for the budget (no budget_clock) is refused, not resumed
+    old = tmp_path / "old"
+    old.mkdir()
+    settings = json.loads((tmp_path / "settings.json").read_text())
+    (old / "settings.json").write_text(json.dumps({k: v for k, v in settings.items() if k != "budget_clock"}))
+    with pytest.raises(ValueError, match="budget_clock: None there, 'evaluations' now"):
+        run_protocol("PSO", "sphere", max_evaluations=60, **{**common, "out_dir": old})
+
+
+def test_budget_settings_are_checked_and_carried_to_every_run_path():
+    """EnvConfig refuses a budget the initial swarm alone spends; the es search refuses a budgeted env (its rollouts
+    run whole episodes); run_policy and run_variant carry the budget; env_kwargs cannot set the run's own settings;
+    with a budget the stagnation scale and online DQNPSO's exploration follow the planned iterations."""
+    from agents.baselines import run_variant
+    from agents.controller import PolicyController, StaticPolicy, run_policy
+    from agents.es import PolicySearch
+    from benchmarks_fn import resolve_functions
+    from pso_env import EnvConfig, PSOVectorEnv
+
+    with pytest.raises(ValueError, match=r"max_evaluations must be None or more than swarm_size .* got "
+                                         r"max_evaluations=10, swarm_size=10"):
+        EnvConfig(swarm_size=10, max_evaluations=10)
+    assert EnvConfig(swarm_size=10, max_iterations=1000, max_evaluations=400).horizon == 39
+    assert EnvConfig(swarm_size=10, max_iterations=20, max_evaluations=400).horizon == 20  # the cap
+    assert EnvConfig(max_iterations=50).horizon == 50
+    env = PSOVectorEnv(2, function="sphere", dim=3, swarm_size=10, max_evaluations=400, action_mode="continuous")
+    with pytest.raises(ValueError, match="max_evaluations must be None, got 400"):
+        PolicySearch(env)
+    with pytest.raises(ValueError, match="env_kwargs must not hold 'max_evaluations'"):
+        PolicyController(StaticPolicy([0, 1, 2, 3]), env_kwargs={"max_evaluations": 400})
+    sphere = resolve_functions("sphere", 3)[0]
+    assert run_variant("LinWPSO", sphere, swarm_size=10, iterations=100, max_evaluations=400).evaluations == 400
+    record = run_policy(StaticPolicy([0, 1, 2, 3]), sphere, swarm_size=10, iterations=100, max_evaluations=400)
+    assert record.evaluations == 400 and len(record.extra["actions"]) == 39
+
+
+@pytest.mark.parametrize("name", ["pretrained", "APSO", "LinWPSO", "CLSPSO"])
+def test_under_a_budget_iterations_are_only_a_cap(name):
+    """The same run whatever ``iterations`` allows beyond the budget: schedules, sigma, progress and the
+    stagnation scale all follow the budget (B // N - 1 = 99 planned iterations here)."""
+    from benchmarks_fn import resolve_functions
+    from evaluation.registry import resolve_algorithm
+
+    f, algorithm = resolve_functions("rastrigin", 5)[0], resolve_algorithm(name)
+    records = [algorithm(f, 20, iterations, 3, 10, None, 2000) for iterations in (99, 400, 5000)]
+    assert len({r.best_value for r in records}) == 1 and {r.evaluations for r in records} == {2000}
+
+
+def test_vector_env_rows_end_at_their_own_budget():
+    """B > 1 sub-environments with a budget: rows that switch elitist learning on spend N + 1 per step and end
+    sooner; each ended row restarts (next-step autoreset) with progress N / B again."""
+    from pso_env import FEATURE_NAMES, PSOVectorEnv
+
+    envs = PSOVectorEnv(3, function="sphere", dim=3, swarm_size=10, max_iterations=100, max_evaluations=200,
+                        obs_mode="features", action_mode="continuous", elitist=True)
+    obs, _ = envs.reset(seed=0)
+    p = FEATURE_NAMES.index("progress")
+    actions = np.zeros((3, 4), dtype=np.float32)
+    actions[:, 3] = [1.0, -1.0, 1.0]  # rows 0 and 2: N + 1 evaluations per step; row 1: N
+    ends = {}
+    for step in range(1, 25):
+        obs, _, _, truncated, infos = envs.step(actions)
+        for row in np.flatnonzero(truncated):
+            ends.setdefault(int(row), (step, int(infos["evaluations"][row])))
+        if len(ends) == 3:
+            break
+    assert ends == {0: (18, 208), 1: (19, 200), 2: (18, 208)}
+    obs, *_ = envs.step(actions)  # the autoreset step of the rows that ended last
+    assert obs[1, p] == np.float32(10 / 200)

@@ -51,7 +51,7 @@ def _exit_code(main, argv) -> int:
     ("bbob:f15", {"shift": True, "rotate": True, "checkpoint_every": 5}, "bbob_f15-d30-n30-i1000-shift-rotate-c5"),
     (["sphere", "step"], {"dim": None}, "sphere+step-n30-i1000"),
     ("metabox-test", {"dim": 10, "swarm_size": 20, "iterations": 999, "max_evaluations": 20000},
-     "metabox-test-d10-n20-i999-e20000"),
+     "metabox-test-d10-n20-i999-e20000"),  # budget_clock is part of the budget's suffix, not a hash
 ])
 def test_default_out_dir_names_the_settings(functions, changes, name):
     settings = protocol_settings(**{"swarm_size": 30, "iterations": 1000, "dim": 30, "checkpoint_every": 10,
