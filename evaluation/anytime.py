@@ -70,13 +70,16 @@ class Tracked:
     ``ioh_dir/pending/<algorithm>-<function>-<seed>`` (:func:`merge_ioh_run` files it): a BBOB or CEC 2022
     function evaluates through a fresh ioh problem of its own number and instance, any other through
     ``ioh.wrap_problem`` of its values (id: a hash of its name). The logs hold f - f* (``raw_y``, as ioh
-    logs its own problems; f where f* is unknown). Call :meth:`close` after the run.
+    logs its own problems; f where f* is unknown); with ``max_evaluations`` B only the first B evaluations (those
+    a fixed-budget record counts; the rest of the last iteration is evaluated unlogged). Call :meth:`close` after
+    the run.
     """
 
     def __init__(self, function: Any, *, ioh_dir: str | Path | None = None, algorithm: str = "",
-                 seed: int = 0) -> None:
+                 seed: int = 0, max_evaluations: int | None = None) -> None:
         self.function, self.evaluations, self.best, self.improvements = function, 0, math.inf, []
         self._call = getattr(function, "evaluate", function)
+        self._budget = math.inf if max_evaluations is None else int(max_evaluations)
         self._logger = None
         if ioh_dir is not None:
             self._attach(Path(ioh_dir), algorithm, seed)
@@ -109,29 +112,44 @@ class Tracked:
         folder = root / PENDING / _slug(f"{algorithm}-{name}-{seed}")
         shutil.rmtree(folder, ignore_errors=True)  # an earlier attempt that was never stored
         folder.parent.mkdir(parents=True, exist_ok=True)
+        plain = self._call
         if hasattr(fn, "suite") and hasattr(fn, "fid"):  # an IOHFunction: its own problem, freshly built
             problem = fn._build(fn.suite, fn.fid, fn.dim, fn.instance)
-            self._call = lambda X: np.asarray(problem(X), dtype=np.float64)
+
+            def logged(X: Any) -> Any:
+                k = self._within(len(X))
+                if k == len(X):
+                    return np.asarray(problem(X), dtype=np.float64)
+                if k == 0:
+                    return np.asarray(plain(X), dtype=np.float64)
+                return np.concatenate([np.asarray(problem(X[:k]), dtype=np.float64).reshape(k),
+                                       np.asarray(plain(X[k:]), dtype=np.float64)])
         else:
             feed: list[Any] = [iter(())]
             problem = ioh.wrap_problem(lambda x: next(feed[0]), name=_slug(name), dimension=int(fn.dim),
                                        lb=float(np.min(fn.lower)), ub=float(np.max(fn.upper)))
             problem.set_id(100_000 + zlib.crc32(name.encode()) % 900_000)
-            plain, optimum = self._call, getattr(fn, "optimum_value", None) or 0.0
+            optimum = getattr(fn, "optimum_value", None) or 0.0
 
             def logged(X: Any) -> Any:
                 values = plain(X)
-                feed[0] = iter((np.where(np.isfinite(values), values, np.inf) - optimum).tolist())
-                problem(np.asarray(X, dtype=np.float64))
+                k = self._within(len(X))
+                if k:
+                    feed[0] = iter((np.where(np.isfinite(values[:k]), values[:k], np.inf) - optimum).tolist())
+                    problem(np.asarray(X[:k], dtype=np.float64))
                 return values
 
-            self._call = logged
+        self._call = logged
         self._logger = ioh.logger.Analyzer(triggers=[ioh.logger.trigger.ON_IMPROVEMENT], root=str(folder.parent),
                                            folder_name=folder.name, algorithm_name=algorithm,
                                            algorithm_info=f"seed {seed}")
         self._logger.full_precision = True
         problem.attach_logger(self._logger)
         self._problem = problem
+
+    def _within(self, n: int) -> int:
+        """How many of the next ``n`` evaluations fall within the budget (all without one)."""
+        return int(min(n, max(self._budget - self.evaluations, 0)))
 
     def close(self) -> None:
         """Write the ioh logger's files (nothing without ``ioh_dir``)."""

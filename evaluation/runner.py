@@ -111,7 +111,7 @@ def run(controller: Controller, function: Any, *, swarm_size: int = 30, iteratio
     check_run_settings(swarm_size, iterations, checkpoint_every, max_evaluations=max_evaluations)
     name = algorithm or controller.name
     with measured() as clock:
-        tracked = Tracked(function, ioh_dir=ioh_dir, algorithm=name, seed=seed)
+        tracked = Tracked(function, ioh_dir=ioh_dir, algorithm=name, seed=seed, max_evaluations=max_evaluations)
         budget_kw = {} if max_evaluations is None else {"max_evaluations": max_evaluations}  # optional in the protocol
         swarm = controller.start(tracked, swarm_size=swarm_size, iterations=iterations, seed=seed, **budget_kw)
         step = controller.step

@@ -102,6 +102,22 @@ def test_ioh_logs_read_back_as_the_stored_runs(tmp_path):
         assert curves[key]["improvements"][-1][1] == row["best_value"]
 
 
+def test_ioh_logs_of_a_fixed_budget_hold_its_first_evaluations_only(tmp_path):
+    """PSO overshoots B = 100 at N = 6 (its last iteration ends at 102); the logs stop at 100, as the record."""
+    grid = {"swarm_size": 6, "iterations": 25, "dim": 3, "checkpoint_every": 5, "progress": False}
+    run_protocol("PSO,APSO", "sphere,bbob:f1", runs=1, out_dir=tmp_path, ioh_log=tmp_path / "ioh",
+                 max_evaluations=100, **grid)
+    rows, curves = load_results(tmp_path)
+    logs = _read_ioh(tmp_path / "ioh")
+    names = {"sphere": "sphere", "bbob:f1": "Sphere"}
+    assert len(logs) == 4
+    for row in rows:
+        evals, raw, total = logs[(row["algorithm"], names[row["function"]])][row["seed"]]
+        assert total == row["evaluations"] == 100 and int(evals[-1]) <= 100
+        f_star = curves[row["algorithm"], row["function"], row["seed"]]["optimum"]
+        assert np.min(raw) == pytest.approx(row["best_value"] - f_star, rel=1e-12, abs=1e-12)
+
+
 def test_report_anytime_views_exact_and_from_old_checkpoints(tmp_path):
     grid = {"swarm_size": 5, "iterations": 40, "dim": 2, "checkpoint_every": 10, "progress": False}
     run_protocol("PSO,random-search", "sphere,rastrigin", runs=2, out_dir=tmp_path, **grid)
