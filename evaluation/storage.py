@@ -277,13 +277,15 @@ def agent_digest(path: str | os.PathLike) -> str:
 def check_agents(out: Path, agents: Mapping[str, str]) -> None:
     """Refuse (ValueError) ``agent:NAME`` runs into ``out`` when its stored runs of that name came from
     another agent (``agents``: names to directories): two directories of one base name, or one agent
-    retrained in place. Records the agents in :data:`AGENTS_FILE` (call after every other check)."""
+    retrained in place. The contents decide (their digest), not the path: the same agent copied or moved (a
+    clone of the repository elsewhere) resumes. Records the agents in :data:`AGENTS_FILE` (call after every
+    other check)."""
     path = out / AGENTS_FILE
     known = json.loads(path.read_text()) if path.exists() else {}
     current = {name: {"path": str(src), "sha256": agent_digest(src)} for name, src in agents.items()}
     for name, entry in current.items():
         old = known.get(name)
-        if old is not None and old != entry:
+        if old is not None and old["sha256"] != entry["sha256"]:
             same = "the same directory with other contents" if old["path"] == entry["path"] else entry["path"]
             raise ValueError(f"{out} holds runs of {name} made with the agent in {old['path']}; this one is "
                              f"{same}: choose another output directory (--out)")

@@ -7,6 +7,7 @@ import gzip
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -485,11 +486,16 @@ def test_agents_of_one_name_from_other_directories_are_refused(tmp_path):
     kwargs = {"runs": 1, "swarm_size": 5, "iterations": 3, "dim": 3, "out_dir": out, "progress": False}
     run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)
     run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)  # the same agent resumes
-    with pytest.raises(ValueError, match=r"holds runs of agent:run made with the agent in .*a[/\\]run"):
+    moved = tmp_path / "elsewhere" / "run"
+    shutil.copytree(dirs[0], moved)
+    run_protocol(f"agent:{moved}", "sphere", **kwargs)  # ... also from another place (a clone, a move)
+    assert json.loads((out / "agents.json").read_text())["agent:run"]["path"] == str(moved)
+    with pytest.raises(ValueError, match=r"holds runs of agent:run made with the agent in .*elsewhere[/\\]run; "
+                                         r"this one is .*b[/\\]run"):
         run_protocol(f"agent:{dirs[1]}", "sphere", **kwargs)
-    (dirs[0] / "run.json").write_text(json.dumps({"algo": "custom-dqn", "obs_mode": "viterbi", "seed": 1}))
-    with pytest.raises(ValueError, match="the same directory with other contents"):
-        run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)
+    (moved / "run.json").write_text(json.dumps({"algo": "custom-dqn", "obs_mode": "viterbi", "seed": 1}))
+    with pytest.raises(ValueError, match="the same directory with other contents"):  # retrained in place
+        run_protocol(f"agent:{moved}", "sphere", **kwargs)
     assert len(load_results(out)[0]) == 1
 
 
