@@ -97,10 +97,10 @@ def run_variant(name: str, function: Any, *, dim: int | None = None, swarm_size:
                seed=seed, checkpoint_every=checkpoint_every, max_evaluations=max_evaluations)
 
 
-def _budget(budget: Any, max_evaluations: Any) -> int:
-    """``budget`` (checked, >= 1), capped by ``max_evaluations`` where given (checked, >= 1)."""
+def _budget(budget: Any, max_evaluations: int | None) -> int:
+    """``budget`` (checked, >= 1), capped by ``max_evaluations`` where given (checked by :func:`check_run_settings`)."""
     budget = check_int(budget, "budget", 1)
-    return budget if max_evaluations is None else min(budget, check_int(max_evaluations, "max_evaluations", 1))
+    return budget if max_evaluations is None else min(budget, max_evaluations)
 
 
 def _evaluate(function: Any, x: np.ndarray) -> np.ndarray:
@@ -160,7 +160,7 @@ def run_cmaes(function: Any, *, dim: int | None = None, swarm_size: int = 30, it
     """
     import cma
 
-    check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
+    check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1, max_evaluations=max_evaluations)
     function = _resolve_function(function, dim)
     budget = _budget(swarm_size * (iterations + 1) if budget is None else budget, max_evaluations)
     global_state = np.random.get_state()
@@ -206,7 +206,7 @@ def run_random_search(function: Any, *, dim: int | None = None, swarm_size: int 
     """Uniform random search in the box, the floor every optimiser should beat: ``swarm_size`` points per
     iteration, ``iterations + 1`` batches; budget, ``max_evaluations``, curve, errors and ``ioh_dir`` as
     :func:`run_cmaes`."""
-    check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1)
+    check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1, max_evaluations=max_evaluations)
     function = _resolve_function(function, dim)
     total = _budget(swarm_size * (iterations + 1), max_evaluations)
     with measured() as clock:

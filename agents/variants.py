@@ -80,7 +80,7 @@ class ParameterRule:
 
     def __init__(self, w: Schedule = 0.7298, c1: Schedule = 2.0, c2: Schedule = 2.0) -> None:
         self.w, self.c1, self.c2 = _schedule(w), _schedule(c1), _schedule(c2)
-        self.iterations, self.max_evaluations = 0, None
+        self.iterations, self.max_evaluations, self._scheduled = 0, None, True
 
     def reset(self, swarm: Any, iterations: int, max_evaluations: int | None = None) -> None:
         """Prepare for a run of ``iterations`` iterations on ``swarm`` (called before t = 0), or with
@@ -88,6 +88,7 @@ class ParameterRule:
         follow the evaluations, :meth:`share`)."""
         self.iterations = int(iterations)
         self.max_evaluations = None if max_evaluations is None else int(max_evaluations)
+        self._scheduled = any(isinstance(v, tuple) for v in (self.w, self.c1, self.c2))
 
     def share(self, swarm: Any, t: int) -> float | np.ndarray:
         """The share of the run spent at iteration ``t``, where every schedule stands: ``t / (T - 1)``
@@ -106,6 +107,8 @@ class ParameterRule:
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
         """``(w, c1, c2, chi)`` for iteration ``t``: scalars or (B,) arrays; ``w`` also (B, N)."""
+        if not self._scheduled:  # constants: no share to compute every iteration
+            return self.w, self.c1, self.c2, self.chi
         share = self.share(swarm, t)
         at = [v[0] + (v[1] - v[0]) * share if isinstance(v, tuple) else v for v in (self.w, self.c1, self.c2)]
         return at[0], at[1], at[2], self.chi

@@ -58,23 +58,22 @@ class Features:
       position, over the particles with finite values; 0.5 where it is undefined (fewer than two such
       particles, equal values or equal distances). Near 1: the better particles sit near the best.
 
-    ``Features(batch_size, max_iterations, actions, max_evaluations=None, swarm_size=2)`` (``actions``: the ranges
-    of w, c1, c2; with ``max_evaluations`` B, :meth:`observe`'s ``iteration`` is the evaluations spent, and
-    ``stagnation`` is scaled by the iterations that plain PSO with ``swarm_size`` particles needs to spend B,
-    :func:`pso_env.config.planned_iterations`, so that ``max_iterations`` is only a cap); ``floats``
+    ``Features(batch_size, max_iterations, actions, max_evaluations=None, horizon=None)`` (``actions``: the ranges
+    of w, c1, c2; with ``max_evaluations`` B, :meth:`observe`'s ``iteration`` is the evaluations spent;
+    ``horizon``: the iterations that scale ``stagnation``, default ``max_iterations``, with a budget
+    :attr:`pso_env.config.EnvConfig.horizon`, so that ``max_iterations`` is only a cap); ``floats``
     (:data:`FEATURE_FLOATS`, B) and ``ints`` (2, B), optional, store the best so far, a ring of the last 11 best
     values, the best and diversity at reset and the current diversity and correlation
     (:func:`swarm_statistics_into`), and the counts (observations, iterations since the best improved).
     """
 
     def __init__(self, batch_size: int, max_iterations: int, actions: ActionConfig, floats: np.ndarray | None = None,
-                 ints: np.ndarray | None = None, *, max_evaluations: int | None = None, swarm_size: int = 2) -> None:
-        from .config import planned_iterations
-
+                 ints: np.ndarray | None = None, *, max_evaluations: int | None = None,
+                 horizon: int | None = None) -> None:
         a = actions
         # progress's clock (its length, and 1 where it counts evaluations), the stagnation scale, the ranges
         clock = (max_iterations, 0.0) if max_evaluations is None else (max_evaluations, 1.0)
-        horizon = planned_iterations(max_iterations, swarm_size, max_evaluations)
+        horizon = max_iterations if horizon is None else horizon
         self.params = np.array([clock[0], math.log1p(horizon), a.w_min, a.w_max, a.c_min, a.c_max, clock[1]])
         self.floats = np.zeros((FEATURE_FLOATS, batch_size)) if floats is None else floats
         self.ints = np.zeros((2, batch_size), dtype=np.int64) if ints is None else ints

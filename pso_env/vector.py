@@ -244,7 +244,7 @@ class PSOVectorEnv(VectorEnv):
         self._reward = Reward(self.reward_mode, b, self._floats[6:10])
         self.max_evaluations = cfg.max_evaluations
         self._features = Features(b, self.max_iterations, self.actions, self._floats[10:], self._ints[7:9],
-                                  max_evaluations=cfg.max_evaluations, swarm_size=cfg.swarm_size)
+                                  max_evaluations=cfg.max_evaluations, horizon=cfg.horizon)
         self._obs_code = ("viterbi", "belief", "features").index(cfg.obs_mode)
         self._all_rows = np.arange(b)
         self._action_params = self.actions.as_array()
