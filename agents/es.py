@@ -142,7 +142,8 @@ class PolicySearch:
     weights : ndarray (A, n + 1)
         The current policy: CMA-ES's mean (what :meth:`predict` and :meth:`save` use).
     num_timesteps : int
-        Environment steps run so far (``popsize * F * runs_per_function * max_iterations`` per generation).
+        Environment steps run so far (``popsize * F * runs_per_function * max_iterations`` per generation; with
+        ``max_evaluations`` the episodes' own lengths summed).
     generation : int
     episode_timesteps, episode_returns, episode_lengths : lists
         One entry per finished training episode (the return is the environment's reward summed).
@@ -169,9 +170,6 @@ class PolicySearch:
         self.config = env.config
         if self.config.action_mode != "continuous":
             raise ValueError(f"algo 'es' needs action_mode='continuous', got {self.config.action_mode!r}")
-        if self.config.max_evaluations is not None:  # its rollouts step every episode max_iterations times
-            raise ValueError(f"algo 'es' trains on whole episodes of max_iterations iterations: max_evaluations must "
-                             f"be None, got {self.config.max_evaluations!r}")
         space = getattr(env, "single_action_space", None) or env.action_space
         self.n_obs = int((getattr(env, "single_observation_space", None) or env.observation_space).shape[0])
         self.n_actions = int(space.shape[-1])
@@ -223,7 +221,9 @@ class PolicySearch:
 
     @property
     def steps_per_generation(self) -> int:
-        return self.batch_size * self.config.max_iterations
+        """Environment steps per generation: ``batch_size`` episodes of the planned iterations (with a budget,
+        about: an episode ends once its swarm has spent the budget)."""
+        return self.batch_size * self.config.horizon
 
     def _strategy(self) -> Any:
         if self._es is None:
@@ -251,7 +251,7 @@ class PolicySearch:
     def _generation(self) -> None:
         from scipy.stats import rankdata
 
-        es, r_max, t_max = self._strategy(), self.runs_per_function, self.config.max_iterations
+        es, r_max = self._strategy(), self.runs_per_function
         es.opts["randn"].rng = np.random.default_rng([self.seed, self.generation, 1])
         candidates = es.ask()
         weights = np.stack([self._weights(x) for x in candidates])
@@ -272,9 +272,10 @@ class PolicySearch:
         fitness = np.apply_along_axis(rankdata, 0, best).mean(axis=1)  # mean rank over the slots
         es.tell(candidates, fitness.tolist())
         self.weights = self._weights(es.result.xfavorite)
-        self.obs_mean = sum(c[2] for c in chunks) / (self.batch_size * t_max)
+        steps = int(sum(c[3].sum() for c in chunks))
+        self.obs_mean = sum(c[2] for c in chunks) / steps
         self.generation += 1
-        self.num_timesteps += self.batch_size * t_max
+        self.num_timesteps += steps
         self.episode_timesteps += [self.num_timesteps] * self.batch_size
         for _, returns, _, lengths in chunks:
             self.episode_returns += returns.tolist()
@@ -357,26 +358,33 @@ def _rollout_chunk(config: Any, n_functions: int, weights: np.ndarray, seed: int
     """One episode of each of the K candidates ``weights`` (K, A, n + 1) on each of the F = ``n_functions`` functions
     of ``config``,
     all in one :class:`pso_env.PSOVectorEnv` of K F sub-environments (``j``: candidate ``j // F``, function
-    ``j % F`` in round robin) reset with ``seed``. Returns the final best values (K, F), the episodes' returns (K F,),
-    the sum of their observations (n,) and their lengths (K F,)."""
+    ``j % F`` in round robin) reset with ``seed``. Episodes may end at different steps (a budget, a target): each
+    row counts until its own end, and the batch steps until every row has ended (a row that ended first is reset
+    by its next step, and what it does after is ignored). Returns the final best values (K, F), the episodes'
+    returns (K F,), the sum of their observations (n,) and their lengths (K F,)."""
     from pso_env import PSOVectorEnv
 
     k, wanted = weights.shape[0], config.replace(instance_order="round_robin")
     env = _CHUNK_ENV[0] if _CHUNK_ENV else None
     if env is None or env.config != wanted or env.num_envs != k * n_functions:
-        env = PSOVectorEnv(k * n_functions, wanted, autoreset_mode="Disabled")
+        env = PSOVectorEnv(k * n_functions, wanted)
         _CHUNK_ENV[:] = [env]
     per_row = weights[np.arange(env.num_envs) // (env.num_envs // k)]
     matrix, bias = per_row[:, :, :-1], per_row[:, :, -1]
     obs, _ = env.reset(seed=seed)
-    returns, obs_sum = np.zeros(env.num_envs), np.zeros(obs.shape[1])
-    for _ in range(config.max_iterations):
-        obs_sum += obs.sum(axis=0)
+    b = env.num_envs
+    returns, obs_sum = np.zeros(b), np.zeros(obs.shape[1])
+    best, lengths, running = np.zeros(b), np.zeros(b, dtype=np.int64), np.ones(b, dtype=bool)
+    while running.any():
+        obs_sum += obs[running].sum(axis=0)
         actions = np.clip(np.einsum("bij,bj->bi", matrix, obs) + bias, -1.0, 1.0).astype(np.float32)
-        obs, rewards, _, _, infos = env.step(actions)
-        returns += rewards
-    return (infos["best_fitness"].reshape(k, -1), returns, obs_sum,
-            np.asarray(infos["iteration"], dtype=np.int64))
+        obs, rewards, terminated, truncated, infos = env.step(actions)
+        returns[running] += rewards[running]
+        ended = running & (terminated | truncated)
+        best[ended] = infos["best_fitness"][ended]
+        lengths[ended] = infos["iteration"][ended]
+        running &= ~ended
+    return best.reshape(k, -1), returns, obs_sum, lengths
 
 
 class _Normal:

@@ -32,6 +32,7 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from benchmarks_fn import resolve_entries
+from evaluation.runner import check_run_settings
 from pso_env.config import (
     ACTION_SETTINGS,
     EnvConfig,
@@ -62,8 +63,8 @@ _STATEFUL = (*_OFF_POLICY, "es")
 # Algorithms with their own learn loop (ours), not SB3's callbacks.
 _OWN_LOOP = ("custom-dqn", "es")
 # Settings that define a run: they must match for --resume.
-_RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "obs_mode", "action_mode",
-             "reward_mode", "n_envs", "seed", "shift", "rotate", "hyperparameters", *ACTION_SETTINGS)
+_RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "max_evaluations", "obs_mode",
+             "action_mode", "reward_mode", "n_envs", "seed", "shift", "rotate", "hyperparameters", *ACTION_SETTINGS)
 
 
 def _env_field(name: str, **changes: Any) -> Any:
@@ -120,7 +121,12 @@ class TrainConfig:
                                  "best_model ('' for none)", _check_functions)
     dim: int = _env_field("dim", help="dimension D of the functions (Drop-wave is always 2)")
     swarm_size: int = _env_field("swarm_size")
-    iterations: int = _env_field("max_iterations")
+    iterations: int = _env_field("max_iterations", help="PSO iterations per episode (with --max-evaluations only a "
+                                 "cap, which must let the budget be spent: swarm_size (iterations + 1) >= it)")
+    max_evaluations: int | None = _env_field("max_evaluations", help="evaluation budget per episode (training "
+                                             "and held-out scoring), as evaluate.py's --max-evaluations: episodes "
+                                             "end once the swarm has spent it, and the progress feature and "
+                                             "schedules follow it; 'none': episodes of --iterations")
     obs_mode: str = _env_field("obs_mode", help="observation of the agent")
     action_mode: str = _env_field("action_mode")
     reward_mode: str = _env_field("reward_mode", default="log")
@@ -150,6 +156,10 @@ class TrainConfig:
         validate_fields(self)
         check_action_mode(self.algo, self.action_mode)
         self.env_config()
+        try:
+            check_run_settings(self.swarm_size, self.iterations, 1, max_evaluations=self.max_evaluations)
+        except ValueError as err:  # EnvConfig checked each value; what is left is a budget the cap cannot spend
+            raise ValueError(f"max_evaluations: {err}") from None
         train, held = self.train_entries(), self.held_out_entries()
         overlap = {e.name for e in train} & {e.name for e in held}
         if overlap:
@@ -175,8 +185,9 @@ class TrainConfig:
     def env_config(self) -> EnvConfig:
         """The environment settings shared by training and evaluation (functions aside)."""
         return EnvConfig(dim=self.dim, swarm_size=self.swarm_size, max_iterations=self.iterations,
-                         obs_mode=self.obs_mode, action_mode=self.action_mode, reward_mode=self.reward_mode,
-                         shift=self.shift, rotate=self.rotate, **{k: getattr(self, k) for k in ACTION_SETTINGS})
+                         max_evaluations=self.max_evaluations, obs_mode=self.obs_mode, action_mode=self.action_mode,
+                         reward_mode=self.reward_mode, shift=self.shift, rotate=self.rotate,
+                         **{k: getattr(self, k) for k in ACTION_SETTINGS})
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-safe dict (``run.json``'s ``config``)."""
@@ -246,7 +257,8 @@ def make_training_env(config: TrainConfig) -> Any:
 
 def evaluate_policy_on(policy: Any, entries: list, config: TrainConfig, runs: int = 3, seed: int = 10_000) -> float:
     """Held-out score (lower is better): the mean over ``entries`` and ``runs`` greedy runs of
-    ``log10(max(final error, 1e-8))``, with the fixed seeds ``seed, seed + 1, ...``."""
+    ``log10(max(final error, 1e-8))``, with the fixed seeds ``seed, seed + 1, ...``; with ``config.max_evaluations``
+    the error of the best of each run's first ``max_evaluations`` evaluations."""
     from benchmarks_fn import make_functions
 
     from .controller import run_policy
@@ -255,7 +267,8 @@ def evaluate_policy_on(policy: Any, entries: list, config: TrainConfig, runs: in
     for fn in make_functions(entries):
         for k in range(runs):
             record = run_policy(policy, fn, swarm_size=config.swarm_size, iterations=config.iterations,
-                                seed=seed + k, env_kwargs={"shift": False, "rotate": False})
+                                seed=seed + k, env_kwargs={"shift": False, "rotate": False},
+                                max_evaluations=config.max_evaluations)
             err = record.error if record.error is not None else record.best_value
             scores.append(math.log10(max(err, 1e-8)))
     return float(np.mean(scores))

@@ -236,8 +236,8 @@ def test_a_fixed_budget_is_a_setting_of_the_output_directory(tmp_path):
 
 
 def test_budget_settings_are_checked_and_carried_to_every_run_path():
-    """EnvConfig refuses a budget the initial swarm alone spends; the es search refuses a budgeted env (its rollouts
-    run whole episodes); run_policy and run_variant carry the budget; env_kwargs cannot set the run's own settings;
+    """EnvConfig refuses a budget the initial swarm alone spends; the es search plans a budgeted env's generations
+    for its planned iterations (tests/test_es.py: its episodes end at the budget); run_policy and run_variant carry the budget; env_kwargs cannot set the run's own settings;
     with a budget the stagnation scale and online DQNPSO's exploration follow the planned iterations."""
     from agents.baselines import run_variant
     from agents.controller import PolicyController, StaticPolicy, run_policy
@@ -252,8 +252,7 @@ def test_budget_settings_are_checked_and_carried_to_every_run_path():
     assert EnvConfig(swarm_size=10, max_iterations=20, max_evaluations=400).horizon == 20  # the cap
     assert EnvConfig(max_iterations=50).horizon == 50
     env = PSOVectorEnv(2, function="sphere", dim=3, swarm_size=10, max_evaluations=400, action_mode="continuous")
-    with pytest.raises(ValueError, match="max_evaluations must be None, got 400"):
-        PolicySearch(env)
+    assert PolicySearch(env).steps_per_generation == 16 * 1 * 2 * 39  # popsize, functions, runs, planned iterations
     with pytest.raises(ValueError, match="env_kwargs must not hold 'max_evaluations'"):
         PolicyController(StaticPolicy([0, 1, 2, 3]), env_kwargs={"max_evaluations": 400})
     sphere = resolve_functions("sphere", 3)[0]

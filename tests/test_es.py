@@ -161,6 +161,34 @@ def test_search_improves_a_poor_start_on_the_training_functions():
     assert median_log_best(search.policy) < start - 1.0  # at least a decade better after 12 generations
 
 
+def test_rollouts_on_a_budget_end_each_episode_where_its_swarm_spends_it():
+    from agents.es import _rollout_chunk
+
+    config = EnvConfig(function=["sphere", "rastrigin"], dim=3, swarm_size=6, max_iterations=30, max_evaluations=100,
+                       obs_mode="features", action_mode="continuous", elitist=True)
+    weights = np.zeros((2, 4, 14))
+    weights[0, 3, -1], weights[1, 3, -1] = 1.0, -1.0  # candidate 0: elitist learning every iteration; 1: never
+    best, returns, _, lengths = _rollout_chunk(config, 2, weights, 5)
+    # 6 + 7 t >= 100 at t = 14 with the elitist evaluation, 6 + 6 t >= 100 at t = 16 without
+    assert lengths.tolist() == [14, 14, 16, 16] and best.shape == (2, 2) and np.all(np.isfinite(returns))
+    # without the switch a budgeted episode is the whole episode of its planned length, bit for bit (best values,
+    # returns, lengths; the observations differ: progress on the evaluation clock)
+    plain = np.zeros((1, 4, 14))
+    plain[0, 3, -1] = -1.0
+    budget = _rollout_chunk(config, 2, plain, 5)
+    whole = _rollout_chunk(config.replace(max_evaluations=None, max_iterations=16), 2, plain, 5)
+    for i in (0, 1, 3):
+        np.testing.assert_array_equal(budget[i], whole[i])
+
+    search = PolicySearch(PSOEnv(config), popsize=4, runs_per_function=2, seed=1)
+    search.learn(1)
+    again = PolicySearch(PSOEnv(config), popsize=4, runs_per_function=2, seed=1)
+    again.learn(1)
+    np.testing.assert_array_equal(search.weights, again.weights)
+    assert set(search.episode_lengths) <= {14, 15, 16} and search.num_timesteps == sum(search.episode_lengths)
+    assert search.steps_per_generation == 4 * 2 * 2 * 15  # planned: 100 // 6 - 1 iterations per episode
+
+
 def test_save_load_round_trip_and_bad_files(tmp_path):
     search = _search()
     search.learn(1)
@@ -221,6 +249,42 @@ def test_train_resume_evaluate_and_ablate(tmp_path):
     assert len(actions) == 15 and all(a == actions[0] for a in actions) and len(actions[0]) == 4
     record = run_policy(policy, get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)
     assert len({tuple(a) for a in record.extra["actions"]}) > 1  # the policy itself reacts to its observations
+
+
+def test_train_on_a_budget_scores_held_out_runs_on_it(tmp_path, capsys):
+    from agents.models import load_agent
+    from agents.training import TrainConfig, evaluate_policy_on
+
+    cli = _script("train_agent")
+    out = tmp_path / "budget"
+    budget = ["--iterations", "20", "--max-evaluations", "100"]
+    assert cli.main([*TRAIN, *budget, "--timesteps", "700", "--out", str(out)]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["config"]["max_evaluations"] == 100
+    with (out / "episodes.csv").open() as fh:
+        lengths = {int(r["length"]) for r in csv.DictReader(fh)}
+    assert lengths and lengths <= {14, 15, 16}  # 6 + 7 t >= 100 at 14 (elitist every iteration), 16 without
+    with (out / "progress.csv").open() as fh:
+        score = float(list(csv.DictReader(fh))[-1]["held_out_score"])
+    # the held-out score is the budgeted runs' error: the best of each run's first 100 evaluations
+    config = TrainConfig.from_dict(run["config"])
+    policy = load_agent(out, "model")
+    assert score == evaluate_policy_on(policy, config.held_out_entries(), config, runs=2)
+    errors = [run_policy(policy, get_function("ackley", 3), swarm_size=6, iterations=20, seed=10_000 + k,
+                         max_evaluations=100).error for k in range(2)]
+    assert score == np.mean([np.log10(max(e, 1e-8)) for e in errors])
+    assert score != evaluate_policy_on(policy, config.held_out_entries(),
+                                       TrainConfig(**{**run["config"], "max_evaluations": None}), runs=2)
+    # a budget the cap cannot spend, and a resume with another budget, are refused before anything is written
+    with pytest.raises(SystemExit):
+        cli.main([*TRAIN, "--iterations", "10", "--max-evaluations", "100", "--out", str(tmp_path / "no")])
+    assert "--max-evaluations: max_evaluations=100 needs iterations >= 16" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+    with pytest.raises(ValueError, match=r"max_evaluations=100 needs iterations >= 16 at swarm_size=6"):
+        TrainConfig.from_dict({**run["config"], "iterations": 10})
+    with pytest.raises(SystemExit):
+        cli.main([*TRAIN, "--iterations", "20", "--max-evaluations", "90", "--out", str(out), "--resume"])
+    assert "--max-evaluations 90 (saved: 100)" in capsys.readouterr().err
 
 
 def test_schedule_only_feeds_the_true_progress_and_the_constant_elsewhere():

@@ -60,3 +60,27 @@ $PY evaluate.py --runs 10 --out $OUT/paper-protocol --jobs 2 --no-progress \
 #    The same at a fixed budget of N (T + 1) = 30,030 evaluations, with training seeds 1 and 2.
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-budget --jobs 2 --no-progress \
     --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,${S}1,${S}2,dqnpso-pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,cmaes,random-policy,static:2330
+
+# 4. Training on the evaluation budget (report: "Training on the budget"; not adopted). The shipped design with
+#    --max-evaluations 20000, seeds 0-2 (results/learned-control/agents/es-budget-s*), 5.5 min each on 2 cores; then
+#    the held-out table with the six controllers (a copy of the seeds table: only their runs are made), the paper's
+#    protocol at its budget, and the 51-run validation table (f2, f16) that compares the six on the validation split.
+for s in 0 1 2; do
+    [ -f $OUT/es-budget-s$s/model.json ] || $PY train_agent.py ${COMMON/--seed 0/--seed $s} --max-evaluations 20000 \
+        --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
+        --out $OUT/es-budget-s$s
+    cmp $OUT/es-budget-s$s/best_model.json results/learned-control/agents/es-budget-s$s/model.json || { echo "differs"; exit 1; }
+done
+B=agent:results/learned-control/agents/es-budget-s
+[ -d $OUT/eval-budget-trained ] || cp -r $OUT/eval-budget-seeds $OUT/eval-budget-trained
+$PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2,constant-obs:$ES,schedule-only:$ES,$ALL,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,cmaes \
+    --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
+    --no-progress --out $OUT/eval-budget-trained
+[ -d $OUT/paper-budget-trained ] || cp -r $OUT/paper-budget $OUT/paper-budget-trained
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-budget-trained --jobs 2 --no-progress \
+    --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,${S}1,${S}2,${B}0,${B}1,${B}2,dqnpso-pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,cmaes,random-policy,static:2330
+$PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2 --functions metabox-validation --dim 10 --swarm-size 20 \
+    --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/validation-51
+#    The same six on CEC 2022 (12 functions, D = 10), a validation suite that is neither training nor test.
+$PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2 --functions cec2022 --dim 10 --swarm-size 20 \
+    --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/validation-cec2022
