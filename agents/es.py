@@ -142,8 +142,8 @@ class PolicySearch:
     weights : ndarray (A, n + 1)
         The current policy: CMA-ES's mean (what :meth:`predict` and :meth:`save` use).
     num_timesteps : int
-        Environment steps run so far (``popsize * F * runs_per_function * max_iterations`` per generation; with
-        ``max_evaluations`` the episodes' own lengths summed).
+        Environment steps run so far: the training episodes' lengths summed (``popsize * F *
+        runs_per_function * max_iterations`` per generation without ``max_evaluations``).
     generation : int
     episode_timesteps, episode_returns, episode_lengths : lists
         One entry per finished training episode (the return is the environment's reward summed).
@@ -359,9 +359,13 @@ def _rollout_chunk(config: Any, n_functions: int, weights: np.ndarray, seed: int
     of ``config``,
     all in one :class:`pso_env.PSOVectorEnv` of K F sub-environments (``j``: candidate ``j // F``, function
     ``j % F`` in round robin) reset with ``seed``. Episodes may end at different steps (a budget, a target): each
-    row counts until its own end, and the batch steps until every row has ended (a row that ended first is reset
-    by its next step, and what it does after is ignored). Returns the final best values (K, F), the episodes'
-    returns (K F,), the sum of their observations (n,) and their lengths (K F,)."""
+    row's values count until its own end, and the batch steps until every row has ended (a row that ended first
+    is reset by its next step and runs on unscored; its random draws come from the batch's one swarm generator,
+    so they shift the later draws of the rows still running: reproducible, but a candidate's episode depends on
+    when the others end). With a budget B the final best value is the swarm's after its last whole iteration (up
+    to N - 1 evaluations past B, and an elitist one), where :func:`evaluation.runner.run` scores the first B.
+    Returns the final best values (K, F), the episodes' returns (K F,), the sum of their observations (n,) and
+    their lengths (K F,)."""
     from pso_env import PSOVectorEnv
 
     k, wanted = weights.shape[0], config.replace(instance_order="round_robin")

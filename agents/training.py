@@ -122,11 +122,13 @@ class TrainConfig:
     dim: int = _env_field("dim", help="dimension D of the functions (Drop-wave is always 2)")
     swarm_size: int = _env_field("swarm_size")
     iterations: int = _env_field("max_iterations", help="PSO iterations per episode (with --max-evaluations only a "
-                                 "cap, which must let the budget be spent: swarm_size (iterations + 1) >= it)")
-    max_evaluations: int | None = _env_field("max_evaluations", help="evaluation budget per episode (training "
-                                             "and held-out scoring), as evaluate.py's --max-evaluations: episodes "
-                                             "end once the swarm has spent it, and the progress feature and "
-                                             "schedules follow it; 'none': episodes of --iterations")
+                                 "cap, which must let the budget be spent: swarm_size (iterations + 1) >= "
+                                 "max_evaluations)")
+    max_evaluations: int | None = _env_field("max_evaluations", help="evaluation budget per episode, more than "
+                                             "swarm_size (training and held-out scoring), as evaluate.py's "
+                                             "--max-evaluations: episodes end once the swarm has spent it, and the "
+                                             "progress feature, the elitist sigma and the stagnation scale follow "
+                                             "it; 'none': episodes of --iterations")
     obs_mode: str = _env_field("obs_mode", help="observation of the agent")
     action_mode: str = _env_field("action_mode")
     reward_mode: str = _env_field("reward_mode", default="log")
@@ -221,6 +223,10 @@ class TrainConfig:
             saved = json.loads(path.read_text())["config"]
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise ValueError(f"--resume: {path} is unreadable ({err})") from None
+        # a setting an older run.json lacks was made with the field's default (max_evaluations: None)
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        saved = {**{k: defaults[k] for k in _RUN_KEYS if k not in saved and k in defaults
+                    and defaults[k] is not dataclasses.MISSING}, **saved}
         clash = [k for k in _RUN_KEYS if k in changes and k in saved and changes[k] != saved[k]]
         if clash:
             given = ", ".join(f"{cls.option(k)} {changes[k]!r} (saved: {saved[k]!r})" for k in clash)

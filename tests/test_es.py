@@ -168,10 +168,26 @@ def test_rollouts_on_a_budget_end_each_episode_where_its_swarm_spends_it():
                        obs_mode="features", action_mode="continuous", elitist=True)
     weights = np.zeros((2, 4, 14))
     weights[0, 3, -1], weights[1, 3, -1] = 1.0, -1.0  # candidate 0: elitist learning every iteration; 1: never
-    best, returns, _, lengths = _rollout_chunk(config, 2, weights, 5)
+    best, returns, obs_sum, lengths = _rollout_chunk(config, 2, weights, 5)
     # 6 + 7 t >= 100 at t = 14 with the elitist evaluation, 6 + 6 t >= 100 at t = 16 without
     assert lengths.tolist() == [14, 14, 16, 16] and best.shape == (2, 2) and np.all(np.isfinite(returns))
-    # without the switch a budgeted episode is the whole episode of its planned length, bit for bit (best values,
+    # each row's values are its own episode's, up to its own end: stepped here by hand, cut at each row's end
+    env = PSOVectorEnv(4, config.replace(instance_order="round_robin"))
+    obs, _ = env.reset(seed=5)
+    actions = np.repeat(weights[:, :, -1], 2, axis=0).astype(np.float32)  # rows: candidate j // 2 (the policy: bias)
+    want_best, want_returns, want_obs, end = np.zeros(4), np.zeros(4), np.zeros(13), np.zeros(4, dtype=int)
+    for t in range(1, 17):
+        live = end == 0
+        want_obs += obs[live].sum(axis=0)
+        obs, rewards, terminated, truncated, infos = env.step(actions)
+        want_returns[live] += rewards[live]
+        for j in np.flatnonzero(live & (terminated | truncated)):
+            want_best[j], end[j] = infos["best_fitness"][j], t
+    assert end.tolist() == [14, 14, 16, 16]
+    np.testing.assert_array_equal(best.ravel(), want_best)
+    np.testing.assert_array_equal(returns, want_returns)
+    np.testing.assert_allclose(obs_sum, want_obs, rtol=1e-12)
+    # without the switch a budgeted episode is the whole episode of plain PSO's length (16), bit for bit (best values,
     # returns, lengths; the observations differ: progress on the evaluation clock)
     plain = np.zeros((1, 4, 14))
     plain[0, 3, -1] = -1.0
@@ -186,6 +202,7 @@ def test_rollouts_on_a_budget_end_each_episode_where_its_swarm_spends_it():
     again.learn(1)
     np.testing.assert_array_equal(search.weights, again.weights)
     assert set(search.episode_lengths) <= {14, 15, 16} and search.num_timesteps == sum(search.episode_lengths)
+    assert np.all(search.obs_mean >= 0) and np.all(search.obs_mean <= 1)
     assert search.steps_per_generation == 4 * 2 * 2 * 15  # planned: 100 // 6 - 1 iterations per episode
 
 
@@ -285,6 +302,12 @@ def test_train_on_a_budget_scores_held_out_runs_on_it(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main([*TRAIN, "--iterations", "20", "--max-evaluations", "90", "--out", str(out), "--resume"])
     assert "--max-evaluations 90 (saved: 100)" in capsys.readouterr().err
+    # a run.json written before the option (no max_evaluations: trained without a budget) resumes only without one
+    del run["config"]["max_evaluations"]
+    (out / "run.json").write_text(json.dumps(run))
+    with pytest.raises(ValueError, match=r"--max-evaluations 100 \(saved: None\)"):
+        TrainConfig.resumed(out, {"max_evaluations": 100})
+    assert TrainConfig.resumed(out, {}).max_evaluations is None
 
 
 def test_schedule_only_feeds_the_true_progress_and_the_constant_elsewhere():

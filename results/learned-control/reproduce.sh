@@ -62,7 +62,7 @@ $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-budget --jobs
     --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,${S}1,${S}2,dqnpso-pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,cmaes,random-policy,static:2330
 
 # 4. Training on the evaluation budget (report: "Training on the budget"; not adopted). The shipped design with
-#    --max-evaluations 20000, seeds 0-2 (results/learned-control/agents/es-budget-s*), 5.5 min each on 2 cores; then
+#    --max-evaluations 20000, seeds 0-2 (results/learned-control/agents/es-budget-s*), 5.5-7 min each on 2 cores; then
 #    the held-out table with the six controllers (a copy of the seeds table: only their runs are made), the paper's
 #    protocol at its budget, and the 51-run validation table (f2, f16) that compares the six on the validation split.
 for s in 0 1 2; do
@@ -72,10 +72,12 @@ for s in 0 1 2; do
     cmp $OUT/es-budget-s$s/best_model.json results/learned-control/agents/es-budget-s$s/model.json || { echo "differs"; exit 1; }
 done
 B=agent:results/learned-control/agents/es-budget-s
+INCLUDE=""
+[ -d $OUT/metabox-budget ] && INCLUDE="--include $OUT/metabox-budget"
 [ -d $OUT/eval-budget-trained ] || cp -r $OUT/eval-budget-seeds $OUT/eval-budget-trained
 $PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2,constant-obs:$ES,schedule-only:$ES,$ALL,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,cmaes \
     --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
-    --no-progress --out $OUT/eval-budget-trained
+    --no-progress --out $OUT/eval-budget-trained $INCLUDE
 [ -d $OUT/paper-budget-trained ] || cp -r $OUT/paper-budget $OUT/paper-budget-trained
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-budget-trained --jobs 2 --no-progress \
     --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,${S}1,${S}2,${B}0,${B}1,${B}2,dqnpso-pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,cmaes,random-policy,static:2330
@@ -84,3 +86,22 @@ $PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2 --functions metab
 #    The same six on CEC 2022 (12 functions, D = 10), a validation suite that is neither training nor test.
 $PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2 --functions cec2022 --dim 10 --swarm-size 20 \
     --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/validation-cec2022
+
+# 5. Choosing best_model on CEC 2022 instead (report: "Choosing on CEC 2022"; not adopted): the budget design with
+#    --held-out cec2022, seeds 0-4 in one sweep (sweep.csv names the run with the best CEC 2022 score), 3.5-8.5
+#    min a seed; then the held-out table and the paper's protocol with the five added.
+[ -f $OUT/es-cec/sweep.csv ] || $PY train_agent.py ${COMMON/metabox-validation/cec2022} --max-evaluations 20000 \
+    --eval-runs 3 --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
+    --seeds 0,1,2,3,4 --jobs 1 --out $OUT/es-cec
+for s in 0 1 2 3 4; do
+    cmp $OUT/es-cec/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json || { echo "differs"; exit 1; }
+done
+C=agent:results/learned-control/agents/es-cec-s
+CEC=${C}0,${C}1,${C}2,${C}3,${C}4
+[ -d $OUT/eval-budget-cec ] || cp -r $OUT/eval-budget-trained $OUT/eval-budget-cec
+$PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2,$CEC,constant-obs:$ES,schedule-only:$ES,$ALL,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,cmaes \
+    --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
+    --no-progress --out $OUT/eval-budget-cec $INCLUDE
+[ -d $OUT/paper-budget-cec ] || cp -r $OUT/paper-budget-trained $OUT/paper-budget-cec
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-budget-cec --jobs 2 --no-progress \
+    --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,${S}1,${S}2,${B}0,${B}1,${B}2,$CEC,dqnpso-pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,cmaes,random-policy,static:2330
