@@ -13,7 +13,7 @@ _EXPORTS = {
     "controller": ("ConstantObservation", "PolicyController", "RandomPolicy", "RuleController", "StaticPolicy",
                    "run_policy"),
     "dqn": ("DQNAgent",),
-    "es": ("LinearPolicy", "PolicySearch"),
+    "es": ("LinearPolicy", "PolicySearch", "save_ensemble"),
     "models": ("ALGORITHMS", "LoadedPolicy", "default_hyperparameters", "load_agent", "load_model",
                "PRETRAINED", "load_pretrained", "make_model", "pretrained_path"),
     "online": ("OnlineDQNController",),

@@ -21,13 +21,16 @@ candidate is its mean rank (1 = best, ties averaged) among the candidates by fin
 (function, run) slot. Ranks need no optimum value f* and no reward scale: the functions count equally.
 The environment's reward is only logged (``episodes.csv``). Each generation's environment seed comes from
 ``(seed, generation)``, so a run is reproducible and resumes bit for bit from a checkpoint.
+
+:func:`save_ensemble` writes the ensemble of several trained policies (the mean of their clipped actions) as an
+agent directory that evaluates like a training run's.
 """
 
 from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +48,14 @@ SUFFIX = ".json"
 
 
 class LinearPolicy:
-    """``a = clip(W [o, 1], -1, 1)``: a linear controller of continuous actions.
+    """``a = clip(W [o, 1], -1, 1)``: a linear controller of continuous actions, or an ensemble of K of them.
 
     Parameters
     ----------
-    weights : array of shape (A, n + 1)
-        A action components (3: w, c1, c2; 4 with ``elitist``) from n observation entries and a bias.
+    weights : array of shape (A, n + 1) or (K, A, n + 1)
+        A action components (3: w, c1, c2; 4 with ``elitist``) from n observation entries and a bias. With K
+        weight matrices the policy is their ensemble: the mean of the K clipped actions,
+        ``a = mean_k clip(W_k [o, 1], -1, 1)`` (:func:`save_ensemble`); K = 1 is the single policy, bit for bit.
     obs_mode : str, default "features"
         The observation it reads (:class:`pso_env.EnvConfig`).
     env_kwargs : dict, optional
@@ -65,18 +70,22 @@ class LinearPolicy:
 
     def __init__(self, weights: Any, obs_mode: str = "features", env_kwargs: dict[str, Any] | None = None) -> None:
         w = np.asarray(weights, dtype=np.float64)
-        if w.ndim != 2 or w.shape[1] < 2 or not np.isfinite(w).all():
-            raise ValueError(f"weights must be a finite (A, n + 1) array, got shape {w.shape}")
+        if w.ndim not in (2, 3) or w.shape[-1] < 2 or 0 in w.shape or not np.isfinite(w).all():
+            raise ValueError(f"weights must be a finite (A, n + 1) or (K, A, n + 1) array, got shape {w.shape}")
         self.weights, self.obs_mode, self.env_kwargs = w, obs_mode, dict(env_kwargs or {})
-        self._matrix, self._bias = w[:, :-1].T.copy(), w[:, -1].copy()
+        stack = w if w.ndim == 3 else w[None]
+        self._matrix, self._bias = stack[:, :, :-1].transpose(0, 2, 1).copy(), stack[:, None, :, -1].copy()
 
     def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
         """Actions for ``obs`` (n,) or (B, n): float32 (A,) or (B, A) in [-1, 1] (deterministic always)."""
         o = np.asarray(obs, dtype=np.float64)
-        if o.shape[-1] != self._matrix.shape[0]:
-            raise ValueError(f"obs must have {self._matrix.shape[0]} entries per row, got shape {o.shape}")
-        return np.clip(o @ self._matrix + self._bias, -1.0, 1.0).astype(np.float32), None
+        if o.shape[-1] != self._matrix.shape[1]:
+            raise ValueError(f"obs must have {self._matrix.shape[1]} entries per row, got shape {o.shape}")
+        if len(self._matrix) == 1:
+            return np.clip(o @ self._matrix[0] + self._bias[0, 0], -1.0, 1.0).astype(np.float32), None
+        actions = np.clip(o.reshape(-1, o.shape[-1]) @ self._matrix + self._bias, -1.0, 1.0).mean(axis=0)
+        return actions.reshape(*o.shape[:-1], -1).astype(np.float32), None
 
 
 def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.ndarray:
@@ -339,9 +348,12 @@ class PolicySearch:
             policy = LinearPolicy(weights, data["obs_mode"], data.get("env_kwargs", {}))
         except (OSError, json.JSONDecodeError, KeyError, ValueError) as err:
             raise ValueError(f"{str(file)!r} is not a saved es policy ({err})") from None
-        policy.obs_mean = np.asarray(data.get("obs_mean", np.full(weights.shape[1] - 1, 0.5)))
+        policy.obs_mean = np.asarray(data.get("obs_mean", np.full(weights.shape[-1] - 1, 0.5)))
         if env is None:
             return policy
+        if weights.ndim == 3:
+            raise ValueError(f"{str(file)!r} is an ensemble of {len(weights)} policies (save_ensemble): it can be "
+                             "evaluated, not trained further")
         model = cls(env, **data.get("hyperparameters", {}))
         if model.weights.shape != weights.shape:
             raise ValueError(f"env has {model.n_actions} actions and {model.n_obs} observations; the saved policy "
@@ -349,6 +361,71 @@ class PolicySearch:
         model.weights, model.obs_mean = weights, policy.obs_mean
         model.num_timesteps, model.generation = int(data["num_timesteps"]), int(data["generation"])
         return model
+
+
+def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolicy:
+    """Write the ensemble of saved linear policies: ``a = mean_k clip(W_k [o, 1], -1, 1)`` (:class:`LinearPolicy`).
+
+    Averaging the actions of controllers trained from different seeds needs no choice among them (on
+    held-out functions the seeds' ranks differ more than a validation split can tell: ``results/learned-control``).
+
+    Parameters
+    ----------
+    members : sequence of paths
+        At least two saved policies (``model.json`` or ``best_model.json`` of ``train_agent.py --algo es`` runs,
+        or ensembles: their members join), all with the same observation mode, action settings (ranges,
+        ``elitist``) and weight shape (A, n + 1).
+    out : path
+        A new directory (it must not hold a ``run.json``) that becomes an agent directory like a training run's
+        ``--out``: ``model.json`` and ``best_model.json`` (the same policy, weights (K, A, n + 1), ``obs_mean`` the
+        members' mean) and ``run.json`` naming each member with its SHA-256. ``agent:OUT`` in ``evaluate.py`` and
+        :func:`agents.load_agent` read it.
+
+    Returns
+    -------
+    LinearPolicy
+        The ensemble (K = the members' total number of weight matrices).
+
+    Raises
+    ------
+    ValueError
+        Fewer than two members, an unreadable member, members that differ in their settings or shapes, or an
+        ``out`` that already holds a run; nothing is written then.
+    """
+    import hashlib
+
+    paths = [Path(m) if str(m).endswith(SUFFIX) else Path(str(m) + SUFFIX) for m in members]
+    if len(paths) < 2:
+        raise ValueError(f"members: an ensemble needs at least two saved policies, got {len(paths)}")
+    try:
+        policies = [PolicySearch.load(p) for p in paths]
+    except ValueError as err:
+        raise ValueError(f"members: {err}") from None
+    first = policies[0]
+    for path, policy in zip(paths[1:], policies[1:], strict=True):
+        if (policy.obs_mode, policy.env_kwargs, policy.weights.shape[-2:]) != (
+                first.obs_mode, first.env_kwargs, first.weights.shape[-2:]):
+            raise ValueError(f"members: {str(path)!r} has obs_mode {policy.obs_mode!r}, settings {policy.env_kwargs}, "
+                             f"weights {policy.weights.shape[-2:]}; {str(paths[0])!r} has {first.obs_mode!r}, "
+                             f"{first.env_kwargs}, {first.weights.shape[-2:]}")
+    out = Path(out)
+    if (out / "run.json").exists():
+        raise ValueError(f"out: {str(out)!r} already holds a run (run.json); choose a new directory")
+    stack = np.concatenate([p.weights.reshape(-1, *p.weights.shape[-2:]) for p in policies])
+    ensemble = LinearPolicy(stack, first.obs_mode, first.env_kwargs)
+    ensemble.obs_mean = np.mean([p.obs_mean for p in policies], axis=0)
+    model = {"algo": "es", "weights": stack.tolist(), "obs_mode": first.obs_mode, "env_kwargs": first.env_kwargs,
+             "obs_mean": ensemble.obs_mean.tolist(), "members": [str(p) for p in paths]}
+    run = {"algo": "es", "obs_mode": first.obs_mode, "action_mode": "continuous", "name": "es-ensemble",
+           "config": {"algo": "es", "obs_mode": first.obs_mode, "action_mode": "continuous", **first.env_kwargs},
+           "members": [{"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                        "policies": len(pol.weights) if pol.weights.ndim == 3 else 1}
+                       for p, pol in zip(paths, policies, strict=True)]}
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("model", "best_model"):
+        (out / (name + SUFFIX)).write_text(json.dumps(model, indent=1))
+    (out / "run.json").write_text(json.dumps(run, indent=1))
+    return ensemble
 
 
 _CHUNK_ENV: list[Any] = []  # this process's batch environment, reused while the settings and size stay

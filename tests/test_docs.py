@@ -53,7 +53,8 @@ SHELL_REDUCTIONS = {
     "train_agent.py": (
         ["--iterations", "20", "--dim", "5", "--swarm-size", "10", "--checkpoint-every", "1000",
          "--eval-every", "1000", "--no-progress"],  # PPO's first rollout is 4096 steps: a few evaluations
-        {"--timesteps": 50},  # a resume to 400k -> 8,000: past PPO's first rollout of 4,096, so it continues
+        {"--timesteps": 50,  # a resume to 400k -> 8,000: past PPO's first rollout of 4,096, so it continues
+         "--max-evaluations": 100},  # 20,000 -> 200, within the 10 x 21 evaluations of the reduced episodes
     ),
     "evaluate.py": (
         ["--runs", "1", "--iterations", "20", "--dim", "5", "--swarm-size", "10", "--jobs", "1", "--no-progress"],
@@ -63,12 +64,13 @@ SHELL_REDUCTIONS = {
 }
 #: A train_agent.py command that gives no --timesteps gets this many (its default is 200k).
 DEFAULT_TIMESTEPS = "200"
-#: Shell commands holding this text get these options too: (text, options, why).
+#: Shell commands of a script (None: any) holding this text get these options too: (text, script, options, why).
 SHELL_EXTRA = [
-    ("static:all", ["--functions", "sphere"], "256 algorithms: one function instead of ten"),
-    ("cec2022", ["--dim", "10", "--algorithms", "PSO,APSO"],
+    ("static:all", None, ["--functions", "sphere"], "256 algorithms: one function instead of ten"),
+    ("cec2022", "evaluate.py", ["--dim", "10", "--algorithms", "PSO,APSO"],
      "CEC 2022 is defined at D = 10 and 20 only (the reduction's D = 5 is refused); 12 functions: two algorithms"),
-    ("--address HEAD:6379", ["--address", "local"], "no cluster in CI: a Ray instance of this machine alone"),
+    ("cec2022", "train_agent.py", ["--dim", "10"], "CEC 2022 (held out) is defined at D = 10 and 20 only"),
+    ("--address HEAD:6379", None, ["--address", "local"], "no cluster in CI: a Ray instance of this machine alone"),
 ]
 #: Placeholders of inline commands, and the command that makes what they name before the command runs.
 PLACEHOLDERS = {"DIR": ".venv/bin/python train_agent.py --out DIR"}
@@ -179,7 +181,8 @@ def _reduce_command(command: str) -> list[str] | None:
     if script not in SHELL_REDUCTIONS:
         raise AssertionError(f"test_docs has no rule for the script {script!r}: add one to SHELL_REDUCTIONS")
     appended, scaled = SHELL_REDUCTIONS[script]
-    appended = appended + [o for text, options, _why in SHELL_EXTRA if text in command for o in options]
+    appended = appended + [o for text, only, options, _why in SHELL_EXTRA
+                           if text in command and only in (None, script) for o in options]
     args = argv[2:]
     for option, factor in scaled.items():
         args = [str(int(a) // factor) if i > 0 and args[i - 1] == option else a for i, a in enumerate(args)]

@@ -93,6 +93,26 @@ def test_linear_policy_is_clip_of_w_times_obs_and_one():
         LinearPolicy(np.full((3, 14), np.nan))
 
 
+def test_an_ensemble_averages_its_members_clipped_actions_and_one_member_is_the_policy_bit_for_bit():
+    rng = np.random.default_rng(2)
+    stack = rng.normal(0, 2, (3, 4, 14))
+    obs = rng.uniform(0, 1, (6, 13)).astype(np.float32)
+    members = [LinearPolicy(w).predict(obs)[0].astype(np.float64) for w in stack]
+    ensemble = LinearPolicy(stack)
+    actions = ensemble.predict(obs)[0]
+    assert actions.shape == (6, 4) and actions.dtype == np.float32
+    # float32 members round before the mean; the ensemble averages in float64 and rounds once
+    np.testing.assert_allclose(actions, np.mean(members, axis=0), atol=1e-6)
+    assert np.all(np.abs(actions) <= 1) and not np.allclose(actions, members[0], atol=1e-3)  # the clip is per member
+    np.testing.assert_array_equal(ensemble.predict(obs[2])[0], actions[2])
+    one = LinearPolicy(stack[:1]).predict(obs)[0]
+    np.testing.assert_array_equal(one, LinearPolicy(stack[0]).predict(obs)[0])
+    np.testing.assert_array_equal(LinearPolicy(np.stack([stack[1], stack[1]])).predict(obs)[0],
+                                  LinearPolicy(stack[1]).predict(obs)[0])
+    with pytest.raises(ValueError, match=r"\(K, A, n \+ 1\)"):
+        LinearPolicy(np.zeros((0, 4, 14)))
+
+
 def test_linwpso_start_sets_linwpsos_parameters():
     config = EnvConfig(obs_mode="features", action_mode="continuous", elitist=True, w_min=0.3, w_max=1.0,
                        c_min=0.5, c_max=2.5)
@@ -310,6 +330,50 @@ def test_train_on_a_budget_scores_held_out_runs_on_it(tmp_path, capsys):
     assert TrainConfig.resumed(out, {}).max_evaluations is None
 
 
+def test_save_ensemble_writes_an_agent_directory_that_evaluates_like_its_members(tmp_path):
+    from agents.es import save_ensemble
+    from agents.models import load_agent, pretrained_path
+    from evaluation.registry import resolve_algorithm
+
+    shipped = pretrained_path("es") / "best_model.json"
+    assert save_ensemble([shipped, shipped], tmp_path / "twice").weights.shape == (2, 4, 14)
+    run = json.loads((tmp_path / "twice" / "run.json").read_text())
+    assert [m["policies"] for m in run["members"]] == [1, 1] and len(run["members"][0]["sha256"]) == 64
+    assert load_agent(tmp_path / "twice", "best_model").env_kwargs == load_agent(pretrained_path("es")).env_kwargs
+    # the mean of two equal actions is that action: the ensemble's runs are the shipped controller's, bit for bit
+    fn = get_function("rastrigin", 4)
+    ensemble, single = (resolve_algorithm(a)(fn, 8, 12, 3, 5) for a in (f"agent:{tmp_path / 'twice'}", "pretrained"))
+    assert ensemble.algorithm == "agent:twice" and ensemble.best_value == single.best_value
+    assert ensemble.curve == single.curve and ensemble.extra["actions"] == single.extra["actions"]
+
+    rng = np.random.default_rng(3)
+    for i in range(2):
+        policy = LinearPolicy(rng.normal(0, 1, (4, 14)), env_kwargs=load_agent(pretrained_path("es")).env_kwargs)
+        policy_file = tmp_path / f"m{i}.json"
+        policy_file.write_text(json.dumps({"weights": policy.weights.tolist(), "obs_mode": "features",
+                                           "env_kwargs": policy.env_kwargs, "obs_mean": [0.5 * i] * 13}))
+    nested = save_ensemble([tmp_path / "m0", tmp_path / "m1.json"], tmp_path / "pair")
+    assert nested.obs_mean.tolist() == [0.25] * 13
+    three = save_ensemble([tmp_path / "pair" / "model.json", shipped], tmp_path / "three")  # an ensemble's members join
+    assert three.weights.shape == (3, 4, 14)
+    obs = rng.uniform(0, 1, (5, 13))
+    parts = [LinearPolicy(w).predict(obs)[0].astype(np.float64) for w in three.weights]
+    np.testing.assert_allclose(three.predict(obs)[0], np.mean(parts, axis=0), atol=1e-6)
+    with pytest.raises(ValueError, match="can be evaluated, not trained"):
+        PolicySearch.load(tmp_path / "three" / "model", env=PSOEnv(_search().config))
+
+    (tmp_path / "m2.json").write_text(json.dumps({"weights": np.zeros((3, 14)).tolist(), "obs_mode": "features"}))
+    (tmp_path / "junk.json").write_text("{")
+    for members, match in [([shipped], "at least two"), ([shipped, tmp_path / "m2.json"], r"m2.json' has obs_mode"),
+                           ([shipped, tmp_path / "junk"], "members: .*not a saved es policy"),
+                           ([shipped, tmp_path / "absent.json"], "members: .*not a saved es policy")]:
+        with pytest.raises(ValueError, match=match):
+            save_ensemble(members, tmp_path / "refused")
+        assert not (tmp_path / "refused").exists()
+    with pytest.raises(ValueError, match="out: .* already holds a run"):
+        save_ensemble([shipped, shipped], tmp_path / "twice")
+
+
 def test_schedule_only_feeds_the_true_progress_and_the_constant_elsewhere():
     weights = np.zeros((3, 14))
     weights[0, FEATURE_NAMES.index("progress")] = 1.0  # a0 = progress
@@ -349,3 +413,16 @@ def test_hyperparameters_option_wants_a_json_object(bad, tmp_path, monkeypatch, 
         _script("train_agent").main(["--algo", "es", "--action-mode", "continuous", "--hyperparameters", bad])
     assert exc.value.code == 2 and "expected a JSON object" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_default_controller_never_trained_or_chose_on_a_held_out_test_function():
+    from agents.models import load_pretrained
+    from benchmarks_fn import metabox_split
+
+    policy = load_pretrained()
+    run = policy.config
+    test = {e.name for e in metabox_split().test}
+    assert run["algo"] == "es" and run["train_functions"] and run["held_out_functions"]
+    assert not (set(run["train_functions"]) | set(run["held_out_functions"])) & test
+    assert run["config"]["max_evaluations"] == 20000 and policy.env_kwargs["elitist"] is True
+    assert isinstance(policy.model, LinearPolicy) and policy.model.weights.shape == (4, 14)

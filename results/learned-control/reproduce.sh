@@ -10,8 +10,9 @@ COMMON="--algo es --action-mode continuous --obs-mode features --elitist --w-min
         --functions metabox-train --held-out metabox-validation --dim 10 --swarm-size 20 --iterations 999
         --eval-every 1900000 --eval-runs 5 --checkpoint-every 1900000 --seed 0 --no-progress"
 
-# 1. Training. The shipped controller (agents/pretrained/es = this run's best_model): reads progress, stagnation and
-#    diversity; 20M steps, 8 min on 2 cores (2 worker processes, one generation's runs split between them).
+# 1. Training. The default until 2026-12-01 (results/learned-control/agents/es-seed0 = this run's best_model; the
+#    tables of sections 2-5 name it ES-pretrained, made while it was agents/pretrained/es, and agent:es-seed0 here):
+#    reads progress, stagnation and diversity; 20M steps, 8 min on 2 cores (2 worker processes).
 [ -f $OUT/es/model.json ] || $PY train_agent.py $COMMON --timesteps 20000000 \
     --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' --out $OUT/es
 #    The first design (results/learned-control/agents/es-all-inputs = its best_model): all 13 features, 40M steps.
@@ -23,10 +24,10 @@ for s in 1 2; do
         --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' --out $OUT/es-seed$s
     cmp $OUT/es-seed$s/best_model.json results/learned-control/agents/es-seed$s/model.json || { echo "differs"; exit 1; }
 done
-# The trained policy is the shipped one, bit for bit (the run is seeded; worker processes do not change it):
-cmp $OUT/es/best_model.json agents/pretrained/es/best_model.json || { echo "differs from agents/pretrained/es"; exit 1; }
+# The trained policy is the committed one, bit for bit (the run is seeded; worker processes do not change it):
+cmp $OUT/es/best_model.json results/learned-control/agents/es-seed0/model.json || { echo "differs from es-seed0"; exit 1; }
 cmp $OUT/es-all-inputs/best_model.json results/learned-control/agents/es-all-inputs/model.json || { echo "differs"; exit 1; }
-ES=pretrained                    # agents/pretrained/es, record name ES-pretrained
+ES=agent:results/learned-control/agents/es-seed0   # record name agent:es-seed0 (ES-pretrained in the committed tables)
 ALL=agent:results/learned-control/agents/es-all-inputs
 
 # 2. MetaBox's 16 held-out BBOB functions (ioh instance 1, D = 10, N = 20, a fixed budget of 20,000 evaluations for
@@ -105,3 +106,47 @@ $PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2,$CEC,constant-obs
 [ -d $OUT/paper-budget-cec ] || cp -r $OUT/paper-budget-trained $OUT/paper-budget-cec
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-budget-cec --jobs 2 --no-progress \
     --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,${S}1,${S}2,${B}0,${B}1,${B}2,$CEC,dqnpso-pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,cmaes,random-policy,static:2330
+
+# 6. Since 2026-12-01 (report: "The default since 2026-12-01"; both rules written down before their runs, in
+#    decisions-2026-12-01.txt). (a) The ensemble of the eleven controllers above (agents.save_ensemble), its
+#    CEC 2022 table (the rule: replaces the default iff ahead of it there; it was not) and its held-out table
+#    with the three secondary ensembles.
+EN=$OUT/ensembles
+$PY - "$EN" <<'PY'
+import sys
+from pathlib import Path
+from agents import save_ensemble
+out, r = Path(sys.argv[1]), "results/learned-control/agents/"
+names = ["es-seed0", "es-seed1", "es-seed2", *(f"es-budget-s{i}" for i in range(3)), *(f"es-cec-s{i}" for i in range(5))]
+m = [f"{r}{n}/model.json" for n in names]
+for name, members in {"E11": m, "E3-iteration": m[:3], "E3-budget": m[3:6], "E5-cec": m[6:]}.items():
+    if not (out / name / "run.json").exists():
+        save_ensemble(members, out / name)
+PY
+ELEVEN=$ES,${S}1,${S}2,${B}0,${B}1,${B}2,$CEC
+$PY evaluate.py --algorithms $ELEVEN,agent:$EN/E11 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/validation-ensemble
+$PY evaluate.py --algorithms $ES,agent:$EN/E11,agent:$EN/E3-iteration,agent:$EN/E3-budget,agent:$EN/E5-cec \
+    --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
+    --no-progress --out $OUT/eval-ensembles
+#    (b) Four fresh seeds of the CEC design (one sweep, 58 min on 2 cores shared with other jobs; seed 6 is
+#    agents/pretrained/es, byte for byte), the 51-run CEC 2022 table with them (the rule: the best of the four
+#    becomes the default iff ahead of the previous one there; seed 6 was), the held-out table with the four and
+#    the new default's ablations, and the paper's protocol at its budget.
+[ -f $OUT/es-cec-new/sweep.csv ] || $PY train_agent.py ${COMMON/metabox-validation/cec2022} --max-evaluations 20000 \
+    --eval-runs 3 --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
+    --seeds 5,6,7,8 --jobs 1 --out $OUT/es-cec-new
+cmp $OUT/es-cec-new/seed6/best_model.json agents/pretrained/es/best_model.json || { echo "differs"; exit 1; }
+for s in 5 7 8; do
+    cmp $OUT/es-cec-new/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json || { echo "differs"; exit 1; }
+done
+NEW=pretrained,${C}5,${C}7,${C}8
+[ -d $OUT/validation-new ] || cp -r $OUT/validation-ensemble $OUT/validation-new
+$PY evaluate.py --algorithms $ELEVEN,agent:$EN/E11,$NEW --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/validation-new
+$PY evaluate.py --algorithms $ES,$NEW,constant-obs:pretrained,schedule-only:pretrained --functions metabox-test \
+    --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-new
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-new --jobs 2 --no-progress \
+    --algorithms $ES,$NEW,constant-obs:pretrained,schedule-only:pretrained,agent:$EN/E11
+#    The tables of the report combine these runs with the committed eval-budget/runs.csv and paper-budget/runs.csv
+#    (same settings and seeds; the runs of agent:es-seed0 here equal those of ES-pretrained there, bit for bit).
