@@ -138,7 +138,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     except ValueError as exc:
         parser.error(f"--functions: {str(exc).removeprefix('functions: ')}")  # one prefix: the option
 
-    from evaluation.registry import resolve_algorithm, resolve_algorithms
+    from evaluation.registry import model_paths, resolve_algorithm, resolve_algorithms
     from evaluation.storage import (
         check_agents,
         check_mergeable,
@@ -173,7 +173,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     out = Path(getattr(args, "out", None) or default_out_dir(args.functions, settings))
     try:
         check_settings(out, settings)
-        check_agents(out, {a.name: a.arg for a in algorithms if a.kind == "agent"})
+        check_agents(out, model_paths(algorithms))
     except ValueError as exc:
         parser.error(f"--out: {exc}")
     for peer in args.include:  # before any run, not after them

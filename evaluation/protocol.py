@@ -19,7 +19,7 @@ from . import storage
 from .anytime import merge_ioh_run
 from .executors import Executor, LocalPool
 from .records import RunRecord, function_name, function_optimum
-from .registry import Algorithm, resolve_algorithms
+from .registry import Algorithm, model_paths, resolve_algorithms
 from .runner import check_run_settings
 
 
@@ -118,7 +118,7 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     out = Path(out_dir) if out_dir is not None else storage.default_out_dir(
         functions if isinstance(functions, str) else names, config)
     storage.check_settings(out, config)
-    storage.check_agents(out, {a.name: a.arg for a in algos if a.kind == "agent"})
+    storage.check_agents(out, model_paths(algos))
     storage.write_settings(out, config)
     stored, curves, needs_repair = storage.read_store(out)
     if needs_repair:

@@ -217,6 +217,27 @@ def _check_loadable(algorithm: Algorithm) -> None:
         raise ValueError(f"cannot load {algorithm.name} ({algorithm.arg or algorithm.kind}): {why}") from exc
 
 
+def model_paths(algorithms: Sequence[Algorithm]) -> dict[str, str]:
+    """Record name -> directory of the trained model each algorithm runs, for those that run one:
+    ``agent:PATH``, the shipped controllers (``pretrained``, ``dqnpso-pretrained``), ``dqnpso-online`` (its
+    warm start) and the ablations of a learned controller. What :func:`evaluation.storage.check_agents`
+    records and checks, so that a store never resumes runs of one model under another's name."""
+    from agents.models import pretrained_path
+
+    def path(algorithm: Algorithm) -> str | None:
+        if algorithm.kind == "agent":
+            return str(algorithm.arg)
+        if algorithm.kind == "pretrained":
+            return str(pretrained_path(str(algorithm.arg)))
+        if algorithm.kind == "dqnpso-online":
+            return str(pretrained_path("dqnpso"))
+        if algorithm.kind in _ABLATIONS:
+            return path(resolve_algorithm(str(algorithm.arg), check=False))
+        return None
+
+    return {a.name: p for a in algorithms if (p := path(a)) is not None}
+
+
 def resolve_algorithms(names: str | Sequence[str | Algorithm], *, check: bool = True) -> list[Algorithm]:
     """Algorithms for a comma-separated string or a list of names or :class:`Algorithm` objects, in order,
     duplicates dropped.

@@ -14,6 +14,10 @@ Output directory of :func:`evaluation.run_protocol`
     ``optimum``, the best-so-far ``curve`` and, from runs recorded with them, the ``improvements``:
     ``[evaluations, value]`` at every evaluation that beat all earlier ones), each appended as its own
     gzip member.
+``agents.json``
+    The model behind each learned controller's runs (``agent:NAME``, ``ES-pretrained``, the ablations, ...):
+    its path and content digests (:func:`check_agents`), so that runs of one model never resume under
+    another's name.
 
 A run counts as done when both its row and its curve are stored: the curve is written first, the row
 second. A kill at any moment loses at most the runs in flight: a torn last line or gzip member is
@@ -49,7 +53,7 @@ _PARSERS: dict[str, Any] = {"algorithm": str, "function": str, "dim": int, "seed
                             "cpu_seconds": float, "wall_seconds": float, "extra": json.loads}
 RUN_COLUMNS: tuple[str, ...] = tuple(_PARSERS)
 SETTINGS_FILE = "settings.json"
-#: Where each ``agent:NAME`` of an output directory was loaded from (path and content digest).
+#: The model behind each learned controller's runs of an output directory (path and content digests).
 AGENTS_FILE = "agents.json"
 #: Spacing of the stored curves in iterations unless the caller chooses another.
 DEFAULT_CHECKPOINT_EVERY = 10
@@ -265,33 +269,65 @@ def write_settings(out: Path, settings: Mapping[str, Any]) -> None:
         _atomic_write(out / SETTINGS_FILE, (json.dumps(dict(settings), indent=2) + "\n").encode())
 
 
-def agent_digest(path: str | os.PathLike) -> str:
-    """SHA-256 of a training run's files that define its policy (``run.json`` and ``model``/``model.zip``)."""
+#: Files of a training run whose digest :data:`AGENTS_FILE` has kept since it was introduced (``sha256``).
+_RUN_FILES = ("run.json", "model", "model.zip")
+#: Every file that defines a loaded policy (``model_sha256``): also the es ``model.json`` and each ``best_model``,
+#: which :func:`agents.load_pretrained` loads.
+_POLICY_FILES = (*_RUN_FILES, "model.json", "best_model", "best_model.zip", "best_model.json")
+
+
+def agent_digest(path: str | os.PathLike, files: Sequence[str] = _RUN_FILES) -> str:
+    """SHA-256 of a training run's ``files`` (names in its directory; a model is a file, SB3's or es's, or a
+    folder, our DQN's): by default ``run.json`` and ``model``/``model.zip``, the ``sha256`` of :data:`AGENTS_FILE`."""
     digest, root = hashlib.sha256(), Path(path)
-    files = {p for name in ("run.json", "model", "model.zip") for p in [root / name, *(root / name).rglob("*")]}
-    for f in sorted(p for p in files if p.is_file()):  # a model is a file (SB3) or a folder (our DQN)
+    found = {p for name in files for p in [root / name, *(root / name).rglob("*")]}
+    for f in sorted(p for p in found if p.is_file()):
         digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()
 
 
-def check_agents(out: Path, agents: Mapping[str, str]) -> None:
-    """Refuse (ValueError) ``agent:NAME`` runs into ``out`` when its stored runs of that name came from
-    another agent (``agents``: names to directories): two directories of one base name, or one agent
-    retrained in place. The contents decide (their digest), not the path: the same agent copied or moved (a
-    clone of the repository elsewhere) resumes. Records the agents in :data:`AGENTS_FILE` (call after every
-    other check)."""
+def agent_entry(path: str | os.PathLike) -> dict[str, str]:
+    """The :data:`AGENTS_FILE` entry of a trained model's directory: its ``path``, ``sha256``
+    (:func:`agent_digest` of ``run.json`` and ``model``) and ``model_sha256`` (of every policy file, best
+    models included; entries written before it existed lack it)."""
+    return {"path": str(path), "sha256": agent_digest(path), "model_sha256": agent_digest(path, _POLICY_FILES)}
+
+
+def _same_agent(old: Mapping[str, str], new: Mapping[str, str]) -> bool:
+    """Whether two :data:`AGENTS_FILE` entries name the same policy (by each digest both entries hold)."""
+    return all(old[k] == new[k] for k in ("sha256", "model_sha256") if k in old and k in new)
+
+
+def check_agents(out: Path, agents: Mapping[str, str | os.PathLike]) -> None:
+    """Refuse (ValueError) runs of a trained model into ``out`` when its stored runs of that record name came
+    from another model, or from a model it never recorded.
+
+    ``agents`` maps record names to the directories of the models they run (``agent:NAME``, the shipped
+    controllers, the ablations of either: :func:`evaluation.registry.model_paths`). The contents decide
+    (their digests, :func:`agent_entry`), not the path: the same model copied or moved (a clone of the
+    repository elsewhere) resumes; two directories of one base name, one model retrained in place, or a
+    new shipped controller (``ES-pretrained`` after :func:`agents.load_pretrained` changed) do not. Runs of
+    such a name stored without an entry (by a version that did not record it) are refused too, since what
+    made them is unknown. Records the models in :data:`AGENTS_FILE` (call after every other check).
+    """
     path = out / AGENTS_FILE
     known = json.loads(path.read_text()) if path.exists() else {}
-    current = {name: {"path": str(src), "sha256": agent_digest(src)} for name, src in agents.items()}
+    current = {name: agent_entry(src) for name, src in agents.items()}
+    stored = {row["algorithm"] for row in _read_runs(out / RUNS_FILE)[0]} if set(current) - set(known) else set()
     for name, entry in current.items():
         old = known.get(name)
-        if old is not None and old["sha256"] != entry["sha256"]:
+        if old is None and name in stored:
+            raise ValueError(f"{out} holds runs of {name} without a record of the model that made them ({AGENTS_FILE}, "
+                             f"written since this check exists); this one is {entry['path']}: choose another output "
+                             "directory (--out)")
+        if old is not None and not _same_agent(old, entry):
             same = "the same directory with other contents" if old["path"] == entry["path"] else entry["path"]
-            raise ValueError(f"{out} holds runs of {name} made with the agent in {old['path']}; this one is "
+            raise ValueError(f"{out} holds runs of {name} made with the model in {old['path']}; this one is "
                              f"{same}: choose another output directory (--out)")
-    if agents and {**known, **current} != known:
+    updated = {**known, **{name: {**known.get(name, {}), **entry} for name, entry in current.items()}}
+    if agents and updated != known:
         out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, (json.dumps({**known, **current}, indent=2, sort_keys=True) + "\n").encode())
+        _atomic_write(path, (json.dumps(updated, indent=2, sort_keys=True) + "\n").encode())
 
 
 def check_mergeable(src: str | os.PathLike, settings: Mapping[str, Any], target: str | os.PathLike = "--out") -> None:
@@ -325,7 +361,7 @@ def merge(out_dir: str | os.PathLike, sources: Sequence[str | os.PathLike]) -> d
         settings = settings or read_settings(src)
         check_mergeable(src, settings, out)
         src_agents = json.loads((src / AGENTS_FILE).read_text()) if (src / AGENTS_FILE).exists() else {}
-        clash = [n for n, e in src_agents.items() if n in agents and agents[n] != e]
+        clash = [n for n, e in src_agents.items() if n in agents and not _same_agent(agents[n], e)]
         if clash:
             raise ValueError(f"{src} holds runs of {', '.join(clash)} made with other agents than {out}'s "
                              f"({AGENTS_FILE}); they cannot share a name")

@@ -16,3 +16,10 @@ def load_script(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Run the long tests (marked ``slow``, and the documentation's examples) first. pytest-xdist hands tests out in
+    this order, one at a time (``--maxschedchunk 1`` in pyproject.toml), so each worker takes the next long test
+    when it is free and the two finish together, instead of one of them ending the suite alone on a long test."""
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.path.name == "test_docs.py"))

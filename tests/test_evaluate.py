@@ -454,6 +454,48 @@ def test_numeric_options_are_checked_before_anything_is_written(option, value, m
     assert not out.exists()
 
 
+def test_stores_record_which_model_made_their_learned_runs(tmp_path):
+    """agents.json names the model of every learned controller's runs (agent:PATH, the shipped ones, their
+    ablations): an es policy changed in model.json alone, a stored name without a record, or the default
+    controller's runs from before it changed are refused, never resumed under the same name."""
+    from evaluation import storage
+    from evaluation.registry import model_paths
+
+    es = tmp_path / "es"
+    shutil.copytree(ROOT / "results/learned-control/agents/es-seed1", es)
+    out = tmp_path / "out"
+    kwargs = {"runs": 1, "swarm_size": 5, "iterations": 3, "dim": 3, "out_dir": out, "progress": False}
+    run_protocol(f"agent:{es},constant-obs:agent:{es},pretrained,dqnpso-online", "sphere", **kwargs)
+    known = json.loads((out / "agents.json").read_text())
+    assert known["constant-obs:agent:es"]["path"] == known["agent:es"]["path"] == str(es)
+    assert known["ES-pretrained"]["path"].endswith(str(Path("agents", "pretrained", "es")))
+    assert known["DQNPSO-online"]["path"].endswith(str(Path("agents", "pretrained", "dqnpso")))
+    legacy = {n: {k: v for k, v in e.items() if k != "model_sha256"} for n, e in known.items()}
+    (out / "agents.json").write_text(json.dumps(legacy))  # as written before model_sha256 existed
+    run_protocol(f"agent:{es}", "sphere", **kwargs)  # resumes, and the entry gains its model digest
+    assert json.loads((out / "agents.json").read_text())["agent:es"] == known["agent:es"]
+    model = json.loads((es / "model.json").read_text())
+    model["weights"][0][0] += 1e-9  # run.json and model/ unchanged: the old digest alone did not see it
+    (es / "model.json").write_text(json.dumps(model))
+    with pytest.raises(ValueError, match="the same directory with other contents"):
+        run_protocol(f"agent:{es}", "sphere", **kwargs)
+    (out / "agents.json").unlink()
+    with pytest.raises(ValueError, match=r"holds runs of ES-pretrained without a record of the model"):
+        run_protocol("pretrained", "sphere", **kwargs)
+    assert len(load_results(out)[0]) == 4 and not (out / "agents.json").exists()
+
+    old = tmp_path / "paper-protocol"  # the committed table: its ES-pretrained is the previous default
+    old.mkdir()
+    for name in ("settings.json", "agents.json", "runs.csv"):
+        shutil.copy(ROOT / "results/paper-protocol" / name, old / name)
+    assert json.loads((old / "agents.json").read_text())["ES-pretrained"]["path"].endswith("es-seed0")
+    algorithms = resolve_algorithms("pretrained,schedule-only:pretrained,dqnpso-pretrained", check=False)
+    with pytest.raises(ValueError, match=r"holds runs of ES-pretrained made with the model in .*es-seed0"):
+        storage.check_agents(old, model_paths(algorithms))
+    storage.check_agents(old, model_paths(algorithms[2:]))  # the paper's network has not changed
+    storage.check_agents(old, {"agent:es-seed0": str(ROOT / "results/learned-control/agents/es-seed0")})
+
+
 def test_non_finite_counts_reach_runs_csv(tmp_path):
     """A run whose objective returns NaN for part of the box keeps its count in runs.csv's extra."""
     from benchmarks_fn import from_callable
@@ -490,7 +532,7 @@ def test_agents_of_one_name_from_other_directories_are_refused(tmp_path):
     shutil.copytree(dirs[0], moved)
     run_protocol(f"agent:{moved}", "sphere", **kwargs)  # ... also from another place (a clone, a move)
     assert json.loads((out / "agents.json").read_text())["agent:run"]["path"] == str(moved)
-    with pytest.raises(ValueError, match=r"holds runs of agent:run made with the agent in .*elsewhere[/\\]run; "
+    with pytest.raises(ValueError, match=r"holds runs of agent:run made with the model in .*elsewhere[/\\]run; "
                                          r"this one is .*b[/\\]run"):
         run_protocol(f"agent:{dirs[1]}", "sphere", **kwargs)
     (moved / "run.json").write_text(json.dumps({"algo": "custom-dqn", "obs_mode": "viterbi", "seed": 1}))
