@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from conftest import load_script as _script
 
 from agents.controller import ConstantObservation, PolicyController, run_policy
@@ -426,3 +427,15 @@ def test_the_default_controller_never_trained_or_chose_on_a_held_out_test_functi
     assert not (set(run["train_functions"]) | set(run["held_out_functions"])) & test
     assert run["config"]["max_evaluations"] == 20000 and policy.env_kwargs["elitist"] is True
     assert isinstance(policy.model, LinearPolicy) and policy.model.weights.shape == (4, 14)
+
+
+@pytest.mark.parametrize("agent", sorted(p.name for p in (ROOT / "results/learned-control/agents").iterdir()))
+def test_no_committed_controller_trained_or_chose_on_a_held_out_test_function(agent):
+    """Every controller of results/learned-control is judged on MetaBox's test functions: none of them trained on
+    one or chose its best_model on one (its run.json, written by train_agent.py)."""
+    from benchmarks_fn import metabox_split
+
+    run = json.loads((ROOT / "results/learned-control/agents" / agent / "run.json").read_text())
+    test = {e.name for e in metabox_split().test}
+    assert run["algo"] == "es" and len(test) == 16 and run["train_functions"] and run["held_out_functions"]
+    assert not (set(run["train_functions"]) | set(run["held_out_functions"])) & test

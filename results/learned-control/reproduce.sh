@@ -150,3 +150,27 @@ $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-new --jobs 2 
     --algorithms $ES,$NEW,constant-obs:pretrained,schedule-only:pretrained,agent:$EN/E11
 #    The tables of the report combine these runs with the committed eval-budget/runs.csv and paper-budget/runs.csv
 #    (same settings and seeds; the runs of agent:es-seed0 here equal those of ES-pretrained there, bit for bit).
+
+# 7. 2026-12-02: a broader training set (report: "A broader training set"; the rule, written before the runs, in
+#    decisions-2026-12-02.txt). Four seeds (10-13) trained on MetaBox's 8 training functions and the 9 D-scalable
+#    paper functions (D = 10, a fresh shift and rotation every episode), best_model chosen on CEC 2022 (3 runs),
+#    one sweep (26 min on 2 cores; results/learned-control/agents/es-broad-s10 .. -s13 = their best_model);
+#    the ensemble of the four, the 51-run CEC 2022 table of the rule (seed 11 tied the default: not adopted), the
+#    held-out table and the paper's protocol at its budget.
+[ -f $OUT/es-broad/sweep.csv ] || $PY train_agent.py ${COMMON/metabox-train --held-out metabox-validation/metabox-train,metabox-validation,sphere,elliptic,tablet,quadric,step,rastrigin,ackley,griewank,schwefel --held-out cec2022} \
+    --shift --rotate --max-evaluations 20000 --eval-runs 3 --timesteps 20000000 \
+    --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"], "runs_per_function": 1}' \
+    --seeds 10,11,12,13 --jobs 2 --out $OUT/es-broad
+R=agent:results/learned-control/agents/es-broad-s
+for s in 10 11 12 13; do
+    cmp $OUT/es-broad/seed$s/best_model.json results/learned-control/agents/es-broad-s$s/model.json || { echo "differs"; exit 1; }
+done
+[ -f $EN/E4-broad/run.json ] || $PY -c "from agents import save_ensemble; save_ensemble(['results/learned-control/agents/es-broad-s' + s + '/model.json' for s in ('10', '11', '12', '13')], '$EN/E4-broad')"
+BROAD=${R}10,${R}11,${R}12,${R}13,agent:$EN/E4-broad
+$PY evaluate.py --algorithms $BROAD,pretrained --reference pretrained --functions cec2022 --dim 10 --swarm-size 20 \
+    --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/validation-broad
+$PY evaluate.py --algorithms $BROAD --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-broad
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-broad --jobs 2 --no-progress --algorithms $BROAD
+#    The report's tables combine eval-broad with the committed eval-budget and section 6's eval-new, paper-broad
+#    with paper-budget and paper-new (same settings and seeds).
