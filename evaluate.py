@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", default=argparse.SUPPRESS,
         help="output directory: settings.json, runs.csv, curves.jsonl.gz, summary.csv, report.md, *.png; "
-        "runs already stored there are kept, and one that holds other settings is refused (default: "
+        "runs already stored there are kept; one that holds other settings, or runs of a learned controller "
+        "(agent:PATH, pretrained, ...) made with another model than this one (agents.json), is refused (default: "
         "results/<functions>-d<dim>-n<swarm size>-i<iterations>, then -shift, -rotate, -c<checkpoint "
         "spacing> where set)")
     parser.add_argument("--checkpoint-every", type=_int_at_least(1), default=DEFAULT_CHECKPOINT_EVERY,
@@ -141,7 +142,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     from evaluation.registry import model_paths, resolve_algorithm, resolve_algorithms
     from evaluation.storage import (
         check_agents,
-        check_mergeable,
+        check_include,
         check_settings,
         default_out_dir,
         protocol_settings,
@@ -173,14 +174,13 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     out = Path(getattr(args, "out", None) or default_out_dir(args.functions, settings))
     try:
         check_settings(out, settings)
-        check_agents(out, model_paths(algorithms))
+        agents = check_agents(out, model_paths(algorithms))
     except ValueError as exc:
         parser.error(f"--out: {exc}")
-    for peer in args.include:  # before any run, not after them
-        try:
-            check_mergeable(peer, settings, out)
-        except ValueError as exc:
-            parser.error(f"--include: {exc}")
+    try:  # before any run, not after them
+        check_include(out, args.include, settings, agents, running=set(names))
+    except ValueError as exc:
+        parser.error(f"--include: {exc}")
     return algorithms, functions, reference, out
 
 

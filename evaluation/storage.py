@@ -287,10 +287,23 @@ def agent_digest(path: str | os.PathLike, files: Sequence[str] = _RUN_FILES) -> 
 
 
 def agent_entry(path: str | os.PathLike) -> dict[str, str]:
-    """The :data:`AGENTS_FILE` entry of a trained model's directory: its ``path``, ``sha256``
-    (:func:`agent_digest` of ``run.json`` and ``model``) and ``model_sha256`` (of every policy file, best
-    models included; entries written before it existed lack it)."""
+    """The :data:`AGENTS_FILE` entry of a trained model's directory: its ``path``, ``sha256`` (:func:`agent_digest`
+    of ``run.json`` and ``model``/``model.zip``, which an es run lacks) and ``model_sha256`` (of every policy
+    file, the es ``model.json`` and the best models included; entries written before 2026-12-02 lack it).
+    ValueError for a directory without a ``run.json`` (not a training run's)."""
+    if not (Path(path) / "run.json").is_file():
+        raise ValueError(f"{path} is not a trained model's directory (no run.json)")
     return {"path": str(path), "sha256": agent_digest(path), "model_sha256": agent_digest(path, _POLICY_FILES)}
+
+
+def _identifies(entry: Mapping[str, str], other: Mapping[str, str] | None = None) -> bool:
+    """Whether an entry can tell models apart (from ``other``'s): ``model_sha256``, or an old ``sha256`` of a
+    model held in ``model``/``model.zip`` (the entry's directory or ``other``'s); that of an es run covered
+    ``run.json`` only."""
+    if "model_sha256" in entry:
+        return True
+    roots = [Path(e["path"]) for e in (entry, other) if e is not None and e.get("path")]
+    return "sha256" in entry and any((root / name).exists() for root in roots for name in _RUN_FILES[1:])
 
 
 def _same_agent(old: Mapping[str, str], new: Mapping[str, str]) -> bool:
@@ -298,36 +311,101 @@ def _same_agent(old: Mapping[str, str], new: Mapping[str, str]) -> bool:
     return all(old[k] == new[k] for k in ("sha256", "model_sha256") if k in old and k in new)
 
 
-def check_agents(out: Path, agents: Mapping[str, str | os.PathLike]) -> None:
+def _agent_conflicts(ours: Mapping[str, Any], our_runs: set[str], theirs: Mapping[str, Any],
+                     their_runs: set[str]) -> list[str]:
+    """Record names whose runs would mix models: two entries that differ where either side holds runs of the
+    name, or runs on one side without an entry there (or one that cannot identify a model) while the other
+    side records one."""
+    conflicts = []
+    for name in sorted(set(ours) | set(theirs)):
+        a, b = ours.get(name), theirs.get(name)
+        if a is not None and b is not None and _identifies(a, b) and _identifies(b, a):
+            if not _same_agent(a, b) and (name in our_runs or name in their_runs):
+                conflicts.append(name)
+        elif (name in our_runs and b is not None and (a is None or not _identifies(a, b))) or (
+                name in their_runs and a is not None and (b is None or not _identifies(b, a))):
+            conflicts.append(name)
+    return conflicts
+
+
+def _read_agents(out: Path) -> dict[str, Any]:
+    """The :data:`AGENTS_FILE` of an output directory ({} without one); ValueError naming a file it cannot read."""
+    path = out / AGENTS_FILE
+    if not path.exists():
+        return {}
+    try:
+        known = json.loads(path.read_text())
+        if not isinstance(known, dict) or not all(isinstance(e, dict) for e in known.values()):
+            raise ValueError("not an object of entries")
+    except ValueError as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
+    return known
+
+
+def _stored_names(out: Path) -> set[str]:
+    return {row["algorithm"] for row in _read_runs(out / RUNS_FILE)[0]}
+
+
+def check_agents(out: Path, agents: Mapping[str, str | os.PathLike]) -> dict[str, Any]:
     """Refuse (ValueError) runs of a trained model into ``out`` when its stored runs of that record name came
-    from another model, or from a model it never recorded.
+    from another model, or from a model it never recorded; return the :data:`AGENTS_FILE` entries that
+    :func:`record_agents` writes once every other check has passed (nothing is written here).
 
     ``agents`` maps record names to the directories of the models they run (``agent:NAME``, the shipped
     controllers, the ablations of either: :func:`evaluation.registry.model_paths`). The contents decide
     (their digests, :func:`agent_entry`), not the path: the same model copied or moved (a clone of the
-    repository elsewhere) resumes; two directories of one base name, one model retrained in place, or a
-    new shipped controller (``ES-pretrained`` after :func:`agents.load_pretrained` changed) do not. Runs of
-    such a name stored without an entry (by a version that did not record it) are refused too, since what
-    made them is unknown. Records the models in :data:`AGENTS_FILE` (call after every other check).
+    repository elsewhere) resumes and its entry keeps the first path; two directories of one base name,
+    one model retrained in place, or a new shipped controller (``ES-pretrained`` after
+    :func:`agents.load_pretrained` changed) do not. Stored runs of such a name without an entry, or with one
+    that cannot identify the model (an es run recorded before ``model_sha256``), are refused too: what made
+    them is unknown. An entry of a name without stored runs is replaced.
     """
-    path = out / AGENTS_FILE
-    known = json.loads(path.read_text()) if path.exists() else {}
+    known = _read_agents(out)
     current = {name: agent_entry(src) for name, src in agents.items()}
-    stored = {row["algorithm"] for row in _read_runs(out / RUNS_FILE)[0]} if set(current) - set(known) else set()
+    stored = _stored_names(out) & set(current) if current else set()
+    for name in _agent_conflicts({n: e for n, e in known.items() if n in current}, stored, current, set()):
+        old, new = known.get(name), current[name]
+        if old is None or not _identifies(old, new):
+            raise ValueError(f"{out} holds runs of {name} but no record in {AGENTS_FILE} that identifies the model "
+                             f"that made them (folders made before 2026-12-02 lack one for ES-pretrained, the other "
+                             f"shipped controllers, the ablations and es agents): choose another output directory (--out)")
+        same = "the same directory with other contents" if old.get("path") == new["path"] else new["path"]
+        raise ValueError(f"{out} holds runs of {name} made with the model in {old.get('path')}; this one is "
+                         f"{same}: choose another output directory (--out)")
+    updated = dict(known)
     for name, entry in current.items():
         old = known.get(name)
-        if old is None and name in stored:
-            raise ValueError(f"{out} holds runs of {name} without a record of the model that made them ({AGENTS_FILE}, "
-                             f"written since this check exists); this one is {entry['path']}: choose another output "
-                             "directory (--out)")
-        if old is not None and not _same_agent(old, entry):
-            same = "the same directory with other contents" if old["path"] == entry["path"] else entry["path"]
-            raise ValueError(f"{out} holds runs of {name} made with the model in {old['path']}; this one is "
-                             f"{same}: choose another output directory (--out)")
-    updated = {**known, **{name: {**known.get(name, {}), **entry} for name, entry in current.items()}}
-    if agents and updated != known:
+        keep = old is not None and _identifies(old, entry) and _same_agent(old, entry)
+        updated[name] = {**entry, **old} if keep else entry  # a resume keeps the first path
+    return updated
+
+
+def record_agents(out: Path, entries: Mapping[str, Any]) -> None:
+    """Write :func:`check_agents`'s entries into ``out``'s :data:`AGENTS_FILE` where they differ from it."""
+    if entries and dict(entries) != _read_agents(out):
         out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, (json.dumps(updated, indent=2, sort_keys=True) + "\n").encode())
+        _atomic_write(out / AGENTS_FILE, (json.dumps(dict(entries), indent=2, sort_keys=True) + "\n").encode())
+
+
+def check_include(out: Path, sources: Sequence[str | os.PathLike], settings: Mapping[str, Any],
+                  agents: Mapping[str, Any] | None = None, running: set[str] | None = None) -> dict[str, Any]:
+    """Refuse (ValueError) merging ``sources`` into ``out`` (:func:`merge`): a source without the same
+    settings (:func:`check_mergeable`), or one whose runs of a learned controller came from another model
+    than ``out``'s runs of that name, or from a model that only one side records. ``agents`` (default:
+    ``out``'s :data:`AGENTS_FILE`) and ``running`` (record names about to be run into ``out``) let a caller
+    check before its own runs. Returns the merged entries."""
+    ours = dict(_read_agents(out) if agents is None else agents)
+    our_runs = _stored_names(out) | set(running or ())
+    for src in map(Path, sources):
+        check_mergeable(src, settings, out)
+        theirs, their_runs = _read_agents(src), _stored_names(src)
+        clash = _agent_conflicts(ours, our_runs, theirs, their_runs)
+        if clash:
+            raise ValueError(f"{src} and {out} hold runs of {', '.join(clash)} made with different models, or with "
+                             f"a model that only one of them records in {AGENTS_FILE}: they cannot share a name")
+        ours = {**theirs, **ours}
+        our_runs |= their_runs
+    return ours
 
 
 def check_mergeable(src: str | os.PathLike, settings: Mapping[str, Any], target: str | os.PathLike = "--out") -> None:
@@ -347,25 +425,17 @@ def merge(out_dir: str | os.PathLike, sources: Sequence[str | os.PathLike]) -> d
 
     A run is its ``(algorithm, function, seed)``: one already in ``out_dir`` (or in an earlier source) is
     kept as it is, so merging twice adds nothing. Every source must hold a ``settings.json`` equal to
-    ``out_dir``'s (``out_dir`` without one takes the first source's) and no ``agents.json`` entry that
-    contradicts ``out_dir``'s; otherwise ValueError naming the differences, before anything is written.
+    ``out_dir``'s (``out_dir`` without one takes the first source's), and no runs of a learned controller
+    made with another model than ``out_dir``'s runs of that name (:func:`check_include`); otherwise ValueError
+    naming the differences, before anything is written.
     Rows and curves are appended (curves first, as :func:`append` does); ``ioh`` logs are not copied.
     Returns the runs added per source (its path as given).
     """
     out, paths = Path(out_dir), [Path(p) for p in sources]
     if not paths:
         return {}
-    settings = read_settings(out)
-    agents = json.loads((out / AGENTS_FILE).read_text()) if (out / AGENTS_FILE).exists() else {}
-    for src in paths:
-        settings = settings or read_settings(src)
-        check_mergeable(src, settings, out)
-        src_agents = json.loads((src / AGENTS_FILE).read_text()) if (src / AGENTS_FILE).exists() else {}
-        clash = [n for n, e in src_agents.items() if n in agents and not _same_agent(agents[n], e)]
-        if clash:
-            raise ValueError(f"{src} holds runs of {', '.join(clash)} made with other agents than {out}'s "
-                             f"({AGENTS_FILE}); they cannot share a name")
-        agents = {**src_agents, **agents}
+    settings = read_settings(out) or read_settings(paths[0])
+    agents = check_include(out, paths, settings)
     write_settings(out, settings)
     rows, curves, torn = read_store(out)
     if torn:
@@ -385,6 +455,5 @@ def merge(out_dir: str | os.PathLike, sources: Sequence[str | os.PathLike]) -> d
                 f.write(header + "".join(map(_csv_line, new_rows)))
         have.update(keys)
         added[name] = len(keys)
-    if agents and (not (out / AGENTS_FILE).exists() or json.loads((out / AGENTS_FILE).read_text()) != agents):
-        _atomic_write(out / AGENTS_FILE, (json.dumps(agents, indent=2, sort_keys=True) + "\n").encode())
+    record_agents(out, agents)
     return added

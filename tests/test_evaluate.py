@@ -456,8 +456,9 @@ def test_numeric_options_are_checked_before_anything_is_written(option, value, m
 
 def test_stores_record_which_model_made_their_learned_runs(tmp_path):
     """agents.json names the model of every learned controller's runs (agent:PATH, the shipped ones, their
-    ablations): an es policy changed in model.json alone, a stored name without a record, or the default
-    controller's runs from before it changed are refused, never resumed under the same name."""
+    ablations): an es policy changed in model.json alone, a stored name without a record (or with one that cannot
+    identify an es model), or the default controller's runs from before it changed are refused, never resumed
+    under the same name; a refusal writes nothing."""
     from evaluation import storage
     from evaluation.registry import model_paths
 
@@ -470,17 +471,25 @@ def test_stores_record_which_model_made_their_learned_runs(tmp_path):
     assert known["constant-obs:agent:es"]["path"] == known["agent:es"]["path"] == str(es)
     assert known["ES-pretrained"]["path"].endswith(str(Path("agents", "pretrained", "es")))
     assert known["DQNPSO-online"]["path"].endswith(str(Path("agents", "pretrained", "dqnpso")))
+    moved = tmp_path / "elsewhere" / "es"
+    shutil.copytree(es, moved)
+    run_protocol(f"agent:{moved}", "sphere", **kwargs)  # the same model elsewhere resumes; the record keeps its path
+    assert json.loads((out / "agents.json").read_text()) == known
+
     legacy = {n: {k: v for k, v in e.items() if k != "model_sha256"} for n, e in known.items()}
     (out / "agents.json").write_text(json.dumps(legacy))  # as written before model_sha256 existed
-    run_protocol(f"agent:{es}", "sphere", **kwargs)  # resumes, and the entry gains its model digest
-    assert json.loads((out / "agents.json").read_text())["agent:es"] == known["agent:es"]
+    run_protocol("dqnpso-online", "sphere", **kwargs)  # its old digest covers model/: resumes, gains the new one
+    assert json.loads((out / "agents.json").read_text())["DQNPSO-online"] == known["DQNPSO-online"]
+    with pytest.raises(ValueError, match="holds runs of agent:es but no record in agents.json that identifies"):
+        run_protocol(f"agent:{es}", "sphere", **kwargs)  # an es run's old digest covered run.json only
+    (out / "agents.json").write_text(json.dumps(known))
     model = json.loads((es / "model.json").read_text())
-    model["weights"][0][0] += 1e-9  # run.json and model/ unchanged: the old digest alone did not see it
+    model["weights"][0][0] += 1e-9  # run.json unchanged: the old digest alone did not see it
     (es / "model.json").write_text(json.dumps(model))
     with pytest.raises(ValueError, match="the same directory with other contents"):
         run_protocol(f"agent:{es}", "sphere", **kwargs)
     (out / "agents.json").unlink()
-    with pytest.raises(ValueError, match=r"holds runs of ES-pretrained without a record of the model"):
+    with pytest.raises(ValueError, match=r"holds runs of ES-pretrained but no record in agents.json"):
         run_protocol("pretrained", "sphere", **kwargs)
     assert len(load_results(out)[0]) == 4 and not (out / "agents.json").exists()
 
@@ -488,12 +497,43 @@ def test_stores_record_which_model_made_their_learned_runs(tmp_path):
     old.mkdir()
     for name in ("settings.json", "agents.json", "runs.csv"):
         shutil.copy(ROOT / "results/paper-protocol" / name, old / name)
+    before = {f.name: f.read_bytes() for f in old.iterdir()}
     assert json.loads((old / "agents.json").read_text())["ES-pretrained"]["path"].endswith("es-seed0")
     algorithms = resolve_algorithms("pretrained,schedule-only:pretrained,dqnpso-pretrained", check=False)
     with pytest.raises(ValueError, match=r"holds runs of ES-pretrained made with the model in .*es-seed0"):
         storage.check_agents(old, model_paths(algorithms))
     storage.check_agents(old, model_paths(algorithms[2:]))  # the paper's network has not changed
     storage.check_agents(old, {"agent:es-seed0": str(ROOT / "results/learned-control/agents/es-seed0")})
+    assert {f.name: f.read_bytes() for f in old.iterdir()} == before  # checks write nothing
+
+
+def test_merging_never_mixes_the_models_of_one_learned_name(tmp_path):
+    """--include is checked before any run: a folder whose ES-pretrained runs came from another model, or whose
+    runs of it are unrecorded (either side), is refused with a usage error and no run is made."""
+    settings = ["--functions", "sphere", "--dim", "3", "--swarm-size", "5", "--iterations", "3", "--runs", "1",
+                "--jobs", "1", "--no-progress"]
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    from conftest import load_script
+
+    evaluate = load_script("evaluate")
+    assert evaluate.main([*settings, "--algorithms", "pretrained,PSO", "--out", str(theirs)]) == 0
+    entries = json.loads((theirs / "agents.json").read_text())
+    (theirs / "agents.json").unlink()  # as a folder of an older version
+    with pytest.raises(SystemExit):
+        evaluate.main([*settings, "--algorithms", "pretrained", "--out", str(ours), "--include", str(theirs)])
+    assert not ours.exists()
+    assert evaluate.main([*settings, "--algorithms", "PSO", "--out", str(ours), "--include", str(theirs)]) == 0
+    (theirs / "agents.json").write_text(json.dumps(entries))
+    from evaluation import storage
+
+    with pytest.raises(ValueError, match="ES-pretrained made with different models, or with a model that only one"):
+        storage.merge(ours, [theirs])  # ours holds the unrecorded runs now, theirs records them
+    stale = {"ES-pretrained": {**entries["ES-pretrained"], "model_sha256": "0" * 64}}
+    (theirs / "agents.json").write_text(json.dumps(stale))
+    fresh = tmp_path / "fresh"
+    with pytest.raises(SystemExit):
+        evaluate.main([*settings, "--algorithms", "pretrained", "--out", str(fresh), "--include", str(theirs)])
+    assert not fresh.exists()
 
 
 def test_non_finite_counts_reach_runs_csv(tmp_path):
@@ -531,13 +571,13 @@ def test_agents_of_one_name_from_other_directories_are_refused(tmp_path):
     moved = tmp_path / "elsewhere" / "run"
     shutil.copytree(dirs[0], moved)
     run_protocol(f"agent:{moved}", "sphere", **kwargs)  # ... also from another place (a clone, a move)
-    assert json.loads((out / "agents.json").read_text())["agent:run"]["path"] == str(moved)
-    with pytest.raises(ValueError, match=r"holds runs of agent:run made with the model in .*elsewhere[/\\]run; "
+    assert json.loads((out / "agents.json").read_text())["agent:run"]["path"] == str(dirs[0])  # the first
+    with pytest.raises(ValueError, match=r"holds runs of agent:run made with the model in .*a[/\\]run; "
                                          r"this one is .*b[/\\]run"):
         run_protocol(f"agent:{dirs[1]}", "sphere", **kwargs)
-    (moved / "run.json").write_text(json.dumps({"algo": "custom-dqn", "obs_mode": "viterbi", "seed": 1}))
+    (dirs[0] / "run.json").write_text(json.dumps({"algo": "custom-dqn", "obs_mode": "viterbi", "seed": 1}))
     with pytest.raises(ValueError, match="the same directory with other contents"):  # retrained in place
-        run_protocol(f"agent:{moved}", "sphere", **kwargs)
+        run_protocol(f"agent:{dirs[0]}", "sphere", **kwargs)
     assert len(load_results(out)[0]) == 1
 
 

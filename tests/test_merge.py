@@ -70,7 +70,7 @@ def test_merge_refuses_other_settings_a_non_store_and_clashing_agents_before_wri
     _store(other, "agent:x", range(1))
     (other / storage.AGENTS_FILE).write_text(json.dumps({"agent:x": {"path": "a", "sha256": "1"}}))
     (ours / storage.AGENTS_FILE).write_text(json.dumps({"agent:x": {"path": "b", "sha256": "2"}}))
-    with pytest.raises(ValueError, match="agent:x made with other agents"):
+    with pytest.raises(ValueError, match="agent:x made with different models"):
         storage.merge(ours, [other])
     (ours / storage.AGENTS_FILE).unlink()
     assert {p.name: p.read_bytes() for p in ours.iterdir()} == files  # nothing written by a refused merge
