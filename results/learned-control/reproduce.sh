@@ -174,3 +174,10 @@ $PY evaluate.py --algorithms $BROAD --functions metabox-test --dim 10 --swarm-si
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-broad --jobs 2 --no-progress --algorithms $BROAD
 #    The report's tables combine eval-broad with the committed eval-budget and section 6's eval-new, paper-broad
 #    with paper-budget and paper-new (same settings and seeds).
+#    The diagnostic "best_model or the last generation?": agent:DIR loads a run's model.json, the last generation
+#    (record names agent:seed5 .. agent:seed13), on CEC 2022 and the held-out functions.
+LAST=$(printf "agent:$OUT/es-cec-new/seed%s," 5 6 7 8)$(printf "agent:$OUT/es-broad/seed%s," 10 11 12)agent:$OUT/es-broad/seed13
+$PY evaluate.py --algorithms $LAST --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 \
+    --runs 51 --jobs 2 --no-progress --out $OUT/validation-last
+$PY evaluate.py --algorithms $LAST --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-last
