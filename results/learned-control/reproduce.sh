@@ -181,3 +181,76 @@ $PY evaluate.py --algorithms $LAST --functions cec2022 --dim 10 --swarm-size 20 
     --runs 51 --jobs 2 --no-progress --out $OUT/validation-last
 $PY evaluate.py --algorithms $LAST --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
     --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-last
+
+# 8. 2026-12-02: the swarm size N as every method's one setting chosen on CEC 2022 (report: "The swarm size";
+#    pre-registration 3 in decisions-2026-12-02.txt; committed copies in results/learned-control/swarm-size/).
+#    (a) Every PSO entry of the held-out table on CEC 2022 at N = 20, 50, 100 (21 runs; 15,120 runs, 19 min).
+SZ=$OUT/swarm-size
+TUNED=PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,pretrained,$ES,$ALL
+for n in 20 50 100; do
+    $PY evaluate.py --algorithms $TUNED --functions cec2022 --dim 10 --swarm-size $n --iterations $((20000 / n - 1)) \
+        --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $SZ/cec2022-n$n
+done
+#    (b) Each entry's N: the lowest average rank among its three (ties to the smaller N).
+$PY - "$SZ" <<'PY'
+import csv, sys
+from evaluation.stats import average_ranks, final_values
+rows = []
+for n in (20, 50, 100):
+    for r in csv.DictReader(open(f"{sys.argv[1]}/cec2022-n{n}/runs.csv")):
+        rows.append({**r, "algorithm": f"{r['algorithm']}@{n}", "error": float(r["error"])})
+values, _ = final_values(rows)
+for a in sorted({k.rsplit("@", 1)[0] for v in values.values() for k in v}):
+    ranks = average_ranks(values, [f"{a}@{n}" for n in (20, 50, 100)])
+    print(f"{a:22s}", *(f"N={k.rsplit('@', 1)[1]}: {x:.2f}" for k, x in ranks.items()),
+          "-> N =", min((x, int(k.rsplit("@", 1)[1])) for k, x in ranks.items())[1])
+PY
+#    (c) The held-out functions at the chosen N (51 runs; 14,688 runs, 9 min); AsyLnCPSO, LnCPSO, RandWPSO and
+#    SelPSO chose N = 20: their runs, MetaBox's and CMA-ES's are those of the committed eval-budget store.
+$PY evaluate.py --algorithms pretrained,constant-obs:pretrained,schedule-only:pretrained,CLSPSO,PSO,random-policy,SAPSO \
+    --functions metabox-test --dim 10 --swarm-size 50 --iterations 399 --max-evaluations 20000 --runs 51 --jobs 2 \
+    --no-progress --out $SZ/eval-n50
+$PY evaluate.py --algorithms APSO,HMM-APSO,LinWPSO,dqnpso-pretrained,EMPSO,MPSO,SecPSO,YSPSO,static:2330,$ALL,$ES \
+    --functions metabox-test --dim 10 --swarm-size 100 --iterations 199 --max-evaluations 20000 --runs 51 --jobs 2 \
+    --no-progress --out $SZ/eval-n100
+#    (d) The table of every entry at its chosen N, and the default against each (Welch t-test better/same/worse).
+$PY - "$SZ" <<'PY'
+import csv, sys
+from evaluation.stats import average_ranks, compare_to_reference, final_values
+n20 = {"AsyLnCPSO", "LnCPSO", "RandWPSO", "SelPSO", "CMA-ES"}
+rows = [r for s in ("eval-n50", "eval-n100") for r in csv.DictReader(open(f"{sys.argv[1]}/{s}/runs.csv"))]
+rows += [r for r in csv.DictReader(open("results/learned-control/eval-budget/runs.csv"))
+         if r["algorithm"] in n20 or r["algorithm"].startswith("MetaBox:")]
+values, _ = final_values([{**r, "error": float(r["error"])} for r in rows])
+pso = sorted({a for v in values.values() for a in v} - {"CMA-ES"})
+ranks = average_ranks(values, pso)
+comp = compare_to_reference(values, "ES-pretrained")
+for a in sorted(pso, key=ranks.get):
+    codes = [comp[(f, a)].t_test for f in values if (f, a) in comp]
+    print(f"{ranks[a]:6.2f}  {a:30s}", *(f"{codes.count(c)}" for c in (1, 0, -1)) if codes else "")
+PY
+#    (e) Each entry at its chosen N against itself at N = 20, on CEC 2022 (a) and on the held-out functions (c
+#    against eval-budget, and the default against section 6's eval-new): Welch t-test better/same/worse.
+$PY - "$SZ" "$OUT/eval-new" <<'PY'
+import csv, sys
+from evaluation.stats import compare_to_reference, final_values
+sz, new = sys.argv[1:]
+def load(stores):  # the first of duplicate runs (eval-new also holds agent:es-seed0, equal bit for bit)
+    rows = {}
+    for path, tag, rename in stores:
+        for r in csv.DictReader(open(f"{path}/runs.csv")):
+            name = f"{rename.get(r['algorithm'], r['algorithm'])}@{tag}"
+            rows.setdefault((name, r["function"], r["seed"]), {**r, "algorithm": name, "error": float(r["error"])})
+    return final_values(list(rows.values()))[0]
+cec = load([(f"{sz}/cec2022-n{n}", n, {}) for n in (20, 50, 100)])
+held = load([(f"{sz}/eval-n50", 50, {}), (f"{sz}/eval-n100", 100, {}), (new, 20, {}),
+             ("results/learned-control/eval-budget", 20, {"ES-pretrained": "agent:es-seed0"})])
+def counts(values, a, n):
+    comp = compare_to_reference(values, f"{a}@{n}")
+    codes = [comp[(f, f"{a}@20")].t_test for f in values if (f, f"{a}@20") in comp]
+    return "/".join(str(codes.count(c)) for c in (1, 0, -1))
+chosen = {a.rsplit("@", 1)[0]: int(a.rsplit("@", 1)[1]) for v in held.values() for a in v if not a.endswith("@20")}
+for a, n in sorted(chosen.items()):
+    if not a.startswith(("constant-obs:", "schedule-only:")):
+        print(f"{a:22s} N = {n:3d}  CEC 2022 {counts(cec, a, n):>8s}  held-out {counts(held, a, n):>8s}")
+PY
