@@ -28,6 +28,8 @@ done
 cmp $OUT/es/best_model.json results/learned-control/agents/es-seed0/model.json || { echo "differs from es-seed0"; exit 1; }
 cmp $OUT/es-all-inputs/best_model.json results/learned-control/agents/es-all-inputs/model.json || { echo "differs"; exit 1; }
 ES=agent:results/learned-control/agents/es-seed0   # record name agent:es-seed0 (ES-pretrained in the committed tables)
+S6=agent:results/learned-control/agents/es-cec-s6  # the default from 2026-12-01 to 2026-12-02 (ES-pretrained in the
+#    committed tables of sections 6-8; record name agent:es-cec-s6 here)
 ALL=agent:results/learned-control/agents/es-all-inputs
 
 # 2. MetaBox's 16 held-out BBOB functions (ioh instance 1, D = 10, N = 20, a fixed budget of 20,000 evaluations for
@@ -130,24 +132,23 @@ $PY evaluate.py --algorithms $ES,agent:$EN/E11,agent:$EN/E3-iteration,agent:$EN/
     --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
     --no-progress --out $OUT/eval-ensembles
 #    (b) Four fresh seeds of the CEC design (one sweep, 58 min on 2 cores shared with other jobs; seed 6 is
-#    agents/pretrained/es, byte for byte), the 51-run CEC 2022 table with them (the rule: the best of the four
+#    results/learned-control/agents/es-cec-s6, the default until 2026-12-02, byte for byte), the 51-run CEC 2022 table with them (the rule: the best of the four
 #    becomes the default iff ahead of the previous one there; seed 6 was), the held-out table with the four and
 #    the new default's ablations, and the paper's protocol at its budget.
 [ -f $OUT/es-cec-new/sweep.csv ] || $PY train_agent.py ${COMMON/metabox-validation/cec2022} --max-evaluations 20000 \
     --eval-runs 3 --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
     --seeds 5,6,7,8 --jobs 1 --out $OUT/es-cec-new
-cmp $OUT/es-cec-new/seed6/best_model.json agents/pretrained/es/best_model.json || { echo "differs"; exit 1; }
-for s in 5 7 8; do
+for s in 5 6 7 8; do
     cmp $OUT/es-cec-new/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json || { echo "differs"; exit 1; }
 done
-NEW=pretrained,${C}5,${C}7,${C}8
+NEW=$S6,${C}5,${C}7,${C}8
 [ -d $OUT/validation-new ] || cp -r $OUT/validation-ensemble $OUT/validation-new
 $PY evaluate.py --algorithms $ELEVEN,agent:$EN/E11,$NEW --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
     --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/validation-new
-$PY evaluate.py --algorithms $ES,$NEW,constant-obs:pretrained,schedule-only:pretrained --functions metabox-test \
+$PY evaluate.py --algorithms $ES,$NEW,constant-obs:$S6,schedule-only:$S6 --functions metabox-test \
     --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-new
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-new --jobs 2 --no-progress \
-    --algorithms $ES,$NEW,constant-obs:pretrained,schedule-only:pretrained,agent:$EN/E11
+    --algorithms $ES,$NEW,constant-obs:$S6,schedule-only:$S6,agent:$EN/E11
 #    The tables of the report combine these runs with the committed eval-budget/runs.csv and paper-budget/runs.csv
 #    (same settings and seeds; the runs of agent:es-seed0 here equal those of ES-pretrained there, bit for bit).
 
@@ -167,7 +168,7 @@ for s in 10 11 12 13; do
 done
 [ -f $EN/E4-broad/run.json ] || $PY -c "from agents import save_ensemble; save_ensemble(['results/learned-control/agents/es-broad-s' + s + '/model.json' for s in ('10', '11', '12', '13')], '$EN/E4-broad')"
 BROAD=${R}10,${R}11,${R}12,${R}13,agent:$EN/E4-broad
-$PY evaluate.py --algorithms $BROAD,pretrained --reference pretrained --functions cec2022 --dim 10 --swarm-size 20 \
+$PY evaluate.py --algorithms $BROAD,$S6 --reference $S6 --functions cec2022 --dim 10 --swarm-size 20 \
     --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/validation-broad
 $PY evaluate.py --algorithms $BROAD --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
     --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-broad
@@ -186,7 +187,7 @@ $PY evaluate.py --algorithms $LAST --functions metabox-test --dim 10 --swarm-siz
 #    pre-registration 3 in decisions-2026-12-02.txt; committed copies in results/learned-control/swarm-size/).
 #    (a) Every PSO entry of the held-out table on CEC 2022 at N = 20, 50, 100 (21 runs; 15,120 runs, 19 min).
 SZ=$OUT/swarm-size
-TUNED=PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,pretrained,$ES,$ALL
+TUNED=PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,$S6,$ES,$ALL
 for n in 20 50 100; do
     $PY evaluate.py --algorithms $TUNED --functions cec2022 --dim 10 --swarm-size $n --iterations $((20000 / n - 1)) \
         --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $SZ/cec2022-n$n
@@ -207,7 +208,7 @@ for a in sorted({k.rsplit("@", 1)[0] for v in values.values() for k in v}):
 PY
 #    (c) The held-out functions at the chosen N (51 runs; 14,688 runs, 9 min); AsyLnCPSO, LnCPSO, RandWPSO and
 #    SelPSO chose N = 20: their runs, MetaBox's and CMA-ES's are those of the committed eval-budget store.
-$PY evaluate.py --algorithms pretrained,constant-obs:pretrained,schedule-only:pretrained,CLSPSO,PSO,random-policy,SAPSO \
+$PY evaluate.py --algorithms $S6,constant-obs:$S6,schedule-only:$S6,CLSPSO,PSO,random-policy,SAPSO \
     --functions metabox-test --dim 10 --swarm-size 50 --iterations 399 --max-evaluations 20000 --runs 51 --jobs 2 \
     --no-progress --out $SZ/eval-n50
 $PY evaluate.py --algorithms APSO,HMM-APSO,LinWPSO,dqnpso-pretrained,EMPSO,MPSO,SecPSO,YSPSO,static:2330,$ALL,$ES \
@@ -224,7 +225,7 @@ rows += [r for r in csv.DictReader(open("results/learned-control/eval-budget/run
 values, _ = final_values([{**r, "error": float(r["error"])} for r in rows])
 pso = sorted({a for v in values.values() for a in v} - {"CMA-ES"})
 ranks = average_ranks(values, pso)
-comp = compare_to_reference(values, "ES-pretrained")
+comp = compare_to_reference(values, "agent:es-cec-s6")  # ES-pretrained in the committed stores
 for a in sorted(pso, key=ranks.get):
     codes = [comp[(f, a)].t_test for f in values if (f, a) in comp]
     print(f"{ranks[a]:6.2f}  {a:30s}", *(f"{codes.count(c)}" for c in (1, 0, -1)) if codes else "")
@@ -254,3 +255,46 @@ for a, n in sorted(chosen.items()):
     if not a.startswith(("constant-obs:", "schedule-only:")):
         print(f"{a:22s} N = {n:3d}  CEC 2022 {counts(cec, a, n):>8s}  held-out {counts(held, a, n):>8s}")
 PY
+
+# 9. 2026-12-02: four more seeds of the CEC design chosen on a broader validation suite (report: "The default
+#    since 2026-12-02"; diagnostic 3 and pre-registration 4 in decisions-2026-12-02.txt). (a) Diagnostic 3: the
+#    nine D-scalable paper functions at D = 10, shifted and rotated, as a selection suite for the fifteen
+#    BBOB-trained controllers (21 runs), and their held-out runs where sections 2-6 did not make them.
+R15=$ES,${S}1,${S}2,${B}0,${B}1,${B}2,$CEC,${C}5,$S6,${C}7,${C}8
+PAPER10="--functions sphere,elliptic,tablet,quadric,step,rastrigin,ackley,griewank,schwefel --shift --rotate"
+$PY evaluate.py --algorithms $R15 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 21 \
+    --jobs 2 --no-progress --out $OUT/validation-paper10
+#    (b) Seeds 14-17 (one sweep, 38 min on 2 cores; seed 15 is agents/pretrained/es, byte for byte).
+[ -f $OUT/es-cec-new4/sweep.csv ] || $PY train_agent.py ${COMMON/metabox-validation/cec2022} --max-evaluations 20000 \
+    --eval-runs 3 --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
+    --seeds 14,15,16,17 --jobs 1 --out $OUT/es-cec-new4
+cmp $OUT/es-cec-new4/seed15/best_model.json agents/pretrained/es/best_model.json || { echo "differs"; exit 1; }
+for s in 14 15 16 17; do
+    cmp $OUT/es-cec-new4/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json || { echo "differs"; exit 1; }
+done
+#    (c) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the four and the
+#    previous default; the average rank over the 21 functions chose seed 15.
+N4=${C}14,${C}15,${C}16,${C}17,$S6
+$PY evaluate.py --algorithms $N4 --reference $S6 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/select-cec2022
+$PY evaluate.py --algorithms $N4 --reference $S6 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/select-paper10
+$PY - "$OUT" <<'PY'
+import csv, sys
+from evaluation.stats import average_ranks, final_values
+rows = [r for s in ("select-cec2022", "select-paper10") for r in csv.DictReader(open(f"{sys.argv[1]}/{s}/runs.csv"))]
+values, _ = final_values([{**r, "error": float(r["error"])} for r in rows])
+ranks = average_ranks(values)
+for a in sorted(ranks, key=ranks.get):
+    print(f"{ranks[a]:.3f}  {a}")
+PY
+#    (d) Reported after the decision: the four on the held-out functions and the paper's protocol at its budget, then
+#    the new default and its ablations (its runs equal those of agent:es-cec-s15, bit for bit). The report's tables
+#    combine these with eval-budget, eval-new (section 6), paper-budget and paper-new (same settings and seeds).
+$PY evaluate.py --algorithms ${C}14,${C}15,${C}16,${C}17 --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-new4
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-new4 --jobs 2 --no-progress --algorithms ${C}14,${C}15,${C}16,${C}17
+$PY evaluate.py --algorithms pretrained,constant-obs:pretrained,schedule-only:pretrained --functions metabox-test --dim 10 \
+    --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-default15
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-default15 --jobs 2 --no-progress \
+    --algorithms pretrained,constant-obs:pretrained,schedule-only:pretrained
