@@ -109,7 +109,7 @@ $PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2,$CEC,constant-obs
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-budget-cec --jobs 2 --no-progress \
     --algorithms $ES,constant-obs:$ES,schedule-only:$ES,$ALL,${S}1,${S}2,${B}0,${B}1,${B}2,$CEC,dqnpso-pretrained,dqnpso-online,APSO,HMM-APSO,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,cmaes,random-policy,static:2330
 
-# 6. Since 2026-12-01 (report: "The default since 2026-12-01"; both rules written down before their runs, in
+# 6. Since 2026-12-01 (report: "The default from 2026-12-01 to 2026-12-02"; both rules written down before their runs, in
 #    decisions-2026-12-01.txt). (a) The ensemble of the eleven controllers above (agents.save_ensemble), its
 #    CEC 2022 table (the rule: replaces the default iff ahead of it there; it was not) and its held-out table
 #    with the three secondary ensembles.
@@ -259,11 +259,34 @@ PY
 # 9. 2026-12-02: four more seeds of the CEC design chosen on a broader validation suite (report: "The default
 #    since 2026-12-02"; diagnostic 3 and pre-registration 4 in decisions-2026-12-02.txt). (a) Diagnostic 3: the
 #    nine D-scalable paper functions at D = 10, shifted and rotated, as a selection suite for the fifteen
-#    BBOB-trained controllers (21 runs), and their held-out runs where sections 2-6 did not make them.
+#    BBOB-trained controllers (21 runs), their held-out runs where sections 2 and 6 did not make them (the seeds of
+#    sections 4-5: eval-budget-cec holds them too), and the Spearman correlations.
 R15=$ES,${S}1,${S}2,${B}0,${B}1,${B}2,$CEC,${C}5,$S6,${C}7,${C}8
 PAPER10="--functions sphere,elliptic,tablet,quadric,step,rastrigin,ackley,griewank,schwefel --shift --rotate"
 $PY evaluate.py --algorithms $R15 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 21 \
-    --jobs 2 --no-progress --out $OUT/validation-paper10
+    --jobs 2 --no-progress --out $OUT/valid-paper10
+$PY evaluate.py --algorithms ${S}1,${S}2,${B}0,${B}1,${B}2,$CEC --functions metabox-test --dim 10 --swarm-size 20 \
+    --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/heldout-old10
+$PY - "$OUT" <<'PY'
+import csv, sys
+from scipy.stats import spearmanr
+from evaluation.stats import average_ranks, final_values
+out, r = sys.argv[1], "agent:es-"
+names = [f"{r}seed{i}" for i in range(3)] + [f"{r}budget-s{i}" for i in range(3)] + [f"{r}cec-s{i}" for i in range(9)]
+def ranks(stores, max_seed=10**9):
+    rows = {}
+    for path in stores:
+        for x in csv.DictReader(open(f"{out}/{path}/runs.csv")):
+            if x["algorithm"] in names and int(x["seed"]) < max_seed:
+                rows.setdefault((x["algorithm"], x["function"], x["seed"]), {**x, "error": float(x["error"])})
+    return average_ranks(final_values(list(rows.values()))[0], names)
+held = ranks(["eval-budget-seeds", "eval-new", "heldout-old10"])  # es-seed0's runs there are equal bit for bit
+for title, stores, cap in [("CEC 2022 (51 runs)", ["validation-new"], 10**9), ("CEC 2022 (21 runs)", ["validation-new"], 21),
+                           ("paper D = 10 (21 runs)", ["valid-paper10"], 10**9),
+                           ("the union", ["validation-new", "valid-paper10"], 10**9)]:
+    v = ranks(stores, cap)
+    print(f"{title:24s} Spearman {spearmanr([v[a] for a in names], [held[a] for a in names])[0]:+.2f}")
+PY
 #    (b) Seeds 14-17 (one sweep, 38 min on 2 cores; seed 15 is agents/pretrained/es, byte for byte).
 [ -f $OUT/es-cec-new4/sweep.csv ] || $PY train_agent.py ${COMMON/metabox-validation/cec2022} --max-evaluations 20000 \
     --eval-runs 3 --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
