@@ -416,26 +416,24 @@ def test_hyperparameters_option_wants_a_json_object(bad, tmp_path, monkeypatch, 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_default_controller_never_trained_or_chose_on_a_held_out_test_function():
+def test_load_pretrained_returns_the_shipped_es_run_on_the_budget():
     from agents.models import load_pretrained
-    from benchmarks_fn import metabox_split
 
     policy = load_pretrained()
-    run = policy.config
-    test = {e.name for e in metabox_split().test}
-    assert run["algo"] == "es" and run["train_functions"] and run["held_out_functions"]
-    assert not (set(run["train_functions"]) | set(run["held_out_functions"])) & test
+    run = policy.config  # the run.json that test_no_committed_controller_... checks against the test split
+    assert run == json.loads((ROOT / "agents/pretrained/es/run.json").read_text())
     assert run["config"]["max_evaluations"] == 20000 and policy.env_kwargs["elitist"] is True
     assert isinstance(policy.model, LinearPolicy) and policy.model.weights.shape == (4, 14)
 
 
-@pytest.mark.parametrize("agent", sorted(p.name for p in (ROOT / "results/learned-control/agents").iterdir()))
+@pytest.mark.parametrize("agent", ["agents/pretrained/es", *sorted(
+    f"results/learned-control/agents/{p.name}" for p in (ROOT / "results/learned-control/agents").iterdir())])
 def test_no_committed_controller_trained_or_chose_on_a_held_out_test_function(agent):
-    """Every controller of results/learned-control is judged on MetaBox's test functions: none of them trained on
-    one or chose its best_model on one (its run.json, written by train_agent.py)."""
+    """The default and every controller of results/learned-control are judged on MetaBox's test functions: none
+    of them trained on one or chose its best_model on one (its run.json, written by train_agent.py)."""
     from benchmarks_fn import metabox_split
 
-    run = json.loads((ROOT / "results/learned-control/agents" / agent / "run.json").read_text())
+    run = json.loads((ROOT / agent / "run.json").read_text())
     test = {e.name for e in metabox_split().test}
     assert run["algo"] == "es" and len(test) == 16 and run["train_functions"] and run["held_out_functions"]
     assert not (set(run["train_functions"]) | set(run["held_out_functions"])) & test
