@@ -106,7 +106,7 @@ class ParameterRule:
         return np.minimum(spent / self.max_evaluations, 1.0)
 
     def parameters(self, swarm: Any, t: int) -> Parameters:
-        """``(w, c1, c2, chi)`` for iteration ``t``: scalars or (B,) arrays; ``w`` also (B, N)."""
+        """``(w, c1, c2, chi)`` for iteration ``t``: scalars or (B,) arrays; ``w``, ``c1`` and ``c2`` also (B, N)."""
         if not self._scheduled:  # constants: no share to compute every iteration
             return self.w, self.c1, self.c2, self.chi
         share = self.share(swarm, t)

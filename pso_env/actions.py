@@ -130,11 +130,21 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
     return wc[0], wc[1], wc[2]
 
 
+@jit(inline="always")
+def _fill_coefficients(coefs, i, w, c1, c2):
+    """Swarm ``i``'s column of the numpy swarm's coefficient buffer ``coefs`` (3N + 1, B;
+    ``Swarm._coefficient_buffer``): ``w``, ``c1`` and ``c2`` for each of its N particles, then chi = 1."""
+    n = (coefs.shape[0] - 1) // 3
+    for j in range(n):
+        coefs[j, i], coefs[n + j, i], coefs[2 * n + j, i] = w, c1, c2
+    coefs[3 * n, i] = 1.0
+
+
 @jit()
 def actions_into(actions, u, t, wc, cfg, coefs):
     """:func:`apply_actions` in place on ``wc`` (4+, B) = (w, c1, c2, f) with the draws ``u[t]`` (``u``: (T, 2, B));
-    ``cfg`` is :meth:`ActionConfig.as_array`. ``coefs`` (N + 3, B), unless empty, receives them as the numpy
-    swarm's coefficient buffer (w per particle, c1, c2, chi = 1; ``Swarm._coefficient_buffer``)."""
+    ``cfg`` is :meth:`ActionConfig.as_array`. ``coefs`` (3N + 1, B), unless empty, receives them as the numpy
+    swarm's coefficient buffer (:func:`_fill_coefficients`)."""
     w_min, w_max, delta_low, delta_high, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6]
     for i in range(actions.shape[0]):
         a = actions[i]
@@ -150,9 +160,7 @@ def actions_into(actions, u, t, wc, cfg, coefs):
         wc[1, i], wc[2, i] = clamp_coefficients(wc[1, i] + _M1[a] * delta, wc[2, i] + _M2[a] * delta, c_min, c_max,
                                                 c_sum_max)
         if coefs.shape[0]:
-            n = coefs.shape[0] - 3
-            coefs[:n, i] = wc[0, i]
-            coefs[n, i], coefs[n + 1, i], coefs[n + 2, i] = wc[1, i], wc[2, i], 1.0
+            _fill_coefficients(coefs, i, wc[0, i], wc[1, i], wc[2, i])
 
 
 def continuous_parameters(actions: np.ndarray, config: ActionConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -177,6 +185,4 @@ def continuous_into(actions, wc, cfg, coefs):
         wc[1, i], wc[2, i] = clamp_coefficients(c_min + u1 * (c_max - c_min), c_min + u2 * (c_max - c_min), c_min,
                                                 c_max, c_sum_max)
         if coefs.shape[0]:
-            n = coefs.shape[0] - 3
-            coefs[:n, i] = wc[0, i]
-            coefs[n, i], coefs[n + 1, i], coefs[n + 2, i] = wc[1, i], wc[2, i], 1.0
+            _fill_coefficients(coefs, i, wc[0, i], wc[1, i], wc[2, i])

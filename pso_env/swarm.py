@@ -40,10 +40,10 @@ def _move_loop(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np
     b, n, d = x.shape
     lo, hi, vmax = box[0], box[1], box[2]
     for q in range(b):
-        c1q, c2q, chiq = coefs[n, q], coefs[n + 1, q], coefs[n + 2, q]
+        chiq = coefs[3 * n, q]
         bq = beta[q] if mom != 0 else 0.0
         for i in range(n):
-            wi = coefs[i, q]
+            wi, c1q, c2q = coefs[i, q], coefs[n + i, q], coefs[2 * n + i, q]
             for k in range(d):
                 xk = x[q, i, k]
                 if second:
@@ -88,7 +88,8 @@ def _move(x: np.ndarray, v: np.ndarray, p: np.ndarray, g: np.ndarray, r: np.ndar
           box: np.ndarray, prev: np.ndarray, clamp: bool, bound: int, second: bool) -> None:
     """Velocity update, clamp, move and bounds (``bound``: :data:`_BOUND_CODE`) in one pass.
 
-    ``coefs`` (N + 3, B): w per particle, c1, c2, chi; ``box`` (3, B, D): lower, upper, vmax. The default
+    ``coefs`` (3N + 1, B): w, c1 and c2 per particle (rows ``[0, N)``, ``[N, 2N)``, ``[2N, 3N)``), chi; ``box``
+    (3, B, D): lower, upper, vmax. The default
     settings get a loop compiled with their flags as constants. No momentum and no drift
     (:func:`_move_momentum`).
     """
@@ -316,10 +317,10 @@ class Swarm:
         if backend == "torch":  # counted on the device, without a synchronisation
             self._nonfinite = self.xp.zeros(b, dtype=self.xp.int64, device=self.device)
         self._all = np.arange(b)
-        self._shapes = {"w": {(), (b,), (b, n)}, "c1": {(), (b,)}, "c2": {(), (b,)}, "chi": {(), (b,)}}
+        self._shapes = {"w": {(), (b,), (b, n)}, "c1": {(), (b,), (b, n)}, "c2": {(), (b,), (b, n)}, "chi": {(), (b,)}}
         if backend == "numpy":  # reused buffers of the numpy step
             self._r = np.empty((b, 2, n, d))
-            self._coefs = np.empty((n + 3, b))  # w per particle, c1, c2, chi: one argument of the move
+            self._coefs = np.empty((3 * n + 1, b))  # w, c1, c2 per particle, chi: one argument of the move
             self._scalars: tuple | None = None  # the float coefficients the buffers hold
             self._move_args = (self.positions, self.velocities, self.pbest_positions, self.gbest_position,
                                self._r, self._coefs, self._box, velocity_clamp is not None, _BOUND_CODE[bounds])
@@ -468,10 +469,11 @@ class Swarm:
 
         Parameters
         ----------
-        w : float, array of shape (B,) or (B, N)
-            Inertia weight per swarm (or per particle).
-        c1, c2, chi : float or array of shape (B,)
-            Cognitive and social acceleration coefficients; Clerc's constriction factor (1.0: none).
+        w, c1, c2 : float, array of shape (B,) or (B, N)
+            Inertia weight, cognitive and social acceleration coefficients per swarm (or per particle, as
+            GLEET's per-particle c1 and c2, Ma et al. 2024).
+        chi : float or array of shape (B,)
+            Clerc's constriction factor (1.0: none).
         previous : array of shape (B, N, D), optional
             The previous positions ``x'`` for the second-order update of Hu & Zeng (2007): the attraction
             terms become ``c1 r1 (p - 2x + x')`` and ``c2 r2 (g - 2x + x')``.
@@ -498,8 +500,9 @@ class Swarm:
                 self._scalars = (w, c1, c2, chi) if floats else None
                 w, c1, c2, chi = self._coefficients(w, c1, c2, chi)
                 cf, n = self._coefs, self.n_particles
-                cf[:n] = w.T if getattr(w, "ndim", 0) == 2 else w
-                cf[n], cf[n + 1], cf[n + 2] = c1, c2, chi
+                for row, c in enumerate((w, c1, c2)):
+                    cf[row * n:(row + 1) * n] = c.T if getattr(c, "ndim", 0) == 2 else c
+                cf[3 * n] = chi
             self._iterate(previous, mom, drift)
             return
         coefs = [c if isinstance(c, float) else c.reshape(tuple(c.shape) + (1,) * (3 - c.ndim))
@@ -512,7 +515,7 @@ class Swarm:
             self._history.append(self.gbest_fitness.clone())
 
     def _coefficient_buffer(self) -> np.ndarray:
-        """The numpy coefficient buffer (N + 3, B: w per particle, c1, c2, chi), for a caller that fills it
+        """The numpy coefficient buffer (3N + 1, B: w, c1, c2 per particle, chi), for a caller that fills it
         itself before :meth:`_iterate` (the environment's action kernel); :meth:`step` refills it next time."""
         self._scalars = None
         return self._coefs

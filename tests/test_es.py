@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 import warnings
 
 import numpy as np
@@ -437,3 +438,52 @@ def test_no_committed_controller_trained_or_chose_on_a_held_out_test_function(ag
     test = {e.name for e in metabox_split().test}
     assert run["algo"] == "es" and len(test) == 16 and run["train_functions"] and run["held_out_functions"]
     assert not (set(run["train_functions"]) | set(run["held_out_functions"])) & test
+
+
+def _particle_experiment():
+    """results/learned-control/per-particle/particle_es.py (the per-particle experiment of issue 13) as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("particle_es", ROOT / "results/learned-control/per-particle/particle_es.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["particle_es"] = module  # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_per_particle_controllers_never_trained_on_a_held_out_test_function(seed):
+    from benchmarks_fn import metabox_split
+
+    policy = json.loads((ROOT / f"results/learned-control/per-particle/s{seed}/policy.json").read_text())
+    test = {e.name for e in metabox_split().test}
+    assert policy["seed"] == seed and policy["generation"] == 104 and np.shape(policy["weights"]) == (3, 7)
+    assert set(policy["train_functions"]) == {e.name for e in metabox_split().train} - {"bbob:f2", "bbob:f16"}
+    assert not set(policy["train_functions"]) & test
+
+
+def test_per_particle_rule_starts_as_linwpso_and_its_inputs_stay_in_bounds():
+    """At its starting weights the per-particle rule (w, c1, c2 per particle through Swarm.step) makes LinWPSO's run
+    to rounding; its inputs lie in [0, 1] and its coefficients in their ranges for any weights."""
+    from agents.baselines import make_rule
+    from agents.controller import RuleController
+    from evaluation.runner import run
+
+    pe = _particle_experiment()
+    fn = get_function("bbob:f15", 5)
+    ours = run(RuleController(pe.ParticleRule(pe.linwpso_weights())), fn, swarm_size=10, iterations=60, seed=3)
+    ref = run(RuleController(make_rule("LinWPSO")), fn, swarm_size=10, iterations=60, seed=3)
+    np.testing.assert_allclose(ours.curve, ref.curve, rtol=1e-9)
+    from pso_env.swarm import Swarm
+
+    rng = np.random.default_rng(0)
+    swarm = Swarm(get_function("rastrigin", 4), 6, 0, batch_size=3)
+    rule = pe.ParticleRule(rng.normal(0, 3, (3, 3, 7)))
+    rule.reset(swarm, 30, None)
+    for t in range(30):
+        u = rule.inputs(swarm, t)
+        assert u.shape == (3, 6, 6) and np.all((u >= 0) & (u <= 1))
+        w, c1, c2, _ = rule.parameters(swarm, t)
+        assert np.all((w >= 0.3) & (w <= 1.0)) and np.all((c1 >= 0.5 * 0.8 - 1e-12) & (c1 + c2 <= 4 + 1e-12))
+        rule.move(swarm, w, c1, c2, 1.0)
+        rule.after_step(swarm, t)

@@ -194,7 +194,7 @@ def test_bad_step_reset_and_set_arguments():
     with pytest.raises(ValueError, match="w"):
         s.step(np.ones(3), 2.0, 2.0)
     with pytest.raises(ValueError, match="c1"):
-        s.step(0.7, np.ones((6, 8)), 2.0)
+        s.step(0.7, np.ones((6, 7)), 2.0)
     with pytest.raises(ValueError, match="previous"):
         s.step(0.7, 2.0, 2.0, previous=np.zeros((6, 8, 4)))
     with pytest.raises(ValueError, match="indices"):
@@ -221,6 +221,8 @@ def test_step_equals_the_formula_computed_by_hand(bounds, second):
     for t in range(25):
         w = np.array([[0.9, 0.5, 1.3, 0.2], [1.1, 0.4, 0.7, 0.8]]) if t % 2 else np.array([0.7, 1.2])
         c1, c2, chi = np.array([1.5, 2.5]), 2.0, (0.73 if t % 3 == 0 else 1.0)
+        if t % 4 == 1:  # per particle, as GLEET sets them
+            c1, c2 = np.array([[0.5, 1.0, 3.5, 2.0], [1.5, 2.5, 0.1, 4.0]]), np.array([[3.0, 2.0, 0.5, 1.0], [0.0, 1.0, 2.0, 3.0]])
         x, v, p, g = s.positions.copy(), s.velocities.copy(), s.pbest_positions.copy(), s.gbest_position.copy()
         pf, gf = s.pbest_fitness.copy(), s.gbest_fitness.copy()
         prev = x + 3.0 if second else None
@@ -229,7 +231,9 @@ def test_step_equals_the_formula_computed_by_hand(bounds, second):
         ww = w[:, :, None] if w.ndim == 2 else w[:, None, None]
         dp = p + (prev - 2 * x) if second else p - x
         dg = g[:, None] + (prev - 2 * x) if second else g[:, None] - x
-        vn = chi * (ww * v + (c1[:, None, None] * r[:, 0]) * dp + (c2 * r[:, 1]) * dg)
+        cc1 = c1[:, :, None] if c1.ndim == 2 else c1[:, None, None]
+        cc2 = c2[:, :, None] if np.ndim(c2) == 2 else c2
+        vn = chi * (ww * v + (cc1 * r[:, 0]) * dp + (cc2 * r[:, 1]) * dg)
         vmax = s.vmax[:, None]
         vn = np.clip(vn, -vmax, vmax)
         xn = x + vn
@@ -452,6 +456,22 @@ def test_torch_swarm_shapes_and_invariants(dtype, bounds):
     with pytest.raises(ValueError, match="functions"):
         s.reset([0], functions=get_function("bbob:f1", 6))
 
+
+
+def test_torch_per_particle_coefficients_equal_the_formula():
+    """Torch's tensor step with w, c1, c2 per particle (B, N) and given r1, r2: v <- w v + c1 r1 (p - x) + c2 r2 (g - x)."""
+    s = Swarm(get_function("sphere", 3), 4, 2, batch_size=2, backend="torch", velocity_clamp=None, bounds="none")
+    rng = np.random.default_rng(0)
+    w, c1, c2 = rng.uniform(0, 1, (2, 4)), rng.uniform(0, 3, (2, 4)), rng.uniform(0, 3, (2, 4))
+    x, v, p, g = (t.numpy().copy() for t in (s.positions, s.velocities, s.pbest_positions, s.gbest_position))
+    r = rng.random((2, 2, 4, 3))
+    s._advance(torch.from_numpy(r), *(torch.from_numpy(c)[:, :, None] for c in (w, c1, c2)), 1.0, None)
+    vn = w[:, :, None] * v + c1[:, :, None] * r[:, 0] * (p - x) + c2[:, :, None] * r[:, 1] * (g[:, None] - x)
+    np.testing.assert_allclose(s.velocities.numpy(), vn, rtol=1e-12)
+    np.testing.assert_allclose(s.positions.numpy(), x + vn, rtol=1e-12)
+    s.step(w, c1, c2)  # and step() takes (B, N) coefficients
+    with pytest.raises(ValueError, match="c2"):
+        s.step(w, c1, np.ones((2, 3)))
 
 def test_torch_seeded_and_same_seed_runs_are_reproducible():
     fn = get_function("rastrigin", 4)

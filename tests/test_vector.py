@@ -386,7 +386,7 @@ def test_vector_env_matches_single_env_statistically_and_detects_a_different_w()
             def w_one(actions, u, t, wc, cfg, coefs):
                 actions_into(actions, u, t, wc, cfg, coefs)
                 wc[0] = 1.0  # the w row of the parameters
-                coefs[:-3] = 1.0  # and the swarm's w per particle
+                coefs[:(coefs.shape[0] - 1) // 3] = 1.0  # and the swarm's w per particle
 
             with mock.patch.object(vector, "actions_into", w_one):
                 super()._advance(a)

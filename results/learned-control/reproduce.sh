@@ -321,3 +321,42 @@ $PY evaluate.py --algorithms pretrained,constant-obs:pretrained,schedule-only:pr
     --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-default15
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-default15 --jobs 2 --no-progress \
     --algorithms pretrained,constant-obs:pretrained,schedule-only:pretrained
+
+# 10. 2026-12-02: per-particle control, an experiment (report: "Per-particle control"; pre-registration 5 in
+#    decisions-2026-12-02.txt). (a) Four searches, 6.5-8.5 min each on 2 cores; each policy.json is the committed one.
+PP=results/learned-control/per-particle
+PPY="env PYTHONPATH=$PP $PY -m particle_es"
+for s in 0 1 2 3; do
+    $PPY train --seed $s --out $OUT/particle-s$s  # resumes from its state.pkl; nothing to do once complete
+    cmp $OUT/particle-s$s/policy.json $PP/s$s/policy.json || { echo "differs"; exit 1; }
+done
+#    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the four, with the
+#    default's runs from section 9 (c); seed 1 is the best.
+for s in 0 1 2 3; do
+    $PPY evaluate --policy $PP/s$s/policy.json --functions cec2022 --runs 51 --out $OUT/particle-select-cec2022
+    $PPY evaluate --policy $PP/s$s/policy.json $PAPER10 --runs 21 --out $OUT/particle-select-paper10
+done
+ONLY="--only particle:s0 --only particle:s1 --only particle:s2 --only particle:s3 --only agent:es-cec-s15"
+$PPY table $OUT/particle-select-cec2022 $OUT/particle-select-paper10 $OUT/select-cec2022 $OUT/select-paper10 $ONLY \
+    --focus agent:es-cec-s15
+#    (c) Reported after the choice: seed 1 and its ablation (particle inputs held at their training means) on the
+#    held-out functions, in the table of the 33 PSO entries of section 9 (d); then the paper's protocol (28 entries).
+$PPY evaluate --policy $PP/s1/policy.json --functions metabox-test --runs 51 --out $OUT/particle-heldout
+$PPY evaluate --policy $PP/s1/policy.json --functions metabox-test --runs 51 --out $OUT/particle-heldout \
+    --ablation constant-particle
+E=results/learned-control
+$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+    --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
+    --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained \
+    constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
+    --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 --focus particle:s1
+$PPY table $OUT/particle-heldout $E/eval-budget --only particle:s1 --only constant-particle:s1 --only MetaBox:GLEET \
+    --only CMA-ES --focus particle:s1
+$PPY evaluate --policy $PP/s1/policy.json --functions paper --runs 10 --protocol paper --out $OUT/particle-paper
+$PPY evaluate --policy $PP/s1/policy.json --functions paper --runs 10 --protocol paper --out $OUT/particle-paper \
+    --ablation constant-particle
+$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+    --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
+    --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
+    constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
+    --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 --focus particle:s1
