@@ -360,3 +360,18 @@ $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-1
     --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
     constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
     --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 --focus particle:s1
+#    (d) Diagnostic 4: the other three seeds into the same stores, and both tables with all four.
+for s in 0 2 3; do
+    $PPY evaluate --policy $PP/s$s/policy.json --functions metabox-test --runs 51 --out $OUT/particle-heldout
+    $PPY evaluate --policy $PP/s$s/policy.json --functions paper --runs 10 --protocol paper --out $OUT/particle-paper
+done
+$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+    --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
+    --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained \
+    constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
+    --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6
+$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+    --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
+    --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
+    constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
+    --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6
