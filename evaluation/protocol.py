@@ -119,11 +119,11 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         functions if isinstance(functions, str) else names, config)
     storage.check_settings(out, config)
     agents = storage.check_agents(out, model_paths(algos))
-    storage.write_settings(out, config)
-    storage.record_agents(out, agents)
     stored, curves, needs_repair = storage.read_store(out)
     if needs_repair:
         storage.repair(out, stored, curves)
+    storage.write_settings(out, config)
+    storage.record_agents(out, agents)
     done = {(r["algorithm"], r["function"], r["seed"]) for r in stored}
     grid = [(a, f, s) for s in range(runs) for f in funcs for a in algos]  # seed-major: useful early
     pending = [(a, f, s) for a, f, s in grid if (a.name, function_name(f), s) not in done]

@@ -22,7 +22,8 @@ Output directory of :func:`evaluation.run_protocol`
 A run counts as done when both its row and its curve are stored: the curve is written first, the row
 second. A kill at any moment loses at most the runs in flight: a torn last line or gzip member is
 dropped, and the files are repaired (rewritten through a temporary file and ``os.replace``) when the
-protocol is started again. :func:`merge` copies the runs of other output directories of the same settings
+protocol is started again. Rows without curves in an intact ``curves.jsonl.gz`` are no kill's doing (the file was
+deleted or trimmed): that directory is refused (ValueError) rather than repaired, so no run is dropped. :func:`merge` copies the runs of other output directories of the same settings
 into one (``evaluate.py --include``), for example a peer's runs written in this format.
 """
 
@@ -200,7 +201,22 @@ def read_store(out: Path) -> tuple[list[dict[str, Any]], dict[RunKey, dict[str, 
 
 
 def repair(out: Path, rows: list[dict[str, Any]], curves: dict[RunKey, dict[str, Any]]) -> None:
-    """Rewrite both files with only the complete runs (atomically, file by file)."""
+    """Rewrite both files with only the complete runs (atomically, file by file).
+
+    Raises
+    ------
+    ValueError
+        Rows of ``runs.csv`` without a curve while ``curves.jsonl.gz`` is intact: a kill never leaves that (the
+        curve is written first), so the curves were deleted or trimmed, and a repair would drop those runs;
+        nothing is written.
+    """
+    raw, _ = _read_runs(out / RUNS_FILE)
+    _, torn_curves = _read_curves(out / CURVES_FILE)
+    orphans = sum((r["algorithm"], r["function"], r["seed"]) not in curves for r in raw)
+    if orphans and not torn_curves:
+        raise ValueError(f"out_dir: {orphans} runs of {out / RUNS_FILE} have no curve in {CURVES_FILE} (deleted or "
+                         f"trimmed?); resuming would drop them. Restore {CURVES_FILE}, or write to a new output "
+                         "directory")
     keys = [(r["algorithm"], r["function"], r["seed"]) for r in rows]
     _atomic_write(out / CURVES_FILE, _gzip_member(curves[k] for k in keys))
     _atomic_write(out / RUNS_FILE, (_HEADER + "".join(map(_csv_line, rows))).encode())
@@ -436,10 +452,10 @@ def merge(out_dir: str | os.PathLike, sources: Sequence[str | os.PathLike]) -> d
         return {}
     settings = read_settings(out) or read_settings(paths[0])
     agents = check_include(out, paths, settings)
-    write_settings(out, settings)
     rows, curves, torn = read_store(out)
     if torn:
         repair(out, rows, curves)
+    write_settings(out, settings)
     have = {(r["algorithm"], r["function"], r["seed"]) for r in rows}
     added: dict[str, int] = {}
     for src, name in zip(paths, map(str, sources)):

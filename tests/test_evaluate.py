@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from benchmarks_fn import get_function
-from evaluation import stats
+from evaluation import stats, storage
 from evaluation.protocol import run_protocol
 from evaluation.registry import DEFAULT_ALGORITHMS, resolve_algorithm, resolve_algorithms
 from evaluation.report import TIMING_COLUMNS, write_report
@@ -158,6 +158,22 @@ def test_torn_last_writes_are_dropped_and_rerun(tmp_path, uninterrupted):
     write_report(tmp_path, reference="APSO")
     assert _summary(tmp_path) == _summary(uninterrupted)
 
+
+
+def test_rows_whose_curves_were_deleted_are_refused_not_dropped(tmp_path):
+    """A kill never leaves rows without curves (the curve is written first): a store whose curves.jsonl.gz was deleted
+    or trimmed is refused before anything is written, instead of being "repaired" down to nothing."""
+    run_protocol("PSO", "sphere", runs=2, out_dir=tmp_path, **TINY)
+    (tmp_path / CURVES_FILE).unlink()
+    before = (tmp_path / RUNS_FILE).read_text()
+    with pytest.raises(ValueError, match="2 runs of .* have no curve"):
+        run_protocol("PSO,APSO", "sphere", runs=2, out_dir=tmp_path, **TINY)
+    assert (tmp_path / RUNS_FILE).read_text() == before and not (tmp_path / CURVES_FILE).exists()
+    src = tmp_path / "src"
+    run_protocol("APSO", "sphere", runs=1, out_dir=src, **TINY)
+    with pytest.raises(ValueError, match="have no curve"):  # evaluate.py --include
+        storage.merge(tmp_path, [src])
+    assert (tmp_path / RUNS_FILE).read_text() == before
 
 def test_changed_settings_or_bad_counts_are_refused(tmp_path):
     run_protocol("PSO", "sphere", runs=1, out_dir=tmp_path, **TINY)
