@@ -113,7 +113,8 @@ class ParameterRule:
         at = [v[0] + (v[1] - v[0]) * share if isinstance(v, tuple) else v for v in (self.w, self.c1, self.c2)]
         return at[0], at[1], at[2], self.chi
 
-    def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
+    def move(self, swarm: Any, w: float | np.ndarray, c1: float | np.ndarray, c2: float | np.ndarray,
+             chi: float) -> None:
         """The velocity and position update, one evaluation per particle."""
         swarm.step(w, c1, c2, chi)
 
@@ -341,7 +342,8 @@ class SecPSO(ParameterRule):
         super().reset(swarm, iterations, max_evaluations)
         self._previous = swarm.positions.copy()
 
-    def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
+    def move(self, swarm: Any, w: float | np.ndarray, c1: float | np.ndarray, c2: float | np.ndarray,
+             chi: float) -> None:
         current = swarm.positions.copy()
         swarm.step(w, c1, c2, chi, previous=self._previous)
         self._previous = current
@@ -380,7 +382,8 @@ class EMPSO(ParameterRule):
             raise ValueError(f"beta must be in [0, 1), got {beta!r}")
         self.beta = float(beta)
 
-    def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
+    def move(self, swarm: Any, w: float | np.ndarray, c1: float | np.ndarray, c2: float | np.ndarray,
+             chi: float) -> None:
         swarm.step(w, c1, c2, chi, momentum=self.beta, momentum_kind=self.kind)
 
 
@@ -489,7 +492,8 @@ class HGPSO(ParameterRule):
             return np.clip(self.alpha * 2.0 ** (1.0 - 2.0 * f), 1e-3 * self.alpha, 1e3 * self.alpha)
         return self._alpha
 
-    def move(self, swarm: Any, w: float | np.ndarray, c1: float, c2: float, chi: float) -> None:
+    def move(self, swarm: Any, w: float | np.ndarray, c1: float | np.ndarray, c2: float | np.ndarray,
+             chi: float) -> None:
         alpha = self.step_size(swarm)
         before = swarm._copy(swarm.pbest_fitness) if self.schedule == "success" else None
         if np.any(alpha != 0.0):

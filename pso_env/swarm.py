@@ -435,7 +435,7 @@ class Swarm:
 
     # iteration
     def _coefficients(self, *values: Any) -> list:
-        """w, c1, c2, chi as floats or arrays of the backend of shape (), (B,) or (B, N) (w only)."""
+        """w, c1, c2, chi as floats or arrays of the backend of shape (), (B,) or (B, N) (not chi)."""
         out = []
         for value, name in zip(values, ("w", "c1", "c2", "chi")):
             if isinstance(value, (float, int)) or (not hasattr(value, "device") and np.ndim(value) == 0):

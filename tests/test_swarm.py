@@ -457,7 +457,6 @@ def test_torch_swarm_shapes_and_invariants(dtype, bounds):
         s.reset([0], functions=get_function("bbob:f1", 6))
 
 
-
 def test_torch_per_particle_coefficients_equal_the_formula():
     """Torch's tensor step with w, c1, c2 per particle (B, N) and given r1, r2: v <- w v + c1 r1 (p - x) + c2 r2 (g - x)."""
     s = Swarm(get_function("sphere", 3), 4, 2, batch_size=2, backend="torch", velocity_clamp=None, bounds="none")
@@ -472,6 +471,7 @@ def test_torch_per_particle_coefficients_equal_the_formula():
     s.step(w, c1, c2)  # and step() takes (B, N) coefficients
     with pytest.raises(ValueError, match="c2"):
         s.step(w, c1, np.ones((2, 3)))
+
 
 def test_torch_seeded_and_same_seed_runs_are_reproducible():
     fn = get_function("rastrigin", 4)

@@ -330,41 +330,47 @@ for s in 0 1 2 3; do
     $PPY train --seed $s --out $OUT/particle-s$s  # resumes from its state.pkl; nothing to do once complete
     cmp $OUT/particle-s$s/policy.json $PP/s$s/policy.json || { echo "differs"; exit 1; }
 done
-#    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the four, with the
+#    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the four (5 min), with the
 #    default's runs from section 9 (c); seed 1 is the best.
 for s in 0 1 2 3; do
-    $PPY evaluate --policy $PP/s$s/policy.json --functions cec2022 --runs 51 --out $OUT/particle-select-cec2022
-    $PPY evaluate --policy $PP/s$s/policy.json $PAPER10 --runs 21 --out $OUT/particle-select-paper10
+    $PPY evaluate --policy $PP/s$s/policy.json --functions cec2022 --runs 51 --no-progress --out $OUT/particle-select-cec2022
+    $PPY evaluate --policy $PP/s$s/policy.json $PAPER10 --runs 21 --no-progress --out $OUT/particle-select-paper10
 done
+$PPY report $OUT/particle-select-cec2022 && $PPY report $OUT/particle-select-paper10
 ONLY="--only particle:s0 --only particle:s1 --only particle:s2 --only particle:s3 --only agent:es-cec-s15"
 $PPY table $OUT/particle-select-cec2022 $OUT/particle-select-paper10 $OUT/select-cec2022 $OUT/select-paper10 $ONLY \
     --focus agent:es-cec-s15
 #    (c) Reported after the choice: seed 1 and its ablation (particle inputs held at their training means) on the
-#    held-out functions, in the table of the 33 PSO entries of section 9 (d); then the paper's protocol (28 entries).
-$PPY evaluate --policy $PP/s1/policy.json --functions metabox-test --runs 51 --out $OUT/particle-heldout
-$PPY evaluate --policy $PP/s1/policy.json --functions metabox-test --runs 51 --out $OUT/particle-heldout \
+#    held-out functions (3 min), in the table of the 33 PSO entries of section 9 (d); then the paper's protocol (28
+#    entries, 30 s). The other entries are read from the committed stores, whose record names the renames expect
+#    (ES-pretrained); the --drop of seeds 0, 2, 3 keeps these tables as they were before (d) added them.
+$PPY evaluate --policy $PP/s1/policy.json --functions metabox-test --runs 51 --no-progress --out $OUT/particle-heldout
+$PPY evaluate --policy $PP/s1/policy.json --functions metabox-test --runs 51 --no-progress --out $OUT/particle-heldout \
     --ablation constant-particle
 E=results/learned-control
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+LATER="--drop particle:s0 --drop particle:s2 --drop particle:s3"
+$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout $LATER \
     --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
     --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained \
     constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
     --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 --focus particle:s1
 $PPY table $OUT/particle-heldout $E/eval-budget --only particle:s1 --only constant-particle:s1 --only MetaBox:GLEET \
     --only CMA-ES --focus particle:s1
-$PPY evaluate --policy $PP/s1/policy.json --functions paper --runs 10 --protocol paper --out $OUT/particle-paper
-$PPY evaluate --policy $PP/s1/policy.json --functions paper --runs 10 --protocol paper --out $OUT/particle-paper \
+$PPY evaluate --policy $PP/s1/policy.json --functions paper --runs 10 --protocol paper --no-progress --out $OUT/particle-paper
+$PPY evaluate --policy $PP/s1/policy.json --functions paper --runs 10 --protocol paper --no-progress --out $OUT/particle-paper \
     --ablation constant-particle
-$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper $LATER \
     --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
     --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
     constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
     --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 --focus particle:s1
-#    (d) Diagnostic 4: the other three seeds into the same stores, and both tables with all four.
+#    (d) Diagnostic 4: the other three seeds into the same stores (5 min), both tables with all four, the reports.
 for s in 0 2 3; do
-    $PPY evaluate --policy $PP/s$s/policy.json --functions metabox-test --runs 51 --out $OUT/particle-heldout
-    $PPY evaluate --policy $PP/s$s/policy.json --functions paper --runs 10 --protocol paper --out $OUT/particle-paper
+    $PPY evaluate --policy $PP/s$s/policy.json --functions metabox-test --runs 51 --no-progress --out $OUT/particle-heldout
+    $PPY evaluate --policy $PP/s$s/policy.json --functions paper --runs 10 --protocol paper --no-progress \
+        --out $OUT/particle-paper
 done
+$PPY report $OUT/particle-heldout --reference particle:s1 && $PPY report $OUT/particle-paper --reference particle:s1
 $PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
     --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
     --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained \

@@ -23,11 +23,17 @@ Commands (from the repository root; ``PYTHONPATH`` lets the evaluation's worker 
     PYTHONPATH=results/learned-control/per-particle .venv/bin/python -m particle_es train --seed 0 --out DIR
     PYTHONPATH=results/learned-control/per-particle .venv/bin/python -m particle_es evaluate --policy DIR/policy.json \
         --functions metabox-test --runs 51 --out STORE [--ablation constant-particle] [--protocol paper]
+    PYTHONPATH=results/learned-control/per-particle .venv/bin/python -m particle_es report STORE --reference particle:s1
+    PYTHONPATH=results/learned-control/per-particle .venv/bin/python -m particle_es table STORE [STORE ...] \
+        [--only NAME] [--drop NAME] [--rename STORE OLD NEW] [--focus NAME]
 
 ``train`` writes ``progress.csv`` (one row per generation) and ``policy.json`` (the search's mean) as it goes and
 resumes from ``state.pkl``; ``evaluate`` writes an ``evaluate.py`` store (``runs.csv``; ``evaluate.py --include``
 ranks it with other stores) named ``particle:s<seed>``, at the budget of MetaBox's split (N = 20, D = 10, 20,000
-evaluations) or with ``--protocol paper`` at the paper's (N = 30, D = 30, 30,030 evaluations).
+evaluations) or with ``--protocol paper`` at the paper's (N = 30, D = 30, 30,030 evaluations); the store's
+``particle_policies.json`` keeps each name's policy digest, so that runs of another policy never join them under the
+same name. ``report`` writes the store's ``report.md`` and figures (``evaluation.report.write_report``); ``table``
+ranks the entries of several stores together (:func:`table`).
 """
 
 from __future__ import annotations
@@ -53,7 +59,9 @@ W_RANGE, C_RANGE, C_SUM_MAX = (0.3, 1.0), (0.5, 2.5), 4.0
 TRAIN = ("bbob:f1", "bbob:f3", "bbob:f5", "bbob:f15", "bbob:f17", "bbob:f21")
 BUDGET, SWARM, DIM = 20_000, 20, 10
 ITERATIONS = BUDGET // SWARM - 1  # 999: N initial evaluations, then N per iteration
-#: Particle inputs that the ``constant-particle`` ablation holds at their training means (the swarm inputs stay).
+#: Particle inputs that the ``constant-particle`` ablation holds at their training means (the swarm inputs stay):
+#: ``input_means`` of ``policy.json``, the mean over the last generation's whole population (all candidates,
+#: functions and runs), as ``agents.es`` keeps ``obs_mean``.
 PARTICLE = (0, 1, 2)
 #: (swarm size, iterations, dimension, evaluations) of the two evaluation protocols.
 PROTOCOLS = {"budget": (SWARM, ITERATIONS, DIM, BUDGET), "paper": (30, 1000, 30, 30_030)}
@@ -73,8 +81,8 @@ def linwpso_weights() -> np.ndarray:
 
 class ParticleRule(ParameterRule):
     """Each particle's w, c1, c2 from the shared linear controller (module docstring); B swarms may each have their
-    own W: ``weights`` (3, 7) or (B, 3, 7). ``hold`` (optional, length 7 minus 1): values that replace the inputs
-    of ``PARTICLE`` (an ablation)."""
+    own W: ``weights`` (3, 7) or (B, 3, 7). ``hold`` (optional, length 6, one value per entry of ``INPUTS``): the
+    inputs of ``PARTICLE`` are replaced by theirs (an ablation); the others are ignored."""
 
     name = "particle"
 
@@ -186,7 +194,7 @@ def train(seed: int, out: Path, generations: int, popsize: int = 16, runs: int =
     if state.exists():
         es, done, _ = pickle.loads(state.read_bytes())
     else:
-        es, done = cma.CMAEvolutionStrategy(linwpso_weights().ravel(), 0.3, {
+        es, done = cma.CMAEvolutionStrategy(linwpso_weights().ravel(), 0.3, {  # cma takes seed 0 as "no seed"
             "popsize": popsize, "seed": seed + 1, "verbose": -9}), 0
         (out / "progress.csv").write_text("generation,best_fitness,mean_fitness,sigma,seconds\n")
     shape = linwpso_weights().shape
@@ -211,8 +219,11 @@ def train(seed: int, out: Path, generations: int, popsize: int = 16, runs: int =
 
 
 def evaluate(policy: Path, functions: str, runs: int, out: Path, ablation: str | None, jobs: int,
-             shift: bool, rotate: bool, protocol: str = "budget") -> None:
-    """Seeds 0 .. runs - 1 of the saved policy on ``functions`` into the store ``out`` (resumable)."""
+             shift: bool, rotate: bool, protocol: str = "budget", progress: bool = True) -> None:
+    """Seeds 0 .. runs - 1 of the saved policy on ``functions`` into the store ``out`` (resumable); ValueError if
+    the store holds runs of that name made by another policy file (content digest)."""
+    import hashlib
+
     from evaluation.protocol import run_protocol
 
     data = json.loads(policy.read_text())
@@ -220,10 +231,17 @@ def evaluate(policy: Path, functions: str, runs: int, out: Path, ablation: str |
     hold = None
     if ablation == "constant-particle":
         name, hold = f"constant-particle:s{data['seed']}", json.dumps(data["input_means"])
+    digest, ledger = hashlib.sha256(policy.read_bytes()).hexdigest(), out / "particle_policies.json"
+    known = json.loads(ledger.read_text()) if ledger.exists() else {}
+    if known.get(name, digest) != digest:
+        raise ValueError(f"out: {str(out)!r} holds runs of {name} made by another policy (sha256 {known[name]}); "
+                         f"{str(policy)!r} has {digest}: use a new --out")
+    out.mkdir(parents=True, exist_ok=True)
+    ledger.write_text(json.dumps({**known, name: digest}, indent=1, sort_keys=True))
     algorithm = ParticleAlgorithm(name, "particle", str(policy.resolve()), hold)
     n, iterations, dim, budget = PROTOCOLS[protocol]
     run_protocol([algorithm], functions, runs=runs, swarm_size=n, iterations=iterations, dim=dim,
-                 out_dir=out, jobs=jobs, max_evaluations=budget, shift=shift, rotate=rotate)
+                 out_dir=out, jobs=jobs, max_evaluations=budget, shift=shift, rotate=rotate, progress=progress)
 
 
 def table(stores: list[str], focus: list[str], drop: list[str], rename: list[list[str]], max_seed: int | None = None,
@@ -251,7 +269,8 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
                 rows.setdefault((name, r["function"], r["seed"]), {**r, "algorithm": name, "error": float(r["error"])})
     values = final_values(list(rows.values()))[0]
     ranks = average_ranks(values)
-    print(f"{len(ranks)} entries, {len(values)} functions")
+    full = sum(set(ranks) <= set(by_algo) for by_algo in values.values())  # the functions the ranks average over
+    print(f"{len(ranks)} entries, {full} functions")
     for a in sorted(ranks, key=ranks.get):
         print(f"{ranks[a]:6.2f}  {a}")
     for f in focus:
@@ -282,6 +301,10 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--shift", action="store_true")
     e.add_argument("--rotate", action="store_true")
     e.add_argument("--protocol", choices=sorted(PROTOCOLS), default="budget")
+    e.add_argument("--no-progress", action="store_true")
+    o = sub.add_parser("report")
+    o.add_argument("store", type=Path)
+    o.add_argument("--reference")
     r = sub.add_parser("table")
     r.add_argument("stores", nargs="+")
     r.add_argument("--focus", action="append", default=[])
@@ -292,11 +315,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "table":
         table(args.stores, args.focus, args.drop, args.rename, args.max_seed, args.only)
+    elif args.command == "report":
+        from evaluation.report import write_report
+
+        write_report(args.store, reference=args.reference)
     elif args.command == "train":
         train(args.seed, args.out, args.generations, workers=args.workers)
     else:
         evaluate(args.policy, args.functions, args.runs, args.out, args.ablation, args.jobs, args.shift, args.rotate,
-                 args.protocol)
+                 args.protocol, not args.no_progress)
 
 
 if __name__ == "__main__":
