@@ -22,9 +22,10 @@ Output directory of :func:`evaluation.run_protocol`
 A run counts as done when both its row and its curve are stored: the curve is written first, the row
 second. A kill at any moment loses at most the runs in flight: a torn last line or gzip member is
 dropped, and the files are repaired (rewritten through a temporary file and ``os.replace``) when the
-protocol is started again. Rows without curves in an intact ``curves.jsonl.gz`` are no kill's doing (the file was
-deleted or trimmed): that directory is refused (ValueError) rather than repaired, so no run is dropped. :func:`merge` copies the runs of other output directories of the same settings
-into one (``evaluate.py --include``), for example a peer's runs written in this format.
+protocol is started again. Rows without curves in an intact ``curves.jsonl.gz`` are no kill's doing (the
+file was deleted or trimmed): that directory is refused (ValueError) rather than repaired, so no run is
+dropped. :func:`merge` copies the runs of other output directories of the same settings into one
+(``evaluate.py --include``), for example a peer's runs written in this format.
 """
 
 from __future__ import annotations

@@ -317,7 +317,8 @@ class Swarm:
         if backend == "torch":  # counted on the device, without a synchronisation
             self._nonfinite = self.xp.zeros(b, dtype=self.xp.int64, device=self.device)
         self._all = np.arange(b)
-        self._shapes = {"w": {(), (b,), (b, n)}, "c1": {(), (b,), (b, n)}, "c2": {(), (b,), (b, n)}, "chi": {(), (b,)}}
+        per_particle = {(), (b,), (b, n)}
+        self._shapes = {"w": per_particle, "c1": per_particle, "c2": per_particle, "chi": {(), (b,)}}
         if backend == "numpy":  # reused buffers of the numpy step
             self._r = np.empty((b, 2, n, d))
             self._coefs = np.empty((3 * n + 1, b))  # w, c1, c2 per particle, chi: one argument of the move

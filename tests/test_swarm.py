@@ -222,7 +222,8 @@ def test_step_equals_the_formula_computed_by_hand(bounds, second):
         w = np.array([[0.9, 0.5, 1.3, 0.2], [1.1, 0.4, 0.7, 0.8]]) if t % 2 else np.array([0.7, 1.2])
         c1, c2, chi = np.array([1.5, 2.5]), 2.0, (0.73 if t % 3 == 0 else 1.0)
         if t % 4 == 1:  # per particle, as GLEET sets them
-            c1, c2 = np.array([[0.5, 1.0, 3.5, 2.0], [1.5, 2.5, 0.1, 4.0]]), np.array([[3.0, 2.0, 0.5, 1.0], [0.0, 1.0, 2.0, 3.0]])
+            c1 = np.array([[0.5, 1.0, 3.5, 2.0], [1.5, 2.5, 0.1, 4.0]])
+            c2 = np.array([[3.0, 2.0, 0.5, 1.0], [0.0, 1.0, 2.0, 3.0]])
         x, v, p, g = s.positions.copy(), s.velocities.copy(), s.pbest_positions.copy(), s.gbest_position.copy()
         pf, gf = s.pbest_fitness.copy(), s.gbest_fitness.copy()
         prev = x + 3.0 if second else None
