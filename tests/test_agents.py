@@ -256,4 +256,6 @@ def test_resume_of_a_moved_run_logs_to_its_tensorboard_run_and_continues_the_ste
     events = EventAccumulator(str(runs[0]))
     events.Reload()
     tag = "rollout/ep_return" if algo == "custom-dqn" else "rollout/ep_rew_mean"
-    assert [e.step for e in events.Scalars(tag)] == [50, 100, 150, 200]  # one event per 50-step episode
+    # one event per 50-step episode; sorted: the reader takes the two event files (first run, resume) in name order,
+    # and a name ends in a process-wide counter, so within one second "...9" sorts after "...10"
+    assert sorted(e.step for e in events.Scalars(tag)) == [50, 100, 150, 200]
