@@ -66,7 +66,7 @@ class PolicyController:
     policy : object
         Has ``predict(obs, deterministic=True)``; its ``obs_mode`` attribute (default "viterbi") chooses
         the observation and its ``action_mode`` (default "discrete") the actions: an index, or with
-        "continuous" 3 numbers in [-1, 1] mapped onto w, c1, c2; its ``env_kwargs`` dict, if any, the environment
+        "continuous" 3 numbers in [-1, 1] mapped onto w, c1, c2, with "particle" such a row per particle; its ``env_kwargs`` dict, if any, the environment
         settings it acts through (action ranges, ``elitist``: a 4th number). Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
         called at every start.
     env_kwargs : dict, optional
@@ -102,9 +102,11 @@ class PolicyController:
         return self.env.swarm
 
     def act(self, obs: np.ndarray, t: int) -> Any:
-        """The policy's deterministic action for ``obs`` at iteration ``t``: an int, or with continuous
-        actions a list of 3 floats."""
+        """The policy's deterministic action for ``obs`` at iteration ``t``: an int, with continuous actions a list
+        of 3 floats, with particle actions an (N, 3) float64 array."""
         action = self.policy.predict(obs, deterministic=True)[0]
+        if self.action_mode == "particle":
+            return np.asarray(action, dtype=np.float64)
         if self.action_mode == "continuous":
             return [float(a) for a in np.asarray(action, dtype=np.float64).reshape(-1)]
         return int(action)
@@ -132,10 +134,12 @@ class ConstantObservation:
     """An ablation: ``policy`` fed one constant observation, whatever the swarm does.
 
     ``value`` (n,) defaults to the policy's stored mean observation over its last training generation
-    (``obs_mean`` of an :mod:`agents.es` policy, or of a :class:`agents.models.LoadedPolicy`'s model). ``keep``
-    names entries of :data:`pso_env.FEATURE_NAMES` passed through unchanged: ``keep=("progress",)`` leaves the
-    policy the budget spent and nothing of the swarm's state (a schedule). The observation and action modes and
-    the environment settings are the policy's.
+    (``obs_mean`` of an :mod:`agents.es` policy, or of a :class:`agents.models.LoadedPolicy`'s model; with
+    ``obs_mode="particle"`` one row, fed to every particle). ``keep`` names entries of
+    :data:`pso_env.FEATURE_NAMES` (:data:`pso_env.PARTICLE_FEATURE_NAMES` with ``obs_mode="particle"``) passed
+    through unchanged: ``keep=("progress",)`` leaves the policy the budget spent and nothing of the swarm's state (a
+    schedule); ``keep=("progress", "stagnation", "diversity")`` on a particle policy leaves it the swarm's inputs
+    and nothing of each particle's. The observation and action modes and the environment settings are the policy's.
 
     Raises
     ------
@@ -144,21 +148,23 @@ class ConstantObservation:
     """
 
     def __init__(self, policy: Any, value: Any = None, keep: Sequence[str] = ()) -> None:
-        from pso_env.observation import FEATURE_NAMES
+        from pso_env.observation import FEATURE_NAMES, PARTICLE_FEATURE_NAMES
 
         if value is None:
             value = getattr(getattr(policy, "model", policy), "obs_mean", None)
         if value is None:
             raise ValueError(f"constant-obs needs a policy that stores its mean observation (algo 'es'), got {policy!r}")
-        unknown = [k for k in keep if k not in FEATURE_NAMES]
-        if unknown:
-            raise ValueError(f"keep must name entries of {FEATURE_NAMES}, got {unknown}")
-        self.policy, self.value = policy, np.asarray(value, dtype=np.float32)
-        self._keep = [FEATURE_NAMES.index(k) for k in keep]
         self.obs_mode = getattr(policy, "obs_mode", "viterbi")
+        names = PARTICLE_FEATURE_NAMES if self.obs_mode == "particle" else FEATURE_NAMES
+        unknown = [k for k in keep if k not in names]
+        if unknown:
+            raise ValueError(f"keep must name entries of {names}, got {unknown}")
+        self.policy, self.value = policy, np.asarray(value, dtype=np.float32)
+        self._keep = [names.index(k) for k in keep]
         self.action_mode = getattr(policy, "action_mode", "discrete")
         self.env_kwargs = dict(getattr(policy, "env_kwargs", {}))
-        prefix = "schedule-only" if tuple(keep) == ("progress",) else "constant-obs"
+        prefix = {("progress",): "schedule-only", PARTICLE_FEATURE_NAMES[3:]: "constant-particle"}.get(
+            tuple(keep), "constant-obs")
         self.name = f"{prefix}:{getattr(policy, 'name', 'policy')}"
 
     def reset(self) -> None:

@@ -13,6 +13,10 @@ inertia schedule ``w = 0.9 -> 0.4`` over the run with ``c1 = c2 = 2`` and elitis
 ``progress`` feature of ``obs_mode="features"``; so the search begins at a good hand-designed rule (with
 ``inputs`` that leave out ``progress``, at w = 0.9 throughout).
 
+With ``obs_mode="particle"`` and ``action_mode="particle"`` the same ``W`` (3, 7) is shared by the particles: each
+particle's row of 6 inputs (:data:`pso_env.PARTICLE_FEATURE_NAMES`) gives its own ``w``, ``c1``, ``c2``: per-particle
+control in the spirit of GLEET (Ma et al. 2024) with 21 weights.
+
 One generation (:meth:`PolicySearch.learn`): CMA-ES proposes ``popsize`` weight matrices; each runs
 ``runs_per_function`` whole episodes on every training function: ``runs_per_function`` chunks, each one
 :class:`pso_env.PSOVectorEnv` of ``popsize * F`` sub-environments (one episode of every candidate on every
@@ -61,24 +65,29 @@ class LinearPolicy:
     env_kwargs : dict, optional
         The environment settings it acts in beyond the observation and action modes (action ranges,
         ``elitist``); :class:`agents.controller.PolicyController` passes them to the environment.
+    action_mode : {"continuous", "particle"}
+        "particle" (with ``obs_mode="particle"``): ``W`` applies to each row of an (N, n) observation, giving
+        (N, A) actions.
 
     A policy read by :meth:`PolicySearch.load` also has ``obs_mean`` (n,), the mean observation of its last
     training generation (what :class:`agents.controller.ConstantObservation` feeds by default).
     """
 
-    action_mode = "continuous"
-
-    def __init__(self, weights: Any, obs_mode: str = "features", env_kwargs: dict[str, Any] | None = None) -> None:
+    def __init__(self, weights: Any, obs_mode: str = "features", env_kwargs: dict[str, Any] | None = None,
+                 action_mode: str = "continuous") -> None:
         w = np.asarray(weights, dtype=np.float64)
         if w.ndim not in (2, 3) or w.shape[-1] < 2 or 0 in w.shape or not np.isfinite(w).all():
             raise ValueError(f"weights must be a finite (A, n + 1) or (K, A, n + 1) array, got shape {w.shape}")
+        check_modes(obs_mode, action_mode)
         self.weights, self.obs_mode, self.env_kwargs = w, obs_mode, dict(env_kwargs or {})
+        self.action_mode = action_mode
         stack = w if w.ndim == 3 else w[None]
         self._matrix, self._bias = stack[:, :, :-1].transpose(0, 2, 1).copy(), stack[:, None, :, -1].copy()
 
     def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
-        """Actions for ``obs`` (n,) or (B, n): float32 (A,) or (B, A) in [-1, 1] (deterministic always)."""
+        """Actions for ``obs`` (..., n): float32 (..., A) in [-1, 1] (deterministic always): (n,) or (B, n), with
+        ``obs_mode="particle"`` (N, n) or (B, N, n)."""
         o = np.asarray(obs, dtype=np.float64)
         if o.shape[-1] != self._matrix.shape[1]:
             raise ValueError(f"obs must have {self._matrix.shape[1]} entries per row, got shape {o.shape}")
@@ -88,11 +97,20 @@ class LinearPolicy:
         return actions.reshape(*o.shape[:-1], -1).astype(np.float32), None
 
 
+def check_modes(obs_mode: str, action_mode: str) -> None:
+    """ValueError unless a linear policy can act with these modes: continuous actions from a swarm's observation,
+    or particle actions from the particles' ("particle" for both)."""
+    if action_mode not in ("continuous", "particle") or (obs_mode == "particle") != (action_mode == "particle"):
+        raise ValueError(f"a linear policy needs action_mode='continuous' with a swarm observation, or "
+                         f"obs_mode='particle' with action_mode='particle', got obs_mode={obs_mode!r}, "
+                         f"action_mode={action_mode!r}")
+
+
 def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.ndarray:
     """The search's starting weights (A, n + 1) for an environment ``config`` (:class:`pso_env.EnvConfig`).
 
-    ``"linwpso"``: LinWPSO's ``w`` from 0.9 to 0.4 over the run (linear in the ``progress`` feature with
-    ``obs_mode="features"``; its midpoint 0.65 otherwise), ``c1 = c2 = 2``, elitist learning off; each value
+    ``"linwpso"``: LinWPSO's ``w`` from 0.9 to 0.4 over the run (linear in the ``progress`` entry with
+    ``obs_mode="features"`` or ``"particle"``; its midpoint 0.65 otherwise), ``c1 = c2 = 2``, elitist learning off; each value
     clipped to the action range. ``"zeros"``: all weights 0 (the middle of every range).
     """
     w = np.zeros((n_actions, n_obs + 1))
@@ -102,11 +120,10 @@ def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.nd
     def unit(value: float, low: float, high: float) -> float:  # the action component that sets `value`
         return float(np.clip(2.0 * (value - low) / (high - low) - 1.0, -1.0, 1.0)) if high > low else 0.0
 
-    if config.obs_mode == "features":
-        from pso_env.observation import FEATURE_NAMES
-
+    names = input_names(config.obs_mode)
+    if "progress" in names:
         start, end = unit(0.9, config.w_min, config.w_max), unit(0.4, config.w_min, config.w_max)
-        w[0, -1], w[0, FEATURE_NAMES.index("progress")] = start, end - start
+        w[0, -1], w[0, names.index("progress")] = start, end - start
     else:
         w[0, -1] = unit(0.65, config.w_min, config.w_max)
     w[1, -1] = w[2, -1] = unit(2.0, config.c_min, config.c_max)
@@ -124,7 +141,8 @@ class PolicySearch:
     env : PSOEnv or PSOVectorEnv
         Gives the training settings (its ``config``: functions, swarm, observation and action modes) and the
         number of functions F; each generation runs ``runs_per_function`` vector environments of ``popsize * F``
-        sub-environments with these settings. The action mode must be ``"continuous"``.
+        sub-environments with these settings. The action mode must be ``"continuous"``, or ``"particle"`` with
+        ``obs_mode="particle"`` (a policy shared by the particles).
     popsize : int, default 16
         Candidates per generation (CMA-ES's lambda).
     runs_per_function : int, default 2
@@ -134,7 +152,8 @@ class PolicySearch:
     init : {"linwpso", "zeros"}
         Starting weights (:func:`initial_weights`).
     inputs : list of str, optional
-        The observation entries the policy reads (names of :data:`pso_env.FEATURE_NAMES`, ``obs_mode="features"``);
+        The observation entries the policy reads (names of :data:`pso_env.FEATURE_NAMES` with ``obs_mode="features"``,
+        of :data:`pso_env.PARTICLE_FEATURE_NAMES` with ``obs_mode="particle"``);
         the weights of the others stay 0 and CMA-ES searches the rest (and the biases). Default: all.
     workers : int, default 1
         Processes that run a generation's ``runs_per_function`` chunks (each chunk: one episode of every
@@ -157,13 +176,15 @@ class PolicySearch:
     episode_timesteps, episode_returns, episode_lengths : lists
         One entry per finished training episode (the return is the environment's reward summed).
     obs_mean : ndarray (n,)
-        The mean observation of the latest generation's episodes (the constant of the ablation
-        ``constant-obs:``, :mod:`evaluation.registry`).
+        The mean observation of the latest generation's episodes, over their particles too with
+        ``obs_mode="particle"`` (the constant of the ablations ``constant-obs:`` and ``constant-particle:``,
+        :mod:`evaluation.registry`).
 
     Raises
     ------
     ValueError
-        Naming a bad argument, or an environment without continuous actions.
+        Naming a bad argument, or an environment without continuous or particle actions (particle ones with
+        ``obs_mode="particle"``).
     """
 
     def __init__(self, env: Any, *, popsize: int = 16, runs_per_function: int = 2, sigma0: float = 0.3,
@@ -177,23 +198,24 @@ class PolicySearch:
         self.seed = 0 if seed is None else check_int(0)("seed", seed)
         self.tensorboard_log, self.verbose = tensorboard_log, verbose
         self.config = env.config
-        if self.config.action_mode != "continuous":
-            raise ValueError(f"algo 'es' needs action_mode='continuous', got {self.config.action_mode!r}")
+        try:
+            check_modes(self.config.obs_mode, self.config.action_mode)
+        except ValueError as err:
+            raise ValueError(f"algo 'es': {err}") from None
         space = getattr(env, "single_action_space", None) or env.action_space
-        self.n_obs = int((getattr(env, "single_observation_space", None) or env.observation_space).shape[0])
+        self.n_obs = int((getattr(env, "single_observation_space", None) or env.observation_space).shape[-1])
         self.n_actions = int(space.shape[-1])
         self.n_functions = len(env.instances)
         weights = initial_weights(self.init, self.config, self.n_obs, self.n_actions)
         self.inputs = None if inputs is None else [str(x) for x in inputs]
         self._free = np.ones(weights.shape, dtype=bool)  # the weights CMA-ES searches; the others stay 0
         if self.inputs is not None:
-            from pso_env.observation import FEATURE_NAMES
-
-            unknown = [x for x in self.inputs if x not in FEATURE_NAMES]
-            if self.config.obs_mode != "features" or unknown or not self.inputs:
-                raise ValueError(f"inputs must name entries of the features observation {FEATURE_NAMES}, got "
-                                 f"{inputs!r} with obs_mode={self.config.obs_mode!r}")
-            self._free[:, :-1] = np.isin(FEATURE_NAMES, self.inputs)[None, :]
+            names = input_names(self.config.obs_mode)
+            unknown = [x for x in self.inputs if x not in names]
+            if not names or unknown or not self.inputs:
+                raise ValueError(f"inputs must name entries of the features or particle observation, here "
+                                 f"{names}, got {inputs!r} with obs_mode={self.config.obs_mode!r}")
+            self._free[:, :-1] = np.isin(names, self.inputs)[None, :]
             weights[~self._free] = 0.0
         self.weights = weights
         self.obs_mean = np.full(self.n_obs, 0.5)
@@ -212,11 +234,11 @@ class PolicySearch:
 
     @weights.setter
     def weights(self, value: np.ndarray) -> None:
-        self.policy = LinearPolicy(value, self.config.obs_mode, env_kwargs(self.config))
+        self.policy = LinearPolicy(value, self.config.obs_mode, env_kwargs(self.config), self.config.action_mode)
 
     def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
-        """The current policy's actions for ``obs`` (n,) or (B, n) (:meth:`LinearPolicy.predict`)."""
+        """The current policy's actions for ``obs`` (..., n) (:meth:`LinearPolicy.predict`)."""
         return self.policy.predict(obs)
 
     def set_random_seed(self, seed: int | None = None) -> None:
@@ -310,6 +332,7 @@ class PolicySearch:
     def save(self, path: str | Path) -> None:
         """Write the policy and the search's position to ``path + ".json"`` (plain JSON, no code)."""
         data = {"algo": "es", "weights": self.weights.tolist(), "obs_mode": self.config.obs_mode,
+                "action_mode": self.config.action_mode,
                 "env_kwargs": env_kwargs(self.config), "obs_mean": self.obs_mean.tolist(),
                 "num_timesteps": self.num_timesteps, "generation": self.generation,
                 "hyperparameters": {"popsize": self.popsize, "runs_per_function": self.runs_per_function,
@@ -345,7 +368,8 @@ class PolicySearch:
         try:
             data = json.loads(file.read_text())
             weights = np.asarray(data["weights"], dtype=np.float64)
-            policy = LinearPolicy(weights, data["obs_mode"], data.get("env_kwargs", {}))
+            policy = LinearPolicy(weights, data["obs_mode"], data.get("env_kwargs", {}),
+                                  data.get("action_mode", "continuous"))
         except (OSError, json.JSONDecodeError, KeyError, ValueError) as err:
             raise ValueError(f"{str(file)!r} is not a saved es policy ({err})") from None
         policy.obs_mean = np.asarray(data.get("obs_mean", np.full(weights.shape[-1] - 1, 0.5)))
@@ -403,21 +427,23 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
         raise ValueError(f"members: {err}") from None
     first = policies[0]
     for path, policy in zip(paths[1:], policies[1:], strict=True):
-        if (policy.obs_mode, policy.env_kwargs, policy.weights.shape[-2:]) != (
-                first.obs_mode, first.env_kwargs, first.weights.shape[-2:]):
-            raise ValueError(f"members: {str(path)!r} has obs_mode {policy.obs_mode!r}, settings {policy.env_kwargs}, "
-                             f"weights {policy.weights.shape[-2:]}; {str(paths[0])!r} has {first.obs_mode!r}, "
-                             f"{first.env_kwargs}, {first.weights.shape[-2:]}")
+        if (policy.obs_mode, policy.action_mode, policy.env_kwargs, policy.weights.shape[-2:]) != (
+                first.obs_mode, first.action_mode, first.env_kwargs, first.weights.shape[-2:]):
+            raise ValueError(f"members: {str(path)!r} has obs_mode {policy.obs_mode!r}, action_mode "
+                             f"{policy.action_mode!r}, settings {policy.env_kwargs}, weights {policy.weights.shape[-2:]}; "
+                             f"{str(paths[0])!r} has {first.obs_mode!r}, {first.action_mode!r}, {first.env_kwargs}, "
+                             f"{first.weights.shape[-2:]}")
     out = Path(out)
     if (out / "run.json").exists():
         raise ValueError(f"out: {str(out)!r} already holds a run (run.json); choose a new directory")
     stack = np.concatenate([p.weights.reshape(-1, *p.weights.shape[-2:]) for p in policies])
-    ensemble = LinearPolicy(stack, first.obs_mode, first.env_kwargs)
+    ensemble = LinearPolicy(stack, first.obs_mode, first.env_kwargs, first.action_mode)
     ensemble.obs_mean = np.mean([p.obs_mean for p in policies], axis=0)
-    model = {"algo": "es", "weights": stack.tolist(), "obs_mode": first.obs_mode, "env_kwargs": first.env_kwargs,
+    model = {"algo": "es", "weights": stack.tolist(), "obs_mode": first.obs_mode, "action_mode": first.action_mode,
+             "env_kwargs": first.env_kwargs,
              "obs_mean": ensemble.obs_mean.tolist(), "members": [str(p) for p in paths]}
-    run = {"algo": "es", "obs_mode": first.obs_mode, "action_mode": "continuous", "name": "es-ensemble",
-           "config": {"algo": "es", "obs_mode": first.obs_mode, "action_mode": "continuous", **first.env_kwargs},
+    run = {"algo": "es", "obs_mode": first.obs_mode, "action_mode": first.action_mode, "name": "es-ensemble",
+           "config": {"algo": "es", "obs_mode": first.obs_mode, "action_mode": first.action_mode, **first.env_kwargs},
            "members": [{"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
                         "policies": len(pol.weights) if pol.weights.ndim == 3 else 1}
                        for p, pol in zip(paths, policies, strict=True)]}
@@ -441,8 +467,8 @@ def _rollout_chunk(config: Any, n_functions: int, weights: np.ndarray, seed: int
     so they shift the later draws of the rows still running: reproducible, but a candidate's episode depends on
     when the others end). With a budget B the final best value is the swarm's after its last whole iteration (up
     to N - 1 evaluations past B, and an elitist one), where :func:`evaluation.runner.run` scores the first B.
-    Returns the final best values (K, F), the episodes' returns (K F,), the sum of their observations (n,) and
-    their lengths (K F,)."""
+    Returns the final best values (K, F), the episodes' returns (K F,), the sum of their observations (n,) (of
+    each observation's mean row with ``obs_mode="particle"``) and their lengths (K F,)."""
     from pso_env import PSOVectorEnv
 
     k, wanted = weights.shape[0], config.replace(instance_order="round_robin")
@@ -454,11 +480,13 @@ def _rollout_chunk(config: Any, n_functions: int, weights: np.ndarray, seed: int
     matrix, bias = per_row[:, :, :-1], per_row[:, :, -1]
     obs, _ = env.reset(seed=seed)
     b = env.num_envs
-    returns, obs_sum = np.zeros(b), np.zeros(obs.shape[1])
+    bias = bias.reshape(b, *[1] * (obs.ndim - 2), -1)  # (B, 1, A) for particle observations (B, N, n)
+    returns, obs_sum = np.zeros(b), np.zeros(obs.shape[-1])
     best, lengths, running = np.zeros(b), np.zeros(b, dtype=np.int64), np.ones(b, dtype=bool)
     while running.any():
-        obs_sum += obs[running].sum(axis=0)
-        actions = np.clip(np.einsum("bij,bj->bi", matrix, obs) + bias, -1.0, 1.0).astype(np.float32)
+        rows = obs[running]
+        obs_sum += (rows if rows.ndim == 2 else rows.mean(axis=1)).sum(axis=0)
+        actions = np.clip(np.einsum("bij,b...j->b...i", matrix, obs) + bias, -1.0, 1.0).astype(np.float32)
         obs, rewards, terminated, truncated, infos = env.step(actions)
         returns[running] += rewards[running]
         ended = running & (terminated | truncated)
@@ -476,6 +504,14 @@ class _Normal:
 
     def __call__(self, *shape: int) -> np.ndarray:
         return self.rng.standard_normal(shape)
+
+
+def input_names(obs_mode: str) -> tuple[str, ...]:
+    """The names of a policy's inputs: :data:`pso_env.FEATURE_NAMES` for "features", :data:`pso_env.PARTICLE_FEATURE_NAMES`
+    for "particle", none (empty) for the others."""
+    from pso_env.observation import FEATURE_NAMES, PARTICLE_FEATURE_NAMES
+
+    return {"features": FEATURE_NAMES, "particle": PARTICLE_FEATURE_NAMES}.get(obs_mode, ())
 
 
 def env_kwargs(config: Any) -> dict[str, Any]:

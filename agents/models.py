@@ -53,10 +53,10 @@ _check_model_algo = check_choice(ALGORITHMS + CONTINUOUS_ALGORITHMS)  # (name, v
 def check_action_mode(algo: str, action_mode: str) -> None:
     """Raise ValueError naming ``algo`` and ``action_mode`` unless ``algo`` takes that action mode
     (``sac``/``td3`` the continuous one only, the DQNs the discrete one only)."""
-    if algo in EITHER_ACTION_MODE or (algo in CONTINUOUS_ALGORITHMS) == (action_mode == "continuous"):
+    if algo in EITHER_ACTION_MODE or (algo in CONTINUOUS_ALGORITHMS) == (action_mode != "discrete"):
         return
-    need = "continuous" if algo in CONTINUOUS_ALGORITHMS else "discrete"
-    raise ValueError(f"algo {algo!r} needs action_mode {need!r}, got action_mode {action_mode!r}")
+    need = "'continuous' or 'particle'" if algo in CONTINUOUS_ALGORITHMS else "'discrete'"
+    raise ValueError(f"algo {algo!r} needs action_mode {need}, got action_mode {action_mode!r}")
 
 
 def _sb3_class(algo: str) -> type:
@@ -102,7 +102,7 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
     space = getattr(env, "action_space", None) if space is None else space
     continuous = type(space).__name__ == "Box"
     if continuous != (algo in CONTINUOUS_ALGORITHMS) and algo not in EITHER_ACTION_MODE:
-        need = "action_mode='continuous'" if algo in CONTINUOUS_ALGORITHMS else "the discrete actions"
+        need = "action_mode='continuous' or 'particle'" if algo in CONTINUOUS_ALGORITHMS else "the discrete actions"
         raise ValueError(f"algo {algo!r} needs an environment with {need}, got action space {space}")
     params.update(copy.deepcopy(kwargs))  # SB3 completes policy_kwargs in place: keep the caller's intact
     if algo == "es":
@@ -122,7 +122,7 @@ class LoadedPolicy:
 
     ``config`` is the training run's description (``run.json``); ``obs_mode`` the observation the model
     expects and ``action_mode`` its actions ("discrete": an action index; "continuous": 3 numbers in
-    [-1, 1] that the environment maps onto w, c1, c2). A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions, computed
+    [-1, 1] that the environment maps onto w, c1, c2; "particle": such a row per particle). A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions, computed
     by the first deterministic ``predict`` and then looked up: load the model again if it is trained further.
     """
 

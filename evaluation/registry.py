@@ -18,6 +18,7 @@ a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)
 ``agent:PATH``            ``PolicyController(agents.load_agent(PATH))``               ``agent:<basename>``
 ``constant-obs:X``        ``PolicyController(ConstantObservation(X's policy))``       ``constant-obs:<X's>``
 ``schedule-only:X``       the same, ``keep=("progress",)``                            ``schedule-only:<X's>``
+``constant-particle:X``   the same, the swarm's inputs kept (``obs_mode="particle"``)  ``constant-particle:<X's>``
 ``random-policy``         ``PolicyController(RandomPolicy())``                        ``RandomPolicy``
 ``static:ABCD``           ``PolicyController(StaticPolicy([A, B, C, D]))``            ``static:ABCD``
 ``LLMPSO``, ``PSO+...``   ``RuleController(agents.advisors.make_advised(name))``      the name
@@ -26,7 +27,9 @@ a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)
 ``constant-obs:X`` is the ablation of a learned controller ``X`` (``pretrained`` or ``agent:PATH``): the same
 policy fed its mean training observation at every step (:class:`agents.controller.ConstantObservation`);
 ``schedule-only:X`` feeds it the same constant but the true ``progress`` (the budget spent): a schedule that sees
-nothing of the swarm.
+nothing of the swarm. ``constant-particle:X``, for a controller of ``obs_mode="particle"``, feeds every particle the
+same constant particle inputs (rank, distance, own stagnation) with the swarm's true ones: what the per-particle
+inputs add.
 
 The advised variants (:data:`agents.advisors.ADVISED_VARIANTS`): ``PSO+no-advisor``, ``PSO+random-advisor``,
 ``PSO+surrogate-advisor`` and ``LLMPSO`` (a chat model; its server from ``PSO_LLM_BASE_URL`` and
@@ -61,7 +64,8 @@ _SPECIAL: dict[str, tuple[tuple[str, ...], str]] = {
 }
 _OWN_RUNS = ("cmaes", "random-search")  # not PSO controllers: agents.baselines runs them
 # ablations of a learned controller, prefix -> observation entries kept (agents.controller.ConstantObservation)
-_ABLATIONS: dict[str, tuple[str, ...]] = {"constant-obs": (), "schedule-only": ("progress",)}
+_ABLATIONS: dict[str, tuple[str, ...]] = {"constant-obs": (), "schedule-only": ("progress",),
+                                          "constant-particle": ("progress", "stagnation", "diversity")}
 # registry kinds of the shipped controllers -> their agents.PRETRAINED names (Algorithm kind "pretrained", arg the name)
 _PRETRAINED = {"pretrained": "es", "dqnpso-pretrained": "dqnpso"}
 _STATIC = re.compile(r"^static:([0-3]{4})$", re.IGNORECASE)

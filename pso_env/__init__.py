@@ -35,7 +35,7 @@ def lazy_exports(package: str, exports: dict[str, tuple[str, ...]]) -> tuple[Cal
 
 _EXPORTS = {"config": ("OBS_MODES", "REWARD_MODES", "EnvConfig"), "env": ("PSOEnv",),
             "vector": ("PSOVectorEnv", "make_sb3_vec_env"), "swarm": ("Swarm",), "belief": ("Belief", "STATE_NAMES"),
-            "actions": ("ACTION_NAMES", "N_ACTIONS"), "observation": ("FEATURE_NAMES",),
+            "actions": ("ACTION_NAMES", "N_ACTIONS"), "observation": ("FEATURE_NAMES", "PARTICLE_FEATURE_NAMES"),
             "optim": ("AdaSwarm", "HGPSOTrainer", "SwarmGradLoss"),
             "operators": ("elitist_learning",)}
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

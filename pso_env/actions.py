@@ -28,6 +28,10 @@ c2         ``c_min + (a[2] + 1) / 2 * (c_max - c_min)``
 
 then, as in the discrete mode, both coefficients are rescaled by ``c_sum_max / (c1 + c2)`` when their sum
 exceeds ``c_sum_max`` (4): both modes reach the same parameter set. No random draw is involved.
+
+The particle mode (``EnvConfig(action_mode="particle")``, **our choice**, after GLEET (Ma et al. 2024), which sets
+each particle's coefficients) takes one such row per particle, an action ``a`` in ``[-1, 1]^(N, 3)``: particle
+``i`` moves with the ``w``, ``c1``, ``c2`` that row ``a[i]`` sets by the table above (:func:`particle_parameters`).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from ._jit import jit
 from .config import check_real
 
 N_ACTIONS = 4
-#: Length of a continuous action: (w, c1, c2).
+#: Length of a continuous action, and of a particle's row of a particle action: (w, c1, c2).
 N_CONTINUOUS = 3
 #: Names of the continuous action components; "elitist" is the 4th with ``EnvConfig(elitist=True)``.
 CONTINUOUS_NAMES = ("w", "c1", "c2", "elitist")
@@ -176,13 +180,49 @@ def continuous_parameters(actions: np.ndarray, config: ActionConfig) -> tuple[np
 def continuous_into(actions, wc, cfg, coefs):
     """:func:`continuous_parameters` in place on ``wc`` (3+, B) = (w, c1, c2); ``actions`` (B, 3) float64, ``cfg``
     :meth:`ActionConfig.as_array`, ``coefs`` as in :func:`actions_into`."""
-    w_min, w_max, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[4], cfg[5], cfg[6]
     for i in range(actions.shape[0]):
-        u0 = (min(max(actions[i, 0], -1.0), 1.0) + 1.0) * 0.5
-        u1 = (min(max(actions[i, 1], -1.0), 1.0) + 1.0) * 0.5
-        u2 = (min(max(actions[i, 2], -1.0), 1.0) + 1.0) * 0.5
-        wc[0, i] = w_min + u0 * (w_max - w_min)
-        wc[1, i], wc[2, i] = clamp_coefficients(c_min + u1 * (c_max - c_min), c_min + u2 * (c_max - c_min), c_min,
-                                                c_max, c_sum_max)
+        wc[0, i], wc[1, i], wc[2, i] = _continuous_row(actions[i, 0], actions[i, 1], actions[i, 2], cfg)
         if coefs.shape[0]:
             _fill_coefficients(coefs, i, wc[0, i], wc[1, i], wc[2, i])
+
+
+@jit(inline="always")
+def _continuous_row(a0, a1, a2, cfg):
+    """The ``(w, c1, c2)`` of one continuous action row (the module docstring's table)."""
+    w_min, w_max, c_min, c_max, c_sum_max = cfg[0], cfg[1], cfg[4], cfg[5], cfg[6]
+    u0 = (min(max(a0, -1.0), 1.0) + 1.0) * 0.5
+    u1 = (min(max(a1, -1.0), 1.0) + 1.0) * 0.5
+    u2 = (min(max(a2, -1.0), 1.0) + 1.0) * 0.5
+    c1, c2 = clamp_coefficients(c_min + u1 * (c_max - c_min), c_min + u2 * (c_max - c_min), c_min, c_max, c_sum_max)
+    return w_min + u0 * (w_max - w_min), c1, c2
+
+
+def particle_parameters(actions: np.ndarray, config: ActionConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The per-particle ``(w, c1, c2)``, arrays (B, N), that particle ``actions`` (B, N, 3) in [-1, 1] set: each
+    particle's row mapped as a continuous action (the module docstring's table; components outside [-1, 1] are
+    clipped, none is validated: the environments check shape and finiteness)."""
+    a = np.asarray(actions, dtype=float)
+    if a.ndim != 3 or a.shape[2] != N_CONTINUOUS:
+        raise ValueError(f"actions must have shape (B, N, {N_CONTINUOUS}), got {a.shape}")
+    out = np.empty((3, a.shape[0], a.shape[1]))
+    particle_into(a, np.zeros((3, a.shape[0])), config.as_array(), np.empty((0, 0)), out)
+    return out[0], out[1], out[2]
+
+
+@jit()
+def particle_into(actions, wc, cfg, coefs, out):
+    """:func:`particle_parameters`: ``actions`` (B, N, 3) float64 into ``out`` (3, B, N) and, unless ``coefs`` is
+    empty, the numpy swarm's coefficient buffer ``coefs`` (3N + 1, B); ``wc`` (3+, B) receives each swarm's mean
+    w, c1, c2 (what the environment reports and the features observation reads)."""
+    n = actions.shape[1]
+    for b in range(actions.shape[0]):
+        sw = s1 = s2 = 0.0
+        for j in range(n):
+            w, c1, c2 = _continuous_row(actions[b, j, 0], actions[b, j, 1], actions[b, j, 2], cfg)
+            out[0, b, j], out[1, b, j], out[2, b, j] = w, c1, c2
+            sw, s1, s2 = sw + w, s1 + c1, s2 + c2
+            if coefs.shape[0]:
+                coefs[j, b], coefs[n + j, b], coefs[2 * n + j, b] = w, c1, c2
+        if coefs.shape[0]:
+            coefs[3 * n, b] = 1.0
+        wc[0, b], wc[1, b], wc[2, b] = sw / n, s1 / n, s2 / n

@@ -21,9 +21,10 @@ import numpy as np
 from benchmarks_fn._validate import check_int as _check_int
 from benchmarks_fn._validate import is_real
 
-OBS_MODES = ("viterbi", "belief", "features")
-#: Action spaces: the paper's four actions, or (w, c1, c2) set directly from a Box (see pso_env.actions).
-ACTION_MODES = ("discrete", "continuous")
+OBS_MODES = ("viterbi", "belief", "features", "particle")
+#: Action spaces: the paper's four actions, (w, c1, c2) set directly from a Box, or a row of them per particle
+#: (see pso_env.actions).
+ACTION_MODES = ("discrete", "continuous", "particle")
 REWARD_MODES = ("improvement", "log", "relative")
 INSTANCE_ORDERS = ("random", "round_robin")
 BACKENDS = ("numpy", "torch")
@@ -247,9 +248,11 @@ class EnvConfig:
         "the elitist sigma follow the evaluations spent / this instead of the iterations; 'none': no budget",
         check_optional_int(1), parse=_parse_optional_int)
     obs_mode: str = config_field("viterbi", "observation: the Viterbi state (the paper's), the filtered "
-                                 "posterior, or the posterior and 9 scale-free swarm features (none needs f*)", choices=OBS_MODES)
-    action_mode: str = config_field("discrete", "actions: the paper's Discrete(4), or a Box [-1, 1]^3 mapped "
-                                    "affinely onto w, c1, c2 (for SAC, TD3, PPO)", choices=ACTION_MODES)
+                                 "posterior, the posterior and 9 scale-free swarm features, or 6 inputs per particle "
+                                 "(3 of the particle, 3 of the swarm; none needs f*)", choices=OBS_MODES)
+    action_mode: str = config_field("discrete", "actions: the paper's Discrete(4), a Box [-1, 1]^3 mapped "
+                                    "affinely onto w, c1, c2 (for SAC, TD3, PPO), or a Box [-1, 1]^(N, 3): one such "
+                                    "row per particle", choices=ACTION_MODES)
     elitist: bool = config_field(False, "continuous actions get a 4th component: > 0 runs APSO's elitist learning on "
                                  "the global best after that iteration's move (one evaluation; sigma 1.0 -> 0.1 over "
                                  "the episode)", check_bool)

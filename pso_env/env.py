@@ -51,6 +51,11 @@ class PSOEnv(gym.Env):
     | 2   | c2        | ``c_min + (a[2] + 1) / 2 (c_max - c_min)``, then the cap   | 1.5  | 2.5  |
     | 3   | elitist   | ``a[3] > 0``: elitist learning after the move (``elitist``) | -1   | 1    |
 
+    With ``action_mode="particle"`` (**our choice**, per-particle control as in GLEET, Ma et al. 2024):
+    ``Box(-1, 1, (N, 3), float32)``, one such (w, c1, c2) row per particle, each mapped as above into that particle's
+    own parameters (:func:`pso_env.actions.particle_parameters`); ``w``, ``c1``, ``c2`` of the info are then the
+    swarm's means.
+
     With ``elitist=True`` the Box has a 4th component: where it is > 0, APSO's elitist learning
     (:func:`pso_env.operators.elitist_learning`, Zhan et al. 2009) perturbs one coordinate of the global best
     after the iteration's move (one more evaluation, counted), with sigma falling from 1.0 to 0.1 over the
@@ -63,7 +68,7 @@ class PSOEnv(gym.Env):
 
     ## Observation Space
 
-    ``Box(0, 1, (n,), float32)`` where ``n`` depends on ``obs_mode``:
+    ``Box(0, 1, (n,), float32)`` where ``n`` depends on ``obs_mode`` (``(N, 6)`` for ``"particle"``):
 
     - ``"viterbi"`` (default, the paper's), ``n = 4``: the last state of the Viterbi path, one-hot in
       the order exploration, exploitation, convergence, jumping-out.
@@ -84,6 +89,16 @@ class PSOEnv(gym.Env):
       |       | the particles to their centroid                                                   |
       | 12    | ``(1 + r) / 2``, ``r`` the fitness-distance correlation to the global best (0.5:  |
       |       | undefined)                                                                        |
+
+    - ``"particle"``, shape ``(N, 6)``: one row per particle (:data:`pso_env.PARTICLE_FEATURE_NAMES`, see
+      :func:`pso_env.observation.particle_inputs_into`), for a policy shared by the particles:
+
+      | Column | Input                                                                               |
+      |--------|-------------------------------------------------------------------------------------|
+      | 0      | rank of the particle's current value in the swarm / (N - 1) (0: the best)           |
+      | 1      | its distance to the global best / the farthest particle's                           |
+      | 2      | ``log(1 + iterations since its personal best improved) / log(1 + planned iterations)`` |
+      | 3-5    | the swarm's progress, stagnation and diversity (features 5, 10 and 11)              |
 
     ## Rewards
 
@@ -189,8 +204,9 @@ class PSOEnv(gym.Env):
         return obs[0], self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
-        """Apply ``action`` (0..3; 4..7 with an advisor: ``action - 4``, then a consultation of the advisor; or
-        3 numbers with ``action_mode="continuous"``) to w, c1, c2 and run one swarm iteration.
+        """Apply ``action`` (0..3; 4..7 with an advisor: ``action - 4``, then a consultation of the advisor; 3
+        numbers with ``action_mode="continuous"``; (N, 3) with ``action_mode="particle"``) to w, c1, c2 and run one
+        swarm iteration.
 
         Returns ``(observation, reward, terminated, truncated, info)``; raises ValueError for an action
         outside the space (continuous: not 3 finite numbers; components beyond [-1, 1] are clipped) and
@@ -202,7 +218,7 @@ class PSOEnv(gym.Env):
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
         if type(action) is not int or not 0 <= action < N_ACTIONS or self._continuous:  # the common case without numpy
             if self._continuous:
-                row = _as_continuous(action, self.action_space.shape[0])
+                row = _as_continuous(action, self.action_space.shape)
                 action = row[0].copy()
             else:
                 action = _as_action(action, self.action_space.n)
@@ -279,14 +295,15 @@ def _as_action(action: Any, n: int = N_ACTIONS) -> int:
     return a
 
 
-def _as_continuous(action: Any, n: int = 3) -> np.ndarray:
-    """A continuous action as the core's (1, n) float64 row (n = 3, or 4 with ``elitist``); ValueError unless it is n
-    finite numbers."""
+def _as_continuous(action: Any, shape: tuple[int, ...] = (3,)) -> np.ndarray:
+    """A continuous action of ``shape`` ((3,), (4,) with ``elitist``, (N, 3) per particle) as the core's batch of one,
+    float64; ValueError unless it has that shape and finite numbers."""
     try:
         a = np.array(action, dtype=np.float64)
     except (TypeError, ValueError):
         a = None
-    if a is None or a.shape != (n,) or not np.isfinite(a).all():
-        raise ValueError(f"action must be {n} finite numbers ({', '.join(CONTINUOUS_NAMES[:n])} in [-1, 1]; beyond it "
-                         f"clipped), got {action!r}")
+    if a is None or a.shape != tuple(shape) or not np.isfinite(a).all():
+        what = (f"{shape[0]} finite numbers ({', '.join(CONTINUOUS_NAMES[:shape[0]])}" if len(shape) == 1 else
+                f"an array of shape {tuple(shape)} of finite numbers (per particle w, c1, c2")
+        raise ValueError(f"action must be {what} in [-1, 1]; beyond it clipped), got {action!r}")
     return a[None]

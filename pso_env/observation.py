@@ -1,4 +1,5 @@
-"""Observation modes of the environment and the scale-free swarm features of ``obs_mode="features"``."""
+"""Observation modes of the environment: the scale-free swarm features of ``obs_mode="features"`` and the
+per-particle inputs of ``obs_mode="particle"``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ FEATURE_NAMES = (
     "p_exploration", "p_exploitation", "p_convergence", "p_jumping_out",
     "f", "progress", "w", "c1", "c2", "recent_improvement", "stagnation", "diversity", "fdc",
 )
+#: Names of the entries of each particle's row of a "particle" observation, in order: three of the particle, then
+#: three of its swarm (the "features" entries of those names).
+PARTICLE_FEATURE_NAMES = ("rank", "distance", "own_stagnation", "progress", "stagnation", "diversity")
+#: The "features" entries that a "particle" observation repeats in every particle's row (its last three).
+PARTICLE_SWARM_FEATURES = tuple(FEATURE_NAMES.index(name) for name in PARTICLE_FEATURE_NAMES[3:])
 #: Window of the recent-improvement feature, in iterations.
 IMPROVEMENT_WINDOW = 10
 #: Decades of shrinkage of the swarm's diversity that the diversity feature spans (0 beyond).
@@ -28,8 +34,11 @@ _BEST0, _DIV0, _DIV, _FDC = _RING + 1, _RING + 2, _RING + 3, _RING + 4
 FEATURE_FLOATS = _RING + 5
 
 
-def observation_space(mode: str) -> spaces.Box:
-    """``Box(0, 1, (n,), float32)``: n = 4 for "viterbi" and "belief", 13 for "features"."""
+def observation_space(mode: str, swarm_size: int) -> spaces.Box:
+    """``Box(0, 1, shape, float32)``: shape (4,) for "viterbi" and "belief", (13,) for "features", (N, 6) for
+    "particle" (N = ``swarm_size``)."""
+    if mode == "particle":
+        return spaces.Box(0.0, 1.0, (swarm_size, len(PARTICLE_FEATURE_NAMES)), dtype=np.float32)
     n = len(FEATURE_NAMES) if mode == "features" else 4
     return spaces.Box(0.0, 1.0, (n,), dtype=np.float32)
 
@@ -173,6 +182,48 @@ def swarm_statistics_into(x, fit, g, rows, out):
                 szy += z * y
         if szz > 0.0 and syy > 0.0:
             out[1, r] = min(max(szy / math.sqrt(szz * syy), -1.0), 1.0)
+
+
+@jit()
+def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out):
+    """The particle entries of ``obs_mode="particle"`` of swarms ``rows`` into ``out`` (B, N, 3), each in [0, 1]:
+
+    - ``rank``: the particle's current value's rank in its swarm over N - 1 (0: the best; ties by index, so
+      +inf values, the environment's reading of non-finite ones, rank last in index order);
+    - ``distance``: its Euclidean distance to the global best ``g`` over the farthest particle's (all 0 when that
+      is 0 or not finite);
+    - ``own_stagnation``: ``log(1 + k) / log_horizon`` clipped to 1, ``k`` the iterations since its personal best
+      last improved (the "features" stagnation, per particle).
+
+    ``x`` (B, N, D), ``fit``, ``pbest`` (B, N) (current and personal best values), ``g`` (B, D); ``state`` (2, B, N)
+    holds each particle's last personal best value and ``k``: with ``start`` they are set (``k`` = 0, an episode's
+    first observation), else advanced by one iteration, so call it once per step.
+    """
+    n, d = x.shape[1], x.shape[2]
+    dist = np.empty(n)
+    for r in rows:
+        far = 0.0
+        for i in range(n):
+            if start or pbest[r, i] < state[0, r, i]:
+                state[0, r, i], state[1, r, i] = pbest[r, i], 0.0
+            else:
+                state[1, r, i] += 1.0
+            out[r, i, 2] = min(math.log1p(state[1, r, i]) / log_horizon, 1.0)
+            below = 0
+            for j in range(n):
+                if fit[r, j] < fit[r, i] or (fit[r, j] == fit[r, i] and j < i):
+                    below += 1
+            out[r, i, 0] = below / (n - 1)
+            u = 0.0
+            for k in range(d):
+                e = x[r, i, k] - g[r, k]
+                u += e * e
+            dist[i] = math.sqrt(u)
+            if dist[i] > far:  # noqa: PLR1730 - max() would differ on NaN
+                far = dist[i]
+        for i in range(n):
+            v = dist[i] / far if far > 0.0 and math.isfinite(far) else 0.0
+            out[r, i, 1] = 0.0 if math.isnan(v) else min(max(v, 0.0), 1.0)
 
 
 @jit()

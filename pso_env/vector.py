@@ -29,6 +29,7 @@ from .actions import (
     ActionConfig,
     actions_into,
     continuous_into,
+    particle_into,
 )
 from .advice import ADVICE_INFO_KEYS, Advice
 from .belief import STATE_NAMES, Belief
@@ -36,7 +37,16 @@ from .config import EnvConfig, check_int, make_config
 from .factor import _factor_into, _scratch
 from .hmm_kernels import batch_update
 from .instances import InstanceSet
-from .observation import FEATURE_FLOATS, Features, feature_row, observation_space, swarm_statistics_into
+from .observation import (
+    FEATURE_FLOATS,
+    FEATURE_NAMES,
+    PARTICLE_SWARM_FEATURES,
+    Features,
+    feature_row,
+    observation_space,
+    particle_inputs_into,
+    swarm_statistics_into,
+)
 from .operators import elitist_learning, elitist_sigma
 from .reward import Reward, reward
 from .swarm import Swarm
@@ -57,12 +67,13 @@ def _host(x: Any) -> np.ndarray:
 # call (factor, hmm_kernels, reward, observation), delete pso_env/__pycache__ (a test catches a stale kernel).
 @jit()
 def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, ints, settings, history, belief_ints,
-               lattice, tables, obs):
+               lattice, tables, obs, particle, feature):
     """After the swarms' step, for all B rows: factors (from ``x``, ``fit`` unless empty), best values, counts,
     rewards, ends, the belief's step and the observations.
 
     ``floats``, ``ints``: :class:`PSOVectorEnv`'s; ``settings``: target error (NaN: none), step limit, evaluation
-    budget (inf: none), obs and reward mode, refit_every, refit_min_length, the features' parameters; ``belief_ints``: the belief's.
+    budget (inf: none), obs and reward mode, refit_every, refit_min_length, the features' parameters; ``belief_ints``: the belief's;
+    ``obs``, ``particle``, ``feature``: as :func:`_observe_rows`.
     Returns 2 x the belief's rows due for a refit (-1: its history is full; then the observations are left
     to the caller), + 1 when a row had non-finite values.
     """
@@ -84,13 +95,15 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
     n_due = batch_update(floats[3], True, rows, history, belief_ints[1], belief_ints[0], lattice, tables,
                          int(settings[5]), int(settings[6]), belief_ints[4])
     if n_due == 0:
-        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, settings[7:])
+        _observe_rows(rows, obs, obs_code, belief_ints[0], lattice, floats, ints, settings[7:], particle, feature)
     return 2 * n_due + nonfinite
 
 
 @jit()
-def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_params):
-    """The observations of ``rows`` into ``obs`` (``obs_code``: index in ``OBS_MODES``), their states into ``ints[4]``."""
+def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_params, particle, feature):
+    """The observations of ``rows`` into ``obs`` (B, n) (``obs_code``: index in ``OBS_MODES``; "particle": rows of
+    N x 6, the particle entries from ``particle`` (B, N, 3), the swarm ones from the features, built in ``feature``
+    (13,)), their states into ``ints[4]``."""
     for r in rows:
         o = obs[r]
         ints[4, r] = states[r]
@@ -101,8 +114,15 @@ def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_pa
             o[:] = lattice[r, 1]
         else:
             clock = ints[6, r] if feature_params[6] else ints[5, r]  # evaluations with a budget, else iterations
-            feature_row(o, r, lattice[r, 1], floats[3, r], float(clock), floats[0, r], floats[1, r],
+            f = o if obs_code == 2 else feature
+            feature_row(f, r, lattice[r, 1], floats[3, r], float(clock), floats[0, r], floats[1, r],
                         floats[2, r], floats[4, r], floats[10:], ints[7:9], feature_params)
+            if obs_code == 3:
+                n = particle.shape[1]
+                for i in range(n):
+                    for k in range(3):
+                        o[6 * i + k] = particle[r, i, k]
+                        o[6 * i + 3 + k] = f[PARTICLE_SWARM_FEATURES[k]]
 
 
 class PSOVectorEnv(VectorEnv):
@@ -120,9 +140,11 @@ class PSOVectorEnv(VectorEnv):
 
     ``single_action_space`` ``Discrete(4)`` (the actions of :class:`PSOEnv`), ``action_space``
     ``MultiDiscrete([4] * B)``; with ``action_mode="continuous"`` ``Box(-1, 1, (3,), float32)`` and
-    ``Box(-1, 1, (B, 3), float32)``, rows (w, c1, c2) as :class:`PSOEnv` maps them;
-    ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 13 for "features"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
-    float32, rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
+    ``Box(-1, 1, (B, 3), float32)``, rows (w, c1, c2) as :class:`PSOEnv` maps them; with ``action_mode="particle"``
+    ``Box(-1, 1, (N, 3), float32)`` and ``Box(-1, 1, (B, N, 3), float32)``;
+    ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 13 for "features"; (N, 6) for
+    "particle"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
+    float32 ((B, N, 6) for "particle"), rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
     (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run, ``max_evaluations`` spent) and infos (dict of (B,) arrays
     with ``_key`` masks). With an ``advisor`` (:mod:`pso_env.advice`) ``single_action_space`` is ``Discrete(8)``:
     action ``a + 4`` is parameter action ``a`` followed by a consultation of the sub-environment's advisor.
@@ -221,14 +243,18 @@ class PSOVectorEnv(VectorEnv):
             group_functions(fns, like=xp.zeros(1, dtype=self.dtype, device=self.device))
 
         self.single_action_space = spaces.Discrete(N_ACTIONS)
-        self._continuous = cfg.action_mode == "continuous"
+        self._continuous = cfg.action_mode != "discrete"
+        self._per_particle = cfg.action_mode == "particle"
         self._elitist_on = cfg.elitist
-        if self._continuous:  # (w, c1, c2) set directly (pso_env.actions.continuous_parameters)
+        if self._per_particle:  # a (w, c1, c2) row per particle (pso_env.actions.particle_parameters)
+            self.single_action_space = spaces.Box(-1.0, 1.0, (cfg.swarm_size, N_CONTINUOUS), dtype=np.float32)
+            self._coefficients = np.zeros((3, b, cfg.swarm_size))  # the particles' w, c1, c2
+        elif self._continuous:  # (w, c1, c2) set directly (pso_env.actions.continuous_parameters)
             self.single_action_space = spaces.Box(-1.0, 1.0, (N_CONTINUOUS + cfg.elitist,), dtype=np.float32)
         self._advice = None if cfg.advisor is None else Advice(cfg.advisor, cfg.advisor_k, b, cfg.swarm_size)
         if self._advice is not None:  # the consult bit: actions 4..7 (pso_env.advice)
             self.single_action_space = spaces.Discrete(2 * N_ACTIONS)
-        self.single_observation_space = observation_space(cfg.obs_mode)
+        self.single_observation_space = observation_space(cfg.obs_mode, cfg.swarm_size)
         self.action_space = batch_space(self.single_action_space, b)
         self.observation_space = batch_space(self.single_observation_space, b)
 
@@ -245,7 +271,11 @@ class PSOVectorEnv(VectorEnv):
         self.max_evaluations = cfg.max_evaluations
         self._features = Features(b, self.max_iterations, self.actions, self._floats[10:], self._ints[7:9],
                                   max_evaluations=cfg.max_evaluations, horizon=cfg.horizon)
-        self._obs_code = ("viterbi", "belief", "features").index(cfg.obs_mode)
+        self._obs_code = ("viterbi", "belief", "features", "particle").index(cfg.obs_mode)
+        # obs_mode="particle": each particle's entries (B, N, 3), its last personal best and iterations since (2, B, N)
+        self._particle = np.zeros((b, cfg.swarm_size, 3) if self._obs_code == 3 else (0, 0, 0))
+        self._particle_state = np.zeros((2, *self._particle.shape[:2]))
+        self._feature = np.zeros(len(FEATURE_NAMES), dtype=np.float32)  # the features of one row (particle mode)
         self._all_rows = np.arange(b)
         self._action_params = self.actions.as_array()
         self._u, self._u_next = np.empty((0, 2, b)), 0  # uniform draws of the actions, fetched in blocks
@@ -351,15 +381,23 @@ class PSOVectorEnv(VectorEnv):
             iteration[m], evaluations[m] = s.iteration[m], s.evaluations[m]
         return f, best, totals, iteration, evaluations
 
-    def _swarm_statistics(self) -> None:
-        """With obs_mode="features": every row's diversity and fitness-distance correlation, the features' inputs
-        (:func:`pso_env.observation.swarm_statistics_into`), from its swarm's current state."""
-        if self._obs_code != 2:
+    def _swarm_statistics(self, start: np.ndarray | None = None) -> None:
+        """With obs_mode="features" or "particle": every row's diversity and fitness-distance correlation, the
+        features' inputs (:func:`pso_env.observation.swarm_statistics_into`), from its swarm's current state; with
+        "particle" also the particle entries (:func:`pso_env.observation.particle_inputs_into`) of the rows
+        ``start`` (their episodes' first) or, without it, of every row, one step on."""
+        if self._obs_code < 2:
             return
         for d, s in self.swarms.items():
             rows = self._all_rows if len(self.swarms) == 1 else np.flatnonzero(self._dims == d)
-            swarm_statistics_into(_host(s.positions), _host(s.fitness), _host(s.gbest_position), rows,
-                                  self._features.statistics)
+            x, fit, g = _host(s.positions), _host(s.fitness), _host(s.gbest_position)
+            swarm_statistics_into(x, fit, g, rows, self._features.statistics)
+            if self._obs_code == 3:
+                self._particle_inputs(s, rows if start is None else np.intersect1d(rows, start), start is not None)
+
+    def _particle_inputs(self, s: Any, rows: np.ndarray, start: bool) -> None:
+        particle_inputs_into(_host(s.positions), _host(s.fitness), _host(s.gbest_position), _host(s.pbest_fitness),
+                             rows, start, self._particle_state, self._features.params[1], self._particle)
 
     def _warn_nonfinite(self) -> None:
         """One RuntimeWarning per episode whose latest step or reset had non-finite values."""
@@ -400,7 +438,7 @@ class PSOVectorEnv(VectorEnv):
         self._reward.reset(idx, best[idx], f_star)
         self._features.reset(idx)
         self._bind()
-        self._swarm_statistics()
+        self._swarm_statistics(idx)
         _observe_rows(idx, *self._observe_args)
 
     def _own(self, j: int, fn: Any) -> Any:
@@ -423,9 +461,11 @@ class PSOVectorEnv(VectorEnv):
         budget = np.inf if cfg.max_evaluations is None else cfg.max_evaluations
         settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, limit, budget,
                              self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length, *ft.params])
+        obs = self._obs.reshape(self.num_envs, -1)  # a view: rows of N x 6 with obs_mode="particle"
         self._args = (*swarm, self._floats, self._ints, settings, bl._history, bl._ints, bl._lattice, bl._tables,
-                      self._obs)
-        self._observe_args = (self._obs, self._obs_code, bl.states, bl._lattice, self._floats, self._ints, ft.params)
+                      obs, self._particle, self._feature)
+        self._observe_args = (obs, self._obs_code, bl.states, bl._lattice, self._floats, self._ints, ft.params,
+                              self._particle, self._feature)
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
         m = np.ones(self.num_envs, dtype=bool) if mask is None else mask
@@ -481,6 +521,8 @@ class PSOVectorEnv(VectorEnv):
         return self._obs.copy(), self._info(mask)
 
     def _check_actions(self, actions: Any) -> np.ndarray:
+        if self._per_particle:
+            return self._check_particle(actions)
         if self._continuous:
             return self._check_continuous(actions)
         a, n = np.asarray(actions), self.single_action_space.n
@@ -504,6 +546,19 @@ class PSOVectorEnv(VectorEnv):
                              f"in [-1, 1]), got {actions!r}")
         return a
 
+    def _check_particle(self, actions: Any) -> np.ndarray:
+        """Particle actions as a (B, N, 3) float64 array (components outside [-1, 1] are clipped when applied);
+        ValueError unless they are ``num_envs`` blocks of N rows of 3 finite numbers."""
+        try:
+            a = np.asarray(actions, dtype=np.float64)
+        except (TypeError, ValueError):
+            a = None
+        shape = (self.num_envs, *self.single_action_space.shape)
+        if a is None or a.shape != shape or not np.isfinite(a).all():
+            raise ValueError(f"actions must be an array of shape {shape} of finite numbers (per particle w, c1, c2 "
+                             f"in [-1, 1]), got {actions!r}")
+        return a
+
     def _advance(self, a: np.ndarray) -> None:
         """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
         action -> parameters -> swarm update -> objective -> evolutionary factor -> belief -> reward -> observation.
@@ -516,7 +571,9 @@ class PSOVectorEnv(VectorEnv):
             a, consult = self._advice.split(a, self._autoreset_envs)
         s = self._fused
         coefs = self._no_fit if s is None else s._coefficient_buffer()  # (0, 0): no buffer to fill
-        if self._continuous:  # action -> w, c1, c2 directly, no draws (pso_env.actions.continuous_parameters)
+        if self._per_particle:  # action -> each particle's w, c1, c2 (pso_env.actions.particle_parameters)
+            particle_into(a, self._floats, self._action_params, coefs, self._coefficients)
+        elif self._continuous:  # action -> w, c1, c2 directly, no draws (pso_env.actions.continuous_parameters)
             continuous_into(a, self._floats, self._action_params, coefs)
         else:
             t = self._u_next  # action -> w, c1, c2 (pso_env.actions.apply_actions)
@@ -530,13 +587,16 @@ class PSOVectorEnv(VectorEnv):
                 self._elitist(a)
             if consult is not None:
                 self._advice.consult(self.swarms, self._dims, consult)
-            if self._obs_code == 2:
+            if self._obs_code >= 2:
                 swarm_statistics_into(s.positions, s.fitness, s.gbest_position, self._all_rows,
                                       self._features.statistics)
+                if self._obs_code == 3:
+                    self._particle_inputs(s, self._all_rows, False)
             code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
+            coefficients = self._coefficients if self._per_particle else self._floats[:3]
             for swarm in self.swarms.values():
-                swarm.step(*self._floats[:3], momentum=self.config.momentum)
+                swarm.step(*coefficients, momentum=self.config.momentum)
             if self._elitist_on:
                 self._elitist(a)
             if consult is not None:

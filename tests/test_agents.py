@@ -203,7 +203,7 @@ def test_resume_after_a_kill_is_deterministic_and_logs_have_no_duplicates(tmp_pa
 @pytest.mark.parametrize(
     "args, message",
     [(["--algo", "sarsa"], "invalid choice"), (["--functions", "nosuch"], "--functions: unknown name"),
-     (["--algo", "sac"], "--algo 'sac' needs action_mode 'continuous', got action_mode 'discrete'"),
+     (["--algo", "sac"], "--algo 'sac' needs action_mode 'continuous' or 'particle', got action_mode 'discrete'"),
      (["--action-mode", "continuous"], "--algo 'custom-dqn' needs action_mode 'discrete', got action_mode 'continuous'"),
      (["--timesteps", "0"], "timesteps"), (["--n-envs", "-1"], "argument --n-envs: must be an integer >= 1, got -1"),
      (["--functions", "sphere", "--held-out", "sphere"], "--held-out must not repeat")],

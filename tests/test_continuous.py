@@ -96,7 +96,7 @@ def test_bad_actions_and_config(bad):
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"action must be 3 finite numbers"):
         env.step(bad)
-    with pytest.raises(ValueError, match=r"action_mode must be one of \('discrete', 'continuous'\)"):
+    with pytest.raises(ValueError, match=r"action_mode must be one of \('discrete', 'continuous', 'particle'\)"):
         EnvConfig(action_mode="box")
 
 
@@ -136,13 +136,14 @@ def test_sb3_learns_and_predicts_in_the_box(algo):
 # Continuous agents end to end: train_agent.py, load_agent, PolicyController, evaluate.py agent:DIR
 
 @pytest.mark.parametrize(("algo", "action_mode", "need"), [
-    ("sac", "discrete", "continuous"), ("td3", "discrete", "continuous"), ("custom-dqn", "continuous", "discrete"),
-    ("dqn", "continuous", "discrete"), ("qrdqn", "continuous", "discrete")])
+    ("sac", "discrete", "'continuous' or 'particle'"), ("td3", "discrete", "'continuous' or 'particle'"),
+    ("custom-dqn", "continuous", "'discrete'"), ("dqn", "continuous", "'discrete'"), ("qrdqn", "continuous", "'discrete'"),
+    ("custom-dqn", "particle", "'discrete'")])
 def test_train_config_rejects_an_algo_without_that_action_mode_before_writing(algo, action_mode, need, tmp_path,
                                                                               monkeypatch, capsys):
     from agents.training import TrainConfig
 
-    message = f"algo {algo!r} needs action_mode {need!r}, got action_mode {action_mode!r}"
+    message = f"algo {algo!r} needs action_mode {need}, got action_mode {action_mode!r}"
     with pytest.raises(ValueError) as err:
         TrainConfig(algo=algo, action_mode=action_mode)
     assert str(err.value) == message

@@ -1,0 +1,275 @@
+"""Per-particle control in PSOControl: ``action_mode="particle"`` (a (w, c1, c2) row per particle,
+pso_env.actions.particle_parameters) and ``obs_mode="particle"`` (6 inputs per particle, pso_env.observation), and the
+linear policy shared by the particles (agents.es)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from conftest import load_script as _script
+from test_continuous import CASES, by_hand
+from test_es import _particle_experiment
+from test_features import _functions
+
+from agents.controller import ConstantObservation, PolicyController
+from agents.es import LinearPolicy, PolicySearch, initial_weights
+from benchmarks_fn import get_function
+from pso_env import FEATURE_NAMES, PARTICLE_FEATURE_NAMES, EnvConfig, PSOEnv, PSOVectorEnv
+from pso_env.actions import ActionConfig, particle_parameters
+from pso_env.swarm import Swarm
+
+SMALL = {"function": "rastrigin", "dim": 4, "swarm_size": 8, "max_iterations": 12, "obs_mode": "particle",
+         "action_mode": "particle"}
+#: The per-particle experiment's action ranges (results/learned-control/per-particle).
+RANGES = {"w_min": 0.3, "w_max": 1.0, "c_min": 0.5, "c_max": 2.5}
+
+
+def _actions(rng, shape):
+    """Actions with clipped components and exact corners among them."""
+    a = rng.uniform(-1.3, 1.3, shape)
+    a[..., 0, :] = -1.0
+    a[..., 1, :] = 1.0
+    return a
+
+
+# ---------------------------------------------------------------- actions
+def test_each_particle_gets_the_documented_mapping_of_its_row():
+    rows = np.array(CASES, dtype=float)  # 8 particles, one documented case each
+    w, c1, c2 = particle_parameters(np.stack([rows, rows[::-1]]), ActionConfig())
+    assert w.shape == c1.shape == c2.shape == (2, len(CASES))
+    for b, order in ((0, rows), (1, rows[::-1])):
+        for i, a in enumerate(order):
+            assert (w[b, i], c1[b, i], c2[b, i]) == pytest.approx(by_hand(a), rel=1e-15, abs=0)
+    assert (w[0, 0], c1[0, 0], c2[0, 0]) == (0.4, 1.5, 1.5) and (w[0, 1], c1[0, 1], c2[0, 1]) == (0.9, 2.0, 2.0)
+    cfg = ActionConfig(w_min=0.3, w_max=1.0, c_min=0.5, c_max=2.5)
+    w, c1, c2 = particle_parameters(rows[None], cfg)
+    for i, a in enumerate(rows):
+        assert (w[0, i], c1[0, i], c2[0, i]) == pytest.approx(by_hand(a, 0.3, 1.0, 0.5, 2.5), rel=1e-15, abs=0)
+    with pytest.raises(ValueError, match=r"actions must have shape \(B, N, 3\)"):
+        particle_parameters(rows, cfg)
+
+
+@pytest.mark.parametrize("dims", [(5,), (3, 5)], ids=["one swarm", "two dimensions"])
+def test_the_swarm_moves_with_exactly_those_per_particle_parameters(dims):
+    """One dimension takes the fused path (the action kernel fills the swarm's coefficients), two the general one
+    (Swarm.step with (B, N) arrays); both move each particle with its own row's w, c1, c2, as a Swarm stepped by
+    hand with them, bit for bit; the info reports the swarm's means."""
+    fns = [get_function("griewank", d) for d in dims]
+    env = PSOVectorEnv(len(fns), function=fns, swarm_size=len(CASES), max_iterations=20, instance_order="round_robin",
+                       **{k: v for k, v in SMALL.items() if k not in ("function", "dim", "swarm_size", "max_iterations")},
+                       **RANGES)
+    env.reset(seed=4)
+    # one swarm: a Swarm seeded as the environment seeds its own, stepped by hand
+    ref = Swarm(fns, len(CASES), np.random.default_rng(np.random.SeedSequence(4).spawn(3)[0])) if len(fns) == 1 else None
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        a = _actions(rng, (len(fns), len(CASES), 3)).astype(np.float32)
+        _, _, _, _, info = env.step(a)
+        want = np.array([[by_hand(row, **RANGES) for row in block] for block in a.astype(np.float64)])  # (B, N, 3)
+        np.testing.assert_allclose(env._coefficients.transpose(1, 2, 0), want, rtol=1e-15, atol=0)
+        np.testing.assert_allclose(np.stack([info["w"], info["c1"], info["c2"]], axis=1), want.mean(axis=1),
+                                   rtol=1e-14)
+        if ref is not None:
+            ref.step(*(want[:, :, k] for k in range(3)))
+            np.testing.assert_array_equal(ref.positions, env.swarm.positions)
+            np.testing.assert_array_equal(ref.gbest_fitness, info["best_fitness"])
+    with pytest.raises(ValueError, match=r"actions must be an array of shape \(\d, 8, 3\) of finite numbers"):
+        env.step(a[:, :4])
+    with pytest.raises(ValueError, match=r"actions must be an array of shape"):
+        env.step(np.where(a > 0.5, np.nan, a))
+
+
+def test_equal_rows_make_the_continuous_run_bit_for_bit():
+    """A particle action whose rows are all one continuous action is that action: the same run, bit for bit."""
+    runs = []
+    for mode in ("continuous", "particle"):
+        env = PSOEnv(function="bbob:f15", dim=5, swarm_size=10, max_iterations=30, action_mode=mode,
+                     obs_mode="features")
+        env.reset(seed=7)
+        rng = np.random.default_rng(1)
+        for _ in range(30):
+            a = rng.uniform(-1, 1, 3).astype(np.float32)
+            env.step(a if mode == "continuous" else np.tile(a, (10, 1)))
+        runs.append((env.swarm.best_history, env.swarm.positions.copy(), env.w, env.c1))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    assert runs[0][2:] == pytest.approx(runs[1][2:], rel=1e-15)
+
+
+# ---------------------------------------------------------------- observations
+def test_observation_is_the_experiments_inputs_on_the_same_swarm():
+    """The particle observation equals the per-particle experiment's inputs (its own numpy implementation,
+    results/learned-control/per-particle/particle_es.py) on the same swarm at every step, to float32 rounding; its
+    swarm entries are the "features" observation's entries of those names."""
+    pe = _particle_experiment()
+    budget, n = 900, 10
+    env = PSOVectorEnv(3, function="bbob:f21", dim=6, swarm_size=n, max_iterations=200, max_evaluations=budget,
+                       **{k: SMALL[k] for k in ("obs_mode", "action_mode")}, **RANGES)
+    twin = PSOVectorEnv(3, function="bbob:f21", dim=6, swarm_size=n, max_iterations=200, max_evaluations=budget,
+                        obs_mode="features", action_mode="particle", **RANGES)
+    obs, _ = env.reset(seed=11)
+    feats, _ = twin.reset(seed=11)
+    rule = pe.ParticleRule(pe.linwpso_weights())
+    rule.reset(env.swarm, 200, budget)
+    rng = np.random.default_rng(2)
+    swarm_names = ("progress", "stagnation", "diversity")
+    mine, theirs = [PARTICLE_FEATURE_NAMES.index(x) for x in swarm_names], [FEATURE_NAMES.index(x) for x in swarm_names]
+    for t in range(budget // n - 1):
+        assert obs.shape == (3, n, 6) and obs.dtype == np.float32
+        np.testing.assert_allclose(obs, rule.inputs(env.swarm, t), rtol=2e-7, atol=2e-7)
+        np.testing.assert_array_equal(obs[:, :, mine], np.repeat(feats[:, None, theirs], n, axis=1))
+        a = rng.uniform(-1, 1, (3, n, 3))
+        obs, _, _, truncated, _ = env.step(a)
+        feats, *_ = twin.step(a)
+        rule.after_step(env.swarm, t)
+    assert truncated.all()
+    ranks = np.sort(obs[:, :, 0], axis=1)
+    np.testing.assert_allclose(ranks, np.tile(np.arange(n) / (n - 1), (3, 1)), rtol=1e-6)  # a permutation
+    assert (obs[:, :, 2] > 0).any() and (obs[:, :, 1].max(axis=1) == 1.0).all()
+
+
+@pytest.mark.parametrize("fn", _functions(), ids=lambda f: f.name)
+def test_every_particle_input_stays_in_its_bounds_for_any_values(fn):
+    env = PSOEnv(function=fn, swarm_size=8, max_iterations=25, obs_mode="particle", action_mode="particle",
+                 hmm_refit_every=10, bounds="none", velocity_clamp=None)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the non-finite values' warning
+        obs, _ = env.reset(seed=0)
+        seen = [obs]
+        for _ in range(25):
+            obs, *_ = env.step(rng.uniform(-1, 1, (8, 3)))
+            seen.append(obs)
+    seen = np.array(seen)
+    assert seen.shape == (26, 8, 6) and np.isfinite(seen).all()
+    assert (seen >= 0).all() and (seen <= 1).all() and all(env.observation_space.contains(o) for o in seen)
+    np.testing.assert_allclose(np.sort(seen[:, :, 0], axis=1), np.tile(np.arange(8) / 7, (26, 1)), rtol=1e-6)
+    if fn.name in ("all-nan", "all-inf", "all-minus-inf", "constant"):
+        assert (seen[1:, :, 2] > 0).all()  # no personal best ever improves
+
+
+def test_an_episode_restarts_the_particles_counters():
+    env = PSOVectorEnv(2, **{**SMALL, "max_iterations": 6})
+    obs, _ = env.reset(seed=0)
+    assert (obs[:, :, 2] == 0).all()  # own stagnation: 0 at reset
+    for _ in range(6):
+        obs, *_ = env.step(np.zeros((2, 8, 3)))
+    assert (obs[:, :, 2] > 0).any()
+    obs, _, terminated, truncated, _ = env.step(np.zeros((2, 8, 3)))  # NEXT_STEP: the autoreset
+    assert not (terminated | truncated).any() and (obs[:, :, 2] == 0).all() and (obs[:, :, 3] == 0).all()
+
+
+def test_torch_backend_runs_per_particle_control():
+    pytest.importorskip("torch")
+    env = PSOVectorEnv(2, **SMALL, backend="torch")
+    obs, _ = env.reset(seed=0)
+    for _ in range(5):
+        obs, _, _, _, info = env.step(np.tile([[-1.0, 1.0, -1.0]], (2, 8, 1)))
+    assert obs.shape == (2, 8, 6) and (obs >= 0).all() and (obs <= 1).all()
+    np.testing.assert_allclose(info["w"], 0.4)
+    np.testing.assert_allclose(info["c2"], 1.5)
+
+
+def test_both_env_checkers_pass_and_bad_configs_are_named():
+    from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(PSOEnv(**SMALL), skip_render_check=True)
+        check_env(PSOEnv(**{**SMALL, "obs_mode": "features"}), skip_render_check=True)
+        sb3_check_env(PSOEnv(**{**SMALL, "obs_mode": "features"}), warn=True)
+        check_env(PSOEnv(**{**SMALL, "action_mode": "discrete"}), skip_render_check=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sb3_check_env(PSOEnv(**SMALL), warn=True)
+    # SB3's one remark: an (N, 6) observation is neither a vector nor an image (its MlpPolicy flattens it)
+    assert [str(w.message).split(" (")[0] for w in caught] == ["Your observation  has an unconventional shape"]
+    env = PSOEnv(**SMALL)
+    assert env.observation_space.shape == (8, 6) and env.action_space.shape == (8, 3)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"action must be an array of shape \(8, 3\) of finite numbers"):
+        env.step(np.zeros(3))
+    with pytest.raises(ValueError, match="elitist needs action_mode='continuous'"):
+        EnvConfig(action_mode="particle", elitist=True)
+    with pytest.raises(ValueError, match="advisor needs action_mode='discrete'"):
+        EnvConfig(action_mode="particle", advisor="random")
+
+
+# ---------------------------------------------------------------- the shared linear policy
+def test_linear_policy_acts_per_particle_and_starts_as_linwpso():
+    cfg = EnvConfig(**SMALL, **RANGES)
+    w = initial_weights("linwpso", cfg, 6, 3)
+    pe = _particle_experiment()
+    np.testing.assert_allclose(w, pe.linwpso_weights(), rtol=1e-15)  # the experiment's starting point
+    policy = LinearPolicy(np.random.default_rng(0).normal(size=(3, 7)), "particle", RANGES, "particle")
+    obs = np.random.default_rng(1).uniform(0, 1, (2, 8, 6)).astype(np.float32)
+    actions, _ = policy.predict(obs)
+    assert actions.shape == (2, 8, 3)
+    want = np.clip(obs.astype(np.float64) @ policy.weights[:, :-1].T + policy.weights[:, -1], -1, 1)
+    np.testing.assert_allclose(actions, want, rtol=1e-6)
+    np.testing.assert_allclose(policy.predict(obs[0])[0], actions[0])
+    with pytest.raises(ValueError, match="obs_mode='particle' with action_mode='particle'"):
+        LinearPolicy(np.zeros((3, 7)), "particle", RANGES, "continuous")
+    with pytest.raises(ValueError, match="obs_mode='particle' with action_mode='particle'"):
+        PolicySearch(PSOEnv(**{**SMALL, "obs_mode": "features"}))
+
+
+def test_search_over_particle_control_is_reproducible_and_reads_the_named_inputs():
+    env = PSOVectorEnv(1, **SMALL, **RANGES)
+    runs = []
+    for _ in range(2):
+        model = PolicySearch(env, popsize=4, runs_per_function=1, inputs=["rank", "progress"], seed=3)
+        model.learn(1)
+        runs.append(model.weights.copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
+    free = [PARTICLE_FEATURE_NAMES.index("rank"), PARTICLE_FEATURE_NAMES.index("progress"), 6]
+    assert (np.delete(runs[0], free, axis=1) == 0).all() and (runs[0][:, 0] != 0).any()
+    assert model.obs_mean.shape == (6,) and 0 < model.obs_mean[0] < 1
+    with pytest.raises(ValueError, match="inputs must name entries"):
+        PolicySearch(env, inputs=["fdc"])
+
+
+def test_constant_particle_feeds_the_swarm_inputs_and_one_row_of_particle_inputs():
+    weights = np.zeros((3, 7))
+    weights[0, PARTICLE_FEATURE_NAMES.index("rank")] = 1.0  # a0 = rank
+    weights[1, PARTICLE_FEATURE_NAMES.index("diversity")] = 1.0  # a1 = diversity
+    policy = LinearPolicy(weights, "particle", RANGES, "particle")
+    policy.obs_mean = np.full(6, 0.25)
+    ablated = ConstantObservation(policy, keep=("progress", "stagnation", "diversity"))
+    assert ablated.name.startswith("constant-particle:") and ablated.action_mode == "particle"
+    obs = np.random.default_rng(0).uniform(0, 1, (8, 6)).astype(np.float32)
+    actions, _ = ablated.predict(obs)
+    np.testing.assert_allclose(actions[:, 0], 0.25, rtol=1e-6)  # every particle: the constant rank
+    np.testing.assert_allclose(actions[:, 1], obs[:, 5], rtol=1e-6)
+    with pytest.raises(ValueError, match="keep must name"):
+        ConstantObservation(policy, keep=("fdc",))
+
+
+def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
+    cli = _script("train_agent")
+    out = tmp_path / "particle"
+    assert cli.main(["--algo", "es", "--obs-mode", "particle", "--action-mode", "particle", "--functions", "sphere",
+                     "--dim", "3", "--swarm-size", "6", "--iterations", "15", "--w-min", "0.3", "--w-max", "1.0",
+                     "--c-min", "0.5", "--timesteps", "300", "--hyperparameters",
+                     '{"popsize": 4, "runs_per_function": 1}', "--out", str(out), "--no-progress"]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert (run["obs_mode"], run["action_mode"], run["config"]["w_min"]) == ("particle", "particle", 0.3)
+    agent = f"agent:{out}"
+    store = tmp_path / "eval"
+    assert _script("evaluate").main(["--algorithms", f"{agent},constant-particle:{agent}", "--functions", "rastrigin",
+                                     "--dim", "3", "--swarm-size", "6", "--iterations", "15", "--runs", "2",
+                                     "--jobs", "1", "--no-progress", "--out", str(store)]) == 0
+    import csv
+
+    with (store / "runs.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted({r["algorithm"] for r in rows}) == ["agent:particle", "constant-particle:agent:particle"]
+    assert {int(r["evaluations"]) for r in rows} == {6 * 16}
+    controller = PolicyController(ConstantObservation(PolicySearch.load(out / "model")))
+    controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)
+    controller.step(0)
+    assert np.asarray(controller.trace()["actions"][0]).shape == (6, 3)
