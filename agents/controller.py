@@ -144,7 +144,8 @@ class ConstantObservation:
     Raises
     ------
     ValueError
-        No ``value`` and the policy stores no mean observation; a ``keep`` name that is not a feature.
+        No ``value`` and the policy stores no mean observation; a ``keep`` name that is not an entry of the policy's
+        observation; the swarm inputs of a particle observation kept for a policy of another observation.
     """
 
     def __init__(self, policy: Any, value: Any = None, keep: Sequence[str] = ()) -> None:
@@ -152,9 +153,14 @@ class ConstantObservation:
 
         if value is None:
             value = getattr(getattr(policy, "model", policy), "obs_mean", None)
+        prefix = {("progress",): "schedule-only", PARTICLE_FEATURE_NAMES[3:]: "constant-particle"}.get(
+            tuple(keep), "constant-obs")
         if value is None:
-            raise ValueError(f"constant-obs needs a policy that stores its mean observation (algo 'es'), got {policy!r}")
+            raise ValueError(f"{prefix} needs a policy that stores its mean observation (algo 'es'), got {policy!r}")
         self.obs_mode = getattr(policy, "obs_mode", "viterbi")
+        if prefix == "constant-particle" and self.obs_mode != "particle":
+            raise ValueError(f"constant-particle needs a policy of obs_mode='particle' (it holds the particle inputs), "
+                             f"got obs_mode={self.obs_mode!r}")
         names = PARTICLE_FEATURE_NAMES if self.obs_mode == "particle" else FEATURE_NAMES
         unknown = [k for k in keep if k not in names]
         if unknown:
@@ -163,8 +169,6 @@ class ConstantObservation:
         self._keep = [names.index(k) for k in keep]
         self.action_mode = getattr(policy, "action_mode", "discrete")
         self.env_kwargs = dict(getattr(policy, "env_kwargs", {}))
-        prefix = {("progress",): "schedule-only", PARTICLE_FEATURE_NAMES[3:]: "constant-particle"}.get(
-            tuple(keep), "constant-obs")
         self.name = f"{prefix}:{getattr(policy, 'name', 'policy')}"
 
     def reset(self) -> None:

@@ -212,9 +212,12 @@ class PolicySearch:
         if self.inputs is not None:
             names = input_names(self.config.obs_mode)
             unknown = [x for x in self.inputs if x not in names]
-            if not names or unknown or not self.inputs:
-                raise ValueError(f"inputs must name entries of the features or particle observation, here "
-                                 f"{names}, got {inputs!r} with obs_mode={self.config.obs_mode!r}")
+            if not names:
+                raise ValueError(f"inputs needs obs_mode='features' or 'particle' (named entries), got obs_mode="
+                                 f"{self.config.obs_mode!r}")
+            if unknown or not self.inputs:
+                raise ValueError(f"inputs must name entries of the {self.config.obs_mode} observation {names}, got "
+                                 f"{inputs!r}")
             self._free[:, :-1] = np.isin(names, self.inputs)[None, :]
             weights[~self._free] = 0.0
         self.weights = weights

@@ -16,9 +16,9 @@ from .es import ES_DEFAULTS
 
 #: Algorithms :func:`make_model` builds; the last two need the optional ``sb3-contrib`` package.
 ALGORITHMS = ("custom-dqn", "dqn", "ppo", "a2c", "qrdqn", "recurrent_ppo")
-#: Algorithms :func:`make_model` also builds, for ``action_mode="continuous"`` only (Stable-Baselines3's SAC and
-#: TD3, and ``es``: CMA-ES over a linear policy, :mod:`agents.es`; PPO, A2C and recurrent PPO take either action mode,
-#: the DQNs only the discrete one).
+#: Algorithms :func:`make_model` also builds, for the Box actions only (``action_mode="continuous"`` or ``"particle"``:
+#: Stable-Baselines3's SAC and TD3, and ``es``: CMA-ES over a linear policy, :mod:`agents.es`; PPO, A2C and recurrent
+#: PPO take any action mode, the DQNs only the discrete one).
 CONTINUOUS_ALGORITHMS = ("sac", "td3", "es")
 #: Algorithms that take either action mode.
 EITHER_ACTION_MODE = ("ppo", "a2c", "recurrent_ppo")
@@ -52,7 +52,7 @@ _check_model_algo = check_choice(ALGORITHMS + CONTINUOUS_ALGORITHMS)  # (name, v
 
 def check_action_mode(algo: str, action_mode: str) -> None:
     """Raise ValueError naming ``algo`` and ``action_mode`` unless ``algo`` takes that action mode
-    (``sac``/``td3`` the continuous one only, the DQNs the discrete one only)."""
+    (``sac``/``td3``/``es`` the Box ones only, "continuous" or "particle"; the DQNs the discrete one only)."""
     if algo in EITHER_ACTION_MODE or (algo in CONTINUOUS_ALGORITHMS) == (action_mode != "discrete"):
         return
     need = "'continuous' or 'particle'" if algo in CONTINUOUS_ALGORITHMS else "'discrete'"
@@ -87,15 +87,16 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
     ``algo`` ``custom-dqn`` is :class:`agents.dqn.DQNAgent` (the paper's 32-unit Q-network); ``dqn``,
     ``ppo`` and ``a2c`` are Stable-Baselines3's; ``qrdqn`` and ``recurrent_ppo`` (an LSTM policy) come
     from sb3-contrib; ``sac`` and ``td3`` (Stable-Baselines3's) need an environment with
-    ``action_mode="continuous"``, which ``ppo``, ``a2c`` and ``recurrent_ppo`` take too (Gaussian policies); ``es`` is
-    :class:`agents.es.PolicySearch` (CMA-ES over a linear policy, continuous actions). ``seed``,
+    ``action_mode="continuous"`` or ``"particle"``, which ``ppo``, ``a2c`` and ``recurrent_ppo`` take too (Gaussian
+    policies); ``es`` is :class:`agents.es.PolicySearch` (CMA-ES over a linear policy: continuous actions, or particle
+    actions from particle observations). ``seed``,
     ``tensorboard_log`` and ``verbose`` go to the model; ``kwargs`` override :func:`default_hyperparameters`.
 
     Raises
     ------
     ValueError
         An unknown ``algo``, or one whose action space is not the environment's (``sac``/``td3`` on the discrete
-        actions, the DQNs on the continuous ones).
+        actions, the DQNs on the continuous or particle ones).
     """
     params = default_hyperparameters(algo)
     space = getattr(env, "single_action_space", None)

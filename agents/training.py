@@ -113,8 +113,8 @@ class TrainConfig:
     """
 
     algo: str = config_field("custom-dqn", "custom-dqn is our DQN with the paper's 4-32-4 Q-network; dqn/ppo/a2c/sac/td3 "
-                             "are Stable-Baselines3's; qrdqn and recurrent_ppo need sb3-contrib; sac and td3 need "
-                             "--action-mode continuous, the DQNs the discrete one", check_choice(_ALGOS), choices=_ALGOS)
+                             "are Stable-Baselines3's; qrdqn and recurrent_ppo need sb3-contrib; sac, td3 and es need "
+                             "--action-mode continuous or particle, the DQNs the discrete one", check_choice(_ALGOS), choices=_ALGOS)
     functions: str = config_field(DEFAULT_TRAIN, "training functions: comma-separated names or suites (paper, bbob, "
                                   "cec2022)", _check_functions)
     held_out: str = config_field(DEFAULT_HELD_OUT, "functions never trained on, scored during training to pick "

@@ -45,19 +45,21 @@ def main() -> None:
     core = envs["env step viterbi, refit off"]._core
     rows = {"bare swarm iteration": lambda a: swarm.step(0.7, 2.0, 2.0)}
     rows |= {name: env.step for name, env in envs.items()}
-    particle_actions = np.random.default_rng(2).uniform(-1, 1, (args.block, N, 3))
-    rows["env step particle obs + actions, refit off"] = lambda a: per_particle.step(particle_actions[a])
+    rows["env step particle obs + actions, refit off"] = per_particle.step
     varying = Swarm(get_function("rastrigin", D), N, np.random.default_rng(0))
     coefs = np.random.default_rng(1).uniform((0.4, 1.5, 1.5), (0.9, 2.5, 2.5), (args.block, 3)).tolist()
     rows |= {"  bare, coefficients changing": lambda a: varying.step(*coefs[a]),
              "  evolutionary factor alone": lambda a: core.swarm.evolutionary_factor(),
              "  belief update alone (refit off)": lambda a: core.belief.update(core.f)}
-    actions = np.random.default_rng(0).integers(0, 4, args.block).tolist()
+    # what each row's function is called with: the env steps their actions, the others the step index
+    inputs = dict.fromkeys(rows, range(args.block))
+    inputs |= dict.fromkeys(envs, np.random.default_rng(0).integers(0, 4, args.block).tolist())
+    inputs["env step particle obs + actions, refit off"] = list(np.random.default_rng(2).uniform(-1, 1, (args.block, N, 3)))
     best = dict.fromkeys(rows, np.inf)
     for _ in range(args.repeats):
         for name, fn in rows.items():
             t0 = time.perf_counter()
-            for a in actions if name.startswith("env step") and "+" not in name else range(args.block):
+            for a in inputs[name]:
                 fn(a)
             best[name] = min(best[name], (time.perf_counter() - t0) / args.block)
     base = best["bare swarm iteration"]

@@ -135,13 +135,19 @@ def apply_actions(actions: np.ndarray, w: np.ndarray, c1: np.ndarray, c2: np.nda
 
 
 @jit(inline="always")
-def _fill_coefficients(coefs, i, w, c1, c2):
-    """Swarm ``i``'s column of the numpy swarm's coefficient buffer ``coefs`` (3N + 1, B;
-    ``Swarm._coefficient_buffer``): ``w``, ``c1`` and ``c2`` for each of its N particles, then chi = 1."""
+def _fill_particle(coefs, i, j, w, c1, c2):
+    """Particle ``j`` of swarm ``i`` in the numpy swarm's coefficient buffer ``coefs`` (3N + 1, B;
+    ``Swarm._coefficient_buffer``: rows w, c1, c2 per particle, then chi): its ``w``, ``c1``, ``c2``, and chi = 1."""
     n = (coefs.shape[0] - 1) // 3
-    for j in range(n):
-        coefs[j, i], coefs[n + j, i], coefs[2 * n + j, i] = w, c1, c2
+    coefs[j, i], coefs[n + j, i], coefs[2 * n + j, i] = w, c1, c2
     coefs[3 * n, i] = 1.0
+
+
+@jit(inline="always")
+def _fill_coefficients(coefs, i, w, c1, c2):
+    """Swarm ``i``'s column of the coefficient buffer ``coefs``: the same ``w``, ``c1``, ``c2`` for each particle."""
+    for j in range((coefs.shape[0] - 1) // 3):
+        _fill_particle(coefs, i, j, w, c1, c2)
 
 
 @jit()
@@ -222,7 +228,5 @@ def particle_into(actions, wc, cfg, coefs, out):
             out[0, b, j], out[1, b, j], out[2, b, j] = w, c1, c2
             sw, s1, s2 = sw + w, s1 + c1, s2 + c2
             if coefs.shape[0]:
-                coefs[j, b], coefs[n + j, b], coefs[2 * n + j, b] = w, c1, c2
-        if coefs.shape[0]:
-            coefs[3 * n, b] = 1.0
+                _fill_particle(coefs, b, j, w, c1, c2)
         wc[0, b], wc[1, b], wc[2, b] = sw / n, s1 / n, s2 / n

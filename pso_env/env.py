@@ -146,10 +146,11 @@ class PSOEnv(gym.Env):
         The HMM (a batch of one); ``transmat``/``emissionprob`` (1, 4, 4)/(1, 4, 7) show what Baum-Welch
         re-estimated.
     function; w, c1, c2, f : float
-        The episode's function; current parameters and evolutionary factor.
+        The episode's function; current parameters (the swarm's means with ``action_mode="particle"``) and
+        evolutionary factor.
     states, actions_taken : list
         The Viterbi state (int) after reset and after every step; the actions taken (ints, or (3,) float64 arrays
-        of continuous actions as given, before clipping).
+        of continuous actions, (N, 3) of particle ones, as given, before clipping).
 
     ## Example
 

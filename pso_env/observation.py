@@ -193,7 +193,8 @@ def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out)
     - ``distance``: its Euclidean distance to the global best ``g`` over the farthest particle's (all 0 when that
       is 0 or not finite);
     - ``own_stagnation``: ``log(1 + k) / log_horizon`` clipped to 1, ``k`` the iterations since its personal best
-      last improved (the "features" stagnation, per particle).
+      last changed: improved, or replaced by an operator that puts a new particle in its place (the "features"
+      stagnation, per particle).
 
     ``x`` (B, N, D), ``fit``, ``pbest`` (B, N) (current and personal best values), ``g`` (B, D); ``state`` (2, B, N)
     holds each particle's last personal best value and ``k``: with ``start`` they are set (``k`` = 0, an episode's
@@ -204,11 +205,11 @@ def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out)
     for r in rows:
         far = 0.0
         for i in range(n):
-            if start or pbest[r, i] < state[0, r, i]:
+            if start or pbest[r, i] != state[0, r, i]:  # improved, or replaced (Swarm.set_particles)
                 state[0, r, i], state[1, r, i] = pbest[r, i], 0.0
             else:
                 state[1, r, i] += 1.0
-            out[r, i, 2] = min(math.log1p(state[1, r, i]) / log_horizon, 1.0)
+            out[r, i, 2] = _stagnation(state[1, r, i], log_horizon)
             below = 0
             for j in range(n):
                 if fit[r, j] < fit[r, i] or (fit[r, j] == fit[r, i] and j < i):
@@ -224,6 +225,12 @@ def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out)
         for i in range(n):
             v = dist[i] / far if far > 0.0 and math.isfinite(far) else 0.0
             out[r, i, 1] = 0.0 if math.isnan(v) else min(max(v, 0.0), 1.0)
+
+
+@jit(inline="always")
+def _stagnation(k: float, log_horizon: float) -> float:
+    """``log(1 + k) / log_horizon`` clipped to 1: ``k`` iterations without improvement on the log scale of the run."""
+    return min(math.log1p(k) / log_horizon, 1.0)
 
 
 @jit()
@@ -278,7 +285,7 @@ def feature_row(out, r, posterior, f, iteration, w, c1, c2, best, floats, ints, 
     out[7] = _unit(c1, params[4], params[5])
     out[8] = _unit(c2, params[4], params[5])
     out[9] = _share(past, best, floats[_BEST0, r])
-    out[10] = min(math.log1p(s) / params[1], 1.0)
+    out[10] = _stagnation(s, params[1])
     out[11] = _decades(floats[_DIV, r], floats[_DIV0, r])
     r_fdc = floats[_FDC, r]
     out[12] = 0.5 if math.isnan(r_fdc) else 0.5 + 0.5 * min(max(r_fdc, -1.0), 1.0)

@@ -143,7 +143,7 @@ class PSOVectorEnv(VectorEnv):
     ``Box(-1, 1, (B, 3), float32)``, rows (w, c1, c2) as :class:`PSOEnv` maps them; with ``action_mode="particle"``
     ``Box(-1, 1, (N, 3), float32)`` and ``Box(-1, 1, (B, N, 3), float32)``;
     ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 13 for "features"; (N, 6) for
-    "particle"), ``observation_space`` ``Box(0, 1, (B, n), float32)``. A step returns observations (B, n)
+    "particle"), ``observation_space`` ``Box(0, 1, (B, n), float32)`` ((B, N, 6) for "particle"). A step returns observations (B, n)
     float32 ((B, N, 6) for "particle"), rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
     (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run, ``max_evaluations`` spent) and infos (dict of (B,) arrays
     with ``_key`` masks). With an ``advisor`` (:mod:`pso_env.advice`) ``single_action_space`` is ``Discrete(8)``:
@@ -393,11 +393,9 @@ class PSOVectorEnv(VectorEnv):
             x, fit, g = _host(s.positions), _host(s.fitness), _host(s.gbest_position)
             swarm_statistics_into(x, fit, g, rows, self._features.statistics)
             if self._obs_code == 3:
-                self._particle_inputs(s, rows if start is None else np.intersect1d(rows, start), start is not None)
-
-    def _particle_inputs(self, s: Any, rows: np.ndarray, start: bool) -> None:
-        particle_inputs_into(_host(s.positions), _host(s.fitness), _host(s.gbest_position), _host(s.pbest_fitness),
-                             rows, start, self._particle_state, self._features.params[1], self._particle)
+                particle_inputs_into(x, fit, g, _host(s.pbest_fitness), rows if start is None else
+                                     np.intersect1d(rows, start), start is not None, self._particle_state,
+                                     self._features.params[1], self._particle)
 
     def _warn_nonfinite(self) -> None:
         """One RuntimeWarning per episode whose latest step or reset had non-finite values."""
@@ -521,8 +519,6 @@ class PSOVectorEnv(VectorEnv):
         return self._obs.copy(), self._info(mask)
 
     def _check_actions(self, actions: Any) -> np.ndarray:
-        if self._per_particle:
-            return self._check_particle(actions)
         if self._continuous:
             return self._check_continuous(actions)
         a, n = np.asarray(actions), self.single_action_space.n
@@ -534,29 +530,20 @@ class PSOVectorEnv(VectorEnv):
         raise ValueError(f"actions must be {self.num_envs} integers in 0..{n - 1}, got {actions!r}")
 
     def _check_continuous(self, actions: Any) -> np.ndarray:
-        """Continuous actions as a (B, 3) float64 array ((B, 4) with ``elitist``) (components outside [-1, 1] are clipped when applied);
-        ValueError unless they are ``num_envs`` rows of that many finite numbers."""
-        try:
-            a = np.asarray(actions, dtype=np.float64)
-        except (TypeError, ValueError):
-            a = None
-        n = self.single_action_space.shape[0]
-        if a is None or a.shape != (self.num_envs, n) or not np.isfinite(a).all():
-            raise ValueError(f"actions must be {self.num_envs} rows of {n} finite numbers ({', '.join(CONTINUOUS_NAMES[:n])} "
-                             f"in [-1, 1]), got {actions!r}")
-        return a
-
-    def _check_particle(self, actions: Any) -> np.ndarray:
-        """Particle actions as a (B, N, 3) float64 array (components outside [-1, 1] are clipped when applied);
-        ValueError unless they are ``num_envs`` blocks of N rows of 3 finite numbers."""
+        """Continuous actions as a float64 array of shape (B, 3) ((B, 4) with ``elitist``, (B, N, 3) with
+        ``action_mode="particle"``; components outside [-1, 1] are clipped when applied); ValueError unless they
+        have that shape and finite numbers."""
         try:
             a = np.asarray(actions, dtype=np.float64)
         except (TypeError, ValueError):
             a = None
         shape = (self.num_envs, *self.single_action_space.shape)
         if a is None or a.shape != shape or not np.isfinite(a).all():
-            raise ValueError(f"actions must be an array of shape {shape} of finite numbers (per particle w, c1, c2 "
-                             f"in [-1, 1]), got {actions!r}")
+            if self._per_particle:
+                what = f"an array of shape {shape} of finite numbers (per particle w, c1, c2"
+            else:
+                what = f"{shape[0]} rows of {shape[1]} finite numbers ({', '.join(CONTINUOUS_NAMES[:shape[1]])}"
+            raise ValueError(f"actions must be {what} in [-1, 1]), got {actions!r}")
         return a
 
     def _advance(self, a: np.ndarray) -> None:
@@ -591,7 +578,8 @@ class PSOVectorEnv(VectorEnv):
                 swarm_statistics_into(s.positions, s.fitness, s.gbest_position, self._all_rows,
                                       self._features.statistics)
                 if self._obs_code == 3:
-                    self._particle_inputs(s, self._all_rows, False)
+                    particle_inputs_into(s.positions, s.fitness, s.gbest_position, s.pbest_fitness, self._all_rows,
+                                         False, self._particle_state, self._features.params[1], self._particle)
             code = _step_rows(s.positions, s.fitness, s.gbest_fitness, *self._args)
         else:
             coefficients = self._coefficients if self._per_particle else self._floats[:3]
@@ -642,7 +630,8 @@ class PSOVectorEnv(VectorEnv):
         Raises
         ------
         ValueError
-            ``actions`` not ``num_envs`` integers in 0..3 (0..7 with an advisor).
+            ``actions`` not ``num_envs`` integers in 0..3 (0..7 with an advisor), or with continuous or particle
+            actions not an array of the action space's batched shape of finite numbers.
         RuntimeError
             Before :meth:`reset`, or, with ``autoreset_mode=DISABLED``, for ended sub-environments.
         """

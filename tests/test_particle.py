@@ -53,10 +53,14 @@ def test_each_particle_gets_the_documented_mapping_of_its_row():
 
 
 @pytest.mark.parametrize("dims", [(5,), (3, 5)], ids=["one swarm", "two dimensions"])
-def test_the_swarm_moves_with_exactly_those_per_particle_parameters(dims):
-    """One dimension takes the fused path (the action kernel fills the swarm's coefficients), two the general one
-    (Swarm.step with (B, N) arrays); both move each particle with its own row's w, c1, c2, as a Swarm stepped by
-    hand with them, bit for bit; the info reports the swarm's means."""
+def test_the_swarm_moves_with_exactly_those_per_particle_parameters(dims, monkeypatch):
+    """One dimension takes the fused path (the action kernel fills the swarm's coefficients: the run equals a Swarm
+    stepped by hand with each particle's row's w, c1, c2, bit for bit), two the general one (each swarm's
+    Swarm.step receives exactly those (B, N) arrays); the info reports the swarm's means."""
+    calls = []
+    step = Swarm.step
+    monkeypatch.setattr(Swarm, "step", lambda self, *a, **k: calls.append([np.array(x) for x in a[:3]]) or step(
+        self, *a, **k))
     fns = [get_function("griewank", d) for d in dims]
     env = PSOVectorEnv(len(fns), function=fns, swarm_size=len(CASES), max_iterations=20, instance_order="round_robin",
                        **{k: v for k, v in SMALL.items() if k not in ("function", "dim", "swarm_size", "max_iterations")},
@@ -72,8 +76,14 @@ def test_the_swarm_moves_with_exactly_those_per_particle_parameters(dims):
         np.testing.assert_allclose(env._coefficients.transpose(1, 2, 0), want, rtol=1e-15, atol=0)
         np.testing.assert_allclose(np.stack([info["w"], info["c1"], info["c2"]], axis=1), want.mean(axis=1),
                                    rtol=1e-14)
-        if ref is not None:
+        if ref is None:  # the general path: one Swarm.step per dimension, with the per-particle arrays
+            assert len(calls) == len(dims)
+            for got in calls:
+                np.testing.assert_array_equal(np.stack(got, axis=-1), want)
+            calls.clear()
+        else:
             ref.step(*(want[:, :, k] for k in range(3)))
+            calls.clear()
             np.testing.assert_array_equal(ref.positions, env.swarm.positions)
             np.testing.assert_array_equal(ref.gbest_fitness, info["best_fitness"])
     with pytest.raises(ValueError, match=r"actions must be an array of shape \(\d, 8, 3\) of finite numbers"):
@@ -131,6 +141,29 @@ def test_observation_is_the_experiments_inputs_on_the_same_swarm():
     assert (obs[:, :, 2] > 0).any() and (obs[:, :, 1].max(axis=1) == 1.0).all()
 
 
+def test_observation_on_the_general_path_is_the_experiments_inputs_of_each_swarm():
+    """Two dimensions in one batch: each row's particle observation is the experiment's inputs of its own swarm."""
+    pe = _particle_experiment()
+    fns = [get_function("bbob:f3", 4), get_function("bbob:f15", 6)]
+    budget = 600
+    env = PSOVectorEnv(4, function=fns, swarm_size=10, max_iterations=100, max_evaluations=budget,
+                       instance_order="round_robin", obs_mode="particle", action_mode="particle", **RANGES)
+    obs, _ = env.reset(seed=5)
+    assert sorted(env.swarms) == [4, 6]
+    rules = {}
+    for d, swarm in env.swarms.items():
+        rules[d] = pe.ParticleRule(pe.linwpso_weights())
+        rules[d].reset(swarm, 100, budget)
+    rng = np.random.default_rng(3)
+    for t in range(budget // 10 - 1):
+        for d, swarm in env.swarms.items():
+            rows = env._dims == d
+            np.testing.assert_allclose(obs[rows], rules[d].inputs(swarm, t)[rows], rtol=2e-7, atol=2e-7)
+        obs, *_ = env.step(rng.uniform(-1, 1, (4, 10, 3)))
+        for d, swarm in env.swarms.items():
+            rules[d].after_step(swarm, t)
+
+
 @pytest.mark.parametrize("fn", _functions(), ids=lambda f: f.name)
 def test_every_particle_input_stays_in_its_bounds_for_any_values(fn):
     env = PSOEnv(function=fn, swarm_size=8, max_iterations=25, obs_mode="particle", action_mode="particle",
@@ -151,15 +184,85 @@ def test_every_particle_input_stays_in_its_bounds_for_any_values(fn):
         assert (seen[1:, :, 2] > 0).all()  # no personal best ever improves
 
 
-def test_an_episode_restarts_the_particles_counters():
-    env = PSOVectorEnv(2, **{**SMALL, "max_iterations": 6})
+class _Counts:
+    """An independent reference of the own-stagnation input: each particle's iterations since its personal best
+    last changed, restarted where an episode starts."""
+
+    def __init__(self, env):
+        self.env, self.k, self.last = env, np.zeros((env.num_envs, env.swarm_size)), np.zeros((env.num_envs, env.swarm_size))
+
+    def pbest(self):
+        out = np.empty_like(self.k)
+        for d, swarm in self.env.swarms.items():
+            rows = self.env._dims == d
+            out[rows] = swarm.pbest_fitness[rows]
+        return out
+
+    def start(self, rows):
+        self.k[rows], self.last[rows] = 0.0, self.pbest()[rows]
+
+    def step(self):
+        p = self.pbest()
+        self.k = np.where(p != self.last, 0.0, self.k + 1.0)
+        self.last = p
+
+    def check(self, obs, rows=slice(None)):
+        log_horizon = np.log1p(self.env.config.horizon)
+        np.testing.assert_allclose(obs[rows, :, 2], np.minimum(np.log1p(self.k[rows]) / log_horizon, 1.0), rtol=2e-7)
+
+
+@pytest.mark.parametrize("autoreset_mode", ["NextStep", "SameStep"])
+def test_the_particles_counters_restart_with_each_episode_and_only_there(autoreset_mode):
+    """Rows of two dimensions (the general path) whose episodes end at different steps, autoresets of both kinds
+    and a partial reset: the own-stagnation input follows the reference count of each row."""
+    fns = [get_function("rastrigin", 3), get_function("sphere", 5)]
+    env = PSOVectorEnv(3, function=fns, swarm_size=8, max_iterations=40, max_evaluations=8 * 7,
+                       instance_order="round_robin", obs_mode="particle", action_mode="particle",
+                       autoreset_mode=autoreset_mode)
     obs, _ = env.reset(seed=0)
-    assert (obs[:, :, 2] == 0).all()  # own stagnation: 0 at reset
-    for _ in range(6):
-        obs, *_ = env.step(np.zeros((2, 8, 3)))
-    assert (obs[:, :, 2] > 0).any()
-    obs, _, terminated, truncated, _ = env.step(np.zeros((2, 8, 3)))  # NEXT_STEP: the autoreset
-    assert not (terminated | truncated).any() and (obs[:, :, 2] == 0).all() and (obs[:, :, 3] == 0).all()
+    ref = _Counts(env)
+    ref.start(slice(None))
+    ref.check(obs)
+    assert (obs[:, :, 2] == 0).all()
+    rng = np.random.default_rng(0)
+    ended_once = np.zeros(3, dtype=bool)
+    pending = np.zeros(3, dtype=bool)
+    for t in range(20):
+        if t == 9:  # a partial reset: row 1 starts over, rows 0 and 2 keep their counts
+            before = obs.copy()
+            obs, _ = env.reset(options={"reset_mask": np.array([False, True, False])})
+            ref.start([1])
+            ref.check(obs)
+            np.testing.assert_array_equal(obs[[0, 2]], before[[0, 2]])
+            pending[:] = False
+            continue
+        obs, _, terminated, truncated, _ = env.step(rng.uniform(-1, 1, (3, 8, 3)))
+        done = terminated | truncated
+        ref.step()
+        if autoreset_mode == "NextStep":
+            ref.start(pending)  # these rows were reset by this step, not stepped
+            pending = done
+        else:
+            ref.start(done)
+        ref.check(obs)
+        ended_once |= done
+    assert ended_once.all() and (obs[:, :, 2] > 0).any()
+
+
+def test_a_replaced_particle_restarts_its_count():
+    """Operators that put a new particle in place (Swarm.set_particles(mode="replace"), e.g. an advisor's) may make
+    its personal best worse: that restarts its count too."""
+    env = PSOVectorEnv(1, **{**SMALL, "max_iterations": 30})
+    env.reset(seed=1)
+    for _ in range(10):
+        obs, *_ = env.step(np.full((1, 8, 3), -1.0))
+    worst = int(np.argmax(env.swarm.pbest_fitness[0]))
+    stale = int(np.argmax(obs[0, :, 2]))
+    assert obs[0, stale, 2] > 0
+    env.swarm.set_particles(0, stale, np.full(4, 5.0), mode="replace")  # far from the optimum: a worse best
+    assert env.swarm.pbest_fitness[0, stale] >= env.swarm.pbest_fitness[0, worst]
+    obs, *_ = env.step(np.full((1, 8, 3), -1.0))
+    assert obs[0, stale, 2] == 0.0
 
 
 def test_torch_backend_runs_per_particle_control():
@@ -187,7 +290,7 @@ def test_both_env_checkers_pass_and_bad_configs_are_named():
         warnings.simplefilter("always")
         sb3_check_env(PSOEnv(**SMALL), warn=True)
     # SB3's one remark: an (N, 6) observation is neither a vector nor an image (its MlpPolicy flattens it)
-    assert [str(w.message).split(" (")[0] for w in caught] == ["Your observation  has an unconventional shape"]
+    assert len(caught) == 1 and "unconventional shape" in str(caught[0].message)
     env = PSOEnv(**SMALL)
     assert env.observation_space.shape == (8, 6) and env.action_space.shape == (8, 3)
     env.reset(seed=0)
@@ -247,6 +350,10 @@ def test_constant_particle_feeds_the_swarm_inputs_and_one_row_of_particle_inputs
     np.testing.assert_allclose(actions[:, 1], obs[:, 5], rtol=1e-6)
     with pytest.raises(ValueError, match="keep must name"):
         ConstantObservation(policy, keep=("fdc",))
+    swarm_policy = LinearPolicy(np.zeros((3, 14)))  # obs_mode "features": its entries have those names too
+    swarm_policy.obs_mean = np.full(13, 0.5)
+    with pytest.raises(ValueError, match="constant-particle needs a policy of obs_mode='particle'"):
+        ConstantObservation(swarm_policy, keep=("progress", "stagnation", "diversity"))
 
 
 def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
