@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         "pretrained (the shipped es controller), dqnpso-pretrained (the paper's DQNPSO network), dqnpso-online "
         "(DQNPSO learning during the run, "
         "warm-started from the DQNPSO network), agent:PATH (a train_agent.py --out directory), "
-        "constant-obs:X and schedule-only:X (ablations of an es controller X: pretrained or agent:PATH), "
+        "constant-obs:X, schedule-only:X and constant-particle:X (ablations of an es controller X: pretrained or "
+        "agent:PATH; constant-particle: of a per-particle one), "
         "random-policy, static:ABCD (action A..D for each of the four Viterbi states, digits 0-3), "
         "static:all (all 256 of them)")
     parser.add_argument("--functions", default="paper", help="comma-separated function or suite names: paper, "

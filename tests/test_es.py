@@ -334,23 +334,24 @@ def test_train_on_a_budget_scores_held_out_runs_on_it(tmp_path, capsys):
 
 def test_save_ensemble_writes_an_agent_directory_that_evaluates_like_its_members(tmp_path):
     from agents.es import save_ensemble
-    from agents.models import load_agent, pretrained_path
+    from agents.models import load_agent
     from evaluation.registry import resolve_algorithm
 
-    shipped = pretrained_path("es") / "best_model.json"
+    previous = ROOT / "results/learned-control/agents/es-cec-s15"  # the default before per-particle control
+    shipped = previous / "model.json"
     assert save_ensemble([shipped, shipped], tmp_path / "twice").weights.shape == (2, 4, 14)
     run = json.loads((tmp_path / "twice" / "run.json").read_text())
     assert [m["policies"] for m in run["members"]] == [1, 1] and len(run["members"][0]["sha256"]) == 64
-    assert load_agent(tmp_path / "twice", "best_model").env_kwargs == load_agent(pretrained_path("es")).env_kwargs
+    assert load_agent(tmp_path / "twice", "best_model").env_kwargs == load_agent(previous).env_kwargs
     # the mean of two equal actions is that action: the ensemble's runs are the shipped controller's, bit for bit
     fn = get_function("rastrigin", 4)
-    ensemble, single = (resolve_algorithm(a)(fn, 8, 12, 3, 5) for a in (f"agent:{tmp_path / 'twice'}", "pretrained"))
+    ensemble, single = (resolve_algorithm(a)(fn, 8, 12, 3, 5) for a in (f"agent:{tmp_path / 'twice'}", f"agent:{previous}"))
     assert ensemble.algorithm == "agent:twice" and ensemble.best_value == single.best_value
     assert ensemble.curve == single.curve and ensemble.extra["actions"] == single.extra["actions"]
 
     rng = np.random.default_rng(3)
     for i in range(2):
-        policy = LinearPolicy(rng.normal(0, 1, (4, 14)), env_kwargs=load_agent(pretrained_path("es")).env_kwargs)
+        policy = LinearPolicy(rng.normal(0, 1, (4, 14)), env_kwargs=load_agent(previous).env_kwargs)
         policy_file = tmp_path / f"m{i}.json"
         policy_file.write_text(json.dumps({"weights": policy.weights.tolist(), "obs_mode": "features",
                                            "env_kwargs": policy.env_kwargs, "obs_mean": [0.5 * i] * 13}))
@@ -423,8 +424,9 @@ def test_load_pretrained_returns_the_shipped_es_run_on_the_budget():
     policy = load_pretrained()
     run = policy.config  # the run.json that test_no_committed_controller_... checks against the test split
     assert run == json.loads((ROOT / "agents/pretrained/es/run.json").read_text())
-    assert run["config"]["max_evaluations"] == 20000 and policy.env_kwargs["elitist"] is True
-    assert isinstance(policy.model, LinearPolicy) and policy.model.weights.shape == (4, 14)
+    assert run["config"]["max_evaluations"] == 20000 and policy.env_kwargs["elitist"] is False
+    assert (policy.obs_mode, policy.action_mode) == ("particle", "particle")  # since pre-registration 6
+    assert isinstance(policy.model, LinearPolicy) and policy.model.weights.shape == (3, 7)
 
 
 @pytest.mark.parametrize("agent", ["agents/pretrained/es", *sorted(

@@ -381,3 +381,48 @@ $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-1
     --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
     constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
     --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6
+
+# 11. 2026-12-02: per-particle control in the product (report: "Per-particle control in the environment";
+#    pre-registration 6 in decisions-2026-12-02.txt). (a) Four seeds of train_agent.py's per-particle design, one
+#    sweep (about 45 min on 2 cores); each seed's best_model.json is $E/agents/particle-s<seed>/model.json.
+PCOMMON="--algo es --action-mode particle --obs-mode particle --w-min 0.3 --w-max 1.0 --c-min 0.5 --c-max 2.5
+         --functions metabox-train --held-out cec2022 --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000
+         --eval-every 1900000 --eval-runs 3 --checkpoint-every 1900000 --timesteps 20000000 --no-progress"
+[ -f $OUT/particle-env/sweep.csv ] || $PY train_agent.py $PCOMMON --hyperparameters '{"workers": 2}' \
+    --seeds 20,21,22,23 --jobs 1 --out $OUT/particle-env
+for s in 20 21 22 23; do
+    cmp $OUT/particle-env/seed$s/best_model.json $E/agents/particle-s$s/model.json || { echo "differs"; exit 1; }
+done
+#    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the four, with the
+#    default's runs (seed 15) from the committed stores of section 9 (c).
+PS="agent:$E/agents/particle-s"
+P4=${PS}20,${PS}21,${PS}22,${PS}23
+$PY evaluate.py --algorithms $P4 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/pe-select-cec2022
+$PY evaluate.py --algorithms $P4 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/pe-select-paper10
+$PPY table $OUT/pe-select-cec2022 $OUT/pe-select-paper10 $E/default-2026-12-02/select-cec2022 \
+    $E/default-2026-12-02/select-paper10 --only agent:particle-s20 --only agent:particle-s21 --only agent:particle-s22 \
+    --only agent:particle-s23 --only agent:es-cec-s15 --focus agent:es-cec-s15
+#    (c) Reported after the choice: seed 21 (agents/pretrained/es since this change) and its ablation (particle inputs
+#    held at their training means) on the held-out functions (3 min), in the table of the 37 PSO entries of section
+#    10 (d); then the paper's protocol (1 min; 32 entries). Committed copies: $E/default-particle.
+A=${PS}21
+DROP="--drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1
+      --drop constant-particle:agent:particle-s21"
+$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/pe-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/pe-paper --jobs 2 --no-progress \
+    --algorithms $A,constant-particle:$A
+$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+    $OUT/pe-heldout $DROP --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget \
+    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained \
+    schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 \
+    --focus agent:particle-s21
+$PPY table $OUT/pe-heldout $E/eval-budget --only agent:particle-s21 --only constant-particle:agent:particle-s21 \
+    --only MetaBox:GLEET --only CMA-ES --focus agent:particle-s21
+$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+    $OUT/pe-paper $DROP --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget \
+    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
+    schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 \
+    --focus agent:particle-s21
