@@ -1,0 +1,78 @@
+"""CPU time of one run at MetaBox's budget under per-particle control, against plain PSO and the swarm-level controller.
+
+Setup of issue 13's held-out table: BBOB f20 (ioh instance 1), D = 10, N = 20, 20,000 evaluations. Rows, each one
+``evaluation.run`` of a controller (what ``evaluate.py`` times per run):
+
+- LinWPSO, a hand-designed schedule (``RuleController``): the base;
+- the swarm-level default of the morning of 2026-12-02 (``results/learned-control/agents/es-cec-s15``: three
+  features, one w, c1, c2 per swarm, elitist switch) through the environment;
+- the default since (``agents.load_pretrained()``: six inputs and a w, c1, c2 per particle) through the environment;
+- the per-particle experiment's rule (``results/learned-control/per-particle/particle_es.py``, seed 1's weights), the
+  same design computed in numpy by a ``ParameterRule`` outside the environment.
+
+Each run is timed by the CPU time of this thread (``time.thread_time``, with the thread limits of
+``evaluation.pool.single_threaded``); the minimum over interleaved repeats is kept (so numba compilation never counts).
+
+Run: .venv/bin/python perf/particle_control.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+
+from agents import load_agent, load_pretrained
+from agents.baselines import make_rule
+from agents.controller import PolicyController, RuleController
+from benchmarks_fn import get_function
+from evaluation import run
+from evaluation.pool import single_threaded
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTION = get_function("bbob:f20", 10)
+BUDGET = {"swarm_size": 20, "iterations": 999, "max_evaluations": 20000}
+
+
+def _experiment_rule() -> RuleController:
+    path = ROOT / "results/learned-control/per-particle/particle_es.py"
+    spec = importlib.util.spec_from_file_location("particle_es", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["particle_es"] = module
+    spec.loader.exec_module(module)
+    weights = json.loads((path.parent / "s1/policy.json").read_text())["weights"]
+    return RuleController(module.ParticleRule(weights), trace=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats, the fastest is kept (default 5)")
+    args = parser.parse_args()
+    rows = {
+        "LinWPSO (rule)": lambda: RuleController(make_rule("LinWPSO"), trace=False),
+        "swarm-level es (seed 15, env)": lambda: PolicyController(
+            load_agent(ROOT / "results/learned-control/agents/es-cec-s15")),
+        "per-particle default (seed 21, env)": lambda: PolicyController(load_pretrained()),
+        "per-particle experiment (numpy rule)": _experiment_rule,
+    }
+    best = dict.fromkeys(rows, float("inf"))
+    with single_threaded():
+        for r in range(args.repeats + 1):  # the first round compiles and loads
+            for name, make in rows.items():
+                controller = make()
+                t0 = time.thread_time()
+                run(controller, FUNCTION, seed=r, **BUDGET)
+                if r:
+                    best[name] = min(best[name], time.thread_time() - t0)
+    base = best["LinWPSO (rule)"]
+    print(f"BBOB f20, D = 10, N = 20, 20,000 evaluations; CPU s per run, fastest of {args.repeats}")
+    print(f"{'controller':38s} {'CPU s':>7s} {'x LinWPSO':>10s}")
+    for name, t in best.items():
+        print(f"{name:38s} {t:7.3f} {t / base:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
