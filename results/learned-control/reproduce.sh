@@ -426,3 +426,17 @@ $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-1
     constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
     schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 \
     --focus agent:particle-s21
+#    (d) Diagnostic 5: seeds 20, 22 and 23 into the same stores (5 min), both tables with all four, the reports.
+$PY evaluate.py --algorithms ${PS}20,${PS}22,${PS}23 --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/pe-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/pe-paper --jobs 2 --no-progress \
+    --algorithms ${PS}20,${PS}22,${PS}23
+$PPY report $OUT/pe-heldout --reference agent:particle-s21 && $PPY report $OUT/pe-paper --reference agent:particle-s21
+$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+    $OUT/pe-heldout $DROP --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget \
+    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained \
+    schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6
+$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+    $OUT/pe-paper $DROP --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget \
+    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
+    schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6
