@@ -287,11 +287,10 @@ for title, stores, cap in [("CEC 2022 (51 runs)", ["validation-new"], 10**9), ("
     v = ranks(stores, cap)
     print(f"{title:24s} Spearman {spearmanr([v[a] for a in names], [held[a] for a in names])[0]:+.2f}")
 PY
-#    (b) Seeds 14-17 (one sweep, 38 min on 2 cores; seed 15 is agents/pretrained/es, byte for byte).
+#    (b) Seeds 14-17 (one sweep, 38 min on 2 cores; seed 15 was agents/pretrained/es until section 11, byte for byte).
 [ -f $OUT/es-cec-new4/sweep.csv ] || $PY train_agent.py ${COMMON/metabox-validation/cec2022} --max-evaluations 20000 \
     --eval-runs 3 --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
     --seeds 14,15,16,17 --jobs 1 --out $OUT/es-cec-new4
-cmp $OUT/es-cec-new4/seed15/best_model.json agents/pretrained/es/best_model.json || { echo "differs"; exit 1; }
 for s in 14 15 16 17; do
     cmp $OUT/es-cec-new4/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json || { echo "differs"; exit 1; }
 done
@@ -317,10 +316,13 @@ PY
 $PY evaluate.py --algorithms ${C}14,${C}15,${C}16,${C}17 --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
     --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-new4
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-new4 --jobs 2 --no-progress --algorithms ${C}14,${C}15,${C}16,${C}17
-$PY evaluate.py --algorithms pretrained,constant-obs:pretrained,schedule-only:pretrained --functions metabox-test --dim 10 \
+#    (pretrained was seed 15 then; since section 11 it is seed 21, so these name seed 15 by its path: the record names
+#    are agent:es-cec-s15 and its ablations', where the committed stores say ES-pretrained)
+S15=agent:results/learned-control/agents/es-cec-s15
+$PY evaluate.py --algorithms $S15,constant-obs:$S15,schedule-only:$S15 --functions metabox-test --dim 10 \
     --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eval-default15
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-default15 --jobs 2 --no-progress \
-    --algorithms pretrained,constant-obs:pretrained,schedule-only:pretrained
+    --algorithms $S15,constant-obs:$S15,schedule-only:$S15
 
 # 10. 2026-12-02: per-particle control, an experiment (report: "Per-particle control"; pre-registration 5 in
 #    decisions-2026-12-02.txt). (a) Four searches, 6.5-8.5 min each on 2 cores; each policy.json is the committed one.
@@ -384,7 +386,7 @@ $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-1
 
 # 11. 2026-12-02: per-particle control in the product (report: "Per-particle control in the environment";
 #    pre-registration 6 in decisions-2026-12-02.txt). (a) Four seeds of train_agent.py's per-particle design, one
-#    sweep (about 45 min on 2 cores); each seed's best_model.json is $E/agents/particle-s<seed>/model.json.
+#    sweep (48 min on 2 cores); each seed's best_model.json is $E/agents/particle-s<seed>/model.json.
 PCOMMON="--algo es --action-mode particle --obs-mode particle --w-min 0.3 --w-max 1.0 --c-min 0.5 --c-max 2.5
          --functions metabox-train --held-out cec2022 --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000
          --eval-every 1900000 --eval-runs 3 --checkpoint-every 1900000 --timesteps 20000000 --no-progress"
