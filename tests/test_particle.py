@@ -4,6 +4,7 @@ linear policy shared by the particles (agents.es)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import warnings
 
@@ -370,8 +371,6 @@ def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
     assert _script("evaluate").main(["--algorithms", f"{agent},constant-particle:{agent}", "--functions", "rastrigin",
                                      "--dim", "3", "--swarm-size", "6", "--iterations", "15", "--runs", "2",
                                      "--jobs", "1", "--no-progress", "--out", str(store)]) == 0
-    import csv
-
     with (store / "runs.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert sorted({r["algorithm"] for r in rows}) == ["agent:particle", "constant-particle:agent:particle"]
