@@ -103,7 +103,7 @@ class PolicyController:
 
     def act(self, obs: np.ndarray, t: int) -> Any:
         """The policy's deterministic action for ``obs`` at iteration ``t``: an int, with continuous actions a list
-        of 3 floats, with particle actions an (N, 3) float64 array."""
+        of 3 floats (4 with ``elitist``), with particle actions an (N, 3) float64 array ((N, 4) with ``elitist``)."""
         action = self.policy.predict(obs, deterministic=True)[0]
         if self.action_mode == "particle":
             return np.asarray(action, dtype=np.float64)

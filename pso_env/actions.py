@@ -32,6 +32,8 @@ exceeds ``c_sum_max`` (4): both modes reach the same parameter set. No random dr
 The particle mode (``EnvConfig(action_mode="particle")``, **our choice**, after GLEET (Ma et al. 2024), which sets
 each particle's coefficients) takes one such row per particle, an action ``a`` in ``[-1, 1]^(N, 3)``: particle
 ``i`` moves with the ``w``, ``c1``, ``c2`` that row ``a[i]`` sets by the table above (:func:`particle_parameters`).
+With ``EnvConfig(elitist=True)`` each row has a 4th entry, the particle's vote on elitist learning (read by the
+environment, not here: see :class:`pso_env.PSOEnv`).
 """
 
 from __future__ import annotations

@@ -253,9 +253,10 @@ class EnvConfig:
     action_mode: str = config_field("discrete", "actions: the paper's Discrete(4), a Box [-1, 1]^3 mapped "
                                     "affinely onto w, c1, c2 (for SAC, TD3, PPO), or a Box [-1, 1]^(N, 3): one such "
                                     "row per particle", choices=ACTION_MODES)
-    elitist: bool = config_field(False, "continuous actions get a 4th component: > 0 runs APSO's elitist learning on "
-                                 "the global best after that iteration's move (one evaluation; sigma 1.0 -> 0.1 over "
-                                 "the episode)", check_bool)
+    elitist: bool = config_field(False, "continuous actions get a 4th component (particle actions a 4th column): > 0 "
+                                 "(with particle actions, the column's mean over the particles) runs APSO's elitist "
+                                 "learning on the global best after that iteration's move (one evaluation; sigma "
+                                 "1.0 -> 0.1 over the episode)", check_bool)
     reward_mode: str = config_field("improvement", "reward: the paper's raw improvement, or the scale-free "
                                     "log / relative forms", choices=REWARD_MODES)
     w_min: float = config_field(0.4, "lowest inertia weight of the actions", check_real(0.0))
@@ -315,9 +316,10 @@ class EnvConfig:
         if self.advisor is not None and self.action_mode != "discrete":
             raise ValueError(f"advisor needs action_mode='discrete' (its consult bit extends the four discrete "
                              f"actions), got action_mode={self.action_mode!r}")
-        if self.elitist and (self.action_mode != "continuous" or self.backend != "numpy"):
-            raise ValueError(f"elitist needs action_mode='continuous' and backend='numpy' (its switch is a 4th continuous "
-                             f"action component), got action_mode={self.action_mode!r}, backend={self.backend!r}")
+        if self.elitist and (self.action_mode not in ("continuous", "particle") or self.backend != "numpy"):
+            raise ValueError(f"elitist needs action_mode='continuous' or 'particle' and backend='numpy' (its switch is a "
+                             f"4th continuous action component), got action_mode={self.action_mode!r}, "
+                             f"backend={self.backend!r}")
         if self.advisor is not None and self.backend != "numpy":
             raise ValueError(f"advisor needs backend='numpy' (advisors read the swarm's numpy arrays), got "
                              f"backend={self.backend!r}")

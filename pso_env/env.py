@@ -59,7 +59,9 @@ class PSOEnv(gym.Env):
     With ``elitist=True`` the Box has a 4th component: where it is > 0, APSO's elitist learning
     (:func:`pso_env.operators.elitist_learning`, Zhan et al. 2009) perturbs one coordinate of the global best
     after the iteration's move (one more evaluation, counted), with sigma falling from 1.0 to 0.1 over the
-    episode, before the reward and observation are computed.
+    episode, before the reward and observation are computed. With particle actions each row gets the 4th entry,
+    ``Box(-1, 1, (N, 4))``, and the swarm runs elitist learning where the mean of the particles' 4th entries is > 0
+    (**our choice**: a vote; there is one global best to perturb).
 
     With an ``advisor`` (discrete actions only) (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
     ``Discrete(8)``: action ``a + 4`` is action ``a``, then the advisor sees the swarm and its proposals
@@ -297,7 +299,8 @@ def _as_action(action: Any, n: int = N_ACTIONS) -> int:
 
 
 def _as_continuous(action: Any, shape: tuple[int, ...] = (3,)) -> np.ndarray:
-    """A continuous action of ``shape`` ((3,), (4,) with ``elitist``, (N, 3) per particle) as the core's batch of one,
+    """A continuous action of ``shape`` ((3,), (4,) with ``elitist``, (N, 3) per particle, (N, 4) with both) as the
+    core's batch of one,
     float64; ValueError unless it has that shape and finite numbers."""
     try:
         a = np.array(action, dtype=np.float64)
@@ -305,6 +308,7 @@ def _as_continuous(action: Any, shape: tuple[int, ...] = (3,)) -> np.ndarray:
         a = None
     if a is None or a.shape != tuple(shape) or not np.isfinite(a).all():
         what = (f"{shape[0]} finite numbers ({', '.join(CONTINUOUS_NAMES[:shape[0]])}" if len(shape) == 1 else
-                f"an array of shape {tuple(shape)} of finite numbers (per particle w, c1, c2")
+                f"an array of shape {tuple(shape)} of finite numbers (per particle "
+                f"{', '.join(CONTINUOUS_NAMES[:shape[-1]])}")
         raise ValueError(f"action must be {what} in [-1, 1]; beyond it clipped), got {action!r}")
     return a[None]

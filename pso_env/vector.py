@@ -247,7 +247,8 @@ class PSOVectorEnv(VectorEnv):
         self._per_particle = cfg.action_mode == "particle"
         self._elitist_on = cfg.elitist
         if self._per_particle:  # a (w, c1, c2) row per particle (pso_env.actions.particle_parameters)
-            self.single_action_space = spaces.Box(-1.0, 1.0, (cfg.swarm_size, N_CONTINUOUS), dtype=np.float32)
+            self.single_action_space = spaces.Box(-1.0, 1.0, (cfg.swarm_size, N_CONTINUOUS + cfg.elitist),
+                                                  dtype=np.float32)
             self._coefficients = np.zeros((3, b, cfg.swarm_size))  # the particles' w, c1, c2
         elif self._continuous:  # (w, c1, c2) set directly (pso_env.actions.continuous_parameters)
             self.single_action_space = spaces.Box(-1.0, 1.0, (N_CONTINUOUS + cfg.elitist,), dtype=np.float32)
@@ -531,7 +532,7 @@ class PSOVectorEnv(VectorEnv):
 
     def _check_continuous(self, actions: Any) -> np.ndarray:
         """Continuous actions as a float64 array of shape (B, 3) ((B, 4) with ``elitist``, (B, N, 3) with
-        ``action_mode="particle"``; components outside [-1, 1] are clipped when applied); ValueError unless they
+        ``action_mode="particle"``, (B, N, 4) with both; components outside [-1, 1] are clipped when applied); ValueError unless they
         have that shape and finite numbers."""
         try:
             a = np.asarray(actions, dtype=np.float64)
@@ -540,7 +541,8 @@ class PSOVectorEnv(VectorEnv):
         shape = (self.num_envs, *self.single_action_space.shape)
         if a is None or a.shape != shape or not np.isfinite(a).all():
             if self._per_particle:
-                what = f"an array of shape {shape} of finite numbers (per particle w, c1, c2"
+                what = (f"an array of shape {shape} of finite numbers (per particle "
+                        f"{', '.join(CONTINUOUS_NAMES[:shape[-1]])}")
             else:
                 what = f"{shape[0]} rows of {shape[1]} finite numbers ({', '.join(CONTINUOUS_NAMES[:shape[1]])}"
             raise ValueError(f"actions must be {what} in [-1, 1]), got {actions!r}")
@@ -608,9 +610,11 @@ class PSOVectorEnv(VectorEnv):
 
     def _elitist(self, a: np.ndarray) -> None:
         """APSO's elitist learning (:func:`pso_env.operators.elitist_learning`) after this iteration's move, in the
-        sub-environments whose 4th action component is > 0 (not those whose step is an autoreset), with sigma at
-        the iteration just run (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`)."""
-        on = (a[:, N_CONTINUOUS] > 0.0) & ~self._autoreset_envs
+        sub-environments whose 4th action component is > 0 (with particle actions: the mean of the particles' 4th
+        entries, a vote; not those whose step is an autoreset), with sigma at the iteration just run
+        (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`)."""
+        switch = a[:, :, N_CONTINUOUS].mean(axis=1) if self._per_particle else a[:, N_CONTINUOUS]
+        on = (switch > 0.0) & ~self._autoreset_envs
         for dim, swarm in self.swarms.items():
             rows = np.flatnonzero(on & (self._dims == dim))
             if rows.size:

@@ -110,6 +110,46 @@ def test_equal_rows_make_the_continuous_run_bit_for_bit():
     assert runs[0][2:] == pytest.approx(runs[1][2:], rel=1e-15)
 
 
+def test_elitist_is_the_particles_vote_and_equals_the_continuous_switch():
+    """With elitist=True each particle's row has a 4th entry; the swarm runs elitist learning when their mean is > 0.
+    Rows that share (w, c1, c2) but disagree on the 4th entry run, bit for bit, as the continuous action whose 4th
+    component has the sign of their mean, with one evaluation more per step where it is on."""
+    n = 10
+    runs = []
+    for mode in ("continuous", "particle"):
+        env = PSOEnv(function="bbob:f3", dim=5, swarm_size=n, max_iterations=30, action_mode=mode, obs_mode="features",
+                     elitist=True)
+        assert env.action_space.shape == ((4,) if mode == "continuous" else (n, 4))
+        env.reset(seed=3)
+        rng, votes = np.random.default_rng(5), np.random.default_rng(6)
+        counts = []
+        for t in range(30):
+            a = rng.uniform(-1, 1, 4).astype(np.float32)
+            a[3] = 0.5 if t % 3 else -0.5
+            if mode == "particle":
+                spread = votes.uniform(-3, 3, n)
+                a = np.column_stack([np.tile(a[:3], (n, 1)), a[3] + spread - spread.mean()]).astype(np.float32)
+                assert (a[:, 3] > 0).any() and (a[:, 3] < 0).any()  # the particles disagree; their mean decides
+            before = int(env.swarm.evaluations)
+            env.step(a)
+            counts.append(int(env.swarm.evaluations) - before)
+        assert counts == [n + (1 if t % 3 else 0) for t in range(30)]
+        runs.append((env.swarm.best_history, env.swarm.positions.copy()))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    from gymnasium.utils.env_checker import check_env
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(PSOEnv(**SMALL, elitist=True), skip_render_check=True)
+    envs = PSOVectorEnv(2, **SMALL, elitist=True)
+    assert envs.action_space.shape == (2, 8, 4)
+    envs.reset(seed=0)
+    with pytest.raises(ValueError, match=r"shape \(2, 8, 4\) of finite numbers \(per particle w, c1, c2, elitist"):
+        envs.step(np.zeros((2, 8, 3)))
+    assert initial_weights("linwpso", EnvConfig(**SMALL, elitist=True), 6, 4)[3].tolist() == [0.0] * 6 + [-1.0]
+
+
 # ---------------------------------------------------------------- observations
 def test_observation_is_the_experiments_inputs_on_the_same_swarm():
     """The particle observation equals the per-particle experiment's inputs (its own numpy implementation,
@@ -297,8 +337,10 @@ def test_both_env_checkers_pass_and_bad_configs_are_named():
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"action must be an array of shape \(8, 3\) of finite numbers"):
         env.step(np.zeros(3))
-    with pytest.raises(ValueError, match="elitist needs action_mode='continuous'"):
-        EnvConfig(action_mode="particle", elitist=True)
+    with pytest.raises(ValueError, match="elitist needs action_mode='continuous' or 'particle'"):
+        EnvConfig(action_mode="discrete", elitist=True)
+    with pytest.raises(ValueError, match="elitist needs .* backend='numpy'"):
+        EnvConfig(**SMALL, elitist=True, backend="torch")
     with pytest.raises(ValueError, match="advisor needs action_mode='discrete'"):
         EnvConfig(action_mode="particle", advisor="random")
 
