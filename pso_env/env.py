@@ -208,12 +208,12 @@ class PSOEnv(gym.Env):
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         """Apply ``action`` (0..3; 4..7 with an advisor: ``action - 4``, then a consultation of the advisor; 3
-        numbers with ``action_mode="continuous"``; (N, 3) with ``action_mode="particle"``) to w, c1, c2 and run one
-        swarm iteration.
+        numbers with ``action_mode="continuous"``; (N, 3) with ``action_mode="particle"``; a 4th number or column
+        with ``elitist``) to w, c1, c2 and run one swarm iteration.
 
         Returns ``(observation, reward, terminated, truncated, info)``; raises ValueError for an action
-        outside the space (continuous: not 3 finite numbers; components beyond [-1, 1] are clipped) and
-        RuntimeError before ``reset`` or after the episode ended.
+        outside the space (continuous and particle: not the space's shape of finite numbers; components beyond
+        [-1, 1] are clipped) and RuntimeError before ``reset`` or after the episode ended.
         """
         if self._done:
             if self.swarm is None:
@@ -221,8 +221,8 @@ class PSOEnv(gym.Env):
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
         if type(action) is not int or not 0 <= action < N_ACTIONS or self._continuous:  # the common case without numpy
             if self._continuous:
-                row = _as_continuous(action, self.action_space.shape)
-                action = row[0].copy()
+                row = _as_continuous(action, self.action_space.shape)  # a fresh array: nothing else holds it
+                action = row[0]
             else:
                 action = _as_action(action, self.action_space.n)
         self._core._advance(row if self._continuous else _ACTION_ROWS[action])

@@ -442,3 +442,24 @@ $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-1
     $OUT/pe-paper $DROP --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget \
     constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
     schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6
+
+# 12. 2026-12-02 (late afternoon): all eight of MetaBox's training functions, and elitist learning voted by the
+#    particles (report: "Eight training functions and the particles' elitist vote"; pre-registration 7 in
+#    decisions-2026-12-02.txt). (a) Two sweeps of two seeds each; each best_model.json is $E/agents/<design>-s<seed>/model.json.
+ACOMMON="${PCOMMON/--functions metabox-train/--functions metabox-train,metabox-validation}"
+[ -f $OUT/all8/sweep.csv ] || $PY train_agent.py $ACOMMON --hyperparameters '{"workers": 2}' --seeds 30,31 --jobs 1 \
+    --out $OUT/all8
+[ -f $OUT/all8e/sweep.csv ] || $PY train_agent.py $ACOMMON --elitist --hyperparameters '{"workers": 2}' --seeds 32,33 \
+    --jobs 1 --out $OUT/all8e
+for s in 30 31; do cmp $OUT/all8/seed$s/best_model.json $E/agents/all8-s$s/model.json || { echo "differs"; exit 1; }; done
+for s in 32 33; do cmp $OUT/all8e/seed$s/best_model.json $E/agents/all8e-s$s/model.json || { echo "differs"; exit 1; }; done
+#    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the four, with the
+#    default's runs (seed 21) from the committed stores of section 11 (b).
+A4="agent:$E/agents/all8-s30,agent:$E/agents/all8-s31,agent:$E/agents/all8e-s32,agent:$E/agents/all8e-s33"
+$PY evaluate.py --algorithms $A4 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/a8-select-cec2022
+$PY evaluate.py --algorithms $A4 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/a8-select-paper10
+$PPY table $OUT/a8-select-cec2022 $OUT/a8-select-paper10 $E/default-particle/select-cec2022 \
+    $E/default-particle/select-paper10 --only agent:all8-s30 --only agent:all8-s31 --only agent:all8e-s32 \
+    --only agent:all8e-s33 --only agent:particle-s21 --focus agent:particle-s21
