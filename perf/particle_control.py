@@ -7,6 +7,8 @@ Setup of issue 13's held-out table: BBOB f20 (ioh instance 1), D = 10, N = 20, 2
 - the swarm-level default of the morning of 2026-12-02 (``results/learned-control/agents/es-cec-s15``: three
   features, one w, c1, c2 per swarm, elitist switch) through the environment;
 - the default since (``agents.load_pretrained()``: six inputs and a w, c1, c2 per particle) through the environment;
+- a per-particle controller whose particles vote elitist learning on at every iteration
+  (``results/learned-control/agents/all8e-s33``), through the environment;
 - the per-particle experiment's rule (``results/learned-control/per-particle/particle_es.py``, seed 1's weights), the
   same design computed in numpy by a ``ParameterRule`` outside the environment.
 
@@ -56,6 +58,8 @@ def main() -> None:
         "swarm-level es (seed 15, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/es-cec-s15")),
         "per-particle default (seed 21, env)": lambda: PolicyController(load_pretrained()),
+        "per-particle + elitist (s33, env)": lambda: PolicyController(
+            load_agent(ROOT / "results/learned-control/agents/all8e-s33")),
         "per-particle experiment (numpy rule)": _experiment_rule,
     }
     best = dict.fromkeys(rows, float("inf"))
