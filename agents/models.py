@@ -123,7 +123,7 @@ class LoadedPolicy:
 
     ``config`` is the training run's description (``run.json``); ``obs_mode`` the observation the model
     expects and ``action_mode`` its actions ("discrete": an action index; "continuous": 3 numbers in
-    [-1, 1] that the environment maps onto w, c1, c2; "particle": such a row per particle). A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions, computed
+    [-1, 1] that the environment maps onto w, c1, c2, 4 with its elitist switch; "particle": such a row per particle). A non-recurrent model on one-hot Viterbi observations is a table of 4 greedy actions, computed
     by the first deterministic ``predict`` and then looked up: load the model again if it is trained further.
     """
 

@@ -318,7 +318,7 @@ class EnvConfig:
                              f"actions), got action_mode={self.action_mode!r}")
         if self.elitist and (self.action_mode not in ("continuous", "particle") or self.backend != "numpy"):
             raise ValueError(f"elitist needs action_mode='continuous' or 'particle' and backend='numpy' (its switch is a "
-                             f"4th continuous action component), got action_mode={self.action_mode!r}, "
+                             f"4th continuous action component or column), got action_mode={self.action_mode!r}, "
                              f"backend={self.backend!r}")
         if self.advisor is not None and self.backend != "numpy":
             raise ValueError(f"advisor needs backend='numpy' (advisors read the swarm's numpy arrays), got "

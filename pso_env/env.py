@@ -60,7 +60,7 @@ class PSOEnv(gym.Env):
     (:func:`pso_env.operators.elitist_learning`, Zhan et al. 2009) perturbs one coordinate of the global best
     after the iteration's move (one more evaluation, counted), with sigma falling from 1.0 to 0.1 over the
     episode, before the reward and observation are computed. With particle actions each row gets the 4th entry,
-    ``Box(-1, 1, (N, 4))``, and the swarm runs elitist learning where the mean of the particles' 4th entries is > 0
+    ``Box(-1, 1, (N, 4))``, and the swarm runs elitist learning where the mean of the particles' 4th entries (each clipped to [-1, 1]) is > 0
     (**our choice**: a vote; there is one global best to perturb).
 
     With an ``advisor`` (discrete actions only) (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
@@ -152,7 +152,7 @@ class PSOEnv(gym.Env):
         evolutionary factor.
     states, actions_taken : list
         The Viterbi state (int) after reset and after every step; the actions taken (ints, or (3,) float64 arrays
-        of continuous actions, (N, 3) of particle ones, as given, before clipping).
+        of continuous actions, (N, 3) of particle ones, (4,) and (N, 4) with ``elitist``; as given, before clipping).
 
     ## Example
 

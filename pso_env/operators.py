@@ -1,7 +1,8 @@
 """Operators that act on a swarm between iterations: APSO's elitist learning.
 
 Used by :class:`agents.apso.APSO` (in its convergence state) and by the environment's elitist action
-(``EnvConfig(elitist=True)``: a fourth continuous action component switches it on per iteration).
+(``EnvConfig(elitist=True)``: a fourth continuous action component, or with particle actions the mean of a fourth
+column, switches it on per iteration).
 """
 
 from __future__ import annotations

@@ -611,9 +611,9 @@ class PSOVectorEnv(VectorEnv):
     def _elitist(self, a: np.ndarray) -> None:
         """APSO's elitist learning (:func:`pso_env.operators.elitist_learning`) after this iteration's move, in the
         sub-environments whose 4th action component is > 0 (with particle actions: the mean of the particles' 4th
-        entries, a vote; not those whose step is an autoreset), with sigma at the iteration just run
+        entries, each clipped to [-1, 1]: a vote; not those whose step is an autoreset), with sigma at the iteration just run
         (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`)."""
-        switch = a[:, :, N_CONTINUOUS].mean(axis=1) if self._per_particle else a[:, N_CONTINUOUS]
+        switch = np.clip(a[:, :, N_CONTINUOUS], -1.0, 1.0).mean(axis=1) if self._per_particle else a[:, N_CONTINUOUS]
         on = (switch > 0.0) & ~self._autoreset_envs
         for dim, swarm in self.swarms.items():
             rows = np.flatnonzero(on & (self._dims == dim))

@@ -127,8 +127,8 @@ def test_elitist_is_the_particles_vote_and_equals_the_continuous_switch():
             a = rng.uniform(-1, 1, 4).astype(np.float32)
             a[3] = 0.5 if t % 3 else -0.5
             if mode == "particle":
-                spread = votes.uniform(-3, 3, n)
-                a = np.column_stack([np.tile(a[:3], (n, 1)), a[3] + spread - spread.mean()]).astype(np.float32)
+                spread = votes.permutation(np.repeat([0.6, -0.6], n // 2))  # votes a[3] +- 0.6, inside [-1, 1]
+                a = np.column_stack([np.tile(a[:3], (n, 1)), a[3] + spread]).astype(np.float32)
                 assert (a[:, 3] > 0).any() and (a[:, 3] < 0).any()  # the particles disagree; their mean decides
             before = int(env.swarm.evaluations)
             env.step(a)
@@ -147,6 +147,12 @@ def test_elitist_is_the_particles_vote_and_equals_the_continuous_switch():
     envs.reset(seed=0)
     with pytest.raises(ValueError, match=r"shape \(2, 8, 4\) of finite numbers \(per particle w, c1, c2, elitist"):
         envs.step(np.zeros((2, 8, 3)))
+    a = np.zeros((2, 8, 4))
+    a[:, 0, 3], a[:, 1:, 3] = 9.0, -1.0  # raw mean > 0, clipped mean (1 - 7) / 8 < 0: off
+    a[1, 1, 3], a[1, 2:, 3] = 1.0, 0.5  # swarm 1: clipped mean (1 + 1 + 6 * 0.5) / 8 > 0: on
+    before = envs.swarm.evaluations.copy()
+    envs.step(a)
+    assert (envs.swarm.evaluations - before).tolist() == [8, 9]
     assert initial_weights("linwpso", EnvConfig(**SMALL, elitist=True), 6, 4)[3].tolist() == [0.0] * 6 + [-1.0]
 
 

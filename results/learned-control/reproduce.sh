@@ -465,7 +465,7 @@ $PPY table $OUT/a8-select-cec2022 $OUT/a8-select-paper10 $E/default-particle/sel
     --only agent:all8e-s33 --only agent:particle-s21 --focus agent:particle-s21
 #    (c) Reported after the decision (the default stayed seed 21): the four and the constant-particle ablations of the
 #    two tied best on the held-out functions (4 min) and the paper's protocol (2 min), in the tables of section 11 (d)
-#    (46 and 40 PSO entries). Committed copies: $E/all8.
+#    (45 and 39 PSO entries). Committed copies: $E/all8.
 A6="$A4,constant-particle:agent:$E/agents/all8-s30,constant-particle:agent:$E/agents/all8e-s33"
 $PY evaluate.py --algorithms $A6 --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
     --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/a8-heldout
@@ -484,3 +484,16 @@ $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-1
     constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
     schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 \
     --focus agent:all8-s30
+for F in agent:all8e-s33 agent:particle-s21; do  # seed 33's (and the default's) per-function counts in both tables
+    $PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+        $OUT/pe-heldout $OUT/a8-heldout $DROP8 --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget \
+        constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained \
+        schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 --focus $F
+    $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+        $OUT/pe-paper $OUT/a8-paper $DROP8 --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget \
+        constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
+        schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 --focus $F
+done
+$PPY table $OUT/a8-heldout $E/eval-budget --only agent:all8e-s33 --only CMA-ES --focus agent:all8e-s33
+$PPY table $OUT/a8-paper --only agent:all8e-s33 --only constant-particle:agent:all8e-s33 --focus agent:all8e-s33
+$PPY table $OUT/a8-paper --only agent:all8-s30 --only constant-particle:agent:all8-s30 --focus agent:all8-s30
