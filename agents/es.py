@@ -16,7 +16,7 @@ inertia schedule ``w = 0.9 -> 0.4`` over the run with ``c1 = c2 = 2`` and elitis
 With ``obs_mode="particle"`` and ``action_mode="particle"`` the same ``W`` (3, 7) is shared by the particles: each
 particle's row of 6 inputs (:data:`pso_env.PARTICLE_FEATURE_NAMES`) gives its own ``w``, ``c1``, ``c2``: per-particle
 control in the spirit of GLEET (Ma et al. 2024) with 21 weights; with ``elitist`` ``W`` is (4, 7) and the swarm runs
-elitist learning when the mean of the particles' 4th outputs is > 0.
+elitist learning when the mean of the particles' 4th outputs (clipped, as every output) is > 0.
 
 One generation (:meth:`PolicySearch.learn`): CMA-ES proposes ``popsize`` weight matrices; each runs
 ``runs_per_function`` whole episodes on every training function: ``runs_per_function`` chunks, each one

@@ -219,9 +219,10 @@ def particle_parameters(actions: np.ndarray, config: ActionConfig) -> tuple[np.n
 
 @jit()
 def particle_into(actions, wc, cfg, coefs, out):
-    """:func:`particle_parameters`: ``actions`` (B, N, 3+) float64 (a 4th column, the elitist vote, is not read here) into ``out`` (3, B, N) and, unless ``coefs`` is
-    empty, the numpy swarm's coefficient buffer ``coefs`` (3N + 1, B); ``wc`` (3+, B) receives each swarm's mean
-    w, c1, c2 (what the environment reports and the features observation reads)."""
+    """:func:`particle_parameters`: ``actions`` (B, N, 3+) float64 (a 4th column, the elitist vote, is not read here)
+    into ``out`` (3, B, N) and, unless ``coefs`` is empty, the numpy swarm's coefficient buffer ``coefs`` (3N + 1, B);
+    ``wc`` (3+, B) receives each swarm's mean w, c1, c2 (what the environment reports and the features observation
+    reads)."""
     n = actions.shape[1]
     for b in range(actions.shape[0]):
         sw = s1 = s2 = 0.0

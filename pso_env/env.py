@@ -60,8 +60,8 @@ class PSOEnv(gym.Env):
     (:func:`pso_env.operators.elitist_learning`, Zhan et al. 2009) perturbs one coordinate of the global best
     after the iteration's move (one more evaluation, counted), with sigma falling from 1.0 to 0.1 over the
     episode, before the reward and observation are computed. With particle actions each row gets the 4th entry,
-    ``Box(-1, 1, (N, 4))``, and the swarm runs elitist learning where the mean of the particles' 4th entries (each clipped to [-1, 1]) is > 0
-    (**our choice**: a vote; there is one global best to perturb).
+    ``Box(-1, 1, (N, 4))``, and the swarm runs elitist learning where the mean of the particles' 4th entries, each
+    clipped to [-1, 1], is > 0 (**our choice**: a vote; there is one global best to perturb).
 
     With an ``advisor`` (discrete actions only) (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
     ``Discrete(8)``: action ``a + 4`` is action ``a``, then the advisor sees the swarm and its proposals
@@ -300,8 +300,7 @@ def _as_action(action: Any, n: int = N_ACTIONS) -> int:
 
 def _as_continuous(action: Any, shape: tuple[int, ...] = (3,)) -> np.ndarray:
     """A continuous action of ``shape`` ((3,), (4,) with ``elitist``, (N, 3) per particle, (N, 4) with both) as the
-    core's batch of one,
-    float64; ValueError unless it has that shape and finite numbers."""
+    core's batch of one, float64; ValueError unless it has that shape and finite numbers."""
     try:
         a = np.array(action, dtype=np.float64)
     except (TypeError, ValueError):

@@ -532,8 +532,8 @@ class PSOVectorEnv(VectorEnv):
 
     def _check_continuous(self, actions: Any) -> np.ndarray:
         """Continuous actions as a float64 array of shape (B, 3) ((B, 4) with ``elitist``, (B, N, 3) with
-        ``action_mode="particle"``, (B, N, 4) with both; components outside [-1, 1] are clipped when applied); ValueError unless they
-        have that shape and finite numbers."""
+        ``action_mode="particle"``, (B, N, 4) with both; components outside [-1, 1] are clipped when applied);
+        ValueError unless they have that shape and finite numbers."""
         try:
             a = np.asarray(actions, dtype=np.float64)
         except (TypeError, ValueError):
@@ -611,8 +611,8 @@ class PSOVectorEnv(VectorEnv):
     def _elitist(self, a: np.ndarray) -> None:
         """APSO's elitist learning (:func:`pso_env.operators.elitist_learning`) after this iteration's move, in the
         sub-environments whose 4th action component is > 0 (with particle actions: the mean of the particles' 4th
-        entries, each clipped to [-1, 1]: a vote; not those whose step is an autoreset), with sigma at the iteration just run
-        (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`)."""
+        entries, each clipped to [-1, 1]: a vote; not those whose step is an autoreset), with sigma at the iteration
+        just run (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`)."""
         switch = np.clip(a[:, :, N_CONTINUOUS], -1.0, 1.0).mean(axis=1) if self._per_particle else a[:, N_CONTINUOUS]
         on = (switch > 0.0) & ~self._autoreset_envs
         for dim, swarm in self.swarms.items():
