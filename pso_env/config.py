@@ -199,7 +199,7 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
 
 #: The environment settings a continuous policy acts through beyond its observation and action modes (the action
 #: ranges and the elitist switch): a trained policy carries them to every environment it runs in.
-ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist")
+ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always")
 
 
 def planned_iterations(iterations: int, swarm_size: int, max_evaluations: int | None) -> int:
@@ -257,6 +257,9 @@ class EnvConfig:
                                  "(with particle actions, the column's mean over the particles) runs APSO's elitist "
                                  "learning on the global best after that iteration's move (one evaluation; sigma "
                                  "1.0 -> 0.1 over the episode)", check_bool)
+    elitist_always: bool = config_field(False, "run APSO's elitist learning on the global best after every iteration's "
+                                        "move, no action entry (one evaluation per iteration; sigma as with "
+                                        "elitist); excludes elitist", check_bool)
     reward_mode: str = config_field("improvement", "reward: the paper's raw improvement, or the scale-free "
                                     "log / relative forms", choices=REWARD_MODES)
     w_min: float = config_field(0.4, "lowest inertia weight of the actions", check_real(0.0))
@@ -319,6 +322,10 @@ class EnvConfig:
         if self.elitist and (self.action_mode not in ("continuous", "particle") or self.backend != "numpy"):
             raise ValueError(f"elitist needs action_mode='continuous' or 'particle' and backend='numpy' (its switch is a "
                              f"4th continuous action component or column), got action_mode={self.action_mode!r}, "
+                             f"backend={self.backend!r}")
+        if self.elitist_always and (self.elitist or self.backend != "numpy"):
+            raise ValueError(f"elitist_always needs elitist=False (elitist makes the operator an action; elitist_always "
+                             f"runs it at every iteration) and backend='numpy', got elitist={self.elitist!r}, "
                              f"backend={self.backend!r}")
         if self.advisor is not None and self.backend != "numpy":
             raise ValueError(f"advisor needs backend='numpy' (advisors read the swarm's numpy arrays), got "

@@ -62,6 +62,7 @@ class PSOEnv(gym.Env):
     episode, before the reward and observation are computed. With particle actions each row gets the 4th entry,
     ``Box(-1, 1, (N, 4))``, and the swarm runs elitist learning where the mean of the particles' 4th entries, each
     clipped to [-1, 1], is > 0 (**our choice**: a vote; there is one global best to perturb).
+    With ``elitist_always=True`` (any action mode, no action entry) the swarm runs it after every iteration's move.
 
     With an ``advisor`` (discrete actions only) (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
     ``Discrete(8)``: action ``a + 4`` is action ``a``, then the advisor sees the swarm and its proposals

@@ -2,7 +2,7 @@
 
 Used by :class:`agents.apso.APSO` (in its convergence state) and by the environment's elitist action
 (``EnvConfig(elitist=True)``: a fourth continuous action component, or with particle actions the mean of a fourth
-column, switches it on per iteration).
+column, switches it on per iteration; ``EnvConfig(elitist_always=True)`` runs it at every iteration).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def elitist_learning(swarm: Any, sigma: Any, swarms: Any = None) -> np.ndarray:
     success = value < swarm.gbest_fitness[idx]
     owner = np.argmin(swarm.pbest_fitness[idx], axis=1)
     worst = np.argmax(swarm.pbest_fitness[idx], axis=1)
-    s, f = success, ~success
-    swarm.set_particles(idx[s], owner[s], point[s], value[s], mode="best")
-    swarm.set_particles(idx[f], worst[f], point[f], value[f], mode="replace")
+    for rows, particle, mode in ((success, owner, "best"), (~success, worst, "replace")):
+        if rows.any():
+            swarm.set_particles(idx[rows], particle[rows], point[rows], value[rows], mode=mode)
     return success

@@ -245,7 +245,7 @@ class PSOVectorEnv(VectorEnv):
         self.single_action_space = spaces.Discrete(N_ACTIONS)
         self._continuous = cfg.action_mode != "discrete"
         self._per_particle = cfg.action_mode == "particle"
-        self._elitist_on = cfg.elitist
+        self._elitist_on = cfg.elitist or cfg.elitist_always
         if self._per_particle:  # a (w, c1, c2) row per particle (pso_env.actions.particle_parameters)
             self.single_action_space = spaces.Box(-1.0, 1.0, (cfg.swarm_size, N_CONTINUOUS + cfg.elitist),
                                                   dtype=np.float32)
@@ -612,9 +612,12 @@ class PSOVectorEnv(VectorEnv):
         """APSO's elitist learning (:func:`pso_env.operators.elitist_learning`) after this iteration's move, in the
         sub-environments whose 4th action component is > 0 (with particle actions: the mean of the particles' 4th
         entries, each clipped to [-1, 1]: a vote; not those whose step is an autoreset), with sigma at the iteration
-        just run (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`)."""
-        switch = np.clip(a[:, :, N_CONTINUOUS], -1.0, 1.0).mean(axis=1) if self._per_particle else a[:, N_CONTINUOUS]
-        on = (switch > 0.0) & ~self._autoreset_envs
+        just run (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`); with ``elitist_always`` in all of them."""
+        if self.config.elitist_always:
+            on = ~self._autoreset_envs
+        else:
+            switch = np.clip(a[:, :, N_CONTINUOUS], -1.0, 1.0).mean(axis=1) if self._per_particle else a[:, N_CONTINUOUS]
+            on = (switch > 0.0) & ~self._autoreset_envs
         for dim, swarm in self.swarms.items():
             rows = np.flatnonzero(on & (self._dims == dim))
             if rows.size:

@@ -156,6 +156,45 @@ def test_elitist_is_the_particles_vote_and_equals_the_continuous_switch():
     assert initial_weights("linwpso", EnvConfig(**SMALL, elitist=True), 6, 4)[3].tolist() == [0.0] * 6 + [-1.0]
 
 
+def test_elitist_always_runs_elitist_learning_at_every_iteration():
+    """elitist_always=True runs, bit for bit, as elitist=True whose particles all vote on, with no 4th column; it
+    spends N + 1 evaluations per step, in discrete mode too, and a saved policy carries it to the environment."""
+    n, rng = 8, np.random.default_rng(4)
+    actions = rng.uniform(-1, 1, (20, n, 3)).astype(np.float32)
+    runs = []
+    for kw in ({"elitist": True}, {"elitist_always": True}):
+        env = PSOEnv(**{**SMALL, "max_iterations": 20}, **kw)
+        assert env.action_space.shape == (n, 4 if "elitist" in kw else 3)
+        env.reset(seed=2)
+        for a in actions:
+            env.step(np.column_stack([a, np.full(n, 0.3, np.float32)]) if "elitist" in kw else a)
+        runs.append((env.swarm.best_history, env.swarm.positions.copy(), int(env.swarm.evaluations)))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    assert runs[0][2] == runs[1][2] == n + 20 * (n + 1)
+    plain = PSOEnv(**{**SMALL, "max_iterations": 20})
+    plain.reset(seed=2)
+    for a in actions:
+        plain.step(a)
+    assert not np.array_equal(plain.swarm.best_history, runs[1][0])  # the operator changed the run
+    envs = PSOVectorEnv(3, function="sphere", dim=3, swarm_size=5, max_iterations=4, elitist_always=True)
+    envs.reset(seed=0)
+    before = envs.swarm.evaluations.copy()
+    envs.step(np.array([0, 1, 3]))
+    assert (envs.swarm.evaluations - before).tolist() == [6, 6, 6]
+    for bad, match in (({"elitist": True}, "elitist_always needs elitist=False"),
+                       ({"backend": "torch"}, "elitist_always needs .* backend='numpy'")):
+        with pytest.raises(ValueError, match=match):
+            EnvConfig(elitist_always=True, action_mode="continuous", **bad)
+    policy = LinearPolicy(np.zeros((3, 7)), obs_mode="particle", action_mode="particle",
+                          env_kwargs={**RANGES, "elitist": False, "elitist_always": True})
+    controller = PolicyController(policy)
+    controller.start(get_function("rastrigin", 4), swarm_size=n, iterations=10, seed=0)
+    for t in range(10):
+        controller.step(t)
+    assert controller.env.unwrapped.config.elitist_always and controller.env.unwrapped.swarm.evaluations == n + 10 * (n + 1)
+
+
 # ---------------------------------------------------------------- observations
 def test_observation_is_the_experiments_inputs_on_the_same_swarm():
     """The particle observation equals the per-particle experiment's inputs (its own numpy implementation,
