@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-evaluations", type=_int_at_least(1), default=argparse.SUPPRESS, metavar="B",
                         help="fixed budget: every run stops once it has made B function evaluations and is scored by "
                         "the best of its first B (as MetaBox and COCO compare), so methods that evaluate more than "
-                        "--swarm-size points per iteration (APSO's elitist learning, an es controller's trained with "
+                        "--swarm-size points per iteration (APSO's elitist learning, a controller's trained with "
                         "--elitist or --elitist-always, CLSPSO's local search) get no more evaluations than the "
                         "others; schedules and controllers plan for B (they follow the evaluations spent / B), "
                         "--iterations is only a cap and must let a run spend B: --swarm-size x (--iterations + 1) >= B "

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from pso_env.config import check_choice, check_int, check_real
+from pso_env.config import ACTION_SETTINGS, EnvConfig, check_choice, check_int, check_real
 
 #: Defaults of :class:`PolicySearch` (``train_agent.py``'s ``hyperparameters`` override them).
 ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso", "inputs": None,
@@ -401,8 +401,9 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
     ----------
     members : sequence of paths
         At least two saved policies (``model.json`` or ``best_model.json`` of ``train_agent.py --algo es`` runs,
-        or ensembles: their members join), all with the same observation mode, action settings (ranges,
-        ``elitist``) and weight shape (A, n + 1).
+        or ensembles: their members join), all with the same observation mode, action settings
+        (:data:`pso_env.config.ACTION_SETTINGS`: ranges, ``elitist``, ``elitist_always``; a setting saved before it
+        existed counts as its default) and weight shape (A, n + 1).
     out : path
         A new directory (it must not hold a ``run.json``) that becomes an agent directory like a training run's
         ``--out``: ``model.json`` and ``best_model.json`` (the same policy, weights (K, A, n + 1), ``obs_mean`` the
@@ -430,9 +431,13 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
     except ValueError as err:
         raise ValueError(f"members: {err}") from None
     first = policies[0]
+    defaults = {k: EnvConfig.__dataclass_fields__[k].default for k in ACTION_SETTINGS}  # settings saved before a field
+
+    def settings(p: LinearPolicy) -> tuple:
+        return p.obs_mode, p.action_mode, {**defaults, **p.env_kwargs}, p.weights.shape[-2:]
+
     for path, policy in zip(paths[1:], policies[1:], strict=True):
-        if (policy.obs_mode, policy.action_mode, policy.env_kwargs, policy.weights.shape[-2:]) != (
-                first.obs_mode, first.action_mode, first.env_kwargs, first.weights.shape[-2:]):
+        if settings(policy) != settings(first):
             raise ValueError(f"members: {str(path)!r} has obs_mode {policy.obs_mode!r}, action_mode "
                              f"{policy.action_mode!r}, settings {policy.env_kwargs}, weights {policy.weights.shape[-2:]}; "
                              f"{str(paths[0])!r} has {first.obs_mode!r}, {first.action_mode!r}, {first.env_kwargs}, "
@@ -520,7 +525,5 @@ def input_names(obs_mode: str) -> tuple[str, ...]:
 
 def env_kwargs(config: Any) -> dict[str, Any]:
     """The environment settings a continuous policy acts through beyond its modes (:data:`pso_env.config.ACTION_SETTINGS`:
-    action ranges and ``elitist``)."""
-    from pso_env.config import ACTION_SETTINGS
-
+    action ranges, ``elitist`` and ``elitist_always``)."""
     return {k: getattr(config, k) for k in ACTION_SETTINGS}

@@ -132,7 +132,7 @@ class LoadedPolicy:
         self.obs_mode = config.get("obs_mode", "viterbi")
         self.action_mode = config.get("action_mode", "discrete")
         self.name = config.get("name", algo)
-        run = config.get("config", {})  # the environment settings the policy acts through (action ranges, elitist)
+        run = config.get("config", {})  # the settings the policy acts through (ACTION_SETTINGS)
         self.env_kwargs = {k: run[k] for k in ACTION_SETTINGS if k in run}
         self._recurrent = algo == "recurrent_ppo"
         self._table: np.ndarray | None = None

@@ -197,8 +197,8 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
     return {f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls) if hasattr(namespace, f.name)}
 
 
-#: The environment settings a continuous policy acts through beyond its observation and action modes (the action
-#: ranges and the elitist switch): a trained policy carries them to every environment it runs in.
+#: The environment settings a policy acts through beyond its observation and action modes (the action ranges, the
+#: elitist switch, elitist learning at every iteration): a trained policy carries them to every environment it runs in.
 ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always")
 
 
@@ -259,7 +259,7 @@ class EnvConfig:
                                  "1.0 -> 0.1 over the episode)", check_bool)
     elitist_always: bool = config_field(False, "run APSO's elitist learning on the global best after every iteration's "
                                         "move, no action entry (one evaluation per iteration; sigma as with "
-                                        "elitist); excludes elitist", check_bool)
+                                        "elitist); excludes elitist, needs backend='numpy'", check_bool)
     reward_mode: str = config_field("improvement", "reward: the paper's raw improvement, or the scale-free "
                                     "log / relative forms", choices=REWARD_MODES)
     w_min: float = config_field(0.4, "lowest inertia weight of the actions", check_real(0.0))

@@ -358,6 +358,10 @@ def test_save_ensemble_writes_an_agent_directory_that_evaluates_like_its_members
                                            "env_kwargs": policy.env_kwargs, "obs_mean": [0.5 * i] * 13}))
     nested = save_ensemble([tmp_path / "m0", tmp_path / "m1.json"], tmp_path / "pair")
     assert nested.obs_mean.tolist() == [0.25] * 13
+    newer = tmp_path / "newer.json"  # saved with elitist_always (False), which `shipped` predates: the same settings
+    newer.write_text(json.dumps({**json.loads(shipped.read_text()),
+                                 "env_kwargs": {**load_agent(previous).env_kwargs, "elitist_always": False}}))
+    assert save_ensemble([shipped, newer], tmp_path / "mixed").weights.shape == (2, 4, 14)
     three = save_ensemble([tmp_path / "pair" / "model.json", shipped], tmp_path / "three")  # an ensemble's members join
     assert three.weights.shape == (3, 4, 14)
     obs = rng.uniform(0, 1, (5, 13))

@@ -182,6 +182,16 @@ def test_elitist_always_runs_elitist_learning_at_every_iteration():
     before = envs.swarm.evaluations.copy()
     envs.step(np.array([0, 1, 3]))
     assert (envs.swarm.evaluations - before).tolist() == [6, 6, 6]
+    twins = []  # across autoresets (max_iterations=3): as the switch held on, which skips the reset steps
+    for kw, on in (({"elitist_always": True}, []), ({"elitist": True}, [0.3])):
+        envs = PSOVectorEnv(2, function="rastrigin", dim=3, swarm_size=5, max_iterations=3, action_mode="continuous",
+                            **kw)
+        envs.reset(seed=1)
+        for t in range(8):
+            envs.step(np.array([[0.2 * t - 0.5, 0.1, -0.3, *on]] * 2))
+        twins.append((envs.swarm.positions.copy(), envs.swarm.gbest_fitness.copy(), envs.swarm.evaluations.copy()))
+    for a, b in zip(*twins):
+        np.testing.assert_array_equal(a, b)
     for bad, match in (({"elitist": True}, "elitist_always needs elitist=False"),
                        ({"backend": "torch"}, "elitist_always needs .* backend='numpy'")):
         with pytest.raises(ValueError, match=match):

@@ -497,3 +497,20 @@ done
 $PPY table $OUT/a8-heldout $E/eval-budget --only agent:all8e-s33 --only CMA-ES --focus agent:all8e-s33
 $PPY table $OUT/a8-paper --only agent:all8e-s33 --only constant-particle:agent:all8e-s33 --focus agent:all8e-s33
 $PPY table $OUT/a8-paper --only agent:all8-s30 --only constant-particle:agent:all8-s30 --focus agent:all8-s30
+
+# 13. 2026-12-02 (evening): elitist learning at every iteration beside per-particle control (report: "Elitist
+#    learning at every iteration"; pre-registration 8 in decisions-2026-12-02.txt). (a) One sweep of three seeds
+#    (about 28 min per seed on 2 cores); each best_model.json is $E/agents/ea-s<seed>/model.json.
+[ -f $OUT/ea/sweep.csv ] || $PY train_agent.py $PCOMMON --elitist-always --hyperparameters '{"workers": 2}' \
+    --seeds 40,41,42 --jobs 1 --out $OUT/ea
+for s in 40 41 42; do cmp $OUT/ea/seed$s/best_model.json $E/agents/ea-s$s/model.json || { echo "differs"; exit 1; }; done
+#    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the three, with the
+#    default's runs (seed 21) from the committed stores of section 11 (b).
+EA3="agent:$E/agents/ea-s40,agent:$E/agents/ea-s41,agent:$E/agents/ea-s42"
+$PY evaluate.py --algorithms $EA3 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ea-select-cec2022
+$PY evaluate.py --algorithms $EA3 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/ea-select-paper10
+$PPY table $OUT/ea-select-cec2022 $OUT/ea-select-paper10 $E/default-particle/select-cec2022 \
+    $E/default-particle/select-paper10 --only agent:ea-s40 --only agent:ea-s41 --only agent:ea-s42 \
+    --only agent:particle-s21 --focus agent:particle-s21
