@@ -514,3 +514,27 @@ $PY evaluate.py --algorithms $EA3 $PAPER10 --dim 10 --swarm-size 20 --iterations
 $PPY table $OUT/ea-select-cec2022 $OUT/ea-select-paper10 $E/default-particle/select-cec2022 \
     $E/default-particle/select-paper10 --only agent:ea-s40 --only agent:ea-s41 --only agent:ea-s42 \
     --only agent:particle-s21 --focus agent:particle-s21
+#    (c) Reported after the decision (the default stayed seed 21): the best of the three (s41) and its constant-particle
+#    ablation on the held-out functions (8 min) and the paper's protocol (1 min), in the tables of section 12 (c) with
+#    the committed stores (46 and 40 PSO entries). Committed copies: $E/elitist-always.
+A=agent:$E/agents/ea-s41
+$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ea-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/ea-paper --jobs 2 --no-progress \
+    --algorithms $A,constant-particle:$A
+DROP13="$DROP8 --drop constant-particle:agent:ea-s41"
+for F in agent:ea-s41 agent:particle-s21; do
+    $PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+        $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $DROP13 --rename $E/eval-budget ES-pretrained agent:es-seed0 \
+        --rename $E/eval-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget \
+        schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained \
+        agent:es-cec-s6 --focus $F
+    $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+        $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $DROP13 --rename $E/paper-budget ES-pretrained agent:es-seed0 \
+        --rename $E/paper-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget \
+        schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained \
+        agent:es-cec-s6 --focus $F
+done
+$PPY table $OUT/ea-heldout $E/eval-budget --only agent:ea-s41 --only CMA-ES --focus agent:ea-s41
+$PPY table $OUT/ea-heldout --only agent:ea-s41 --only constant-particle:agent:ea-s41 --focus agent:ea-s41
+$PPY table $OUT/ea-paper --only agent:ea-s41 --only constant-particle:agent:ea-s41 --focus agent:ea-s41
