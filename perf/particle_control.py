@@ -7,8 +7,10 @@ Setup of issue 13's held-out table: BBOB f20 (ioh instance 1), D = 10, N = 20, 2
 - the swarm-level default of the morning of 2026-12-02 (``results/learned-control/agents/es-cec-s15``: three
   features, one w, c1, c2 per swarm, elitist switch) through the environment;
 - the default since (``agents.load_pretrained()``: six inputs and a w, c1, c2 per particle) through the environment;
+- APSO (``RuleController``), whose elitist learning runs in its convergence state (most iterations here);
 - a per-particle controller whose particles vote elitist learning on at every iteration
-  (``results/learned-control/agents/all8e-s33``), through the environment;
+  (``results/learned-control/agents/all8e-s33``), and one with ``elitist_always``
+  (``results/learned-control/agents/ea-s41``), through the environment;
 - the per-particle experiment's rule (``results/learned-control/per-particle/particle_es.py``, seed 1's weights), the
   same design computed in numpy by a ``ParameterRule`` outside the environment.
 
@@ -55,11 +57,14 @@ def main() -> None:
     args = parser.parse_args()
     rows = {
         "LinWPSO (rule)": lambda: RuleController(make_rule("LinWPSO"), trace=False),
+        "APSO (rule; elitist learning in S3)": lambda: RuleController(make_rule("APSO"), trace=False),
         "swarm-level es (seed 15, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/es-cec-s15")),
         "per-particle default (seed 21, env)": lambda: PolicyController(load_pretrained()),
         "per-particle + elitist (s33, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/all8e-s33")),
+        "per-particle + elitist_always (ea-s41)": lambda: PolicyController(
+            load_agent(ROOT / "results/learned-control/agents/ea-s41")),
         "per-particle experiment (numpy rule)": _experiment_rule,
     }
     best = dict.fromkeys(rows, float("inf"))
@@ -73,9 +78,9 @@ def main() -> None:
                     best[name] = min(best[name], time.thread_time() - t0)
     base = best["LinWPSO (rule)"]
     print(f"BBOB f20, D = 10, N = 20, 20,000 evaluations; CPU s per run, fastest of {args.repeats}")
-    print(f"{'controller':38s} {'CPU s':>7s} {'x LinWPSO':>10s}")
+    print(f"{'controller':40s} {'CPU s':>7s} {'x LinWPSO':>10s}")
     for name, t in best.items():
-        print(f"{name:38s} {t:7.3f} {t / base:10.2f}")
+        print(f"{name:40s} {t:7.3f} {t / base:10.2f}")
 
 
 if __name__ == "__main__":

@@ -35,21 +35,25 @@ def elitist_learning(swarm: Any, sigma: Any, swarms: Any = None) -> np.ndarray:
     it to (default all); ``sigma`` is one float or one per swarm, (K,). Returns (K,) bools: True where the
     point replaced the global best.
     """
-    idx = np.arange(swarm.batch_size) if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
+    rows = None if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
+    idx = np.arange(swarm.batch_size) if rows is None else rows
     if idx.size == 0:
         return np.zeros(0, dtype=bool)
-    sigmas = np.broadcast_to(np.asarray(sigma, dtype=float), idx.shape).tolist()
-    draws = [(g.integers(swarm.dim), g.normal(0.0, s)) for g, s in zip(map(swarm.generator, idx), sigmas)]
-    d, z = np.array([a for a, _ in draws], dtype=np.intp), np.array([b for _, b in draws])
+    sigma = np.asarray(sigma, dtype=float)
+    sigmas = [float(sigma)] * idx.size if sigma.ndim == 0 else np.broadcast_to(sigma, idx.shape).tolist()
+    d, z = np.empty(idx.size, dtype=np.intp), np.empty(idx.size)
+    for j, (q, s) in enumerate(zip(idx.tolist(), sigmas)):
+        g = swarm.generator(q)
+        d[j], z[j] = g.integers(swarm.dim), g.normal(0.0, s)
     k = np.arange(idx.size)
     lower, upper = swarm.lower[idx, d], swarm.upper[idx, d]
-    point = swarm.gbest_position[idx].copy()
+    point = swarm.gbest_position[idx]  # a copy (advanced indexing)
     point[k, d] = np.minimum(np.maximum(point[k, d] + (upper - lower) * z, lower), upper)
-    value = swarm.evaluate(point[:, None, :], count=True, swarms=idx)[:, 0]
+    value = swarm.evaluate(point[:, None, :], count=True, swarms=rows)[:, 0]
     success = value < swarm.gbest_fitness[idx]
     owner = np.argmin(swarm.pbest_fitness[idx], axis=1)
     worst = np.argmax(swarm.pbest_fitness[idx], axis=1)
-    for rows, particle, mode in ((success, owner, "best"), (~success, worst, "replace")):
-        if rows.any():
-            swarm.set_particles(idx[rows], particle[rows], point[rows], value[rows], mode=mode)
+    for sel, particle, mode in ((success, owner, "best"), (~success, worst, "replace")):
+        if sel.any():
+            swarm.set_particles(idx[sel], particle[sel], point[sel], value[sel], mode=mode)
     return success

@@ -657,9 +657,12 @@ class Swarm:
             self.pbest_positions[sb, pb], self.pbest_fitness[sb, pb] = pos[kb], vals[kb]
         if sw.size:
             host_vals = self._host(vals)
-            order = np.lexsort((host_vals, sw))  # by swarm, then value: each swarm's best point first
-            swarm_ids, first = np.unique(sw[order], return_index=True)
-            cand = order[first]
+            if sw.size == 1 or (sw[1:] > sw[:-1]).all():  # each swarm once, in order: its point is its candidate
+                swarm_ids, cand = sw, np.arange(sw.size)
+            else:
+                order = np.lexsort((host_vals, sw))  # by swarm, then value: each swarm's best point first
+                swarm_ids, first = np.unique(sw[order], return_index=True)
+                cand = order[first]
             better = host_vals[cand] < self._host(self.gbest_fitness)[swarm_ids]
             if better.any():
                 rows, c = self._ix(swarm_ids[better]), self._ix(cand[better])
@@ -682,6 +685,8 @@ class Swarm:
         """
         x = self._asarray(positions)
         rows = None if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
+        if rows is not None and rows.size == self.batch_size and (rows == self._all).all():
+            rows = None  # every swarm in order: the one-call path
         k = self.batch_size if rows is None else rows.size
         if x.ndim != 3 or x.shape[0] != k or x.shape[2] != self.dim:
             raise ValueError(f"positions must have shape ({k}, M, {self.dim}), got {tuple(x.shape)}")

@@ -538,3 +538,16 @@ done
 $PPY table $OUT/ea-heldout $E/eval-budget --only agent:ea-s41 --only CMA-ES --focus agent:ea-s41
 $PPY table $OUT/ea-heldout --only agent:ea-s41 --only constant-particle:agent:ea-s41 --focus agent:ea-s41
 $PPY table $OUT/ea-paper --only agent:ea-s41 --only constant-particle:agent:ea-s41 --focus agent:ea-s41
+
+# 14. 2026-12-02 (night), a diagnostic, not a criterion: the paper's protocol (ten functions, D = 30, 30,030
+#    evaluations, 10 runs) with the functions rotated (--rotate, seed 0; optimum still at the origin) (report: "The
+#    paper's functions rotated"). Three stores, as run (4, 2 and 1 min on 2 cores); committed copies without their
+#    curves: $E/rotated-paper/{learned,others,online}.
+$PY evaluate.py --algorithms agent:$E/agents/ea-s41,agent:$E/agents/particle-s21,APSO,HMM-APSO,CMA-ES --rotate \
+    --runs 10 --max-evaluations 30030 --jobs 2 --no-progress --out $OUT/rotated-learned
+$PY evaluate.py --algorithms PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,EMPSO,MPSO,\
+dqnpso-pretrained,random-policy,static:2330,agent:$E/agents/es-seed0,agent:$E/agents/all8e-s33 --rotate --runs 10 \
+    --max-evaluations 30030 --jobs 2 --no-progress --out $OUT/rotated-others
+$PY evaluate.py --algorithms dqnpso-online --rotate --runs 10 --max-evaluations 30030 --jobs 2 --no-progress \
+    --out $OUT/rotated-online
+$PPY table $OUT/rotated-learned $OUT/rotated-others $OUT/rotated-online --focus agent:particle-s21
