@@ -35,8 +35,7 @@ def elitist_learning(swarm: Any, sigma: Any, swarms: Any = None) -> np.ndarray:
     it to (default all); ``sigma`` is one float or one per swarm, (K,). Returns (K,) bools: True where the
     point replaced the global best.
     """
-    rows = None if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
-    idx = np.arange(swarm.batch_size) if rows is None else rows
+    idx = np.arange(swarm.batch_size) if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
     if idx.size == 0:
         return np.zeros(0, dtype=bool)
     sigma = np.asarray(sigma, dtype=float)
@@ -49,7 +48,7 @@ def elitist_learning(swarm: Any, sigma: Any, swarms: Any = None) -> np.ndarray:
     lower, upper = swarm.lower[idx, d], swarm.upper[idx, d]
     point = swarm.gbest_position[idx]  # a copy (advanced indexing)
     point[k, d] = np.minimum(np.maximum(point[k, d] + (upper - lower) * z, lower), upper)
-    value = swarm.evaluate(point[:, None, :], count=True, swarms=rows)[:, 0]
+    value = swarm.evaluate(point[:, None, :], count=True, swarms=idx)[:, 0]
     success = value < swarm.gbest_fitness[idx]
     owner = np.argmin(swarm.pbest_fitness[idx], axis=1)
     worst = np.argmax(swarm.pbest_fitness[idx], axis=1)

@@ -657,7 +657,7 @@ class Swarm:
             self.pbest_positions[sb, pb], self.pbest_fitness[sb, pb] = pos[kb], vals[kb]
         if sw.size:
             host_vals = self._host(vals)
-            if sw.size == 1 or (sw[1:] > sw[:-1]).all():  # each swarm once, in order: its point is its candidate
+            if (sw[1:] > sw[:-1]).all():  # each swarm once, in order: its point is its candidate
                 swarm_ids, cand = sw, np.arange(sw.size)
             else:
                 order = np.lexsort((host_vals, sw))  # by swarm, then value: each swarm's best point first

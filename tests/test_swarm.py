@@ -383,6 +383,27 @@ def test_set_particles_batched_pairs():
     np.testing.assert_array_equal(s.positions[1, 1], [3.0, 0.0])
 
 
+def test_set_particles_and_evaluate_shortcuts_equal_their_general_paths():
+    """Pairs of distinct swarms in order skip set_particles' sort, and swarms equal to all of them take evaluate's
+    one-call path: both give what the general paths give (the same pairs out of order; no swarms argument)."""
+    fns = [get_function("sphere", 3), get_function("rastrigin", 3), get_function("sphere", 3)]
+    states = []
+    for swarms, particles, order in (([0, 2], [1, 0], [0, 1]), ([2, 0], [0, 1], [1, 0])):
+        s = Swarm(fns, 4, 0, seeds=[1, 2, 3], history=True)
+        pts = s.gbest_position[[0, 2]] * 0.5
+        s.set_particles(swarms, particles, pts[order], mode="replace")
+        states.append((s.gbest_fitness.copy(), s.gbest_position.copy(), s.pbest_fitness.copy(), s.best_history))
+    for a, b in zip(*states):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(states[0][0][[0, 2]], (pts ** 2).sum(axis=1))  # the halved bests took over
+    s = Swarm(fns, 4, 0, seeds=[1, 2, 3])
+    x = np.random.default_rng(0).uniform(-2, 2, (3, 5, 3))
+    before = s.evaluations.copy()
+    np.testing.assert_array_equal(s.evaluate(x, count=True, swarms=[0, 1, 2]), s.evaluate(x, count=True))
+    assert (s.evaluations - before).tolist() == [10, 10, 10]
+    np.testing.assert_array_equal(s.evaluate(x[[2, 0]], swarms=[2, 0]), s.evaluate(x)[[2, 0]])
+
+
 # ------------------------------------------------------------------------------- evolutionary factor
 def test_batched_factor_equals_single_swarm_factor():
     rng = np.random.default_rng(7)
