@@ -326,6 +326,7 @@ class Trainer:
         c = self.config
         run = {"algo": c.algo, "obs_mode": c.obs_mode, "action_mode": c.action_mode, "name": f"{c.algo}-{c.obs_mode}", "config": c.to_dict(),
                "train_functions": [e.name for e in c.train_entries()],
+               "train_dims": [e.dim for e in c.train_entries()],
                "held_out_functions": [e.name for e in self.held_out], "versions": package_versions()}
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / RUN_CONFIG).write_text(json.dumps(run, indent=2, default=str))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -196,9 +197,10 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
     ``functions`` are comma-separated names, suite names and/or split names (``"sphere,rastrigin"``,
     ``"paper"``, ``"bbob:f1,bbob:f15"``, ``"metabox-train"``: :data:`SPLITS`, see :func:`metabox_split`) or a
     list of them; duplicates are dropped. ``dim`` applies to every function
-    (Drop-wave is always 2; None: :data:`DEFAULT_DIMS`); ``shift``, ``rotate``, ``bias`` and ``seed``
-    transform paper functions (:func:`get_function`), ``instance`` is the BBOB instance. ValueError for an
-    empty list, an unknown name, or a setting the functions do not accept.
+    (Drop-wave is always 2; None: :data:`DEFAULT_DIMS`) but those with a suffix ``@D``, which are built at D
+    (``"metabox-train,metabox-train@30"``: the split at ``dim`` and at 30); ``shift``, ``rotate``, ``bias`` and
+    ``seed`` transform paper functions (:func:`get_function`), ``instance`` is the BBOB instance. ValueError for
+    an empty list, an unknown name, a bad ``@D``, or a setting the functions do not accept.
     """
     tokens = [t.strip() for item in ([functions] if isinstance(functions, str) else functions)
               for t in str(item).split(",") if t.strip()]
@@ -210,7 +212,9 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
     instance = check_int(instance, "instance")
 
     entries: list[SuiteEntry] = []
+    default_dim = dim
     for tok in tokens:
+        tok, dim = _split_dim(tok, default_dim)
         if tok.lower() in SUITES:
             suite = tok.lower()
             if suite != "paper" and opts:
@@ -231,6 +235,17 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
             raise ValueError(f"shift/rotate/bias apply to paper functions only, not to {key!r}")
         entries.append(_entry(key, family, DEFAULT_DIMS.get(family, 1) if dim is None else dim, opts, instance))
     return _dedupe(entries)
+
+
+def _split_dim(token: str, dim: int | None) -> tuple[str, int | None]:
+    """``("name", D)`` for ``"name@D"``, else ``(token, dim)``."""
+    if "@" not in token:
+        return token, dim
+    name, _, at = token.rpartition("@")
+    if not name.strip() or not re.fullmatch(r"\s*[0-9]+\s*", at) or int(at) < 1:
+        raise ValueError(f"functions: {token!r} must be a name followed by @D with D a positive integer "
+                         f"(for example 'metabox-train@30')")
+    return name.strip(), int(at)
 
 
 def resolve_functions(functions: str | Sequence[str], dim: int | None = None, **options: Any) -> list[BenchmarkFunction]:
