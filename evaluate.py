@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         "static:all (all 256 of them)")
     parser.add_argument("--functions", default="paper", help="comma-separated function or suite names: paper, "
                         "bbob, cec2022, sphere, rastrigin, bbob:f15, nn:digits-mlp, ...; tuning:digits-mlp-table, "
-                        "tuning:digits-mlp (architecture tuning, D = 3, the table's f* known, the live one's not)")
+                        "tuning:digits-mlp (architecture tuning, D = 3, the table's f* known, the live one's not); NAME@D builds "
+                        "NAME at D instead of --dim (sphere@5)")
     parser.add_argument("--shift", action="store_true", help="shift the paper functions' optimum (seed 0)")
     parser.add_argument("--rotate", action="store_true", help="rotate the paper functions (seed 0)")
     parser.add_argument("--dim", type=_int_at_least(1), default=30,
@@ -140,6 +141,11 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
         functions = resolve_functions(args.functions, args.dim, shift=args.shift, rotate=args.rotate)
     except ValueError as exc:
         parser.error(f"--functions: {str(exc).removeprefix('functions: ')}")  # one prefix: the option
+    names = [f.name for f in functions]
+    if len(set(names)) != len(names):  # the tables key runs by name: one dimension per function and run
+        parser.error(f"--functions: each function once per run (the tables name runs by function), got "
+                     f"{sorted({n for n in names if names.count(n) > 1})} more than once, e.g. at two dimensions "
+                     f"with @D")
 
     from evaluation.registry import model_paths, resolve_algorithm, resolve_algorithms
     from evaluation.storage import (

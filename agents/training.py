@@ -116,7 +116,8 @@ class TrainConfig:
                              "are Stable-Baselines3's; qrdqn and recurrent_ppo need sb3-contrib; sac, td3 and es need "
                              "--action-mode continuous or particle, the DQNs the discrete one", check_choice(_ALGOS), choices=_ALGOS)
     functions: str = config_field(DEFAULT_TRAIN, "training functions: comma-separated names or suites (paper, bbob, "
-                                  "cec2022)", _check_functions)
+                                  "cec2022, metabox-train); NAME@D builds NAME at D instead of --dim (several "
+                                  "dimensions: metabox-train,metabox-train@30)", _check_functions)
     held_out: str = config_field(DEFAULT_HELD_OUT, "functions never trained on, scored during training to pick "
                                  "best_model ('' for none)", _check_functions)
     dim: int = _env_field("dim", help="dimension D of the functions (Drop-wave is always 2)")

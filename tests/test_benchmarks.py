@@ -574,6 +574,17 @@ def test_resolve_functions():
     shifted = resolve_functions("rastrigin", 5, shift=True, seed=2)
     assert shifted[0].name == "rastrigin[shift,seed=2]"
     assert resolve_functions("rastrigin")[0].dim == 30
+    from benchmarks_fn import metabox_split, resolve_entries
+
+    at = resolve_entries("metabox-train,metabox-train@30, sphere@ 7,dropwave@5", 10)  # @D: that entry at D
+    assert [e.dim for e in at] == [10] * 6 + [30] * 6 + [7, 2]
+    assert [e.name for e in at[:6]] == [e.name for e in at[6:12]] == [e.name for e in metabox_split().train]
+    assert resolve_entries("paper@3,paper", 3) == resolve_entries("paper", 3)  # duplicates dropped
+    for bad in ("sphere@", "@4", "sphere@x", "sphere@0", "sphere@-2"):
+        with pytest.raises(ValueError, match=f"functions: '{bad}' must be a name followed by @D"):
+            resolve_entries(bad, 10)
+    with pytest.raises(ValueError, match="dim must be >= 2"):
+        resolve_entries("metabox-test@1")
 
 
 # ---------------------------------------------------------------- user functions

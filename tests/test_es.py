@@ -333,6 +333,25 @@ def test_train_on_a_budget_scores_held_out_runs_on_it(tmp_path, capsys):
     assert TrainConfig.resumed(out, {}).max_evaluations is None
 
 
+def test_training_entries_at_several_dimensions_run_each_at_its_own(tmp_path):
+    import agents.es
+    from agents.training import TrainConfig
+
+    cli = _script("train_agent")
+    out = tmp_path / "dims"
+    args = [a if a != "sphere,rastrigin" else "sphere,sphere@4,rastrigin@2" for a in TRAIN]
+    assert cli.main([*args, "--timesteps", "1", "--out", str(out)]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["train_functions"] == ["sphere", "sphere", "rastrigin"] and run["train_dims"] == [3, 4, 2]
+    config = TrainConfig.from_dict(run["config"])
+    assert [(e.name, e.dim) for e in config.train_entries()] == [("sphere", 3), ("sphere", 4), ("rastrigin", 2)]
+    env = agents.es._CHUNK_ENV[0]  # the rollouts' batch environment: one swarm per dimension, each at its own
+    assert sorted(env.swarms) == [2, 3, 4] and all(s.dim == d for d, s in env.swarms.items())
+    assert np.bincount(env._dims, minlength=5)[2:].tolist() == [6, 6, 6]  # a chunk: each of 6 candidates on each entry
+    with pytest.raises(ValueError, match="functions: 'sphere@x' must be a name followed by @D"):
+        TrainConfig.from_dict({**run["config"], "functions": "sphere@x"})
+
+
 def test_save_ensemble_writes_an_agent_directory_that_evaluates_like_its_members(tmp_path):
     from agents.es import save_ensemble
     from agents.models import load_agent

@@ -311,6 +311,8 @@ def test_cli_help_and_usage_errors(tmp_path, uninterrupted):
         ("--algorithms", "APSO", "--reference", "APSO", "--functions", "sphere,nosuchfn"): "nosuchfn",
         ("--algorithms", f"APSO,agent:{tmp_path / 'nowhere'}", "--reference", "APSO"): "nowhere",
         ("--runs", "0"): "an integer in [1, 10,000]",
+        ("--algorithms", "APSO", "--functions", "sphere,sphere@3"): "['sphere'] more than once",
+        ("--algorithms", "APSO", "--functions", "sphere@three"): "'sphere@three' must be a name followed by @D",
     }
     procs = {args: _cli(*tiny, "--out", str(tmp_path / "o"), *args) for args in cases}
     changed = _cli(
