@@ -55,6 +55,27 @@ CONTINUOUS_NAMES = ("w", "c1", "c2", "elitist")
 ACTION_NAMES = ("random-w", "adaptive-w", "max-w", "min-w")
 
 
+def check_continuous(value: object, shape: tuple[int, ...], name: str, *, per_particle: bool,
+                     copy: bool = False) -> np.ndarray:
+    """``value`` as a float64 array of ``shape`` (a copy with ``copy``); ValueError naming ``name`` unless it has
+    that shape and only finite numbers. The one check of continuous and particle actions: one (``PSOEnv``, ``(3,)``,
+    ``(4,)``, per particle ``(N, 3)``, ``(N, 4)``) or a batch (``PSOVectorEnv``, a leading ``B``)."""
+    try:
+        a = (np.array if copy else np.asarray)(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        a = None
+    if a is None or a.shape != tuple(shape) or not np.isfinite(a).all():
+        names = ", ".join(CONTINUOUS_NAMES[:shape[-1]])
+        if per_particle:
+            what = f"an array of shape {tuple(shape)} of finite numbers (per particle {names}"
+        elif len(shape) == 1:
+            what = f"{shape[0]} finite numbers ({names}"
+        else:
+            what = f"{shape[0]} rows of {shape[1]} finite numbers ({names}"
+        raise ValueError(f"{name} must be {what} in [-1, 1]; beyond it clipped), got {value!r}")
+    return a
+
+
 # Moves of c1 and of c2 in units of delta, per action (constant tuples: numba reads them as constants).
 _M1 = (1.0, 1.0, 0.5, -1.0)
 _M2 = (-1.0, -0.5, -1.0, 1.0)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from .actions import ACTION_NAMES, CONTINUOUS_NAMES, N_ACTIONS
+from .actions import ACTION_NAMES, N_ACTIONS, check_continuous
 from .advice import ADVICE_INFO_KEYS
 from .belief import STATE_NAMES
 from .config import EnvConfig
@@ -302,13 +302,4 @@ def _as_action(action: Any, n: int = N_ACTIONS) -> int:
 def _as_continuous(action: Any, shape: tuple[int, ...] = (3,)) -> np.ndarray:
     """A continuous action of ``shape`` ((3,), (4,) with ``elitist``, (N, 3) per particle, (N, 4) with both) as the
     core's batch of one, float64; ValueError unless it has that shape and finite numbers."""
-    try:
-        a = np.array(action, dtype=np.float64)
-    except (TypeError, ValueError):
-        a = None
-    if a is None or a.shape != tuple(shape) or not np.isfinite(a).all():
-        what = (f"{shape[0]} finite numbers ({', '.join(CONTINUOUS_NAMES[:shape[0]])}" if len(shape) == 1 else
-                f"an array of shape {tuple(shape)} of finite numbers (per particle "
-                f"{', '.join(CONTINUOUS_NAMES[:shape[-1]])}")
-        raise ValueError(f"action must be {what} in [-1, 1]; beyond it clipped), got {action!r}")
-    return a[None]
+    return check_continuous(action, shape, "action", per_particle=len(shape) == 2, copy=True)[None]

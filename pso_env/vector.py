@@ -23,11 +23,11 @@ from benchmarks_fn._validate import function_name
 from ._jit import jit
 from .actions import (
     ACTION_NAMES,
-    CONTINUOUS_NAMES,
     N_ACTIONS,
     N_CONTINUOUS,
     ActionConfig,
     actions_into,
+    check_continuous,
     continuous_into,
     particle_into,
 )
@@ -534,19 +534,8 @@ class PSOVectorEnv(VectorEnv):
         """Continuous actions as a float64 array of shape (B, 3) ((B, 4) with ``elitist``, (B, N, 3) with
         ``action_mode="particle"``, (B, N, 4) with both; components outside [-1, 1] are clipped when applied);
         ValueError unless they have that shape and finite numbers."""
-        try:
-            a = np.asarray(actions, dtype=np.float64)
-        except (TypeError, ValueError):
-            a = None
-        shape = (self.num_envs, *self.single_action_space.shape)
-        if a is None or a.shape != shape or not np.isfinite(a).all():
-            if self._per_particle:
-                what = (f"an array of shape {shape} of finite numbers (per particle "
-                        f"{', '.join(CONTINUOUS_NAMES[:shape[-1]])}")
-            else:
-                what = f"{shape[0]} rows of {shape[1]} finite numbers ({', '.join(CONTINUOUS_NAMES[:shape[1]])}"
-            raise ValueError(f"actions must be {what} in [-1, 1]), got {actions!r}")
-        return a
+        return check_continuous(actions, (self.num_envs, *self.single_action_space.shape), "actions",
+                                per_particle=self._per_particle)
 
     def _advance(self, a: np.ndarray) -> None:
         """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
