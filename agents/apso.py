@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from pso_env._jit import jit
 from pso_env.actions import adaptive_inertia, clamp_coefficients
 from pso_env.operators import SIGMA_END, SIGMA_START, elitist_learning
 
@@ -36,20 +37,69 @@ EXPLORATION, EXPLOITATION, CONVERGENCE, JUMPING_OUT = 0, 1, 2, 3
 C_MOVES = np.array([[1.0, -1.0], [0.5, -0.5], [0.5, 0.5], [-1.0, 1.0]])
 
 
-def _memberships(f: float) -> list[float]:
-    s1 = 0.0 if f <= 0.4 else 5 * f - 2 if f <= 0.6 else 1.0 if f <= 0.7 else -10 * f + 8 if f <= 0.8 else 0.0
-    s2 = 0.0 if f <= 0.2 else 10 * f - 2 if f <= 0.3 else 1.0 if f <= 0.4 else -5 * f + 3 if f <= 0.6 else 0.0
-    s3 = 1.0 if f <= 0.1 else -5 * f + 1.5 if f <= 0.3 else 0.0
-    s4 = 0.0 if f <= 0.7 else 5 * f - 3.5 if f <= 0.9 else 1.0
-    return [s1, s2, s3, s4]
+@jit()
+def _membership(f: float, k: int) -> float:
+    if k == 0:
+        return 0.0 if f <= 0.4 else 5 * f - 2 if f <= 0.6 else 1.0 if f <= 0.7 else -10 * f + 8 if f <= 0.8 else 0.0
+    if k == 1:
+        return 0.0 if f <= 0.2 else 10 * f - 2 if f <= 0.3 else 1.0 if f <= 0.4 else -5 * f + 3 if f <= 0.6 else 0.0
+    if k == 2:
+        return 1.0 if f <= 0.1 else -5 * f + 1.5 if f <= 0.3 else 0.0
+    return 0.0 if f <= 0.7 else 5 * f - 3.5 if f <= 0.9 else 1.0
+
+
+@jit()
+def _memberships_into(f, mu):
+    for i in range(f.shape[0]):
+        for k in range(4):
+            mu[i, k] = min(max(_membership(f[i], k), 0.0), 1.0)
+
+
+@jit()
+def _classify_into(f, previous, state):
+    mu = np.empty((f.shape[0], 4))
+    _memberships_into(f, mu)
+    for i in range(f.shape[0]):
+        prev, count, single, larger = previous[i], 0, 0, 0
+        for k in range(4):
+            if mu[i, k] > 0.0:
+                count += 1
+                single = k
+            if mu[i, k] > 0.0 and (mu[i, larger] <= 0.0 or mu[i, k] > mu[i, larger]):
+                larger = k  # the earlier state on a tie
+        if count == 0:  # NaN f
+            state[i] = prev
+        elif count == 1:
+            state[i] = single
+        elif mu[i, prev] > 0.0:
+            state[i] = prev
+        elif mu[i, (prev + 1) % 4] > 0.0:
+            state[i] = (prev + 1) % 4
+        else:
+            state[i] = larger
+
+
+@jit()
+def _adapt_into(c1, c2, state, delta, moves, c_min, c_max, c_sum_max, c1_out, c2_out):
+    for i in range(c1.shape[0]):
+        m = moves[state[i]]
+        c1_out[i], c2_out[i] = clamp_coefficients(c1[i] + m[0] * delta[i], c2[i] + m[1] * delta[i], c_min, c_max,
+                                                  c_sum_max)
+
+
+@jit()
+def _inertia_into(f, w):
+    for i in range(f.shape[0]):
+        w[i] = adaptive_inertia(f[i])
 
 
 def memberships(f: float | np.ndarray) -> np.ndarray:
     """Zhan et al.'s (2009) piecewise-linear fuzzy memberships of ``f`` (float or (B,)) in S1..S4 (their
     Fig. 5): shape (4,) or (B, 4), each in [0, 1], at most two nonzero."""
-    arr = np.asarray(f, dtype=float)
-    mu = np.array([_memberships(float(x)) for x in arr.ravel()]).reshape(*arr.shape, 4)
-    return np.clip(mu, 0.0, 1.0)
+    arr = np.asarray(f, dtype=np.float64)
+    mu = np.empty((arr.size, 4))
+    _memberships_into(arr.ravel(), mu)
+    return mu.reshape(*arr.shape, 4)
 
 
 def classify_state(f: float | np.ndarray, previous: int | np.ndarray) -> int | np.ndarray:
@@ -58,20 +108,14 @@ def classify_state(f: float | np.ndarray, previous: int | np.ndarray) -> int | n
     The state(s) 0..3 for factor(s) ``f`` in [0, 1] (float or (B,)) after ``previous`` (S1 at the start):
     if one membership is nonzero, its state. Where two overlap: stay in ``previous`` if it is one of
     them; else take the one that follows ``previous`` on the cycle S1 -> S2 -> S3 -> S4 -> S1; else the
-    larger membership (the earlier state on a tie).
+    larger membership (the earlier state on a tie). A NaN ``f`` (no membership) keeps ``previous``.
     """
-    mu = np.atleast_2d(memberships(f))
-    prev = np.broadcast_to(np.asarray(previous, dtype=np.int64), mu.shape[:1])
-    rows = np.arange(mu.shape[0])
-    active = mu > 0.0
-    count = active.sum(axis=1)
-    following = (prev + 1) % 4
-    larger = np.argmax(np.where(active, mu, -1.0), axis=1)  # the earlier state on a tie
-    state = np.select(
-        [count == 0, count == 1, active[rows, prev], active[rows, following]],  # none: non-finite f
-        [prev, np.argmax(active, axis=1), prev, following],
-        default=larger,
-    )
+    arr = np.atleast_1d(np.asarray(f, dtype=np.float64))
+    prev = np.ascontiguousarray(np.broadcast_to(np.asarray(previous, dtype=np.int64), arr.shape))
+    if prev.size and (prev.min() < 0 or prev.max() > 3):
+        raise ValueError(f"previous must be states in 0..3, got {previous!r}")
+    state = np.empty(arr.shape, dtype=np.int64)
+    _classify_into(arr, prev, state)
     return int(state[0]) if np.ndim(f) == 0 else state
 
 
@@ -83,12 +127,16 @@ def adapt_coefficients(c1: Any, c2: Any, state: Any, delta: Any, c_min: float = 
     both are scaled by ``c_sum_max / (c1 + c2)``. Each argument is a number or one per swarm, (B,);
     returns two floats, or two (B,) arrays when any argument is an array.
     """
-    m = C_MOVES[np.asarray(state)]
-    a, b = np.broadcast_arrays(c1 + m[..., 0] * delta, c2 + m[..., 1] * delta)
-    pairs = np.array([clamp_coefficients(x, y, c_min, c_max, c_sum_max) for x, y in zip(a.ravel(), b.ravel())])
+    a, b, s, d = np.broadcast_arrays(np.asarray(c1, dtype=np.float64), np.asarray(c2, dtype=np.float64),
+                                     np.asarray(state, dtype=np.int64), np.asarray(delta, dtype=np.float64))
+    if s.size and (s.min() < 0 or s.max() > 3):
+        raise ValueError(f"state must be states in 0..3, got {state!r}")
+    flat = [np.ascontiguousarray(x).ravel() for x in (a, b, s, d)]
+    out1, out2 = np.empty(flat[0].size), np.empty(flat[0].size)
+    _adapt_into(*flat, C_MOVES, float(c_min), float(c_max), float(c_sum_max), out1, out2)
     if a.ndim == 0:
-        return float(pairs[0, 0]), float(pairs[0, 1])
-    return pairs[:, 0], pairs[:, 1]
+        return float(out1[0]), float(out2[0])
+    return out1.reshape(a.shape), out2.reshape(a.shape)
 
 
 class APSO(ParameterRule):
@@ -137,10 +185,13 @@ class APSO(ParameterRule):
         self.state = np.asarray(self.classify(f), dtype=np.int64).reshape(f.shape)
         self._states.append(self.state)
         self._factors.append(f)
-        delta = swarm.draw("uniform", *self.delta_range)
-        self.c1, self.c2 = adapt_coefficients(self.c1, self.c2, self.state, delta, self.c_min, self.c_max,
-                                              self.c_sum_max)
-        return np.array([adaptive_inertia(x) for x in f]), self.c1, self.c2, 1.0
+        delta = np.asarray(swarm.draw("uniform", *self.delta_range), dtype=np.float64)
+        c1, c2, w = np.empty_like(self.c1), np.empty_like(self.c2), np.empty(f.shape)
+        _adapt_into(self.c1, self.c2, self.state, np.broadcast_to(delta, c1.shape), C_MOVES, self.c_min, self.c_max,
+                    self.c_sum_max, c1, c2)
+        _inertia_into(f, w)
+        self.c1, self.c2 = c1, c2
+        return w, c1, c2, 1.0
 
     def after_step(self, swarm: Any, t: int) -> None:
         converging = np.flatnonzero(np.asarray(self.state) == CONVERGENCE) if self.elitist else ()

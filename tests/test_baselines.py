@@ -465,6 +465,25 @@ def test_apso_coefficient_rules():
     assert adaptive_inertia(1.0) == pytest.approx(0.9, abs=1e-3)
 
 
+def test_apso_rules_batched_equal_one_at_a_time_and_check_their_states():
+    rng = np.random.default_rng(1)
+    f = np.concatenate([rng.random(200), [0.1, 0.3, 0.4, 0.6, 0.7, 0.8, np.nan, np.inf]])
+    prev = rng.integers(0, 4, f.size)
+    states = classify_state(f, prev)
+    assert states.dtype == np.int64 and states.tolist() == [classify_state(float(x), int(p)) for x, p in zip(f, prev)]
+    assert states[-2] == prev[-2] and states[-1] == JUMPING_OUT  # NaN keeps the state; inf is above 0.9
+    assert np.array_equal(memberships(f[:5]), np.array([memberships(float(x)) for x in f[:5]]))
+    c1, c2, delta = rng.uniform(1.4, 2.6, 200), rng.uniform(1.4, 2.6, 200), rng.uniform(0.05, 0.1, 200)
+    a, b = adapt_coefficients(c1, c2, states[:200], delta)
+    one = [adapt_coefficients(float(x), float(y), int(s), float(d)) for x, y, s, d in zip(c1, c2, states, delta)]
+    assert np.array_equal(np.stack([a, b], axis=1), np.array(one))
+    assert np.all((a >= 1.5 - 1e-12) & (b >= 1.5 - 1e-12)) and np.all(a + b <= 4.0 + 1e-12)
+    with pytest.raises(ValueError, match="previous must be states in 0..3"):
+        classify_state(0.5, 4)
+    with pytest.raises(ValueError, match="state must be states in 0..3"):
+        adapt_coefficients(2.0, 2.0, np.array([0, -1]), 0.1)
+
+
 class FixedDraws:
     """Stands in for the swarm's generator in elitist learning: dimension ``d``, Gaussian ``z * sigma``."""
 
