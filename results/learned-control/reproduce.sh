@@ -551,3 +551,23 @@ dqnpso-pretrained,random-policy,static:2330,agent:$E/agents/es-seed0,agent:$E/ag
 $PY evaluate.py --algorithms dqnpso-online --rotate --runs 10 --max-evaluations 30030 --jobs 2 --no-progress \
     --out $OUT/rotated-online
 $PPY table $OUT/rotated-learned $OUT/rotated-others $OUT/rotated-online --focus agent:particle-s21
+
+# 15. 2026-12-03 (morning): elitist learning at every iteration, trained at D = 10 and D = 30 (report: "Trained at
+#    two dimensions"; pre-registration 9 in decisions-2026-12-02.txt). (a) One sweep of three seeds (about 22 min per
+#    seed on 2 cores); each best_model.json is $E/agents/ea-mixd-s<seed>/model.json.
+MCOMMON="${PCOMMON/--functions metabox-train/--functions metabox-train,metabox-train@30}"
+[ -f $OUT/ea-mixd/sweep.csv ] || $PY train_agent.py ${MCOMMON/--timesteps 20000000/--timesteps 16000000} \
+    --elitist-always --hyperparameters '{"workers": 2}' --seeds 50,51,52 --jobs 1 --out $OUT/ea-mixd
+for s in 50 51 52; do
+    cmp $OUT/ea-mixd/seed$s/best_model.json $E/agents/ea-mixd-s$s/model.json || { echo "differs"; exit 1; }
+done
+#    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the three, with the
+#    default's runs (seed 21) from the committed stores of section 11 (b).
+M3="agent:$E/agents/ea-mixd-s50,agent:$E/agents/ea-mixd-s51,agent:$E/agents/ea-mixd-s52"
+$PY evaluate.py --algorithms $M3 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/mixd-select-cec2022
+$PY evaluate.py --algorithms $M3 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/mixd-select-paper10
+$PPY table $OUT/mixd-select-cec2022 $OUT/mixd-select-paper10 $E/default-particle/select-cec2022 \
+    $E/default-particle/select-paper10 --only agent:ea-mixd-s50 --only agent:ea-mixd-s51 --only agent:ea-mixd-s52 \
+    --only agent:particle-s21 --focus agent:particle-s21
