@@ -150,6 +150,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     from evaluation.registry import model_paths, resolve_algorithm, resolve_algorithms
     from evaluation.storage import (
         check_agents,
+        check_dims,
         check_include,
         check_settings,
         default_out_dir,
@@ -182,10 +183,13 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
     out = Path(getattr(args, "out", None) or default_out_dir(args.functions, settings))
     try:
         check_settings(out, settings)
+        check_dims(out, {f.name: f.dim for f in functions})
         agents = check_agents(out, model_paths(algorithms))
     except ValueError as exc:
         parser.error(f"--out: {exc}")
     try:  # before any run, not after them
+        for src in args.include:
+            check_dims(src, {f.name: f.dim for f in functions})
         check_include(out, args.include, settings, agents, running=set(names))
     except ValueError as exc:
         parser.error(f"--include: {exc}")

@@ -67,7 +67,7 @@ def _classify_into(f, previous, state):
                 single = k
             if mu[i, k] > 0.0 and (mu[i, larger] <= 0.0 or mu[i, k] > mu[i, larger]):
                 larger = k  # the earlier state on a tie
-        if count == 0:  # NaN f
+        if count == 0:  # no membership (not reached: S4's is 1 above 0.9 and for NaN)
             state[i] = prev
         elif count == 1:
             state[i] = single
@@ -93,6 +93,14 @@ def _inertia_into(f, w):
         w[i] = adaptive_inertia(f[i])
 
 
+def _check_states(states: Any, name: str) -> np.ndarray:
+    """``states`` as int64, ValueError naming ``name`` unless they are integers in 0..3."""
+    a = np.asarray(states)
+    if a.size and (not np.issubdtype(a.dtype, np.integer) or a.min() < 0 or a.max() > 3):
+        raise ValueError(f"{name} must be integer states in 0..3, got {states!r}")
+    return a.astype(np.int64)
+
+
 def memberships(f: float | np.ndarray) -> np.ndarray:
     """Zhan et al.'s (2009) piecewise-linear fuzzy memberships of ``f`` (float or (B,)) in S1..S4 (their
     Fig. 5): shape (4,) or (B, 4), each in [0, 1], at most two nonzero."""
@@ -108,12 +116,12 @@ def classify_state(f: float | np.ndarray, previous: int | np.ndarray) -> int | n
     The state(s) 0..3 for factor(s) ``f`` in [0, 1] (float or (B,)) after ``previous`` (S1 at the start):
     if one membership is nonzero, its state. Where two overlap: stay in ``previous`` if it is one of
     them; else take the one that follows ``previous`` on the cycle S1 -> S2 -> S3 -> S4 -> S1; else the
-    larger membership (the earlier state on a tie). A NaN ``f`` (no membership) keeps ``previous``.
+    larger membership (the earlier state on a tie). A NaN ``f`` is S4 (its membership there is 1).
     """
     arr = np.atleast_1d(np.asarray(f, dtype=np.float64))
-    prev = np.ascontiguousarray(np.broadcast_to(np.asarray(previous, dtype=np.int64), arr.shape))
-    if prev.size and (prev.min() < 0 or prev.max() > 3):
-        raise ValueError(f"previous must be states in 0..3, got {previous!r}")
+    if arr.ndim != 1:
+        raise ValueError(f"f must be a number or a 1-D array (one factor per swarm), got shape {arr.shape}")
+    prev = np.ascontiguousarray(np.broadcast_to(_check_states(previous, "previous"), arr.shape))
     state = np.empty(arr.shape, dtype=np.int64)
     _classify_into(arr, prev, state)
     return int(state[0]) if np.ndim(f) == 0 else state
@@ -128,9 +136,7 @@ def adapt_coefficients(c1: Any, c2: Any, state: Any, delta: Any, c_min: float = 
     returns two floats, or two (B,) arrays when any argument is an array.
     """
     a, b, s, d = np.broadcast_arrays(np.asarray(c1, dtype=np.float64), np.asarray(c2, dtype=np.float64),
-                                     np.asarray(state, dtype=np.int64), np.asarray(delta, dtype=np.float64))
-    if s.size and (s.min() < 0 or s.max() > 3):
-        raise ValueError(f"state must be states in 0..3, got {state!r}")
+                                     _check_states(state, "state"), np.asarray(delta, dtype=np.float64))
     flat = [np.ascontiguousarray(x).ravel() for x in (a, b, s, d)]
     out1, out2 = np.empty(flat[0].size), np.empty(flat[0].size)
     _adapt_into(*flat, C_MOVES, float(c_min), float(c_max), float(c_sum_max), out1, out2)
@@ -248,4 +254,4 @@ class HMMAPSO(APSO):
         self.tracker.reset()
 
     def classify(self, f: np.ndarray) -> np.ndarray:
-        return np.asarray(self.tracker.update(f), dtype=np.int64)
+        return _check_states(self.tracker.update(f), "the tracker's states")

@@ -328,7 +328,8 @@ class Trainer:
         run = {"algo": c.algo, "obs_mode": c.obs_mode, "action_mode": c.action_mode, "name": f"{c.algo}-{c.obs_mode}", "config": c.to_dict(),
                "train_functions": [e.name for e in c.train_entries()],
                "train_dims": [e.dim for e in c.train_entries()],
-               "held_out_functions": [e.name for e in self.held_out], "versions": package_versions()}
+               "held_out_functions": [e.name for e in self.held_out],
+               "held_out_dims": [e.dim for e in self.held_out], "versions": package_versions()}
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / RUN_CONFIG).write_text(json.dumps(run, indent=2, default=str))
 

@@ -212,29 +212,36 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
     instance = check_int(instance, "instance")
 
     entries: list[SuiteEntry] = []
-    default_dim = dim
-    for tok in tokens:
-        tok, dim = _split_dim(tok, default_dim)
-        if tok.lower() in SUITES:
-            suite = tok.lower()
-            if suite != "paper" and opts:
-                raise ValueError(f"shift/rotate/bias apply to paper functions only, not to suite {suite!r}")
-            entries += get_suite(suite, dim, instance=instance if suite == "bbob" else 1, **opts)
-            continue
-        if tok.lower() in SPLITS:
-            if opts:
-                raise ValueError(f"shift/rotate/bias apply to paper functions only, not to split {tok.lower()!r}")
-            split = metabox_split(DEFAULT_DIMS["bbob"] if dim is None else dim, instance=instance)
-            entries += getattr(split, tok.lower().removeprefix("metabox-"))
-            continue
+    for token in tokens:
+        tok, at = _split_dim(token, dim)
         try:
-            key, family = canonical_name(tok)
+            entries += _token_entries(tok, at, opts, instance)
         except ValueError as err:
-            raise ValueError(f"functions: {str(err).removeprefix('name: ')}") from None
-        if family != "paper" and opts:
-            raise ValueError(f"shift/rotate/bias apply to paper functions only, not to {key!r}")
-        entries.append(_entry(key, family, DEFAULT_DIMS.get(family, 1) if dim is None else dim, opts, instance))
+            if tok == token:
+                raise
+            raise ValueError(f"{err} (in {token!r})") from None
     return _dedupe(entries)
+
+
+def _token_entries(tok: str, dim: int | None, opts: dict[str, Any], instance: int) -> list[SuiteEntry]:
+    """The entries of one ``--functions`` token (a suite, split or function name) at ``dim``."""
+    if tok.lower() in SUITES:
+        suite = tok.lower()
+        if suite != "paper" and opts:
+            raise ValueError(f"shift/rotate/bias apply to paper functions only, not to suite {suite!r}")
+        return get_suite(suite, dim, instance=instance if suite == "bbob" else 1, **opts)
+    if tok.lower() in SPLITS:
+        if opts:
+            raise ValueError(f"shift/rotate/bias apply to paper functions only, not to split {tok.lower()!r}")
+        split = metabox_split(DEFAULT_DIMS["bbob"] if dim is None else dim, instance=instance)
+        return getattr(split, tok.lower().removeprefix("metabox-"))
+    try:
+        key, family = canonical_name(tok)
+    except ValueError as err:
+        raise ValueError(f"functions: {str(err).removeprefix('name: ')}") from None
+    if family != "paper" and opts:
+        raise ValueError(f"shift/rotate/bias apply to paper functions only, not to {key!r}")
+    return [_entry(key, family, DEFAULT_DIMS.get(family, 1) if dim is None else dim, opts, instance)]
 
 
 def _split_dim(token: str, dim: int | None) -> tuple[str, int | None]:

@@ -118,6 +118,7 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     out = Path(out_dir) if out_dir is not None else storage.default_out_dir(
         functions if isinstance(functions, str) else names, config)
     storage.check_settings(out, config)
+    storage.check_dims(out, {function_name(f): int(f.dim) for f in funcs})
     agents = storage.check_agents(out, model_paths(algos))
     stored, curves, needs_repair = storage.read_store(out)
     if needs_repair:

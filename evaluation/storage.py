@@ -104,6 +104,19 @@ def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> N
                          "choose another output directory (the default one is named after the settings)")
 
 
+def check_dims(out_dir: str | os.PathLike, dims: Mapping[str, int]) -> None:
+    """Refuse (ValueError) an output directory whose runs hold a function of ``dims`` (name -> dimension) at
+    another dimension: runs are keyed by function name, and ``--functions NAME@D`` can build a name at a dimension
+    other than the store's ``dim``."""
+    wanted = {name: int(dim) for name, dim in dims.items()}
+    rows, _ = _read_runs(Path(out_dir) / RUNS_FILE)
+    clash = sorted({(r["function"], int(r["dim"])) for r in rows
+                    if r["function"] in wanted and int(r["dim"]) != wanted[r["function"]]})
+    if clash:
+        held = ", ".join(f"{name} at D = {dim} (now {wanted[name]})" for name, dim in clash)
+        raise ValueError(f"{out_dir} holds runs of {held}; choose another output directory")
+
+
 def _settings_diffs(old: Mapping[str, Any], new: Mapping[str, Any], old_label: str, new_label: str) -> list[str]:
     """``"key: old there, new now"`` for each setting that differs (compared as after a JSON round trip)."""
     old, new = (json.loads(json.dumps(dict(s))) for s in (old, new))

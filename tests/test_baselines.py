@@ -471,17 +471,20 @@ def test_apso_rules_batched_equal_one_at_a_time_and_check_their_states():
     prev = rng.integers(0, 4, f.size)
     states = classify_state(f, prev)
     assert states.dtype == np.int64 and states.tolist() == [classify_state(float(x), int(p)) for x, p in zip(f, prev)]
-    assert states[-2] == prev[-2] and states[-1] == JUMPING_OUT  # NaN keeps the state; inf is above 0.9
+    assert states[-2] == states[-1] == JUMPING_OUT  # NaN and inf: S4, as Zhan's S4 membership gives 1 for both
     assert np.array_equal(memberships(f[:5]), np.array([memberships(float(x)) for x in f[:5]]))
     c1, c2, delta = rng.uniform(1.4, 2.6, 200), rng.uniform(1.4, 2.6, 200), rng.uniform(0.05, 0.1, 200)
     a, b = adapt_coefficients(c1, c2, states[:200], delta)
     one = [adapt_coefficients(float(x), float(y), int(s), float(d)) for x, y, s, d in zip(c1, c2, states, delta)]
     assert np.array_equal(np.stack([a, b], axis=1), np.array(one))
     assert np.all((a >= 1.5 - 1e-12) & (b >= 1.5 - 1e-12)) and np.all(a + b <= 4.0 + 1e-12)
-    with pytest.raises(ValueError, match="previous must be states in 0..3"):
-        classify_state(0.5, 4)
-    with pytest.raises(ValueError, match="state must be states in 0..3"):
-        adapt_coefficients(2.0, 2.0, np.array([0, -1]), 0.1)
+    for bad in (4, -1, 1.5):
+        with pytest.raises(ValueError, match="previous must be integer states in 0..3"):
+            classify_state(0.5, bad)
+        with pytest.raises(ValueError, match="state must be integer states in 0..3"):
+            adapt_coefficients(2.0, 2.0, np.array([0, bad]), 0.1)
+    with pytest.raises(ValueError, match=r"f must be a number or a 1-D array .* got shape \(2, 2\)"):
+        classify_state(np.zeros((2, 2)), 0)
 
 
 class FixedDraws:
@@ -586,6 +589,13 @@ def test_hmm_apso_takes_the_state_from_the_tracker():
     assert record.evaluations == 10 * 31 + states.count(CONVERGENCE)  # elitist learning in S3 only
     run_controller(RuleController(rule), sphere(5), swarm_size=10, iterations=30)
     assert [float(f[0]) for f in rule.tracker.seen] == record.extra["factor"]
+    for bad in (4, 10**9, 2.0):  # a state outside 0..3 would index past the coefficient moves
+        class BadTracker(CyclingTracker):
+            def update(self, f, bad=bad):
+                return bad
+
+        with pytest.raises(ValueError, match="the tracker's states must be integer states in 0..3"):
+            run_variant("HMM-APSO", sphere(5), swarm_size=10, iterations=3, tracker_factory=lambda b: BadTracker())
 
 
 def test_hmm_apso_with_the_belief_tracker():

@@ -343,6 +343,7 @@ def test_training_entries_at_several_dimensions_run_each_at_its_own(tmp_path):
     assert cli.main([*args, "--timesteps", "1", "--out", str(out)]) == 0
     run = json.loads((out / "run.json").read_text())
     assert run["train_functions"] == ["sphere", "sphere", "rastrigin"] and run["train_dims"] == [3, 4, 2]
+    assert run["held_out_functions"] == ["ackley"] and run["held_out_dims"] == [3]
     config = TrainConfig.from_dict(run["config"])
     assert [(e.name, e.dim) for e in config.train_entries()] == [("sphere", 3), ("sphere", 4), ("rastrigin", 2)]
     env = agents.es._CHUNK_ENV[0]  # the rollouts' batch environment: one swarm per dimension, each at its own

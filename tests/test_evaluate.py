@@ -183,6 +183,10 @@ def test_changed_settings_or_bad_counts_are_refused(tmp_path):
     assert run_protocol("PSO,APSO", "sphere,step", runs=2, out_dir=tmp_path, **TINY).done_now == 7
     with pytest.raises(ValueError, match="runs must be an integer >= 1, got 0"):
         run_protocol("PSO", "sphere", runs=0, out_dir=tmp_path, **TINY)
+    # runs are keyed by function name: the same name at another dimension (NAME@D) is refused, not mixed in
+    with pytest.raises(ValueError, match=r"holds runs of sphere at D = 5 \(now 3\); choose another output"):
+        run_protocol("PSO", "sphere@3", runs=1, out_dir=tmp_path, **TINY)
+    assert run_protocol("PSO", "step@5", runs=2, out_dir=tmp_path, **TINY).done_now == 0  # its own dimension: done
 
 
 def test_report_files_written_and_linked(uninterrupted):
