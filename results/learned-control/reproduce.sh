@@ -571,3 +571,25 @@ $PY evaluate.py --algorithms $M3 $PAPER10 --dim 10 --swarm-size 20 --iterations 
 $PPY table $OUT/mixd-select-cec2022 $OUT/mixd-select-paper10 $E/default-particle/select-cec2022 \
     $E/default-particle/select-paper10 --only agent:ea-mixd-s50 --only agent:ea-mixd-s51 --only agent:ea-mixd-s52 \
     --only agent:particle-s21 --focus agent:particle-s21
+#    (c) Reported after the decision (the default stayed seed 21): the best of the three (s51) and its constant-particle
+#    ablation on the held-out functions (5 min), and the paper's protocol (2 min) with all three seeds, in the tables
+#    of section 13 (c) with the committed stores (47 and 43 PSO entries). Committed copies: $E/ea-mixd.
+A=agent:$E/agents/ea-mixd-s51
+$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/mixd-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/mixd-paper --jobs 2 --no-progress \
+    --algorithms $A,constant-particle:$A,agent:$E/agents/ea-mixd-s50,agent:$E/agents/ea-mixd-s52
+DROP15="$DROP13 --drop constant-particle:agent:ea-mixd-s51"
+$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+    $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $DROP15 --rename $E/eval-budget ES-pretrained \
+    agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget \
+    schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained \
+    agent:es-cec-s6 --focus agent:ea-mixd-s51 --focus agent:particle-s21
+$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+    $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $DROP15 --rename $E/paper-budget ES-pretrained \
+    agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget \
+    schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained \
+    agent:es-cec-s6 --focus agent:ea-mixd-s51 --focus agent:ea-mixd-s50 --focus agent:ea-mixd-s52
+$PPY table $OUT/mixd-heldout --only agent:ea-mixd-s51 --only constant-particle:agent:ea-mixd-s51 --focus agent:ea-mixd-s51
+$PPY table $OUT/mixd-heldout $E/eval-budget --only agent:ea-mixd-s51 --only CMA-ES --focus agent:ea-mixd-s51
+$PPY table $OUT/mixd-paper --only agent:ea-mixd-s51 --only constant-particle:agent:ea-mixd-s51 --focus agent:ea-mixd-s51
