@@ -593,3 +593,10 @@ $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-1
 $PPY table $OUT/mixd-heldout --only agent:ea-mixd-s51 --only constant-particle:agent:ea-mixd-s51 --focus agent:ea-mixd-s51
 $PPY table $OUT/mixd-heldout $E/eval-budget --only agent:ea-mixd-s51 --only CMA-ES --focus agent:ea-mixd-s51
 $PPY table $OUT/mixd-paper --only agent:ea-mixd-s51 --only constant-particle:agent:ea-mixd-s51 --focus agent:ea-mixd-s51
+#    (d) Does the rule agree with the held-out functions? The ten per-particle controllers with runs on both, ranked
+#    among themselves on the selection suite and on the held-out functions (committed stores).
+ONLY10=""; for a in particle-s20 particle-s21 particle-s22 particle-s23 all8-s30 all8-s31 all8e-s32 all8e-s33 ea-s41 \
+    ea-mixd-s51; do ONLY10="$ONLY10 --only agent:$a"; done
+$PPY table $E/{default-particle,all8,elitist-always,ea-mixd}/select-cec2022 \
+    $E/{default-particle,all8,elitist-always,ea-mixd}/select-paper10 $ONLY10
+$PPY table $E/{default-particle,all8,elitist-always,ea-mixd}/eval-heldout $ONLY10
