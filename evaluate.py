@@ -181,15 +181,16 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
                                  checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
                                  max_evaluations=getattr(args, "max_evaluations", None))
     out = Path(getattr(args, "out", None) or default_out_dir(args.functions, settings))
+    dims = {f.name: f.dim for f in functions}
     try:
         check_settings(out, settings)
-        check_dims(out, {f.name: f.dim for f in functions})
+        check_dims(out, dims)
         agents = check_agents(out, model_paths(algorithms))
     except ValueError as exc:
         parser.error(f"--out: {exc}")
     try:  # before any run, not after them
         for src in args.include:
-            check_dims(src, {f.name: f.dim for f in functions})
+            check_dims(src, dims)
         check_include(out, args.include, settings, agents, running=set(names))
     except ValueError as exc:
         parser.error(f"--include: {exc}")

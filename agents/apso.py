@@ -67,9 +67,7 @@ def _classify_into(f, previous, state):
                 single = k
             if mu[i, k] > 0.0 and (mu[i, larger] <= 0.0 or mu[i, k] > mu[i, larger]):
                 larger = k  # the earlier state on a tie
-        if count == 0:  # no membership (not reached: S4's is 1 above 0.9 and for NaN)
-            state[i] = prev
-        elif count == 1:
+        if count == 1:  # every f has a membership: S3's is 1 below 0.1, S4's above 0.9 and for NaN
             state[i] = single
         elif mu[i, prev] > 0.0:
             state[i] = prev

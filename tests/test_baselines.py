@@ -1,7 +1,9 @@
 """The hand-designed PSO variants, APSO's rules, CMA-ES, random search and the run record."""
 
 import copy
+import csv
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -567,6 +569,25 @@ def test_apso_run_is_consistent():
     assert np.allclose(record.extra["w"], [adaptive_inertia(f) for f in factors])
     assert np.all((c1 >= 1.5) & (c1 <= 2.5) & (c2 >= 1.5) & (c2 <= 2.5)) and np.all(c1 + c2 <= 4.0 + 1e-12)
     assert all(classify_state(f, p) == s for f, p, s in zip(factors[1:], states[:-1], states[1:]))
+
+
+def test_apso_and_hmm_apso_reproduce_the_committed_held_out_runs_bit_for_bit():
+    """The committed store of issue 13's held-out table (results/learned-control/eval-budget, made before APSO's rules
+    became numba kernels) holds these runs: the same seed gives the same best value, to the last bit."""
+    from agents.baselines import make_rule
+    from agents.controller import RuleController
+    from benchmarks_fn import get_function
+    from evaluation import run as run_record
+
+    store = Path(__file__).resolve().parents[1] / "results/learned-control/eval-budget/runs.csv"
+    with store.open() as fh:
+        committed = {r["algorithm"]: float(r["best_value"]) for r in csv.DictReader(fh)
+                     if r["function"] == "bbob:f20" and r["seed"] == "0" and r["algorithm"] in ("APSO", "HMM-APSO")}
+    assert set(committed) == {"APSO", "HMM-APSO"}
+    for name, value in committed.items():
+        record = run_record(RuleController(make_rule(name), trace=False), get_function("bbob:f20", 10), swarm_size=20,
+                            iterations=999, max_evaluations=20000, seed=0)
+        assert record.best_value == value and record.evaluations == 20000, name
 
 
 def test_hmm_apso_takes_the_state_from_the_tracker():
