@@ -29,6 +29,9 @@ REWARD_MODES = ("improvement", "log", "relative")
 INSTANCE_ORDERS = ("random", "round_robin")
 BACKENDS = ("numpy", "torch")
 DTYPES = ("float64", "float32")
+#: How :class:`pso_env.Swarm` draws r1, r2: per particle and dimension (the classic update; the default), or one of
+#: each per particle, shared by its dimensions (an update that commutes with rotations).
+RANDOM_FACTORS = ("dimension", "particle")
 #: Default Baum-Welch re-estimation interval of the belief (see :class:`pso_env.belief.Belief`).
 DEFAULT_REFIT_EVERY = 100
 
@@ -198,8 +201,9 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
 
 
 #: The environment settings a policy acts through beyond its observation and action modes (the action ranges, the
-#: elitist switch, elitist learning at every iteration): a trained policy carries them to every environment it runs in.
-ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always")
+#: elitist switch, elitist learning at every iteration, how r1 and r2 are drawn): a trained policy carries them to
+#: every environment it runs in.
+ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always", "random_factors")
 
 
 def planned_iterations(iterations: int, swarm_size: int, max_evaluations: int | None) -> int:
@@ -273,6 +277,10 @@ class EnvConfig:
     velocity_clamp: float | None = config_field(
         0.2, "fraction of the box width that bounds |v| per dimension ('none': no clamp)",
         check_real(positive=True, optional=True), parse=_parse_optional_float)
+    random_factors: str = config_field("dimension", "r1, r2 of the velocity update: one per particle and dimension (the "
+                                       "classic update), or one of each per particle for all its dimensions (an "
+                                       "update that commutes with rotations; GLEET's backbone)",
+                                       choices=RANDOM_FACTORS)
     bounds: str = config_field("clip-back", "handling of particles that leave the box (clip-back: SPSO 2011's, "
                                "onto the face with the velocity component times -0.5)", choices=_bound_modes)
     momentum: float | None = config_field(

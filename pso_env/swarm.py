@@ -16,11 +16,11 @@ import numpy as np
 from benchmarks_fn._validate import check_function_object, check_int
 
 from ._jit import jit
-from .config import BACKENDS, check_bool, check_choice, check_real
+from .config import BACKENDS, RANDOM_FACTORS, check_bool, check_choice, check_real
 from .factor import _batch_factors, torch_evolutionary_factor
 from .objective import count_nonfinite, evaluate_groups, finite_or_inf, group_functions
 
-__all__ = ["BOUND_MODES", "MOMENTUM_KINDS", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
+__all__ = ["BOUND_MODES", "MOMENTUM_KINDS", "RANDOM_FACTORS", "SET_MODES", "Swarm", "as_indices", "finite_or_inf"]
 
 #: Modes of the bound handling (see :class:`Swarm`); the first is the default.
 BOUND_MODES = ("clip-back", "clip", "reflect", "none")
@@ -237,6 +237,14 @@ class Swarm:
         float32 is torch's only.
     history : bool, default False
         Keep :attr:`best_history` (a run record needs it).
+    random_factors : {"dimension", "particle"}, default "dimension"
+        How r1, r2 are drawn: one per particle and dimension (the classic update, which depends on the
+        coordinate frame), or one of each per particle, shared by its D dimensions: the update then commutes
+        with rotations of the search space (the "linear PSO" of Paterlini & Krink 2004; Wilke, Kok &
+        Groenwold 2007, "Comparison of linear and classical velocity update rules in particle swarm
+        optimization: notes on scale and frame invariance"; the backbone of GLEET, Ma et al. 2024). Without a
+        velocity clamp and bounds, a swarm started from rotated positions and velocities on the rotated
+        function moves as the rotated swarm, to rounding.
 
     Attributes
     ----------
@@ -275,7 +283,7 @@ class Swarm:
     def __init__(self, functions: Any, n_particles: int, rng: np.random.Generator | int, *,
                  batch_size: int | None = None, velocity_clamp: float | None = 0.2, bounds: str = BOUND_MODES[0],
                  seeds: Sequence[int] | None = None, backend: str = "numpy", device: Any = "cpu",
-                 dtype: Any = "float64", history: bool = False) -> None:
+                 dtype: Any = "float64", history: bool = False, random_factors: str = RANDOM_FACTORS[0]) -> None:
         count = None if batch_size is None else check_int(batch_size, "batch_size", 1)
         fns = _function_list(functions, count, f"batch_size={batch_size}")
         self.n_particles = n = check_int(n_particles, "n_particles", 2)
@@ -287,6 +295,7 @@ class Swarm:
         check_choice(BOUND_MODES)("bounds", bounds)
         check_choice(BACKENDS)("backend", backend)
         check_bool("history", history)
+        self.random_factors = check_choice(RANDOM_FACTORS)("random_factors", random_factors)
         self.batch_size = b = len(fns)
         seeds = _check_seeds(seeds, b)
         if backend == "numpy":
@@ -321,6 +330,7 @@ class Swarm:
         self._shapes = {"w": per_particle, "c1": per_particle, "c2": per_particle, "chi": {(), (b,)}}
         if backend == "numpy":  # reused buffers of the numpy step
             self._r = np.empty((b, 2, n, d))
+            self._r_particle = np.empty((b, 2, n, 1)) if random_factors == "particle" else None
             self._coefs = np.empty((3 * n + 1, b))  # w, c1, c2 per particle, chi: one argument of the move
             self._scalars: tuple | None = None  # the float coefficients the buffers hold
             self._move_args = (self.positions, self.velocities, self.pbest_positions, self.gbest_position,
@@ -538,11 +548,14 @@ class Swarm:
         """The numpy iteration with the coefficients already in the buffer (:meth:`_coefficient_buffer`);
         ``momentum``: ``(beta, code)`` of :meth:`_momentum`; ``drift``: (B, N, D) or None."""
         x, v, p, g, r, cf, box, clamp, bound = self._move_args
+        drawn = r if self._r_particle is None else self._r_particle
         if self._rngs is None:
-            self.rng.random(out=r)  # r1 = r[:, 0], r2 = r[:, 1]
+            self.rng.random(out=drawn)  # r1 = r[:, 0], r2 = r[:, 1]
         else:
             for q, gen in enumerate(self._rngs):
-                gen.random(out=r[q])
+                gen.random(out=drawn[q])
+        if drawn is not r:
+            np.copyto(r, drawn)  # one r1 and one r2 per particle, over its dimensions
         prev, second = (x, False) if previous is None else (np.asarray(previous, dtype=float), True)
         if momentum is None and drift is None:
             _move(x, v, p, g, r, cf, box, prev, clamp, bound, second)
@@ -600,8 +613,9 @@ class Swarm:
         self._nonfinite = self._nonfinite + count_nonfinite(raw)
 
     def _draw_r(self) -> Any:
-        """The r1, r2 of one torch iteration, shape (B, 2, N, D), uniform in [0, 1)."""
-        return self._uniform((2, self.n_particles, self.dim), self._all)
+        """The r1, r2 of one torch iteration, shape (B, 2, N, D), or (B, 2, N, 1) with ``random_factors="particle"``,
+        uniform in [0, 1)."""
+        return self._uniform((2, self.n_particles, self.dim if self.random_factors == "dimension" else 1), self._all)
 
     # points from outside the update
     def set_particles(self, swarms: Any, particles: Any, positions: Any, values: Any = None, *,
@@ -771,4 +785,5 @@ class Swarm:
 
     def __repr__(self) -> str:
         return (f"Swarm(batch_size={self.batch_size}, n_particles={self.n_particles}, dim={self.dim}, "
-                f"backend={self.backend!r}, groups={len(self._groups)}, bounds={self.bounds!r})")
+                f"backend={self.backend!r}, groups={len(self._groups)}, bounds={self.bounds!r}, "
+                f"random_factors={self.random_factors!r})")

@@ -366,7 +366,7 @@ class PSOVectorEnv(VectorEnv):
                 rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
                 self.swarms[d] = Swarm(all_fns, self.swarm_size, rng, velocity_clamp=cfg.velocity_clamp,
                                        bounds=cfg.bounds, backend=self.backend, device=self.device,
-                                       dtype=self.dtype)
+                                       dtype=self.dtype, random_factors=cfg.random_factors)
             else:
                 swarm.reset(rows, group_fns)
         for d in [d for d in self.swarms if not (self._dims == d).any()]:
