@@ -141,22 +141,21 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
         functions = resolve_functions(args.functions, args.dim, shift=args.shift, rotate=args.rotate)
     except ValueError as exc:
         parser.error(f"--functions: {str(exc).removeprefix('functions: ')}")  # one prefix: the option
-    names = [f.name for f in functions]
-    if len(set(names)) != len(names):  # the tables key runs by name: one dimension per function and run
-        parser.error(f"--functions: each function once per run (the tables name runs by function), got "
-                     f"{sorted({n for n in names if names.count(n) > 1})} more than once, e.g. at two dimensions "
-                     f"with @D")
-
     from evaluation.registry import model_paths, resolve_algorithm, resolve_algorithms
     from evaluation.storage import (
         check_agents,
         check_dims,
         check_include,
         check_settings,
+        check_unique_functions,
         default_out_dir,
         protocol_settings,
     )
 
+    try:
+        check_unique_functions([f.name for f in functions])
+    except ValueError as exc:
+        parser.error(f"--functions: {str(exc).removeprefix('functions: ')}")
     try:
         algorithms = resolve_algorithms(args.algorithms)
     except ValueError as exc:

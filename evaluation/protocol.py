@@ -110,8 +110,7 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     algos = resolve_algorithms(algorithms)
     funcs = _resolve_functions(functions, dim, shift=shift, rotate=rotate)
     names = [function_name(f) for f in funcs]
-    if len(set(names)) != len(names):
-        raise ValueError(f"two functions share a name: {names}")
+    storage.check_unique_functions(names)
     config = storage.protocol_settings(swarm_size=swarm_size, iterations=iterations, dim=dim, shift=shift,
                                        rotate=rotate, checkpoint_every=checkpoint_every,
                                        max_evaluations=max_evaluations, settings=settings)

@@ -104,6 +104,15 @@ def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> N
                          "choose another output directory (the default one is named after the settings)")
 
 
+def check_unique_functions(names: Sequence[str]) -> None:
+    """Refuse (ValueError) a list of function names that holds one twice: runs and tables are keyed by function
+    name, so one name at two dimensions (``--functions sphere,sphere@3``) would mix their runs."""
+    twice = sorted({n for n in names if list(names).count(n) > 1})
+    if twice:
+        raise ValueError(f"functions: each function once per run (runs are keyed by function name), got {twice} more "
+                         f"than once, e.g. at two dimensions with NAME@D")
+
+
 def check_dims(out_dir: str | os.PathLike, dims: Mapping[str, int]) -> None:
     """Refuse (ValueError) an output directory whose runs hold a function of ``dims`` (name -> dimension) at
     another dimension: runs are keyed by function name, and ``--functions NAME@D`` can build a name at a dimension

@@ -64,6 +64,10 @@ class PSOEnv(gym.Env):
     clipped to [-1, 1], is > 0 (**our choice**: a vote; there is one global best to perturb).
     With ``elitist_always=True`` (any action mode, no action entry) the swarm runs it after every iteration's move.
 
+    With ``random_factors="particle"`` the swarm draws one r1 and one r2 per particle for all its dimensions
+    (GLEET's backbone, Ma et al. 2024), not one per particle and dimension: the update then commutes with rotations
+    of the search space (Wilke, Kok & Groenwold 2007). A trained policy carries the setting, as the action ranges.
+
     With an ``advisor`` (discrete actions only) (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
     ``Discrete(8)``: action ``a + 4`` is action ``a``, then the advisor sees the swarm and its proposals
     (at most ``advisor_k``, evaluated and counted) replace the worst particles before the step's reward and

@@ -279,7 +279,7 @@ def test_train_resume_evaluate_and_ablate(tmp_path):
 
     policy = load_agent(tmp_path / "full", "best_model")
     assert policy.env_kwargs == {"w_min": 0.3, "w_max": 1.0, "c_min": 0.5, "c_max": 2.5, "elitist": True,
-                                 "elitist_always": False}
+                                 "elitist_always": False, "random_factors": "dimension"}
     ablated = ConstantObservation(policy)
     controller = PolicyController(ablated)
     controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)
@@ -378,9 +378,14 @@ def test_save_ensemble_writes_an_agent_directory_that_evaluates_like_its_members
                                            "env_kwargs": policy.env_kwargs, "obs_mean": [0.5 * i] * 13}))
     nested = save_ensemble([tmp_path / "m0", tmp_path / "m1.json"], tmp_path / "pair")
     assert nested.obs_mean.tolist() == [0.25] * 13
-    newer = tmp_path / "newer.json"  # saved with elitist_always (False), which `shipped` predates: the same settings
+    newer = tmp_path / "newer.json"  # saved with fields that `shipped` predates, at their defaults: the same settings
     newer.write_text(json.dumps({**json.loads(shipped.read_text()),
-                                 "env_kwargs": {**load_agent(previous).env_kwargs, "elitist_always": False}}))
+                                 "env_kwargs": {**load_agent(previous).env_kwargs, "elitist_always": False,
+                                                "random_factors": "dimension"}}))
+    shared = tmp_path / "shared.json"  # one r1, r2 per particle: another swarm, so not an ensemble member of these
+    shared.write_text(json.dumps({**json.loads(newer.read_text()),
+                                  "env_kwargs": {**json.loads(newer.read_text())["env_kwargs"],
+                                                 "random_factors": "particle"}}))
     assert save_ensemble([shipped, newer], tmp_path / "mixed").weights.shape == (2, 4, 14)
     three = save_ensemble([tmp_path / "pair" / "model.json", shipped], tmp_path / "three")  # an ensemble's members join
     assert three.weights.shape == (3, 4, 14)
@@ -393,6 +398,7 @@ def test_save_ensemble_writes_an_agent_directory_that_evaluates_like_its_members
     (tmp_path / "m2.json").write_text(json.dumps({"weights": np.zeros((3, 14)).tolist(), "obs_mode": "features"}))
     (tmp_path / "junk.json").write_text("{")
     for members, match in [([shipped], "at least two"), ([shipped, tmp_path / "m2.json"], r"m2.json' has obs_mode"),
+                           ([newer, shared], r"shared.json' has .*'random_factors': 'particle'"),
                            ([shipped, tmp_path / "junk"], "members: .*not a saved es policy"),
                            ([shipped, tmp_path / "absent.json"], "members: .*not a saved es policy")]:
         with pytest.raises(ValueError, match=match):

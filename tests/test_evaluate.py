@@ -187,6 +187,9 @@ def test_changed_settings_or_bad_counts_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r"holds runs of sphere at D = 5 \(now 3\); choose another output"):
         run_protocol("PSO", "sphere@3", runs=1, out_dir=tmp_path, **TINY)
     assert run_protocol("PSO", "step@5", runs=2, out_dir=tmp_path, **TINY).done_now == 0  # its own dimension: done
+    with pytest.raises(ValueError, match=r"each function once per run .* got \['sphere'\] more than once"):
+        run_protocol("PSO", "sphere,sphere@3", runs=1, out_dir=tmp_path / "new", **TINY)  # the CLI's own message
+    assert not (tmp_path / "new").exists()
 
 
 def test_report_files_written_and_linked(uninterrupted):

@@ -205,6 +205,37 @@ def test_elitist_always_runs_elitist_learning_at_every_iteration():
     assert controller.env.unwrapped.config.elitist_always and controller.env.unwrapped.swarm.evaluations == n + 10 * (n + 1)
 
 
+def test_random_factors_reach_the_swarm_from_the_config_and_from_a_saved_policy():
+    """random_factors="particle" gives the environment's swarms one r1, r2 per particle (PSOEnv, PSOVectorEnv); a
+    policy that carries it runs its evaluation swarm so, as the environment it was trained in, bit for bit."""
+    env = PSOEnv(**SMALL, random_factors="particle")
+    env.reset(seed=3)
+    env.step(np.zeros((8, 3), np.float32))
+    r = env.swarm._r
+    assert env.swarm.random_factors == "particle" and (r == r[..., :1]).all() and not (r[..., 0] == r[..., 0, :1]).all()
+    envs = PSOVectorEnv(2, **SMALL, random_factors="particle")
+    envs.reset(seed=0)
+    assert all(s.random_factors == "particle" for s in envs.swarms.values())
+    with pytest.raises(ValueError, match=r"random_factors must be one of \('dimension', 'particle'\), got 'row'"):
+        EnvConfig(random_factors="row")
+    weights = np.random.default_rng(5).normal(0, 0.5, (3, 7))
+    runs = []
+    for factors in ("particle", "dimension"):
+        policy = LinearPolicy(weights, obs_mode="particle", action_mode="particle",
+                              env_kwargs={**RANGES, "random_factors": factors})
+        controller = PolicyController(policy)
+        controller.start(get_function("rastrigin", 4), swarm_size=8, iterations=12, seed=6)
+        for t in range(12):
+            controller.step(t)
+        assert controller.env.unwrapped.swarm.random_factors == factors
+        runs.append(controller.env.unwrapped.swarm.best_history.copy())
+    direct = PSOEnv(**SMALL, **RANGES, random_factors="particle")
+    obs, _ = direct.reset(seed=6)
+    for _ in range(12):
+        obs, *_ = direct.step(LinearPolicy(weights, obs_mode="particle", action_mode="particle").predict(obs)[0])
+    np.testing.assert_array_equal(direct.swarm.best_history, runs[0])
+    assert not np.array_equal(runs[0], runs[1])
+
 # ---------------------------------------------------------------- observations
 def test_observation_is_the_experiments_inputs_on_the_same_swarm():
     """The particle observation equals the per-particle experiment's inputs (its own numpy implementation,

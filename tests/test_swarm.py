@@ -260,6 +260,58 @@ def test_step_equals_the_formula_computed_by_hand(bounds, second):
         np.testing.assert_array_equal(s.gbest_position, s.pbest_positions[rows, s.pbest_fitness.argmin(axis=1)])
 
 
+@pytest.mark.parametrize("seeds", [None, [4, 9]])
+def test_particle_random_factors_draw_one_r1_r2_per_particle(seeds):
+    """random_factors="particle": r1, r2 of shape (B, 2, N, 1) from the swarm's generator(s), shared by the D
+    dimensions of each particle, in the update computed by hand; the classic draw stays the default."""
+    fns = [get_function("rastrigin", 4, shift=True, rotate=True, seed=2), get_function("sphere", 4)]
+    s = Swarm(fns, 5, np.random.default_rng(7), seeds=seeds, random_factors="particle", velocity_clamp=None,
+              bounds="none")
+    for _ in range(6):
+        x, v, p, g = s.positions.copy(), s.velocities.copy(), s.pbest_positions.copy(), s.gbest_position.copy()
+        gens = [s.rng] if seeds is None else [s.generator(q) for q in range(2)]
+        draws = [copy.deepcopy(gen).random((2, 5, 1) if seeds else (2, 2, 5, 1)) for gen in gens]
+        r = draws[0] if seeds is None else np.stack(draws)
+        s.step(0.6, np.array([1.5, 2.5]), 1.2)
+        c1 = np.array([1.5, 2.5])[:, None, None]
+        vn = 0.6 * v + (c1 * r[:, 0]) * (p - x) + (1.2 * r[:, 1]) * (g[:, None] - x)
+        np.testing.assert_allclose(s.velocities, vn, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(s.positions, x + vn, rtol=1e-12, atol=1e-12)
+    assert make_swarm().random_factors == "dimension"
+    with pytest.raises(ValueError, match=r"random_factors must be one of \('dimension', 'particle'\), got 'axis'"):
+        make_swarm(random_factors="axis")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_particle_random_factors_make_the_update_commute_with_rotations(backend):
+    """With one r1, r2 per particle (no clamp, no bounds), a swarm on f(M x) started at the rotated points moves as
+    the swarm on f, rotated (Wilke, Kok & Groenwold 2007), to rounding; with the classic per-dimension draw it
+    does not."""
+    base = get_function("elliptic", 8)
+    rotated = get_function("elliptic", 8, rotate=True, seed=5)  # g(x) = f(M x)
+    m = np.asarray(rotated.M)
+
+    def host(a):
+        return a if isinstance(a, np.ndarray) else a.cpu().numpy()
+
+    gaps = {}
+    for factors in ("particle", "dimension"):
+        plain, turned = (Swarm(fn, 12, 3, velocity_clamp=None, bounds="none", backend=backend,
+                               random_factors=factors) for fn in (base, rotated))
+        x0, v0 = host(plain.positions)[0], host(plain.velocities)[0]
+        turned.gbest_fitness[:] = float("inf")
+        turned.set_particles(0, np.arange(12), x0 @ m, mode="replace")  # x_B = M^T x_A
+        turned.velocities[:] = turned._asarray((v0 @ m)[None])
+        for _ in range(40):
+            plain.step(0.7, 1.6, 1.6)
+            turned.step(0.7, 1.6, 1.6)
+        scale = np.abs(host(plain.positions)).max()
+        gaps[factors] = np.abs(host(turned.positions) - host(plain.positions) @ m).max() / scale
+        if factors == "particle":
+            np.testing.assert_allclose(host(turned.gbest_fitness), host(plain.gbest_fitness), rtol=1e-8)
+    assert gaps["particle"] < 1e-10 and gaps["dimension"] > 1e-2, gaps
+
+
 def test_one_run_matches_pyswarms_in_distribution():
     ps = pytest.importorskip("pyswarms")
     import logging
