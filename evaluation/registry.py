@@ -19,6 +19,7 @@ a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)
 ``constant-obs:X``        ``PolicyController(ConstantObservation(X's policy))``       ``constant-obs:<X's>``
 ``schedule-only:X``       the same, ``keep=("progress",)``                            ``schedule-only:<X's>``
 ``constant-particle:X``   the same, the swarm's inputs kept (``obs_mode="particle"``)  ``constant-particle:<X's>``
+``dimension-factors:X``   X with r1, r2 per dimension (``random_factors``)             ``dimension-factors:<X's>``
 ``random-policy``         ``PolicyController(RandomPolicy())``                        ``RandomPolicy``
 ``static:ABCD``           ``PolicyController(StaticPolicy([A, B, C, D]))``            ``static:ABCD``
 ``LLMPSO``, ``PSO+...``   ``RuleController(agents.advisors.make_advised(name))``      the name
@@ -29,7 +30,8 @@ policy fed its mean training observation at every step (:class:`agents.controlle
 ``schedule-only:X`` feeds it the same constant but the true ``progress`` (the budget spent): a schedule that sees
 nothing of the swarm. ``constant-particle:X``, for a controller of ``obs_mode="particle"``, feeds every particle the
 same constant particle inputs (rank, distance, own stagnation) with the swarm's true ones: what the per-particle
-inputs add.
+inputs add. ``dimension-factors:X`` runs ``X`` unchanged in a swarm that draws r1, r2 per particle and dimension, the
+classic update: for a controller trained with ``random_factors="particle"``, what drawing them per particle adds.
 
 The advised variants (:data:`agents.advisors.ADVISED_VARIANTS`): ``PSO+no-advisor``, ``PSO+random-advisor``,
 ``PSO+surrogate-advisor`` and ``LLMPSO`` (a chat model; its server from ``PSO_LLM_BASE_URL`` and
@@ -63,9 +65,12 @@ _SPECIAL: dict[str, tuple[tuple[str, ...], str]] = {
     "random-policy": (("random-policy", "randompolicy"), "RandomPolicy"),
 }
 _OWN_RUNS = ("cmaes", "random-search")  # not PSO controllers: agents.baselines runs them
-# ablations of a learned controller, prefix -> observation entries kept (agents.controller.ConstantObservation)
-_ABLATIONS: dict[str, tuple[str, ...]] = {"constant-obs": (), "schedule-only": ("progress",),
-                                          "constant-particle": ("progress", "stagnation", "diversity")}
+# ablations of a learned controller, prefix -> (observation entries kept, agents.controller.ConstantObservation; None:
+# the true observation), environment settings changed
+_ABLATIONS: dict[str, tuple[tuple[str, ...] | None, dict[str, Any]]] = {
+    "constant-obs": ((), {}), "schedule-only": (("progress",), {}),
+    "constant-particle": (("progress", "stagnation", "diversity"), {}),
+    "dimension-factors": (None, {"random_factors": "dimension"})}
 # registry kinds of the shipped controllers -> their agents.PRETRAINED names (Algorithm kind "pretrained", arg the name)
 _PRETRAINED = {"pretrained": "es", "dqnpso-pretrained": "dqnpso"}
 _STATIC = re.compile(r"^static:([0-3]{4})$", re.IGNORECASE)
@@ -129,8 +134,10 @@ class Algorithm:
         if self.kind in _ABLATIONS:
             from agents.controller import ConstantObservation
 
+            keep, settings = _ABLATIONS[self.kind]
             policy = _loaded(resolve_algorithm(str(self.arg), check=False))
-            return PolicyController(ConstantObservation(policy, keep=_ABLATIONS[self.kind]), name=self.name)
+            policy = policy if keep is None else ConstantObservation(policy, keep=keep)
+            return PolicyController(policy, env_kwargs=settings, name=self.name)
         return PolicyController(_loaded(self))
 
 

@@ -15,7 +15,7 @@ from test_continuous import CASES, by_hand
 from test_es import _particle_experiment
 from test_features import _functions
 
-from agents.controller import ConstantObservation, PolicyController
+from agents.controller import ConstantObservation, PolicyController, run_policy
 from agents.es import LinearPolicy, PolicySearch, initial_weights
 from benchmarks_fn import get_function
 from pso_env import FEATURE_NAMES, PARTICLE_FEATURE_NAMES, EnvConfig, PSOEnv, PSOVectorEnv
@@ -491,18 +491,28 @@ def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
     assert cli.main(["--algo", "es", "--obs-mode", "particle", "--action-mode", "particle", "--functions", "sphere",
                      "--dim", "3", "--swarm-size", "6", "--iterations", "15", "--w-min", "0.3", "--w-max", "1.0",
                      "--c-min", "0.5", "--timesteps", "300", "--hyperparameters",
-                     '{"popsize": 4, "runs_per_function": 1}', "--out", str(out), "--no-progress"]) == 0
+                     '{"popsize": 4, "runs_per_function": 1}', "--random-factors", "particle", "--out", str(out),
+                     "--no-progress"]) == 0
     run = json.loads((out / "run.json").read_text())
     assert (run["obs_mode"], run["action_mode"], run["config"]["w_min"]) == ("particle", "particle", 0.3)
+    assert run["config"]["random_factors"] == "particle"
     agent = f"agent:{out}"
     store = tmp_path / "eval"
-    assert _script("evaluate").main(["--algorithms", f"{agent},constant-particle:{agent}", "--functions", "rastrigin",
-                                     "--dim", "3", "--swarm-size", "6", "--iterations", "15", "--runs", "2",
-                                     "--jobs", "1", "--no-progress", "--out", str(store)]) == 0
+    assert _script("evaluate").main(["--algorithms", f"{agent},constant-particle:{agent},dimension-factors:{agent}",
+                                     "--functions", "rastrigin", "--dim", "3", "--swarm-size", "6", "--iterations",
+                                     "15", "--runs", "2", "--jobs", "1", "--no-progress", "--out", str(store)]) == 0
     with (store / "runs.csv").open() as fh:
         rows = list(csv.DictReader(fh))
-    assert sorted({r["algorithm"] for r in rows}) == ["agent:particle", "constant-particle:agent:particle"]
+    assert sorted({r["algorithm"] for r in rows}) == ["agent:particle", "constant-particle:agent:particle",
+                                                      "dimension-factors:agent:particle"]
     assert {int(r["evaluations"]) for r in rows} == {6 * 16}
+    best = {(r["algorithm"], int(r["seed"])): float(r["best_value"]) for r in rows}
+    for seed in (0, 1):  # the ablation is the same policy in a swarm that draws r1, r2 per dimension, nothing else
+        runs = [run_policy(PolicySearch.load(out / "best_model"), get_function("rastrigin", 3), swarm_size=6,
+                           iterations=15, seed=seed, env_kwargs={"random_factors": factors}).best_value
+                for factors in ("particle", "dimension")]
+        assert runs == [best["agent:particle", seed], best["dimension-factors:agent:particle", seed]]
+        assert runs[0] != runs[1]
     controller = PolicyController(ConstantObservation(PolicySearch.load(out / "model")))
     controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)
     controller.step(0)
