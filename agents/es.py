@@ -64,8 +64,9 @@ class LinearPolicy:
     obs_mode : str, default "features"
         The observation it reads (:class:`pso_env.EnvConfig`).
     env_kwargs : dict, optional
-        The environment settings it acts in beyond the observation and action modes (action ranges,
-        ``elitist``); :class:`agents.controller.PolicyController` passes them to the environment.
+        The environment settings it acts in beyond the observation and action modes
+        (:data:`pso_env.config.ACTION_SETTINGS`); :class:`agents.controller.PolicyController` passes them to the
+        environment.
     action_mode : {"continuous", "particle"}
         "particle" (with ``obs_mode="particle"``): ``W`` applies to each row of an (N, n) observation, giving
         (N, A) actions.
@@ -402,8 +403,8 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
     members : sequence of paths
         At least two saved policies (``model.json`` or ``best_model.json`` of ``train_agent.py --algo es`` runs,
         or ensembles: their members join), all with the same observation mode, action settings
-        (:data:`pso_env.config.ACTION_SETTINGS`: ranges, ``elitist``, ``elitist_always``; a setting saved before it
-        existed counts as its default) and weight shape (A, n + 1).
+        (:data:`pso_env.config.ACTION_SETTINGS`: ranges, ``elitist``, ``elitist_always``, ``random_factors``; a setting
+        saved before it existed counts as its default) and weight shape (A, n + 1).
     out : path
         A new directory (it must not hold a ``run.json``) that becomes an agent directory like a training run's
         ``--out``: ``model.json`` and ``best_model.json`` (the same policy, weights (K, A, n + 1), ``obs_mean`` the
@@ -439,9 +440,9 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
     for path, policy in zip(paths[1:], policies[1:], strict=True):
         if settings(policy) != settings(first):
             raise ValueError(f"members: {str(path)!r} has obs_mode {policy.obs_mode!r}, action_mode "
-                             f"{policy.action_mode!r}, settings {policy.env_kwargs}, weights {policy.weights.shape[-2:]}; "
-                             f"{str(paths[0])!r} has {first.obs_mode!r}, {first.action_mode!r}, {first.env_kwargs}, "
-                             f"{first.weights.shape[-2:]}")
+                             f"{policy.action_mode!r}, settings {settings(policy)[2]}, weights "
+                             f"{policy.weights.shape[-2:]}; {str(paths[0])!r} has {first.obs_mode!r}, "
+                             f"{first.action_mode!r}, {settings(first)[2]}, {first.weights.shape[-2:]}")
     out = Path(out)
     if (out / "run.json").exists():
         raise ValueError(f"out: {str(out)!r} already holds a run (run.json); choose a new directory")
@@ -525,5 +526,5 @@ def input_names(obs_mode: str) -> tuple[str, ...]:
 
 def env_kwargs(config: Any) -> dict[str, Any]:
     """The environment settings a continuous policy acts through beyond its modes (:data:`pso_env.config.ACTION_SETTINGS`:
-    action ranges, ``elitist`` and ``elitist_always``)."""
+    action ranges, ``elitist``, ``elitist_always`` and ``random_factors``)."""
     return {k: getattr(config, k) for k in ACTION_SETTINGS}

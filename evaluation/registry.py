@@ -19,7 +19,7 @@ a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)
 ``constant-obs:X``        ``PolicyController(ConstantObservation(X's policy))``       ``constant-obs:<X's>``
 ``schedule-only:X``       the same, ``keep=("progress",)``                            ``schedule-only:<X's>``
 ``constant-particle:X``   the same, the swarm's inputs kept (``obs_mode="particle"``)  ``constant-particle:<X's>``
-``dimension-factors:X``   X with r1, r2 per dimension (``random_factors``)             ``dimension-factors:<X's>``
+``dimension-factors:X``   X with r1, r2 per dimension (``random_factors``)            ``dimension-factors:<X's>``
 ``random-policy``         ``PolicyController(RandomPolicy())``                        ``RandomPolicy``
 ``static:ABCD``           ``PolicyController(StaticPolicy([A, B, C, D]))``            ``static:ABCD``
 ``LLMPSO``, ``PSO+...``   ``RuleController(agents.advisors.make_advised(name))``      the name
@@ -31,7 +31,8 @@ policy fed its mean training observation at every step (:class:`agents.controlle
 nothing of the swarm. ``constant-particle:X``, for a controller of ``obs_mode="particle"``, feeds every particle the
 same constant particle inputs (rank, distance, own stagnation) with the swarm's true ones: what the per-particle
 inputs add. ``dimension-factors:X`` runs ``X`` unchanged in a swarm that draws r1, r2 per particle and dimension, the
-classic update: for a controller trained with ``random_factors="particle"``, what drawing them per particle adds.
+classic update: for a controller trained with ``random_factors="particle"`` (it refuses any other), what drawing
+them per particle adds.
 
 The advised variants (:data:`agents.advisors.ADVISED_VARIANTS`): ``PSO+no-advisor``, ``PSO+random-advisor``,
 ``PSO+surrogate-advisor`` and ``LLMPSO`` (a chat model; its server from ``PSO_LLM_BASE_URL`` and
@@ -133,9 +134,16 @@ class Algorithm:
             return PolicyController(RandomPolicy())
         if self.kind in _ABLATIONS:
             from agents.controller import ConstantObservation
+            from pso_env.config import EnvConfig
 
             keep, settings = _ABLATIONS[self.kind]
             policy = _loaded(resolve_algorithm(str(self.arg), check=False))
+            own = {k: getattr(policy, "env_kwargs", {}).get(k, EnvConfig.__dataclass_fields__[k].default)
+                   for k in settings}
+            if settings and own == settings:
+                raise ValueError(f"{self.kind}: {self.arg} already runs with {settings}, so the ablation would rerun it "
+                                 f"unchanged (it takes a controller trained with other settings, e.g. "
+                                 f"--random-factors particle)")
             policy = policy if keep is None else ConstantObservation(policy, keep=keep)
             return PolicyController(policy, env_kwargs=settings, name=self.name)
         return PolicyController(_loaded(self))
@@ -161,7 +169,8 @@ def list_algorithms() -> list[str]:
     from agents.baselines import list_variants
 
     return [*list_variants(), *ADVISED_VARIANTS, *_SPECIAL, "agent:PATH", "static:ABCD", "static:all",
-            *(f"{a}:{x}" for a in _ABLATIONS for x in ("pretrained", "agent:PATH"))]
+            *(f"{a}:{x}" for a, (_, changes) in _ABLATIONS.items()
+              for x in (("agent:PATH",) if changes else ("pretrained", "agent:PATH")))]
 
 
 def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:

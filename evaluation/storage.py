@@ -38,6 +38,7 @@ import json
 import os
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,7 @@ def check_settings(out_dir: str | os.PathLike, settings: Mapping[str, Any]) -> N
 def check_unique_functions(names: Sequence[str]) -> None:
     """Refuse (ValueError) a list of function names that holds one twice: runs and tables are keyed by function
     name, so one name at two dimensions (``--functions sphere,sphere@3``) would mix their runs."""
-    twice = sorted({n for n in names if list(names).count(n) > 1})
+    twice = sorted(name for name, count in Counter(names).items() if count > 1)
     if twice:
         raise ValueError(f"functions: each function once per run (runs are keyed by function name), got {twice} more "
                          f"than once, e.g. at two dimensions with NAME@D")

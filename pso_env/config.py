@@ -278,8 +278,9 @@ class EnvConfig:
         0.2, "fraction of the box width that bounds |v| per dimension ('none': no clamp)",
         check_real(positive=True, optional=True), parse=_parse_optional_float)
     random_factors: str = config_field("dimension", "r1, r2 of the velocity update: one per particle and dimension (the "
-                                       "classic update), or one of each per particle for all its dimensions (an "
-                                       "update that commutes with rotations; GLEET's backbone)",
+                                       "classic update), or one of each per particle for all its dimensions "
+                                       "(GLEET's backbone: the update, not the clamp, bounds or start, commutes "
+                                       "with rotations; small swarms can stagnate in a subspace)",
                                        choices=RANDOM_FACTORS)
     bounds: str = config_field("clip-back", "handling of particles that leave the box (clip-back: SPSO 2011's, "
                                "onto the face with the velocity component times -0.5)", choices=_bound_modes)

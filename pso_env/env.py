@@ -66,7 +66,9 @@ class PSOEnv(gym.Env):
 
     With ``random_factors="particle"`` the swarm draws one r1 and one r2 per particle for all its dimensions
     (GLEET's backbone, Ma et al. 2024), not one per particle and dimension: the update then commutes with rotations
-    of the search space (Wilke, Kok & Groenwold 2007). A trained policy carries the setting, as the action ranges.
+    of the search space (Wilke, Kok & Groenwold 2007; the velocity clamp, bounds and start still act per
+    coordinate), and a small swarm can stagnate in a subspace. A trained policy carries the setting, as the action
+    ranges.
 
     With an ``advisor`` (discrete actions only) (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
     ``Discrete(8)``: action ``a + 4`` is action ``a``, then the advisor sees the swarm and its proposals

@@ -213,7 +213,8 @@ class Swarm:
     n_particles : int
         N (>= 2, so that the evolutionary factor is defined).
     rng : numpy.random.Generator or int (a seed)
-        The initial state, each iteration's r1, r2 (one (B, 2, N, D) draw) unless ``seeds`` is given, and
+        The initial state, each iteration's r1, r2 (one (B, 2, N, D) draw, (B, 2, N, 1) with
+        ``random_factors="particle"``) unless ``seeds`` is given, and
         :meth:`draw`; torch seeds its ``torch.Generator`` from it.
     batch_size : int, optional
         B; default 1 for a single function object, else checked against the sequence's length.
@@ -244,7 +245,9 @@ class Swarm:
         Groenwold 2007, "Comparison of linear and classical velocity update rules in particle swarm
         optimization: notes on scale and frame invariance"; the backbone of GLEET, Ma et al. 2024). Without a
         velocity clamp and bounds, a swarm started from rotated positions and velocities on the rotated
-        function moves as the rotated swarm, to rounding.
+        function moves as the rotated swarm, to rounding (the clamp, the bounds and the uniform start act per
+        coordinate). Each particle then moves in the span of its velocity and its two attractors, so a small
+        swarm can stagnate in a subspace (LinWPSO's sphere at D = 10 and N = 20: ``results/learned-control``).
 
     Attributes
     ----------
@@ -260,7 +263,7 @@ class Swarm:
     momentum_buffer : array of shape (B, N, D) or None
         The momentum of :meth:`step` (None until the first step with ``momentum``); zero at every
         (re)start of a swarm.
-    batch_size, n_particles, dim, bounds, backend, rng, device, dtype, xp
+    batch_size, n_particles, dim, bounds, random_factors, backend, rng, device, dtype, xp
         ``device``, ``dtype``, ``xp``: ``"cpu"``, ``numpy.float64``, numpy; or a ``torch.device``,
         ``torch.dtype`` and ``array_api_compat.torch`` (the arrays are then tensors on ``device``).
 
@@ -295,7 +298,7 @@ class Swarm:
         check_choice(BOUND_MODES)("bounds", bounds)
         check_choice(BACKENDS)("backend", backend)
         check_bool("history", history)
-        self.random_factors = check_choice(RANDOM_FACTORS)("random_factors", random_factors)
+        self._random_factors = check_choice(RANDOM_FACTORS)("random_factors", random_factors)
         self.batch_size = b = len(fns)
         seeds = _check_seeds(seeds, b)
         if backend == "numpy":
@@ -340,6 +343,11 @@ class Swarm:
         self._set_bounds(self._all, fns)
         self._groups = group_functions(self.functions, like=self.positions)
         self._init_swarms(self._all)
+
+    @property
+    def random_factors(self) -> str:
+        """How r1, r2 are drawn (fixed at construction): ``"dimension"`` or ``"particle"``."""
+        return self._random_factors
 
     # backend helpers
     def _empty(self, *shape: int) -> Any:

@@ -513,6 +513,10 @@ def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
                 for factors in ("particle", "dimension")]
         assert runs == [best["agent:particle", seed], best["dimension-factors:agent:particle", seed]]
         assert runs[0] != runs[1]
+    from evaluation.registry import resolve_algorithm
+
+    with pytest.raises(ValueError, match=r"already runs with \{'random_factors': 'dimension'\}, so the ablation would"):
+        resolve_algorithm("dimension-factors:pretrained")  # drawn per dimension already: a rerun under a new name
     controller = PolicyController(ConstantObservation(PolicySearch.load(out / "model")))
     controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)
     controller.step(0)

@@ -600,3 +600,57 @@ ONLY10=""; for a in particle-s20 particle-s21 particle-s22 particle-s23 all8-s30
 $PPY table $E/{default-particle,all8,elitist-always,ea-mixd}/select-cec2022 \
     $E/{default-particle,all8,elitist-always,ea-mixd}/select-paper10 $ONLY10
 $PPY table $E/{default-particle,all8,elitist-always,ea-mixd}/eval-heldout $ONLY10
+
+# 16. 2026-12-03 (late morning): one r1, r2 per particle (--random-factors particle) beside pre-registration 8's
+#    design (report: "One r1, r2 per particle"; pre-registration 10 in decisions-2026-12-03.txt). (a) One sweep of
+#    three seeds (about 15 min per seed on 2 cores); each best_model.json is $E/agents/ri-s<seed>/model.json.
+[ -f $OUT/ri/sweep.csv ] || $PY train_agent.py $PCOMMON --elitist-always --random-factors particle \
+    --hyperparameters '{"workers": 2}' --seeds 60,61,62 --jobs 1 --out $OUT/ri
+for s in 60 61 62; do cmp $OUT/ri/seed$s/best_model.json $E/agents/ri-s$s/model.json || { echo "differs"; exit 1; }; done
+#    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the three, with the
+#    default's runs (seed 21) from the committed stores of section 11 (b).
+RI3="agent:$E/agents/ri-s60,agent:$E/agents/ri-s61,agent:$E/agents/ri-s62"
+$PY evaluate.py --algorithms $RI3 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ri-select-cec2022
+$PY evaluate.py --algorithms $RI3 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/ri-select-paper10
+$PPY table $OUT/ri-select-cec2022 $OUT/ri-select-paper10 $E/default-particle/select-cec2022 \
+    $E/default-particle/select-paper10 --only agent:ri-s60 --only agent:ri-s61 --only agent:ri-s62 \
+    --only agent:particle-s21 --focus agent:particle-s21
+#    (c) Reported after the decision (the default stayed seed 21): the best of the three (s61) with its constant-particle
+#    ablation and the same weights with r1, r2 per dimension on the held-out functions (7 min), and the paper's
+#    protocol (2 min) with all three seeds, in the tables with the committed stores (48 and 46 PSO entries).
+#    Committed copies: $E/ri.
+A=agent:$E/agents/ri-s61
+$PY evaluate.py --algorithms $A,constant-particle:$A,dimension-factors:$A --functions metabox-test --dim 10 \
+    --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ri-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/ri-paper --jobs 2 --no-progress \
+    --algorithms $A,constant-particle:$A,dimension-factors:$A,agent:$E/agents/ri-s60,agent:$E/agents/ri-s62
+DROP16="$DROP15 --drop constant-particle:agent:ri-s61 --drop dimension-factors:agent:ri-s61"
+$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+    $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout $DROP16 --rename $E/eval-budget \
+    ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename \
+    $E/eval-budget schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default \
+    ES-pretrained agent:es-cec-s6 --focus agent:ri-s61 --focus agent:particle-s21
+$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+    $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper $DROP16 --rename $E/paper-budget \
+    ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename \
+    $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default \
+    ES-pretrained agent:es-cec-s6 --focus agent:ri-s61 --focus agent:ri-s60 --focus agent:ri-s62
+$PPY table $OUT/ri-heldout --focus agent:ri-s61
+$PPY table $OUT/ri-heldout $E/eval-budget --only agent:ri-s61 --only CMA-ES --focus agent:ri-s61
+$PPY table $OUT/ri-paper --only agent:ri-s61 --only constant-particle:agent:ri-s61 \
+    --only dimension-factors:agent:ri-s61 --focus agent:ri-s61
+#    (d) Why: LinWPSO's schedule (w 0.9 -> 0.4, c1 = c2 = 2) in the bare swarm on the sphere at D = 10, 20 swarms,
+#    20,000 evaluations, r1, r2 per dimension or per particle, at N = 20 and N = 100 (median best value).
+$PY - <<'PYEOF'
+import numpy as np
+from benchmarks_fn import get_function
+from pso_env import Swarm
+for n in (20, 100):
+    for factors in ("dimension", "particle"):
+        s, iterations = Swarm(get_function("sphere", 10), n, 0, batch_size=20, random_factors=factors), 20000 // n - 1
+        for t in range(iterations):
+            s.step(0.9 - 0.5 * t / iterations, 2.0, 2.0)
+        print(f"N = {n:3d}, r1, r2 per {factors:9s}: median best {np.median(s.gbest_fitness):.1e}")
+PYEOF
