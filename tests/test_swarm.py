@@ -331,11 +331,13 @@ def test_one_run_matches_pyswarms_in_distribution():
     assert mannwhitneyu(ours, theirs).pvalue > 0.01
 
 
-def test_seeded_swarms_run_as_their_single_runs():
+@pytest.mark.parametrize("factors", ["dimension", "particle"])
+def test_seeded_swarms_run_as_their_single_runs(factors):
     fns = [get_function("sphere", 4), get_function("ackley", 4), get_function("sphere", 4, shift=True, seed=2)]
     seeds = [11, 12, 13]
-    batch = Swarm(fns, 6, 0, seeds=seeds, history=True)
-    singles = [Swarm(fn, 6, 99, batch_size=1, seeds=[sd], history=True) for fn, sd in zip(fns, seeds)]
+    batch = Swarm(fns, 6, 0, seeds=seeds, history=True, random_factors=factors)
+    singles = [Swarm(fn, 6, 99, batch_size=1, seeds=[sd], history=True, random_factors=factors)
+               for fn, sd in zip(fns, seeds)]
     for t in range(30):
         w = np.linspace(0.4, 0.9, 3)
         batch.step(w, 1.8, np.array([2.0, 1.5, 1.9]))
@@ -547,13 +549,14 @@ def test_torch_per_particle_coefficients_equal_the_formula():
         s.step(w, c1, np.ones((2, 3)))
 
 
-def test_torch_seeded_and_same_seed_runs_are_reproducible():
+@pytest.mark.parametrize("factors", ["dimension", "particle"])
+def test_torch_seeded_and_same_seed_runs_are_reproducible(factors):
     fn = get_function("rastrigin", 4)
     runs = []
     for _ in range(2):
-        s = Swarm(fn, 6, 5, batch_size=3, backend="torch")
-        one = Swarm(fn, 6, 0, batch_size=1, backend="torch", seeds=[8])
-        both = Swarm(fn, 6, 1, batch_size=2, backend="torch", seeds=[7, 8])
+        s = Swarm(fn, 6, 5, batch_size=3, backend="torch", random_factors=factors)
+        one = Swarm(fn, 6, 0, batch_size=1, backend="torch", seeds=[8], random_factors=factors)
+        both = Swarm(fn, 6, 1, batch_size=2, backend="torch", seeds=[7, 8], random_factors=factors)
         for _ in range(10):
             for x in (s, one, both):
                 x.step(0.7, 1.5, 1.5)
