@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from pso_env.config import ACTION_SETTINGS, EnvConfig, check_choice, check_int, check_real
+from pso_env.config import ACTION_SETTINGS, action_settings, check_choice, check_int, check_real
 
 #: Defaults of :class:`PolicySearch` (``train_agent.py``'s ``hyperparameters`` override them).
 ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso", "inputs": None,
@@ -432,10 +432,8 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
     except ValueError as err:
         raise ValueError(f"members: {err}") from None
     first = policies[0]
-    defaults = {k: EnvConfig.__dataclass_fields__[k].default for k in ACTION_SETTINGS}  # settings saved before a field
-
     def settings(p: LinearPolicy) -> tuple:
-        return p.obs_mode, p.action_mode, {**defaults, **p.env_kwargs}, p.weights.shape[-2:]
+        return p.obs_mode, p.action_mode, action_settings(p.env_kwargs), p.weights.shape[-2:]
 
     for path, policy in zip(paths[1:], policies[1:], strict=True):
         if settings(policy) != settings(first):

@@ -36,6 +36,7 @@ from evaluation.runner import check_run_settings
 from pso_env.config import (
     ACTION_SETTINGS,
     EnvConfig,
+    action_settings,
     check_choice,
     check_int,
     config_field,
@@ -308,8 +309,7 @@ class Trainer:
         if existing.is_file():
             old, new = json.loads(existing.read_text()).get("config", {}), config.to_dict()
             old.setdefault("action_mode", "discrete")  # runs saved before the fields existed
-            for key in ACTION_SETTINGS:  # their defaults for runs saved before them
-                old.setdefault(key, EnvConfig.__dataclass_fields__[key].default)
+            old.update(action_settings(old))  # their defaults for runs saved before them
             diff = [k for k in _RUN_KEYS if old.get(k) != new[k]]
             if diff:
                 raise ValueError(f"--out {str(self.out)!r} holds a different run (settings differ: {', '.join(diff)})")

@@ -134,13 +134,12 @@ class Algorithm:
             return PolicyController(RandomPolicy())
         if self.kind in _ABLATIONS:
             from agents.controller import ConstantObservation
-            from pso_env.config import EnvConfig
+            from pso_env.config import action_settings
 
             keep, settings = _ABLATIONS[self.kind]
             policy = _loaded(resolve_algorithm(str(self.arg), check=False))
-            own = {k: getattr(policy, "env_kwargs", {}).get(k, EnvConfig.__dataclass_fields__[k].default)
-                   for k in settings}
-            if settings and own == settings:
+            own = action_settings(getattr(policy, "env_kwargs", {}))
+            if settings and all(own[k] == v for k, v in settings.items()):
                 raise ValueError(f"{self.kind}: {self.arg} already runs with {settings}, so the ablation would rerun it "
                                  f"unchanged (it takes a controller trained with other settings, e.g. "
                                  f"--random-factors particle)")

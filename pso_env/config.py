@@ -417,3 +417,9 @@ def make_config(config: EnvConfig | None, fields: dict[str, Any]) -> EnvConfig:
     if not isinstance(config, EnvConfig):
         raise ValueError(f"config must be an EnvConfig or None, got {config!r}")
     return config.replace(**fields) if fields else config
+
+
+def action_settings(saved: Any) -> dict[str, Any]:
+    """The :data:`ACTION_SETTINGS` of a saved policy or run (a mapping, e.g. a policy's ``env_kwargs``): each value as
+    saved, or the :class:`EnvConfig` default for a setting saved before its field existed."""
+    return {k: saved.get(k, EnvConfig.__dataclass_fields__[k].default) for k in ACTION_SETTINGS}

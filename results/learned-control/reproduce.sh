@@ -604,19 +604,32 @@ $PPY table $E/{default-particle,all8,elitist-always,ea-mixd}/eval-heldout $ONLY1
 # 16. 2026-12-03 (late morning): one r1, r2 per particle (--random-factors particle) beside pre-registration 8's
 #    design (report: "One r1, r2 per particle"; pre-registration 10 in decisions-2026-12-03.txt). (a) One sweep of
 #    three seeds (about 15 min per seed on 2 cores); each best_model.json is $E/agents/ri-s<seed>/model.json.
+#    Sections 16 and 17 share two steps: checking a sweep's best_model.json files against the committed controllers
+#    (check_sweep NAME SEED...: $OUT/NAME/seed<seed> against $E/agents/NAME-s<seed>), and the rule of
+#    pre-registrations 4-11 (rule_table NAME N SEED...: the seeds' controllers at swarm size N on CEC 2022, 51 runs,
+#    and the paper functions at D = 10, 21 runs, into $OUT/NAME-select-*, ranked with the default's committed runs,
+#    seed 21 at N = 20, of section 11 (b)).
+check_sweep() {
+    local name=$1 s; shift
+    for s in "$@"; do
+        cmp $OUT/$name/seed$s/best_model.json $E/agents/$name-s$s/model.json || { echo "differs"; exit 1; }
+    done
+}
+rule_table() {
+    local name=$1 n=$2 s algos="" only=""; shift 2
+    for s in "$@"; do algos="$algos${algos:+,}agent:$E/agents/$name-s$s"; only="$only --only agent:$name-s$s"; done
+    $PY evaluate.py --algorithms $algos --functions cec2022 --dim 10 --swarm-size $n --iterations 999 \
+        --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/$name-select-cec2022
+    $PY evaluate.py --algorithms $algos $PAPER10 --dim 10 --swarm-size $n --iterations 999 \
+        --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/$name-select-paper10
+    $PPY table $OUT/$name-select-cec2022 $OUT/$name-select-paper10 $E/default-particle/select-cec2022 \
+        $E/default-particle/select-paper10 $only --only agent:particle-s21 --focus agent:particle-s21
+}
 [ -f $OUT/ri/sweep.csv ] || $PY train_agent.py $PCOMMON --elitist-always --random-factors particle \
     --hyperparameters '{"workers": 2}' --seeds 60,61,62 --jobs 1 --out $OUT/ri
-for s in 60 61 62; do cmp $OUT/ri/seed$s/best_model.json $E/agents/ri-s$s/model.json || { echo "differs"; exit 1; }; done
-#    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the three, with the
-#    default's runs (seed 21) from the committed stores of section 11 (b).
-RI3="agent:$E/agents/ri-s60,agent:$E/agents/ri-s61,agent:$E/agents/ri-s62"
-$PY evaluate.py --algorithms $RI3 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ri-select-cec2022
-$PY evaluate.py --algorithms $RI3 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/ri-select-paper10
-$PPY table $OUT/ri-select-cec2022 $OUT/ri-select-paper10 $E/default-particle/select-cec2022 \
-    $E/default-particle/select-paper10 --only agent:ri-s60 --only agent:ri-s61 --only agent:ri-s62 \
-    --only agent:particle-s21 --focus agent:particle-s21
+check_sweep ri 60 61 62
+#    (b) The rule's table of the three at N = 20.
+rule_table ri 20 60 61 62
 #    (c) Reported after the decision (the default stayed seed 21): the best of the three (s61) with its constant-particle
 #    ablation and the same weights with r1, r2 per dimension on the held-out functions (7 min), and the paper's
 #    protocol (2 min) with all three seeds, in the tables with the committed stores (48 and 46 PSO entries).
@@ -663,19 +676,9 @@ R100="${R100/--timesteps 20000000/--timesteps 4000000}"
 R100="${R100//1900000/380000}"
 [ -f $OUT/ri100/sweep.csv ] || $PY train_agent.py $R100 --elitist-always --random-factors particle \
     --hyperparameters '{"workers": 2}' --seeds 70,71,72 --jobs 1 --out $OUT/ri100
-for s in 70 71 72; do
-    cmp $OUT/ri100/seed$s/best_model.json $E/agents/ri100-s$s/model.json || { echo "differs"; exit 1; }
-done
-#    (b) The rule's table: the three at N = 100 on CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs),
-#    with the default's runs (seed 21, N = 20) from the committed stores of section 11 (b).
-R3="agent:$E/agents/ri100-s70,agent:$E/agents/ri100-s71,agent:$E/agents/ri100-s72"
-$PY evaluate.py --algorithms $R3 --functions cec2022 --dim 10 --swarm-size 100 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ri100-select-cec2022
-$PY evaluate.py --algorithms $R3 $PAPER10 --dim 10 --swarm-size 100 --iterations 999 \
-    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/ri100-select-paper10
-$PPY table $OUT/ri100-select-cec2022 $OUT/ri100-select-paper10 $E/default-particle/select-cec2022 \
-    $E/default-particle/select-paper10 --only agent:ri100-s70 --only agent:ri100-s71 --only agent:ri100-s72 \
-    --only agent:particle-s21 --focus agent:particle-s21
+check_sweep ri100 70 71 72
+#    (b) The rule's table of the three at N = 100 (seed 21's committed runs at N = 20).
+rule_table ri100 100 70 71 72
 #    (c) Reported after the decision (the default stayed seed 21): s71 (tied with s70; seed 21 beats it on fewer
 #    functions) with its two ablations on the held-out functions at N = 100 (2 min), and the paper's protocol with all
 #    three seeds at N = 30 and at N = 100 (4 min), in the tables with the committed stores (49 and 49 / 52 PSO
