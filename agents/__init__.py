@@ -10,7 +10,7 @@ _EXPORTS = {
                  "SwarmState", "advise", "make_advised", "make_advisor"),
     "llm": ("LLMAdvisor", "ReplayAdvisor"),
     "baselines": ("VARIANTS", "list_variants", "make_rule", "run_cmaes", "run_random_search", "run_variant"),
-    "controller": ("ConstantObservation", "PolicyController", "RandomPolicy", "RuleController", "StaticPolicy",
+    "controller": ("ConstantObservation", "FixedDraw", "PolicyController", "RandomPolicy", "RuleController", "StaticPolicy",
                    "run_policy"),
     "dqn": ("DQNAgent",),
     "es": ("LinearPolicy", "PolicySearch", "save_ensemble"),

@@ -186,6 +186,40 @@ class ConstantObservation:
         return self.policy.predict(fed, deterministic=deterministic)
 
 
+class FixedDraw:
+    """An ablation of a policy trained with ``random_factors="action"``: its particle actions with the last column,
+    each particle's choice of r1, r2, set to ``1.0`` (``shared=True``: one r1, r2 per particle for all its dimensions)
+    or ``-1.0`` (the classic draw per dimension, bit for bit ``random_factors="dimension"``), the rest as the policy
+    sets them. The observation and action modes and the environment settings are the policy's.
+
+    Raises
+    ------
+    ValueError
+        A policy that was not trained with ``random_factors="action"``.
+    """
+
+    def __init__(self, policy: Any, shared: bool) -> None:
+        self.env_kwargs = dict(getattr(policy, "env_kwargs", {}))
+        if self.env_kwargs.get("random_factors") != "action":
+            raise ValueError(f"FixedDraw needs a policy trained with random_factors='action' (its last action column "
+                             f"chooses the draw), got random_factors={self.env_kwargs.get('random_factors')!r}")
+        self.policy, self.value = policy, 1.0 if shared else -1.0
+        self.obs_mode, self.action_mode = getattr(policy, "obs_mode", "particle"), "particle"
+        self.name = f"{'particle' if shared else 'dimension'}-factors:{getattr(policy, 'name', 'policy')}"
+
+    def reset(self) -> None:
+        if callable(getattr(self.policy, "reset", None)):
+            self.policy.reset()
+
+    def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[np.ndarray, Any]:
+        """The policy's action (N, k) or (B, N, k) with its last column set to the fixed choice."""
+        action, state = self.policy.predict(obs, deterministic=deterministic)
+        action = np.array(action, dtype=np.float32)
+        action[..., -1] = self.value
+        return action, state
+
+
 class StaticPolicy:
     """A fixed state-to-action rule: action ``actions[k]`` whenever the Viterbi state is ``k``.
 

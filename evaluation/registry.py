@@ -20,6 +20,7 @@ a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)
 ``schedule-only:X``       the same, ``keep=("progress",)``                            ``schedule-only:<X's>``
 ``constant-particle:X``   the same, the swarm's inputs kept (``obs_mode="particle"``)  ``constant-particle:<X's>``
 ``dimension-factors:X``   X with r1, r2 per dimension (``random_factors``)            ``dimension-factors:<X's>``
+``particle-factors:X``    X with one r1, r2 per particle (``random_factors``)         ``particle-factors:<X's>``
 ``random-policy``         ``PolicyController(RandomPolicy())``                        ``RandomPolicy``
 ``static:ABCD``           ``PolicyController(StaticPolicy([A, B, C, D]))``            ``static:ABCD``
 ``LLMPSO``, ``PSO+...``   ``RuleController(agents.advisors.make_advised(name))``      the name
@@ -31,8 +32,10 @@ policy fed its mean training observation at every step (:class:`agents.controlle
 nothing of the swarm. ``constant-particle:X``, for a controller of ``obs_mode="particle"``, feeds every particle the
 same constant particle inputs (rank, distance, own stagnation) with the swarm's true ones: what the per-particle
 inputs add. ``dimension-factors:X`` runs ``X`` unchanged in a swarm that draws r1, r2 per particle and dimension, the
-classic update: for a controller trained with ``random_factors="particle"`` (it refuses any other), what drawing
-them per particle adds.
+classic update, and ``particle-factors:X`` in one that draws one r1, r2 per particle: for a controller trained with
+another draw, what its own draw adds (each refuses a controller that already draws its way). For a controller trained
+with ``random_factors="action"`` they fix its choice column for every particle
+(:class:`agents.controller.FixedDraw`): what choosing the draw adds.
 
 The advised variants (:data:`agents.advisors.ADVISED_VARIANTS`): ``PSO+no-advisor``, ``PSO+random-advisor``,
 ``PSO+surrogate-advisor`` and ``LLMPSO`` (a chat model; its server from ``PSO_LLM_BASE_URL`` and
@@ -71,7 +74,8 @@ _OWN_RUNS = ("cmaes", "random-search")  # not PSO controllers: agents.baselines 
 _ABLATIONS: dict[str, tuple[tuple[str, ...] | None, dict[str, Any]]] = {
     "constant-obs": ((), {}), "schedule-only": (("progress",), {}),
     "constant-particle": (("progress", "stagnation", "diversity"), {}),
-    "dimension-factors": (None, {"random_factors": "dimension"})}
+    "dimension-factors": (None, {"random_factors": "dimension"}),
+    "particle-factors": (None, {"random_factors": "particle"})}
 # registry kinds of the shipped controllers -> their agents.PRETRAINED names (Algorithm kind "pretrained", arg the name)
 _PRETRAINED = {"pretrained": "es", "dqnpso-pretrained": "dqnpso"}
 _STATIC = re.compile(r"^static:([0-3]{4})$", re.IGNORECASE)
@@ -133,7 +137,7 @@ class Algorithm:
         if self.kind == "random-policy":
             return PolicyController(RandomPolicy())
         if self.kind in _ABLATIONS:
-            from agents.controller import ConstantObservation
+            from agents.controller import ConstantObservation, FixedDraw
             from pso_env.config import action_settings
 
             keep, settings = _ABLATIONS[self.kind]
@@ -142,7 +146,9 @@ class Algorithm:
             if settings and all(own[k] == v for k, v in settings.items()):
                 raise ValueError(f"{self.kind}: {self.arg} already runs with {settings}, so the ablation would rerun it "
                                  f"unchanged (it takes a controller trained with other settings, e.g. "
-                                 f"--random-factors particle)")
+                                 f"another --random-factors)")
+            if own["random_factors"] == "action" and "random_factors" in settings:  # the choice column fixed
+                policy, settings = FixedDraw(policy, shared=settings["random_factors"] == "particle"), {}
             policy = policy if keep is None else ConstantObservation(policy, keep=keep)
             return PolicyController(policy, env_kwargs=settings, name=self.name)
         return PolicyController(_loaded(self))

@@ -33,7 +33,8 @@ The particle mode (``EnvConfig(action_mode="particle")``, **our choice**, after 
 each particle's coefficients) takes one such row per particle, an action ``a`` in ``[-1, 1]^(N, 3)``: particle
 ``i`` moves with the ``w``, ``c1``, ``c2`` that row ``a[i]`` sets by the table above (:func:`particle_parameters`).
 With ``EnvConfig(elitist=True)`` each row has a 4th entry, the particle's vote on elitist learning (read by the
-environment, not here: see :class:`pso_env.PSOEnv`).
+environment, not here: see :class:`pso_env.PSOEnv`); with ``EnvConfig(random_factors="action")`` a last entry, the
+particle's choice of r1, r2 (> 0: one per particle for all its dimensions; also read by the environment).
 """
 
 from __future__ import annotations
@@ -51,12 +52,18 @@ N_ACTIONS = 4
 N_CONTINUOUS = 3
 #: Names of the continuous action components; "elitist" is the 4th with ``EnvConfig(elitist=True)``.
 CONTINUOUS_NAMES = ("w", "c1", "c2", "elitist")
+
+
+def action_columns(elitist: bool, random_factors: str) -> tuple[str, ...]:
+    """Names of a continuous action's components, or of a particle action's columns, in order: w, c1, c2, then
+    "elitist" with ``elitist`` and "shared_factors" (the draw choice) with ``random_factors="action"``."""
+    return CONTINUOUS_NAMES[:3 + bool(elitist)] + (("shared_factors",) if random_factors == "action" else ())
 #: Short names of the actions, index 0..3 (the paper's actions 1..4).
 ACTION_NAMES = ("random-w", "adaptive-w", "max-w", "min-w")
 
 
 def check_continuous(value: object, shape: tuple[int, ...], name: str, *, per_particle: bool,
-                     copy: bool = False) -> np.ndarray:
+                     copy: bool = False, columns: tuple[str, ...] | None = None) -> np.ndarray:
     """``value`` as a float64 array of ``shape`` (a copy with ``copy``); ValueError naming ``name`` unless it has
     that shape and only finite numbers. The one check of continuous and particle actions: one (``PSOEnv``, ``(3,)``,
     ``(4,)``, per particle ``(N, 3)``, ``(N, 4)``) or a batch (``PSOVectorEnv``, a leading ``B``)."""
@@ -65,7 +72,7 @@ def check_continuous(value: object, shape: tuple[int, ...], name: str, *, per_pa
     except (TypeError, ValueError):
         a = None
     if a is None or a.shape != tuple(shape) or not np.isfinite(a).all():
-        names = ", ".join(CONTINUOUS_NAMES[:shape[-1]])
+        names = ", ".join(CONTINUOUS_NAMES[:shape[-1]] if columns is None else columns)
         if per_particle:
             what = f"an array of shape {tuple(shape)} of finite numbers (per particle {names}"
         elif len(shape) == 1:
@@ -240,7 +247,8 @@ def particle_parameters(actions: np.ndarray, config: ActionConfig) -> tuple[np.n
 
 @jit()
 def particle_into(actions, wc, cfg, coefs, out):
-    """:func:`particle_parameters`: ``actions`` (B, N, 3+) float64 (a 4th column, the elitist vote, is not read here)
+    """:func:`particle_parameters`: ``actions`` (B, N, 3+) float64 (later columns, the elitist vote and the draw
+    choice, are not read here)
     into ``out`` (3, B, N) and, unless ``coefs`` is empty, the numpy swarm's coefficient buffer ``coefs`` (3N + 1, B);
     ``wc`` (3+, B) receives each swarm's mean w, c1, c2 (what the environment reports and the features observation
     reads)."""

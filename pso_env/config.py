@@ -29,9 +29,10 @@ REWARD_MODES = ("improvement", "log", "relative")
 INSTANCE_ORDERS = ("random", "round_robin")
 BACKENDS = ("numpy", "torch")
 DTYPES = ("float64", "float32")
-#: How :class:`pso_env.Swarm` draws r1, r2: per particle and dimension (the classic update; the default), or one of
-#: each per particle, shared by its dimensions (an update that commutes with rotations).
-RANDOM_FACTORS = ("dimension", "particle")
+#: How r1, r2 are drawn: per particle and dimension (the classic update; the default), or one of each per particle,
+#: shared by its dimensions (an update that commutes with rotations), or (the environment's, with particle actions)
+#: either, as each particle's action chooses at each iteration. :class:`pso_env.Swarm` takes the first two.
+RANDOM_FACTORS = ("dimension", "particle", "action")
 #: Default Baum-Welch re-estimation interval of the belief (see :class:`pso_env.belief.Belief`).
 DEFAULT_REFIT_EVERY = 100
 
@@ -280,8 +281,9 @@ class EnvConfig:
     random_factors: str = config_field("dimension", "r1, r2 of the velocity update: one per particle and dimension (the "
                                        "classic update), or one of each per particle for all its dimensions "
                                        "(GLEET's backbone: the update, not the clamp, bounds or start, commutes "
-                                       "with rotations; small swarms can stagnate in a subspace)",
-                                       choices=RANDOM_FACTORS)
+                                       "with rotations; small swarms can stagnate in a subspace), or, with "
+                                       "action_mode='particle', either as each particle's last action column "
+                                       "chooses (> 0: one per particle)", choices=RANDOM_FACTORS)
     bounds: str = config_field("clip-back", "handling of particles that leave the box (clip-back: SPSO 2011's, "
                                "onto the face with the velocity component times -0.5)", choices=_bound_modes)
     momentum: float | None = config_field(
@@ -336,6 +338,9 @@ class EnvConfig:
             raise ValueError(f"elitist_always needs elitist=False (elitist makes the operator an action; elitist_always "
                              f"runs it at every iteration) and backend='numpy', got elitist={self.elitist!r}, "
                              f"backend={self.backend!r}")
+        if self.random_factors == "action" and self.action_mode != "particle":
+            raise ValueError(f"random_factors='action' needs action_mode='particle' (each particle's last action column "
+                             f"chooses its draw), got action_mode={self.action_mode!r}")
         if self.advisor is not None and self.backend != "numpy":
             raise ValueError(f"advisor needs backend='numpy' (advisors read the swarm's numpy arrays), got "
                              f"backend={self.backend!r}")

@@ -67,8 +67,12 @@ class PSOEnv(gym.Env):
     With ``random_factors="particle"`` the swarm draws one r1 and one r2 per particle for all its dimensions
     (GLEET's backbone, Ma et al. 2024), not one per particle and dimension: the update then commutes with rotations
     of the search space (Wilke, Kok & Groenwold 2007; the velocity clamp, bounds and start still act per
-    coordinate), and a small swarm can stagnate in a subspace. A trained policy carries the setting, as the action
-    ranges.
+    coordinate), and a small swarm can stagnate in a subspace. With ``random_factors="action"`` (particle actions
+    only, **our choice**) each row gets one more entry, the last (``Box(-1, 1, (N, 4))``, ``(N, 5)`` with
+    ``elitist``): where it is > 0 the particle takes one r1 and one r2 for all its dimensions at that iteration (the
+    ones drawn for its first dimension), elsewhere one per dimension, so a controller chooses per particle and
+    iteration between the rotation-invariant and the classic draw. A trained policy carries the setting, as the
+    action ranges.
 
     With an ``advisor`` (discrete actions only) (``EnvConfig(advisor="surrogate")``, see :mod:`pso_env.advice`) the space is
     ``Discrete(8)``: action ``a + 4`` is action ``a``, then the advisor sees the swarm and its proposals
@@ -228,7 +232,7 @@ class PSOEnv(gym.Env):
             raise RuntimeError("step() called after the episode ended: call env.reset() to start a new one")
         if type(action) is not int or not 0 <= action < N_ACTIONS or self._continuous:  # the common case without numpy
             if self._continuous:
-                row = _as_continuous(action, self.action_space.shape)  # a fresh array: nothing else holds it
+                row = _as_continuous(action, self.action_space.shape, self._core._columns)  # fresh: nothing else holds it
                 action = row[0]
             else:
                 action = _as_action(action, self.action_space.n)
@@ -305,7 +309,8 @@ def _as_action(action: Any, n: int = N_ACTIONS) -> int:
     return a
 
 
-def _as_continuous(action: Any, shape: tuple[int, ...] = (3,)) -> np.ndarray:
-    """A continuous action of ``shape`` ((3,), (4,) with ``elitist``, (N, 3) per particle, (N, 4) with both) as the
-    core's batch of one, float64; ValueError unless it has that shape and finite numbers."""
-    return check_continuous(action, shape, "action", per_particle=len(shape) == 2, copy=True)[None]
+def _as_continuous(action: Any, shape: tuple[int, ...] = (3,), columns: tuple[str, ...] | None = None) -> np.ndarray:
+    """A continuous action of ``shape`` ((3,), (4,) with ``elitist``, (N, 3) per particle, (N, 4) or (N, 5) with
+    ``elitist`` and ``random_factors="action"``) as the core's batch of one, float64; ValueError unless it has that
+    shape and finite numbers (``columns``: their names, for the message)."""
+    return check_continuous(action, shape, "action", per_particle=len(shape) == 2, copy=True, columns=columns)[None]

@@ -298,7 +298,7 @@ class Swarm:
         check_choice(BOUND_MODES)("bounds", bounds)
         check_choice(BACKENDS)("backend", backend)
         check_bool("history", history)
-        self._random_factors = check_choice(RANDOM_FACTORS)("random_factors", random_factors)
+        self._random_factors = check_choice(RANDOM_FACTORS[:2])("random_factors", random_factors)
         self.batch_size = b = len(fns)
         seeds = _check_seeds(seeds, b)
         if backend == "numpy":
@@ -468,7 +468,7 @@ class Swarm:
         return out
 
     def step(self, w: Any, c1: Any, c2: Any, chi: Any = 1.0, *, previous: Any = None, momentum: Any = None,
-             momentum_kind: str = "average", drift: Any = None) -> None:
+             momentum_kind: str = "average", drift: Any = None, shared: Any = None) -> None:
         """One iteration of every swarm: ``v <- chi (w v + c1 r1 (p - x) + c2 r2 (g - x))`` (Kennedy &
         Eberhart 1995; inertia: Shi & Eberhart 1998), clamp, ``x <- x + v``, bounds, N evaluations and
         the best updates.
@@ -502,17 +502,25 @@ class Swarm:
             What the buffer keeps (above).
         drift : array of shape (B, N, D), optional
             Added to every particle's velocity after the constriction, before the clamp (above).
+        shared : array of bool, shape (B, N), optional
+            With ``random_factors="dimension"``: the particles that this iteration take one r1 and one r2 for all
+            their dimensions (those drawn for their first dimension, so the draw is the same as without
+            ``shared``), as ``random_factors="particle"`` does for every particle; the others keep their
+            per-dimension draw (the environment's ``random_factors="action"``).
 
         Raises
         ------
         ValueError
-            A coefficient, ``previous`` or ``drift`` of the wrong shape; ``momentum`` outside [0, 1) or of
-            the wrong shape; an unknown ``momentum_kind``.
+            A coefficient, ``previous``, ``drift`` or ``shared`` of the wrong shape; ``shared`` with
+            ``random_factors="particle"``; ``momentum`` outside [0, 1) or of the wrong shape; an unknown
+            ``momentum_kind``.
         """
         for name, extra in (("previous", previous), ("drift", drift)):
             if extra is not None and tuple(extra.shape) != tuple(self.positions.shape):
                 raise ValueError(f"{name} must have shape {tuple(self.positions.shape)}, got {tuple(extra.shape)}")
         mom = None if momentum is None else self._momentum(momentum, momentum_kind)
+        if shared is not None:
+            shared = self._shared(shared)
         if self.backend == "numpy":  # numba passes over reused buffers
             floats = type(w) is float and type(c1) is float and type(c2) is float and type(chi) is float
             if not floats or (w, c1, c2, chi) != self._scalars:  # else the buffer holds these floats already
@@ -522,11 +530,14 @@ class Swarm:
                 for row, c in enumerate((w, c1, c2)):
                     cf[row * n:(row + 1) * n] = c.T if getattr(c, "ndim", 0) == 2 else c
                 cf[3 * n] = chi
-            self._iterate(previous, mom, drift)
+            self._iterate(previous, mom, drift, shared)
             return
         coefs = [c if isinstance(c, float) else c.reshape(tuple(c.shape) + (1,) * (3 - c.ndim))
                  for c in self._coefficients(w, c1, c2, chi)]  # broadcast against (B, N, D)
-        self._advance(self._draw_r(), *coefs, None if previous is None else self._asarray(previous), mom,
+        r = self._draw_r()
+        if shared is not None:
+            r = self.xp.where(shared[:, None, :, None], r[..., :1], r)
+        self._advance(r, *coefs, None if previous is None else self._asarray(previous), mom,
                       None if drift is None else self._asarray(drift))
         self.evaluations += self.n_particles
         self.iteration += 1
@@ -552,9 +563,22 @@ class Swarm:
             return np.broadcast_to(host, (self.batch_size,)), _MOMENTUM_CODE[kind]
         return (float(host) if host.ndim == 0 else self._asarray(host).reshape(-1, 1, 1)), _MOMENTUM_CODE[kind]
 
-    def _iterate(self, previous: Any = None, momentum: tuple[Any, int] | None = None, drift: Any = None) -> None:
+    def _shared(self, shared: Any) -> Any:
+        """``shared`` of :meth:`step` checked, as a bool array (a tensor on the device with torch)."""
+        if self.random_factors != "dimension":
+            raise ValueError(f"shared needs random_factors='dimension' (with 'particle' every particle shares its "
+                             f"r1, r2 already), got random_factors={self.random_factors!r}")
+        host = self._host(shared) if hasattr(shared, "device") else np.asarray(shared)
+        if host.shape != (self.batch_size, self.n_particles) or host.dtype != bool:
+            raise ValueError(f"shared must be a bool array of shape ({self.batch_size}, {self.n_particles}), got "
+                             f"{getattr(host, 'dtype', None)} of shape {host.shape}")
+        return host if self.backend == "numpy" else self._ix(host)
+
+    def _iterate(self, previous: Any = None, momentum: tuple[Any, int] | None = None, drift: Any = None,
+                 shared: np.ndarray | None = None) -> None:
         """The numpy iteration with the coefficients already in the buffer (:meth:`_coefficient_buffer`);
-        ``momentum``: ``(beta, code)`` of :meth:`_momentum`; ``drift``: (B, N, D) or None."""
+        ``momentum``: ``(beta, code)`` of :meth:`_momentum`; ``drift``: (B, N, D) or None; ``shared``: (B, N)
+        bool (checked) or None."""
         x, v, p, g, r, cf, box, clamp, bound = self._move_args
         drawn = r if self._r_particle is None else self._r_particle
         if self._rngs is None:
@@ -564,6 +588,8 @@ class Swarm:
                 gen.random(out=drawn[q])
         if drawn is not r:
             np.copyto(r, drawn)  # one r1 and one r2 per particle, over its dimensions
+        elif shared is not None:  # those particles' first-dimension draw, over their dimensions
+            np.copyto(r, r[..., :1].copy(), where=shared[:, None, :, None])
         prev, second = (x, False) if previous is None else (np.asarray(previous, dtype=float), True)
         if momentum is None and drift is None:
             _move(x, v, p, g, r, cf, box, prev, clamp, bound, second)

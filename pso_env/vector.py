@@ -26,6 +26,7 @@ from .actions import (
     N_ACTIONS,
     N_CONTINUOUS,
     ActionConfig,
+    action_columns,
     actions_into,
     check_continuous,
     continuous_into,
@@ -246,9 +247,9 @@ class PSOVectorEnv(VectorEnv):
         self._continuous = cfg.action_mode != "discrete"
         self._per_particle = cfg.action_mode == "particle"
         self._elitist_on = cfg.elitist or cfg.elitist_always
+        self._columns = action_columns(cfg.elitist, cfg.random_factors)  # of continuous and particle actions
         if self._per_particle:  # a (w, c1, c2) row per particle (pso_env.actions.particle_parameters)
-            self.single_action_space = spaces.Box(-1.0, 1.0, (cfg.swarm_size, N_CONTINUOUS + cfg.elitist),
-                                                  dtype=np.float32)
+            self.single_action_space = spaces.Box(-1.0, 1.0, (cfg.swarm_size, len(self._columns)), dtype=np.float32)
             self._coefficients = np.zeros((3, b, cfg.swarm_size))  # the particles' w, c1, c2
         elif self._continuous:  # (w, c1, c2) set directly (pso_env.actions.continuous_parameters)
             self.single_action_space = spaces.Box(-1.0, 1.0, (N_CONTINUOUS + cfg.elitist,), dtype=np.float32)
@@ -366,7 +367,8 @@ class PSOVectorEnv(VectorEnv):
                 rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
                 self.swarms[d] = Swarm(all_fns, self.swarm_size, rng, velocity_clamp=cfg.velocity_clamp,
                                        bounds=cfg.bounds, backend=self.backend, device=self.device,
-                                       dtype=self.dtype, random_factors=cfg.random_factors)
+                                       dtype=self.dtype, random_factors=cfg.random_factors.replace("action",
+                                                                                                   "dimension"))
             else:
                 swarm.reset(rows, group_fns)
         for d in [d for d in self.swarms if not (self._dims == d).any()]:
@@ -535,7 +537,7 @@ class PSOVectorEnv(VectorEnv):
         ``action_mode="particle"``, (B, N, 4) with both; components outside [-1, 1] are clipped when applied);
         ValueError unless they have that shape and finite numbers."""
         return check_continuous(actions, (self.num_envs, *self.single_action_space.shape), "actions",
-                                per_particle=self._per_particle)
+                                per_particle=self._per_particle, columns=self._columns)
 
     def _advance(self, a: np.ndarray) -> None:
         """One iteration of every sub-environment under actions ``a`` (checked), the one step of the environment:
@@ -559,8 +561,10 @@ class PSOVectorEnv(VectorEnv):
                 self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
             self._u_next = t + 1
             actions_into(a, self._u, t, self._floats, self._action_params, coefs)
+        shared = a[:, :, -1] > 0.0 if self.config.random_factors == "action" else None  # the particles' draw choice
         if s is not None:  # the action kernel filled the swarm's coefficients; the step kernel computes the factors
-            s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"))
+            s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"),
+                       None, shared)
             if self._elitist_on:
                 self._elitist(a)
             if consult is not None:
@@ -575,7 +579,7 @@ class PSOVectorEnv(VectorEnv):
         else:
             coefficients = self._coefficients if self._per_particle else self._floats[:3]
             for swarm in self.swarms.values():
-                swarm.step(*coefficients, momentum=self.config.momentum)
+                swarm.step(*coefficients, momentum=self.config.momentum, shared=shared)
             if self._elitist_on:
                 self._elitist(a)
             if consult is not None:
