@@ -236,6 +236,47 @@ def test_random_factors_reach_the_swarm_from_the_config_and_from_a_saved_policy(
     np.testing.assert_array_equal(direct.swarm.best_history, runs[0])
     assert not np.array_equal(runs[0], runs[1])
 
+def test_the_last_action_column_chooses_each_particles_draw():
+    """random_factors="action": each particle row gets a last column, the draw choice (after the elitist vote); > 0
+    gives that particle one r1, r2 for all its dimensions at that iteration; -1 everywhere is the classic run bit for
+    bit; both env checkers pass, and bad settings and actions are named."""
+    from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    env = PSOEnv(**SMALL, random_factors="action")
+    assert env.action_space.shape == (8, 4) and PSOEnv(**SMALL, random_factors="action", elitist=True).action_space.shape == (8, 5)
+    env.reset(seed=3)
+    a = np.zeros((8, 4), np.float32)
+    a[:3, 3] = 0.5
+    env.step(a)
+    r = env.swarm._r.reshape(2, 8, 4)  # the last step's r1, r2 per particle and dimension
+    assert (r[:, :3] == r[:, :3, :1]).all() and not (r[:, 3:] == r[:, 3:, :1]).all(axis=-1).any()
+    runs = []
+    for factors, last in (("action", -1.0), ("dimension", None), ("action", 1.0)):
+        env = PSOEnv(**SMALL, random_factors=factors)
+        env.reset(seed=4)
+        for t in range(12):
+            row = np.tile([[0.2 - 0.1 * t, 0.3, -0.4]], (8, 1))
+            env.step(row if last is None else np.hstack([row, np.full((8, 1), last)]))
+        runs.append(env.swarm.best_history.copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(PSOEnv(**SMALL, random_factors="action"), skip_render_check=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sb3_check_env(PSOEnv(**SMALL, random_factors="action"), warn=True)
+    assert len(caught) == 1 and "unconventional shape" in str(caught[0].message)  # the (N, 6) observation
+    envs = PSOVectorEnv(2, **SMALL, random_factors="action", elitist=True)
+    envs.reset(seed=0)
+    with pytest.raises(ValueError, match=r"shape \(2, 8, 5\) of finite numbers \(per particle w, c1, c2, elitist, "
+                                         r"shared_factors in \[-1, 1\]"):
+        envs.step(np.zeros((2, 8, 4)))
+    with pytest.raises(ValueError, match=r"random_factors='action' needs action_mode='particle'.*'continuous'"):
+        EnvConfig(action_mode="continuous", random_factors="action")
+
+
 # ---------------------------------------------------------------- observations
 def test_observation_is_the_experiments_inputs_on_the_same_swarm():
     """The particle observation equals the per-particle experiment's inputs (its own numpy implementation,
@@ -521,3 +562,47 @@ def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
     controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)
     controller.step(0)
     assert np.asarray(controller.trace()["actions"][0]).shape == (6, 3)
+
+
+class _FirstColumns:
+    """A policy's actions without their last column (the draw choice), for the environment without it."""
+
+    def __init__(self, policy):
+        self.policy, self.obs_mode, self.action_mode = policy, "particle", "particle"
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        return self.policy.predict(obs)[0][..., :-1], None
+
+
+def test_train_and_ablate_a_controller_that_chooses_the_draw(tmp_path):
+    """--random-factors action trains a controller with a 4th column per particle; dimension-factors: runs it with
+    every particle drawing per dimension, which is its first three columns in the classic swarm bit for bit;
+    particle-factors: with every particle sharing; agents.FixedDraw refuses a controller without the choice."""
+    from agents.controller import FixedDraw
+
+    out = tmp_path / "choice"
+    assert _script("train_agent").main([
+        "--algo", "es", "--obs-mode", "particle", "--action-mode", "particle", "--functions", "sphere", "--dim", "3",
+        "--swarm-size", "6", "--iterations", "15", "--timesteps", "300", "--hyperparameters",
+        '{"popsize": 4, "runs_per_function": 1}', "--random-factors", "action", "--out", str(out), "--no-progress"]) == 0
+    assert json.loads((out / "run.json").read_text())["config"]["random_factors"] == "action"
+    agent, store = f"agent:{out}", tmp_path / "eval"
+    assert _script("evaluate").main(["--algorithms", f"{agent},dimension-factors:{agent},particle-factors:{agent}",
+                                     "--functions", "rastrigin", "--dim", "3", "--swarm-size", "6", "--iterations",
+                                     "15", "--runs", "2", "--jobs", "1", "--no-progress", "--out", str(store)]) == 0
+    with (store / "runs.csv").open() as fh:
+        best = {(r["algorithm"], int(r["seed"])): float(r["best_value"]) for r in csv.DictReader(fh)}
+    policy = PolicySearch.load(out / "best_model")
+    assert policy.predict(np.zeros((6, 6), np.float32))[0].shape == (6, 4)
+    fn = get_function("rastrigin", 3)
+    for seed in (0, 1):
+        classic = run_policy(_FirstColumns(policy), fn, swarm_size=6, iterations=15, seed=seed,
+                             env_kwargs={"random_factors": "dimension"}).best_value
+        assert best["dimension-factors:agent:choice", seed] == classic
+        assert run_policy(policy, fn, swarm_size=6, iterations=15, seed=seed).best_value == best["agent:choice", seed]
+        assert best["particle-factors:agent:choice", seed] != classic
+    fixed = FixedDraw(policy, shared=True)
+    assert fixed.name.startswith("particle-factors:") and (fixed.predict(np.zeros((6, 6)))[0][:, 3] == 1).all()
+    with pytest.raises(ValueError, match=r"FixedDraw needs a policy trained with random_factors='action'.*'dimension'"):
+        FixedDraw(LinearPolicy(np.zeros((3, 7)), "particle", {**RANGES, "random_factors": "dimension"}, "particle"),
+                  shared=False)

@@ -282,6 +282,39 @@ def test_particle_random_factors_draw_one_r1_r2_per_particle(seeds):
         make_swarm(random_factors="axis")
 
 
+@pytest.mark.parametrize("seeds", [None, [4, 9]])
+def test_shared_gives_the_chosen_particles_their_first_dimensions_r1_r2(seeds):
+    """step(shared=mask): the masked particles move with the r1, r2 drawn for their first dimension in all their
+    dimensions, the others with their per-dimension draw, in the update computed by hand; the draw itself is the
+    classic one, so a mask of False is the classic run bit for bit."""
+    fns = [get_function("rastrigin", 4, shift=True, rotate=True, seed=2), get_function("sphere", 4)]
+    s = Swarm(fns, 5, np.random.default_rng(7), seeds=seeds, velocity_clamp=None, bounds="none")
+    plain = Swarm(fns, 5, np.random.default_rng(7), seeds=seeds, velocity_clamp=None, bounds="none")
+    masks = np.random.default_rng(1).random((6, 2, 5)) < 0.5
+    for mask in masks:
+        x, v, p, g = s.positions.copy(), s.velocities.copy(), s.pbest_positions.copy(), s.gbest_position.copy()
+        gens = [s.rng] if seeds is None else [s.generator(q) for q in range(2)]
+        draws = [copy.deepcopy(gen).random((2, 5, 4) if seeds else (2, 2, 5, 4)) for gen in gens]
+        r = draws[0] if seeds is None else np.stack(draws)
+        r = np.where(mask[:, None, :, None], r[..., :1], r)
+        s.step(0.6, np.array([1.5, 2.5]), 1.2, shared=mask)
+        plain.step(0.6, np.array([1.5, 2.5]), 1.2, shared=np.zeros((2, 5), bool))
+        c1 = np.array([1.5, 2.5])[:, None, None]
+        vn = 0.6 * v + (c1 * r[:, 0]) * (p - x) + (1.2 * r[:, 1]) * (g[:, None] - x)
+        np.testing.assert_allclose(s.velocities, vn, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(s.positions, x + vn, rtol=1e-12, atol=1e-12)
+    classic = Swarm(fns, 5, np.random.default_rng(7), seeds=seeds, velocity_clamp=None, bounds="none")
+    for _ in range(6):
+        classic.step(0.6, np.array([1.5, 2.5]), 1.2)
+    np.testing.assert_array_equal(plain.positions, classic.positions)
+    with pytest.raises(ValueError, match=r"shared must be a bool array of shape \(2, 5\), got float64 of shape"):
+        s.step(0.6, 1.5, 1.5, shared=np.zeros((2, 5)))
+    with pytest.raises(ValueError, match=r"shared must be a bool array of shape \(2, 5\), got bool of shape \(5,\)"):
+        s.step(0.6, 1.5, 1.5, shared=np.zeros(5, bool))
+    with pytest.raises(ValueError, match=r"shared needs random_factors='dimension'"):
+        Swarm(fns, 5, 0, random_factors="particle").step(0.6, 1.5, 1.5, shared=np.ones((2, 5), bool))
+
+
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_particle_random_factors_make_the_update_commute_with_rotations(backend):
     """With one r1, r2 per particle (no clamp, no bounds), a swarm on f(M x) started at the rotated points moves as
@@ -295,21 +328,22 @@ def test_particle_random_factors_make_the_update_commute_with_rotations(backend)
         return a if isinstance(a, np.ndarray) else a.cpu().numpy()
 
     gaps = {}
-    for factors in ("particle", "dimension"):
+    for factors in ("particle", "shared", "dimension"):  # "shared": every particle chooses one r1, r2 (step's shared)
         plain, turned = (Swarm(fn, 12, 3, velocity_clamp=None, bounds="none", backend=backend,
-                               random_factors=factors) for fn in (base, rotated))
+                               random_factors=factors.replace("shared", "dimension")) for fn in (base, rotated))
+        shared = np.ones((1, 12), bool) if factors == "shared" else None
         x0, v0 = host(plain.positions)[0], host(plain.velocities)[0]
         turned.gbest_fitness[:] = float("inf")
         turned.set_particles(0, np.arange(12), x0 @ m, mode="replace")  # x_B = M^T x_A
         turned.velocities[:] = turned._asarray((v0 @ m)[None])
         for _ in range(40):
-            plain.step(0.7, 1.6, 1.6)
-            turned.step(0.7, 1.6, 1.6)
+            plain.step(0.7, 1.6, 1.6, shared=shared)
+            turned.step(0.7, 1.6, 1.6, shared=shared)
         scale = np.abs(host(plain.positions)).max()
         gaps[factors] = np.abs(host(turned.positions) - host(plain.positions) @ m).max() / scale
-        if factors == "particle":
+        if factors != "dimension":
             np.testing.assert_allclose(host(turned.gbest_fitness), host(plain.gbest_fitness), rtol=1e-8)
-    assert gaps["particle"] < 1e-10 and gaps["dimension"] > 1e-2, gaps
+    assert gaps["particle"] < 1e-10 and gaps["shared"] < 1e-10 and gaps["dimension"] > 1e-2, gaps
 
 
 def test_one_run_matches_pyswarms_in_distribution():
