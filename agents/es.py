@@ -112,8 +112,9 @@ def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.nd
     """The search's starting weights (A, n + 1) for an environment ``config`` (:class:`pso_env.EnvConfig`).
 
     ``"linwpso"``: LinWPSO's ``w`` from 0.9 to 0.4 over the run (linear in the ``progress`` entry with
-    ``obs_mode="features"`` or ``"particle"``; its midpoint 0.65 otherwise), ``c1 = c2 = 2``, elitist learning off; each value
-    clipped to the action range. ``"zeros"``: all weights 0 (the middle of every range).
+    ``obs_mode="features"`` or ``"particle"``; its midpoint 0.65 otherwise), ``c1 = c2 = 2``, elitist learning off and
+    (``random_factors="action"``) r1, r2 per dimension: the columns after the third start at -1; each value clipped to
+    the action range. ``"zeros"``: all weights 0 (the middle of every range).
     """
     w = np.zeros((n_actions, n_obs + 1))
     if init == "zeros":
@@ -129,8 +130,7 @@ def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.nd
     else:
         w[0, -1] = unit(0.65, config.w_min, config.w_max)
     w[1, -1] = w[2, -1] = unit(2.0, config.c_min, config.c_max)
-    if n_actions > 3:
-        w[3, -1] = -1.0
+    w[3:, -1] = -1.0
     return w
 
 
