@@ -48,8 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(DQNPSO learning during the run, "
         "warm-started from the DQNPSO network), agent:PATH (a train_agent.py --out directory), "
         "constant-obs:X, schedule-only:X and constant-particle:X (ablations of an es controller X: pretrained or "
-        "agent:PATH; constant-particle: of a per-particle one), dimension-factors:X (an agent X trained with "
-        "--random-factors particle, run with r1, r2 drawn per dimension), "
+        "agent:PATH; constant-particle: of a per-particle one), dimension-factors:X and particle-factors:X (an "
+        "agent X run with r1, r2 drawn per dimension or one per particle; for an agent trained with --random-factors "
+        "action, its choice fixed for every particle), "
         "random-policy, static:ABCD (action A..D for each of the four Viterbi states, digits 0-3), "
         "static:all (all 256 of them)")
     parser.add_argument("--functions", default="paper", help="comma-separated function or suite names: paper, "

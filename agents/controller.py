@@ -68,7 +68,7 @@ class PolicyController:
         the observation and its ``action_mode`` (default "discrete") the actions: an index, or with
         "continuous" 3 numbers in [-1, 1] mapped onto w, c1, c2, with "particle" such a row per particle; its ``env_kwargs`` dict, if any, the environment
         settings it acts through (:data:`pso_env.config.ACTION_SETTINGS`: action ranges, ``elitist``: a 4th number,
-        ``elitist_always``, ``random_factors``). Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
+        ``elitist_always``, ``random_factors``: ``"action"`` adds a last column per particle). Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
         called at every start.
     env_kwargs : dict, optional
         Further :class:`pso_env.PSOEnv` arguments (for example ``reward_mode``).
@@ -104,7 +104,8 @@ class PolicyController:
 
     def act(self, obs: np.ndarray, t: int) -> Any:
         """The policy's deterministic action for ``obs`` at iteration ``t``: an int, with continuous actions a list
-        of 3 floats (4 with ``elitist``), with particle actions an (N, 3) float64 array ((N, 4) with ``elitist``)."""
+        of 3 floats (4 with ``elitist``), with particle actions an (N, 3) float64 array (one more column each with
+        ``elitist`` and with ``random_factors="action"``)."""
         action = self.policy.predict(obs, deterministic=True)[0]
         if self.action_mode == "particle":
             return np.asarray(action, dtype=np.float64)
@@ -131,7 +132,23 @@ class PolicyController:
         return {**self._trace, "states": [int(s) for s in self.env.states]}
 
 
-class ConstantObservation:
+class _Ablation:
+    """A policy changed for an ablation: it keeps the policy's observation and action modes and environment
+    settings, and its ``reset``; ``name`` is ``"{prefix}:{the policy's name}"``."""
+
+    def __init__(self, policy: Any, prefix: str) -> None:
+        self.policy = policy
+        self.obs_mode = getattr(policy, "obs_mode", "viterbi")
+        self.action_mode = getattr(policy, "action_mode", "discrete")
+        self.env_kwargs = dict(getattr(policy, "env_kwargs", {}))
+        self.name = f"{prefix}:{getattr(policy, 'name', 'policy')}"
+
+    def reset(self) -> None:
+        if callable(getattr(self.policy, "reset", None)):
+            self.policy.reset()
+
+
+class ConstantObservation(_Ablation):
     """An ablation: ``policy`` fed one constant observation, whatever the swarm does.
 
     ``value`` (n,) defaults to the policy's stored mean observation over its last training generation
@@ -158,7 +175,7 @@ class ConstantObservation:
             tuple(keep), "constant-obs")
         if value is None:
             raise ValueError(f"{prefix} needs a policy that stores its mean observation (algo 'es'), got {policy!r}")
-        self.obs_mode = getattr(policy, "obs_mode", "viterbi")
+        super().__init__(policy, prefix)
         if prefix == "constant-particle" and self.obs_mode != "particle":
             raise ValueError(f"constant-particle needs a policy of obs_mode='particle' (it holds the particle inputs), "
                              f"got obs_mode={self.obs_mode!r}")
@@ -166,15 +183,8 @@ class ConstantObservation:
         unknown = [k for k in keep if k not in names]
         if unknown:
             raise ValueError(f"keep must name entries of {names}, got {unknown}")
-        self.policy, self.value = policy, np.asarray(value, dtype=np.float32)
+        self.value = np.asarray(value, dtype=np.float32)
         self._keep = [names.index(k) for k in keep]
-        self.action_mode = getattr(policy, "action_mode", "discrete")
-        self.env_kwargs = dict(getattr(policy, "env_kwargs", {}))
-        self.name = f"{prefix}:{getattr(policy, 'name', 'policy')}"
-
-    def reset(self) -> None:
-        if callable(getattr(self.policy, "reset", None)):
-            self.policy.reset()
 
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:
@@ -186,7 +196,7 @@ class ConstantObservation:
         return self.policy.predict(fed, deterministic=deterministic)
 
 
-class FixedDraw:
+class FixedDraw(_Ablation):
     """An ablation of a policy trained with ``random_factors="action"``: its particle actions with the last column,
     each particle's choice of r1, r2, set to ``1.0`` (``shared=True``: one r1, r2 per particle for all its dimensions)
     or ``-1.0`` (the classic draw per dimension, bit for bit ``random_factors="dimension"``), the rest as the policy
@@ -199,17 +209,11 @@ class FixedDraw:
     """
 
     def __init__(self, policy: Any, shared: bool) -> None:
-        self.env_kwargs = dict(getattr(policy, "env_kwargs", {}))
+        super().__init__(policy, "particle-factors" if shared else "dimension-factors")
         if self.env_kwargs.get("random_factors") != "action":
             raise ValueError(f"FixedDraw needs a policy trained with random_factors='action' (its last action column "
                              f"chooses the draw), got random_factors={self.env_kwargs.get('random_factors')!r}")
-        self.policy, self.value = policy, 1.0 if shared else -1.0
-        self.obs_mode, self.action_mode = getattr(policy, "obs_mode", "particle"), "particle"
-        self.name = f"{'particle' if shared else 'dimension'}-factors:{getattr(policy, 'name', 'policy')}"
-
-    def reset(self) -> None:
-        if callable(getattr(self.policy, "reset", None)):
-            self.policy.reset()
+        self.value = 1.0 if shared else -1.0
 
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:

@@ -7,8 +7,8 @@ gradient (PPO) trained on the same functions did not transfer to unseen ones; a 
 weights that scores whole runs by how they rank does.
 
 The policy (:class:`LinearPolicy`) maps an observation ``o`` (n,) to continuous actions
-``a = clip(W [o, 1], -1, 1)`` with ``W`` of shape (A, n + 1): A = 3 (w, c1, c2) or 4 with the environment's
-``elitist`` switch (:class:`pso_env.EnvConfig`). It starts (``init="linwpso"``) as LinWPSO, the linear
+``a = clip(W [o, 1], -1, 1)`` with ``W`` of shape (A, n + 1): A = 3 (w, c1, c2), one more with the environment's
+``elitist`` switch and one more with its ``random_factors="action"`` draw choice (:class:`pso_env.EnvConfig`). It starts (``init="linwpso"``) as LinWPSO, the linear
 inertia schedule ``w = 0.9 -> 0.4`` over the run with ``c1 = c2 = 2`` and elitist learning off, written in the
 ``progress`` feature of ``obs_mode="features"``; so the search begins at a good hand-designed rule (with
 ``inputs`` that leave out ``progress``, at w = 0.9 throughout).
@@ -16,7 +16,8 @@ inertia schedule ``w = 0.9 -> 0.4`` over the run with ``c1 = c2 = 2`` and elitis
 With ``obs_mode="particle"`` and ``action_mode="particle"`` the same ``W`` (3, 7) is shared by the particles: each
 particle's row of 6 inputs (:data:`pso_env.PARTICLE_FEATURE_NAMES`) gives its own ``w``, ``c1``, ``c2``: per-particle
 control in the spirit of GLEET (Ma et al. 2024) with 21 weights; with ``elitist`` ``W`` is (4, 7) and the swarm runs
-elitist learning when the mean of the particles' 4th outputs (clipped, as every output) is > 0.
+elitist learning when the mean of the particles' 4th outputs (clipped, as every output) is > 0; with
+``random_factors="action"`` a last row gives each particle its draw of r1, r2 (> 0: one for all its dimensions).
 
 One generation (:meth:`PolicySearch.learn`): CMA-ES proposes ``popsize`` weight matrices; each runs
 ``runs_per_function`` whole episodes on every training function: ``runs_per_function`` chunks, each one
@@ -58,7 +59,8 @@ class LinearPolicy:
     Parameters
     ----------
     weights : array of shape (A, n + 1) or (K, A, n + 1)
-        A action components (3: w, c1, c2; 4 with ``elitist``) from n observation entries and a bias. With K
+        A action components (3: w, c1, c2; one more with ``elitist``, one more with ``random_factors="action"``)
+        from n observation entries and a bias. With K
         weight matrices the policy is their ensemble: the mean of the K clipped actions,
         ``a = mean_k clip(W_k [o, 1], -1, 1)`` (:func:`save_ensemble`); K = 1 is the single policy, bit for bit.
     obs_mode : str, default "features"

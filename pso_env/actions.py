@@ -66,7 +66,8 @@ def check_continuous(value: object, shape: tuple[int, ...], name: str, *, per_pa
                      copy: bool = False, columns: tuple[str, ...] | None = None) -> np.ndarray:
     """``value`` as a float64 array of ``shape`` (a copy with ``copy``); ValueError naming ``name`` unless it has
     that shape and only finite numbers. The one check of continuous and particle actions: one (``PSOEnv``, ``(3,)``,
-    ``(4,)``, per particle ``(N, 3)``, ``(N, 4)``) or a batch (``PSOVectorEnv``, a leading ``B``)."""
+    ``(4,)``, per particle ``(N, 3)``, ``(N, 4)``, ``(N, 5)``) or a batch (``PSOVectorEnv``, a leading ``B``);
+    ``columns``: the components' names for the message (default ``CONTINUOUS_NAMES``)."""
     try:
         a = (np.array if copy else np.asarray)(value, dtype=np.float64)
     except (TypeError, ValueError):

@@ -163,7 +163,8 @@ class PSOEnv(gym.Env):
         evolutionary factor.
     states, actions_taken : list
         The Viterbi state (int) after reset and after every step; the actions taken (ints, or (3,) float64 arrays
-        of continuous actions, (N, 3) of particle ones, (4,) and (N, 4) with ``elitist``; as given, before clipping).
+        of continuous actions, (N, 3) of particle ones, (4,) and (N, 4) with ``elitist``, one more column with
+        ``random_factors="action"``; as given, before clipping).
 
     ## Example
 
@@ -220,7 +221,8 @@ class PSOEnv(gym.Env):
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         """Apply ``action`` (0..3; 4..7 with an advisor: ``action - 4``, then a consultation of the advisor; 3
         numbers with ``action_mode="continuous"``; (N, 3) with ``action_mode="particle"``; a 4th number or column
-        with ``elitist``) to w, c1, c2 and run one swarm iteration.
+        with ``elitist``; a last column, the draw choice, with ``random_factors="action"``) to w, c1, c2 and run one
+        swarm iteration.
 
         Returns ``(observation, reward, terminated, truncated, info)``; raises ValueError for an action
         outside the space (continuous and particle: not the space's shape of finite numbers; components beyond

@@ -298,6 +298,9 @@ class Swarm:
         check_choice(BOUND_MODES)("bounds", bounds)
         check_choice(BACKENDS)("backend", backend)
         check_bool("history", history)
+        if random_factors == RANDOM_FACTORS[2]:
+            raise ValueError("random_factors='action' is the environment's setting (EnvConfig): a Swarm takes "
+                             "'dimension' and each iteration's choice as step(shared=...)")
         self._random_factors = check_choice(RANDOM_FACTORS[:2])("random_factors", random_factors)
         self.batch_size = b = len(fns)
         seeds = _check_seeds(seeds, b)

@@ -252,7 +252,7 @@ class PSOVectorEnv(VectorEnv):
             self.single_action_space = spaces.Box(-1.0, 1.0, (cfg.swarm_size, len(self._columns)), dtype=np.float32)
             self._coefficients = np.zeros((3, b, cfg.swarm_size))  # the particles' w, c1, c2
         elif self._continuous:  # (w, c1, c2) set directly (pso_env.actions.continuous_parameters)
-            self.single_action_space = spaces.Box(-1.0, 1.0, (N_CONTINUOUS + cfg.elitist,), dtype=np.float32)
+            self.single_action_space = spaces.Box(-1.0, 1.0, (len(self._columns),), dtype=np.float32)
         self._advice = None if cfg.advisor is None else Advice(cfg.advisor, cfg.advisor_k, b, cfg.swarm_size)
         if self._advice is not None:  # the consult bit: actions 4..7 (pso_env.advice)
             self.single_action_space = spaces.Discrete(2 * N_ACTIONS)
@@ -367,8 +367,8 @@ class PSOVectorEnv(VectorEnv):
                 rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
                 self.swarms[d] = Swarm(all_fns, self.swarm_size, rng, velocity_clamp=cfg.velocity_clamp,
                                        bounds=cfg.bounds, backend=self.backend, device=self.device,
-                                       dtype=self.dtype, random_factors=cfg.random_factors.replace("action",
-                                                                                                   "dimension"))
+                                       dtype=self.dtype, random_factors="dimension" if cfg.random_factors == "action"
+                                       else cfg.random_factors)
             else:
                 swarm.reset(rows, group_fns)
         for d in [d for d in self.swarms if not (self._dims == d).any()]:
@@ -534,7 +534,8 @@ class PSOVectorEnv(VectorEnv):
 
     def _check_continuous(self, actions: Any) -> np.ndarray:
         """Continuous actions as a float64 array of shape (B, 3) ((B, 4) with ``elitist``, (B, N, 3) with
-        ``action_mode="particle"``, (B, N, 4) with both; components outside [-1, 1] are clipped when applied);
+        ``action_mode="particle"``, (B, N, 4) with both, one more column with ``random_factors="action"``;
+        components outside [-1, 1] are clipped when applied);
         ValueError unless they have that shape and finite numbers."""
         return check_continuous(actions, (self.num_envs, *self.single_action_space.shape), "actions",
                                 per_particle=self._per_particle, columns=self._columns)

@@ -218,7 +218,7 @@ def test_random_factors_reach_the_swarm_from_the_config_and_from_a_saved_policy(
     envs = PSOVectorEnv(2, **SMALL, random_factors="particle")
     envs.reset(seed=0)
     assert all(s.random_factors == "particle" for s in envs.swarms.values())
-    with pytest.raises(ValueError, match=r"random_factors must be one of \('dimension', 'particle'\), got 'row'"):
+    with pytest.raises(ValueError, match=r"random_factors must be one of \('dimension', 'particle', 'action'\), got 'row'"):
         EnvConfig(random_factors="row")
     weights = np.random.default_rng(5).normal(0, 0.5, (3, 7))
     runs = []
@@ -277,6 +277,42 @@ def test_the_last_action_column_chooses_each_particles_draw():
         envs.step(np.zeros((2, 8, 4)))
     with pytest.raises(ValueError, match=r"random_factors='action' needs action_mode='particle'.*'continuous'"):
         EnvConfig(action_mode="continuous", random_factors="action")
+
+
+def test_the_draw_choice_reaches_every_swarm_and_backend_and_leaves_the_elitist_vote_alone():
+    """Rows of two dimensions (one swarm each: the general path) take each row's choice; on torch the choice -1
+    everywhere is the classic run bit for bit; with ``elitist`` the 4th column votes elitist learning and the 5th
+    chooses the draw, each without the other; Swarm refuses the environment's setting by name."""
+    envs = PSOVectorEnv(2, function=[get_function("rastrigin", 4), get_function("sphere", 3)], swarm_size=8,
+                        max_iterations=12, obs_mode="particle", action_mode="particle", random_factors="action",
+                        instance_order="round_robin")
+    envs.reset(seed=0)
+    a = np.zeros((2, 8, 4))
+    a[0, :2, 3] = a[1, 5:, 3] = 1.0
+    envs.step(a)
+    for d, row, chosen in ((4, 0, slice(0, 2)), (3, 1, slice(5, 8))):
+        r = envs.swarms[d]._r[row]  # (2, N, D)
+        same = (r == r[..., :1]).all(axis=(0, 2))
+        assert same[chosen].all() and same.sum() == chosen.stop - chosen.start, (d, same)
+    runs = []
+    for factors, last in (("action", -1.0), ("dimension", None), ("action", 1.0)):
+        torch_envs = PSOVectorEnv(2, **SMALL, backend="torch", random_factors=factors)
+        torch_envs.reset(seed=1)
+        for _ in range(5):
+            row = np.full((2, 8, 3), 0.3)
+            _, _, _, _, info = torch_envs.step(row if last is None else np.concatenate([row, np.full((2, 8, 1), last)], 2))
+        runs.append(np.asarray(info["best_fitness"]))
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+    for vote, choice, extra in ((1.0, -1.0, 1), (-1.0, 1.0, 0)):
+        env = PSOEnv(**SMALL, elitist=True, random_factors="action")
+        env.reset(seed=2)
+        before = int(env.swarm.evaluations)
+        env.step(np.tile([[0.0, 0.0, 0.0, vote, choice]], (8, 1)))
+        r = env.swarm._r.reshape(2, 8, 4)
+        assert int(env.swarm.evaluations) - before == 8 + extra and (r == r[..., :1]).all() == (choice > 0)
+    with pytest.raises(ValueError, match=r"random_factors='action' is the environment's setting .*step\(shared=\.\.\.\)"):
+        Swarm(get_function("sphere", 2), 4, 0, random_factors="action")
 
 
 # ---------------------------------------------------------------- observations
