@@ -707,3 +707,12 @@ for P in "$OUT/ri100-paper" "$OUT/ri100-paper $N100 --rename $N100 agent:ri100-s
 done
 $PPY table $OUT/ri100-heldout --focus agent:ri100-s71
 $PPY table $OUT/ri100-heldout $E/eval-budget --only agent:ri100-s71 --only CMA-ES --focus agent:ri100-s71
+
+# 18. 2026-12-03 (afternoon): the draw chosen per particle (report: "The draw chosen per particle"; pre-registration
+#    12 in decisions-2026-12-03.txt). (a) One sweep of three seeds (about 22 min per seed on 2 cores); each
+#    best_model.json is $E/agents/rc-s<seed>/model.json.
+[ -f $OUT/rc/sweep.csv ] || $PY train_agent.py $PCOMMON --elitist-always --random-factors action \
+    --hyperparameters '{"workers": 2}' --seeds 80,81,82 --jobs 1 --out $OUT/rc
+check_sweep rc 80 81 82
+#    (b) The rule's table of the three at N = 20.
+rule_table rc 20 80 81 82
