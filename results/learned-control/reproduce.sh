@@ -716,3 +716,53 @@ $PPY table $OUT/ri100-heldout $E/eval-budget --only agent:ri100-s71 --only CMA-E
 check_sweep rc 80 81 82
 #    (b) The rule's table of the three at N = 20.
 rule_table rc 20 80 81 82
+#    (c) Reported after the decision (the default stayed seed 21): the best of the three (s82) with its
+#    constant-particle ablation and its choice fixed for every particle both ways on the held-out functions (13 min),
+#    and the paper's protocol with all three seeds (2 min), in the tables with the committed stores (50 and 52 PSO
+#    entries). Committed copies: $E/rc.
+A=agent:$E/agents/rc-s82
+$PY evaluate.py --algorithms $A,constant-particle:$A,dimension-factors:$A,particle-factors:$A \
+    --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
+    --no-progress --out $OUT/rc-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/rc-paper --jobs 2 --no-progress --algorithms \
+    $A,constant-particle:$A,dimension-factors:$A,particle-factors:$A,agent:$E/agents/rc-s80,agent:$E/agents/rc-s81
+DROP18="$DROP17 --drop constant-particle:agent:rc-s82 --drop dimension-factors:agent:rc-s82
+        --drop particle-factors:agent:rc-s82"
+$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
+    $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout $OUT/ri100-heldout \
+    $OUT/rc-heldout $DROP18 --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget \
+    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained \
+    schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 \
+    --focus agent:rc-s82 --focus agent:particle-s21
+$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
+    $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper $OUT/ri100-paper $OUT/rc-paper $DROP18 \
+    --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
+    constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 --rename \
+    $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 --focus agent:rc-s82 --focus agent:rc-s80
+$PPY table $OUT/rc-heldout --focus agent:rc-s82
+$PPY table $OUT/rc-heldout $E/eval-budget --only agent:rc-s82 --only CMA-ES --focus agent:rc-s82
+$PPY table $OUT/rc-paper --only agent:rc-s82 --only constant-particle:agent:rc-s82 \
+    --only dimension-factors:agent:rc-s82 --only particle-factors:agent:rc-s82 --focus agent:rc-s82
+#    (d) How often s82 chooses one r1, r2 per particle: the share of particle-iterations whose last action column is
+#    > 0, per held-out function (5 runs each), over the run and in its two halves ($E/rc/draw-share.txt).
+$PY - $E/agents/rc-s82 <<'PYEOF'
+import sys
+
+import numpy as np
+
+from agents import load_agent, run_policy
+from benchmarks_fn import resolve_functions
+
+policy, rows = load_agent(sys.argv[1]), []
+for fn in resolve_functions("metabox-test", 10):
+    shares = []
+    for seed in range(5):
+        chosen = np.asarray(run_policy(policy, fn, swarm_size=20, iterations=999, seed=seed,
+                                       max_evaluations=20000).extra["actions"])[..., -1] > 0  # (T, N)
+        half = len(chosen) // 2
+        shares.append((chosen.mean(), chosen[:half].mean(), chosen[half:].mean()))
+    rows.append(np.mean(shares, axis=0))
+    print(f"{fn.name:12s} all {rows[-1][0]:.2f}  first half {rows[-1][1]:.2f}  second half {rows[-1][2]:.2f}")
+m = np.mean(rows, axis=0)
+print(f"{'mean':12s} all {m[0]:.2f}  first half {m[1]:.2f}  second half {m[2]:.2f}")
+PYEOF
