@@ -10,7 +10,9 @@ Setup of issue 13's held-out table: BBOB f20 (ioh instance 1), D = 10, N = 20, 2
 - APSO (``RuleController``), whose elitist learning runs in its convergence state (most iterations here);
 - a per-particle controller whose particles vote elitist learning on at every iteration
   (``results/learned-control/agents/all8e-s33``), and one with ``elitist_always``
-  (``results/learned-control/agents/ea-s41``), through the environment;
+  (``results/learned-control/agents/ea-s41``), through the environment, and that design with the draw of r1, r2
+  chosen per particle (``random_factors="action"``, ``results/learned-control/agents/rc-s82``), and the same weights
+  with the classic draw fixed for every particle (``agents.controller.FixedDraw``: no particle chooses, so no copy);
 - the per-particle experiment's rule (``results/learned-control/per-particle/particle_es.py``, seed 1's weights), the
   same design computed in numpy by a ``ParameterRule`` outside the environment.
 
@@ -31,7 +33,7 @@ from pathlib import Path
 
 from agents import load_agent, load_pretrained
 from agents.baselines import make_rule
-from agents.controller import PolicyController, RuleController
+from agents.controller import FixedDraw, PolicyController, RuleController
 from benchmarks_fn import get_function
 from evaluation import run
 from evaluation.pool import single_threaded
@@ -65,6 +67,10 @@ def main() -> None:
             load_agent(ROOT / "results/learned-control/agents/all8e-s33")),
         "per-particle + elitist_always (ea-s41)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/ea-s41")),
+        "+ the draw chosen per particle (rc-s82)": lambda: PolicyController(
+            load_agent(ROOT / "results/learned-control/agents/rc-s82")),
+        "rc-s82 with the classic draw fixed": lambda: PolicyController(
+            FixedDraw(load_agent(ROOT / "results/learned-control/agents/rc-s82"), shared=False)),
         "per-particle experiment (numpy rule)": _experiment_rule,
     }
     best = dict.fromkeys(rows, float("inf"))

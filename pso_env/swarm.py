@@ -591,7 +591,7 @@ class Swarm:
                 gen.random(out=drawn[q])
         if drawn is not r:
             np.copyto(r, drawn)  # one r1 and one r2 per particle, over its dimensions
-        elif shared is not None:  # those particles' first-dimension draw, over their dimensions
+        elif shared is not None and shared.any():  # those particles' first-dimension draw, over their dimensions
             np.copyto(r, r[..., :1].copy(), where=shared[:, None, :, None])
         prev, second = (x, False) if previous is None else (np.asarray(previous, dtype=float), True)
         if momentum is None and drift is None:
