@@ -52,28 +52,28 @@ N_ACTIONS = 4
 N_CONTINUOUS = 3
 #: Names of the continuous action components; "elitist" is the 4th with ``EnvConfig(elitist=True)``.
 CONTINUOUS_NAMES = ("w", "c1", "c2", "elitist")
+#: Short names of the actions, index 0..3 (the paper's actions 1..4).
+ACTION_NAMES = ("random-w", "adaptive-w", "max-w", "min-w")
 
 
 def action_columns(elitist: bool, random_factors: str) -> tuple[str, ...]:
     """Names of a continuous action's components, or of a particle action's columns, in order: w, c1, c2, then
     "elitist" with ``elitist`` and "shared_factors" (the draw choice) with ``random_factors="action"``."""
     return CONTINUOUS_NAMES[:3 + bool(elitist)] + (("shared_factors",) if random_factors == "action" else ())
-#: Short names of the actions, index 0..3 (the paper's actions 1..4).
-ACTION_NAMES = ("random-w", "adaptive-w", "max-w", "min-w")
 
 
 def check_continuous(value: object, shape: tuple[int, ...], name: str, *, per_particle: bool,
-                     copy: bool = False, columns: tuple[str, ...] | None = None) -> np.ndarray:
+                     columns: tuple[str, ...], copy: bool = False) -> np.ndarray:
     """``value`` as a float64 array of ``shape`` (a copy with ``copy``); ValueError naming ``name`` unless it has
     that shape and only finite numbers. The one check of continuous and particle actions: one (``PSOEnv``, ``(3,)``,
     ``(4,)``, per particle ``(N, 3)``, ``(N, 4)``, ``(N, 5)``) or a batch (``PSOVectorEnv``, a leading ``B``);
-    ``columns``: the components' names for the message (default ``CONTINUOUS_NAMES``)."""
+    ``columns``: the components' names for the message (:func:`action_columns`)."""
     try:
         a = (np.array if copy else np.asarray)(value, dtype=np.float64)
     except (TypeError, ValueError):
         a = None
     if a is None or a.shape != tuple(shape) or not np.isfinite(a).all():
-        names = ", ".join(CONTINUOUS_NAMES[:shape[-1]] if columns is None else columns)
+        names = ", ".join(columns)
         if per_particle:
             what = f"an array of shape {tuple(shape)} of finite numbers (per particle {names}"
         elif len(shape) == 1:

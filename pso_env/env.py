@@ -311,7 +311,7 @@ def _as_action(action: Any, n: int = N_ACTIONS) -> int:
     return a
 
 
-def _as_continuous(action: Any, shape: tuple[int, ...] = (3,), columns: tuple[str, ...] | None = None) -> np.ndarray:
+def _as_continuous(action: Any, shape: tuple[int, ...], columns: tuple[str, ...]) -> np.ndarray:
     """A continuous action of ``shape`` ((3,), (4,) with ``elitist``, (N, 3) per particle, (N, 4) or (N, 5) with
     ``elitist`` and ``random_factors="action"``) as the core's batch of one, float64; ValueError unless it has that
     shape and finite numbers (``columns``: their names, for the message)."""

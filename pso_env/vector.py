@@ -248,6 +248,7 @@ class PSOVectorEnv(VectorEnv):
         self._per_particle = cfg.action_mode == "particle"
         self._elitist_on = cfg.elitist or cfg.elitist_always
         self._columns = action_columns(cfg.elitist, cfg.random_factors)  # of continuous and particle actions
+        self._choice = cfg.random_factors == "action"  # the particles' last column chooses their draw
         if self._per_particle:  # a (w, c1, c2) row per particle (pso_env.actions.particle_parameters)
             self.single_action_space = spaces.Box(-1.0, 1.0, (cfg.swarm_size, len(self._columns)), dtype=np.float32)
             self._coefficients = np.zeros((3, b, cfg.swarm_size))  # the particles' w, c1, c2
@@ -367,7 +368,7 @@ class PSOVectorEnv(VectorEnv):
                 rng = int(self._swarm_rng.integers(0, 2**63 - 1)) if self.backend == "torch" else self._swarm_rng
                 self.swarms[d] = Swarm(all_fns, self.swarm_size, rng, velocity_clamp=cfg.velocity_clamp,
                                        bounds=cfg.bounds, backend=self.backend, device=self.device,
-                                       dtype=self.dtype, random_factors="dimension" if cfg.random_factors == "action"
+                                       dtype=self.dtype, random_factors="dimension" if self._choice
                                        else cfg.random_factors)
             else:
                 swarm.reset(rows, group_fns)
@@ -562,7 +563,7 @@ class PSOVectorEnv(VectorEnv):
                 self._u, t = self._action_rng.random((64, 2, self.num_envs)), 0
             self._u_next = t + 1
             actions_into(a, self._u, t, self._floats, self._action_params, coefs)
-        shared = a[:, :, -1] > 0.0 if self.config.random_factors == "action" else None  # the particles' draw choice
+        shared = a[:, :, -1] > 0.0 if self._choice else None
         if s is not None:  # the action kernel filled the swarm's coefficients; the step kernel computes the factors
             s._iterate(None, None if self.config.momentum is None else s._momentum(self.config.momentum, "average"),
                        None, shared)
