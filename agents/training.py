@@ -615,7 +615,8 @@ def plot_learning_curve(run_dir: str | Path, path: str | Path | None = None) -> 
             ax2.plot(rows[:, 0], rows[:, 1], "o-", color="C3", label="held-out score")
             ax2.set_ylabel("held-out mean log10 error (lower is better)", color="C3")
             ax2.legend(loc="upper right", fontsize=8)
-    ax.legend(loc="upper left", fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # no episode ended yet: nothing to name
+        ax.legend(loc="upper left", fontsize=8)
     ax.set_title(run_dir.name)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -23,7 +23,7 @@ fails, so that a new kind of command gets a rule rather than being skipped):
   ``python -m pytest`` (it is this suite) and the set-up of a cluster's machines (``ray start``, and
   ``python -m pip install`` of the extra that setup.sh's ``dev`` already holds): CI has one machine, so a
   command pointed at a cluster (``--address HEAD:6379``) runs on a local Ray instance instead.
-- inline commands: like a one-line bash block (not again when a block of the doc holds it); a placeholder (``DIR``) is first made by the command
+- inline commands: like a one-line bash block (not again when a block of the doc, or an earlier line, holds it); a placeholder (``DIR``) is first made by the command
   ``PLACEHOLDERS`` gives for it.
 """
 
@@ -72,6 +72,10 @@ SHELL_EXTRA = [
     ("cec2022", "train_agent.py", ["--dim", "10", "--eval-every", "200000"],
      "CEC 2022 (held out) is defined at D = 10 and 20 only; its 12 functions: two held-out evaluations, not one per 1000 steps"),
     ("--address HEAD:6379", None, ["--address", "local"], "no cluster in CI: a Ray instance of this machine alone"),
+    ("--algo es", "train_agent.py", ["--timesteps", "40000"],
+     "about ten generations of the es search: the block's 20M steps reduced by 50 are still about a hundred"),
+    ("--executor ray", "train_agent.py", ["--seeds", "0"],
+     "one seed of the sweep on Ray (the grid's two runs) instead of three: Ray's workers are the cost here"),
 ]
 #: Placeholders of inline commands, and the command that makes what they name before the command runs.
 PLACEHOLDERS = {"DIR": ".venv/bin/python train_agent.py --out DIR"}
@@ -125,12 +129,13 @@ def _inline_commands(doc: Path) -> list[tuple[str, int, str]]:
         return []
     in_blocks = {c for language, _, source in _blocks(doc) if language == "bash" for c in _commands(source)}
     text = re.sub(r"^```.*?^```", lambda m: "\n" * m.group(0).count("\n"), doc.read_text(), flags=re.MULTILINE | re.DOTALL)
-    found = []
+    found, seen = [], set(in_blocks)  # a command a block shows runs there; one the prose repeats runs once
     for match in re.finditer(r"`((?:\.venv/bin/python )?(?:train_agent|evaluate)\.py(?: [^`]*)?)`", text):
         command = match.group(1)
         if not command.startswith(".venv/bin/python"):
             command = ".venv/bin/python " + command
-        if command not in in_blocks:  # a command a block shows runs there
+        if command not in seen:
+            seen.add(command)
             found.append(("inline", text.count("\n", 0, match.start()) + 1, command))
     return found
 

@@ -206,9 +206,13 @@ def test_infinite_box_is_rejected_naming_the_function_on_every_run_path(runner):
 
 def test_learning_curve_without_finished_episodes(tmp_path):
     """A training run stopped before its first episode ended still gets its (empty) learning curve."""
+    import warnings
+
     from agents.training import plot_learning_curve
 
-    path = plot_learning_curve(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "No artists with labels" warning from an empty legend
+        path = plot_learning_curve(tmp_path)
     assert path.exists() and path.stat().st_size > 0
 
 

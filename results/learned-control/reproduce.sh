@@ -350,22 +350,31 @@ $PPY evaluate --policy $PP/s1/policy.json --functions metabox-test --runs 51 --n
 $PPY evaluate --policy $PP/s1/policy.json --functions metabox-test --runs 51 --no-progress --out $OUT/particle-heldout \
     --ablation constant-particle
 E=results/learned-control
+# The tables of every PSO entry from here on combine the committed stores of sections 2 and 6-9 with this script's
+# own (heldout_table / paper_table STORE... OPTION...), renaming the record names those stores gave the defaults
+# of their day (ES-pretrained) to the controllers' own names.
+heldout_table() {
+    $PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 "$@" \
+        --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained \
+        constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
+        --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6
+}
+paper_table() {
+    $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 "$@" \
+        --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
+        constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
+        --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6
+}
 LATER="--drop particle:s0 --drop particle:s2 --drop particle:s3"
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout $LATER \
-    --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
-    --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained \
-    constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
-    --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 --focus particle:s1
+heldout_table $OUT/particle-heldout $LATER --drop CMA-ES --drop constant-obs:ES-pretrained --drop \
+    schedule-only:ES-pretrained --drop constant-particle:s1 --focus particle:s1
 $PPY table $OUT/particle-heldout $E/eval-budget --only particle:s1 --only constant-particle:s1 --only MetaBox:GLEET \
     --only CMA-ES --focus particle:s1
 $PPY evaluate --policy $PP/s1/policy.json --functions paper --runs 10 --protocol paper --no-progress --out $OUT/particle-paper
 $PPY evaluate --policy $PP/s1/policy.json --functions paper --runs 10 --protocol paper --no-progress --out $OUT/particle-paper \
     --ablation constant-particle
-$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper $LATER \
-    --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
-    --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
-    constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
-    --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 --focus particle:s1
+paper_table $OUT/particle-paper $LATER --drop CMA-ES --drop constant-obs:ES-pretrained --drop \
+    schedule-only:ES-pretrained --drop constant-particle:s1 --focus particle:s1
 #    (d) Diagnostic 4: the other three seeds into the same stores (5 min), both tables with all four, the reports.
 for s in 0 2 3; do
     $PPY evaluate --policy $PP/s$s/policy.json --functions metabox-test --runs 51 --no-progress --out $OUT/particle-heldout
@@ -373,16 +382,10 @@ for s in 0 2 3; do
         --out $OUT/particle-paper
 done
 $PPY report $OUT/particle-heldout --reference particle:s1 && $PPY report $OUT/particle-paper --reference particle:s1
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-    --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
-    --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained \
-    constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
-    --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6
-$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
-    --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1 \
-    --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
-    constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 \
-    --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6
+heldout_table $OUT/particle-heldout --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained \
+    --drop constant-particle:s1
+paper_table $OUT/particle-paper --drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained \
+    --drop constant-particle:s1
 
 # 11. 2026-12-02: per-particle control in the product (report: "Per-particle control in the environment";
 #    pre-registration 6 in decisions-2026-12-02.txt). (a) Four seeds of train_agent.py's per-particle design, one
@@ -406,6 +409,27 @@ $PY evaluate.py --algorithms $P4 $PAPER10 --dim 10 --swarm-size 20 --iterations 
 $PPY table $OUT/pe-select-cec2022 $OUT/pe-select-paper10 $E/default-2026-12-02/select-cec2022 \
     $E/default-2026-12-02/select-paper10 --only agent:particle-s20 --only agent:particle-s21 --only agent:particle-s22 \
     --only agent:particle-s23 --only agent:es-cec-s15 --focus agent:es-cec-s15
+#    Sections 12-19 share two steps: checking a sweep's best_model.json files against the committed controllers
+#    (check_sweep NAME SEED...: $OUT/NAME/seed<seed> against $E/agents/NAME-s<seed>), and the rule of
+#    pre-registrations 7-13 (rule_table OUT N AGENT...: the controllers $E/agents/AGENT at swarm size N on CEC 2022,
+#    51 runs, and the paper functions at D = 10, 21 runs, into $OUT/OUT-select-*, ranked with the default's committed
+#    runs, seed 21 at N = 20, of (b) above).
+check_sweep() {
+    local name=$1 s; shift
+    for s in "$@"; do
+        cmp $OUT/$name/seed$s/best_model.json $E/agents/$name-s$s/model.json || { echo "differs"; exit 1; }
+    done
+}
+rule_table() {
+    local name=$1 n=$2 a algos="" only=""; shift 2
+    for a in "$@"; do algos="$algos${algos:+,}agent:$E/agents/$a"; only="$only --only agent:$a"; done
+    $PY evaluate.py --algorithms $algos --functions cec2022 --dim 10 --swarm-size $n --iterations 999 \
+        --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/$name-select-cec2022
+    $PY evaluate.py --algorithms $algos $PAPER10 --dim 10 --swarm-size $n --iterations 999 \
+        --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/$name-select-paper10
+    $PPY table $OUT/$name-select-cec2022 $OUT/$name-select-paper10 $E/default-particle/select-cec2022 \
+        $E/default-particle/select-paper10 $only --only agent:particle-s21 --focus agent:particle-s21
+}
 #    (c) Reported after the choice: seed 21 (agents/pretrained/es since this change) and its ablation (particle inputs
 #    held at their training means) on the held-out functions (3 min), in the table of the 37 PSO entries of section
 #    10 (d); then the paper's protocol (1 min; 32 entries). Committed copies: $E/default-particle.
@@ -416,32 +440,18 @@ $PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --
     --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/pe-heldout
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/pe-paper --jobs 2 --no-progress \
     --algorithms $A,constant-particle:$A
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-    $OUT/pe-heldout $DROP --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget \
-    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained \
-    schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 \
-    --focus agent:particle-s21
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $DROP --focus agent:particle-s21
 $PPY table $OUT/pe-heldout $E/eval-budget --only agent:particle-s21 --only constant-particle:agent:particle-s21 \
     --only MetaBox:GLEET --only CMA-ES --focus agent:particle-s21
-$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
-    $OUT/pe-paper $DROP --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget \
-    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
-    schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 \
-    --focus agent:particle-s21
+paper_table $OUT/particle-paper $OUT/pe-paper $DROP --focus agent:particle-s21
 #    (d) Diagnostic 5: seeds 20, 22 and 23 into the same stores (5 min), both tables with all four, the reports.
 $PY evaluate.py --algorithms ${PS}20,${PS}22,${PS}23 --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
     --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/pe-heldout
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/pe-paper --jobs 2 --no-progress \
     --algorithms ${PS}20,${PS}22,${PS}23
 $PPY report $OUT/pe-heldout --reference agent:particle-s21 && $PPY report $OUT/pe-paper --reference agent:particle-s21
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-    $OUT/pe-heldout $DROP --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget \
-    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained \
-    schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6
-$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
-    $OUT/pe-paper $DROP --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget \
-    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
-    schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $DROP
+paper_table $OUT/particle-paper $OUT/pe-paper $DROP
 
 # 12. 2026-12-02 (late afternoon): all eight of MetaBox's training functions, and elitist learning voted by the
 #    particles (report: "Eight training functions and the particles' elitist vote"; pre-registration 7 in
@@ -451,18 +461,12 @@ ACOMMON="${PCOMMON/--functions metabox-train/--functions metabox-train,metabox-v
     --out $OUT/all8
 [ -f $OUT/all8e/sweep.csv ] || $PY train_agent.py $ACOMMON --elitist --hyperparameters '{"workers": 2}' --seeds 32,33 \
     --jobs 1 --out $OUT/all8e
-for s in 30 31; do cmp $OUT/all8/seed$s/best_model.json $E/agents/all8-s$s/model.json || { echo "differs"; exit 1; }; done
-for s in 32 33; do cmp $OUT/all8e/seed$s/best_model.json $E/agents/all8e-s$s/model.json || { echo "differs"; exit 1; }; done
+check_sweep all8 30 31
+check_sweep all8e 32 33
 #    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the four, with the
 #    default's runs (seed 21) from the committed stores of section 11 (b).
+rule_table a8 20 all8-s30 all8-s31 all8e-s32 all8e-s33
 A4="agent:$E/agents/all8-s30,agent:$E/agents/all8-s31,agent:$E/agents/all8e-s32,agent:$E/agents/all8e-s33"
-$PY evaluate.py --algorithms $A4 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/a8-select-cec2022
-$PY evaluate.py --algorithms $A4 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/a8-select-paper10
-$PPY table $OUT/a8-select-cec2022 $OUT/a8-select-paper10 $E/default-particle/select-cec2022 \
-    $E/default-particle/select-paper10 --only agent:all8-s30 --only agent:all8-s31 --only agent:all8e-s32 \
-    --only agent:all8e-s33 --only agent:particle-s21 --focus agent:particle-s21
 #    (c) Reported after the decision (the default stayed seed 21): the four and the constant-particle ablations of the
 #    two tied best on the held-out functions (4 min) and the paper's protocol (2 min), in the tables of section 11 (d)
 #    (45 and 39 PSO entries). Committed copies: $E/all8.
@@ -471,28 +475,14 @@ $PY evaluate.py --algorithms $A6 --functions metabox-test --dim 10 --swarm-size 
     --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/a8-heldout
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/a8-paper --jobs 2 --no-progress --algorithms $A6
 DROP8="$DROP --drop constant-particle:agent:all8-s30 --drop constant-particle:agent:all8e-s33"
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-    $OUT/pe-heldout $OUT/a8-heldout $DROP8 --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget \
-    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained \
-    schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 \
-    --focus agent:all8-s30
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $DROP8 --focus agent:all8-s30
 $PPY table $OUT/a8-heldout $E/eval-budget --only agent:all8-s30 --only agent:all8e-s33 \
     --only constant-particle:agent:all8-s30 --only MetaBox:GLEET --focus agent:all8-s30
 $PPY table $OUT/a8-heldout --only agent:all8e-s33 --only constant-particle:agent:all8e-s33 --focus agent:all8e-s33
-$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
-    $OUT/pe-paper $OUT/a8-paper $DROP8 --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget \
-    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
-    schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 \
-    --focus agent:all8-s30
+paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $DROP8 --focus agent:all8-s30
 for F in agent:all8e-s33 agent:particle-s21; do  # seed 33's (and the default's) per-function counts in both tables
-    $PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-        $OUT/pe-heldout $OUT/a8-heldout $DROP8 --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget \
-        constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained \
-        schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 --focus $F
-    $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
-        $OUT/pe-paper $OUT/a8-paper $DROP8 --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget \
-        constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained \
-        schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 --focus $F
+    heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $DROP8 --focus $F
+    paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $DROP8 --focus $F
 done
 $PPY table $OUT/a8-heldout $E/eval-budget --only agent:all8e-s33 --only CMA-ES --focus agent:all8e-s33
 $PPY table $OUT/a8-paper --only agent:all8e-s33 --only constant-particle:agent:all8e-s33 --focus agent:all8e-s33
@@ -503,17 +493,10 @@ $PPY table $OUT/a8-paper --only agent:all8-s30 --only constant-particle:agent:al
 #    (about 28 min per seed on 2 cores); each best_model.json is $E/agents/ea-s<seed>/model.json.
 [ -f $OUT/ea/sweep.csv ] || $PY train_agent.py $PCOMMON --elitist-always --hyperparameters '{"workers": 2}' \
     --seeds 40,41,42 --jobs 1 --out $OUT/ea
-for s in 40 41 42; do cmp $OUT/ea/seed$s/best_model.json $E/agents/ea-s$s/model.json || { echo "differs"; exit 1; }; done
+check_sweep ea 40 41 42
 #    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the three, with the
 #    default's runs (seed 21) from the committed stores of section 11 (b).
-EA3="agent:$E/agents/ea-s40,agent:$E/agents/ea-s41,agent:$E/agents/ea-s42"
-$PY evaluate.py --algorithms $EA3 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ea-select-cec2022
-$PY evaluate.py --algorithms $EA3 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/ea-select-paper10
-$PPY table $OUT/ea-select-cec2022 $OUT/ea-select-paper10 $E/default-particle/select-cec2022 \
-    $E/default-particle/select-paper10 --only agent:ea-s40 --only agent:ea-s41 --only agent:ea-s42 \
-    --only agent:particle-s21 --focus agent:particle-s21
+rule_table ea 20 ea-s40 ea-s41 ea-s42
 #    (c) Reported after the decision (the default stayed seed 21): the best of the three (s41) and its constant-particle
 #    ablation on the held-out functions (8 min) and the paper's protocol (1 min), in the tables of section 12 (c) with
 #    the committed stores (46 and 40 PSO entries). Committed copies: $E/elitist-always.
@@ -524,16 +507,8 @@ $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/ea-paper --jobs 2 -
     --algorithms $A,constant-particle:$A
 DROP13="$DROP8 --drop constant-particle:agent:ea-s41"
 for F in agent:ea-s41 agent:particle-s21; do
-    $PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-        $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $DROP13 --rename $E/eval-budget ES-pretrained agent:es-seed0 \
-        --rename $E/eval-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget \
-        schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained \
-        agent:es-cec-s6 --focus $F
-    $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
-        $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $DROP13 --rename $E/paper-budget ES-pretrained agent:es-seed0 \
-        --rename $E/paper-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget \
-        schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained \
-        agent:es-cec-s6 --focus $F
+    heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $DROP13 --focus $F
+    paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $DROP13 --focus $F
 done
 $PPY table $OUT/ea-heldout $E/eval-budget --only agent:ea-s41 --only CMA-ES --focus agent:ea-s41
 $PPY table $OUT/ea-heldout --only agent:ea-s41 --only constant-particle:agent:ea-s41 --focus agent:ea-s41
@@ -558,19 +533,10 @@ $PPY table $OUT/rotated-learned $OUT/rotated-others $OUT/rotated-online --focus 
 MCOMMON="${PCOMMON/--functions metabox-train/--functions metabox-train,metabox-train@30}"
 [ -f $OUT/ea-mixd/sweep.csv ] || $PY train_agent.py ${MCOMMON/--timesteps 20000000/--timesteps 16000000} \
     --elitist-always --hyperparameters '{"workers": 2}' --seeds 50,51,52 --jobs 1 --out $OUT/ea-mixd
-for s in 50 51 52; do
-    cmp $OUT/ea-mixd/seed$s/best_model.json $E/agents/ea-mixd-s$s/model.json || { echo "differs"; exit 1; }
-done
+check_sweep ea-mixd 50 51 52
 #    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the three, with the
 #    default's runs (seed 21) from the committed stores of section 11 (b).
-M3="agent:$E/agents/ea-mixd-s50,agent:$E/agents/ea-mixd-s51,agent:$E/agents/ea-mixd-s52"
-$PY evaluate.py --algorithms $M3 --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/mixd-select-cec2022
-$PY evaluate.py --algorithms $M3 $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/mixd-select-paper10
-$PPY table $OUT/mixd-select-cec2022 $OUT/mixd-select-paper10 $E/default-particle/select-cec2022 \
-    $E/default-particle/select-paper10 --only agent:ea-mixd-s50 --only agent:ea-mixd-s51 --only agent:ea-mixd-s52 \
-    --only agent:particle-s21 --focus agent:particle-s21
+rule_table mixd 20 ea-mixd-s50 ea-mixd-s51 ea-mixd-s52
 #    (c) Reported after the decision (the default stayed seed 21): the best of the three (s51) and its constant-particle
 #    ablation on the held-out functions (5 min), and the paper's protocol (2 min) with all three seeds, in the tables
 #    of section 13 (c) with the committed stores (47 and 43 PSO entries). Committed copies: $E/ea-mixd.
@@ -580,16 +546,10 @@ $PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/mixd-paper --jobs 2 --no-progress \
     --algorithms $A,constant-particle:$A,agent:$E/agents/ea-mixd-s50,agent:$E/agents/ea-mixd-s52
 DROP15="$DROP13 --drop constant-particle:agent:ea-mixd-s51"
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-    $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $DROP15 --rename $E/eval-budget ES-pretrained \
-    agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget \
-    schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained \
-    agent:es-cec-s6 --focus agent:ea-mixd-s51 --focus agent:particle-s21
-$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
-    $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $DROP15 --rename $E/paper-budget ES-pretrained \
-    agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/paper-budget \
-    schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default ES-pretrained \
-    agent:es-cec-s6 --focus agent:ea-mixd-s51 --focus agent:ea-mixd-s50 --focus agent:ea-mixd-s52
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $DROP15 --focus \
+    agent:ea-mixd-s51 --focus agent:particle-s21
+paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $DROP15 --focus \
+    agent:ea-mixd-s51 --focus agent:ea-mixd-s50 --focus agent:ea-mixd-s52
 $PPY table $OUT/mixd-heldout --only agent:ea-mixd-s51 --only constant-particle:agent:ea-mixd-s51 --focus agent:ea-mixd-s51
 $PPY table $OUT/mixd-heldout $E/eval-budget --only agent:ea-mixd-s51 --only CMA-ES --focus agent:ea-mixd-s51
 $PPY table $OUT/mixd-paper --only agent:ea-mixd-s51 --only constant-particle:agent:ea-mixd-s51 --focus agent:ea-mixd-s51
@@ -604,32 +564,11 @@ $PPY table $E/{default-particle,all8,elitist-always,ea-mixd}/eval-heldout $ONLY1
 # 16. 2026-12-03 (late morning): one r1, r2 per particle (--random-factors particle) beside pre-registration 8's
 #    design (report: "One r1, r2 per particle"; pre-registration 10 in decisions-2026-12-03.txt). (a) One sweep of
 #    three seeds (about 15 min per seed on 2 cores); each best_model.json is $E/agents/ri-s<seed>/model.json.
-#    Sections 16 and 17 share two steps: checking a sweep's best_model.json files against the committed controllers
-#    (check_sweep NAME SEED...: $OUT/NAME/seed<seed> against $E/agents/NAME-s<seed>), and the rule of
-#    pre-registrations 4-11 (rule_table NAME N SEED...: the seeds' controllers at swarm size N on CEC 2022, 51 runs,
-#    and the paper functions at D = 10, 21 runs, into $OUT/NAME-select-*, ranked with the default's committed runs,
-#    seed 21 at N = 20, of section 11 (b)).
-check_sweep() {
-    local name=$1 s; shift
-    for s in "$@"; do
-        cmp $OUT/$name/seed$s/best_model.json $E/agents/$name-s$s/model.json || { echo "differs"; exit 1; }
-    done
-}
-rule_table() {
-    local name=$1 n=$2 s algos="" only=""; shift 2
-    for s in "$@"; do algos="$algos${algos:+,}agent:$E/agents/$name-s$s"; only="$only --only agent:$name-s$s"; done
-    $PY evaluate.py --algorithms $algos --functions cec2022 --dim 10 --swarm-size $n --iterations 999 \
-        --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/$name-select-cec2022
-    $PY evaluate.py --algorithms $algos $PAPER10 --dim 10 --swarm-size $n --iterations 999 \
-        --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/$name-select-paper10
-    $PPY table $OUT/$name-select-cec2022 $OUT/$name-select-paper10 $E/default-particle/select-cec2022 \
-        $E/default-particle/select-paper10 $only --only agent:particle-s21 --focus agent:particle-s21
-}
 [ -f $OUT/ri/sweep.csv ] || $PY train_agent.py $PCOMMON --elitist-always --random-factors particle \
     --hyperparameters '{"workers": 2}' --seeds 60,61,62 --jobs 1 --out $OUT/ri
 check_sweep ri 60 61 62
 #    (b) The rule's table of the three at N = 20.
-rule_table ri 20 60 61 62
+rule_table ri 20 ri-s60 ri-s61 ri-s62
 #    (c) Reported after the decision (the default stayed seed 21): the best of the three (s61) with its constant-particle
 #    ablation and the same weights with r1, r2 per dimension on the held-out functions (7 min), and the paper's
 #    protocol (2 min) with all three seeds, in the tables with the committed stores (48 and 46 PSO entries).
@@ -640,16 +579,10 @@ $PY evaluate.py --algorithms $A,constant-particle:$A,dimension-factors:$A --func
 $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/ri-paper --jobs 2 --no-progress \
     --algorithms $A,constant-particle:$A,dimension-factors:$A,agent:$E/agents/ri-s60,agent:$E/agents/ri-s62
 DROP16="$DROP15 --drop constant-particle:agent:ri-s61 --drop dimension-factors:agent:ri-s61"
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-    $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout $DROP16 --rename $E/eval-budget \
-    ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename \
-    $E/eval-budget schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default \
-    ES-pretrained agent:es-cec-s6 --focus agent:ri-s61 --focus agent:particle-s21
-$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
-    $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper $DROP16 --rename $E/paper-budget \
-    ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained constant-obs:es-seed0 --rename \
-    $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 --rename $E/default-2026-12-01/paper-default \
-    ES-pretrained agent:es-cec-s6 --focus agent:ri-s61 --focus agent:ri-s60 --focus agent:ri-s62
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout \
+    $DROP16 --focus agent:ri-s61 --focus agent:particle-s21
+paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper $DROP16 \
+    --focus agent:ri-s61 --focus agent:ri-s60 --focus agent:ri-s62
 $PPY table $OUT/ri-heldout --focus agent:ri-s61
 $PPY table $OUT/ri-heldout $E/eval-budget --only agent:ri-s61 --only CMA-ES --focus agent:ri-s61
 $PPY table $OUT/ri-paper --only agent:ri-s61 --only constant-particle:agent:ri-s61 \
@@ -678,7 +611,7 @@ R100="${R100//1900000/380000}"
     --hyperparameters '{"workers": 2}' --seeds 70,71,72 --jobs 1 --out $OUT/ri100
 check_sweep ri100 70 71 72
 #    (b) The rule's table of the three at N = 100 (seed 21's committed runs at N = 20).
-rule_table ri100 100 70 71 72
+rule_table ri100 100 ri100-s70 ri100-s71 ri100-s72
 #    (c) Reported after the decision (the default stayed seed 21): s71 (tied with s70; seed 21 beats it on fewer
 #    functions) with its two ablations on the held-out functions at N = 100 (2 min), and the paper's protocol with all
 #    three seeds at N = 30 and at N = 100 (4 min), in the tables with the committed stores (49 and 49 / 52 PSO
@@ -691,19 +624,13 @@ $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/ri100-paper --jobs 
 $PY evaluate.py --runs 10 --max-evaluations 30030 --swarm-size 100 --out $OUT/ri100-paper-n100 --jobs 2 --no-progress \
     --algorithms $A,agent:$E/agents/ri100-s70,agent:$E/agents/ri100-s72
 DROP17="$DROP16 --drop constant-particle:agent:ri100-s71 --drop dimension-factors:agent:ri100-s71"
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-    $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout $OUT/ri100-heldout $DROP17 \
-    --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget constant-obs:ES-pretrained \
-    constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained schedule-only:es-seed0 --rename \
-    $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 --focus agent:ri100-s71 --focus agent:particle-s21
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout \
+    $OUT/ri100-heldout $DROP17 --focus agent:ri100-s71 --focus agent:particle-s21
 N100=$OUT/ri100-paper-n100
 for P in "$OUT/ri100-paper" "$OUT/ri100-paper $N100 --rename $N100 agent:ri100-s71 N100:ri100-s71 --rename $N100
         agent:ri100-s70 N100:ri100-s70 --rename $N100 agent:ri100-s72 N100:ri100-s72"; do
-    $PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 \
-        $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper $P $DROP17 \
-        --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
-        constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 --rename \
-        $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 --focus agent:ri100-s71
+    paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper $P $DROP17 \
+        --focus agent:ri100-s71
 done
 $PPY table $OUT/ri100-heldout --focus agent:ri100-s71
 $PPY table $OUT/ri100-heldout $E/eval-budget --only agent:ri100-s71 --only CMA-ES --focus agent:ri100-s71
@@ -715,7 +642,7 @@ $PPY table $OUT/ri100-heldout $E/eval-budget --only agent:ri100-s71 --only CMA-E
     --hyperparameters '{"workers": 2}' --seeds 80,81,82 --jobs 1 --out $OUT/rc
 check_sweep rc 80 81 82
 #    (b) The rule's table of the three at N = 20.
-rule_table rc 20 80 81 82
+rule_table rc 20 rc-s80 rc-s81 rc-s82
 #    (c) Reported after the decision (the default stayed seed 21): the best of the three (s82) with its
 #    constant-particle ablation and its choice fixed for every particle both ways on the held-out functions (13 min),
 #    and the paper's protocol with all three seeds (2 min), in the tables with the committed stores (50 and 52 PSO
@@ -728,17 +655,10 @@ $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/rc-paper --jobs 2 -
     $A,constant-particle:$A,dimension-factors:$A,particle-factors:$A,agent:$E/agents/rc-s80,agent:$E/agents/rc-s81
 DROP18="$DROP17 --drop constant-particle:agent:rc-s82 --drop dimension-factors:agent:rc-s82
         --drop particle-factors:agent:rc-s82"
-$PPY table $E/eval-budget $E/default-2026-12-01/eval-default $E/default-2026-12-02/eval-new4 $OUT/particle-heldout \
-    $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout $OUT/ri100-heldout \
-    $OUT/rc-heldout $DROP18 --rename $E/eval-budget ES-pretrained agent:es-seed0 --rename $E/eval-budget \
-    constant-obs:ES-pretrained constant-obs:es-seed0 --rename $E/eval-budget schedule-only:ES-pretrained \
-    schedule-only:es-seed0 --rename $E/default-2026-12-01/eval-default ES-pretrained agent:es-cec-s6 \
-    --focus agent:rc-s82 --focus agent:particle-s21
-$PPY table $E/paper-budget $E/default-2026-12-01/paper-default $E/default-2026-12-02/paper-new4 $OUT/particle-paper \
-    $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper $OUT/ri100-paper $OUT/rc-paper $DROP18 \
-    --rename $E/paper-budget ES-pretrained agent:es-seed0 --rename $E/paper-budget constant-obs:ES-pretrained \
-    constant-obs:es-seed0 --rename $E/paper-budget schedule-only:ES-pretrained schedule-only:es-seed0 --rename \
-    $E/default-2026-12-01/paper-default ES-pretrained agent:es-cec-s6 --focus agent:rc-s82 --focus agent:rc-s80
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout \
+    $OUT/ri100-heldout $OUT/rc-heldout $DROP18 --focus agent:rc-s82 --focus agent:particle-s21
+paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper \
+    $OUT/ri100-paper $OUT/rc-paper $DROP18 --focus agent:rc-s82 --focus agent:rc-s80
 $PPY table $OUT/rc-heldout --focus agent:rc-s82
 $PPY table $OUT/rc-heldout $E/eval-budget --only agent:rc-s82 --only CMA-ES --focus agent:rc-s82
 $PPY table $OUT/rc-paper --only agent:rc-s82 --only constant-particle:agent:rc-s82 \
