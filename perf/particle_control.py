@@ -62,7 +62,7 @@ def main() -> None:
         "APSO (rule; elitist learning in S3)": lambda: RuleController(make_rule("APSO"), trace=False),
         "swarm-level es (seed 15, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/es-cec-s15")),
-        "per-particle default (seed 21, env)": lambda: PolicyController(load_pretrained()),
+        "per-particle default (env)": lambda: PolicyController(load_pretrained()),
         "per-particle + elitist (s33, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/all8e-s33")),
         "per-particle + elitist_always (ea-s41)": lambda: PolicyController(

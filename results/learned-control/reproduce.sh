@@ -686,3 +686,36 @@ for fn in resolve_functions("metabox-test", 10):
 m = np.mean(rows, axis=0)
 print(f"{'mean':12s} all {m[0]:.2f}  first half {m[1]:.2f}  second half {m[2]:.2f}")
 PYEOF
+
+# 19. 2026-12-03 (late afternoon): four runs per function in the search's fitness (report: "Four runs per function";
+#    pre-registration 13 in decisions-2026-12-03.txt). (a) One sweep of three seeds (24-36 min per seed on 2 cores
+#    shared with other jobs); each best_model.json is $E/agents/rpf4-s<seed>/model.json, and seed 92's run directory
+#    is agents/pretrained/es since this section's rule chose it.
+F4="${PCOMMON/--timesteps 20000000/--timesteps 40000000}"
+F4="${F4//1900000/3800000}"
+[ -f $OUT/rpf4/sweep.csv ] || $PY train_agent.py $F4 --hyperparameters '{"workers": 2, "runs_per_function": 4}' \
+    --seeds 90,91,92 --jobs 1 --out $OUT/rpf4
+check_sweep rpf4 90 91 92
+cmp $OUT/rpf4/seed92/best_model.json agents/pretrained/es/best_model.json || { echo "differs"; exit 1; }
+#    (b) The rule's table of the three at N = 20: seed 92 ranks ahead of seed 21 and becomes the default.
+rule_table rpf4 20 rpf4-s90 rpf4-s91 rpf4-s92
+#    (c) Reported after the decision: seed 92 with its constant-particle ablation on the held-out functions, and the
+#    paper's protocol with all three seeds, in the tables with the committed stores. Committed copies: $E/rpf4.
+A=agent:$E/agents/rpf4-s92
+$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/rpf4-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/rpf4-paper --jobs 2 --no-progress \
+    --algorithms $A,constant-particle:$A,agent:$E/agents/rpf4-s90,agent:$E/agents/rpf4-s91
+DROP19="$DROP18 --drop constant-particle:agent:rpf4-s92"
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout \
+    $OUT/ri-heldout $OUT/ri100-heldout $OUT/rc-heldout $OUT/rpf4-heldout $DROP19 --focus agent:rpf4-s92 \
+    --focus agent:particle-s21
+paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper \
+    $OUT/ri100-paper $OUT/rc-paper $OUT/rpf4-paper $DROP19 --focus agent:rpf4-s92
+$PPY table $OUT/rpf4-heldout --focus agent:rpf4-s92
+$PPY table $OUT/rpf4-heldout $E/eval-budget --only agent:rpf4-s92 --only CMA-ES --focus agent:rpf4-s92
+$PPY table $OUT/rpf4-paper --only agent:rpf4-s92 --only constant-particle:agent:rpf4-s92 --focus agent:rpf4-s92
+#    (d) The spread of the seeds on the selection suite: seeds 20-23 (2 runs per function) and 90-92 (4) among
+#    themselves.
+$PPY table $E/default-particle/select-cec2022 $E/default-particle/select-paper10 $OUT/rpf4-select-cec2022 \
+    $OUT/rpf4-select-paper10
