@@ -6,7 +6,8 @@ Setup of issue 13's held-out table: BBOB f20 (ioh instance 1), D = 10, N = 20, 2
 - LinWPSO, a hand-designed schedule (``RuleController``): the base;
 - the swarm-level default of the morning of 2026-12-02 (``results/learned-control/agents/es-cec-s15``: three
   features, one w, c1, c2 per swarm, elitist switch) through the environment;
-- the default since (``agents.load_pretrained()``: six inputs and a w, c1, c2 per particle) through the environment;
+- the per-particle default of 2026-12-02 to 2026-12-03 (``results/learned-control/agents/particle-s21``: six inputs
+  and a w, c1, c2 per particle; the default since, seed 92 (``agents.load_pretrained()``), is the same design) through the environment;
 - APSO (``RuleController``), whose elitist learning runs in its convergence state (most iterations here);
 - a per-particle controller whose particles vote elitist learning on at every iteration
   (``results/learned-control/agents/all8e-s33``), and one with ``elitist_always``
@@ -62,7 +63,9 @@ def main() -> None:
         "APSO (rule; elitist learning in S3)": lambda: RuleController(make_rule("APSO"), trace=False),
         "swarm-level es (seed 15, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/es-cec-s15")),
-        "per-particle default (env)": lambda: PolicyController(load_pretrained()),
+        "per-particle, seed 21 (env)": lambda: PolicyController(
+            load_agent(ROOT / "results/learned-control/agents/particle-s21")),
+        "the default, seed 92 (env)": lambda: PolicyController(load_pretrained()),
         "per-particle + elitist (s33, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/all8e-s33")),
         "per-particle + elitist_always (ea-s41)": lambda: PolicyController(

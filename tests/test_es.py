@@ -291,6 +291,16 @@ def test_train_resume_evaluate_and_ablate(tmp_path):
     assert len({tuple(a) for a in record.extra["actions"]}) > 1  # the policy itself reacts to its observations
 
 
+def test_a_sweep_run_is_the_single_run_of_its_seed_byte_for_byte(tmp_path):
+    """The shipped controller came from a sweep (--seeds 90,91,92); the README reproduces it with --seed 92."""
+    cli = _script("train_agent")
+    assert cli.main([*TRAIN, "--timesteps", "1000", "--seeds", "0,1", "--jobs", "1", "--out", str(tmp_path / "sweep")]) == 0
+    assert cli.main([*TRAIN, "--timesteps", "1000", "--seed", "1", "--out", str(tmp_path / "single")]) == 0
+    for name in ("best_model.json", "model.json"):
+        assert (tmp_path / "sweep" / "seed1" / name).read_bytes() == (tmp_path / "single" / name).read_bytes()
+    assert (tmp_path / "sweep" / "seed0" / "model.json").read_bytes() != (tmp_path / "single" / "model.json").read_bytes()
+
+
 def test_train_on_a_budget_scores_held_out_runs_on_it(tmp_path, capsys):
     from agents.models import load_agent
     from agents.training import TrainConfig, evaluate_policy_on
