@@ -413,7 +413,8 @@ $PPY table $OUT/pe-select-cec2022 $OUT/pe-select-paper10 $E/default-2026-12-02/s
 #    (check_sweep NAME SEED...: $OUT/NAME/seed<seed> against $E/agents/NAME-s<seed>), and the rule of
 #    pre-registrations 7-13 (rule_table OUT N AGENT...: the controllers $E/agents/AGENT at swarm size N on CEC 2022,
 #    51 runs, and the paper functions at D = 10, 21 runs, into $OUT/OUT-select-*, ranked with the default's committed
-#    runs, seed 21 at N = 20, of (b) above).
+#    runs: RULE_STORE's select-* runs of agent:RULE_AGENT, seed 21 at N = 20 of (b) above until section 20 moves them).
+RULE_STORE=$E/default-particle RULE_AGENT=particle-s21
 check_sweep() {
     local name=$1 s; shift
     for s in "$@"; do
@@ -427,8 +428,8 @@ rule_table() {
         --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/$name-select-cec2022
     $PY evaluate.py --algorithms $algos $PAPER10 --dim 10 --swarm-size $n --iterations 999 \
         --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/$name-select-paper10
-    $PPY table $OUT/$name-select-cec2022 $OUT/$name-select-paper10 $E/default-particle/select-cec2022 \
-        $E/default-particle/select-paper10 $only --only agent:particle-s21 --focus agent:particle-s21
+    $PPY table $OUT/$name-select-cec2022 $OUT/$name-select-paper10 $RULE_STORE/select-cec2022 \
+        $RULE_STORE/select-paper10 $only --only agent:$RULE_AGENT --focus agent:$RULE_AGENT
 }
 #    (c) Reported after the choice: seed 21 (agents/pretrained/es since this change) and its ablation (particle inputs
 #    held at their training means) on the held-out functions (3 min), in the table of the 37 PSO entries of section
@@ -719,3 +720,30 @@ $PPY table $OUT/rpf4-paper --only agent:rpf4-s92 --only constant-particle:agent:
 #    themselves.
 $PPY table $E/default-particle/select-cec2022 $E/default-particle/select-paper10 $OUT/rpf4-select-cec2022 \
     $OUT/rpf4-select-paper10
+# 20. 2026-12-03 (evening): eight runs per function in the search's fitness, one seed (report: "Eight runs per
+#    function"; pre-registration 14 in decisions-2026-12-03.txt). (a) One run (52 min on 2 cores); its best_model.json
+#    is $E/agents/rpf8-s93/model.json.
+F8="${PCOMMON/--timesteps 20000000/--timesteps 80000000}"
+F8="${F8//1900000/7600000}"
+[ -f $OUT/rpf8/sweep.csv ] || $PY train_agent.py $F8 --hyperparameters '{"workers": 2, "runs_per_function": 8}' \
+    --seeds 93 --jobs 1 --out $OUT/rpf8
+check_sweep rpf8 93
+#    (b) The rule's table against the default (seed 92, its runs in the committed rpf4/select-* stores): seed 93 ranks
+#    behind it, so the default stays.
+RULE_STORE=$E/rpf4 RULE_AGENT=rpf4-s92
+rule_table rpf8 20 rpf8-s93
+#    (c) Reported after the decision: seed 93 with its constant-particle ablation on the held-out functions and the
+#    paper's protocol, in the tables with the committed stores. Committed copies: $E/rpf8.
+A=agent:$E/agents/rpf8-s93
+$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/rpf8-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/rpf8-paper --jobs 2 --no-progress \
+    --algorithms $A,constant-particle:$A
+DROP20="$DROP19 --drop constant-particle:agent:rpf8-s93"
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout \
+    $OUT/ri-heldout $OUT/ri100-heldout $OUT/rc-heldout $OUT/rpf4-heldout $OUT/rpf8-heldout $DROP20 \
+    --focus agent:rpf8-s93 --focus agent:rpf4-s92
+paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper \
+    $OUT/ri100-paper $OUT/rc-paper $OUT/rpf4-paper $OUT/rpf8-paper $DROP20 --focus agent:rpf8-s93
+$PPY table $OUT/rpf8-heldout $E/eval-budget --only agent:rpf8-s93 --only CMA-ES --focus agent:rpf8-s93
+$PPY table $OUT/rpf8-paper --only agent:rpf8-s93 --only constant-particle:agent:rpf8-s93 --focus agent:rpf8-s93
