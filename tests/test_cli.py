@@ -175,9 +175,18 @@ def test_resume_reads_run_json_and_names_the_options_that_conflict(tmp_path, cap
 # Item 7: Ctrl-C
 
 def _interrupt(argv: list[str], ready, timeout: float = 240) -> subprocess.CompletedProcess:
-    """Start a script like a shell does (its own process group), press Ctrl-C once ``ready()``."""
-    proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    """Start a script like an interactive shell does (its own process group, Ctrl-C not ignored), press Ctrl-C
+    once ``ready()``. A suite started as a background job (``cmd &``) ignores SIGINT, and a child would inherit
+    that: the child gets the default disposition instead."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # exec keeps SIG_DFL and SIG_IGN, not handlers
+    try:
+        proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     start = time.monotonic()
     while not ready() and proc.poll() is None and time.monotonic() - start < timeout:
         time.sleep(0.02)
