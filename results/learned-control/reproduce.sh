@@ -409,9 +409,9 @@ $PY evaluate.py --algorithms $P4 $PAPER10 --dim 10 --swarm-size 20 --iterations 
 $PPY table $OUT/pe-select-cec2022 $OUT/pe-select-paper10 $E/default-2026-12-02/select-cec2022 \
     $E/default-2026-12-02/select-paper10 --only agent:particle-s20 --only agent:particle-s21 --only agent:particle-s22 \
     --only agent:particle-s23 --only agent:es-cec-s15 --focus agent:es-cec-s15
-#    Sections 12-19 share two steps: checking a sweep's best_model.json files against the committed controllers
+#    Sections 12-20 share two steps: checking a sweep's best_model.json files against the committed controllers
 #    (check_sweep NAME SEED...: $OUT/NAME/seed<seed> against $E/agents/NAME-s<seed>), and the rule of
-#    pre-registrations 7-13 (rule_table OUT N AGENT...: the controllers $E/agents/AGENT at swarm size N on CEC 2022,
+#    pre-registrations 7-14 (rule_table OUT N AGENT...: the controllers $E/agents/AGENT at swarm size N on CEC 2022,
 #    51 runs, and the paper functions at D = 10, 21 runs, into $OUT/OUT-select-*, ranked with the default's committed
 #    runs: RULE_STORE's select-* runs of agent:RULE_AGENT, seed 21 at N = 20 of (b) above until section 20 moves them).
 RULE_STORE=$E/default-particle RULE_AGENT=particle-s21
