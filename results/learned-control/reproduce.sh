@@ -431,25 +431,29 @@ rule_table() {
     $PPY table $OUT/$name-select-cec2022 $OUT/$name-select-paper10 $RULE_STORE/select-cec2022 \
         $RULE_STORE/select-paper10 $only --only agent:$RULE_AGENT --focus agent:$RULE_AGENT
 }
+#    The runs reported after a rule's decision (reported_runs NAME HELD-OUT PAPER: the algorithms HELD-OUT on the 16
+#    held-out functions, 51 runs, into $OUT/NAME-heldout, and PAPER on the paper's protocol, 10 runs, into
+#    $OUT/NAME-paper).
+reported_runs() {
+    $PY evaluate.py --algorithms $2 --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+        --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/$1-heldout
+    $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/$1-paper --jobs 2 --no-progress --algorithms $3
+}
 #    (c) Reported after the choice: seed 21 (agents/pretrained/es since this change) and its ablation (particle inputs
 #    held at their training means) on the held-out functions (3 min), in the table of the 37 PSO entries of section
 #    10 (d); then the paper's protocol (1 min; 32 entries). Committed copies: $E/default-particle.
 A=${PS}21
 DROP="--drop CMA-ES --drop constant-obs:ES-pretrained --drop schedule-only:ES-pretrained --drop constant-particle:s1
       --drop constant-particle:agent:particle-s21"
-$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/pe-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/pe-paper --jobs 2 --no-progress \
-    --algorithms $A,constant-particle:$A
+reported_runs pe $A,constant-particle:$A \
+    $A,constant-particle:$A
 heldout_table $OUT/particle-heldout $OUT/pe-heldout $DROP --focus agent:particle-s21
 $PPY table $OUT/pe-heldout $E/eval-budget --only agent:particle-s21 --only constant-particle:agent:particle-s21 \
     --only MetaBox:GLEET --only CMA-ES --focus agent:particle-s21
 paper_table $OUT/particle-paper $OUT/pe-paper $DROP --focus agent:particle-s21
 #    (d) Diagnostic 5: seeds 20, 22 and 23 into the same stores (5 min), both tables with all four, the reports.
-$PY evaluate.py --algorithms ${PS}20,${PS}22,${PS}23 --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/pe-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/pe-paper --jobs 2 --no-progress \
-    --algorithms ${PS}20,${PS}22,${PS}23
+reported_runs pe ${PS}20,${PS}22,${PS}23 \
+    ${PS}20,${PS}22,${PS}23
 $PPY report $OUT/pe-heldout --reference agent:particle-s21 && $PPY report $OUT/pe-paper --reference agent:particle-s21
 heldout_table $OUT/particle-heldout $OUT/pe-heldout $DROP
 paper_table $OUT/particle-paper $OUT/pe-paper $DROP
@@ -502,10 +506,8 @@ rule_table ea 20 ea-s40 ea-s41 ea-s42
 #    ablation on the held-out functions (8 min) and the paper's protocol (1 min), in the tables of section 12 (c) with
 #    the committed stores (46 and 40 PSO entries). Committed copies: $E/elitist-always.
 A=agent:$E/agents/ea-s41
-$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ea-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/ea-paper --jobs 2 --no-progress \
-    --algorithms $A,constant-particle:$A
+reported_runs ea $A,constant-particle:$A \
+    $A,constant-particle:$A
 DROP13="$DROP8 --drop constant-particle:agent:ea-s41"
 for F in agent:ea-s41 agent:particle-s21; do
     heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $DROP13 --focus $F
@@ -542,10 +544,8 @@ rule_table mixd 20 ea-mixd-s50 ea-mixd-s51 ea-mixd-s52
 #    ablation on the held-out functions (5 min), and the paper's protocol (2 min) with all three seeds, in the tables
 #    of section 13 (c) with the committed stores (47 and 43 PSO entries). Committed copies: $E/ea-mixd.
 A=agent:$E/agents/ea-mixd-s51
-$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/mixd-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/mixd-paper --jobs 2 --no-progress \
-    --algorithms $A,constant-particle:$A,agent:$E/agents/ea-mixd-s50,agent:$E/agents/ea-mixd-s52
+reported_runs mixd $A,constant-particle:$A \
+    $A,constant-particle:$A,agent:$E/agents/ea-mixd-s50,agent:$E/agents/ea-mixd-s52
 DROP15="$DROP13 --drop constant-particle:agent:ea-mixd-s51"
 heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $DROP15 --focus \
     agent:ea-mixd-s51 --focus agent:particle-s21
@@ -575,10 +575,8 @@ rule_table ri 20 ri-s60 ri-s61 ri-s62
 #    protocol (2 min) with all three seeds, in the tables with the committed stores (48 and 46 PSO entries).
 #    Committed copies: $E/ri.
 A=agent:$E/agents/ri-s61
-$PY evaluate.py --algorithms $A,constant-particle:$A,dimension-factors:$A --functions metabox-test --dim 10 \
-    --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ri-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/ri-paper --jobs 2 --no-progress \
-    --algorithms $A,constant-particle:$A,dimension-factors:$A,agent:$E/agents/ri-s60,agent:$E/agents/ri-s62
+reported_runs ri $A,constant-particle:$A,dimension-factors:$A \
+    $A,constant-particle:$A,dimension-factors:$A,agent:$E/agents/ri-s60,agent:$E/agents/ri-s62
 DROP16="$DROP15 --drop constant-particle:agent:ri-s61 --drop dimension-factors:agent:ri-s61"
 heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout \
     $DROP16 --focus agent:ri-s61 --focus agent:particle-s21
@@ -649,10 +647,7 @@ rule_table rc 20 rc-s80 rc-s81 rc-s82
 #    and the paper's protocol with all three seeds (2 min), in the tables with the committed stores (50 and 52 PSO
 #    entries). Committed copies: $E/rc.
 A=agent:$E/agents/rc-s82
-$PY evaluate.py --algorithms $A,constant-particle:$A,dimension-factors:$A,particle-factors:$A \
-    --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 \
-    --no-progress --out $OUT/rc-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/rc-paper --jobs 2 --no-progress --algorithms \
+reported_runs rc $A,constant-particle:$A,dimension-factors:$A,particle-factors:$A \
     $A,constant-particle:$A,dimension-factors:$A,particle-factors:$A,agent:$E/agents/rc-s80,agent:$E/agents/rc-s81
 DROP18="$DROP17 --drop constant-particle:agent:rc-s82 --drop dimension-factors:agent:rc-s82
         --drop particle-factors:agent:rc-s82"
@@ -703,10 +698,8 @@ rule_table rpf4 20 rpf4-s90 rpf4-s91 rpf4-s92
 #    (c) Reported after the decision: seed 92 with its constant-particle ablation on the held-out functions, and the
 #    paper's protocol with all three seeds, in the tables with the committed stores. Committed copies: $E/rpf4.
 A=agent:$E/agents/rpf4-s92
-$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/rpf4-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/rpf4-paper --jobs 2 --no-progress \
-    --algorithms $A,constant-particle:$A,agent:$E/agents/rpf4-s90,agent:$E/agents/rpf4-s91
+reported_runs rpf4 $A,constant-particle:$A \
+    $A,constant-particle:$A,agent:$E/agents/rpf4-s90,agent:$E/agents/rpf4-s91
 DROP19="$DROP18 --drop constant-particle:agent:rpf4-s92"
 heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout \
     $OUT/ri-heldout $OUT/ri100-heldout $OUT/rc-heldout $OUT/rpf4-heldout $DROP19 --focus agent:rpf4-s92 \
@@ -735,10 +728,8 @@ rule_table rpf8 20 rpf8-s93
 #    (c) Reported after the decision: seed 93 with its constant-particle ablation on the held-out functions and the
 #    paper's protocol, in the tables with the committed stores. Committed copies: $E/rpf8.
 A=agent:$E/agents/rpf8-s93
-$PY evaluate.py --algorithms $A,constant-particle:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/rpf8-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/rpf8-paper --jobs 2 --no-progress \
-    --algorithms $A,constant-particle:$A
+reported_runs rpf8 $A,constant-particle:$A \
+    $A,constant-particle:$A
 DROP20="$DROP19 --drop constant-particle:agent:rpf8-s93"
 heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout \
     $OUT/ri-heldout $OUT/ri100-heldout $OUT/rc-heldout $OUT/rpf4-heldout $OUT/rpf8-heldout $DROP20 \
