@@ -133,6 +133,33 @@ def _curve_stack(curves: Curves, algorithm: str, function: str,
     return np.minimum(np.arange(length) * int(entries[0]["checkpoint_every"]), iterations), data
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _decade_label(value: float, _position: int | None = None) -> str:
+    """``10⁻⁴`` for 1e-4, in plain text: the look of matplotlib's default log labels without a mathtext parse per
+    label (BENCHMARKS 18); a value between decades gets ``2×10¹``."""
+    if value <= 0 or not math.isfinite(value):
+        return ""
+    log = math.log10(value)
+    exponent = round(log) if abs(log - round(log)) < 1e-6 else math.floor(log)
+    mantissa = value / 10.0**exponent
+    decade = "10" + str(exponent).translate(_SUPERSCRIPT)
+    return decade if abs(mantissa - 1.0) < 1e-6 else f"{mantissa:g}\u00d7{decade}"
+
+
+def _decades_only(axis: Any) -> None:
+    """Labels a log ``axis`` with :func:`_decade_label`, and leaves out its minor ticks where it spans two decades
+    or more: labels at the decades suffice there, and the unlabelled minor marks cost a third of a figure's
+    drawing (BENCHMARKS 17). Shorter axes keep them."""
+    from matplotlib.ticker import FuncFormatter, NullLocator
+
+    axis.set_major_formatter(FuncFormatter(_decade_label))
+    low, high = sorted(axis.get_view_interval())
+    if high >= 100 * low:
+        axis.set_minor_locator(NullLocator())
+
+
 def _plot_function(ax: Any, curves: Curves, algorithms: Sequence[str], function: str, iterations: int,
                    colors: Mapping[str, Any], reference: str | None) -> None:
     log = all(e.get("optimum") is not None for (_, f, _), e in curves.items() if f == function)
@@ -146,12 +173,8 @@ def _plot_function(ax: Any, curves: Curves, algorithms: Sequence[str], function:
         ax.plot(x, median, color=colors[a], lw=2.0 if main else 1.2, label=a, zorder=3 if main else 2)
         ax.fill_between(x, q1, q3, color=colors[a], alpha=0.15, lw=0)
     if log:
-        from matplotlib.ticker import NullLocator
-
         ax.set_yscale("log")
-        low, high = ax.get_ylim()
-        if high >= 100 * low:  # 2 decades or more: labels at the decades suffice; the unlabelled minor marks
-            ax.yaxis.set_minor_locator(NullLocator())  # cost a third of a figure's drawing (BENCHMARKS 17)
+        _decades_only(ax.yaxis)
     ax.set(title=function, xlabel="iteration", ylabel="best error" if log else "best value")
     ax.grid(True, which="major", alpha=0.3)
 
@@ -168,10 +191,7 @@ def plot_convergence(curves: Curves, algorithms: Sequence[str], functions: Seque
     colors = _colors(algorithms, reference)
     names = [f"convergence_{_slug(function)}.png" for function in functions]
     for function, name in zip(functions, names):
-        fig, ax = plt.subplots(figsize=(6, 4.2))
-        _plot_function(ax, curves, algorithms, function, iterations, colors, reference)
-        ax.legend(fontsize=7, ncol=2)
-        fig.tight_layout()
+        fig = _function_figure(curves, algorithms, function, iterations, colors, reference)
         fig.savefig(out / name, dpi=100)
         plt.close(fig)
     fig = _panel_figure(curves, algorithms, functions, iterations, colors, reference)
@@ -180,20 +200,58 @@ def plot_convergence(curves: Curves, algorithms: Sequence[str], functions: Seque
     return [*names, "convergence.png"]
 
 
+#: Fixed room around each panel's axes, inches: the y tick labels and label (up to seven-character labels, e.g.
+#: -500000: larger values get matplotlib's offset text), the x tick labels and label, the title. Fixed rather than
+#: measured by a layout engine, which lays every text out once more per figure (BENCHMARKS 18).
+_LEFT_IN, _RIGHT_IN, _BOTTOM_IN, _TITLE_IN = 1.0, 0.15, 0.55, 0.35
+
+
+def _place_grid(fig: Any, nrows: int, cols: int, top: float) -> None:
+    """Lays out ``fig``'s nrows x cols axes with the fixed margins above and ``top`` inches over the first row."""
+    width, height = fig.get_size_inches()
+    gap_w, gap_h = _RIGHT_IN + _LEFT_IN, _BOTTOM_IN + _TITLE_IN  # a panel's right margin, the next one's left
+    axes_w = (width - _LEFT_IN - _RIGHT_IN - (cols - 1) * gap_w) / cols
+    axes_h = (height - _BOTTOM_IN - top - (nrows - 1) * gap_h) / nrows
+    fig.subplots_adjust(left=_LEFT_IN / width, right=1 - _RIGHT_IN / width, bottom=_BOTTOM_IN / height,
+                        top=1 - top / height, wspace=gap_w / axes_w, hspace=gap_h / axes_h)
+
+
+def _legend_room(labels: int, ncol: int, fontsize: float) -> float:
+    """Inches that a figure legend of ``labels`` entries in ``ncol`` columns takes above the panels."""
+    return 0.1 + math.ceil(labels / ncol) * fontsize * 1.8 / 72
+
+
+def _legend_above(fig: Any, ax: Any, ncol: int, fontsize: float) -> None:
+    """``ax``'s entries as one legend across the top of ``fig``, in the room :func:`_legend_room` left."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=ncol, fontsize=fontsize,
+               frameon=False, borderaxespad=0.3)
+
+
+def _function_figure(curves: Curves, algorithms: Sequence[str], function: str, iterations: int,
+                     colors: Mapping[str, Any], reference: str | None) -> Any:
+    """One function's figure, its legend inside the axes."""
+    fig, ax = _pyplot().subplots(figsize=(6, 4.2))
+    _plot_function(ax, curves, algorithms, function, iterations, colors, reference)
+    ax.legend(fontsize=7, ncol=2)
+    _place_grid(fig, 1, 1, top=_TITLE_IN)
+    return fig
+
+
 def _panel_figure(curves: Curves, algorithms: Sequence[str], functions: Sequence[str], iterations: int,
                   colors: Mapping[str, Any], reference: str | None) -> Any:
-    """All functions as panels of one figure, the legend above the grid (constrained layout keeps it in)."""
+    """All functions as panels of one figure, the legend above the grid (its rows get their own room)."""
     cols = min(5, len(functions))
     nrows = math.ceil(len(functions) / cols)
-    fig, axes = _pyplot().subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows + 0.8), squeeze=False,
-                                   layout="constrained")
+    ncol = max(1, min(len(algorithms), 2 * cols))
+    legend_in = _legend_room(len(algorithms), ncol, 9)
+    fig, axes = _pyplot().subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows + legend_in), squeeze=False)
     for ax, function in zip(axes.flat, functions):
         _plot_function(ax, curves, algorithms, function, iterations, colors, reference)
     for ax in list(axes.flat)[len(functions) :]:
         ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=max(1, min(len(labels), 2 * cols)),
-               fontsize=9, frameon=False)
+    _place_grid(fig, nrows, cols, top=legend_in + _TITLE_IN)
+    _legend_above(fig, axes.flat[0], ncol, 9)
     return fig
 
 
@@ -265,9 +323,10 @@ def plot_anytime(traces: Traces, algorithms: Sequence[str], functions: Sequence[
     plt, colors = _pyplot(), _colors(algorithms, reference)
     groups = _groups(functions)
     names = ("ecdf_runtime.png", "ecdf_budget.png")
+    ncol = max(1, min(len(algorithms), 6))
+    legend_in = _legend_room(len(algorithms), ncol, 8)
     for name in names:
-        fig, axes = plt.subplots(1, len(groups), figsize=(4.4 * len(groups), 4.0), squeeze=False,
-                                 layout="constrained")
+        fig, axes = plt.subplots(1, len(groups), figsize=(4.4 * len(groups), 3.6 + legend_in), squeeze=False)
         for ax, (label, members) in zip(axes[0], groups):
             for a in algorithms:
                 runs = {f: traces[(a, f)] for f in members if (a, f) in traces}
@@ -286,7 +345,7 @@ def plot_anytime(traces: Traces, algorithms: Sequence[str], functions: Sequence[
                     ax.step(anytime.COCO_TARGETS, y, where="post", color=colors[a], label=a,
                             lw=2.0 if a == reference else 1.2)
             ax.set_xscale("log")
-            ax.xaxis.set_minor_formatter(_pyplot().NullFormatter())
+            _decades_only(ax.xaxis)
             if name == names[0]:
                 ax.set(xlabel="evaluations / D", ylabel="fraction of (run, target) pairs")
             else:
@@ -294,8 +353,8 @@ def plot_anytime(traces: Traces, algorithms: Sequence[str], functions: Sequence[
                 ax.set(xlabel=f"target error after {budget:.0f} evaluations", ylabel="fraction of runs")
             ax.set(title=label, ylim=(-0.02, 1.02))
             ax.grid(True, alpha=0.3)
-        handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 6), fontsize=8, frameon=False)
+        _place_grid(fig, 1, len(groups), top=legend_in + _TITLE_IN)
+        _legend_above(fig, axes[0][0], ncol, 8)
         fig.savefig(Path(out_dir) / name, dpi=90)
         plt.close(fig)
     return names

@@ -26,7 +26,14 @@ from conftest import load_script as _script
 
 from agents.training import TrainConfig, Trainer
 from evaluation.protocol import run_protocol
-from evaluation.report import SUMMARY_COLUMNS, _colors, _panel_figure, console_summary, write_report
+from evaluation.report import (
+    SUMMARY_COLUMNS,
+    _colors,
+    _function_figure,
+    _panel_figure,
+    console_summary,
+    write_report,
+)
 from evaluation.storage import default_out_dir, load_results, protocol_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -320,6 +327,79 @@ def test_console_table_stays_narrow_with_many_functions_and_long_names(tmp_path)
     for row in rows:
         counts = re.search(r"(\d+) / +(\d+) / +(\d+)", row)
         assert ("(reference)" in row) if row.startswith(algorithms[0] + " ") else sum(map(int, counts.groups())) == 24
+
+
+def test_log_axis_labels_are_plain_text_powers_of_ten():
+    from evaluation.report import _decade_label
+
+    cases = {1e-4: "10\u207b\u2074", 1.0: "10\u2070", 100.0: "10\u00b2", 10.0**-16: "10\u207b\u00b9\u2076",
+             1e12: "10\u00b9\u00b2", 20.0: "2\u00d710\u00b9", 3e-5: "3\u00d710\u207b\u2075", 0.0: "", -1.0: "",
+             float("inf"): "", float("nan"): ""}
+    assert {v: _decade_label(v) for v in cases} == cases
+    assert all(_decade_label(10.0**k) == "10" + str(k).translate(str.maketrans("-0123456789", "\u207b\u2070\u00b9"
+               "\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")) for k in range(-20, 21))
+
+
+def _assert_laid_out(fig) -> None:
+    """Every panel (with its tick labels, axis labels and title) and every figure legend lies on the page, and no
+    two of them overlap."""
+    fig.canvas.draw()
+    page = fig.bbox
+    boxes = [ax.get_tightbbox() for ax in fig.axes if ax.get_visible()]
+    boxes += [legend.get_window_extent() for legend in fig.legends]
+    for box in boxes:
+        assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1 and page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert min(a.x1, b.x1) - max(a.x0, b.x0) <= 1 or min(a.y1, b.y1) - max(a.y0, b.y0) <= 1, (a, b)
+
+
+@pytest.mark.parametrize("n_algorithms", [3, 25])
+def test_report_figures_keep_every_label_on_the_page_and_apart(n_algorithms, tmp_path, monkeypatch):
+    """The fixed margins that replace a layout engine (BENCHMARKS 18) leave no tick label, axis label, title or
+    legend off the page or over another panel: convergence figures on log axes and on linear ones (f* unknown)
+    with wide labels, and the ECDF figures; the legend above the panels takes as many rows as it needs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from evaluation.report import plot_anytime
+
+    algorithms = [f"algorithm-{i}" for i in range(n_algorithms)]
+    x = np.arange(11)
+    curves = {}
+    for i, a in enumerate(algorithms):
+        for s in range(2):
+            curves[(a, "deep", s)] = {"curve": list(1e4 * 10.0 ** (-2.0 * x)), "checkpoint_every": 10, "optimum": 0.0}
+            curves[(a, "wide", s)] = {"curve": list(-500000.0 + 9e5 * 0.7 ** x + i), "checkpoint_every": 10,
+                                      "optimum": None}
+            curves[(a, "flat", s)] = {"curve": list(0.5 + 0.1 * 0.9 ** x), "checkpoint_every": 10, "optimum": 0.0}
+    functions = ["deep", "wide", "flat"] * 3  # two rows of five panels, the last row partly empty
+    colors = _colors(algorithms, algorithms[0])
+    figures = [_function_figure(curves, algorithms, f, 100, colors, algorithms[0]) for f in ("deep", "wide")]
+    figures.append(_panel_figure(curves, algorithms, functions, 100, colors, algorithms[0]))
+    for fig in figures:
+        _assert_laid_out(fig)
+        plt.close(fig)
+    linear = next(ax for ax in figures[1].axes)
+    assert linear.get_yscale() == "linear" and linear.get_ylabel() == "best value"
+
+    saved = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *args, **kwargs: saved.append(fig))
+    evaluations = np.geomspace(10, 20000, 40)
+    traces = {(a, f): [(evaluations, 1e3 * (evaluations / 10.0) ** -(1.0 + 0.1 * i), 20000.0, 10)]
+              for i, a in enumerate(algorithms) for f in ("sphere", "rastrigin")}
+    assert plot_anytime(traces, algorithms, ["sphere", "rastrigin"], 20000.0, tmp_path) == (
+        "ecdf_runtime.png", "ecdf_budget.png")
+    assert len(saved) == 2
+    for fig in saved:
+        assert [ax.get_title() for ax in fig.axes] == ["all functions", "unimodal (1)", "multimodal (1)"]
+        _assert_laid_out(fig)
+        for ax in fig.axes:  # two decades or more: decades only
+            assert ax.get_xscale() == "log" and len(ax.xaxis.get_minorticklocs()) == 0
+        plt.close(fig)
 
 
 def test_panel_figure_legend_above_the_grid_and_no_minor_labels_on_log_axes():

@@ -74,6 +74,8 @@ SHELL_EXTRA = [
     ("--address HEAD:6379", None, ["--address", "local"], "no cluster in CI: a Ray instance of this machine alone"),
     ("--algo es", "train_agent.py", ["--timesteps", "40000"],
      "about ten generations of the es search: the block's 20M steps reduced by 50 are still about a hundred"),
+    ("--algo sac", "train_agent.py", ["--timesteps", "1200"],
+     "SAC takes a gradient step per step after its 1,000 learning_starts: 200 of them, not the reduced 1,000"),
     ("--executor ray", "train_agent.py", ["--seeds", "0"],
      "one seed of the sweep on Ray (the grid's two runs) instead of three: Ray's workers are the cost here"),
 ]
