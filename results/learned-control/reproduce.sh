@@ -738,3 +738,28 @@ paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/m
     $OUT/ri100-paper $OUT/rc-paper $OUT/rpf4-paper $OUT/rpf8-paper $DROP20 --focus agent:rpf8-s93
 $PPY table $OUT/rpf8-heldout $E/eval-budget --only agent:rpf8-s93 --only CMA-ES --focus agent:rpf8-s93
 $PPY table $OUT/rpf8-paper --only agent:rpf8-s93 --only constant-particle:agent:rpf8-s93 --focus agent:rpf8-s93
+# 21. 2026-12-03 (night): three more seeds of the four-runs-per-function design (report: "More seeds of four runs per
+#    function"; pre-registration 15 in decisions-2026-12-03.txt). (a) One sweep of three seeds (28-38 min per seed on
+#    2 cores shared with other jobs); each best_model.json is $E/agents/rpf4-s<seed>/model.json.
+[ -f $OUT/rpf4b/sweep.csv ] || $PY train_agent.py $F4 --hyperparameters '{"workers": 2, "runs_per_function": 4}' \
+    --seeds 94,95,96 --jobs 1 --out $OUT/rpf4b
+for s in 94 95 96; do
+    cmp $OUT/rpf4b/seed$s/best_model.json $E/agents/rpf4-s$s/model.json || { echo "differs"; exit 1; }
+done
+#    (b) The rule's table of the three against the default (seed 92, its committed runs): none ranks ahead of it, so the
+#    default stays.
+rule_table rpf4b 20 rpf4-s94 rpf4-s95 rpf4-s96
+#    (c) Reported after the decision: the best new seed (94) with its constant-particle ablation on the held-out
+#    functions, and the paper's protocol with all three, in the tables with the committed stores. Committed copies:
+#    $E/rpf4b.
+A=agent:$E/agents/rpf4-s94
+reported_runs rpf4b $A,constant-particle:$A \
+    $A,constant-particle:$A,agent:$E/agents/rpf4-s95,agent:$E/agents/rpf4-s96
+DROP21="$DROP20 --drop constant-particle:agent:rpf4-s94"
+heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout \
+    $OUT/ri-heldout $OUT/ri100-heldout $OUT/rc-heldout $OUT/rpf4-heldout $OUT/rpf8-heldout $OUT/rpf4b-heldout $DROP21 \
+    --focus agent:rpf4-s94 --focus agent:rpf4-s92
+paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper \
+    $OUT/ri100-paper $OUT/rc-paper $OUT/rpf4-paper $OUT/rpf8-paper $OUT/rpf4b-paper $DROP21 --focus agent:rpf4-s94
+$PPY table $OUT/rpf4b-heldout $E/eval-budget --only agent:rpf4-s94 --only CMA-ES --focus agent:rpf4-s94
+$PPY table $OUT/rpf4b-paper --only agent:rpf4-s94 --only constant-particle:agent:rpf4-s94 --focus agent:rpf4-s94
