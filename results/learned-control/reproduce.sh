@@ -415,10 +415,10 @@ $PPY table $OUT/pe-select-cec2022 $OUT/pe-select-paper10 $E/default-2026-12-02/s
 #    51 runs, and the paper functions at D = 10, 21 runs, into $OUT/OUT-select-*, ranked with the default's committed
 #    runs: RULE_STORE's select-* runs of agent:RULE_AGENT, seed 21 at N = 20 of (b) above until section 20 moves them).
 RULE_STORE=$E/default-particle RULE_AGENT=particle-s21
-check_sweep() {
-    local name=$1 s; shift
+check_sweep() {  # check_sweep NAME[=AGENTS] SEED...: $OUT/NAME/seed<SEED> against $E/agents/AGENTS-s<SEED> (AGENTS: NAME)
+    local name=${1%%=*} agents=${1##*=} s; shift
     for s in "$@"; do
-        cmp $OUT/$name/seed$s/best_model.json $E/agents/$name-s$s/model.json || { echo "differs"; exit 1; }
+        cmp $OUT/$name/seed$s/best_model.json $E/agents/$agents-s$s/model.json || { echo "differs"; exit 1; }
     done
 }
 rule_table() {
@@ -701,11 +701,13 @@ A=agent:$E/agents/rpf4-s92
 reported_runs rpf4 $A,constant-particle:$A \
     $A,constant-particle:$A,agent:$E/agents/rpf4-s90,agent:$E/agents/rpf4-s91
 DROP19="$DROP18 --drop constant-particle:agent:rpf4-s92"
-heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout \
-    $OUT/ri-heldout $OUT/ri100-heldout $OUT/rc-heldout $OUT/rpf4-heldout $DROP19 --focus agent:rpf4-s92 \
-    --focus agent:particle-s21
-paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper \
-    $OUT/ri100-paper $OUT/rc-paper $OUT/rpf4-paper $DROP19 --focus agent:rpf4-s92
+#    The stores of every held-out and paper-protocol table from here on; each later section adds its own.
+HELD="$OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout $OUT/ri-heldout
+      $OUT/ri100-heldout $OUT/rc-heldout $OUT/rpf4-heldout"
+PAPER="$OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper $OUT/ri100-paper
+       $OUT/rc-paper $OUT/rpf4-paper"
+heldout_table $HELD $DROP19 --focus agent:rpf4-s92 --focus agent:particle-s21
+paper_table $PAPER $DROP19 --focus agent:rpf4-s92
 $PPY table $OUT/rpf4-heldout --focus agent:rpf4-s92
 $PPY table $OUT/rpf4-heldout $E/eval-budget --only agent:rpf4-s92 --only CMA-ES --focus agent:rpf4-s92
 $PPY table $OUT/rpf4-paper --only agent:rpf4-s92 --only constant-particle:agent:rpf4-s92 --focus agent:rpf4-s92
@@ -730,12 +732,9 @@ rule_table rpf8 20 rpf8-s93
 A=agent:$E/agents/rpf8-s93
 reported_runs rpf8 $A,constant-particle:$A \
     $A,constant-particle:$A
-DROP20="$DROP19 --drop constant-particle:agent:rpf8-s93"
-heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout \
-    $OUT/ri-heldout $OUT/ri100-heldout $OUT/rc-heldout $OUT/rpf4-heldout $OUT/rpf8-heldout $DROP20 \
-    --focus agent:rpf8-s93 --focus agent:rpf4-s92
-paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper \
-    $OUT/ri100-paper $OUT/rc-paper $OUT/rpf4-paper $OUT/rpf8-paper $DROP20 --focus agent:rpf8-s93
+DROP20="$DROP19 --drop constant-particle:agent:rpf8-s93" HELD="$HELD $OUT/rpf8-heldout" PAPER="$PAPER $OUT/rpf8-paper"
+heldout_table $HELD $DROP20 --focus agent:rpf8-s93 --focus agent:rpf4-s92
+paper_table $PAPER $DROP20 --focus agent:rpf8-s93
 $PPY table $OUT/rpf8-heldout $E/eval-budget --only agent:rpf8-s93 --only CMA-ES --focus agent:rpf8-s93
 $PPY table $OUT/rpf8-paper --only agent:rpf8-s93 --only constant-particle:agent:rpf8-s93 --focus agent:rpf8-s93
 # 21. 2026-12-03 (night): three more seeds of the four-runs-per-function design (report: "More seeds of four runs per
@@ -743,9 +742,7 @@ $PPY table $OUT/rpf8-paper --only agent:rpf8-s93 --only constant-particle:agent:
 #    2 cores shared with other jobs); each best_model.json is $E/agents/rpf4-s<seed>/model.json.
 [ -f $OUT/rpf4b/sweep.csv ] || $PY train_agent.py $F4 --hyperparameters '{"workers": 2, "runs_per_function": 4}' \
     --seeds 94,95,96 --jobs 1 --out $OUT/rpf4b
-for s in 94 95 96; do
-    cmp $OUT/rpf4b/seed$s/best_model.json $E/agents/rpf4-s$s/model.json || { echo "differs"; exit 1; }
-done
+check_sweep rpf4b=rpf4 94 95 96
 #    (b) The rule's table of the three against the default (seed 92, its committed runs): none ranks ahead of it, so the
 #    default stays.
 rule_table rpf4b 20 rpf4-s94 rpf4-s95 rpf4-s96
@@ -755,11 +752,8 @@ rule_table rpf4b 20 rpf4-s94 rpf4-s95 rpf4-s96
 A=agent:$E/agents/rpf4-s94
 reported_runs rpf4b $A,constant-particle:$A \
     $A,constant-particle:$A,agent:$E/agents/rpf4-s95,agent:$E/agents/rpf4-s96
-DROP21="$DROP20 --drop constant-particle:agent:rpf4-s94"
-heldout_table $OUT/particle-heldout $OUT/pe-heldout $OUT/a8-heldout $OUT/ea-heldout $OUT/mixd-heldout \
-    $OUT/ri-heldout $OUT/ri100-heldout $OUT/rc-heldout $OUT/rpf4-heldout $OUT/rpf8-heldout $OUT/rpf4b-heldout $DROP21 \
-    --focus agent:rpf4-s94 --focus agent:rpf4-s92
-paper_table $OUT/particle-paper $OUT/pe-paper $OUT/a8-paper $OUT/ea-paper $OUT/mixd-paper $OUT/ri-paper \
-    $OUT/ri100-paper $OUT/rc-paper $OUT/rpf4-paper $OUT/rpf8-paper $OUT/rpf4b-paper $DROP21 --focus agent:rpf4-s94
+DROP21="$DROP20 --drop constant-particle:agent:rpf4-s94" HELD="$HELD $OUT/rpf4b-heldout" PAPER="$PAPER $OUT/rpf4b-paper"
+heldout_table $HELD $DROP21 --focus agent:rpf4-s94 --focus agent:rpf4-s92
+paper_table $PAPER $DROP21 --focus agent:rpf4-s94
 $PPY table $OUT/rpf4b-heldout $E/eval-budget --only agent:rpf4-s94 --only CMA-ES --focus agent:rpf4-s94
 $PPY table $OUT/rpf4b-paper --only agent:rpf4-s94 --only constant-particle:agent:rpf4-s94 --focus agent:rpf4-s94
