@@ -757,3 +757,11 @@ heldout_table $HELD $DROP21 --focus agent:rpf4-s94 --focus agent:rpf4-s92
 paper_table $PAPER $DROP21 --focus agent:rpf4-s94
 $PPY table $OUT/rpf4b-heldout $E/eval-budget --only agent:rpf4-s94 --only CMA-ES --focus agent:rpf4-s94
 $PPY table $OUT/rpf4b-paper --only agent:rpf4-s94 --only constant-particle:agent:rpf4-s94 --focus agent:rpf4-s94
+# 22. 2026-12-04: elitist learning at every iteration with four runs per function (report: "Elitist learning with four
+#    runs per function"; pre-registration 16 in decisions-2026-12-04.txt). (a) One sweep of two seeds (31-40 min per
+#    seed on 2 cores); each best_model.json is $E/agents/ea4-s<seed>/model.json.
+[ -f $OUT/ea4/sweep.csv ] || $PY train_agent.py $F4 --elitist-always \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 97,98 --jobs 1 --out $OUT/ea4
+check_sweep ea4 97 98
+#    (b) The rule's table of the two against the default (seed 92, its committed runs).
+rule_table ea4 20 ea4-s97 ea4-s98
