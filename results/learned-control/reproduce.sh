@@ -765,3 +765,14 @@ $PPY table $OUT/rpf4b-paper --only agent:rpf4-s94 --only constant-particle:agent
 check_sweep ea4 97 98
 #    (b) The rule's table of the two against the default (seed 92, its committed runs).
 rule_table ea4 20 ea4-s97 ea4-s98
+#    (c) Reported after the decision: the better new seed (98) with its constant-particle ablation on the held-out
+#    functions, and the paper's protocol with both seeds, in the tables with the committed stores (4 min on 2 cores).
+#    Committed copies: $E/ea4.
+A=agent:$E/agents/ea4-s98
+reported_runs ea4 $A,constant-particle:$A \
+    $A,constant-particle:$A,agent:$E/agents/ea4-s97
+DROP22="$DROP21 --drop constant-particle:agent:ea4-s98" HELD="$HELD $OUT/ea4-heldout" PAPER="$PAPER $OUT/ea4-paper"
+heldout_table $HELD $DROP22 --focus agent:ea4-s98 --focus agent:rpf4-s92
+paper_table $PAPER $DROP22 --focus agent:ea4-s98
+$PPY table $OUT/ea4-heldout $E/eval-budget --only agent:ea4-s98 --only CMA-ES --focus agent:ea4-s98
+$PPY table $OUT/ea4-paper --only agent:ea4-s98 --only constant-particle:agent:ea4-s98 --focus agent:ea4-s98
