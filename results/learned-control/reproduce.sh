@@ -776,3 +776,51 @@ heldout_table $HELD $DROP22 --focus agent:ea4-s98 --focus agent:rpf4-s92
 paper_table $PAPER $DROP22 --focus agent:ea4-s98
 $PPY table $OUT/ea4-heldout $E/eval-budget --only agent:ea4-s98 --only CMA-ES --focus agent:ea4-s98
 $PPY table $OUT/ea4-paper --only agent:ea4-s98 --only constant-particle:agent:ea4-s98 --focus agent:ea4-s98
+# 23. 2026-12-04: the particles' elitist vote with four runs per function (report: "The particles' elitist vote with
+#    four runs per function"; pre-registration 17 in decisions-2026-12-04.txt). (a) One sweep of two seeds (14 and 20
+#    min per seed on 2 cores); each best_model.json is $E/agents/ev4-s<seed>/model.json.
+[ -f $OUT/ev4/sweep.csv ] || $PY train_agent.py $F4 --elitist \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 99,100 --jobs 1 --out $OUT/ev4
+check_sweep ev4 99 100
+#    (b) The rule's table of the two against the default (seed 92, its committed runs): seed 100 ties it, so the
+#    default stays.
+rule_table ev4 20 ev4-s99 ev4-s100
+#    (c) Reported after the decision: seed 100 with its constant-particle ablation on the held-out functions, and the
+#    paper's protocol with both seeds, in the tables with the committed stores. Committed copies: $E/ev4.
+A=agent:$E/agents/ev4-s100
+reported_runs ev4 $A,constant-particle:$A \
+    $A,constant-particle:$A,agent:$E/agents/ev4-s99
+DROP23="$DROP22 --drop constant-particle:agent:ev4-s100" HELD="$HELD $OUT/ev4-heldout" PAPER="$PAPER $OUT/ev4-paper"
+heldout_table $HELD $DROP23 --focus agent:ev4-s100 --focus agent:rpf4-s92
+paper_table $PAPER $DROP23 --focus agent:ev4-s100
+$PPY table $OUT/ev4-heldout $E/eval-budget --only agent:ev4-s100 --only CMA-ES --focus agent:ev4-s100
+$PPY table $OUT/ev4-paper --only agent:ev4-s100 --only constant-particle:agent:ev4-s100 --focus agent:ev4-s100
+#    (d) How often each seed's particles vote elitist learning on: the share of iterations whose mean 4th action
+#    column is > 0, per held-out and CEC 2022 function (5 runs each), over the run and in its two halves
+#    ($E/ev4/vote-share.txt).
+for s in 99 100; do
+    echo "ev4-s$s"
+    $PY - $E/agents/ev4-s$s metabox-test cec2022 <<'PYEOF'
+import sys
+
+import numpy as np
+
+from agents import load_agent, run_policy
+from benchmarks_fn import resolve_functions
+
+policy = load_agent(sys.argv[1])
+for suite in sys.argv[2:]:
+    rows = []
+    for fn in resolve_functions(suite, 10):
+        shares = []
+        for seed in range(5):
+            on = np.asarray(run_policy(policy, fn, swarm_size=20, iterations=999, seed=seed,
+                                       max_evaluations=20000).extra["actions"])[..., 3].mean(axis=-1) > 0  # (T,)
+            half = len(on) // 2
+            shares.append((on.mean(), on[:half].mean(), on[half:].mean()))
+        rows.append(np.mean(shares, axis=0))
+        print(f"{fn.name:14s} all {rows[-1][0]:.2f}  first half {rows[-1][1]:.2f}  second half {rows[-1][2]:.2f}")
+    m = np.mean(rows, axis=0)
+    print(f"{suite + ' mean':14s} all {m[0]:.2f}  first half {m[1]:.2f}  second half {m[2]:.2f}")
+PYEOF
+done
