@@ -798,9 +798,11 @@ $PPY table $OUT/ev4-paper --only agent:ev4-s100 --only constant-particle:agent:e
 #    (d) How often each seed's particles vote elitist learning on: the share of iterations whose mean 4th action
 #    column is > 0, per held-out and CEC 2022 function (5 runs each), over the run and in its two halves
 #    ($E/ev4/vote-share.txt).
-for s in 99 100; do
-    echo "ev4-s$s"
-    $PY - $E/agents/ev4-s$s metabox-test cec2022 <<'PYEOF'
+vote_share() {  # vote_share AGENT...: the shares of $E/agents/AGENT
+    local a
+    for a in "$@"; do
+        echo "$a"
+        $PY - $E/agents/$a metabox-test cec2022 <<'PYEOF'
 import sys
 
 import numpy as np
@@ -823,4 +825,26 @@ for suite in sys.argv[2:]:
     m = np.mean(rows, axis=0)
     print(f"{suite + ' mean':14s} all {m[0]:.2f}  first half {m[1]:.2f}  second half {m[2]:.2f}")
 PYEOF
-done
+    done
+}
+vote_share ev4-s99 ev4-s100
+# 24. 2026-12-04: two more seeds of the vote design (report: "The particles' elitist vote with four runs per
+#    function"; pre-registration 18 in decisions-2026-12-04.txt). (a) One sweep of two seeds (19 and 15 min per seed
+#    on 2 cores); each best_model.json is $E/agents/ev4-s<seed>/model.json.
+[ -f $OUT/ev4b/sweep.csv ] || $PY train_agent.py $F4 --elitist \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 101,102 --jobs 1 --out $OUT/ev4b
+check_sweep ev4b=ev4 101 102
+#    (b) The rule's table of the two against the default (seed 92, its committed runs): neither ranks ahead of it.
+rule_table ev4b 20 ev4-s101 ev4-s102
+#    (c) Reported after the decision: seed 101 with its constant-particle ablation on the held-out functions, and the
+#    paper's protocol with both seeds, in the tables with the committed stores; (d) their vote shares
+#    ($E/ev4b/vote-share.txt). Committed copies: $E/ev4b.
+A=agent:$E/agents/ev4-s101
+reported_runs ev4b $A,constant-particle:$A \
+    $A,constant-particle:$A,agent:$E/agents/ev4-s102
+DROP24="$DROP23 --drop constant-particle:agent:ev4-s101" HELD="$HELD $OUT/ev4b-heldout" PAPER="$PAPER $OUT/ev4b-paper"
+heldout_table $HELD $DROP24 --focus agent:ev4-s101 --focus agent:ev4-s100 --focus agent:rpf4-s92
+paper_table $PAPER $DROP24 --focus agent:ev4-s101
+$PPY table $OUT/ev4b-heldout $E/eval-budget --only agent:ev4-s101 --only CMA-ES --focus agent:ev4-s101
+$PPY table $OUT/ev4b-paper --only agent:ev4-s101 --only constant-particle:agent:ev4-s101 --focus agent:ev4-s101
+vote_share ev4-s101 ev4-s102
