@@ -711,6 +711,22 @@ paper_table $PAPER $DROP19 --focus agent:rpf4-s92
 $PPY table $OUT/rpf4-heldout --focus agent:rpf4-s92
 $PPY table $OUT/rpf4-heldout $E/eval-budget --only agent:rpf4-s92 --only CMA-ES --focus agent:rpf4-s92
 $PPY table $OUT/rpf4-paper --only agent:rpf4-s92 --only constant-particle:agent:rpf4-s92 --focus agent:rpf4-s92
+#    Sections 20-24 report a rule's outcome alike (reported_after NAME AGENT [AGENT...]: the first agent and its
+#    constant-particle ablation on the held-out functions, and those two with the others on the paper's protocol,
+#    into $OUT/NAME-*; both tables with every store so far, the agent against seed 92 held out; the agent against
+#    CMA-ES held out and against its ablation on the paper's protocol). DROPS and HELD/PAPER grow with each section.
+DROPS=$DROP19
+reported_after() {
+    local name=$1 a=$2 others="" o; shift 2
+    for o in "$@"; do others="$others,agent:$E/agents/$o"; done
+    local A=agent:$E/agents/$a
+    reported_runs $name $A,constant-particle:$A $A,constant-particle:$A$others
+    DROPS="$DROPS --drop constant-particle:agent:$a" HELD="$HELD $OUT/$name-heldout" PAPER="$PAPER $OUT/$name-paper"
+    heldout_table $HELD $DROPS --focus agent:$a --focus agent:rpf4-s92
+    paper_table $PAPER $DROPS --focus agent:$a
+    $PPY table $OUT/$name-heldout $E/eval-budget --only agent:$a --only CMA-ES --focus agent:$a
+    $PPY table $OUT/$name-paper --only agent:$a --only constant-particle:agent:$a --focus agent:$a
+}
 #    (d) The spread of the seeds on the selection suite: seeds 20-23 (2 runs per function) and 90-92 (4) among
 #    themselves.
 $PPY table $E/default-particle/select-cec2022 $E/default-particle/select-paper10 $OUT/rpf4-select-cec2022 \
@@ -729,14 +745,7 @@ RULE_STORE=$E/rpf4 RULE_AGENT=rpf4-s92
 rule_table rpf8 20 rpf8-s93
 #    (c) Reported after the decision: seed 93 with its constant-particle ablation on the held-out functions and the
 #    paper's protocol, in the tables with the committed stores. Committed copies: $E/rpf8.
-A=agent:$E/agents/rpf8-s93
-reported_runs rpf8 $A,constant-particle:$A \
-    $A,constant-particle:$A
-DROP20="$DROP19 --drop constant-particle:agent:rpf8-s93" HELD="$HELD $OUT/rpf8-heldout" PAPER="$PAPER $OUT/rpf8-paper"
-heldout_table $HELD $DROP20 --focus agent:rpf8-s93 --focus agent:rpf4-s92
-paper_table $PAPER $DROP20 --focus agent:rpf8-s93
-$PPY table $OUT/rpf8-heldout $E/eval-budget --only agent:rpf8-s93 --only CMA-ES --focus agent:rpf8-s93
-$PPY table $OUT/rpf8-paper --only agent:rpf8-s93 --only constant-particle:agent:rpf8-s93 --focus agent:rpf8-s93
+reported_after rpf8 rpf8-s93
 # 21. 2026-12-03 (night): three more seeds of the four-runs-per-function design (report: "More seeds of four runs per
 #    function"; pre-registration 15 in decisions-2026-12-03.txt). (a) One sweep of three seeds (28-38 min per seed on
 #    2 cores shared with other jobs); each best_model.json is $E/agents/rpf4-s<seed>/model.json.
@@ -749,14 +758,7 @@ rule_table rpf4b 20 rpf4-s94 rpf4-s95 rpf4-s96
 #    (c) Reported after the decision: the best new seed (94) with its constant-particle ablation on the held-out
 #    functions, and the paper's protocol with all three, in the tables with the committed stores. Committed copies:
 #    $E/rpf4b.
-A=agent:$E/agents/rpf4-s94
-reported_runs rpf4b $A,constant-particle:$A \
-    $A,constant-particle:$A,agent:$E/agents/rpf4-s95,agent:$E/agents/rpf4-s96
-DROP21="$DROP20 --drop constant-particle:agent:rpf4-s94" HELD="$HELD $OUT/rpf4b-heldout" PAPER="$PAPER $OUT/rpf4b-paper"
-heldout_table $HELD $DROP21 --focus agent:rpf4-s94 --focus agent:rpf4-s92
-paper_table $PAPER $DROP21 --focus agent:rpf4-s94
-$PPY table $OUT/rpf4b-heldout $E/eval-budget --only agent:rpf4-s94 --only CMA-ES --focus agent:rpf4-s94
-$PPY table $OUT/rpf4b-paper --only agent:rpf4-s94 --only constant-particle:agent:rpf4-s94 --focus agent:rpf4-s94
+reported_after rpf4b rpf4-s94 rpf4-s95 rpf4-s96
 # 22. 2026-12-04: elitist learning at every iteration with four runs per function (report: "Elitist learning with four
 #    runs per function"; pre-registration 16 in decisions-2026-12-04.txt). (a) One sweep of two seeds (31-40 min per
 #    seed on 2 cores); each best_model.json is $E/agents/ea4-s<seed>/model.json.
@@ -768,14 +770,7 @@ rule_table ea4 20 ea4-s97 ea4-s98
 #    (c) Reported after the decision: the better new seed (98) with its constant-particle ablation on the held-out
 #    functions, and the paper's protocol with both seeds, in the tables with the committed stores (4 min on 2 cores).
 #    Committed copies: $E/ea4.
-A=agent:$E/agents/ea4-s98
-reported_runs ea4 $A,constant-particle:$A \
-    $A,constant-particle:$A,agent:$E/agents/ea4-s97
-DROP22="$DROP21 --drop constant-particle:agent:ea4-s98" HELD="$HELD $OUT/ea4-heldout" PAPER="$PAPER $OUT/ea4-paper"
-heldout_table $HELD $DROP22 --focus agent:ea4-s98 --focus agent:rpf4-s92
-paper_table $PAPER $DROP22 --focus agent:ea4-s98
-$PPY table $OUT/ea4-heldout $E/eval-budget --only agent:ea4-s98 --only CMA-ES --focus agent:ea4-s98
-$PPY table $OUT/ea4-paper --only agent:ea4-s98 --only constant-particle:agent:ea4-s98 --focus agent:ea4-s98
+reported_after ea4 ea4-s98 ea4-s97
 # 23. 2026-12-04: the particles' elitist vote with four runs per function (report: "The particles' elitist vote with
 #    four runs per function"; pre-registration 17 in decisions-2026-12-04.txt). (a) One sweep of two seeds (14 and 20
 #    min per seed on 2 cores); each best_model.json is $E/agents/ev4-s<seed>/model.json.
@@ -787,14 +782,7 @@ check_sweep ev4 99 100
 rule_table ev4 20 ev4-s99 ev4-s100
 #    (c) Reported after the decision: seed 100 with its constant-particle ablation on the held-out functions, and the
 #    paper's protocol with both seeds, in the tables with the committed stores. Committed copies: $E/ev4.
-A=agent:$E/agents/ev4-s100
-reported_runs ev4 $A,constant-particle:$A \
-    $A,constant-particle:$A,agent:$E/agents/ev4-s99
-DROP23="$DROP22 --drop constant-particle:agent:ev4-s100" HELD="$HELD $OUT/ev4-heldout" PAPER="$PAPER $OUT/ev4-paper"
-heldout_table $HELD $DROP23 --focus agent:ev4-s100 --focus agent:rpf4-s92
-paper_table $PAPER $DROP23 --focus agent:ev4-s100
-$PPY table $OUT/ev4-heldout $E/eval-budget --only agent:ev4-s100 --only CMA-ES --focus agent:ev4-s100
-$PPY table $OUT/ev4-paper --only agent:ev4-s100 --only constant-particle:agent:ev4-s100 --focus agent:ev4-s100
+reported_after ev4 ev4-s100 ev4-s99
 #    (d) How often each seed's particles vote elitist learning on: the share of iterations whose mean 4th action
 #    column is > 0, per held-out and CEC 2022 function (5 runs each), over the run and in its two halves
 #    ($E/ev4/vote-share.txt).
@@ -839,12 +827,5 @@ rule_table ev4b 20 ev4-s101 ev4-s102
 #    (c) Reported after the decision: seed 101 with its constant-particle ablation on the held-out functions, and the
 #    paper's protocol with both seeds, in the tables with the committed stores; (d) their vote shares
 #    ($E/ev4b/vote-share.txt). Committed copies: $E/ev4b.
-A=agent:$E/agents/ev4-s101
-reported_runs ev4b $A,constant-particle:$A \
-    $A,constant-particle:$A,agent:$E/agents/ev4-s102
-DROP24="$DROP23 --drop constant-particle:agent:ev4-s101" HELD="$HELD $OUT/ev4b-heldout" PAPER="$PAPER $OUT/ev4b-paper"
-heldout_table $HELD $DROP24 --focus agent:ev4-s101 --focus agent:ev4-s100 --focus agent:rpf4-s92
-paper_table $PAPER $DROP24 --focus agent:ev4-s101
-$PPY table $OUT/ev4b-heldout $E/eval-budget --only agent:ev4-s101 --only CMA-ES --focus agent:ev4-s101
-$PPY table $OUT/ev4b-paper --only agent:ev4-s101 --only constant-particle:agent:ev4-s101 --focus agent:ev4-s101
+reported_after ev4b ev4-s101 ev4-s102
 vote_share ev4-s101 ev4-s102
