@@ -829,3 +829,16 @@ rule_table ev4b 20 ev4-s101 ev4-s102
 #    ($E/ev4b/vote-share.txt). Committed copies: $E/ev4b.
 reported_after ev4b ev4-s101 ev4-s102
 vote_share ev4-s101 ev4-s102
+# 25. 2026-12-04: three more seeds of the vote design, the last such pre-registration (report: "The particles' elitist
+#    vote with four runs per function"; pre-registration 19 in decisions-2026-12-04.txt). (a) One sweep of three seeds
+#    (20, 19 and 20 min per seed on 2 cores); each best_model.json is $E/agents/ev4-s<seed>/model.json.
+[ -f $OUT/ev4c/sweep.csv ] || $PY train_agent.py $F4 --elitist \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 103,104,105 --jobs 1 --out $OUT/ev4c
+check_sweep ev4c=ev4 103 104 105
+#    (b) The rule's table of the three against the default (seed 92, its committed runs): none ranks ahead of it.
+rule_table ev4c 20 ev4-s103 ev4-s104 ev4-s105
+#    (c) Reported after the decision: seed 103 with its constant-particle ablation on the held-out functions, and the
+#    paper's protocol with the three seeds, in the tables with the committed stores; (d) their vote shares
+#    ($E/ev4c/vote-share.txt). Committed copies: $E/ev4c.
+reported_after ev4c ev4-s103 ev4-s104 ev4-s105
+vote_share ev4-s103 ev4-s104 ev4-s105
