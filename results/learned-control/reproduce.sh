@@ -842,3 +842,14 @@ rule_table ev4c 20 ev4-s103 ev4-s104 ev4-s105
 #    ($E/ev4c/vote-share.txt). Committed copies: $E/ev4c.
 reported_after ev4c ev4-s103 ev4-s104 ev4-s105
 vote_share ev4-s103 ev4-s104 ev4-s105
+# 26. 2026-12-04: diagnostic 20, the validation suite's functions at D = 20 (report: "The validation suite at D = 20";
+#    decisions-2026-12-04.txt): seed 92, five elitist seeds, HMM-APSO and APSO on CEC 2022 and the rotated paper
+#    functions at D = 20, 40,000 evaluations, 21 runs (15 min on 2 cores). Committed copies: $E/d20.
+D20="HMM-APSO,APSO"
+for a in rpf4-s92 ev4-s100 ev4-s101 ea4-s98 ea-s41 all8e-s33; do D20="$D20,agent:$E/agents/$a"; done
+$PY evaluate.py --algorithms $D20 --functions cec2022 --dim 20 --swarm-size 20 --iterations 1999 \
+    --max-evaluations 40000 --runs 21 --jobs 2 --no-progress --out $OUT/d20-cec2022
+$PY evaluate.py --algorithms $D20 $PAPER10 --dim 20 --swarm-size 20 --iterations 1999 \
+    --max-evaluations 40000 --runs 21 --jobs 2 --no-progress --out $OUT/d20-paper
+$PPY table $OUT/d20-cec2022 $OUT/d20-paper --focus agent:rpf4-s92
+$PPY table $OUT/d20-cec2022 --focus agent:rpf4-s92 && $PPY table $OUT/d20-paper --focus agent:rpf4-s92
