@@ -661,7 +661,9 @@ $PPY table $OUT/rc-paper --only agent:rc-s82 --only constant-particle:agent:rc-s
     --only dimension-factors:agent:rc-s82 --only particle-factors:agent:rc-s82 --focus agent:rc-s82
 #    (d) How often s82 chooses one r1, r2 per particle: the share of particle-iterations whose last action column is
 #    > 0, per held-out function (5 runs each), over the run and in its two halves ($E/rc/draw-share.txt).
-$PY - $E/agents/rc-s82 <<'PYEOF'
+choice_share() {  # choice_share particle|swarm AGENT SUITE...: how often $E/agents/AGENT's last action column is > 0
+    echo "$2"      # (particle: per particle and iteration; swarm: its mean over the particles, per iteration)
+    $PY - "$1" $E/agents/$2 "${@:3}" <<'PYEOF'
 import sys
 
 import numpy as np
@@ -669,19 +671,24 @@ import numpy as np
 from agents import load_agent, run_policy
 from benchmarks_fn import resolve_functions
 
-policy, rows = load_agent(sys.argv[1]), []
-for fn in resolve_functions("metabox-test", 10):
-    shares = []
-    for seed in range(5):
-        chosen = np.asarray(run_policy(policy, fn, swarm_size=20, iterations=999, seed=seed,
-                                       max_evaluations=20000).extra["actions"])[..., -1] > 0  # (T, N)
-        half = len(chosen) // 2
-        shares.append((chosen.mean(), chosen[:half].mean(), chosen[half:].mean()))
-    rows.append(np.mean(shares, axis=0))
-    print(f"{fn.name:12s} all {rows[-1][0]:.2f}  first half {rows[-1][1]:.2f}  second half {rows[-1][2]:.2f}")
-m = np.mean(rows, axis=0)
-print(f"{'mean':12s} all {m[0]:.2f}  first half {m[1]:.2f}  second half {m[2]:.2f}")
+mode, policy = sys.argv[1], load_agent(sys.argv[2])
+for suite in sys.argv[3:]:
+    rows = []
+    for fn in resolve_functions(suite, 10):
+        shares = []
+        for seed in range(5):
+            last = np.asarray(run_policy(policy, fn, swarm_size=20, iterations=999, seed=seed,
+                                         max_evaluations=20000).extra["actions"])[..., -1]  # (T, N)
+            on = last > 0 if mode == "particle" else last.mean(axis=-1) > 0
+            half = len(on) // 2
+            shares.append((on.mean(), on[:half].mean(), on[half:].mean()))
+        rows.append(np.mean(shares, axis=0))
+        print(f"{fn.name:14s} all {rows[-1][0]:.2f}  first half {rows[-1][1]:.2f}  second half {rows[-1][2]:.2f}")
+    m = np.mean(rows, axis=0)
+    print(f"{suite + ' mean':14s} all {m[0]:.2f}  first half {m[1]:.2f}  second half {m[2]:.2f}")
 PYEOF
+}
+choice_share particle rc-s82 metabox-test
 
 # 19. 2026-12-03 (late afternoon): four runs per function in the search's fitness (report: "Four runs per function";
 #    pre-registration 13 in decisions-2026-12-03.txt). (a) One sweep of three seeds (24-36 min per seed on 2 cores
@@ -783,37 +790,12 @@ rule_table ev4 20 ev4-s99 ev4-s100
 #    (c) Reported after the decision: seed 100 with its constant-particle ablation on the held-out functions, and the
 #    paper's protocol with both seeds, in the tables with the committed stores. Committed copies: $E/ev4.
 reported_after ev4 ev4-s100 ev4-s99
-#    (d) How often each seed's particles vote elitist learning on: the share of iterations whose mean 4th action
+#    (d) How often each seed's particles vote elitist learning on: the share of iterations whose mean 4th (last) action
 #    column is > 0, per held-out and CEC 2022 function (5 runs each), over the run and in its two halves
 #    ($E/ev4/vote-share.txt).
-vote_share() {  # vote_share AGENT...: the shares of $E/agents/AGENT
+vote_share() {  # vote_share AGENT...: choice_share's swarm shares of $E/agents/AGENT
     local a
-    for a in "$@"; do
-        echo "$a"
-        $PY - $E/agents/$a metabox-test cec2022 <<'PYEOF'
-import sys
-
-import numpy as np
-
-from agents import load_agent, run_policy
-from benchmarks_fn import resolve_functions
-
-policy = load_agent(sys.argv[1])
-for suite in sys.argv[2:]:
-    rows = []
-    for fn in resolve_functions(suite, 10):
-        shares = []
-        for seed in range(5):
-            on = np.asarray(run_policy(policy, fn, swarm_size=20, iterations=999, seed=seed,
-                                       max_evaluations=20000).extra["actions"])[..., 3].mean(axis=-1) > 0  # (T,)
-            half = len(on) // 2
-            shares.append((on.mean(), on[:half].mean(), on[half:].mean()))
-        rows.append(np.mean(shares, axis=0))
-        print(f"{fn.name:14s} all {rows[-1][0]:.2f}  first half {rows[-1][1]:.2f}  second half {rows[-1][2]:.2f}")
-    m = np.mean(rows, axis=0)
-    print(f"{suite + ' mean':14s} all {m[0]:.2f}  first half {m[1]:.2f}  second half {m[2]:.2f}")
-PYEOF
-    done
+    for a in "$@"; do choice_share swarm $a metabox-test cec2022; done
 }
 vote_share ev4-s99 ev4-s100
 # 24. 2026-12-04: two more seeds of the vote design (report: "The particles' elitist vote with four runs per
