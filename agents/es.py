@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from pso_env.config import ACTION_SETTINGS, action_settings, check_choice, check_int, check_real
+from pso_env.config import ACTION_SETTINGS, ALWAYS_SAVED, action_settings, check_choice, check_int, check_real
 
 #: Defaults of :class:`PolicySearch` (``train_agent.py``'s ``hyperparameters`` override them).
 ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso", "inputs": None,
@@ -526,5 +526,7 @@ def input_names(obs_mode: str) -> tuple[str, ...]:
 
 def env_kwargs(config: Any) -> dict[str, Any]:
     """The environment settings a continuous policy acts through beyond its modes (:data:`pso_env.config.ACTION_SETTINGS`:
-    action ranges, ``elitist``, ``elitist_always`` and ``random_factors``)."""
-    return {k: getattr(config, k) for k in ACTION_SETTINGS}
+    action ranges, ``elitist``, ``elitist_always``, ``random_factors`` and, where not its default, ``elitist_step``:
+    :data:`pso_env.config.ALWAYS_SAVED`)."""
+    defaults = action_settings({})
+    return {k: getattr(config, k) for k in ACTION_SETTINGS if k in ALWAYS_SAVED or getattr(config, k) != defaults[k]}

@@ -140,6 +140,7 @@ class TrainConfig:
     c_max: float = _env_field("c_max")
     elitist: bool = _env_field("elitist")
     elitist_always: bool = _env_field("elitist_always")
+    elitist_step: str = _env_field("elitist_step")
     random_factors: str = _env_field("random_factors")
     timesteps: int = config_field(200_000, "environment steps to train for", check_int(1))
     n_envs: int = config_field(1, "environments stepped together", check_int(1))

@@ -33,6 +33,7 @@ DTYPES = ("float64", "float32")
 #: shared by its dimensions (an update that commutes with rotations), or (the environment's, with particle actions)
 #: either, as each particle's action chooses at each iteration. :class:`pso_env.Swarm` takes the first two.
 RANDOM_FACTORS = ("dimension", "particle", "action")
+ELITIST_STEPS = ("range", "vote")
 #: Default Baum-Welch re-estimation interval of the belief (see :class:`pso_env.belief.Belief`).
 DEFAULT_REFIT_EVERY = 100
 
@@ -202,9 +203,13 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
 
 
 #: The environment settings a policy acts through beyond its observation and action modes (the action ranges, the
-#: elitist switch, elitist learning at every iteration, how r1 and r2 are drawn): a trained policy carries them to
-#: every environment it runs in.
-ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always", "random_factors")
+#: elitist switch, elitist learning at every iteration, how r1 and r2 are drawn, the elitist step's width): a trained
+#: policy carries them to every environment it runs in.
+ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always", "random_factors",
+                                    "elitist_step")
+#: The settings a saved policy writes even at their defaults; later ones only where they differ, so that a policy
+#: trained before a setting existed is saved byte for byte as it was.
+ALWAYS_SAVED = ACTION_SETTINGS[:7]
 
 
 def planned_iterations(iterations: int, swarm_size: int, max_evaluations: int | None) -> int:
@@ -265,6 +270,9 @@ class EnvConfig:
     elitist_always: bool = config_field(False, "run APSO's elitist learning on the global best after every iteration's "
                                         "move, no action entry (one evaluation per iteration; sigma as with "
                                         "elitist); excludes elitist, needs backend='numpy'", check_bool)
+    elitist_step: str = config_field("range", "width of the elitist step per dimension: APSO's (the box's range), or, "
+                                     "with elitist, the range^v times the extent of the personal bests^(1 - v), v the "
+                                     "vote in (0, 1] (pso_env.operators.vote_width)", choices=ELITIST_STEPS)
     reward_mode: str = config_field("improvement", "reward: the paper's raw improvement, or the scale-free "
                                     "log / relative forms", choices=REWARD_MODES)
     w_min: float = config_field(0.4, "lowest inertia weight of the actions", check_real(0.0))
@@ -338,6 +346,9 @@ class EnvConfig:
             raise ValueError(f"elitist_always needs elitist=False (elitist makes the operator an action; elitist_always "
                              f"runs it at every iteration) and backend='numpy', got elitist={self.elitist!r}, "
                              f"backend={self.backend!r}")
+        if self.elitist_step == "vote" and not self.elitist:
+            raise ValueError(f"elitist_step='vote' needs elitist=True (the vote's strength sets the width), got "
+                             f"elitist={self.elitist!r}, elitist_always={self.elitist_always!r}")
         if self.random_factors == "action" and self.action_mode != "particle":
             raise ValueError(f"random_factors='action' needs action_mode='particle' (each particle's last action column "
                              f"chooses its draw), got action_mode={self.action_mode!r}")

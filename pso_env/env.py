@@ -61,7 +61,10 @@ class PSOEnv(gym.Env):
     after the iteration's move (one more evaluation, counted), with sigma falling from 1.0 to 0.1 over the
     episode, before the reward and observation are computed. With particle actions each row gets the 4th entry,
     ``Box(-1, 1, (N, 4))``, and the swarm runs elitist learning where the mean of the particles' 4th entries, each
-    clipped to [-1, 1], is > 0 (**our choice**: a vote; there is one global best to perturb).
+    clipped to [-1, 1], is > 0 (**our choice**: a vote; there is one global best to perturb). With
+    ``elitist_step="vote"`` the vote's strength v in (0, 1] also sets the step's width per dimension, from the
+    extent of the personal bests (v near 0) to APSO's box range (v = 1), geometrically
+    (:func:`pso_env.operators.vote_width`; **our design**).
     With ``elitist_always=True`` (any action mode, no action entry) the swarm runs it after every iteration's move.
 
     With ``random_factors="particle"`` the swarm draws one r1 and one r2 per particle for all its dimensions

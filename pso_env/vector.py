@@ -48,7 +48,7 @@ from .observation import (
     particle_inputs_into,
     swarm_statistics_into,
 )
-from .operators import elitist_learning, elitist_sigma
+from .operators import elitist_learning, elitist_sigma, vote_width
 from .reward import Reward, reward
 from .swarm import Swarm
 
@@ -607,16 +607,19 @@ class PSOVectorEnv(VectorEnv):
         """APSO's elitist learning (:func:`pso_env.operators.elitist_learning`) after this iteration's move, in the
         sub-environments whose 4th action component is > 0 (with particle actions: the mean of the particles' 4th
         entries, each clipped to [-1, 1]: a vote; not those whose step is an autoreset), with sigma at the iteration
-        just run (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`); with ``elitist_always`` in all of them."""
+        just run (:func:`pso_env.operators.elitist_sigma` of :meth:`_share`); with ``elitist_always`` in all of them.
+        With ``elitist_step="vote"`` the step's width is :func:`pso_env.operators.vote_width` of the vote."""
         if self.config.elitist_always:
             on = ~self._autoreset_envs
         else:
             switch = np.clip(a[:, :, N_CONTINUOUS], -1.0, 1.0).mean(axis=1) if self._per_particle else a[:, N_CONTINUOUS]
             on = (switch > 0.0) & ~self._autoreset_envs
+        vote = self.config.elitist_step == "vote"
         for dim, swarm in self.swarms.items():
             rows = np.flatnonzero(on & (self._dims == dim))
             if rows.size:
-                elitist_learning(swarm, elitist_sigma(self._share(swarm, rows)), rows)
+                width = vote_width(swarm, rows, np.minimum(switch[rows], 1.0)) if vote else None
+                elitist_learning(swarm, elitist_sigma(self._share(swarm, rows)), rows, width)
 
     def _share(self, swarm: Swarm, rows: np.ndarray) -> np.ndarray:
         """The share of their run that episodes ``rows`` have spent after their latest move, (k,): ``(t - 1) / (T - 1)``

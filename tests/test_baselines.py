@@ -32,6 +32,7 @@ from benchmarks_fn import get_function
 from evaluation.records import RunRecord, checkpoint_curve
 from evaluation.runner import run as run_controller
 from pso_env.actions import ActionConfig, adaptive_inertia, clamp_coefficients
+from pso_env.operators import vote_width
 from pso_env.swarm import Swarm, finite_or_inf
 
 
@@ -543,6 +544,21 @@ def test_elitist_learning_on_some_swarms_of_a_batch():
     one = Swarm(LocalSphere(3), 5, 0, batch_size=1, seeds=[4])
     assert elitist_learning(one, 0.5).tolist() == success[1:].tolist()
     np.testing.assert_array_equal(one.pbest_positions[0], swarm.pbest_positions[3])
+
+
+def test_vote_width_interpolates_the_range_and_the_personal_bests_extent():
+    """elitist_step='vote': the width is range^v * extent^(1 - v) per dimension (range 200, extent of the personal
+    bests 50..70: 20), a full vote gives APSO's step, and a collapsed swarm still moves by eps times the range."""
+    swarm = els_swarm()
+    width = vote_width(swarm, [0], [1.0])
+    assert width.shape == (1, 3) and width.tolist() == [[200.0] * 3]
+    assert vote_width(swarm, [0], [1e-300]) == pytest.approx(np.full((1, 3), 20.0))
+    assert vote_width(swarm, [0], [0.5]) == pytest.approx(np.full((1, 3), math.sqrt(200.0 * 20.0)), rel=1e-14)
+    swarm.rng = FixedDraws(d=1, z=-0.2)  # 50 + 20 * (-0.2 * 0.5) = 48: better than g
+    assert elitist_learning(swarm, 0.5, None, vote_width(swarm, [0], [1e-300])).tolist() == [True]
+    assert swarm.gbest_position[0] == pytest.approx([50.0, 48.0, 50.0], rel=1e-14)
+    swarm.pbest_positions[0] = 50.0
+    assert vote_width(swarm, [0], [0.0]).tolist() == [[np.finfo(float).eps * 200.0] * 3]
 
 
 def test_apso_elitist_sigma_falls_from_1_to_01(monkeypatch):

@@ -279,7 +279,7 @@ def test_train_resume_evaluate_and_ablate(tmp_path):
 
     policy = load_agent(tmp_path / "full", "best_model")
     assert policy.env_kwargs == {"w_min": 0.3, "w_max": 1.0, "c_min": 0.5, "c_max": 2.5, "elitist": True,
-                                 "elitist_always": False, "random_factors": "dimension"}
+                                 "elitist_always": False, "random_factors": "dimension", "elitist_step": "range"}
     ablated = ConstantObservation(policy)
     controller = PolicyController(ablated)
     controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=15, seed=0)

@@ -207,6 +207,63 @@ def test_elitist_always_runs_elitist_learning_at_every_iteration():
     assert controller.env.unwrapped.config.elitist_always and controller.env.unwrapped.swarm.evaluations == n + 10 * (n + 1)
 
 
+def test_elitist_step_vote_sets_the_width_from_the_vote_and_a_saved_policy_carries_it(monkeypatch, tmp_path):
+    """elitist_step="vote": a full vote (every particle's 4th entry 1) runs bit for bit as APSO's width
+    (elitist_step="range"); a weaker one steps by pso_env.operators.vote_width of the clipped mean vote. It needs
+    elitist; a policy trained with it saves it and runs with it, and one at the default saves no such entry."""
+    n, rng = 8, np.random.default_rng(7)
+    actions = rng.uniform(-1, 1, (15, n, 3)).astype(np.float32)
+    runs = []
+    for step in ("range", "vote"):
+        env = PSOEnv(**{**SMALL, "max_iterations": 15}, elitist=True, elitist_step=step)
+        env.reset(seed=4)
+        for a in actions:
+            env.step(np.column_stack([a, np.full(n, 1.0, np.float32)]))
+        runs.append(env.swarm.best_history.copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
+    import pso_env.vector
+    from pso_env.operators import vote_width
+
+    seen = []
+    real = pso_env.vector.elitist_learning
+
+    def spy(swarm, sigma, rows, width=None):
+        seen.append((rows.copy(), None if width is None else width.copy(),
+                     vote_width(swarm, rows, [0.3, 0.3][:rows.size]) if rows.size else None))
+        return real(swarm, sigma, rows, width)
+
+    monkeypatch.setattr(pso_env.vector, "elitist_learning", spy)
+    envs = PSOVectorEnv(2, **SMALL, elitist=True, elitist_step="vote")
+    envs.reset(seed=1)
+    a = np.zeros((2, n, 4))
+    a[0, :, 3] = 0.3
+    a[1, :, 3] = np.r_[[5.0], np.full(n - 1, -0.2)]  # clipped mean (1 - 1.4) / 8 < 0: off
+    envs.step(a)
+    (rows, width, expected), = seen
+    assert rows.tolist() == [0] and width.shape == (1, 4)
+    np.testing.assert_array_equal(width, expected)
+    span = envs.swarms[4].upper[0] - envs.swarms[4].lower[0]
+    assert (width[0] < span).all()  # a weak vote steps at the swarm's scale, below the box's range
+    monkeypatch.setattr(pso_env.vector, "elitist_learning", real)
+    for bad in ({}, {"elitist_always": True}):
+        with pytest.raises(ValueError, match="elitist_step='vote' needs elitist=True"):
+            EnvConfig(**SMALL, elitist_step="vote", **bad)
+    with pytest.raises(ValueError, match=r"elitist_step must be one of \('range', 'vote'\), got 'box'"):
+        EnvConfig(**SMALL, elitist=True, elitist_step="box")
+    cli = _script("train_agent")
+    for step in ("range", "vote"):
+        out = tmp_path / step
+        assert cli.main(["--algo", "es", "--obs-mode", "particle", "--action-mode", "particle", "--functions", "sphere",
+                         "--dim", "3", "--swarm-size", "6", "--iterations", "15", "--elitist", "--elitist-step", step,
+                         "--timesteps", "300", "--hyperparameters", '{"popsize": 4, "runs_per_function": 1}',
+                         "--out", str(out), "--no-progress"]) == 0
+        saved = json.loads((out / "best_model.json").read_text())["env_kwargs"]
+        assert ("elitist_step" in saved) == (step == "vote") and saved.get("elitist_step", "range") == step
+        controller = PolicyController(PolicySearch.load(out / "best_model"))
+        controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=5, seed=0)
+        assert controller.env.unwrapped.config.elitist_step == step
+
+
 def test_random_factors_reach_the_swarm_from_the_config_and_from_a_saved_policy():
     """random_factors="particle" gives the environment's swarms one r1, r2 per particle (PSOEnv, PSOVectorEnv); a
     policy that carries it runs its evaluation swarm so, as the environment it was trained in, bit for bit."""
