@@ -6,6 +6,23 @@ set -euo pipefail
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 PY=${PY:-.venv/bin/python}
 OUT=${OUT:-runs/learned-control}
+same_policy() {  # same_policy NEW COMMITTED: exit unless two saved policies act alike: the same modes, weights,
+    # observation mean and action settings, read as pso_env.config.action_settings does (a setting saved before it
+    # existed counts as its default), so a policy retrained after a later setting was added still matches
+    $PY - "$1" "$2" <<'EOF_SAME' || { echo "$1 differs from $2"; exit 1; }
+import sys
+
+import numpy as np
+
+from agents.es import PolicySearch
+from pso_env.config import action_settings
+
+a, b = (PolicySearch.load(p) for p in sys.argv[1:])
+sys.exit(not ((a.obs_mode, a.action_mode, action_settings(a.env_kwargs))
+              == (b.obs_mode, b.action_mode, action_settings(b.env_kwargs))
+              and np.array_equal(a.weights, b.weights) and np.array_equal(a.obs_mean, b.obs_mean)))
+EOF_SAME
+}
 COMMON="--algo es --action-mode continuous --obs-mode features --elitist --w-min 0.3 --w-max 1.0 --c-min 0.5 --c-max 2.5
         --functions metabox-train --held-out metabox-validation --dim 10 --swarm-size 20 --iterations 999
         --eval-every 1900000 --eval-runs 5 --checkpoint-every 1900000 --seed 0 --no-progress"
@@ -22,11 +39,11 @@ COMMON="--algo es --action-mode continuous --obs-mode features --elitist --w-min
 for s in 1 2; do
     [ -f $OUT/es-seed$s/model.json ] || $PY train_agent.py ${COMMON/--seed 0/--seed $s} --timesteps 20000000 \
         --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' --out $OUT/es-seed$s
-    cmp $OUT/es-seed$s/best_model.json results/learned-control/agents/es-seed$s/model.json || { echo "differs"; exit 1; }
+    same_policy $OUT/es-seed$s/best_model.json results/learned-control/agents/es-seed$s/model.json
 done
 # The trained policy is the committed one, bit for bit (the run is seeded; worker processes do not change it):
-cmp $OUT/es/best_model.json results/learned-control/agents/es-seed0/model.json || { echo "differs from es-seed0"; exit 1; }
-cmp $OUT/es-all-inputs/best_model.json results/learned-control/agents/es-all-inputs/model.json || { echo "differs"; exit 1; }
+same_policy $OUT/es/best_model.json results/learned-control/agents/es-seed0/model.json
+same_policy $OUT/es-all-inputs/best_model.json results/learned-control/agents/es-all-inputs/model.json
 ES=agent:results/learned-control/agents/es-seed0   # record name agent:es-seed0 (ES-pretrained in the committed tables)
 S6=agent:results/learned-control/agents/es-cec-s6  # the default from 2026-12-01 to 2026-12-02 (ES-pretrained in the
 #    committed tables of sections 6-8; record name agent:es-cec-s6 here)
@@ -72,7 +89,7 @@ for s in 0 1 2; do
     [ -f $OUT/es-budget-s$s/model.json ] || $PY train_agent.py ${COMMON/--seed 0/--seed $s} --max-evaluations 20000 \
         --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
         --out $OUT/es-budget-s$s
-    cmp $OUT/es-budget-s$s/best_model.json results/learned-control/agents/es-budget-s$s/model.json || { echo "differs"; exit 1; }
+    same_policy $OUT/es-budget-s$s/best_model.json results/learned-control/agents/es-budget-s$s/model.json
 done
 B=agent:results/learned-control/agents/es-budget-s
 INCLUDE=""
@@ -97,7 +114,7 @@ $PY evaluate.py --algorithms $ES,${S}1,${S}2,${B}0,${B}1,${B}2 --functions cec20
     --eval-runs 3 --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
     --seeds 0,1,2,3,4 --jobs 1 --out $OUT/es-cec
 for s in 0 1 2 3 4; do
-    cmp $OUT/es-cec/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json || { echo "differs"; exit 1; }
+    same_policy $OUT/es-cec/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json
 done
 C=agent:results/learned-control/agents/es-cec-s
 CEC=${C}0,${C}1,${C}2,${C}3,${C}4
@@ -139,7 +156,7 @@ $PY evaluate.py --algorithms $ES,agent:$EN/E11,agent:$EN/E3-iteration,agent:$EN/
     --eval-runs 3 --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
     --seeds 5,6,7,8 --jobs 1 --out $OUT/es-cec-new
 for s in 5 6 7 8; do
-    cmp $OUT/es-cec-new/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json || { echo "differs"; exit 1; }
+    same_policy $OUT/es-cec-new/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json
 done
 NEW=$S6,${C}5,${C}7,${C}8
 [ -d $OUT/validation-new ] || cp -r $OUT/validation-ensemble $OUT/validation-new
@@ -164,7 +181,7 @@ $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/paper-new --jobs 2 
     --seeds 10,11,12,13 --jobs 2 --out $OUT/es-broad
 R=agent:results/learned-control/agents/es-broad-s
 for s in 10 11 12 13; do
-    cmp $OUT/es-broad/seed$s/best_model.json results/learned-control/agents/es-broad-s$s/model.json || { echo "differs"; exit 1; }
+    same_policy $OUT/es-broad/seed$s/best_model.json results/learned-control/agents/es-broad-s$s/model.json
 done
 [ -f $EN/E4-broad/run.json ] || $PY -c "from agents import save_ensemble; save_ensemble(['results/learned-control/agents/es-broad-s' + s + '/model.json' for s in ('10', '11', '12', '13')], '$EN/E4-broad')"
 BROAD=${R}10,${R}11,${R}12,${R}13,agent:$EN/E4-broad
@@ -292,7 +309,7 @@ PY
     --eval-runs 3 --timesteps 20000000 --hyperparameters '{"workers": 2, "inputs": ["progress", "stagnation", "diversity"]}' \
     --seeds 14,15,16,17 --jobs 1 --out $OUT/es-cec-new4
 for s in 14 15 16 17; do
-    cmp $OUT/es-cec-new4/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json || { echo "differs"; exit 1; }
+    same_policy $OUT/es-cec-new4/seed$s/best_model.json results/learned-control/agents/es-cec-s$s/model.json
 done
 #    (c) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the four and the
 #    previous default; the average rank over the 21 functions chose seed 15.
@@ -396,7 +413,7 @@ PCOMMON="--algo es --action-mode particle --obs-mode particle --w-min 0.3 --w-ma
 [ -f $OUT/particle-env/sweep.csv ] || $PY train_agent.py $PCOMMON --hyperparameters '{"workers": 2}' \
     --seeds 20,21,22,23 --jobs 1 --out $OUT/particle-env
 for s in 20 21 22 23; do
-    cmp $OUT/particle-env/seed$s/best_model.json $E/agents/particle-s$s/model.json || { echo "differs"; exit 1; }
+    same_policy $OUT/particle-env/seed$s/best_model.json $E/agents/particle-s$s/model.json
 done
 #    (b) The rule's table: CEC 2022 (51 runs) and the paper functions at D = 10 (21 runs) of the four, with the
 #    default's runs (seed 15) from the committed stores of section 9 (c).
@@ -418,7 +435,7 @@ RULE_STORE=$E/default-particle RULE_AGENT=particle-s21
 check_sweep() {  # check_sweep NAME[=AGENTS] SEED...: $OUT/NAME/seed<SEED> against $E/agents/AGENTS-s<SEED> (AGENTS: NAME)
     local name=${1%%=*} agents=${1##*=} s; shift
     for s in "$@"; do
-        cmp $OUT/$name/seed$s/best_model.json $E/agents/$agents-s$s/model.json || { echo "differs"; exit 1; }
+        same_policy $OUT/$name/seed$s/best_model.json $E/agents/$agents-s$s/model.json
     done
 }
 rule_table() {
@@ -661,8 +678,9 @@ $PPY table $OUT/rc-paper --only agent:rc-s82 --only constant-particle:agent:rc-s
     --only dimension-factors:agent:rc-s82 --only particle-factors:agent:rc-s82 --focus agent:rc-s82
 #    (d) How often s82 chooses one r1, r2 per particle: the share of particle-iterations whose last action column is
 #    > 0, per held-out function (5 runs each), over the run and in its two halves ($E/rc/draw-share.txt).
-choice_share() {  # choice_share particle|swarm AGENT SUITE...: how often $E/agents/AGENT's last action column is > 0
-    echo "$2"      # (particle: per particle and iteration; swarm: its mean over the particles, per iteration)
+choice_share() {  # choice_share particle|swarm|strength AGENT SUITE...: how often $E/agents/AGENT's last action
+    echo "$2"      # column is > 0 (particle: per particle and iteration; swarm: its mean over the particles, per
+                   # iteration); strength: that mean, clipped as the vote is, averaged over the iterations where > 0
     $PY - "$1" $E/agents/$2 "${@:3}" <<'PYEOF'
 import sys
 
@@ -679,12 +697,17 @@ for suite in sys.argv[3:]:
         for seed in range(5):
             last = np.asarray(run_policy(policy, fn, swarm_size=20, iterations=999, seed=seed,
                                          max_evaluations=20000).extra["actions"])[..., -1]  # (T, N)
-            on = last > 0 if mode == "particle" else last.mean(axis=-1) > 0
+            vote = np.clip(last, -1.0, 1.0).mean(axis=-1)
+            on = last > 0 if mode == "particle" else vote > 0
             half = len(on) // 2
-            shares.append((on.mean(), on[:half].mean(), on[half:].mean()))
-        rows.append(np.mean(shares, axis=0))
+            if mode == "strength":  # nan where the swarm never voted on
+                shares.append([vote[part][on[part]].mean() if on[part].any() else np.nan
+                               for part in (slice(None), slice(None, half), slice(half, None))])
+            else:
+                shares.append((on.mean(), on[:half].mean(), on[half:].mean()))
+        rows.append(np.nanmean(shares, axis=0))
         print(f"{fn.name:14s} all {rows[-1][0]:.2f}  first half {rows[-1][1]:.2f}  second half {rows[-1][2]:.2f}")
-    m = np.mean(rows, axis=0)
+    m = np.nanmean(rows, axis=0)
     print(f"{suite + ' mean':14s} all {m[0]:.2f}  first half {m[1]:.2f}  second half {m[2]:.2f}")
 PYEOF
 }
@@ -699,7 +722,7 @@ F4="${F4//1900000/3800000}"
 [ -f $OUT/rpf4/sweep.csv ] || $PY train_agent.py $F4 --hyperparameters '{"workers": 2, "runs_per_function": 4}' \
     --seeds 90,91,92 --jobs 1 --out $OUT/rpf4
 check_sweep rpf4 90 91 92
-cmp $OUT/rpf4/seed92/best_model.json agents/pretrained/es/best_model.json || { echo "differs"; exit 1; }
+same_policy $OUT/rpf4/seed92/best_model.json agents/pretrained/es/best_model.json
 #    (b) The rule's table of the three at N = 20: seed 92 ranks ahead of seed 21 and becomes the default.
 rule_table rpf4 20 rpf4-s90 rpf4-s91 rpf4-s92
 #    (c) Reported after the decision: seed 92 with its constant-particle ablation on the held-out functions, and the
