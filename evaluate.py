@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         "constant-obs:X, schedule-only:X and constant-particle:X (ablations of an es controller X: pretrained or "
         "agent:PATH; constant-particle: of a per-particle one), dimension-factors:X and particle-factors:X (an "
         "agent X run with r1, r2 drawn per dimension or one per particle; for an agent trained with --random-factors "
-        "action, its choice fixed for every particle), "
+        "action, its choice fixed for every particle), range-step:X (an agent trained with --elitist-step vote run "
+        "with APSO's elitist step), "
         "random-policy, static:ABCD (action A..D for each of the four Viterbi states, digits 0-3), "
         "static:all (all 256 of them)")
     parser.add_argument("--functions", default="paper", help="comma-separated function or suite names: paper, "

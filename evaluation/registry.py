@@ -21,6 +21,7 @@ a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)
 ``constant-particle:X``   the same, the swarm's inputs kept (``obs_mode="particle"``)  ``constant-particle:<X's>``
 ``dimension-factors:X``   X with r1, r2 per dimension (``random_factors``)            ``dimension-factors:<X's>``
 ``particle-factors:X``    X with one r1, r2 per particle (``random_factors``)         ``particle-factors:<X's>``
+``range-step:X``          X with APSO's elitist step (``elitist_step="range"``)       ``range-step:<X's>``
 ``random-policy``         ``PolicyController(RandomPolicy())``                        ``RandomPolicy``
 ``static:ABCD``           ``PolicyController(StaticPolicy([A, B, C, D]))``            ``static:ABCD``
 ``LLMPSO``, ``PSO+...``   ``RuleController(agents.advisors.make_advised(name))``      the name
@@ -35,7 +36,9 @@ inputs add. ``dimension-factors:X`` runs ``X`` unchanged in a swarm that draws r
 classic update, and ``particle-factors:X`` in one that draws one r1, r2 per particle: for a controller trained with
 another draw, what its own draw adds (each refuses a controller that already draws its way). For a controller trained
 with ``random_factors="action"`` they fix its choice column for every particle
-(:class:`agents.controller.FixedDraw`): what choosing the draw adds.
+(:class:`agents.controller.FixedDraw`): what choosing the draw adds. ``range-step:X`` runs a controller trained with
+``elitist_step="vote"`` with APSO's elitist step instead (the box's range, whatever the vote's strength): what the
+vote's width adds.
 
 The advised variants (:data:`agents.advisors.ADVISED_VARIANTS`): ``PSO+no-advisor``, ``PSO+random-advisor``,
 ``PSO+surrogate-advisor`` and ``LLMPSO`` (a chat model; its server from ``PSO_LLM_BASE_URL`` and
@@ -75,7 +78,8 @@ _ABLATIONS: dict[str, tuple[tuple[str, ...] | None, dict[str, Any]]] = {
     "constant-obs": ((), {}), "schedule-only": (("progress",), {}),
     "constant-particle": (("progress", "stagnation", "diversity"), {}),
     "dimension-factors": (None, {"random_factors": "dimension"}),
-    "particle-factors": (None, {"random_factors": "particle"})}
+    "particle-factors": (None, {"random_factors": "particle"}),
+    "range-step": (None, {"elitist_step": "range"})}
 # registry kinds of the shipped controllers -> their agents.PRETRAINED names (Algorithm kind "pretrained", arg the name)
 _PRETRAINED = {"pretrained": "es", "dqnpso-pretrained": "dqnpso"}
 _STATIC = re.compile(r"^static:([0-3]{4})$", re.IGNORECASE)
@@ -146,7 +150,7 @@ class Algorithm:
             if settings and all(own[k] == v for k, v in settings.items()):
                 raise ValueError(f"{self.kind}: {self.arg} already runs with {settings}, so the ablation would rerun it "
                                  f"unchanged (it takes a controller trained with other settings, e.g. "
-                                 f"another --random-factors)")
+                                 f"another --random-factors or --elitist-step)")
             if own["random_factors"] == "action" and "random_factors" in settings:  # the choice column fixed
                 policy, settings = FixedDraw(policy, shared=settings["random_factors"] == "particle"), {}
             policy = policy if keep is None else ConstantObservation(policy, keep=keep)

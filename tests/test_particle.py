@@ -210,7 +210,8 @@ def test_elitist_always_runs_elitist_learning_at_every_iteration():
 def test_elitist_step_vote_sets_the_width_from_the_vote_and_a_saved_policy_carries_it(monkeypatch, tmp_path):
     """elitist_step="vote": a full vote (every particle's 4th entry 1) runs bit for bit as APSO's width
     (elitist_step="range"); a weaker one steps by pso_env.operators.vote_width of the clipped mean vote. It needs
-    elitist; a policy trained with it saves it and runs with it, and one at the default saves no such entry."""
+    elitist; a policy trained with it saves it and runs with it, and one at the default saves no such entry;
+    range-step:X runs X with APSO's step and refuses a controller that already takes it."""
     n, rng = 8, np.random.default_rng(7)
     actions = rng.uniform(-1, 1, (15, n, 3)).astype(np.float32)
     runs = []
@@ -262,6 +263,15 @@ def test_elitist_step_vote_sets_the_width_from_the_vote_and_a_saved_policy_carri
         controller = PolicyController(PolicySearch.load(out / "best_model"))
         controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=5, seed=0)
         assert controller.env.unwrapped.config.elitist_step == step
+    from evaluation.registry import resolve_algorithm
+
+    ablation = resolve_algorithm(f"range-step:agent:{tmp_path / 'vote'}")  # what the vote's width adds
+    assert ablation.name == "range-step:agent:vote"
+    controller = ablation.controller()
+    controller.start(get_function("rastrigin", 3), swarm_size=6, iterations=5, seed=0)
+    assert controller.env.unwrapped.config.elitist_step == "range" and controller.env.unwrapped.config.elitist
+    with pytest.raises(ValueError, match=r"range-step: .* already runs with \{'elitist_step': 'range'\}"):
+        resolve_algorithm(f"range-step:agent:{tmp_path / 'range'}")
 
 
 def test_random_factors_reach_the_swarm_from_the_config_and_from_a_saved_policy():

@@ -858,3 +858,18 @@ $PY evaluate.py --algorithms $D20 $PAPER10 --dim 20 --swarm-size 20 --iterations
     --max-evaluations 40000 --runs 21 --jobs 2 --no-progress --out $OUT/d20-paper
 $PPY table $OUT/d20-cec2022 $OUT/d20-paper --focus agent:rpf4-s92
 $PPY table $OUT/d20-cec2022 --focus agent:rpf4-s92 && $PPY table $OUT/d20-paper --focus agent:rpf4-s92
+# 27. 2026-12-04 (evening): the vote sets the elitist step's width (report: "The vote sets the elitist step's width";
+#    pre-registration 21 in decisions-2026-12-04.txt). (a) One sweep of three seeds (about 17 min per seed on 2
+#    cores); each best_model.json is $E/agents/ew4-s<seed>/model.json.
+[ -f $OUT/ew4/sweep.csv ] || $PY train_agent.py $F4 --elitist --elitist-step vote \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 106,107,108 --jobs 1 --out $OUT/ew4
+check_sweep ew4 106 107 108
+#    (b) The rule's table of the three against the default (seed 92, its committed runs): none ranks ahead of it.
+rule_table ew4 20 ew4-s106 ew4-s107 ew4-s108
+#    (c) Reported after the decision: seed 108 with its constant-particle ablation on the held-out functions, and the
+#    paper's protocol with the three seeds, in the tables with the committed stores; (d) their vote shares and the
+#    mean vote where it is on, which sets the step's width ($E/ew4/vote-share.txt). Committed copies: $E/ew4.
+reported_after ew4 ew4-s108 ew4-s106 ew4-s107
+for a in ew4-s108 ew4-s106 ew4-s107; do
+    choice_share swarm $a metabox-test cec2022 && choice_share strength $a metabox-test cec2022
+done
