@@ -873,3 +873,23 @@ reported_after ew4 ew4-s108 ew4-s106 ew4-s107
 for a in ew4-s108 ew4-s106 ew4-s107; do
     choice_share swarm $a metabox-test cec2022 && choice_share strength $a metabox-test cec2022
 done
+#    (e) Exploratory, not pre-registered (decisions-2026-12-04.txt, written before its runs): seed 107, the only one
+#    of the three that votes, against its range-step ablation (the same policy with APSO's step) held out, on the
+#    paper's protocol and on the suite (6 min on 2 cores). Committed copies: $E/ew4/width-*.
+A=agent:$E/agents/ew4-s107
+$PY evaluate.py --algorithms $A,range-step:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ew4-width-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/ew4-width-paper --jobs 2 --no-progress \
+    --algorithms $A,range-step:$A
+$PY evaluate.py --algorithms range-step:$A --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ew4-width-cec2022
+$PY evaluate.py --algorithms range-step:$A $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/ew4-width-paper10
+$PPY table $OUT/ew4-width-cec2022 $OUT/ew4-width-paper10 $OUT/ew4-select-cec2022 $OUT/ew4-select-paper10 \
+    $RULE_STORE/select-cec2022 $RULE_STORE/select-paper10 --only agent:ew4-s107 --only range-step:agent:ew4-s107 \
+    --only agent:$RULE_AGENT --focus agent:ew4-s107
+$PPY table $OUT/ew4-width-heldout --focus agent:ew4-s107
+$PPY table $OUT/ew4-width-paper --focus agent:ew4-s107
+$PPY table $OUT/ew4-width-heldout $E/ev4c/eval-heldout $E/eval-budget --only agent:ew4-s107 --only agent:ev4-s103 \
+    --only MetaBox:GLEET --only HMM-APSO --only APSO --focus agent:ew4-s107
+$PPY table $OUT/ew4-width-paper $E/paper-budget --only agent:ew4-s107 --only HMM-APSO --only APSO --focus agent:ew4-s107
