@@ -68,7 +68,7 @@ class PolicyController:
         the observation and its ``action_mode`` (default "discrete") the actions: an index, or with
         "continuous" 3 numbers in [-1, 1] mapped onto w, c1, c2, with "particle" such a row per particle; its ``env_kwargs`` dict, if any, the environment
         settings it acts through (:data:`pso_env.config.ACTION_SETTINGS`: action ranges, ``elitist``: a 4th number,
-        ``elitist_always``, ``random_factors``: ``"action"`` adds a last column per particle). Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
+        ``elitist_always``, ``random_factors``: ``"action"`` adds a last column per particle, ``elitist_step``). Its ``seed`` method, if any, gets the run's seed; its ``reset``, if any, is
         called at every start.
     env_kwargs : dict, optional
         Further :class:`pso_env.PSOEnv` arguments (for example ``reward_mode``).

@@ -405,8 +405,8 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
     members : sequence of paths
         At least two saved policies (``model.json`` or ``best_model.json`` of ``train_agent.py --algo es`` runs,
         or ensembles: their members join), all with the same observation mode, action settings
-        (:data:`pso_env.config.ACTION_SETTINGS`: ranges, ``elitist``, ``elitist_always``, ``random_factors``; a setting
-        saved before it existed counts as its default) and weight shape (A, n + 1).
+        (:data:`pso_env.config.ACTION_SETTINGS`: ranges, ``elitist``, ``elitist_always``, ``random_factors``,
+        ``elitist_step``; a setting saved before it existed counts as its default) and weight shape (A, n + 1).
     out : path
         A new directory (it must not hold a ``run.json``) that becomes an agent directory like a training run's
         ``--out``: ``model.json`` and ``best_model.json`` (the same policy, weights (K, A, n + 1), ``obs_mean`` the

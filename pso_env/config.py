@@ -208,8 +208,9 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
 ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always", "random_factors",
                                     "elitist_step")
 #: The settings a saved policy writes even at their defaults; later ones only where they differ, so that a policy
-#: trained before a setting existed is saved byte for byte as it was.
-ALWAYS_SAVED = ACTION_SETTINGS[:7]
+#: trained before a setting existed is saved byte for byte as it was. A later setting's default is therefore part of
+#: the file format (a file without it is read with it): never change it.
+ALWAYS_SAVED: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always", "random_factors")
 
 
 def planned_iterations(iterations: int, swarm_size: int, max_evaluations: int | None) -> int:

@@ -30,10 +30,10 @@ def vote_width(swarm: Any, swarms: Any, vote: Any) -> np.ndarray:
     (APSO's width, at a full vote v = 1) and the extent of the swarm's personal bests ``max - min`` along d (at a
     vote just above 0), so that a weak vote searches at the swarm's scale and a strong one jumps at the box's.
 
-    ``swarms`` (K,) indexes the swarms, ``vote`` (K,) their votes in (0, 1]; the extent is floored at machine
-    epsilon times the range (a collapsed swarm still moves). Returns (K, D) float64.
+    ``swarms`` (K,) indexes the swarms (None: all), ``vote`` (K,) their votes in (0, 1]; the extent is floored at
+    machine epsilon times the range, so the width stays positive and finite. Returns (K, D) float64.
     """
-    idx = np.atleast_1d(np.asarray(swarms, dtype=np.intp))
+    idx = np.arange(swarm.batch_size) if swarms is None else np.atleast_1d(np.asarray(swarms, dtype=np.intp))
     v = np.clip(np.asarray(vote, dtype=float).reshape(-1, 1), 0.0, 1.0)
     span = swarm.upper[idx] - swarm.lower[idx]
     pbest = swarm.pbest_positions[idx]

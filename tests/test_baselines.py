@@ -548,7 +548,7 @@ def test_elitist_learning_on_some_swarms_of_a_batch():
 
 def test_vote_width_interpolates_the_range_and_the_personal_bests_extent():
     """elitist_step='vote': the width is range^v * extent^(1 - v) per dimension (range 200, extent of the personal
-    bests 50..70: 20), a full vote gives APSO's step, and a collapsed swarm still moves by eps times the range."""
+    bests 50..70: 20), a full vote gives APSO's step, and a collapsed swarm's extent is floored at eps times the range."""
     swarm = els_swarm()
     width = vote_width(swarm, [0], [1.0])
     assert width.shape == (1, 3) and width.tolist() == [[200.0] * 3]
@@ -559,6 +559,7 @@ def test_vote_width_interpolates_the_range_and_the_personal_bests_extent():
     assert swarm.gbest_position[0] == pytest.approx([50.0, 48.0, 50.0], rel=1e-14)
     swarm.pbest_positions[0] = 50.0
     assert vote_width(swarm, [0], [0.0]).tolist() == [[np.finfo(float).eps * 200.0] * 3]
+    assert vote_width(swarm, None, [0.0]).tolist() == vote_width(swarm, [0], [0.0]).tolist()  # None: every swarm
 
 
 def test_apso_elitist_sigma_falls_from_1_to_01(monkeypatch):

@@ -222,6 +222,15 @@ def test_elitist_step_vote_sets_the_width_from_the_vote_and_a_saved_policy_carri
             env.step(np.column_stack([a, np.full(n, 1.0, np.float32)]))
         runs.append(env.swarm.best_history.copy())
     np.testing.assert_array_equal(runs[0], runs[1])
+    twins = []  # continuous actions: a 4th component above 1 is a full vote too
+    for step in ("range", "vote"):
+        env = PSOEnv(function="rastrigin", dim=4, swarm_size=n, max_iterations=15, action_mode="continuous",
+                     elitist=True, elitist_step=step)
+        env.reset(seed=4)
+        for a in actions:
+            env.step(np.r_[a[0], 5.0].astype(np.float32))
+        twins.append(env.swarm.best_history.copy())
+    np.testing.assert_array_equal(twins[0], twins[1])
     import pso_env.vector
     from pso_env.operators import vote_width
 
