@@ -2,6 +2,8 @@
 # Reproduces results/learned-control/ from the repository root, one command per table (see report.md).
 # Outputs go to runs/learned-control/ (fresh folders); results/learned-control/ and results/paper-protocol/ hold the
 # committed copies (results/learned-control/eval without its 105 MB curves.jsonl.gz). Wall times are on the 2-core machine of this project.
+# Training repeats bit for bit only on a machine whose OpenBLAS uses the kernels of the one that trained (CMA-ES's
+# linear algebra; report.md, "Limits"): elsewhere the same_policy checks below stop the script at the first sweep.
 set -euo pipefail
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 PY=${PY:-.venv/bin/python}
