@@ -202,15 +202,14 @@ def field_values(cls: type, namespace: argparse.Namespace) -> dict[str, Any]:
     return {f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls) if hasattr(namespace, f.name)}
 
 
+#: The action settings a saved policy writes even at their defaults; those after them in :data:`ACTION_SETTINGS` it
+#: writes only where they differ, so that a policy trained before a setting existed is saved byte for byte as it was.
+#: A later setting's default is therefore part of the file format (a file without it is read with it): never change it.
+ALWAYS_SAVED: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always", "random_factors")
 #: The environment settings a policy acts through beyond its observation and action modes (the action ranges, the
 #: elitist switch, elitist learning at every iteration, how r1 and r2 are drawn, the elitist step's width): a trained
 #: policy carries them to every environment it runs in.
-ACTION_SETTINGS: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always", "random_factors",
-                                    "elitist_step")
-#: The settings a saved policy writes even at their defaults; later ones only where they differ, so that a policy
-#: trained before a setting existed is saved byte for byte as it was. A later setting's default is therefore part of
-#: the file format (a file without it is read with it): never change it.
-ALWAYS_SAVED: tuple[str, ...] = ("w_min", "w_max", "c_min", "c_max", "elitist", "elitist_always", "random_factors")
+ACTION_SETTINGS: tuple[str, ...] = (*ALWAYS_SAVED, "elitist_step")
 
 
 def planned_iterations(iterations: int, swarm_size: int, max_evaluations: int | None) -> int:

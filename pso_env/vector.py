@@ -247,6 +247,7 @@ class PSOVectorEnv(VectorEnv):
         self._continuous = cfg.action_mode != "discrete"
         self._per_particle = cfg.action_mode == "particle"
         self._elitist_on = cfg.elitist or cfg.elitist_always
+        self._vote_width = cfg.elitist_step == "vote"  # the vote's strength sets the elitist step's width
         self._columns = action_columns(cfg.elitist, cfg.random_factors)  # of continuous and particle actions
         self._choice = cfg.random_factors == "action"  # the particles' last column chooses their draw
         if self._per_particle:  # a (w, c1, c2) row per particle (pso_env.actions.particle_parameters)
@@ -614,11 +615,10 @@ class PSOVectorEnv(VectorEnv):
         else:
             switch = np.clip(a[:, :, N_CONTINUOUS], -1.0, 1.0).mean(axis=1) if self._per_particle else a[:, N_CONTINUOUS]
             on = (switch > 0.0) & ~self._autoreset_envs
-        vote = self.config.elitist_step == "vote"
         for dim, swarm in self.swarms.items():
             rows = np.flatnonzero(on & (self._dims == dim))
             if rows.size:
-                width = vote_width(swarm, rows, np.minimum(switch[rows], 1.0)) if vote else None
+                width = vote_width(swarm, rows, switch[rows]) if self._vote_width else None
                 elitist_learning(swarm, elitist_sigma(self._share(swarm, rows)), rows, width)
 
     def _share(self, swarm: Swarm, rows: np.ndarray) -> np.ndarray:

@@ -238,8 +238,7 @@ def test_elitist_step_vote_sets_the_width_from_the_vote_and_a_saved_policy_carri
     real = pso_env.vector.elitist_learning
 
     def spy(swarm, sigma, rows, width=None):
-        seen.append((rows.copy(), None if width is None else width.copy(),
-                     vote_width(swarm, rows, [0.3, 0.3][:rows.size]) if rows.size else None))
+        seen.append((rows.copy(), None if width is None else width.copy(), vote_width(swarm, rows, [0.3] * rows.size)))
         return real(swarm, sigma, rows, width)
 
     monkeypatch.setattr(pso_env.vector, "elitist_learning", spy)

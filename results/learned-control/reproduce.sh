@@ -818,9 +818,9 @@ reported_after ev4 ev4-s100 ev4-s99
 #    (d) How often each seed's particles vote elitist learning on: the share of iterations whose mean 4th (last) action
 #    column is > 0, per held-out and CEC 2022 function (5 runs each), over the run and in its two halves
 #    ($E/ev4/vote-share.txt).
-vote_share() {  # vote_share AGENT...: choice_share's swarm shares of $E/agents/AGENT
-    local a
-    for a in "$@"; do choice_share swarm $a metabox-test cec2022; done
+vote_share() {  # vote_share AGENT...: choice_share's VOTE_MODES (default swarm) of each $E/agents/AGENT in turn
+    local a m
+    for a in "$@"; do for m in ${VOTE_MODES:-swarm}; do choice_share $m $a metabox-test cec2022; done; done
 }
 vote_share ev4-s99 ev4-s100
 # 24. 2026-12-04: two more seeds of the vote design (report: "The particles' elitist vote with four runs per
@@ -872,9 +872,7 @@ rule_table ew4 20 ew4-s106 ew4-s107 ew4-s108
 #    paper's protocol with the three seeds, in the tables with the committed stores; (d) their vote shares and the
 #    mean vote where it is on, which sets the step's width ($E/ew4/vote-share.txt). Committed copies: $E/ew4.
 reported_after ew4 ew4-s108 ew4-s106 ew4-s107
-for a in ew4-s108 ew4-s106 ew4-s107; do
-    choice_share swarm $a metabox-test cec2022 && choice_share strength $a metabox-test cec2022
-done
+VOTE_MODES="swarm strength" vote_share ew4-s108 ew4-s106 ew4-s107
 #    (e) Exploratory, not pre-registered (decisions-2026-12-04.txt, written before its runs): seed 107, the only one
 #    of the three that votes, against its range-step ablation (the same policy with APSO's step) held out, on the
 #    paper's protocol and on the suite (6 min on 2 cores). Committed copies: $E/ew4/width-*.
@@ -895,3 +893,27 @@ $PPY table $OUT/ew4-width-paper --focus agent:ew4-s107
 $PPY table $OUT/ew4-width-heldout $E/ev4c/eval-heldout $E/eval-budget --only agent:ew4-s107 --only agent:ev4-s103 \
     --only MetaBox:GLEET --only HMM-APSO --only APSO --focus agent:ew4-s107
 $PPY table $OUT/ew4-width-paper $E/paper-budget --only agent:ew4-s107 --only HMM-APSO --only APSO --focus agent:ew4-s107
+# 28. 2026-12-04: training repeats bit for bit only where OpenBLAS picks the same kernels (report: "Limits"). A short
+#    run of section 1's design under this machine's kernels and under OPENBLAS_CORETYPE=Prescott (their first
+#    progress rows differ: CMA-ES's linear algebra), then two committed controllers' runs under five core types (the
+#    same final values under each). About 3 min on 2 cores.
+SHORT="${COMMON/--eval-every 1900000 --eval-runs 5 --checkpoint-every 1900000/--eval-every 400000 --eval-runs 1 --checkpoint-every 400000}"
+for ct in default Prescott Sandybridge Haswell Zen; do
+    core=(env -u OPENBLAS_CORETYPE); [ $ct = default ] || core=(env OPENBLAS_CORETYPE=$ct)
+    if [ $ct = default ] || [ $ct = Prescott ]; then
+        [ -f $OUT/blas-$ct/progress.csv ] || "${core[@]}" $PY train_agent.py $SHORT --timesteps 1200000 \
+            --hyperparameters '{"workers": 1}' --out $OUT/blas-$ct
+        echo "training, $ct: $(sed -n 2p $OUT/blas-$ct/progress.csv)"
+    fi
+    "${core[@]}" $PY - $ct <<'EOF_BLAS'
+import sys
+
+from agents import load_agent, run_policy
+from benchmarks_fn import get_function
+
+values = [run_policy(load_agent(f"results/learned-control/agents/{a}"), get_function(f, 10), swarm_size=20,
+                     iterations=999, seed=0, max_evaluations=20000).best_value
+          for a in ("ev4-s103", "rpf4-s92") for f in ("bbob:f4", "cec2022:f1")]
+print(f"evaluation, {sys.argv[1]}:", values)
+EOF_BLAS
+done
