@@ -48,7 +48,7 @@ from pso_env.config import ACTION_SETTINGS, ALWAYS_SAVED, action_settings, check
 ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso", "inputs": None,
                                "workers": 1}
 #: Starting points of the search.
-INITS = ("linwpso", "zeros")
+INITS = ("linwpso", "undecided", "zeros")
 #: Suffix of a saved policy (``model.save(path)`` writes ``path + SUFFIX``).
 SUFFIX = ".json"
 
@@ -116,7 +116,10 @@ def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.nd
     ``"linwpso"``: LinWPSO's ``w`` from 0.9 to 0.4 over the run (linear in the ``progress`` entry with
     ``obs_mode="features"`` or ``"particle"``; its midpoint 0.65 otherwise), ``c1 = c2 = 2``, elitist learning off and
     (``random_factors="action"``) r1, r2 per dimension: the columns after the third start at -1; each value clipped to
-    the action range. ``"zeros"``: all weights 0 (the middle of every range).
+    the action range. ``"undecided"``: LinWPSO's ``w``, ``c1``, ``c2`` with the operator columns (after the third)
+    at 0, so each operator's switch starts on its threshold and CMA-ES's first candidates switch it both ways
+    (**our choice**: a search that starts with the operator off may never try it). ``"zeros"``: all weights 0 (the
+    middle of every range).
     """
     w = np.zeros((n_actions, n_obs + 1))
     if init == "zeros":
@@ -132,7 +135,7 @@ def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.nd
     else:
         w[0, -1] = unit(0.65, config.w_min, config.w_max)
     w[1, -1] = w[2, -1] = unit(2.0, config.c_min, config.c_max)
-    w[3:, -1] = -1.0
+    w[3:, -1] = 0.0 if init == "undecided" else -1.0
     return w
 
 
@@ -153,7 +156,7 @@ class PolicySearch:
         Episodes of each candidate on each training function per generation.
     sigma0 : float, default 0.3
         CMA-ES's initial step size, in weight units.
-    init : {"linwpso", "zeros"}
+    init : {"linwpso", "undecided", "zeros"}
         Starting weights (:func:`initial_weights`).
     inputs : list of str, optional
         The observation entries the policy reads (names of :data:`pso_env.FEATURE_NAMES` with ``obs_mode="features"``,

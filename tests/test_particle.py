@@ -156,6 +156,8 @@ def test_elitist_is_the_particles_vote_and_equals_the_continuous_switch():
     assert initial_weights("linwpso", EnvConfig(**SMALL, elitist=True), 6, 4)[3].tolist() == [0.0] * 6 + [-1.0]
     both = initial_weights("linwpso", EnvConfig(**SMALL, elitist=True, random_factors="action"), 6, 5)
     assert both[3:].tolist() == [[0.0] * 6 + [-1.0]] * 2  # elitist learning off, r1, r2 per dimension at the start
+    undecided = initial_weights("undecided", EnvConfig(**SMALL, elitist=True, random_factors="action"), 6, 5)
+    assert np.array_equal(undecided[:3], both[:3]) and not undecided[3:].any()  # both switches on their threshold
 
 
 def test_elitist_always_runs_elitist_learning_at_every_iteration():
