@@ -241,13 +241,21 @@ class TrainConfig:
 
 
 def package_versions() -> dict[str, str]:
-    """Versions of Python and the packages a run depends on."""
+    """Versions of Python and the packages a run depends on, and under ``"blas"`` each loaded BLAS library with its
+    version and the CPU kernels it chose (threadpoolctl), e.g. ``"openblas 0.3.31 SkylakeX"``: ES training
+    (CMA-ES's linear algebra) repeats bit for bit only where these kernels are the same."""
+    from threadpoolctl import threadpool_info
+
     out = {"python": platform.python_version()}
-    for name in ("pso-env", "numpy", "scipy", "gymnasium", "stable-baselines3", "sb3-contrib", "torch", "hmmlearn", "ioh"):
+    for name in ("pso-env", "numpy", "scipy", "gymnasium", "stable-baselines3", "sb3-contrib", "torch", "hmmlearn", "ioh",
+                 "cma"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
+    blas = [" ".join(str(lib.get(k)) for k in ("internal_api", "version", "architecture"))
+            for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    out["blas"] = "; ".join(dict.fromkeys(blas))
     return out
 
 

@@ -157,6 +157,7 @@ def test_trainer_writes_run_and_resume_continues(tmp_path):
     run = json.loads((out / "run.json").read_text())
     assert run["train_functions"] == ["sphere", "rastrigin"] and run["held_out_functions"] == ["ackley"]
     assert "torch" in run["versions"] and run["config"]["timesteps"] == 200
+    assert run["versions"]["blas"]  # numpy's BLAS and the CPU kernels it chose (ES training repeats on the same)
     # a longer run resumed from the checkpoint goes on counting from step 200
     more = TrainConfig(timesteps=400, **TINY)
     with pytest.raises(ValueError, match="--resume"):
