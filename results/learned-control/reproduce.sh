@@ -685,12 +685,14 @@ choice_share() {  # choice_share particle|swarm|strength AGENT SUITE...: how oft
                    # iteration); strength: that mean, clipped as the vote is, averaged over the iterations where > 0
     $PY - "$1" $E/agents/$2 "${@:3}" <<'PYEOF'
 import sys
+import warnings
 
 import numpy as np
 
 from agents import load_agent, run_policy
 from benchmarks_fn import resolve_functions
 
+warnings.filterwarnings("ignore", "Mean of empty slice")  # strength of a swarm that never votes on: nan, as printed
 mode, policy = sys.argv[1], load_agent(sys.argv[2])
 for suite in sys.argv[3:]:
     rows = []
