@@ -919,3 +919,18 @@ values = [run_policy(load_agent(f"results/learned-control/agents/{a}"), get_func
 print(f"evaluation, {sys.argv[1]}:", values)
 EOF_BLAS
 done
+# 29. 2026-12-04 (late evening): the vote design started undecided (report: "The vote design started undecided";
+#    pre-registration 22 in decisions-2026-12-04.txt): section 27's command with "init": "undecided" (the 4th output's
+#    weights and bias 0 at the start). (a) One sweep of three seeds (about 20 min per seed on 2 cores); each
+#    best_model.json is $E/agents/eu4-s<seed>/model.json.
+[ -f $OUT/eu4/sweep.csv ] || $PY train_agent.py $F4 --elitist --elitist-step vote \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4, "init": "undecided"}' --seeds 109,110,111 --jobs 1 \
+    --out $OUT/eu4
+check_sweep eu4 109 110 111
+#    (b) The rule's table of the three against the default (seed 92, its committed runs): none ranks ahead of it.
+rule_table eu4 20 eu4-s109 eu4-s110 eu4-s111
+#    (c) Reported after the decision: seed 110 with its constant-particle ablation on the held-out functions, and the
+#    paper's protocol with the three seeds, in the tables with the committed stores; (d) their vote shares and
+#    strengths ($E/eu4/vote-share.txt). Committed copies: $E/eu4.
+reported_after eu4 eu4-s110 eu4-s109 eu4-s111
+VOTE_MODES="swarm strength" vote_share eu4-s110 eu4-s109 eu4-s111
