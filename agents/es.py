@@ -11,7 +11,8 @@ The policy (:class:`LinearPolicy`) maps an observation ``o`` (n,) to continuous 
 ``elitist`` switch and one more with its ``random_factors="action"`` draw choice (:class:`pso_env.EnvConfig`). It starts (``init="linwpso"``) as LinWPSO, the linear
 inertia schedule ``w = 0.9 -> 0.4`` over the run with ``c1 = c2 = 2`` and elitist learning off, written in the
 ``progress`` feature of ``obs_mode="features"``; so the search begins at a good hand-designed rule (with
-``inputs`` that leave out ``progress``, at w = 0.9 throughout).
+``inputs`` that leave out ``progress``, at w = 0.9 throughout); ``init="undecided"`` starts the same with the
+operator switches on their threshold (the rows after the third all 0), so the first candidates switch them both ways.
 
 With ``obs_mode="particle"`` and ``action_mode="particle"`` the same ``W`` (3, 7) is shared by the particles: each
 particle's row of 6 inputs (:data:`pso_env.PARTICLE_FEATURE_NAMES`) gives its own ``w``, ``c1``, ``c2``: per-particle
