@@ -934,3 +934,19 @@ rule_table eu4 20 eu4-s109 eu4-s110 eu4-s111
 #    strengths ($E/eu4/vote-share.txt). Committed copies: $E/eu4.
 reported_after eu4 eu4-s110 eu4-s109 eu4-s111
 VOTE_MODES="swarm strength" vote_share eu4-s110 eu4-s109 eu4-s111
+#    (e) Exploratory, not pre-registered (decisions-2026-12-04.txt, written before its runs): seed 110, which uses the
+#    vote's width, against its range-step ablation (the same policy with APSO's step) held out, on the paper's
+#    protocol and on the suite (6 min on 2 cores). Committed copies: $E/eu4/width-*.
+A=agent:$E/agents/eu4-s110
+$PY evaluate.py --algorithms $A,range-step:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eu4-width-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/eu4-width-paper --jobs 2 --no-progress \
+    --algorithms $A,range-step:$A
+$PY evaluate.py --algorithms range-step:$A --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eu4-width-cec2022
+$PY evaluate.py --algorithms range-step:$A $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
+    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/eu4-width-paper10
+$PPY table $OUT/eu4-width-cec2022 $OUT/eu4-width-paper10 $OUT/eu4-select-cec2022 $OUT/eu4-select-paper10 \
+    --only agent:eu4-s110 --only range-step:agent:eu4-s110 --focus agent:eu4-s110
+$PPY table $OUT/eu4-width-heldout --focus agent:eu4-s110
+$PPY table $OUT/eu4-width-paper --focus agent:eu4-s110
