@@ -12,7 +12,8 @@ The policy (:class:`LinearPolicy`) maps an observation ``o`` (n,) to continuous 
 inertia schedule ``w = 0.9 -> 0.4`` over the run with ``c1 = c2 = 2`` and elitist learning off, written in the
 ``progress`` feature of ``obs_mode="features"``; so the search begins at a good hand-designed rule (with
 ``inputs`` that leave out ``progress``, at w = 0.9 throughout); ``init="undecided"`` starts the same with the
-operator switches on their threshold (the rows after the third all 0), so the first candidates switch them both ways.
+operator switches on their threshold (the weights and bias of every action after the third at 0), so the first
+candidates switch them both ways; without such switches it is ``"linwpso"``.
 
 With ``obs_mode="particle"`` and ``action_mode="particle"`` the same ``W`` (3, 7) is shared by the particles: each
 particle's row of 6 inputs (:data:`pso_env.PARTICLE_FEATURE_NAMES`) gives its own ``w``, ``c1``, ``c2``: per-particle

@@ -243,7 +243,8 @@ class TrainConfig:
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages a run depends on, and under ``"blas"`` each loaded BLAS library with its
     version and the CPU kernels it chose (threadpoolctl), e.g. ``"openblas 0.3.31.188.0 SkylakeX"``: ES training
-    (CMA-ES's linear algebra) repeats bit for bit only where these kernels are the same."""
+    (CMA-ES's linear algebra) repeats bit for bit only where these kernels are the same; ``""`` where threadpoolctl
+    finds none (Apple's Accelerate, for one)."""
     from threadpoolctl import threadpool_info
 
     out = {"python": platform.python_version()}
@@ -253,7 +254,7 @@ def package_versions() -> dict[str, str]:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
-    blas = [" ".join(str(lib.get(k)) for k in ("internal_api", "version", "architecture"))
+    blas = [" ".join(str(lib[k]) for k in ("internal_api", "version", "architecture") if lib.get(k))
             for lib in threadpool_info() if lib.get("user_api") == "blas"]  # threadpoolctl < 3.5 misses numpy 2's
     out["blas"] = "; ".join(dict.fromkeys(blas))
     return out

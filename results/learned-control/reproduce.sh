@@ -947,6 +947,7 @@ $PY evaluate.py --algorithms range-step:$A --functions cec2022 --dim 10 --swarm-
 $PY evaluate.py --algorithms range-step:$A $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
     --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/eu4-width-paper10
 $PPY table $OUT/eu4-width-cec2022 $OUT/eu4-width-paper10 $OUT/eu4-select-cec2022 $OUT/eu4-select-paper10 \
-    --only agent:eu4-s110 --only range-step:agent:eu4-s110 --focus agent:eu4-s110
+    $RULE_STORE/select-cec2022 $RULE_STORE/select-paper10 --only agent:eu4-s110 --only range-step:agent:eu4-s110 \
+    --only agent:$RULE_AGENT --focus agent:eu4-s110
 $PPY table $OUT/eu4-width-heldout --focus agent:eu4-s110
 $PPY table $OUT/eu4-width-paper --focus agent:eu4-s110
