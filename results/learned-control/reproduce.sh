@@ -878,20 +878,23 @@ VOTE_MODES="swarm strength" vote_share ew4-s108 ew4-s106 ew4-s107
 #    (e) Exploratory, not pre-registered (decisions-2026-12-04.txt, written before its runs): seed 107, the only one
 #    of the three that votes, against its range-step ablation (the same policy with APSO's step) held out, on the
 #    paper's protocol and on the suite (6 min on 2 cores). Committed copies: $E/ew4/width-*.
-A=agent:$E/agents/ew4-s107
-$PY evaluate.py --algorithms $A,range-step:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ew4-width-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/ew4-width-paper --jobs 2 --no-progress \
-    --algorithms $A,range-step:$A
-$PY evaluate.py --algorithms range-step:$A --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ew4-width-cec2022
-$PY evaluate.py --algorithms range-step:$A $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/ew4-width-paper10
-$PPY table $OUT/ew4-width-cec2022 $OUT/ew4-width-paper10 $OUT/ew4-select-cec2022 $OUT/ew4-select-paper10 \
-    $RULE_STORE/select-cec2022 $RULE_STORE/select-paper10 --only agent:ew4-s107 --only range-step:agent:ew4-s107 \
-    --only agent:$RULE_AGENT --focus agent:ew4-s107
-$PPY table $OUT/ew4-width-heldout --focus agent:ew4-s107
-$PPY table $OUT/ew4-width-paper --focus agent:ew4-s107
+width_ablation() {  # width_ablation NAME AGENT: $E/agents/AGENT against range-step:AGENT (APSO's elitist step)
+    local A=agent:$E/agents/$2 name=$1 a=$2  # held out, on the paper's protocol and on the suite ($OUT/NAME-width-*)
+    $PY evaluate.py --algorithms $A,range-step:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
+        --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/$name-width-heldout
+    $PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/$name-width-paper --jobs 2 --no-progress \
+        --algorithms $A,range-step:$A
+    $PY evaluate.py --algorithms range-step:$A --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
+        --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/$name-width-cec2022
+    $PY evaluate.py --algorithms range-step:$A $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
+        --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/$name-width-paper10
+    $PPY table $OUT/$name-width-cec2022 $OUT/$name-width-paper10 $OUT/$name-select-cec2022 $OUT/$name-select-paper10 \
+        $RULE_STORE/select-cec2022 $RULE_STORE/select-paper10 --only agent:$a --only range-step:agent:$a \
+        --only agent:$RULE_AGENT --focus agent:$a
+    $PPY table $OUT/$name-width-heldout --focus agent:$a
+    $PPY table $OUT/$name-width-paper --focus agent:$a
+}
+width_ablation ew4 ew4-s107
 $PPY table $OUT/ew4-width-heldout $E/ev4c/eval-heldout $E/eval-budget --only agent:ew4-s107 --only agent:ev4-s103 \
     --only MetaBox:GLEET --only HMM-APSO --only APSO --focus agent:ew4-s107
 $PPY table $OUT/ew4-width-paper $E/paper-budget --only agent:ew4-s107 --only HMM-APSO --only APSO --focus agent:ew4-s107
@@ -937,17 +940,4 @@ VOTE_MODES="swarm strength" vote_share eu4-s110 eu4-s109 eu4-s111
 #    (e) Exploratory, not pre-registered (decisions-2026-12-04.txt, written before its runs): seed 110, which uses the
 #    vote's width, against its range-step ablation (the same policy with APSO's step) held out, on the paper's
 #    protocol and on the suite (6 min on 2 cores). Committed copies: $E/eu4/width-*.
-A=agent:$E/agents/eu4-s110
-$PY evaluate.py --algorithms $A,range-step:$A --functions metabox-test --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eu4-width-heldout
-$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/eu4-width-paper --jobs 2 --no-progress \
-    --algorithms $A,range-step:$A
-$PY evaluate.py --algorithms range-step:$A --functions cec2022 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/eu4-width-cec2022
-$PY evaluate.py --algorithms range-step:$A $PAPER10 --dim 10 --swarm-size 20 --iterations 999 \
-    --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/eu4-width-paper10
-$PPY table $OUT/eu4-width-cec2022 $OUT/eu4-width-paper10 $OUT/eu4-select-cec2022 $OUT/eu4-select-paper10 \
-    $RULE_STORE/select-cec2022 $RULE_STORE/select-paper10 --only agent:eu4-s110 --only range-step:agent:eu4-s110 \
-    --only agent:$RULE_AGENT --focus agent:eu4-s110
-$PPY table $OUT/eu4-width-heldout --focus agent:eu4-s110
-$PPY table $OUT/eu4-width-paper --focus agent:eu4-s110
+width_ablation eu4 eu4-s110
