@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from pso_env.config import ACTION_SETTINGS, ALWAYS_SAVED, action_settings, check_choice, check_int, check_real
+from pso_env.config import ACTION_SETTINGS, ALWAYS_SAVED, action_settings, check_int, check_real
 
 #: Defaults of :class:`PolicySearch` (``train_agent.py``'s ``hyperparameters`` override them).
 ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso", "inputs": None,
@@ -121,8 +121,16 @@ def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.nd
     the action range. ``"undecided"``: LinWPSO's ``w``, ``c1``, ``c2`` with the operator columns (after the third)
     at 0, so each operator's switch starts on its threshold and CMA-ES's first candidates switch it both ways
     (**our choice**: a search that starts with the operator off may never try it). ``"zeros"``: all weights 0 (the
-    middle of every range).
+    middle of every range). Any other string is the path of a saved policy (:meth:`PolicySearch.save`, e.g. a
+    run's ``best_model.json``): a warm start from its weights, see :func:`warm_start_weights`.
+
+    Raises
+    ------
+    ValueError
+        A path that is not a saved policy that fits ``config`` (:func:`warm_start_weights`).
     """
+    if init not in INITS:
+        return warm_start_weights(init, config, n_obs, n_actions)
     w = np.zeros((n_actions, n_obs + 1))
     if init == "zeros":
         return w
@@ -138,6 +146,51 @@ def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.nd
         w[0, -1] = unit(0.65, config.w_min, config.w_max)
     w[1, -1] = w[2, -1] = unit(2.0, config.c_min, config.c_max)
     w[3:, -1] = 0.0 if init == "undecided" else -1.0
+    return w
+
+
+def _operators(settings: dict[str, Any]) -> list[str]:
+    """The operator switches after a policy's (w, c1, c2) rows, in row order (module docstring)."""
+    return [name for name, on in (("elitist", settings["elitist"] and not settings["elitist_always"]),
+                                  ("random_factors", settings["random_factors"] == "action")) if on]
+
+
+def warm_start_weights(path: str | Path, config: Any, n_obs: int, n_actions: int) -> np.ndarray:
+    """Starting weights (A, n + 1) copied from the saved policy at ``path``, as online DQNPSO warm-starts from the
+    paper's network.
+
+    Its ``w``, ``c1``, ``c2`` rows are copied, and the row of each operator switch it has too (``elitist``,
+    ``random_factors="action"``); a switch it lacks starts on its threshold (weights and bias 0, as
+    ``init="undecided"``), so the search begins by acting exactly as the saved policy did, plus switches it tries
+    both ways. **Our choice**: fine-tuning a trained controller with an operator it did not have.
+
+    Raises
+    ------
+    ValueError
+        ``path`` not a saved single policy, or one for another observation (``obs_mode``, n), action mode or
+        action ranges (``w_min``, ``w_max``, ``c_min``, ``c_max``): its weights would mean something else. The
+        operator settings (``elitist_always``, ``elitist_step``, ...) are ``config``'s.
+    """
+    try:
+        saved = PolicySearch.load(path)
+    except ValueError as err:
+        raise ValueError(f"init: not one of {INITS} nor the path of a saved es policy: {err}") from None
+    if saved.weights.ndim != 2:
+        raise ValueError(f"init: {str(path)!r} is an ensemble; a warm start needs a single policy")
+    ours, theirs = action_settings(env_kwargs(config)), action_settings(saved.env_kwargs)
+    differ = {k: (theirs[k], ours[k]) for k in ("w_min", "w_max", "c_min", "c_max") if theirs[k] != ours[k]}
+    n_saved = saved.weights.shape[1] - 1
+    if (saved.obs_mode, saved.action_mode, n_saved) != (config.obs_mode, config.action_mode, n_obs) or differ:
+        raise ValueError(f"init: {str(path)!r} acts with obs_mode={saved.obs_mode!r} ({n_saved} inputs), "
+                         f"action_mode={saved.action_mode!r}; the environment has {config.obs_mode!r} ({n_obs}), "
+                         f"{config.action_mode!r}" + "".join(f"; {k} {a!r} there, {b!r} here"
+                                                              for k, (a, b) in differ.items()))
+    w = np.zeros((n_actions, n_obs + 1))
+    w[:3] = saved.weights[:3]
+    rows = {name: 3 + i for i, name in enumerate(_operators(theirs))}
+    for i, name in enumerate(_operators(ours)):
+        if name in rows:
+            w[3 + i] = saved.weights[rows[name]]
     return w
 
 
@@ -158,8 +211,9 @@ class PolicySearch:
         Episodes of each candidate on each training function per generation.
     sigma0 : float, default 0.3
         CMA-ES's initial step size, in weight units.
-    init : {"linwpso", "undecided", "zeros"}
-        Starting weights (:func:`initial_weights`).
+    init : {"linwpso", "undecided", "zeros"} or path
+        Starting weights (:func:`initial_weights`); a path warm-starts from a saved policy
+        (:func:`warm_start_weights`).
     inputs : list of str, optional
         The observation entries the policy reads (names of :data:`pso_env.FEATURE_NAMES` with ``obs_mode="features"``,
         of :data:`pso_env.PARTICLE_FEATURE_NAMES` with ``obs_mode="particle"``);
@@ -203,7 +257,7 @@ class PolicySearch:
         self.workers = check_int(1)("workers", workers)
         self.runs_per_function = check_int(1)("runs_per_function", runs_per_function)
         self.sigma0 = check_real(positive=True)("sigma0", sigma0)
-        self.init = check_choice(INITS)("init", init)
+        self.init = str(init)  # a name of INITS or a saved policy's path (initial_weights checks it)
         self.seed = 0 if seed is None else check_int(0)("seed", seed)
         self.tensorboard_log, self.verbose = tensorboard_log, verbose
         self.config = env.config
@@ -390,7 +444,10 @@ class PolicySearch:
         if weights.ndim == 3:
             raise ValueError(f"{str(file)!r} is an ensemble of {len(weights)} policies (save_ensemble): it can be "
                              "evaluated, not trained further")
-        model = cls(env, **data.get("hyperparameters", {}))
+        hyperparameters = data.get("hyperparameters", {})
+        # the weights come from the file: a warm start's source need not exist any more
+        model = cls(env, **{**hyperparameters, "init": "zeros"})
+        model.init = hyperparameters.get("init", "linwpso")
         if model.weights.shape != weights.shape:
             raise ValueError(f"env has {model.n_actions} actions and {model.n_obs} observations; the saved policy "
                              f"{weights.shape[0]} and {weights.shape[1] - 1}")

@@ -16,7 +16,7 @@ from test_es import _particle_experiment
 from test_features import _functions
 
 from agents.controller import ConstantObservation, PolicyController, run_policy
-from agents.es import LinearPolicy, PolicySearch, initial_weights
+from agents.es import LinearPolicy, PolicySearch, initial_weights, save_ensemble
 from benchmarks_fn import get_function
 from pso_env import FEATURE_NAMES, PARTICLE_FEATURE_NAMES, EnvConfig, PSOEnv, PSOVectorEnv
 from pso_env.actions import ActionConfig, particle_parameters
@@ -619,6 +619,40 @@ def test_search_over_particle_control_is_reproducible_and_reads_the_named_inputs
     assert model.obs_mean.shape == (6,) and 0 < model.obs_mean[0] < 1
     with pytest.raises(ValueError, match="inputs must name entries"):
         PolicySearch(env, inputs=["fdc"])
+
+
+def test_a_warm_start_first_acts_as_the_saved_policy_and_tries_the_switch_it_lacks(tmp_path):
+    """init=PATH copies a saved policy's w, c1, c2 rows and starts the elitist vote it lacks at 0 (off, on its
+    threshold): the warm-started policy runs bit for bit as the saved one; a saved search resumes without the source,
+    and a policy for other action ranges, an ensemble or a wrong name is refused by name."""
+    source = PolicySearch(PSOVectorEnv(1, **SMALL, **RANGES), popsize=4, runs_per_function=1, seed=5)
+    source.learn(1)
+    source.save(tmp_path / "source")
+    saved = PolicySearch.load(tmp_path / "source.json")
+    env = PSOVectorEnv(1, **SMALL, **RANGES, elitist=True, elitist_step="vote")
+    warm = PolicySearch(env, popsize=4, runs_per_function=1, init=str(tmp_path / "source.json"), seed=0)
+    assert np.array_equal(warm.weights[:3], saved.weights) and not warm.weights[3].any()
+    fn = get_function("rastrigin", 4)
+    runs = [run_policy(p, fn, swarm_size=8, iterations=15, seed=2) for p in (saved, warm.policy)]
+    assert runs[0].best_value == runs[1].best_value and runs[0].evaluations == runs[1].evaluations
+    both = PolicySearch(PSOVectorEnv(1, **SMALL, **RANGES, elitist=True, random_factors="action"),
+                        init=str(tmp_path / "source.json"))
+    both.weights = both.weights + np.arange(5)[:, None]  # distinct rows: the draw row moves to the 5th place
+    both.save(tmp_path / "both")
+    again = PolicySearch(PSOVectorEnv(1, **SMALL, **RANGES, random_factors="action"), init=str(tmp_path / "both.json"))
+    assert np.array_equal(again.weights, both.weights[[0, 1, 2, 4]])  # the draw row copied, the vote row left out
+    save_ensemble([tmp_path / "source.json", tmp_path / "source.json"], tmp_path / "ensemble")
+    with pytest.raises(ValueError, match="init: .* is an ensemble"):
+        PolicySearch(env, init=str(tmp_path / "ensemble" / "model.json"))
+    warm.learn(1)
+    warm.save(tmp_path / "warm")
+    (tmp_path / "source.json").unlink()
+    resumed = PolicySearch.load(tmp_path / "warm", env)
+    assert np.array_equal(resumed.weights, warm.weights) and resumed.init == str(tmp_path / "source.json")
+    with pytest.raises(ValueError, match=r"init: .*w_max 1.0 there, 0.9 here"):
+        PolicySearch(PSOVectorEnv(1, **SMALL, **{**RANGES, "w_max": 0.9}), init=str(tmp_path / "warm.json"))
+    with pytest.raises(ValueError, match=r"init: not one of \('linwpso', 'undecided', 'zeros'\) nor the path"):
+        PolicySearch(env, init="linwpos")
 
 
 def test_constant_particle_feeds_the_swarm_inputs_and_one_row_of_particle_inputs():
