@@ -13,7 +13,8 @@ inertia schedule ``w = 0.9 -> 0.4`` over the run with ``c1 = c2 = 2`` and elitis
 ``progress`` feature of ``obs_mode="features"``; so the search begins at a good hand-designed rule (with
 ``inputs`` that leave out ``progress``, at w = 0.9 throughout); ``init="undecided"`` starts the same with the
 operator switches on their threshold (the weights and bias of every action after the third at 0), so the first
-candidates switch them both ways; without such switches it is ``"linwpso"``.
+candidates switch them both ways; without such switches it is ``"linwpso"``; ``init=PATH`` fine-tunes a saved policy
+(:func:`warm_start_weights`).
 
 With ``obs_mode="particle"`` and ``action_mode="particle"`` the same ``W`` (3, 7) is shared by the particles: each
 particle's row of 6 inputs (:data:`pso_env.PARTICLE_FEATURE_NAMES`) gives its own ``w``, ``c1``, ``c2``: per-particle

@@ -941,3 +941,37 @@ VOTE_MODES="swarm strength" vote_share eu4-s110 eu4-s109 eu4-s111
 #    vote's width, against its range-step ablation (the same policy with APSO's step) held out, on the paper's
 #    protocol and on the suite (6 min on 2 cores). Committed copies: $E/eu4/width-*.
 width_ablation eu4 eu4-s110
+# 30. 2026-12-04 (night): seed 92 fine-tuned with the vote (report: "Seed 92 fine-tuned with the vote";
+#    pre-registration 23 in decisions-2026-12-04.txt): section 29's command with "init" the path of seed 92's policy
+#    (agents.es.warm_start_weights: its w, c1, c2 rows, the vote row at 0). (a) One sweep of three seeds (about 18 min
+#    per seed on 2 cores); each best_model.json is $E/agents/ef4-s<seed>/model.json.
+[ -f $OUT/ef4/sweep.csv ] || $PY train_agent.py $F4 --elitist --elitist-step vote \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4, "init": "results/learned-control/agents/rpf4-s92/model.json"}' \
+    --seeds 112,113,114 --jobs 1 --out $OUT/ef4
+check_sweep ef4 112 113 114
+#    (b) The rule's table of the three against the default (seed 92, its committed runs): none ranks ahead of it.
+rule_table ef4 20 ef4-s112 ef4-s113 ef4-s114
+#    (c) Reported after the decision: seed 114 with its constant-particle ablation on the held-out functions, and the
+#    paper's protocol with the three seeds, in the tables with the committed stores; (d) their vote shares and
+#    strengths ($E/ef4/vote-share.txt) and how far their weights moved from seed 92's. Committed copies: $E/ef4.
+reported_after ef4 ef4-s114 ef4-s112 ef4-s113
+VOTE_MODES="swarm strength" vote_share ef4-s114 ef4-s112 ef4-s113
+moved_from() {  # moved_from BASE AGENT...: how far each $E/agents/AGENT's weights are from BASE's (its w, c1, c2 rows)
+    local a args=$E/agents/$1; for a in "${@:2}"; do args="$args $E/agents/$a"; done
+    $PY - $args <<'PYEOF'
+import sys
+
+import numpy as np
+
+from agents.es import PolicySearch
+
+base = PolicySearch.load(sys.argv[1] + "/model.json").weights
+for path in sys.argv[2:]:
+    w = PolicySearch.load(path + "/model.json").weights
+    d = np.abs(w[:3] - base)
+    print(f"{path.rsplit('/', 1)[-1]}: w, c1, c2 rows max |change| {d.max():.3f}, mean {d.mean():.3f} (seed 92's mean "
+          f"|weight| {np.abs(base).mean():.3f}); vote row "
+          f"{np.array2string(w[3], precision=2) if len(w) > 3 else 'none'}")
+PYEOF
+}
+moved_from rpf4-s92 ef4-s112 ef4-s113 ef4-s114 rpf4-s90 rpf4-s91
