@@ -494,6 +494,29 @@ def _particle_experiment():
     return module
 
 
+def test_the_rule_table_ranks_mean_errors_and_its_floor_counts_errors_below_it_as_zero(tmp_path, capsys):
+    """particle_es table (the rule's table, results/learned-control): average ranks of the mean errors; with
+    ``floor`` (diagnostic 24) errors below it count as 0, so a lead made only of digits below 1e-8 becomes a tie."""
+    store = tmp_path / "store"
+    store.mkdir()
+    errors = {"A": {"f1": 1e-13, "f2": 5.0}, "B": {"f1": 1e-10, "f2": 4.0}}
+    with open(store / "runs.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["algorithm", "function", "dim", "seed", "best_value", "error"])
+        for algo, by_fn in errors.items():
+            for fn, e in by_fn.items():
+                for seed in range(5):
+                    w.writerow([algo, fn, 10, seed, e * (1 + seed / 10), e * (1 + seed / 10)])
+    table = _particle_experiment().table
+    table([str(store)], ["A"], [], [])
+    raw = capsys.readouterr().out
+    assert "1.50  A" in raw and "1.50  B" in raw and "B" in raw.split("against")[1]
+    assert "1/0/1" in raw.split("against")[1]  # A better on f1, worse on f2 (t-test)
+    table([str(store)], ["A"], [], [], floor=1e-8)
+    floored = capsys.readouterr().out
+    assert "1.25  B" in floored and "1.75  A" in floored and "0/1/1" in floored.split("against")[1]
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_per_particle_controllers_never_trained_on_a_held_out_test_function(seed):
     from benchmarks_fn import metabox_split

@@ -975,3 +975,22 @@ for path in sys.argv[2:]:
 PYEOF
 }
 moved_from rpf4-s92 ef4-s112 ef4-s113 ef4-s114 rpf4-s90 rpf4-s91
+# 31. 2026-12-04 (night): diagnostic 24, the rule's tables with the CEC convention (report: "Precision below 1e-8";
+#    decisions-2026-12-04.txt): each rule table of pre-registrations 13-23 from the committed select-* stores, as
+#    the rule made it and with every error below 1e-8 counted as 0 (particle_es table --floor). No new run.
+floor_rules() {  # floor_rules FLOOR: the eleven rule tables with errors below FLOOR counted as 0
+    local name agents a only
+    $PPY table $E/rpf4/select-cec2022 $E/rpf4/select-paper10 $E/default-particle/select-cec2022 \
+        $E/default-particle/select-paper10 --only agent:rpf4-s90 --only agent:rpf4-s91 --only agent:rpf4-s92 \
+        --only agent:particle-s21 --focus agent:particle-s21 --floor $1
+    for name in rpf8=rpf8-s93 rpf4b=rpf4-s94,rpf4-s95,rpf4-s96 ea4=ea4-s97,ea4-s98 ev4=ev4-s99,ev4-s100 \
+        ev4b=ev4-s101,ev4-s102 ev4c=ev4-s103,ev4-s104,ev4-s105 ew4=ew4-s106,ew4-s107,ew4-s108 \
+        eu4=eu4-s109,eu4-s110,eu4-s111 ef4=ef4-s112,ef4-s113,ef4-s114; do
+        agents=${name#*=} only=""
+        for a in ${agents//,/ }; do only="$only --only agent:$a"; done
+        $PPY table $E/${name%%=*}/select-cec2022 $E/${name%%=*}/select-paper10 $E/rpf4/select-cec2022 \
+            $E/rpf4/select-paper10 $only --only agent:rpf4-s92 --focus agent:rpf4-s92 --floor $1
+    done
+}
+floor_rules 0
+floor_rules 1e-8

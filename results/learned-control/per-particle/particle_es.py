@@ -245,13 +245,14 @@ def evaluate(policy: Path, functions: str, runs: int, out: Path, ablation: str |
 
 
 def table(stores: list[str], focus: list[str], drop: list[str], rename: list[list[str]], max_seed: int | None = None,
-          only: list[str] | None = None) -> None:
+          only: list[str] | None = None, floor: float = 0.0) -> None:
     """Print the average ranks of the entries of several stores (the first copy of a duplicated run counts), then
     each ``focus`` entry against every other: Welch t-test better / same / worse (rank-sum in brackets).
 
     ``rename``: ``(STORE, OLD, NEW)`` triples (that store's record name ``OLD`` read as ``NEW``, to tell apart
     stores that name different controllers alike); ``drop``: names left out (CMA-ES for the PSO table); ``only``:
-    keep just these; ``max_seed``: only runs of seeds below it.
+    keep just these; ``max_seed``: only runs of seeds below it; ``floor``: errors below it count as 0 (the CEC
+    special sessions count an error below 1e-8 as 0; diagnostic 24).
     """
     from evaluation.stats import average_ranks, compare_to_reference, final_values
 
@@ -266,7 +267,9 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
                 name = names.get(r["algorithm"], r["algorithm"])
                 if name in drop or (only and name not in only) or (max_seed is not None and int(r["seed"]) >= max_seed):
                     continue
-                rows.setdefault((name, r["function"], r["seed"]), {**r, "algorithm": name, "error": float(r["error"])})
+                error = float(r["error"])
+                rows.setdefault((name, r["function"], r["seed"]),
+                                {**r, "algorithm": name, "error": 0.0 if error < floor else error})
     values = final_values(list(rows.values()))[0]
     ranks = average_ranks(values)
     full = sum(set(ranks) <= set(by_algo) for by_algo in values.values())  # the functions the ranks average over
@@ -312,9 +315,10 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--rename", action="append", default=[], nargs=3, metavar=("STORE", "OLD", "NEW"))
     r.add_argument("--only", action="append", default=[])
     r.add_argument("--max-seed", type=int)
+    r.add_argument("--floor", type=float, default=0.0)
     args = parser.parse_args(argv)
     if args.command == "table":
-        table(args.stores, args.focus, args.drop, args.rename, args.max_seed, args.only)
+        table(args.stores, args.focus, args.drop, args.rename, args.max_seed, args.only, args.floor)
     elif args.command == "report":
         from evaluation.report import write_report
 
