@@ -150,49 +150,56 @@ def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.nd
     return w
 
 
-def _operators(settings: dict[str, Any]) -> list[str]:
-    """The operator switches after a policy's (w, c1, c2) rows, in row order (module docstring)."""
-    return [name for name, on in (("elitist", settings["elitist"] and not settings["elitist_always"]),
-                                  ("random_factors", settings["random_factors"] == "action")) if on]
+def _init_file(init: str | Path) -> Path:
+    """The saved policy an ``init`` path names: a ``.json`` file, the same without the suffix, or a run directory
+    (its ``model.json``)."""
+    path = Path(init)
+    if path.is_dir():
+        return path / ("model" + SUFFIX)
+    return path if path.suffix == SUFFIX else Path(str(path) + SUFFIX)
 
 
 def warm_start_weights(path: str | Path, config: Any, n_obs: int, n_actions: int) -> np.ndarray:
-    """Starting weights (A, n + 1) copied from the saved policy at ``path``, as online DQNPSO warm-starts from the
-    paper's network.
+    """Starting weights (A, n + 1) copied from the saved policy at ``path`` (a ``.json`` file or a run directory), as
+    online DQNPSO warm-starts from the paper's network.
 
-    Its ``w``, ``c1``, ``c2`` rows are copied, and the row of each operator switch it has too (``elitist``,
-    ``random_factors="action"``); a switch it lacks starts on its threshold (weights and bias 0, as
-    ``init="undecided"``), so the search begins by acting exactly as the saved policy did, plus switches it tries
-    both ways. **Our choice**: fine-tuning a trained controller with an operator it did not have.
+    Its rows are copied by action column (:func:`pso_env.actions.action_columns`); an operator switch the
+    environment adds starts on its threshold (weights and bias 0, as ``init="undecided"``): the elitist vote of a
+    policy trained without ``elitist`` (0: off), the draw choice of one trained with ``random_factors="dimension"``
+    (0: a draw per dimension). So the search's first mean acts exactly as the saved policy did, and its first
+    candidates try the new switch both ways. **Our choice**: fine-tuning a trained controller with an operator it
+    did not have.
 
     Raises
     ------
     ValueError
-        ``path`` not a saved single policy, or one for another observation (``obs_mode``, n), action mode or
-        action ranges (``w_min``, ``w_max``, ``c_min``, ``c_max``): its weights would mean something else. The
-        operator settings (``elitist_always``, ``elitist_step``, ...) are ``config``'s.
+        ``path`` not a saved single policy, or one for another observation (``obs_mode``, n) or action mode, other
+        action ranges (``w_min``, ``w_max``, ``c_min``, ``c_max``), or operator settings the environment would run
+        differently (``elitist_always``; ``elitist`` or ``random_factors`` other than adding a switch as above;
+        ``elitist_step`` of a policy with the vote): its weights would act differently.
     """
+    from pso_env.actions import action_columns
+
     try:
-        saved = PolicySearch.load(path)
+        saved = PolicySearch.load(_init_file(path))
     except ValueError as err:
         raise ValueError(f"init: not one of {INITS} nor the path of a saved es policy: {err}") from None
     if saved.weights.ndim != 2:
         raise ValueError(f"init: {str(path)!r} is an ensemble; a warm start needs a single policy")
     ours, theirs = action_settings(env_kwargs(config)), action_settings(saved.env_kwargs)
-    differ = {k: (theirs[k], ours[k]) for k in ("w_min", "w_max", "c_min", "c_max") if theirs[k] != ours[k]}
+    same = ["w_min", "w_max", "c_min", "c_max", "elitist_always"]
+    same += ["elitist", "elitist_step"] if theirs["elitist"] else []
+    same += [] if (theirs["random_factors"], ours["random_factors"]) == ("dimension", "action") else ["random_factors"]
+    differ = "".join(f"; {k}={theirs[k]!r} there, {ours[k]!r} here" for k in same if theirs[k] != ours[k])
     n_saved = saved.weights.shape[1] - 1
     if (saved.obs_mode, saved.action_mode, n_saved) != (config.obs_mode, config.action_mode, n_obs) or differ:
         raise ValueError(f"init: {str(path)!r} acts with obs_mode={saved.obs_mode!r} ({n_saved} inputs), "
                          f"action_mode={saved.action_mode!r}; the environment has {config.obs_mode!r} ({n_obs}), "
-                         f"{config.action_mode!r}" + "".join(f"; {k} {a!r} there, {b!r} here"
-                                                              for k, (a, b) in differ.items()))
-    w = np.zeros((n_actions, n_obs + 1))
-    w[:3] = saved.weights[:3]
-    rows = {name: 3 + i for i, name in enumerate(_operators(theirs))}
-    for i, name in enumerate(_operators(ours)):
-        if name in rows:
-            w[3 + i] = saved.weights[rows[name]]
-    return w
+                         f"{config.action_mode!r}{differ} (a warm start may only add the elitist vote, or the draw "
+                         f"choice to random_factors='dimension')")
+    rows = dict(zip(action_columns(theirs["elitist"], theirs["random_factors"]), saved.weights, strict=True))
+    zero = np.zeros(n_obs + 1)
+    return np.stack([rows.get(name, zero) for name in action_columns(ours["elitist"], ours["random_factors"])])
 
 
 class PolicySearch:
@@ -258,6 +265,8 @@ class PolicySearch:
         self.workers = check_int(1)("workers", workers)
         self.runs_per_function = check_int(1)("runs_per_function", runs_per_function)
         self.sigma0 = check_real(positive=True)("sigma0", sigma0)
+        if not isinstance(init, (str, Path)):
+            raise ValueError(f"init must be one of {INITS} or the path of a saved es policy, got {init!r}")
         self.init = str(init)  # a name of INITS or a saved policy's path (initial_weights checks it)
         self.seed = 0 if seed is None else check_int(0)("seed", seed)
         self.tensorboard_log, self.verbose = tensorboard_log, verbose
@@ -283,9 +292,14 @@ class PolicySearch:
                 raise ValueError(f"inputs must name entries of the {self.config.obs_mode} observation {names}, got "
                                  f"{inputs!r}")
             self._free[:, :-1] = np.isin(names, self.inputs)[None, :]
+            if self.init not in INITS and weights[~self._free].any():
+                raise ValueError(f"inputs: the warm start {self.init!r} reads entries outside {self.inputs} (its "
+                                 f"weights there are not 0); name them in inputs or start elsewhere")
             weights[~self._free] = 0.0
         self.weights = weights
         self.obs_mean = np.full(self.n_obs, 0.5)
+        #: SHA-256 of the warm start's file (``init`` a path), saved with the policy: which policy it started from
+        self.init_sha256 = None if self.init in INITS else _sha256(_init_file(self.init))
         self.num_timesteps = self.generation = 0
         self.episode_timesteps: list[int] = []
         self.episode_returns: list[float] = []
@@ -402,6 +416,7 @@ class PolicySearch:
                 "action_mode": self.config.action_mode,
                 "env_kwargs": env_kwargs(self.config), "obs_mean": self.obs_mean.tolist(),
                 "num_timesteps": self.num_timesteps, "generation": self.generation,
+                **({"init_sha256": self.init_sha256} if self.init_sha256 else {}),
                 "hyperparameters": {"popsize": self.popsize, "runs_per_function": self.runs_per_function,
                                     "sigma0": self.sigma0, "init": self.init, "inputs": self.inputs,
                                     "workers": self.workers,
@@ -448,7 +463,7 @@ class PolicySearch:
         hyperparameters = data.get("hyperparameters", {})
         # the weights come from the file: a warm start's source need not exist any more
         model = cls(env, **{**hyperparameters, "init": "zeros"})
-        model.init = hyperparameters.get("init", "linwpso")
+        model.init, model.init_sha256 = hyperparameters.get("init", ES_DEFAULTS["init"]), data.get("init_sha256")
         if model.weights.shape != weights.shape:
             raise ValueError(f"env has {model.n_actions} actions and {model.n_obs} observations; the saved policy "
                              f"{weights.shape[0]} and {weights.shape[1] - 1}")
@@ -487,8 +502,6 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
         Fewer than two members, an unreadable member, members that differ in their settings or shapes, or an
         ``out`` that already holds a run; nothing is written then.
     """
-    import hashlib
-
     paths = [Path(m) if str(m).endswith(SUFFIX) else Path(str(m) + SUFFIX) for m in members]
     if len(paths) < 2:
         raise ValueError(f"members: an ensemble needs at least two saved policies, got {len(paths)}")
@@ -517,7 +530,7 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
              "obs_mean": ensemble.obs_mean.tolist(), "members": [str(p) for p in paths]}
     run = {"algo": "es", "obs_mode": first.obs_mode, "action_mode": first.action_mode, "name": "es-ensemble",
            "config": {"algo": "es", "obs_mode": first.obs_mode, "action_mode": first.action_mode, **first.env_kwargs},
-           "members": [{"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+           "members": [{"path": str(p), "sha256": _sha256(p),
                         "policies": len(pol.weights) if pol.weights.ndim == 3 else 1}
                        for p, pol in zip(paths, policies, strict=True)]}
     out.mkdir(parents=True, exist_ok=True)
@@ -525,6 +538,12 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
         (out / (name + SUFFIX)).write_text(json.dumps(model, indent=1))
     (out / "run.json").write_text(json.dumps(run, indent=1))
     return ensemble
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 _CHUNK_ENV: list[Any] = []  # this process's batch environment, reused while the settings and size stay

@@ -621,10 +621,13 @@ def test_search_over_particle_control_is_reproducible_and_reads_the_named_inputs
         PolicySearch(env, inputs=["fdc"])
 
 
-def test_a_warm_start_first_acts_as_the_saved_policy_and_tries_the_switch_it_lacks(tmp_path):
-    """init=PATH copies a saved policy's w, c1, c2 rows and starts the elitist vote it lacks at 0 (off, on its
-    threshold): the warm-started policy runs bit for bit as the saved one; a saved search resumes without the source,
-    and a policy for other action ranges, an ensemble or a wrong name is refused by name."""
+def test_a_warm_start_first_acts_as_the_saved_policy_with_the_switch_it_lacks_on_its_threshold(tmp_path):
+    """init=PATH copies a saved policy's rows by action column and starts the elitist vote it lacks at 0 (off, on its
+    threshold): the warm-started policy runs bit for bit as the saved one; a saved search resumes without the source
+    and names it by SHA-256; a policy whose weights would act differently, an ensemble, weights outside ``inputs`` or
+    a wrong name are refused by name."""
+    import hashlib
+
     source = PolicySearch(PSOVectorEnv(1, **SMALL, **RANGES), popsize=4, runs_per_function=1, seed=5)
     source.learn(1)
     source.save(tmp_path / "source")
@@ -635,24 +638,38 @@ def test_a_warm_start_first_acts_as_the_saved_policy_and_tries_the_switch_it_lac
     fn = get_function("rastrigin", 4)
     runs = [run_policy(p, fn, swarm_size=8, iterations=15, seed=2) for p in (saved, warm.policy)]
     assert runs[0].best_value == runs[1].best_value and runs[0].evaluations == runs[1].evaluations
-    both = PolicySearch(PSOVectorEnv(1, **SMALL, **RANGES, elitist=True, random_factors="action"),
-                        init=str(tmp_path / "source.json"))
-    both.weights = both.weights + np.arange(5)[:, None]  # distinct rows: the draw row moves to the 5th place
+    both_env = PSOVectorEnv(1, **SMALL, **RANGES, elitist=True, random_factors="action")
+    both = PolicySearch(both_env, init=str(tmp_path / "source"))  # both switches added, both at 0
+    assert np.array_equal(both.weights[:3], saved.weights) and not both.weights[3:].any()
+    both.weights = both.weights + np.arange(5)[:, None]
     both.save(tmp_path / "both")
-    again = PolicySearch(PSOVectorEnv(1, **SMALL, **RANGES, random_factors="action"), init=str(tmp_path / "both.json"))
-    assert np.array_equal(again.weights, both.weights[[0, 1, 2, 4]])  # the draw row copied, the vote row left out
+    assert np.array_equal(PolicySearch(both_env, init=str(tmp_path / "both.json")).weights, both.weights)
     save_ensemble([tmp_path / "source.json", tmp_path / "source.json"], tmp_path / "ensemble")
     with pytest.raises(ValueError, match="init: .* is an ensemble"):
-        PolicySearch(env, init=str(tmp_path / "ensemble" / "model.json"))
+        PolicySearch(env, init=str(tmp_path / "ensemble"))  # a run directory: its model.json
     warm.learn(1)
     warm.save(tmp_path / "warm")
+    digest = hashlib.sha256((tmp_path / "source.json").read_bytes()).hexdigest()
+    assert json.loads((tmp_path / "warm.json").read_text())["init_sha256"] == digest
     (tmp_path / "source.json").unlink()
     resumed = PolicySearch.load(tmp_path / "warm", env)
     assert np.array_equal(resumed.weights, warm.weights) and resumed.init == str(tmp_path / "source.json")
-    with pytest.raises(ValueError, match=r"init: .*w_max 1.0 there, 0.9 here"):
-        PolicySearch(PSOVectorEnv(1, **SMALL, **{**RANGES, "w_max": 0.9}), init=str(tmp_path / "warm.json"))
+    assert resumed.init_sha256 == digest
+    refused = {"w_max 1.0|w_max=1.0 there, 0.9 here": {**SMALL, **RANGES, "w_max": 0.9, "elitist": True,
+                                                       "elitist_step": "vote"},
+               "elitist=True there, False here": {**SMALL, **RANGES},  # the vote would be dropped
+               "elitist_step='vote' there, 'range' here": {**SMALL, **RANGES, "elitist": True},
+               "obs_mode='particle' .* the environment has 'features'": {**SMALL, **RANGES, "obs_mode": "features",
+                                                                         "action_mode": "continuous"}}
+    for message, settings in refused.items():
+        with pytest.raises(ValueError, match=f"init: .*({message})"):
+            PolicySearch(PSOVectorEnv(1, **settings), init=str(tmp_path / "warm.json"))
+    with pytest.raises(ValueError, match="inputs: the warm start .* reads entries outside"):
+        PolicySearch(env, init=str(tmp_path / "warm.json"), inputs=["rank"])
     with pytest.raises(ValueError, match=r"init: not one of \('linwpso', 'undecided', 'zeros'\) nor the path"):
         PolicySearch(env, init="linwpos")
+    with pytest.raises(ValueError, match="init must be one of"):
+        PolicySearch(env, init=None)
 
 
 def test_constant_particle_feeds_the_swarm_inputs_and_one_row_of_particle_inputs():

@@ -956,7 +956,7 @@ rule_table ef4 20 ef4-s112 ef4-s113 ef4-s114
 #    strengths ($E/ef4/vote-share.txt) and how far their weights moved from seed 92's. Committed copies: $E/ef4.
 reported_after ef4 ef4-s114 ef4-s112 ef4-s113
 VOTE_MODES="swarm strength" vote_share ef4-s114 ef4-s112 ef4-s113
-moved_from() {  # moved_from BASE AGENT...: how far each $E/agents/AGENT's weights are from BASE's (its w, c1, c2 rows)
+moved_from() {  # moved_from BASE AGENT...: how far each $E/agents/AGENT's w, c1, c2 rows are from BASE's
     local a args=$E/agents/$1; for a in "${@:2}"; do args="$args $E/agents/$a"; done
     $PY - $args <<'PYEOF'
 import sys
@@ -965,20 +965,20 @@ import numpy as np
 
 from agents.es import PolicySearch
 
-base = PolicySearch.load(sys.argv[1] + "/model.json").weights
+base = PolicySearch.load(sys.argv[1] + "/model.json").weights[:3]
+name = sys.argv[1].rsplit("/", 1)[-1]
 for path in sys.argv[2:]:
     w = PolicySearch.load(path + "/model.json").weights
     d = np.abs(w[:3] - base)
-    print(f"{path.rsplit('/', 1)[-1]}: w, c1, c2 rows max |change| {d.max():.3f}, mean {d.mean():.3f} (seed 92's mean "
-          f"|weight| {np.abs(base).mean():.3f}); vote row "
-          f"{np.array2string(w[3], precision=2) if len(w) > 3 else 'none'}")
+    print(f"{path.rsplit('/', 1)[-1]}: w, c1, c2 rows max |change| {d.max():.3f}, mean {d.mean():.3f} ({name}'s mean "
+          f"|weight| {np.abs(base).mean():.3f}); operator rows {np.array2string(w[3:], precision=2) if len(w) > 3 else 'none'}")
 PYEOF
 }
 moved_from rpf4-s92 ef4-s112 ef4-s113 ef4-s114 rpf4-s90 rpf4-s91
 # 31. 2026-12-04 (night): diagnostic 24, the rule's tables with the CEC convention (report: "Precision below 1e-8";
-#    decisions-2026-12-04.txt): each rule table of pre-registrations 13-23 from the committed select-* stores, as
+#    decisions-2026-12-04.txt): each of the ten rule tables of pre-registrations 13-19 and 21-23 from the committed select-* stores, as
 #    the rule made it and with every error below 1e-8 counted as 0 (particle_es table --floor). No new run.
-floor_rules() {  # floor_rules FLOOR: the eleven rule tables with errors below FLOOR counted as 0
+floor_rules() {  # floor_rules FLOOR: the ten rule tables with errors below FLOOR counted as 0
     local name agents a only
     $PPY table $E/rpf4/select-cec2022 $E/rpf4/select-paper10 $E/default-particle/select-cec2022 \
         $E/default-particle/select-paper10 --only agent:rpf4-s90 --only agent:rpf4-s91 --only agent:rpf4-s92 \

@@ -251,10 +251,13 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
 
     ``rename``: ``(STORE, OLD, NEW)`` triples (that store's record name ``OLD`` read as ``NEW``, to tell apart
     stores that name different controllers alike); ``drop``: names left out (CMA-ES for the PSO table); ``only``:
-    keep just these; ``max_seed``: only runs of seeds below it; ``floor``: errors below it count as 0 (the CEC
-    special sessions count an error below 1e-8 as 0; diagnostic 24).
+    keep just these; ``max_seed``: only runs of seeds below it; ``floor``: errors below it count as 0 (diagnostic 24: the
+    CEC special sessions' criteria count an error below 1e-8 as 0, cited from memory in the report).
     """
     from evaluation.stats import average_ranks, compare_to_reference, final_values
+
+    if not floor >= 0:
+        raise ValueError(f"floor must be >= 0, got {floor!r}")
 
     renames: dict[str, dict[str, str]] = {}
     for store, old, new in rename:
@@ -269,7 +272,7 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
                     continue
                 error = float(r["error"])
                 rows.setdefault((name, r["function"], r["seed"]),
-                                {**r, "algorithm": name, "error": 0.0 if error < floor else error})
+                                {**r, "algorithm": name, "error": 0.0 if floor and error < floor else error})
     values = final_values(list(rows.values()))[0]
     ranks = average_ranks(values)
     full = sum(set(ranks) <= set(by_algo) for by_algo in values.values())  # the functions the ranks average over
