@@ -150,10 +150,10 @@ def initial_weights(init: str, config: Any, n_obs: int, n_actions: int) -> np.nd
     return w
 
 
-def _init_file(init: str | Path) -> Path:
-    """The saved policy an ``init`` path names: a ``.json`` file, the same without the suffix, or a run directory
+def _policy_file(path: str | Path) -> Path:
+    """The file of the saved policy ``path`` names: a ``.json`` file, the same without the suffix, or a run directory
     (its ``model.json``)."""
-    path = Path(init)
+    path = Path(path)
     if path.is_dir():
         return path / ("model" + SUFFIX)
     return path if path.suffix == SUFFIX else Path(str(path) + SUFFIX)
@@ -181,7 +181,7 @@ def warm_start_weights(path: str | Path, config: Any, n_obs: int, n_actions: int
     from pso_env.actions import action_columns
 
     try:
-        saved = PolicySearch.load(_init_file(path))
+        saved = PolicySearch.load(path)
     except ValueError as err:
         raise ValueError(f"init: not one of {INITS} nor the path of a saved es policy: {err}") from None
     if saved.weights.ndim != 2:
@@ -299,7 +299,7 @@ class PolicySearch:
         self.weights = weights
         self.obs_mean = np.full(self.n_obs, 0.5)
         #: SHA-256 of the warm start's file (``init`` a path), saved with the policy: which policy it started from
-        self.init_sha256 = None if self.init in INITS else _sha256(_init_file(self.init))
+        self.init_sha256 = None if self.init in INITS else _sha256(_policy_file(self.init))
         self.num_timesteps = self.generation = 0
         self.episode_timesteps: list[int] = []
         self.episode_returns: list[float] = []
@@ -439,14 +439,15 @@ class PolicySearch:
     @classmethod
     def load(cls, path: str | Path, env: Any = None) -> PolicySearch | LinearPolicy:
         """The saved search (with ``env`` to train on; its settings must be the saved ones) or, without
-        ``env``, its policy: a :class:`LinearPolicy`. ``path`` with or without ``.json``.
+        ``env``, its policy: a :class:`LinearPolicy`. ``path`` with or without ``.json``, or a run directory (its
+        ``model.json``).
 
         Raises
         ------
         ValueError
             An unreadable file, or ``env`` whose spaces differ from the saved policy's.
         """
-        file = Path(path) if str(path).endswith(SUFFIX) else Path(str(path) + SUFFIX)
+        file = _policy_file(path)
         try:
             data = json.loads(file.read_text())
             weights = np.asarray(data["weights"], dtype=np.float64)
@@ -502,7 +503,7 @@ def save_ensemble(members: Sequence[str | Path], out: str | Path) -> LinearPolic
         Fewer than two members, an unreadable member, members that differ in their settings or shapes, or an
         ``out`` that already holds a run; nothing is written then.
     """
-    paths = [Path(m) if str(m).endswith(SUFFIX) else Path(str(m) + SUFFIX) for m in members]
+    paths = [_policy_file(m) for m in members]
     if len(paths) < 2:
         raise ValueError(f"members: an ensemble needs at least two saved policies, got {len(paths)}")
     try:
