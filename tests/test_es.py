@@ -507,12 +507,13 @@ def test_the_rule_table_ranks_mean_errors_and_its_floor_counts_errors_below_it_a
             for fn, e in by_fn.items():
                 for seed in range(5):
                     w.writerow([algo, fn, 10, seed, e * (1 + seed / 10), e * (1 + seed / 10)])
-    table = _particle_experiment().table
+    experiment = _particle_experiment()
+    table = experiment.table
     table([str(store)], ["A"], [], [])
     raw = capsys.readouterr().out
     assert "1.50  A" in raw and "1.50  B" in raw and "B" in raw.split("against")[1]
     assert "1/0/1" in raw.split("against")[1]  # A better on f1, worse on f2 (t-test)
-    _particle_experiment().main(["table", str(store), "--focus", "A", "--floor", "1e-8"])
+    experiment.main(["table", str(store), "--focus", "A", "--floor", "1e-8"])
     floored = capsys.readouterr().out
     assert "1.25  B" in floored and "1.75  A" in floored and "0/1/1" in floored.split("against")[1]
     with pytest.raises(ValueError, match="floor must be >= 0"):

@@ -655,8 +655,8 @@ def test_a_warm_start_first_acts_as_the_saved_policy_with_the_switch_it_lacks_on
     resumed = PolicySearch.load(tmp_path / "warm", env)
     assert np.array_equal(resumed.weights, warm.weights) and resumed.init == str(tmp_path / "source.json")
     assert resumed.init_sha256 == digest
-    refused = {"w_max 1.0|w_max=1.0 there, 0.9 here": {**SMALL, **RANGES, "w_max": 0.9, "elitist": True,
-                                                       "elitist_step": "vote"},
+    refused = {"w_max=1.0 there, 0.9 here": {**SMALL, **RANGES, "w_max": 0.9, "elitist": True,
+                                                  "elitist_step": "vote"},
                "elitist=True there, False here": {**SMALL, **RANGES},  # the vote would be dropped
                "elitist_step='vote' there, 'range' here": {**SMALL, **RANGES, "elitist": True},
                "obs_mode='particle' .* the environment has 'features'": {**SMALL, **RANGES, "obs_mode": "features",

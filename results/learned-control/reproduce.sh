@@ -440,15 +440,20 @@ check_sweep() {  # check_sweep NAME[=AGENTS] SEED...: $OUT/NAME/seed<SEED> again
         same_policy $OUT/$name/seed$s/best_model.json $E/agents/$agents-s$s/model.json
     done
 }
+rule_of() {  # rule_of CEC PAPER AGENT...: the rule's table of the AGENTs in the stores CEC and PAPER against
+    local a only=""  # $RULE_AGENT's runs in $RULE_STORE (with FLOOR set, errors below it count as 0: section 31)
+    for a in "${@:3}"; do only="$only --only agent:$a"; done
+    $PPY table $1 $2 $RULE_STORE/select-cec2022 $RULE_STORE/select-paper10 $only --only agent:$RULE_AGENT \
+        --focus agent:$RULE_AGENT ${FLOOR:+--floor $FLOOR}
+}
 rule_table() {
-    local name=$1 n=$2 a algos="" only=""; shift 2
-    for a in "$@"; do algos="$algos${algos:+,}agent:$E/agents/$a"; only="$only --only agent:$a"; done
+    local name=$1 n=$2 a algos=""; shift 2
+    for a in "$@"; do algos="$algos${algos:+,}agent:$E/agents/$a"; done
     $PY evaluate.py --algorithms $algos --functions cec2022 --dim 10 --swarm-size $n --iterations 999 \
         --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/$name-select-cec2022
     $PY evaluate.py --algorithms $algos $PAPER10 --dim 10 --swarm-size $n --iterations 999 \
         --max-evaluations 20000 --runs 21 --jobs 2 --no-progress --out $OUT/$name-select-paper10
-    $PPY table $OUT/$name-select-cec2022 $OUT/$name-select-paper10 $RULE_STORE/select-cec2022 \
-        $RULE_STORE/select-paper10 $only --only agent:$RULE_AGENT --focus agent:$RULE_AGENT
+    rule_of $OUT/$name-select-cec2022 $OUT/$name-select-paper10 "$@"
 }
 #    The runs reported after a rule's decision (reported_runs NAME HELD-OUT PAPER: the algorithms HELD-OUT on the 16
 #    held-out functions, 51 runs, into $OUT/NAME-heldout, and PAPER on the paper's protocol, 10 runs, into
@@ -979,17 +984,14 @@ moved_from rpf4-s92 ef4-s112 ef4-s113 ef4-s114 rpf4-s90 rpf4-s91
 #    decisions-2026-12-04.txt): each of the ten rule tables of pre-registrations 13-19 and 21-23 from the committed select-* stores, as
 #    the rule made it and with every error below 1e-8 counted as 0 (particle_es table --floor). No new run.
 floor_rules() {  # floor_rules FLOOR: the ten rule tables with errors below FLOOR counted as 0
-    local name agents a only
-    $PPY table $E/rpf4/select-cec2022 $E/rpf4/select-paper10 $E/default-particle/select-cec2022 \
-        $E/default-particle/select-paper10 --only agent:rpf4-s90 --only agent:rpf4-s91 --only agent:rpf4-s92 \
-        --only agent:particle-s21 --focus agent:particle-s21 --floor $1
+    local name agents
+    FLOOR=$1 RULE_STORE=$E/default-particle RULE_AGENT=particle-s21 rule_of $E/rpf4/select-cec2022 \
+        $E/rpf4/select-paper10 rpf4-s90 rpf4-s91 rpf4-s92
     for name in rpf8=rpf8-s93 rpf4b=rpf4-s94,rpf4-s95,rpf4-s96 ea4=ea4-s97,ea4-s98 ev4=ev4-s99,ev4-s100 \
         ev4b=ev4-s101,ev4-s102 ev4c=ev4-s103,ev4-s104,ev4-s105 ew4=ew4-s106,ew4-s107,ew4-s108 \
         eu4=eu4-s109,eu4-s110,eu4-s111 ef4=ef4-s112,ef4-s113,ef4-s114; do
-        agents=${name#*=} only=""
-        for a in ${agents//,/ }; do only="$only --only agent:$a"; done
-        $PPY table $E/${name%%=*}/select-cec2022 $E/${name%%=*}/select-paper10 $E/rpf4/select-cec2022 \
-            $E/rpf4/select-paper10 $only --only agent:rpf4-s92 --focus agent:rpf4-s92 --floor $1
+        agents=${name#*=}
+        FLOOR=$1 rule_of $E/${name%%=*}/select-cec2022 $E/${name%%=*}/select-paper10 ${agents//,/ }
     done
 }
 floor_rules 0
