@@ -34,6 +34,13 @@ def _int_at_least(minimum: int, maximum: int | None = None) -> Any:
     return option_type(int, "value", check_int(minimum, maximum))
 
 
+def _real_at_least(minimum: float) -> Any:
+    """An argparse type: a real number >= ``minimum``, checked before anything is written."""
+    from pso_env.config import check_real, option_type
+
+    return option_type(float, "value", check_real(minimum))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser (every option shows its default in ``--help``)."""
     parser = argparse.ArgumentParser(
@@ -77,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reference", default=argparse.SUPPRESS,
                         help="algorithm the t-test and rank-sum test compare every other algorithm against; "
                         "must be one of --algorithms (default: the first of --algorithms)")
+    parser.add_argument("--error-floor", type=_real_at_least(0.0), default=0.0, metavar="E",
+                        help="count errors below E as 0 in the report's tables, ranks and tests (the CEC "
+                        "competitions' convention is 1e-8, BBOB's finest target); runs.csv keeps every error, "
+                        "so a later run of the same command with another E only rewrites the report")
     parser.add_argument("--jobs", type=_int_at_least(1), default=2, help="worker processes (--executor local)")
     parser.add_argument("--executor", choices=("local", "ray"), default="local",
                         help="where the runs execute: local worker processes (--jobs), or ray: each run a Ray task "
@@ -220,7 +231,7 @@ def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, refer
         names += sorted({r["algorithm"] for peer in args.include for r in load_results(peer)[0]} - set(names),
                         key=str.lower)
     tables = {"reference": reference, "algorithms": names, "functions": result.functions}
-    report = write_report(result.out_dir, runs=args.runs, **tables)
+    report = write_report(result.out_dir, runs=args.runs, error_floor=args.error_floor, **tables)
     print(console_summary(result.out_dir, **tables))
     print(f"\n{result.done_now} runs made, {result.done_before} found in {result.out_dir}")
     print(f"report (full tables, figures): {report}")

@@ -415,15 +415,16 @@ def _anytime_part(rows: Sequence[Mapping[str, Any]], curves: Curves, algorithms:
 # ------------------------------------------------------------------------------------------ report
 def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
                  algorithms: Sequence[str] | None = None, functions: Sequence[str] | None = None,
-                 runs: int | None = None, alpha: float = stats.ALPHA) -> Path:
+                 runs: int | None = None, alpha: float = stats.ALPHA, error_floor: float = 0.0) -> Path:
     """Write ``summary.csv``, ``report.md`` (its path is returned) and the figures for the runs stored in
     ``out_dir`` (an output directory of :func:`evaluation.run_protocol`), removing per-function
     convergence figures of an earlier report that this one does not show.
 
     ``algorithms`` and ``functions`` are the record names to report, in order (default: all stored, sorted
     by name); ``reference`` the one the tests at level ``alpha`` compare against (default: the first);
-    ``runs`` limits the report to seeds ``0 .. runs - 1``. ValueError when no run is stored or the
-    reference has none.
+    ``runs`` limits the report to seeds ``0 .. runs - 1``; ``error_floor``: errors below it count as 0 in
+    every table and test (:func:`evaluation.stats.final_values`; ``runs.csv`` keeps them). ValueError when no
+    run is stored, the reference has none, or the floor is negative.
     """
     out = Path(out_dir)
     rows, curves = load_results(out)
@@ -441,9 +442,9 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
     if reference not in {r["algorithm"] for r in rows}:
         raise ValueError(f"the reference {reference!r} has no runs in {out}")
     settings = read_settings(out)
-    summary = stats.summary_rows(rows, reference, algorithms, functions, alpha)
+    summary = stats.summary_rows(rows, reference, algorithms, functions, alpha, error_floor)
     write_summary_csv(out / "summary.csv", summary)
-    values, measure = stats.final_values(rows)
+    values, measure = stats.final_values(rows, error_floor)
     ranks = stats.average_ranks(values, algorithms)
     pso = [a for a in algorithms if a not in NOT_PSO]
     split = bool(pso) and len(pso) < len(algorithms)  # a column of ranks among the PSO methods alone
@@ -468,6 +469,8 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
         + (f"in the first {settings['max_evaluations']} evaluations (the fixed budget: a run stops once it has made "
            "them)" if settings.get("max_evaluations") else "after the last iteration")
         + (f" (best values f(x) where f* is unknown: {', '.join(unknown)})" if unknown else "")
+        + (f"; errors below {error_floor:g} count as 0 in every table and test (runs.csv keeps them)"
+           if error_floor else "")
         + "; lower is better. Per-cell statistics are in [summary.csv](summary.csv).\n",
         "\n## Solution accuracy (Table 3 layout)\n\nLowest mean per function in bold.\n\n",
         accuracy_table(summary, algorithms, functions),

@@ -23,9 +23,16 @@ ALPHA = 0.05
 Values = dict[str, dict[str, np.ndarray]]
 
 
-def final_values(rows: Iterable[Mapping[str, Any]]) -> tuple[Values, dict[str, str]]:
+def final_values(rows: Iterable[Mapping[str, Any]], error_floor: float = 0.0) -> tuple[Values, dict[str, str]]:
     """Final values ``values[function][algorithm]`` (float arrays ordered by seed) and ``measure[function]``:
-    ``"error"`` (``f - f*``) when every row of the function has one, else ``"best_value"`` (f* unknown)."""
+    ``"error"`` (``f - f*``) when every row of the function has one, else ``"best_value"`` (f* unknown).
+
+    ``error_floor``: errors below it count as 0 (the CEC competitions count errors below 1e-8 as 0; BBOB's finest
+    target is 1e-8); best values are left as they are. 0, the default, keeps every error. ValueError for a negative
+    or nan floor.
+    """
+    if not error_floor >= 0:
+        raise ValueError(f"error_floor must be >= 0, got {error_floor!r}")
     grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for row in rows:
         grouped.setdefault(row["function"], {}).setdefault(row["algorithm"], []).append(row)
@@ -33,6 +40,9 @@ def final_values(rows: Iterable[Mapping[str, Any]]) -> tuple[Values, dict[str, s
                else "best_value" for function, by_algo in grouped.items()}
     values = {function: {algo: np.array([float(r[measure[function]]) for r in sorted(rs, key=lambda r: int(r["seed"]))])
                          for algo, rs in by_algo.items()} for function, by_algo in grouped.items()}
+    if error_floor > 0:
+        values = {function: {algo: np.where(x < error_floor, 0.0, x) if measure[function] == "error" else x
+                             for algo, x in by_algo.items()} for function, by_algo in values.items()}
     return values, measure
 
 
@@ -131,12 +141,13 @@ def average_ranks(values: Values, algorithms: Sequence[str] | None = None) -> di
 
 def summary_rows(rows: Sequence[Mapping[str, Any]], reference: str | None = None,
                  algorithms: Sequence[str] | None = None, functions: Sequence[str] | None = None,
-                 alpha: float = ALPHA) -> list[dict[str, Any]]:
+                 alpha: float = ALPHA, error_floor: float = 0.0) -> list[dict[str, Any]]:
     """One summary per (function, algorithm) of ``runs.csv`` rows: :func:`describe` of the final values,
     ``measure``, ``cpu_seconds_mean`` and the :class:`Comparison` fields against ``reference`` (None for the
-    reference itself). ``algorithms`` and ``functions`` select and order the output (default: all, by name).
+    reference itself). ``algorithms`` and ``functions`` select and order the output (default: all, by name);
+    ``error_floor`` as in :func:`final_values`.
     """
-    values, measure = final_values(rows)
+    values, measure = final_values(rows, error_floor)
     algorithms = list(algorithms or sorted({r["algorithm"] for r in rows}, key=str.lower))
     functions = list(functions or sorted({r["function"] for r in rows}, key=str.lower))
     comparisons = compare_to_reference(values, reference, alpha) if reference else {}

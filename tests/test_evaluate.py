@@ -73,6 +73,36 @@ def test_compare_counts_and_summary_rows():
     assert stats.final_values(rows2)[1] == {"g": "best_value"}
 
 
+def test_error_floor_counts_errors_below_it_as_zero_and_leaves_best_values():
+    """CEC's convention (errors below 1e-8 count as 0): a lead made only of digits below the floor becomes a tie in
+    the means, the ranks and both tests; errors above it and best values (f* unknown) are untouched."""
+    rows = [{"algorithm": algo, "function": "f", "seed": seed, "error": err, "best_value": err, "cpu_seconds": 0.1}
+            for algo, base in (("fine", 1e-14), ("coarse", 1e-10)) for seed, err in
+            enumerate(base * (1 + 0.1 * np.arange(8)))]
+    rows += [dict(r, function="g", error=None) for r in rows]  # best values only
+    rows += [dict(r, function="h", error=r["error"] + 1.0) for r in rows if r["function"] == "f"]
+    raw, _ = stats.final_values(rows)
+    floored, measure = stats.final_values(rows, error_floor=1e-8)
+    assert measure == {"f": "error", "g": "best_value", "h": "error"}
+
+    def codes(values):
+        comparison = stats.compare_to_reference(values, "fine")[("f", "coarse")]
+        return comparison.t_test, comparison.rank_sum
+
+    assert codes(raw) == (1, 1)
+    assert np.all(floored["f"]["fine"] == 0) and np.all(floored["f"]["coarse"] == 0)
+    assert codes(floored) == (0, 0)
+    assert np.array_equal(floored["g"]["coarse"], raw["g"]["coarse"]) and raw["g"]["coarse"].min() < 1e-8
+    assert np.array_equal(floored["h"]["fine"], raw["h"]["fine"])
+    assert stats.average_ranks(raw, ["fine", "coarse"])["fine"] == 1.0
+    assert stats.average_ranks({"f": floored["f"]}, ["fine", "coarse"]) == {"fine": 1.5, "coarse": 1.5}
+    summary = stats.summary_rows(rows, "fine", error_floor=1e-8)
+    assert {r["mean"] for r in summary if r["function"] == "f"} == {0.0}
+    for bad in (-1e-8, float("nan")):
+        with pytest.raises(ValueError, match="error_floor must be >= 0"):
+            stats.final_values(rows, error_floor=bad)
+
+
 def test_average_ranks_with_ties():
     values = {
         "f1": {"a": np.array([1.0]), "b": np.array([2.0]), "c": np.array([3.0])},
@@ -190,6 +220,27 @@ def test_changed_settings_or_bad_counts_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r"each function once per run .* got \['sphere'\] more than once"):
         run_protocol("PSO", "sphere,sphere@3", runs=1, out_dir=tmp_path / "new", **TINY)  # the CLI's own message
     assert not (tmp_path / "new").exists()
+
+
+def test_report_with_an_error_floor_floors_its_tables_and_keeps_runs_csv(tmp_path, uninterrupted):
+    out = tmp_path / "floored"
+    shutil.copytree(uninterrupted, out)
+    runs_before = (out / RUNS_FILE).read_bytes()
+    with open(uninterrupted / "summary.csv", newline="") as f:
+        raw = {(r["function"], r["algorithm"]): float(r["mean"]) for r in csv.DictReader(f)}
+    floor = sorted(raw.values())[len(raw) // 2]  # half the cells' means lie below it
+    write_report(out, reference="APSO", error_floor=floor)
+    with open(out / "summary.csv", newline="") as f:
+        floored = {(r["function"], r["algorithm"]): r for r in csv.DictReader(f)}
+    errors = {}
+    for r in load_results(out)[0]:
+        errors.setdefault((r["function"], r["algorithm"]), []).append(float(r["error"]))
+    for cell, values in errors.items():
+        assert float(floored[cell]["mean"]) == pytest.approx(np.mean([0.0 if e < floor else e for e in values]))
+    assert any(float(floored[c]["mean"]) != raw[c] for c in raw)
+    assert (out / RUNS_FILE).read_bytes() == runs_before
+    assert f"errors below {floor:g} count as 0" in (out / "report.md").read_text()
+    assert "count as 0" not in (uninterrupted / "report.md").read_text()
 
 
 def test_report_files_written_and_linked(uninterrupted):
@@ -318,6 +369,7 @@ def test_cli_help_and_usage_errors(tmp_path, uninterrupted):
         ("--algorithms", "APSO", "--reference", "APSO", "--functions", "sphere,nosuchfn"): "nosuchfn",
         ("--algorithms", f"APSO,agent:{tmp_path / 'nowhere'}", "--reference", "APSO"): "nowhere",
         ("--runs", "0"): "an integer in [1, 10,000]",
+        ("--error-floor=-1e-8",): "argument --error-floor: must be a number >= 0, got -1e-08",
         ("--algorithms", "APSO", "--functions", "sphere,sphere@3"): "['sphere'] more than once",
         ("--algorithms", "APSO", "--functions", "sphere@three"): "'sphere@three' must be a name followed by @D",
     }

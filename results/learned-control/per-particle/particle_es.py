@@ -251,13 +251,11 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
 
     ``rename``: ``(STORE, OLD, NEW)`` triples (that store's record name ``OLD`` read as ``NEW``, to tell apart
     stores that name different controllers alike); ``drop``: names left out (CMA-ES for the PSO table); ``only``:
-    keep just these; ``max_seed``: only runs of seeds below it; ``floor``: errors below it count as 0 (diagnostic 24: the
-    CEC special sessions' criteria count an error below 1e-8 as 0, cited from memory in the report).
+    keep just these; ``max_seed``: only runs of seeds below it; ``floor``: errors below it count as 0
+    (``final_values``' ``error_floor``; diagnostic 24: the CEC special sessions' criteria count an error below 1e-8
+    as 0, cited from memory in the report).
     """
     from evaluation.stats import average_ranks, compare_to_reference, final_values
-
-    if not floor >= 0:
-        raise ValueError(f"floor must be >= 0, got {floor!r}")
 
     renames: dict[str, dict[str, str]] = {}
     for store, old, new in rename:
@@ -270,10 +268,8 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
                 name = names.get(r["algorithm"], r["algorithm"])
                 if name in drop or (only and name not in only) or (max_seed is not None and int(r["seed"]) >= max_seed):
                     continue
-                error = float(r["error"])
-                rows.setdefault((name, r["function"], r["seed"]),
-                                {**r, "algorithm": name, "error": 0.0 if floor and error < floor else error})
-    values = final_values(list(rows.values()))[0]
+                rows.setdefault((name, r["function"], r["seed"]), {**r, "algorithm": name})
+    values = final_values(list(rows.values()), floor)[0]
     ranks = average_ranks(values)
     full = sum(set(ranks) <= set(by_algo) for by_algo in values.values())  # the functions the ranks average over
     print(f"{len(ranks)} entries, {full} functions")
