@@ -422,9 +422,10 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
 
     ``algorithms`` and ``functions`` are the record names to report, in order (default: all stored, sorted
     by name); ``reference`` the one the tests at level ``alpha`` compare against (default: the first);
-    ``runs`` limits the report to seeds ``0 .. runs - 1``; ``error_floor``: errors below it count as 0 in
-    every table and test (:func:`evaluation.stats.final_values`; ``runs.csv`` keeps them). ValueError when no
-    run is stored, the reference has none, or the floor is negative.
+    ``runs`` limits the report to seeds ``0 .. runs - 1``; ``error_floor``: errors below it count as 0 in the
+    final-value tables, tests and ranks and in ``summary.csv`` (:func:`evaluation.stats.final_values`); the anytime
+    views and figures, and ``runs.csv``, keep every error. ValueError when no run is stored, the reference has
+    none, or the floor is negative or nan.
     """
     out = Path(out_dir)
     rows, curves = load_results(out)
@@ -469,7 +470,8 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
         + (f"in the first {settings['max_evaluations']} evaluations (the fixed budget: a run stops once it has made "
            "them)" if settings.get("max_evaluations") else "after the last iteration")
         + (f" (best values f(x) where f* is unknown: {', '.join(unknown)})" if unknown else "")
-        + (f"; errors below {error_floor:g} count as 0 in every table and test (runs.csv keeps them)"
+        + (f"; errors below {error_floor:g} count as 0 in the tables, tests and ranks below (best values, where f* is "
+           "unknown, are not floored; the anytime views, the figures and runs.csv keep every error)"
            if error_floor else "")
         + "; lower is better. Per-cell statistics are in [summary.csv](summary.csv).\n",
         "\n## Solution accuracy (Table 3 layout)\n\nLowest mean per function in bold.\n\n",
@@ -535,7 +537,8 @@ def console_summary(out_dir: str | os.PathLike, *, reference: str, algorithms: S
                     functions: Sequence[str]) -> str:
     """A terminal table from ``summary.csv`` (:func:`write_report`), one row per algorithm by average rank:
     the rank, the t-test counts of Table 4 (+1: ``reference`` significantly better, 0, -1) and the CPU
-    seconds per run; as wide as the longest algorithm name plus 45 columns."""
+    seconds per run; as wide as the longest algorithm name plus 45 columns; a last line names an error floor
+    the summary was written with."""
     with open(Path(out_dir) / "summary.csv", newline="") as f:
         cells = {(r["function"], r["algorithm"]): r for r in csv.DictReader(f)}
     means = {f: {a: np.array([float(cells[(f, a)]["mean"] or "nan")]) for a in algorithms if (f, a) in cells}
@@ -555,4 +558,6 @@ def console_summary(out_dir: str | os.PathLike, *, reference: str, algorithms: S
             *(codes.count(v) for v in ("1", "0", "-1")))
         cpu = np.mean([float(c["cpu_seconds_mean"]) for c in own]) if own else math.nan
         lines.append(f"{a.ljust(width)}  {ranks[a]:8.2f}   {counts}   {cpu:9.3g}")
+    floored = sorted({c["measure"] for c in cells.values() if c["measure"].startswith("error (")})
+    lines += [f"Final values: {m}." for m in floored]
     return "\n".join(lines)

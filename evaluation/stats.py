@@ -145,7 +145,8 @@ def summary_rows(rows: Sequence[Mapping[str, Any]], reference: str | None = None
     """One summary per (function, algorithm) of ``runs.csv`` rows: :func:`describe` of the final values,
     ``measure``, ``cpu_seconds_mean`` and the :class:`Comparison` fields against ``reference`` (None for the
     reference itself). ``algorithms`` and ``functions`` select and order the output (default: all, by name);
-    ``error_floor`` as in :func:`final_values`.
+    ``error_floor`` as in :func:`final_values`, and a floored cell's ``measure`` says so
+    (``"error (below 1e-08 as 0)"``), so that a floored summary is never mistaken for a raw one.
     """
     values, measure = final_values(rows, error_floor)
     algorithms = list(algorithms or sorted({r["algorithm"] for r in rows}, key=str.lower))
@@ -155,6 +156,8 @@ def summary_rows(rows: Sequence[Mapping[str, Any]], reference: str | None = None
     for row in rows:
         cpu.setdefault((row["function"], row["algorithm"]), []).append(float(row["cpu_seconds"]))
     none = dict.fromkeys(f.name for f in fields(Comparison))
+    if error_floor > 0:
+        measure = {f: f"error (below {error_floor:g} as 0)" if m == "error" else m for f, m in measure.items()}
     return [{"function": function, "algorithm": algo, "measure": measure[function], **describe(values[function][algo]),
              "cpu_seconds_mean": float(np.mean(cpu[(function, algo)])),
              **(asdict(comparisons[(function, algo)]) if (function, algo) in comparisons else none)}

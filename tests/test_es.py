@@ -516,7 +516,7 @@ def test_the_rule_table_ranks_mean_errors_and_its_floor_counts_errors_below_it_a
     experiment.main(["table", str(store), "--focus", "A", "--floor", "1e-8"])
     floored = capsys.readouterr().out
     assert "1.25  B" in floored and "1.75  A" in floored and "0/1/1" in floored.split("against")[1]
-    with pytest.raises(ValueError, match="error_floor must be >= 0"):
+    with pytest.raises(ValueError, match="floor must be >= 0"):
         table([str(store)], [], [], [], floor=-1.0)
 
 

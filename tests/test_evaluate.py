@@ -222,25 +222,44 @@ def test_changed_settings_or_bad_counts_are_refused(tmp_path):
     assert not (tmp_path / "new").exists()
 
 
-def test_report_with_an_error_floor_floors_its_tables_and_keeps_runs_csv(tmp_path, uninterrupted):
+def test_report_with_an_error_floor_floors_its_tables_and_keeps_runs_csv(tmp_path, uninterrupted, capsys):
+    """evaluate.py --error-floor on a finished store: no new run, the report's means, ranks and summary.csv floored,
+    runs.csv untouched, the floor named in report.md, summary.csv's measure and the console table."""
     out = tmp_path / "floored"
     shutil.copytree(uninterrupted, out)
     runs_before = (out / RUNS_FILE).read_bytes()
     with open(uninterrupted / "summary.csv", newline="") as f:
         raw = {(r["function"], r["algorithm"]): float(r["mean"]) for r in csv.DictReader(f)}
     floor = sorted(raw.values())[len(raw) // 2]  # half the cells' means lie below it
-    write_report(out, reference="APSO", error_floor=floor)
+    sys.path.insert(0, str(ROOT))
+    try:
+        import evaluate
+    finally:
+        sys.path.remove(str(ROOT))
+    assert evaluate.main(["--algorithms", GRID["algorithms"], "--functions", GRID["functions"], "--runs", "3",
+                          "--swarm-size", "10", "--iterations", "30", "--dim", "5", "--checkpoint-every", "10",
+                          "--no-progress", "--out", str(out), "--error-floor", repr(floor)]) == 0
+    printed = capsys.readouterr().out
+    assert "0 runs made, 24 found" in printed and f"Final values: error (below {floor:g} as 0)." in printed
+    assert (out / RUNS_FILE).read_bytes() == runs_before
+    rows = load_results(out)[0]
     with open(out / "summary.csv", newline="") as f:
         floored = {(r["function"], r["algorithm"]): r for r in csv.DictReader(f)}
     errors = {}
-    for r in load_results(out)[0]:
+    for r in rows:
         errors.setdefault((r["function"], r["algorithm"]), []).append(float(r["error"]))
     for cell, values in errors.items():
         assert float(floored[cell]["mean"]) == pytest.approx(np.mean([0.0 if e < floor else e for e in values]))
+        assert floored[cell]["measure"] == f"error (below {floor:g} as 0)"
     assert any(float(floored[c]["mean"]) != raw[c] for c in raw)
-    assert (out / RUNS_FILE).read_bytes() == runs_before
-    assert f"errors below {floor:g} count as 0" in (out / "report.md").read_text()
+    text = (out / "report.md").read_text()
+    assert f"errors below {floor:g} count as 0" in text
     assert "count as 0" not in (uninterrupted / "report.md").read_text()
+    names = sorted({r["algorithm"] for r in rows})
+    ranks = stats.average_ranks(stats.final_values(rows, floor)[0], names)
+    assert ranks != stats.average_ranks(stats.final_values(rows)[0], names)  # the floor changes a rank here
+    for name, rank in ranks.items():
+        assert f"| {name} | {rank:.2f} |" in text
 
 
 def test_report_files_written_and_linked(uninterrupted):

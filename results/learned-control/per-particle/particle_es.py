@@ -257,6 +257,8 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
     """
     from evaluation.stats import average_ranks, compare_to_reference, final_values
 
+    if not floor >= 0:  # before any store is read
+        raise ValueError(f"floor must be >= 0, got {floor!r}")
     renames: dict[str, dict[str, str]] = {}
     for store, old, new in rename:
         renames.setdefault(store, {})[old] = new
