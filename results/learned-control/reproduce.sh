@@ -996,3 +996,19 @@ floor_rules() {  # floor_rules FLOOR: the ten rule tables with errors below FLOO
 }
 floor_rules 0
 floor_rules 1e-8
+# 32. 2026-12-04/05 (midnight): three fresh seeds of the vote design judged with errors below 1e-8 counted as 0
+#    (report: "The vote design judged above 1e-8"; pre-registration 25 in decisions-2026-12-04.txt). (a) One sweep of
+#    three seeds, section 23's command (about 16 min per seed on 2 cores); each best_model.json is
+#    $E/agents/ev4-s<seed>/model.json.
+[ -f $OUT/ev4d/sweep.csv ] || $PY train_agent.py $F4 --elitist \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 115,116,117 --jobs 1 --out $OUT/ev4d
+check_sweep ev4d=ev4 115 116 117
+#    (b) The rule's table of the three against the default (seed 92, its committed runs), errors below 1e-8 counted
+#    as 0: none ranks ahead of it; then the same table without the floor, for the record.
+FLOOR=1e-8 rule_table ev4d 20 ev4-s115 ev4-s116 ev4-s117
+rule_of $OUT/ev4d-select-cec2022 $OUT/ev4d-select-paper10 ev4-s115 ev4-s116 ev4-s117
+#    (c) Reported after the decision: seed 115 with its constant-particle ablation on the held-out functions, and the
+#    paper's protocol with the three seeds, in the tables with the committed stores; (d) their vote shares
+#    ($E/ev4d/vote-share.txt). Committed copies: $E/ev4d.
+reported_after ev4d ev4-s115 ev4-s116 ev4-s117
+vote_share ev4-s115 ev4-s116 ev4-s117
