@@ -85,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="algorithm the t-test and rank-sum test compare every other algorithm against; "
                         "must be one of --algorithms (default: the first of --algorithms)")
     parser.add_argument("--error-floor", type=_real_at_least(0.0), default=0.0, metavar="E",
-                        help="count errors below E as 0 in the report's tables, ranks and tests (the CEC "
-                        "competitions' convention is 1e-8, BBOB's finest target); runs.csv keeps every error, "
-                        "so a later run of the same command with another E only rewrites the report")
+                        help="count errors below E as 0 in the report's final-value tables, ranks and tests and in "
+                        "summary.csv (the CEC competitions' convention is 1e-8, BBOB's finest target); the anytime "
+                        "views, the figures and runs.csv keep every error, so a later run of the same command with "
+                        "another E only rewrites the report")
     parser.add_argument("--jobs", type=_int_at_least(1), default=2, help="worker processes (--executor local)")
     parser.add_argument("--executor", choices=("local", "ray"), default="local",
                         help="where the runs execute: local worker processes (--jobs), or ray: each run a Ray task "

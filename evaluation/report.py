@@ -425,7 +425,7 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
     ``runs`` limits the report to seeds ``0 .. runs - 1``; ``error_floor``: errors below it count as 0 in the
     final-value tables, tests and ranks and in ``summary.csv`` (:func:`evaluation.stats.final_values`); the anytime
     views and figures, and ``runs.csv``, keep every error. ValueError when no run is stored, the reference has
-    none, or the floor is negative or nan.
+    none, or the floor is not a finite number >= 0.
     """
     out = Path(out_dir)
     rows, curves = load_results(out)
@@ -472,7 +472,7 @@ def write_report(out_dir: str | os.PathLike, *, reference: str | None = None,
         + (f" (best values f(x) where f* is unknown: {', '.join(unknown)})" if unknown else "")
         + (f"; errors below {error_floor:g} count as 0 in the tables, tests and ranks below (best values, where f* is "
            "unknown, are not floored; the anytime views, the figures and runs.csv keep every error)"
-           if error_floor else "")
+           if error_floor > 0 else "")
         + "; lower is better. Per-cell statistics are in [summary.csv](summary.csv).\n",
         "\n## Solution accuracy (Table 3 layout)\n\nLowest mean per function in bold.\n\n",
         accuracy_table(summary, algorithms, functions),
@@ -558,6 +558,6 @@ def console_summary(out_dir: str | os.PathLike, *, reference: str, algorithms: S
             *(codes.count(v) for v in ("1", "0", "-1")))
         cpu = np.mean([float(c["cpu_seconds_mean"]) for c in own]) if own else math.nan
         lines.append(f"{a.ljust(width)}  {ranks[a]:8.2f}   {counts}   {cpu:9.3g}")
-    floored = sorted({c["measure"] for c in cells.values() if c["measure"].startswith("error (")})
+    floored = sorted({c["measure"] for c in cells.values()} - {"error", "best_value"})  # stats.summary_rows' label
     lines += [f"Final values: {m}." for m in floored]
     return "\n".join(lines)

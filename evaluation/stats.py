@@ -28,11 +28,12 @@ def final_values(rows: Iterable[Mapping[str, Any]], error_floor: float = 0.0) ->
     ``"error"`` (``f - f*``) when every row of the function has one, else ``"best_value"`` (f* unknown).
 
     ``error_floor``: errors below it count as 0 (the CEC competitions count errors below 1e-8 as 0; BBOB's finest
-    target is 1e-8); best values are left as they are. 0, the default, keeps every error. ValueError for a negative
-    or nan floor.
+    target is 1e-8; an error equal to the floor is kept); best values are left as they are. 0, the default, keeps every
+    error. ValueError for a floor that is not a finite number >= 0.
     """
-    if not error_floor >= 0:
-        raise ValueError(f"error_floor must be >= 0, got {error_floor!r}")
+    from pso_env.config import check_real
+
+    error_floor = check_real(0.0)("error_floor", error_floor)
     grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for row in rows:
         grouped.setdefault(row["function"], {}).setdefault(row["algorithm"], []).append(row)

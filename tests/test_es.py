@@ -516,8 +516,11 @@ def test_the_rule_table_ranks_mean_errors_and_its_floor_counts_errors_below_it_a
     experiment.main(["table", str(store), "--focus", "A", "--floor", "1e-8"])
     floored = capsys.readouterr().out
     assert "1.25  B" in floored and "1.75  A" in floored and "0/1/1" in floored.split("against")[1]
-    with pytest.raises(ValueError, match="floor must be >= 0"):
-        table([str(store)], [], [], [], floor=-1.0)
+    with pytest.raises(ValueError, match=r"^floor must be a number >= 0, got -1.0"):  # before any store is read
+        table([str(tmp_path / "no-such-store")], [], [], [], floor=-1.0)
+    with pytest.raises(SystemExit) as exc:
+        experiment.main(["table", str(store), "--floor", "nan"])
+    assert exc.value.code == 2 and "argument --floor: must be a number >= 0, got nan" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

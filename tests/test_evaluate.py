@@ -67,6 +67,7 @@ def test_compare_counts_and_summary_rows():
     assert comparisons[("f", "same")].t_test == 0
     summary = stats.summary_rows(rows, "ref", ["ref", "bad", "same"])
     assert [(r["algorithm"], r["t_test"]) for r in summary] == [("ref", None), ("bad", 1), ("same", 0)]
+    assert {r["measure"] for r in summary} == {"error"}  # no floor by default
     assert summary[1]["best"] == 9.0 and summary[1]["n"] == 8
     # f* unknown: the best value is the measure
     rows2 = [dict(r, error=None, function="g") for r in rows]
@@ -81,9 +82,12 @@ def test_error_floor_counts_errors_below_it_as_zero_and_leaves_best_values():
             enumerate(base * (1 + 0.1 * np.arange(8)))]
     rows += [dict(r, function="g", error=None) for r in rows]  # best values only
     rows += [dict(r, function="h", error=r["error"] + 1.0) for r in rows if r["function"] == "f"]
+    rows += [dict(r, function="at", error=1e-8 if r["algorithm"] == "fine" else 2e-8)  # kept: not below the floor
+             for r in rows if r["function"] == "f"]
     raw, _ = stats.final_values(rows)
     floored, measure = stats.final_values(rows, error_floor=1e-8)
-    assert measure == {"f": "error", "g": "best_value", "h": "error"}
+    assert measure == {"f": "error", "at": "error", "g": "best_value", "h": "error"}
+    assert np.all(floored["at"]["fine"] == 1e-8)
 
     def codes(values):
         comparison = stats.compare_to_reference(values, "fine")[("f", "coarse")]
@@ -98,8 +102,8 @@ def test_error_floor_counts_errors_below_it_as_zero_and_leaves_best_values():
     assert stats.average_ranks({"f": floored["f"]}, ["fine", "coarse"]) == {"fine": 1.5, "coarse": 1.5}
     summary = stats.summary_rows(rows, "fine", error_floor=1e-8)
     assert {r["mean"] for r in summary if r["function"] == "f"} == {0.0}
-    for bad in (-1e-8, float("nan")):
-        with pytest.raises(ValueError, match="error_floor must be >= 0"):
+    for bad in (-1e-8, float("nan"), float("inf"), "1e-8", None):
+        with pytest.raises(ValueError, match="error_floor must be a number >= 0"):
             stats.final_values(rows, error_floor=bad)
 
 

@@ -52,6 +52,7 @@ import numpy as np
 
 from agents.variants import ParameterRule
 from evaluation.registry import Algorithm
+from pso_env.config import check_real, option_type
 
 #: Input names, in the order of W's columns (the last column is the bias).
 INPUTS = ("rank", "distance", "own_stagnation", "progress", "stagnation", "diversity")
@@ -257,8 +258,7 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
     """
     from evaluation.stats import average_ranks, compare_to_reference, final_values
 
-    if not floor >= 0:  # before any store is read
-        raise ValueError(f"floor must be >= 0, got {floor!r}")
+    floor = check_real(0.0)("floor", floor)  # before any store is read
     renames: dict[str, dict[str, str]] = {}
     for store, old, new in rename:
         renames.setdefault(store, {})[old] = new
@@ -316,7 +316,8 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--rename", action="append", default=[], nargs=3, metavar=("STORE", "OLD", "NEW"))
     r.add_argument("--only", action="append", default=[])
     r.add_argument("--max-seed", type=int)
-    r.add_argument("--floor", type=float, default=0.0)
+    r.add_argument("--floor", type=option_type(float, "floor", check_real(0.0)), default=0.0,
+                   help="count errors below it as 0 (diagnostic 24; pre-registration 25's rule: 1e-8)")
     args = parser.parse_args(argv)
     if args.command == "table":
         table(args.stores, args.focus, args.drop, args.rename, args.max_seed, args.only, args.floor)
