@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "NAME at D instead of --dim (sphere@5)")
     parser.add_argument("--shift", action="store_true", help="shift the paper functions' optimum (seed 0)")
     parser.add_argument("--rotate", action="store_true", help="rotate the paper functions (seed 0)")
+    parser.add_argument("--instance", type=_int_at_least(1), default=1, metavar="I",
+                        help="BBOB instance of the BBOB functions (bbob:fN, bbob, metabox-train, metabox-validation, "
+                        "metabox-test): ioh's, COCO's shift, rotation and optimum number I; another instance is "
+                        "another function with the same name, so a store holds one (settings.json records it where "
+                        "it is not 1; the default --out gets -inst<I>)")
     parser.add_argument("--dim", type=_int_at_least(1), default=30,
                         help="dimension D (drop-wave is always 2; a network loss, nn:..., has its own)")
     parser.add_argument("--swarm-size", type=_int_at_least(2), default=30, help="particles N per swarm")
@@ -153,8 +158,11 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
         except ImportError as exc:  # one line, no usage: the command is right, the installation is not
             parser.exit(2, f"{parser.prog}: error: --executor ray: {exc}\n")
     try:  # functions first: cheap to check, while algorithms may load networks
-        functions = resolve_functions(args.functions, args.dim, shift=args.shift, rotate=args.rotate)
+        functions = resolve_functions(args.functions, args.dim, shift=args.shift, rotate=args.rotate,
+                                      instance=args.instance)
     except ValueError as exc:
+        if str(exc).startswith("instance "):
+            parser.error(f"--instance: {str(exc).removeprefix('instance ')}")
         parser.error(f"--functions: {str(exc).removeprefix('functions: ')}")  # one prefix: the option
     from evaluation.registry import model_paths, resolve_algorithm, resolve_algorithms
     from evaluation.storage import (
@@ -193,7 +201,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
             parser.error(f"--max-evaluations: {exc}")
     settings = protocol_settings(swarm_size=args.swarm_size, iterations=args.iterations, dim=args.dim,
                                  checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
-                                 max_evaluations=getattr(args, "max_evaluations", None))
+                                 max_evaluations=getattr(args, "max_evaluations", None), instance=args.instance)
     out = Path(getattr(args, "out", None) or default_out_dir(args.functions, settings))
     dims = {f.name: f.dim for f in functions}
     try:
@@ -221,7 +229,7 @@ def _evaluate(args: argparse.Namespace, algorithms: list, functions: list, refer
                           iterations=args.iterations, dim=args.dim, out_dir=out, jobs=args.jobs,
                           checkpoint_every=args.checkpoint_every, shift=args.shift, rotate=args.rotate,
                           progress=not args.no_progress, ioh_log=out / "ioh" if args.ioh_log else None,
-                          max_evaluations=getattr(args, "max_evaluations", None),
+                          max_evaluations=getattr(args, "max_evaluations", None), instance=args.instance,
                           executor=RayExecutor(getattr(args, "address", None)) if args.executor == "ray" else LocalPool(args.jobs))
     names = list(result.algorithms)
     if args.include:

@@ -199,8 +199,9 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
     list of them; duplicates are dropped. ``dim`` applies to every function
     (Drop-wave is always 2; None: :data:`DEFAULT_DIMS`) but those with a suffix ``@D``, which are built at D
     (``"metabox-train,metabox-train@30"``: the split at ``dim`` and at 30); ``shift``, ``rotate``, ``bias`` and
-    ``seed`` transform paper functions (:func:`get_function`), ``instance`` is the BBOB instance. ValueError for
-    an empty list, an unknown name, a bad ``@D``, or a setting the functions do not accept.
+    ``seed`` transform paper functions (:func:`get_function`), ``instance`` is the BBOB instance (of ``bbob:fN``,
+    the ``bbob`` suite and the splits; CEC 2022 has one). ValueError for an empty list, an unknown name, a bad
+    ``@D``, or a setting the functions do not accept (an ``instance`` other than 1 without a BBOB function).
     """
     tokens = [t.strip() for item in ([functions] if isinstance(functions, str) else functions)
               for t in str(item).split(",") if t.strip()]
@@ -220,6 +221,9 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
             if tok == token:
                 raise
             raise ValueError(f"{err} (in {token!r})") from None
+    if instance != 1 and not any("instance" in e.options for e in entries):
+        raise ValueError(f"instance applies to BBOB functions (bbob:fN, bbob, {', '.join(SPLITS)}), got instance "
+                         f"{instance} and none of them in {', '.join(tokens)}")
     return _dedupe(entries)
 
 

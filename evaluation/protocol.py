@@ -45,7 +45,7 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
                  rotate: bool = False, progress: bool = True, settings: Mapping[str, Any] | None = None,
                  on_record: Callable[[RunRecord], None] | None = None,
                  ioh_log: str | os.PathLike | None = None, executor: Executor | None = None,
-                 max_evaluations: int | None = None) -> ProtocolResult:
+                 max_evaluations: int | None = None, instance: int = 1) -> ProtocolResult:
     """Run every algorithm on every function with seeds ``0 .. runs - 1``, storing runs as they end.
 
     Everything is checked before the first run (names, agent files, function names, counts, the
@@ -88,6 +88,11 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         ``swarm_size`` evaluations per iteration gets no more evaluations than the others, and every PSO
         method plans its schedule for the budget. At most ``swarm_size * (iterations + 1)``. Stored in
         ``settings.json``; default: no cap (``iterations`` alone ends a run).
+    instance : int, default 1
+        The BBOB instance (ioh's: COCO's shift, rotation and optimum of that number) of the BBOB functions named in
+        ``functions`` (``bbob:fN``, the ``bbob`` suite, the ``metabox-*`` splits); other names and function objects
+        keep their own. Stored in ``settings.json`` where it is not 1, so runs of two instances never share a
+        store. ValueError where it is not 1 and ``functions`` names no BBOB function.
     executor : optional
         Where the runs execute (:mod:`evaluation.executors`): default ``LocalPool(jobs)``;
         ``RayExecutor(address)`` makes each run a Ray task. Results come back to this process as they
@@ -108,12 +113,13 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
     if max_evaluations is not None:  # an integer >= 1 that the runs can spend
         check_run_settings(swarm_size, iterations, checkpoint_every, min_swarm=1, max_evaluations=max_evaluations)
     algos = resolve_algorithms(algorithms)
-    funcs = _resolve_functions(functions, dim, shift=shift, rotate=rotate)
+    check_int(instance, "instance")
+    funcs = _resolve_functions(functions, dim, shift=shift, rotate=rotate, instance=instance)
     names = [function_name(f) for f in funcs]
     storage.check_unique_functions(names)
     config = storage.protocol_settings(swarm_size=swarm_size, iterations=iterations, dim=dim, shift=shift,
                                        rotate=rotate, checkpoint_every=checkpoint_every,
-                                       max_evaluations=max_evaluations, settings=settings)
+                                       max_evaluations=max_evaluations, instance=instance, settings=settings)
     out = Path(out_dir) if out_dir is not None else storage.default_out_dir(
         functions if isinstance(functions, str) else names, config)
     storage.check_settings(out, config)
@@ -160,15 +166,17 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
 
 
 def _resolve_functions(functions: str | Sequence[Any], dim: int | None, *, shift: bool,
-                       rotate: bool) -> list[Any]:
-    """Function objects for names (``benchmarks_fn.resolve_functions``) or objects as they are (checked)."""
+                       rotate: bool, instance: int = 1) -> list[Any]:
+    """Function objects for names (``benchmarks_fn.resolve_functions``) or objects as they are (checked); ValueError
+    for an ``instance`` other than 1 where the names hold no BBOB function."""
     from benchmarks_fn import resolve_functions
 
     items = [functions] if isinstance(functions, str) else list(functions)
     if items and all(isinstance(f, str) for f in items):  # one call: duplicates dropped
         items = [items]
     funcs = [g for f in items
-             for g in (resolve_functions(f, dim, shift=shift, rotate=rotate) if isinstance(f, (str, list))
+             for g in (resolve_functions(f, dim, shift=shift, rotate=rotate, instance=instance)
+                       if isinstance(f, (str, list))
                       else [check_function_object(f, "functions", "function or suite names or ")])]
     if not funcs:
         raise ValueError("no function given")

@@ -261,23 +261,25 @@ def append(out: Path, record: RunRecord, optimum: float | None) -> None:
 
 def protocol_settings(*, swarm_size: int, iterations: int, dim: int | None, checkpoint_every: int,
                       shift: bool = False, rotate: bool = False, max_evaluations: int | None = None,
-                      settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                      instance: int = 1, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``settings.json`` contents for these settings (see :func:`run_protocol`); ``max_evaluations`` only
     where set (the fixed budget of every run), then with ``budget_clock: "evaluations"``: schedules and
     controllers follow the evaluations spent / the budget, so that a store made before they did (its schedules
-    on the iterations) is refused rather than resumed or merged."""
+    on the iterations) is refused rather than resumed or merged; ``instance`` (the BBOB instance) only where it is
+    not 1, so that stores made before it was a setting stay those of instance 1."""
     budget = {} if max_evaluations is None else {"max_evaluations": int(max_evaluations), "budget_clock": "evaluations"}
     return {"swarm_size": int(swarm_size), "iterations": int(iterations),
             "dim": None if dim is None else int(dim), "shift": bool(shift), "rotate": bool(rotate),
-            "checkpoint_every": int(checkpoint_every), **budget,
+            "checkpoint_every": int(checkpoint_every), **budget, **({} if instance == 1 else {"instance": int(instance)}),
             "version": _package_version(), **dict(settings or {})}
 
 
 def default_out_dir(functions: str | Sequence[str], settings: Mapping[str, Any]) -> Path:
     """The output directory named after the settings, so that other settings never meet these results.
 
-    ``results/<functions>-d<dim>-n<swarm size>-i<iterations>``, then ``-shift``, ``-rotate``, ``-c<spacing>``
-    where set, ``-e<max evaluations>`` where set, and a short hash of any further :func:`protocol_settings` (the version aside), e.g.
+    ``results/<functions>-d<dim>-n<swarm size>-i<iterations>``, then ``-shift``, ``-rotate``, ``-inst<instance>``,
+    ``-c<spacing>`` where set, ``-e<max evaluations>`` where set, and a short hash of any further
+    :func:`protocol_settings` (the version aside), e.g.
     ``results/sphere+rastrigin-d5-n10-i30-shift``, so the same command resumes there. ``functions`` (as
     given, ``"paper"``, or names) longer than 40 characters are cut to 32 plus a hash of the whole list.
     """
@@ -290,12 +292,14 @@ def default_out_dir(functions: str | Sequence[str], settings: Mapping[str, Any])
         parts.append(f"d{settings['dim']}")
     parts += [f"n{settings['swarm_size']}", f"i{settings['iterations']}"]
     parts += [flag for flag in ("shift", "rotate") if settings.get(flag)]
+    if settings.get("instance") is not None:
+        parts.append(f"inst{settings['instance']}")
     if settings["checkpoint_every"] != DEFAULT_CHECKPOINT_EVERY:
         parts.append(f"c{settings['checkpoint_every']}")
     if settings.get("max_evaluations") is not None:
         parts.append(f"e{settings['max_evaluations']}")
-    known = {"dim", "swarm_size", "iterations", "shift", "rotate", "checkpoint_every", "max_evaluations", "budget_clock",
-             "version"}
+    known = {"dim", "swarm_size", "iterations", "shift", "rotate", "instance", "checkpoint_every", "max_evaluations",
+             "budget_clock", "version"}
     extra = {k: v for k, v in settings.items() if k not in known}
     if extra:
         parts.append(hashlib.sha1(json.dumps(extra, sort_keys=True, default=str).encode()).hexdigest()[:6])

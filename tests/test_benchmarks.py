@@ -585,6 +585,17 @@ def test_resolve_functions():
             resolve_entries(bad, 10)
     with pytest.raises(ValueError, match="dim must be >= 2"):
         resolve_entries("metabox-test@1")
+    # the BBOB instance reaches every BBOB entry (names, the suite, the splits) and nothing else
+    inst = resolve_entries("bbob:f3,metabox-validation,sphere,cec2022:f1", 10, instance=4)
+    assert [(e.name, e.options) for e in inst] == [("bbob:f3", {"instance": 4}), ("bbob:f2", {"instance": 4}),
+                                                  ("bbob:f16", {"instance": 4}), ("sphere", {}), ("cec2022:f1", {})]
+    assert {e.options["instance"] for e in resolve_entries("bbob", 5, instance=3)} == {3}
+    for names in ("sphere", "cec2022", "paper,cec2022:f2"):
+        with pytest.raises(ValueError, match=r"instance applies to BBOB functions \(bbob:fN, bbob, metabox-train, "
+                           r"metabox-validation, metabox-test\), got instance 2 and none of them in"):
+            resolve_entries(names, 10, instance=2)
+    with pytest.raises(ValueError, match="instance must be an integer >= 1"):
+        resolve_entries("bbob:f1", 10, instance=0)
 
 
 # ---------------------------------------------------------------- user functions

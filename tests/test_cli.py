@@ -110,7 +110,8 @@ def test_a_rewritten_report_removes_the_figures_it_no_longer_shows(tmp_path):
 
 EVAL_BAD = [("--dim", "0"), ("--dim", "x"), ("--swarm-size", "1"), ("--iterations", "0"), ("--iterations", "1.5"),
             ("--runs", "0"), ("--runs", "10001"), ("--jobs", "0"), ("--checkpoint-every", "0"),
-            ("--max-evaluations", "0"), ("--max-evaluations", "2e4"), ("--error-floor", "-0.5"), ("--error-floor", "nan")]
+            ("--max-evaluations", "0"), ("--max-evaluations", "2e4"), ("--error-floor", "-0.5"), ("--error-floor", "nan"),
+            ("--instance", "0"), ("--instance", "1.5")]
 TRAIN_BAD = [("--dim", "0"), ("--swarm-size", "1"), ("--iterations", "0"), ("--iterations", "x"), ("--timesteps", "0"),
              ("--timesteps", "1e5"), ("--n-envs", "0"), ("--seed", "-1"), ("--checkpoint-every", "0"),
              ("--eval-every", "0"), ("--jobs", "0"), ("--eval-runs", "0"), ("--w-min", "-0.1"), ("--w-max", "nan"),

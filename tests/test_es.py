@@ -523,6 +523,47 @@ def test_the_rule_table_ranks_mean_errors_and_its_floor_counts_errors_below_it_a
     assert exc.value.code == 2 and "argument --floor: must be a number >= 0, got nan" in capsys.readouterr().err
 
 
+def test_the_suites_agreement_is_spearmans_rho_of_average_ranks_with_the_targets(tmp_path, capsys):
+    """particle_es agreement (pre-registration 26): each suite's average ranks of the entries against the target's,
+    Spearman's rho as scipy computes it; a suite named twice is the union of its stores; an entry without runs on a
+    function of a suite is an error naming it."""
+    from scipy.stats import spearmanr
+
+    def store(name, errors):  # errors: {entry: {function: mean error}}, 3 runs each
+        (tmp_path / name).mkdir()
+        with open(tmp_path / name / "runs.csv", "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["algorithm", "function", "dim", "seed", "best_value", "error"])
+            for algo, by_fn in errors.items():
+                for fn, e in by_fn.items():
+                    for seed in range(3):
+                        w.writerow([algo, fn, 10, seed, e + seed * 1e-3, e + seed * 1e-3])
+        return str(tmp_path / name)
+
+    target = store("held", {"A": {"h1": 1, "h2": 1}, "B": {"h1": 2, "h2": 2}, "C": {"h1": 3, "h2": 3}, "D": {"h1": 4, "h2": 4}})
+    same = store("same", {"A": {"s": 1}, "B": {"s": 2}, "C": {"s": 3}, "D": {"s": 4}})
+    swapped = store("swapped", {"A": {"t1": 4, "t2": 3}, "B": {"t1": 3, "t2": 4}, "C": {"t1": 2, "t2": 1},
+                                "D": {"t1": 1, "t2": 2}})
+    pe = _particle_experiment()
+    pe.main(["agreement", "--suite", "S", same, "--suite", "T", swapped, "--suite", "U", same, "--suite", "U", swapped,
+             "--target", target, *[x for a in "ABCD" for x in ("--only", a)]])
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line.split() for line in out.splitlines() if line[:2] in ("S ", "T ", "U ")}
+    assert lines["S"][1:4] == ["1", "1.00", "0.000"] and lines["S"][4] == "A"
+    assert lines["T"][1:3] == ["2", f"{spearmanr([3.5, 3.5, 1.5, 1.5], [1, 2, 3, 4])[0]:.2f}"] == ["2", "-0.89"]
+    assert lines["T"][4] == "C"  # C and D tie on T's ranks: the first of them in --only order
+    union = [(1 + 4 + 3) / 3, (2 + 3 + 4) / 3, (3 + 2 + 1) / 3, (4 + 1 + 2) / 3]  # S's rank and T's two, per entry
+    assert lines["U"][1] == "3" and lines["U"][2] == f"{spearmanr(union, [1, 2, 3, 4])[0]:.2f}" and lines["U"][4] == "C"
+    rows = {line.split()[0]: line.split()[1:] for line in out.split("average ranks")[1].splitlines()[1:]}
+    assert rows == {"A": ["1.00", "1.00", "3.50", "2.67"], "B": ["2.00", "2.00", "3.50", "3.00"],
+                    "C": ["3.00", "3.00", "1.50", "2.00"], "D": ["4.00", "4.00", "1.50", "2.33"]}
+    assert "first there: A" in out
+    with pytest.raises(ValueError, match=r"^target: no runs of E$"):
+        pe.agreement([["T", swapped]], [target], list("ABCDE"))
+    with pytest.raises(ValueError, match=r"^T: no runs of A on t3, C on t3, D on t3$"):
+        pe.agreement([["T", swapped, store("more", {"B": {"t3": 1}})]], [target], list("ABCD"))
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_per_particle_controllers_never_trained_on_a_held_out_test_function(seed):
     from benchmarks_fn import metabox_split

@@ -226,6 +226,36 @@ def test_changed_settings_or_bad_counts_are_refused(tmp_path):
     assert not (tmp_path / "new").exists()
 
 
+def test_a_bbob_instance_is_a_setting_of_its_store(tmp_path):
+    """run_protocol(instance=I) runs the BBOB functions of instance I (their own optima, so other errors), records I
+    in settings.json and names the default directory after it; a store of one instance refuses runs of another."""
+    one = run_protocol("PSO", "bbob:f3,sphere", runs=2, out_dir=tmp_path / "one", **TINY)
+    two = run_protocol("PSO", "bbob:f3,sphere", runs=2, out_dir=tmp_path / "two", instance=2, **TINY)
+    assert "instance" not in one.settings and two.settings["instance"] == 2
+    assert json.loads((tmp_path / "two" / "settings.json").read_text())["instance"] == 2
+
+    def best(out):
+        return {(r["function"], r["seed"]): (float(r["best_value"]), float(r["error"])) for r in load_results(out)[0]}
+
+    a, b = best(tmp_path / "one"), best(tmp_path / "two")
+    optimum = {i: get_function("bbob:f3", 5, instance=i).optimum_value for i in (1, 2)}
+    assert optimum[1] != optimum[2]
+    for seed in (0, 1):
+        assert a[("sphere", seed)] == b[("sphere", seed)]  # not a BBOB function: the same runs
+        for inst, runs in ((1, a), (2, b)):
+            value, error = runs[("bbob:f3", seed)]
+            assert error == pytest.approx(value - optimum[inst])  # each run scored on its own instance's optimum
+    with pytest.raises(ValueError, match="instance: None there, 2 now"):
+        run_protocol("PSO", "bbob:f3", runs=2, out_dir=tmp_path / "one", instance=2, **TINY)
+    with pytest.raises(ValueError, match="instance: 2 there, None now"):
+        run_protocol("PSO", "bbob:f3", runs=2, out_dir=tmp_path / "two", **TINY)
+    with pytest.raises(ValueError, match="instance applies to BBOB functions"):
+        run_protocol("PSO", "sphere", runs=1, out_dir=tmp_path / "three", instance=2, **TINY)
+    assert not (tmp_path / "three").exists()
+    assert storage.default_out_dir("bbob:f3", two.settings).name == "bbob_f3-d5-n10-i30-inst2"
+    assert storage.default_out_dir("bbob:f3", one.settings).name == "bbob_f3-d5-n10-i30"
+
+
 def test_report_with_an_error_floor_floors_its_tables_and_keeps_runs_csv(tmp_path, uninterrupted, capsys):
     """evaluate.py --error-floor on a finished store: no new run, the report's means, ranks and summary.csv floored,
     runs.csv untouched, the floor named in report.md, summary.csv's measure and the console table."""
@@ -395,6 +425,8 @@ def test_cli_help_and_usage_errors(tmp_path, uninterrupted):
         ("--error-floor=-1e-8",): "argument --error-floor: must be a number >= 0, got -1e-08",
         ("--algorithms", "APSO", "--functions", "sphere,sphere@3"): "['sphere'] more than once",
         ("--algorithms", "APSO", "--functions", "sphere@three"): "'sphere@three' must be a name followed by @D",
+        ("--algorithms", "APSO", "--functions", "sphere,cec2022:f1", "--instance", "3"):
+            "--instance: applies to BBOB functions (bbob:fN, bbob, metabox-train",
     }
     procs = {args: _cli(*tiny, "--out", str(tmp_path / "o"), *args) for args in cases}
     changed = _cli(

@@ -1017,3 +1017,24 @@ vote_share ev4-s115 ev4-s116 ev4-s117
 #    on the paper's protocol HMM-APSO is better on 2 functions and worse on 1, APSO on 2 and 2.
 heldout_table $HELD $DROPS --focus agent:rpf4-s92 --floor 1e-8
 paper_table $PAPER $DROPS --focus agent:rpf4-s92 --floor 1e-8
+
+# 33. 2026-12-05 (early morning): diagnostic 26, does a suite from BBOB's training side order the controllers as the
+#    held-out functions do? (report: "A suite from BBOB's training side"; pre-registration 26 in
+#    decisions-2026-12-05.txt). (a) The 23 per-particle controllers that faced the rule and have committed held-out
+#    runs, on MetaBox's eight training functions at ioh's instance 2 (51 runs, about 11 min on 2 cores); committed
+#    copy: $E/d26/select-bbob-i2.
+D26="particle-s20 particle-s21 particle-s22 particle-s23 all8-s30 all8-s31 all8e-s32 all8e-s33 ea-s41 ea-mixd-s51 ri-s61
+     rc-s82 rpf4-s92 rpf8-s93 rpf4-s94 ea4-s98 ev4-s100 ev4-s101 ev4-s103 ew4-s108 eu4-s110 ef4-s114 ev4-s115"
+ALGOS26="" ONLY26=""
+for a in $D26; do ALGOS26="$ALGOS26${ALGOS26:+,}agent:$E/agents/$a" ONLY26="$ONLY26 --only agent:$a"; done
+$PY evaluate.py --algorithms $ALGOS26 --functions metabox-train,metabox-validation --instance 2 --dim 10 --swarm-size 20 \
+    --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/d26-select-bbob-i2
+#    (b) Spearman's rho between each suite's average ranks of the 23 (errors below 1e-8 as 0) and their held-out ranks
+#    (the committed eval-heldout runs): the rule's suite R (the committed select-* runs), T (a), their union U, and
+#    CEC 2022 and the paper functions alone.
+CEC26="" PAP26="" HELD26=""
+for d in default-particle all8 elitist-always ea-mixd ri rc rpf4 rpf8 rpf4b ea4 ev4 ev4b ev4c ew4 eu4 ef4 ev4d; do
+    CEC26="$CEC26 $E/$d/select-cec2022" PAP26="$PAP26 $E/$d/select-paper10" HELD26="$HELD26 $E/$d/eval-heldout"
+done
+$PPY agreement --suite R $CEC26 $PAP26 --suite T $OUT/d26-select-bbob-i2 --suite U $CEC26 $PAP26 \
+    --suite U $OUT/d26-select-bbob-i2 --suite CEC2022 $CEC26 --suite paper10 $PAP26 --target $HELD26 $ONLY26 --floor 1e-8

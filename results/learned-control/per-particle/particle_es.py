@@ -26,6 +26,8 @@ Commands (from the repository root; ``PYTHONPATH`` lets the evaluation's worker 
     PYTHONPATH=results/learned-control/per-particle .venv/bin/python -m particle_es report STORE --reference particle:s1
     PYTHONPATH=results/learned-control/per-particle .venv/bin/python -m particle_es table STORE [STORE ...] \
         [--only NAME] [--drop NAME] [--rename STORE OLD NEW] [--focus NAME]
+    PYTHONPATH=results/learned-control/per-particle .venv/bin/python -m particle_es agreement --suite NAME STORE [...] \
+        [--suite ...] --target STORE [...] --only NAME [--only ...] [--floor 1e-8]
 
 ``train`` writes ``progress.csv`` (one row per generation) and ``policy.json`` (the search's mean) as it goes and
 resumes from ``state.pkl``; ``evaluate`` writes an ``evaluate.py`` store (``runs.csv``; ``evaluate.py --include``
@@ -33,7 +35,8 @@ ranks it with other stores) named ``particle:s<seed>``, at the budget of MetaBox
 evaluations) or with ``--protocol paper`` at the paper's (N = 30, D = 30, 30,030 evaluations); the store's
 ``particle_policies.json`` keeps each name's policy digest, so that runs of another policy never join them under the
 same name. ``report`` writes the store's ``report.md`` and figures (``evaluation.report.write_report``); ``table``
-ranks the entries of several stores together (:func:`table`).
+ranks the entries of several stores together (:func:`table`); ``agreement`` says how well each suite orders the
+entries as the target stores do (:func:`agreement`, diagnostic 26).
 """
 
 from __future__ import annotations
@@ -256,22 +259,10 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
     (``final_values``' ``error_floor``; diagnostic 24: the CEC special sessions' criteria count an error below 1e-8
     as 0, cited from memory in the report).
     """
-    from evaluation.stats import average_ranks, compare_to_reference, final_values
+    from evaluation.stats import average_ranks, compare_to_reference
 
     floor = check_real(0.0)("floor", floor)  # before any store is read
-    renames: dict[str, dict[str, str]] = {}
-    for store, old, new in rename:
-        renames.setdefault(store, {})[old] = new
-    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for store in stores:
-        names = renames.get(store, {})
-        with open(Path(store) / "runs.csv", newline="") as fh:
-            for r in csv.DictReader(fh):
-                name = names.get(r["algorithm"], r["algorithm"])
-                if name in drop or (only and name not in only) or (max_seed is not None and int(r["seed"]) >= max_seed):
-                    continue
-                rows.setdefault((name, r["function"], r["seed"]), {**r, "algorithm": name})
-    values = final_values(list(rows.values()), floor)[0]
+    values = _values(stores, floor, drop, only, rename, max_seed)
     ranks = average_ranks(values)
     full = sum(set(ranks) <= set(by_algo) for by_algo in values.values())  # the functions the ranks average over
     print(f"{len(ranks)} entries, {full} functions")
@@ -285,6 +276,63 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
             if codes:
                 t, w = [c[0] for c in codes], [c[1] for c in codes]
                 print(f"  {a:34s} {t.count(1)}/{t.count(0)}/{t.count(-1)}  ({w.count(1)}/{w.count(0)}/{w.count(-1)})")
+
+
+def _values(stores: list[str], floor: float, drop: list[str] = (), only: list[str] | None = None,
+            rename: list[list[str]] = (), max_seed: int | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """``final_values`` of the runs of ``stores`` (the first copy of a duplicated run counts), filtered and renamed
+    as :func:`table` says."""
+    from evaluation.stats import final_values
+
+    renames: dict[str, dict[str, str]] = {}
+    for store, old, new in rename:
+        renames.setdefault(store, {})[old] = new
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for store in stores:
+        names = renames.get(store, {})
+        with open(Path(store) / "runs.csv", newline="") as fh:
+            for r in csv.DictReader(fh):
+                name = names.get(r["algorithm"], r["algorithm"])
+                if name in drop or (only and name not in only) or (max_seed is not None and int(r["seed"]) >= max_seed):
+                    continue
+                rows.setdefault((name, r["function"], r["seed"]), {**r, "algorithm": name})
+    return final_values(list(rows.values()), floor)[0]
+
+
+def agreement(suites: list[list[str]], target: list[str], only: list[str], floor: float = 0.0) -> None:
+    """Pre-registration 26: how well each suite's average ranks of the ``only`` entries agree with their average
+    ranks on ``target`` (the held-out stores): Spearman's rho across the entries (``scipy.stats.spearmanr``) with
+    its p-value, and the entry each suite ranks first. ``suites``: ``[NAME, STORE, ...]`` lists; the same name
+    given twice joins its stores (a union suite). Errors below ``floor`` count as 0; every entry must have runs
+    on every function of every suite and of the target (ValueError naming what is missing)."""
+    from scipy.stats import spearmanr
+
+    floor = check_real(0.0)("floor", floor)
+    joined: dict[str, list[str]] = {}
+    for name, *stores in suites:
+        joined.setdefault(name, []).extend(stores)
+    goal, held = _ranks("target", target, only, floor)
+    ranked = {name: _ranks(name, stores, only, floor) for name, stores in joined.items()}
+    print(f"{len(only)} entries; target: {held} functions; first there: {min(goal, key=goal.get)}")
+    print(f"{'suite':10s} {'functions':>9s} {'rho':>6s} {'p':>7s}  first by the suite")
+    for name, (ranks, functions) in ranked.items():
+        rho, p = spearmanr([ranks[a] for a in only], [goal[a] for a in only])
+        print(f"{name:10s} {functions:9d} {rho:6.2f} {p:7.3f}  {min(ranks, key=ranks.get)}")
+    print(f"\naverage ranks ({'target':>6s}  {'  '.join(f'{n:>6s}' for n in ranked)}):")
+    for a in sorted(only, key=goal.get):
+        print(f"  {a:28s} {goal[a]:6.2f}  {'  '.join(f'{r[a]:6.2f}' for r, _ in ranked.values())}")
+
+
+def _ranks(name: str, stores: list[str], only: list[str], floor: float) -> tuple[dict[str, float], int]:
+    """The ``only`` entries' average ranks among themselves on ``stores``, and the number of functions."""
+    from evaluation.stats import average_ranks
+
+    values = _values(stores, floor, only=only)
+    absent = [a for a in only if not any(a in by for by in values.values())]
+    missing = absent + sorted(f"{a} on {fn}" for fn, by in values.items() for a in only if a not in by and a not in absent)
+    if missing:
+        raise ValueError(f"{name}: no runs of {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+    return average_ranks(values, only), len(values)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -318,8 +366,15 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--max-seed", type=int)
     r.add_argument("--floor", type=option_type(float, "floor", check_real(0.0)), default=0.0,
                    help="count errors below it as 0 (diagnostic 24; pre-registration 25's rule: 1e-8)")
+    g = sub.add_parser("agreement")
+    g.add_argument("--suite", action="append", nargs="+", required=True, metavar=("NAME", "STORE"))
+    g.add_argument("--target", nargs="+", required=True)
+    g.add_argument("--only", action="append", required=True)
+    g.add_argument("--floor", type=option_type(float, "floor", check_real(0.0)), default=0.0)
     args = parser.parse_args(argv)
-    if args.command == "table":
+    if args.command == "agreement":
+        agreement(args.suite, args.target, args.only, args.floor)
+    elif args.command == "table":
         table(args.stores, args.focus, args.drop, args.rename, args.max_seed, args.only, args.floor)
     elif args.command == "report":
         from evaluation.report import write_report
