@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="output directory: settings.json, runs.csv, curves.jsonl.gz, summary.csv, report.md, *.png; "
         "runs already stored there are kept; one that holds other settings, or runs of a learned controller "
         "(agent:PATH, pretrained, ...) made with another model than this one (agents.json), is refused (default: "
-        "results/<functions>-d<dim>-n<swarm size>-i<iterations>, then -shift, -rotate, -c<checkpoint "
-        "spacing> where set)")
+        "results/<functions>-d<dim>-n<swarm size>-i<iterations>, then -shift, -rotate, -inst<instance>, "
+        "-c<checkpoint spacing>, -e<max evaluations> where set)")
     parser.add_argument("--checkpoint-every", type=_int_at_least(1), default=DEFAULT_CHECKPOINT_EVERY,
                         help="spacing of the stored curves in iterations")
     parser.add_argument("--ioh-log", action="store_true",

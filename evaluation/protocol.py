@@ -60,8 +60,8 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         Registry names (comma-separated or a list, :func:`evaluation.registry.resolve_algorithms`) or
         :class:`Algorithm` objects.
     functions : str or sequence
-        Function or suite names (``benchmarks_fn.resolve_functions`` with ``dim``, ``shift`` and
-        ``rotate``; ``dim`` None: each suite's default), or function objects.
+        Function or suite names (``benchmarks_fn.resolve_functions`` with ``dim``, ``shift``, ``rotate`` and
+        ``instance``; ``dim`` None: each suite's default), or function objects.
     runs, swarm_size, iterations : int
         Seeds per algorithm and function; particles and iterations of every run.
     out_dir : path, optional
@@ -90,9 +90,10 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         ``settings.json``; default: no cap (``iterations`` alone ends a run).
     instance : int, default 1
         The BBOB instance (ioh's: COCO's shift, rotation and optimum of that number) of the BBOB functions named in
-        ``functions`` (``bbob:fN``, the ``bbob`` suite, the ``metabox-*`` splits); other names and function objects
-        keep their own. Stored in ``settings.json`` where it is not 1, so runs of two instances never share a
-        store. ValueError where it is not 1 and ``functions`` names no BBOB function.
+        ``functions`` (``bbob:fN``, the ``bbob`` suite, the ``metabox-*`` splits); other names keep theirs. Stored in
+        ``settings.json`` where it is not 1, so that a store holds one instance: ValueError where it is not 1 and
+        ``functions`` holds no BBOB function, and where a BBOB function object (which keeps its own instance) is
+        of another instance than this one.
     executor : optional
         Where the runs execute (:mod:`evaluation.executors`): default ``LocalPool(jobs)``;
         ``RayExecutor(address)`` makes each run a Ray task. Results come back to this process as they
@@ -167,17 +168,31 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
 
 def _resolve_functions(functions: str | Sequence[Any], dim: int | None, *, shift: bool,
                        rotate: bool, instance: int = 1) -> list[Any]:
-    """Function objects for names (``benchmarks_fn.resolve_functions``) or objects as they are (checked); ValueError
-    for an ``instance`` other than 1 where the names hold no BBOB function."""
-    from benchmarks_fn import resolve_functions
+    """Function objects for names (``benchmarks_fn.resolve_entries``; its BBOB entries at ``instance``) or objects
+    as they are (checked); ValueError for an ``instance`` other than 1 without a BBOB function, and for a BBOB
+    object of another instance than ``instance`` (the store records one instance: see :func:`run_protocol`)."""
+    from benchmarks_fn import make_functions, resolve_entries
 
     items = [functions] if isinstance(functions, str) else list(functions)
     if items and all(isinstance(f, str) for f in items):  # one call: duplicates dropped
         items = [items]
-    funcs = [g for f in items
-             for g in (resolve_functions(f, dim, shift=shift, rotate=rotate, instance=instance)
-                       if isinstance(f, (str, list))
-                      else [check_function_object(f, "functions", "function or suite names or ")])]
+    funcs: list[Any] = []
+    for item in items:
+        if not isinstance(item, (str, list)):
+            funcs.append(check_function_object(item, "functions", "function or suite names or "))
+            continue
+        entries = resolve_entries(item, dim, shift=shift, rotate=rotate)
+        if instance != 1 and any("instance" in e.options for e in entries):  # only BBOB entries take one
+            entries = resolve_entries(item, dim, shift=shift, rotate=rotate, instance=instance)
+        funcs += make_functions(entries)
     if not funcs:
         raise ValueError("no function given")
+    bbob = [f for f in funcs if getattr(f, "suite", None) == "bbob"]
+    if instance != 1 and not bbob:
+        raise ValueError(f"instance applies to BBOB functions (bbob:fN, bbob, metabox-*), got instance {instance} "
+                         f"and none among {', '.join(function_name(f) for f in funcs)}")
+    other = sorted({f"{function_name(f)} (instance {f.instance})" for f in bbob if f.instance != instance})
+    if other:
+        raise ValueError(f"instance: BBOB function objects of another instance than {instance} ({', '.join(other)}) "
+                         f"would share the store's settings; build them at instance {instance}, or pass the instance")
     return funcs

@@ -127,9 +127,13 @@ def check_dims(out_dir: str | os.PathLike, dims: Mapping[str, int]) -> None:
         raise ValueError(f"{out_dir} holds runs of {held}; choose another output directory")
 
 
+#: Settings that ``settings.json`` leaves out at their default (:func:`protocol_settings`), compared as that default.
+IMPLIED_SETTINGS = {"instance": 1}
+
+
 def _settings_diffs(old: Mapping[str, Any], new: Mapping[str, Any], old_label: str, new_label: str) -> list[str]:
     """``"key: old there, new now"`` for each setting that differs (compared as after a JSON round trip)."""
-    old, new = (json.loads(json.dumps(dict(s))) for s in (old, new))
+    old, new = ({**IMPLIED_SETTINGS, **json.loads(json.dumps(dict(s)))} for s in (old, new))
     return [f"{k}: {old.get(k)!r} {old_label}, {new.get(k)!r} {new_label}" for k in sorted(set(old) | set(new))
             if old.get(k) != new.get(k)]
 

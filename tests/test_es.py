@@ -529,7 +529,7 @@ def test_the_suites_agreement_is_spearmans_rho_of_average_ranks_with_the_targets
     function of a suite is an error naming it."""
     from scipy.stats import spearmanr
 
-    def store(name, errors):  # errors: {entry: {function: mean error}}, 3 runs each
+    def store(name, errors, step=1e-3):  # errors: {entry: {function: first run's error}}, 3 runs each
         (tmp_path / name).mkdir()
         with open(tmp_path / name / "runs.csv", "w", newline="") as fh:
             w = csv.writer(fh)
@@ -537,7 +537,7 @@ def test_the_suites_agreement_is_spearmans_rho_of_average_ranks_with_the_targets
             for algo, by_fn in errors.items():
                 for fn, e in by_fn.items():
                     for seed in range(3):
-                        w.writerow([algo, fn, 10, seed, e + seed * 1e-3, e + seed * 1e-3])
+                        w.writerow([algo, fn, 10, seed, e + seed * step, e + seed * step])
         return str(tmp_path / name)
 
     target = store("held", {"A": {"h1": 1, "h2": 1}, "B": {"h1": 2, "h2": 2}, "C": {"h1": 3, "h2": 3}, "D": {"h1": 4, "h2": 4}})
@@ -558,6 +558,31 @@ def test_the_suites_agreement_is_spearmans_rho_of_average_ranks_with_the_targets
     assert rows == {"A": ["1.00", "1.00", "3.50", "2.67"], "B": ["2.00", "2.00", "3.50", "3.00"],
                     "C": ["3.00", "3.00", "1.50", "2.00"], "D": ["4.00", "4.00", "1.50", "2.33"]}
     assert "first there: A" in out
+    # ranks among the --only entries alone (X would reorder them), Spearman's rather than Pearson's rho (the uneven
+    # ranks tell them apart), errors below the floor as 0, and each store's BBOB instance kept apart
+    uneven = store("uneven", {"A": {"u1": 1, "u2": 1, "u3": 1}, "B": {"u1": 2, "u2": 4, "u3": 4},
+                              "C": {"u1": 3, "u2": 2, "u3": 2}, "D": {"u1": 4, "u2": 3, "u3": 3},
+                              "X": {"u1": 0.5, "u2": 3.5, "u3": 0.5}})
+    pe.main(["agreement", "--suite", "V", uneven, "--target", target, "--only", "A", "--only", "B", "--only", "C",
+             "--only", "D", "--only", "A"])
+    out = capsys.readouterr().out
+    ranks = [1, (2 + 4 + 4) / 3, (3 + 2 + 2) / 3, (4 + 3 + 3) / 3]
+    line = next(x.split() for x in out.splitlines() if x.startswith("V "))
+    assert out.startswith("4 entries") and line[1:3] == ["3", f"{spearmanr(ranks, [1, 2, 3, 4])[0]:.2f}"]
+    assert spearmanr(ranks, [1, 2, 3, 4])[0] != pytest.approx(np.corrcoef(ranks, [1, 2, 3, 4])[0, 1], abs=0.005)
+    tiny = store("tiny", {"A": {"z": 3e-9}, "B": {"z": 1e-9}, "C": {"z": 2.0}, "D": {"z": 3.0}}, step=1e-10)
+    pe.main(["agreement", "--suite", "Z", tiny, "--target", target, *[x for a in "ABCD" for x in ("--only", a)]])
+    assert capsys.readouterr().out.split("Z")[1].split()[:3] == ["1", "0.80", "0.200"]  # B, A, C, D
+    pe.main(["agreement", "--suite", "Z", tiny, "--target", target, *[x for a in "ABCD" for x in ("--only", a)],
+             "--floor", "1e-8"])
+    assert capsys.readouterr().out.split("Z")[1].split()[:2] == ["1", "0.95"]  # A and B tie at 0
+    one, two = store("bbob1", {"A": {"bbob:f3": 1}, "B": {"bbob:f3": 2}}), store("bbob2", {"A": {"bbob:f3": 2},
+                                                                                         "B": {"bbob:f3": 1}})
+    (tmp_path / "bbob2" / "settings.json").write_text(json.dumps({"instance": 2}))
+    values = pe._values([one, two], 0.0)
+    assert sorted(values) == ["bbob:f3", "bbob:f3@instance=2"] and values["bbob:f3@instance=2"]["A"][0] == 2
+    with pytest.raises(ValueError, match=r"^suite 'S' names no store"):
+        pe.agreement([["S"]], [target], list("ABCD"))
     with pytest.raises(ValueError, match=r"^target: no runs of E$"):
         pe.agreement([["T", swapped]], [target], list("ABCDE"))
     with pytest.raises(ValueError, match=r"^T: no runs of A on t3, C on t3, D on t3$"):

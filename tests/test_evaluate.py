@@ -245,15 +245,51 @@ def test_a_bbob_instance_is_a_setting_of_its_store(tmp_path):
         for inst, runs in ((1, a), (2, b)):
             value, error = runs[("bbob:f3", seed)]
             assert error == pytest.approx(value - optimum[inst])  # each run scored on its own instance's optimum
-    with pytest.raises(ValueError, match="instance: None there, 2 now"):
+    with pytest.raises(ValueError, match="instance: 1 there, 2 now"):
         run_protocol("PSO", "bbob:f3", runs=2, out_dir=tmp_path / "one", instance=2, **TINY)
-    with pytest.raises(ValueError, match="instance: 2 there, None now"):
+    with pytest.raises(ValueError, match="instance: 2 there, 1 now"):
         run_protocol("PSO", "bbob:f3", runs=2, out_dir=tmp_path / "two", **TINY)
     with pytest.raises(ValueError, match="instance applies to BBOB functions"):
         run_protocol("PSO", "sphere", runs=1, out_dir=tmp_path / "three", instance=2, **TINY)
-    assert not (tmp_path / "three").exists()
+    # function objects keep their own instance: one of another instance than the store's is refused, never mixed in
+    with pytest.raises(ValueError, match=r"BBOB function objects of another instance than 1 \(bbob:f3 \(instance 2"):
+        run_protocol("PSO", [get_function("bbob:f3", 5, instance=2)], runs=1, out_dir=tmp_path / "one", **TINY)
+    with pytest.raises(ValueError, match=r"another instance than 2 \(bbob:f3 \(instance 1\)\)"):
+        run_protocol("PSO", ["sphere", get_function("bbob:f3", 5)], runs=1, out_dir=tmp_path / "two", instance=2, **TINY)
+    with pytest.raises(ValueError, match=r"got instance 2 and none among sphere, rastrigin"):
+        run_protocol("PSO", ["sphere", get_function("rastrigin", 5)], runs=1, out_dir=tmp_path / "three", instance=2,
+                     **TINY)
+    assert not (tmp_path / "three").exists() and len(load_results(tmp_path / "one")[0]) == 4
+    # a list of names and objects: the names' BBOB functions at the instance, the objects as they are
+    mixed = run_protocol("PSO", ["sphere", get_function("bbob:f3", 5, instance=2)], runs=2, out_dir=tmp_path / "two",
+                         instance=2, **TINY)
+    assert mixed.done_now == 0 and mixed.done_before == 4  # the same runs as the names made above
     assert storage.default_out_dir("bbob:f3", two.settings).name == "bbob_f3-d5-n10-i30-inst2"
     assert storage.default_out_dir("bbob:f3", one.settings).name == "bbob_f3-d5-n10-i30"
+
+
+def test_evaluate_py_instance_runs_the_bbob_functions_of_that_instance(tmp_path):
+    """evaluate.py --instance 2: the runs are instance 2's (scored on its optimum) and the store says so; the same
+    command without it (instance 1) is refused there."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        import evaluate
+    finally:
+        sys.path.remove(str(ROOT))
+    argv = ["--algorithms", "PSO", "--functions", "bbob:f3", "--dim", "5", "--swarm-size", "10", "--iterations", "30",
+            "--runs", "2", "--jobs", "1", "--no-progress", "--out", str(tmp_path / "i2")]
+    assert evaluate.main([*argv, "--instance", "2"]) == 0
+    assert json.loads((tmp_path / "i2" / "settings.json").read_text())["instance"] == 2
+    optimum = get_function("bbob:f3", 5, instance=2).optimum_value
+    direct = run_protocol("PSO", "bbob:f3", runs=2, out_dir=tmp_path / "api", instance=2, **TINY)
+    rows, api = load_results(tmp_path / "i2")[0], load_results(direct.out_dir)[0]
+    assert [(r["best_value"], r["error"]) for r in rows] == [(r["best_value"], r["error"]) for r in api]
+    assert all(r["error"] == pytest.approx(r["best_value"] - optimum) for r in rows)
+    assert evaluate.main([*argv, "--instance", "2", "--runs", "3"]) == 0  # the same instance resumes the store
+    assert len(load_results(tmp_path / "i2")[0]) == 3
+    with pytest.raises(SystemExit) as exc:
+        evaluate.main(argv)
+    assert exc.value.code == 2
 
 
 def test_report_with_an_error_floor_floors_its_tables_and_keeps_runs_csv(tmp_path, uninterrupted, capsys):

@@ -281,7 +281,8 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
 def _values(stores: list[str], floor: float, drop: list[str] = (), only: list[str] | None = None,
             rename: list[list[str]] = (), max_seed: int | None = None) -> dict[str, dict[str, np.ndarray]]:
     """``final_values`` of the runs of ``stores`` (the first copy of a duplicated run counts), filtered and renamed
-    as :func:`table` says."""
+    as :func:`table` says. A BBOB function of a store made with ``evaluate.py --instance I`` (I other than 1, its
+    ``settings.json``) is read as ``bbob:fN@instance=I``, so that two instances never count as one function."""
     from evaluation.stats import final_values
 
     renames: dict[str, dict[str, str]] = {}
@@ -290,12 +291,16 @@ def _values(stores: list[str], floor: float, drop: list[str] = (), only: list[st
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for store in stores:
         names = renames.get(store, {})
+        settings = Path(store) / "settings.json"
+        instance = json.loads(settings.read_text()).get("instance", 1) if settings.exists() else 1
         with open(Path(store) / "runs.csv", newline="") as fh:
             for r in csv.DictReader(fh):
                 name = names.get(r["algorithm"], r["algorithm"])
                 if name in drop or (only and name not in only) or (max_seed is not None and int(r["seed"]) >= max_seed):
                     continue
-                rows.setdefault((name, r["function"], r["seed"]), {**r, "algorithm": name})
+                fn = f"{r['function']}@instance={instance}" if instance != 1 and r["function"].startswith("bbob:") \
+                    else r["function"]
+                rows.setdefault((name, fn, r["seed"]), {**r, "algorithm": name, "function": fn})
     return final_values(list(rows.values()), floor)[0]
 
 
@@ -308,8 +313,11 @@ def agreement(suites: list[list[str]], target: list[str], only: list[str], floor
     from scipy.stats import spearmanr
 
     floor = check_real(0.0)("floor", floor)
+    only = list(dict.fromkeys(only))
     joined: dict[str, list[str]] = {}
     for name, *stores in suites:
+        if not stores:
+            raise ValueError(f"suite {name!r} names no store: give --suite NAME STORE [STORE ...]")
         joined.setdefault(name, []).extend(stores)
     goal, held = _ranks("target", target, only, floor)
     ranked = {name: _ranks(name, stores, only, floor) for name, stores in joined.items()}
@@ -366,11 +374,14 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--max-seed", type=int)
     r.add_argument("--floor", type=option_type(float, "floor", check_real(0.0)), default=0.0,
                    help="count errors below it as 0 (diagnostic 24; pre-registration 25's rule: 1e-8)")
-    g = sub.add_parser("agreement")
-    g.add_argument("--suite", action="append", nargs="+", required=True, metavar=("NAME", "STORE"))
-    g.add_argument("--target", nargs="+", required=True)
-    g.add_argument("--only", action="append", required=True)
-    g.add_argument("--floor", type=option_type(float, "floor", check_real(0.0)), default=0.0)
+    g = sub.add_parser("agreement", help="Spearman's rho of each suite's average ranks of the --only entries with "
+                       "the target's (diagnostic 26)")
+    g.add_argument("--suite", action="append", nargs="+", required=True, metavar="NAME STORE",
+                   help="a suite's name and its stores (repeatable; a name given twice joins its stores)")
+    g.add_argument("--target", nargs="+", required=True, help="the stores whose average ranks the suites are held to")
+    g.add_argument("--only", action="append", required=True, help="an entry to rank (repeatable)")
+    g.add_argument("--floor", type=option_type(float, "floor", check_real(0.0)), default=0.0,
+                   help="count errors below it as 0")
     args = parser.parse_args(argv)
     if args.command == "agreement":
         agreement(args.suite, args.target, args.only, args.floor)
