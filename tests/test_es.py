@@ -292,7 +292,7 @@ def test_train_resume_evaluate_and_ablate(tmp_path):
 
 
 def test_a_sweep_run_is_the_single_run_of_its_seed_byte_for_byte(tmp_path):
-    """The shipped controller came from a sweep (--seeds 90,91,92); the README reproduces it with --seed 92."""
+    """The shipped controller came from a sweep (--seeds 118,119,120); the README reproduces it with --seed 119."""
     cli = _script("train_agent")
     assert cli.main([*TRAIN, "--timesteps", "1000", "--seeds", "0,1", "--jobs", "1", "--out", str(tmp_path / "sweep")]) == 0
     assert cli.main([*TRAIN, "--timesteps", "1000", "--seed", "1", "--out", str(tmp_path / "single")]) == 0
@@ -465,9 +465,10 @@ def test_load_pretrained_returns_the_shipped_es_run_on_the_budget():
     policy = load_pretrained()
     run = policy.config  # the run.json that test_no_committed_controller_... checks against the test split
     assert run == json.loads((ROOT / "agents/pretrained/es/run.json").read_text())
-    assert run["config"]["max_evaluations"] == 20000 and policy.env_kwargs["elitist"] is False
+    assert run["config"]["max_evaluations"] == 20000 and run["config"]["seed"] == 119  # since pre-registration 27
     assert (policy.obs_mode, policy.action_mode) == ("particle", "particle")  # since pre-registration 6
-    assert isinstance(policy.model, LinearPolicy) and policy.model.weights.shape == (3, 7)
+    assert policy.env_kwargs["elitist"] is True and policy.env_kwargs["elitist_step"] == "range"  # the particles' vote
+    assert isinstance(policy.model, LinearPolicy) and policy.model.weights.shape == (4, 7)
 
 
 @pytest.mark.parametrize("agent", ["agents/pretrained/es", *sorted(
