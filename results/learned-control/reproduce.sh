@@ -725,13 +725,12 @@ choice_share particle rc-s82 metabox-test
 # 19. 2026-12-03 (late afternoon): four runs per function in the search's fitness (report: "Four runs per function";
 #    pre-registration 13 in decisions-2026-12-03.txt). (a) One sweep of three seeds (24-36 min per seed on 2 cores
 #    shared with other jobs); each best_model.json is $E/agents/rpf4-s<seed>/model.json, and seed 92's run directory
-#    is agents/pretrained/es since this section's rule chose it.
+#    was agents/pretrained/es from this section's rule until section 34's.
 F4="${PCOMMON/--timesteps 20000000/--timesteps 40000000}"
 F4="${F4//1900000/3800000}"
 [ -f $OUT/rpf4/sweep.csv ] || $PY train_agent.py $F4 --hyperparameters '{"workers": 2, "runs_per_function": 4}' \
     --seeds 90,91,92 --jobs 1 --out $OUT/rpf4
 check_sweep rpf4 90 91 92
-same_policy $OUT/rpf4/seed92/best_model.json agents/pretrained/es/best_model.json
 #    (b) The rule's table of the three at N = 20: seed 92 ranks ahead of seed 21 and becomes the default.
 rule_table rpf4 20 rpf4-s90 rpf4-s91 rpf4-s92
 #    (c) Reported after the decision: seed 92 with its constant-particle ablation on the held-out functions, and the
@@ -1038,3 +1037,25 @@ for d in default-particle all8 elitist-always ea-mixd ri rc rpf4 rpf8 rpf4b ea4 
 done
 $PPY agreement --suite R $CEC26 $PAP26 --suite T $OUT/d26-select-bbob-i2 --suite U $CEC26 $PAP26 \
     --suite U $OUT/d26-select-bbob-i2 --suite CEC2022 $CEC26 --suite paper10 $PAP26 --target $HELD26 $ONLY26 --floor 1e-8
+
+# 34. 2026-12-05 (early morning): three fresh seeds of the vote design judged on T, the suite of section 33 (report: "A
+#    validation suite from BBOB's training side"; pre-registration 27 in decisions-2026-12-05.txt). (a) One sweep of
+#    three seeds, section 23's command (about 16 min per seed on 2 cores); each best_model.json is
+#    $E/agents/ev4-s<seed>/model.json, and seed 119's run directory is agents/pretrained/es (the default since).
+[ -f $OUT/ev4e/sweep.csv ] || $PY train_agent.py $F4 --elitist \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 118,119,120 --jobs 1 --out $OUT/ev4e
+check_sweep ev4e=ev4 118 119 120
+same_policy $OUT/ev4e/seed119/best_model.json agents/pretrained/es/model.json
+#    (b) The rule's table on T (errors below 1e-8 count as 0) against seed 92's committed runs of section 33: seed 119
+#    ranks ahead of it (2.19 against 2.31); then, for the record, the old suite's table (seed 92 first, 1.57).
+A27="agent:$E/agents/ev4-s118,agent:$E/agents/ev4-s119,agent:$E/agents/ev4-s120"
+$PY evaluate.py --algorithms $A27 --functions metabox-train,metabox-validation --instance 2 --dim 10 --swarm-size 20 \
+    --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ev4e-select-bbob-i2
+$PPY table $OUT/ev4e-select-bbob-i2 $E/d26/select-bbob-i2 --only agent:ev4-s118 --only agent:ev4-s119 \
+    --only agent:ev4-s120 --only agent:rpf4-s92 --focus agent:rpf4-s92 --floor 1e-8
+FLOOR=1e-8 rule_table ev4e 20 ev4-s118 ev4-s119 ev4-s120
+#    (c) Reported after the decision: seed 119 with its constant-particle ablation on the held-out functions and the
+#    paper's protocol with the three seeds, in the tables with the committed stores; (d) their vote shares
+#    ($E/ev4e/vote-share.txt). Committed copies: $E/ev4e.
+reported_after ev4e ev4-s119 ev4-s118 ev4-s120
+vote_share ev4-s119 ev4-s118 ev4-s120
