@@ -1059,3 +1059,16 @@ FLOOR=1e-8 rule_table ev4e 20 ev4-s118 ev4-s119 ev4-s120
 #    ($E/ev4e/vote-share.txt). Committed copies: $E/ev4e.
 reported_after ev4e ev4-s119 ev4-s118 ev4-s120
 vote_share ev4-s119 ev4-s118 ev4-s120
+
+# 35. 2026-12-05 (early morning): diagnostic 28, seeds 92 and 118-120 on T5, MetaBox's eight training functions at
+#    ioh's instances 2-6 (report: "A validation suite from BBOB's training side"; decisions-2026-12-05.txt; the rule's
+#    suite from pre-registration 29 on). Instances 3-6 (about 8 min on 2 cores; committed copies: $E/d28/); instance
+#    2's runs are those of sections 33 and 34.
+A28="agent:$E/agents/rpf4-s92,$A27"
+for i in 3 4 5 6; do
+    $PY evaluate.py --algorithms $A28 --functions metabox-train,metabox-validation --instance $i --dim 10 --swarm-size 20 \
+        --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/d28-select-bbob-i$i
+done
+$PPY table $E/d26/select-bbob-i2 $OUT/ev4e-select-bbob-i2 $OUT/d28-select-bbob-i{3,4,5,6} --only agent:rpf4-s92 \
+    --only agent:ev4-s118 --only agent:ev4-s119 --only agent:ev4-s120 --focus agent:rpf4-s92 --focus agent:ev4-s119 \
+    --floor 1e-8
