@@ -222,9 +222,14 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
                 raise
             raise ValueError(f"{err} (in {token!r})") from None
     if instance != 1 and not any("instance" in e.options for e in entries):
-        raise ValueError(f"instance applies to BBOB functions (bbob:fN, bbob, {', '.join(SPLITS)}), got instance "
-                         f"{instance} and none of them in {', '.join(tokens)}")
+        raise instance_error(instance, tokens)
     return _dedupe(entries)
+
+
+def instance_error(instance: int, functions: Sequence[str]) -> ValueError:
+    """The ValueError for a BBOB ``instance`` other than 1 given with ``functions`` (names) none of which is BBOB."""
+    return ValueError(f"instance applies to BBOB functions (bbob:fN, bbob, {', '.join(SPLITS)}), got instance "
+                      f"{instance} and none of them in {', '.join(functions)}")
 
 
 def _token_entries(tok: str, dim: int | None, opts: dict[str, Any], instance: int) -> list[SuiteEntry]:

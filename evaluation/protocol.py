@@ -172,6 +172,7 @@ def _resolve_functions(functions: str | Sequence[Any], dim: int | None, *, shift
     as they are (checked); ValueError for an ``instance`` other than 1 without a BBOB function, and for a BBOB
     object of another instance than ``instance`` (the store records one instance: see :func:`run_protocol`)."""
     from benchmarks_fn import make_functions, resolve_entries
+    from benchmarks_fn.suites import instance_error
 
     items = [functions] if isinstance(functions, str) else list(functions)
     if items and all(isinstance(f, str) for f in items):  # one call: duplicates dropped
@@ -181,16 +182,14 @@ def _resolve_functions(functions: str | Sequence[Any], dim: int | None, *, shift
         if not isinstance(item, (str, list)):
             funcs.append(check_function_object(item, "functions", "function or suite names or "))
             continue
-        entries = resolve_entries(item, dim, shift=shift, rotate=rotate)
-        if instance != 1 and any("instance" in e.options for e in entries):  # only BBOB entries take one
-            entries = resolve_entries(item, dim, shift=shift, rotate=rotate, instance=instance)
-        funcs += make_functions(entries)
+        entries = resolve_entries(item, dim, shift=shift, rotate=rotate)  # only BBOB entries carry an instance
+        funcs += make_functions([e._replace(options={**e.options, "instance": instance}) if "instance" in e.options
+                                 else e for e in entries])
     if not funcs:
         raise ValueError("no function given")
     bbob = [f for f in funcs if getattr(f, "suite", None) == "bbob"]
     if instance != 1 and not bbob:
-        raise ValueError(f"instance applies to BBOB functions (bbob:fN, bbob, metabox-*), got instance {instance} "
-                         f"and none among {', '.join(function_name(f) for f in funcs)}")
+        raise instance_error(instance, [function_name(f) for f in funcs])
     other = sorted({f"{function_name(f)} (instance {f.instance})" for f in bbob if f.instance != instance})
     if other:
         raise ValueError(f"instance: BBOB function objects of another instance than {instance} ({', '.join(other)}) "

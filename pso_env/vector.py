@@ -612,10 +612,12 @@ class PSOVectorEnv(VectorEnv):
         With ``elitist_step="vote"`` the step's width is :func:`pso_env.operators.vote_width` of the vote."""
         if self.config.elitist_always:
             on = ~self._autoreset_envs
-        else:  # the vote: np.clip(v, -1, 1).mean(axis=1), with the ufuncs alone (this runs every step)
-            v = a[:, :, N_CONTINUOUS] if self._per_particle else None
-            switch = np.add.reduce(np.minimum(np.maximum(v, -1.0), 1.0), axis=1) / v.shape[1] if v is not None \
-                else a[:, N_CONTINUOUS]
+        else:
+            if self._per_particle:  # the vote, np.clip(v, -1, 1).mean(axis=1) with the ufuncs alone (every step)
+                v = a[:, :, N_CONTINUOUS]
+                switch = np.add.reduce(np.minimum(np.maximum(v, -1.0), 1.0), axis=1) / v.shape[1]
+            else:
+                switch = a[:, N_CONTINUOUS]
             on = (switch > 0.0) & ~self._autoreset_envs
         if not on.any():
             return

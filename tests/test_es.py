@@ -471,6 +471,28 @@ def test_load_pretrained_returns_the_shipped_es_run_on_the_budget():
     assert isinstance(policy.model, LinearPolicy) and policy.model.weights.shape == (4, 7)
 
 
+@pytest.mark.parametrize(("spec", "store", "name", "function", "protocol"), [
+    ("pretrained", "ev4e/eval-heldout", "agent:ev4-s119", "bbob:f4", (10, 20, 999, 20000)),  # the default, no vote
+    ("agent:results/learned-control/agents/ev4-s115", "ev4d/eval-heldout", "agent:ev4-s115", "bbob:f20",
+     (10, 20, 999, 20000)),  # votes elitist learning on late in a run
+    ("agent:results/learned-control/agents/ev4-s120", "ev4e/paper", "agent:ev4-s120", "rastrigin",
+     (30, 30, 1000, 30030)),  # votes it on at every iteration
+])
+def test_committed_runs_of_the_vote_design_repeat_bit_for_bit(spec, store, name, function, protocol):
+    """The environment's elitist vote (pso_env.vector, BENCHMARKS 19) still makes the committed runs of the default
+    (seed 119, whose particles never vote the operator on) and of two controllers that vote, value for value."""
+    from evaluation.registry import resolve_algorithm
+
+    dim, swarm_size, iterations, budget = protocol
+    with open(ROOT / "results/learned-control" / store / "runs.csv", newline="") as fh:
+        committed = {int(r["seed"]): r for r in csv.DictReader(fh) if (r["algorithm"], r["function"]) == (name, function)}
+    algorithm = resolve_algorithm(spec)
+    for seed in (0, 1):
+        record = algorithm(get_function(function, dim), swarm_size, iterations, seed, 10, max_evaluations=budget)
+        assert repr(record.best_value) == committed[seed]["best_value"]
+        assert record.evaluations == int(committed[seed]["evaluations"])
+
+
 @pytest.mark.parametrize("agent", ["agents/pretrained/es", *sorted(
     f"results/learned-control/agents/{p.name}" for p in (ROOT / "results/learned-control/agents").iterdir())])
 def test_no_committed_controller_trained_or_chose_on_a_held_out_test_function(agent):

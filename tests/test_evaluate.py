@@ -256,7 +256,7 @@ def test_a_bbob_instance_is_a_setting_of_its_store(tmp_path):
         run_protocol("PSO", [get_function("bbob:f3", 5, instance=2)], runs=1, out_dir=tmp_path / "one", **TINY)
     with pytest.raises(ValueError, match=r"another instance than 2 \(bbob:f3 \(instance 1\)\)"):
         run_protocol("PSO", ["sphere", get_function("bbob:f3", 5)], runs=1, out_dir=tmp_path / "two", instance=2, **TINY)
-    with pytest.raises(ValueError, match=r"got instance 2 and none among sphere, rastrigin"):
+    with pytest.raises(ValueError, match=r"got instance 2 and none of them in sphere, rastrigin"):
         run_protocol("PSO", ["sphere", get_function("rastrigin", 5)], runs=1, out_dir=tmp_path / "three", instance=2,
                      **TINY)
     assert not (tmp_path / "three").exists() and len(load_results(tmp_path / "one")[0]) == 4
