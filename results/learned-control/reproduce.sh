@@ -1036,7 +1036,26 @@ for d in default-particle all8 elitist-always ea-mixd ri rc rpf4 rpf8 rpf4b ea4 
     CEC26="$CEC26 $E/$d/select-cec2022" PAP26="$PAP26 $E/$d/select-paper10" HELD26="$HELD26 $E/$d/eval-heldout"
 done
 $PPY agreement --suite R $CEC26 $PAP26 --suite T $OUT/d26-select-bbob-i2 --suite U $CEC26 $PAP26 \
-    --suite U $OUT/d26-select-bbob-i2 --suite CEC2022 $CEC26 --suite paper10 $PAP26 --target $HELD26 $ONLY26 --floor 1e-8
+    --suite U $OUT/d26-select-bbob-i2 --suite CEC2022 $CEC26 --suite paper10 $PAP26 --target $HELD26 $ONLY26 \
+    --floor 1e-8 | tee $OUT/d26-agreement.txt
+#    (c) After the outcome, not pre-registered: a bootstrap over the 23 controllers (5,000 resamples, numpy seed 0) of
+#    rho(T) - rho(R) from (b)'s table of average ranks: 0.18, 95 % interval -0.03 to 0.48.
+$PY - $OUT/d26-agreement.txt <<'EOF_BOOT'
+import sys
+
+import numpy as np
+from scipy.stats import spearmanr
+
+rows = [line.split() for line in open(sys.argv[1]).read().split("paper10):")[1].strip().splitlines()]
+held, r, t = (np.array([float(row[k]) for row in rows]) for k in (1, 2, 3))  # target, R, T
+rng = np.random.default_rng(0)
+diffs = []
+for _ in range(5000):
+    i = rng.integers(0, len(rows), len(rows))
+    diffs.append(spearmanr(held[i], t[i])[0] - spearmanr(held[i], r[i])[0])
+print(f"rho(T) - rho(R) {spearmanr(held, t)[0] - spearmanr(held, r)[0]:.2f}, 95 % interval "
+      f"{np.percentile(diffs, 2.5):.2f} to {np.percentile(diffs, 97.5):.2f}")
+EOF_BOOT
 
 # 34. 2026-12-05 (early morning): three fresh seeds of the vote design judged on T, the suite of section 33 (report: "A
 #    validation suite from BBOB's training side"; pre-registration 27 in decisions-2026-12-05.txt). (a) One sweep of
