@@ -64,7 +64,7 @@ _STATEFUL = (*_OFF_POLICY, "es")
 # Algorithms with their own learn loop (ours), not SB3's callbacks.
 _OWN_LOOP = ("custom-dqn", "es")
 # Settings that define a run: they must match for --resume.
-_RUN_KEYS = ("algo", "functions", "held_out", "dim", "swarm_size", "iterations", "max_evaluations", "obs_mode",
+_RUN_KEYS = ("algo", "functions", "held_out", "held_out_instance", "dim", "swarm_size", "iterations", "max_evaluations", "obs_mode",
              "action_mode", "reward_mode", "n_envs", "seed", "shift", "rotate", "hyperparameters", *ACTION_SETTINGS)
 
 
@@ -121,6 +121,9 @@ class TrainConfig:
                                   "dimensions: metabox-train,metabox-train@30)", _check_functions)
     held_out: str = config_field(DEFAULT_HELD_OUT, "functions never trained on, scored during training to pick "
                                  "best_model ('' for none)", _check_functions)
+    held_out_instance: int = config_field(1, "ioh instance of the BBOB functions in --held-out (another instance of "
+                                          "a training function is a function not trained on: new shift, rotation "
+                                          "and optimum)", check_int(1))
     dim: int = _env_field("dim", help="dimension D of the functions (Drop-wave is always 2)")
     swarm_size: int = _env_field("swarm_size")
     iterations: int = _env_field("max_iterations", help="PSO iterations per episode (with --max-evaluations only a "
@@ -168,7 +171,8 @@ class TrainConfig:
         except ValueError as err:  # EnvConfig checked each value; what is left is a budget the cap cannot spend
             raise ValueError(f"max_evaluations: {err}") from None
         train, held = self.train_entries(), self.held_out_entries()
-        overlap = {e.name for e in train} & {e.name for e in held}
+        overlap = {e.name for e in train if (e.name, e.options.get("instance")) in
+                   {(h.name, h.options.get("instance")) for h in held}}
         if overlap:
             raise ValueError(f"held_out must not repeat training functions, both hold {sorted(overlap)}")
 
@@ -178,12 +182,18 @@ class TrainConfig:
 
     def held_out_entries(self) -> list:
         """Suite entries of the held-out functions (may be empty)."""
-        return self._entries("held_out", self.held_out) if self.held_out else []
+        if not self.held_out:
+            if self.held_out_instance != 1:
+                raise ValueError("held_out_instance needs BBOB functions in held_out, which is empty")
+            return []
+        return self._entries("held_out", self.held_out, self.held_out_instance)
 
-    def _entries(self, name: str, value: str) -> list:
+    def _entries(self, name: str, value: str, instance: int = 1) -> list:
         try:
-            entries = resolve_entries(value, self.dim)
+            entries = resolve_entries(value, self.dim, instance=instance)
         except ValueError as err:  # one prefix: the field's, not the resolver's ("functions: name: ...")
+            if instance != 1 and str(err).startswith("instance applies"):  # benchmarks_fn.suites.instance_error
+                name = "held_out_instance"
             raise ValueError(f"{name}: {re.sub(r'^(?:[A-Za-z_-]+: )+', '', str(err))}") from None
         if not entries:
             raise ValueError(f"{name} must name at least one function")
@@ -319,6 +329,7 @@ class Trainer:
         if existing.is_file():
             old, new = json.loads(existing.read_text()).get("config", {}), config.to_dict()
             old.setdefault("action_mode", "discrete")  # runs saved before the fields existed
+            old.setdefault("held_out_instance", 1)
             old.update(action_settings(old))  # their defaults for runs saved before them
             diff = [k for k in _RUN_KEYS if old.get(k) != new[k]]
             if diff:

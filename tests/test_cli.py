@@ -115,7 +115,8 @@ EVAL_BAD = [("--dim", "0"), ("--dim", "x"), ("--swarm-size", "1"), ("--iteration
 TRAIN_BAD = [("--dim", "0"), ("--swarm-size", "1"), ("--iterations", "0"), ("--iterations", "x"), ("--timesteps", "0"),
              ("--timesteps", "1e5"), ("--n-envs", "0"), ("--seed", "-1"), ("--checkpoint-every", "0"),
              ("--eval-every", "0"), ("--jobs", "0"), ("--eval-runs", "0"), ("--w-min", "-0.1"), ("--w-max", "nan"),
-             ("--c-min", "-1"), ("--c-max", "inf"), ("--max-evaluations", "0"), ("--max-evaluations", "2e4")]
+             ("--c-min", "-1"), ("--c-max", "inf"), ("--max-evaluations", "0"), ("--max-evaluations", "2e4"),
+             ("--held-out-instance", "0")]
 
 
 def _numeric_options(parser) -> set[str]:

@@ -493,6 +493,42 @@ def test_committed_runs_of_the_vote_design_repeat_bit_for_bit(spec, store, name,
         assert record.evaluations == int(committed[seed]["evaluations"])
 
 
+def test_best_model_is_chosen_on_another_bbob_instance_of_the_training_functions(tmp_path, capsys):
+    """--held-out-instance: best_model scored on the training functions at another ioh instance (new shift,
+    rotation and optimum), the suite the selection rule of issue 13 uses since pre-registration 29."""
+    from agents.models import load_agent
+    from agents.training import TrainConfig, evaluate_policy_on
+
+    cli = _script("train_agent")
+    out, funcs = tmp_path / "inst", ["--functions", "bbob:f1,bbob:f3", "--held-out", "bbob:f1,bbob:f3"]
+    assert cli.main([*TRAIN, *funcs, "--held-out-instance", "7", "--timesteps", "700", "--out", str(out)]) == 0
+    run = json.loads((out / "run.json").read_text())
+    config = TrainConfig.from_dict(run["config"])
+    assert run["config"]["held_out_instance"] == 7
+    assert [(e.name, e.options) for e in config.train_entries()] == [("bbob:f1", {"instance": 1}), ("bbob:f3", {"instance": 1})]
+    assert [(e.name, e.options) for e in config.held_out_entries()] == [("bbob:f1", {"instance": 7}), ("bbob:f3", {"instance": 7})]
+    with (out / "progress.csv").open() as fh:
+        score = float(list(csv.DictReader(fh))[-1]["held_out_score"])
+    policy = load_agent(out, "model")
+    assert score == evaluate_policy_on(policy, config.held_out_entries(), config, runs=2)
+    assert score != evaluate_policy_on(policy, config.train_entries(), config, runs=2)  # instance 1 scores otherwise
+    # the training instance itself, and an instance without a BBOB function, are refused before anything is written
+    for extra, message in ([*funcs, "--held-out-instance", "1"], "--held-out must not repeat training functions"), (
+            ["--held-out-instance", "2"], "--held-out-instance: instance applies to BBOB functions"):
+        with pytest.raises(SystemExit):
+            cli.main([*TRAIN, *extra, "--out", str(tmp_path / "no")])
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+    with pytest.raises(ValueError, match="held_out_instance needs BBOB functions in held_out"):
+        TrainConfig.from_dict({**run["config"], "held_out": ""})
+    # a run.json written before the option chose on instance 1: resuming it on instance 7 is another run
+    del run["config"]["held_out_instance"]
+    (out / "run.json").write_text(json.dumps(run))
+    with pytest.raises(SystemExit):
+        cli.main([*TRAIN, *funcs, "--held-out-instance", "7", "--timesteps", "1400", "--out", str(out), "--resume"])
+    assert "--held-out-instance 7 (saved: 1)" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("agent", ["agents/pretrained/es", *sorted(
     f"results/learned-control/agents/{p.name}" for p in (ROOT / "results/learned-control/agents").iterdir())])
 def test_no_committed_controller_trained_or_chose_on_a_held_out_test_function(agent):
