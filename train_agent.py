@@ -15,6 +15,7 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -94,6 +95,16 @@ def _grid(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, list]:
     return grid
 
 
+def _usage_error(parser: argparse.ArgumentParser, err: ValueError) -> NoReturn:
+    """Exit with ``err`` as a usage error, named by the option, not the field ("functions: ..." -> "--functions:
+    ...")."""
+    from agents.training import TrainConfig
+
+    name = str(err).split(":")[0].split(" ")[0]
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    parser.error(TrainConfig.option(name) + str(err)[len(name):] if name in fields else str(err))
+
+
 def _given(argv: list[str] | None) -> set[str]:
     """The destinations of the options the command line sets (parsed again with every default suppressed)."""
     parser = build_parser()
@@ -123,10 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             config = TrainConfig(**field_values(TrainConfig, args))
         trainer = Trainer(config, out, resume=args.resume, progress_bar=not args.no_progress)
-    except ValueError as err:  # named by the option, not the field: "functions: ..." -> "--functions: ..."
-        name = str(err).split(":")[0].split(" ")[0]
-        fields = {f.name for f in dataclasses.fields(TrainConfig)}
-        parser.error(TrainConfig.option(name) + str(err)[len(name):] if name in fields else str(err))
+    except ValueError as err:
+        _usage_error(parser, err)
     try:
         trainer.run()
     except KeyboardInterrupt:
@@ -172,7 +181,7 @@ def _sweep(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
             Trainer(config, path, resume=args.resume and (path / "run.json").is_file())  # checks the folder
             tasks.append((train_run, config.to_dict(), str(path), args.resume))
     except ValueError as err:
-        parser.error(str(err))
+        _usage_error(parser, err)
     executor = RayExecutor(getattr(args, "address", None)) if args.executor == "ray" else LocalPool(args.jobs)
     rows: list[dict] = []
     settings = {path.name: {k: getattr(config, k) for k in grid} for path, config in runs}

@@ -184,7 +184,7 @@ class TrainConfig:
         """Suite entries of the held-out functions (may be empty)."""
         if not self.held_out:
             if self.held_out_instance != 1:
-                raise ValueError("held_out_instance needs BBOB functions in held_out, which is empty")
+                raise ValueError("held_out_instance needs BBOB functions in held_out, which is empty ('')")
             return []
         return self._entries("held_out", self.held_out, self.held_out_instance)
 
@@ -238,16 +238,22 @@ class TrainConfig:
             saved = json.loads(path.read_text())["config"]
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise ValueError(f"--resume: {path} is unreadable ({err})") from None
-        # a setting an older run.json lacks was made with the field's default (max_evaluations: None)
-        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
-        saved = {**{k: defaults[k] for k in _RUN_KEYS if k not in saved and k in defaults
-                    and defaults[k] is not dataclasses.MISSING}, **saved}
+        saved = _saved_with_defaults(saved)
         clash = [k for k in _RUN_KEYS if k in changes and k in saved and changes[k] != saved[k]]
         if clash:
             given = ", ".join(f"{cls.option(k)} {changes[k]!r} (saved: {saved[k]!r})" for k in clash)
             raise ValueError(f"--resume: the run in {str(out)!r} was made with other settings: {given}; "
                              "leave these options out to continue it, or train into another --out")
         return cls.from_dict({**saved, **changes})
+
+
+def _saved_with_defaults(saved: dict[str, Any]) -> dict[str, Any]:
+    """A saved ``config`` with every setting of :data:`_RUN_KEYS` it lacks at its field's default: an older run.json
+    lacks a setting added since, and its run was made with the default (``max_evaluations``: None,
+    ``held_out_instance``: 1)."""
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    return {**{k: defaults[k] for k in _RUN_KEYS if k not in saved and k in defaults
+               and defaults[k] is not dataclasses.MISSING}, **saved}
 
 
 def package_versions() -> dict[str, str]:
@@ -327,10 +333,9 @@ class Trainer:
         self.held_out = config.held_out_entries()
         existing = self.out / RUN_CONFIG
         if existing.is_file():
-            old, new = json.loads(existing.read_text()).get("config", {}), config.to_dict()
-            old.setdefault("action_mode", "discrete")  # runs saved before the fields existed
-            old.setdefault("held_out_instance", 1)
+            old = _saved_with_defaults(json.loads(existing.read_text()).get("config", {}))
             old.update(action_settings(old))  # their defaults for runs saved before them
+            new = config.to_dict()
             diff = [k for k in _RUN_KEYS if old.get(k) != new[k]]
             if diff:
                 raise ValueError(f"--out {str(self.out)!r} holds a different run (settings differ: {', '.join(diff)})")
@@ -351,7 +356,8 @@ class Trainer:
                "train_functions": [e.name for e in c.train_entries()],
                "train_dims": [e.dim for e in c.train_entries()],
                "held_out_functions": [e.name for e in self.held_out],
-               "held_out_dims": [e.dim for e in self.held_out], "versions": package_versions()}
+               "held_out_dims": [e.dim for e in self.held_out], "held_out_instance": c.held_out_instance,
+               "versions": package_versions()}
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / RUN_CONFIG).write_text(json.dumps(run, indent=2, default=str))
 

@@ -521,12 +521,26 @@ def test_best_model_is_chosen_on_another_bbob_instance_of_the_training_functions
     assert not (tmp_path / "no").exists()
     with pytest.raises(ValueError, match="held_out_instance needs BBOB functions in held_out"):
         TrainConfig.from_dict({**run["config"], "held_out": ""})
-    # a run.json written before the option chose on instance 1: resuming it on instance 7 is another run
+    assert run["held_out_instance"] == 7 and run["held_out_functions"] == run["train_functions"]
+    # a sweep names the option too
+    with pytest.raises(SystemExit):
+        cli.main([*TRAIN, "--held-out-instance", "2", "--seeds", "0,1", "--out", str(tmp_path / "no")])
+    assert "error: --held-out-instance: instance applies to BBOB functions" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+    # a run.json written before the option chose on instance 1: resuming it on instance 7 is another run; without
+    # the option it resumes
     del run["config"]["held_out_instance"]
     (out / "run.json").write_text(json.dumps(run))
     with pytest.raises(SystemExit):
         cli.main([*TRAIN, *funcs, "--held-out-instance", "7", "--timesteps", "1400", "--out", str(out), "--resume"])
     assert "--held-out-instance 7 (saved: 1)" in capsys.readouterr().err
+    old = tmp_path / "old"
+    assert cli.main([*TRAIN, "--timesteps", "700", "--out", str(old)]) == 0
+    saved = json.loads((old / "run.json").read_text())
+    del saved["config"]["held_out_instance"]
+    (old / "run.json").write_text(json.dumps(saved))
+    assert cli.main(["--out", str(old), "--resume", "--timesteps", "1400", "--no-progress"]) == 0
+    assert json.loads((old / "run.json").read_text())["config"]["held_out_instance"] == 1
 
 
 @pytest.mark.parametrize("agent", ["agents/pretrained/es", *sorted(
