@@ -8,8 +8,9 @@ Setup of issue 13's held-out table: BBOB f20 (ioh instance 1), D = 10, N = 20, 2
   features, one w, c1, c2 per swarm, elitist switch) through the environment;
 - the per-particle default of 2026-12-02 to 2026-12-03 (``results/learned-control/agents/particle-s21``: six inputs
   and a w, c1, c2 per particle; seed 92, the default from 2026-12-03 to 2026-12-05, is the same design) through the
-  environment, and the default since (``agents.load_pretrained()``, seed 119: the same design with the particles'
-  vote on elitist learning, which it never casts);
+  environment, seed 119 (``results/learned-control/agents/ev4-s119``, the default from pre-registration 27 to 29:
+  the same design with the particles' vote on elitist learning, which it never casts) and the default since
+  (``agents.load_pretrained()``, seed 123 of that design, its best_model chosen on another BBOB instance);
 - APSO (``RuleController``), whose elitist learning runs in its convergence state (most iterations here);
 - a per-particle controller whose particles vote elitist learning on at every iteration
   (``results/learned-control/agents/all8e-s33``), and one with ``elitist_always``
@@ -67,7 +68,9 @@ def main() -> None:
             load_agent(ROOT / "results/learned-control/agents/es-cec-s15")),
         "per-particle, seed 21 (env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/particle-s21")),
-        "the default, seed 119 (env)": lambda: PolicyController(load_pretrained()),
+        "seed 119 (env; default until prereg. 29)": lambda: PolicyController(
+            load_agent(ROOT / "results/learned-control/agents/ev4-s119")),
+        "the default, seed 123 (env)": lambda: PolicyController(load_pretrained()),
         "per-particle + elitist (s33, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/all8e-s33")),
         "per-particle + elitist_always (ea-s41)": lambda: PolicyController(
