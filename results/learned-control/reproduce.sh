@@ -1092,8 +1092,8 @@ $PPY table $E/d26/select-bbob-i2 $OUT/ev4e-select-bbob-i2 $OUT/d28-select-bbob-i
     --floor 1e-8
 
 # 36. 2026-12-05 (early morning, a new session): four fresh seeds of the vote design with best_model chosen on
-#    MetaBox's eight training functions at ioh's instance 7, judged on T5 (report: "best_model chosen on the training
-#    functions at another instance"; pre-registration 29 in decisions-2026-12-05.txt). (a) One sweep of four seeds,
+#    MetaBox's eight training functions at ioh's instance 7, judged on T5 (report: "best_model chosen on another
+#    instance"; pre-registration 29 in decisions-2026-12-05.txt). (a) One sweep of four seeds,
 #    section 23's command with --held-out metabox-train,metabox-validation --held-out-instance 7 --eval-runs 4 (about
 #    16 min per seed on 2 cores); each best_model.json is $E/agents/ev4t-s<seed>/model.json, and seed 123's run
 #    directory is agents/pretrained/es (the default since).
