@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list, list, str, Path]:
     """Algorithms, functions, reference and output directory, all checked before anything is written."""
     from benchmarks_fn import resolve_functions
+    from benchmarks_fn.suites import InstanceError
 
     if getattr(args, "address", None) is not None and args.executor != "ray":
         parser.error("--address: needs --executor ray")
@@ -161,7 +162,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[l
         functions = resolve_functions(args.functions, args.dim, shift=args.shift, rotate=args.rotate,
                                       instance=args.instance)
     except ValueError as exc:
-        if str(exc).startswith("instance "):
+        if isinstance(exc, InstanceError):
             parser.error(f"--instance: {str(exc).removeprefix('instance ')}")
         parser.error(f"--functions: {str(exc).removeprefix('functions: ')}")  # one prefix: the option
     from evaluation.registry import model_paths, resolve_algorithm, resolve_algorithms

@@ -32,6 +32,7 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from benchmarks_fn import resolve_entries
+from benchmarks_fn.suites import InstanceError
 from evaluation.runner import check_run_settings
 from pso_env.config import (
     ACTION_SETTINGS,
@@ -170,9 +171,9 @@ class TrainConfig:
             check_run_settings(self.swarm_size, self.iterations, 1, max_evaluations=self.max_evaluations)
         except ValueError as err:  # EnvConfig checked each value; what is left is a budget the cap cannot spend
             raise ValueError(f"max_evaluations: {err}") from None
-        train, held = self.train_entries(), self.held_out_entries()
-        overlap = {e.name for e in train if (e.name, e.options.get("instance")) in
-                   {(h.name, h.options.get("instance")) for h in held}}
+        train = self.train_entries()
+        held = {(e.name, e.options.get("instance")) for e in self.held_out_entries()}
+        overlap = {e.name for e in train if (e.name, e.options.get("instance")) in held}
         if overlap:
             raise ValueError(f"held_out must not repeat training functions, both hold {sorted(overlap)}")
 
@@ -192,7 +193,7 @@ class TrainConfig:
         try:
             entries = resolve_entries(value, self.dim, instance=instance)
         except ValueError as err:  # one prefix: the field's, not the resolver's ("functions: name: ...")
-            if instance != 1 and str(err).startswith("instance applies"):  # benchmarks_fn.suites.instance_error
+            if isinstance(err, InstanceError):
                 name = "held_out_instance"
             raise ValueError(f"{name}: {re.sub(r'^(?:[A-Za-z_-]+: )+', '', str(err))}") from None
         if not entries:

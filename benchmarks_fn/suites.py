@@ -222,14 +222,17 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
                 raise
             raise ValueError(f"{err} (in {token!r})") from None
     if instance != 1 and not any("instance" in e.options for e in entries):
-        raise instance_error(instance, tokens)
+        raise InstanceError(instance, tokens)
     return _dedupe(entries)
 
 
-def instance_error(instance: int, functions: Sequence[str]) -> ValueError:
-    """The ValueError for a BBOB ``instance`` other than 1 given with ``functions`` (names) none of which is BBOB."""
-    return ValueError(f"instance applies to BBOB functions (bbob:fN, bbob, {', '.join(SPLITS)}), got instance "
-                      f"{instance} and none of them in {', '.join(functions)}")
+class InstanceError(ValueError):
+    """A BBOB ``instance`` other than 1 given with ``functions`` (names) none of which is BBOB; its own type, so that a
+    caller names the option that set the instance (``--instance``, ``--held-out-instance``), not the functions."""
+
+    def __init__(self, instance: int, functions: Sequence[str]) -> None:
+        super().__init__(f"instance applies to BBOB functions (bbob:fN, bbob, {', '.join(SPLITS)}), got instance "
+                         f"{instance} and none of them in {', '.join(functions)}")
 
 
 def _token_entries(tok: str, dim: int | None, opts: dict[str, Any], instance: int) -> list[SuiteEntry]:

@@ -172,7 +172,7 @@ def _resolve_functions(functions: str | Sequence[Any], dim: int | None, *, shift
     as they are (checked); ValueError for an ``instance`` other than 1 without a BBOB function, and for a BBOB
     object of another instance than ``instance`` (the store records one instance: see :func:`run_protocol`)."""
     from benchmarks_fn import make_functions, resolve_entries
-    from benchmarks_fn.suites import instance_error
+    from benchmarks_fn.suites import InstanceError
 
     items = [functions] if isinstance(functions, str) else list(functions)
     if items and all(isinstance(f, str) for f in items):  # one call: duplicates dropped
@@ -189,7 +189,7 @@ def _resolve_functions(functions: str | Sequence[Any], dim: int | None, *, shift
         raise ValueError("no function given")
     bbob = [f for f in funcs if getattr(f, "suite", None) == "bbob"]
     if instance != 1 and not bbob:
-        raise instance_error(instance, [function_name(f) for f in funcs])
+        raise InstanceError(instance, [function_name(f) for f in funcs])
     other = sorted({f"{function_name(f)} (instance {f.instance})" for f in bbob if f.instance != instance})
     if other:
         raise ValueError(f"instance: BBOB function objects of another instance than {instance} ({', '.join(other)}) "
