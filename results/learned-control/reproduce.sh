@@ -1121,3 +1121,27 @@ $PPY table $OUT/ev4t-select-bbob-i{2,3,4,5,6} $T5_119 $E/d26/select-bbob-i2 $O29
 #    ($E/ev4t/vote-share.txt). Committed copies: $E/ev4t.
 reported_after ev4t ev4t-s123 ev4t-s121 ev4t-s122 ev4t-s124
 vote_share ev4t-s123 ev4t-s121 ev4t-s122 ev4t-s124
+# 37. 2026-12-05 (morning, a new session): four fresh seeds of pre-registration 29's design trained with bbob:f1 at
+#    D = 30 as a seventh training entry, judged on T5 and on T5 at D = 30 (the paper's protocol, raw errors) together
+#    (report: "A training function at D = 30"; pre-registration 30 in decisions-2026-12-05.txt). (a) One sweep of four
+#    seeds, section 36's command with --functions metabox-train,bbob:f1@30 (about 17 min per seed on 2 cores); each
+#    best_model.json is $E/agents/ev4p-s<seed>/model.json.
+F4P="${F4T/--functions metabox-train/--functions metabox-train,bbob:f1@30}"
+[ -f $OUT/ev4p/sweep.csv ] || $PY train_agent.py $F4P --elitist \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 125,126,127,128 --jobs 1 --out $OUT/ev4p
+check_sweep ev4p 125 126 127 128
+#    (b) The rule's two tables: T5 (errors below 1e-8 count as 0) of the new seeds against seed 123's runs of
+#    section 36, and T5 at D = 30 (N = 30, 1,000 iterations, 30,030 evaluations, 21 runs, raw errors) of the new seeds
+#    and seed 123; the rule's score is the mean of a seed's two average ranks. Committed copies:
+#    $E/ev4p/select-bbob-i* and $E/ev4p/select30-bbob-i*.
+A30="agent:$E/agents/ev4p-s125,agent:$E/agents/ev4p-s126,agent:$E/agents/ev4p-s127,agent:$E/agents/ev4p-s128"
+O30="--only agent:ev4p-s125 --only agent:ev4p-s126 --only agent:ev4p-s127 --only agent:ev4p-s128 --only agent:ev4t-s123"
+for i in 2 3 4 5 6; do
+    $PY evaluate.py --algorithms $A30 --functions metabox-train,metabox-validation --instance $i --dim 10 --swarm-size 20 \
+        --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ev4p-select-bbob-i$i
+    $PY evaluate.py --algorithms agent:$E/agents/ev4t-s123,$A30 --functions metabox-train,metabox-validation \
+        --instance $i --dim 30 --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 21 --jobs 2 \
+        --no-progress --out $OUT/ev4p-select30-bbob-i$i
+done
+$PPY table $OUT/ev4p-select-bbob-i{2,3,4,5,6} $OUT/ev4t-select-bbob-i{2,3,4,5,6} $O30 --focus agent:ev4t-s123 --floor 1e-8
+$PPY table $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O30 --focus agent:ev4t-s123
