@@ -1096,13 +1096,12 @@ $PPY table $E/d26/select-bbob-i2 $OUT/ev4e-select-bbob-i2 $OUT/d28-select-bbob-i
 #    instance"; pre-registration 29 in decisions-2026-12-05.txt). (a) One sweep of four seeds,
 #    section 23's command with --held-out metabox-train,metabox-validation --held-out-instance 7 --eval-runs 4 (about
 #    16 min per seed on 2 cores); each best_model.json is $E/agents/ev4t-s<seed>/model.json, and seed 123's run
-#    directory is agents/pretrained/es (the default since).
+#    directory was agents/pretrained/es (the default until section 37).
 F4T="${F4/--held-out cec2022/--held-out metabox-train,metabox-validation --held-out-instance 7}"
 F4T="${F4T/--eval-runs 3/--eval-runs 4}"
 [ -f $OUT/ev4t/sweep.csv ] || $PY train_agent.py $F4T --elitist \
     --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 121,122,123,124 --jobs 1 --out $OUT/ev4t
 check_sweep ev4t 121 122 123 124
-same_policy $OUT/ev4t/seed123/best_model.json agents/pretrained/es/model.json
 #    (b) The rule's table on T5 (errors below 1e-8 count as 0) against seed 119's runs of sections 34 and 35
 #    (about 12 min on 2 cores): seed 123 ranks first (2.45 against 3.33); then, for the record, the same with seed 92.
 #    Committed copies: $E/ev4t/select-bbob-i*.
@@ -1121,21 +1120,23 @@ $PPY table $OUT/ev4t-select-bbob-i{2,3,4,5,6} $T5_119 $E/d26/select-bbob-i2 $O29
 #    ($E/ev4t/vote-share.txt). Committed copies: $E/ev4t.
 reported_after ev4t ev4t-s123 ev4t-s121 ev4t-s122 ev4t-s124
 vote_share ev4t-s123 ev4t-s121 ev4t-s122 ev4t-s124
-# 37. 2026-12-05 (morning, a new session): four fresh seeds of pre-registration 29's design trained with bbob:f1 at
+# 37. 2026-12-05 (morning, a new session): three fresh seeds of pre-registration 29's design trained with bbob:f1 at
 #    D = 30 as a seventh training entry, judged on T5 and on T5 at D = 30 (the paper's protocol, raw errors) together
-#    (report: "A training function at D = 30"; pre-registration 30 in decisions-2026-12-05.txt). (a) One sweep of four
-#    seeds, section 36's command with --functions metabox-train,bbob:f1@30 (about 17 min per seed on 2 cores); each
-#    best_model.json is $E/agents/ev4p-s<seed>/model.json.
+#    (report: "A training function at D = 30"; pre-registration 30 in decisions-2026-12-05.txt). (a) One sweep of three
+#    seeds, section 36's command with --functions metabox-train,bbob:f1@30 (about 33 min per seed on 2 cores); each
+#    best_model.json is $E/agents/ev4p-s<seed>/model.json, and seed 125's run directory is agents/pretrained/es (the
+#    default since).
 F4P="${F4T/--functions metabox-train/--functions metabox-train,bbob:f1@30}"
 [ -f $OUT/ev4p/sweep.csv ] || $PY train_agent.py $F4P --elitist \
-    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 125,126,127,128 --jobs 1 --out $OUT/ev4p
-check_sweep ev4p 125 126 127 128
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 125,126,127 --jobs 1 --out $OUT/ev4p
+check_sweep ev4p 125 126 127
+same_policy $OUT/ev4p/seed125/best_model.json agents/pretrained/es/model.json
 #    (b) The rule's two tables: T5 (errors below 1e-8 count as 0) of the new seeds against seed 123's runs of
 #    section 36, and T5 at D = 30 (N = 30, 1,000 iterations, 30,030 evaluations, 21 runs, raw errors) of the new seeds
 #    and seed 123; the rule's score is the mean of a seed's two average ranks. Committed copies:
 #    $E/ev4p/select-bbob-i* and $E/ev4p/select30-bbob-i*.
-A30="agent:$E/agents/ev4p-s125,agent:$E/agents/ev4p-s126,agent:$E/agents/ev4p-s127,agent:$E/agents/ev4p-s128"
-O30="--only agent:ev4p-s125 --only agent:ev4p-s126 --only agent:ev4p-s127 --only agent:ev4p-s128 --only agent:ev4t-s123"
+A30="agent:$E/agents/ev4p-s125,agent:$E/agents/ev4p-s126,agent:$E/agents/ev4p-s127"
+O30="--only agent:ev4p-s125 --only agent:ev4p-s126 --only agent:ev4p-s127 --only agent:ev4t-s123"
 for i in 2 3 4 5 6; do
     $PY evaluate.py --algorithms $A30 --functions metabox-train,metabox-validation --instance $i --dim 10 --swarm-size 20 \
         --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ev4p-select-bbob-i$i
@@ -1145,3 +1146,9 @@ for i in 2 3 4 5 6; do
 done
 $PPY table $OUT/ev4p-select-bbob-i{2,3,4,5,6} $OUT/ev4t-select-bbob-i{2,3,4,5,6} $O30 --focus agent:ev4t-s123 --floor 1e-8
 $PPY table $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O30 --focus agent:ev4t-s123
+#    (c) Reported after the decision: seed 125 with its constant-particle ablation on the held-out functions and the
+#    paper's protocol with the three seeds, in the tables with the committed stores; (d) their vote shares
+#    ($E/ev4p/vote-share.txt). Committed copies: $E/ev4p.
+reported_after ev4p ev4p-s125 ev4p-s126 ev4p-s127
+$PPY table $OUT/ev4p-heldout --focus agent:ev4p-s125  # its ablation held out
+vote_share ev4p-s125 ev4p-s126 ev4p-s127
