@@ -9,8 +9,10 @@ Setup of issue 13's held-out table: BBOB f20 (ioh instance 1), D = 10, N = 20, 2
 - the per-particle default of 2026-12-02 to 2026-12-03 (``results/learned-control/agents/particle-s21``: six inputs
   and a w, c1, c2 per particle; seed 92, the default from 2026-12-03 to 2026-12-05, is the same design) through the
   environment, seed 119 (``results/learned-control/agents/ev4-s119``, the default from pre-registration 27 to 29:
-  the same design with the particles' vote on elitist learning, which it never casts) and the default since
-  (``agents.load_pretrained()``, seed 123 of that design, its best_model chosen on another BBOB instance);
+  the same design with the particles' vote on elitist learning, which it never casts), seed 123
+  (``results/learned-control/agents/ev4t-s123``, the default from pre-registration 29 to 30: its best_model chosen on
+  another BBOB instance) and the default since (``agents.load_pretrained()``, seed 125: the same, trained with
+  bbob:f1 at D = 30 too);
 - APSO (``RuleController``), whose elitist learning runs in its convergence state (most iterations here);
 - a per-particle controller whose particles vote elitist learning on at every iteration
   (``results/learned-control/agents/all8e-s33``), and one with ``elitist_always``
@@ -70,7 +72,9 @@ def main() -> None:
             load_agent(ROOT / "results/learned-control/agents/particle-s21")),
         "seed 119 (env; default until prereg. 29)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/ev4-s119")),
-        "the default, seed 123 (env)": lambda: PolicyController(load_pretrained()),
+        "seed 123 (env; default until prereg. 30)": lambda: PolicyController(
+            load_agent(ROOT / "results/learned-control/agents/ev4t-s123")),
+        "the default, seed 125 (env)": lambda: PolicyController(load_pretrained()),
         "per-particle + elitist (s33, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/all8e-s33")),
         "per-particle + elitist_always (ea-s41)": lambda: PolicyController(

@@ -485,8 +485,8 @@ def test_load_pretrained_returns_the_shipped_es_run_on_the_budget():
 ])
 def test_committed_runs_of_the_vote_design_repeat_bit_for_bit(spec, store, name, function, protocol):
     """The environment's elitist vote (pso_env.vector, BENCHMARKS 19) still makes the committed runs of the default
-    (seed 125) and the default before it (seed 123; both vote the operator on late in a run), of seed 119 (whose particles never vote it on) and of two
-    other controllers that vote, value for value."""
+    (seed 125) and the default before it (seed 123; both vote the operator on late in a run), of seed 119 (whose
+    particles never vote it on) and of two other controllers that vote, value for value."""
     from evaluation.registry import resolve_algorithm
 
     dim, swarm_size, iterations, budget = protocol
