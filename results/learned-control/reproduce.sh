@@ -1123,9 +1123,11 @@ vote_share ev4t-s123 ev4t-s121 ev4t-s122 ev4t-s124
 # 37. 2026-12-05 (morning, a new session): three fresh seeds of pre-registration 29's design trained with bbob:f1 at
 #    D = 30 as a seventh training entry, judged on T5 and on T5 at D = 30 (the paper's protocol, raw errors) together
 #    (report: "A training function at D = 30"; pre-registration 30 in decisions-2026-12-05.txt). (a) One sweep of three
-#    seeds, section 36's command with --functions metabox-train,bbob:f1@30 (about 33 min per seed on 2 cores); each
+#    seeds, section 36's command with --functions metabox-train,bbob:f1@30 (21-36 min per seed on 2 cores; seed 125's 36 shared the cores with other runs); each
 #    best_model.json is $E/agents/ev4p-s<seed>/model.json, and seed 125's run directory is agents/pretrained/es (the
 #    default since).
+#    The sweep was run as --seeds 125,126,127,128 and stopped once seed 127 had finished (pre-registration 30's second
+#    amendment); a sweep's runs equal single runs of their seeds, so the three seeds below repeat it.
 F4P="${F4T/--functions metabox-train/--functions metabox-train,bbob:f1@30}"
 [ -f $OUT/ev4p/sweep.csv ] || $PY train_agent.py $F4P --elitist \
     --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 125,126,127 --jobs 1 --out $OUT/ev4p
@@ -1133,7 +1135,8 @@ check_sweep ev4p 125 126 127
 same_policy $OUT/ev4p/seed125/best_model.json agents/pretrained/es/model.json
 #    (b) The rule's two tables: T5 (errors below 1e-8 count as 0) of the new seeds against seed 123's runs of
 #    section 36, and T5 at D = 30 (N = 30, 1,000 iterations, 30,030 evaluations, 21 runs, raw errors) of the new seeds
-#    and seed 123; the rule's score is the mean of a seed's two average ranks. Committed copies:
+#    and seed 123; the rule's score is the mean of a seed's two printed average ranks (seed 125 2.2375, seed 123
+#    2.3188, seed 127 2.3375, seed 126 3.1063). Committed copies:
 #    $E/ev4p/select-bbob-i* and $E/ev4p/select30-bbob-i*.
 A30="agent:$E/agents/ev4p-s125,agent:$E/agents/ev4p-s126,agent:$E/agents/ev4p-s127"
 O30="--only agent:ev4p-s125 --only agent:ev4p-s126 --only agent:ev4p-s127 --only agent:ev4t-s123"
