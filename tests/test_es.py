@@ -602,6 +602,33 @@ def test_the_rule_table_ranks_mean_errors_and_its_floor_counts_errors_below_it_a
     assert exc.value.code == 2 and "argument --floor: must be a number >= 0, got nan" in capsys.readouterr().err
 
 
+def test_the_rule_table_warns_when_one_function_was_run_under_different_problem_settings(tmp_path, capsys):
+    """particle_es table ranks a function's runs from all its stores as one function: stores of another dimension
+    or budget for the same function (T5 and T5@30 given to one table) are named in a warning; stores that differ
+    only in swarm size and iterations (entries at other swarm sizes on one budget) are not."""
+    def store(name, algo, dim, settings):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "settings.json").write_text(json.dumps(settings))
+        with open(tmp_path / name / "runs.csv", "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["algorithm", "function", "dim", "seed", "best_value", "error"])
+            w.writerows([algo, "bbob:f1", dim, seed, 1.0 + seed, 1.0 + seed] for seed in range(3))
+        return str(tmp_path / name)
+
+    budget = {"swarm_size": 20, "iterations": 999, "max_evaluations": 20000, "budget_clock": "evaluations"}
+    d10 = store("d10", "A", 10, {**budget, "dim": 10})
+    n100 = store("n100", "B", 10, {**budget, "dim": 10, "swarm_size": 100, "iterations": 199})
+    d30 = store("d30", "C", 30, {**budget, "dim": 30, "max_evaluations": 30030})
+    pe = _particle_experiment()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pe.table([d10, n100], [], [], [])
+    assert "2 entries, 1 functions" in capsys.readouterr().out
+    with pytest.warns(UserWarning, match=r"^bbob:f1 was run under different problem settings \(.*d10: dim=10, "
+                      r"max_evaluations=20000.*d30: dim=30, max_evaluations=30030.*\); its runs are ranked as one"):
+        pe.table([d10, n100, d30], [], [], [])
+
+
 def test_the_suites_agreement_is_spearmans_rho_of_average_ranks_with_the_targets(tmp_path, capsys):
     """particle_es agreement (pre-registration 26): each suite's average ranks of the entries against the target's,
     Spearman's rho as scipy computes it; a suite named twice is the union of its stores; an entry without runs on a

@@ -47,6 +47,7 @@ import json
 import math
 import pickle
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,7 +256,7 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
 
     ``rename``: ``(STORE, OLD, NEW)`` triples (that store's record name ``OLD`` read as ``NEW``, to tell apart
     stores that name different controllers alike); ``drop``: names left out (CMA-ES for the PSO table); ``only``:
-    keep just these; ``max_seed``: only runs of seeds below it; ``floor``: errors below it count as 0
+    keep just these (``drop`` and ``only`` name entries as renamed); ``max_seed``: only runs of seeds below it; ``floor``: errors below it count as 0
     (``final_values``' ``error_floor``; diagnostic 24: the CEC special sessions' criteria count an error below 1e-8
     as 0, cited from memory in the report).
     """
@@ -278,21 +279,31 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
                 print(f"  {a:34s} {t.count(1)}/{t.count(0)}/{t.count(-1)}  ({w.count(1)}/{w.count(0)}/{w.count(-1)})")
 
 
+#: A store's settings (``settings.json``) that define the problem its functions were run on, besides ``dim``.
+_PROBLEM_SETTINGS = ("max_evaluations", "budget_clock", "shift", "rotate")
+
+
 def _values(stores: list[str], floor: float, drop: list[str] = (), only: list[str] | None = None,
             rename: list[list[str]] = (), max_seed: int | None = None) -> dict[str, dict[str, np.ndarray]]:
     """``final_values`` of the runs of ``stores`` (the first copy of a duplicated run counts), filtered and renamed
     as :func:`table` says. A BBOB function of a store made with ``evaluate.py --instance I`` (I other than 1, its
-    ``settings.json``) is read as ``bbob:fN@instance=I``, so that two instances never count as one function."""
+    ``settings.json``) is read as ``bbob:fN@instance=I``, so that two instances never count as one function.
+
+    Warns (``UserWarning``) when one function's runs come from stores of different problem settings (its ``dim``,
+    or the store's ``max_evaluations``, ``budget_clock``, ``shift`` or ``rotate``): they are then ranked as one
+    function. Swarm sizes and iteration counts may differ (entries at other swarm sizes on the same budget)."""
     from evaluation.stats import final_values
 
     renames: dict[str, dict[str, str]] = {}
     for store, old, new in rename:
         renames.setdefault(store, {})[old] = new
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    problems: dict[str, dict[tuple, str]] = {}  # function -> {its problem settings: the first store with them}
     for store in stores:
         names = renames.get(store, {})
-        settings = Path(store) / "settings.json"
-        instance = json.loads(settings.read_text()).get("instance", 1) if settings.exists() else 1
+        path = Path(store) / "settings.json"
+        settings = json.loads(path.read_text()) if path.exists() else {}
+        instance = settings.get("instance", 1)
         with open(Path(store) / "runs.csv", newline="") as fh:
             for r in csv.DictReader(fh):
                 name = names.get(r["algorithm"], r["algorithm"])
@@ -300,7 +311,14 @@ def _values(stores: list[str], floor: float, drop: list[str] = (), only: list[st
                     continue
                 fn = f"{r['function']}@instance={instance}" if instance != 1 and r["function"].startswith("bbob:") \
                     else r["function"]
+                problem = (("dim", r.get("dim")), *((k, settings.get(k)) for k in _PROBLEM_SETTINGS))
+                problems.setdefault(fn, {}).setdefault(problem, store)
                 rows.setdefault((name, fn, r["seed"]), {**r, "algorithm": name, "function": fn})
+    for fn, seen in problems.items():
+        if len(seen) > 1:
+            kinds = "; ".join(f"{store}: " + ", ".join(f"{k}={v}" for k, v in problem) for problem, store in seen.items())
+            warnings.warn(f"{fn} was run under different problem settings ({kinds}); its runs are ranked as one "
+                          f"function", stacklevel=2)
     return final_values(list(rows.values()), floor)[0]
 
 
@@ -368,9 +386,12 @@ def main(argv: list[str] | None = None) -> None:
     r = sub.add_parser("table")
     r.add_argument("stores", nargs="+")
     r.add_argument("--focus", action="append", default=[])
-    r.add_argument("--drop", action="append", default=[])
-    r.add_argument("--rename", action="append", default=[], nargs=3, metavar=("STORE", "OLD", "NEW"))
-    r.add_argument("--only", action="append", default=[])
+    r.add_argument("--drop", action="append", default=[], help="an entry to leave out, by its name after --rename "
+                   "(repeatable)")
+    r.add_argument("--rename", action="append", default=[], nargs=3, metavar=("STORE", "OLD", "NEW"),
+                   help="read STORE's entry OLD as NEW (repeatable)")
+    r.add_argument("--only", action="append", default=[], help="an entry to keep, by its name after --rename "
+                   "(repeatable; default: all)")
     r.add_argument("--max-seed", type=int)
     r.add_argument("--floor", type=option_type(float, "floor", check_real(0.0)), default=0.0,
                    help="count errors below it as 0 (diagnostic 24; pre-registration 25's rule: 1e-8)")
