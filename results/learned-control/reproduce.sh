@@ -1155,3 +1155,61 @@ $PPY table $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O30 --focus agent:ev4t-s123
 reported_after ev4p ev4p-s125 ev4p-s126 ev4p-s127
 $PPY table $OUT/ev4p-heldout --focus agent:ev4p-s125  # its ablation held out
 vote_share ev4p-s125 ev4p-s126 ev4p-s127
+# 38. 2026-12-05 (late morning, a new session): three fresh seeds of section 37's design trained with BBOB's
+#    separable ellipsoid at D = 30 as an eighth training entry, judged by the rule of section 37 against seed 125
+#    (report: "A second training function at D = 30"; pre-registration 31 in decisions-2026-12-05.txt). (a) One sweep
+#    of three seeds (18 min per seed alone on 2 cores, 24-25 min shared with the rule's runs of the earlier seeds);
+#    each best_model.json is $E/agents/ev4q-s<seed>/model.json.
+F4Q="${F4P/bbob:f1@30/bbob:f1@30,bbob:f2@30}"
+[ -f $OUT/ev4q/sweep.csv ] || $PY train_agent.py $F4Q --elitist \
+    --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 128,129,130 --jobs 1 --out $OUT/ev4q
+check_sweep ev4q 128 129 130
+#    (b) The rule's two tables against seed 125's runs of section 37: seed 125 stays the default (scores, the mean
+#    of a seed's two printed average ranks: seed 125 1.9313, seed 129 2.5188, seed 128 2.6813, seed 130 2.8688).
+#    Committed copies: $E/ev4q/select-bbob-i* and $E/ev4q/select30-bbob-i*.
+A31="agent:$E/agents/ev4q-s128,agent:$E/agents/ev4q-s129,agent:$E/agents/ev4q-s130"
+O31="--only agent:ev4q-s128 --only agent:ev4q-s129 --only agent:ev4q-s130 --only agent:ev4p-s125"
+for i in 2 3 4 5 6; do
+    $PY evaluate.py --algorithms $A31 --functions metabox-train,metabox-validation --instance $i --dim 10 --swarm-size 20 \
+        --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ev4q-select-bbob-i$i
+    $PY evaluate.py --algorithms $A31 --functions metabox-train,metabox-validation --instance $i --dim 30 \
+        --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 21 --jobs 2 --no-progress \
+        --out $OUT/ev4q-select30-bbob-i$i
+done
+$PPY table $OUT/ev4q-select-bbob-i{2,3,4,5,6} $OUT/ev4p-select-bbob-i{2,3,4,5,6} $O31 --focus agent:ev4p-s125 --floor 1e-8
+$PPY table $OUT/ev4q-select30-bbob-i{2,3,4,5,6} $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O31 --focus agent:ev4p-s125
+#    (c) Reported after the decision: seed 129 (the best new seed by the rule) with its constant-particle ablation on
+#    the held-out functions and the paper's protocol with the three seeds, in the tables with the committed stores;
+#    (d) their vote shares ($E/ev4q/vote-share.txt). Committed copies: $E/ev4q.
+reported_after ev4q ev4q-s129 ev4q-s128 ev4q-s130
+$PPY table $OUT/ev4q-heldout --focus agent:ev4q-s129  # its ablation held out
+vote_share ev4q-s128 ev4q-s129 ev4q-s130
+# 39. 2026-12-05 (late morning): the ensemble of seeds 125 and 129 (agents.save_ensemble, no training), judged by the
+#    rule of section 37 against seed 125 (report: "Seeds 125 and 129 averaged"; pre-registration 32 in
+#    decisions-2026-12-05.txt). (a) The ensemble, $E/agents/ens-s125-s129.
+[ -f $OUT/ens-s125-s129/run.json ] || $PY - $OUT/ens-s125-s129 <<'PY'
+import sys
+from agents import save_ensemble
+r = "results/learned-control/agents/"
+save_ensemble([r + "ev4p-s125/model.json", r + "ev4q-s129/model.json"], sys.argv[1])
+PY
+same_policy $OUT/ens-s125-s129/model.json $E/agents/ens-s125-s129/model.json
+#    (b) The rule's two tables against seed 125's runs of section 37: seed 125 stays the default (scores, the mean of
+#    the two printed average ranks: seed 125 1.21875, the ensemble 1.78125). Committed copies: $E/ev4r/select-*.
+O32="--only agent:ens-s125-s129 --only agent:ev4p-s125"
+for i in 2 3 4 5 6; do
+    $PY evaluate.py --algorithms agent:$E/agents/ens-s125-s129 --functions metabox-train,metabox-validation --instance $i \
+        --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress \
+        --out $OUT/ev4r-select-bbob-i$i
+    $PY evaluate.py --algorithms agent:$E/agents/ens-s125-s129 --functions metabox-train,metabox-validation --instance $i \
+        --dim 30 --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 21 --jobs 2 --no-progress \
+        --out $OUT/ev4r-select30-bbob-i$i
+done
+$PPY table $OUT/ev4r-select-bbob-i{2,3,4,5,6} $OUT/ev4p-select-bbob-i{2,3,4,5,6} $O32 --focus agent:ev4p-s125 --floor 1e-8
+$PPY table $OUT/ev4r-select30-bbob-i{2,3,4,5,6} $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O32 --focus agent:ev4p-s125
+#    (c) Reported after the decision: the ensemble with its constant-particle ablation on the held-out functions and
+#    the paper's protocol, in the tables with the committed stores; (d) its vote share ($E/ev4r/vote-share.txt).
+#    Committed copies: $E/ev4r.
+reported_after ev4r ens-s125-s129
+$PPY table $OUT/ev4r-heldout --focus agent:ens-s125-s129  # its ablation held out
+vote_share ens-s125-s129
