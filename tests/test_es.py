@@ -604,8 +604,8 @@ def test_the_rule_table_ranks_mean_errors_and_its_floor_counts_errors_below_it_a
 
 def test_the_rule_table_warns_when_one_function_was_run_under_different_problem_settings(tmp_path, capsys):
     """particle_es table ranks a function's runs from all its stores as one function: stores of another dimension
-    or budget for the same function (T5 and T5@30 given to one table) are named in a warning; stores that differ
-    only in swarm size and iterations (entries at other swarm sizes on one budget) are not."""
+    or budget for the same function (T5 and T5@30 given to one table) are named in one warning; stores that differ
+    only in swarm size and iterations on one evaluation budget are not, stores without a budget are."""
     def store(name, algo, dim, settings):
         (tmp_path / name).mkdir()
         (tmp_path / name / "settings.json").write_text(json.dumps(settings))
@@ -624,9 +624,16 @@ def test_the_rule_table_warns_when_one_function_was_run_under_different_problem_
         warnings.simplefilter("error")
         pe.table([d10, n100], [], [], [])
     assert "2 entries, 1 functions" in capsys.readouterr().out
-    with pytest.warns(UserWarning, match=r"^bbob:f1 was run under different problem settings \(.*d10: dim=10, "
-                      r"max_evaluations=20000.*d30: dim=30, max_evaluations=30030.*\); its runs are ranked as one"):
+    with pytest.warns(UserWarning, match=r"^1 function\(s\) were run under different problem settings, and each is "
+                      r"ranked as one function .*: bbob:f1 \(.*d10: dim=10, max_evaluations=20000.*d30: dim=30, "
+                      r"max_evaluations=30030.*\)$") as record:
         pe.table([d10, n100, d30], [], [], [])
+    assert len(record) == 1
+    no_budget = {"swarm_size": 20, "iterations": 999, "dim": 10}  # the budget is then swarm_size x iterations
+    a = store("nb20", "A", 10, no_budget)
+    b = store("nb100", "B", 10, {**no_budget, "swarm_size": 100})
+    with pytest.warns(UserWarning, match=r"nb20: dim=10, .*swarm_size=20, iterations=999; .*nb100: .*swarm_size=100"):
+        pe.table([a, b], [], [], [])
 
 
 def test_the_suites_agreement_is_spearmans_rho_of_average_ranks_with_the_targets(tmp_path, capsys):

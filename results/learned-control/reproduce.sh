@@ -1166,7 +1166,7 @@ F4Q="${F4P/bbob:f1@30/bbob:f1@30,bbob:f2@30}"
 check_sweep ev4q 128 129 130
 #    (b) The rule's two tables against seed 125's runs of section 37: seed 125 stays the default (scores, the mean
 #    of a seed's two printed average ranks: seed 125 1.9313, seed 129 2.5188, seed 128 2.6813, seed 130 2.8688).
-#    Committed copies: $E/ev4q/select-bbob-i* and $E/ev4q/select30-bbob-i*.
+#    Committed copies: $E/ev4q/select-bbob-i* and $E/ev4q/select30-bbob-i* (seed 125's: $E/ev4p/select*).
 A31="agent:$E/agents/ev4q-s128,agent:$E/agents/ev4q-s129,agent:$E/agents/ev4q-s130"
 O31="--only agent:ev4q-s128 --only agent:ev4q-s129 --only agent:ev4q-s130 --only agent:ev4p-s125"
 for i in 2 3 4 5 6; do
@@ -1195,7 +1195,8 @@ save_ensemble([r + "ev4p-s125/model.json", r + "ev4q-s129/model.json"], sys.argv
 PY
 same_policy $OUT/ens-s125-s129/model.json $E/agents/ens-s125-s129/model.json
 #    (b) The rule's two tables against seed 125's runs of section 37: seed 125 stays the default (scores, the mean of
-#    the two printed average ranks: seed 125 1.21875, the ensemble 1.78125). Committed copies: $E/ev4r/select-*.
+#    the two printed average ranks: seed 125 1.21875, the ensemble 1.78125). Committed copies: $E/ev4r/select*
+#    (seed 125's: $E/ev4p/select*).
 O32="--only agent:ens-s125-s129 --only agent:ev4p-s125"
 for i in 2 3 4 5 6; do
     $PY evaluate.py --algorithms agent:$E/agents/ens-s125-s129 --functions metabox-train,metabox-validation --instance $i \

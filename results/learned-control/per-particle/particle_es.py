@@ -256,8 +256,8 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
 
     ``rename``: ``(STORE, OLD, NEW)`` triples (that store's record name ``OLD`` read as ``NEW``, to tell apart
     stores that name different controllers alike); ``drop``: names left out (CMA-ES for the PSO table); ``only``:
-    keep just these (``drop`` and ``only`` name entries as renamed); ``max_seed``: only runs of seeds below it; ``floor``: errors below it count as 0
-    (``final_values``' ``error_floor``; diagnostic 24: the CEC special sessions' criteria count an error below 1e-8
+    keep just these (``drop`` and ``only`` name entries as renamed); ``max_seed``: only runs of seeds below it;
+    ``floor``: errors below it count as 0 (``final_values``' ``error_floor``; diagnostic 24: the CEC special sessions' criteria count an error below 1e-8
     as 0, cited from memory in the report).
     """
     from evaluation.stats import average_ranks, compare_to_reference
@@ -289,9 +289,12 @@ def _values(stores: list[str], floor: float, drop: list[str] = (), only: list[st
     as :func:`table` says. A BBOB function of a store made with ``evaluate.py --instance I`` (I other than 1, its
     ``settings.json``) is read as ``bbob:fN@instance=I``, so that two instances never count as one function.
 
-    Warns (``UserWarning``) when one function's runs come from stores of different problem settings (its ``dim``,
-    or the store's ``max_evaluations``, ``budget_clock``, ``shift`` or ``rotate``): they are then ranked as one
-    function. Swarm sizes and iteration counts may differ (entries at other swarm sizes on the same budget)."""
+    Warns once (``UserWarning``, naming each such function and its stores) when a function's runs come from stores
+    of different problem settings: its ``dim``, or the store's ``max_evaluations``, ``budget_clock``, ``shift`` or
+    ``rotate`` (with no ``max_evaluations``, also its ``swarm_size`` and ``iterations``, which then set the budget).
+    Such runs are ranked as one function, and a run of an entry and seed already read from an earlier store is
+    dropped as a duplicate. With a budget set, swarm sizes and iteration counts may differ (entries at other swarm
+    sizes on the same budget)."""
     from evaluation.stats import final_values
 
     renames: dict[str, dict[str, str]] = {}
@@ -304,6 +307,8 @@ def _values(stores: list[str], floor: float, drop: list[str] = (), only: list[st
         path = Path(store) / "settings.json"
         settings = json.loads(path.read_text()) if path.exists() else {}
         instance = settings.get("instance", 1)
+        keys = _PROBLEM_SETTINGS + (() if settings.get("max_evaluations") else ("swarm_size", "iterations"))
+        problem = tuple((k, settings.get(k)) for k in keys)
         with open(Path(store) / "runs.csv", newline="") as fh:
             for r in csv.DictReader(fh):
                 name = names.get(r["algorithm"], r["algorithm"])
@@ -311,14 +316,15 @@ def _values(stores: list[str], floor: float, drop: list[str] = (), only: list[st
                     continue
                 fn = f"{r['function']}@instance={instance}" if instance != 1 and r["function"].startswith("bbob:") \
                     else r["function"]
-                problem = (("dim", r.get("dim")), *((k, settings.get(k)) for k in _PROBLEM_SETTINGS))
-                problems.setdefault(fn, {}).setdefault(problem, store)
+                problems.setdefault(fn, {}).setdefault((("dim", r.get("dim")), *problem), store)
                 rows.setdefault((name, fn, r["seed"]), {**r, "algorithm": name, "function": fn})
-    for fn, seen in problems.items():
-        if len(seen) > 1:
-            kinds = "; ".join(f"{store}: " + ", ".join(f"{k}={v}" for k, v in problem) for problem, store in seen.items())
-            warnings.warn(f"{fn} was run under different problem settings ({kinds}); its runs are ranked as one "
-                          f"function", stacklevel=2)
+    mixed = ["{} ({})".format(fn, "; ".join(f"{store}: " + ", ".join(f"{k}={v}" for k, v in problem)
+                                            for problem, store in seen.items()))
+             for fn, seen in problems.items() if len(seen) > 1]
+    if mixed:
+        warnings.warn(f"{len(mixed)} function(s) were run under different problem settings, and each is ranked as "
+                      f"one function (a run of an entry and seed seen in an earlier store is dropped): "
+                      + "; ".join(mixed), stacklevel=2)
     return final_values(list(rows.values()), floor)[0]
 
 
