@@ -1214,3 +1214,32 @@ $PPY table $OUT/ev4r-select30-bbob-i{2,3,4,5,6} $OUT/ev4p-select30-bbob-i{2,3,4,
 reported_after ev4r ens-s125-s129
 $PPY table $OUT/ev4r-heldout --focus agent:ens-s125-s129  # its ablation held out
 vote_share ens-s125-s129
+# 40. 2026-12-05 (late morning): seed 125 fine-tuned on section 38's eight training entries, judged by the rule of
+#    section 37 against seed 125 (report: "Seed 125 fine-tuned with the ellipsoid"; pre-registration 33 in
+#    decisions-2026-12-05.txt). (a) One sweep of two seeds, section 38's command started from seed 125's weights with
+#    half the steps (about 10 min per seed alone on 2 cores); each best_model.json is $E/agents/ev4s-s<seed>/model.json.
+F4S="${F4Q/--timesteps 40000000/--timesteps 20000000}"
+[ -f $OUT/ev4s/sweep.csv ] || $PY train_agent.py $F4S --elitist --hyperparameters \
+    '{"workers": 2, "runs_per_function": 4, "init": "results/learned-control/agents/ev4p-s125/model.json"}' \
+    --seeds 131,132 --jobs 1 --out $OUT/ev4s
+check_sweep ev4s 131 132
+#    (b) The rule's two tables against seed 125's runs of section 37: seed 125 stays the default (scores: seed 125
+#    1.73125, seed 132 1.95625, seed 131 2.31250). Committed copies:
+#    $E/ev4s/select* (seed 125's: $E/ev4p/select*).
+A33="agent:$E/agents/ev4s-s131,agent:$E/agents/ev4s-s132"
+O33="--only agent:ev4s-s131 --only agent:ev4s-s132 --only agent:ev4p-s125"
+for i in 2 3 4 5 6; do
+    $PY evaluate.py --algorithms $A33 --functions metabox-train,metabox-validation --instance $i --dim 10 --swarm-size 20 \
+        --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ev4s-select-bbob-i$i
+    $PY evaluate.py --algorithms $A33 --functions metabox-train,metabox-validation --instance $i --dim 30 \
+        --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 21 --jobs 2 --no-progress \
+        --out $OUT/ev4s-select30-bbob-i$i
+done
+$PPY table $OUT/ev4s-select-bbob-i{2,3,4,5,6} $OUT/ev4p-select-bbob-i{2,3,4,5,6} $O33 --focus agent:ev4p-s125 --floor 1e-8
+$PPY table $OUT/ev4s-select30-bbob-i{2,3,4,5,6} $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O33 --focus agent:ev4p-s125
+#    (c) Reported after the decision: seed 132 (the best new seed by the rule) with its constant-particle ablation on
+#    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d)
+#    their vote shares ($E/ev4s/vote-share.txt). Committed copies: $E/ev4s.
+reported_after ev4s ev4s-s132 ev4s-s131
+$PPY table $OUT/ev4s-heldout --focus agent:ev4s-s132  # its ablation held out
+vote_share ev4s-s131 ev4s-s132
