@@ -1155,6 +1155,25 @@ $PPY table $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O30 --focus agent:ev4t-s123
 reported_after ev4p ev4p-s125 ev4p-s126 ev4p-s127
 $PPY table $OUT/ev4p-heldout --focus agent:ev4p-s125  # its ablation held out
 vote_share ev4p-s125 ev4p-s126 ev4p-s127
+# rule_against_s125 NAME AGENT...: pre-registration 30's rule for $E/agents/AGENT... against seed 125: their T5 runs
+# (D = 10, 51 runs) and T5@30 runs (D = 30, N = 30, 21 runs) into $OUT/NAME-select-bbob-i* and
+# $OUT/NAME-select30-bbob-i*, then the two tables with seed 125's runs of section 37.
+rule_against_s125() {
+    local name=$1 a algos="" only="" i; shift
+    for a in "$@"; do algos="$algos${algos:+,}agent:$E/agents/$a" only="$only --only agent:$a"; done
+    for i in 2 3 4 5 6; do
+        $PY evaluate.py --algorithms $algos --functions metabox-train,metabox-validation --instance $i --dim 10 \
+            --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress \
+            --out $OUT/$name-select-bbob-i$i
+        $PY evaluate.py --algorithms $algos --functions metabox-train,metabox-validation --instance $i --dim 30 \
+            --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 21 --jobs 2 --no-progress \
+            --out $OUT/$name-select30-bbob-i$i
+    done
+    $PPY table $OUT/$name-select-bbob-i{2,3,4,5,6} $OUT/ev4p-select-bbob-i{2,3,4,5,6} $only --only agent:ev4p-s125 \
+        --focus agent:ev4p-s125 --floor 1e-8
+    $PPY table $OUT/$name-select30-bbob-i{2,3,4,5,6} $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $only --only agent:ev4p-s125 \
+        --focus agent:ev4p-s125
+}
 # 38. 2026-12-05 (late morning, a new session): three fresh seeds of section 37's design trained with BBOB's
 #    separable ellipsoid at D = 30 as an eighth training entry, judged by the rule of section 37 against seed 125
 #    (report: "A second training function at D = 30"; pre-registration 31 in decisions-2026-12-05.txt). (a) One sweep
@@ -1167,17 +1186,7 @@ check_sweep ev4q 128 129 130
 #    (b) The rule's two tables against seed 125's runs of section 37: seed 125 stays the default (scores, the mean
 #    of a seed's two printed average ranks: seed 125 1.9313, seed 129 2.5188, seed 128 2.6813, seed 130 2.8688).
 #    Committed copies: $E/ev4q/select-bbob-i* and $E/ev4q/select30-bbob-i* (seed 125's: $E/ev4p/select*).
-A31="agent:$E/agents/ev4q-s128,agent:$E/agents/ev4q-s129,agent:$E/agents/ev4q-s130"
-O31="--only agent:ev4q-s128 --only agent:ev4q-s129 --only agent:ev4q-s130 --only agent:ev4p-s125"
-for i in 2 3 4 5 6; do
-    $PY evaluate.py --algorithms $A31 --functions metabox-train,metabox-validation --instance $i --dim 10 --swarm-size 20 \
-        --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ev4q-select-bbob-i$i
-    $PY evaluate.py --algorithms $A31 --functions metabox-train,metabox-validation --instance $i --dim 30 \
-        --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 21 --jobs 2 --no-progress \
-        --out $OUT/ev4q-select30-bbob-i$i
-done
-$PPY table $OUT/ev4q-select-bbob-i{2,3,4,5,6} $OUT/ev4p-select-bbob-i{2,3,4,5,6} $O31 --focus agent:ev4p-s125 --floor 1e-8
-$PPY table $OUT/ev4q-select30-bbob-i{2,3,4,5,6} $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O31 --focus agent:ev4p-s125
+rule_against_s125 ev4q ev4q-s128 ev4q-s129 ev4q-s130
 #    (c) Reported after the decision: seed 129 (the best new seed by the rule) with its constant-particle ablation on
 #    the held-out functions and the paper's protocol with the three seeds, in the tables with the committed stores;
 #    (d) their vote shares ($E/ev4q/vote-share.txt). Committed copies: $E/ev4q.
@@ -1197,17 +1206,7 @@ same_policy $OUT/ens-s125-s129/model.json $E/agents/ens-s125-s129/model.json
 #    (b) The rule's two tables against seed 125's runs of section 37: seed 125 stays the default (scores, the mean of
 #    the two printed average ranks: seed 125 1.21875, the ensemble 1.78125). Committed copies: $E/ev4r/select*
 #    (seed 125's: $E/ev4p/select*).
-O32="--only agent:ens-s125-s129 --only agent:ev4p-s125"
-for i in 2 3 4 5 6; do
-    $PY evaluate.py --algorithms agent:$E/agents/ens-s125-s129 --functions metabox-train,metabox-validation --instance $i \
-        --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress \
-        --out $OUT/ev4r-select-bbob-i$i
-    $PY evaluate.py --algorithms agent:$E/agents/ens-s125-s129 --functions metabox-train,metabox-validation --instance $i \
-        --dim 30 --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 21 --jobs 2 --no-progress \
-        --out $OUT/ev4r-select30-bbob-i$i
-done
-$PPY table $OUT/ev4r-select-bbob-i{2,3,4,5,6} $OUT/ev4p-select-bbob-i{2,3,4,5,6} $O32 --focus agent:ev4p-s125 --floor 1e-8
-$PPY table $OUT/ev4r-select30-bbob-i{2,3,4,5,6} $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O32 --focus agent:ev4p-s125
+rule_against_s125 ev4r ens-s125-s129
 #    (c) Reported after the decision: the ensemble with its constant-particle ablation on the held-out functions and
 #    the paper's protocol, in the tables with the committed stores; (d) its vote share ($E/ev4r/vote-share.txt).
 #    Committed copies: $E/ev4r.
@@ -1217,7 +1216,7 @@ vote_share ens-s125-s129
 # 40. 2026-12-05 (late morning): seed 125 fine-tuned on section 38's eight training entries, judged by the rule of
 #    section 37 against seed 125 (report: "Seed 125 fine-tuned with the ellipsoid"; pre-registration 33 in
 #    decisions-2026-12-05.txt). (a) One sweep of two seeds, section 38's command started from seed 125's weights with
-#    half the steps (about 10 min per seed alone on 2 cores); each best_model.json is $E/agents/ev4s-s<seed>/model.json.
+#    half the steps (16 and 14 min per seed on 2 cores, shared with other runs); each best_model.json is $E/agents/ev4s-s<seed>/model.json.
 F4S="${F4Q/--timesteps 40000000/--timesteps 20000000}"
 [ -f $OUT/ev4s/sweep.csv ] || $PY train_agent.py $F4S --elitist --hyperparameters \
     '{"workers": 2, "runs_per_function": 4, "init": "results/learned-control/agents/ev4p-s125/model.json"}' \
@@ -1226,17 +1225,7 @@ check_sweep ev4s 131 132
 #    (b) The rule's two tables against seed 125's runs of section 37: seed 125 stays the default (scores: seed 125
 #    1.73125, seed 132 1.95625, seed 131 2.31250). Committed copies:
 #    $E/ev4s/select* (seed 125's: $E/ev4p/select*).
-A33="agent:$E/agents/ev4s-s131,agent:$E/agents/ev4s-s132"
-O33="--only agent:ev4s-s131 --only agent:ev4s-s132 --only agent:ev4p-s125"
-for i in 2 3 4 5 6; do
-    $PY evaluate.py --algorithms $A33 --functions metabox-train,metabox-validation --instance $i --dim 10 --swarm-size 20 \
-        --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress --out $OUT/ev4s-select-bbob-i$i
-    $PY evaluate.py --algorithms $A33 --functions metabox-train,metabox-validation --instance $i --dim 30 \
-        --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 21 --jobs 2 --no-progress \
-        --out $OUT/ev4s-select30-bbob-i$i
-done
-$PPY table $OUT/ev4s-select-bbob-i{2,3,4,5,6} $OUT/ev4p-select-bbob-i{2,3,4,5,6} $O33 --focus agent:ev4p-s125 --floor 1e-8
-$PPY table $OUT/ev4s-select30-bbob-i{2,3,4,5,6} $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O33 --focus agent:ev4p-s125
+rule_against_s125 ev4s ev4s-s131 ev4s-s132
 #    (c) Reported after the decision: seed 132 (the best new seed by the rule) with its constant-particle ablation on
 #    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d)
 #    their vote shares ($E/ev4s/vote-share.txt). Committed copies: $E/ev4s.

@@ -257,8 +257,8 @@ def table(stores: list[str], focus: list[str], drop: list[str], rename: list[lis
     ``rename``: ``(STORE, OLD, NEW)`` triples (that store's record name ``OLD`` read as ``NEW``, to tell apart
     stores that name different controllers alike); ``drop``: names left out (CMA-ES for the PSO table); ``only``:
     keep just these (``drop`` and ``only`` name entries as renamed); ``max_seed``: only runs of seeds below it;
-    ``floor``: errors below it count as 0 (``final_values``' ``error_floor``; diagnostic 24: the CEC special sessions' criteria count an error below 1e-8
-    as 0, cited from memory in the report).
+    ``floor``: errors below it count as 0 (``final_values``' ``error_floor``; diagnostic 24: the CEC special
+    sessions' criteria count an error below 1e-8 as 0, cited from memory in the report).
     """
     from evaluation.stats import average_ranks, compare_to_reference
 
