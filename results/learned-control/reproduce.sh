@@ -1124,15 +1124,14 @@ vote_share ev4t-s123 ev4t-s121 ev4t-s122 ev4t-s124
 #    D = 30 as a seventh training entry, judged on T5 and on T5 at D = 30 (the paper's protocol, raw errors) together
 #    (report: "A training function at D = 30"; pre-registration 30 in decisions-2026-12-05.txt). (a) One sweep of three
 #    seeds, section 36's command with --functions metabox-train,bbob:f1@30 (21-36 min per seed on 2 cores; seed 125's 36 shared the cores with other runs); each
-#    best_model.json is $E/agents/ev4p-s<seed>/model.json, and seed 125's run directory is agents/pretrained/es (the
-#    default since).
+#    best_model.json is $E/agents/ev4p-s<seed>/model.json, and seed 125's run directory was agents/pretrained/es (the
+#    default until section 41).
 #    The sweep was run as --seeds 125,126,127,128 and stopped once seed 127 had finished (pre-registration 30's second
 #    amendment); a sweep's runs equal single runs of their seeds, so the three seeds below repeat it.
 F4P="${F4T/--functions metabox-train/--functions metabox-train,bbob:f1@30}"
 [ -f $OUT/ev4p/sweep.csv ] || $PY train_agent.py $F4P --elitist \
     --hyperparameters '{"workers": 2, "runs_per_function": 4}' --seeds 125,126,127 --jobs 1 --out $OUT/ev4p
 check_sweep ev4p 125 126 127
-same_policy $OUT/ev4p/seed125/best_model.json agents/pretrained/es/model.json
 #    (b) The rule's two tables: T5 (errors below 1e-8 count as 0) of the new seeds against seed 123's runs of
 #    section 36, and T5 at D = 30 (N = 30, 1,000 iterations, 30,030 evaluations, 21 runs, raw errors) of the new seeds
 #    and seed 123; the rule's score is the mean of a seed's two printed average ranks (seed 125 2.2375, seed 123
@@ -1232,3 +1231,24 @@ rule_against_s125 ev4s ev4s-s131 ev4s-s132
 reported_after ev4s ev4s-s132 ev4s-s131
 $PPY table $OUT/ev4s-heldout --focus agent:ev4s-s132  # its ablation held out
 vote_share ev4s-s131 ev4s-s132
+# 41. 2026-12-05 (noon, a new session): seed 125 fine-tuned with MetaBox's six training functions at D = 30 as well as
+#    at D = 10 (thirteen entries), judged by the rule of section 37 against seed 125 (report: "Seed 125 fine-tuned at
+#    D = 10 and 30"; pre-registration 34 in decisions-2026-12-05.txt). (a) One sweep of two seeds, section 40's command
+#    with --functions metabox-train,metabox-train@30,bbob:f2@30 (20 and 13 min per seed on 2 cores, the second shared
+#    with the rule's runs of the first); each best_model.json is $E/agents/ev4u-s<seed>/model.json, and seed 134's
+#    run directory is agents/pretrained/es (the default since).
+F4U="${F4S/metabox-train,bbob:f1@30,bbob:f2@30/metabox-train,metabox-train@30,bbob:f2@30}"
+[ -f $OUT/ev4u/sweep.csv ] || $PY train_agent.py $F4U --elitist --hyperparameters \
+    '{"workers": 2, "runs_per_function": 4, "init": "results/learned-control/agents/ev4p-s125/model.json"}' \
+    --seeds 133,134 --jobs 1 --out $OUT/ev4u
+check_sweep ev4u 133 134
+same_policy $OUT/ev4u/seed134/best_model.json agents/pretrained/es/model.json
+#    (b) The rule's two tables against seed 125's runs of section 37: seed 134 becomes the default (scores: seed 134
+#    1.73125, seed 125 2.09375, seed 133 2.17500). Committed copies: $E/ev4u/select* (seed 125's: $E/ev4p/select*).
+rule_against_s125 ev4u ev4u-s133 ev4u-s134
+#    (c) Reported after the decision: seed 134 (agents/pretrained/es since this change) with its constant-particle
+#    ablation on the held-out functions and the paper's protocol with both seeds, in the tables with the committed
+#    stores; (d) their vote shares ($E/ev4u/vote-share.txt). Committed copies: $E/ev4u.
+reported_after ev4u ev4u-s134 ev4u-s133
+$PPY table $OUT/ev4u-heldout --focus agent:ev4u-s134  # its ablation held out
+vote_share ev4u-s133 ev4u-s134
