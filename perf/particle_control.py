@@ -11,8 +11,9 @@ Setup of issue 13's held-out table: BBOB f20 (ioh instance 1), D = 10, N = 20, 2
   environment, seed 119 (``results/learned-control/agents/ev4-s119``, the default from pre-registration 27 to 29:
   the same design with the particles' vote on elitist learning, which it never casts), seed 123
   (``results/learned-control/agents/ev4t-s123``, the default from pre-registration 29 to 30: its best_model chosen on
-  another BBOB instance) and the default since (``agents.load_pretrained()``, seed 125: the same, trained with
-  bbob:f1 at D = 30 too);
+  another BBOB instance), seed 125 (``results/learned-control/agents/ev4p-s125``, the default from pre-registration
+  30 to 34: the same, trained with bbob:f1 at D = 30 too) and the default since (``agents.load_pretrained()``, seed
+  134: seed 125 fine-tuned with the training functions at D = 30 too);
 - APSO (``RuleController``), whose elitist learning runs in its convergence state (most iterations here);
 - a per-particle controller whose particles vote elitist learning on at every iteration
   (``results/learned-control/agents/all8e-s33``), and one with ``elitist_always``
@@ -74,7 +75,9 @@ def main() -> None:
             load_agent(ROOT / "results/learned-control/agents/ev4-s119")),
         "seed 123 (env; default until prereg. 30)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/ev4t-s123")),
-        "the default, seed 125 (env)": lambda: PolicyController(load_pretrained()),
+        "seed 125 (env; default until prereg. 34)": lambda: PolicyController(
+            load_agent(ROOT / "results/learned-control/agents/ev4p-s125")),
+        "the default, seed 134 (env)": lambda: PolicyController(load_pretrained()),
         "per-particle + elitist (s33, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/all8e-s33")),
         "per-particle + elitist_always (ea-s41)": lambda: PolicyController(

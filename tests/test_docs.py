@@ -196,7 +196,19 @@ def _reduce_command(command: str) -> list[str] | None:
         args = [str(int(a) // factor) if i > 0 and args[i - 1] == option else a for i, a in enumerate(args)]
     if script == "train_agent.py" and "--timesteps" not in args:
         args += ["--timesteps", DEFAULT_TIMESTEPS]
+    args = [_REPOSITORY_FILE.sub(_from_root, a) for a in args]
     return [sys.executable, str(ROOT / script), *args, *appended]
+
+
+#: A committed file a command reads, named from the repository root (where the README's reader runs it).
+_REPOSITORY_FILE = re.compile(r"(?<![\w/.])(?:agents|results)/[\w./-]+")
+
+
+def _from_root(match: re.Match) -> str:
+    """The file's absolute path (this test runs the commands in a temporary folder), or the text unchanged where
+    no committed file has that name (an output the command writes)."""
+    path = ROOT / match.group(0)
+    return str(path) if path.is_file() else match.group(0)
 
 
 def _run(argv: list[str], cwd: Path, timeout: float = 300) -> None:
