@@ -1154,11 +1154,11 @@ $PPY table $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O30 --focus agent:ev4t-s123
 reported_after ev4p ev4p-s125 ev4p-s126 ev4p-s127
 $PPY table $OUT/ev4p-heldout --focus agent:ev4p-s125  # its ablation held out
 vote_share ev4p-s125 ev4p-s126 ev4p-s127
-# rule_against_s125 NAME AGENT...: pre-registration 30's rule for $E/agents/AGENT... against seed 125: their T5 runs
-# (D = 10, 51 runs) and T5@30 runs (D = 30, N = 30, 21 runs) into $OUT/NAME-select-bbob-i* and
-# $OUT/NAME-select30-bbob-i*, then the two tables with seed 125's runs of section 37.
-rule_against_s125() {
-    local name=$1 a algos="" only="" i; shift
+# rule_against INCUMBENT STORE NAME AGENT...: pre-registration 30's rule for $E/agents/AGENT... against the agent
+# INCUMBENT: their T5 runs (D = 10, 51 runs) and T5@30 runs (D = 30, N = 30, 21 runs) into $OUT/NAME-select-bbob-i*
+# and $OUT/NAME-select30-bbob-i*, then the two tables with INCUMBENT's runs in $OUT/STORE-select*-bbob-i*.
+rule_against() {
+    local incumbent=$1 store=$2 name=$3 a algos="" only="" i; shift 3
     for a in "$@"; do algos="$algos${algos:+,}agent:$E/agents/$a" only="$only --only agent:$a"; done
     for i in 2 3 4 5 6; do
         $PY evaluate.py --algorithms $algos --functions metabox-train,metabox-validation --instance $i --dim 10 \
@@ -1168,11 +1168,12 @@ rule_against_s125() {
             --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 21 --jobs 2 --no-progress \
             --out $OUT/$name-select30-bbob-i$i
     done
-    $PPY table $OUT/$name-select-bbob-i{2,3,4,5,6} $OUT/ev4p-select-bbob-i{2,3,4,5,6} $only --only agent:ev4p-s125 \
-        --focus agent:ev4p-s125 --floor 1e-8
-    $PPY table $OUT/$name-select30-bbob-i{2,3,4,5,6} $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $only --only agent:ev4p-s125 \
-        --focus agent:ev4p-s125
+    $PPY table $OUT/$name-select-bbob-i{2,3,4,5,6} $OUT/$store-select-bbob-i{2,3,4,5,6} $only --only agent:$incumbent \
+        --focus agent:$incumbent --floor 1e-8
+    $PPY table $OUT/$name-select30-bbob-i{2,3,4,5,6} $OUT/$store-select30-bbob-i{2,3,4,5,6} $only --only agent:$incumbent \
+        --focus agent:$incumbent
 }
+rule_against_s125() { rule_against ev4p-s125 ev4p "$@"; }  # against seed 125's runs of section 37
 # 38. 2026-12-05 (late morning, a new session): three fresh seeds of section 37's design trained with BBOB's
 #    separable ellipsoid at D = 30 as an eighth training entry, judged by the rule of section 37 against seed 125
 #    (report: "A second training function at D = 30"; pre-registration 31 in decisions-2026-12-05.txt). (a) One sweep
@@ -1236,19 +1237,38 @@ vote_share ev4s-s131 ev4s-s132
 #    D = 10 and 30"; pre-registration 34 in decisions-2026-12-05.txt). (a) One sweep of two seeds, section 40's command
 #    with --functions metabox-train,metabox-train@30,bbob:f2@30 (20 and 13 min per seed on 2 cores, the second shared
 #    with the rule's runs of the first); each best_model.json is $E/agents/ev4u-s<seed>/model.json, and seed 134's
-#    run directory is agents/pretrained/es (the default since).
+#    run directory was agents/pretrained/es (the default until section 42).
 F4U="${F4S/metabox-train,bbob:f1@30,bbob:f2@30/metabox-train,metabox-train@30,bbob:f2@30}"
 [ -f $OUT/ev4u/sweep.csv ] || $PY train_agent.py $F4U --elitist --hyperparameters \
     '{"workers": 2, "runs_per_function": 4, "init": "results/learned-control/agents/ev4p-s125/model.json"}' \
     --seeds 133,134 --jobs 1 --out $OUT/ev4u
 check_sweep ev4u 133 134
-same_policy $OUT/ev4u/seed134/best_model.json agents/pretrained/es/model.json
 #    (b) The rule's two tables against seed 125's runs of section 37: seed 134 becomes the default (scores: seed 134
 #    1.73125, seed 125 2.09375, seed 133 2.17500). Committed copies: $E/ev4u/select* (seed 125's: $E/ev4p/select*).
 rule_against_s125 ev4u ev4u-s133 ev4u-s134
-#    (c) Reported after the decision: seed 134 (agents/pretrained/es since this change) with its constant-particle
+#    (c) Reported after the decision: seed 134 (agents/pretrained/es from this change to section 42's) with its constant-particle
 #    ablation on the held-out functions and the paper's protocol with both seeds, in the tables with the committed
 #    stores; (d) their vote shares ($E/ev4u/vote-share.txt). Committed copies: $E/ev4u.
 reported_after ev4u ev4u-s134 ev4u-s133
 $PPY table $OUT/ev4u-heldout --focus agent:ev4u-s134  # its ablation held out
 vote_share ev4u-s133 ev4u-s134
+# 42. 2026-12-05 (early afternoon): seed 134 fine-tuned again on section 41's thirteen entries, judged by the rule of
+#    section 37 against seed 134 (report: "Seed 134 fine-tuned again"; pre-registration 35 in
+#    decisions-2026-12-05.txt). (a) One sweep of two seeds, section 41's command started from seed 134's weights
+#    (26 and 15 min per seed on 2 cores, shared with a test run and with the rule's runs of the first); each
+#    best_model.json is $E/agents/ev4v-s<seed>/model.json, and seed 135's run directory is agents/pretrained/es (the
+#    default since).
+[ -f $OUT/ev4v/sweep.csv ] || $PY train_agent.py $F4U --elitist --hyperparameters \
+    '{"workers": 2, "runs_per_function": 4, "init": "results/learned-control/agents/ev4u-s134/model.json"}' \
+    --seeds 135,136 --jobs 1 --out $OUT/ev4v
+check_sweep ev4v 135 136
+same_policy $OUT/ev4v/seed135/best_model.json agents/pretrained/es/model.json
+#    (b) The rule's two tables against seed 134's runs of section 41: seed 135 becomes the default (scores: seed 135
+#    1.91875, seed 134 2.00625, seed 136 2.07500). Committed copies: $E/ev4v/select* (seed 134's: $E/ev4u/select*).
+rule_against ev4u-s134 ev4u ev4v ev4v-s135 ev4v-s136
+#    (c) Reported after the decision: seed 135 (agents/pretrained/es since this change) with its constant-particle
+#    ablation on the held-out functions and the paper's protocol with both seeds, in the tables with the committed
+#    stores; (d) their vote shares ($E/ev4v/vote-share.txt). Committed copies: $E/ev4v.
+reported_after ev4v ev4v-s135 ev4v-s136
+$PPY table $OUT/ev4v-heldout --focus agent:ev4v-s135  # its ablation held out
+vote_share ev4v-s135 ev4v-s136
