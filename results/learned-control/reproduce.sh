@@ -1255,7 +1255,7 @@ vote_share ev4u-s133 ev4u-s134
 # 42. 2026-12-05 (early afternoon): seed 134 fine-tuned again on section 41's thirteen entries, judged by the rule of
 #    section 37 against seed 134 (report: "Seed 134 fine-tuned again"; pre-registration 35 in
 #    decisions-2026-12-05.txt). (a) One sweep of two seeds, section 41's command started from seed 134's weights
-#    (26 and 15 min per seed on 2 cores, shared with a test run and with the rule's runs of the first); each
+#    (25 and 17 min per seed on 2 cores, shared with a test run and with the rule's runs of the first); each
 #    best_model.json is $E/agents/ev4v-s<seed>/model.json, and seed 135's run directory is agents/pretrained/es (the
 #    default since).
 [ -f $OUT/ev4v/sweep.csv ] || $PY train_agent.py $F4U --elitist --hyperparameters \
