@@ -828,6 +828,11 @@ vote_share() {  # vote_share AGENT...: choice_share's VOTE_MODES (default swarm)
     local a m
     for a in "$@"; do for m in ${VOTE_MODES:-swarm}; do choice_share $m $a metabox-test cec2022; done; done
 }
+reported_with_votes() {  # reported_with_votes NAME BEST OTHER...: reported_after, BEST's ablation held out and the
+    reported_after "$@"    # vote shares of all the agents, in name order (sections 37-42)
+    $PPY table $OUT/$1-heldout --focus agent:$2  # its ablation held out
+    vote_share $(printf '%s\n' "${@:2}" | sort)
+}
 vote_share ev4-s99 ev4-s100
 # 24. 2026-12-04: two more seeds of the vote design (report: "The particles' elitist vote with four runs per
 #    function"; pre-registration 18 in decisions-2026-12-04.txt). (a) One sweep of two seeds (19 and 15 min per seed
@@ -1151,9 +1156,7 @@ $PPY table $OUT/ev4p-select30-bbob-i{2,3,4,5,6} $O30 --focus agent:ev4t-s123
 #    (c) Reported after the decision: seed 125 with its constant-particle ablation on the held-out functions and the
 #    paper's protocol with the three seeds, in the tables with the committed stores; (d) their vote shares
 #    ($E/ev4p/vote-share.txt). Committed copies: $E/ev4p.
-reported_after ev4p ev4p-s125 ev4p-s126 ev4p-s127
-$PPY table $OUT/ev4p-heldout --focus agent:ev4p-s125  # its ablation held out
-vote_share ev4p-s125 ev4p-s126 ev4p-s127
+reported_with_votes ev4p ev4p-s125 ev4p-s126 ev4p-s127
 # rule_against INCUMBENT STORE NAME AGENT...: pre-registration 30's rule for $E/agents/AGENT... against the agent
 # INCUMBENT: their T5 runs (D = 10, 51 runs) and T5@30 runs (D = 30, N = 30, 21 runs) into $OUT/NAME-select-bbob-i*
 # and $OUT/NAME-select30-bbob-i*, then the two tables with INCUMBENT's runs in $OUT/STORE-select*-bbob-i*.
@@ -1174,6 +1177,15 @@ rule_against() {
         --focus agent:$incumbent
 }
 rule_against_s125() { rule_against ev4p-s125 ev4p "$@"; }  # against seed 125's runs of section 37
+# fine_tune NAME COMMAND AGENT SEED...: one sweep of COMMAND (train_agent.py's flags) with the elitist vote and four
+# runs per function, started from $E/agents/AGENT's weights, into $OUT/NAME; checked against $E/agents/NAME-s<SEED>.
+fine_tune() {
+    local name=$1 command=$2 init=$3; shift 3
+    [ -f $OUT/$name/sweep.csv ] || $PY train_agent.py $command --elitist --hyperparameters \
+        "{\"workers\": 2, \"runs_per_function\": 4, \"init\": \"results/learned-control/agents/$init/model.json\"}" \
+        --seeds "$(IFS=,; echo "$*")" --jobs 1 --out $OUT/$name
+    check_sweep $name "$@"
+}
 # 38. 2026-12-05 (late morning, a new session): three fresh seeds of section 37's design trained with BBOB's
 #    separable ellipsoid at D = 30 as an eighth training entry, judged by the rule of section 37 against seed 125
 #    (report: "A second training function at D = 30"; pre-registration 31 in decisions-2026-12-05.txt). (a) One sweep
@@ -1190,9 +1202,7 @@ rule_against_s125 ev4q ev4q-s128 ev4q-s129 ev4q-s130
 #    (c) Reported after the decision: seed 129 (the best new seed by the rule) with its constant-particle ablation on
 #    the held-out functions and the paper's protocol with the three seeds, in the tables with the committed stores;
 #    (d) their vote shares ($E/ev4q/vote-share.txt). Committed copies: $E/ev4q.
-reported_after ev4q ev4q-s129 ev4q-s128 ev4q-s130
-$PPY table $OUT/ev4q-heldout --focus agent:ev4q-s129  # its ablation held out
-vote_share ev4q-s128 ev4q-s129 ev4q-s130
+reported_with_votes ev4q ev4q-s129 ev4q-s128 ev4q-s130
 # 39. 2026-12-05 (late morning): the ensemble of seeds 125 and 129 (agents.save_ensemble, no training), judged by the
 #    rule of section 37 against seed 125 (report: "Seeds 125 and 129 averaged"; pre-registration 32 in
 #    decisions-2026-12-05.txt). (a) The ensemble, $E/agents/ens-s125-s129.
@@ -1210,18 +1220,14 @@ rule_against_s125 ev4r ens-s125-s129
 #    (c) Reported after the decision: the ensemble with its constant-particle ablation on the held-out functions and
 #    the paper's protocol, in the tables with the committed stores; (d) its vote share ($E/ev4r/vote-share.txt).
 #    Committed copies: $E/ev4r.
-reported_after ev4r ens-s125-s129
-$PPY table $OUT/ev4r-heldout --focus agent:ens-s125-s129  # its ablation held out
-vote_share ens-s125-s129
+reported_with_votes ev4r ens-s125-s129
 # 40. 2026-12-05 (late morning): seed 125 fine-tuned on section 38's eight training entries, judged by the rule of
 #    section 37 against seed 125 (report: "Seed 125 fine-tuned with the ellipsoid"; pre-registration 33 in
 #    decisions-2026-12-05.txt). (a) One sweep of two seeds, section 38's command started from seed 125's weights with
-#    half the steps (16 and 14 min per seed on 2 cores, shared with other runs); each best_model.json is $E/agents/ev4s-s<seed>/model.json.
+#    half the steps (16 and 14 min per seed on 2 cores, shared with other runs); each best_model.json is
+#    $E/agents/ev4s-s<seed>/model.json.
 F4S="${F4Q/--timesteps 40000000/--timesteps 20000000}"
-[ -f $OUT/ev4s/sweep.csv ] || $PY train_agent.py $F4S --elitist --hyperparameters \
-    '{"workers": 2, "runs_per_function": 4, "init": "results/learned-control/agents/ev4p-s125/model.json"}' \
-    --seeds 131,132 --jobs 1 --out $OUT/ev4s
-check_sweep ev4s 131 132
+fine_tune ev4s "$F4S" ev4p-s125 131 132
 #    (b) The rule's two tables against seed 125's runs of section 37: seed 125 stays the default (scores: seed 125
 #    1.73125, seed 132 1.95625, seed 131 2.31250). Committed copies:
 #    $E/ev4s/select* (seed 125's: $E/ev4p/select*).
@@ -1229,9 +1235,7 @@ rule_against_s125 ev4s ev4s-s131 ev4s-s132
 #    (c) Reported after the decision: seed 132 (the best new seed by the rule) with its constant-particle ablation on
 #    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d)
 #    their vote shares ($E/ev4s/vote-share.txt). Committed copies: $E/ev4s.
-reported_after ev4s ev4s-s132 ev4s-s131
-$PPY table $OUT/ev4s-heldout --focus agent:ev4s-s132  # its ablation held out
-vote_share ev4s-s131 ev4s-s132
+reported_with_votes ev4s ev4s-s132 ev4s-s131
 # 41. 2026-12-05 (noon, a new session): seed 125 fine-tuned with MetaBox's six training functions at D = 30 as well as
 #    at D = 10 (thirteen entries), judged by the rule of section 37 against seed 125 (report: "Seed 125 fine-tuned at
 #    D = 10 and 30"; pre-registration 34 in decisions-2026-12-05.txt). (a) One sweep of two seeds, section 40's command
@@ -1239,29 +1243,21 @@ vote_share ev4s-s131 ev4s-s132
 #    with the rule's runs of the first); each best_model.json is $E/agents/ev4u-s<seed>/model.json, and seed 134's
 #    run directory was agents/pretrained/es (the default until section 42).
 F4U="${F4S/metabox-train,bbob:f1@30,bbob:f2@30/metabox-train,metabox-train@30,bbob:f2@30}"
-[ -f $OUT/ev4u/sweep.csv ] || $PY train_agent.py $F4U --elitist --hyperparameters \
-    '{"workers": 2, "runs_per_function": 4, "init": "results/learned-control/agents/ev4p-s125/model.json"}' \
-    --seeds 133,134 --jobs 1 --out $OUT/ev4u
-check_sweep ev4u 133 134
+fine_tune ev4u "$F4U" ev4p-s125 133 134
 #    (b) The rule's two tables against seed 125's runs of section 37: seed 134 becomes the default (scores: seed 134
 #    1.73125, seed 125 2.09375, seed 133 2.17500). Committed copies: $E/ev4u/select* (seed 125's: $E/ev4p/select*).
 rule_against_s125 ev4u ev4u-s133 ev4u-s134
-#    (c) Reported after the decision: seed 134 (agents/pretrained/es from this change to section 42's) with its constant-particle
-#    ablation on the held-out functions and the paper's protocol with both seeds, in the tables with the committed
-#    stores; (d) their vote shares ($E/ev4u/vote-share.txt). Committed copies: $E/ev4u.
-reported_after ev4u ev4u-s134 ev4u-s133
-$PPY table $OUT/ev4u-heldout --focus agent:ev4u-s134  # its ablation held out
-vote_share ev4u-s133 ev4u-s134
+#    (c) Reported after the decision: seed 134 (agents/pretrained/es from this change to section 42's) with its
+#    constant-particle ablation on the held-out functions and the paper's protocol with both seeds, in the tables with
+#    the committed stores; (d) their vote shares ($E/ev4u/vote-share.txt). Committed copies: $E/ev4u.
+reported_with_votes ev4u ev4u-s134 ev4u-s133
 # 42. 2026-12-05 (early afternoon): seed 134 fine-tuned again on section 41's thirteen entries, judged by the rule of
 #    section 37 against seed 134 (report: "Seed 134 fine-tuned again"; pre-registration 35 in
 #    decisions-2026-12-05.txt). (a) One sweep of two seeds, section 41's command started from seed 134's weights
 #    (25 and 17 min per seed on 2 cores, shared with a test run and with the rule's runs of the first); each
 #    best_model.json is $E/agents/ev4v-s<seed>/model.json, and seed 135's run directory is agents/pretrained/es (the
 #    default since).
-[ -f $OUT/ev4v/sweep.csv ] || $PY train_agent.py $F4U --elitist --hyperparameters \
-    '{"workers": 2, "runs_per_function": 4, "init": "results/learned-control/agents/ev4u-s134/model.json"}' \
-    --seeds 135,136 --jobs 1 --out $OUT/ev4v
-check_sweep ev4v 135 136
+fine_tune ev4v "$F4U" ev4u-s134 135 136
 same_policy $OUT/ev4v/seed135/best_model.json agents/pretrained/es/model.json
 #    (b) The rule's two tables against seed 134's runs of section 41: seed 135 becomes the default (scores: seed 135
 #    1.91875, seed 134 2.00625, seed 136 2.07500). Committed copies: $E/ev4v/select* (seed 134's: $E/ev4u/select*).
@@ -1269,6 +1265,4 @@ rule_against ev4u-s134 ev4u ev4v ev4v-s135 ev4v-s136
 #    (c) Reported after the decision: seed 135 (agents/pretrained/es since this change) with its constant-particle
 #    ablation on the held-out functions and the paper's protocol with both seeds, in the tables with the committed
 #    stores; (d) their vote shares ($E/ev4v/vote-share.txt). Committed copies: $E/ev4v.
-reported_after ev4v ev4v-s135 ev4v-s136
-$PPY table $OUT/ev4v-heldout --focus agent:ev4v-s135  # its ablation held out
-vote_share ev4v-s135 ev4v-s136
+reported_with_votes ev4v ev4v-s135 ev4v-s136
