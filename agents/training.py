@@ -172,8 +172,11 @@ class TrainConfig:
         except ValueError as err:  # EnvConfig checked each value; what is left is a budget the cap cannot spend
             raise ValueError(f"max_evaluations: {err}") from None
         train = self.train_entries()
-        held = {(e.name, e.options.get("instance")) for e in self.held_out_entries()}
-        overlap = {e.name for e in train if (e.name, e.options.get("instance")) in held}
+        def function(e: Any) -> tuple:  # bbob-exact:fN is bbob:fN without its f*: the same function
+            return e.name.replace("bbob-exact:", "bbob:"), e.options.get("instance")
+
+        held = {function(e) for e in self.held_out_entries()}
+        overlap = {e.name for e in train if function(e) in held}
         if overlap:
             raise ValueError(f"held_out must not repeat training functions, both hold {sorted(overlap)}")
 

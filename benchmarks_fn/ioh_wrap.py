@@ -21,6 +21,9 @@ CEC2022_DIMS = (2, 10, 20)
 #: Hybrid functions, which CEC 2022 defines for D = 10 and 20 only.
 CEC2022_HYBRID = (6, 7, 8)
 BBOB_MIN_DIM = 2
+#: BBOB functions that ``exact=True`` computes in numpy from their definition (Hansen et al. 2009, "Real-Parameter
+#: Black-Box Optimization Benchmarking 2009: Noiseless Functions Definitions", f1 and f2) rather than through ioh.
+BBOB_EXACT = (1, 2)
 
 
 class IOHFunction(BenchmarkFunction):
@@ -30,9 +33,18 @@ class IOHFunction(BenchmarkFunction):
     10 or 20, also 2 except f6-f8). ``instance`` is the BBOB instance (>= 1: fixes the shift, rotation
     and f*); ioh's CEC 2022 problems have one (1). Values include the suite's f* (``optimum_value``);
     points outside the box are evaluated (no penalty). Pickling rebuilds the ioh problem.
+
+    ``exact=True`` (BBOB f1 and f2 only, :data:`BBOB_EXACT`; name ``"bbob-exact:fN"``) gives the same function of
+    the same instance without its f*: values are ``f(x) - f*`` computed from the definition in numpy, with
+    ``optimum_value`` 0. ioh adds f* (up to about 1000 in size) to each value, so its errors stop at about
+    ``1e-16 * |f*|`` (near 1e-13); the exact form keeps the relative precision of the sum down to 0. Its ioh
+    ``problem`` is not evaluated (no ioh logger sees its calls).
     """
 
-    def __init__(self, suite: str, fid: int, dim: int, instance: int = 1) -> None:
+    exact = False
+    _scales: FloatArray | None = None
+
+    def __init__(self, suite: str, fid: int, dim: int, instance: int = 1, exact: bool = False) -> None:
         if suite not in N_FUNCTIONS:
             raise ValueError(f"suite must be one of {sorted(N_FUNCTIONS)}, got {suite!r}")
         fid = check_int(fid, "fid")
@@ -48,12 +60,18 @@ class IOHFunction(BenchmarkFunction):
             raise ValueError(f"dim must be one of {dims} for {name!r} (as CEC 2022 defines it), got {dim}")
         if suite == "cec2022" and instance != 1:
             raise ValueError(f"instance must be 1 for {name!r} (ioh's CEC 2022 problems have one instance)")
-        self.suite, self.fid, self.instance = suite, fid, instance
+        exact = bool(exact)
+        if exact and (suite != "bbob" or fid not in BBOB_EXACT):
+            raise ValueError(f"exact applies to {', '.join(f'bbob:f{i}' for i in BBOB_EXACT)} only, got {name!r}")
+        self.suite, self.fid, self.instance, self.exact = suite, fid, instance, exact
         problem = self._build(suite, fid, dim, instance)
-        super().__init__(name, dim, problem.bounds.lb, problem.bounds.ub, optimum_value=problem.optimum.y,
-                         optimum_x=problem.optimum.x, family=suite)
+        super().__init__(f"bbob-exact:f{fid}" if exact else name, dim, problem.bounds.lb, problem.bounds.ub,
+                         optimum_value=0.0 if exact else problem.optimum.y, optimum_x=problem.optimum.x,
+                         family=suite)
         self.long_name = problem.meta_data.name
         self._problem = problem
+        if exact:  # f2's conditioning 10^(6 (i - 1) / (D - 1)), i = 1..D
+            self._scales = 10.0 ** (6.0 * np.arange(dim) / (dim - 1)) if fid == 2 else None
 
     @staticmethod
     def _build(suite: str, fid: int, dim: int, instance: int) -> Any:
@@ -75,6 +93,12 @@ class IOHFunction(BenchmarkFunction):
         self._problem.reset()
 
     def evaluate(self, X: FloatArray) -> FloatArray:
+        if self.exact:
+            z = X - self.optimum_x
+            if self._scales is None:  # f1, the sphere
+                return np.einsum("nd,nd->n", z, z)
+            z = _t_osz(z)  # f2, the separable ellipsoid
+            return (z * z) @ self._scales
         # ioh accepts a 2-D array (its overload for a list of points) and returns a Python list.
         return np.asarray(self._problem(X), dtype=np.float64)
 
@@ -90,5 +114,17 @@ class IOHFunction(BenchmarkFunction):
     def __repr__(self) -> str:
         f_star = "unknown" if self.optimum_value is None else f"{self.optimum_value:.6g}"
         inst = f", instance={self.instance}" if self.suite == "bbob" else ""
+        inst += ", exact" if self.exact else ""
         return (f"IOHFunction(name={self.name!r} ({self.long_name}), dim={self.dim}{inst}, "
                 f"bounds={self._bounds_repr()}, f*={f_star})")
+
+
+def _t_osz(x: FloatArray) -> FloatArray:
+    """BBOB's oscillation transformation T_osz, element-wise (Hansen et al. 2009, section 0.2):
+    ``sign(x) exp(x^ + 0.049 (sin(c1 x^) + sin(c2 x^)))`` with ``x^ = log|x|`` (0 at x = 0), ``c1, c2 = 10, 7.9``
+    for x > 0 and ``5.5, 3.1`` otherwise."""
+    with np.errstate(divide="ignore"):
+        xhat = np.where(x != 0.0, np.log(np.abs(x)), 0.0)
+    positive = x > 0.0
+    c1, c2 = np.where(positive, 10.0, 5.5), np.where(positive, 7.9, 3.1)
+    return np.sign(x) * np.exp(xhat + 0.049 * (np.sin(c1 * xhat) + np.sin(c2 * xhat)))

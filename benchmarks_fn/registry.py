@@ -7,31 +7,35 @@ import re
 from ._validate import check_finite, check_int, unknown_name_error
 from .base import BenchmarkFunction
 from .functions import PAPER_FUNCTIONS
-from .ioh_wrap import N_FUNCTIONS, IOHFunction
+from .ioh_wrap import BBOB_EXACT, N_FUNCTIONS, IOHFunction
 from .network import NETWORK_OBJECTIVES, network_objective
 from .transforms import TransformedFunction
 from .tuning import MAX_LAYERS, TUNING_FUNCTIONS
 
-FAMILIES = ("paper", "bbob", "cec2022", "tuning", "nn")
+FAMILIES = ("paper", "bbob", "bbob-exact", "cec2022", "tuning", "nn")
 
 ALIASES = {**dict.fromkeys(("schwefel226", "schwefel2.26", "schwefel_2_26"), "schwefel"),
            **dict.fromkeys(("schwefel12", "schwefel1.2", "schwefel_1_2"), "quadric"),
            **dict.fromkeys(("drop-wave", "drop_wave"), "dropwave")}
 
-_SUITE_NAME = re.compile(r"^(bbob|cec2022):f?(\d+)$")
+_SUITE_NAME = re.compile(r"^(bbob|bbob-exact|cec2022):f?(\d+)$")
+#: How many functions each family named like ``"bbob:f15"`` has (``"bbob-exact"``: f1 and f2, :data:`BBOB_EXACT`).
+_N_NUMBERED = {**N_FUNCTIONS, "bbob-exact": len(BBOB_EXACT)}
 
 
 def list_functions(family: str | None = None) -> list[tuple[str, str]]:
     """``(name, family)`` pairs, e.g. ``("rastrigin", "paper")``, ``("bbob:f15", "bbob")``, of one family
-    (``"paper"``, ``"bbob"``, ``"cec2022"``, ``"tuning"``, ``"nn"``) or of all (None: 10 + 24 + 12 + 2 + 2 names)."""
+    (``"paper"``, ``"bbob"``, ``"bbob-exact"``, ``"cec2022"``, ``"tuning"``, ``"nn"``) or of all (None: 10 + 24 + 2 +
+    12 + 2 + 2 names). ``"bbob-exact:f1"`` and ``"bbob-exact:f2"`` are BBOB f1 and f2 without f*
+    (:class:`~benchmarks_fn.ioh_wrap.IOHFunction`'s ``exact``)."""
     if family is not None and family not in FAMILIES:
         raise unknown_name_error("family", str(family), FAMILIES)
     out: list[tuple[str, str]] = []
     if family in (None, "paper"):
         out += [(name, "paper") for name in PAPER_FUNCTIONS]
-    for suite in ("bbob", "cec2022"):
+    for suite in ("bbob", "bbob-exact", "cec2022"):
         if family in (None, suite):
-            out += [(f"{suite}:f{i}", suite) for i in range(1, N_FUNCTIONS[suite] + 1)]
+            out += [(f"{suite}:f{i}", suite) for i in range(1, _N_NUMBERED[suite] + 1)]
     if family in (None, "tuning"):
         out += [(name, "tuning") for name in TUNING_FUNCTIONS]
     if family in (None, "nn"):
@@ -51,7 +55,7 @@ def canonical_name(name: str) -> tuple[str, str]:
     if key in NETWORK_OBJECTIVES:
         return key, "nn"
     m = _SUITE_NAME.match(key)
-    if m and 1 <= int(m.group(2)) <= N_FUNCTIONS[m.group(1)]:
+    if m and 1 <= int(m.group(2)) <= _N_NUMBERED[m.group(1)]:
         return f"{m.group(1)}:f{int(m.group(2))}", m.group(1)
     if key in TUNING_FUNCTIONS:
         return key, "tuning"
@@ -68,7 +72,8 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
     one, and ``tuning:digits-mlp-table``, :mod:`benchmarks_fn.tuning`) 3; a network loss (``"nn:digits-mlp"``,
     :mod:`benchmarks_fn.network`) has the dimension of its weights and ignores ``dim``. ``shift``, ``rotate``, ``bias`` and ``seed`` give a
     paper function the CEC-style form of :class:`~benchmarks_fn.transforms.TransformedFunction` (the same
-    on every machine); ``instance`` is the BBOB instance (1 elsewhere).
+    on every machine); ``instance`` is the BBOB instance (1 elsewhere). ``"bbob-exact:f1"`` and ``"bbob-exact:f2"``
+    are BBOB f1 and f2 of that instance with values ``f - f*`` computed exactly (no float floor near f*).
 
     Raises
     ------
@@ -101,4 +106,4 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
     if family == "nn":
         return network_objective(key)
     suite, fid = key.split(":f")
-    return IOHFunction(suite, int(fid), dim, instance)
+    return IOHFunction("bbob" if suite == "bbob-exact" else suite, int(fid), dim, instance, exact=suite == "bbob-exact")

@@ -19,6 +19,7 @@ SUITES = ("paper", "bbob", "cec2022")
 #: Dimension used when ``dim`` is None.
 DEFAULT_DIMS = {"paper": 30, "bbob": 10, "cec2022": 10}
 DEFAULT_DIMS["tuning"] = MAX_LAYERS  # the tuning objectives' one dimension (a family, not a suite)
+DEFAULT_DIMS["bbob-exact"] = DEFAULT_DIMS["bbob"]  # BBOB f1 and f2 without f* (a family, not a suite)
 #: The suite uses the two dimensions where all 12 CEC 2022 functions are defined.
 CEC2022_SUITE_DIMS = (10, 20)
 
@@ -81,7 +82,7 @@ def _entry(name: str, family: str, dim: int, opts: dict[str, Any], instance: int
         return SuiteEntry(name, 2 if name == "dropwave" else dim, dict(opts))
     if family == "nn":  # the network fixes the dimension
         return SuiteEntry(name, network_dim(name), {})
-    return SuiteEntry(name, dim, {"instance": instance} if family == "bbob" else {})
+    return SuiteEntry(name, dim, {"instance": instance} if family in ("bbob", "bbob-exact") else {})
 
 
 def get_suite(suite: str, dim: int | Sequence[int] | None = None, *, instance: int = 1, shift: bool = False,

@@ -113,7 +113,8 @@ class Tracked:
         shutil.rmtree(folder, ignore_errors=True)  # an earlier attempt that was never stored
         folder.parent.mkdir(parents=True, exist_ok=True)
         plain = self._call
-        if hasattr(fn, "suite") and hasattr(fn, "fid"):  # an IOHFunction: its own problem, freshly built
+        if hasattr(fn, "suite") and hasattr(fn, "fid") and not getattr(fn, "exact", False):
+            # an IOHFunction evaluated by ioh: its own problem, freshly built
             problem = fn._build(fn.suite, fn.fid, fn.dim, fn.instance)
 
             def logged(X: Any) -> Any:

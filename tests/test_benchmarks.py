@@ -14,6 +14,7 @@ import pytest
 from benchmarks_fn import (
     BenchmarkFunction,
     DropWave,
+    IOHFunction,
     Rastrigin,
     TransformedFunction,
     from_callable,
@@ -403,6 +404,45 @@ def test_ioh_matches_ioh(suite, fid, dim, instance):
     assert g.optimum_value == f.optimum_value and g.instance == instance
 
 
+@pytest.mark.parametrize(("fid", "dim", "instance"), [(1, 2, 1), (1, 30, 7), (2, 10, 2), (2, 30, 1)])
+def test_bbob_exact_is_ioh_without_f_star(fid, dim, instance):
+    from benchmarks_fn import SuiteEntry, resolve_entries
+
+    ioh_fn = get_function(f"bbob:f{fid}", dim, instance=instance)
+    f = get_function(f"bbob-exact:f{fid}", dim, instance=instance)
+    assert f.name == f"bbob-exact:f{fid}" and f.optimum_value == 0.0 and f.family == "bbob"
+    np.testing.assert_array_equal(f.optimum_x, ioh_fn.optimum_x)
+    X = np.random.default_rng(fid).uniform(f.lower, f.upper, size=(20, dim))
+    # the same function: ioh's value less its f*, to the rounding of ioh's sum with f*
+    np.testing.assert_allclose(f(X), ioh_fn(X) - ioh_fn.optimum_value, rtol=1e-12, atol=1e-12 * ioh_fn.value_scale)
+    assert f(f.optimum_x) == 0.0
+    # near the optimum ioh's errors stop at its float floor; the exact form keeps going
+    near = f.optimum_x + 1e-12 * np.random.default_rng(0).standard_normal((5, dim))
+    exact, floored = f(near), ioh_fn(near) - ioh_fn.optimum_value
+    assert abs(ioh_fn.optimum_value) >= 1  # so ioh's steps near f* are >= 2.2e-16
+    assert np.all((exact > 0) & (exact < 1e-16)) and np.all((floored == 0) | (np.abs(floored) >= 1e-16))
+    g = pickle.loads(pickle.dumps(f))
+    np.testing.assert_array_equal(g(X), f(X))
+    assert g.exact and g.name == f.name
+    assert resolve_entries(f"bbob-exact:f{fid}@{dim}", 5, instance=instance) == [
+        SuiteEntry(f"bbob-exact:f{fid}", dim, {"instance": instance})]
+
+
+def test_bbob_exact_errors_and_listing():
+    from agents.training import TrainConfig
+
+    assert list_functions("bbob-exact") == [("bbob-exact:f1", "bbob-exact"), ("bbob-exact:f2", "bbob-exact")]
+    with pytest.raises(ValueError, match="name.*bbob-exact:f3"):
+        get_function("bbob-exact:f3", 5)
+    with pytest.raises(ValueError, match="exact applies to bbob:f1, bbob:f2 only"):
+        IOHFunction("bbob", 3, 5, exact=True)
+    with pytest.raises(ValueError, match="exact applies"):
+        IOHFunction("cec2022", 1, 10, exact=True)
+    # a training run may not train on f1 without f* at the instance it selects on
+    with pytest.raises(ValueError, match="held_out must not repeat"):
+        TrainConfig(functions="bbob-exact:f1", held_out="bbob:f1", dim=10)
+
+
 def test_bbob_instances_differ_and_name_forms():
     a, b = get_function("bbob:f3", 5, instance=1), get_function("BBOB:3", 5, instance=2)
     assert b.name == "bbob:f3"
@@ -485,10 +525,10 @@ def test_suite_errors():
 
 def test_list_functions():
     names = list_functions()
-    assert len(names) == 10 + 24 + 12 + 2 + 2 == len({n for n, _ in names})
+    assert len(names) == 10 + 24 + 2 + 12 + 2 + 2 == len({n for n, _ in names})
     families = [fam for _, fam in names]
     assert families.count("paper") == 10 and families.count("bbob") == 24 and families.count("cec2022") == 12
-    assert families.count("tuning") == 2 and families.count("nn") == 2
+    assert families.count("tuning") == 2 and families.count("nn") == 2 and families.count("bbob-exact") == 2
     assert ("bbob:f15", "bbob") in names and ("cec2022:f3", "cec2022") in names
     assert list_functions("cec2022") == [(f"cec2022:f{i}", "cec2022") for i in range(1, 13)]
     with pytest.raises(ValueError, match="family"):

@@ -59,7 +59,7 @@ def test_the_objectives_by_name():
     from benchmarks_fn import get_function, list_functions, resolve_functions
 
     assert list_functions("tuning") == [("tuning:digits-mlp", "tuning"), ("tuning:digits-mlp-table", "tuning")]
-    assert len(list_functions()) == 10 + 24 + 12 + 2 + 2  # paper, bbob, cec2022, tuning, nn
+    assert len(list_functions()) == 10 + 24 + 2 + 12 + 2 + 2  # paper, bbob, bbob-exact, cec2022, tuning, nn
     table = get_function("TUNING:digits-mlp-table", 3)
     assert isinstance(table, TabularDigitsMLP) and table.name == "tuning:digits-mlp-table"
     assert table.optimum_value == min(read_table().values())
