@@ -1266,3 +1266,18 @@ rule_against ev4u-s134 ev4u ev4v ev4v-s135 ev4v-s136
 #    ablation on the held-out functions and the paper's protocol with both seeds, in the tables with the committed
 #    stores; (d) their vote shares ($E/ev4v/vote-share.txt). Committed copies: $E/ev4v.
 reported_with_votes ev4v ev4v-s135 ev4v-s136
+# 43. 2026-12-05 (afternoon, a new session): seed 135 fine-tuned with BBOB's sphere and ellipsoid at D = 30 without f*
+#    (bbob-exact:f1@30, bbob-exact:f2@30) as two more training entries (fifteen), judged by the rule of section 37
+#    against seed 135 (report: "Precision without ioh's floor"; pre-registration 36 in decisions-2026-12-05.txt). (a)
+#    One sweep of two seeds, section 42's command with the two entries, started from seed 135's weights (24 and 19
+#    min per seed on 2 cores, the second shared with the rule's runs of the first); each best_model.json is
+#    $E/agents/ev4w-s<seed>/model.json.
+F4W="${F4U/bbob:f2@30/bbob:f2@30,bbob-exact:f1@30,bbob-exact:f2@30}"
+fine_tune ev4w "$F4W" ev4v-s135 137 138
+#    (b) The rule's two tables against seed 135's runs of section 42: seed 135 stays the default (scores: seed 135
+#    1.75625, seed 138 1.98750, seed 137 2.25625). Committed copies: $E/ev4w/select* (seed 135's: $E/ev4v/select*).
+rule_against ev4v-s135 ev4v ev4w ev4w-s137 ev4w-s138
+#    (c) Reported after the decision: seed 138 (the best new seed by the rule) with its constant-particle ablation on
+#    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d)
+#    their vote shares ($E/ev4w/vote-share.txt). Committed copies: $E/ev4w.
+reported_with_votes ev4w ev4w-s138 ev4w-s137
