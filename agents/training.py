@@ -178,7 +178,8 @@ class TrainConfig:
         held = {function(e) for e in self.held_out_entries()}
         overlap = {e.name for e in train if function(e) in held}
         if overlap:
-            raise ValueError(f"held_out must not repeat training functions, both hold {sorted(overlap)}")
+            raise ValueError(f"held_out must not repeat training functions, both hold {sorted(overlap)} (at the same "
+                             "instance; bbob-exact:fN counts as bbob:fN)")
 
     def train_entries(self) -> list:
         """Suite entries of the training functions."""

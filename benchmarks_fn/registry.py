@@ -73,7 +73,8 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
     :mod:`benchmarks_fn.network`) has the dimension of its weights and ignores ``dim``. ``shift``, ``rotate``, ``bias`` and ``seed`` give a
     paper function the CEC-style form of :class:`~benchmarks_fn.transforms.TransformedFunction` (the same
     on every machine); ``instance`` is the BBOB instance (1 elsewhere). ``"bbob-exact:f1"`` and ``"bbob-exact:f2"``
-    are BBOB f1 and f2 of that instance with values ``f - f*`` computed exactly (no float floor near f*).
+    are BBOB f1 and f2 of that instance with values ``f - f*`` computed directly (relative rounding only: no float
+    floor near f*).
 
     Raises
     ------
@@ -101,8 +102,8 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
             raise ValueError(f"dim must be {MAX_LAYERS} for {key!r} (indices of {MAX_LAYERS} hidden layers), got {dim}")
         return TUNING_FUNCTIONS[key]()
     if transformed:
-        raise ValueError(f"shift/rotate/bias apply to paper functions only; {key!r} is already shifted, rotated and "
-                         "biased by its suite (choose a variant with instance=)")
+        raise ValueError(f"shift/rotate/bias apply to paper functions only; {key!r} is transformed by its suite "
+                         "(choose a variant with instance=)")
     if family == "nn":
         return network_objective(key)
     suite, fid = key.split(":f")

@@ -410,7 +410,7 @@ def test_bbob_exact_is_ioh_without_f_star(fid, dim, instance):
 
     ioh_fn = get_function(f"bbob:f{fid}", dim, instance=instance)
     f = get_function(f"bbob-exact:f{fid}", dim, instance=instance)
-    assert f.name == f"bbob-exact:f{fid}" and f.optimum_value == 0.0 and f.family == "bbob"
+    assert f.name == f"bbob-exact:f{fid}" and f.optimum_value == 0.0 and f.family == "bbob-exact"
     np.testing.assert_array_equal(f.optimum_x, ioh_fn.optimum_x)
     X = np.random.default_rng(fid).uniform(f.lower, f.upper, size=(20, dim))
     # the same function: ioh's value less its f*, to the rounding of ioh's sum with f*
@@ -424,6 +424,8 @@ def test_bbob_exact_is_ioh_without_f_star(fid, dim, instance):
     g = pickle.loads(pickle.dumps(f))
     np.testing.assert_array_equal(g(X), f(X))
     assert g.exact and g.name == f.name
+    # a point's value does not depend on its batch or the array's memory layout (reproducible runs)
+    assert [f(x) for x in X] == f(X).tolist() == f(np.asfortranarray(X)).tolist()
     assert resolve_entries(f"bbob-exact:f{fid}@{dim}", 5, instance=instance) == [
         SuiteEntry(f"bbob-exact:f{fid}", dim, {"instance": instance})]
 
@@ -438,6 +440,19 @@ def test_bbob_exact_errors_and_listing():
         IOHFunction("bbob", 3, 5, exact=True)
     with pytest.raises(ValueError, match="exact applies"):
         IOHFunction("cec2022", 1, 10, exact=True)
+    with pytest.raises(ValueError, match="dim must be >= 2 for 'bbob-exact:f1'"):
+        get_function("bbob-exact:f1", 1)
+    with pytest.raises(ValueError, match="shift/rotate/bias apply to paper functions only"):
+        get_function("bbob-exact:f2", 5, shift=True)
+    from evaluation.anytime import function_group
+
+    assert function_group("bbob-exact:f1") == function_group("bbob-exact:f2") == "unimodal"
+    # non-finite and huge points give nan and inf, as ioh does, without warnings
+    f2 = get_function("bbob-exact:f2", 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = f2(np.array([[np.inf, 0.0, 0.0], [np.nan, 0.0, 0.0], [1e200, 0.0, 0.0]]))
+    assert np.isnan(values[0]) and np.isnan(values[1]) and values[2] == np.inf
     # a training run may not train on f1 without f* at the instance it selects on
     with pytest.raises(ValueError, match="held_out must not repeat"):
         TrainConfig(functions="bbob-exact:f1", held_out="bbob:f1", dim=10)
