@@ -1281,3 +1281,15 @@ rule_against ev4v-s135 ev4v ev4w ev4w-s137 ev4w-s138
 #    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d)
 #    their vote shares ($E/ev4w/vote-share.txt). Committed copies: $E/ev4w.
 reported_with_votes ev4w ev4w-s138 ev4w-s137
+# 44. 2026-12-05 (afternoon): seed 138 fine-tuned again on section 43's fifteen entries, one seed, judged by the rule of
+#    section 37 against seed 135 (report: "Precision without ioh's floor"; pre-registration 37 in
+#    decisions-2026-12-05.txt). (a) One sweep of one seed, section 43's command started from seed 138's weights (19 min
+#    on 2 cores); its best_model.json is $E/agents/ev4x-s139/model.json.
+fine_tune ev4x "$F4W" ev4w-s138 139
+#    (b) The rule's two tables against seed 135's runs of section 42: seed 135 stays the default (scores: seed 135
+#    1.34375, seed 139 1.65625). Committed copies: $E/ev4x/select* (seed 135's: $E/ev4v/select*).
+rule_against ev4v-s135 ev4v ev4x ev4x-s139
+#    (c) Reported after the decision: seed 139 with its constant-particle ablation on the held-out functions and the
+#    paper's protocol, in the tables with the committed stores; (d) its vote shares ($E/ev4x/vote-share.txt).
+#    Committed copies: $E/ev4x.
+reported_with_votes ev4x ev4x-s139
