@@ -462,7 +462,7 @@ def test_cli_help_and_usage_errors(tmp_path, uninterrupted):
         ("--algorithms", "APSO", "--functions", "sphere,sphere@3"): "['sphere'] more than once",
         ("--algorithms", "APSO", "--functions", "sphere@three"): "'sphere@three' must be a name followed by @D",
         ("--algorithms", "APSO", "--functions", "sphere,cec2022:f1", "--instance", "3"):
-            "--instance: applies to BBOB functions (bbob:fN, bbob, metabox-train",
+            "--instance: applies to BBOB functions (bbob:fN, bbob-exact:fN, bbob, metabox-train",
     }
     procs = {args: _cli(*tiny, "--out", str(tmp_path / "o"), *args) for args in cases}
     changed = _cli(
