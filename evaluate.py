@@ -68,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--shift", action="store_true", help="shift the paper functions' optimum (seed 0)")
     parser.add_argument("--rotate", action="store_true", help="rotate the paper functions (seed 0)")
     parser.add_argument("--instance", type=_int_at_least(1), default=1, metavar="I",
-                        help="BBOB instance of the BBOB functions (bbob:fN, bbob-exact:fN, bbob, metabox-train, metabox-validation, "
-                        "metabox-test): ioh's, COCO's shift, rotation and optimum number I; another instance is "
+                        help="BBOB instance of the BBOB functions (bbob:fN, bbob-exact:fN, bbob, metabox-train, "
+                        "metabox-validation, metabox-test): ioh's, COCO's shift, rotation and optimum number I; another instance is "
                         "another function with the same name, so a store holds one (settings.json records it where "
                         "it is not 1; the default --out gets -inst<I>)")
     parser.add_argument("--dim", type=_int_at_least(1), default=30,

@@ -71,7 +71,8 @@ class IOHFunction(BenchmarkFunction):
                          family="bbob-exact" if exact else suite)
         self.long_name = problem.meta_data.name
         self._problem = problem
-        if exact:  # f2's conditioning 10^(6 (i - 1) / (D - 1)), i = 1..D
+        if exact:  # f2's conditioning 10^(6 (i - 1) / (D - 1)), i = 1..D, as BBOB writes it: Elliptic's weights
+            # 1e6^((i - 1) / (D - 1)) differ in the last bit, and results/learned-control/ev4w and ev4x trained on these
             self._scales = 10.0 ** (6.0 * np.arange(dim) / (dim - 1)) if fid == 2 else None
 
     @staticmethod

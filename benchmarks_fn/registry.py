@@ -107,4 +107,5 @@ def get_function(name: str, dim: int, *, shift: bool = False, rotate: bool = Fal
     if family == "nn":
         return network_objective(key)
     suite, fid = key.split(":f")
-    return IOHFunction("bbob" if suite == "bbob-exact" else suite, int(fid), dim, instance, exact=suite == "bbob-exact")
+    exact = suite == "bbob-exact"
+    return IOHFunction("bbob" if exact else suite, int(fid), dim, instance, exact=exact)

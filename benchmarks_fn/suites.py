@@ -201,8 +201,8 @@ def resolve_entries(functions: str | Sequence[str], dim: int | None = None, *, s
     (Drop-wave is always 2; None: :data:`DEFAULT_DIMS`) but those with a suffix ``@D``, which are built at D
     (``"metabox-train,metabox-train@30"``: the split at ``dim`` and at 30); ``shift``, ``rotate``, ``bias`` and
     ``seed`` transform paper functions (:func:`get_function`), ``instance`` is the BBOB instance (of ``bbob:fN``,
-    ``bbob-exact:fN``, the ``bbob`` suite and the splits; CEC 2022 has one). ValueError for an empty list, an unknown name, a bad
-    ``@D``, or a setting the functions do not accept (an ``instance`` other than 1 without a BBOB function).
+    ``bbob-exact:fN``, the ``bbob`` suite and the splits; CEC 2022 has one). ValueError for an empty list, an
+    unknown name, a bad ``@D``, or a setting the functions do not accept (an ``instance`` other than 1 without a BBOB function).
     """
     tokens = [t.strip() for item in ([functions] if isinstance(functions, str) else functions)
               for t in str(item).split(",") if t.strip()]
@@ -233,8 +233,7 @@ class InstanceError(ValueError):
 
     def __init__(self, instance: int, functions: Sequence[str]) -> None:
         super().__init__(f"instance applies to BBOB functions (bbob:fN, bbob-exact:fN, bbob, {', '.join(SPLITS)}), "
-                         f"got instance "
-                         f"{instance} and none of them in {', '.join(functions)}")
+                         f"got instance {instance} and none of them in {', '.join(functions)}")
 
 
 def _token_entries(tok: str, dim: int | None, opts: dict[str, Any], instance: int) -> list[SuiteEntry]:

@@ -40,8 +40,8 @@ ERT_TARGETS = (1e0, 1e-4, 1e-8)
 #: Function groups by name (paper functions, BBOB and CEC 2022 numbers); others are in no group.
 MULTIMODAL = frozenset({"rastrigin", "ackley", "griewank", "schwefel", "dropwave", "bbob:f3", "bbob:f4",
                         *(f"bbob:f{i}" for i in range(15, 25)), *(f"cec2022:f{i}" for i in range(2, 13))})
-UNIMODAL = frozenset({"sphere", "elliptic", "tablet", "quadric", "step", "cec2022:f1", "bbob-exact:f1", "bbob-exact:f2",
-                      *(f"bbob:f{i}" for i in (1, 2, *range(5, 15)))})
+UNIMODAL = frozenset({"sphere", "elliptic", "tablet", "quadric", "step", "cec2022:f1", "bbob-exact:f1",
+                      "bbob-exact:f2", *(f"bbob:f{i}" for i in (1, 2, *range(5, 15)))})
 #: Folder of unmerged IOHprofiler runs inside an ``--ioh-log`` folder.
 PENDING = "pending"
 
@@ -69,8 +69,8 @@ class Tracked:
     ``ioh.logger.Analyzer`` (trigger: every improvement, full precision) logs the run into
     ``ioh_dir/pending/<algorithm>-<function>-<seed>`` (:func:`merge_ioh_run` files it): a BBOB or CEC 2022
     function evaluates through a fresh ioh problem of its own number and instance, any other (``bbob-exact:fN``
-    too, whose values are f - f*) through ``ioh.wrap_problem`` of its values (id: a hash of its name). The logs hold f - f* (``raw_y``, as ioh
-    logs its own problems; f where f* is unknown); with ``max_evaluations`` B only the first B evaluations (those
+    too, whose values are f - f*) through ``ioh.wrap_problem`` of its values (id: a hash of its name). The logs
+    hold f - f* (``raw_y``, as ioh logs its own problems; f where f* is unknown); with ``max_evaluations`` B only the first B evaluations (those
     a fixed-budget record counts; the rest of the last iteration is evaluated unlogged). Call :meth:`close` after
     the run.
     """

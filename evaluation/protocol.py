@@ -90,8 +90,8 @@ def run_protocol(algorithms: str | Sequence[str | Algorithm], functions: str | S
         ``settings.json``; default: no cap (``iterations`` alone ends a run).
     instance : int, default 1
         The BBOB instance (ioh's: COCO's shift, rotation and optimum of that number) of the BBOB functions named in
-        ``functions`` (``bbob:fN``, ``bbob-exact:fN``, the ``bbob`` suite, the ``metabox-*`` splits); other names keep theirs. Stored in
-        ``settings.json`` where it is not 1, so that a store holds one instance: ValueError where it is not 1 and
+        ``functions`` (``bbob:fN``, ``bbob-exact:fN``, the ``bbob`` suite, the ``metabox-*`` splits); other names
+        keep theirs. Stored in ``settings.json`` where it is not 1, so that a store holds one instance: ValueError where it is not 1 and
         ``functions`` holds no BBOB function, and where a BBOB function object (which keeps its own instance) is
         of another instance than this one.
     executor : optional

@@ -646,8 +646,8 @@ def test_resolve_functions():
                                                   ("bbob:f16", {"instance": 4}), ("sphere", {}), ("cec2022:f1", {})]
     assert {e.options["instance"] for e in resolve_entries("bbob", 5, instance=3)} == {3}
     for names in ("sphere", "cec2022", "paper,cec2022:f2"):
-        with pytest.raises(ValueError, match=r"instance applies to BBOB functions \(bbob:fN, bbob-exact:fN, bbob, metabox-train, "
-                           r"metabox-validation, metabox-test\), got instance 2 and none of them in"):
+        with pytest.raises(ValueError, match=r"instance applies to BBOB functions \(bbob:fN, bbob-exact:fN, bbob, "
+                           r"metabox-train, metabox-validation, metabox-test\), got instance 2 and none of them in"):
             resolve_entries(names, 10, instance=2)
     with pytest.raises(ValueError, match="instance must be an integer >= 1"):
         resolve_entries("bbob:f1", 10, instance=0)

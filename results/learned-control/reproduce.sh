@@ -1272,6 +1272,11 @@ reported_with_votes ev4v ev4v-s135 ev4v-s136
 #    One sweep of two seeds, section 42's command with the two entries, started from seed 135's weights (24 and 19
 #    min per seed on 2 cores, the second shared with the rule's runs of the first); each best_model.json is
 #    $E/agents/ev4w-s<seed>/model.json.
+#    (0) The diagnostic written into pre-registration 36: HMM-APSO and seed 135 on BBOB's sphere and ellipsoid at D = 30
+#    (instance 2, one of the rule's), through ioh and without f* (5 runs, 10 s). Committed copy: $E/ev4w/diag-bbob30.
+$PY evaluate.py --algorithms HMM-APSO,agent:$E/agents/ev4v-s135 --functions bbob:f1,bbob:f2,bbob-exact:f1,bbob-exact:f2 \
+    --dim 30 --instance 2 --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 5 --jobs 2 --no-progress \
+    --out $OUT/ev4w-diag-bbob30
 F4W="${F4U/bbob:f2@30/bbob:f2@30,bbob-exact:f1@30,bbob-exact:f2@30}"
 fine_tune ev4w "$F4W" ev4v-s135 137 138
 #    (b) The rule's two tables against seed 135's runs of section 42: seed 135 stays the default (scores: seed 135
