@@ -156,8 +156,8 @@ class ConstantObservation(_Ablation):
     ``obs_mode="particle"`` one row, fed to every particle). ``keep`` names entries of
     :data:`pso_env.FEATURE_NAMES` (:data:`pso_env.PARTICLE_FEATURE_NAMES` with ``obs_mode="particle"``) passed
     through unchanged: ``keep=("progress",)`` leaves the policy the budget spent and nothing of the swarm's state (a
-    schedule); ``keep=("progress", "stagnation", "diversity")`` on a particle policy leaves it the swarm's inputs
-    and nothing of each particle's. The observation and action modes and the environment settings are the policy's.
+    schedule); ``keep=("progress", "stagnation", "diversity", "median_distance")`` on a particle policy leaves it the
+    swarm's inputs and nothing of each particle's. The observation and action modes and the environment settings are the policy's.
 
     Raises
     ------
@@ -190,7 +190,8 @@ class ConstantObservation(_Ablation):
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:
         """The policy's action for the constant observation (shaped like ``obs``: one row or a batch), with the
         ``keep`` entries taken from ``obs``."""
-        fed = np.broadcast_to(self.value, np.shape(obs)).copy()
+        fed = np.array(obs, dtype=np.float32)  # entries past the value's (added after the policy was saved) unread
+        fed[..., :self.value.shape[-1]] = self.value
         if self._keep:
             fed[..., self._keep] = np.asarray(obs)[..., self._keep]
         return self.policy.predict(fed, deterministic=deterministic)

@@ -16,9 +16,10 @@ operator switches on their threshold (the weights and bias of every action after
 candidates switch them both ways; without such switches it is ``"linwpso"``; ``init=PATH`` fine-tunes a saved policy
 (:func:`warm_start_weights`).
 
-With ``obs_mode="particle"`` and ``action_mode="particle"`` the same ``W`` (3, 7) is shared by the particles: each
-particle's row of 6 inputs (:data:`pso_env.PARTICLE_FEATURE_NAMES`) gives its own ``w``, ``c1``, ``c2``: per-particle
-control in the spirit of GLEET (Ma et al. 2024) with 21 weights; with ``elitist`` ``W`` is (4, 7) and the swarm runs
+With ``obs_mode="particle"`` and ``action_mode="particle"`` the same ``W`` (3, 8) is shared by the particles: each
+particle's row of 7 inputs (:data:`pso_env.PARTICLE_FEATURE_NAMES`) gives its own ``w``, ``c1``, ``c2``: per-particle
+control in the spirit of GLEET (Ma et al. 2024) with 24 weights (a policy saved with 6 inputs, before
+``median_distance``, reads the first 6); with ``elitist`` ``W`` is (4, 8) and the swarm runs
 elitist learning when the mean of the particles' 4th outputs (clipped, as every output) is > 0; with
 ``random_factors="action"`` a last row gives each particle its draw of r1, r2 (> 0: one for all its dimensions).
 
@@ -77,7 +78,9 @@ class LinearPolicy:
         (N, A) actions.
 
     A policy read by :meth:`PolicySearch.load` also has ``obs_mean`` (n,), the mean observation of its last
-    training generation (what :class:`agents.controller.ConstantObservation` feeds by default).
+    training generation (what :class:`agents.controller.ConstantObservation` feeds by default). A "particle" policy
+    with fewer inputs than the observation's rows have (one saved before ``median_distance`` was added, with 6) reads
+    each row's first n entries, so it acts as it did.
     """
 
     def __init__(self, weights: Any, obs_mode: str = "features", env_kwargs: dict[str, Any] | None = None,
@@ -96,6 +99,8 @@ class LinearPolicy:
         """Actions for ``obs`` (..., n): float32 (..., A) in [-1, 1] (deterministic always): (n,) or (B, n), with
         ``obs_mode="particle"`` (N, n) or (B, N, n)."""
         o = np.asarray(obs, dtype=np.float64)
+        if self.obs_mode == "particle" and o.shape[-1] > self._matrix.shape[1]:
+            o = o[..., :self._matrix.shape[1]]  # entries added to the observation after the policy was saved
         if o.shape[-1] != self._matrix.shape[1]:
             raise ValueError(f"obs must have {self._matrix.shape[1]} entries per row, got shape {o.shape}")
         if len(self._matrix) == 1:
@@ -166,9 +171,10 @@ def warm_start_weights(path: str | Path, config: Any, n_obs: int, n_actions: int
     Its rows are copied by action column (:func:`pso_env.actions.action_columns`); an operator switch the
     environment adds starts on its threshold (weights and bias 0, as ``init="undecided"``): the elitist vote of a
     policy trained without ``elitist`` (0: off), the draw choice of one trained with ``random_factors="dimension"``
-    (0: a draw per dimension). So the search's first mean acts exactly as the saved policy did, and its first
-    candidates try the new switch both ways. **Our choice**: fine-tuning a trained controller with an operator it
-    did not have.
+    (0: a draw per dimension); so does an input a "particle" policy saved with fewer inputs lacks (weights 0:
+    ``median_distance`` for one saved with 6). So the search's first mean acts exactly as the saved policy did, and
+    its first candidates try the new switch (or input) both ways. **Our choice**: fine-tuning a trained controller
+    with an operator or an input it did not have.
 
     Raises
     ------
@@ -192,12 +198,15 @@ def warm_start_weights(path: str | Path, config: Any, n_obs: int, n_actions: int
     same += [] if (theirs["random_factors"], ours["random_factors"]) == ("dimension", "action") else ["random_factors"]
     differ = "".join(f"; {k}={theirs[k]!r} there, {ours[k]!r} here" for k in same if theirs[k] != ours[k])
     n_saved = saved.weights.shape[1] - 1
-    if (saved.obs_mode, saved.action_mode, n_saved) != (config.obs_mode, config.action_mode, n_obs) or differ:
+    fewer = saved.obs_mode == "particle" and n_saved < n_obs  # inputs added to the observation since it was saved
+    if (saved.obs_mode, saved.action_mode, n_obs if fewer else n_saved) != (config.obs_mode, config.action_mode,
+                                                                           n_obs) or differ:
         raise ValueError(f"init: {str(path)!r} acts with obs_mode={saved.obs_mode!r} ({n_saved} inputs), "
                          f"action_mode={saved.action_mode!r}; the environment has {config.obs_mode!r} ({n_obs}), "
                          f"{config.action_mode!r}{differ} (a warm start may only add the elitist vote, or the draw "
                          f"choice to random_factors='dimension')")
-    rows = dict(zip(action_columns(theirs["elitist"], theirs["random_factors"]), saved.weights, strict=True))
+    padded = np.insert(saved.weights, [n_saved] * (n_obs - n_saved), 0.0, axis=1)  # new inputs' weights 0
+    rows = dict(zip(action_columns(theirs["elitist"], theirs["random_factors"]), padded, strict=True))
     zero = np.zeros(n_obs + 1)
     return np.stack([rows.get(name, zero) for name in action_columns(ours["elitist"], ours["random_factors"])])
 

@@ -76,7 +76,7 @@ _OWN_RUNS = ("cmaes", "random-search")  # not PSO controllers: agents.baselines 
 # the true observation), environment settings changed
 _ABLATIONS: dict[str, tuple[tuple[str, ...] | None, dict[str, Any]]] = {
     "constant-obs": ((), {}), "schedule-only": (("progress",), {}),
-    "constant-particle": (("progress", "stagnation", "diversity"), {}),
+    "constant-particle": (("progress", "stagnation", "diversity", "median_distance"), {}),
     "dimension-factors": (None, {"random_factors": "dimension"}),
     "particle-factors": (None, {"random_factors": "particle"}),
     "range-step": (None, {"elitist_step": "range"})}

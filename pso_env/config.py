@@ -258,8 +258,8 @@ class EnvConfig:
         "the elitist sigma follow the evaluations spent / this instead of the iterations; 'none': no budget",
         check_optional_int(1), parse=_parse_optional_int)
     obs_mode: str = config_field("viterbi", "observation: the Viterbi state (the paper's), the filtered "
-                                 "posterior, the posterior and 9 scale-free swarm features, or 6 inputs per particle "
-                                 "(3 of the particle, 3 of the swarm; none needs f*)", choices=OBS_MODES)
+                                 "posterior, the posterior and 9 scale-free swarm features, or 7 inputs per particle "
+                                 "(3 of the particle, 4 of the swarm; none needs f*)", choices=OBS_MODES)
     action_mode: str = config_field("discrete", "actions: the paper's Discrete(4), a Box [-1, 1]^3 mapped "
                                     "affinely onto w, c1, c2 (for SAC, TD3, PPO), or a Box [-1, 1]^(N, 3): one such "
                                     "row per particle", choices=ACTION_MODES)

@@ -84,7 +84,7 @@ class PSOEnv(gym.Env):
 
     ## Observation Space
 
-    ``Box(0, 1, (n,), float32)`` where ``n`` depends on ``obs_mode`` (``(N, 6)`` for ``"particle"``):
+    ``Box(0, 1, (n,), float32)`` where ``n`` depends on ``obs_mode`` (``(N, 7)`` for ``"particle"``):
 
     - ``"viterbi"`` (default, the paper's), ``n = 4``: the last state of the Viterbi path, one-hot in
       the order exploration, exploitation, convergence, jumping-out.
@@ -106,7 +106,7 @@ class PSOEnv(gym.Env):
       | 12    | ``(1 + r) / 2``, ``r`` the fitness-distance correlation to the global best (0.5:  |
       |       | undefined)                                                                        |
 
-    - ``"particle"``, shape ``(N, 6)``: one row per particle (:data:`pso_env.PARTICLE_FEATURE_NAMES`, see
+    - ``"particle"``, shape ``(N, 7)``: one row per particle (:data:`pso_env.PARTICLE_FEATURE_NAMES`, see
       :func:`pso_env.observation.particle_inputs_into`), for a policy shared by the particles:
 
       | Column | Input                                                                               |
@@ -115,6 +115,8 @@ class PSOEnv(gym.Env):
       | 1      | its distance to the global best / the farthest particle's                           |
       | 2      | ``log(1 + iterations since its personal best improved) / log(1 + planned iterations)`` |
       | 3-5    | the swarm's progress, stagnation and diversity (features 5, 10 and 11)              |
+      | 6      | median distance: ``1 + log10(m_t / m_0) / 12`` clipped, ``m`` the median particle's |
+      |        | distance to the global best (a policy saved with 6 inputs reads columns 0-5)        |
 
     ## Rewards
 

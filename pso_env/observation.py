@@ -18,10 +18,14 @@ FEATURE_NAMES = (
     "f", "progress", "w", "c1", "c2", "recent_improvement", "stagnation", "diversity", "fdc",
 )
 #: Names of the entries of each particle's row of a "particle" observation, in order: three of the particle, then
-#: three of its swarm (the "features" entries of those names).
-PARTICLE_FEATURE_NAMES = ("rank", "distance", "own_stagnation", "progress", "stagnation", "diversity")
-#: The "features" entries that a "particle" observation repeats in every particle's row (its last three).
-PARTICLE_SWARM_FEATURES = tuple(FEATURE_NAMES.index(name) for name in PARTICLE_FEATURE_NAMES[3:])
+#: four of its swarm (three "features" entries of those names, then the median particle's distance to the global best).
+PARTICLE_FEATURE_NAMES = ("rank", "distance", "own_stagnation", "progress", "stagnation", "diversity",
+                          "median_distance")
+#: The "features" entries that a "particle" observation repeats in every particle's row (its entries 3-5).
+PARTICLE_SWARM_FEATURES = tuple(FEATURE_NAMES.index(name) for name in PARTICLE_FEATURE_NAMES[3:6])
+#: Columns of :func:`particle_inputs_into`'s output: a row's entries 0-2 (the particle's) and 6 (its swarm's median
+#: distance), the rest being "features" entries.
+PARTICLE_COLUMNS = 4
 #: Window of the recent-improvement feature, in iterations.
 IMPROVEMENT_WINDOW = 10
 #: Decades of shrinkage of the swarm's diversity that the diversity feature spans (0 beyond).
@@ -35,7 +39,7 @@ FEATURE_FLOATS = _RING + 5
 
 
 def observation_space(mode: str, swarm_size: int) -> spaces.Box:
-    """``Box(0, 1, shape, float32)``: shape (4,) for "viterbi" and "belief", (13,) for "features", (N, 6) for
+    """``Box(0, 1, shape, float32)``: shape (4,) for "viterbi" and "belief", (13,) for "features", (N, 7) for
     "particle" (N = ``swarm_size``)."""
     if mode == "particle":
         return spaces.Box(0.0, 1.0, (swarm_size, len(PARTICLE_FEATURE_NAMES)), dtype=np.float32)
@@ -186,7 +190,8 @@ def swarm_statistics_into(x, fit, g, rows, out):
 
 @jit()
 def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out):
-    """The particle entries of ``obs_mode="particle"`` of swarms ``rows`` into ``out`` (B, N, 3), each in [0, 1]:
+    """The entries of ``obs_mode="particle"`` that are not "features" entries, of swarms ``rows``, into ``out``
+    (B, N, 4), each in [0, 1]:
 
     - ``rank``: the particle's current value's rank in its swarm over N - 1 (0: the best; ties by index, so
       +inf values, the environment's reading of non-finite ones, rank last in index order);
@@ -194,11 +199,18 @@ def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out)
       is 0 or not finite);
     - ``own_stagnation``: ``log(1 + k) / log_horizon`` clipped to 1, ``k`` the iterations since its personal best
       last changed: improved, or replaced by an operator that puts a new particle in its place (the "features"
-      stagnation, per particle).
+      stagnation, per particle);
+    - ``median_distance`` (column 3, the same for every particle of a swarm; the observation's entry 6): the median
+      over the particles of their distance to ``g``, ``m``, as ``1 + log10(m[t] / m[0]) / 12`` clipped to [0, 1]
+      (as the diversity feature): 1 at the episode's first observation, 0 once the median particle is 12 decades
+      closer (or at ``g``). **Our input**: unlike the diversity, a mean, one far particle cannot hold it up (APSO's
+      elitist learning puts one there at every iteration it runs; results/learned-control, "Seed 135's unimodal
+      gap at D = 30").
 
-    ``x`` (B, N, D), ``fit``, ``pbest`` (B, N) (current and personal best values), ``g`` (B, D); ``state`` (2, B, N)
-    holds each particle's last personal best value and ``k``: with ``start`` they are set (``k`` = 0, an episode's
-    first observation), else advanced by one iteration, so call it once per step.
+    ``x`` (B, N, D), ``fit``, ``pbest`` (B, N) (current and personal best values), ``g`` (B, D); ``state`` (3, B, N)
+    holds each particle's last personal best value and ``k``, and (``state[2, r, 0]``) the episode's first median
+    distance: with ``start`` they are set (``k`` = 0, an episode's first observation), else advanced by one
+    iteration, so call it once per step.
     """
     n, d = x.shape[1], x.shape[2]
     dist = np.empty(n)
@@ -225,6 +237,12 @@ def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out)
         for i in range(n):
             v = dist[i] / far if far > 0.0 and math.isfinite(far) else 0.0
             out[r, i, 1] = 0.0 if math.isnan(v) else min(max(v, 0.0), 1.0)
+        median = np.median(dist)
+        if start:
+            state[2, r, 0] = median
+        m = _decades(median, state[2, r, 0])
+        for i in range(n):
+            out[r, i, 3] = m
 
 
 @jit(inline="always")

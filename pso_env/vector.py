@@ -41,6 +41,7 @@ from .instances import InstanceSet
 from .observation import (
     FEATURE_FLOATS,
     FEATURE_NAMES,
+    PARTICLE_COLUMNS,
     PARTICLE_SWARM_FEATURES,
     Features,
     feature_row,
@@ -103,8 +104,8 @@ def _step_rows(x, fit, best, totals, iteration, evaluations, scratch, floats, in
 @jit()
 def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_params, particle, feature):
     """The observations of ``rows`` into ``obs`` (B, n) (``obs_code``: index in ``OBS_MODES``; "particle": rows of
-    N x 6, the particle entries from ``particle`` (B, N, 3), the swarm ones from the features, built in ``feature``
-    (13,)), their states into ``ints[4]``."""
+    N x 7, entries 0-2 and 6 from ``particle`` (B, N, 4), 3-5 from the features, built in ``feature`` (13,)), their
+    states into ``ints[4]``."""
     for r in rows:
         o = obs[r]
         ints[4, r] = states[r]
@@ -122,8 +123,9 @@ def _observe_rows(rows, obs, obs_code, states, lattice, floats, ints, feature_pa
                 n = particle.shape[1]
                 for i in range(n):
                     for k in range(3):
-                        o[6 * i + k] = particle[r, i, k]
-                        o[6 * i + 3 + k] = f[PARTICLE_SWARM_FEATURES[k]]
+                        o[7 * i + k] = particle[r, i, k]
+                        o[7 * i + 3 + k] = f[PARTICLE_SWARM_FEATURES[k]]
+                    o[7 * i + 6] = particle[r, i, 3]
 
 
 class PSOVectorEnv(VectorEnv):
@@ -143,9 +145,9 @@ class PSOVectorEnv(VectorEnv):
     ``MultiDiscrete([4] * B)``; with ``action_mode="continuous"`` ``Box(-1, 1, (3,), float32)`` and
     ``Box(-1, 1, (B, 3), float32)``, rows (w, c1, c2) as :class:`PSOEnv` maps them; with ``action_mode="particle"``
     ``Box(-1, 1, (N, 3), float32)`` and ``Box(-1, 1, (B, N, 3), float32)``;
-    ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 13 for "features"; (N, 6) for
-    "particle"), ``observation_space`` ``Box(0, 1, (B, n), float32)`` ((B, N, 6) for "particle"). A step returns observations (B, n)
-    float32 ((B, N, 6) for "particle"), rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
+    ``single_observation_space`` ``Box(0, 1, (n,), float32)`` (n = 4, or 13 for "features"; (N, 7) for
+    "particle"), ``observation_space`` ``Box(0, 1, (B, n), float32)`` ((B, N, 7) for "particle"). A step returns observations (B, n)
+    float32 ((B, N, 7) for "particle"), rewards (B,) float64 (as :class:`PSOEnv`; 0 on a reset), terminations and truncations (B,) bool
     (``target_error`` reached, ``max_iterations`` or ``max_episode_steps`` run, ``max_evaluations`` spent) and infos (dict of (B,) arrays
     with ``_key`` masks). With an ``advisor`` (:mod:`pso_env.advice`) ``single_action_space`` is ``Discrete(8)``:
     action ``a + 4`` is parameter action ``a`` followed by a consultation of the sub-environment's advisor.
@@ -276,9 +278,10 @@ class PSOVectorEnv(VectorEnv):
         self._features = Features(b, self.max_iterations, self.actions, self._floats[10:], self._ints[7:9],
                                   max_evaluations=cfg.max_evaluations, horizon=cfg.horizon)
         self._obs_code = ("viterbi", "belief", "features", "particle").index(cfg.obs_mode)
-        # obs_mode="particle": each particle's entries (B, N, 3), its last personal best and iterations since (2, B, N)
-        self._particle = np.zeros((b, cfg.swarm_size, 3) if self._obs_code == 3 else (0, 0, 0))
-        self._particle_state = np.zeros((2, *self._particle.shape[:2]))
+        # obs_mode="particle": the entries of particle_inputs_into (B, N, 4), each particle's last personal best and
+        # iterations since and each swarm's first median distance (3, B, N)
+        self._particle = np.zeros((b, cfg.swarm_size, PARTICLE_COLUMNS) if self._obs_code == 3 else (0, 0, 0))
+        self._particle_state = np.zeros((3, *self._particle.shape[:2]))
         self._feature = np.zeros(len(FEATURE_NAMES), dtype=np.float32)  # the features of one row (particle mode)
         self._all_rows = np.arange(b)
         self._action_params = self.actions.as_array()
@@ -464,7 +467,7 @@ class PSOVectorEnv(VectorEnv):
         budget = np.inf if cfg.max_evaluations is None else cfg.max_evaluations
         settings = np.array([np.nan if cfg.target_error is None else cfg.target_error, limit, budget,
                              self._obs_code, self._reward.code, bl.refit_every, bl.refit_min_length, *ft.params])
-        obs = self._obs.reshape(self.num_envs, -1)  # a view: rows of N x 6 with obs_mode="particle"
+        obs = self._obs.reshape(self.num_envs, -1)  # a view: rows of N x 7 with obs_mode="particle"
         self._args = (*swarm, self._floats, self._ints, settings, bl._history, bl._ints, bl._lattice, bl._tables,
                       obs, self._particle, self._feature)
         self._observe_args = (obs, self._obs_code, bl.states, bl._lattice, self._floats, self._ints, ft.params,

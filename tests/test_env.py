@@ -55,7 +55,7 @@ def test_env_checkers_pass(obs_mode, reward_mode):
     sb3_check(env, warn=False)
     obs, _ = env.reset(seed=1)
     assert env.observation_space.contains(obs)
-    assert obs.shape == {"features": (13,), "particle": (env.swarm_size, 6)}.get(obs_mode, (4,))
+    assert obs.shape == {"features": (13,), "particle": (env.swarm_size, 7)}.get(obs_mode, (4,))
 
 
 def test_registered_make_and_vector_constructors():

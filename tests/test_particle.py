@@ -410,10 +410,13 @@ def test_observation_is_the_experiments_inputs_on_the_same_swarm():
     rng = np.random.default_rng(2)
     swarm_names = ("progress", "stagnation", "diversity")
     mine, theirs = [PARTICLE_FEATURE_NAMES.index(x) for x in swarm_names], [FEATURE_NAMES.index(x) for x in swarm_names]
+    start = np.median(_distances(env.swarm), axis=1)
     for t in range(budget // n - 1):
-        assert obs.shape == (3, n, 6) and obs.dtype == np.float32
-        np.testing.assert_allclose(obs, rule.inputs(env.swarm, t), rtol=2e-7, atol=2e-7)
+        assert obs.shape == (3, n, 7) and obs.dtype == np.float32
+        np.testing.assert_allclose(obs[:, :, :6], rule.inputs(env.swarm, t), rtol=2e-7, atol=2e-7)
         np.testing.assert_array_equal(obs[:, :, mine], np.repeat(feats[:, None, theirs], n, axis=1))
+        np.testing.assert_allclose(obs[:, :, 6], np.repeat(_median_distance(env.swarm, start)[:, None], n, axis=1),
+                                   rtol=2e-7, atol=2e-7)
         a = rng.uniform(-1, 1, (3, n, 3))
         obs, _, _, truncated, _ = env.step(a)
         feats, *_ = twin.step(a)
@@ -422,6 +425,20 @@ def test_observation_is_the_experiments_inputs_on_the_same_swarm():
     ranks = np.sort(obs[:, :, 0], axis=1)
     np.testing.assert_allclose(ranks, np.tile(np.arange(n) / (n - 1), (3, 1)), rtol=1e-6)  # a permutation
     assert (obs[:, :, 2] > 0).any() and (obs[:, :, 1].max(axis=1) == 1.0).all()
+    assert (obs[:, :, 6] < 0.95).all()  # the swarms contracted: the median particle nearer the best than at reset
+
+
+def _distances(swarm):
+    """Each particle's Euclidean distance to its swarm's global best, (B, N), from the swarm's arrays."""
+    return np.linalg.norm(swarm.positions - swarm.gbest_position[:, None, :], axis=-1)
+
+
+def _median_distance(swarm, start):
+    """An independent reference of the median_distance input: ``1 + log10(m / m0) / 12`` clipped to [0, 1], ``m`` the
+    median particle's distance to the global best and ``m0`` the one at the episode's start, (B,)."""
+    m = np.median(_distances(swarm), axis=1)
+    with np.errstate(divide="ignore"):
+        return np.clip(1 + (np.log10(m) - np.log10(start)) / 12, 0, 1)
 
 
 def test_observation_on_the_general_path_is_the_experiments_inputs_of_each_swarm():
@@ -441,7 +458,7 @@ def test_observation_on_the_general_path_is_the_experiments_inputs_of_each_swarm
     for t in range(budget // 10 - 1):
         for d, swarm in env.swarms.items():
             rows = env._dims == d
-            np.testing.assert_allclose(obs[rows], rules[d].inputs(swarm, t)[rows], rtol=2e-7, atol=2e-7)
+            np.testing.assert_allclose(obs[rows][..., :6], rules[d].inputs(swarm, t)[rows], rtol=2e-7, atol=2e-7)
         obs, *_ = env.step(rng.uniform(-1, 1, (4, 10, 3)))
         for d, swarm in env.swarms.items():
             rules[d].after_step(swarm, t)
@@ -460,7 +477,8 @@ def test_every_particle_input_stays_in_its_bounds_for_any_values(fn):
             obs, *_ = env.step(rng.uniform(-1, 1, (8, 3)))
             seen.append(obs)
     seen = np.array(seen)
-    assert seen.shape == (26, 8, 6) and np.isfinite(seen).all()
+    assert seen.shape == (26, 8, 7) and np.isfinite(seen).all()
+    assert (seen[0, :, 6] == 1).all() and (seen[:, :, 6] == seen[:, :1, 6]).all()  # 1 at reset; one per swarm
     assert (seen >= 0).all() and (seen <= 1).all() and all(env.observation_space.contains(o) for o in seen)
     np.testing.assert_allclose(np.sort(seen[:, :, 0], axis=1), np.tile(np.arange(8) / 7, (26, 1)), rtol=1e-6)
     if fn.name in ("all-nan", "all-inf", "all-minus-inf", "constant"):
@@ -554,7 +572,7 @@ def test_torch_backend_runs_per_particle_control():
     obs, _ = env.reset(seed=0)
     for _ in range(5):
         obs, _, _, _, info = env.step(np.tile([[-1.0, 1.0, -1.0]], (2, 8, 1)))
-    assert obs.shape == (2, 8, 6) and (obs >= 0).all() and (obs <= 1).all()
+    assert obs.shape == (2, 8, 7) and (obs >= 0).all() and (obs <= 1).all()
     np.testing.assert_allclose(info["w"], 0.4)
     np.testing.assert_allclose(info["c2"], 1.5)
 
@@ -572,10 +590,10 @@ def test_both_env_checkers_pass_and_bad_configs_are_named():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sb3_check_env(PSOEnv(**SMALL), warn=True)
-    # SB3's one remark: an (N, 6) observation is neither a vector nor an image (its MlpPolicy flattens it)
+    # SB3's one remark: an (N, 7) observation is neither a vector nor an image (its MlpPolicy flattens it)
     assert len(caught) == 1 and "unconventional shape" in str(caught[0].message)
     env = PSOEnv(**SMALL)
-    assert env.observation_space.shape == (8, 6) and env.action_space.shape == (8, 3)
+    assert env.observation_space.shape == (8, 7) and env.action_space.shape == (8, 3)
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"action must be an array of shape \(8, 3\) of finite numbers"):
         env.step(np.zeros(3))
@@ -614,9 +632,9 @@ def test_search_over_particle_control_is_reproducible_and_reads_the_named_inputs
         model.learn(1)
         runs.append(model.weights.copy())
     np.testing.assert_array_equal(runs[0], runs[1])
-    free = [PARTICLE_FEATURE_NAMES.index("rank"), PARTICLE_FEATURE_NAMES.index("progress"), 6]
+    free = [PARTICLE_FEATURE_NAMES.index("rank"), PARTICLE_FEATURE_NAMES.index("progress"), 7]
     assert (np.delete(runs[0], free, axis=1) == 0).all() and (runs[0][:, 0] != 0).any()
-    assert model.obs_mean.shape == (6,) and 0 < model.obs_mean[0] < 1
+    assert model.obs_mean.shape == (7,) and 0 < model.obs_mean[0] < 1
     with pytest.raises(ValueError, match="inputs must name entries"):
         PolicySearch(env, inputs=["fdc"])
 
@@ -672,24 +690,57 @@ def test_a_warm_start_first_acts_as_the_saved_policy_with_the_switch_it_lacks_on
         PolicySearch(env, init=None)
 
 
+def test_a_policy_saved_with_six_inputs_acts_as_before_and_warm_starts_with_median_distance_at_zero(tmp_path):
+    """median_distance was added as each particle row's 7th entry: a policy saved before (6 inputs, such as every
+    committed controller) reads each row's first 6 entries, so it acts as it did; a warm start from it adds the input
+    with weights 0, so the search's first mean runs bit for bit as the saved policy. A "features" policy, whose
+    observation gained nothing, still has to match its observation's length."""
+    env = PSOVectorEnv(1, **SMALL, **RANGES)
+    source = PolicySearch(env, popsize=4, runs_per_function=1, seed=5)
+    source.learn(1)
+    source.save(tmp_path / "new")
+    saved = json.loads((tmp_path / "new.json").read_text())
+    saved["weights"] = [row[:6] + row[7:] for row in saved["weights"]]  # as if saved before the 7th input
+    saved["obs_mean"] = saved["obs_mean"][:6]
+    (tmp_path / "old.json").write_text(json.dumps(saved))
+    old = PolicySearch.load(tmp_path / "old.json")
+    assert old.weights.shape == (3, 7)
+    obs = np.random.default_rng(0).uniform(0, 1, (2, 8, 7)).astype(np.float32)
+    np.testing.assert_array_equal(old.predict(obs)[0], old.predict(obs[..., :6])[0])
+    warm = PolicySearch(env, popsize=4, runs_per_function=1, init=str(tmp_path / "old.json"))
+    assert warm.weights.shape == (3, 8) and not warm.weights[:, 6].any()
+    np.testing.assert_array_equal(np.delete(warm.weights, 6, axis=1), old.weights)
+    fn = get_function("rastrigin", 4)
+    runs = [run_policy(p, fn, swarm_size=8, iterations=15, seed=2) for p in (old, warm.policy)]
+    assert runs[0].best_value == runs[1].best_value and runs[0].evaluations == runs[1].evaluations
+    with pytest.raises(ValueError, match=r"obs must have 12 entries per row, got shape \(13,\)"):
+        LinearPolicy(np.zeros((3, 13))).predict(np.zeros(13))
+
+
 def test_constant_particle_feeds_the_swarm_inputs_and_one_row_of_particle_inputs():
-    weights = np.zeros((3, 7))
+    weights = np.zeros((3, 8))
     weights[0, PARTICLE_FEATURE_NAMES.index("rank")] = 1.0  # a0 = rank
     weights[1, PARTICLE_FEATURE_NAMES.index("diversity")] = 1.0  # a1 = diversity
+    weights[2, PARTICLE_FEATURE_NAMES.index("median_distance")] = 1.0  # a2 = median distance
     policy = LinearPolicy(weights, "particle", RANGES, "particle")
-    policy.obs_mean = np.full(6, 0.25)
-    ablated = ConstantObservation(policy, keep=("progress", "stagnation", "diversity"))
+    policy.obs_mean = np.full(7, 0.25)
+    swarm_inputs = ("progress", "stagnation", "diversity", "median_distance")
+    ablated = ConstantObservation(policy, keep=swarm_inputs)
     assert ablated.name.startswith("constant-particle:") and ablated.action_mode == "particle"
-    obs = np.random.default_rng(0).uniform(0, 1, (8, 6)).astype(np.float32)
+    obs = np.random.default_rng(0).uniform(0, 1, (8, 7)).astype(np.float32)
     actions, _ = ablated.predict(obs)
     np.testing.assert_allclose(actions[:, 0], 0.25, rtol=1e-6)  # every particle: the constant rank
     np.testing.assert_allclose(actions[:, 1], obs[:, 5], rtol=1e-6)
+    np.testing.assert_allclose(actions[:, 2], obs[:, 6], rtol=1e-6)
+    old = LinearPolicy(weights[:, [0, 1, 2, 3, 4, 5, 7]], "particle", RANGES, "particle")  # saved with 6 inputs
+    old.obs_mean = np.full(6, 0.25)
+    np.testing.assert_array_equal(ConstantObservation(old, keep=swarm_inputs).predict(obs)[0][:, :2], actions[:, :2])
     with pytest.raises(ValueError, match="keep must name"):
         ConstantObservation(policy, keep=("fdc",))
     swarm_policy = LinearPolicy(np.zeros((3, 14)))  # obs_mode "features": its entries have those names too
     swarm_policy.obs_mean = np.full(13, 0.5)
     with pytest.raises(ValueError, match="constant-particle needs a policy of obs_mode='particle'"):
-        ConstantObservation(swarm_policy, keep=("progress", "stagnation", "diversity"))
+        ConstantObservation(swarm_policy, keep=swarm_inputs)
 
 
 def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
@@ -759,7 +810,7 @@ def test_train_and_ablate_a_controller_that_chooses_the_draw(tmp_path):
     with (store / "runs.csv").open() as fh:
         best = {(r["algorithm"], int(r["seed"])): float(r["best_value"]) for r in csv.DictReader(fh)}
     policy = PolicySearch.load(out / "best_model")
-    assert policy.predict(np.zeros((6, 6), np.float32))[0].shape == (6, 4)
+    assert policy.predict(np.zeros((6, 7), np.float32))[0].shape == (6, 4)
     fn = get_function("rastrigin", 3)
     for seed in (0, 1):
         classic = run_policy(_FirstColumns(policy), fn, swarm_size=6, iterations=15, seed=seed,
@@ -768,7 +819,7 @@ def test_train_and_ablate_a_controller_that_chooses_the_draw(tmp_path):
         assert run_policy(policy, fn, swarm_size=6, iterations=15, seed=seed).best_value == best["agent:choice", seed]
         assert best["particle-factors:agent:choice", seed] != classic
     fixed = FixedDraw(policy, shared=True)
-    assert fixed.name.startswith("particle-factors:") and (fixed.predict(np.zeros((6, 6)))[0][:, 3] == 1).all()
+    assert fixed.name.startswith("particle-factors:") and (fixed.predict(np.zeros((6, 7)))[0][:, 3] == 1).all()
     with pytest.raises(ValueError, match=r"FixedDraw needs a policy trained with random_factors='action'.*'dimension'"):
         FixedDraw(LinearPolicy(np.zeros((3, 7)), "particle", {**RANGES, "random_factors": "dimension"}, "particle"),
                   shared=False)

@@ -1298,3 +1298,64 @@ rule_against ev4v-s135 ev4v ev4x ev4x-s139
 #    paper's protocol, in the tables with the committed stores; (d) its vote shares ($E/ev4x/vote-share.txt).
 #    Committed copies: $E/ev4x.
 reported_with_votes ev4x ev4x-s139
+# 45. 2026-12-05 (evening; a diagnostic, not a pre-registration, changing nothing): seed 135 with constants added to
+#    its four outputs' biases (what an input that is constant within a run, such as the dimension or the budget per
+#    dimension, could add to a linear policy), and with its elitist vote held off, against itself and HMM-APSO on the
+#    rule's side at D = 30: MetaBox's training functions f1, f2 (without f*), f3, f15, f16, f17, f21 at ioh's
+#    instance 2, the paper's swarm and budget, 10 runs (report: "Seed 135's unimodal gap at D = 30"). (a) The five
+#    changed controllers (agent directories, seed 135's with the weights changed); (b) their runs (2 min).
+#    Committed copy: $E/ev4v/shift30.
+$PY - $E/agents/ev4v-s135 $OUT/shift <<'PY'
+import json, shutil, sys
+from pathlib import Path
+# name: (w, c1, c2, vote) added to the biases, in action units ([-1, 1] spans each range); "vote-off": the vote's
+# weights 0 and its bias -1, so the mean vote is never > 0
+SHIFTS = {"w-down": (-0.6, 0, 0, 0), "c1-down": (0, -0.5, 0, 0), "c2-up": (0, 0, 0.5, 0),
+          "apso-like": (-1.5, -0.5, 1.5, 0), "vote-off": None}
+source, out = Path(sys.argv[1]), Path(sys.argv[2])
+for name, delta in SHIFTS.items():
+    target = out / name
+    if (target / "run.json").exists():
+        continue
+    target.mkdir(parents=True, exist_ok=True)
+    model = json.loads((source / "model.json").read_text())
+    for row, weights in enumerate(model["weights"]):
+        if delta is None:
+            weights[:] = [0.0] * (len(weights) - 1) + [-1.0] if row == 3 else weights
+        else:
+            weights[-1] += delta[row]
+    for file in ("model.json", "best_model.json"):
+        (target / file).write_text(json.dumps(model, indent=1))
+    shutil.copy(source / "run.json", target / "run.json")
+PY
+S=$OUT/shift
+$PY evaluate.py --algorithms HMM-APSO,agent:$E/agents/ev4v-s135,agent:$S/w-down,agent:$S/c1-down,agent:$S/c2-up,agent:$S/apso-like,agent:$S/vote-off \
+    --functions bbob-exact:f1,bbob-exact:f2,bbob:f3,bbob:f15,bbob:f16,bbob:f17,bbob:f21 --dim 30 --instance 2 \
+    --swarm-size 30 --iterations 1000 --max-evaluations 30030 --runs 10 --jobs 2 --no-progress --out $OUT/ev4v-shift30
+#    (c) What seed 135's inputs see late in a run: its diversity input and the particles' distances to the global best
+#    on f1 (without f*) and f3 at D = 30 (instance 2, the same swarm and budget, runs 0-2) at the start and at 50, 90
+#    and 99 % of the budget (seconds). Committed copy: $E/ev4v/shift30/contraction.txt.
+[ -f $OUT/shift/contraction.txt ] || $PY - $E/agents/ev4v-s135 > $OUT/shift/contraction.txt <<'PY'
+import sys
+import numpy as np
+from agents import load_agent
+from benchmarks_fn import get_function
+from pso_env import PARTICLE_FEATURE_NAMES, PSOEnv
+policy = load_agent(sys.argv[1])
+column = PARTICLE_FEATURE_NAMES.index("diversity")
+print("function       run  budget  diversity input  particles' distance to the global best: median, farthest")
+for name in ("bbob-exact:f1", "bbob:f3"):
+    for seed in range(3):
+        env = PSOEnv(function=get_function(name, 30, instance=2), swarm_size=30, max_iterations=1000,
+                     max_evaluations=30030, obs_mode="particle", action_mode="particle", **policy.env_kwargs)
+        obs, _ = env.reset(seed=seed)
+        marks, done = [0.0, 0.5, 0.9, 0.99], False
+        while not done:
+            spent = int(np.ravel(env.swarm.evaluations)[0]) / 30030
+            if marks and spent >= marks[0]:
+                d = np.sort(np.linalg.norm(env.swarm.positions - env.swarm.gbest_position, axis=-1).ravel())
+                print(f"{name:14s} {seed:3d}  {marks.pop(0):6.2f}  {obs[0, column]:15.2f}  "
+                      f"{np.median(d):.1e}  {d[-1]:.1e}")
+            obs, _, terminated, truncated, _ = env.step(np.asarray(policy.predict(obs)[0], dtype=np.float64))
+            done = terminated or truncated
+PY
