@@ -190,8 +190,11 @@ class ConstantObservation(_Ablation):
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:
         """The policy's action for the constant observation (shaped like ``obs``: one row or a batch), with the
         ``keep`` entries taken from ``obs``."""
-        fed = np.array(obs, dtype=np.float32)  # entries past the value's (added after the policy was saved) unread
-        fed[..., :self.value.shape[-1]] = self.value
+        if self.obs_mode == "particle":  # a policy saved with 6 inputs: the 7th entry passes through, unread
+            fed = np.array(obs, dtype=np.float32)
+            fed[..., :self.value.shape[-1]] = self.value
+        else:
+            fed = np.broadcast_to(self.value, np.shape(obs)).copy()
         if self._keep:
             fed[..., self._keep] = np.asarray(obs)[..., self._keep]
         return self.policy.predict(fed, deterministic=deterministic)

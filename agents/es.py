@@ -55,6 +55,9 @@ ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 
 INITS = ("linwpso", "undecided", "zeros")
 #: Suffix of a saved policy (``model.save(path)`` writes ``path + SUFFIX``).
 SUFFIX = ".json"
+#: Inputs of a "particle" policy saved before ``median_distance`` became the observation's 7th entry: it reads the
+#: first 6 (:class:`LinearPolicy`), and a warm start from it adds the 7th at weights 0 (:func:`warm_start_weights`).
+SAVED_PARTICLE_INPUTS = 6
 
 
 class LinearPolicy:
@@ -79,8 +82,8 @@ class LinearPolicy:
 
     A policy read by :meth:`PolicySearch.load` also has ``obs_mean`` (n,), the mean observation of its last
     training generation (what :class:`agents.controller.ConstantObservation` feeds by default). A "particle" policy
-    with fewer inputs than the observation's rows have (one saved before ``median_distance`` was added, with 6) reads
-    each row's first n entries, so it acts as it did.
+    saved before ``median_distance`` was added (6 inputs, :data:`SAVED_PARTICLE_INPUTS`) reads each row's first 6
+    entries of the 7, so it acts as it did.
     """
 
     def __init__(self, weights: Any, obs_mode: str = "features", env_kwargs: dict[str, Any] | None = None,
@@ -99,8 +102,9 @@ class LinearPolicy:
         """Actions for ``obs`` (..., n): float32 (..., A) in [-1, 1] (deterministic always): (n,) or (B, n), with
         ``obs_mode="particle"`` (N, n) or (B, N, n)."""
         o = np.asarray(obs, dtype=np.float64)
-        if self.obs_mode == "particle" and o.shape[-1] > self._matrix.shape[1]:
-            o = o[..., :self._matrix.shape[1]]  # entries added to the observation after the policy was saved
+        if self.obs_mode == "particle" and (self._matrix.shape[1], o.shape[-1]) == (SAVED_PARTICLE_INPUTS,
+                                                                                   SAVED_PARTICLE_INPUTS + 1):
+            o = o[..., :SAVED_PARTICLE_INPUTS]  # saved before median_distance was added
         if o.shape[-1] != self._matrix.shape[1]:
             raise ValueError(f"obs must have {self._matrix.shape[1]} entries per row, got shape {o.shape}")
         if len(self._matrix) == 1:
@@ -198,7 +202,7 @@ def warm_start_weights(path: str | Path, config: Any, n_obs: int, n_actions: int
     same += [] if (theirs["random_factors"], ours["random_factors"]) == ("dimension", "action") else ["random_factors"]
     differ = "".join(f"; {k}={theirs[k]!r} there, {ours[k]!r} here" for k in same if theirs[k] != ours[k])
     n_saved = saved.weights.shape[1] - 1
-    fewer = saved.obs_mode == "particle" and n_saved < n_obs  # inputs added to the observation since it was saved
+    fewer = saved.obs_mode == "particle" and (n_saved, n_obs) == (SAVED_PARTICLE_INPUTS, SAVED_PARTICLE_INPUTS + 1)
     if (saved.obs_mode, saved.action_mode, n_obs if fewer else n_saved) != (config.obs_mode, config.action_mode,
                                                                            n_obs) or differ:
         raise ValueError(f"init: {str(path)!r} acts with obs_mode={saved.obs_mode!r} ({n_saved} inputs), "

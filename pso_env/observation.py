@@ -203,7 +203,8 @@ def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out)
     - ``median_distance`` (column 3, the same for every particle of a swarm; the observation's entry 6): the median
       over the particles of their distance to ``g``, ``m``, as ``1 + log10(m[t] / m[0]) / 12`` clipped to [0, 1]
       (as the diversity feature): 1 at the episode's first observation, 0 once the median particle is 12 decades
-      closer (or at ``g``). **Our input**: unlike the diversity, a mean, one far particle cannot hold it up (APSO's
+      closer (or at ``g``); a NaN distance (a non-finite position, only with ``bounds="none"``) counts as +inf, so a
+      swarm that diverges reads 1. **Our input**: unlike the diversity, a mean, one far particle cannot hold it up (APSO's
       elitist learning puts one there at every iteration it runs; results/learned-control, "Seed 135's unimodal
       gap at D = 30").
 
@@ -237,10 +238,13 @@ def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out)
         for i in range(n):
             v = dist[i] / far if far > 0.0 and math.isfinite(far) else 0.0
             out[r, i, 1] = 0.0 if math.isnan(v) else min(max(v, 0.0), 1.0)
+        for i in range(n):
+            if math.isnan(dist[i]):  # a non-finite position (bounds="none"): as far as can be, as the rank puts it last
+                dist[i] = math.inf
         median = np.median(dist)
         if start:
             state[2, r, 0] = median
-        m = _decades(median, state[2, r, 0])
+        m = 1.0 if start else _decades(median, state[2, r, 0])
         for i in range(n):
             out[r, i, 3] = m
 

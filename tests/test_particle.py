@@ -1,5 +1,5 @@
 """Per-particle control in PSOControl: ``action_mode="particle"`` (a (w, c1, c2) row per particle,
-pso_env.actions.particle_parameters) and ``obs_mode="particle"`` (6 inputs per particle, pso_env.observation), and the
+pso_env.actions.particle_parameters) and ``obs_mode="particle"`` (7 inputs per particle, pso_env.observation), and the
 linear policy shared by the particles (agents.es)."""
 
 from __future__ import annotations
@@ -346,7 +346,7 @@ def test_the_last_action_column_chooses_each_particles_draw():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sb3_check_env(PSOEnv(**SMALL, random_factors="action"), warn=True)
-    assert len(caught) == 1 and "unconventional shape" in str(caught[0].message)  # the (N, 6) observation
+    assert len(caught) == 1 and "unconventional shape" in str(caught[0].message)  # the (N, 7) observation
     envs = PSOVectorEnv(2, **SMALL, random_factors="action", elitist=True)
     envs.reset(seed=0)
     with pytest.raises(ValueError, match=r"shape \(2, 8, 5\) of finite numbers \(per particle w, c1, c2, elitist, "
@@ -455,13 +455,57 @@ def test_observation_on_the_general_path_is_the_experiments_inputs_of_each_swarm
         rules[d] = pe.ParticleRule(pe.linwpso_weights())
         rules[d].reset(swarm, 100, budget)
     rng = np.random.default_rng(3)
+    start = {d: np.median(_distances(swarm), axis=1) for d, swarm in env.swarms.items()}
     for t in range(budget // 10 - 1):
         for d, swarm in env.swarms.items():
             rows = env._dims == d
             np.testing.assert_allclose(obs[rows][..., :6], rules[d].inputs(swarm, t)[rows], rtol=2e-7, atol=2e-7)
+            want = _median_distance(swarm, start[d])[rows]
+            np.testing.assert_allclose(obs[rows][..., 6], np.repeat(want[:, None], 10, axis=1), rtol=2e-7, atol=2e-7)
         obs, *_ = env.step(rng.uniform(-1, 1, (4, 10, 3)))
         for d, swarm in env.swarms.items():
             rules[d].after_step(swarm, t)
+
+
+@pytest.mark.parametrize("mode", ["NextStep", "SameStep"])
+def test_median_distance_starts_at_one_in_every_episode_and_follows_the_new_start(mode):
+    """Each episode's first observation reads 1 in column 6, automatic resets and reset masks included, and later
+    observations are measured against that episode's own start median (an independent numpy reference)."""
+    env = PSOVectorEnv(3, **{**SMALL, "max_iterations": 4}, autoreset_mode=mode)
+    obs, _ = env.reset(seed=0)
+    start = np.median(_distances(env.swarm), axis=1)
+    rng, firsts = np.random.default_rng(1), 0
+    for _ in range(14):
+        obs, *_ = env.step(rng.uniform(-1, 1, (3, 8, 3)))
+        first = env.iteration == 0  # rows whose episode (re)started in this step: obs is its first observation
+        firsts += int(first.sum())
+        np.testing.assert_array_equal(obs[first, :, 6], 1.0)
+        start[first] = np.median(_distances(env.swarm), axis=1)[first]
+        want = np.repeat(_median_distance(env.swarm, start)[:, None], 8, axis=1)
+        np.testing.assert_allclose(obs[~first, :, 6], want[~first], rtol=2e-7, atol=2e-7)
+    assert firsts >= 6  # every row restarted at least twice
+    obs, _ = env.reset(options={"reset_mask": np.array([False, True, False])})
+    np.testing.assert_array_equal(obs[1, :, 6], 1.0)
+    assert (obs[[0, 2], :, 6] < 1.0).all()
+
+
+def test_median_distance_counts_a_non_finite_position_as_far():
+    """A particle whose position is NaN (a diverging swarm with bounds="none") is as far from the best as can be: two
+    of three such particles make the median infinite, which reads 1 (numba's median alone would depend on where the
+    NaN sits)."""
+    from pso_env.observation import particle_inputs_into
+
+    x, g = np.zeros((1, 3, 2)), np.zeros((1, 2))
+    x[0, :, 0] = [0.0, 4.0, 8.0]
+    fit, state, out = np.array([[0.0, 16.0, 64.0]]), np.zeros((3, 1, 3)), np.zeros((1, 3, 4))
+    particle_inputs_into(x, fit, g, fit.copy(), np.array([0]), True, state, np.log1p(10.0), out)
+    assert state[2, 0, 0] == 4.0 and (out[0, :, 3] == 1.0).all()
+    x[0, :, 0] = [1.0, 1.0, 1.0]
+    particle_inputs_into(x, fit, g, fit.copy(), np.array([0]), False, state, np.log1p(10.0), out)
+    np.testing.assert_allclose(out[0, :, 3], 1 + np.log10(1 / 4) / 12)
+    x[0, :2, 0] = np.nan
+    particle_inputs_into(x, fit, g, fit.copy(), np.array([0]), False, state, np.log1p(10.0), out)
+    assert (out[0, :, 3] == 1.0).all()
 
 
 @pytest.mark.parametrize("fn", _functions(), ids=lambda f: f.name)
@@ -715,6 +759,8 @@ def test_a_policy_saved_with_six_inputs_acts_as_before_and_warm_starts_with_medi
     assert runs[0].best_value == runs[1].best_value and runs[0].evaluations == runs[1].evaluations
     with pytest.raises(ValueError, match=r"obs must have 12 entries per row, got shape \(13,\)"):
         LinearPolicy(np.zeros((3, 13))).predict(np.zeros(13))
+    with pytest.raises(ValueError, match=r"obs must have 3 entries per row"):  # only 6 of 7 is a saved policy's
+        LinearPolicy(np.zeros((3, 4)), "particle", RANGES, "particle").predict(obs)
 
 
 def test_constant_particle_feeds_the_swarm_inputs_and_one_row_of_particle_inputs():
