@@ -1335,15 +1335,17 @@ $PY evaluate.py --algorithms HMM-APSO,agent:$E/agents/ev4v-s135,agent:$S/w-down,
 #    (c) What seed 135's inputs see late in a run: its diversity input and the particles' distances to the global best
 #    on f1 (without f*) and f3 at D = 30 (instance 2, the same swarm and budget, runs 0-2) at the start and at 50, 90
 #    and 99 % of the budget (seconds). Committed copy: $E/ev4v/shift30/contraction.txt.
-[ -f $OUT/shift/contraction.txt ] || $PY - $E/agents/ev4v-s135 > $OUT/shift/contraction.txt <<'PY'
+[ -f $OUT/shift/contraction.txt ] || $PY - $E/agents/ev4v-s135 $OUT/shift/contraction.txt <<'PY'
 import sys
+from pathlib import Path
+
 import numpy as np
 from agents import load_agent
 from benchmarks_fn import get_function
 from pso_env import PARTICLE_FEATURE_NAMES, PSOEnv
 policy = load_agent(sys.argv[1])
 column = PARTICLE_FEATURE_NAMES.index("diversity")
-print("function       run  budget  diversity input  particles' distance to the global best: median, farthest")
+lines = ["function       run  budget  diversity input  particles' distance to the global best: median, farthest"]
 for name in ("bbob-exact:f1", "bbob:f3"):
     for seed in range(3):
         env = PSOEnv(function=get_function(name, 30, instance=2), swarm_size=30, max_iterations=1000,
@@ -1354,8 +1356,24 @@ for name in ("bbob-exact:f1", "bbob:f3"):
             spent = int(np.ravel(env.swarm.evaluations)[0]) / 30030
             if marks and spent >= marks[0]:
                 d = np.sort(np.linalg.norm(env.swarm.positions - env.swarm.gbest_position, axis=-1).ravel())
-                print(f"{name:14s} {seed:3d}  {marks.pop(0):6.2f}  {obs[0, column]:15.2f}  "
-                      f"{np.median(d):.1e}  {d[-1]:.1e}")
+                lines.append(f"{name:14s} {seed:3d}  {marks.pop(0):6.2f}  {obs[0, column]:15.2f}  "
+                             f"{np.median(d):.1e}  {d[-1]:.1e}")
             obs, _, terminated, truncated, _ = env.step(np.asarray(policy.predict(obs)[0], dtype=np.float64))
             done = terminated or truncated
+Path(sys.argv[2]).write_text("\n".join(lines) + "\n")
+print("\n".join(lines))
 PY
+# 46. 2026-12-05 (evening): seed 135 fine-tuned on section 43's fifteen entries with the particle observation's 7th
+#    entry, median_distance (new: the median particle's distance to the global best), judged by the rule of section
+#    37 against seed 135 (report: "A contraction input the elitist step cannot hold up"; pre-registration 38 in
+#    decisions-2026-12-05.txt). (a) One sweep of two seeds, section 43's command started from seed 135's weights
+#    (its 6 inputs; the 7th's weights start at 0) (17 and 14 min per seed on 2 cores, the second shared with the
+#    rule's runs of the first); each best_model.json is $E/agents/ev4y-s<seed>/model.json.
+fine_tune ev4y "$F4W" ev4v-s135 140 141
+#    (b) The rule's two tables against seed 135's runs of section 42: seed 135 stays the default (scores: seed 135
+#    1.900, seed 141 2.025, seed 140 2.075). Committed copies: $E/ev4y/select* (seed 135's: $E/ev4v/select*).
+rule_against ev4v-s135 ev4v ev4y ev4y-s140 ev4y-s141
+#    (c) Reported after the decision: seed 141 (the best new seed by the rule) with its constant-particle ablation on
+#    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d) their vote shares
+#    ($E/ev4y/vote-share.txt). Committed copies: $E/ev4y.
+reported_with_votes ev4y ev4y-s141 ev4y-s140
