@@ -1360,6 +1360,7 @@ for name in ("bbob-exact:f1", "bbob:f3"):
                              f"{np.median(d):.1e}  {d[-1]:.1e}")
             obs, _, terminated, truncated, _ = env.step(np.asarray(policy.predict(obs)[0], dtype=np.float64))
             done = terminated or truncated
+Path(sys.argv[2]).parent.mkdir(parents=True, exist_ok=True)
 Path(sys.argv[2]).write_text("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
