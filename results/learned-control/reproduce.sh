@@ -1378,3 +1378,18 @@ rule_against ev4v-s135 ev4v ev4y ev4y-s140 ev4y-s141
 #    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d) their vote shares
 #    ($E/ev4y/vote-share.txt). Committed copies: $E/ev4y.
 reported_with_votes ev4y ev4y-s141 ev4y-s140
+# 47. 2026-12-05 (evening): section 46's design with best_model chosen on the eight training functions at D = 10 and
+#    D = 30 (instance 7), judged by the rule of section 37 against seed 135 (report: "best_model chosen at D = 10 and
+#    30"; pre-registration 39 in decisions-2026-12-05.txt). (a) One sweep of two seeds (19 and 15 min per seed on 2
+#    cores, the second shared with the rule's runs of the first); each best_model.json is
+#    $E/agents/ev4z-s<seed>/model.json.
+F4Z="${F4W/--held-out metabox-train,metabox-validation /--held-out metabox-train,metabox-validation,metabox-train@30,metabox-validation@30 }"
+fine_tune ev4z "$F4Z" ev4v-s135 142 143
+#    (b) The rule's two tables against seed 135's runs of section 42: seed 135 stays the
+#    default (scores: seed 135 1.8875, seed 142 1.9750, seed 143 2.1375). Committed copies: $E/ev4z/select*
+#    (seed 135's: $E/ev4v/select*).
+rule_against ev4v-s135 ev4v ev4z ev4z-s142 ev4z-s143
+#    (c) Reported after the decision: seed 142 (the best new seed by the rule) with its constant-particle ablation on the held-out functions and the
+#    paper's protocol with both seeds, in the tables with the committed stores; (d) their vote shares
+#    ($E/ev4z/vote-share.txt). Committed copies: $E/ev4z.
+reported_with_votes ev4z ev4z-s142 ev4z-s143
