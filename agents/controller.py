@@ -157,7 +157,8 @@ class ConstantObservation(_Ablation):
     :data:`pso_env.FEATURE_NAMES` (:data:`pso_env.PARTICLE_FEATURE_NAMES` with ``obs_mode="particle"``) passed
     through unchanged: ``keep=("progress",)`` leaves the policy the budget spent and nothing of the swarm's state (a
     schedule); ``keep=("progress", "stagnation", "diversity", "median_distance")`` on a particle policy leaves it the
-    swarm's inputs and nothing of each particle's. The observation and action modes and the environment settings are the policy's.
+    swarm's inputs and nothing of each particle's. The observation and action modes and the environment settings
+    are the policy's.
 
     Raises
     ------

@@ -201,12 +201,12 @@ def particle_inputs_into(x, fit, g, pbest, rows, start, state, log_horizon, out)
       last changed: improved, or replaced by an operator that puts a new particle in its place (the "features"
       stagnation, per particle);
     - ``median_distance`` (column 3, the same for every particle of a swarm; the observation's entry 6): the median
-      over the particles of their distance to ``g`` (for even N the mean of the two middle ones), ``m``, as ``1 + log10(m[t] / m[0]) / 12`` clipped to [0, 1]
-      (as the diversity feature): 1 at the episode's first observation, 0 once the median particle is 12 decades
-      closer (or at ``g``); a NaN distance (a non-finite position, only with ``bounds="none"``) counts as +inf, so a
-      swarm that diverges reads 1. **Our input**: unlike the diversity, a mean, one far particle cannot hold it up (APSO's
-      elitist learning puts one there at every iteration it runs; results/learned-control, "Seed 135's unimodal
-      gap at D = 30").
+      over the particles of their distance to ``g`` (for even N the mean of the two middle ones), ``m``, as
+      ``1 + log10(m[t] / m[0]) / 12`` clipped to [0, 1] (as the diversity feature): 1 at the episode's first
+      observation, 0 once the median particle is 12 decades closer (or at ``g``); a NaN distance (a non-finite
+      position, only with ``bounds="none"``) counts as +inf, so a swarm that diverges reads 1. **Our input**: unlike
+      the diversity, a mean, one far particle cannot hold it up (APSO's elitist learning puts one there at every
+      iteration it runs; results/learned-control, "Seed 135's unimodal gap at D = 30").
 
     ``x`` (B, N, D), ``fit``, ``pbest`` (B, N) (current and personal best values), ``g`` (B, D); ``state`` (3, B, N)
     holds each particle's last personal best value and ``k``, and (``state[2, r, 0]``) the episode's first median
