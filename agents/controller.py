@@ -157,14 +157,17 @@ class ConstantObservation(_Ablation):
     :data:`pso_env.FEATURE_NAMES` (:data:`pso_env.PARTICLE_FEATURE_NAMES` with ``obs_mode="particle"``) passed
     through unchanged: ``keep=("progress",)`` leaves the policy the budget spent and nothing of the swarm's state (a
     schedule); ``keep=("progress", "stagnation", "diversity", "median_distance")`` on a particle policy leaves it the
-    swarm's inputs and nothing of each particle's. The observation and action modes and the environment settings
-    are the policy's.
+    swarm's inputs and nothing of each particle's; ``keep`` naming every entry but one holds that one alone (the
+    registry's ``hold:NAME:X``, prefix ``hold``): what that input adds. The observation and action modes and the
+    environment settings are the policy's.
 
     Raises
     ------
     ValueError
         No ``value`` and the policy stores no mean observation; a ``keep`` name that is not an entry of the policy's
-        observation; the swarm inputs of a particle observation kept for a policy of another observation.
+        observation; the swarm inputs of a particle observation kept for a policy of another observation; ``keep``
+        that leaves nothing the policy reads held (a policy saved with 6 particle inputs does not read
+        ``median_distance``).
     """
 
     def __init__(self, policy: Any, value: Any = None, keep: Sequence[str] = ()) -> None:
@@ -172,20 +175,24 @@ class ConstantObservation(_Ablation):
 
         if value is None:
             value = getattr(getattr(policy, "model", policy), "obs_mean", None)
+        names = PARTICLE_FEATURE_NAMES if getattr(policy, "obs_mode", "") == "particle" else FEATURE_NAMES
         prefix = {("progress",): "schedule-only", PARTICLE_FEATURE_NAMES[3:]: "constant-particle"}.get(
-            tuple(keep), "constant-obs")
+            tuple(keep), "hold" if len(set(keep)) == len(names) - 1 else "constant-obs")
         if value is None:
             raise ValueError(f"{prefix} needs a policy that stores its mean observation (algo 'es'), got {policy!r}")
         super().__init__(policy, prefix)
         if prefix == "constant-particle" and self.obs_mode != "particle":
             raise ValueError(f"constant-particle needs a policy of obs_mode='particle' (it holds the particle inputs), "
                              f"got obs_mode={self.obs_mode!r}")
-        names = PARTICLE_FEATURE_NAMES if self.obs_mode == "particle" else FEATURE_NAMES
         unknown = [k for k in keep if k not in names]
         if unknown:
             raise ValueError(f"keep must name entries of {names}, got {unknown}")
         self.value = np.asarray(value, dtype=np.float32)
         self._keep = [names.index(k) for k in keep]
+        if not set(range(self.value.shape[-1])) - set(self._keep):
+            held = [n for n in names if n not in keep]
+            raise ValueError(f"{prefix}: the policy reads only {list(names[:self.value.shape[-1]])}, all kept: holding "
+                             f"{held} would change nothing")
 
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:

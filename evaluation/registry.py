@@ -19,6 +19,7 @@ a PSO variant             ``RuleController(make_rule(name))`` (case-insensitive)
 ``constant-obs:X``        ``PolicyController(ConstantObservation(X's policy))``       ``constant-obs:<X's>``
 ``schedule-only:X``       the same, ``keep=("progress",)``                            ``schedule-only:<X's>``
 ``constant-particle:X``   the same, the swarm's inputs kept (``obs_mode="particle"``)  ``constant-particle:<X's>``
+``hold:NAME:X``           the same, every input but ``NAME`` kept                     ``hold:NAME:<X's>``
 ``dimension-factors:X``   X with r1, r2 per dimension (``random_factors``)            ``dimension-factors:<X's>``
 ``particle-factors:X``    X with one r1, r2 per particle (``random_factors``)         ``particle-factors:<X's>``
 ``range-step:X``          X with APSO's elitist step (``elitist_step="range"``)       ``range-step:<X's>``
@@ -32,7 +33,9 @@ policy fed its mean training observation at every step (:class:`agents.controlle
 ``schedule-only:X`` feeds it the same constant but the true ``progress`` (the budget spent): a schedule that sees
 nothing of the swarm. ``constant-particle:X``, for a controller of ``obs_mode="particle"``, feeds every particle the
 same constant particle inputs (rank, distance, own stagnation) with the swarm's true ones: what the per-particle
-inputs add. ``dimension-factors:X`` runs ``X`` unchanged in a swarm that draws r1, r2 per particle and dimension, the
+inputs add. ``hold:NAME:X`` holds the one observation entry ``NAME`` (of :data:`pso_env.FEATURE_NAMES` or
+:data:`pso_env.PARTICLE_FEATURE_NAMES`, as ``X`` reads) at its training mean and passes the others through: what
+that input adds. ``dimension-factors:X`` runs ``X`` unchanged in a swarm that draws r1, r2 per particle and dimension, the
 classic update, and ``particle-factors:X`` in one that draws one r1, r2 per particle: for a controller trained with
 another draw, what its own draw adds (each refuses a controller that already draws its way). For a controller trained
 with ``random_factors="action"`` they fix its choice column for every particle
@@ -80,6 +83,9 @@ _ABLATIONS: dict[str, tuple[tuple[str, ...] | None, dict[str, Any]]] = {
     "dimension-factors": (None, {"random_factors": "dimension"}),
     "particle-factors": (None, {"random_factors": "particle"}),
     "range-step": (None, {"elitist_step": "range"})}
+#: ``hold:NAME:X``: the one ablation that names an input (its ``arg`` is ``"NAME:<X's name>"``)
+_HOLD = "hold"
+_ABLATION_KINDS = (*_ABLATIONS, _HOLD)
 # registry kinds of the shipped controllers -> their agents.PRETRAINED names (Algorithm kind "pretrained", arg the name)
 _PRETRAINED = {"pretrained": "es", "dqnpso-pretrained": "dqnpso"}
 _STATIC = re.compile(r"^static:([0-3]{4})$", re.IGNORECASE)
@@ -140,12 +146,22 @@ class Algorithm:
             return PolicyController(StaticPolicy([int(c) for c in str(self.arg)]))
         if self.kind == "random-policy":
             return PolicyController(RandomPolicy())
+        if self.kind == _HOLD:
+            from agents.controller import ConstantObservation
+            from agents.es import input_names
+
+            entry, policy = str(self.arg).partition(":")[0], _loaded(_inner(self))
+            names = input_names(getattr(policy, "obs_mode", "viterbi"))
+            if entry not in names:
+                raise ValueError(f"hold: {_inner(self).name} reads obs_mode={getattr(policy, 'obs_mode', 'viterbi')!r}, "
+                                 f"whose entries are {list(names)}; it has no {entry!r}")
+            return PolicyController(ConstantObservation(policy, keep=[n for n in names if n != entry]), name=self.name)
         if self.kind in _ABLATIONS:
             from agents.controller import ConstantObservation, FixedDraw
             from pso_env.config import action_settings
 
             keep, settings = _ABLATIONS[self.kind]
-            policy = _loaded(resolve_algorithm(str(self.arg), check=False))
+            policy = _loaded(_inner(self))
             own = action_settings(getattr(policy, "env_kwargs", {}))
             if settings and all(own[k] == v for k, v in settings.items()):
                 raise ValueError(f"{self.kind}: {self.arg} already runs with {settings}, so the ablation would rerun it "
@@ -172,6 +188,12 @@ def _loaded(algorithm: Algorithm) -> Any:
     return _LOADED[key]
 
 
+def _inner(algorithm: Algorithm) -> Algorithm:
+    """The learned controller an ablation changes."""
+    arg = str(algorithm.arg)
+    return resolve_algorithm(arg.partition(":")[2] if algorithm.kind == _HOLD else arg, check=False)
+
+
 def list_algorithms() -> list[str]:
     """Every name :func:`resolve_algorithm` accepts (patterns as ``agent:PATH`` and ``static:ABCD``)."""
     from agents.advisors import ADVISED_VARIANTS
@@ -179,7 +201,8 @@ def list_algorithms() -> list[str]:
 
     return [*list_variants(), *ADVISED_VARIANTS, *_SPECIAL, "agent:PATH", "static:ABCD", "static:all",
             *(f"{a}:{x}" for a, (_, changes) in _ABLATIONS.items()
-              for x in (("agent:PATH",) if changes else ("pretrained", "agent:PATH")))]
+              for x in (("agent:PATH",) if changes else ("pretrained", "agent:PATH"))),
+            "hold:NAME:pretrained", "hold:NAME:agent:PATH"]
 
 
 def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
@@ -193,13 +216,23 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
     from agents.baselines import _key, list_variants
 
     name = str(name).strip()
-    ablation = next((a for a in _ABLATIONS if name.lower().startswith(f"{a}:")), None)
+    ablation = next((a for a in _ABLATION_KINDS if name.lower().startswith(f"{a}:")), None)
     if ablation is not None:
-        inner = resolve_algorithm(name[len(ablation) + 1:], check=False)
+        rest, entry = name[len(ablation) + 1:], ""
+        if ablation == _HOLD:
+            from pso_env.observation import FEATURE_NAMES, PARTICLE_FEATURE_NAMES
+
+            entry, _, rest = rest.partition(":")
+            entries = list(dict.fromkeys(FEATURE_NAMES + PARTICLE_FEATURE_NAMES))
+            if entry not in entries or not rest:
+                raise ValueError(f"bad {name!r}: hold:NAME:X needs NAME one of {entries}, e.g. "
+                                 f"hold:diversity:pretrained")
+            entry += ":"
+        inner = resolve_algorithm(rest, check=False)
         if inner.kind not in ("pretrained", "agent"):
             raise ValueError(f"bad {name!r}: {ablation}: takes a learned controller, pretrained or agent:PATH")
         inner_name = f"agent:{inner.arg}" if inner.kind == "agent" else inner.name
-        algorithm = Algorithm(f"{ablation}:{inner.name}", ablation, inner_name)
+        algorithm = Algorithm(f"{ablation}:{entry}{inner.name}", ablation, f"{entry}{inner_name}")
     elif name.lower().startswith("agent:"):
         path = Path(name[len("agent:") :]).expanduser()
         if not str(path).strip():
@@ -233,10 +266,9 @@ def _check_loadable(algorithm: Algorithm) -> None:
     try:
         if algorithm.kind == "agent" and not Path(str(algorithm.arg)).exists():
             raise FileNotFoundError(f"no such file or directory: {algorithm.arg}")
-        if algorithm.kind in ("pretrained", "agent", "dqnpso-online", *_ABLATIONS):  # online: its warm start
+        if algorithm.kind in ("pretrained", "agent", "dqnpso-online", *_ABLATION_KINDS):  # online: its warm start
             load = (Algorithm(_SPECIAL["dqnpso-pretrained"][1], "pretrained", "dqnpso") if algorithm.kind == "dqnpso-online"
-                    else resolve_algorithm(str(algorithm.arg), check=False) if algorithm.kind in _ABLATIONS
-                    else algorithm)
+                    else _inner(algorithm) if algorithm.kind in _ABLATION_KINDS else algorithm)
             _LOADED.pop((load.kind, load.arg), None)  # read the file now
             _loaded(load)
         if algorithm.kind not in _OWN_RUNS:
@@ -260,8 +292,8 @@ def model_paths(algorithms: Sequence[Algorithm]) -> dict[str, str]:
             return str(pretrained_path(str(algorithm.arg)))
         if algorithm.kind == "dqnpso-online":
             return str(pretrained_path("dqnpso"))
-        if algorithm.kind in _ABLATIONS:
-            return path(resolve_algorithm(str(algorithm.arg), check=False))
+        if algorithm.kind in _ABLATION_KINDS:
+            return path(_inner(algorithm))
         return None
 
     return {a.name: p for a in algorithms if (p := path(a)) is not None}

@@ -789,6 +789,38 @@ def test_constant_particle_feeds_the_swarm_inputs_and_one_row_of_particle_inputs
         ConstantObservation(swarm_policy, keep=swarm_inputs)
 
 
+def test_hold_feeds_one_input_its_training_mean_and_passes_the_others():
+    rng = np.random.default_rng(1)
+    policy = LinearPolicy(rng.normal(size=(4, 8)), "particle", RANGES, "particle")
+    policy.obs_mean = rng.uniform(0, 1, 7)
+    obs = rng.uniform(0, 1, (2, 8, 7)).astype(np.float32)
+    for k, name in enumerate(PARTICLE_FEATURE_NAMES):
+        held = ConstantObservation(policy, keep=[n for n in PARTICLE_FEATURE_NAMES if n != name])
+        assert held.name.startswith("hold:")
+        fed = obs.copy()
+        fed[..., k] = policy.obs_mean[k]  # every particle of every swarm: entry k at its training mean, nothing else
+        np.testing.assert_array_equal(held.predict(obs)[0], policy.predict(fed)[0])
+        assert not np.array_equal(held.predict(obs)[0], policy.predict(obs)[0])
+    old = LinearPolicy(rng.normal(size=(4, 7)), "particle", RANGES, "particle")  # saved with 6 inputs
+    old.obs_mean = np.full(6, 0.5)
+    with pytest.raises(ValueError, match=r"holding \['median_distance'\] would change nothing"):
+        ConstantObservation(old, keep=PARTICLE_FEATURE_NAMES[:6])
+
+
+def test_hold_in_the_registry_names_the_input_and_refuses_what_it_cannot_hold():
+    from evaluation.registry import list_algorithms, model_paths, resolve_algorithm
+
+    held = resolve_algorithm("hold:diversity:pretrained")
+    assert (held.name, held.kind) == ("hold:diversity:ES-pretrained", "hold")
+    assert model_paths([held])[held.name] == model_paths([resolve_algorithm("pretrained")])["ES-pretrained"]
+    assert {"hold:NAME:pretrained", "hold:NAME:agent:PATH"} <= set(list_algorithms())
+    for bad, why in [("hold:fdc:pretrained", "it has no 'fdc'"), ("hold:median_distance:pretrained", "change nothing"),
+                     ("hold:foo:pretrained", "needs NAME one of"), ("hold:rank", "needs NAME one of"),
+                     ("hold:rank:APSO", "takes a learned controller")]:
+        with pytest.raises(ValueError, match=why):
+            resolve_algorithm(bad)
+
+
 def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
     cli = _script("train_agent")
     out = tmp_path / "particle"
@@ -802,13 +834,14 @@ def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
     assert run["config"]["random_factors"] == "particle"
     agent = f"agent:{out}"
     store = tmp_path / "eval"
-    assert _script("evaluate").main(["--algorithms", f"{agent},constant-particle:{agent},dimension-factors:{agent}",
+    algorithms = f"{agent},constant-particle:{agent},dimension-factors:{agent},hold:rank:{agent}"
+    assert _script("evaluate").main(["--algorithms", algorithms,
                                      "--functions", "rastrigin", "--dim", "3", "--swarm-size", "6", "--iterations",
                                      "15", "--runs", "2", "--jobs", "1", "--no-progress", "--out", str(store)]) == 0
     with (store / "runs.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert sorted({r["algorithm"] for r in rows}) == ["agent:particle", "constant-particle:agent:particle",
-                                                      "dimension-factors:agent:particle"]
+                                                      "dimension-factors:agent:particle", "hold:rank:agent:particle"]
     assert {int(r["evaluations"]) for r in rows} == {6 * 16}
     best = {(r["algorithm"], int(r["seed"])): float(r["best_value"]) for r in rows}
     for seed in (0, 1):  # the ablation is the same policy in a swarm that draws r1, r2 per dimension, nothing else
@@ -817,6 +850,10 @@ def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
                 for factors in ("particle", "dimension")]
         assert runs == [best["agent:particle", seed], best["dimension-factors:agent:particle", seed]]
         assert runs[0] != runs[1]
+        held = ConstantObservation(PolicySearch.load(out / "best_model"),
+                                   keep=[n for n in PARTICLE_FEATURE_NAMES if n != "rank"])
+        assert run_policy(held, get_function("rastrigin", 3), swarm_size=6, iterations=15,
+                          seed=seed).best_value == best["hold:rank:agent:particle", seed]
     from evaluation.registry import resolve_algorithm
 
     with pytest.raises(ValueError, match=r"already runs with \{'random_factors': 'dimension'\}, so the ablation would"):
