@@ -1179,10 +1179,10 @@ rule_against() {
 rule_against_s125() { rule_against ev4p-s125 ev4p "$@"; }  # against seed 125's runs of section 37
 # fine_tune NAME COMMAND AGENT SEED...: one sweep of COMMAND (train_agent.py's flags) with the elitist vote and four
 # runs per function, started from $E/agents/AGENT's weights, into $OUT/NAME; checked against $E/agents/NAME-s<SEED>.
-fine_tune() {
+fine_tune() {  # fine_tune NAME COMMAND INIT SEED...; FT_EXTRA: more hyperparameters, e.g. '"sigma0": 0.1, '
     local name=$1 command=$2 init=$3; shift 3
     [ -f $OUT/$name/sweep.csv ] || $PY train_agent.py $command --elitist --hyperparameters \
-        "{\"workers\": 2, \"runs_per_function\": 4, \"init\": \"results/learned-control/agents/$init/model.json\"}" \
+        "{\"workers\": 2, \"runs_per_function\": 4, ${FT_EXTRA:-}\"init\": \"results/learned-control/agents/$init/model.json\"}" \
         --seeds "$(IFS=,; echo "$*")" --jobs 1 --out $OUT/$name
     check_sweep $name "$@"
 }
@@ -1393,3 +1393,17 @@ rule_against ev4v-s135 ev4v ev4z ev4z-s142 ev4z-s143
 #    paper's protocol with both seeds, in the tables with the committed stores; (d) their vote shares
 #    ($E/ev4z/vote-share.txt). Committed copies: $E/ev4z.
 reported_with_votes ev4z ev4z-s142 ev4z-s143
+# 48. 2026-12-05 (evening, a new session): section 47's design as a local fine-tune (CMA-ES's initial step sigma0 0.1
+#    instead of 0.3) with best_model chosen on 8 runs of each entry instead of 4, judged by the rule of section 37
+#    against seed 135 (report: "A local fine-tune"; pre-registration 40 in decisions-2026-12-05.txt). (a) One sweep
+#    of two seeds (33 and 27 min per seed on 2 cores, the first shared with test runs for its first minutes, the
+#    second with the rule's runs of the first); each best_model.json is $E/agents/ev5a-s<seed>/model.json.
+FT_EXTRA='"sigma0": 0.1, ' fine_tune ev5a "${F4Z/--eval-runs 4/--eval-runs 8}" ev4v-s135 144 145
+#    (b) The rule's two tables against seed 135's runs of section 42: seed 135 stays the default
+#    (scores: seed 135 1.74375, seed 145 2.075, seed 144 2.18125). Committed copies: $E/ev5a/select*
+#    (seed 135's: $E/ev4v/select*).
+rule_against ev4v-s135 ev4v ev5a ev5a-s144 ev5a-s145
+#    (c) Reported after the decision: seed 145 (the best new seed by the rule) with its constant-particle ablation on
+#    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d) their
+#    vote shares ($E/ev5a/vote-share.txt). Committed copies: $E/ev5a.
+reported_with_votes ev5a ev5a-s145 ev5a-s144
