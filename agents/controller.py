@@ -157,27 +157,39 @@ class ConstantObservation(_Ablation):
     :data:`pso_env.FEATURE_NAMES` (:data:`pso_env.PARTICLE_FEATURE_NAMES` with ``obs_mode="particle"``) passed
     through unchanged: ``keep=("progress",)`` leaves the policy the budget spent and nothing of the swarm's state (a
     schedule); ``keep=("progress", "stagnation", "diversity", "median_distance")`` on a particle policy leaves it the
-    swarm's inputs and nothing of each particle's; ``keep`` naming every entry but one holds that one alone (the
-    registry's ``hold:NAME:X``, prefix ``hold``): what that input adds. The observation and action modes and the
-    environment settings are the policy's.
+    swarm's inputs and nothing of each particle's. ``hold="diversity"`` holds that one entry alone and passes the
+    others through (the registry's ``hold:NAME:X``, record prefix ``hold:NAME``): what that input adds. The
+    observation and action modes and the environment settings are the policy's.
 
     Raises
     ------
     ValueError
         No ``value`` and the policy stores no mean observation; a ``keep`` name that is not an entry of the policy's
-        observation; the swarm inputs of a particle observation kept for a policy of another observation; ``keep``
-        that leaves nothing the policy reads held (a policy saved with 6 particle inputs does not read
-        ``median_distance``).
+        observation; the swarm inputs of a particle observation kept for a policy of another observation; ``hold``
+        that is not one of the policy's named inputs, or given with ``keep``; ``keep`` or ``hold`` that leaves
+        nothing the policy reads held (a linear policy reads the inputs it weighs: one saved with 6 particle inputs
+        does not read ``median_distance``, one trained on ``inputs`` reads those).
     """
 
-    def __init__(self, policy: Any, value: Any = None, keep: Sequence[str] = ()) -> None:
+    def __init__(self, policy: Any, value: Any = None, keep: Sequence[str] = (), hold: str | None = None) -> None:
+        from agents.es import LinearPolicy, input_names
         from pso_env.observation import FEATURE_NAMES, PARTICLE_FEATURE_NAMES
 
+        obs_mode = getattr(policy, "obs_mode", "viterbi")
+        if hold is not None:
+            named = input_names(obs_mode)
+            if not named:
+                raise ValueError(f"hold needs a policy with named inputs (obs_mode 'features' or 'particle'), got "
+                                 f"obs_mode={obs_mode!r}")
+            if hold not in named or keep:
+                raise ValueError(f"hold must name one entry of the policy's observation {list(named)} (and keep be "
+                                 f"empty), got hold={hold!r}, keep={list(keep)}")
+            keep = [n for n in named if n != hold]
         if value is None:
             value = getattr(getattr(policy, "model", policy), "obs_mean", None)
-        names = PARTICLE_FEATURE_NAMES if getattr(policy, "obs_mode", "") == "particle" else FEATURE_NAMES
-        prefix = {("progress",): "schedule-only", PARTICLE_FEATURE_NAMES[3:]: "constant-particle"}.get(
-            tuple(keep), "hold" if len(set(keep)) == len(names) - 1 else "constant-obs")
+        names = PARTICLE_FEATURE_NAMES if obs_mode == "particle" else FEATURE_NAMES
+        prefix = f"hold:{hold}" if hold is not None else {
+            ("progress",): "schedule-only", PARTICLE_FEATURE_NAMES[3:]: "constant-particle"}.get(tuple(keep), "constant-obs")
         if value is None:
             raise ValueError(f"{prefix} needs a policy that stores its mean observation (algo 'es'), got {policy!r}")
         super().__init__(policy, prefix)
@@ -189,10 +201,15 @@ class ConstantObservation(_Ablation):
             raise ValueError(f"keep must name entries of {names}, got {unknown}")
         self.value = np.asarray(value, dtype=np.float32)
         self._keep = [names.index(k) for k in keep]
-        if not set(range(self.value.shape[-1])) - set(self._keep):
-            held = [n for n in names if n not in keep]
-            raise ValueError(f"{prefix}: the policy reads only {list(names[:self.value.shape[-1]])}, all kept: holding "
-                             f"{held} would change nothing")
+        # what the policy reads: a linear policy the inputs it weighs, another every entry of its mean observation
+        inner = getattr(policy, "model", policy)
+        read = set(range(self.value.shape[-1]))
+        if isinstance(inner, LinearPolicy):
+            w = inner.weights.reshape(-1, inner.weights.shape[-1])[:, :-1]
+            read = set(np.flatnonzero((w != 0).any(axis=0)).tolist())
+        if not read - set(self._keep):
+            raise ValueError(f"{prefix}: the policy reads only {[names[i] for i in sorted(read)]}, all kept: holding "
+                             f"{[n for n in names if n not in keep]} would change nothing")
 
     def predict(self, obs: np.ndarray, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, Any]:

@@ -34,8 +34,8 @@ policy fed its mean training observation at every step (:class:`agents.controlle
 nothing of the swarm. ``constant-particle:X``, for a controller of ``obs_mode="particle"``, feeds every particle the
 same constant particle inputs (rank, distance, own stagnation) with the swarm's true ones: what the per-particle
 inputs add. ``hold:NAME:X`` holds the one observation entry ``NAME`` (of :data:`pso_env.FEATURE_NAMES` or
-:data:`pso_env.PARTICLE_FEATURE_NAMES`, as ``X`` reads) at its training mean and passes the others through: what
-that input adds. ``dimension-factors:X`` runs ``X`` unchanged in a swarm that draws r1, r2 per particle and dimension, the
+:data:`pso_env.PARTICLE_FEATURE_NAMES`, as ``X`` reads) at its training mean and passes the others through:
+what that input adds. ``dimension-factors:X`` runs ``X`` unchanged in a swarm that draws r1, r2 per particle and dimension, the
 classic update, and ``particle-factors:X`` in one that draws one r1, r2 per particle: for a controller trained with
 another draw, what its own draw adds (each refuses a controller that already draws its way). For a controller trained
 with ``random_factors="action"`` they fix its choice column for every particle
@@ -99,7 +99,8 @@ class Algorithm:
 
     ``name`` is the record name (the module docstring's last column), ``kind`` the registry kind
     (``"variant"``, ``"agent"``, ``"static"`` or a key of the other rows: ``"cmaes"``, ...) and ``arg``
-    the variant's name, the agent's absolute path or the four static actions.
+    the variant's name, the agent's absolute path, the four static actions, or for an ablation the name of the
+    controller it changes (``hold``: ``"NAME:<that name>"``).
     """
 
     name: str
@@ -148,14 +149,9 @@ class Algorithm:
             return PolicyController(RandomPolicy())
         if self.kind == _HOLD:
             from agents.controller import ConstantObservation
-            from agents.es import input_names
 
-            entry, policy = str(self.arg).partition(":")[0], _loaded(_inner(self))
-            names = input_names(getattr(policy, "obs_mode", "viterbi"))
-            if entry not in names:
-                raise ValueError(f"hold: {_inner(self).name} reads obs_mode={getattr(policy, 'obs_mode', 'viterbi')!r}, "
-                                 f"whose entries are {list(names)}; it has no {entry!r}")
-            return PolicyController(ConstantObservation(policy, keep=[n for n in names if n != entry]), name=self.name)
+            held = ConstantObservation(_loaded(_inner(self)), hold=str(self.arg).partition(":")[0])
+            return PolicyController(held, name=self.name)
         if self.kind in _ABLATIONS:
             from agents.controller import ConstantObservation, FixedDraw
             from pso_env.config import action_settings
@@ -220,13 +216,14 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
     if ablation is not None:
         rest, entry = name[len(ablation) + 1:], ""
         if ablation == _HOLD:
-            from pso_env.observation import FEATURE_NAMES, PARTICLE_FEATURE_NAMES
+            from agents.es import input_names
 
             entry, _, rest = rest.partition(":")
-            entries = list(dict.fromkeys(FEATURE_NAMES + PARTICLE_FEATURE_NAMES))
-            if entry not in entries or not rest:
-                raise ValueError(f"bad {name!r}: hold:NAME:X needs NAME one of {entries}, e.g. "
-                                 f"hold:diversity:pretrained")
+            entry = entry.strip().lower().replace("-", "_")
+            entries = list(dict.fromkeys(input_names("features") + input_names("particle")))
+            if entry not in entries or not rest.strip():
+                raise ValueError(f"bad {name!r}: hold:NAME:X needs NAME one of {entries} and a learned controller X, "
+                                 f"e.g. hold:diversity:pretrained")
             entry += ":"
         inner = resolve_algorithm(rest, check=False)
         if inner.kind not in ("pretrained", "agent"):
@@ -234,8 +231,8 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
         inner_name = f"agent:{inner.arg}" if inner.kind == "agent" else inner.name
         algorithm = Algorithm(f"{ablation}:{entry}{inner.name}", ablation, f"{entry}{inner_name}")
     elif name.lower().startswith("agent:"):
-        path = Path(name[len("agent:") :]).expanduser()
-        if not str(path).strip():
+        path = Path(name[len("agent:") :].strip()).expanduser()
+        if not name[len("agent:") :].strip():
             raise ValueError("agent: needs a path, e.g. agent:runs/dqn/final")
         algorithm = Algorithm(f"agent:{path.resolve().name}", "agent", str(path.resolve()))
     elif name.lower().startswith("static:"):

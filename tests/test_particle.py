@@ -795,16 +795,33 @@ def test_hold_feeds_one_input_its_training_mean_and_passes_the_others():
     policy.obs_mean = rng.uniform(0, 1, 7)
     obs = rng.uniform(0, 1, (2, 8, 7)).astype(np.float32)
     for k, name in enumerate(PARTICLE_FEATURE_NAMES):
-        held = ConstantObservation(policy, keep=[n for n in PARTICLE_FEATURE_NAMES if n != name])
-        assert held.name.startswith("hold:")
+        held = ConstantObservation(policy, hold=name)
+        assert held.name.startswith(f"hold:{name}:")
         fed = obs.copy()
         fed[..., k] = policy.obs_mean[k]  # every particle of every swarm: entry k at its training mean, nothing else
         np.testing.assert_array_equal(held.predict(obs)[0], policy.predict(fed)[0])
         assert not np.array_equal(held.predict(obs)[0], policy.predict(obs)[0])
+    swarm = LinearPolicy(rng.normal(size=(3, 14)))  # obs_mode "features": one row (13,) or a batch (B, 13)
+    swarm.obs_mean = rng.uniform(0, 1, 13)
+    for k, name in enumerate(FEATURE_NAMES):
+        held = ConstantObservation(swarm, hold=name)
+        assert held.name.startswith(f"hold:{name}:")
+        for rows in (rng.uniform(0, 1, 13), rng.uniform(0, 1, (5, 13))):
+            fed = rows.astype(np.float32)
+            fed[..., k] = swarm.obs_mean[k]
+            np.testing.assert_array_equal(held.predict(rows.astype(np.float32))[0], swarm.predict(fed)[0])
     old = LinearPolicy(rng.normal(size=(4, 7)), "particle", RANGES, "particle")  # saved with 6 inputs
     old.obs_mean = np.full(6, 0.5)
     with pytest.raises(ValueError, match=r"holding \['median_distance'\] would change nothing"):
-        ConstantObservation(old, keep=PARTICLE_FEATURE_NAMES[:6])
+        ConstantObservation(old, hold="median_distance")
+    narrow = LinearPolicy(np.zeros((3, 14)))  # reads only progress (trained on inputs=["progress"])
+    narrow.weights[:, FEATURE_NAMES.index("progress")] = 1.0
+    narrow = LinearPolicy(narrow.weights)
+    narrow.obs_mean = np.full(13, 0.5)
+    with pytest.raises(ValueError, match=r"reads only \['progress'\], all kept: holding \['fdc'\] would change"):
+        ConstantObservation(narrow, hold="fdc")
+    with pytest.raises(ValueError, match="hold must name one entry"):
+        ConstantObservation(narrow, hold="rank")
 
 
 def test_hold_in_the_registry_names_the_input_and_refuses_what_it_cannot_hold():
@@ -814,9 +831,16 @@ def test_hold_in_the_registry_names_the_input_and_refuses_what_it_cannot_hold():
     assert (held.name, held.kind) == ("hold:diversity:ES-pretrained", "hold")
     assert model_paths([held])[held.name] == model_paths([resolve_algorithm("pretrained")])["ES-pretrained"]
     assert {"hold:NAME:pretrained", "hold:NAME:agent:PATH"} <= set(list_algorithms())
-    for bad, why in [("hold:fdc:pretrained", "it has no 'fdc'"), ("hold:median_distance:pretrained", "change nothing"),
-                     ("hold:foo:pretrained", "needs NAME one of"), ("hold:rank", "needs NAME one of"),
-                     ("hold:rank:APSO", "takes a learned controller")]:
+    assert resolve_algorithm("HOLD:Median-Distance:agent:results/learned-control/agents/ev5a-s145").name == (
+        "hold:median_distance:agent:ev5a-s145")
+    features = "agent:results/learned-control/agents/es-cec-s0"  # trained on inputs progress, stagnation, diversity
+    for bad, why in [("hold:fdc:pretrained", "hold must name one entry"), ("hold:fdc:" + features, "change nothing"),
+                     ("hold:rank:" + features, "hold must name one entry"),
+                     ("hold:median_distance:pretrained", "change nothing"),
+                     ("hold:foo:pretrained", "needs NAME one of"), ("hold:rank", "and a learned controller X"),
+                     ("hold:rank:APSO", "takes a learned controller"),
+                     ("hold:diversity:dqnpso-pretrained", "hold needs a policy with named inputs"),
+                     ("hold:rank:agent:", "agent: needs a path")]:
         with pytest.raises(ValueError, match=why):
             resolve_algorithm(bad)
 
@@ -850,8 +874,7 @@ def test_train_evaluate_and_ablate_a_particle_controller(tmp_path):
                 for factors in ("particle", "dimension")]
         assert runs == [best["agent:particle", seed], best["dimension-factors:agent:particle", seed]]
         assert runs[0] != runs[1]
-        held = ConstantObservation(PolicySearch.load(out / "best_model"),
-                                   keep=[n for n in PARTICLE_FEATURE_NAMES if n != "rank"])
+        held = ConstantObservation(PolicySearch.load(out / "best_model"), hold="rank")
         assert run_policy(held, get_function("rastrigin", 3), swarm_size=6, iterations=15,
                           seed=seed).best_value == best["hold:rank:agent:particle", seed]
     from evaluation.registry import resolve_algorithm
