@@ -1407,3 +1407,28 @@ rule_against ev4v-s135 ev4v ev5a ev5a-s144 ev5a-s145
 #    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d) their
 #    vote shares ($E/ev5a/vote-share.txt). Committed copies: $E/ev5a.
 reported_with_votes ev5a ev5a-s145 ev5a-s144
+# 49. 2026-12-05 (evening): what each input adds (report: "What each input adds"; a diagnostic, not a criterion).
+#    Each of seed 135's six inputs held at its training mean while the others pass through (hold:NAME:X, new), and
+#    median_distance held for seeds 140-145, on the held-out functions (51 runs; seeds 140, 141, 142, 143 and 145;
+#    only 141, 142 and 145 have held-out runs to compare with) and the paper's protocol (10 runs) (22 min on 2
+#    cores); each held controller against its own runs. Committed copies: $E/hold.
+S=agent:$E/agents/ev4v-s135
+HOLDS=""; for n in rank distance own_stagnation progress stagnation diversity; do HOLDS="$HOLDS${HOLDS:+,}hold:$n:$S"; done
+MD=""; for a in ev4y-s140 ev4y-s141 ev4z-s142 ev4z-s143 ev5a-s144 ev5a-s145; do
+    MD="$MD${MD:+,}hold:median_distance:agent:$E/agents/$a"
+done
+$PY evaluate.py --algorithms $HOLDS,${MD/,hold:median_distance:agent:$E\/agents\/ev5a-s144/} --functions metabox-test \
+    --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 --runs 51 --jobs 2 --no-progress \
+    --out $OUT/hold-heldout
+$PY evaluate.py --runs 10 --max-evaluations 30030 --out $OUT/hold-paper --jobs 2 --no-progress --algorithms $HOLDS,$MD
+only=""; for n in rank distance own_stagnation progress stagnation diversity; do
+    only="$only --only hold:$n:agent:ev4v-s135"
+done
+$PPY table $OUT/hold-heldout $E/ev4v/eval-heldout --only agent:ev4v-s135 $only --focus agent:ev4v-s135
+$PPY table $OUT/hold-paper $E/ev4v/paper --only agent:ev4v-s135 $only --focus agent:ev4v-s135
+for a in ev4y-s141 ev4z-s142 ev5a-s145; do
+    $PPY table $OUT/hold-heldout $E/${a%%-*}/eval-heldout --only agent:$a --only hold:median_distance:agent:$a --focus agent:$a
+done
+for a in ev4y-s140 ev4y-s141 ev4z-s142 ev4z-s143 ev5a-s144 ev5a-s145; do
+    $PPY table $OUT/hold-paper $E/${a%%-*}/paper --only agent:$a --only hold:median_distance:agent:$a --focus agent:$a
+done
