@@ -176,8 +176,9 @@ class ConstantObservation(_Ablation):
         from pso_env.observation import FEATURE_NAMES, PARTICLE_FEATURE_NAMES
 
         obs_mode = getattr(policy, "obs_mode", "viterbi")
+        named = input_names(obs_mode)
+        names = named or FEATURE_NAMES  # constant-obs of an unnamed observation (keep=()) needs no names
         if hold is not None:
-            named = input_names(obs_mode)
             if not named:
                 raise ValueError(f"hold needs a policy with named inputs (obs_mode 'features' or 'particle'), got "
                                  f"obs_mode={obs_mode!r}")
@@ -187,7 +188,6 @@ class ConstantObservation(_Ablation):
             keep = [n for n in named if n != hold]
         if value is None:
             value = getattr(getattr(policy, "model", policy), "obs_mean", None)
-        names = PARTICLE_FEATURE_NAMES if obs_mode == "particle" else FEATURE_NAMES
         prefix = f"hold:{hold}" if hold is not None else {
             ("progress",): "schedule-only", PARTICLE_FEATURE_NAMES[3:]: "constant-particle"}.get(tuple(keep), "constant-obs")
         if value is None:

@@ -231,9 +231,10 @@ def resolve_algorithm(name: str, *, check: bool = True) -> Algorithm:
         inner_name = f"agent:{inner.arg}" if inner.kind == "agent" else inner.name
         algorithm = Algorithm(f"{ablation}:{entry}{inner.name}", ablation, f"{entry}{inner_name}")
     elif name.lower().startswith("agent:"):
-        path = Path(name[len("agent:") :].strip()).expanduser()
-        if not name[len("agent:") :].strip():
+        given = name[len("agent:") :].strip()
+        if not given:
             raise ValueError("agent: needs a path, e.g. agent:runs/dqn/final")
+        path = Path(given).expanduser()
         algorithm = Algorithm(f"agent:{path.resolve().name}", "agent", str(path.resolve()))
     elif name.lower().startswith("static:"):
         match = _STATIC.match(name)
