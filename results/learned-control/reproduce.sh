@@ -1432,3 +1432,17 @@ done
 for a in ev4y-s140 ev4y-s141 ev4z-s142 ev4z-s143 ev5a-s144 ev5a-s145; do
     $PPY table $OUT/hold-paper $E/${a%%-*}/paper --only agent:$a --only hold:median_distance:agent:$a --focus agent:$a
 done
+# 50. 2026-12-05 (night, a new session): section 48's design with BBOB's f16 at D = 10 and 30 as two more training
+#    entries (seventeen), judged by the rule of section 37 against seed 135 (report: "f16 as a training function";
+#    pre-registration 41 in decisions-2026-12-05.txt). (a) One sweep of two seeds (42 and 31 min per seed on 2 cores,
+#    the second shared with the rule's runs of the first); each best_model.json is $E/agents/ev5b-s<seed>/model.json.
+F5B="${F4Z/--eval-runs 4/--eval-runs 8}"
+FT_EXTRA='"sigma0": 0.1, ' fine_tune ev5b "${F5B/bbob-exact:f2@30/bbob-exact:f2@30,bbob:f16,bbob:f16@30}" ev4v-s135 146 147
+#    (b) The rule's two tables against seed 135's runs of section 42: seed 135 stays the default
+#    (scores: seed 135 1.8625, seed 147 2.01875, seed 146 2.11875). Committed copies: $E/ev5b/select*
+#    (seed 135's: $E/ev4v/select*).
+rule_against ev4v-s135 ev4v ev5b ev5b-s146 ev5b-s147
+#    (c) Reported after the decision: seed 147 (the best new seed by the rule) with its constant-particle ablation on
+#    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d) their
+#    vote shares ($E/ev5b/vote-share.txt). Committed copies: $E/ev5b.
+reported_with_votes ev5b ev5b-s147 ev5b-s146
