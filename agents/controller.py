@@ -172,7 +172,7 @@ class ConstantObservation(_Ablation):
     """
 
     def __init__(self, policy: Any, value: Any = None, keep: Sequence[str] = (), hold: str | None = None) -> None:
-        from agents.es import LinearPolicy, input_names
+        from agents.es import input_names
         from pso_env.observation import FEATURE_NAMES, PARTICLE_FEATURE_NAMES
 
         obs_mode = getattr(policy, "obs_mode", "viterbi")
@@ -202,11 +202,7 @@ class ConstantObservation(_Ablation):
         self.value = np.asarray(value, dtype=np.float32)
         self._keep = [names.index(k) for k in keep]
         # what the policy reads: a linear policy the inputs it weighs, another every entry of its mean observation
-        inner = getattr(policy, "model", policy)
-        read = set(range(self.value.shape[-1]))
-        if isinstance(inner, LinearPolicy):
-            w = inner.weights.reshape(-1, inner.weights.shape[-1])[:, :-1]
-            read = set(np.flatnonzero((w != 0).any(axis=0)).tolist())
+        read = set(getattr(getattr(policy, "model", policy), "reads", range(self.value.shape[-1])))
         if not read - set(self._keep):
             raise ValueError(f"{prefix}: the policy reads only {[names[i] for i in sorted(read)]}, all kept: holding "
                              f"{[n for n in names if n not in keep]} would change nothing")

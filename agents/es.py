@@ -97,6 +97,11 @@ class LinearPolicy:
         stack = w if w.ndim == 3 else w[None]
         self._matrix, self._bias = stack[:, :, :-1].transpose(0, 2, 1).copy(), stack[:, None, :, -1].copy()
 
+    @property
+    def reads(self) -> list[int]:
+        """Indices of the inputs the policy reads: those with a nonzero weight in some member and action."""
+        return np.flatnonzero(self._matrix.any(axis=(0, 2))).tolist()
+
     def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
         """Actions for ``obs`` (..., n): float32 (..., A) in [-1, 1] (deterministic always): (n,) or (B, n), with

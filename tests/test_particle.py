@@ -814,9 +814,10 @@ def test_hold_feeds_one_input_its_training_mean_and_passes_the_others():
     old.obs_mean = np.full(6, 0.5)
     with pytest.raises(ValueError, match=r"holding \['median_distance'\] would change nothing"):
         ConstantObservation(old, hold="median_distance")
-    narrow = LinearPolicy(np.zeros((3, 14)))  # reads only progress (trained on inputs=["progress"])
-    narrow.weights[:, FEATURE_NAMES.index("progress")] = 1.0
-    narrow = LinearPolicy(narrow.weights)
+    w = np.zeros((3, 14))
+    w[:, FEATURE_NAMES.index("progress")] = 1.0
+    narrow = LinearPolicy(w)  # reads only progress (trained on inputs=["progress"])
+    assert narrow.reads == [FEATURE_NAMES.index("progress")]
     narrow.obs_mean = np.full(13, 0.5)
     with pytest.raises(ValueError, match=r"reads only \['progress'\], all kept: holding \['fdc'\] would change"):
         ConstantObservation(narrow, hold="fdc")
