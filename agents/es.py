@@ -28,7 +28,8 @@ One generation (:meth:`PolicySearch.learn`): CMA-ES proposes ``popsize`` weight 
 :class:`pso_env.PSOVectorEnv` of ``popsize * F`` sub-environments (one episode of every candidate on every
 function) with its own seed, spread over ``workers`` processes; the fitness of a
 candidate is its mean rank (1 = best, ties averaged) among the candidates by final best value on each
-(function, run) slot. Ranks need no optimum value f* and no reward scale: the functions count equally.
+(function, run) slot. Ranks need no optimum value f* and no reward scale: the functions count equally, or by
+``function_weights`` (a weighted mean of the ranks).
 The environment's reward is only logged (``episodes.csv``). Each generation's environment seed comes from
 ``(seed, generation)``, so a run is reproducible and resumes bit for bit from a checkpoint.
 
@@ -50,7 +51,7 @@ from pso_env.config import ACTION_SETTINGS, ALWAYS_SAVED, action_settings, check
 
 #: Defaults of :class:`PolicySearch` (``train_agent.py``'s ``hyperparameters`` override them).
 ES_DEFAULTS: dict[str, Any] = {"popsize": 16, "runs_per_function": 2, "sigma0": 0.3, "init": "linwpso", "inputs": None,
-                               "workers": 1}
+                               "workers": 1, "function_weights": None}
 #: Starting points of the search.
 INITS = ("linwpso", "undecided", "zeros")
 #: Suffix of a saved policy (``model.save(path)`` writes ``path + SUFFIX``).
@@ -247,6 +248,11 @@ class PolicySearch:
     workers : int, default 1
         Processes that run a generation's ``runs_per_function`` chunks (each chunk: one episode of every
         candidate on every function); the result does not depend on it.
+    function_weights : dict of str to float, optional
+        The weight of each training function in a candidate's fitness (its mean rank becomes a weighted mean),
+        keyed ``"NAME@D"`` (the function built at dimension D, as ``--functions`` writes it: ``"bbob:f15@30"``) or
+        ``"NAME"`` (the function at every dimension); a weight is a finite number > 0 and the functions not
+        named weigh 1. Default: every function weighs 1.
     seed : int, optional
         Seeds CMA-ES and every generation's environment (default 0).
     tensorboard_log : str, optional
@@ -277,8 +283,8 @@ class PolicySearch:
     """
 
     def __init__(self, env: Any, *, popsize: int = 16, runs_per_function: int = 2, sigma0: float = 0.3,
-                 init: str = "linwpso", inputs: Any = None, workers: int = 1, seed: int | None = None,
-                 tensorboard_log: str | None = None, verbose: int = 0) -> None:
+                 init: str = "linwpso", inputs: Any = None, workers: int = 1, function_weights: Any = None,
+                 seed: int | None = None, tensorboard_log: str | None = None, verbose: int = 0) -> None:
         self.popsize = check_int(2)("popsize", popsize)
         self.workers = check_int(1)("workers", workers)
         self.runs_per_function = check_int(1)("runs_per_function", runs_per_function)
@@ -297,6 +303,8 @@ class PolicySearch:
         self.n_obs = int((getattr(env, "single_observation_space", None) or env.observation_space).shape[-1])
         self.n_actions = int(space.shape[-1])
         self.n_functions = len(env.instances)
+        self.function_weights = None if function_weights is None else dict(function_weights)
+        self._function_weights = _function_weights(function_weights, env.instances.names, env.instances.dims)
         weights = initial_weights(self.init, self.config, self.n_obs, self.n_actions)
         self.inputs = None if inputs is None else [str(x) for x in inputs]
         self._free = np.ones(weights.shape, dtype=bool)  # the weights CMA-ES searches; the others stay 0
@@ -399,7 +407,11 @@ class PolicySearch:
         else:
             chunks = [_rollout_chunk(*a) for a in args]
         best = np.concatenate([c[0] for c in chunks], axis=1)  # (popsize, F R): every (function, run) slot
-        fitness = np.apply_along_axis(rankdata, 0, best).mean(axis=1)  # mean rank over the slots
+        ranks = np.apply_along_axis(rankdata, 0, best)
+        if self._function_weights is None:
+            fitness = ranks.mean(axis=1)  # mean rank over the slots
+        else:  # the slots of chunk r are the functions in order
+            fitness = np.average(ranks, axis=1, weights=np.tile(self._function_weights, r_max))
         es.tell(candidates, fitness.tolist())
         self.weights = self._weights(es.result.xfavorite)
         steps = int(sum(c[3].sum() for c in chunks))
@@ -437,7 +449,7 @@ class PolicySearch:
                 **({"init_sha256": self.init_sha256} if self.init_sha256 else {}),
                 "hyperparameters": {"popsize": self.popsize, "runs_per_function": self.runs_per_function,
                                     "sigma0": self.sigma0, "init": self.init, "inputs": self.inputs,
-                                    "workers": self.workers,
+                                    "workers": self.workers, "function_weights": self.function_weights,
                                     "seed": self.seed}}
         Path(str(path) + SUFFIX).write_text(json.dumps(data, indent=1))
 
@@ -566,6 +578,33 @@ def _sha256(path: Path) -> str:
 
 
 _CHUNK_ENV: list[Any] = []  # this process's batch environment, reused while the settings and size stay
+
+
+def _function_weights(spec: Any, names: Sequence[str], dims: Sequence[int]) -> np.ndarray | None:
+    """The (F,) weights of the training functions ``names`` at ``dims`` from ``function_weights`` (None: all 1).
+
+    Raises
+    ------
+    ValueError
+        Naming ``function_weights``: not a mapping, a key that names no training function, or a weight that is not a
+        finite number > 0.
+    """
+    if spec is None:
+        return None
+    labels = [f"{name}@{dim}" for name, dim in zip(names, dims, strict=True)]
+    if not isinstance(spec, dict) or not spec:
+        raise ValueError(f"function_weights must map training functions ({', '.join(labels)}) to weights > 0, got "
+                         f"{spec!r}")
+    weights = np.ones(len(labels))
+    for key, value in spec.items():
+        hits = [i for i, (name, label) in enumerate(zip(names, labels, strict=True)) if str(key) in (name, label)]
+        if not hits:
+            raise ValueError(f"function_weights: {key!r} names no training function; they are {', '.join(labels)} "
+                             "(NAME@D, or NAME for every dimension)")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+            raise ValueError(f"function_weights[{key!r}] must be a finite number > 0, got {value!r}")
+        weights[hits] = float(value)
+    return weights
 
 
 def _rollout_chunk(config: Any, n_functions: int, weights: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:

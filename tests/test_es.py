@@ -228,6 +228,66 @@ def test_rollouts_on_a_budget_end_each_episode_where_its_swarm_spends_it():
     assert search.steps_per_generation == 4 * 2 * 2 * 15  # planned: 100 // 6 - 1 iterations per episode
 
 
+def test_function_weights_weigh_each_function_s_ranks(monkeypatch, tmp_path):
+    from scipy.stats import rankdata
+
+    from agents import es
+
+    # weights of 1 are the plain mean rank, bit for bit
+    plain, ones = _search(), _search(function_weights={"sphere": 1, "rastrigin@3": 1})
+    plain.learn(2 * plain.steps_per_generation)
+    ones.learn(2 * ones.steps_per_generation)
+    np.testing.assert_array_equal(plain.weights, ones.weights)
+
+    # sphere (the first function) weighs 3: fitness = (3 * sphere ranks + rastrigin ranks) / (4 R), by hand
+    seen = {"best": [], "fitness": None}
+    rollout = es._rollout_chunk
+
+    def recording(*args):
+        out = rollout(*args)
+        seen["best"].append(out[0])
+        return out
+
+    monkeypatch.setattr(es, "_rollout_chunk", recording)
+    search = _search(function_weights={"sphere": 3})
+    strategy = search._strategy()
+    tell = strategy.tell
+    monkeypatch.setattr(strategy, "tell", lambda x, f: (seen.update(fitness=f), tell(x, f))[1])
+    search.learn(1)
+    assert search.function_weights == {"sphere": 3}
+    ranks = [np.apply_along_axis(rankdata, 0, best) for best in seen["best"]]  # (6, 2) each: sphere, rastrigin
+    want = sum(3 * r[:, 0] + r[:, 1] for r in ranks) / (4 * len(ranks))
+    np.testing.assert_allclose(seen["fitness"], want, rtol=0, atol=1e-12)
+    assert not np.allclose(want, sum(r.mean(axis=1) for r in ranks) / len(ranks))  # the weight changes them
+
+    # saved with the policy, and a loaded search keeps them
+    search.save(tmp_path / "model")
+    saved = json.loads((tmp_path / "model.json").read_text())["hyperparameters"]
+    assert saved["function_weights"] == {"sphere": 3}
+    again = PolicySearch.load(tmp_path / "model", env=PSOEnv(search.config))
+    np.testing.assert_array_equal(again._function_weights, [3.0, 1.0])
+
+
+def test_function_weights_name_functions_and_dimensions():
+    from agents.es import _function_weights
+
+    names, dims = ["bbob:f15", "bbob:f17", "bbob:f15"], [10, 10, 30]
+    np.testing.assert_array_equal(_function_weights({"bbob:f15@30": 2.5}, names, dims), [1, 1, 2.5])
+    np.testing.assert_array_equal(_function_weights({"bbob:f15": 2, "bbob:f17@10": 0.5}, names, dims), [2, 0.5, 2])
+    assert _function_weights(None, names, dims) is None
+    with pytest.raises(ValueError, match=r"'bbob:f15@20' names no training function; they are bbob:f15@10, "
+                                         r"bbob:f17@10, bbob:f15@30"):
+        _function_weights({"bbob:f15@20": 2}, names, dims)
+    for bad in (0, -1, float("nan"), float("inf"), True, "2"):
+        with pytest.raises(ValueError, match=r"function_weights\['bbob:f17'\] must be a finite number > 0"):
+            _function_weights({"bbob:f17": bad}, names, dims)
+    for bad in ([2, 1, 1], {}):
+        with pytest.raises(ValueError, match="function_weights must map training functions"):
+            _function_weights(bad, names, dims)
+    with pytest.raises(ValueError, match="names no training function"):
+        _search(function_weights={"ackley": 2})
+
+
 def test_save_load_round_trip_and_bad_files(tmp_path):
     search = _search()
     search.learn(1)
