@@ -75,6 +75,34 @@ def _sb3_model(algo: str, env: Any, **kwargs: Any) -> Any:
     return _sb3_class(algo)("MlpLstmPolicy" if algo == "recurrent_ppo" else "MlpPolicy", env, **kwargs)
 
 
+def _model_class(algo: str) -> type:
+    if algo == "es":
+        from .es import PolicySearch
+
+        return PolicySearch
+    if algo == "custom-dqn":
+        from .dqn import DQNAgent
+
+        return DQNAgent
+    return _sb3_class(algo)
+
+
+def check_hyperparameters(algo: str, hyperparameters: dict[str, Any]) -> None:
+    """Raise ValueError naming the keys of ``hyperparameters`` that ``algo``'s model does not take (its constructor's
+    parameters but ``env``, ``policy``, ``seed``, ``tensorboard_log`` and ``verbose``, which :func:`make_model` sets);
+    the values are checked when the model is built."""
+    import inspect
+
+    params = inspect.signature(_model_class(_check_model_algo("algo", algo)).__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    taken = sorted(p for p in set(params) - {"self", "env", "policy", "seed", "tensorboard_log", "verbose"}
+                   if not p.startswith("_"))
+    unknown = sorted(set(hyperparameters) - set(taken))
+    if unknown:
+        raise ValueError(f"hyperparameters: algo {algo!r} takes none of {unknown}; it takes {taken}")
+
+
 def default_hyperparameters(algo: str) -> dict[str, Any]:
     """The defaults :func:`make_model` uses for ``algo`` (a copy)."""
     return json.loads(json.dumps(_DEFAULTS[_check_model_algo("algo", algo)]))
@@ -95,8 +123,9 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
     Raises
     ------
     ValueError
-        An unknown ``algo``, or one whose action space is not the environment's (``sac``/``td3`` on the discrete
-        actions, the DQNs on the continuous or particle ones).
+        An unknown ``algo``, one whose action space is not the environment's (``sac``/``td3`` on the discrete
+        actions, the DQNs on the continuous or particle ones), or a hyperparameter it does not take
+        (:func:`check_hyperparameters`).
     """
     params = default_hyperparameters(algo)
     space = getattr(env, "single_action_space", None)
@@ -105,16 +134,12 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
     if continuous != (algo in CONTINUOUS_ALGORITHMS) and algo not in EITHER_ACTION_MODE:
         need = "action_mode='continuous' or 'particle'" if algo in CONTINUOUS_ALGORITHMS else "the discrete actions"
         raise ValueError(f"algo {algo!r} needs an environment with {need}, got action space {space}")
+    check_hyperparameters(algo, kwargs)
     params.update(copy.deepcopy(kwargs))  # SB3 completes policy_kwargs in place: keep the caller's intact
-    if algo == "es":
-        from .es import PolicySearch
-
-        return PolicySearch(env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
-    if algo == "custom-dqn":
-        from .dqn import DQNAgent
-
-        params["hidden_sizes"] = tuple(params["hidden_sizes"])
-        return DQNAgent(env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
+    if algo in ("es", "custom-dqn"):
+        if algo == "custom-dqn":
+            params["hidden_sizes"] = tuple(params["hidden_sizes"])
+        return _model_class(algo)(env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
     return _sb3_model(algo, env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
 
 

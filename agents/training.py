@@ -50,6 +50,7 @@ from .models import (
     RUN_CONFIG,
     LoadedPolicy,
     check_action_mode,
+    check_hyperparameters,
     load_model,
     make_model,
 )
@@ -166,6 +167,7 @@ class TrainConfig:
         """Raise ValueError naming the first bad setting."""
         validate_fields(self)
         check_action_mode(self.algo, self.action_mode)
+        check_hyperparameters(self.algo, self.hyperparameters)
         self.env_config()
         try:
             check_run_settings(self.swarm_size, self.iterations, 1, max_evaluations=self.max_evaluations)

@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 from conftest import load_script as _script
 
+from agents.models import make_model
 from agents.training import TrainConfig, Trainer
 from evaluation.protocol import run_protocol
 from evaluation.report import (
@@ -35,6 +36,7 @@ from evaluation.report import (
     write_report,
 )
 from evaluation.storage import default_out_dir, load_results, protocol_settings
+from pso_env import PSOEnv
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_TINY = ["--dim", "5", "--swarm-size", "10", "--iterations", "20", "--runs", "2", "--jobs", "1", "--no-progress"]
@@ -162,6 +164,19 @@ def test_resume_without_a_run_is_an_error_naming_the_directory(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"] and not any((tmp_path / "empty").iterdir())
     with pytest.raises(ValueError, match="holds no run to resume"):
         Trainer(TrainConfig(**TRAIN_TINY), tmp_path / "empty", resume=True)
+
+
+@pytest.mark.parametrize(("algo", "key"), [("es", "popsiz"), ("custom-dqn", "popsize"), ("ppo", "lr")])
+def test_an_unknown_hyperparameter_is_a_usage_error_naming_it(algo, key, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    mode = ["--action-mode", "continuous", "--obs-mode", "features"] if algo == "es" else []
+    argv = ["--algo", algo, *mode, "--hyperparameters", json.dumps({key: 1}), "--out", "run"]
+    assert _exit_code(_script("train_agent").main, argv) == 2
+    err = capsys.readouterr().err
+    assert f"--hyperparameters: algo {algo!r} takes none of [{key!r}]; it takes [" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match=f"takes none of \\[{key!r}\\]"):
+        make_model(algo, PSOEnv(**({"action_mode": "continuous"} if algo == "es" else {})), **{key: 1})
 
 
 def test_resume_reads_run_json_and_names_the_options_that_conflict(tmp_path, capsys):
