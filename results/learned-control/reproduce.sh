@@ -1437,7 +1437,8 @@ done
 #    entries (seventeen), judged by the rule of section 37 against seed 135 (report: "f16 as a training function";
 #    pre-registration 41 in decisions-2026-12-05.txt). (a) One sweep of two seeds (42 and 31 min per seed on 2 cores,
 #    the second shared with the rule's runs of the first); each best_model.json is $E/agents/ev5b-s<seed>/model.json.
-FT_EXTRA='"sigma0": 0.1, ' fine_tune ev5b "${F5A/bbob-exact:f2@30/bbob-exact:f2@30,bbob:f16,bbob:f16@30}" ev4v-s135 146 147
+F5B="${F5A/bbob-exact:f2@30/bbob-exact:f2@30,bbob:f16,bbob:f16@30}"
+FT_EXTRA='"sigma0": 0.1, ' fine_tune ev5b "$F5B" ev4v-s135 146 147
 #    (b) The rule's two tables against seed 135's runs of section 42: seed 135 stays the default
 #    (scores: seed 135 1.8625, seed 147 2.01875, seed 146 2.11875). Committed copies: $E/ev5b/select*
 #    (seed 135's: $E/ev4v/select*).
