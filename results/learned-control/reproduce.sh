@@ -829,7 +829,7 @@ vote_share() {  # vote_share AGENT...: choice_share's VOTE_MODES (default swarm)
     for a in "$@"; do for m in ${VOTE_MODES:-swarm}; do choice_share $m $a metabox-test cec2022; done; done
 }
 reported_with_votes() {  # reported_with_votes NAME BEST OTHER...: reported_after, BEST's ablation held out and the
-    reported_after "$@"    # vote shares of all the agents, in name order (sections 37-42)
+    reported_after "$@"    # vote shares of all the agents, in name order (sections 37-44, 46-48, 50, 51)
     $PPY table $OUT/$1-heldout --focus agent:$2  # its ablation held out
     vote_share $(printf '%s\n' "${@:2}" | sort)
 }
@@ -1447,7 +1447,7 @@ rule_against ev4v-s135 ev4v ev5b ev5b-s146 ev5b-s147
 #    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d) their
 #    vote shares ($E/ev5b/vote-share.txt). Committed copies: $E/ev5b.
 reported_with_votes ev5b ev5b-s147 ev5b-s146
-# 51. 2026-12-05 (night, a new session): section 50's design with BBOB's f15 and f17 at D = 30 weighing twice in the
+# 51. 2026-12-06 (just after midnight, a new session): section 50's design with BBOB's f15 and f17 at D = 30 weighing twice in the
 #    search's fitness (function_weights, new), judged by the rule of section 37 against seed 135 (report: "f15 and f17
 #    weighed twice"; pre-registration 42 in decisions-2026-12-05.txt). (a) One sweep of two seeds (24 and 22 min per
 #    seed on 2 cores, the first shared with a test run, the second with the rule's runs of the first); each
