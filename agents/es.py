@@ -251,8 +251,8 @@ class PolicySearch:
     function_weights : dict of str to float, optional
         The weight of each training function in a candidate's fitness (its mean rank becomes a weighted mean),
         keyed ``"NAME@D"`` (the function built at dimension D, as ``--functions`` writes it: ``"bbob:f15@30"``) or
-        ``"NAME"`` (the function at every dimension); a weight is a finite number > 0 and the functions not
-        named weigh 1. Default: every function weighs 1.
+        ``"NAME"`` (the function at every dimension; :func:`resolve_function_weights`); a weight is a finite number
+        > 0 and the functions not named weigh 1. Default: every function weighs 1.
     seed : int, optional
         Seeds CMA-ES and every generation's environment (default 0).
     tensorboard_log : str, optional
@@ -304,7 +304,8 @@ class PolicySearch:
         self.n_actions = int(space.shape[-1])
         self.n_functions = len(env.instances)
         self.function_weights = None if function_weights is None else dict(function_weights)
-        self._function_weights = _function_weights(function_weights, env.instances.names, env.instances.dims)
+        self._function_weights = resolve_function_weights(function_weights, env.instances.base_names,
+                                                          env.instances.dims)
         weights = initial_weights(self.init, self.config, self.n_obs, self.n_actions)
         self.inputs = None if inputs is None else [str(x) for x in inputs]
         self._free = np.ones(weights.shape, dtype=bool)  # the weights CMA-ES searches; the others stay 0
@@ -580,8 +581,12 @@ def _sha256(path: Path) -> str:
 _CHUNK_ENV: list[Any] = []  # this process's batch environment, reused while the settings and size stay
 
 
-def _function_weights(spec: Any, names: Sequence[str], dims: Sequence[int]) -> np.ndarray | None:
-    """The (F,) weights of the training functions ``names`` at ``dims`` from ``function_weights`` (None: all 1).
+def resolve_function_weights(spec: Any, names: Sequence[str], dims: Sequence[int]) -> np.ndarray | None:
+    """The (F,) weights of the training functions ``names`` (base names, before any shift or rotation) at ``dims``
+    from a ``function_weights`` mapping (:class:`PolicySearch`; None or empty: every function weighs 1).
+
+    A key ``"NAME@D"`` weighs NAME at dimension D and a key ``"NAME"`` every dimension of NAME (``"NAME@D"`` wins
+    where both apply); names are read as ``--functions`` reads them (``"Sphere"`` is ``"sphere"``).
 
     Raises
     ------
@@ -589,19 +594,36 @@ def _function_weights(spec: Any, names: Sequence[str], dims: Sequence[int]) -> n
         Naming ``function_weights``: not a mapping, a key that names no training function, or a weight that is not a
         finite number > 0.
     """
-    if spec is None:
+    from numbers import Real
+
+    from benchmarks_fn import canonical_name
+
+    if spec is None or (isinstance(spec, dict) and not spec):
         return None
     labels = [f"{name}@{dim}" for name, dim in zip(names, dims, strict=True)]
-    if not isinstance(spec, dict) or not spec:
+    if not isinstance(spec, dict):
         raise ValueError(f"function_weights must map training functions ({', '.join(labels)}) to weights > 0, got "
                          f"{spec!r}")
+
+    def canonical(name: str) -> str:
+        try:
+            return canonical_name(name)[0]
+        except ValueError:  # a function object's own name
+            return name
+
     weights = np.ones(len(labels))
-    for key, value in spec.items():
-        hits = [i for i, (name, label) in enumerate(zip(names, labels, strict=True)) if str(key) in (name, label)]
+    for key, value in sorted(spec.items(), key=lambda kv: "@" in str(kv[0])):  # NAME first, then NAME@D over it
+        name, _, dim = str(key).partition("@")
+        hits = [i for i, (n, d) in enumerate(zip(names, dims, strict=True))
+                if canonical(name.strip()) == canonical(n) and dim.strip() in ("", str(d))]
         if not hits:
             raise ValueError(f"function_weights: {key!r} names no training function; they are {', '.join(labels)} "
                              "(NAME@D, or NAME for every dimension)")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+        try:
+            ok = isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(float(value)) and value > 0
+        except OverflowError:
+            ok = False
+        if not ok:
             raise ValueError(f"function_weights[{key!r}] must be a finite number > 0, got {value!r}")
         weights[hits] = float(value)
     return weights

@@ -88,19 +88,33 @@ def _model_class(algo: str) -> type:
 
 
 def check_hyperparameters(algo: str, hyperparameters: dict[str, Any]) -> None:
-    """Raise ValueError naming the keys of ``hyperparameters`` that ``algo``'s model does not take (its constructor's
-    parameters but ``env``, ``policy``, ``seed``, ``tensorboard_log`` and ``verbose``, which :func:`make_model` sets);
-    the values are checked when the model is built."""
+    """Check that ``algo``'s model takes every key of ``hyperparameters``: its constructor's parameters but ``env``,
+    ``policy``, ``seed`` and ``tensorboard_log``, which :func:`make_model` and the training run set. The values are
+    checked when the model is built. An algorithm whose package is missing is not checked here (building it says so).
+
+    Raises
+    ------
+    ValueError
+        Naming ``hyperparameters``, the keys ``algo`` does not take (with the closest it takes) and the ones it takes.
+    """
+    import difflib
     import inspect
 
-    params = inspect.signature(_model_class(_check_model_algo("algo", algo)).__init__).parameters
+    try:
+        cls = _model_class(_check_model_algo("algo", algo))
+    except ImportError:
+        return
+    params = inspect.signature(cls.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return
-    taken = sorted(p for p in set(params) - {"self", "env", "policy", "seed", "tensorboard_log", "verbose"}
-                   if not p.startswith("_"))
+    taken = sorted(p for p in set(params) - {"self", "env", "policy", "seed", "tensorboard_log"} if not p.startswith("_"))
     unknown = sorted(set(hyperparameters) - set(taken))
     if unknown:
-        raise ValueError(f"hyperparameters: algo {algo!r} takes none of {unknown}; it takes {taken}")
+        close = difflib.get_close_matches(unknown[0], taken, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        set_by = " (--seed and --out set seed and tensorboard_log)" if {"seed", "tensorboard_log"} & set(unknown) else ""
+        raise ValueError(f"hyperparameters: algo {algo!r} does not take {', '.join(map(repr, unknown))}{hint}{set_by}; "
+                         f"it takes {', '.join(taken)}")
 
 
 def default_hyperparameters(algo: str) -> dict[str, Any]:

@@ -174,6 +174,14 @@ class TrainConfig:
         except ValueError as err:  # EnvConfig checked each value; what is left is a budget the cap cannot spend
             raise ValueError(f"max_evaluations: {err}") from None
         train = self.train_entries()
+        if self.algo == "es":
+            from .es import resolve_function_weights
+
+            try:
+                resolve_function_weights(self.hyperparameters.get("function_weights"), [e.name for e in train],
+                                         [e.dim for e in train])
+            except ValueError as err:
+                raise ValueError(f"hyperparameters: {err}") from None
         def function(e: Any) -> tuple:  # bbob-exact:fN is bbob:fN without its f*: the same function
             return e.name.replace("bbob-exact:", "bbob:"), e.options.get("instance")
 

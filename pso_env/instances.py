@@ -38,7 +38,8 @@ class InstanceSet:
         # Build every named entry once: validates names and dims now, and caches the plain forms.
         self._built = [self._build(e, seed=0) if isinstance(e, tuple) else e for e in self.entries]
         self.names = [function_name(fn) for fn in self._built]
-        #: the dimension of each entry, in the order of ``names``
+        #: each entry's name before any shift or rotation, and its dimension, in the order of ``names``
+        self.base_names = [str(getattr(fn, "base_name", None) or name) for fn, name in zip(self._built, self.names)]
         self.dims = [int(fn.dim) for fn in self._built]
         self._next = 0
 

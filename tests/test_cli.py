@@ -173,9 +173,9 @@ def test_an_unknown_hyperparameter_is_a_usage_error_naming_it(algo, key, tmp_pat
     argv = ["--algo", algo, *mode, "--hyperparameters", json.dumps({key: 1}), "--out", "run"]
     assert _exit_code(_script("train_agent").main, argv) == 2
     err = capsys.readouterr().err
-    assert f"--hyperparameters: algo {algo!r} takes none of [{key!r}]; it takes [" in err and "Traceback" not in err
+    assert f"--hyperparameters: algo {algo!r} does not take {key!r}" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(ValueError, match=f"takes none of \\[{key!r}\\]"):
+    with pytest.raises(ValueError, match=f"does not take {key!r}"):
         make_model(algo, PSOEnv(**({"action_mode": "continuous"} if algo == "es" else {})), **{key: 1})
 
 

@@ -268,24 +268,40 @@ def test_function_weights_weigh_each_function_s_ranks(monkeypatch, tmp_path):
     np.testing.assert_array_equal(again._function_weights, [3.0, 1.0])
 
 
-def test_function_weights_name_functions_and_dimensions():
-    from agents.es import _function_weights
+def test_function_weights_name_functions_and_dimensions(tmp_path, capsys):
+    from agents.es import resolve_function_weights as resolve
 
     names, dims = ["bbob:f15", "bbob:f17", "bbob:f15"], [10, 10, 30]
-    np.testing.assert_array_equal(_function_weights({"bbob:f15@30": 2.5}, names, dims), [1, 1, 2.5])
-    np.testing.assert_array_equal(_function_weights({"bbob:f15": 2, "bbob:f17@10": 0.5}, names, dims), [2, 0.5, 2])
-    assert _function_weights(None, names, dims) is None
+    np.testing.assert_array_equal(resolve({"bbob:f15@30": 2.5}, names, dims), [1, 1, 2.5])
+    np.testing.assert_array_equal(resolve({"bbob:f15": 2, "bbob:F17@10": np.float32(0.5)}, names, dims), [2, 0.5, 2])
+    for spec in ({"bbob:f15@30": 3, "bbob:f15": 2}, {"bbob:f15": 2, "bbob:f15@30": 3}):  # NAME@D wins, in any order
+        np.testing.assert_array_equal(resolve(spec, names, dims), [2, 1, 3])
+    assert resolve(None, names, dims) is None and resolve({}, names, dims) is None
     with pytest.raises(ValueError, match=r"'bbob:f15@20' names no training function; they are bbob:f15@10, "
                                          r"bbob:f17@10, bbob:f15@30"):
-        _function_weights({"bbob:f15@20": 2}, names, dims)
-    for bad in (0, -1, float("nan"), float("inf"), True, "2"):
+        resolve({"bbob:f15@20": 2}, names, dims)
+    for bad in (0, -1, float("nan"), float("inf"), 10**400, True, "2"):
         with pytest.raises(ValueError, match=r"function_weights\['bbob:f17'\] must be a finite number > 0"):
-            _function_weights({"bbob:f17": bad}, names, dims)
-    for bad in ([2, 1, 1], {}):
-        with pytest.raises(ValueError, match="function_weights must map training functions"):
-            _function_weights(bad, names, dims)
+            resolve({"bbob:f17": bad}, names, dims)
+    with pytest.raises(ValueError, match="function_weights must map training functions"):
+        resolve([2, 1, 1], names, dims)
     with pytest.raises(ValueError, match="names no training function"):
         _search(function_weights={"ackley": 2})
+
+    # names as --functions reads them, and the base name of a function shifted and rotated each episode
+    config = EnvConfig(function=["sphere", "rastrigin"], dim=3, swarm_size=6, max_iterations=15, shift=True,
+                       rotate=True, obs_mode="features", action_mode="continuous")
+    search = PolicySearch(PSOEnv(config), popsize=4, function_weights={"Sphere@3": 2})
+    np.testing.assert_array_equal(search._function_weights, [2.0, 1.0])
+
+    # on the command line: a usage error before anything is written
+    argv = [*TRAIN[:TRAIN.index("--hyperparameters")], "--timesteps", "700", "--out", str(tmp_path / "run"),
+            "--hyperparameters", '{"function_weights": {"sphrere": 3}}']
+    with pytest.raises(SystemExit) as exit_:
+        _script("train_agent").main(argv)
+    assert exit_.value.code == 2 and not (tmp_path / "run").exists()
+    err = capsys.readouterr().err
+    assert "--hyperparameters: function_weights: 'sphrere' names no training function; they are sphere@3, " in err
 
 
 def test_save_load_round_trip_and_bad_files(tmp_path):
