@@ -829,7 +829,7 @@ vote_share() {  # vote_share AGENT...: choice_share's VOTE_MODES (default swarm)
     for a in "$@"; do for m in ${VOTE_MODES:-swarm}; do choice_share $m $a metabox-test cec2022; done; done
 }
 reported_with_votes() {  # reported_with_votes NAME BEST OTHER...: reported_after, BEST's ablation held out and the
-    reported_after "$@"    # vote shares of all the agents, in name order (sections 37-44, 46-48, 50, 51)
+    reported_after "$@"    # vote shares of all the agents, in name order (sections 37-44, 46-48, 50-52)
     $PPY table $OUT/$1-heldout --focus agent:$2  # its ablation held out
     vote_share $(printf '%s\n' "${@:2}" | sort)
 }
@@ -1461,3 +1461,18 @@ rule_against ev4v-s135 ev4v ev5c ev5c-s148 ev5c-s149
 #    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d) their
 #    vote shares ($E/ev5c/vote-share.txt). Committed copies: $E/ev5c.
 reported_with_votes ev5c ev5c-s148 ev5c-s149
+# 52. 2026-12-06 (night, a new session): section 51's design with f16 (at D = 10 and 30) weighing twice too, and half
+#    the steps (10M), judged by the rule of section 37 against seed 135 (report: "f16 weighed twice too";
+#    pre-registration 43 in decisions-2026-12-05.txt). (a) One sweep of two seeds (17 and 12 min per seed on 2 cores,
+#    the first shared with a CI run, the second with the rule's runs of the first); each best_model.json is
+#    $E/agents/ev5d-s<seed>/model.json.
+FT_EXTRA='"sigma0": 0.1, "function_weights": {"bbob:f15@30": 2, "bbob:f17@30": 2, "bbob:f16": 2}, ' \
+    fine_tune ev5d "${F5B/--timesteps 20000000/--timesteps 10000000}" ev4v-s135 150 151
+#    (b) The rule's two tables against seed 135's runs of section 42: seed 135 stays the default
+#    (scores: seed 135 1.950, seed 150 1.975, seed 151 2.075). Committed copies: $E/ev5d/select*
+#    (seed 135's: $E/ev4v/select*).
+rule_against ev4v-s135 ev4v ev5d ev5d-s150 ev5d-s151
+#    (c) Reported after the decision: seed 150 (the best new seed by the rule) with its constant-particle ablation on
+#    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d) their
+#    vote shares ($E/ev5d/vote-share.txt). Committed copies: $E/ev5d.
+reported_with_votes ev5d ev5d-s150 ev5d-s151
