@@ -303,9 +303,9 @@ class PolicySearch:
         self.n_obs = int((getattr(env, "single_observation_space", None) or env.observation_space).shape[-1])
         self.n_actions = int(space.shape[-1])
         self.n_functions = len(env.instances)
-        self.function_weights = None if function_weights is None else dict(function_weights)
         self._function_weights = resolve_function_weights(function_weights, env.instances.base_names,
                                                           env.instances.dims)
+        self.function_weights = None if function_weights is None else dict(function_weights)
         weights = initial_weights(self.init, self.config, self.n_obs, self.n_actions)
         self.inputs = None if inputs is None else [str(x) for x in inputs]
         self._free = np.ones(weights.shape, dtype=bool)  # the weights CMA-ES searches; the others stay 0

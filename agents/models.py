@@ -150,9 +150,9 @@ def make_model(algo: str, env: Any, *, seed: int | None = None, tensorboard_log:
         raise ValueError(f"algo {algo!r} needs an environment with {need}, got action space {space}")
     check_hyperparameters(algo, kwargs)
     params.update(copy.deepcopy(kwargs))  # SB3 completes policy_kwargs in place: keep the caller's intact
+    if algo == "custom-dqn":
+        params["hidden_sizes"] = tuple(params["hidden_sizes"])
     if algo in ("es", "custom-dqn"):
-        if algo == "custom-dqn":
-            params["hidden_sizes"] = tuple(params["hidden_sizes"])
         return _model_class(algo)(env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
     return _sb3_model(algo, env, seed=seed, tensorboard_log=tensorboard_log, verbose=verbose, **params)
 

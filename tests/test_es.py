@@ -287,6 +287,8 @@ def test_function_weights_name_functions_and_dimensions(tmp_path, capsys):
         resolve([2, 1, 1], names, dims)
     with pytest.raises(ValueError, match="names no training function"):
         _search(function_weights={"ackley": 2})
+    with pytest.raises(ValueError, match="function_weights must map training functions"):
+        _search(function_weights=[2, 1])
 
     # names as --functions reads them, and the base name of a function shifted and rotated each episode
     config = EnvConfig(function=["sphere", "rastrigin"], dim=3, swarm_size=6, max_iterations=15, shift=True,

@@ -1447,9 +1447,9 @@ rule_against ev4v-s135 ev4v ev5b ev5b-s146 ev5b-s147
 #    the held-out functions and the paper's protocol with both seeds, in the tables with the committed stores; (d) their
 #    vote shares ($E/ev5b/vote-share.txt). Committed copies: $E/ev5b.
 reported_with_votes ev5b ev5b-s147 ev5b-s146
-# 51. 2026-12-06 (just after midnight, a new session): section 50's design with BBOB's f15 and f17 at D = 30 weighing twice in the
-#    search's fitness (function_weights, new), judged by the rule of section 37 against seed 135 (report: "f15 and f17
-#    weighed twice"; pre-registration 42 in decisions-2026-12-05.txt). (a) One sweep of two seeds (24 and 22 min per
+# 51. 2026-12-06 (just after midnight, a new session): section 50's design with BBOB's f15 and f17 at D = 30
+#    weighing twice in the search's fitness (function_weights, new), judged by the rule of section 37 against seed 135
+#    (report: "f15 and f17 weighed twice"; pre-registration 42 in decisions-2026-12-05.txt). (a) One sweep of two seeds (24 and 22 min per
 #    seed on 2 cores, the first shared with a test run, the second with the rule's runs of the first); each
 #    best_model.json is $E/agents/ev5c-s<seed>/model.json.
 FT_EXTRA='"sigma0": 0.1, "function_weights": {"bbob:f15@30": 2, "bbob:f17@30": 2}, ' fine_tune ev5c "$F5B" ev4v-s135 148 149
