@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             config = TrainConfig(**field_values(TrainConfig, args))
         trainer = Trainer(config, out, resume=args.resume, progress_bar=not args.no_progress)
+        trainer.build()  # the hyperparameters' values are checked here, before anything is written
     except ValueError as err:
         _usage_error(parser, err)
     try:
@@ -175,10 +176,13 @@ def _sweep(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
         runs = sweep_runs(TrainConfig(**values), out, args.seeds or [args.seed], grid)
         tasks = []
         for path, config in runs:
-            if args.resume and (path / "run.json").is_file():  # the settings it was made with, as for one run
+            resume = args.resume and (path / "run.json").is_file()
+            if resume:  # the settings it was made with, as for one run
                 changes = {k: v for k, v in values.items() if k in given} | {k: getattr(config, k) for k in (*grid, "seed")}
                 config = TrainConfig.resumed(path, changes)
-            Trainer(config, path, resume=args.resume and (path / "run.json").is_file())  # checks the folder
+            trainer = Trainer(config, path, resume=resume)  # checks the folder
+            if not resume:  # a new run's model, built and dropped: the hyperparameters' values are checked here
+                trainer.build()
             tasks.append((train_run, config.to_dict(), str(path), args.resume))
     except ValueError as err:
         _usage_error(parser, err)

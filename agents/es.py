@@ -476,7 +476,8 @@ class PolicySearch:
         Raises
         ------
         ValueError
-            An unreadable file, or ``env`` whose spaces differ from the saved policy's.
+            An unreadable file, or ``env`` whose spaces differ from the saved policy's (a policy saved with fewer
+            inputs or switches than ``env`` has is fine-tuned through ``init``: :func:`warm_start_weights`).
         """
         file = _policy_file(path)
         try:
@@ -498,7 +499,9 @@ class PolicySearch:
         model.init, model.init_sha256 = hyperparameters.get("init", ES_DEFAULTS["init"]), data.get("init_sha256")
         if model.weights.shape != weights.shape:
             raise ValueError(f"env has {model.n_actions} actions and {model.n_obs} observations; the saved policy "
-                             f"{weights.shape[0]} and {weights.shape[1] - 1}")
+                             f"{weights.shape[0]} and {weights.shape[1] - 1}: load continues the saved search; to "
+                             f"fine-tune the policy on env, start a new one from it (hyperparameters "
+                             f"{{\"init\": {str(file)!r}}}), which adds the missing inputs and switches at 0")
         model.weights, model.obs_mean = weights, policy.obs_mean
         model.num_timesteps, model.generation = int(data["num_timesteps"]), int(data["generation"])
         return model

@@ -295,8 +295,9 @@ def _sb3_custom_objects(algo: str, data: dict[str, Any], config: dict[str, Any])
     action_mode = config.get("action_mode", config.get("config", {}).get("action_mode", "discrete"))
     env = PSOEnv(function="sphere", dim=2, swarm_size=2, max_iterations=1, obs_mode=obs_mode,
                  action_mode=action_mode)  # for its spaces
+    hyperparameters["device"] = "cpu"  # as the archive is loaded (a run trained on a GPU saved device "cuda")
     # Not set up (no network, buffer or schedule); __init__ completes policy_kwargs as the training run did.
-    fresh = _sb3_model(algo, env, device="cpu", _init_setup_model=False, **hyperparameters).__dict__
+    fresh = _sb3_model(algo, env, _init_setup_model=False, **hyperparameters).__dict__
     custom: dict[str, Any] = {}
     for key, value in data.items():
         if not (isinstance(value, dict) and ":serialized:" in value):

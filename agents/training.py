@@ -364,6 +364,8 @@ class Trainer:
         self.best_score = math.inf
         self.steps = 0  # environment steps made so far
         self._bar: Any = None
+        self._model: Any = None  # made by build()
+        self._resumed = False
 
     def _write_run_json(self) -> None:
         c = self.config
@@ -456,27 +458,49 @@ class Trainer:
             self._append_csv("episodes.csv", ["timesteps", "return", "length"], list(row))
         self._logged = len(self._episodes)
 
+    def build(self) -> Any:
+        """The model this run trains, made once: the newest checkpoint's when resuming, else a new one on the
+        training environment. Nothing is written, so a caller can check the hyperparameters' values first.
+
+        Raises
+        ------
+        ValueError
+            Naming a hyperparameter whose value the model does not take (``popsize`` 1 for ``es``, say).
+        """
+        if self._model is None:
+            c = self.config
+            env = make_training_env(c)
+            checkpoints = self._checkpoints() if self.resume else []
+            if checkpoints:
+                latest = checkpoints[-1]
+                model = load_model(latest.with_suffix(""), c.algo, env=env)
+                model.tensorboard_log = str(self.out / "tb")  # not the path saved with it (another cwd, a moved run)
+                if c.algo in _STATEFUL and self._buffer_file(latest).exists():
+                    model.load_replay_buffer(str(self._buffer_file(latest)))
+                if c.algo != "custom-dqn":  # our DQN re-seeds itself from (seed, steps); SB3 needs telling
+                    model.set_random_seed(int(np.random.SeedSequence([c.seed, int(model.num_timesteps)])
+                                              .generate_state(1)[0]))
+            else:
+                try:
+                    model = make_model(c.algo, env, seed=c.seed, tensorboard_log=str(self.out / "tb"),
+                                       **c.hyperparameters)
+                except (ValueError, AssertionError) as err:  # SB3 checks its arguments with assert
+                    raise ValueError(f"hyperparameters: {err}") from None
+            self._model, self._resumed = model, bool(checkpoints)
+        return self._model
+
     def run(self) -> Any:
         """Train (or resume) and return the model."""
         c = self.config
-        env = make_training_env(c)
+        model = self.build()
         done = 0
         self._episodes: list[tuple] = []
-        checkpoints = self._checkpoints() if self.resume else []
-        if checkpoints:
-            latest = checkpoints[-1]
-            model = load_model(latest.with_suffix(""), c.algo, env=env)
-            model.tensorboard_log = str(self.out / "tb")  # not the path saved with it (another cwd, a moved run)
-            if c.algo in _STATEFUL and self._buffer_file(latest).exists():
-                model.load_replay_buffer(str(self._buffer_file(latest)))
+        if self._resumed:
             done = int(model.num_timesteps)
-            if c.algo != "custom-dqn":  # our DQN re-seeds itself from (seed, steps); SB3 needs telling
-                model.set_random_seed(int(np.random.SeedSequence([c.seed, done]).generate_state(1)[0]))
             self._restore_logs(done)
         else:
             for name in ("progress.csv", "episodes.csv"):  # a run that starts from step 0 starts its logs anew
                 (self.out / name).unlink(missing_ok=True)
-            model = make_model(c.algo, env, seed=c.seed, tensorboard_log=str(self.out / "tb"), **c.hyperparameters)
         self._write_run_json()  # a resumed run may have a new --timesteps
         self._logged = len(self._episodes)
         self._last_eval = -1

@@ -179,6 +179,23 @@ def test_an_unknown_hyperparameter_is_a_usage_error_naming_it(algo, key, tmp_pat
         make_model(algo, PSOEnv(**({"action_mode": "continuous"} if algo == "es" else {})), **{key: 1})
 
 
+@pytest.mark.parametrize(("algo", "hyperparameters", "message"), [
+    ("es", {"popsize": 1}, "popsize must be an integer >= 2, got 1"),
+    ("custom-dqn", {"learning_rate": -1}, "learning_rate must be a positive number, got -1"),
+    ("ppo", {"n_steps": 0}, "`n_steps * n_envs` must be greater than 1")])  # SB3's assert, as the usage error
+@pytest.mark.parametrize("sweep", [False, True])
+def test_a_bad_hyperparameter_value_is_a_usage_error_before_anything_is_written(algo, hyperparameters, message, sweep,
+                                                                                tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    mode = ["--action-mode", "continuous", "--obs-mode", "features"] if algo == "es" else []
+    argv = ["--algo", algo, *mode, "--hyperparameters", json.dumps(hyperparameters), "--out", "run",
+            *(["--seeds", "0,1"] if sweep else [])]
+    assert _exit_code(_script("train_agent").main, argv) == 2
+    err = capsys.readouterr().err
+    assert f"--hyperparameters: {message}" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_resume_reads_run_json_and_names_the_options_that_conflict(tmp_path, capsys):
     out = tmp_path / "run"
     saved = _saved_run(out, algo="ppo", n_envs=2, seed=3)

@@ -161,6 +161,17 @@ def test_resume_path_finds_run_json_and_continues_training(tmp_path):
         load_model(tmp_path / "checkpoints" / "step_16", "ppo")
 
 
+def test_a_run_trained_on_a_gpu_loads_on_the_cpu(tmp_path):
+    """A run made with ``--hyperparameters '{"device": "cuda"}'`` keeps that in run.json; loading builds on the CPU."""
+    model = _make_run(tmp_path, "ppo")
+    run = json.loads((tmp_path / "run.json").read_text())
+    run["config"]["hyperparameters"]["device"] = "cuda"
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    policy = load_agent(tmp_path)
+    assert policy.model.device.type == "cpu"
+    np.testing.assert_array_equal(_actions(policy.model, 4), _actions(model, 4))
+
+
 def test_custom_dqn_weights_are_loaded_weights_only(tmp_path, monkeypatch):
     run = tmp_path / "run"
     model = _make_run(run, "custom-dqn", learn=0)

@@ -697,6 +697,8 @@ def test_a_warm_start_first_acts_as_the_saved_policy_with_the_switch_it_lacks_on
     env = PSOVectorEnv(1, **SMALL, **RANGES, elitist=True, elitist_step="vote")
     warm = PolicySearch(env, popsize=4, runs_per_function=1, init=str(tmp_path / "source.json"), seed=0)
     assert np.array_equal(warm.weights[:3], saved.weights) and not warm.weights[3].any()
+    with pytest.raises(ValueError, match=r"env has 4 actions .* the saved policy 3 .* \(hyperparameters \{\"init\": "):
+        PolicySearch.load(tmp_path / "source.json", env)  # load continues a search; the switch needs a warm start
     fn = get_function("rastrigin", 4)
     runs = [run_policy(p, fn, swarm_size=8, iterations=15, seed=2) for p in (saved, warm.policy)]
     assert runs[0].best_value == runs[1].best_value and runs[0].evaluations == runs[1].evaluations
