@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -134,10 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             config = TrainConfig(**field_values(TrainConfig, args))
         trainer = Trainer(config, out, resume=args.resume, progress_bar=not args.no_progress)
-        trainer.build()  # the hyperparameters' values are checked here, before anything is written
     except ValueError as err:
         _usage_error(parser, err)
     try:
+        try:
+            trainer.build()  # the hyperparameters' values are checked here, before anything is written
+        except ValueError as err:
+            _usage_error(parser, err)
         trainer.run()
     except KeyboardInterrupt:
         saved = trainer.saved_steps()
@@ -157,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 def _sweep(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str] | None) -> int:
     """Train every run of a sweep (checked, all of them, before the first starts) through an executor of
     :mod:`evaluation.executors`; write ``sweep.csv`` and name the best run."""
-    from agents.training import TrainConfig, Trainer, sweep_runs, train_run, write_sweep_summary
+    from agents.training import TrainConfig, Trainer, check_model, sweep_runs, train_run, write_sweep_summary
     from evaluation.executors import LocalPool, RayExecutor, import_ray
     from pso_env.config import field_values
 
@@ -174,15 +178,17 @@ def _sweep(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
     values = field_values(TrainConfig, args)
     try:
         runs = sweep_runs(TrainConfig(**values), out, args.seeds or [args.seed], grid)
-        tasks = []
+        tasks, checked = [], set()
         for path, config in runs:
             resume = args.resume and (path / "run.json").is_file()
             if resume:  # the settings it was made with, as for one run
                 changes = {k: v for k, v in values.items() if k in given} | {k: getattr(config, k) for k in (*grid, "seed")}
                 config = TrainConfig.resumed(path, changes)
-            trainer = Trainer(config, path, resume=resume)  # checks the folder
-            if not resume:  # a new run's model, built and dropped: the hyperparameters' values are checked here
-                trainer.build()
+            Trainer(config, path, resume=resume)  # checks the folder
+            point = json.dumps({**config.to_dict(), "seed": 0}, sort_keys=True)
+            if not resume and point not in checked:  # the hyperparameters' values, once per grid point
+                check_model(config)
+                checked.add(point)
             tasks.append((train_run, config.to_dict(), str(path), args.resume))
     except ValueError as err:
         _usage_error(parser, err)

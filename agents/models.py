@@ -98,16 +98,10 @@ def check_hyperparameters(algo: str, hyperparameters: dict[str, Any]) -> None:
         Naming ``hyperparameters``, the keys ``algo`` does not take (with the closest it takes) and the ones it takes.
     """
     import difflib
-    import inspect
 
-    try:
-        cls = _model_class(_check_model_algo("algo", algo))
-    except ImportError:
+    taken = model_parameters(algo)
+    if taken is None:
         return
-    params = inspect.signature(cls.__init__).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return
-    taken = sorted(p for p in set(params) - {"self", "env", "policy", "seed", "tensorboard_log"} if not p.startswith("_"))
     unknown = sorted(set(hyperparameters) - set(taken))
     if unknown:
         close = difflib.get_close_matches(unknown[0], taken, n=1)
@@ -115,6 +109,21 @@ def check_hyperparameters(algo: str, hyperparameters: dict[str, Any]) -> None:
         set_by = " (--seed and --out set seed and tensorboard_log)" if {"seed", "tensorboard_log"} & set(unknown) else ""
         raise ValueError(f"hyperparameters: algo {algo!r} does not take {', '.join(map(repr, unknown))}{hint}{set_by}; "
                          f"it takes {', '.join(taken)}")
+
+
+def model_parameters(algo: str) -> list[str] | None:
+    """The hyperparameters ``algo``'s model takes (its constructor's parameters but ``env``, ``policy``, ``seed`` and
+    ``tensorboard_log``), sorted; None when its package is missing or it takes any keyword."""
+    import inspect
+
+    try:
+        cls = _model_class(_check_model_algo("algo", algo))
+    except ImportError:
+        return None
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return sorted(p for p in set(params) - {"self", "env", "policy", "seed", "tensorboard_log"} if not p.startswith("_"))
 
 
 def default_hyperparameters(algo: str) -> dict[str, Any]:

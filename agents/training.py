@@ -53,6 +53,7 @@ from .models import (
     check_hyperparameters,
     load_model,
     make_model,
+    model_parameters,
 )
 
 _ALGOS = ALGORITHMS + CONTINUOUS_ALGORITHMS
@@ -167,6 +168,13 @@ class TrainConfig:
         """Raise ValueError naming the first bad setting."""
         validate_fields(self)
         check_action_mode(self.algo, self.action_mode)
+        if self.algo == "es":
+            from .es import check_modes
+
+            try:
+                check_modes(self.obs_mode, self.action_mode)
+            except ValueError as err:
+                raise ValueError(f"obs_mode: {err}") from None
         check_hyperparameters(self.algo, self.hyperparameters)
         self.env_config()
         try:
@@ -289,6 +297,35 @@ def package_versions() -> dict[str, str]:
             for lib in threadpool_info() if lib.get("user_api") == "blas"]  # threadpoolctl < 3.5 misses numpy 2's
     out["blas"] = "; ".join(dict.fromkeys(blas))
     return out
+
+
+def _new_model(config: TrainConfig, env: Any, tensorboard_log: str | None, hyperparameters: dict[str, Any]) -> Any:
+    """``make_model`` for ``config`` on ``env``; an error the given hyperparameters cause is a ValueError naming
+    ``hyperparameters`` (our models check their arguments with ValueError; SB3 with assert, and torch and SB3 raise
+    TypeError or RuntimeError for a value of the wrong kind)."""
+    own = config.algo in _OWN_LOOP
+    errors = (ValueError,) if own else (ValueError, TypeError, AssertionError, RuntimeError)
+    try:
+        return make_model(config.algo, env, seed=config.seed, tensorboard_log=tensorboard_log, **hyperparameters)
+    except errors as err:
+        if not config.hyperparameters and not isinstance(err, ValueError):
+            raise  # not the user's hyperparameters: a fault of ours, with its traceback
+        raise ValueError(f"hyperparameters: {err or type(err).__name__}") from None
+
+
+def check_model(config: TrainConfig) -> None:
+    """Build ``config``'s new model and drop it, writing nothing: on the CPU unless its hyperparameters name a
+    device (a sweep checks its runs this way before the first starts).
+
+    Raises
+    ------
+    ValueError
+        Naming ``hyperparameters`` for a value the model does not take.
+    """
+    hyperparameters = dict(config.hyperparameters)
+    if "device" in (model_parameters(config.algo) or ()):
+        hyperparameters.setdefault("device", "cpu")
+    _new_model(config, make_training_env(config), None, hyperparameters)
 
 
 def make_training_env(config: TrainConfig) -> Any:
@@ -465,7 +502,8 @@ class Trainer:
         Raises
         ------
         ValueError
-            Naming a hyperparameter whose value the model does not take (``popsize`` 1 for ``es``, say).
+            Naming ``hyperparameters`` for a value the new model does not take (``popsize`` 1 for ``es``, say), or
+            from :func:`agents.load_model` for a checkpoint that cannot be loaded.
         """
         if self._model is None:
             c = self.config
@@ -481,16 +519,12 @@ class Trainer:
                     model.set_random_seed(int(np.random.SeedSequence([c.seed, int(model.num_timesteps)])
                                               .generate_state(1)[0]))
             else:
-                try:
-                    model = make_model(c.algo, env, seed=c.seed, tensorboard_log=str(self.out / "tb"),
-                                       **c.hyperparameters)
-                except (ValueError, AssertionError) as err:  # SB3 checks its arguments with assert
-                    raise ValueError(f"hyperparameters: {err}") from None
+                model = _new_model(c, env, str(self.out / "tb"), c.hyperparameters)
             self._model, self._resumed = model, bool(checkpoints)
         return self._model
 
     def run(self) -> Any:
-        """Train (or resume) and return the model."""
+        """Train (or resume) and return the model (:meth:`build`'s: a second call trains it further)."""
         c = self.config
         model = self.build()
         done = 0

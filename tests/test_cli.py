@@ -182,7 +182,8 @@ def test_an_unknown_hyperparameter_is_a_usage_error_naming_it(algo, key, tmp_pat
 @pytest.mark.parametrize(("algo", "hyperparameters", "message"), [
     ("es", {"popsize": 1}, "popsize must be an integer >= 2, got 1"),
     ("custom-dqn", {"learning_rate": -1}, "learning_rate must be a positive number, got -1"),
-    ("ppo", {"n_steps": 0}, "`n_steps * n_envs` must be greater than 1")])  # SB3's assert, as the usage error
+    ("ppo", {"n_steps": 0}, "`n_steps * n_envs` must be greater than 1"),  # SB3's assert, as the usage error
+    ("ppo", {"device": "nope"}, "Expected one of cpu")])  # torch's RuntimeError
 @pytest.mark.parametrize("sweep", [False, True])
 def test_a_bad_hyperparameter_value_is_a_usage_error_before_anything_is_written(algo, hyperparameters, message, sweep,
                                                                                 tmp_path, monkeypatch, capsys):
@@ -193,6 +194,14 @@ def test_a_bad_hyperparameter_value_is_a_usage_error_before_anything_is_written(
     assert _exit_code(_script("train_agent").main, argv) == 2
     err = capsys.readouterr().err
     assert f"--hyperparameters: {message}" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_es_modes_a_linear_policy_cannot_act_with_are_a_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    argv = ["--algo", "es", "--action-mode", "particle", "--obs-mode", "features", "--out", "run"]
+    assert _exit_code(_script("train_agent").main, argv) == 2
+    assert "--obs-mode: a linear policy needs action_mode='continuous'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
