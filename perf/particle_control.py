@@ -13,8 +13,10 @@ Setup of issue 13's held-out table: BBOB f20 (ioh instance 1), D = 10, N = 20, 2
   (``results/learned-control/agents/ev4t-s123``, the default from pre-registration 29 to 30: its best_model chosen on
   another BBOB instance), seed 125 (``results/learned-control/agents/ev4p-s125``, the default from pre-registration
   30 to 34: the same, trained with bbob:f1 at D = 30 too), seed 134 (``results/learned-control/agents/ev4u-s134``,
-  the default from pre-registration 34 to 35: seed 125 fine-tuned with the training functions at D = 30 too) and the
-  default since (``agents.load_pretrained()``, seed 135: seed 134 fine-tuned again);
+  the default from pre-registration 34 to 35: seed 125 fine-tuned with the training functions at D = 30 too), seed 135
+  (``results/learned-control/agents/ev4v-s135``, the default from pre-registration 35 to 44: seed 134 fine-tuned
+  again) and the default since (``agents.load_pretrained()``, seed 152: seed 135 fine-tuned with the
+  ``median_distance`` input and more training entries at D = 30);
 - APSO (``RuleController``), whose elitist learning runs in its convergence state (most iterations here);
 - a per-particle controller whose particles vote elitist learning on at every iteration
   (``results/learned-control/agents/all8e-s33``), and one with ``elitist_always``
@@ -80,7 +82,9 @@ def main() -> None:
             load_agent(ROOT / "results/learned-control/agents/ev4p-s125")),
         "seed 134 (env; default until prereg. 35)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/ev4u-s134")),
-        "the default, seed 135 (env)": lambda: PolicyController(load_pretrained()),
+        "seed 135 (env; default until prereg. 44)": lambda: PolicyController(
+            load_agent(ROOT / "results/learned-control/agents/ev4v-s135")),
+        "the default, seed 152 (env)": lambda: PolicyController(load_pretrained()),
         "per-particle + elitist (s33, env)": lambda: PolicyController(
             load_agent(ROOT / "results/learned-control/agents/all8e-s33")),
         "per-particle + elitist_always (ea-s41)": lambda: PolicyController(
