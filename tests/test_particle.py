@@ -836,10 +836,12 @@ def test_hold_in_the_registry_names_the_input_and_refuses_what_it_cannot_hold():
     assert {"hold:NAME:pretrained", "hold:NAME:agent:PATH"} <= set(list_algorithms())
     assert resolve_algorithm("HOLD:Median-Distance:agent:results/learned-control/agents/ev5a-s145").name == (
         "hold:median_distance:agent:ev5a-s145")
+    # the default since pre-registration 44 (seed 152) reads median_distance; seed 135, saved with 6 inputs, does not
+    assert resolve_algorithm("hold:median_distance:pretrained").name == "hold:median_distance:ES-pretrained"
     features = "agent:results/learned-control/agents/es-cec-s0"  # trained on inputs progress, stagnation, diversity
     for bad, why in [("hold:fdc:pretrained", "hold must name one entry"), ("hold:fdc:" + features, "change nothing"),
                      ("hold:rank:" + features, "hold must name one entry"),
-                     ("hold:median_distance:pretrained", "change nothing"),
+                     ("hold:median_distance:agent:results/learned-control/agents/ev4v-s135", "change nothing"),
                      ("hold:foo:pretrained", "needs NAME one of"), ("hold:rank", "and a learned controller X"),
                      ("hold:rank:APSO", "takes a learned controller"),
                      ("hold:diversity:dqnpso-pretrained", "hold needs a policy with named inputs"),
