@@ -362,9 +362,9 @@ def load_agent(path: str | Path, which: str = "model") -> LoadedPolicy:
 
 #: The controllers shipped inside the package (``agents/pretrained/<name>/``, each a ``train_agent.py --out``
 #: directory): ``es``, the default (issue 13: CMA-ES over a linear rule shared by the particles, each particle's w, c1,
-#: c2 from six inputs, trained on MetaBox's BBOB training split at its budget, the seed chosen on CEC 2022 and the
-#: shifted and rotated paper functions at D = 10; ``results/learned-control``); ``dqnpso``, the paper's 4-32-4
-#: Q-network on the Viterbi state.
+#: c2 and its vote on elitist learning from seven inputs, trained on MetaBox's BBOB training functions at D = 10 and 30
+#: at its budget, the seed chosen on the same functions at other ioh instances; ``results/learned-control``);
+#: ``dqnpso``, the paper's 4-32-4 Q-network on the Viterbi state.
 PRETRAINED = ("es", "dqnpso")
 
 
