@@ -1493,3 +1493,17 @@ rule_against ev4v-s135 ev4v ev5e ev5e-s152 ev5e-s153
 #    ablation on the held-out functions and the paper's protocol with both seeds, in the tables with the committed
 #    stores; (d) their vote shares ($E/ev5e/vote-share.txt). Committed copies: $E/ev5e.
 reported_with_votes ev5e ev5e-s152 ev5e-s153
+# 54. 2026-12-06 (early morning): a confirmation check, changing nothing: seed 152 (the default since section 53),
+#    its constant-particle ablation, seed 135, the hand-designed, static and random PSO entries and CMA-ES on MetaBox's
+#    16 test functions at ioh's instances 2 and 3, which no controller was trained, selected or scored on (report:
+#    "Fresh instances of the test functions"; pre-registration 45 in decisions-2026-12-05.txt; 15 min per instance on
+#    2 cores). Committed copies: $E/fresh-instances/i2 and i3. The first table ranks the PSO entries over the 32
+#    function-instances, with the tests of seed 152 against each; the second its tests against CMA-ES and its ablation.
+for i in 2 3; do
+    $PY evaluate.py --algorithms pretrained,constant-particle:pretrained,agent:$E/agents/ev4v-s135,PSO,LinWPSO,RandWPSO,SAPSO,LnCPSO,AsyLnCPSO,YSPSO,CLSPSO,SelPSO,SecPSO,APSO,HMM-APSO,EMPSO,MPSO,random-policy,static:2330,dqnpso-pretrained,cmaes \
+        --functions metabox-test --instance $i --dim 10 --swarm-size 20 --iterations 999 --max-evaluations 20000 \
+        --runs 51 --jobs 2 --no-progress --out $OUT/fresh-i$i
+done
+$PPY table $OUT/fresh-i2 $OUT/fresh-i3 --drop CMA-ES --drop constant-particle:ES-pretrained --focus ES-pretrained
+$PPY table $OUT/fresh-i2 $OUT/fresh-i3 --only ES-pretrained --only CMA-ES --only constant-particle:ES-pretrained \
+    --focus ES-pretrained
