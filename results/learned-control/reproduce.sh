@@ -1496,7 +1496,7 @@ reported_with_votes ev5e ev5e-s152 ev5e-s153
 # 54. 2026-12-06 (early morning): a confirmation check, changing nothing: seed 152 (the default since section 53),
 #    its constant-particle ablation, seed 135, the hand-designed, static and random PSO entries and CMA-ES on MetaBox's
 #    16 test functions at ioh's instances 2 and 3, which no controller was trained, selected or scored on (report:
-#    "Fresh instances of the test functions"; pre-registration 45 in decisions-2026-12-05.txt; 15 min per instance on
+#    "Fresh instances of the test functions"; pre-registration 45 in decisions-2026-12-05.txt; 19-20 min per instance on
 #    2 cores). Committed copies: $E/fresh-instances/i2 and i3. The first table ranks the PSO entries over the 32
 #    function-instances, with the tests of seed 152 against each; the second its tests against CMA-ES and its ablation.
 for i in 2 3; do
