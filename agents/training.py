@@ -168,13 +168,6 @@ class TrainConfig:
         """Raise ValueError naming the first bad setting."""
         validate_fields(self)
         check_action_mode(self.algo, self.action_mode)
-        if self.algo == "es":
-            from .es import check_modes
-
-            try:
-                check_modes(self.obs_mode, self.action_mode)
-            except ValueError as err:
-                raise ValueError(f"obs_mode: {err}") from None
         check_hyperparameters(self.algo, self.hyperparameters)
         self.env_config()
         try:
@@ -182,9 +175,13 @@ class TrainConfig:
         except ValueError as err:  # EnvConfig checked each value; what is left is a budget the cap cannot spend
             raise ValueError(f"max_evaluations: {err}") from None
         train = self.train_entries()
-        if self.algo == "es":
-            from .es import resolve_function_weights
+        if self.algo == "es":  # what PolicySearch checks again on the environment, checked here before anything is written
+            from .es import check_modes, resolve_function_weights
 
+            try:
+                check_modes(self.obs_mode, self.action_mode)
+            except ValueError as err:
+                raise ValueError(f"obs_mode: {err}") from None
             try:
                 resolve_function_weights(self.hyperparameters.get("function_weights"), [e.name for e in train],
                                          [e.dim for e in train])
